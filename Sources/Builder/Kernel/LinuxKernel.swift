@@ -1,0 +1,69 @@
+/// Everything nsbuild asks of the kernel, behind one protocol so tests can replace it with a recording fake.
+///
+/// ``RealKernel`` is the one implementation that makes system calls. Each method is one call (or, for
+/// ``writeFile(_:_:)`` and ``readFile(_:)``, open-write-close and open-read-close), retried on EINTR, and throws
+/// ``SyscallError`` naming the call, the path and the errno.
+public protocol LinuxKernel {
+  /// fork(2): the child's pid in the parent, 0 in the child. Streams are flushed first.
+  func fork() throws(SyscallError) -> Int32
+  /// _exit(2).
+  func exit(_ status: Int32) -> Never
+  /// waitpid(2) on `pid` (-1 for any child); nil when there is no child left (ECHILD).
+  func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)?
+  /// kill(2).
+  func kill(_ pid: Int32, _ signal: Int32)
+  /// getpid(2) and getppid(2).
+  func processID() -> Int32
+  func parentProcessID() -> Int32
+  /// pipe2(2) with O_CLOEXEC.
+  func pipe() throws(SyscallError) -> (read: Int32, write: Int32)
+  /// read(2) of at most `count` bytes; empty at end of file.
+  func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8]
+  /// write(2) of all of `bytes`.
+  func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError)
+  /// close(2).
+  func close(_ fd: Int32)
+  /// prctl(2) PR_SET_PDEATHSIG.
+  func setParentDeathSignal(_ signal: Int32) throws(SyscallError)
+
+  /// unshare(2).
+  func unshare(_ flags: CloneFlags) throws(SyscallError)
+  /// mount(2).
+  func mount(source: String?, target: String, fstype: String?, flags: MountFlags, data: String?) throws(SyscallError)
+  /// mount_setattr(2) with `AT_RECURSIVE` when `recursive`.
+  func mountSetattr(path: String, recursive: Bool, set: MountAttributes) throws(SyscallError)
+  /// sethostname(2) and setdomainname(2).
+  func sethostname(_ name: String) throws(SyscallError)
+  func setdomainname(_ name: String) throws(SyscallError)
+  /// chdir(2).
+  func chdir(_ path: String) throws(SyscallError)
+  /// execve(2); returns only by throwing.
+  func execve(_ path: String, args: [String], env: [String]) -> SyscallError
+
+  /// Writes `contents` to an existing file in one write(2) (how /proc map files must be written).
+  func writeFile(_ path: String, _ contents: String) throws(SyscallError)
+  /// Reads a whole file.
+  func readFile(_ path: String) throws(SyscallError) -> [UInt8]
+  /// The current process's environment, as `NAME=value` strings.
+  func environment() -> [String]
+  /// The caller's IDs and names, for planning.
+  func observe() -> ObservedState
+  /// getcwd(3).
+  func currentDirectory() -> String
+  /// isatty(3).
+  func isTerminal(_ fd: Int32) -> Bool
+}
+
+/// How a child ended (wait(2)).
+public enum WaitStatus: Sendable, Hashable {
+  case exited(Int32)
+  case signaled(Int32)
+
+  /// The shell's convention: the exit status, or 128+N for death by signal N.
+  public var exitCode: Int32 {
+    switch self {
+    case .exited(let code): code
+    case .signaled(let signal): 128 + signal
+    }
+  }
+}

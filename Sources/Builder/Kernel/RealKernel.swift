@@ -1,0 +1,160 @@
+import CShim
+import Glibc
+
+/// The one implementation of ``LinuxKernel`` that makes system calls. Every other file of nsbuild goes through it.
+public struct RealKernel: LinuxKernel {
+  public init() {}
+
+  /// Runs `body` until it stops failing with EINTR; throws the errno it failed with otherwise.
+  @inline(__always)
+  private func retry(_ call: String, path: String? = nil, _ body: () -> Int32) throws(SyscallError) -> Int32 {
+    while true {
+      let result = body()
+      if result != -1 { return result }
+      let code = Glibc.errno
+      if code != EINTR { throw SyscallError(call: call, errno: code, path: path) }
+    }
+  }
+
+  public func fork() throws(SyscallError) -> Int32 {
+    fflush(nil)
+    return try retry("fork") { Glibc.fork() }
+  }
+
+  public func exit(_ status: Int32) -> Never { Glibc._exit(status) }
+
+  public func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)? {
+    var raw: Int32 = 0
+    let result = Glibc.waitpid(pid, &raw, 0)
+    if result == -1 {
+      let code = Glibc.errno
+      if code == ECHILD { return nil }
+      if code == EINTR { return try wait(pid) }
+      throw SyscallError(call: "waitpid", errno: code)
+    }
+    // WIFEXITED / WTERMSIG, spelled out since the macros are not imported.
+    let signal = raw & 0x7F
+    let status: WaitStatus = signal == 0 ? .exited((raw >> 8) & 0xFF) : .signaled(signal)
+    return (result, status)
+  }
+
+  public func kill(_ pid: Int32, _ signal: Int32) { _ = Glibc.kill(pid, signal) }
+
+  public func processID() -> Int32 { getpid() }
+  public func parentProcessID() -> Int32 { getppid() }
+
+  public func pipe() throws(SyscallError) -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [-1, -1]
+    _ = try retry("pipe2") { nsb_pipe_cloexec(&fds) }
+    return (fds[0], fds[1])
+  }
+
+  public func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8] {
+    var buffer = [UInt8](repeating: 0, count: count)
+    let got = try retry("read") { Int32(buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, count) }) }
+    return Array(buffer.prefix(Int(got)))
+  }
+
+  public func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError) {
+    var offset = 0
+    while offset < bytes.count {
+      let wrote = try retry("write") {
+        bytes[offset...].withUnsafeBytes { Int32(Glibc.write(fd, $0.baseAddress, $0.count)) }
+      }
+      offset += Int(wrote)
+    }
+  }
+
+  public func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+  public func setParentDeathSignal(_ signal: Int32) throws(SyscallError) {
+    _ = try retry("prctl") { nsb_prctl_set_pdeathsig(signal) }
+  }
+
+  public func unshare(_ flags: CloneFlags) throws(SyscallError) {
+    _ = try retry("unshare") { nsb_unshare(flags.rawValue) }
+  }
+
+  public func mount(
+    source: String?, target: String, fstype: String?, flags: MountFlags, data: String?
+  ) throws(SyscallError) {
+    _ = try retry("mount", path: target) { Glibc.mount(source, target, fstype, flags.rawValue, data) }
+  }
+
+  public func mountSetattr(path: String, recursive: Bool, set: MountAttributes) throws(SyscallError) {
+    let flags = UInt32(recursive ? NSB_AT_RECURSIVE : 0)
+    _ = try retry("mount_setattr", path: path) { nsb_mount_setattr(AT_FDCWD, path, flags, set.rawValue, 0, 0) }
+  }
+
+  public func sethostname(_ name: String) throws(SyscallError) {
+    _ = try retry("sethostname") { nsb_sethostname(name, name.utf8.count) }
+  }
+
+  public func setdomainname(_ name: String) throws(SyscallError) {
+    _ = try retry("setdomainname") { nsb_setdomainname(name, name.utf8.count) }
+  }
+
+  public func chdir(_ path: String) throws(SyscallError) {
+    _ = try retry("chdir", path: path) { Glibc.chdir(path) }
+  }
+
+  public func execve(_ path: String, args: [String], env: [String]) -> SyscallError {
+    let argv = args.map { strdup($0) } + [nil]
+    let envp = env.map { strdup($0) } + [nil]
+    _ = Glibc.execve(path, argv, envp)
+    return SyscallError(call: "execve", errno: Glibc.errno, path: path)
+  }
+
+  public func writeFile(_ path: String, _ contents: String) throws(SyscallError) {
+    let fd = try retry("open", path: path) { open(path, O_WRONLY | O_CLOEXEC) }
+    defer { Glibc.close(fd) }
+    let bytes = Array(contents.utf8)
+    let wrote = try retry("write", path: path) {
+      Int32(bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, bytes.count) })
+    }
+    // Map files take one write(2); a short write would leave half a map.
+    if Int(wrote) != bytes.count { throw SyscallError(call: "write", errno: EIO, path: path) }
+  }
+
+  public func readFile(_ path: String) throws(SyscallError) -> [UInt8] {
+    let fd = try retry("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
+    defer { Glibc.close(fd) }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let got = try retry("read", path: path) {
+        Int32(chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 65536) })
+      }
+      if got == 0 { return result }
+      result += chunk.prefix(Int(got))
+    }
+  }
+
+  public func environment() -> [String] {
+    var result: [String] = []
+    var cursor = environ
+    while let entry = cursor.pointee {
+      result.append(String(cString: entry))
+      cursor += 1
+    }
+    return result
+  }
+
+  public func observe() -> ObservedState {
+    var names = utsname()
+    _ = uname(&names)
+    let hostname = withUnsafeBytes(of: &names.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    let domainname = withUnsafeBytes(of: &names.__domainname) {
+      String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    return ObservedState(uid: getuid(), gid: getgid(), euid: geteuid(), hostname: hostname, domainname: domainname)
+  }
+
+  public func currentDirectory() -> String {
+    guard let pointer = getcwd(nil, 0) else { return "/" }
+    defer { free(pointer) }
+    return String(cString: pointer)
+  }
+
+  public func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+}

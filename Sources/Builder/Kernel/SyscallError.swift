@@ -1,0 +1,59 @@
+/// A failed system call: which call, on what path, and the errno it returned.
+public struct SyscallError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// The call's name as its man page gives it, e.g. `mount` for mount(2).
+  public var call: String
+  /// The errno value (errno(3)).
+  public var errno: Int32
+  /// The path the call acted on, when it had one.
+  public var path: String?
+
+  public init(call: String, errno: Int32, path: String? = nil) {
+    self.call = call
+    self.errno = errno
+    self.path = path
+  }
+
+  /// `mount(2): EACCES (Permission denied)`, with the path first when there is one.
+  public var description: String {
+    let name = ErrnoNames.name(errno)
+    let text = ErrnoNames.message(errno)
+    let place = path.map { "\($0): " } ?? ""
+    return "\(place)\(call)(2): \(name) (\(text))"
+  }
+}
+
+/// Symbolic names and descriptions for errno values (errno(3)), so messages say `EACCES` rather than `13`.
+public enum ErrnoNames {
+  static let table: [Int32: (String, String)] = [
+    1: ("EPERM", "Operation not permitted"), 2: ("ENOENT", "No such file or directory"),
+    3: ("ESRCH", "No such process"), 4: ("EINTR", "Interrupted system call"), 5: ("EIO", "Input/output error"),
+    7: ("E2BIG", "Argument list too long"), 8: ("ENOEXEC", "Exec format error"), 9: ("EBADF", "Bad file descriptor"),
+    10: ("ECHILD", "No child processes"), 11: ("EAGAIN", "Resource temporarily unavailable"),
+    12: ("ENOMEM", "Cannot allocate memory"), 13: ("EACCES", "Permission denied"), 14: ("EFAULT", "Bad address"),
+    16: ("EBUSY", "Device or resource busy"), 17: ("EEXIST", "File exists"), 18: ("EXDEV", "Invalid cross-device link"),
+    19: ("ENODEV", "No such device"), 20: ("ENOTDIR", "Not a directory"), 21: ("EISDIR", "Is a directory"),
+    22: ("EINVAL", "Invalid argument"), 23: ("ENFILE", "Too many open files in system"),
+    24: ("EMFILE", "Too many open files"), 26: ("ETXTBSY", "Text file busy"), 27: ("EFBIG", "File too large"),
+    28: ("ENOSPC", "No space left on device"), 30: ("EROFS", "Read-only file system"),
+    32: ("EPIPE", "Broken pipe"), 34: ("ERANGE", "Numerical result out of range"),
+    36: ("ENAMETOOLONG", "File name too long"), 38: ("ENOSYS", "Function not implemented"),
+    39: ("ENOTEMPTY", "Directory not empty"), 40: ("ELOOP", "Too many levels of symbolic links"),
+    75: ("EOVERFLOW", "Value too large for defined data type"), 95: ("EOPNOTSUPP", "Operation not supported"),
+    122: ("EDQUOT", "Disk quota exceeded"),
+  ]
+
+  /// `EACCES` for 13; `errno 999` for values not in the table.
+  public static func name(_ errno: Int32) -> String { table[errno]?.0 ?? "errno \(errno)" }
+
+  /// The strerror(3)-style text.
+  public static func message(_ errno: Int32) -> String { table[errno]?.1 ?? "Unknown error \(errno)" }
+
+  public static let EPERM: Int32 = 1
+  public static let ENOENT: Int32 = 2
+  public static let EINTR: Int32 = 4
+  public static let ECHILD: Int32 = 10
+  public static let EAGAIN: Int32 = 11
+  public static let EACCES: Int32 = 13
+  public static let EINVAL: Int32 = 22
+  public static let ENOTDIR: Int32 = 20
+}

@@ -1,0 +1,125 @@
+import SpecParser
+
+/// Turns a spec and the current state into the ordered steps `run` takes. Pure: it reads its arguments only.
+///
+/// The order is fixed here, in one place, because the kernel dictates it:
+/// 1. fork the sandbox process, which unshares every namespace in one unshare(2);
+/// 2. from the parent: setgroups, then uid_map, then gid_map (user_namespaces(7): setgroups must be denied before an
+///    unprivileged gid_map), then timens_offsets (time_namespaces(7): before any process enters);
+/// 3. fork into the new pid and time namespaces (they apply to children only);
+/// 4. make the mount tree private before the first mount, so nothing propagates to the host;
+/// 5. hostname and domainname; 6. mounts, in spec order; 7. exec the command.
+public struct Planner: Sendable {
+  public let spec: Spec
+  public let state: ObservedState
+
+  public init(spec: Spec, state: ObservedState) {
+    self.spec = spec
+    self.state = state
+  }
+
+  /// The plan for `command` (the spec's `[process] args` when nil).
+  ///
+  /// - Throws: ``PlanError`` when there is no command to run.
+  public func plan(command: [String]? = nil) throws(PlanError) -> Plan {
+    guard let args = command ?? spec.process.args, !args.isEmpty else { throw PlanError.noCommand }
+    var steps: [Step] = [spawnStep(), unshareStep()]
+    steps += userSteps()
+    steps += timeSteps()
+    steps.append(forkStep())
+    steps += mountNamespaceSteps()
+    steps += utsSteps()
+    steps += mountSteps()
+    steps.append(execStep(args, fromCommandLine: command != nil))
+    for index in steps.indices { steps[index].id = index + 1 }
+    return Plan(steps: steps, warnings: warnings())
+  }
+
+  func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }
+
+  private func spawnStep() -> Step {
+    Step(
+      kind: .spawn, actor: .parent, calls: [.fork, .setParentDeathSignal(9)], change: .create,
+      reason: "the sandbox process dies with nsbuild (PR_SET_PDEATHSIG)")
+  }
+
+  private func unshareStep() -> Step {
+    let flags = spec.namespaces.reduce(into: CloneFlags()) { $0.insert(CloneFlags($1)) }
+    return Step(
+      kind: .unshare, actor: .sandbox, calls: [.unshare(flags)],
+      change: flags.isEmpty ? .unchanged("no new namespaces") : .create,
+      reason: spec.unshares(.user) ? "one call, so every namespace is owned by the new user namespace" : nil,
+      origin: origin("namespaces.unshare"))
+  }
+
+  private func timeSteps() -> [Step] {
+    guard spec.unshares(.time), !spec.time.isEmpty else { return [] }
+    var lines = ""
+    if let offset = spec.time.monotonic { lines += "monotonic \(offset.seconds) \(offset.nanoseconds)\n" }
+    if let offset = spec.time.boottime { lines += "boottime \(offset.seconds) \(offset.nanoseconds)\n" }
+    return [
+      Step(
+        kind: .timeOffsets, actor: .parent, calls: [.writeProcFile(file: "timens_offsets", contents: lines)],
+        change: .create, reason: "offsets are frozen once a process enters the time namespace",
+        origin: origin("time.monotonic") ?? origin("time.boottime"))
+    ]
+  }
+
+  private func forkStep() -> Step {
+    let entering = [Namespace.pid, .time].filter(spec.unshares)
+    let reason =
+      entering.isEmpty
+      ? "the sandbox process stays to report the command's status"
+      : "the new \(entering.map(\.rawValue).joined(separator: " and ")) namespace applies to children only"
+    return Step(
+      kind: .fork, actor: .sandbox, calls: [.fork, .setParentDeathSignal(9)], change: .create, reason: reason)
+  }
+
+  private func utsSteps() -> [Step] {
+    guard spec.unshares(.uts) else { return [] }
+    var steps: [Step] = []
+    if let name = spec.uts.hostname {
+      steps.append(
+        Step(
+          kind: .hostname, actor: .initProcess, calls: [.sethostname(name)],
+          change: name == state.hostname ? .unchanged(name) : .modify(before: state.hostname, after: name),
+          origin: origin("uts.hostname")))
+    }
+    if let name = spec.uts.domainname {
+      steps.append(
+        Step(
+          kind: .domainname, actor: .initProcess, calls: [.setdomainname(name)],
+          change: name == state.domainname ? .unchanged(name) : .modify(before: state.domainname, after: name),
+          origin: origin("uts.domainname")))
+    }
+    return steps
+  }
+
+  private func execStep(_ args: [String], fromCommandLine: Bool) -> Step {
+    let command = Command(
+      args: args, clearEnv: spec.process.clearEnv, env: spec.process.env, cwd: spec.process.cwd ?? "/")
+    return Step(
+      kind: .exec, actor: .initProcess, calls: [.exec(command)], change: .create,
+      reason: spec.unshares(.pid) ? "the command runs as PID 2; nsbuild's init stays PID 1 and reaps" : nil,
+      origin: fromCommandLine ? nil : origin("process.args"))
+  }
+
+  private func warnings() -> [String] {
+    var result: [String] = []
+    if spec.unshares(.time), spec.time.isEmpty {
+      result.append("the time namespace is unshared with no offsets: clocks read as on the host")
+    }
+    return result
+  }
+}
+
+/// Why no plan could be made.
+public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
+  case noCommand
+
+  public var description: String {
+    switch self {
+    case .noCommand: "no command to run: give `[process] args` in the spec, or a command after `--`"
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/// Rules that tie one part of a spec to another, checked after every section is decoded.
+struct CrossFieldRules {
+  let spec: Spec
+  let sink: DiagnosticSink
+
+  func check() {
+    require(.uts, for: "uts.hostname", what: "hostname")
+    require(.uts, for: "uts.domainname", what: "domainname")
+    require(.user, for: "user.uid_map", what: "uid_map")
+    require(.user, for: "user.gid_map", what: "gid_map")
+    require(.user, for: "user.setgroups", what: "setgroups")
+    require(.time, for: "time.monotonic", what: "a monotonic offset")
+    require(.time, for: "time.boottime", what: "a boottime offset")
+    for (index, mount) in spec.mounts.enumerated() {
+      let path = SpecKeyPath("mounts").index(index)
+      if !spec.unshares(.mount) {
+        requireAt(.mount, path: path, what: "a mount")
+      } else if mount.kind == .proc, !spec.unshares(.pid) {
+        sink.warning(
+          "proc-without-pid", "this proc mount shows the host's processes: `pid` is not unshared",
+          at: spec.origins[path] ?? start, hint: "add \"pid\" to [namespaces] unshare")
+      }
+    }
+  }
+
+  private var start: SourceRange { SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0)) }
+
+  private func require(_ namespace: Namespace, for key: SpecKeyPath, what: String) {
+    guard spec.origins[key] != nil else { return }
+    requireAt(namespace, path: key, what: what)
+  }
+
+  private func requireAt(_ namespace: Namespace, path: SpecKeyPath, what: String) {
+    guard !spec.unshares(namespace), let range = spec.origins[path] else { return }
+    sink.error(
+      "namespace-required", "\(what) needs the \(namespace.rawValue) namespace", at: range,
+      hint: "add \"\(namespace.rawValue)\" to [namespaces] unshare")
+  }
+}

@@ -1,0 +1,37 @@
+/// State shared while decoding one spec file: where diagnostics go, the source text (some rules read a literal's
+/// spelling, such as a mode written `0o1777`), and the origins recorded so far.
+final class DecodeContext {
+  let sink: DiagnosticSink
+  let source: [UInt8]
+  /// The absolute folder relative paths resolve against.
+  let directory: String
+  var origins: [SpecKeyPath: SourceRange] = [:]
+
+  init(sink: DiagnosticSink, source: [UInt8], directory: String) {
+    self.sink = sink
+    self.source = source
+    self.directory = directory
+  }
+
+  /// The literal text of a value as written in the file.
+  func text(of range: SourceRange) -> String {
+    let lower = max(0, min(range.start.offset, source.count))
+    let upper = max(lower, min(range.end.offset, source.count))
+    return String(decoding: source[lower..<upper], as: UTF8.self)
+  }
+}
+
+/// The TOML type names used in messages.
+extension TOMLValue {
+  var typeName: String {
+    switch self {
+    case .string: "a string"
+    case .integer: "an integer"
+    case .float: "a float"
+    case .bool: "a boolean"
+    case .dateTime: "a date-time"
+    case .array: "an array"
+    case .table: "a table"
+    }
+  }
+}

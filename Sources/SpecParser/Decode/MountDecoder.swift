@@ -1,0 +1,127 @@
+/// `[[mounts]]` entries.
+extension SpecSections {
+  static let mountKeys = ["type", "source", "target", "options", "size", "mode"]
+
+  func decodeMount(_ table: TableReader) -> Mount? {
+    table.rejectUnknownKeys(Self.mountKeys)
+    let kind = mountKind(table)
+    let target = table.string("target").flatMap { path($0, key: "target") }
+    if table.table["target"] == nil {
+      sink.error("missing-key", "mount needs a `target`", at: table.range, hint: "e.g. target = \"/tmp\"")
+    }
+    let source = table.string("source").flatMap { path($0, key: "source") }
+    let options = mountOptions(table)
+    let size = tmpfsSize(table)
+    let mode = tmpfsMode(table)
+    guard let kind else { return nil }
+    checkKeysFit(kind, table)
+    if kind == .bind, table.table["source"] == nil {
+      sink.error("missing-key", "a bind mount needs a `source`", at: table.range, hint: "the host path to bind")
+    }
+    if target == "/" {
+      sink.error(
+        "invalid-target", "a mount cannot replace '/'", at: table.table["target"]?.node.range ?? table.range,
+        hint: "a new root comes from a [root] section, not from a mount entry")
+    }
+    guard let target else { return nil }
+    return Mount(kind: kind, source: source, target: target, options: options, size: size, mode: mode)
+  }
+
+  private func mountKind(_ table: TableReader) -> Mount.Kind? {
+    let kinds = Mount.Kind.allCases.map(\.rawValue)
+    guard let (name, range) = table.string("type") else {
+      if table.table["type"] == nil {
+        sink.error("missing-key", "mount needs a `type`", at: table.range, hint: "one of: \(kinds.joined(separator: ", "))")
+      }
+      return nil
+    }
+    guard let kind = Mount.Kind(rawValue: name) else {
+      sink.error(
+        "unknown-value", "unknown mount type '\(name)'", at: range,
+        hint: Suggestion.didYouMean(name, among: kinds) ?? "one of: \(kinds.joined(separator: ", "))")
+      return nil
+    }
+    return kind
+  }
+
+  /// Keys that only make sense for some kinds are errors on the others, so a typo'd type is not silently half-used.
+  private func checkKeysFit(_ kind: Mount.Kind, _ table: TableReader) {
+    let allowed: [String] =
+      switch kind {
+      case .bind: ["source"]
+      case .tmpfs: ["size", "mode"]
+      case .proc: []
+      }
+    for key in ["source", "size", "mode"] where !allowed.contains(key) {
+      if let entry = table.table[key] {
+        sink.error("unused-key", "`\(key)` does not apply to a \(kind.rawValue) mount", at: entry.keyRange)
+      }
+    }
+  }
+
+  func path(_ value: (String, SourceRange), key: String) -> String? {
+    switch Paths.resolve(value.0, against: context.directory) {
+    case .success(let path): return path
+    case .failure(.empty): sink.error("invalid-path", "`\(key)` is empty", at: value.1)
+    case .failure(.nulByte): sink.error("invalid-path", "`\(key)` contains a NUL byte", at: value.1)
+    case .failure(.parentComponent):
+      sink.error(
+        "invalid-path", "`\(key)` contains '..'", at: value.1,
+        hint: "write the path without '..' so reviewers can see where it lands")
+    }
+    return nil
+  }
+
+  private func mountOptions(_ table: TableReader) -> [MountOption] {
+    let names = MountOption.allCases.map(\.rawValue)
+    var options: [MountOption] = []
+    for (name, range) in table.strings("options") ?? [] {
+      guard let option = MountOption(rawValue: name) else {
+        sink.error(
+          "unknown-value", "unknown mount option '\(name)'", at: range,
+          hint: Suggestion.didYouMean(name, among: names) ?? "options: \(names.joined(separator: ", "))")
+        continue
+      }
+      options.append(option)
+    }
+    if options.contains(.ro), options.contains(.rw), let entry = table.table["options"] {
+      sink.error("conflicting-options", "a mount cannot be both `ro` and `rw`", at: entry.node.range)
+    }
+    return options
+  }
+
+  private func tmpfsSize(_ table: TableReader) -> UInt64? {
+    guard let entry = table.entry("size") else { return nil }
+    let expected = "a string like \"64M\" or an integer of bytes"
+    switch entry.node.value {
+    case .integer(let bytes) where bytes > 0: return UInt64(bytes)
+    case .integer: sink.error("invalid-size", "`size` must be more than 0 bytes", at: entry.node.range)
+    case .string(let text):
+      if let bytes = Units.size(text), bytes > 0 { return bytes }
+      sink.error(
+        "invalid-size", "`size` \"\(text)\" is not a size", at: entry.node.range,
+        hint: "a number with a unit k, m or g (\"64M\"), or an integer of bytes")
+    default: table.mismatch("size", entry.node, expected: expected)
+    }
+    return nil
+  }
+
+  private func tmpfsMode(_ table: TableReader) -> UInt32? {
+    guard let entry = table.entry("mode") else { return nil }
+    switch entry.node.value {
+    case .string(let text):
+      if let mode = Units.octalMode(text) { return mode }
+      sink.error(
+        "invalid-mode", "`mode` \"\(text)\" is not an octal mode", at: entry.node.range,
+        hint: "octal digits up to 7777, e.g. \"1777\" or \"0755\"")
+    case .integer(let value):
+      // TOML has lost the spelling by now, so read it: only a 0o literal is octal.
+      if context.text(of: entry.node.range).hasPrefix("0o"), value >= 0, value <= 0o7777 { return UInt32(value) }
+      sink.error(
+        "invalid-mode", "`mode` must be octal", at: entry.node.range,
+        hint: "write it as a string \"\(value)\" or as an octal literal 0o\(value)")
+    default: table.mismatch("mode", entry.node, expected: "an octal mode like \"1777\" or 0o1777")
+    }
+    return nil
+  }
+}

@@ -1,0 +1,71 @@
+/// Lexical path handling for spec paths: resolving against the spec's folder and normalising.
+/// Nothing here looks at the file system.
+enum Paths {
+  /// Why a path was refused.
+  enum Problem: Error, Equatable {
+    case empty
+    case parentComponent
+    case nulByte
+  }
+
+  /// `path` made absolute against `directory` (which must be absolute), with `//` and `.` removed.
+  /// A `..` component is refused rather than resolved: it would make a reviewer work out where a mount lands.
+  static func resolve(_ path: String, against directory: String) -> Result<String, Problem> {
+    guard !path.isEmpty else { return .failure(.empty) }
+    guard !path.utf8.contains(0) else { return .failure(.nulByte) }
+    let full = path.hasPrefix("/") ? path : directory + "/" + path
+    var parts: [Substring] = []
+    for part in full.split(separator: "/", omittingEmptySubsequences: true) {
+      if part == "." { continue }
+      if part == ".." { return .failure(.parentComponent) }
+      parts.append(part)
+    }
+    return .success("/" + parts.joined(separator: "/"))
+  }
+}
+
+/// Rules for the names of a UTS namespace (uts_namespaces(7); the kernel takes at most 64 bytes).
+enum HostNames {
+  static let maximumBytes = 64
+
+  /// Why `name` is not a valid hostname (RFC 1123 labels of letters, digits and hyphens), or nil when it is.
+  static func hostnameProblem(_ name: String) -> String? {
+    if let problem = lengthProblem(name) { return problem }
+    for label in name.split(separator: ".", omittingEmptySubsequences: false) {
+      if label.isEmpty { return "has an empty label (two dots, or a dot at either end)" }
+      if label.utf8.count > 63 { return "has a label longer than 63 bytes" }
+      if label.first == "-" || label.last == "-" { return "has a label that starts or ends with '-'" }
+      if let bad = label.unicodeScalars.first(where: { !isHostnameScalar($0) }) {
+        return "contains \(describe(bad)); RFC 1123 allows letters, digits, '-' and '.'"
+      }
+    }
+    return nil
+  }
+
+  /// Why `name` is not a valid domain name for setdomainname(2), or nil when it is.
+  static func domainnameProblem(_ name: String) -> String? {
+    if let problem = lengthProblem(name) { return problem }
+    if let bad = name.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+      return "contains a control character (\(describe(bad)))"
+    }
+    return nil
+  }
+
+  private static func lengthProblem(_ name: String) -> String? {
+    if name.isEmpty { return "is empty; leave the key out to keep the parent's name" }
+    if name.utf8.count > maximumBytes { return "is \(name.utf8.count) bytes; the kernel allows at most 64" }
+    return nil
+  }
+
+  private static func isHostnameScalar(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar {
+    case "a"..."z", "A"..."Z", "0"..."9", "-": true
+    default: false
+    }
+  }
+
+  private static func describe(_ scalar: Unicode.Scalar) -> String {
+    scalar.value < 0x20 || scalar.value == 0x7F
+      ? "U+\(String(scalar.value, radix: 16, uppercase: true))" : "'\(scalar)'"
+  }
+}

@@ -1,0 +1,124 @@
+/// The result of checking a spec: the typed spec when there were no errors, and every diagnostic found.
+public struct SpecCheck: Sendable {
+  /// The spec, or nil when any error was found.
+  public var spec: Spec?
+  /// Every error and warning, in source order.
+  public var diagnostics: [Diagnostic]
+
+  public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+/// Turns the bytes of a spec file (TOML 1.0) into a ``Spec``, checking every rule of spec version 1 and
+/// collecting every problem rather than stopping at the first.
+public enum SpecDecoder {
+  /// The spec format versions this build understands.
+  public static let supportedVersions: [Int64] = [1]
+
+  /// Parses and checks one spec.
+  ///
+  /// - Parameters:
+  ///   - source: the file's bytes.
+  ///   - file: the path to name in diagnostics, as the user gave it.
+  ///   - directory: the absolute folder that relative paths in the spec resolve against (the spec's own folder).
+  /// - Returns: the spec (nil on any error) and all diagnostics. A TOML syntax error ends decoding, since nothing
+  ///   after it can be read reliably; it is reported with code `toml-syntax`.
+  public static func decode(source: [UInt8], file: String, directory: String) -> SpecCheck {
+    let sink = DiagnosticSink(file: file)
+    let root: TOMLTable
+    do {
+      root = try TOMLParser.parse(source)
+    } catch {
+      sink.error("toml-syntax", error.message, at: error.range)
+      return SpecCheck(spec: nil, diagnostics: sink.diagnostics)
+    }
+    let context = DecodeContext(sink: sink, source: source, directory: directory)
+    let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
+    var spec = SpecSections(context: context).decodeRoot(
+      TableReader(table: root, path: "", range: start, context: context))
+    spec.origins = context.origins
+    CrossFieldRules(spec: spec, sink: sink).check()
+    let diagnostics = sink.diagnostics.sorted { $0.range.start.offset < $1.range.start.offset }
+    return SpecCheck(spec: sink.hasErrors ? nil : spec, diagnostics: diagnostics)
+  }
+}
+
+/// Decodes each section of the spec into its typed value.
+struct SpecSections {
+  let context: DecodeContext
+  var sink: DiagnosticSink { context.sink }
+
+  static let rootKeys = ["version", "namespaces", "uts", "user", "time", "mounts", "process"]
+
+  func decodeRoot(_ root: TableReader) -> Spec {
+    root.rejectUnknownKeys(Self.rootKeys)
+    var spec = Spec()
+    if let (version, range) = root.integer("version") {
+      if SpecDecoder.supportedVersions.contains(version) {
+        spec.version = Int(version)
+      } else {
+        sink.error("unsupported-version", "spec version \(version) is not supported", at: range, hint: "use version = 1")
+      }
+    } else if root.table["version"] == nil {
+      sink.error(
+        "missing-key", "missing `version` at the top of the spec", at: root.range, hint: "add `version = 1` as the first line")
+    }
+    spec.namespaces = root.table("namespaces").map(decodeNamespaces) ?? []
+    spec.uts = root.table("uts").map(decodeUTS) ?? UTS()
+    spec.user = root.table("user").map(decodeUser) ?? UserMapping()
+    spec.time = root.table("time").map(decodeTime) ?? TimeOffsets()
+    spec.mounts = root.tables("mounts").map { $0.compactMap(decodeMount) } ?? []
+    spec.process = root.table("process").map(decodeProcess) ?? Process()
+    return spec
+  }
+
+  func decodeNamespaces(_ table: TableReader) -> [Namespace] {
+    table.rejectUnknownKeys(["unshare"])
+    var result: [Namespace] = []
+    var seen: [Namespace: SourceRange] = [:]
+    let names = Namespace.allCases.map(\.rawValue)
+    for (name, range) in table.strings("unshare") ?? [] {
+      guard let namespace = Namespace(rawValue: name) else {
+        sink.error(
+          "unknown-value", "unknown namespace '\(name)'", at: range,
+          hint: Suggestion.didYouMean(name, among: names + ["mnt"]).map { $0.replacingMnt() }
+            ?? "namespaces(7) names: \(names.joined(separator: ", "))")
+        continue
+      }
+      if let first = seen[namespace] {
+        sink.error(
+          "duplicate-value", "namespace '\(name)' is listed twice (first at line \(first.start.line))", at: range)
+        continue
+      }
+      seen[namespace] = range
+      result.append(namespace)
+    }
+    return result
+  }
+
+  func decodeUTS(_ table: TableReader) -> UTS {
+    table.rejectUnknownKeys(["hostname", "domainname"])
+    var uts = UTS()
+    if let (name, range) = table.string("hostname") {
+      if let problem = HostNames.hostnameProblem(name) {
+        sink.error("invalid-hostname", "hostname '\(name)' \(problem)", at: range)
+      } else {
+        uts.hostname = name
+      }
+    }
+    if let (name, range) = table.string("domainname") {
+      if let problem = HostNames.domainnameProblem(name) {
+        sink.error("invalid-domainname", "domainname \(problem)", at: range)
+      } else {
+        uts.domainname = name
+      }
+    }
+    return uts
+  }
+}
+
+extension String {
+  /// `mnt` is the /proc name of the mount namespace; the spec spells it `mount`.
+  fileprivate func replacingMnt() -> String {
+    self == "did you mean 'mnt'?" ? "did you mean 'mount'?" : self
+  }
+}

@@ -1,0 +1,114 @@
+/// Reads the keys of one TOML table into typed values. A wrong type is reported and read as missing, so decoding
+/// goes on and every problem in the file is found in one pass.
+struct TableReader {
+  let table: TOMLTable
+  let path: SpecKeyPath
+  /// Where the table itself is written (its header, or the key that made it).
+  let range: SourceRange
+  let context: DecodeContext
+
+  var sink: DiagnosticSink { context.sink }
+
+  /// Reports every key not in `known`, with a "did you mean" when one is close.
+  func rejectUnknownKeys(_ known: [String]) {
+    for entry in table.entries where !known.contains(entry.key) {
+      let place = path.description.isEmpty ? "at the top level" : "in [\(path)]"
+      sink.error(
+        "unknown-key", "unknown key '\(entry.key)' \(place)", at: entry.keyRange,
+        hint: Suggestion.didYouMean(entry.key, among: known)
+          ?? "known keys: \(known.joined(separator: ", "))")
+    }
+  }
+
+  /// The entry for `key`, recording its origin.
+  func entry(_ key: String) -> TOMLEntry? {
+    guard let entry = table[key] else { return nil }
+    context.origins[path.appending(key)] = entry.node.range
+    return entry
+  }
+
+  func mismatch(_ key: String, _ node: TOMLNode, expected: String) {
+    sink.error(
+      "type-mismatch", "`\(key)` must be \(expected), not \(node.value.typeName)", at: node.range)
+  }
+
+  func string(_ key: String, expected: String = "a string") -> (String, SourceRange)? {
+    guard let entry = entry(key) else { return nil }
+    guard case .string(let value) = entry.node.value else {
+      mismatch(key, entry.node, expected: expected)
+      return nil
+    }
+    return (value, entry.node.range)
+  }
+
+  func bool(_ key: String) -> Bool? {
+    guard let entry = entry(key) else { return nil }
+    guard case .bool(let value) = entry.node.value else {
+      mismatch(key, entry.node, expected: "true or false")
+      return nil
+    }
+    return value
+  }
+
+  func integer(_ key: String, expected: String = "an integer") -> (Int64, SourceRange)? {
+    guard let entry = entry(key) else { return nil }
+    guard case .integer(let value) = entry.node.value else {
+      mismatch(key, entry.node, expected: expected)
+      return nil
+    }
+    return (value, entry.node.range)
+  }
+
+  /// An array of strings, each with its range; a non-string element is reported and skipped.
+  func strings(_ key: String) -> [(String, SourceRange)]? {
+    guard let entry = entry(key) else { return nil }
+    guard case .array(let nodes) = entry.node.value else {
+      mismatch(key, entry.node, expected: "an array of strings")
+      return nil
+    }
+    var result: [(String, SourceRange)] = []
+    for (index, node) in nodes.enumerated() {
+      context.origins[path.appending(key).index(index)] = node.range
+      if case .string(let value) = node.value {
+        result.append((value, node.range))
+      } else {
+        sink.error(
+          "type-mismatch", "`\(key)` must be an array of strings; element \(index + 1) is \(node.value.typeName)",
+          at: node.range)
+      }
+    }
+    return result
+  }
+
+  /// A sub-table (`[path.key]` or `key = { ... }`).
+  func table(_ key: String) -> TableReader? {
+    guard let entry = entry(key) else { return nil }
+    guard case .table(let sub) = entry.node.value else {
+      mismatch(key, entry.node, expected: "a table")
+      return nil
+    }
+    return TableReader(table: sub, path: path.appending(key), range: entry.node.range, context: context)
+  }
+
+  /// An array of tables (`[[path.key]]` or `key = [{ ... }, ...]`).
+  func tables(_ key: String) -> [TableReader]? {
+    guard let entry = entry(key) else { return nil }
+    guard case .array(let nodes) = entry.node.value else {
+      mismatch(key, entry.node, expected: "an array of tables")
+      return nil
+    }
+    var result: [TableReader] = []
+    for (index, node) in nodes.enumerated() {
+      let elementPath = path.appending(key).index(index)
+      context.origins[elementPath] = node.range
+      guard case .table(let sub) = node.value else {
+        sink.error(
+          "type-mismatch", "`\(key)` must be an array of tables; element \(index + 1) is \(node.value.typeName)",
+          at: node.range)
+        continue
+      }
+      result.append(TableReader(table: sub, path: elementPath, range: node.range, context: context))
+    }
+    return result
+  }
+}

@@ -1,0 +1,89 @@
+/// Parsers for the human-friendly value forms a spec accepts: sizes, octal modes and durations.
+enum Units {
+  /// A size with a unit, tmpfs(5) style: `"64M"`, `"512k"`, `"1g"` (binary units: k = 1024 bytes).
+  /// Returns nil when the text is not of that form or overflows 64 bits.
+  static func size(_ text: String) -> UInt64? {
+    guard let last = text.last, let digits = UInt64(text.dropLast()) else { return nil }
+    let shift: UInt64
+    switch last {
+    case "k", "K": shift = 10
+    case "m", "M": shift = 20
+    case "g", "G": shift = 30
+    default: return nil
+    }
+    let (value, overflow) = digits.multipliedReportingOverflow(by: 1 << shift)
+    return overflow ? nil : value
+  }
+
+  /// Octal permission bits written as a string: `"1777"`, `"0755"` or `"0o755"`, at most 0o7777.
+  static func octalMode(_ text: String) -> UInt32? {
+    var digits = Substring(text)
+    if digits.hasPrefix("0o") { digits = digits.dropFirst(2) }
+    guard !digits.isEmpty, digits.count <= 5, let value = UInt32(digits, radix: 8), value <= 0o7777 else {
+      return nil
+    }
+    return value
+  }
+
+  /// A duration: a plain number of seconds (`"90"`, `"-1.5"`), or one or more number-unit pairs with an optional
+  /// sign in front (`"90s"`, `"1h30m"`, `"-2h"`, `"7d"`, `"250ms"`). Units: ns, us, ms, s, m, h, d.
+  /// Returns the total in nanoseconds, or nil when malformed or out of Int64 range.
+  static func durationNanoseconds(_ text: String) -> Int64? {
+    var rest = Substring(text)
+    var sign: Int64 = 1
+    if rest.first == "-" || rest.first == "+" {
+      if rest.first == "-" { sign = -1 }
+      rest = rest.dropFirst()
+    }
+    guard !rest.isEmpty else { return nil }
+    if let seconds = Double(rest), rest.allSatisfy({ $0.isNumber || $0 == "." }) {
+      return nanoseconds(seconds * Double(sign))
+    }
+    var total: Int64 = 0
+    while !rest.isEmpty {
+      let number = rest.prefix { $0.isNumber }
+      rest = rest.dropFirst(number.count)
+      let unit = rest.prefix { $0.isLetter }
+      rest = rest.dropFirst(unit.count)
+      guard let value = Int64(number), let scale = unitScale(unit) else { return nil }
+      let (part, overflow1) = value.multipliedReportingOverflow(by: scale)
+      let (sum, overflow2) = total.addingReportingOverflow(part)
+      guard !overflow1, !overflow2 else { return nil }
+      total = sum
+    }
+    return total * sign
+  }
+
+  /// Seconds as a float to nanoseconds, nil when out of range.
+  static func nanoseconds(_ seconds: Double) -> Int64? {
+    let value = (seconds * 1e9).rounded()
+    guard value.isFinite, value > -9.2e18, value < 9.2e18 else { return nil }
+    return Int64(value)
+  }
+
+  private static func unitScale(_ unit: Substring) -> Int64? {
+    switch unit {
+    case "ns": 1
+    case "us": 1_000
+    case "ms": 1_000_000
+    case "s": 1_000_000_000
+    case "m": 60_000_000_000
+    case "h": 3_600_000_000_000
+    case "d": 86_400_000_000_000
+    default: nil
+    }
+  }
+}
+
+extension ClockOffset {
+  /// Splits nanoseconds into timens_offsets' form: seconds, and nanoseconds in 0..<1e9.
+  init(totalNanoseconds: Int64) {
+    var seconds = totalNanoseconds / 1_000_000_000
+    var nanos = totalNanoseconds % 1_000_000_000
+    if nanos < 0 {
+      seconds -= 1
+      nanos += 1_000_000_000
+    }
+    self.init(seconds: seconds, nanoseconds: nanos)
+  }
+}

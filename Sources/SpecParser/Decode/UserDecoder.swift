@@ -1,0 +1,107 @@
+/// `[user]`: uid_map, gid_map and setgroups.
+extension SpecSections {
+  /// The kernel accepts at most 340 lines in one ID map (user_namespaces(7), since Linux 4.15).
+  static let maximumMapLines = 340
+
+  func decodeUser(_ table: TableReader) -> UserMapping {
+    table.rejectUnknownKeys(["uid_map", "gid_map", "setgroups"])
+    var user = UserMapping()
+    user.uidMap = decodeMap("uid_map", in: table)
+    user.gidMap = decodeMap("gid_map", in: table)
+    if let (value, range) = table.string("setgroups", expected: "\"allow\" or \"deny\"") {
+      if let setgroups = Setgroups(rawValue: value) {
+        user.setgroups = setgroups
+      } else {
+        sink.error(
+          "unknown-value", "setgroups must be \"allow\" or \"deny\", not '\(value)'", at: range,
+          hint: Suggestion.didYouMean(value, among: Setgroups.allCases.map(\.rawValue)))
+      }
+    }
+    return user
+  }
+
+  private func decodeMap(_ key: String, in table: TableReader) -> [IDMapping] {
+    guard let lines = table.tables(key) else { return [] }
+    if lines.count > Self.maximumMapLines, let entry = table.table[key] {
+      sink.error(
+        "map-too-long", "\(key) has \(lines.count) lines; the kernel accepts at most \(Self.maximumMapLines)",
+        at: entry.node.range)
+    }
+    let mappings = lines.compactMap { decodeMapLine($0, map: key) }
+    checkOverlaps(mappings, lines: lines, map: key)
+    return mappings
+  }
+
+  private func decodeMapLine(_ line: TableReader, map: String) -> IDMapping? {
+    line.rejectUnknownKeys(["inside", "outside", "count"])
+    let inside = id("inside", in: line)
+    let count = id("count", in: line)
+    var outside: IDMapping.Outside?
+    if let entry = line.entry("outside") {
+      switch entry.node.value {
+      case .string("caller"): outside = .caller
+      case .integer: outside = id("outside", in: line).map(IDMapping.Outside.id)
+      default:
+        sink.error(
+          "type-mismatch", "`outside` must be an ID or \"caller\"", at: entry.node.range,
+          hint: "\"caller\" maps the user (or group) that runs nsbuild")
+      }
+    }
+    for key in ["inside", "outside", "count"] where line.table[key] == nil {
+      sink.error("missing-key", "\(map) line needs `\(key)`", at: line.range)
+    }
+    guard let inside, let outside, let count else { return nil }
+    if count == 0 {
+      sink.error("invalid-map", "`count` must be at least 1", at: line.table["count"]?.node.range ?? line.range)
+      return nil
+    }
+    let mapping = IDMapping(inside: inside, outside: outside, count: count)
+    if !fits(inside, count) || !fits(outside, count) {
+      sink.error(
+        "invalid-map", "\(map) line reaches past ID 4294967294 (the kernel reserves 4294967295)", at: line.range)
+      return nil
+    }
+    return mapping
+  }
+
+  /// An ID from 0 to 2^32-2 (2^32-1 is the kernel's "no ID").
+  private func id(_ key: String, in line: TableReader) -> UInt32? {
+    guard let (value, range) = line.integer(key, expected: "an integer ID") else { return nil }
+    guard value >= 0, value < Int64(UInt32.max) else {
+      sink.error("invalid-map", "`\(key)` must be from 0 to 4294967294, not \(value)", at: range)
+      return nil
+    }
+    return UInt32(value)
+  }
+
+  private func fits(_ start: UInt32, _ count: UInt32) -> Bool {
+    UInt64(start) + UInt64(count) <= UInt64(UInt32.max)
+  }
+
+  private func fits(_ outside: IDMapping.Outside, _ count: UInt32) -> Bool {
+    if case .id(let start) = outside { return fits(start, count) }
+    return true
+  }
+
+  /// Two lines of one map may not share an inside ID, nor an outside ID (user_namespaces(7)).
+  private func checkOverlaps(_ mappings: [IDMapping], lines: [TableReader], map: String) {
+    guard mappings.count == lines.count else { return }
+    for (i, a) in mappings.enumerated() {
+      for j in (i + 1)..<mappings.count {
+        let b = mappings[j]
+        if overlaps(a.inside, a.count, b.inside, b.count) {
+          sink.error(
+            "map-overlap", "\(map) lines \(i + 1) and \(j + 1) overlap inside the namespace", at: lines[j].range)
+        }
+        if case .id(let x) = a.outside, case .id(let y) = b.outside, overlaps(x, a.count, y, b.count) {
+          sink.error(
+            "map-overlap", "\(map) lines \(i + 1) and \(j + 1) overlap outside the namespace", at: lines[j].range)
+        }
+      }
+    }
+  }
+
+  private func overlaps(_ a: UInt32, _ aCount: UInt32, _ b: UInt32, _ bCount: UInt32) -> Bool {
+    UInt64(a) < UInt64(b) + UInt64(bCount) && UInt64(b) < UInt64(a) + UInt64(aCount)
+  }
+}

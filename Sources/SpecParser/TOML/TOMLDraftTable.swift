@@ -1,0 +1,97 @@
+/// A table while the document is still being read: mutable and shared by reference, so a header can reopen a
+/// table that an earlier line created. ``snapshot()`` turns it into the public value type at the end.
+final class DraftTable {
+  /// How the table came to exist, which decides what may still add to it (see ``TOMLDocumentBuilder``).
+  enum Origin {
+    /// The document itself.
+    case root
+    /// A parent named in a `[a.b]` or `[[a.b]]` header, not (yet) defined by a header of its own.
+    case implicit
+    /// Defined by its own `[header]`.
+    case header
+    /// Created by a dotted key (`a.b = 1` creates `a`).
+    case dotted
+    /// An inline table `{ ... }`, filled while it is read and frozen afterwards.
+    case inline
+    /// One `[[header]]` element of an array of tables.
+    case arrayElement
+  }
+
+  /// What one key of a draft table holds.
+  enum Content {
+    /// A finished value: a scalar, an array value or an inline table, none of which can be extended later.
+    case value(TOMLNode)
+    /// A table that headers or dotted keys may still add to.
+    case table(DraftTable)
+    /// An array of tables made by `[[header]]`s, which later `[[header]]`s append to.
+    case tableArray(DraftTableArray)
+  }
+
+  struct Slot {
+    var key: String
+    var keyRange: SourceRange
+    var content: Content
+  }
+
+  var origin: Origin
+  /// Nesting level in the final tree; the root is 0.
+  let depth: Int
+  var range: SourceRange
+  private(set) var slots: [Slot] = []
+  /// Slot positions by the key's exact UTF-8, see ``TOMLKeyPart/identity``.
+  private var index: [[UInt8]: Int] = [:]
+
+  init(origin: Origin, depth: Int, range: SourceRange) {
+    self.origin = origin
+    self.depth = depth
+    self.range = range
+  }
+
+  func slot(named part: TOMLKeyPart) -> Slot? {
+    index[part.identity].map { slots[$0] }
+  }
+
+  /// Adds a key that is not there yet (callers check with ``slot(named:)`` first).
+  func add(_ part: TOMLKeyPart, _ content: Content) {
+    index[part.identity] = slots.count
+    slots.append(Slot(key: part.name, keyRange: part.range, content: content))
+  }
+
+  /// Points an existing key at a new source range, for an implicit table that a later header defines.
+  func moveKey(_ part: TOMLKeyPart) {
+    guard let position = index[part.identity] else { return }
+    slots[position].keyRange = part.range
+  }
+
+  /// The finished table, entries in order of first definition.
+  func snapshot() -> TOMLTable {
+    TOMLTable(entries: slots.map { TOMLEntry(key: $0.key, keyRange: $0.keyRange, node: $0.content.node) })
+  }
+}
+
+/// An array of tables under construction; each element's range is its `[[header]]`.
+final class DraftTableArray {
+  /// The first `[[header]]` that created the array.
+  let range: SourceRange
+  var elements: [DraftTable]
+
+  init(range: SourceRange, first: DraftTable) {
+    self.range = range
+    elements = [first]
+  }
+}
+
+extension DraftTable.Content {
+  /// The public node for this content.
+  var node: TOMLNode {
+    switch self {
+    case .value(let node):
+      return node
+    case .table(let table):
+      return TOMLNode(.table(table.snapshot()), range: table.range)
+    case .tableArray(let array):
+      let elements = array.elements.map { TOMLNode(.table($0.snapshot()), range: $0.range) }
+      return TOMLNode(.array(elements), range: array.range)
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/// A position in a source file.
+///
+/// `line` and `column` are 1-based; `column` counts Unicode scalars from the start of the line, so a caret drawn
+/// under the source line lines up for non-ASCII text. `offset` is the 0-based byte offset into the file.
+public struct SourceLocation: Sendable, Hashable, Comparable {
+  public var line: Int
+  public var column: Int
+  public var offset: Int
+
+  public init(line: Int, column: Int, offset: Int) {
+    self.line = line
+    self.column = column
+    self.offset = offset
+  }
+
+  public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool { lhs.offset < rhs.offset }
+}
+
+/// A half-open range of source text: `start` is the first byte, `end` the byte just past the last one.
+public struct SourceRange: Sendable, Hashable {
+  public var start: SourceLocation
+  public var end: SourceLocation
+
+  public init(start: SourceLocation, end: SourceLocation) {
+    self.start = start
+    self.end = end
+  }
+
+  /// An empty range at one location.
+  public init(at location: SourceLocation) {
+    self.init(start: location, end: location)
+  }
+}
+
+/// A TOML date, time or date-time with the precision the document wrote it in (TOML 1.0 §Offset Date-Time,
+/// §Local Date-Time, §Local Date, §Local Time).
+public struct TOMLDateTime: Sendable, Hashable {
+  /// A calendar date (proleptic Gregorian).
+  public struct Date: Sendable, Hashable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public init(year: Int, month: Int, day: Int) {
+      self.year = year
+      self.month = month
+      self.day = day
+    }
+  }
+
+  /// A wall-clock time; `nanosecond` holds the fraction, truncated (not rounded) past nanoseconds.
+  public struct Time: Sendable, Hashable {
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+    public var nanosecond: Int
+    /// How many fraction digits the source wrote (0 when it wrote none), kept so output can echo the precision.
+    public var fractionDigits: Int
+    public init(hour: Int, minute: Int, second: Int, nanosecond: Int = 0, fractionDigits: Int = 0) {
+      self.hour = hour
+      self.minute = minute
+      self.second = second
+      self.nanosecond = nanosecond
+      self.fractionDigits = fractionDigits
+    }
+  }
+
+  public var date: Date?
+  public var time: Time?
+  /// Offset from UTC in minutes; `nil` for local kinds. `Z` is 0.
+  public var offsetMinutes: Int?
+
+  public init(date: Date?, time: Time?, offsetMinutes: Int?) {
+    self.date = date
+    self.time = time
+    self.offsetMinutes = offsetMinutes
+  }
+}
+
+/// A TOML value with the source range it was written at.
+public struct TOMLNode: Sendable, Hashable {
+  public var value: TOMLValue
+  /// Where the value is written. For a table made by a `[header]`, the header; for an inline table or an array, from
+  /// the opening bracket to the closing one; for a table created implicitly (a dotted key or a header's parent),
+  /// the first key that created it.
+  public var range: SourceRange
+
+  public init(_ value: TOMLValue, range: SourceRange) {
+    self.value = value
+    self.range = range
+  }
+}
+
+/// A decoded TOML value (TOML 1.0). Integers are 64-bit signed, floats IEEE 754 binary64.
+public indirect enum TOMLValue: Sendable, Hashable {
+  case string(String)
+  case integer(Int64)
+  case float(Double)
+  case bool(Bool)
+  case dateTime(TOMLDateTime)
+  case array([TOMLNode])
+  case table(TOMLTable)
+}
+
+/// One `key = value` of a table, in document order.
+public struct TOMLEntry: Sendable, Hashable {
+  /// The key as decoded (quotes and escapes removed); for a dotted key, the last part that names this entry.
+  public var key: String
+  /// Where that key part is written in the source.
+  public var keyRange: SourceRange
+  public var node: TOMLNode
+
+  public init(key: String, keyRange: SourceRange, node: TOMLNode) {
+    self.key = key
+    self.keyRange = keyRange
+    self.node = node
+  }
+}
+
+/// A TOML table: its entries in the order they were first defined in the document.
+public struct TOMLTable: Sendable, Hashable {
+  public var entries: [TOMLEntry]
+
+  public init(entries: [TOMLEntry] = []) {
+    self.entries = entries
+  }
+
+  /// The entry named `key`, if there is one.
+  public subscript(key: String) -> TOMLEntry? {
+    entries.first { $0.key == key }
+  }
+}
+
+/// Why a document is not valid TOML 1.0, and where.
+public struct TOMLError: Error, Sendable, Hashable {
+  public var message: String
+  public var range: SourceRange
+
+  public init(message: String, range: SourceRange) {
+    self.message = message
+    self.range = range
+  }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Builder
+import Foundation
+import SpecParser
+
+/// `nsbuild check SPEC`: every problem in a spec at once, like a compiler.
+struct CheckCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Validate a spec and report every problem with its line and column.",
+    discussion: """
+      Exit status: 0 when the spec has no errors (warnings allowed), 1 otherwise.
+
+      Examples:
+        nsbuild check sandbox.toml
+        nsbuild check --format json sandbox.toml
+      """
+  )
+
+  @Option(help: "Output format: text (FILE:LINE:COL: error: …) or json.")
+  var format: OutputFormat = .text
+
+  @Argument(help: "The spec file (TOML).")
+  var spec: String
+
+  func run() throws {
+    let terminal = Terminal()
+    guard let loaded = loadSpec(spec, terminal: terminal) else { throw ExitCode(1) }
+    let diagnostics = loaded.check.diagnostics
+    switch format {
+    case .text:
+      terminal.printDiagnostics(diagnostics, source: loaded.source)
+      if !loaded.check.hasErrors { terminal.err("\(spec): ok\n") }
+    case .json:
+      terminal.out(try JSONText.encode(diagnostics.map(DiagnosticJSON.init)) + "\n")
+    }
+    if loaded.check.hasErrors { throw ExitCode(1) }
+  }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+
+/// The `nsbuild` command. Synchronous on purpose: unshare(CLONE_NEWUSER) fails with EINVAL in a process with more
+/// than one thread, so nothing here may start Dispatch or Swift concurrency before the sandbox is built.
+@main
+struct NSBuild: ParsableCommand {
+  static let version = "0.1.0"
+
+  static let configuration = CommandConfiguration(
+    commandName: "nsbuild",
+    abstract: "Build Linux namespace sandboxes from a checked-in spec file.",
+    discussion: """
+      A spec (sandbox.toml, TOML 1.0) lists the namespaces to unshare, the mounts, the hostname, ID maps, clock
+      offsets and the command. `check` validates it, `plan` shows every step `run` would take without touching
+      anything, and `run` takes exactly those steps.
+
+      Examples:
+        nsbuild check sandbox.toml
+        nsbuild plan specs/dev.toml
+        nsbuild plan --format json specs/dev.toml
+        nsbuild run specs/dev.toml -- hostname
+        nsbuild run specs/rootless.toml -- id -u
+      """,
+    version: version,
+    subcommands: [CheckCommand.self, PlanCommand.self, RunCommand.self, TOMLJSONCommand.self]
+  )
+}
+
+/// The output formats of `check` and `plan`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}

@@ -1,0 +1,47 @@
+import Builder
+import SpecParser
+
+/// Reports a failed step: which step, which call, the errno by name, the spec line, and a hint where one is known.
+struct FailureReport {
+  let plan: Plan
+  let loaded: LoadedSpec
+  let terminal: Terminal
+
+  /// 126 or 127 for a command that cannot run (as the shell does), 125 for any other failure of nsbuild.
+  static func exitCode(for failure: StepFailure, in plan: Plan) -> Int32 {
+    guard plan.steps.first(where: { $0.id == failure.stepID })?.kind == .exec else { return 125 }
+    return failure.error.errno == ErrnoNames.ENOENT ? 127 : 126
+  }
+
+  func print(_ failure: StepFailure) {
+    guard let step = plan.steps.first(where: { $0.id == failure.stepID }) else {
+      terminal.err("nsbuild: error: \(failure.error)\n")
+      return
+    }
+    let message = "step \(step.id)/\(plan.steps.count) \(step.title): \(failure.error)"
+    guard let origin = step.origin else {
+      terminal.err("nsbuild: error: \(message)\n" + (hint(step, failure).map { "  = help: \($0)\n" } ?? ""))
+      return
+    }
+    let diagnostic = Diagnostic(
+      .error, code: "step-failed", message: message, file: loaded.path, range: origin, hint: hint(step, failure))
+    terminal.printDiagnostics([diagnostic], source: loaded.source)
+  }
+
+  private func hint(_ step: Step, _ failure: StepFailure) -> String? {
+    let errno = failure.error.errno
+    switch (step.kind, errno) {
+    case (.exec, ErrnoNames.ENOENT): return "the command was not found (check [process] args and PATH inside)"
+    case (.exec, ErrnoNames.EACCES): return "the command is not executable, or a mount is noexec"
+    case (.unshare, ErrnoNames.EINVAL): return "unshare(CLONE_NEWUSER) needs a single-threaded caller"
+    case (.unshare, ErrnoNames.EPERM), (.unshare, 28):
+      return "user namespaces may be disabled (sysctl user.max_user_namespaces, AppArmor) or need root"
+    case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount proc"):
+      return "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
+    case (.mount, ErrnoNames.ENOENT): return "the mount target (or bind source) does not exist"
+    case (.uidMap, ErrnoNames.EPERM), (.gidMap, ErrnoNames.EPERM):
+      return "without root, only your own ID can be mapped (one line, count 1)"
+    default: return nil
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import Builder
+import SpecParser
+
+/// `plan --format json`: a versioned document. `format_version` changes on any incompatible change.
+struct PlanJSON: Encodable {
+  struct Origin: Encodable {
+    var file: String
+    var line: Int
+    var column: Int
+  }
+
+  struct ChangeJSON: Encodable {
+    /// `+`, `~` or `=`.
+    var op: String
+    var before: String?
+    var after: String?
+  }
+
+  struct StepJSON: Encodable {
+    var id: Int
+    var kind: String
+    var actor: String
+    var title: String
+    var calls: [String]
+    var change: ChangeJSON
+    var reason: String?
+    var origin: Origin?
+  }
+
+  struct Summary: Encodable {
+    var steps: Int
+    var unchanged: Int
+    var changes: Int
+  }
+
+  var format_version = Plan.formatVersion
+  var spec: String
+  var steps: [StepJSON]
+  var summary: Summary
+  var warnings: [String]
+
+  init(_ plan: Plan, file: String) {
+    spec = file
+    steps = plan.steps.map { step in
+      StepJSON(
+        id: step.id, kind: step.kind.rawValue, actor: step.actor.rawValue, title: step.title,
+        calls: step.calls.map(\.description), change: Self.change(step.change), reason: step.reason,
+        origin: step.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
+    }
+    let unchanged = plan.steps.filter(\.change.isUnchanged).count
+    summary = Summary(steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged)
+    warnings = plan.warnings
+  }
+
+  static func change(_ change: Change) -> ChangeJSON {
+    switch change {
+    case .create: ChangeJSON(op: "+")
+    case .modify(let before, let after): ChangeJSON(op: "~", before: before, after: after)
+    case .unchanged(let value): ChangeJSON(op: "=", before: value, after: value)
+    }
+  }
+}

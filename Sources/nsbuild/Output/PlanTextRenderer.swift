@@ -1,0 +1,50 @@
+import Builder
+import SpecParser
+
+/// Renders a plan for a person: one block per step, aligned, with a legend and a summary line.
+struct PlanTextRenderer {
+  let color: Bool
+  let file: String
+
+  func render(_ plan: Plan) -> String {
+    let actorWidth = plan.steps.map(\.actor.rawValue.count).max() ?? 0
+    let idWidth = String(plan.steps.count).count
+    var out = ""
+    for step in plan.steps {
+      out += header(step, idWidth: idWidth, actorWidth: actorWidth)
+      let indent = String(repeating: " ", count: idWidth + actorWidth + 6)
+      for call in step.calls { out += indent + paint(call.description, "2") + "\n" }
+      if let reason = step.reason { out += indent + "why: \(reason)\n" }
+    }
+    for warning in plan.warnings { out += paint("warning:", "1;35") + " \(warning)\n" }
+    let unchanged = plan.steps.filter(\.change.isUnchanged).count
+    out += "\nLegend: + create  ~ change in place  = already as wanted (skipped)\n"
+    out += paint("Plan: \(plan.steps.count) steps, \(unchanged) unchanged", "1") + "\n"
+    return out
+  }
+
+  private func header(_ step: Step, idWidth: Int, actorWidth: Int) -> String {
+    let id = String(repeating: " ", count: idWidth - String(step.id).count) + String(step.id)
+    let actor = step.actor.rawValue + String(repeating: " ", count: actorWidth - step.actor.rawValue.count)
+    var line = "\(id) \(symbol(step.change)) \(actor)  \(paint(step.title, "1"))"
+    switch step.change {
+    case .modify(let before, let after): line += "  (\(before) → \(after))"
+    case .unchanged(let value): line += "  (already \(value))"
+    case .create: break
+    }
+    if let origin = step.origin { line += "  " + paint("\(file):\(origin.start.line):\(origin.start.column)", "36") }
+    return line + "\n"
+  }
+
+  private func symbol(_ change: Change) -> String {
+    switch change {
+    case .create: paint("+", "32")
+    case .modify: paint("~", "33")
+    case .unchanged: paint("=", "2")
+    }
+  }
+
+  private func paint(_ text: String, _ code: String) -> String {
+    color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+  }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Builder
+import SpecParser
+
+/// `nsbuild plan SPEC`: every step `run` would take, touching nothing.
+struct PlanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "plan",
+    abstract: "Show the exact steps `run` would take, without changing anything.",
+    discussion: """
+      Each step shows the process that takes it, the system calls with their arguments, how it changes the current
+      state (+ create, ~ change in place, = already as wanted, so skipped) and the spec line it comes from.
+
+      Exit status: 0 on success, 1 on a spec error; with --detailed-exitcode, 0 when nothing would change and 2
+      when something would.
+
+      Examples:
+        nsbuild plan specs/dev.toml
+        nsbuild plan specs/dev.toml -- make test
+        nsbuild plan --format json specs/dev.toml
+      """
+  )
+
+  @Option(help: "Output format: text or json (versioned; see the README).")
+  var format: OutputFormat = .text
+
+  @Flag(help: "Exit 0 when no step would change anything, 2 when some would, 1 on error.")
+  var detailedExitcode = false
+
+  @Argument(help: "The spec file (TOML).")
+  var spec: String
+
+  @Argument(parsing: .postTerminator, help: "The command to plan for, instead of [process] args.")
+  var command: [String] = []
+
+  func run() throws {
+    let terminal = Terminal()
+    let (loaded, plan) = try planSpec(
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1)
+    switch format {
+    case .text:
+      terminal.out(PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(plan))
+    case .json:
+      terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path)) + "\n")
+    }
+    if detailedExitcode, plan.steps.contains(where: { !$0.change.isUnchanged }) { throw ExitCode(2) }
+  }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Builder
+import SpecParser
+
+/// `nsbuild run SPEC [-- CMD ARG…]`: applies the plan and runs the command inside.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Build the sandbox the spec describes and run a command in it.",
+    discussion: """
+      Takes exactly the steps `nsbuild plan` shows. The command after `--` replaces [process] args; every word after
+      `--` belongs to it.
+
+      Exit status: the command's own; 128+N when it is killed by signal N; 125 when nsbuild fails before the command
+      starts (bad spec, failed step); 126 when the command cannot be executed; 127 when it is not found.
+
+      Examples:
+        nsbuild run specs/dev.toml -- hostname
+        nsbuild run --verbose specs/rootless.toml -- id
+      """
+  )
+
+  @Flag(name: .shortAndLong, help: "Print each step as it is applied, numbered as `plan` numbers it.")
+  var verbose = false
+
+  @Argument(help: "The spec file (TOML).")
+  var spec: String
+
+  @Argument(parsing: .postTerminator, help: "The command to run, instead of [process] args.")
+  var command: [String] = []
+
+  func run() throws {
+    let terminal = Terminal()
+    let (loaded, plan) = try planSpec(
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 125)
+    let total = plan.steps.count
+    let trace: (Step) -> Void =
+      verbose ? { step in terminal.err("nsbuild: step \(step.id)/\(total) \(step.title)\n") } : { _ in }
+    switch Launcher(kernel: terminal.kernel, plan: plan, trace: trace).run() {
+    case .finished(let status):
+      if status.exitCode != 0 { throw ExitCode(status.exitCode) }
+    case .failed(let failure):
+      FailureReport(plan: plan, loaded: loaded, terminal: terminal).print(failure)
+      throw ExitCode(FailureReport.exitCode(for: failure, in: plan))
+    }
+  }
+}
