@@ -60,7 +60,8 @@ enum TOMLTestSuite {
     case .failure(let error):
       return "rejected valid TOML: \(error.range.start.line):\(error.range.start.column): \(error.message)"
     case .success(let table):
-      return TaggedJSONComparison.mismatch(rendered: TOMLTaggedJSON.render(table), expectedFile: directory + "/" + name + ".json")
+      let expected = directory + "/" + name + ".json"
+      return TaggedJSONComparison.mismatch(rendered: TOMLTaggedJSON.render(table), expectedFile: expected)
     }
   }
 }
@@ -142,9 +143,9 @@ enum TaggedJSONComparison {
     return (type, value)
   }
 
-  private static func compareScalar(_ want: (type: String, value: String), _ have: (type: String, value: String), path: String)
-    -> String?
-  {
+  private static func compareScalar(
+    _ want: (type: String, value: String), _ have: (type: String, value: String), path: String
+  ) -> String? {
     guard want.type == have.type else { return "\(path): type \(have.type), expected \(want.type)" }
     let equal: Bool
     switch want.type {
@@ -180,7 +181,8 @@ enum TaggedJSONComparison {
   }
 
   /// A comparable key for a date/time text of the given kind: `[day]` for a date, else `[second, nanosecond]`
-  /// counted from 1970-01-01 (or midnight, for a time), with offset date-times moved to UTC. `nil` when the text is not of that kind.
+  /// counted from 1970-01-01 (or midnight, for a time), with offset date-times moved to UTC. `nil` when the text
+  /// is not of that kind.
   static func dateTimeKey(_ kind: String, _ raw: String) -> [Int]? {
     var normalized = Array(raw.utf8)
     if normalized.count > 10 && [0x20, 0x74].contains(normalized[10]) && kind != "time-local" { normalized[10] = 0x54 }

@@ -131,9 +131,9 @@ struct TOMLDocumentBuilder {
     }
   }
 
-  private static func addTable(_ part: TOMLKeyPart, origin: DraftTable.Origin, range: SourceRange, to parent: DraftTable)
-    throws(TOMLError) -> DraftTable
-  {
+  private static func addTable(
+    _ part: TOMLKeyPart, origin: DraftTable.Origin, range: SourceRange, to parent: DraftTable
+  ) throws(TOMLError) -> DraftTable {
     let table = try makeChild(of: parent, origin: origin, range: range, at: part)
     parent.add(part, .table(table))
     return table
@@ -158,7 +158,8 @@ struct TOMLDocumentBuilder {
     let message: String
     switch node.value {
     case .table: message = "cannot add to inline table '\(name)' (defined at \(line))"
-    case .array: message = "cannot add to array '\(name)': only arrays made with [[\(name)]] can be extended (defined at \(line))"
+    case .array:
+      message = "cannot add to array '\(name)': only arrays made with [[\(name)]] can be extended (defined at \(line))"
     default: message = "'\(name)' is already a value, not a table (defined at \(line))"
     }
     return TOMLError(message: message, range: part.range)

@@ -56,9 +56,11 @@ extension TOMLReader {
     skipWhitespace()
     let path = try readDottedKey()
     skipWhitespace()
-    try expect(ASCII.rightBracket, isArray ? "expected ']]' to close the array-of-tables header" : "expected ']' to close the table header")
+    let closing =
+      isArray ? "expected ']]' to close the array-of-tables header" : "expected ']' to close the table header"
+    try expect(ASCII.rightBracket, closing)
     if isArray {
-      try expect(ASCII.rightBracket, "expected ']]' to close the array-of-tables header")
+      try expect(ASCII.rightBracket, closing)
       try builder.appendArrayTable(path, header: cursor.range(from: start))
     } else {
       try builder.openTable(path, header: cursor.range(from: start))

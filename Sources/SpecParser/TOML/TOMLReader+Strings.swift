@@ -136,7 +136,9 @@ extension TOMLReader {
     default: simple = nil
     }
     guard let simple else {
-      let shown = byte >= 0x21 && byte <= 0x7E ? "'\\\(Character(Unicode.Scalar(byte)))'" : "'\\' followed by \(currentDescription)"
+      let shown =
+        byte >= 0x21 && byte <= 0x7E
+        ? "'\\\(Character(Unicode.Scalar(byte)))'" : "'\\' followed by \(currentDescription)"
       cursor.advance(by: max(UTF8Check.sequenceLength(at: cursor.offset, in: bytes), 1))
       throw error("invalid escape \(shown) in string", cursor.range(from: start))
     }

@@ -1,0 +1,35 @@
+import Foundation
+import SpecParser
+
+/// The package root, from this file's path (Tests/BuilderTests/Fixtures.swift).
+let packageRoot: String = {
+  var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+  parts.removeLast(3)
+  return parts.joined(separator: "/")
+}()
+
+let specsDirectory = packageRoot + "/specs"
+
+struct TestFailure: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// Loads and checks `specs/NAME`, failing the test on any error.
+func exampleSpec(_ name: String) throws -> Spec {
+  let path = specsDirectory + "/" + name
+  guard let data = FileManager.default.contents(atPath: path) else { throw TestFailure("cannot read \(path)") }
+  let check = SpecDecoder.decode(source: [UInt8](data), file: "specs/" + name, directory: specsDirectory)
+  guard let spec = check.spec else { throw TestFailure("\(name): \(check.diagnostics.map(\.message))") }
+  return spec
+}
+
+func exampleSpecNames() throws -> [String] {
+  try FileManager.default.contentsOfDirectory(atPath: specsDirectory).filter { $0.hasSuffix(".toml") }.sorted()
+}
+
+func decodeSpec(_ text: String) throws -> Spec {
+  let check = SpecDecoder.decode(source: Array(text.utf8), file: "test.toml", directory: "/work")
+  guard let spec = check.spec else { throw TestFailure("\(check.diagnostics.map(\.message))") }
+  return spec
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Runs the built `nsbuild` binary as a subprocess: the only way to test namespaces from `swift test`, whose process
+/// has several threads (unshare(CLONE_NEWUSER) would fail with EINVAL in it).
+struct NSBuildProcess {
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  /// The binary next to the test bundle (`swift build` puts both in one folder), or `$NSBUILD_BINARY`.
+  static let binary: String = {
+    if let path = ProcessInfo.processInfo.environment["NSBUILD_BINARY"] { return path }
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+    let candidates = [
+      URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("nsbuild").path,
+      packageRoot + "/.build/debug/nsbuild",
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+  }()
+
+  static var isRoot: Bool { geteuid() == 0 }
+
+  /// Runs `nsbuild ARGS`, optionally as another user through setpriv(1), and waits for it.
+  static func run(_ arguments: [String], binary: String = binary, asUser uid: UInt32? = nil, directory: String? = nil)
+    throws -> Result
+  {
+    let process = Process()
+    if let uid {
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+      process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", binary] + arguments
+    } else {
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments = arguments
+    }
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    return Result(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
+  /// A world-readable folder holding a copy of the binary and the named specs, so an unprivileged user can run them
+  /// (the checkout may sit under a folder other users cannot enter).
+  static func publicCopy(specs: [String: String]) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nsbuild-test-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    try FileManager.default.copyItem(atPath: binary, toPath: folder + "/nsbuild")
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/nsbuild")
+    for (name, text) in specs {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/" + name)
+    }
+    return folder
+  }
+}
+
+/// What the host looks like, to compare before and after a run.
+struct HostSnapshot: Equatable {
+  var hostname: String
+  var mountinfo: [String]
+
+  static func take() throws -> HostSnapshot {
+    let hostname = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)
+    // Mount IDs and fields are stable; only the lines matter.
+    let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).split(separator: "\n").map(String.init)
+    return HostSnapshot(hostname: hostname, mountinfo: mountinfo)
+  }
+}
+
+/// The processes whose command line mentions `marker`, other than the caller.
+func processes(mentioning marker: String) -> [String] {
+  let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+  return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
+    guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+    let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+    return line.contains(marker) ? "\(pid): \(line)" : nil
+  }
+}

@@ -1,0 +1,136 @@
+import SpecParser
+import Testing
+
+@testable import Builder
+
+@Suite struct PlannerTests {
+  static let user = ObservedState(uid: 1000, gid: 1001, euid: 1000, hostname: "host", domainname: "(none)")
+  static let root = ObservedState(uid: 0, gid: 0, euid: 0, hostname: "host", domainname: "(none)")
+
+  func plan(_ name: String, as state: ObservedState = root) throws -> Plan {
+    try Planner(spec: try exampleSpec(name), state: state).plan()
+  }
+
+  func shape(_ plan: Plan) -> [String] {
+    plan.steps.map { "\($0.id) \($0.actor.rawValue) \($0.kind.rawValue)" }
+  }
+
+  @Test func devStepOrder() throws {
+    #expect(
+      shape(try plan("dev.toml")) == [
+        "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init propagation", "5 init hostname",
+        "6 init domainname", "7 init mount", "8 init mount", "9 init mount", "10 init exec",
+      ])
+  }
+
+  @Test func minimalStepOrder() throws {
+    #expect(
+      shape(try plan("minimal.toml")) == [
+        "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init hostname", "5 init exec",
+      ])
+  }
+
+  @Test func rootlessStepOrderAsAnUnprivilegedUser() throws {
+    #expect(
+      shape(try plan("rootless.toml", as: Self.user)) == [
+        "1 parent spawn", "2 sandbox unshare", "3 parent setgroups", "4 parent uid_map", "5 parent gid_map",
+        "6 sandbox fork", "7 init propagation", "8 init hostname", "9 init mount", "10 init mount", "11 init exec",
+      ])
+  }
+
+  @Test func callerMapsUseTheCallersIDsAndDenySetgroups() throws {
+    let plan = try plan("rootless.toml", as: Self.user)
+    let writes = plan.steps.filter { $0.actor == .parent }.flatMap(\.calls)
+    #expect(
+      writes == [
+        .fork, .setParentDeathSignal(9),
+        .writeProcFile(file: "setgroups", contents: "deny"),
+        .writeProcFile(file: "uid_map", contents: "0 1000 1\n"),
+        .writeProcFile(file: "gid_map", contents: "0 1001 1\n"),
+      ])
+  }
+
+  @Test func rootWritesMapsWithoutTouchingSetgroups() throws {
+    let plan = try plan("rootless.toml", as: Self.root)
+    #expect(!plan.steps.contains { $0.kind == .setgroups })
+    #expect(plan.steps.contains { $0.calls == [.writeProcFile(file: "uid_map", contents: "0 0 1\n")] })
+  }
+
+  @Test func devMountCalls() throws {
+    let mounts = try plan("dev.toml").steps.filter { $0.kind == .mount }.map(\.calls)
+    #expect(
+      mounts == [
+        [.mount(source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777")],
+        [
+          .mount(source: "/usr", target: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
+          .mountSetattr(path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev]),
+        ],
+        [.mount(source: "proc", target: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec], data: nil)],
+      ])
+  }
+
+  @Test func propagationComesBeforeTheFirstMount() throws {
+    let kinds = try plan("dev.toml").steps.map(\.kind)
+    let private_ = try #require(kinds.firstIndex(of: .propagation))
+    let firstMount = try #require(kinds.firstIndex(of: .mount))
+    #expect(private_ < firstMount)
+  }
+
+  @Test func hostnameAlreadySetIsUnchanged() throws {
+    var state = Self.root
+    state.hostname = "minimal"
+    let step = try #require(try plan("minimal.toml", as: state).steps.first { $0.kind == .hostname })
+    #expect(step.change == .unchanged("minimal"))
+    let other = try #require(try plan("minimal.toml").steps.first { $0.kind == .hostname })
+    #expect(other.change == .modify(before: "host", after: "minimal"))
+  }
+
+  @Test func stepsPointAtTheirSpecLines() throws {
+    let plan = try plan("dev.toml")
+    let lines = plan.steps.map { $0.origin?.start.line }
+    #expect(lines == [nil, 6, nil, 6, 9, 10, 12, 18, 24, 29])
+  }
+
+  @Test func timeOffsetsAreWrittenBeforeTheFork() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["time", "pid"]
+      [time]
+      monotonic = "7d"
+      boottime = -1.5
+      [process]
+      args = ["true"]
+      """)
+    let plan = try Planner(spec: spec, state: Self.root).plan()
+    #expect(shape(plan) == ["1 parent spawn", "2 sandbox unshare", "3 parent timens_offsets", "4 sandbox fork", "5 init exec"])
+    #expect(
+      plan.steps[2].calls == [
+        .writeProcFile(file: "timens_offsets", contents: "monotonic 604800 0\nboottime -2 500000000\n")
+      ])
+  }
+
+  @Test func commandLineReplacesArgs() throws {
+    let plan = try Planner(spec: try exampleSpec("dev.toml"), state: Self.root).plan(command: ["hostname"])
+    let exec = try #require(plan.steps.last)
+    guard case .exec(let command) = exec.calls.first else { throw TestFailure("no exec call") }
+    #expect(command.args == ["hostname"])
+    #expect(command.env == [EnvironmentVariable("PATH", "/usr/bin:/bin")])
+    #expect(exec.origin == nil)
+  }
+
+  @Test func noCommandIsAnError() throws {
+    let spec = try decodeSpec("version = 1\n")
+    #expect(throws: PlanError.noCommand) { try Planner(spec: spec, state: Self.root).plan() }
+  }
+
+  @Test func everyExampleSpecPlans() throws {
+    for name in try exampleSpecNames() {
+      let plan = try Planner(spec: try exampleSpec(name), state: Self.user).plan(command: ["true"])
+      #expect(plan.steps.first?.kind == .spawn, "\(name)")
+      #expect(plan.steps.last?.kind == .exec, "\(name)")
+      #expect(plan.steps.map(\.id) == Array(1...plan.steps.count), "\(name)")
+    }
+  }
+}

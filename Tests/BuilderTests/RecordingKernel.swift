@@ -1,0 +1,69 @@
+@testable import Builder
+
+/// A fake kernel that records every call in order and fails the ones a test chooses, with the errno it chooses.
+/// Process calls (fork, wait, exec) are recorded but do nothing.
+final class RecordingKernel: LinuxKernel {
+  var log: [String] = []
+  /// The errno to fail a call with, by the start of its logged form (e.g. `mount("tmpfs"`).
+  var failures: [String: Int32] = [:]
+  var state = ObservedState(uid: 1000, gid: 1000, euid: 1000, hostname: "host", domainname: "(none)")
+  var env = ["HOME=/home/me", "PATH=/usr/bin"]
+  var files: [String: [UInt8]] = [:]
+
+  private func record(_ entry: String, call: String, path: String? = nil) throws(SyscallError) {
+    log.append(entry)
+    if let errno = failures.first(where: { entry.hasPrefix($0.key) })?.value {
+      throw SyscallError(call: call, errno: errno, path: path)
+    }
+  }
+
+  func fork() throws(SyscallError) -> Int32 {
+    try record("fork()", call: "fork")
+    return 4242
+  }
+  func exit(_ status: Int32) -> Never { preconditionFailure("exit(\(status)) in a recording kernel") }
+  func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)? { nil }
+  func kill(_ pid: Int32, _ signal: Int32) { log.append("kill(\(pid), \(signal))") }
+  func processID() -> Int32 { 100 }
+  func parentProcessID() -> Int32 { 99 }
+  func pipe() throws(SyscallError) -> (read: Int32, write: Int32) { (10, 11) }
+  func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8] { [] }
+  func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError) {}
+  func close(_ fd: Int32) {}
+  func setParentDeathSignal(_ signal: Int32) throws(SyscallError) {
+    try record(Syscall.setParentDeathSignal(signal).description, call: "prctl")
+  }
+  func unshare(_ flags: CloneFlags) throws(SyscallError) {
+    try record(Syscall.unshare(flags).description, call: "unshare")
+  }
+  func mount(source: String?, target: String, fstype: String?, flags: MountFlags, data: String?) throws(SyscallError) {
+    let call = Syscall.mount(source: source, target: target, fstype: fstype, flags: flags, data: data)
+    try record(call.description, call: "mount", path: target)
+  }
+  func mountSetattr(path: String, recursive: Bool, set: MountAttributes) throws(SyscallError) {
+    try record(
+      Syscall.mountSetattr(path: path, recursive: recursive, set: set).description, call: "mount_setattr", path: path)
+  }
+  func sethostname(_ name: String) throws(SyscallError) {
+    try record(Syscall.sethostname(name).description, call: "sethostname")
+  }
+  func setdomainname(_ name: String) throws(SyscallError) {
+    try record(Syscall.setdomainname(name).description, call: "setdomainname")
+  }
+  func chdir(_ path: String) throws(SyscallError) { try record("chdir(\(path))", call: "chdir", path: path) }
+  func execve(_ path: String, args: [String], env: [String]) -> SyscallError {
+    log.append("execve(\(path))")
+    return SyscallError(call: "execve", errno: failures.first { "execve(\(path))".hasPrefix($0.key) }?.value ?? 2, path: path)
+  }
+  func writeFile(_ path: String, _ contents: String) throws(SyscallError) {
+    try record("write(\(path), \(Quoting.c(contents)))", call: "write", path: path)
+  }
+  func readFile(_ path: String) throws(SyscallError) -> [UInt8] {
+    guard let bytes = files[path] else { throw SyscallError(call: "open", errno: 2, path: path) }
+    return bytes
+  }
+  func environment() -> [String] { env }
+  func observe() -> ObservedState { state }
+  func currentDirectory() -> String { "/work" }
+  func isTerminal(_ fd: Int32) -> Bool { false }
+}

@@ -1,0 +1,176 @@
+import Testing
+
+@testable import SpecParser
+
+/// One broken spec and the one diagnostic it must give: message, line and column.
+struct BrokenSpec: Sendable, CustomTestStringConvertible {
+  var name: String
+  var text: String
+  var message: String
+  var line: Int
+  var column: Int
+  var hint: String? = nil
+  var testDescription: String { name }
+}
+
+@Suite struct DiagnosticTests {
+  static let header = "version = 1\n"
+
+  static let cases: [BrokenSpec] = [
+    BrokenSpec(
+      name: "unknown top-level key", text: header + "[namespace]\nunshare = [\"uts\"]\n",
+      message: "unknown key 'namespace' at the top level", line: 2, column: 2, hint: "did you mean 'namespaces'?"),
+    BrokenSpec(
+      name: "unknown key in uts", text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostnme = \"x\"\n",
+      message: "unknown key 'hostnme' in [uts]", line: 5, column: 1, hint: "did you mean 'hostname'?"),
+    BrokenSpec(
+      name: "unknown namespace", text: header + "[namespaces]\nunshare = [\"uts\", \"nett\"]\n",
+      message: "unknown namespace 'nett'", line: 3, column: 19, hint: "did you mean 'net'?"),
+    BrokenSpec(
+      name: "mnt suggests mount", text: header + "[namespaces]\nunshare = [\"mnt\"]\n",
+      message: "unknown namespace 'mnt'", line: 3, column: 12, hint: "did you mean 'mount'?"),
+    BrokenSpec(
+      name: "namespace twice", text: header + "[namespaces]\nunshare = [\"uts\", \"uts\"]\n",
+      message: "namespace 'uts' is listed twice (first at line 3)", line: 3, column: 19),
+    BrokenSpec(
+      name: "unshare not an array", text: header + "[namespaces]\nunshare = \"uts\"\n",
+      message: "`unshare` must be an array of strings, not a string", line: 3, column: 11),
+    BrokenSpec(
+      name: "hostname needs uts", text: header + "[uts]\nhostname = \"box\"\n",
+      message: "hostname needs the uts namespace", line: 3, column: 12,
+      hint: "add \"uts\" to [namespaces] unshare"),
+    BrokenSpec(
+      name: "hostname not a string", text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostname = 42\n",
+      message: "`hostname` must be a string, not an integer", line: 5, column: 12),
+    BrokenSpec(
+      name: "hostname with underscore", text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostname = \"a_b\"\n",
+      message: "hostname 'a_b' contains '_'; RFC 1123 allows letters, digits, '-' and '.'", line: 5, column: 12),
+    BrokenSpec(
+      name: "size without unit",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nsize = \"64\"\n",
+      message: "`size` \"64\" is not a size", line: 7, column: 8),
+    BrokenSpec(
+      name: "size of wrong type",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nsize = true\n",
+      message: "`size` must be a string like \"64M\" or an integer of bytes, not a boolean", line: 7, column: 8),
+    BrokenSpec(
+      name: "decimal mode",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nmode = 1777\n",
+      message: "`mode` must be octal", line: 7, column: 8, hint: "write it as a string \"1777\" or as an octal literal 0o1777"),
+    BrokenSpec(
+      name: "unknown mount type",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfss\"\ntarget = \"/tmp\"\n",
+      message: "unknown mount type 'tmpfss'", line: 5, column: 8, hint: "did you mean 'tmpfs'?"),
+    BrokenSpec(
+      name: "dotdot target",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp/../etc\"\n",
+      message: "`target` contains '..'", line: 6, column: 10),
+    BrokenSpec(
+      name: "bind without source",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"bind\"\ntarget = \"/x\"\n",
+      message: "a bind mount needs a `source`", line: 4, column: 1),
+    BrokenSpec(
+      name: "mount without mount namespace", text: header + "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n",
+      message: "a mount needs the mount namespace", line: 2, column: 1),
+    BrokenSpec(
+      name: "unknown mount option",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\noptions = [\"nosiud\"]\n",
+      message: "unknown mount option 'nosiud'", line: 7, column: 12, hint: "did you mean 'nosuid'?"),
+    BrokenSpec(
+      name: "realtime offset", text: header + "[namespaces]\nunshare = [\"time\"]\n[time]\nrealtime = 5\n",
+      message: "the realtime clock cannot be offset", line: 5, column: 1),
+    BrokenSpec(
+      name: "bad duration", text: header + "[namespaces]\nunshare = [\"time\"]\n[time]\nmonotonic = \"5 parsecs\"\n",
+      message: "`monotonic` is not a duration the kernel can take", line: 5, column: 13),
+    BrokenSpec(
+      name: "zero count",
+      text: header + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 1000, count = 0 }]\n",
+      message: "`count` must be at least 1", line: 5, column: 50),
+    BrokenSpec(
+      name: "empty args", text: header + "[process]\nargs = []\n",
+      message: "`args` is empty", line: 3, column: 8),
+    BrokenSpec(
+      name: "wrong version", text: "version = 2\n", message: "spec version 2 is not supported", line: 1, column: 11),
+    BrokenSpec(
+      name: "missing version", text: "[process]\nargs = [\"true\"]\n",
+      message: "missing `version` at the top of the spec", line: 1, column: 1),
+    BrokenSpec(
+      name: "TOML syntax error", text: header + "[uts\nhostname = 1\n",
+      message: "expected ']' to close the table header, found newline", line: 2, column: 5),
+  ]
+
+  @Test(arguments: cases)
+  func brokenSpecGivesOneExactError(_ broken: BrokenSpec) throws {
+    let check = decode(broken.text)
+    #expect(check.spec == nil)
+    let errors = check.diagnostics.filter { $0.severity == .error }
+    #expect(errors.count == 1, "\(errors.map(\.message))")
+    let error = try #require(errors.first)
+    #expect(error.message == broken.message)
+    #expect(error.range.start.line == broken.line)
+    #expect(error.range.start.column == broken.column)
+    if let hint = broken.hint { #expect(error.hint == hint) }
+  }
+
+  @Test func everyErrorIsReportedInOnePass() {
+    let text = """
+      version = 1
+      [namespaces]
+      unshare = ["uts", "bogus"]
+      [uts]
+      hostnam = "x"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/tmp"
+      """
+    let check = decode(text)
+    let messages = check.diagnostics.map(\.message)
+    #expect(
+      messages == [
+        "unknown namespace 'bogus'", "unknown key 'hostnam' in [uts]", "a mount needs the mount namespace",
+      ])
+  }
+
+  @Test func rendererShowsLineAndCaret() {
+    let text = "version = 1\n[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostnme = \"x\"\n"
+    let check = decode(text)
+    let rendered = DiagnosticRenderer(color: false).render(check.diagnostics, source: Array(text.utf8))
+    #expect(
+      rendered == """
+        sandbox.toml:5:1: error: unknown key 'hostnme' in [uts]
+         5 | hostnme = "x"
+           | ^~~~~~~
+           = help: did you mean 'hostname'?
+
+        """)
+  }
+
+  @Test func relativePathsResolveAgainstTheSpecFolder() throws {
+    let text = """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "bind"
+      source = "src"
+      target = "/work//src/./x"
+      """
+    let spec = try #require(decode(text, directory: "/home/me/project").spec)
+    #expect(spec.mounts.first?.source == "/home/me/project/src")
+    #expect(spec.mounts.first?.target == "/work/src/x")
+  }
+
+  @Test func durationsAcceptUnitsAndSeconds() throws {
+    let text = """
+      version = 1
+      [namespaces]
+      unshare = ["time"]
+      [time]
+      monotonic = "-1h30m"
+      boottime = 1.5
+      """
+    let spec = try #require(decode(text).spec)
+    #expect(spec.time.monotonic == ClockOffset(seconds: -5400, nanoseconds: 0))
+    #expect(spec.time.boottime == ClockOffset(seconds: 1, nanoseconds: 500_000_000))
+  }
+}
