@@ -1,5 +1,5 @@
 /// Byte values the lexers compare against, named so the grammar reads like the spec.
-enum ASCII {
+enum TOMLASCII {
   static let tab: UInt8 = 0x09
   static let lineFeed: UInt8 = 0x0A
   static let carriageReturn: UInt8 = 0x0D
@@ -58,19 +58,19 @@ enum ASCII {
 }
 
 /// Text for error messages.
-enum Describe {
+enum TOMLText {
   /// The character at `offset`, quoted, or a name for invisible ones: `'x'`, `U+0007`, `newline`, `end of input`.
   static func character(at offset: Int, in bytes: [UInt8]) -> String {
     guard offset < bytes.count else { return "end of input" }
     let byte = bytes[offset]
     switch byte {
-    case ASCII.lineFeed: return "newline"
-    case ASCII.carriageReturn: return "carriage return"
-    case ASCII.tab: return "tab"
+    case TOMLASCII.lineFeed: return "newline"
+    case TOMLASCII.carriageReturn: return "carriage return"
+    case TOMLASCII.tab: return "tab"
     case 0x20...0x7E: return "'\(Character(Unicode.Scalar(byte)))'"
     case 0x00..<0x80: return scalarName(UInt32(byte))
     default:
-      guard let scalar = UTF8Check.scalar(at: offset, in: bytes) else { return "byte 0x\(hex(UInt32(byte), 2))" }
+      guard let scalar = TOMLUTF8.scalar(at: offset, in: bytes) else { return "byte 0x\(hex(UInt32(byte), 2))" }
       return "'\(Character(scalar))' (\(scalarName(scalar.value)))"
     }
   }

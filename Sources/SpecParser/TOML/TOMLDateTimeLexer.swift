@@ -4,8 +4,8 @@ enum TOMLDateTimeLexer {
   /// Whether a token is meant as a date or time rather than a number: it starts `DDDD-` or `DD:`.
   static func looksLikeDateTime(_ token: ArraySlice<UInt8>) -> Bool {
     let text = Array(token.prefix(5))
-    if text.count >= 5 && text[0..<4].allSatisfy(ASCII.isDigit) && text[4] == ASCII.minus { return true }
-    return text.count >= 3 && ASCII.isDigit(text[0]) && ASCII.isDigit(text[1]) && text[2] == ASCII.colon
+    if text.count >= 5 && text[0..<4].allSatisfy(TOMLASCII.isDigit) && text[4] == TOMLASCII.minus { return true }
+    return text.count >= 3 && TOMLASCII.isDigit(text[0]) && TOMLASCII.isDigit(text[1]) && text[2] == TOMLASCII.colon
   }
 
   /// Whether a token that is not shaped like a date or time was still probably meant as one (`10000-01-01`,
@@ -13,7 +13,7 @@ enum TOMLDateTimeLexer {
   static func looksLikeMalformedDateTime(_ token: ArraySlice<UInt8>) -> Bool {
     var previous: UInt8 = 0
     for byte in token {
-      if ASCII.isDigit(previous) && (byte == ASCII.minus || byte == ASCII.colon) { return true }
+      if TOMLASCII.isDigit(previous) && (byte == TOMLASCII.minus || byte == TOMLASCII.colon) { return true }
       previous = byte
     }
     return false
@@ -22,13 +22,13 @@ enum TOMLDateTimeLexer {
   /// Whether the token is exactly a `YYYY-MM-DD` date, after which a space may separate the time.
   static func isBareDate(_ token: ArraySlice<UInt8>) -> Bool {
     let text = Array(token)
-    guard text.count == 10, text[4] == ASCII.minus, text[7] == ASCII.minus else { return false }
-    return [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy { ASCII.isDigit(text[$0]) }
+    guard text.count == 10, text[4] == TOMLASCII.minus, text[7] == TOMLASCII.minus else { return false }
+    return [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy { TOMLASCII.isDigit(text[$0]) }
   }
 
   /// Decodes `token`, reporting errors at `range`.
   static func decode(_ token: ArraySlice<UInt8>, range: SourceRange) throws(TOMLError) -> TOMLDateTime {
-    var scanner = Scanner(text: Array(token), shown: Describe.token(token), range: range)
+    var scanner = Scanner(text: Array(token), shown: TOMLText.token(token), range: range)
     return try scanner.dateTime()
   }
 
@@ -47,7 +47,7 @@ enum TOMLDateTimeLexer {
 
     /// What the token is trying to be, for messages: "date", "time" or "date-time".
     var kind: String {
-      guard text.count >= 5, text[4] == ASCII.minus else { return "time" }
+      guard text.count >= 5, text[4] == TOMLASCII.minus else { return "time" }
       return text.count > 10 ? "date-time" : "date"
     }
 
@@ -58,14 +58,14 @@ enum TOMLDateTimeLexer {
     var atEnd: Bool { index >= text.count }
 
     mutating func dateTime() throws(TOMLError) -> TOMLDateTime {
-      guard text.count >= 5, text[4] == ASCII.minus else {
+      guard text.count >= 5, text[4] == TOMLASCII.minus else {
         let time = try self.time()
         guard atEnd else { throw fail("a local time cannot have an offset or trailing text") }
         return TOMLDateTime(date: nil, time: time, offsetMinutes: nil)
       }
       let date = try self.date()
       if atEnd { return TOMLDateTime(date: date, time: nil, offsetMinutes: nil) }
-      guard text[index] == 0x54 || text[index] == 0x74 || text[index] == ASCII.space else {
+      guard text[index] == 0x54 || text[index] == 0x74 || text[index] == TOMLASCII.space else {
         throw fail("expected 'T' or a space between date and time")
       }
       index += 1
@@ -79,9 +79,9 @@ enum TOMLDateTimeLexer {
     /// `YYYY-MM-DD`, checked against the calendar.
     mutating func date() throws(TOMLError) -> TOMLDateTime.Date {
       let year = try number(digits: 4, "year")
-      try separator(ASCII.minus)
+      try separator(TOMLASCII.minus)
       let month = try number(digits: 2, "month")
-      try separator(ASCII.minus)
+      try separator(TOMLASCII.minus)
       let day = try number(digits: 2, "day")
       guard (1...12).contains(month) else { throw fail("month must be 01 to 12") }
       guard day >= 1 && day <= Self.daysIn(month: month, year: year) else {
@@ -93,18 +93,18 @@ enum TOMLDateTimeLexer {
     /// `HH:MM:SS(.fraction)?`; seconds may be 60 for a leap second (RFC 3339).
     mutating func time() throws(TOMLError) -> TOMLDateTime.Time {
       let hour = try number(digits: 2, "hour")
-      try separator(ASCII.colon)
+      try separator(TOMLASCII.colon)
       let minute = try number(digits: 2, "minute")
-      try separator(ASCII.colon)
+      try separator(TOMLASCII.colon)
       let second = try number(digits: 2, "second")
       guard hour <= 23 else { throw fail("hour must be 00 to 23") }
       guard minute <= 59 else { throw fail("minute must be 00 to 59") }
       guard second <= 60 else { throw fail("second must be 00 to 60") }
       var nanosecond = 0
       var fractionDigits = 0
-      if !atEnd && text[index] == ASCII.dot {
+      if !atEnd && text[index] == TOMLASCII.dot {
         index += 1
-        while !atEnd && ASCII.isDigit(text[index]) {
+        while !atEnd && TOMLASCII.isDigit(text[index]) {
           // Digits past nanoseconds are truncated, not rounded.
           if fractionDigits < 9 { nanosecond = nanosecond * 10 + Int(text[index] - 0x30) }
           fractionDigits += 1
@@ -122,19 +122,21 @@ enum TOMLDateTimeLexer {
       let sign = text[index]
       index += 1
       if sign == 0x5A || sign == 0x7A { return 0 }
-      guard sign == ASCII.plus || sign == ASCII.minus else { throw fail("expected 'Z' or an offset like +01:00") }
+      guard sign == TOMLASCII.plus || sign == TOMLASCII.minus else {
+        throw fail("expected 'Z' or an offset like +01:00")
+      }
       let hours = try number(digits: 2, "offset hour")
-      try separator(ASCII.colon)
+      try separator(TOMLASCII.colon)
       let minutes = try number(digits: 2, "offset minute")
       guard hours <= 23, minutes <= 59 else { throw fail("offset out of range") }
-      return (hours * 60 + minutes) * (sign == ASCII.minus ? -1 : 1)
+      return (hours * 60 + minutes) * (sign == TOMLASCII.minus ? -1 : 1)
     }
 
     /// Exactly `digits` decimal digits.
     mutating func number(digits: Int, _ what: String) throws(TOMLError) -> Int {
       var value = 0
       for _ in 0..<digits {
-        guard !atEnd, ASCII.isDigit(text[index]) else { throw fail("expected a \(digits)-digit \(what)") }
+        guard !atEnd, TOMLASCII.isDigit(text[index]) else { throw fail("expected a \(digits)-digit \(what)") }
         value = value * 10 + Int(text[index] - 0x30)
         index += 1
       }

@@ -34,18 +34,18 @@ struct TOMLDocumentBuilder {
       current = table
     case .table(let table) where table.origin == .dotted:
       throw TOMLError(
-        message: "table [\(name)] was already defined with dotted keys at \(Describe.line(of: slot.keyRange))",
+        message: "table [\(name)] was already defined with dotted keys at \(TOMLText.line(of: slot.keyRange))",
         range: last.range)
     case .table:
       throw TOMLError(
-        message: "duplicate table [\(name)] (first defined at \(Describe.line(of: slot.keyRange)))", range: last.range)
+        message: "duplicate table [\(name)] (first defined at \(TOMLText.line(of: slot.keyRange)))", range: last.range)
     case .tableArray:
       throw TOMLError(
-        message: "[\(name)] is already an array of tables (first defined at \(Describe.line(of: slot.keyRange)))",
+        message: "[\(name)] is already an array of tables (first defined at \(TOMLText.line(of: slot.keyRange)))",
         range: last.range)
     case .value:
       throw TOMLError(
-        message: "duplicate key '\(name)' (first defined at \(Describe.line(of: slot.keyRange)))", range: last.range)
+        message: "duplicate key '\(name)' (first defined at \(TOMLText.line(of: slot.keyRange)))", range: last.range)
     }
   }
 
@@ -63,7 +63,7 @@ struct TOMLDocumentBuilder {
     guard case .tableArray(let array) = slot.content else {
       throw TOMLError(
         message: "cannot append to '\(TOMLKeyPart.display(path))': it is not an array of tables "
-          + "(first defined at \(Describe.line(of: slot.keyRange)))",
+          + "(first defined at \(TOMLText.line(of: slot.keyRange)))",
         range: last.range)
     }
     array.elements.append(element)
@@ -79,7 +79,7 @@ struct TOMLDocumentBuilder {
     }
     if let slot = target.slot(named: last) {
       throw TOMLError(
-        message: "duplicate key '\(TOMLKeyPart.display(path))' (first defined at \(Describe.line(of: slot.keyRange)))",
+        message: "duplicate key '\(TOMLKeyPart.display(path))' (first defined at \(TOMLText.line(of: slot.keyRange)))",
         range: last.range)
     }
     target.add(last, .value(node))
@@ -114,7 +114,7 @@ struct TOMLDocumentBuilder {
       return try addTable(part, origin: .dotted, range: part.range, to: table)
     }
     let name = TOMLKeyPart.display(path)
-    let line = Describe.line(of: slot.keyRange)
+    let line = TOMLText.line(of: slot.keyRange)
     switch slot.content {
     case .table(let next) where next.origin == .dotted:
       return next
@@ -154,7 +154,7 @@ struct TOMLDocumentBuilder {
     _ path: some Collection<TOMLKeyPart>, node: TOMLNode, slot: DraftTable.Slot, part: TOMLKeyPart
   ) -> TOMLError {
     let name = TOMLKeyPart.display(path)
-    let line = Describe.line(of: slot.keyRange)
+    let line = TOMLText.line(of: slot.keyRange)
     let message: String
     switch node.value {
     case .table: message = "cannot add to inline table '\(name)' (defined at \(line))"

@@ -1,16 +1,16 @@
 /// Integers and floats (TOML 1.0 §Integer, §Float), decoded from a token the value reader has already cut out.
 enum TOMLNumberLexer {
-  /// Decodes `token` (non-empty, only bytes from ``ASCII/isBareValueByte(_:)``), reporting errors at `range`.
+  /// Decodes `token` (non-empty, only bytes from ``TOMLASCII/isBareValueByte(_:)``), reporting errors at `range`.
   static func decode(_ token: ArraySlice<UInt8>, range: SourceRange) throws(TOMLError) -> TOMLValue {
     let text = Array(token)
-    let shown = Describe.token(token)
+    let shown = TOMLText.token(token)
     if text.count > 2, text[0] == 0x30, let radix = radix(named: text[1]) {
       return .integer(try prefixedInteger(Array(text[2...]), radix: radix, shown: shown, range: range))
     }
     var index = 0
     var negative = false
-    if let first = text.first, first == ASCII.plus || first == ASCII.minus {
-      negative = first == ASCII.minus
+    if let first = text.first, first == TOMLASCII.plus || first == TOMLASCII.minus {
+      negative = first == TOMLASCII.minus
       index = 1
     }
     switch text[index...].elementsEqual("inf".utf8) ? 1 : text[index...].elementsEqual("nan".utf8) ? 2 : 0 {
@@ -36,24 +36,24 @@ enum TOMLNumberLexer {
     throws(TOMLError) -> TOMLValue
   {
     var index = start
-    let integerDigits = try digitRun(text, &index, ASCII.isDigit, shown: shown, range: range)
+    let integerDigits = try digitRun(text, &index, TOMLASCII.isDigit, shown: shown, range: range)
     if integerDigits.count > 1 && integerDigits[0] == 0x30 {
       throw TOMLError(message: "leading zeros are not allowed in '\(shown)'", range: range)
     }
     var fraction: [UInt8]?
     var exponent: (negative: Bool, digits: [UInt8])?
-    if index < text.count && text[index] == ASCII.dot {
+    if index < text.count && text[index] == TOMLASCII.dot {
       index += 1
-      fraction = try digitRun(text, &index, ASCII.isDigit, shown: shown, range: range)
+      fraction = try digitRun(text, &index, TOMLASCII.isDigit, shown: shown, range: range)
     }
     if index < text.count && (text[index] | 0x20) == 0x65 {  // e or E
       index += 1
       var expNegative = false
-      if index < text.count && (text[index] == ASCII.plus || text[index] == ASCII.minus) {
-        expNegative = text[index] == ASCII.minus
+      if index < text.count && (text[index] == TOMLASCII.plus || text[index] == TOMLASCII.minus) {
+        expNegative = text[index] == TOMLASCII.minus
         index += 1
       }
-      exponent = (expNegative, try digitRun(text, &index, ASCII.isDigit, shown: shown, range: range))
+      exponent = (expNegative, try digitRun(text, &index, TOMLASCII.isDigit, shown: shown, range: range))
     }
     guard index == text.count else { throw TOMLError(message: "invalid number '\(shown)'", range: range) }
     if fraction == nil && exponent == nil {
@@ -67,10 +67,10 @@ enum TOMLNumberLexer {
     _ negative: Bool, _ integerDigits: [UInt8], _ fraction: [UInt8]?, _ exponent: (negative: Bool, digits: [UInt8])?,
     shown: String, range: SourceRange
   ) throws(TOMLError) -> Double {
-    var literal: [UInt8] = negative ? [ASCII.minus] : []
+    var literal: [UInt8] = negative ? [TOMLASCII.minus] : []
     literal += integerDigits
-    if let fraction { literal += [ASCII.dot] + fraction }
-    if let exponent { literal += [0x65] + (exponent.negative ? [ASCII.minus] : []) + exponent.digits }
+    if let fraction { literal += [TOMLASCII.dot] + fraction }
+    if let exponent { literal += [0x65] + (exponent.negative ? [TOMLASCII.minus] : []) + exponent.digits }
     guard let value = Double(String(decoding: literal, as: UTF8.self)) else {
       throw TOMLError(message: "invalid float '\(shown)'", range: range)
     }
@@ -86,7 +86,7 @@ enum TOMLNumberLexer {
   {
     let isDigit: (UInt8) -> Bool
     switch radix {
-    case 16: isDigit = ASCII.isHexDigit
+    case 16: isDigit = TOMLASCII.isHexDigit
     case 8: isDigit = { $0 >= 0x30 && $0 <= 0x37 }
     default: isDigit = { $0 == 0x30 || $0 == 0x31 }
     }
@@ -101,7 +101,7 @@ enum TOMLNumberLexer {
     _ text: [UInt8], _ index: inout Int, _ isDigit: (UInt8) -> Bool, shown: String, range: SourceRange
   ) throws(TOMLError) -> [UInt8] {
     guard index < text.count, isDigit(text[index]) else {
-      let message = index < text.count && text[index] == ASCII.underscore
+      let message = index < text.count && text[index] == TOMLASCII.underscore
         ? "underscores in '\(shown)' must be between digits" : "invalid number '\(shown)'"
       throw TOMLError(message: message, range: range)
     }
@@ -111,7 +111,7 @@ enum TOMLNumberLexer {
       if isDigit(byte) {
         digits.append(byte)
         index += 1
-      } else if byte == ASCII.underscore {
+      } else if byte == TOMLASCII.underscore {
         guard index + 1 < text.count, isDigit(text[index + 1]) else {
           throw TOMLError(message: "underscores in '\(shown)' must be between digits", range: range)
         }
@@ -130,7 +130,7 @@ enum TOMLNumberLexer {
   {
     var value: Int64 = 0
     for byte in digits {
-      let digit = Int64(ASCII.hexValue(byte) ?? 0)
+      let digit = Int64(TOMLASCII.hexValue(byte) ?? 0)
       let (shifted, overflow1) = value.multipliedReportingOverflow(by: radix)
       let (next, overflow2) =
         negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)

@@ -6,7 +6,7 @@ public enum TOMLParser {
   /// - Returns: the root table.
   /// - Throws: ``TOMLError`` at the first place the bytes stop being valid TOML 1.0 (https://toml.io/en/v1.0.0).
   public static func parse(_ bytes: [UInt8]) throws(TOMLError) -> TOMLTable {
-    let start = bytes.starts(with: UTF8Check.byteOrderMark) ? UTF8Check.byteOrderMark.count : 0
+    let start = bytes.starts(with: TOMLUTF8.byteOrderMark) ? TOMLUTF8.byteOrderMark.count : 0
     try checkEncoding(bytes, from: start)
     var reader = TOMLReader(bytes: bytes, offset: start)
     return try reader.readDocument()
@@ -14,8 +14,8 @@ public enum TOMLParser {
 
   /// Rejects invalid UTF-8 up front, so the lexers can take every non-ASCII byte as part of a valid scalar.
   private static func checkEncoding(_ bytes: [UInt8], from start: Int) throws(TOMLError) {
-    guard let bad = UTF8Check.firstInvalidOffset(in: bytes, from: start) else { return }
-    var cursor = ByteCursor(bytes: bytes, offset: start)
+    guard let bad = TOMLUTF8.firstInvalidOffset(in: bytes, from: start) else { return }
+    var cursor = TOMLByteCursor(bytes: bytes, offset: start)
     cursor.advance(by: bad - start)
     let location = cursor.location
     let end = SourceLocation(line: location.line, column: location.column + 1, offset: bad + 1)
@@ -32,11 +32,11 @@ extension TOMLReader {
       skipWhitespace()
       guard let byte = cursor.peek() else { break }
       switch byte {
-      case ASCII.hash:
+      case TOMLASCII.hash:
         try expectEndOfLine(after: "comment")
-      case ASCII.lineFeed, ASCII.carriageReturn:
+      case TOMLASCII.lineFeed, TOMLASCII.carriageReturn:
         guard consumeNewline() else { throw errorHere("carriage return must be followed by a line feed") }
-      case ASCII.leftBracket:
+      case TOMLASCII.leftBracket:
         try readHeader(into: &builder)
         try expectEndOfLine(after: "table header")
       default:
@@ -51,16 +51,16 @@ extension TOMLReader {
   private mutating func readHeader(into builder: inout TOMLDocumentBuilder) throws(TOMLError) {
     let start = cursor.location
     cursor.advance()
-    let isArray = cursor.peek() == ASCII.leftBracket
+    let isArray = cursor.peek() == TOMLASCII.leftBracket
     if isArray { cursor.advance() }
     skipWhitespace()
     let path = try readDottedKey()
     skipWhitespace()
     let closing =
       isArray ? "expected ']]' to close the array-of-tables header" : "expected ']' to close the table header"
-    try expect(ASCII.rightBracket, closing)
+    try expect(TOMLASCII.rightBracket, closing)
     if isArray {
-      try expect(ASCII.rightBracket, closing)
+      try expect(TOMLASCII.rightBracket, closing)
       try builder.appendArrayTable(path, header: cursor.range(from: start))
     } else {
       try builder.openTable(path, header: cursor.range(from: start))

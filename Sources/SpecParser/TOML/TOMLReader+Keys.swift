@@ -10,7 +10,7 @@ struct TOMLKeyPart {
   /// The key as it could be written back: bare when possible, else quoted.
   var displayName: String {
     let utf8 = name.utf8
-    if !utf8.isEmpty && utf8.allSatisfy(ASCII.isBareKeyByte) { return name }
+    if !utf8.isEmpty && utf8.allSatisfy(TOMLASCII.isBareKeyByte) { return name }
     var quoted = "\""
     for scalar in name.unicodeScalars {
       switch scalar {
@@ -18,7 +18,7 @@ struct TOMLKeyPart {
       case "\\": quoted += "\\\\"
       default:
         if scalar.value < 0x20 || scalar.value == 0x7F {
-          quoted += "\\u" + Describe.hex(scalar.value, 4)
+          quoted += "\\u" + TOMLText.hex(scalar.value, 4)
         } else {
           quoted.unicodeScalars.append(scalar)
         }
@@ -41,7 +41,7 @@ extension TOMLReader {
     while true {
       let save = cursor
       skipWhitespace()
-      guard cursor.peek() == ASCII.dot else {
+      guard cursor.peek() == TOMLASCII.dot else {
         cursor = save
         return parts
       }
@@ -55,15 +55,15 @@ extension TOMLReader {
   mutating func readKeyPart() throws(TOMLError) -> TOMLKeyPart {
     let start = cursor.location
     guard let byte = cursor.peek() else { throw errorHere("expected a key, found end of input") }
-    if byte == ASCII.quote || byte == ASCII.apostrophe {
+    if byte == TOMLASCII.quote || byte == TOMLASCII.apostrophe {
       if atMultilineStringOpening {
         throw error("a key cannot be a multi-line string", SourceRange(start: start, end: afterThreeBytes()))
       }
       let name = try readSingleLineString(delimiter: byte)
       return TOMLKeyPart(name: name, range: cursor.range(from: start))
     }
-    guard ASCII.isBareKeyByte(byte) else { throw errorHere("expected a key, found \(currentDescription)") }
-    while let next = cursor.peek(), ASCII.isBareKeyByte(next) { cursor.advance() }
+    guard TOMLASCII.isBareKeyByte(byte) else { throw errorHere("expected a key, found \(currentDescription)") }
+    while let next = cursor.peek(), TOMLASCII.isBareKeyByte(next) { cursor.advance() }
     let name = String(decoding: cursor.slice(start.offset, cursor.offset), as: UTF8.self)
     return TOMLKeyPart(name: name, range: cursor.range(from: start))
   }

@@ -1,8 +1,8 @@
 /// The four string forms (TOML 1.0 §String): basic `"..."`, multi-line basic `"""..."""`, literal `'...'` and
 /// multi-line literal `'''...'''`.
 extension TOMLReader {
-  private static let tripleQuote: [UInt8] = [ASCII.quote, ASCII.quote, ASCII.quote]
-  private static let tripleApostrophe: [UInt8] = [ASCII.apostrophe, ASCII.apostrophe, ASCII.apostrophe]
+  private static let tripleQuote: [UInt8] = [TOMLASCII.quote, TOMLASCII.quote, TOMLASCII.quote]
+  private static let tripleApostrophe: [UInt8] = [TOMLASCII.apostrophe, TOMLASCII.apostrophe, TOMLASCII.apostrophe]
 
   /// Whether the cursor is at `"""` or `'''`, which keys may not use.
   var atMultilineStringOpening: Bool {
@@ -11,27 +11,27 @@ extension TOMLReader {
 
   /// Reads any string form at the cursor (which is at `"` or `'`) and returns its decoded text.
   mutating func readString() throws(TOMLError) -> String {
-    if cursor.starts(with: Self.tripleQuote) { return try readMultilineString(delimiter: ASCII.quote) }
-    if cursor.starts(with: Self.tripleApostrophe) { return try readMultilineString(delimiter: ASCII.apostrophe) }
-    return try readSingleLineString(delimiter: cursor.peek() ?? ASCII.quote)
+    if cursor.starts(with: Self.tripleQuote) { return try readMultilineString(delimiter: TOMLASCII.quote) }
+    if cursor.starts(with: Self.tripleApostrophe) { return try readMultilineString(delimiter: TOMLASCII.apostrophe) }
+    return try readSingleLineString(delimiter: cursor.peek() ?? TOMLASCII.quote)
   }
 
   /// `"..."` or `'...'`: one line; only the basic form has escapes.
   mutating func readSingleLineString(delimiter: UInt8) throws(TOMLError) -> String {
     let start = cursor.location
-    let isBasic = delimiter == ASCII.quote
+    let isBasic = delimiter == TOMLASCII.quote
     cursor.advance()
     var text: [UInt8] = []
     while true {
-      guard let byte = cursor.peek(), byte != ASCII.lineFeed, byte != ASCII.carriageReturn else {
-        throw error("unterminated string: missing closing \(Describe.character(at: start.offset, in: bytes))",
+      guard let byte = cursor.peek(), byte != TOMLASCII.lineFeed, byte != TOMLASCII.carriageReturn else {
+        throw error("unterminated string: missing closing \(TOMLText.character(at: start.offset, in: bytes))",
           cursor.range(from: start))
       }
       if byte == delimiter {
         cursor.advance()
         return String(decoding: text, as: UTF8.self)
       }
-      if isBasic && byte == ASCII.backslash {
+      if isBasic && byte == TOMLASCII.backslash {
         try readEscape(into: &text)
       } else {
         try checkStringByte(byte)
@@ -46,7 +46,7 @@ extension TOMLReader {
   /// checkout's line endings).
   mutating func readMultilineString(delimiter: UInt8) throws(TOMLError) -> String {
     let start = cursor.location
-    let isBasic = delimiter == ASCII.quote
+    let isBasic = delimiter == TOMLASCII.quote
     cursor.advance(by: 3)
     _ = consumeNewline()
     var text: [UInt8] = []
@@ -58,14 +58,14 @@ extension TOMLReader {
       switch byte {
       case delimiter:
         if try readQuoteRun(of: delimiter, into: &text) { return String(decoding: text, as: UTF8.self) }
-      case ASCII.backslash where isBasic:
+      case TOMLASCII.backslash where isBasic:
         try readMultilineBackslash(into: &text)
-      case ASCII.lineFeed:
-        text.append(ASCII.lineFeed)
+      case TOMLASCII.lineFeed:
+        text.append(TOMLASCII.lineFeed)
         cursor.advance()
-      case ASCII.carriageReturn:
+      case TOMLASCII.carriageReturn:
         guard consumeNewline() else { throw errorHere("carriage return must be followed by a line feed") }
-        text.append(ASCII.lineFeed)
+        text.append(TOMLASCII.lineFeed)
       default:
         try checkStringByte(byte)
         text.append(byte)
@@ -96,7 +96,8 @@ extension TOMLReader {
   /// a line-ending backslash that drops all whitespace and line ends up to the next other character.
   private mutating func readMultilineBackslash(into text: inout [UInt8]) throws(TOMLError) {
     let next = cursor.peek(1)
-    guard next == ASCII.space || next == ASCII.tab || next == ASCII.lineFeed || next == ASCII.carriageReturn else {
+    let spaceOrLineEnd: [UInt8?] = [TOMLASCII.space, TOMLASCII.tab, TOMLASCII.lineFeed, TOMLASCII.carriageReturn]
+    guard spaceOrLineEnd.contains(next) else {
       return try readEscape(into: &text)
     }
     let start = cursor.location
@@ -113,9 +114,9 @@ extension TOMLReader {
 
   /// Rejects the control characters strings may not hold (everything below U+0020 except tab, and DEL).
   private func checkStringByte(_ byte: UInt8) throws(TOMLError) {
-    guard ASCII.isForbiddenControl(byte) else { return }
+    guard TOMLASCII.isForbiddenControl(byte) else { return }
     throw errorHere(
-      "control character \(Describe.scalarName(UInt32(byte))) is not allowed in a string; use an escape")
+      "control character \(TOMLText.scalarName(UInt32(byte))) is not allowed in a string; use an escape")
   }
 
   /// One escape sequence in a basic string; the cursor is at the backslash.
@@ -126,11 +127,11 @@ extension TOMLReader {
     let simple: UInt8?
     switch byte {
     case 0x62: simple = 0x08  // \b
-    case 0x74: simple = ASCII.tab  // \t
-    case 0x6E: simple = ASCII.lineFeed  // \n
+    case 0x74: simple = TOMLASCII.tab  // \t
+    case 0x6E: simple = TOMLASCII.lineFeed  // \n
     case 0x66: simple = 0x0C  // \f
-    case 0x72: simple = ASCII.carriageReturn  // \r
-    case ASCII.quote, ASCII.backslash: simple = byte
+    case 0x72: simple = TOMLASCII.carriageReturn  // \r
+    case TOMLASCII.quote, TOMLASCII.backslash: simple = byte
     case 0x75: return try readUnicodeEscape(digits: 4, from: start, into: &text)  // \uXXXX
     case 0x55: return try readUnicodeEscape(digits: 8, from: start, into: &text)  // \UXXXXXXXX
     default: simple = nil
@@ -139,7 +140,7 @@ extension TOMLReader {
       let shown =
         byte >= 0x21 && byte <= 0x7E
         ? "'\\\(Character(Unicode.Scalar(byte)))'" : "'\\' followed by \(currentDescription)"
-      cursor.advance(by: max(UTF8Check.sequenceLength(at: cursor.offset, in: bytes), 1))
+      cursor.advance(by: max(TOMLUTF8.sequenceLength(at: cursor.offset, in: bytes), 1))
       throw error("invalid escape \(shown) in string", cursor.range(from: start))
     }
     text.append(simple)
@@ -154,14 +155,14 @@ extension TOMLReader {
     cursor.advance()
     var value: UInt32 = 0
     for _ in 0..<digits {
-      guard let byte = cursor.peek(), let digit = ASCII.hexValue(byte) else {
+      guard let byte = cursor.peek(), let digit = TOMLASCII.hexValue(byte) else {
         throw error("escape '\\\(letter)' needs \(digits) hex digits", cursor.range(from: start))
       }
       value = value << 4 | digit
       cursor.advance()
     }
     guard let scalar = Unicode.Scalar(value) else {
-      let written = Describe.token(cursor.slice(start.offset, cursor.offset))
+      let written = TOMLText.token(cursor.slice(start.offset, cursor.offset))
       throw error("escape '\(written)' is not a Unicode scalar value", cursor.range(from: start))
     }
     UTF8.encode(scalar) { text.append($0) }

@@ -2,17 +2,17 @@
 extension TOMLReader {
   /// Skips spaces and tabs, the only whitespace TOML has.
   mutating func skipWhitespace() {
-    while let byte = cursor.peek(), byte == ASCII.space || byte == ASCII.tab { cursor.advance() }
+    while let byte = cursor.peek(), byte == TOMLASCII.space || byte == TOMLASCII.tab { cursor.advance() }
   }
 
   /// Consumes a line end (LF or CRLF) if one is next. A CR not followed by LF is not a line end and is left for the
   /// caller to reject.
   mutating func consumeNewline() -> Bool {
     switch cursor.peek() {
-    case ASCII.lineFeed:
+    case TOMLASCII.lineFeed:
       cursor.advance()
       return true
-    case ASCII.carriageReturn where cursor.peek(1) == ASCII.lineFeed:
+    case TOMLASCII.carriageReturn where cursor.peek(1) == TOMLASCII.lineFeed:
       cursor.advance(by: 2)
       return true
     default:
@@ -22,18 +22,20 @@ extension TOMLReader {
 
   /// Whether a line end (LF or CRLF) is next, without consuming it.
   var atNewline: Bool {
-    cursor.peek() == ASCII.lineFeed || (cursor.peek() == ASCII.carriageReturn && cursor.peek(1) == ASCII.lineFeed)
+    let byte = cursor.peek()
+    return byte == TOMLASCII.lineFeed
+      || (byte == TOMLASCII.carriageReturn && cursor.peek(1) == TOMLASCII.lineFeed)
   }
 
   /// Skips a `#` comment up to (not including) its line end. Comments may hold tab and any non-control character;
   /// the UTF-8 of non-ASCII text was checked up front.
   mutating func skipComment() throws(TOMLError) {
-    guard cursor.peek() == ASCII.hash else { return }
+    guard cursor.peek() == TOMLASCII.hash else { return }
     cursor.advance()
     while let byte = cursor.peek(), !atNewline {
-      if byte == ASCII.carriageReturn { throw errorHere("carriage return must be followed by a line feed") }
-      if ASCII.isForbiddenControl(byte) {
-        throw errorHere("control character \(Describe.scalarName(UInt32(byte))) is not allowed in a comment")
+      if byte == TOMLASCII.carriageReturn { throw errorHere("carriage return must be followed by a line feed") }
+      if TOMLASCII.isForbiddenControl(byte) {
+        throw errorHere("control character \(TOMLText.scalarName(UInt32(byte))) is not allowed in a comment")
       }
       cursor.advance()
     }
@@ -44,7 +46,7 @@ extension TOMLReader {
     skipWhitespace()
     try skipComment()
     if cursor.isAtEnd || consumeNewline() { return }
-    if cursor.peek() == ASCII.carriageReturn { throw errorHere("carriage return must be followed by a line feed") }
+    if cursor.peek() == TOMLASCII.carriageReturn { throw errorHere("carriage return must be followed by a line feed") }
     throw errorHere("expected a newline after \(what), found \(currentDescription)")
   }
 

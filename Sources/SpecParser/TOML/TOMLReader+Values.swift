@@ -6,15 +6,15 @@ extension TOMLReader {
     let start = cursor.location
     guard let byte = cursor.peek() else { throw errorHere("expected a value, found end of input") }
     switch byte {
-    case ASCII.quote, ASCII.apostrophe:
+    case TOMLASCII.quote, TOMLASCII.apostrophe:
       let text = try readString()
       return TOMLNode(.string(text), range: cursor.range(from: start))
-    case ASCII.leftBracket:
+    case TOMLASCII.leftBracket:
       return try readArray(depth: depth)
-    case ASCII.leftBrace:
+    case TOMLASCII.leftBrace:
       return try readInlineTable(depth: depth)
     default:
-      guard ASCII.isBareValueByte(byte) else { throw errorHere("expected a value, found \(currentDescription)") }
+      guard TOMLASCII.isBareValueByte(byte) else { throw errorHere("expected a value, found \(currentDescription)") }
       return try readBareValue()
     }
   }
@@ -36,22 +36,22 @@ extension TOMLReader {
       return TOMLNode(.dateTime(try TOMLDateTimeLexer.decode(token, range: range)), range: range)
     }
     if TOMLDateTimeLexer.looksLikeMalformedDateTime(token) {
-      throw error("invalid date or time '\(Describe.token(token))': expected YYYY-MM-DD or HH:MM:SS", range)
+      throw error("invalid date or time '\(TOMLText.token(token))': expected YYYY-MM-DD or HH:MM:SS", range)
     }
-    if let first = token.first, ASCII.isLetter(first), !isInfOrNaN(token) {
-      throw error("invalid value '\(Describe.token(token))' (strings must be quoted)", range)
+    if let first = token.first, TOMLASCII.isLetter(first), !isInfOrNaN(token) {
+      throw error("invalid value '\(TOMLText.token(token))' (strings must be quoted)", range)
     }
     return TOMLNode(try TOMLNumberLexer.decode(token, range: range), range: range)
   }
 
   private mutating func skipBareValueBytes() {
-    while let byte = cursor.peek(), ASCII.isBareValueByte(byte) { cursor.advance() }
+    while let byte = cursor.peek(), TOMLASCII.isBareValueByte(byte) { cursor.advance() }
   }
 
   /// A space followed by `HH:`, the only way a space continues a value.
   private var atSpaceBeforeTime: Bool {
-    guard cursor.peek() == ASCII.space, let hour1 = cursor.peek(1), let hour2 = cursor.peek(2) else { return false }
-    return ASCII.isDigit(hour1) && ASCII.isDigit(hour2) && cursor.peek(3) == ASCII.colon
+    guard cursor.peek() == TOMLASCII.space, let hour1 = cursor.peek(1), let hour2 = cursor.peek(2) else { return false }
+    return TOMLASCII.isDigit(hour1) && TOMLASCII.isDigit(hour2) && cursor.peek(3) == TOMLASCII.colon
   }
 
   private func isInfOrNaN(_ token: ArraySlice<UInt8>) -> Bool {
@@ -66,15 +66,15 @@ extension TOMLReader {
     var elements: [TOMLNode] = []
     while true {
       try skipArrayTrivia()
-      if cursor.peek() == ASCII.rightBracket { break }
+      if cursor.peek() == TOMLASCII.rightBracket { break }
       if cursor.isAtEnd { throw error("unterminated array: missing ']'", cursor.range(from: start)) }
       elements.append(try readValue(depth: depth + 1))
       try skipArrayTrivia()
-      if cursor.peek() == ASCII.comma {
+      if cursor.peek() == TOMLASCII.comma {
         cursor.advance()
         continue
       }
-      if cursor.peek() == ASCII.rightBracket { break }
+      if cursor.peek() == TOMLASCII.rightBracket { break }
       if cursor.isAtEnd { throw error("unterminated array: missing ']'", cursor.range(from: start)) }
       throw errorHere("expected ',' or ']' in array, found \(currentDescription)")
     }
@@ -90,14 +90,14 @@ extension TOMLReader {
     cursor.advance()
     let table = DraftTable(origin: .inline, depth: depth, range: SourceRange(at: start))
     skipWhitespace()
-    if cursor.peek() != ASCII.rightBrace {
+    if cursor.peek() != TOMLASCII.rightBrace {
       while true {
         try readKeyValue(into: table)
         skipWhitespace()
-        if cursor.peek() == ASCII.rightBrace { break }
+        if cursor.peek() == TOMLASCII.rightBrace { break }
         try expectInlineTableComma(from: start)
         skipWhitespace()
-        if cursor.peek() == ASCII.rightBrace { throw errorHere("trailing comma is not allowed in an inline table") }
+        if cursor.peek() == TOMLASCII.rightBrace { throw errorHere("trailing comma is not allowed in an inline table") }
       }
     }
     cursor.advance()
@@ -108,12 +108,12 @@ extension TOMLReader {
 
   /// The comma between inline-table entries, with a specific message for the usual mistakes.
   private mutating func expectInlineTableComma(from start: SourceLocation) throws(TOMLError) {
-    if cursor.peek() == ASCII.comma {
+    if cursor.peek() == TOMLASCII.comma {
       cursor.advance()
       return
     }
     if cursor.isAtEnd { throw error("unterminated inline table: missing '}'", cursor.range(from: start)) }
-    if atNewline || cursor.peek() == ASCII.carriageReturn {
+    if atNewline || cursor.peek() == TOMLASCII.carriageReturn {
       throw errorHere("newline is not allowed in an inline table")
     }
     throw errorHere("expected ',' or '}' in inline table, found \(currentDescription)")
@@ -123,7 +123,7 @@ extension TOMLReader {
   mutating func readKeyValue(into table: DraftTable) throws(TOMLError) {
     let path = try readDottedKey()
     skipWhitespace()
-    try expect(ASCII.equals, "expected '=' after key")
+    try expect(TOMLASCII.equals, "expected '=' after key")
     skipWhitespace()
     let node = try readValue(depth: table.depth + path.count)
     try TOMLDocumentBuilder.assign(path, node, in: table)

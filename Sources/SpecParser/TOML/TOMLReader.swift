@@ -11,10 +11,10 @@ enum TOMLLimits {
 /// Each `TOMLReader+*.swift` file handles one part of the grammar; ``TOMLDocumentBuilder`` applies TOML's
 /// define-once rules to what they read.
 struct TOMLReader {
-  var cursor: ByteCursor
+  var cursor: TOMLByteCursor
 
   init(bytes: [UInt8], offset: Int) {
-    cursor = ByteCursor(bytes: bytes, offset: offset)
+    cursor = TOMLByteCursor(bytes: bytes, offset: offset)
   }
 
   var bytes: [UInt8] { cursor.bytes }
@@ -30,7 +30,7 @@ struct TOMLReader {
   }
 
   /// How the character at the cursor is named in messages.
-  var currentDescription: String { Describe.character(at: cursor.offset, in: cursor.bytes) }
+  var currentDescription: String { TOMLText.character(at: cursor.offset, in: cursor.bytes) }
 
   /// Consumes `byte` or fails with `message` pointing at what is there instead.
   mutating func expect(_ byte: UInt8, _ message: @autoclosure () -> String) throws(TOMLError) {

@@ -11,14 +11,14 @@ public enum TOMLTaggedJSON {
   }
 
   private static func writeTable(_ table: TOMLTable, to output: inout [UInt8]) {
-    output.append(ASCII.leftBrace)
+    output.append(TOMLASCII.leftBrace)
     for (position, entry) in table.entries.enumerated() {
-      if position > 0 { output.append(ASCII.comma) }
+      if position > 0 { output.append(TOMLASCII.comma) }
       writeString(entry.key, to: &output)
-      output.append(ASCII.colon)
+      output.append(TOMLASCII.colon)
       writeValue(entry.node.value, to: &output)
     }
-    output.append(ASCII.rightBrace)
+    output.append(TOMLASCII.rightBrace)
   }
 
   private static func writeValue(_ value: TOMLValue, to output: inout [UInt8]) {
@@ -26,12 +26,12 @@ public enum TOMLTaggedJSON {
     case .table(let table):
       writeTable(table, to: &output)
     case .array(let elements):
-      output.append(ASCII.leftBracket)
+      output.append(TOMLASCII.leftBracket)
       for (position, element) in elements.enumerated() {
-        if position > 0 { output.append(ASCII.comma) }
+        if position > 0 { output.append(TOMLASCII.comma) }
         writeValue(element.value, to: &output)
       }
-      output.append(ASCII.rightBracket)
+      output.append(TOMLASCII.rightBracket)
     case .string(let text): writeTagged("string", text, to: &output)
     case .integer(let number): writeTagged("integer", String(number), to: &output)
     case .float(let number): writeTagged("float", floatText(number), to: &output)
@@ -45,25 +45,25 @@ public enum TOMLTaggedJSON {
     writeString(type, to: &output)
     output.append(contentsOf: #","value":"#.utf8)
     writeString(text, to: &output)
-    output.append(ASCII.rightBrace)
+    output.append(TOMLASCII.rightBrace)
   }
 
   /// A JSON string: quotes, backslashes and control characters escaped, everything else as UTF-8.
   private static func writeString(_ text: String, to output: inout [UInt8]) {
-    output.append(ASCII.quote)
+    output.append(TOMLASCII.quote)
     for byte in text.utf8 {
       switch byte {
-      case ASCII.quote, ASCII.backslash:
-        output.append(ASCII.backslash)
+      case TOMLASCII.quote, TOMLASCII.backslash:
+        output.append(TOMLASCII.backslash)
         output.append(byte)
-      case ASCII.lineFeed: output.append(contentsOf: #"\n"#.utf8)
-      case ASCII.carriageReturn: output.append(contentsOf: #"\r"#.utf8)
-      case ASCII.tab: output.append(contentsOf: #"\t"#.utf8)
-      case 0x00..<0x20: output.append(contentsOf: ("\\u" + Describe.hex(UInt32(byte), 4)).utf8)
+      case TOMLASCII.lineFeed: output.append(contentsOf: #"\n"#.utf8)
+      case TOMLASCII.carriageReturn: output.append(contentsOf: #"\r"#.utf8)
+      case TOMLASCII.tab: output.append(contentsOf: #"\t"#.utf8)
+      case 0x00..<0x20: output.append(contentsOf: ("\\u" + TOMLText.hex(UInt32(byte), 4)).utf8)
       default: output.append(byte)
       }
     }
-    output.append(ASCII.quote)
+    output.append(TOMLASCII.quote)
   }
 
   /// Swift's shortest round-tripping text ("5e+22", "-0.0"), with the suite's words for the non-finite values.

@@ -3,7 +3,7 @@
 ///
 /// Reading past the end is not an error here: `peek` answers `nil` and `advance` does nothing, so the lexers only
 /// have to decide what a missing byte means in their context.
-struct ByteCursor {
+struct TOMLByteCursor {
   let bytes: [UInt8]
   private(set) var offset: Int
   private(set) var line = 1
@@ -39,7 +39,7 @@ struct ByteCursor {
     guard offset < bytes.count else { return }
     let byte = bytes[offset]
     offset += 1
-    if byte == ASCII.lineFeed {
+    if byte == TOMLASCII.lineFeed {
       line += 1
       column = 1
     } else if byte & 0xC0 != 0x80 {
@@ -59,7 +59,7 @@ struct ByteCursor {
   /// The range of the single character (one UTF-8 sequence) at the cursor, empty at the end of input.
   func rangeOfCurrentCharacter() -> SourceRange {
     var copy = self
-    copy.advance(by: max(UTF8Check.sequenceLength(at: offset, in: bytes), 1))
+    copy.advance(by: max(TOMLUTF8.sequenceLength(at: offset, in: bytes), 1))
     return SourceRange(start: location, end: copy.location)
   }
 

@@ -1,6 +1,6 @@
 /// UTF-8 checks done once over the whole document before parsing, so the lexers can treat every byte >= 0x80 as
 /// part of a valid scalar and only decide where non-ASCII text is allowed.
-enum UTF8Check {
+enum TOMLUTF8 {
   static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
   /// The offset of the first byte that does not start a well-formed UTF-8 sequence (overlong forms, surrogates,
