@@ -11,9 +11,11 @@ import Testing
   }
 
   @Test func callsFollowThePlanInOrder() throws {
-    let plan = try Planner(spec: try exampleSpec("rootless.toml"), state: PlannerTests.user).plan()
+    let plan = try Planner(spec: try exampleSpec("rootless.toml"), state: PlannerTests.user).plan(command: ["true"])
     let kernel = RecordingKernel()
-    try applyAll(plan, kernel: kernel)
+    let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
+    // The fake's execve fails (ENOENT), which ends the list where the real one would replace the process.
+    #expect(failure.stepID == plan.steps.count)
     #expect(
       kernel.log == [
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
@@ -26,6 +28,36 @@ import Testing
         "sethostname(\"rootless\", 8)",
         "mount(\"tmpfs\", \"/tmp\", \"tmpfs\", 0, \"size=16777216,mode=1777\")",
         "mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
+        "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+        "setsid()", "capbset_drop(keep: 0)", "capset(0)", "no_new_privs", "chdir(/)", "cloexec(3)",
+        "execve(/usr/bin/true)",
+      ])
+  }
+
+  @Test func commandIdentityOrder() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["user"]
+      [process]
+      args = ["/bin/id"]
+      uid = 1000
+      gid = 100
+      groups = [5, 6]
+      capabilities = ["CAP_NET_BIND_SERVICE"]
+      rlimits = { nofile = { soft = 512, hard = 1024 } }
+      umask = "027"
+      """)
+    let plan = try Planner(spec: spec, state: PlannerTests.root).plan()
+    let kernel = RecordingKernel()
+    _ = try? applyAll(plan, kernel: kernel)
+    let commandPart = Array(kernel.log.drop { $0 != "setsid()" })
+    #expect(
+      commandPart == [
+        "setsid()", "setrlimit(7, 512, 1024)", "capbset_drop(keep: 400)", "keepcaps", "setgroups([5, 6])",
+        "setresgid(100)", "setresuid(1000)", "capset(400)", "ambient(400)", "no_new_privs", "umask(27)", "chdir(/)",
+        "cloexec(3)", "execve(/bin/id)",
       ])
   }
 
@@ -34,7 +66,7 @@ import Testing
     let kernel = RecordingKernel()
     kernel.failures["mount(\"tmpfs\""] = ErrnoNames.EACCES
     let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
-    #expect(failure.stepID == 7)
+    #expect(failure.stepID == 8)
     #expect(failure.error.description == "/tmp: mount(2): EACCES (Permission denied)")
     #expect(kernel.log.last == "mount(\"tmpfs\", \"/tmp\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
     #expect(!kernel.log.contains { $0.hasPrefix("mount(\"/usr\"") })
@@ -45,7 +77,8 @@ import Testing
     state.hostname = "minimal"
     let plan = try Planner(spec: try exampleSpec("minimal.toml"), state: state).plan()
     let kernel = RecordingKernel()
-    try applyAll(plan, kernel: kernel)
+    _ = try? applyAll(plan, kernel: kernel)
+    #expect(kernel.log.contains { $0.hasPrefix("execve") })
     #expect(!kernel.log.contains { $0.hasPrefix("sethostname") })
   }
 
@@ -57,16 +90,16 @@ import Testing
 
   @Test func commandSearchesPathAndReportsNotFound() {
     let kernel = RecordingKernel()
-    let command = Command(args: ["tool"], clearEnv: true, env: [EnvironmentVariable("PATH", "/a:/b")], cwd: "/srv")
+    let command = Command(args: ["tool"], clearEnv: true, env: [EnvironmentVariable("PATH", "/a:/b")])
     let error = CommandLauncher(kernel: kernel).exec(command)
-    #expect(kernel.log == ["chdir(/srv)", "execve(/a/tool)", "execve(/b/tool)"])
+    #expect(kernel.log == ["execve(/a/tool)", "execve(/b/tool)"])
     #expect(error.errno == ErrnoNames.ENOENT)
   }
 
   @Test func commandFoundButNotExecutableIsEACCES() {
     let kernel = RecordingKernel()
     kernel.failures["execve(/a/tool)"] = ErrnoNames.EACCES
-    let command = Command(args: ["tool"], clearEnv: true, env: [EnvironmentVariable("PATH", "/a:/b")], cwd: "/")
+    let command = Command(args: ["tool"], clearEnv: true, env: [EnvironmentVariable("PATH", "/a:/b")])
     #expect(CommandLauncher(kernel: kernel).exec(command).errno == ErrnoNames.EACCES)
   }
 
@@ -75,9 +108,11 @@ import Testing
     let launcher = CommandLauncher(kernel: kernel)
     let set = [EnvironmentVariable("PATH", "/bin"), EnvironmentVariable("X", "1")]
     #expect(
-      launcher.environment(for: Command(args: ["a"], clearEnv: false, env: set, cwd: "/"))
+      launcher.environment(for: Command(args: ["a"], clearEnv: false, env: set))
         == ["HOME=/home/me", "PATH=/bin", "X=1"])
     #expect(
-      launcher.environment(for: Command(args: ["a"], clearEnv: true, env: set, cwd: "/")) == ["PATH=/bin", "X=1"])
+      launcher.environment(for: Command(args: ["a"], clearEnv: true, env: set)) == ["PATH=/bin", "X=1"])
+    #expect(
+      launcher.environment(for: Command(args: ["a"], clearEnv: false, env: [], unset: ["HOME"])) == ["PATH=/usr/bin"])
   }
 }

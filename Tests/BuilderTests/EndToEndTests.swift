@@ -92,7 +92,7 @@ struct EndToEndTests {
     #expect(result.status == 125)
     #expect(
       result.stderr.contains(
-        "broken.toml:9:1: error: step 7/8 mount tmpfs on /nsbuild-missing-target: /nsbuild-missing-target: mount(2): ENOENT"))
+        "broken.toml:9:1: error: step 7/14 mount tmpfs on /nsbuild-missing-target: /nsbuild-missing-target: mount(2): ENOENT"))
     #expect(result.stderr.contains("^~~~"))
     #expect(try HostSnapshot.take() == before)
     #expect(processes(mentioning: folder).isEmpty)

@@ -15,27 +15,36 @@ import Testing
     plan.steps.map { "\($0.id) \($0.actor.rawValue) \($0.kind.rawValue)" }
   }
 
+  /// The command's steps with the defaults: new session, no capabilities, no_new_privs.
+  static func commandShape(from first: Int) -> [String] {
+    let kinds = [
+      "init fork_command", "command session", "command bounding_set", "command capabilities", "command no_new_privs",
+      "command cwd", "command exec",
+    ]
+    return kinds.enumerated().map { "\(first + $0.offset) \($0.element)" }
+  }
+
   @Test func devStepOrder() throws {
     #expect(
       shape(try plan("dev.toml")) == [
         "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init propagation", "5 init hostname",
-        "6 init domainname", "7 init mount", "8 init mount", "9 init mount", "10 init exec",
-      ])
+        "6 init domainname", "7 init loopback", "8 init mount", "9 init mount", "10 init mount",
+      ] + Self.commandShape(from: 11))
   }
 
   @Test func minimalStepOrder() throws {
     #expect(
       shape(try plan("minimal.toml")) == [
-        "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init hostname", "5 init exec",
-      ])
+        "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init hostname",
+      ] + Self.commandShape(from: 5))
   }
 
   @Test func rootlessStepOrderAsAnUnprivilegedUser() throws {
     #expect(
       shape(try plan("rootless.toml", as: Self.user)) == [
         "1 parent spawn", "2 sandbox unshare", "3 parent setgroups", "4 parent uid_map", "5 parent gid_map",
-        "6 sandbox fork", "7 init propagation", "8 init hostname", "9 init mount", "10 init mount", "11 init exec",
-      ])
+        "6 sandbox fork", "7 init propagation", "8 init hostname", "9 init mount", "10 init mount",
+      ] + Self.commandShape(from: 11))
   }
 
   @Test func callerMapsUseTheCallersIDsAndDenySetgroups() throws {
@@ -43,7 +52,7 @@ import Testing
     let writes = plan.steps.filter { $0.actor == .parent }.flatMap(\.calls)
     #expect(
       writes == [
-        .fork, .setParentDeathSignal(9),
+        .fork, .setParentDeathSignal(9), .forwardSignals(Planner.forwardedSignals),
         .writeProcFile(file: "setgroups", contents: "deny"),
         .writeProcFile(file: "uid_map", contents: "0 1000 1\n"),
         .writeProcFile(file: "gid_map", contents: "0 1001 1\n"),
@@ -88,7 +97,7 @@ import Testing
   @Test func stepsPointAtTheirSpecLines() throws {
     let plan = try plan("dev.toml")
     let lines = plan.steps.map { $0.origin?.start.line }
-    #expect(lines == [nil, 6, nil, 6, 9, 10, 12, 18, 24, 29])
+    #expect(lines == [nil, 6, nil, 6, 9, 10, nil, 12, 18, 24, nil, nil, nil, nil, nil, 31, 29])
   }
 
   @Test func timeOffsetsAreWrittenBeforeTheFork() throws {
@@ -104,7 +113,9 @@ import Testing
       args = ["true"]
       """)
     let plan = try Planner(spec: spec, state: Self.root).plan()
-    #expect(shape(plan) == ["1 parent spawn", "2 sandbox unshare", "3 parent timens_offsets", "4 sandbox fork", "5 init exec"])
+    #expect(
+      shape(plan) == ["1 parent spawn", "2 sandbox unshare", "3 parent timens_offsets", "4 sandbox fork"]
+        + Self.commandShape(from: 5))
     #expect(
       plan.steps[2].calls == [
         .writeProcFile(file: "timens_offsets", contents: "monotonic 604800 0\nboottime -2 500000000\n")
@@ -114,7 +125,7 @@ import Testing
   @Test func commandLineReplacesArgs() throws {
     let plan = try Planner(spec: try exampleSpec("dev.toml"), state: Self.root).plan(command: ["hostname"])
     let exec = try #require(plan.steps.last)
-    guard case .exec(let command) = exec.calls.first else { throw TestFailure("no exec call") }
+    guard case .execve(let command) = exec.calls.last else { throw TestFailure("no execve call") }
     #expect(command.args == ["hostname"])
     #expect(command.env == [EnvironmentVariable("PATH", "/usr/bin:/bin")])
     #expect(exec.origin == nil)

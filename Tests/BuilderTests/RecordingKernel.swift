@@ -66,4 +66,28 @@ final class RecordingKernel: LinuxKernel {
   func observe() -> ObservedState { state }
   func currentDirectory() -> String { "/work" }
   func isTerminal(_ fd: Int32) -> Bool { false }
+
+  func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError) {
+    try record("forward(\(signals) → \(target))", call: "sigaction")
+  }
+  func loopbackUp() throws(SyscallError) { try record(Syscall.loopbackUp.description, call: "ioctl") }
+  func scrubEnvironment() { log.append(Syscall.scrubEnvironment.description) }
+  func setsid() throws(SyscallError) { try record("setsid()", call: "setsid") }
+  func setrlimit(_ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
+    try record("setrlimit(\(resource), \(soft.map(String.init) ?? "inf"), \(hard.map(String.init) ?? "inf"))", call: "setrlimit")
+  }
+  func setgroups(_ groups: [UInt32]) throws(SyscallError) { try record("setgroups(\(groups))", call: "setgroups") }
+  func setresgid(_ id: UInt32) throws(SyscallError) { try record("setresgid(\(id))", call: "setresgid") }
+  func setresuid(_ id: UInt32) throws(SyscallError) { try record("setresuid(\(id))", call: "setresuid") }
+  func keepCapabilities() throws(SyscallError) { try record("keepcaps", call: "prctl") }
+  func dropBoundingSet(keep: UInt64) throws(SyscallError) {
+    try record("capbset_drop(keep: \(String(keep, radix: 16)))", call: "prctl")
+  }
+  func capset(_ caps: UInt64) throws(SyscallError) { try record("capset(\(String(caps, radix: 16)))", call: "capset") }
+  func raiseAmbient(_ caps: UInt64) throws(SyscallError) {
+    try record("ambient(\(String(caps, radix: 16)))", call: "prctl")
+  }
+  func setNoNewPrivs() throws(SyscallError) { try record("no_new_privs", call: "prctl") }
+  func umask(_ mask: UInt32) { log.append("umask(\(String(mask, radix: 8)))") }
+  func closeOnExec(from first: Int32) throws(SyscallError) { try record("cloexec(\(first))", call: "close_range") }
 }

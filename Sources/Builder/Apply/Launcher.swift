@@ -14,6 +14,8 @@ public enum RunOutcome: Sendable, Hashable {
 ///
 /// Hand-offs use close-on-exec pipes: the sandbox process says "unshared" and waits while the parent writes the ID
 /// maps and clock offsets; any process that fails sends a ``FailureRecord`` and exits, and the parent reports it.
+/// Each process passes the signals in ``Planner/forwardedSignals`` on to its child, so a signal to nsbuild reaches
+/// the command; each child dies with its parent (PR_SET_PDEATHSIG).
 public struct Launcher<Kernel: LinuxKernel> {
   let kernel: Kernel
   let plan: Plan
@@ -34,22 +36,62 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   /// Runs the plan and waits for the command.
   public func run() -> RunOutcome {
-    guard let spawn = plan.steps.first(where: { $0.kind == .spawn }) else { return .finished(.exited(0)) }
+    guard let spawn = step(.spawn) else { return .finished(.exited(0)) }
     let pipes: Pipes
-    let sandboxPID: Int32
     do {
       pipes = Pipes(report: try kernel.pipe(), ready: try kernel.pipe(), go: try kernel.pipe())
-      trace(spawn)
-      sandboxPID = try kernel.fork()
     } catch {
       return .failed(StepFailure(stepID: spawn.id, callIndex: 0, error: error))
     }
-    if sandboxPID == 0 { sandboxMain(pipes, parent: kernel.parentProcessID()) }
-    return parentMain(pipes, sandboxPID: sandboxPID)
+    let child: Int32
+    switch fork(spawn, pipes) {
+    case .failure(let failure): return .failed(failure)
+    case .success(let pid): child = pid
+    }
+    if child == 0 { sandboxMain(pipes) }
+    return parentMain(pipes, sandboxPID: child)
   }
 
+  private func step(_ kind: Step.Kind) -> Step? { plan.steps.first { $0.kind == kind } }
+
+  /// The steps `actor` takes in place (forks are taken by the process that forks).
   private func steps(_ actor: Step.Actor) -> [Step] {
-    plan.steps.filter { $0.actor == actor && $0.kind != .spawn && $0.kind != .fork && $0.kind != .exec }
+    plan.steps.filter { $0.actor == actor && $0.calls.first != .fork }
+  }
+
+  /// Takes a fork step: fork(2); the parent passes signals on to the child, the child runs the step's remaining
+  /// calls (PR_SET_PDEATHSIG) and checks that its parent still lives. Returns the child's pid, or 0 in the child.
+  private func fork(_ step: Step, _ pipes: Pipes) -> Result<Int32, StepFailure> {
+    trace(step)
+    let parent = kernel.processID()
+    let pid: Int32
+    do { pid = try kernel.fork() } catch { return .failure(StepFailure(stepID: step.id, callIndex: 0, error: error)) }
+    if pid != 0 {
+      for case .forwardSignals(let signals) in step.calls { try? kernel.forwardSignals(signals, to: pid) }
+      return .success(pid)
+    }
+    do { try StepRunner(kernel: kernel).run(step) } catch { fail(error, pipes) }
+    // The parent may have died before PR_SET_PDEATHSIG took effect; then nobody would reap or report. In a new pid
+    // namespace getppid(2) reads 0, since the parent lives outside it; that parent is the sandbox process, which
+    // waits for this one.
+    let now = kernel.parentProcessID()
+    if now != parent, now != 0 { kernel.exit(125) }
+    return .success(0)
+  }
+
+  /// Sends `failure` to the parent and exits: 126 or 127 when the command could not be executed, else 125.
+  private func fail(_ failure: StepFailure, _ pipes: Pipes) -> Never {
+    try? kernel.write(pipes.report.write, FailureRecord.encode(failure))
+    let isExec = plan.steps.first { $0.id == failure.stepID }?.kind == .exec
+    kernel.exit(isExec ? (failure.error.errno == ErrnoNames.ENOENT ? 127 : 126) : 125)
+  }
+
+  private func runSteps(_ actor: Step.Actor, _ pipes: Pipes) {
+    let runner = StepRunner(kernel: kernel)
+    for step in steps(actor) {
+      trace(step)
+      do { try runner.run(step) } catch { fail(error, pipes) }
+    }
   }
 
   // MARK: nsbuild, on the host
@@ -78,47 +120,24 @@ public struct Launcher<Kernel: LinuxKernel> {
     return .finished(status)
   }
 
-  /// Sends `failure` to the parent and exits 125; `code` overrides the status (126/127 for exec).
-  private func fail(_ failure: StepFailure, _ pipes: Pipes, code: Int32 = 125) -> Never {
-    try? kernel.write(pipes.report.write, FailureRecord.encode(failure))
-    kernel.exit(code)
-  }
-
-  /// Runs the calls of `step` after its fork(2): the child's half, such as PR_SET_PDEATHSIG.
-  private func finishFork(_ step: Step, _ pipes: Pipes, parent: Int32) {
-    let runner = StepRunner(kernel: kernel)
-    for (index, call) in step.calls.enumerated() where call != .fork {
-      do { try runner.perform(call) } catch { fail(StepFailure(stepID: step.id, callIndex: index, error: error), pipes) }
-    }
-    // The parent may have died before PR_SET_PDEATHSIG took effect; then nobody would reap or report. In a new pid
-    // namespace getppid(2) reads 0, since the parent lives outside it; that parent is the sandbox process, which
-    // waits for this one, so nothing is lost there.
-    let now = kernel.parentProcessID()
-    if now != parent, now != 0 { kernel.exit(125) }
-  }
-
   // MARK: the sandbox process
 
-  private func sandboxMain(_ pipes: Pipes, parent: Int32) -> Never {
+  private func sandboxMain(_ pipes: Pipes) -> Never {
     [pipes.report.read, pipes.ready.read, pipes.go.write].forEach(kernel.close)
-    if let spawn = plan.steps.first(where: { $0.kind == .spawn }) { finishFork(spawn, pipes, parent: parent) }
-    let runner = StepRunner(kernel: kernel)
-    for step in steps(.sandbox) {
-      trace(step)
-      do { try runner.run(step) } catch { fail(error, pipes) }
-    }
+    runSteps(.sandbox, pipes)
     if !steps(.parent).isEmpty {
       try? kernel.write(pipes.ready.write, [1])
       // End of file instead of the go byte means the parent failed a write and reports it.
       if (try? kernel.read(pipes.go.read, count: 1))?.isEmpty != false { kernel.exit(125) }
     }
     [pipes.ready.write, pipes.go.read].forEach(kernel.close)
-    guard let forkStep = plan.steps.first(where: { $0.kind == .fork }) else { kernel.exit(125) }
-    trace(forkStep)
-    let me = kernel.processID()
+    guard let forkStep = step(.fork) else { kernel.exit(125) }
     let initPID: Int32
-    do { initPID = try kernel.fork() } catch { fail(StepFailure(stepID: forkStep.id, callIndex: 0, error: error), pipes) }
-    if initPID == 0 { initMain(pipes, forkStep: forkStep, parent: me) }
+    switch fork(forkStep, pipes) {
+    case .failure(let failure): fail(failure, pipes)
+    case .success(let pid): initPID = pid
+    }
+    if initPID == 0 { initMain(pipes) }
     kernel.close(pipes.report.write)
     let status = (try? kernel.wait(initPID))?.status ?? .exited(125)
     kernel.exit(status.exitCode)
@@ -126,22 +145,17 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   // MARK: init, inside the new namespaces
 
-  private func initMain(_ pipes: Pipes, forkStep: Step, parent: Int32) -> Never {
-    finishFork(forkStep, pipes, parent: parent)
-    let runner = StepRunner(kernel: kernel)
-    for step in steps(.initProcess) {
-      trace(step)
-      do { try runner.run(step) } catch { fail(error, pipes) }
-    }
-    guard let execStep = plan.steps.first(where: { $0.kind == .exec }),
-      case .exec(let command) = execStep.calls.first
-    else { kernel.exit(125) }
-    trace(execStep)
+  private func initMain(_ pipes: Pipes) -> Never {
+    runSteps(.initProcess, pipes)
+    guard let spawnCommand = step(.spawnCommand) else { kernel.exit(125) }
     let commandPID: Int32
-    do { commandPID = try kernel.fork() } catch { fail(StepFailure(stepID: execStep.id, callIndex: 0, error: error), pipes) }
+    switch fork(spawnCommand, pipes) {
+    case .failure(let failure): fail(failure, pipes)
+    case .success(let pid): commandPID = pid
+    }
     if commandPID == 0 {
-      let error = CommandLauncher(kernel: kernel).exec(command)
-      fail(StepFailure(stepID: execStep.id, callIndex: 0, error: error), pipes, code: error.errno == ErrnoNames.ENOENT ? 127 : 126)
+      runSteps(.command, pipes)
+      kernel.exit(125)  // unreachable: the exec step either replaces this process or fails
     }
     kernel.close(pipes.report.write)
     reap(until: commandPID)

@@ -44,3 +44,111 @@ int nsb_prctl_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0
 
 int nsb_errno(void) { return errno; }
 int nsb_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+#include <linux/capability.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#endif
+
+int nsb_setrlimit(int resource, uint64_t soft, uint64_t hard) {
+  struct rlimit limit = {soft == UINT64_MAX ? RLIM_INFINITY : soft, hard == UINT64_MAX ? RLIM_INFINITY : hard};
+  return setrlimit(resource, &limit);
+}
+
+int nsb_keep_capabilities(void) { return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0); }
+
+int nsb_drop_bounding_set(uint64_t keep) {
+  for (int cap = 0; cap < 64; cap++) {
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) break;  // past the kernel's last capability
+    if (keep & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
+  }
+  return 0;
+}
+
+int nsb_capset(uint64_t caps) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  for (int i = 0; i < 2; i++) {
+    uint32_t word = (uint32_t)(caps >> (32 * i));
+    data[i].effective = word;
+    data[i].permitted = word;
+    data[i].inheritable = word;
+  }
+  return (int)syscall(SYS_capset, &header, data);
+}
+
+int nsb_raise_ambient(uint64_t caps) {
+  for (int cap = 0; cap < 64; cap++) {
+    if (!(caps & (1ULL << cap))) continue;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) return -1;
+  }
+  return 0;
+}
+
+int nsb_cloexec_from(unsigned int first) { return (int)syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC); }
+
+static volatile pid_t nsb_forward_target = 0;
+
+static void nsb_forward(int signal) {
+  int saved = errno;  // a handler must not disturb the interrupted code's errno
+  if (nsb_forward_target > 0) kill(nsb_forward_target, signal);
+  errno = saved;
+}
+
+int nsb_forward_signals(pid_t target, const int *signals, int count) {
+  nsb_forward_target = target;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = nsb_forward;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int i = 0; i < count; i++) {
+    if (sigaction(signals[i], &action, NULL) < 0) return -1;
+  }
+  return 0;
+}
+
+extern char **environ;
+
+void nsb_scrub_environ(void) {
+  static char *empty[1] = {NULL};
+  for (char **entry = environ; entry && *entry; entry++) memset(*entry, 0, strlen(*entry));
+  environ = empty;
+}
+
+int nsb_loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct ifreq request;
+  memset(&request, 0, sizeof request);
+  strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  int result = ioctl(fd, SIOCGIFFLAGS, &request);
+  if (result == 0) {
+    request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    result = ioctl(fd, SIOCSIFFLAGS, &request);
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return result;
+}
+
+int nsb_setresuid(uid_t id) { return setresuid(id, id, id); }
+
+int nsb_setresgid(gid_t id) { return setresgid(id, id, id); }

@@ -48,6 +48,34 @@ public protocol LinuxKernel {
   func environment() -> [String]
   /// The caller's IDs and names, for planning.
   func observe() -> ObservedState
+  /// sigaction(2): pass `signals` on to `target` (kill(2) from the handler).
+  func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError)
+  /// Brings `lo` up in the current network namespace (ioctl(2) SIOCSIFFLAGS).
+  func loopbackUp() throws(SyscallError)
+  /// Zeroes the process's initial environment strings (what /proc/PID/environ shows) and empties `environ`.
+  func scrubEnvironment()
+  /// setsid(2).
+  func setsid() throws(SyscallError)
+  /// setrlimit(2); nil is RLIM_INFINITY.
+  func setrlimit(_ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError)
+  /// setgroups(2), setresgid(2), setresuid(2) (all three IDs set to `id`).
+  func setgroups(_ groups: [UInt32]) throws(SyscallError)
+  func setresgid(_ id: UInt32) throws(SyscallError)
+  func setresuid(_ id: UInt32) throws(SyscallError)
+  /// prctl(2) PR_SET_KEEPCAPS 1.
+  func keepCapabilities() throws(SyscallError)
+  /// prctl(2) PR_CAPBSET_DROP for every capability whose bit is clear in `keep`.
+  func dropBoundingSet(keep: UInt64) throws(SyscallError)
+  /// capset(2) with `caps` as effective, permitted and inheritable.
+  func capset(_ caps: UInt64) throws(SyscallError)
+  /// prctl(2) PR_CAP_AMBIENT_RAISE for each bit of `caps`.
+  func raiseAmbient(_ caps: UInt64) throws(SyscallError)
+  /// prctl(2) PR_SET_NO_NEW_PRIVS.
+  func setNoNewPrivs() throws(SyscallError)
+  /// umask(2).
+  func umask(_ mask: UInt32)
+  /// close_range(2) from `first` with CLOSE_RANGE_CLOEXEC.
+  func closeOnExec(from first: Int32) throws(SyscallError)
   /// getcwd(3).
   func currentDirectory() -> String
   /// isatty(3).

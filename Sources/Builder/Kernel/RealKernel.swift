@@ -157,4 +157,60 @@ public struct RealKernel: LinuxKernel {
   }
 
   public func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+  public func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError) {
+    _ = try retry("sigaction") { nsb_forward_signals(target, signals, Int32(signals.count)) }
+  }
+
+  public func loopbackUp() throws(SyscallError) {
+    _ = try retry("ioctl", path: "lo") { nsb_loopback_up() }
+  }
+
+  public func scrubEnvironment() { nsb_scrub_environ() }
+
+  public func setsid() throws(SyscallError) {
+    _ = try retry("setsid") { Glibc.setsid() }
+  }
+
+  public func setrlimit(_ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
+    _ = try retry("setrlimit") { nsb_setrlimit(resource, soft ?? UInt64.max, hard ?? UInt64.max) }
+  }
+
+  public func setgroups(_ groups: [UInt32]) throws(SyscallError) {
+    _ = try retry("setgroups") { Glibc.setgroups(groups.count, groups) }
+  }
+
+  public func setresgid(_ id: UInt32) throws(SyscallError) {
+    _ = try retry("setresgid") { nsb_setresgid(id) }
+  }
+
+  public func setresuid(_ id: UInt32) throws(SyscallError) {
+    _ = try retry("setresuid") { nsb_setresuid(id) }
+  }
+
+  public func keepCapabilities() throws(SyscallError) {
+    _ = try retry("prctl") { nsb_keep_capabilities() }
+  }
+
+  public func dropBoundingSet(keep: UInt64) throws(SyscallError) {
+    _ = try retry("prctl") { nsb_drop_bounding_set(keep) }
+  }
+
+  public func capset(_ caps: UInt64) throws(SyscallError) {
+    _ = try retry("capset") { nsb_capset(caps) }
+  }
+
+  public func raiseAmbient(_ caps: UInt64) throws(SyscallError) {
+    _ = try retry("prctl") { nsb_raise_ambient(caps) }
+  }
+
+  public func setNoNewPrivs() throws(SyscallError) {
+    _ = try retry("prctl") { nsb_prctl_set_no_new_privs() }
+  }
+
+  public func umask(_ mask: UInt32) { _ = Glibc.umask(mode_t(mask)) }
+
+  public func closeOnExec(from first: Int32) throws(SyscallError) {
+    _ = try retry("close_range") { nsb_cloexec_from(UInt32(first)) }
+  }
 }

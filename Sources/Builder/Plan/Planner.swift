@@ -29,8 +29,9 @@ public struct Planner: Sendable {
     steps.append(forkStep())
     steps += mountNamespaceSteps()
     steps += utsSteps()
+    steps += networkSteps()
     steps += mountSteps()
-    steps.append(execStep(args, fromCommandLine: command != nil))
+    steps += commandSteps(args, fromCommandLine: command != nil)
     for index in steps.indices { steps[index].id = index + 1 }
     return Plan(steps: steps, warnings: warnings())
   }
@@ -39,8 +40,9 @@ public struct Planner: Sendable {
 
   private func spawnStep() -> Step {
     Step(
-      kind: .spawn, actor: .parent, calls: [.fork, .setParentDeathSignal(9)], change: .create,
-      reason: "the sandbox process dies with nsbuild (PR_SET_PDEATHSIG)")
+      kind: .spawn, actor: .parent,
+      calls: [.fork, .setParentDeathSignal(9), .forwardSignals(Self.forwardedSignals)], change: .create,
+      reason: "the sandbox dies with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command")
   }
 
   private func unshareStep() -> Step {
@@ -72,7 +74,8 @@ public struct Planner: Sendable {
       ? "the sandbox process stays to report the command's status"
       : "the new \(entering.map(\.rawValue).joined(separator: " and ")) namespace applies to children only"
     return Step(
-      kind: .fork, actor: .sandbox, calls: [.fork, .setParentDeathSignal(9)], change: .create, reason: reason)
+      kind: .fork, actor: .sandbox, calls: [.fork, .setParentDeathSignal(9), .forwardSignals(Self.forwardedSignals)],
+      change: .create, reason: reason)
   }
 
   private func utsSteps() -> [Step] {
@@ -95,13 +98,13 @@ public struct Planner: Sendable {
     return steps
   }
 
-  private func execStep(_ args: [String], fromCommandLine: Bool) -> Step {
-    let command = Command(
-      args: args, clearEnv: spec.process.clearEnv, env: spec.process.env, cwd: spec.process.cwd ?? "/")
-    return Step(
-      kind: .exec, actor: .initProcess, calls: [.exec(command)], change: .create,
-      reason: spec.unshares(.pid) ? "the command runs as PID 2; nsbuild's init stays PID 1 and reaps" : nil,
-      origin: fromCommandLine ? nil : origin("process.args"))
+  private func networkSteps() -> [Step] {
+    guard spec.unshares(.net), spec.net.loopback else { return [] }
+    return [
+      Step(
+        kind: .loopback, actor: .initProcess, calls: [.loopbackUp], change: .modify(before: "down", after: "up"),
+        reason: "a new network namespace starts with lo down", origin: origin("net.loopback"))
+    ]
   }
 
   private func warnings() -> [String] {

@@ -47,19 +47,24 @@ public struct Step: Sendable, Hashable {
   /// The kinds of step, by the kernel feature they use.
   public enum Kind: String, Sendable, Hashable {
     case spawn, unshare, setgroups, uidMap = "uid_map", gidMap = "gid_map", timeOffsets = "timens_offsets"
-    case fork, propagation, hostname, domainname, mount, exec
+    case fork, propagation, hostname, domainname, loopback, mount
+    case scrubEnvironment = "environ", spawnCommand = "fork_command"
+    case session, rlimits, boundingSet = "bounding_set", credentials, capabilities, noNewPrivs = "no_new_privs"
+    case umask, cwd, exec
   }
 
-  /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespace's init, and the
+  /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the
   /// command.
   public enum Actor: String, Sendable, Hashable {
     /// nsbuild itself, outside every new namespace: writes the ID maps and clock offsets "from the parent side".
     case parent
     /// The forked child that calls unshare(2) and waits for the parent's writes.
     case sandbox
-    /// The first process inside the new pid and time namespaces (PID 1 when `pid` is unshared); sets the sandbox up
-    /// and stays to reap.
+    /// The first process inside the new pid and time namespaces (PID 1 when `pid` is unshared); sets the sandbox up,
+    /// forwards signals to the command and reaps every process.
     case initProcess = "init"
+    /// The command's process, from its fork until execve(2).
+    case command
   }
 }
 
@@ -86,7 +91,10 @@ public enum Change: Sendable, Hashable {
 /// A call `run` makes, with its arguments. The applier interprets these values and nothing else.
 public enum Syscall: Sendable, Hashable {
   case fork
+  /// prctl(2) PR_SET_PDEATHSIG in the child.
   case setParentDeathSignal(Int32)
+  /// sigaction(2) in the parent: these signals are passed on to the child just forked.
+  case forwardSignals([Int32])
   case unshare(CloneFlags)
   /// write(2) of `contents` to `/proc/<sandbox pid>/<file>`.
   case writeProcFile(file: String, contents: String)
@@ -94,9 +102,30 @@ public enum Syscall: Sendable, Hashable {
   case mountSetattr(path: String, recursive: Bool, set: MountAttributes)
   case sethostname(String)
   case setdomainname(String)
-  /// Fork the command, set its working directory and environment, and execve(2) it; `path` is searched in the
-  /// sandbox's PATH when it has no `/`.
-  case exec(Command)
+  /// ioctl(2) SIOCSIFFLAGS on `lo` with IFF_UP.
+  case loopbackUp
+  /// Zero nsbuild's own environment strings so `/proc/1/environ` shows none of them.
+  case scrubEnvironment
+  case setsid
+  case setrlimit(ResourceLimit)
+  case setgroups([UInt32])
+  case setresgid(UInt32)
+  case setresuid(UInt32)
+  /// prctl(2) PR_SET_KEEPCAPS, so a switch away from uid 0 keeps the permitted set.
+  case keepCapabilities
+  /// prctl(2) PR_CAPBSET_DROP for every capability not kept.
+  case dropBoundingSet(keep: [Capability])
+  /// capset(2): effective, permitted and inheritable become exactly `keep`.
+  case capset([Capability])
+  /// prctl(2) PR_CAP_AMBIENT_RAISE for each kept capability, so they survive execve(2) for a non-root uid.
+  case raiseAmbient([Capability])
+  case setNoNewPrivs
+  case umask(UInt32)
+  case chdir(String)
+  /// close_range(2) with CLOSE_RANGE_CLOEXEC: only fds below `first` (0, 1, 2) reach the command.
+  case closeOnExecFrom(Int32)
+  /// execve(2) of the command; a program name without `/` is searched in the sandbox's PATH.
+  case execve(Command)
 }
 
 /// The command the sandbox runs.
@@ -106,12 +135,13 @@ public struct Command: Sendable, Hashable {
   public var clearEnv: Bool
   /// Variables set on top, in order.
   public var env: [EnvironmentVariable]
-  public var cwd: String
+  /// Inherited variables removed.
+  public var unset: [String]
 
-  public init(args: [String], clearEnv: Bool, env: [EnvironmentVariable], cwd: String) {
+  public init(args: [String], clearEnv: Bool, env: [EnvironmentVariable], unset: [String] = []) {
     self.args = args
     self.clearEnv = clearEnv
     self.env = env
-    self.cwd = cwd
+    self.unset = unset
   }
 }

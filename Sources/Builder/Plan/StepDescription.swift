@@ -11,24 +11,40 @@ extension Step {
       return "unshare " + names.joined(separator: ", ")
     case .setgroups, .uidMap, .gidMap, .timeOffsets:
       guard case .writeProcFile(let file, let contents) = calls.first else { return kind.rawValue }
-      let lines = contents.split(separator: "\n").joined(separator: "; ")
-      return "write \(file): \(lines)"
+      return "write \(file): " + contents.split(separator: "\n").joined(separator: "; ")
     case .fork: return "fork into the new namespaces"
     case .propagation: return "make every mount private"
     case .hostname, .domainname:
-      guard let call = calls.first else { return kind.rawValue }
-      switch call {
+      switch calls.first {
       case .sethostname(let name), .setdomainname(let name): return "set \(kind.rawValue) \(name)"
       default: return kind.rawValue
       }
-    case .mount:
-      guard case .mount(let source, let target, let fstype, _, _) = calls.first else { return "mount" }
-      if let fstype { return "mount \(fstype) on \(target)" }
-      return "bind \(source ?? "?") on \(target)"
+    case .loopback: return "bring lo up"
+    case .mount: return mountTitle
+    case .scrubEnvironment: return "wipe nsbuild's environment from init"
+    case .spawnCommand: return "fork the command"
+    case .session: return "start a new session"
+    case .rlimits: return "set resource limits"
+    case .boundingSet: return "drop capabilities from the bounding set"
+    case .credentials: return "set user and group IDs"
+    case .capabilities: return "set capabilities"
+    case .noNewPrivs: return "set no_new_privs"
+    case .umask: return "set umask"
+    case .cwd:
+      guard case .chdir(let path) = calls.first else { return "chdir" }
+      return "change directory to \(path)"
     case .exec:
-      guard case .exec(let command) = calls.first else { return "exec" }
-      return "exec " + command.args.map(Quoting.shell).joined(separator: " ")
+      for case .execve(let command) in calls {
+        return "exec " + command.args.map(Quoting.shell).joined(separator: " ")
+      }
+      return "exec"
     }
+  }
+
+  private var mountTitle: String {
+    guard case .mount(let source, let target, let fstype, _, _) = calls.first else { return "mount" }
+    if let fstype { return "mount \(fstype) on \(target)" }
+    return "bind \(source ?? "?") on \(target)"
   }
 }
 
@@ -37,7 +53,9 @@ extension Syscall: CustomStringConvertible {
   public var description: String {
     switch self {
     case .fork: return "fork()"
-    case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, \(signal == 9 ? "SIGKILL" : String(signal)))"
+    case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, \(SignalNames.name(signal)))"
+    case .forwardSignals(let signals):
+      return "sigaction(\(signals.map(SignalNames.name).joined(separator: "|")), pass on to the child)"
     case .unshare(let flags): return "unshare(\(flags))"
     case .writeProcFile(let file, let contents):
       return "write(\"/proc/<sandbox>/\(file)\", \(Quoting.c(contents)))"
@@ -47,18 +65,54 @@ extension Syscall: CustomStringConvertible {
       return "mount_setattr(AT_FDCWD, \(Quoting.c(path)), \(recursive ? "AT_RECURSIVE" : "0"), {attr_set: \(set)})"
     case .sethostname(let name): return "sethostname(\(Quoting.c(name)), \(name.utf8.count))"
     case .setdomainname(let name): return "setdomainname(\(Quoting.c(name)), \(name.utf8.count))"
-    case .exec(let command):
-      var parts: [String] = []
-      if command.cwd != "/" { parts.append("chdir(\(Quoting.c(command.cwd)))") }
-      let env =
-        (command.clearEnv ? "{" : "{inherited, ") + command.env.map { "\($0.name)=\(Quoting.c($0.value))" }.joined(separator: ", ")
-        + "}"
+    case .loopbackUp: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", IFF_UP})"
+    case .scrubEnvironment: return "memset(environ strings, 0)"
+    default: return commandDescription
+    }
+  }
+
+  private var commandDescription: String {
+    switch self {
+    case .setsid: return "setsid()"
+    case .setrlimit(let limit):
+      let value = { (v: UInt64?) in v.map(String.init) ?? "RLIM_INFINITY" }
+      return "setrlimit(RLIMIT_\(limit.resource.rawValue.uppercased()), {\(value(limit.soft)), \(value(limit.hard))})"
+    case .setgroups(let groups): return "setgroups(\(groups.count), [\(groups.map(String.init).joined(separator: ", "))])"
+    case .setresgid(let id): return "setresgid(\(id), \(id), \(id))"
+    case .setresuid(let id): return "setresuid(\(id), \(id), \(id))"
+    case .keepCapabilities: return "prctl(PR_SET_KEEPCAPS, 1)"
+    case .dropBoundingSet(let keep):
+      return "prctl(PR_CAPBSET_DROP, cap) for every capability" + (keep.isEmpty ? "" : " but \(Self.names(keep))")
+    case .capset(let keep): return "capset(effective = permitted = inheritable = \(Self.names(keep)))"
+    case .raiseAmbient(let keep): return "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, \(Self.names(keep)))"
+    case .setNoNewPrivs: return "prctl(PR_SET_NO_NEW_PRIVS, 1)"
+    case .umask(let mask): return "umask(0\(String(mask, radix: 8)))"
+    case .chdir(let path): return "chdir(\(Quoting.c(path)))"
+    case .closeOnExecFrom(let first): return "close_range(\(first), ~0U, CLOSE_RANGE_CLOEXEC)"
+    case .execve(let command):
+      var env = command.clearEnv ? [] : ["inherited"]
+      env += command.unset.map { "-\($0)" }
+      env += command.env.map { "\($0.name)=\(Quoting.c($0.value))" }
       let program = command.args.first ?? ""
       let search = program.contains("/") ? "" : " (searched in PATH)"
-      parts.append(
-        "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], \(env))")
-      return parts.joined(separator: "; ")
+      return
+        "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], {\(env.joined(separator: ", "))})"
+    default: return "(call)"  // every case is handled above; kept for the compiler
     }
+  }
+
+  private static func names(_ capabilities: [Capability]) -> String {
+    capabilities.isEmpty ? "{}" : capabilities.map(\.description).joined(separator: "|")
+  }
+}
+
+/// Signal names for display (signal(7)).
+enum SignalNames {
+  static func name(_ signal: Int32) -> String {
+    let names: [Int32: String] = [
+      1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 9: "SIGKILL", 10: "SIGUSR1", 12: "SIGUSR2", 15: "SIGTERM", 28: "SIGWINCH",
+    ]
+    return names[signal] ?? "signal \(signal)"
   }
 }
 

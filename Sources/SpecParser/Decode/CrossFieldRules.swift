@@ -11,6 +11,7 @@ struct CrossFieldRules {
     require(.user, for: "user.setgroups", what: "setgroups")
     require(.time, for: "time.monotonic", what: "a monotonic offset")
     require(.time, for: "time.boottime", what: "a boottime offset")
+    require(.net, for: "net.loopback", what: "loopback")
     for (index, mount) in spec.mounts.enumerated() {
       let path = SpecKeyPath("mounts").index(index)
       if !spec.unshares(.mount) {

@@ -1,7 +1,12 @@
-/// `[process]`: the command to run and its environment.
+/// `[process]`: the command to run, its environment, and what it runs as.
 extension SpecSections {
+  static let processKeys = [
+    "args", "env", "clear_env", "unset", "cwd", "uid", "gid", "groups", "no_new_privs", "capabilities", "rlimits",
+    "umask", "new_session",
+  ]
+
   func decodeProcess(_ table: TableReader) -> Process {
-    table.rejectUnknownKeys(["args", "env", "clear_env", "cwd"])
+    table.rejectUnknownKeys(Self.processKeys)
     var process = Process()
     if let args = table.strings("args") {
       if args.isEmpty, let entry = table.table["args"] {
@@ -12,7 +17,16 @@ extension SpecSections {
     }
     process.env = environment(table)
     process.clearEnv = table.bool("clear_env") ?? false
+    process.unset = (table.strings("unset") ?? []).map(\.0)
     process.cwd = table.string("cwd").flatMap { path($0, key: "cwd") }
+    process.uid = processID("uid", in: table)
+    process.gid = processID("gid", in: table)
+    process.groups = groups(table)
+    process.noNewPrivs = table.bool("no_new_privs") ?? true
+    process.capabilities = capabilities(table)
+    process.rlimits = table.table("rlimits").map(decodeRlimits) ?? []
+    process.umask = umask(table)
+    process.newSession = table.bool("new_session") ?? true
     return process
   }
 
@@ -36,5 +50,118 @@ extension SpecSections {
       }
     }
     return result
+  }
+
+  private func processID(_ key: String, in table: TableReader) -> UInt32? {
+    guard let (value, range) = table.integer(key, expected: "an integer ID") else { return nil }
+    guard value >= 0, value < Int64(UInt32.max) else {
+      sink.error("invalid-id", "`\(key)` must be from 0 to 4294967294, not \(value)", at: range)
+      return nil
+    }
+    return UInt32(value)
+  }
+
+  private func groups(_ table: TableReader) -> [UInt32]? {
+    guard let entry = table.entry("groups") else { return nil }
+    guard case .array(let nodes) = entry.node.value else {
+      table.mismatch("groups", entry.node, expected: "an array of group IDs")
+      return nil
+    }
+    var result: [UInt32] = []
+    for node in nodes {
+      guard case .integer(let value) = node.value, value >= 0, value < Int64(UInt32.max) else {
+        sink.error("invalid-id", "`groups` entries must be group IDs from 0 to 4294967294", at: node.range)
+        continue
+      }
+      if !result.contains(UInt32(value)) { result.append(UInt32(value)) }
+    }
+    return result
+  }
+
+  private func capabilities(_ table: TableReader) -> [Capability] {
+    var result: [Capability] = []
+    for (name, range) in table.strings("capabilities") ?? [] {
+      if name.uppercased() == "ALL" {
+        result = Capability.all
+        continue
+      }
+      guard let capability = Capability(name: name) else {
+        sink.error(
+          "unknown-value", "unknown capability '\(name)'", at: range,
+          hint: Suggestion.didYouMean(name.uppercased(), among: Capability.names)
+            ?? "capabilities(7) names such as CAP_NET_BIND_SERVICE, or \"ALL\"")
+        continue
+      }
+      if !result.contains(capability) { result.append(capability) }
+    }
+    return result
+  }
+
+  private func umask(_ table: TableReader) -> UInt32? {
+    guard let entry = table.entry("umask") else { return nil }
+    switch entry.node.value {
+    case .string(let text):
+      if let mask = Units.octalMode(text), mask <= 0o777 { return mask }
+    case .integer(let value):
+      if context.text(of: entry.node.range).hasPrefix("0o"), value >= 0, value <= 0o777 { return UInt32(value) }
+    default: break
+    }
+    sink.error(
+      "invalid-mode", "`umask` must be octal, at most 777", at: entry.node.range, hint: "e.g. \"022\" or 0o022")
+    return nil
+  }
+
+  private func decodeRlimits(_ table: TableReader) -> [ResourceLimit] {
+    let names = ResourceLimit.Resource.allCases.map(\.rawValue)
+    var result: [ResourceLimit] = []
+    for entry in table.table.entries {
+      guard let resource = ResourceLimit.Resource(rawValue: entry.key.lowercased().replacingPrefix("rlimit_")) else {
+        sink.error(
+          "unknown-key", "unknown resource limit '\(entry.key)'", at: entry.keyRange,
+          hint: Suggestion.didYouMean(entry.key, among: names) ?? "one of: \(names.joined(separator: ", "))")
+        continue
+      }
+      context.origins[table.path.appending(entry.key)] = entry.node.range
+      if let limit = rlimit(resource, entry.node) { result.append(limit) }
+    }
+    return result
+  }
+
+  /// `nofile = 1024` (soft and hard), or `nofile = { soft = 512, hard = 1024 }`; "unlimited" for RLIM_INFINITY.
+  private func rlimit(_ resource: ResourceLimit.Resource, _ node: TOMLNode) -> ResourceLimit? {
+    switch node.value {
+    case .integer, .string:
+      guard let value = limitValue(node) else { break }
+      return ResourceLimit(resource, soft: value.value, hard: value.value)
+    case .table(let pair):
+      guard let soft = pair["soft"].flatMap({ limitValue($0.node) }),
+        let hard = pair["hard"].flatMap({ limitValue($0.node) }), pair.entries.count == 2
+      else { break }
+      if let s = soft.value, let h = hard.value, s > h {
+        sink.error("invalid-rlimit", "the soft limit is above the hard limit", at: node.range)
+        return nil
+      }
+      return ResourceLimit(resource, soft: soft.value, hard: hard.value)
+    default: break
+    }
+    sink.error(
+      "invalid-rlimit", "`\(resource.rawValue)` must be a limit or { soft = …, hard = … }", at: node.range,
+      hint: "integers, or \"unlimited\"")
+    return nil
+  }
+
+  /// A limit: a non-negative integer, or "unlimited" (nil inside the box).
+  private func limitValue(_ node: TOMLNode) -> (value: UInt64?, Void)? {
+    switch node.value {
+    case .integer(let value) where value >= 0: return (UInt64(value), ())
+    case .string("unlimited"): return (nil, ())
+    default: return nil
+    }
+  }
+}
+
+extension String {
+  fileprivate func replacingPrefix(_ prefix: String) -> String {
+    hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
   }
 }

@@ -47,7 +47,7 @@ struct SpecSections {
   let context: DecodeContext
   var sink: DiagnosticSink { context.sink }
 
-  static let rootKeys = ["version", "namespaces", "uts", "user", "time", "mounts", "process"]
+  static let rootKeys = ["version", "namespaces", "uts", "user", "time", "net", "mounts", "process"]
 
   func decodeRoot(_ root: TableReader) -> Spec {
     root.rejectUnknownKeys(Self.rootKeys)
@@ -66,6 +66,7 @@ struct SpecSections {
     spec.uts = root.table("uts").map(decodeUTS) ?? UTS()
     spec.user = root.table("user").map(decodeUser) ?? UserMapping()
     spec.time = root.table("time").map(decodeTime) ?? TimeOffsets()
+    spec.net = root.table("net").map(decodeNetwork) ?? Network()
     spec.mounts = root.tables("mounts").map { $0.compactMap(decodeMount) } ?? []
     spec.process = root.table("process").map(decodeProcess) ?? Process()
     return spec
@@ -93,6 +94,11 @@ struct SpecSections {
       result.append(namespace)
     }
     return result
+  }
+
+  func decodeNetwork(_ table: TableReader) -> Network {
+    table.rejectUnknownKeys(["loopback"])
+    return Network(loopback: table.bool("loopback") ?? true)
   }
 
   func decodeUTS(_ table: TableReader) -> UTS {

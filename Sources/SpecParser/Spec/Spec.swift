@@ -11,6 +11,7 @@ public struct Spec: Sendable, Hashable {
   public var uts: UTS
   public var user: UserMapping
   public var time: TimeOffsets
+  public var net: Network
   /// Mounts, in the order written.
   public var mounts: [Mount]
   public var process: Process
@@ -19,7 +20,7 @@ public struct Spec: Sendable, Hashable {
 
   public init(
     version: Int = 1, namespaces: [Namespace] = [], uts: UTS = UTS(), user: UserMapping = UserMapping(),
-    time: TimeOffsets = TimeOffsets(), mounts: [Mount] = [], process: Process = Process(),
+    time: TimeOffsets = TimeOffsets(), net: Network = Network(), mounts: [Mount] = [], process: Process = Process(),
     origins: [SpecKeyPath: SourceRange] = [:]
   ) {
     self.version = version
@@ -27,6 +28,7 @@ public struct Spec: Sendable, Hashable {
     self.uts = uts
     self.user = user
     self.time = time
+    self.net = net
     self.mounts = mounts
     self.process = process
     self.origins = origins
@@ -77,5 +79,15 @@ public struct UTS: Sendable, Hashable {
   public init(hostname: String? = nil, domainname: String? = nil) {
     self.hostname = hostname
     self.domainname = domainname
+  }
+}
+
+/// `[net]`: settings of a new network namespace (network_namespaces(7)).
+public struct Network: Sendable, Hashable {
+  /// Bring the loopback interface up, as bwrap and nsjail do (unshare(1) leaves it down). Default true.
+  public var loopback: Bool
+
+  public init(loopback: Bool = true) {
+    self.loopback = loopback
   }
 }

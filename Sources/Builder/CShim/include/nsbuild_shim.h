@@ -38,3 +38,29 @@ int nsb_errno(void);
 int nsb_pipe_cloexec(int fds[2]);
 
 #endif
+
+#ifndef NSBUILD_SHIM_PROCESS_H
+#define NSBUILD_SHIM_PROCESS_H
+/// setrlimit(2); `soft`/`hard` of UINT64_MAX mean RLIM_INFINITY.
+int nsb_setrlimit(int resource, uint64_t soft, uint64_t hard);
+/// prctl(PR_SET_KEEPCAPS, 1).
+int nsb_keep_capabilities(void);
+/// prctl(PR_CAPBSET_DROP) for every capability up to the kernel's last whose bit is clear in `keep`.
+int nsb_drop_bounding_set(uint64_t keep);
+/// capset(2), version 3: the same set as effective, permitted and inheritable.
+int nsb_capset(uint64_t caps);
+/// prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE) for each bit set in `caps`.
+int nsb_raise_ambient(uint64_t caps);
+/// close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every fd from `first` up closes at execve(2).
+int nsb_cloexec_from(unsigned int first);
+/// sigaction(2) for each of `signals`, with a handler that kill(2)s `target` with the same signal.
+int nsb_forward_signals(pid_t target, const int *signals, int count);
+/// Overwrites the strings of the initial environment with zeros, so /proc/PID/environ reveals none of them, and
+/// empties `environ`.
+void nsb_scrub_environ(void);
+/// Brings the loopback interface up (SIOCSIFFLAGS with IFF_UP) in the current network namespace.
+int nsb_loopback_up(void);
+#endif
+/// setresuid(2) and setresgid(2) with all three IDs the same.
+int nsb_setresuid(uid_t id);
+int nsb_setresgid(gid_t id);

@@ -1,0 +1,95 @@
+import SpecParser
+
+/// The command's steps: init forks it, and it sets up its session, limits, IDs, capabilities and environment before
+/// execve(2). The order follows what each call needs: the bounding set is dropped while uid 0 still holds
+/// CAP_SETPCAP; PR_SET_KEEPCAPS comes before leaving uid 0; capset(2) and the ambient raise after it.
+extension Planner {
+  /// The signals init passes on to the command (and each process to its child), as bwrap and tini do.
+  static let forwardedSignals: [Int32] = [1, 2, 3, 10, 12, 15, 28]  // HUP INT QUIT USR1 USR2 TERM WINCH
+
+  func commandSteps(_ args: [String], fromCommandLine: Bool) -> [Step] {
+    let process = spec.process
+    var steps: [Step] = []
+    if process.clearEnv {
+      steps.append(
+        Step(
+          kind: .scrubEnvironment, actor: .initProcess, calls: [.scrubEnvironment], change: .create,
+          reason: "so /proc/1/environ shows nothing of the host's environment", origin: origin("process.clear_env")))
+    }
+    steps.append(
+      Step(
+        kind: .spawnCommand, actor: .initProcess,
+        calls: [.fork, .setParentDeathSignal(9), .forwardSignals(Self.forwardedSignals)], change: .create,
+        reason: spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals" : nil))
+    if process.newSession {
+      steps.append(
+        Step(
+          kind: .session, actor: .command, calls: [.setsid], change: .create,
+          reason: "a new session cannot inject input into the terminal (TIOCSTI)", origin: origin("process.new_session")))
+    }
+    if !process.rlimits.isEmpty {
+      steps.append(
+        Step(
+          kind: .rlimits, actor: .command, calls: process.rlimits.map(Syscall.setrlimit), change: .create,
+          origin: origin("process.rlimits")))
+    }
+    steps += identitySteps()
+    if process.noNewPrivs {
+      steps.append(
+        Step(
+          kind: .noNewPrivs, actor: .command, calls: [.setNoNewPrivs], change: .create,
+          reason: "set-user-ID programs cannot gain privileges", origin: origin("process.no_new_privs")))
+    }
+    if let mask = process.umask {
+      steps.append(
+        Step(kind: .umask, actor: .command, calls: [.umask(mask)], change: .create, origin: origin("process.umask")))
+    }
+    steps.append(
+      Step(
+        kind: .cwd, actor: .command, calls: [.chdir(process.cwd ?? "/")], change: .create, origin: origin("process.cwd"))
+    )
+    let command = Command(args: args, clearEnv: process.clearEnv, env: process.env, unset: process.unset)
+    steps.append(
+      Step(
+        kind: .exec, actor: .command, calls: [.closeOnExecFrom(3), .execve(command)], change: .create,
+        reason: "only fds 0, 1 and 2 reach the command", origin: fromCommandLine ? nil : origin("process.args")))
+    return steps
+  }
+
+  /// Bounding set, IDs and capabilities. A caller without root and without a user namespace has no capabilities to
+  /// drop and cannot change IDs, so those steps are left out.
+  private func identitySteps() -> [Step] {
+    let process = spec.process
+    let holdsCapabilities = state.isPrivileged || spec.unshares(.user)
+    var steps: [Step] = []
+    let keep = process.capabilities
+    if holdsCapabilities {
+      steps.append(
+        Step(
+          kind: .boundingSet, actor: .command, calls: [.dropBoundingSet(keep: keep)], change: .create,
+          reason: "while uid 0 still holds CAP_SETPCAP", origin: origin("process.capabilities")))
+    }
+    var credentials: [Syscall] = []
+    if let uid = process.uid, uid != 0, !keep.isEmpty { credentials.append(.keepCapabilities) }
+    if let groups = process.groups { credentials.append(.setgroups(groups)) }
+    if let gid = process.gid { credentials.append(.setresgid(gid)) }
+    if let uid = process.uid { credentials.append(.setresuid(uid)) }
+    if !credentials.isEmpty {
+      steps.append(
+        Step(
+          kind: .credentials, actor: .command, calls: credentials, change: .create,
+          reason: "groups and gid before uid, while allowed to change them",
+          origin: origin("process.uid") ?? origin("process.gid") ?? origin("process.groups")))
+    }
+    if holdsCapabilities {
+      var calls: [Syscall] = [.capset(keep)]
+      if !keep.isEmpty { calls.append(.raiseAmbient(keep)) }
+      steps.append(
+        Step(
+          kind: .capabilities, actor: .command, calls: calls, change: .create,
+          reason: keep.isEmpty ? "drop every capability" : "keep only the listed capabilities, across execve",
+          origin: origin("process.capabilities")))
+    }
+    return steps
+  }
+}
