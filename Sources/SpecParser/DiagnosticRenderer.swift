@@ -23,21 +23,31 @@ public struct DiagnosticRenderer: Sendable {
   public func render(_ diagnostics: [Diagnostic], source: [UInt8]) -> String {
     let lines = SourceLines(source)
     var out = ""
+    // Diagnostics in source order often share a line: split it into scalars once, not once per diagnostic.
+    var shown: (number: Int, scalars: [Unicode.Scalar]?) = (0, nil)
     for diagnostic in diagnostics.sorted(by: { $0.range.start.offset < $1.range.start.offset }) {
-      out += render(diagnostic, lines: lines)
+      let number = diagnostic.range.start.line
+      if shown.number != number { shown = (number, lines.line(number).map { Array($0.unicodeScalars) }) }
+      out += render(diagnostic, line: shown.scalars)
     }
     return out
   }
 
-  func render(_ d: Diagnostic, lines: SourceLines) -> String {
+  /// The most of a source line shown under a diagnostic, in Unicode scalars. A longer line is cut to a window
+  /// around the caret, so the output grows with the number of diagnostics, not with diagnostics × line length (a
+  /// one-line file with thousands of errors would otherwise render to gigabytes).
+  static let maxShownColumns = 160
+
+  func render(_ d: Diagnostic, line: [Unicode.Scalar]?) -> String {
     let start = d.range.start
     let label = d.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;35")
     var out = paint("\(d.file):\(start.line):\(start.column):", "1") + " \(label) " + paint(d.message, "1") + "\n"
-    if let text = lines.line(start.line) {
+    if let line {
+      let (text, range) = Self.excerpt(of: line, around: d.range)
       let number = String(start.line)
       let gutter = String(repeating: " ", count: number.count)
       out += " \(number) | \(text)\n"
-      out += " \(gutter) | " + caret(for: d.range, lineText: text) + "\n"
+      out += " \(gutter) | " + caret(for: range, lineText: text) + "\n"
       if let hint = d.hint {
         out += " \(gutter) = " + paint("help:", "1;36") + " \(hint)\n"
       }
@@ -45,6 +55,30 @@ public struct DiagnosticRenderer: Sendable {
       out += "  = " + paint("help:", "1;36") + " \(hint)\n"
     }
     return out
+  }
+
+  /// The line as it is when it fits in ``maxShownColumns``; else that many scalars starting a little before the
+  /// range, with "..." where the line was cut, and the range moved (and clipped) to the excerpt's columns.
+  static func excerpt(of line: [Unicode.Scalar], around range: SourceRange) -> (text: String, range: SourceRange) {
+    guard line.count > maxShownColumns else {
+      var text = ""
+      for scalar in line { text.unicodeScalars.append(scalar) }
+      return (text, range)
+    }
+    let caretIndex = min(max(range.start.column - 1, 0), line.count)
+    let first = max(0, min(caretIndex - maxShownColumns / 4, line.count - maxShownColumns))
+    let last = first + maxShownColumns
+    var text = first > 0 ? "..." : ""
+    for scalar in line[first..<last] { text.unicodeScalars.append(scalar) }
+    if last < line.count { text += "..." }
+    // Columns are 1-based; the excerpt's column 1 is line column `first + 1`, moved right by a leading "...".
+    let shift = first - (first > 0 ? 3 : 0)
+    var moved = range
+    moved.start.column = max(1, range.start.column - shift)
+    if range.end.line == range.start.line {
+      moved.end.column = min(max(moved.start.column, range.end.column - shift), last - shift + 1)
+    }
+    return (text, moved)
   }
 
   /// A caret under the first character of the range, and tildes under the rest of it on the same line.

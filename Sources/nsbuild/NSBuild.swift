@@ -20,9 +20,10 @@ struct NSBuild: ParsableCommand {
         nsbuild plan --format json specs/dev.toml
         nsbuild run specs/dev.toml -- hostname
         nsbuild run specs/rootless.toml -- id -u
+        nsbuild schema > sandbox.schema.json
       """,
     version: version,
-    subcommands: [CheckCommand.self, PlanCommand.self, RunCommand.self, TOMLJSONCommand.self]
+    subcommands: [CheckCommand.self, PlanCommand.self, RunCommand.self, SchemaCommand.self, TOMLJSONCommand.self]
   )
 }
 

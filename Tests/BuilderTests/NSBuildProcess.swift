@@ -23,10 +23,14 @@ struct NSBuildProcess {
   static var isRoot: Bool { geteuid() == 0 }
 
   /// Runs `nsbuild ARGS`, optionally as another user through setpriv(1), and waits for it.
-  static func run(_ arguments: [String], binary: String = binary, asUser uid: UInt32? = nil, directory: String? = nil)
-    throws -> Result
-  {
+  static func run(
+    _ arguments: [String], binary: String = binary, asUser uid: UInt32? = nil, directory: String? = nil,
+    environment: [String: String] = [:]
+  ) throws -> Result {
     let process = Process()
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     if let uid {
       process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
       process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", binary] + arguments
@@ -46,6 +50,24 @@ struct NSBuildProcess {
     process.waitUntilExit()
     let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     return Result(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
+  /// Starts `nsbuild ARGS` without waiting; its output goes to `log` (or /dev/null).
+  static func start(_ arguments: [String], log: String? = nil) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    process.standardInput = FileHandle.nullDevice
+    let output: FileHandle
+    if let log, FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) {
+      output = handle
+    } else {
+      output = FileHandle.nullDevice
+    }
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    return process
   }
 
   /// A world-readable folder holding a copy of the binary and the named specs, so an unprivileged user can run them

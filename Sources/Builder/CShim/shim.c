@@ -121,7 +121,11 @@ int nsb_forward_signals(pid_t target, const int *signals, int count) {
   for (int i = 0; i < count; i++) {
     if (sigaction(signals[i], &action, NULL) < 0) return -1;
   }
-  return 0;
+  // Whoever started nsbuild may have blocked signals (some process spawners do); a blocked signal would never be
+  // passed on, and the mask is inherited down to the command. Start everything below with none blocked.
+  sigset_t none;
+  sigemptyset(&none);
+  return sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 extern char **environ;

@@ -78,7 +78,9 @@ public struct RealKernel: LinuxKernel {
   public func mount(
     source: String?, target: String, fstype: String?, flags: MountFlags, data: String?
   ) throws(SyscallError) {
-    _ = try retry("mount", path: target) { Glibc.mount(source, target, fstype, flags.rawValue, data) }
+    // For a bind, ENOENT may mean either path: name both.
+    let path = fstype == nil && source != nil ? "\(source ?? "") on \(target)" : target
+    _ = try retry("mount", path: path) { Glibc.mount(source, target, fstype, flags.rawValue, data) }
   }
 
   public func mountSetattr(path: String, recursive: Bool, set: MountAttributes) throws(SyscallError) {

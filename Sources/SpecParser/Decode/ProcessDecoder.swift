@@ -68,12 +68,13 @@ extension SpecSections {
       return nil
     }
     var result: [UInt32] = []
+    var seen: Set<UInt32> = []  // not result.contains: that is quadratic in a long list
     for node in nodes {
       guard case .integer(let value) = node.value, value >= 0, value < Int64(UInt32.max) else {
         sink.error("invalid-id", "`groups` entries must be group IDs from 0 to 4294967294", at: node.range)
         continue
       }
-      if !result.contains(UInt32(value)) { result.append(UInt32(value)) }
+      if seen.insert(UInt32(value)).inserted { result.append(UInt32(value)) }
     }
     return result
   }

@@ -85,15 +85,23 @@ extension SpecSections {
 
   /// Two lines of one map may not share an inside ID, nor an outside ID (user_namespaces(7)).
   private func checkOverlaps(_ mappings: [IDMapping], lines: [TableReader], map: String) {
-    guard mappings.count == lines.count else { return }
-    for (i, a) in mappings.enumerated() {
-      for j in (i + 1)..<mappings.count {
-        let b = mappings[j]
-        if overlaps(a.inside, a.count, b.inside, b.count) {
+    // A map over the limit is already an error; comparing every pair of a huge one would take quadratic time.
+    guard mappings.count == lines.count, lines.count <= Self.maximumMapLines else { return }
+    // Each line is reported at most once per side, against the first earlier line it overlaps, so n lines give at
+    // most 2n errors rather than one per pair.
+    for (j, b) in mappings.enumerated() {
+      var insideReported = false
+      var outsideReported = false
+      for (i, a) in mappings[..<j].enumerated() {
+        if !insideReported, overlaps(a.inside, a.count, b.inside, b.count) {
+          insideReported = true
           sink.error(
             "map-overlap", "\(map) lines \(i + 1) and \(j + 1) overlap inside the namespace", at: lines[j].range)
         }
-        if case .id(let x) = a.outside, case .id(let y) = b.outside, overlaps(x, a.count, y, b.count) {
+        if !outsideReported, case .id(let x) = a.outside, case .id(let y) = b.outside,
+          overlaps(x, a.count, y, b.count)
+        {
+          outsideReported = true
           sink.error(
             "map-overlap", "\(map) lines \(i + 1) and \(j + 1) overlap outside the namespace", at: lines[j].range)
         }

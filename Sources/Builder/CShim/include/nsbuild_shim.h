@@ -53,7 +53,8 @@ int nsb_capset(uint64_t caps);
 int nsb_raise_ambient(uint64_t caps);
 /// close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every fd from `first` up closes at execve(2).
 int nsb_cloexec_from(unsigned int first);
-/// sigaction(2) for each of `signals`, with a handler that kill(2)s `target` with the same signal.
+/// sigaction(2) for each of `signals`, with a handler that kill(2)s `target` with the same signal; then unblocks
+/// every signal (sigprocmask(2)), so the mask the command inherits is empty.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
 /// Overwrites the strings of the initial environment with zeros, so /proc/PID/environ reveals none of them, and
 /// empties `environ`.
