@@ -26,11 +26,12 @@ public struct SpecLoader<Kernel: LinuxKernel> {
     return LoadedSpec(path: path, source: source, check: check)
   }
 
-  /// The absolute folder holding `path`.
+  /// The absolute, canonical folder holding `path` (realpath(3) of its folder), so `../proj/sandbox.toml` resolves
+  /// relative paths against `proj` itself. A symlinked spec file resolves against the link's folder.
   func directory(of path: String) -> String {
     let absolute = path.hasPrefix("/") ? path : kernel.currentDirectory() + "/" + path
     guard let slash = absolute.lastIndex(of: "/") else { return "/" }
     let folder = String(absolute[..<slash])
-    return folder.isEmpty ? "/" : folder
+    return kernel.realPath(folder.isEmpty ? "/" : folder) ?? folder
   }
 }

@@ -25,14 +25,17 @@ struct CheckCommand: ParsableCommand {
 
   func run() throws {
     let terminal = Terminal()
-    guard let loaded = loadSpec(spec, terminal: terminal) else { throw ExitCode(1) }
+    guard let loaded = loadSpec(spec, terminal: terminal) else {
+      if format == .json { terminal.out(try JSONText.diagnostics([unreadable(spec)])) }
+      throw ExitCode(1)
+    }
     let diagnostics = loaded.check.diagnostics
     switch format {
     case .text:
       terminal.printDiagnostics(diagnostics, source: loaded.source)
       if !loaded.check.hasErrors { terminal.err("\(spec): ok\n") }
     case .json:
-      terminal.out(try JSONText.encode(diagnostics.map(DiagnosticJSON.init)) + "\n")
+      terminal.out(try JSONText.diagnostics(diagnostics))
     }
     if loaded.check.hasErrors { throw ExitCode(1) }
   }

@@ -10,8 +10,8 @@ struct NSBuild: ParsableCommand {
     commandName: "nsbuild",
     abstract: "Build Linux namespace sandboxes from a checked-in spec file.",
     discussion: """
-      A spec (sandbox.toml, TOML 1.0) lists the namespaces to unshare, the mounts, the hostname, ID maps, clock
-      offsets and the command. `check` validates it, `plan` shows every step `run` would take without touching
+      A spec (sandbox.toml, TOML 1.0) lists the namespaces to unshare, the mounts, the hostname, ID maps, clock \
+      offsets and the command. `check` validates it, `plan` shows every step `run` would take without touching \
       anything, and `run` takes exactly those steps.
 
       Examples:
@@ -25,6 +25,23 @@ struct NSBuild: ParsableCommand {
     version: version,
     subcommands: [CheckCommand.self, PlanCommand.self, RunCommand.self, SchemaCommand.self, TOMLJSONCommand.self]
   )
+
+  /// Parses and runs a subcommand. A usage error of `run` exits 125, not 64: `run` promises 125 for any failure of
+  /// nsbuild itself, so a caller can tell it from the command's own status.
+  static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    do {
+      var command = try parseAsRoot(arguments)
+      try command.run()
+    } catch {
+      if arguments.first == "run", exitCode(for: error) == .validationFailure {
+        let terminal = Terminal()
+        terminal.err(fullMessage(for: error) + "\n")
+        terminal.kernel.exit(125)
+      }
+      exit(withError: error)
+    }
+  }
 }
 
 /// The output formats of `check` and `plan`.

@@ -36,7 +36,7 @@ struct PlanCommand: ParsableCommand {
   func run() throws {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
-      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1)
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json)
     switch format {
     case .text:
       terminal.out(PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(plan))

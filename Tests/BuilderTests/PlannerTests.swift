@@ -114,11 +114,24 @@ import Testing
       """)
     let plan = try Planner(spec: spec, state: Self.root).plan()
     #expect(
-      shape(plan) == ["1 parent spawn", "2 sandbox unshare", "3 parent timens_offsets", "4 sandbox fork"]
-        + Self.commandShape(from: 5))
+      shape(plan) == [
+        "1 parent spawn", "2 sandbox unshare", "3 parent timens_offsets", "4 parent timens_offsets", "5 sandbox fork",
+      ] + Self.commandShape(from: 6))
+    #expect(plan.steps[2].calls == [.writeProcFile(file: "timens_offsets", contents: "monotonic 604800 0\n")])
+    #expect(plan.steps[3].calls == [.writeProcFile(file: "timens_offsets", contents: "boottime -2 500000000\n")])
+    #expect(plan.steps[2].origin?.start.line == 5)
+    #expect(plan.steps[3].origin?.start.line == 6)
+  }
+
+  @Test func negativeOffsetBelowZeroIsWarned() throws {
+    let spec = try decodeSpec(
+      "version = 1\n[namespaces]\nunshare = [\"time\"]\n[time]\nboottime = \"-2h\"\n[process]\nargs = [\"true\"]\n")
+    var state = Self.root
+    state.boottimeSeconds = 600
+    let plan = try Planner(spec: spec, state: state).plan()
     #expect(
-      plan.steps[2].calls == [
-        .writeProcFile(file: "timens_offsets", contents: "monotonic 604800 0\nboottime -2 500000000\n")
+      plan.warnings == [
+        "the boottime offset -7200 s would take the clock below zero (it reads 600 s now); the kernel refuses it (ERANGE)"
       ])
   }
 

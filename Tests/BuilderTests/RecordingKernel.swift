@@ -65,6 +65,7 @@ final class RecordingKernel: LinuxKernel {
   func environment() -> [String] { env }
   func observe() -> ObservedState { state }
   func currentDirectory() -> String { "/work" }
+  func realPath(_ path: String) -> String? { path }
   func isTerminal(_ fd: Int32) -> Bool { false }
 
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError) {

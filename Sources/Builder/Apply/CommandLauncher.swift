@@ -22,7 +22,7 @@ struct CommandLauncher<Kernel: LinuxKernel> {
   /// if nothing else runs, so a found-but-not-executable command is told apart from one that is not found.
   func exec(_ command: Command) -> SyscallError {
     let env = environment(for: command)
-    guard let program = command.args.first else {
+    guard let program = command.args.first, !program.isEmpty else {
       return SyscallError(call: "execve", errno: ErrnoNames.ENOENT, path: "")
     }
     if program.contains("/") { return kernel.execve(program, args: command.args, env: env) }

@@ -76,6 +76,8 @@ public protocol LinuxKernel {
   func umask(_ mask: UInt32)
   /// close_range(2) from `first` with CLOSE_RANGE_CLOEXEC.
   func closeOnExec(from first: Int32) throws(SyscallError)
+  /// realpath(3); nil when the path cannot be resolved.
+  func realPath(_ path: String) -> String?
   /// getcwd(3).
   func currentDirectory() -> String
   /// isatty(3).

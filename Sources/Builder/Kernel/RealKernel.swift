@@ -118,9 +118,16 @@ public struct RealKernel: LinuxKernel {
     if Int(wrote) != bytes.count { throw SyscallError(call: "write", errno: EIO, path: path) }
   }
 
+  /// The most `readFile` reads: spec files are small, and /dev/zero must not eat the machine's memory.
+  public static let maximumFileSize = 64 << 20
+
   public func readFile(_ path: String) throws(SyscallError) -> [UInt8] {
     let fd = try retry("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
     defer { Glibc.close(fd) }
+    var info = stat()
+    _ = try retry("fstat", path: path) { fstat(fd, &info) }
+    // Only regular files and /proc's files (which report size 0); a FIFO or device would block or never end.
+    guard info.st_mode & S_IFMT == S_IFREG else { throw SyscallError(call: "open", errno: EINVAL, path: path) }
     var result: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
@@ -129,6 +136,7 @@ public struct RealKernel: LinuxKernel {
       }
       if got == 0 { return result }
       result += chunk.prefix(Int(got))
+      if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: path) }
     }
   }
 
@@ -149,7 +157,13 @@ public struct RealKernel: LinuxKernel {
     let domainname = withUnsafeBytes(of: &names.__domainname) {
       String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
     }
-    return ObservedState(uid: getuid(), gid: getgid(), euid: geteuid(), hostname: hostname, domainname: domainname)
+    var monotonic = timespec()
+    var boottime = timespec()
+    _ = clock_gettime(CLOCK_MONOTONIC, &monotonic)
+    _ = clock_gettime(CLOCK_BOOTTIME, &boottime)
+    return ObservedState(
+      uid: getuid(), gid: getgid(), euid: geteuid(), hostname: hostname, domainname: domainname,
+      monotonicSeconds: Int64(monotonic.tv_sec), boottimeSeconds: Int64(boottime.tv_sec))
   }
 
   public func currentDirectory() -> String {
@@ -159,6 +173,12 @@ public struct RealKernel: LinuxKernel {
   }
 
   public func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+  public func realPath(_ path: String) -> String? {
+    guard let pointer = realpath(path, nil) else { return nil }
+    defer { free(pointer) }
+    return String(cString: pointer)
+  }
 
   public func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError) {
     _ = try retry("sigaction") { nsb_forward_signals(target, signals, Int32(signals.count)) }

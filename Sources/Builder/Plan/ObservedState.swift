@@ -9,12 +9,22 @@ public struct ObservedState: Sendable, Hashable {
   public var hostname: String
   public var domainname: String
 
-  public init(uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String) {
+  /// CLOCK_MONOTONIC and CLOCK_BOOTTIME now, in whole seconds: a negative offset larger than these is refused by
+  /// the kernel (ERANGE).
+  public var monotonicSeconds: Int64
+  public var boottimeSeconds: Int64
+
+  public init(
+    uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String, monotonicSeconds: Int64 = 0,
+    boottimeSeconds: Int64 = 0
+  ) {
     self.uid = uid
     self.gid = gid
     self.euid = euid
     self.hostname = hostname
     self.domainname = domainname
+    self.monotonicSeconds = monotonicSeconds
+    self.boottimeSeconds = boottimeSeconds
   }
 
   public var isPrivileged: Bool { euid == 0 }

@@ -49,22 +49,24 @@ public struct Planner: Sendable {
     let flags = spec.namespaces.reduce(into: CloneFlags()) { $0.insert(CloneFlags($1)) }
     return Step(
       kind: .unshare, actor: .sandbox, calls: [.unshare(flags)],
-      change: flags.isEmpty ? .unchanged("no new namespaces") : .create,
+      change: flags.isEmpty ? .unchanged("the host's namespaces") : .create,
       reason: spec.unshares(.user) ? "one call, so every namespace is owned by the new user namespace" : nil,
       origin: origin("namespaces.unshare"))
   }
 
+  /// One write per clock, so a refused offset points at its own line.
   private func timeSteps() -> [Step] {
-    guard spec.unshares(.time), !spec.time.isEmpty else { return [] }
-    var lines = ""
-    if let offset = spec.time.monotonic { lines += "monotonic \(offset.seconds) \(offset.nanoseconds)\n" }
-    if let offset = spec.time.boottime { lines += "boottime \(offset.seconds) \(offset.nanoseconds)\n" }
-    return [
-      Step(
-        kind: .timeOffsets, actor: .parent, calls: [.writeProcFile(file: "timens_offsets", contents: lines)],
-        change: .create, reason: "offsets are frozen once a process enters the time namespace",
-        origin: origin("time.monotonic") ?? origin("time.boottime"))
-    ]
+    guard spec.unshares(.time) else { return [] }
+    let clocks: [(String, ClockOffset?)] = [("monotonic", spec.time.monotonic), ("boottime", spec.time.boottime)]
+    return clocks.compactMap { name, offset in
+      offset.map { offset in
+        Step(
+          kind: .timeOffsets, actor: .parent,
+          calls: [.writeProcFile(file: "timens_offsets", contents: "\(name) \(offset.seconds) \(offset.nanoseconds)\n")],
+          change: .create, reason: "before any process enters the time namespace, which freezes the offsets",
+          origin: origin(SpecKeyPath("time").appending(name)))
+      }
+    }
   }
 
   private func forkStep() -> Step {
@@ -111,6 +113,17 @@ public struct Planner: Sendable {
     var result: [String] = []
     if spec.unshares(.time), spec.time.isEmpty {
       result.append("the time namespace is unshared with no offsets: clocks read as on the host")
+    }
+    let clocks = [("monotonic", spec.time.monotonic, state.monotonicSeconds), ("boottime", spec.time.boottime, state.boottimeSeconds)]
+    for (name, offset, now) in clocks {
+      if let offset, offset.seconds + now < 0 {
+        result.append(
+          "the \(name) offset \(offset.seconds) s would take the clock below zero (it reads \(now) s now); the kernel refuses it (ERANGE)")
+      }
+    }
+    if spec.unshares(.user), spec.user.setgroups == .allow, !state.isPrivileged {
+      result.append(
+        "setgroups = \"allow\" needs root: without it the kernel refuses gid_map unless setgroups is denied")
     }
     return result
   }

@@ -4,14 +4,20 @@ struct CrossFieldRules {
   let sink: DiagnosticSink
 
   func check() {
-    require(.uts, for: "uts.hostname", what: "hostname")
-    require(.uts, for: "uts.domainname", what: "domainname")
-    require(.user, for: "user.uid_map", what: "uid_map")
-    require(.user, for: "user.gid_map", what: "gid_map")
-    require(.user, for: "user.setgroups", what: "setgroups")
-    require(.time, for: "time.monotonic", what: "a monotonic offset")
-    require(.time, for: "time.boottime", what: "a boottime offset")
-    require(.net, for: "net.loopback", what: "loopback")
+    // Each rule looks at the decoded value, so a key already reported as mistyped is not reported twice.
+    require(.uts, for: "uts.hostname", what: "hostname", when: spec.uts.hostname != nil)
+    require(.uts, for: "uts.domainname", what: "domainname", when: spec.uts.domainname != nil)
+    require(.user, for: "user.uid_map", what: "uid_map", when: !spec.user.uidMap.isEmpty)
+    require(.user, for: "user.gid_map", what: "gid_map", when: !spec.user.gidMap.isEmpty)
+    require(.user, for: "user.setgroups", what: "setgroups", when: spec.user.setgroups != nil)
+    require(.time, for: "time.monotonic", what: "a monotonic offset", when: spec.time.monotonic != nil)
+    require(.time, for: "time.boottime", what: "a boottime offset", when: spec.time.boottime != nil)
+    require(.net, for: "net.loopback", what: "loopback", when: spec.net.loopback == false)
+    if spec.namespaces.isEmpty {
+      sink.warning(
+        "no-namespaces", "no namespaces are unshared: the command runs in the host's namespaces",
+        at: spec.origins["namespaces.unshare"] ?? start, hint: "list namespaces in [namespaces] unshare")
+    }
     for (index, mount) in spec.mounts.enumerated() {
       let path = SpecKeyPath("mounts").index(index)
       if !spec.unshares(.mount) {
@@ -26,8 +32,8 @@ struct CrossFieldRules {
 
   private var start: SourceRange { SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0)) }
 
-  private func require(_ namespace: Namespace, for key: SpecKeyPath, what: String) {
-    guard spec.origins[key] != nil else { return }
+  private func require(_ namespace: Namespace, for key: SpecKeyPath, what: String, when present: Bool) {
+    guard present, spec.origins[key] != nil else { return }
     requireAt(namespace, path: key, what: what)
   }
 

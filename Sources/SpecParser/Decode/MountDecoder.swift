@@ -76,6 +76,10 @@ extension SpecSections {
     let names = MountOption.allCases.map(\.rawValue)
     var options: [MountOption] = []
     for (name, range) in table.strings("options") ?? [] {
+      if let option = MountOption(rawValue: name), options.contains(option) {
+        sink.error("duplicate-value", "mount option '\(name)' is listed twice", at: range)
+        continue
+      }
       guard let option = MountOption(rawValue: name) else {
         sink.error(
           "unknown-value", "unknown mount option '\(name)'", at: range,
@@ -97,10 +101,16 @@ extension SpecSections {
     case .integer(let bytes) where bytes > 0: return UInt64(bytes)
     case .integer: sink.error("invalid-size", "`size` must be more than 0 bytes", at: entry.node.range)
     case .string(let text):
-      if let bytes = Units.size(text), bytes > 0 { return bytes }
-      sink.error(
-        "invalid-size", "`size` \"\(text)\" is not a size", at: entry.node.range,
-        hint: "a number with a unit k, m or g (\"64M\"), or an integer of bytes")
+      if let bytes = Units.size(text) {
+        if bytes > 0 { return bytes }
+        sink.error("invalid-size", "`size` must be more than 0 bytes", at: entry.node.range)
+      } else if text.dropLast().allSatisfy(\.isNumber), "kKmMgG".contains(text.last ?? " "), text.count > 1 {
+        sink.error("invalid-size", "`size` \"\(text)\" does not fit in 64 bits", at: entry.node.range)
+      } else {
+        sink.error(
+          "invalid-size", "`size` \"\(text)\" is not a size", at: entry.node.range,
+          hint: "a number with a unit k, m or g (\"64M\"), or an integer of bytes")
+      }
     default: table.mismatch("size", entry.node, expected: expected)
     }
     return nil
@@ -116,10 +126,15 @@ extension SpecSections {
         hint: "octal digits up to 7777, e.g. \"1777\" or \"0755\"")
     case .integer(let value):
       // TOML has lost the spelling by now, so read it: only a 0o literal is octal.
-      if context.text(of: entry.node.range).hasPrefix("0o"), value >= 0, value <= 0o7777 { return UInt32(value) }
-      sink.error(
-        "invalid-mode", "`mode` must be octal", at: entry.node.range,
-        hint: "write it as a string \"\(value)\" or as an octal literal 0o\(value)")
+      let literal = context.text(of: entry.node.range)
+      if literal.hasPrefix("0o") {
+        if value >= 0, value <= 0o7777 { return UInt32(value) }
+        sink.error("invalid-mode", "`mode` \(literal) is larger than 0o7777", at: entry.node.range)
+      } else {
+        sink.error(
+          "invalid-mode", "`mode` must be octal", at: entry.node.range,
+          hint: "write it as a string \"\(literal)\" or as an octal literal 0o\(literal)")
+      }
     default: table.mismatch("mode", entry.node, expected: "an octal mode like \"1777\" or 0o1777")
     }
     return nil

@@ -11,6 +11,10 @@ extension SpecSections {
     if let args = table.strings("args") {
       if args.isEmpty, let entry = table.table["args"] {
         sink.error("empty-args", "`args` is empty", at: entry.node.range, hint: "name a program, e.g. [\"/bin/sh\"]")
+      } else if let bad = args.first(where: { $0.0.utf8.contains(0) }) {
+        sink.error("invalid-args", "an argument contains a NUL byte, which execve(2) cannot pass", at: bad.1)
+      } else if let first = args.first, first.0.isEmpty {
+        sink.error("empty-args", "the program name is empty", at: first.1)
       } else {
         process.args = args.map(\.0)
       }

@@ -12,7 +12,9 @@ struct TableReader {
   /// Reports every key not in `known`, with a "did you mean" when one is close.
   func rejectUnknownKeys(_ known: [String]) {
     for entry in table.entries where !known.contains(entry.key) {
-      let place = path.description.isEmpty ? "at the top level" : "in [\(path)]"
+      let place =
+        path.description.isEmpty
+        ? "at the top level" : path.description.hasSuffix("]") ? "in \(path)" : "in [\(path)]"
       sink.error(
         "unknown-key", "unknown key '\(entry.key)' \(place)", at: entry.keyRange,
         hint: Suggestion.didYouMean(entry.key, among: known)

@@ -34,11 +34,17 @@ struct FailureReport {
     case (.exec, ErrnoNames.ENOENT): return "the command was not found (check [process] args and PATH inside)"
     case (.exec, ErrnoNames.EACCES): return "the command is not executable, or a mount is noexec"
     case (.unshare, ErrnoNames.EINVAL): return "unshare(CLONE_NEWUSER) needs a single-threaded caller"
+    case (.unshare, ErrnoNames.EPERM) where !plan.steps.contains { $0.kind == .uidMap }:
+      return "creating namespaces needs root, or a user namespace: add \"user\" to [namespaces] unshare"
     case (.unshare, ErrnoNames.EPERM), (.unshare, 28):
       return "user namespaces may be disabled (sysctl user.max_user_namespaces, AppArmor) or need root"
     case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount proc"):
       return "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
     case (.mount, ErrnoNames.ENOENT): return "the mount target (or bind source) does not exist"
+    case (.timeOffsets, 34):
+      return "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))"
+    case (.gidMap, ErrnoNames.EPERM) where plan.steps.contains { $0.calls == [.writeProcFile(file: "setgroups", contents: "allow")] }:
+      return "without root, gid_map can only be written after setgroups is denied: remove setgroups = \"allow\""
     case (.uidMap, ErrnoNames.EPERM), (.gidMap, ErrnoNames.EPERM):
       return "without root, only your own ID can be mapped (one line, count 1)"
     default: return nil

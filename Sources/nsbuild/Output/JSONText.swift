@@ -10,6 +10,19 @@ enum JSONText {
   }
 }
 
+extension JSONText {
+  /// A JSON array of diagnostics and a newline; `[]` when there are none.
+  static func diagnostics(_ diagnostics: [Diagnostic]) throws -> String {
+    diagnostics.isEmpty ? "[]\n" : try encode(diagnostics.map(DiagnosticJSON.init)) + "\n"
+  }
+}
+
+/// The diagnostic for a spec file that could not be read, for the JSON outputs (the text is on stderr).
+func unreadable(_ path: String) -> Diagnostic {
+  let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
+  return Diagnostic(.error, code: "unreadable", message: "cannot read spec '\(path)'", file: path, range: start)
+}
+
 /// One diagnostic as `check --format json` prints it.
 struct DiagnosticJSON: Encodable {
   struct Position: Encodable {

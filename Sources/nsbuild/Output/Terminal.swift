@@ -29,7 +29,13 @@ func loadSpec(_ path: String, terminal: Terminal) -> LoadedSpec? {
   do {
     return try SpecLoader(kernel: terminal.kernel).load(path)
   } catch {
-    terminal.err("nsbuild: error: cannot read spec \(path): \(error)\n")
+    let reason: String
+    switch (error.call, error.errno) {
+    case ("open", ErrnoNames.EINVAL): reason = "not a regular file"
+    case ("read", 27): reason = "larger than \(RealKernel.maximumFileSize >> 20) MiB"
+    default: reason = error.description
+    }
+    terminal.err("nsbuild: error: cannot read spec '\(path)': \(reason)\n")
     return nil
   }
 }
