@@ -24,10 +24,12 @@ import Testing
         "write(/proc/4242/uid_map, \"0 1000 1\\n\")",
         "write(/proc/4242/gid_map, \"0 1001 1\\n\")",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
-        "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
         "sethostname(\"rootless\", 8)",
-        "mount(\"tmpfs\", \"/tmp\", \"tmpfs\", 0, \"size=16777216,mode=1777\")",
-        "mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
+        "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
+        "open(/)", "openat2(21, /tmp)",
+        "mount(\"tmpfs\", \"/proc/self/fd/22\", \"tmpfs\", 0, \"size=16777216,mode=1777\")",
+        "openat2(21, /proc)",
+        "mount(\"proc\", \"/proc/self/fd/23\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "setsid()", "capbset_drop(keep: 0)", "capset(0)", "no_new_privs", "chdir(/)", "cloexec(3)",
         "execve(/usr/bin/true)",
@@ -66,10 +68,10 @@ import Testing
     let kernel = RecordingKernel()
     kernel.failures["mount(\"tmpfs\""] = ErrnoNames.EACCES
     let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
-    #expect(failure.stepID == 8)
+    #expect(failure.stepID == 9)
     #expect(failure.error.description == "/tmp: mount(2): EACCES (Permission denied)")
-    #expect(kernel.log.last == "mount(\"tmpfs\", \"/tmp\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
-    #expect(!kernel.log.contains { $0.hasPrefix("mount(\"/usr\"") })
+    #expect(kernel.log.last == "mount(\"tmpfs\", \"/proc/self/fd/23\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
+    #expect(!kernel.log.contains { $0.hasPrefix("openat2(21, /usr)") })
   }
 
   @Test func unchangedStepsAreSkipped() throws {

@@ -82,8 +82,9 @@ struct EndToEndTests {
       type = "tmpfs"
       target = "/tmp"
       [[mounts]]
-      type = "tmpfs"
-      target = "/nsbuild-missing-target"
+      type = "bind"
+      source = "/nsbuild-missing-source"
+      target = "/mnt"
       """
     ])
     defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -92,8 +93,8 @@ struct EndToEndTests {
     #expect(result.status == 125)
     #expect(
       result.stderr.contains(
-        "broken.toml:9:1: error: step 7/14 mount tmpfs on /nsbuild-missing-target: /nsbuild-missing-target: mount(2): ENOENT"))
-    #expect(result.stderr.contains("^~~~"))
+        "error: step 6/15 open the host paths the sandbox uses: /nsbuild-missing-source: open(2): ENOENT"))
+    #expect(!FileManager.default.fileExists(atPath: "/mnt/nsbuild-missing-source"))
     #expect(try HostSnapshot.take() == before)
     #expect(processes(mentioning: folder).isEmpty)
   }

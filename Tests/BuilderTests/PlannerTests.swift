@@ -27,9 +27,9 @@ import Testing
   @Test func devStepOrder() throws {
     #expect(
       shape(try plan("dev.toml")) == [
-        "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init propagation", "5 init hostname",
-        "6 init domainname", "7 init loopback", "8 init mount", "9 init mount", "10 init mount",
-      ] + Self.commandShape(from: 11))
+        "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init hostname", "5 init domainname",
+        "6 init loopback", "7 init propagation", "8 init sources", "9 init mount", "10 init mount", "11 init mount",
+      ] + Self.commandShape(from: 12))
   }
 
   @Test func minimalStepOrder() throws {
@@ -43,8 +43,8 @@ import Testing
     #expect(
       shape(try plan("rootless.toml", as: Self.user)) == [
         "1 parent spawn", "2 sandbox unshare", "3 parent setgroups", "4 parent uid_map", "5 parent gid_map",
-        "6 sandbox fork", "7 init propagation", "8 init hostname", "9 init mount", "10 init mount",
-      ] + Self.commandShape(from: 11))
+        "6 sandbox fork", "7 init hostname", "8 init propagation", "9 init sources", "10 init mount", "11 init mount",
+      ] + Self.commandShape(from: 12))
   }
 
   @Test func callerMapsUseTheCallersIDsAndDenySetgroups() throws {
@@ -66,15 +66,64 @@ import Testing
   }
 
   @Test func devMountCalls() throws {
-    let mounts = try plan("dev.toml").steps.filter { $0.kind == .mount }.map(\.calls)
+    let steps = try plan("dev.toml").steps
+    let sources = try #require(steps.first { $0.kind == .sources })
+    #expect(sources.calls == [.openPath(path: "/", slot: 0), .openPath(path: "/usr", slot: 1)])
+    let mounts = steps.filter { $0.kind == .mount }.map(\.calls)
     #expect(
       mounts == [
-        [.mount(source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777")],
         [
-          .mount(source: "/usr", target: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
-          .mountSetattr(path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev]),
+          .resolve(root: 0, path: "/tmp", create: .directory, slot: 2),
+          .mountAt(
+            source: .name("tmpfs"), target: 2, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"),
         ],
-        [.mount(source: "proc", target: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec], data: nil)],
+        [
+          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 3),
+          .mountAt(source: .slot(1, path: "/usr"), target: 3, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
+          .resolve(root: 0, path: "/usr", create: nil, slot: 4),
+          .setattrAt(slot: 4, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
+        ],
+        [
+          .resolve(root: 0, path: "/proc", create: .directory, slot: 5),
+          .mountAt(
+            source: .name("proc"), target: 5, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec], data: nil),
+        ],
+      ])
+  }
+
+  @Test func mountsAndFilesFollowTheSpecsOrder() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [root]
+      type = "tmpfs"
+      readonly = true
+      [[mounts]]
+      type = "tmpfs"
+      target = "/tmp"
+      [[files]]
+      type = "dir"
+      path = "/tmp/dir"
+      [[files]]
+      type = "symlink"
+      path = "/tmp/link"
+      link = "dir"
+      [[mounts]]
+      type = "bind"
+      source = "/etc"
+      target = "/tmp/link"
+      [process]
+      args = ["true"]
+      """)
+    let steps = try Planner(spec: spec, state: Self.root).plan().steps
+    let filesystem = steps.drop { $0.kind != .propagation }.prefix { $0.kind != .spawnCommand }
+    #expect(
+      filesystem.map(\.title) == [
+        "make every mount private", "open the host paths the sandbox uses", "make an empty tmpfs root",
+        "mount tmpfs on /tmp", "create dir /tmp/dir", "create symlink /tmp/link", "bind /etc on /tmp/link",
+        "pivot_root into the new root", "make / read-only",
       ])
   }
 
@@ -97,7 +146,7 @@ import Testing
   @Test func stepsPointAtTheirSpecLines() throws {
     let plan = try plan("dev.toml")
     let lines = plan.steps.map { $0.origin?.start.line }
-    #expect(lines == [nil, 6, nil, 6, 9, 10, nil, 12, 18, 24, nil, nil, nil, nil, nil, 31, 29])
+    #expect(lines == [nil, 6, nil, 9, 10, nil, 6, nil, 12, 18, 24, nil, nil, nil, nil, nil, 31, 29])
   }
 
   @Test func timeOffsetsAreWrittenBeforeTheFork() throws {

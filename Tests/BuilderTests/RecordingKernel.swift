@@ -91,4 +91,37 @@ final class RecordingKernel: LinuxKernel {
   func setNoNewPrivs() throws(SyscallError) { try record("no_new_privs", call: "prctl") }
   func umask(_ mask: UInt32) { log.append("umask(\(String(mask, radix: 8)))") }
   func closeOnExec(from first: Int32) throws(SyscallError) { try record("cloexec(\(first))", call: "close_range") }
+
+  private var nextFD: Int32 = 20
+  func openPath(_ path: String) throws(SyscallError) -> Int32 {
+    try record("open(\(path))", call: "open", path: path)
+    nextFD += 1
+    return nextFD
+  }
+  func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 {
+    try record("openat2(\(root), \(path))", call: "openat2", path: path)
+    nextFD += 1
+    return nextFD
+  }
+  func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
+    try record("mkdirat(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "mkdirat", path: name)
+  }
+  func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool) throws(SyscallError) {
+    try record("writefile(\(dirfd), \(name), \(contents.count), \(String(mode, radix: 8)))", call: "openat", path: name)
+  }
+  func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError) {
+    try record("symlinkat(\(link), \(dirfd), \(name))", call: "symlinkat", path: name)
+  }
+  func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { "" }
+  func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind { .directory }
+  func fileKind(of fd: Int32) throws(SyscallError) -> FileKind { .directory }
+  func changeMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
+    try record("fchmodat(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "fchmodat", path: name)
+  }
+  func changeDirectory(to fd: Int32) throws(SyscallError) { try record("fchdir(\(fd))", call: "fchdir") }
+  func pivotRootHere() throws(SyscallError) { try record("pivot_root(., .)", call: "pivot_root") }
+  func detachHere() throws(SyscallError) { try record("umount2(., MNT_DETACH)", call: "umount2") }
+  func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError) {
+    try record("mount_setattr(\(fd), \(recursive), \(set), \(clear))", call: "mount_setattr")
+  }
 }

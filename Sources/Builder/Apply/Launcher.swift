@@ -87,7 +87,7 @@ public struct Launcher<Kernel: LinuxKernel> {
   }
 
   private func runSteps(_ actor: Step.Actor, _ pipes: Pipes) {
-    let runner = StepRunner(kernel: kernel)
+    let runner = StepRunner(kernel: kernel, fds: FDTable())
     for step in steps(actor) {
       trace(step)
       do { try runner.run(step) } catch { fail(error, pipes) }

@@ -21,6 +21,14 @@ struct StepRunner<Kernel: LinuxKernel> {
   let kernel: Kernel
   /// The sandbox process's pid, for the parent's writes to `/proc/<pid>/...`.
   var sandboxPID: Int32 = 0
+  /// The fds that mount steps hand to each other.
+  var fds = FDTable()
+
+  init(kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable()) {
+    self.kernel = kernel
+    self.sandboxPID = sandboxPID
+    self.fds = fds
+  }
 
   func perform(_ call: Syscall) throws(SyscallError) {
     switch call {
@@ -36,6 +44,68 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .setdomainname(let name): try kernel.setdomainname(name)
     case .loopbackUp: try kernel.loopbackUp()
     case .scrubEnvironment: kernel.scrubEnvironment()
+    default: try performForFilesystem(call)
+    }
+  }
+
+  /// The fd an earlier call put in `slot`.
+  private func fd(_ slot: Int) throws(SyscallError) -> Int32 {
+    guard let fd = fds[slot] else { throw SyscallError(call: "fd", errno: 9, path: "fd[\(slot)]") }
+    return fd
+  }
+
+  /// A path through /proc/self/fd: mount(2) resolves the magic link to the open file itself.
+  private func procPath(_ slot: Int) throws(SyscallError) -> String { "/proc/self/fd/\(try fd(slot))" }
+
+  /// Mount and file calls, all through fds so no path is looked up twice or outside the root.
+  private func performForFilesystem(_ call: Syscall) throws(SyscallError) {
+    switch call {
+    case .openPath(let path, let slot): fds[slot] = try kernel.openPath(path)
+    case .resolve(let root, let path, let create, let slot):
+      var kind: FileKind?
+      switch create {
+      case .directory: kind = .directory
+      case .file: kind = .regular
+      case .likeSource(let source): kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular
+      case nil: kind = nil
+      }
+      fds[slot] = try RootedPaths(kernel: kernel, root: try fd(root)).open(path, create: kind)
+    case .mountAt(let source, let target, let path, let fstype, let flags, let data):
+      let from: String
+      switch source {
+      case .name(let name): from = name
+      case .slot(let slot, _): from = try procPath(slot)
+      }
+      do {
+        try kernel.mount(source: from, target: try procPath(target), fstype: fstype, flags: flags, data: data)
+      } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+      var data = "lowerdir=" + (try lower.map { (slot) throws(SyscallError) in try procPath(slot) }).joined(separator: ":")
+      if let upper, let work { data += ",upperdir=\(try procPath(upper)),workdir=\(try procPath(work))" }
+      do {
+        try kernel.mount(source: "overlay", target: try procPath(target), fstype: "overlay", flags: flags, data: data)
+      } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
+    case .setattrAt(let slot, let path, let recursive, let set, let clear):
+      do { try kernel.mountSetattr(fd: try fd(slot), recursive: recursive, set: set, clear: clear) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
+    case .propagateAt(let slot, let path, let flags):
+      do { try kernel.mount(source: nil, target: try procPath(slot), fstype: nil, flags: flags, data: nil) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
+    case .makeDirectory(let root, let path, let mode):
+      try RootedPaths(kernel: kernel, root: try fd(root)).makeDirectory(path, mode: mode)
+    case .createFile(let root, let path, let contents, let mode):
+      try RootedPaths(kernel: kernel, root: try fd(root)).writeFile(path, contents: contents, mode: mode)
+    case .symlink(let root, let path, let link):
+      try RootedPaths(kernel: kernel, root: try fd(root)).symlink(path, to: link)
+    case .changeDirectoryTo(let slot, _): try kernel.changeDirectory(to: try fd(slot))
+    case .pivotRoot: try kernel.pivotRootHere()
+    case .detachOldRoot: try kernel.detachHere()
     default: try performForCommand(call)
     }
   }

@@ -156,3 +156,63 @@ int nsb_loopback_up(void) {
 int nsb_setresuid(uid_t id) { return setresuid(id, id, id); }
 
 int nsb_setresgid(gid_t id) { return setresgid(id, id, id); }
+
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+int nsb_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = flags;
+  how.resolve = resolve;
+  return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+int nsb_open_path(const char *path) { return open(path, O_PATH | O_CLOEXEC); }
+
+int nsb_open_for_writing(int dirfd, const char *name, int create, unsigned int mode) {
+  if (create) return openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  return openat(dirfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int nsb_mkdirat(int dirfd, const char *name, unsigned int mode) { return mkdirat(dirfd, name, mode); }
+
+int nsb_symlinkat(const char *target, int dirfd, const char *name) { return symlinkat(target, dirfd, name); }
+
+long nsb_readlinkat(int dirfd, const char *name, char *buffer, unsigned long size) {
+  return (long)readlinkat(dirfd, name, buffer, size);
+}
+
+static int nsb_kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return 1;
+  if (S_ISREG(mode)) return 2;
+  if (S_ISLNK(mode)) return 3;
+  return 4;
+}
+
+int nsb_file_kind(int dirfd, const char *name) {
+  struct stat info;
+  if (fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) < 0) return -1;
+  return nsb_kind_of(info.st_mode);
+}
+
+int nsb_fd_kind(int fd) {
+  struct stat info;
+  if (fstat(fd, &info) < 0) return -1;
+  return nsb_kind_of(info.st_mode);
+}
+
+int nsb_fchmodat(int dirfd, const char *name, unsigned int mode) { return fchmodat(dirfd, name, mode, 0); }
+
+int nsb_pivot_here(void) { return (int)syscall(SYS_pivot_root, ".", "."); }
+
+int nsb_detach_here(void) { return umount2(".", MNT_DETACH); }
+
+int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr) {
+  struct nsb_mount_attr attr = {attr_set, attr_clr, 0, 0};
+  unsigned int flags = AT_EMPTY_PATH | (recursive ? NSB_AT_RECURSIVE : 0);
+  return (int)syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr);
+}
+
+int nsb_fchdir(int fd) { return fchdir(fd); }

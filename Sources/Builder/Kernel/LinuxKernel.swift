@@ -76,6 +76,29 @@ public protocol LinuxKernel {
   func umask(_ mask: UInt32)
   /// close_range(2) from `first` with CLOSE_RANGE_CLOEXEC.
   func closeOnExec(from first: Int32) throws(SyscallError)
+  /// open(2) with O_PATH|O_CLOEXEC.
+  func openPath(_ path: String) throws(SyscallError) -> Int32
+  /// openat2(2) with O_PATH|O_CLOEXEC and RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS: `path` beneath `root`.
+  func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32
+  /// mkdirat(2).
+  func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
+  /// Creates (or with `replace`, truncates) `name` in `dirfd`, writes `contents`, and sets `mode` exactly.
+  func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool) throws(SyscallError)
+  /// symlinkat(2) and readlinkat(2).
+  func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError)
+  func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String
+  /// The type of `name` in `dirfd` (not following a final symlink), or of an open fd.
+  func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind
+  func fileKind(of fd: Int32) throws(SyscallError) -> FileKind
+  /// fchmodat(2).
+  func changeMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
+  /// fchdir(2).
+  func changeDirectory(to fd: Int32) throws(SyscallError)
+  /// pivot_root(".", ".") and umount2(".", MNT_DETACH).
+  func pivotRootHere() throws(SyscallError)
+  func detachHere() throws(SyscallError)
+  /// mount_setattr(2) on an fd (AT_EMPTY_PATH).
+  func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError)
   /// realpath(3); nil when the path cannot be resolved.
   func realPath(_ path: String) -> String?
   /// getcwd(3).
@@ -96,4 +119,9 @@ public enum WaitStatus: Sendable, Hashable {
     case .signaled(let signal): 128 + signal
     }
   }
+}
+
+/// The type of a file, as stat(2) tells it.
+public enum FileKind: Sendable, Hashable {
+  case directory, regular, symlink, other
 }

@@ -235,4 +235,74 @@ public struct RealKernel: LinuxKernel {
   public func closeOnExec(from first: Int32) throws(SyscallError) {
     _ = try retry("close_range") { nsb_cloexec_from(UInt32(first)) }
   }
+
+  public func openPath(_ path: String) throws(SyscallError) -> Int32 {
+    try retry("open", path: path) { nsb_open_path(path) }
+  }
+
+  public func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 {
+    let flags = UInt64(0o10000000 | O_CLOEXEC)  // O_PATH, which Glibc does not export to Swift
+    let resolve = UInt64(NSB_RESOLVE_IN_ROOT | NSB_RESOLVE_NO_MAGICLINKS)
+    return try retry("openat2", path: path) { nsb_openat2(root, path, flags, resolve) }
+  }
+
+  public func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
+    _ = try retry("mkdirat", path: name) { nsb_mkdirat(dirfd, name, mode) }
+  }
+
+  public func writeFile(
+    _ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool
+  ) throws(SyscallError) {
+    let fd = try retry("openat", path: name) { nsb_open_for_writing(dirfd, name, replace ? 0 : 1, mode) }
+    defer { Glibc.close(fd) }
+    if !contents.isEmpty { try write(fd, contents) }
+    _ = try retry("fchmod", path: name) { fchmod(fd, mode_t(mode)) }
+  }
+
+  public func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError) {
+    _ = try retry("symlinkat", path: name) { nsb_symlinkat(link, dirfd, name) }
+  }
+
+  public func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String {
+    var buffer = [CChar](repeating: 0, count: 4097)
+    let length = try retry("readlinkat", path: name) { Int32(nsb_readlinkat(dirfd, name, &buffer, 4096)) }
+    return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  public func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind {
+    Self.kind(try retry("fstatat", path: name) { nsb_file_kind(dirfd, name) })
+  }
+
+  public func fileKind(of fd: Int32) throws(SyscallError) -> FileKind {
+    Self.kind(try retry("fstat") { nsb_fd_kind(fd) })
+  }
+
+  private static func kind(_ code: Int32) -> FileKind {
+    switch code {
+    case 1: .directory
+    case 2: .regular
+    case 3: .symlink
+    default: .other
+    }
+  }
+
+  public func changeMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
+    _ = try retry("fchmodat", path: name) { nsb_fchmodat(dirfd, name, mode) }
+  }
+
+  public func changeDirectory(to fd: Int32) throws(SyscallError) {
+    _ = try retry("fchdir") { nsb_fchdir(fd) }
+  }
+
+  public func pivotRootHere() throws(SyscallError) {
+    _ = try retry("pivot_root", path: ".") { nsb_pivot_here() }
+  }
+
+  public func detachHere() throws(SyscallError) {
+    _ = try retry("umount2", path: ".") { nsb_detach_here() }
+  }
+
+  public func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError) {
+    _ = try retry("mount_setattr") { nsb_mount_setattr_fd(fd, recursive ? 1 : 0, set.rawValue, clear.rawValue) }
+  }
 }

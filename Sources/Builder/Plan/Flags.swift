@@ -58,13 +58,31 @@ public struct MountFlags: NamedFlags {
   public static let noexec = MountFlags(rawValue: 8)
   public static let bind = MountFlags(rawValue: 4096)
   public static let rec = MountFlags(rawValue: 16384)
+  public static let noatime = MountFlags(rawValue: 1024)
+  public static let nodiratime = MountFlags(rawValue: 2048)
+  public static let unbindable = MountFlags(rawValue: 1 << 17)
   public static let `private` = MountFlags(rawValue: 1 << 18)
   public static let slave = MountFlags(rawValue: 1 << 19)
+  public static let shared = MountFlags(rawValue: 1 << 20)
+  public static let relatime = MountFlags(rawValue: 1 << 21)
+  public static let strictatime = MountFlags(rawValue: 1 << 24)
 
   public static let names: [(MountFlags, String)] = [
-    (.bind, "MS_BIND"), (.rec, "MS_REC"), (.private, "MS_PRIVATE"), (.slave, "MS_SLAVE"), (.rdonly, "MS_RDONLY"),
-    (.nosuid, "MS_NOSUID"), (.nodev, "MS_NODEV"), (.noexec, "MS_NOEXEC"),
+    (.bind, "MS_BIND"), (.rec, "MS_REC"), (.private, "MS_PRIVATE"), (.slave, "MS_SLAVE"), (.shared, "MS_SHARED"),
+    (.unbindable, "MS_UNBINDABLE"), (.rdonly, "MS_RDONLY"), (.nosuid, "MS_NOSUID"), (.nodev, "MS_NODEV"),
+    (.noexec, "MS_NOEXEC"), (.relatime, "MS_RELATIME"), (.noatime, "MS_NOATIME"), (.strictatime, "MS_STRICTATIME"),
+    (.nodiratime, "MS_NODIRATIME"),
   ]
+
+  /// The propagation flag for `propagation`.
+  public init(_ propagation: Propagation) {
+    switch propagation {
+    case .private: self = .private
+    case .slave: self = .slave
+    case .shared: self = .shared
+    case .unbindable: self = .unbindable
+    }
+  }
 }
 
 /// `MOUNT_ATTR_*` attributes for mount_setattr(2).
@@ -76,9 +94,15 @@ public struct MountAttributes: NamedFlags {
   public static let nosuid = MountAttributes(rawValue: 0x2)
   public static let nodev = MountAttributes(rawValue: 0x4)
   public static let noexec = MountAttributes(rawValue: 0x8)
+  /// The atime field (MOUNT_ATTR__ATIME): cleared to set an atime mode; relatime is the mode 0.
+  public static let atimeMask = MountAttributes(rawValue: 0x70)
+  public static let noatime = MountAttributes(rawValue: 0x10)
+  public static let strictatime = MountAttributes(rawValue: 0x20)
+  public static let nodiratime = MountAttributes(rawValue: 0x80)
 
   public static let names: [(MountAttributes, String)] = [
     (.rdonly, "MOUNT_ATTR_RDONLY"), (.nosuid, "MOUNT_ATTR_NOSUID"), (.nodev, "MOUNT_ATTR_NODEV"),
-    (.noexec, "MOUNT_ATTR_NOEXEC"),
+    (.noexec, "MOUNT_ATTR_NOEXEC"), (.atimeMask, "MOUNT_ATTR__ATIME"), (.noatime, "MOUNT_ATTR_NOATIME"),
+    (.strictatime, "MOUNT_ATTR_STRICTATIME"), (.nodiratime, "MOUNT_ATTR_NODIRATIME"),
   ]
 }

@@ -1,76 +1,298 @@
 import SpecParser
 
-/// The mount steps: private propagation first, then each `[[mounts]]` entry in spec order.
+/// The filesystem steps. All paths go through fds: every host source is opened first (so no later mount can hide
+/// it), the root is opened as fd slot 0, and each target is resolved beneath it with openat2(2) RESOLVE_IN_ROOT, so
+/// a symlink in the way resolves inside the sandbox, never outside it. Mounts and `[[files]]` entries are taken in
+/// the order the spec writes them.
 extension Planner {
-  func mountNamespaceSteps() -> [Step] {
+  func filesystemSteps() -> [Step] {
     guard spec.unshares(.mount) else { return [] }
-    return [
-      Step(
-        kind: .propagation, actor: .initProcess,
-        calls: [.mount(source: nil, target: "/", fstype: nil, flags: [.rec, .private], data: nil)],
-        change: .modify(before: "copied from the host", after: "private"),
-        reason: "before the first mount, so no mount propagates to the host", origin: origin("namespaces.unshare"))
-    ]
+    var plan = FilesystemPlan(planner: self)
+    return plan.steps()
+  }
+}
+
+/// Builds the filesystem steps, handing out fd slots.
+struct FilesystemPlan {
+  let planner: Planner
+  var spec: Spec { planner.spec }
+  /// Slot 0 holds the root.
+  static let root = 0
+  private var nextSlot = 1
+  private var sources: [String: Int] = [:]
+
+  init(planner: Planner) {
+    self.planner = planner
   }
 
-  func mountSteps() -> [Step] {
-    spec.mounts.enumerated().map { index, mount in
-      Step(
-        kind: .mount, actor: .initProcess, calls: calls(for: mount), change: .create,
-        origin: origin(SpecKeyPath("mounts").index(index)))
+  mutating func slot() -> Int {
+    defer { nextSlot += 1 }
+    return nextSlot
+  }
+
+  mutating func steps() -> [Step] {
+    var steps = [propagationStep(), sourcesStep()]
+    if let root = rootStep() { steps.append(root) }
+    steps += itemSteps()
+    if case .host = spec.root.kind {} else { steps.append(pivotStep()) }
+    if spec.root.readonly {
+      steps.append(
+        Step(
+          kind: .readonlyRoot, actor: .initProcess, calls: [.mountSetattr(path: "/", recursive: false, set: .rdonly)],
+          change: .create, reason: "last, so the mounts above could still be made", origin: planner.origin("root.readonly")))
+    }
+    return steps
+  }
+
+  private func propagationStep() -> Step {
+    let flag = MountFlags(spec.root.propagation)
+    return Step(
+      kind: .propagation, actor: .initProcess,
+      calls: [.mount(source: nil, target: "/", fstype: nil, flags: [.rec, flag], data: nil)],
+      change: .modify(before: "copied from the host", after: spec.root.propagation.rawValue),
+      reason: "before the first mount, so no mount propagates to the host",
+      origin: planner.origin("root.propagation") ?? planner.origin("namespaces.unshare"))
+  }
+
+  /// Every host path a later step reads: bind sources, overlay layers, device nodes, a root directory; with the
+  /// host's tree as the root, `/` itself as fd slot 0.
+  private mutating func sourcesStep() -> Step {
+    var paths: [String] = []
+    if case .directory(let directory) = spec.root.kind { paths.append(directory) }
+    for mount in spec.mounts {
+      switch mount.kind {
+      case .bind: paths += mount.source.map { [$0] } ?? []
+      case .overlay:
+        paths += mount.lower
+        if case .directories(let upper, let work) = mount.upper { paths += [upper, work] }
+      case .dev: paths += DevicePlan.nodes.map { "/dev/" + $0 }
+      default: break
+      }
+    }
+    var calls: [Syscall] = []
+    if case .host = spec.root.kind { calls.append(.openPath(path: "/", slot: Self.root)) }
+    for path in paths where sources[path] == nil {
+      let slot = slot()
+      sources[path] = slot
+      calls.append(.openPath(path: path, slot: slot))
+    }
+    return Step(
+      kind: .sources, actor: .initProcess, calls: calls, change: .create,
+      reason: "before any mount can hide them", label: "open the host paths the sandbox uses")
+  }
+
+  private func rootStep() -> Step? {
+    switch spec.root.kind {
+    case .host:
+      return nil
+    case .tmpfs:
+      return Step(
+        kind: .root, actor: .initProcess,
+        calls: [
+          .mount(source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: [.nosuid, .nodev], data: "mode=755"),
+          .openPath(path: "/tmp", slot: Self.root),
+        ],
+        change: .create, reason: "built at /tmp, which only this mount namespace sees, then pivoted to",
+        origin: planner.origin("root"), label: "make an empty tmpfs root")
+    case .directory(let directory):
+      let source = sources[directory] ?? 0
+      return Step(
+        kind: .root, actor: .initProcess,
+        calls: [
+          .mountAt(
+            source: .slot(source, path: directory), target: source, path: directory, fstype: nil, flags: [.bind, .rec],
+            data: nil),
+          .openPath(path: directory, slot: Self.root),
+        ],
+        change: .create, reason: "pivot_root(2) needs the new root to be a mount", origin: planner.origin("root"),
+        label: "bind \(directory) onto itself as the root")
     }
   }
 
-  private func calls(for mount: Mount) -> [Syscall] {
+  private func pivotStep() -> Step {
+    Step(
+      kind: .pivotRoot, actor: .initProcess,
+      calls: [
+        .changeDirectoryTo(slot: Self.root, path: "the new root"), .pivotRoot, .detachOldRoot, .chdir("/"),
+      ],
+      change: .create, reason: "the old root is detached, so nothing outside the new root stays reachable",
+      origin: planner.origin("root"), label: "pivot_root into the new root")
+  }
+
+  /// Mounts and files, in the order the spec writes them.
+  private mutating func itemSteps() -> [Step] {
+    enum Item {
+      case mount(Int, Mount)
+      case file(Int, FileEntry)
+    }
+    var items: [(offset: Int, item: Item)] = []
+    for (index, mount) in spec.mounts.enumerated() {
+      items.append((planner.origin(SpecKeyPath("mounts").index(index))?.start.offset ?? index, .mount(index, mount)))
+    }
+    for (index, file) in spec.files.enumerated() {
+      items.append((planner.origin(SpecKeyPath("files").index(index))?.start.offset ?? index, .file(index, file)))
+    }
+    return items.sorted { $0.offset < $1.offset }.map { entry in
+      switch entry.item {
+      case .mount(let index, let mount): return mountStep(index, mount)
+      case .file(let index, let file): return fileStep(index, file)
+      }
+    }
+  }
+
+  private func fileStep(_ index: Int, _ file: FileEntry) -> Step {
+    let call: Syscall
+    switch file.kind {
+    case .dir: call = .makeDirectory(root: Self.root, path: file.path, mode: file.mode ?? 0o755)
+    case .file: call = .createFile(root: Self.root, path: file.path, contents: file.content, mode: file.mode ?? 0o644)
+    case .symlink: call = .symlink(root: Self.root, path: file.path, link: file.link ?? "")
+    }
+    return Step(
+      kind: .file, actor: .initProcess, calls: [call], change: .create,
+      origin: planner.origin(SpecKeyPath("files").index(index)), label: "create \(file.kind.rawValue) \(file.path)")
+  }
+
+  private mutating func mountStep(_ index: Int, _ mount: Mount) -> Step {
+    var calls: [Syscall] = []
+    let target = slot()
     switch mount.kind {
     case .bind:
-      var calls: [Syscall] = [
-        .mount(source: mount.source, target: mount.target, fstype: nil, flags: [.bind, .rec], data: nil)
-      ]
-      // A bind ignores flags on its first call; mount_setattr(2) applies them to the whole tree and keeps the flags
-      // the kernel has locked, which a remount in a user namespace would have to restate or get EPERM.
-      let attributes = attributes(mount.options)
-      if !attributes.isEmpty {
-        calls.append(.mountSetattr(path: mount.target, recursive: true, set: attributes))
-      }
-      return calls
-    case .tmpfs:
-      var data: [String] = []
-      if let size = mount.size { data.append("size=\(size)") }
-      if let mode = mount.mode { data.append("mode=\(String(mode, radix: 8))") }
-      return [
-        .mount(
-          source: "tmpfs", target: mount.target, fstype: "tmpfs", flags: flags(mount.options),
-          data: data.isEmpty ? nil : data.joined(separator: ","))
-      ]
-    case .proc:
-      // proc(5) is mounted nosuid,nodev,noexec by every tool and distribution.
-      let flags = flags(mount.options).union([.nosuid, .nodev, .noexec])
-      return [.mount(source: "proc", target: mount.target, fstype: "proc", flags: flags, data: nil)]
+      let source = sources[mount.source ?? ""] ?? 0
+      calls.append(.resolve(root: Self.root, path: mount.target, create: .likeSource(source), slot: target))
+      calls.append(
+        .mountAt(
+          source: .slot(source, path: mount.source ?? ""), target: target, path: mount.target, fstype: nil,
+          flags: [.bind, .rec], data: nil))
+    case .dev:
+      calls += DevicePlan(mount: mount, sources: sources).calls(target: target, slot: { slot() })
+    case .overlay:
+      calls += overlayCalls(mount, target: target)
+    default:
+      calls.append(.resolve(root: Self.root, path: mount.target, create: .directory, slot: target))
+      calls.append(freshMount(mount, target: target))
+    }
+    calls += afterMount(mount)
+    return Step(
+      kind: .mount, actor: .initProcess, calls: calls, change: .create,
+      reason: mount.kind == .bind && mount.isReadOnly ? "read-only recursively, keeping the flags the kernel locked" : nil,
+      origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
+  }
+
+  static func label(_ mount: Mount) -> String {
+    switch mount.kind {
+    case .bind: "bind \(mount.source ?? "?") on \(mount.target)"
+    case .dev: "make a minimal /dev on \(mount.target)"
+    default: "mount \(mount.kind.rawValue) on \(mount.target)"
     }
   }
 
-  private func flags(_ options: [MountOption]) -> MountFlags {
+  /// A filesystem made fresh: tmpfs, proc, sysfs, devpts, mqueue.
+  private func freshMount(_ mount: Mount, target: Int) -> Syscall {
+    var flags = Self.flags(mount.options)
+    var data: String?
+    switch mount.kind {
+    case .tmpfs:
+      var parts: [String] = []
+      if let size = mount.size { parts.append("size=\(size)") }
+      if let mode = mount.mode { parts.append("mode=\(String(mode, radix: 8))") }
+      if let uid = mount.uid { parts.append("uid=\(uid)") }
+      if let gid = mount.gid { parts.append("gid=\(gid)") }
+      data = parts.isEmpty ? nil : parts.joined(separator: ",")
+    case .devpts:
+      flags.formUnion([.nosuid, .noexec])
+      data = "newinstance,ptmxmode=0666,mode=620"
+    default:
+      // proc(5), sysfs(5) and mqueue are mounted nosuid,nodev,noexec by every tool and distribution.
+      flags.formUnion([.nosuid, .nodev, .noexec])
+    }
+    let name = mount.kind.rawValue
+    return .mountAt(source: .name(name), target: target, path: mount.target, fstype: name, flags: flags, data: data)
+  }
+
+  private mutating func overlayCalls(_ mount: Mount, target: Int) -> [Syscall] {
+    var calls: [Syscall] = [.resolve(root: Self.root, path: mount.target, create: .directory, slot: target)]
+    let lower = mount.lower.map { sources[$0] ?? 0 }
+    var upper: Int?
+    var work: Int?
+    switch mount.upper {
+    case .directories(let upperPath, let workPath):
+      upper = sources[upperPath]
+      work = sources[workPath]
+    case .tmpfs:
+      // A tmpfs on the target holds the upper and work folders; the overlay then covers it.
+      calls.append(
+        .mountAt(source: .name("tmpfs"), target: target, path: mount.target, fstype: "tmpfs", flags: [], data: nil))
+      let (u, w) = (slot(), slot())
+      for (name, slot) in [("upper", u), ("work", w)] {
+        let path = mount.target + "/.nsbuild-overlay-" + name
+        calls.append(.makeDirectory(root: Self.root, path: path, mode: 0o755))
+        calls.append(.resolve(root: Self.root, path: path, create: nil, slot: slot))
+      }
+      (upper, work) = (u, w)
+    case nil: break
+    }
+    calls.append(
+      .mountOverlay(
+        target: target, path: mount.target, lower: lower, upper: upper, work: work, flags: Self.flags(mount.options)))
+    return calls
+  }
+
+  /// Options a bind only takes through mount_setattr(2), and the mount's own propagation, on the new mount.
+  private mutating func afterMount(_ mount: Mount) -> [Syscall] {
+    let attributes = mount.kind == .bind ? Self.attributes(mount.options) : (set: MountAttributes(), clear: MountAttributes())
+    guard !attributes.set.isEmpty || !attributes.clear.isEmpty || mount.propagation != nil else { return [] }
+    // Opened again after mounting, so the fd is the new mount's root rather than the folder under it.
+    let mounted = slot()
+    var calls: [Syscall] = [.resolve(root: Self.root, path: mount.target, create: nil, slot: mounted)]
+    if !attributes.set.isEmpty || !attributes.clear.isEmpty {
+      calls.append(
+        .setattrAt(slot: mounted, path: mount.target, recursive: true, set: attributes.set, clear: attributes.clear))
+    }
+    if let propagation = mount.propagation {
+      var flags = MountFlags(propagation)
+      if mount.kind == .bind { flags.insert(.rec) }
+      calls.append(.propagateAt(slot: mounted, path: mount.target, flags: flags))
+    }
+    return calls
+  }
+
+  static func flags(_ options: [MountOption]) -> MountFlags {
     options.reduce(into: MountFlags()) { flags, option in
       switch option {
       case .ro: flags.insert(.rdonly)
       case .nosuid: flags.insert(.nosuid)
       case .nodev: flags.insert(.nodev)
       case .noexec: flags.insert(.noexec)
+      case .relatime: flags.insert(.relatime)
+      case .noatime: flags.insert(.noatime)
+      case .strictatime: flags.insert(.strictatime)
+      case .nodiratime: flags.insert(.nodiratime)
       case .rw: break
       }
     }
   }
 
-  private func attributes(_ options: [MountOption]) -> MountAttributes {
-    options.reduce(into: MountAttributes()) { attributes, option in
+  /// Attributes to set and clear with mount_setattr(2); an atime mode clears the atime field first.
+  static func attributes(_ options: [MountOption]) -> (set: MountAttributes, clear: MountAttributes) {
+    var set = MountAttributes()
+    var clear = MountAttributes()
+    for option in options {
       switch option {
-      case .ro: attributes.insert(.rdonly)
-      case .nosuid: attributes.insert(.nosuid)
-      case .nodev: attributes.insert(.nodev)
-      case .noexec: attributes.insert(.noexec)
-      case .rw: break
+      case .ro: set.insert(.rdonly)
+      case .nosuid: set.insert(.nosuid)
+      case .nodev: set.insert(.nodev)
+      case .noexec: set.insert(.noexec)
+      case .relatime: clear.insert(.atimeMask)
+      case .noatime:
+        clear.insert(.atimeMask)
+        set.insert(.noatime)
+      case .strictatime:
+        clear.insert(.atimeMask)
+        set.insert(.strictatime)
+      case .nodiratime: set.insert(.nodiratime)
+      case .rw: clear.insert(.rdonly)
       }
     }
+    return (set, clear)
   }
 }

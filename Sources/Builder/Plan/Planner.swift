@@ -27,10 +27,9 @@ public struct Planner: Sendable {
     steps += userSteps()
     steps += timeSteps()
     steps.append(forkStep())
-    steps += mountNamespaceSteps()
     steps += utsSteps()
     steps += networkSteps()
-    steps += mountSteps()
+    steps += filesystemSteps()
     steps += commandSteps(args, fromCommandLine: command != nil)
     for index in steps.indices { steps[index].id = index + 1 }
     return Plan(steps: steps, warnings: warnings())

@@ -30,11 +30,14 @@ public struct Step: Sendable, Hashable {
   public var reason: String?
   /// Where in the spec the step comes from; nil for steps every sandbox needs.
   public var origin: SourceRange?
+  /// A one-line summary set by the planner where the calls alone do not say it well (see ``title``).
+  public var label: String?
 
   public init(
     id: Int = 0, kind: Kind, actor: Actor, calls: [Syscall], change: Change, reason: String? = nil,
-    origin: SourceRange? = nil
+    origin: SourceRange? = nil, label: String? = nil
   ) {
+    self.label = label
     self.id = id
     self.kind = kind
     self.actor = actor
@@ -47,7 +50,8 @@ public struct Step: Sendable, Hashable {
   /// The kinds of step, by the kernel feature they use.
   public enum Kind: String, Sendable, Hashable {
     case spawn, unshare, setgroups, uidMap = "uid_map", gidMap = "gid_map", timeOffsets = "timens_offsets"
-    case fork, propagation, hostname, domainname, loopback, mount
+    case fork, propagation, hostname, domainname, loopback, sources, root, mount, file
+    case pivotRoot = "pivot_root", readonlyRoot = "readonly_root"
     case scrubEnvironment = "environ", spawnCommand = "fork_command"
     case session, rlimits, boundingSet = "bounding_set", credentials, capabilities, noNewPrivs = "no_new_privs"
     case umask, cwd, exec
@@ -102,6 +106,34 @@ public enum Syscall: Sendable, Hashable {
   case mountSetattr(path: String, recursive: Bool, set: MountAttributes)
   case sethostname(String)
   case setdomainname(String)
+  /// open(2) of a host path with O_PATH|O_CLOEXEC into fd slot `slot`: sources are taken before any mount can hide
+  /// them (a tmpfs on /tmp, a new root), and later calls use the fd, not the path.
+  case openPath(path: String, slot: Int)
+  /// openat2(2) of `path` beneath the root in fd slot `root` with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS into fd
+  /// slot `slot`: a symlink on the way resolves inside the sandbox's root, never outside it. With `create`, a
+  /// missing path is made first (directories 0755 and, for a file, an empty 0444 file, as bwrap does).
+  case resolve(root: Int, path: String, create: MountPointKind?, slot: Int)
+  /// mount(2) onto the path open in fd slot `target` (through /proc/self/fd), from a filesystem or fd slot.
+  case mountAt(source: MountSource, target: Int, path: String, fstype: String?, flags: MountFlags, data: String?)
+  /// An overlay mounted onto fd slot `target`, its layers given as /proc/self/fd paths of fd slots (so no path is
+  /// parsed out of the option string, whatever characters it holds).
+  case mountOverlay(target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags)
+  /// mount_setattr(2) on the mount open in fd slot `slot`.
+  case setattrAt(slot: Int, path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes)
+  /// mount(2) with a propagation flag on the mount open in fd slot `slot`.
+  case propagateAt(slot: Int, path: String, flags: MountFlags)
+  /// mkdir -p of `path` beneath root slot `root`; the last directory gets `mode` if it is new.
+  case makeDirectory(root: Int, path: String, mode: UInt32)
+  /// A regular file at `path` beneath root slot `root` with `contents` and `mode`.
+  case createFile(root: Int, path: String, contents: String, mode: UInt32)
+  /// symlinkat(2): `path` beneath root slot `root` pointing at `link`; an existing identical link is kept.
+  case symlink(root: Int, path: String, link: String)
+  /// fchdir(2) into fd slot `slot`.
+  case changeDirectoryTo(slot: Int, path: String)
+  /// pivot_root(".", "."): the current directory becomes `/`, the old root stacked on it.
+  case pivotRoot
+  /// umount2(".", MNT_DETACH): detaches the old root stacked by pivot_root.
+  case detachOldRoot
   /// ioctl(2) SIOCSIFFLAGS on `lo` with IFF_UP.
   case loopbackUp
   /// Zero nsbuild's own environment strings so `/proc/1/environ` shows none of them.
@@ -126,6 +158,20 @@ public enum Syscall: Sendable, Hashable {
   case closeOnExecFrom(Int32)
   /// execve(2) of the command; a program name without `/` is searched in the sandbox's PATH.
   case execve(Command)
+}
+
+/// What a missing mount point is made as.
+public enum MountPointKind: Sendable, Hashable {
+  case directory
+  case file
+  /// A file or a directory, as the source in this fd slot is.
+  case likeSource(Int)
+}
+
+/// Where a mount comes from: a filesystem name (`tmpfs`, `proc`…) or a path open in an fd slot (a bind).
+public enum MountSource: Sendable, Hashable {
+  case name(String)
+  case slot(Int, path: String)
 }
 
 /// The command the sandbox runs.

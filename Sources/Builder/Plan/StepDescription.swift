@@ -3,6 +3,7 @@ import SpecParser
 extension Step {
   /// A one-line summary a person reads in `plan` and in error messages, e.g. `mount tmpfs on /tmp`.
   public var title: String {
+    if let label { return label }
     switch kind {
     case .spawn: return "fork the sandbox process"
     case .unshare:
@@ -21,6 +22,11 @@ extension Step {
       }
     case .loopback: return "bring lo up"
     case .mount: return mountTitle
+    case .sources: return "open the host paths the sandbox uses"
+    case .root: return "set up the root"
+    case .file: return "create a file"
+    case .pivotRoot: return "pivot_root into the new root"
+    case .readonlyRoot: return "make / read-only"
     case .scrubEnvironment: return "wipe nsbuild's environment from init"
     case .spawnCommand: return "fork the command"
     case .session: return "start a new session"
@@ -42,7 +48,7 @@ extension Step {
   }
 
   private var mountTitle: String {
-    guard case .mount(let source, let target, let fstype, _, _) = calls.first else { return "mount" }
+    guard case .mount(let source, let target, let fstype, _, _) = calls.first else { return label ?? "mount" }
     if let fstype { return "mount \(fstype) on \(target)" }
     return "bind \(source ?? "?") on \(target)"
   }
@@ -67,6 +73,46 @@ extension Syscall: CustomStringConvertible {
     case .setdomainname(let name): return "setdomainname(\(Quoting.c(name)), \(name.utf8.count))"
     case .loopbackUp: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", IFF_UP})"
     case .scrubEnvironment: return "memset(environ strings, 0)"
+    default: return filesystemDescription
+    }
+  }
+
+  private var filesystemDescription: String {
+    switch self {
+    case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
+    case .resolve(let root, let path, let create, let slot):
+      let making: String
+      switch create {
+      case .directory: making = ", made as a directory if missing"
+      case .file: making = ", made as an empty file if missing"
+      case .likeSource(let source): making = ", made like fd[\(source)] if missing"
+      case nil: making = ""
+      }
+      return "openat2(fd[\(root)], \(Quoting.c(path)), O_PATH, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) = fd[\(slot)]\(making)"
+    case .mountAt(let source, let target, let path, let fstype, let flags, let data):
+      let from: String
+      switch source {
+      case .name(let name): from = Quoting.c(name)
+      case .slot(let slot, let path): from = "fd[\(slot)] (\(path))"
+      }
+      return "mount(\(from), fd[\(target)] (\(path)), \(Quoting.c(fstype)), \(flags), \(Quoting.c(data)))"
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+      var data = "lowerdir=" + lower.map { "fd[\($0)]" }.joined(separator: ":")
+      if let upper, let work { data += ",upperdir=fd[\(upper)],workdir=fd[\(work)]" }
+      return "mount(\"overlay\", fd[\(target)] (\(path)), \"overlay\", \(flags), \"\(data)\")"
+    case .setattrAt(let slot, let path, let recursive, let set, let clear):
+      return
+        "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH\(recursive ? "|AT_RECURSIVE" : ""), {attr_set: \(set), attr_clr: \(clear)})"
+    case .propagateAt(let slot, let path, let flags): return "mount(NULL, fd[\(slot)] (\(path)), NULL, \(flags), NULL)"
+    case .makeDirectory(let root, let path, let mode):
+      return "mkdirat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
+    case .createFile(let root, let path, let contents, let mode):
+      return "openat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)); write \(contents.utf8.count) bytes"
+    case .symlink(let root, let path, let link):
+      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))"
+    case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
+    case .pivotRoot: return "pivot_root(\".\", \".\")"
+    case .detachOldRoot: return "umount2(\".\", MNT_DETACH)"
     default: return commandDescription
     }
   }

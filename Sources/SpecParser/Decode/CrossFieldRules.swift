@@ -18,6 +18,13 @@ struct CrossFieldRules {
         "no-namespaces", "no namespaces are unshared: the command runs in the host's namespaces",
         at: spec.origins["namespaces.unshare"] ?? start, hint: "list namespaces in [namespaces] unshare")
     }
+    if spec.root.kind != .host || spec.root.readonly, !spec.unshares(.mount), let range = spec.origins["root"] {
+      sink.error(
+        "namespace-required", "[root] needs the mount namespace", at: range, hint: "add \"mount\" to [namespaces] unshare")
+    }
+    for (index, _) in spec.files.enumerated() where !spec.unshares(.mount) {
+      requireAt(.mount, path: SpecKeyPath("files").index(index), what: "a files entry")
+    }
     for (index, mount) in spec.mounts.enumerated() {
       let path = SpecKeyPath("mounts").index(index)
       if !spec.unshares(.mount) {

@@ -1,6 +1,8 @@
 /// `[[mounts]]` entries.
 extension SpecSections {
-  static let mountKeys = ["type", "source", "target", "options", "size", "mode"]
+  static let mountKeys = [
+    "type", "source", "target", "options", "size", "mode", "uid", "gid", "lower", "upper", "work", "propagation",
+  ]
 
   func decodeMount(_ table: TableReader) -> Mount? {
     table.rejectUnknownKeys(Self.mountKeys)
@@ -13,18 +15,70 @@ extension SpecSections {
     let options = mountOptions(table)
     let size = tmpfsSize(table)
     let mode = tmpfsMode(table)
+    let owner = (uid: ownerID("uid", table), gid: ownerID("gid", table))
+    let propagation = enumValue(Propagation.self, "propagation", in: table)
     guard let kind else { return nil }
     checkKeysFit(kind, table)
     if kind == .bind, table.table["source"] == nil {
       sink.error("missing-key", "a bind mount needs a `source`", at: table.range, hint: "the host path to bind")
     }
+    var mount = Mount(
+      kind: kind, source: source, target: target ?? "/", options: options, size: size, mode: mode, uid: owner.uid,
+      gid: owner.gid, propagation: propagation)
+    if kind == .overlay { decodeOverlay(table, into: &mount) }
     if target == "/" {
       sink.error(
         "invalid-target", "a mount cannot replace '/'", at: table.table["target"]?.node.range ?? table.range,
         hint: "a new root comes from a [root] section, not from a mount entry")
     }
-    guard let target else { return nil }
-    return Mount(kind: kind, source: source, target: target, options: options, size: size, mode: mode)
+    guard target != nil else { return nil }
+    return mount
+  }
+
+  /// `lower` (top first), and `upper` + `work`, or `upper = "tmpfs"`, or neither (a read-only overlay needs two
+  /// lowers: the kernel refuses one lower without an upper).
+  private func decodeOverlay(_ table: TableReader, into mount: inout Mount) {
+    mount.lower = (table.strings("lower") ?? []).compactMap { path($0, key: "lower") }
+    let upper = table.string("upper")
+    let work = table.string("work").flatMap { path($0, key: "work") }
+    if let upper, upper.0 == "tmpfs" {
+      mount.upper = .tmpfs
+    } else if let upper, let upperPath = path(upper, key: "upper") {
+      if let work {
+        mount.upper = .directories(upper: upperPath, work: work)
+      } else {
+        sink.error("missing-key", "an overlay with an upper directory needs `work` too", at: upper.1,
+          hint: "an empty directory on the same filesystem as the upper one, or upper = \"tmpfs\"")
+      }
+    }
+    if mount.lower.isEmpty {
+      sink.error("missing-key", "an overlay needs at least one `lower` directory", at: table.range)
+    } else if mount.upper == nil, mount.lower.count < 2, upper == nil {
+      sink.error(
+        "invalid-overlay", "a read-only overlay (no `upper`) needs at least two `lower` directories",
+        at: table.table["lower"]?.node.range ?? table.range, hint: "add upper = \"tmpfs\" for a writable overlay")
+    }
+  }
+
+  private func ownerID(_ key: String, _ table: TableReader) -> UInt32? {
+    guard let (value, range) = table.integer(key, expected: "an integer ID") else { return nil }
+    guard value >= 0, value < Int64(UInt32.max) else {
+      sink.error("invalid-id", "`\(key)` must be from 0 to 4294967294, not \(value)", at: range)
+      return nil
+    }
+    return UInt32(value)
+  }
+
+  /// A string naming one case of `T`, with a did-you-mean when misspelt.
+  func enumValue<T: RawRepresentable & CaseIterable>(_ type: T.Type, _ key: String, in table: TableReader) -> T?
+  where T.RawValue == String {
+    guard let (name, range) = table.string(key) else { return nil }
+    if let value = T(rawValue: name) { return value }
+    let names = T.allCases.map(\.rawValue)
+    sink.error(
+      "unknown-value", "unknown \(key) '\(name)'", at: range,
+      hint: Suggestion.didYouMean(name, among: names) ?? "one of: \(names.joined(separator: ", "))")
+    return nil
   }
 
   private func mountKind(_ table: TableReader) -> Mount.Kind? {
@@ -49,10 +103,11 @@ extension SpecSections {
     let allowed: [String] =
       switch kind {
       case .bind: ["source"]
-      case .tmpfs: ["size", "mode"]
-      case .proc: []
+      case .tmpfs: ["size", "mode", "uid", "gid"]
+      case .overlay: ["lower", "upper", "work"]
+      case .proc, .sysfs, .dev, .devpts, .mqueue: []
       }
-    for key in ["source", "size", "mode"] where !allowed.contains(key) {
+    for key in ["source", "size", "mode", "uid", "gid", "lower", "upper", "work"] where !allowed.contains(key) {
       if let entry = table.table[key] {
         sink.error("unused-key", "`\(key)` does not apply to a \(kind.rawValue) mount", at: entry.keyRange)
       }

@@ -47,7 +47,7 @@ struct SpecSections {
   let context: DecodeContext
   var sink: DiagnosticSink { context.sink }
 
-  static let rootKeys = ["version", "namespaces", "uts", "user", "time", "net", "mounts", "process"]
+  static let rootKeys = ["version", "namespaces", "uts", "user", "time", "net", "root", "mounts", "files", "process"]
 
   func decodeRoot(_ root: TableReader) -> Spec {
     root.rejectUnknownKeys(Self.rootKeys)
@@ -67,7 +67,9 @@ struct SpecSections {
     spec.user = root.table("user").map(decodeUser) ?? UserMapping()
     spec.time = root.table("time").map(decodeTime) ?? TimeOffsets()
     spec.net = root.table("net").map(decodeNetwork) ?? Network()
+    spec.root = root.table("root").map(decodeRootSection) ?? Root()
     spec.mounts = root.tables("mounts").map { $0.compactMap(decodeMount) } ?? []
+    spec.files = root.tables("files").map { $0.compactMap(decodeFile) } ?? []
     spec.process = root.table("process").map(decodeProcess) ?? Process()
     return spec
   }

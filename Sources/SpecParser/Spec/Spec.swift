@@ -12,15 +12,20 @@ public struct Spec: Sendable, Hashable {
   public var user: UserMapping
   public var time: TimeOffsets
   public var net: Network
+  /// What `/` is.
+  public var root: Root
   /// Mounts, in the order written.
   public var mounts: [Mount]
+  /// Directories, files and symlinks to create, in the order written.
+  public var files: [FileEntry]
   public var process: Process
   /// Where each part of the spec is written, keyed by its key path (``SpecKeyPath``).
   public var origins: [SpecKeyPath: SourceRange]
 
   public init(
     version: Int = 1, namespaces: [Namespace] = [], uts: UTS = UTS(), user: UserMapping = UserMapping(),
-    time: TimeOffsets = TimeOffsets(), net: Network = Network(), mounts: [Mount] = [], process: Process = Process(),
+    time: TimeOffsets = TimeOffsets(), net: Network = Network(), root: Root = Root(), mounts: [Mount] = [],
+    files: [FileEntry] = [], process: Process = Process(),
     origins: [SpecKeyPath: SourceRange] = [:]
   ) {
     self.version = version
@@ -29,7 +34,9 @@ public struct Spec: Sendable, Hashable {
     self.user = user
     self.time = time
     self.net = net
+    self.root = root
     self.mounts = mounts
+    self.files = files
     self.process = process
     self.origins = origins
   }

@@ -31,9 +31,14 @@ enum SpecSchema {
         "net": table(
           "The new network namespace (needs `net`).",
           ["loopback": ["description": "Bring the loopback interface up; default true.", "type": "boolean"]]),
+        "root": root,
         "mounts": [
           "description": "Filesystems to mount inside the sandbox, in the order written (needs `mount`).",
           "type": "array", "items": mount,
+        ],
+        "files": [
+          "description": "Directories, files and symlinks to create, in the order written with the mounts.",
+          "type": "array", "items": file,
         ],
         "process": process,
       ],
@@ -151,12 +156,18 @@ enum SpecSchema {
             ["type": "string", "pattern": "^\\+?[0-9]*[1-9][0-9]*[kKmMgG]$"],
           ],
         ],
-        "mode": [
-          "description": "tmpfs only: permission bits of its root, octal: a string (\"1777\") or a 0o literal.",
-          "oneOf": [
-            ["type": "integer", "minimum": 0, "maximum": 0o7777],
-            ["type": "string", "pattern": "^(0o)?0?[0-7]{1,4}$"],
-          ],
+        "mode": octalMode("tmpfs only: permission bits of its root"),
+        "uid": ["description": "tmpfs only: owner of its root.", "type": "integer", "minimum": 0],
+        "gid": ["description": "tmpfs only: group of its root.", "type": "integer", "minimum": 0],
+        "lower": [
+          "description": "overlay only: lower directories, top first (as the kernel's lowerdir).",
+          "type": "array", "minItems": 1, "items": ["type": "string", "minLength": 1],
+        ],
+        "upper": path("overlay only: the upper directory, or \"tmpfs\" for a throw-away upper layer."),
+        "work": path("overlay only: the work directory, on the upper directory's filesystem."),
+        "propagation": [
+          "description": "The mount's propagation after mounting (mount_namespaces(7)).", "type": "string",
+          "enum": .array(Propagation.allCases.map { .string($0.rawValue) }),
         ],
       ],
       required: ["type", "target"])
@@ -164,10 +175,51 @@ enum SpecSchema {
     entry = entry.adding([
       "allOf": [
         kindRule(.bind, then: ["required": ["source"]], otherwise: forbidding(["source"])),
-        kindRule(.tmpfs, then: [:], otherwise: forbidding(["size", "mode"])),
+        kindRule(.tmpfs, then: [:], otherwise: forbidding(["size", "mode", "uid", "gid"])),
+        kindRule(.overlay, then: ["required": ["lower"]], otherwise: forbidding(["lower", "upper", "work"])),
       ]
     ])
     return entry
+  }
+
+  static func octalMode(_ description: String) -> JSONValue {
+    [
+      "description": .string(description + ", octal: a string (\"1777\") or a 0o literal."),
+      "oneOf": [
+        ["type": "integer", "minimum": 0, "maximum": 0o7777],
+        ["type": "string", "pattern": "^(0o)?0?[0-7]{1,4}$"],
+      ],
+    ]
+  }
+
+  static var root: JSONValue {
+    table(
+      "What the sandbox's / is: the host's tree (default), a directory (`path`), or an empty tmpfs.",
+      [
+        "path": path("A host directory to pivot_root into."),
+        "type": ["description": "\"tmpfs\" for an empty root.", "type": "string", "enum": ["tmpfs"]],
+        "readonly": ["description": "Make / read-only after every mount is made.", "type": "boolean"],
+        "propagation": [
+          "description": "Propagation of the whole tree before the first mount.", "type": "string",
+          "enum": ["private", "slave"],
+        ],
+      ])
+  }
+
+  static var file: JSONValue {
+    table(
+      "A directory, file or symlink to create inside the sandbox.",
+      [
+        "type": [
+          "description": "What to create.", "type": "string",
+          "enum": .array(FileEntry.Kind.allCases.map { .string($0.rawValue) }),
+        ],
+        "path": path("Where, inside the sandbox."),
+        "mode": octalMode("Permission bits (defaults: 0755 for a directory, 0644 for a file)"),
+        "content": ["description": "file only: its contents (UTF-8).", "type": "string"],
+        "link": ["description": "symlink only: what it points to.", "type": "string"],
+      ],
+      required: ["type", "path"])
   }
 
   static var process: JSONValue {

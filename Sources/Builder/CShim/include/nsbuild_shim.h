@@ -65,3 +65,35 @@ int nsb_loopback_up(void);
 /// setresuid(2) and setresgid(2) with all three IDs the same.
 int nsb_setresuid(uid_t id);
 int nsb_setresgid(gid_t id);
+
+#ifndef NSBUILD_SHIM_FS_H
+#define NSBUILD_SHIM_FS_H
+/// openat2(2) with `flags` and `resolve` (RESOLVE_* bits) and mode 0.
+int nsb_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
+#define NSB_RESOLVE_NO_MAGICLINKS 0x02
+#define NSB_RESOLVE_IN_ROOT 0x10
+/// open(2) with O_PATH|O_CLOEXEC (following symlinks).
+int nsb_open_path(const char *path);
+/// openat(2) of `name` in `dirfd` for writing: created (O_CREAT|O_EXCL|O_NOFOLLOW) with `mode`, or, when `create`
+/// is 0, opened O_WRONLY|O_NOFOLLOW|O_TRUNC.
+int nsb_open_for_writing(int dirfd, const char *name, int create, unsigned int mode);
+/// mkdirat(2), symlinkat(2), fchmod(2), fchown(2).
+int nsb_mkdirat(int dirfd, const char *name, unsigned int mode);
+int nsb_symlinkat(const char *target, int dirfd, const char *name);
+/// readlinkat(2) into `buffer`; returns the length or -1.
+long nsb_readlinkat(int dirfd, const char *name, char *buffer, unsigned long size);
+/// The file type of `name` in `dirfd` without following a final symlink (fstatat(2), AT_SYMLINK_NOFOLLOW):
+/// 1 directory, 2 regular file, 3 symlink, 4 other; -1 with errno on failure.
+int nsb_file_kind(int dirfd, const char *name);
+/// The file type of an open fd (fstat(2)), coded as nsb_file_kind.
+int nsb_fd_kind(int fd);
+/// fchmodat(2) of `name` in `dirfd` (the mode is applied exactly, whatever the umask).
+int nsb_fchmodat(int dirfd, const char *name, unsigned int mode);
+/// pivot_root(".", ".") then umount2(".", MNT_DETACH): the runc way to swap roots without a put_old folder.
+int nsb_pivot_here(void);
+int nsb_detach_here(void);
+/// mount_setattr(2) on an fd (AT_EMPTY_PATH), optionally AT_RECURSIVE, setting and clearing attributes.
+int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr);
+/// fchdir(2).
+int nsb_fchdir(int fd);
+#endif

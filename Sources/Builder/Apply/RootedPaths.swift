@@ -1,0 +1,88 @@
+import SpecParser
+
+/// The fds a process holds between steps, by the slot numbers the plan gives them.
+final class FDTable {
+  private var fds: [Int: Int32] = [:]
+
+  subscript(slot: Int) -> Int32? {
+    get { fds[slot] }
+    set { fds[slot] = newValue }
+  }
+}
+
+/// Paths beneath a root fd, walked with openat2(2) RESOLVE_IN_ROOT so that no symlink leads outside the root,
+/// and made when missing (mkdir -p; a file for a file mount point).
+struct RootedPaths<Kernel: LinuxKernel> {
+  let kernel: Kernel
+  let root: Int32
+
+  /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how.
+  func open(_ path: String, create: FileKind?) throws(SyscallError) -> Int32 {
+    do {
+      return try kernel.openInRoot(root, path)
+    } catch where error.errno == ErrnoNames.ENOENT && create != nil {
+      let (parent, name) = try openParent(path)
+      defer { kernel.close(parent) }
+      do {
+        if create == .regular {
+          try kernel.writeFile(parent, name, contents: [], mode: 0o444, replace: false)
+        } else {
+          try kernel.makeDirectory(parent, name, mode: 0o755)
+        }
+      } catch where error.errno == 17 {}  // EEXIST: made meanwhile, or a dangling symlink; openat2 decides
+      return try kernel.openInRoot(root, path)
+    }
+  }
+
+  /// Opens the folder holding `path`, making missing folders (0755) on the way; returns it and the last name.
+  func openParent(_ path: String) throws(SyscallError) -> (Int32, String) {
+    var parts = path.split(separator: "/").map(String.init)
+    let name = parts.popLast() ?? ""
+    var prefix = ""
+    for part in parts {
+      prefix += "/" + part
+      if let fd = try? kernel.openInRoot(root, prefix) {
+        kernel.close(fd)
+        continue
+      }
+      let (parent, last) = try openParent(prefix)
+      defer { kernel.close(parent) }
+      do { try kernel.makeDirectory(parent, last, mode: 0o755) } catch where error.errno == 17 {}
+    }
+    return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)
+  }
+
+  /// mkdir -p; the last folder gets `mode` when it is made (an existing folder keeps its mode, as with bwrap --dir).
+  func makeDirectory(_ path: String, mode: UInt32) throws(SyscallError) {
+    let (parent, name) = try openParent(path)
+    defer { kernel.close(parent) }
+    do {
+      try kernel.makeDirectory(parent, name, mode: mode)
+      try kernel.changeMode(parent, name, mode: mode)  // mkdirat applies the umask
+    } catch where error.errno == 17 {
+      guard try kernel.fileKind(parent, name) == .directory else { throw error }
+    }
+  }
+
+  func writeFile(_ path: String, contents: String, mode: UInt32) throws(SyscallError) {
+    let (parent, name) = try openParent(path)
+    defer { kernel.close(parent) }
+    let exists = (try? kernel.fileKind(parent, name)) != nil
+    try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode, replace: exists)
+  }
+
+  /// A symlink; an existing link to the same place is kept, anything else there is an error naming it.
+  func symlink(_ path: String, to link: String) throws(SyscallError) {
+    let (parent, name) = try openParent(path)
+    defer { kernel.close(parent) }
+    do {
+      try kernel.symlink(link, parent, name)
+    } catch where error.errno == 17 {
+      let existing = try? kernel.readLink(parent, name)
+      if existing == link { return }
+      throw SyscallError(
+        call: "symlinkat", errno: 17,
+        path: existing.map { "\(path) (a link to \($0) exists)" } ?? "\(path) (something else exists)")
+    }
+  }
+}

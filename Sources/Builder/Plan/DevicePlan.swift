@@ -1,0 +1,46 @@
+import SpecParser
+
+/// A minimal /dev, as `bwrap --dev` makes it: a tmpfs holding binds of the host's harmless device nodes, a private
+/// devpts with its ptmx, a shm folder, and the usual links into /proc/self/fd.
+struct DevicePlan {
+  /// The character devices bound from the host (null 1:3, zero 1:5, full 1:7, random 1:8, urandom 1:9, tty 5:0).
+  static let nodes = ["null", "zero", "full", "random", "urandom", "tty"]
+  static let links = [
+    ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"), ("ptmx", "pts/ptmx"),
+  ]
+
+  let mount: Mount
+  let sources: [String: Int]
+
+  func calls(target: Int, slot: () -> Int) -> [Syscall] {
+    let root = FilesystemPlan.root
+    let base = mount.target == "/" ? "" : mount.target
+    var calls: [Syscall] = [
+      .resolve(root: root, path: mount.target, create: .directory, slot: target),
+      .mountAt(
+        source: .name("tmpfs"), target: target, path: mount.target, fstype: "tmpfs",
+        flags: FilesystemPlan.flags(mount.options).union([.nosuid]), data: "mode=755"),
+    ]
+    for node in Self.nodes {
+      let nodeSlot = slot()
+      let path = base + "/" + node
+      calls.append(.resolve(root: root, path: path, create: .file, slot: nodeSlot))
+      calls.append(
+        .mountAt(
+          source: .slot(sources["/dev/" + node] ?? 0, path: "/dev/" + node), target: nodeSlot, path: path, fstype: nil,
+          flags: [.bind], data: nil))
+    }
+    let pts = slot()
+    calls.append(.resolve(root: root, path: base + "/pts", create: .directory, slot: pts))
+    calls.append(
+      .mountAt(
+        source: .name("devpts"), target: pts, path: base + "/pts", fstype: "devpts", flags: [.nosuid, .noexec],
+        data: "newinstance,ptmxmode=0666,mode=620"))
+    calls.append(.makeDirectory(root: root, path: base + "/shm", mode: 0o1777))
+    for (name, link) in Self.links {
+      calls.append(.symlink(root: root, path: base + "/" + name, link: link))
+    }
+    return calls
+  }
+}
