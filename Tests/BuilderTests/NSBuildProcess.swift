@@ -52,6 +52,25 @@ struct NSBuildProcess {
     return Result(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
   }
 
+  /// Runs another program (unshare(1), setpriv(1)) and waits for it.
+  static func runCommand(_ path: String, _ arguments: [String]) throws -> Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+      stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
   /// Starts `nsbuild ARGS` without waiting; its output goes to `log` (or /dev/null).
   static func start(_ arguments: [String], log: String? = nil) throws -> Process {
     let process = Process()

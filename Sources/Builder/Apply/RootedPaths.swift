@@ -29,7 +29,16 @@ struct RootedPaths<Kernel: LinuxKernel> {
         } else {
           try kernel.makeDirectory(parent, name, mode: 0o755)
         }
-      } catch where error.errno == 17 {}  // EEXIST: made meanwhile, or a dangling symlink; openat2 decides
+      } catch where error.errno == 17 {
+        // Something is there: a symlink whose destination is missing inside the root. Following it to make that
+        // destination could be steered anywhere; refuse, and say why.
+        if (try? kernel.fileKind(parent, name)) == .symlink {
+          let destination = (try? kernel.readLink(parent, name)) ?? "?"
+          throw SyscallError(
+            call: "openat2", errno: ErrnoNames.ENOENT,
+            path: "\(path) (a symlink to \(destination), which does not exist inside the root)")
+        }
+      }
       return try kernel.openInRoot(root, path)
     }
   }
