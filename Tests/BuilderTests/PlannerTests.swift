@@ -193,6 +193,28 @@ import Testing
     #expect(exec.origin == nil)
   }
 
+  @Test func unprivilegedRangesNeedTheHelpers() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["user"]
+      [user]
+      uid_map = [{ inside = 0, outside = "caller", count = 1 }, { inside = 1, outside = 100000, count = 65536 }]
+      [process]
+      args = ["true"]
+      """)
+    #expect(throws: PlanError.self) { try Planner(spec: spec, state: Self.user).plan() }
+    var state = Self.user
+    state.newuidmap = "/usr/bin/newuidmap"
+    state.newgidmap = "/usr/bin/newgidmap"
+    let plan = try Planner(spec: spec, state: state).plan()
+    let uidMap = try #require(plan.steps.first { $0.kind == .uidMap })
+    #expect(uidMap.calls == [.idMapHelper(program: "/usr/bin/newuidmap", map: "0 1000 1\n1 100000 65536\n")])
+    // No setgroups write: newgidmap decides, and the default gid_map is the caller's own group.
+    #expect(!plan.steps.contains { $0.kind == .setgroups })
+  }
+
   @Test func noCommandIsAnError() throws {
     let spec = try decodeSpec("version = 1\n")
     #expect(throws: PlanError.noCommand) { try Planner(spec: spec, state: Self.root).plan() }

@@ -36,6 +36,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .setParentDeathSignal(let signal): try kernel.setParentDeathSignal(signal)
     case .unshare(let flags): try kernel.unshare(flags)
     case .writeProcFile(let file, let contents): try kernel.writeFile("/proc/\(sandboxPID)/\(file)", contents)
+    case .idMapHelper(let program, let map): try runHelper(program, map)
     case .mount(let source, let target, let fstype, let flags, let data):
       try kernel.mount(source: source, target: target, fstype: fstype, flags: flags, data: data)
     case .mountSetattr(let path, let recursive, let set):
@@ -128,6 +129,20 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .closeOnExecFrom(let first): try kernel.closeOnExec(from: first)
     case .execve(let command): throw CommandLauncher(kernel: kernel).exec(command)
     default: break
+    }
+  }
+
+  /// fork(2), execve(2) of the helper with the sandbox's pid and the map's numbers, then wait(2) for it.
+  private func runHelper(_ program: String, _ map: String) throws(SyscallError) {
+    let args = [program, String(sandboxPID)] + map.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+    let pid = try kernel.fork()
+    if pid == 0 { kernel.exit(kernel.execve(program, args: args, env: ["PATH=/usr/bin:/bin"]).errno == 2 ? 127 : 126) }
+    let status = try kernel.wait(pid)?.status ?? .exited(125)
+    guard status == .exited(0) else {
+      let name = program.split(separator: "/").last.map(String.init) ?? program
+      throw SyscallError(
+        call: name, errno: ErrnoNames.EPERM,
+        path: "\(name) exited with status \(status.exitCode) (see its message above; check /etc/sub\(name.hasPrefix("newuid") ? "uid" : "gid"))")
     }
   }
 

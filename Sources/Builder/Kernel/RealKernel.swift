@@ -161,9 +161,12 @@ public struct RealKernel: LinuxKernel {
     var boottime = timespec()
     _ = clock_gettime(CLOCK_MONOTONIC, &monotonic)
     _ = clock_gettime(CLOCK_BOOTTIME, &boottime)
-    return ObservedState(
+    var state = ObservedState(
       uid: getuid(), gid: getgid(), euid: geteuid(), hostname: hostname, domainname: domainname,
       monotonicSeconds: Int64(monotonic.tv_sec), boottimeSeconds: Int64(boottime.tv_sec))
+    state.newuidmap = ["/usr/bin/newuidmap", "/bin/newuidmap"].first { access($0, X_OK) == 0 }
+    state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
+    return state
   }
 
   public func currentDirectory() -> String {

@@ -13,6 +13,10 @@ public struct ObservedState: Sendable, Hashable {
   /// the kernel (ERANGE).
   public var monotonicSeconds: Int64
   public var boottimeSeconds: Int64
+  /// Paths of newuidmap(1) and newgidmap(1) when installed: an unprivileged caller needs them for any map but
+  /// its own single ID.
+  public var newuidmap: String?
+  public var newgidmap: String?
 
   public init(
     uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String, monotonicSeconds: Int64 = 0,
@@ -25,6 +29,8 @@ public struct ObservedState: Sendable, Hashable {
     self.domainname = domainname
     self.monotonicSeconds = monotonicSeconds
     self.boottimeSeconds = boottimeSeconds
+    self.newuidmap = nil
+    self.newgidmap = nil
   }
 
   public var isPrivileged: Bool { euid == 0 }

@@ -33,9 +33,19 @@ struct FilesystemPlan {
   mutating func steps() -> [Step] {
     var steps = [propagationStep(), sourcesStep()]
     if let root = rootStep() { steps.append(root) }
+    let keepsHostTree = spec.root.kind == .host
+    if keepsHostTree, spec.root.readonly {
+      // The host's tree goes read-only first, recursively; the sandbox's own mounts then sit on it writable.
+      steps.append(
+        Step(
+          kind: .readonlyRoot, actor: .initProcess,
+          calls: [.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: [])],
+          change: .create, reason: "before the sandbox's own mounts, which keep their own flags",
+          origin: planner.origin("root.readonly"), label: "make the host's tree read-only"))
+    }
     steps += itemSteps()
-    if case .host = spec.root.kind {} else { steps.append(pivotStep()) }
-    if spec.root.readonly {
+    if !keepsHostTree { steps.append(pivotStep()) }
+    if !keepsHostTree, spec.root.readonly {
       steps.append(
         Step(
           kind: .readonlyRoot, actor: .initProcess, calls: [.mountSetattr(path: "/", recursive: false, set: .rdonly)],
@@ -239,7 +249,12 @@ struct FilesystemPlan {
 
   /// Options a bind only takes through mount_setattr(2), and the mount's own propagation, on the new mount.
   private mutating func afterMount(_ mount: Mount) -> [Syscall] {
-    let attributes = mount.kind == .bind ? Self.attributes(mount.options) : (set: MountAttributes(), clear: MountAttributes())
+    var attributes = mount.kind == .bind ? Self.attributes(mount.options) : (set: MountAttributes(), clear: MountAttributes())
+    // A bind copies its source mount's flags; on a host tree this plan made read-only, a bind not marked `ro` is
+    // meant writable, as the spec reads.
+    if mount.kind == .bind, !mount.isReadOnly, spec.root.kind == .host, spec.root.readonly {
+      attributes.clear.insert(.rdonly)
+    }
     guard !attributes.set.isEmpty || !attributes.clear.isEmpty || mount.propagation != nil else { return [] }
     // Opened again after mounting, so the fd is the new mount's root rather than the folder under it.
     let mounted = slot()

@@ -2,10 +2,13 @@ import SpecParser
 
 /// The user namespace steps: setgroups, uid_map, gid_map, all written by the parent once the sandbox has unshared.
 extension Planner {
-  func userSteps() -> [Step] {
+  func userSteps() throws(PlanError) -> [Step] {
     guard spec.unshares(.user) else { return [] }
     let uidMap = spec.user.uidMap.isEmpty ? [defaultMapping] : spec.user.uidMap
     let gidMap = spec.user.gidMap.isEmpty ? [defaultMapping] : spec.user.gidMap
+    if needsHelper(uidMap, caller: state.uid) || needsHelper(gidMap, caller: state.gid) {
+      return try helperSteps(uidMap, gidMap)
+    }
     var steps: [Step] = []
     if let setgroups = setgroupsValue {
       steps.append(
@@ -25,6 +28,43 @@ extension Planner {
         kind: .gidMap, actor: .parent,
         calls: [.writeProcFile(file: "gid_map", contents: render(gidMap, caller: state.gid))],
         change: .create, reason: setgroupsValue == .deny ? "after setgroups" : nil, origin: origin("user.gid_map")))
+    return steps
+  }
+
+  /// Whether the kernel refuses `map` from an unprivileged caller: anything but its own ID, one wide
+  /// (user_namespaces(7)), needs newuidmap(1)/newgidmap(1).
+  private func needsHelper(_ map: [IDMapping], caller: UInt32) -> Bool {
+    guard !state.isPrivileged else { return false }
+    guard map.count == 1, map[0].count == 1 else { return true }
+    switch map[0].outside {
+    case .caller: return false
+    case .id(let id): return id != caller
+    }
+  }
+
+  /// The maps through the set-user-ID helpers, which check /etc/subuid and /etc/subgid.
+  private func helperSteps(_ uidMap: [IDMapping], _ gidMap: [IDMapping]) throws(PlanError) -> [Step] {
+    guard let newuidmap = state.newuidmap, let newgidmap = state.newgidmap else {
+      throw PlanError.cannotMap(
+        "this uid_map or gid_map needs newuidmap(1) and newgidmap(1) (Debian's uidmap package) and ranges in /etc/subuid and /etc/subgid, or root; without them only your own ID can be mapped, one wide")
+    }
+    var steps: [Step] = []
+    if let setgroups = spec.user.setgroups {
+      steps.append(
+        Step(
+          kind: .setgroups, actor: .parent, calls: [.writeProcFile(file: "setgroups", contents: setgroups.rawValue)],
+          change: .modify(before: "allow", after: setgroups.rawValue), origin: origin("user.setgroups")))
+    }
+    steps.append(
+      Step(
+        kind: .uidMap, actor: .parent, calls: [.idMapHelper(program: newuidmap, map: render(uidMap, caller: state.uid))],
+        change: .create, reason: "ranges beyond your own ID go through the set-user-ID helper",
+        origin: origin("user.uid_map")))
+    steps.append(
+      Step(
+        kind: .gidMap, actor: .parent, calls: [.idMapHelper(program: newgidmap, map: render(gidMap, caller: state.gid))],
+        change: .create, reason: "ranges beyond your own ID go through the set-user-ID helper",
+        origin: origin("user.gid_map")))
     return steps
   }
 

@@ -24,7 +24,7 @@ public struct Planner: Sendable {
   public func plan(command: [String]? = nil) throws(PlanError) -> Plan {
     guard let args = command ?? spec.process.args, !args.isEmpty else { throw PlanError.noCommand }
     var steps: [Step] = [spawnStep(), unshareStep()]
-    steps += userSteps()
+    steps += try userSteps()
     steps += timeSteps()
     steps.append(forkStep())
     steps += utsSteps()
@@ -131,10 +131,13 @@ public struct Planner: Sendable {
 /// Why no plan could be made.
 public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   case noCommand
+  /// The ID maps cannot be written by this caller on this machine.
+  case cannotMap(String)
 
   public var description: String {
     switch self {
     case .noCommand: "no command to run: give `[process] args` in the spec, or a command after `--`"
+    case .cannotMap(let reason): reason
     }
   }
 }

@@ -102,6 +102,9 @@ public enum Syscall: Sendable, Hashable {
   case unshare(CloneFlags)
   /// write(2) of `contents` to `/proc/<sandbox pid>/<file>`.
   case writeProcFile(file: String, contents: String)
+  /// Runs the set-user-ID helper newuidmap(1) or newgidmap(1) for the sandbox process with `map`'s lines (each
+  /// "inside outside count"), and waits for it: how an unprivileged caller maps ranges from /etc/subuid.
+  case idMapHelper(program: String, map: String)
   case mount(source: String?, target: String, fstype: String?, flags: MountFlags, data: String?)
   case mountSetattr(path: String, recursive: Bool, set: MountAttributes)
   case sethostname(String)

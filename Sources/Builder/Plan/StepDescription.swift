@@ -11,8 +11,12 @@ extension Step {
       let names = Namespace.allCases.filter { flags.contains(CloneFlags($0)) }.map(\.rawValue)
       return "unshare " + names.joined(separator: ", ")
     case .setgroups, .uidMap, .gidMap, .timeOffsets:
-      guard case .writeProcFile(let file, let contents) = calls.first else { return kind.rawValue }
-      return "write \(file): " + contents.split(separator: "\n").joined(separator: "; ")
+      switch calls.first {
+      case .writeProcFile(let file, let contents):
+        return "write \(file): " + contents.split(separator: "\n").joined(separator: "; ")
+      case .idMapHelper(_, let map): return "write \(kind.rawValue) with a helper: " + map.split(separator: "\n").joined(separator: "; ")
+      default: return kind.rawValue
+      }
     case .fork: return "fork into the new namespaces"
     case .propagation: return "make every mount private"
     case .hostname, .domainname:
@@ -65,6 +69,8 @@ extension Syscall: CustomStringConvertible {
     case .unshare(let flags): return "unshare(\(flags))"
     case .writeProcFile(let file, let contents):
       return "write(\"/proc/<sandbox>/\(file)\", \(Quoting.c(contents)))"
+    case .idMapHelper(let program, let map):
+      return "\(program) <sandbox> " + map.split(separator: "\n").joined(separator: " ")
     case .mount(let source, let target, let fstype, let flags, let data):
       return "mount(\(Quoting.c(source)), \(Quoting.c(target)), \(Quoting.c(fstype)), \(flags), \(Quoting.c(data)))"
     case .mountSetattr(let path, let recursive, let set):

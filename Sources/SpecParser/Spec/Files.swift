@@ -41,7 +41,9 @@ public struct Root: Sendable, Hashable {
   }
 
   public var kind: Kind
-  /// Make `/` read-only once every mount is in place (the root mount only: mounts on it keep their own flags).
+  /// Make `/` read-only. A new root becomes read-only once every mount is in place (the root mount only: mounts on
+  /// it keep their own flags). The host's tree becomes read-only, recursively, before the spec's mounts, which stay
+  /// as they are; mount points must then exist already.
   public var readonly: Bool
   /// The propagation of the whole tree before the first mount: `private` (the default) or `slave`, so nothing the
   /// sandbox mounts reaches the host either way.
