@@ -17,7 +17,8 @@ func planSpec(
     throw ExitCode(failureCode)
   }
   do {
-    let plan = try Planner(spec: spec, state: terminal.kernel.observe()).plan(command: command)
+    let state = terminal.kernel.observe(paths: Planner.hostPaths(of: spec))
+    let plan = try Planner(spec: spec, state: state).plan(command: command)
     return (loaded, plan)
   } catch {
     terminal.err("nsbuild: error: \(error)\n")

@@ -179,9 +179,10 @@ import Testing
     state.boottimeSeconds = 600
     let plan = try Planner(spec: spec, state: state).plan()
     #expect(
-      plan.warnings == [
+      plan.warnings.map(\.message) == [
         "the boottime offset -7200 s would take the clock below zero (it reads 600 s now); the kernel refuses it (ERANGE)"
       ])
+    #expect(plan.warnings.first?.origin?.start.line == 5)
   }
 
   @Test func commandLineReplacesArgs() throws {

@@ -63,7 +63,11 @@ final class RecordingKernel: LinuxKernel {
     return bytes
   }
   func environment() -> [String] { env }
-  func observe() -> ObservedState { state }
+  func observe(paths: [String]) -> ObservedState { state }
+  func exists(_ path: String) -> Bool { files[path] != nil }
+  func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
+  var release = "6.18.0"
+  func kernelRelease() -> String { release }
   func currentDirectory() -> String { "/work" }
   func realPath(_ path: String) -> String? { path }
   func isTerminal(_ fd: Int32) -> Bool { false }

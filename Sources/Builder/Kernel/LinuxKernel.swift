@@ -46,8 +46,9 @@ public protocol LinuxKernel {
   func readFile(_ path: String) throws(SyscallError) -> [UInt8]
   /// The current process's environment, as `NAME=value` strings.
   func environment() -> [String]
-  /// The caller's IDs and names, for planning.
-  func observe() -> ObservedState
+  /// The caller's IDs and names, the clocks, and the host facts that decide whether a plan can work; `paths` are
+  /// the host paths the spec names, checked for existence.
+  func observe(paths: [String]) -> ObservedState
   /// sigaction(2): pass `signals` on to `target` (kill(2) from the handler).
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError)
   /// Brings `lo` up in the current network namespace (ioctl(2) SIOCSIFFLAGS).
@@ -99,6 +100,12 @@ public protocol LinuxKernel {
   func detachHere() throws(SyscallError)
   /// mount_setattr(2) on an fd (AT_EMPTY_PATH).
   func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError)
+  /// access(2) with F_OK.
+  func exists(_ path: String) -> Bool
+  /// The login name of `uid` (getpwuid(3)).
+  func userName(_ uid: UInt32) -> String?
+  /// uname(2)'s release, e.g. `6.18.44`.
+  func kernelRelease() -> String
   /// realpath(3); nil when the path cannot be resolved.
   func realPath(_ path: String) -> String?
   /// getcwd(3).

@@ -150,7 +150,7 @@ public struct RealKernel: LinuxKernel {
     return result
   }
 
-  public func observe() -> ObservedState {
+  public func observe(paths: [String]) -> ObservedState {
     var names = utsname()
     _ = uname(&names)
     let hostname = withUnsafeBytes(of: &names.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -166,6 +166,7 @@ public struct RealKernel: LinuxKernel {
       monotonicSeconds: Int64(monotonic.tv_sec), boottimeSeconds: Int64(boottime.tv_sec))
     state.newuidmap = ["/usr/bin/newuidmap", "/bin/newuidmap"].first { access($0, X_OK) == 0 }
     state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
+    state.host = HostFactsReader(kernel: self).read(paths: paths, uid: state.uid)
     return state
   }
 
@@ -307,5 +308,15 @@ public struct RealKernel: LinuxKernel {
 
   public func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError) {
     _ = try retry("mount_setattr") { nsb_mount_setattr_fd(fd, recursive ? 1 : 0, set.rawValue, clear.rawValue) }
+  }
+
+  public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
+
+  public func kernelRelease() -> String {
+    var names = utsname()
+    _ = uname(&names)
+    return withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
   }
 }

@@ -17,6 +17,8 @@ public struct ObservedState: Sendable, Hashable {
   /// its own single ID.
   public var newuidmap: String?
   public var newgidmap: String?
+  /// What the host allows, for the plan's warnings.
+  public var host = HostFacts()
 
   public init(
     uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String, monotonicSeconds: Int64 = 0,
@@ -34,4 +36,24 @@ public struct ObservedState: Sendable, Hashable {
   }
 
   public var isPrivileged: Bool { euid == 0 }
+}
+
+/// Facts about the host that decide whether a plan can work, read before planning (never changed).
+public struct HostFacts: Sendable, Hashable {
+  /// `user.max_user_namespaces`; 0 disables user namespaces.
+  public var maxUserNamespaces: Int?
+  /// `kernel.apparmor_restrict_unprivileged_userns` is 1 (Ubuntu 23.10 and later).
+  public var apparmorRestrictsUserNamespaces = false
+  /// `/proc/self/ns/time` exists (Linux 5.6 and later, CONFIG_TIME_NS).
+  public var hasTimeNamespaces = true
+  /// mount_setattr(2) exists (Linux 5.12 and later).
+  public var hasMountSetattr = true
+  /// Mount points below the host's /proc: while any exist, the kernel refuses a fresh proc in a user namespace.
+  public var procSubmounts: [String] = []
+  /// The spec's host paths (bind sources, overlay folders, a root folder) that do not exist.
+  public var missingPaths: [String] = []
+  /// The caller has a range in /etc/subuid (by name or uid).
+  public var hasSubordinateIDs = true
+
+  public init() {}
 }

@@ -108,24 +108,6 @@ public struct Planner: Sendable {
     ]
   }
 
-  private func warnings() -> [String] {
-    var result: [String] = []
-    if spec.unshares(.time), spec.time.isEmpty {
-      result.append("the time namespace is unshared with no offsets: clocks read as on the host")
-    }
-    let clocks = [("monotonic", spec.time.monotonic, state.monotonicSeconds), ("boottime", spec.time.boottime, state.boottimeSeconds)]
-    for (name, offset, now) in clocks {
-      if let offset, offset.seconds + now < 0 {
-        result.append(
-          "the \(name) offset \(offset.seconds) s would take the clock below zero (it reads \(now) s now); the kernel refuses it (ERANGE)")
-      }
-    }
-    if spec.unshares(.user), spec.user.setgroups == .allow, !state.isPrivileged {
-      result.append(
-        "setgroups = \"allow\" needs root: without it the kernel refuses gid_map unless setgroups is denied")
-    }
-    return result
-  }
 }
 
 /// Why no plan could be made.

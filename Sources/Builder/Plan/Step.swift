@@ -7,12 +7,25 @@ public struct Plan: Sendable, Hashable {
 
   public var steps: [Step]
   /// Things worth knowing before running: host checks and spec rules that are not errors.
-  public var warnings: [String]
+  public var warnings: [PlanWarning]
 
-  public init(steps: [Step], warnings: [String] = []) {
+  public init(steps: [Step], warnings: [PlanWarning] = []) {
     self.steps = steps
     self.warnings = warnings
   }
+}
+
+/// A problem the plan foresees, with the spec position it concerns when there is one.
+public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
+  public var message: String
+  public var origin: SourceRange?
+
+  public init(_ message: String, origin: SourceRange? = nil) {
+    self.message = message
+    self.origin = origin
+  }
+
+  public var description: String { message }
 }
 
 /// One step of a plan: what it does, which process does it, the exact calls, and where in the spec it comes from.

@@ -37,7 +37,12 @@ struct PlanJSON: Encodable {
   var spec: String
   var steps: [StepJSON]
   var summary: Summary
-  var warnings: [String]
+  var warnings: [WarningJSON]
+
+  struct WarningJSON: Encodable {
+    var message: String
+    var origin: Origin?
+  }
 
   init(_ plan: Plan, file: String) {
     spec = file
@@ -49,7 +54,11 @@ struct PlanJSON: Encodable {
     }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
     summary = Summary(steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged)
-    warnings = plan.warnings
+    warnings = plan.warnings.map { warning in
+      WarningJSON(
+        message: warning.message,
+        origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
+    }
   }
 
   static func change(_ change: Change) -> ChangeJSON {

@@ -16,7 +16,10 @@ struct PlanTextRenderer {
       for call in step.calls { out += indent + paint(call.description, "2") + "\n" }
       if let reason = step.reason { out += indent + "why: \(reason)\n" }
     }
-    for warning in plan.warnings { out += paint("warning:", "1;35") + " \(warning)\n" }
+    for warning in plan.warnings {
+      let place = warning.origin.map { "\(file):\($0.start.line):\($0.start.column): " } ?? ""
+      out += place + paint("warning:", "1;35") + " \(warning.message)\n"
+    }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
     out += "\nLegend: + create  ~ change in place  = already as wanted (skipped)\n"
     out += paint("Plan: \(plan.steps.count) steps, \(unchanged) unchanged", "1") + "\n"

@@ -1,0 +1,120 @@
+import SpecParser
+
+/// The plan's warnings: what the host or the spec will make fail or surprise, said before anything runs.
+extension Planner {
+  /// The host paths a spec reads (bind sources, overlay folders, a root folder), for ``HostFacts/missingPaths``.
+  public static func hostPaths(of spec: Spec) -> [String] {
+    var paths: [String] = []
+    if case .directory(let directory) = spec.root.kind { paths.append(directory) }
+    for mount in spec.mounts {
+      if let source = mount.source { paths.append(source) }
+      paths += mount.lower
+      if case .directories(let upper, let work) = mount.upper { paths += [upper, work] }
+    }
+    return paths
+  }
+
+  func warnings() -> [PlanWarning] {
+    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings()
+  }
+
+  private func specWarnings() -> [PlanWarning] {
+    var result: [PlanWarning] = []
+    if spec.unshares(.time), spec.time.isEmpty {
+      result.append(
+        PlanWarning(
+          "the time namespace is unshared with no offsets: clocks read as on the host",
+          origin: origin("namespaces.unshare")))
+    }
+    let clocks = [
+      ("monotonic", spec.time.monotonic, state.monotonicSeconds), ("boottime", spec.time.boottime, state.boottimeSeconds),
+    ]
+    for (name, offset, now) in clocks {
+      if let offset, offset.seconds + now < 0 {
+        result.append(
+          PlanWarning(
+            "the \(name) offset \(offset.seconds) s would take the clock below zero (it reads \(now) s now); the kernel refuses it (ERANGE)",
+            origin: origin(SpecKeyPath("time").appending(name))))
+      }
+    }
+    return result
+  }
+
+  private func userNamespaceWarnings() -> [PlanWarning] {
+    guard spec.unshares(.user) else { return [] }
+    var result: [PlanWarning] = []
+    let at = origin("namespaces.unshare")
+    if state.host.maxUserNamespaces == 0 {
+      result.append(PlanWarning("user namespaces are disabled here (sysctl user.max_user_namespaces = 0)", origin: at))
+    }
+    if state.host.apparmorRestrictsUserNamespaces, !state.isPrivileged {
+      result.append(
+        PlanWarning(
+          "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1): the sandbox gets no capabilities unless a profile allows nsbuild",
+          origin: at))
+    }
+    if spec.user.setgroups == .allow, !state.isPrivileged {
+      result.append(
+        PlanWarning(
+          "setgroups = \"allow\" needs root: without it the kernel refuses gid_map unless setgroups is denied",
+          origin: origin("user.setgroups")))
+    }
+    let usesHelper = state.isPrivileged ? false : spec.user.uidMap.count > 1 || spec.user.gidMap.count > 1
+    if usesHelper, !state.host.hasSubordinateIDs {
+      result.append(
+        PlanWarning(
+          "uid \(state.uid) has no range in /etc/subuid, so newuidmap will refuse these maps", origin: origin("user.uid_map")))
+    }
+    if !state.host.procSubmounts.isEmpty, spec.mounts.contains(where: { $0.kind == .proc }) {
+      let covered = state.host.procSubmounts.prefix(3).joined(separator: ", ")
+      result.append(
+        PlanWarning(
+          "the host's /proc is partly covered (\(covered)): the kernel refuses a fresh proc inside a user namespace then",
+          origin: spec.mounts.firstIndex { $0.kind == .proc }.flatMap { origin(SpecKeyPath("mounts").index($0)) }))
+    }
+    if !spec.unshares(.net), let index = spec.mounts.firstIndex(where: { $0.kind == .sysfs }) {
+      result.append(
+        PlanWarning(
+          "sysfs in a user namespace needs a network namespace of its own: add \"net\" to unshare",
+          origin: origin(SpecKeyPath("mounts").index(index))))
+    }
+    return result
+  }
+
+  private func kernelWarnings() -> [PlanWarning] {
+    var result: [PlanWarning] = []
+    if spec.unshares(.time), !state.host.hasTimeNamespaces {
+      result.append(PlanWarning("this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare")))
+    }
+    if !state.host.hasMountSetattr, spec.mounts.contains(where: { $0.kind == .bind && !$0.options.isEmpty }) {
+      result.append(PlanWarning("this kernel has no mount_setattr(2) (Linux 5.12+): bind options will fail"))
+    }
+    return result
+  }
+
+  private func mountWarnings() -> [PlanWarning] {
+    var result: [PlanWarning] = []
+    for (index, mount) in spec.mounts.enumerated() {
+      let at = origin(SpecKeyPath("mounts").index(index))
+      for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {
+        result.append(PlanWarning("the mount source \(path) does not exist", origin: at))
+      }
+      // A later mount on the same target, or on a folder above it, hides this one.
+      if let later = spec.mounts.indices.first(where: { $0 > index && Self.covers(spec.mounts[$0].target, mount.target) }) {
+        result.append(
+          PlanWarning(
+            "the mount on \(spec.mounts[later].target) (mounts[\(later)]) hides this one on \(mount.target), mounted before it",
+            origin: at))
+      }
+    }
+    if case .directory(let directory) = spec.root.kind, state.host.missingPaths.contains(directory) {
+      result.append(PlanWarning("the root folder \(directory) does not exist", origin: origin("root.path")))
+    }
+    return result
+  }
+
+  /// Whether a mount on `upper` covers `path`: the same path, or a folder above it.
+  static func covers(_ upper: String, _ path: String) -> Bool {
+    upper == path || upper == "/" || path.hasPrefix(upper + "/")
+  }
+}

@@ -1,0 +1,39 @@
+/// Reads ``HostFacts`` from /proc, /etc and uname, all beneath `root` so tests can point it at a fake tree.
+public struct HostFactsReader<Kernel: LinuxKernel> {
+  let kernel: Kernel
+  /// Prefixed to every path read: "" for the real host, a folder holding `proc/…` and `etc/…` in tests.
+  let root: String
+
+  public init(kernel: Kernel, root: String = "") {
+    self.kernel = kernel
+    self.root = root
+  }
+
+  private func text(_ path: String) -> String? {
+    (try? kernel.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// - Parameters:
+  ///   - paths: host paths the spec names; those missing are listed in ``HostFacts/missingPaths``.
+  ///   - uid: the caller, for /etc/subuid.
+  public func read(paths: [String], uid: UInt32) -> HostFacts {
+    var facts = HostFacts()
+    facts.maxUserNamespaces = text("/proc/sys/user/max_user_namespaces").flatMap { Int($0.split(separator: "\n").first ?? "") }
+    facts.apparmorRestrictsUserNamespaces =
+      text("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")?.hasPrefix("1") ?? false
+    facts.hasTimeNamespaces = kernel.exists(root + "/proc/self/ns/time")
+    let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+    facts.hasMountSetattr = version.count < 2 || (version[0], version[1]) >= (5, 12)
+    facts.procSubmounts = (text("/proc/self/mountinfo") ?? "").split(separator: "\n").compactMap { line in
+      let fields = line.split(separator: " ")
+      return fields.count > 4 && fields[4].hasPrefix("/proc/") ? String(fields[4]) : nil
+    }
+    facts.missingPaths = paths.filter { !kernel.exists($0) }
+    let name = kernel.userName(uid)
+    facts.hasSubordinateIDs = (text("/etc/subuid") ?? "").split(separator: "\n").contains { line in
+      let owner = line.split(separator: ":").first.map(String.init)
+      return owner == String(uid) || (name != nil && owner == name)
+    }
+    return facts
+  }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SpecParser
+import Testing
+
+@testable import Builder
+
+/// Each host check becomes a plan warning, driven by a fake /proc and /etc read through the real kernel.
+@Suite struct HostWarningTests {
+  /// A folder laid out like `/` with the given files, read by ``HostFactsReader``.
+  func facts(_ files: [String: String], paths: [String] = [], uid: UInt32 = 1000) throws -> HostFacts {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("nsbuild-fakeproc-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    for (path, text) in files {
+      let full = root + path
+      try FileManager.default.createDirectory(
+        atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try Data(text.utf8).write(to: URL(fileURLWithPath: full))
+    }
+    return HostFactsReader(kernel: RealKernel(), root: root).read(paths: paths, uid: uid)
+  }
+
+  static let healthy = [
+    "/proc/sys/user/max_user_namespaces": "1000\n", "/proc/self/ns/time": "", "/proc/self/mountinfo": "",
+    "/etc/subuid": "1000:100000:65536\n",
+  ]
+
+  func warnings(_ specText: String, _ files: [String: String], paths: [String]? = nil) throws -> [String] {
+    let check = SpecDecoder.decode(source: Array(specText.utf8), file: "w.toml", directory: "/work")
+    let spec = try #require(check.spec, "\(check.diagnostics.map(\.message))")
+    var state = PlannerTests.user
+    state.host = try facts(files, paths: paths ?? Planner.hostPaths(of: spec))
+    state.newuidmap = "/usr/bin/newuidmap"
+    state.newgidmap = "/usr/bin/newgidmap"
+    return try Planner(spec: spec, state: state).plan(command: ["true"]).warnings.map(\.message)
+  }
+
+  static let userSpec = "version = 1\n[namespaces]\nunshare = [\"user\", \"mount\", \"pid\"]\n"
+
+  @Test func healthyHostGivesNoWarnings() throws {
+    #expect(try warnings(Self.userSpec, Self.healthy).isEmpty)
+  }
+
+  @Test func userNamespacesDisabled() throws {
+    var files = Self.healthy
+    files["/proc/sys/user/max_user_namespaces"] = "0\n"
+    #expect(try warnings(Self.userSpec, files) == ["user namespaces are disabled here (sysctl user.max_user_namespaces = 0)"])
+  }
+
+  @Test func appArmorRestriction() throws {
+    var files = Self.healthy
+    files["/proc/sys/kernel/apparmor_restrict_unprivileged_userns"] = "1\n"
+    #expect(try warnings(Self.userSpec, files).first?.hasPrefix("AppArmor restricts unprivileged user namespaces") == true)
+  }
+
+  @Test func noTimeNamespaces() throws {
+    var files = Self.healthy
+    files["/proc/self/ns/time"] = nil
+    let spec = "version = 1\n[namespaces]\nunshare = [\"time\"]\n[time]\nmonotonic = 5\n"
+    #expect(try warnings(spec, files) == ["this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)"])
+  }
+
+  @Test func oldKernelWithoutMountSetattr() {
+    let kernel = RecordingKernel()
+    kernel.release = "5.10.0-28-amd64"
+    #expect(HostFactsReader(kernel: kernel).read(paths: [], uid: 0).hasMountSetattr == false)
+    kernel.release = "6.1.0"
+    #expect(HostFactsReader(kernel: kernel).read(paths: [], uid: 0).hasMountSetattr == true)
+  }
+
+  @Test func noSubordinateRange() throws {
+    var files = Self.healthy
+    files["/etc/subuid"] = "2000:100000:65536\n"
+    let spec = Self.userSpec
+      + "[user]\nuid_map = [{ inside = 0, outside = \"caller\", count = 1 }, { inside = 1, outside = 100000, count = 10 }]\n"
+    #expect(try warnings(spec, files) == ["uid 1000 has no range in /etc/subuid, so newuidmap will refuse these maps"])
+  }
+
+  @Test func coveredProcInAUserNamespace() throws {
+    var files = Self.healthy
+    files["/proc/self/mountinfo"] =
+      "22 27 0:21 / /proc rw - proc proc rw\n40 22 0:35 / /proc/sys/fs/binfmt_misc rw - binfmt_misc binfmt_misc rw\n"
+    let spec = Self.userSpec + "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n"
+    #expect(
+      try warnings(spec, files) == [
+        "the host's /proc is partly covered (/proc/sys/fs/binfmt_misc): the kernel refuses a fresh proc inside a user namespace then"
+      ])
+  }
+
+  @Test func missingMountSource() throws {
+    let spec = "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"bind\"\nsource = \"/nsbuild-nowhere\"\ntarget = \"/mnt\"\n"
+    #expect(try warnings(spec, Self.healthy) == ["the mount source /nsbuild-nowhere does not exist"])
+  }
+
+  @Test func laterMountHidesAnEarlierOne() throws {
+    let spec = """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/srv/data"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/srv"
+      """
+    #expect(
+      try warnings(spec, Self.healthy) == ["the mount on /srv (mounts[1]) hides this one on /srv/data, mounted before it"])
+  }
+
+  @Test func sysfsInAUserNamespaceWithoutNet() throws {
+    let spec = Self.userSpec + "[[mounts]]\ntype = \"sysfs\"\ntarget = \"/sys\"\n"
+    #expect(try warnings(spec, Self.healthy) == ["sysfs in a user namespace needs a network namespace of its own: add \"net\" to unshare"])
+  }
+}
