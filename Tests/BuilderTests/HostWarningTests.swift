@@ -91,7 +91,23 @@ import Testing
     #expect(try warnings(spec, Self.healthy) == ["the mount source /nsbuild-nowhere does not exist"])
   }
 
-  @Test func laterMountHidesAnEarlierOne() throws {
+  @Test func laterMountOnTheSameTargetHidesAnEarlierOne() throws {
+    let spec = """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/srv"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/srv"
+      """
+    #expect(
+      try warnings(spec, Self.healthy) == ["the mount on /srv in mounts[1] hides this one, mounted before it on the same target"])
+  }
+
+  @Test func parentWrittenAfterItsChildIsMovedFirstAndSaysSo() throws {
     let spec = """
       version = 1
       [namespaces]
@@ -102,9 +118,25 @@ import Testing
       [[mounts]]
       type = "tmpfs"
       target = "/srv"
+      options = ["ro"]
       """
     #expect(
-      try warnings(spec, Self.healthy) == ["the mount on /srv (mounts[1]) hides this one on /srv/data, mounted before it"])
+      try warnings(spec, Self.healthy) == [
+        "mounts[1] on /srv is mounted before /srv/data, written earlier: parents go first, or it would hide what is beneath it"
+      ])
+    let decoded = try #require(SpecDecoder.decode(source: Array(spec.utf8), file: "w.toml", directory: "/").spec)
+    let steps = try Planner(spec: decoded, state: PlannerTests.root).plan(command: ["true"]).steps
+    let mounts = steps.filter { $0.kind == .mount }
+    #expect(mounts.map(\.title) == ["mount tmpfs on /srv", "mount tmpfs on /srv/data"])
+    // The read-only /srv is mounted writable, gets /srv/data's mount point, and only then turns read-only.
+    #expect(
+      mounts.first?.calls == [
+        .resolve(root: 0, path: "/srv", create: .directory, slot: 1),
+        .mountAt(source: .name("tmpfs"), target: 1, path: "/srv", fstype: "tmpfs", flags: [], data: nil),
+        .resolve(root: 0, path: "/srv/data", create: .directory, slot: 2),
+        .resolve(root: 0, path: "/srv", create: nil, slot: 3),
+        .setattrAt(slot: 3, path: "/srv", recursive: false, set: .rdonly, clear: []),
+      ])
   }
 
   @Test func sysfsInAUserNamespaceWithoutNet() throws {

@@ -99,13 +99,19 @@ extension Planner {
       for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {
         result.append(PlanWarning("the mount source \(path) does not exist", origin: at))
       }
-      // A later mount on the same target, or on a folder above it, hides this one.
-      if let later = spec.mounts.indices.first(where: { $0 > index && Self.covers(spec.mounts[$0].target, mount.target) }) {
+      // A later mount on the same target hides this one (one above it is moved first instead: see SetupOrder).
+      if let later = spec.mounts.indices.first(where: { $0 > index && spec.mounts[$0].target == mount.target }) {
         result.append(
           PlanWarning(
-            "the mount on \(spec.mounts[later].target) (mounts[\(later)]) hides this one on \(mount.target), mounted before it",
+            "the mount on \(mount.target) in mounts[\(later)] hides this one, mounted before it on the same target",
             origin: at))
       }
+    }
+    for move in SetupOrder(planner: self).moves {
+      result.append(
+        PlanWarning(
+          "mounts[\(move.mount)] on \(spec.mounts[move.mount].target) is mounted before \(move.before), written earlier: parents go first, or it would hide what is beneath it",
+          origin: origin(SpecKeyPath("mounts").index(move.mount))))
     }
     if case .directory(let directory) = spec.root.kind, state.host.missingPaths.contains(directory) {
       result.append(PlanWarning("the root folder \(directory) does not exist", origin: origin("root.path")))

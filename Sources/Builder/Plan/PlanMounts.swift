@@ -129,22 +129,21 @@ struct FilesystemPlan {
       origin: planner.origin("root"), label: "pivot_root into the new root")
   }
 
-  /// Mounts and files, in the order the spec writes them.
+  /// Mounts and files, in the order the spec writes them, except that a mount moves before anything written earlier
+  /// that lies beneath its target (parents first: otherwise it would hide them).
   private mutating func itemSteps() -> [Step] {
-    enum Item {
-      case mount(Int, Mount)
-      case file(Int, FileEntry)
-    }
-    var items: [(offset: Int, item: Item)] = []
-    for (index, mount) in spec.mounts.enumerated() {
-      items.append((planner.origin(SpecKeyPath("mounts").index(index))?.start.offset ?? index, .mount(index, mount)))
-    }
-    for (index, file) in spec.files.enumerated() {
-      items.append((planner.origin(SpecKeyPath("files").index(index))?.start.offset ?? index, .file(index, file)))
-    }
-    return items.sorted { $0.offset < $1.offset }.map { entry in
-      switch entry.item {
-      case .mount(let index, let mount): return mountStep(index, mount)
+    let items = SetupOrder(planner: planner).items
+    return items.enumerated().map { position, item in
+      switch item {
+      case .mount(let index, let mount):
+        // Mount points of later mounts inside this one are made before it can turn read-only.
+        let inside = items[(position + 1)...].compactMap { later -> Mount? in
+          if case .mount(_, let other) = later, Planner.covers(mount.target, other.target), other.target != mount.target {
+            return other
+          }
+          return nil
+        }
+        return mountStep(index, mount, mountPointsInside: inside)
       case .file(let index, let file): return fileStep(index, file)
       }
     }
@@ -162,7 +161,11 @@ struct FilesystemPlan {
       origin: planner.origin(SpecKeyPath("files").index(index)), label: "create \(file.kind.rawValue) \(file.path)")
   }
 
-  private mutating func mountStep(_ index: Int, _ mount: Mount) -> Step {
+  private mutating func mountStep(_ index: Int, _ mount: Mount, mountPointsInside inside: [Mount]) -> Step {
+    var mount = mount
+    // A fresh read-only mount with mounts inside is mounted writable, then made read-only after their mount points.
+    let deferReadOnly = mount.kind != .bind && mount.isReadOnly && !inside.isEmpty
+    if deferReadOnly { mount.options.removeAll { $0 == .ro } }
     var calls: [Syscall] = []
     let target = slot()
     switch mount.kind {
@@ -181,7 +184,17 @@ struct FilesystemPlan {
       calls.append(.resolve(root: Self.root, path: mount.target, create: .directory, slot: target))
       calls.append(freshMount(mount, target: target))
     }
+    // Only a mount that turns read-only needs them early; otherwise each is made at its own step, in spec order.
+    for other in inside where mount.isReadOnly || deferReadOnly {
+      let create: MountPointKind = other.kind == .bind ? .likeSource(sources[other.source ?? ""] ?? 0) : .directory
+      calls.append(.resolve(root: Self.root, path: other.target, create: create, slot: slot()))
+    }
     calls += afterMount(mount)
+    if deferReadOnly {
+      let mounted = slot()
+      calls.append(.resolve(root: Self.root, path: mount.target, create: nil, slot: mounted))
+      calls.append(.setattrAt(slot: mounted, path: mount.target, recursive: false, set: .rdonly, clear: []))
+    }
     return Step(
       kind: .mount, actor: .initProcess, calls: calls, change: .create,
       reason: mount.kind == .bind && mount.isReadOnly ? "read-only recursively, keeping the flags the kernel locked" : nil,
