@@ -27,7 +27,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "SpecParserTests", dependencies: ["SpecParser"]),
-    .testTarget(name: "BuilderTests", dependencies: ["Builder", "SpecParser"]),
+    .testTarget(name: "BuilderTests", dependencies: ["Builder", "SpecParser", "nsbuild"]),
   ],
   swiftLanguageModes: [.v6]
 )

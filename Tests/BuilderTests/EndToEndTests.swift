@@ -124,6 +124,21 @@ struct EndToEndTests {
     #expect(try HostSnapshot.take() == before)
   }
 
+  @Test func verboseRunNumbersEveryStepAsPlanDoes() throws {
+    let plan = try NSBuildProcess.run(["plan", "--format", "json", dev, "--", "true"])
+    let document = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
+    let steps = (document?["steps"] as? [[String: Any]]) ?? []
+    let planned = steps.compactMap { step -> String? in
+      guard let id = step["id"] as? Int, let title = step["title"] as? String else { return nil }
+      return "nsbuild: step \(id)/\(steps.count) \(title)"
+    }
+    let run = try NSBuildProcess.run(["run", "--verbose", dev, "--", "true"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let applied = run.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("nsbuild: step ") }
+    #expect(!planned.isEmpty)
+    #expect(applied == planned)
+  }
+
   @Test func checkAndPlanAcceptEveryExampleSpec() throws {
     for name in try exampleSpecNames() {
       let check = try NSBuildProcess.run(["check", specsDirectory + "/" + name])

@@ -14,6 +14,8 @@ struct PlanJSON: Encodable {
     var op: String
     var before: String?
     var after: String?
+    /// True when `before` was read from this host (a hostname, say), so the value differs between machines.
+    var host_specific: Bool?
   }
 
   struct StepJSON: Encodable {
@@ -49,7 +51,7 @@ struct PlanJSON: Encodable {
     steps = plan.steps.map { step in
       StepJSON(
         id: step.id, kind: step.kind.rawValue, actor: step.actor.rawValue, title: step.title,
-        calls: step.calls.map(\.description), change: Self.change(step.change), reason: step.reason,
+        calls: step.calls.map(\.description), change: Self.change(step), reason: step.reason,
         origin: step.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
     }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
@@ -61,11 +63,12 @@ struct PlanJSON: Encodable {
     }
   }
 
-  static func change(_ change: Change) -> ChangeJSON {
-    switch change {
-    case .create: ChangeJSON(op: "+")
-    case .modify(let before, let after): ChangeJSON(op: "~", before: before, after: after)
-    case .unchanged(let value): ChangeJSON(op: "=", before: value, after: value)
+  static func change(_ step: Step) -> ChangeJSON {
+    let fromHost = step.kind == .hostname || step.kind == .domainname ? true : nil
+    switch step.change {
+    case .create: return ChangeJSON(op: "+")
+    case .modify(let before, let after): return ChangeJSON(op: "~", before: before, after: after, host_specific: fromHost)
+    case .unchanged(let value): return ChangeJSON(op: "=", before: value, after: value, host_specific: fromHost)
     }
   }
 }

@@ -31,7 +31,10 @@ struct PlanTextRenderer {
     let actor = step.actor.rawValue + String(repeating: " ", count: actorWidth - step.actor.rawValue.count)
     var line = "\(id) \(symbol(step.change)) \(actor)  \(paint(step.title, "1"))"
     switch step.change {
-    case .modify(let before, let after): line += "  (\(before) → \(after))"
+    case .modify(let before, let after):
+      // The "before" of a uts step is read from this host; say so, so a reviewer knows it differs elsewhere.
+      let host = step.kind == .hostname || step.kind == .domainname ? "host: " : ""
+      line += "  (\(host)\(before) → \(after))"
     case .unchanged(let value): line += "  (already \(value))"
     case .create: break
     }

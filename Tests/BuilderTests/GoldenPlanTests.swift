@@ -1,0 +1,53 @@
+import Foundation
+import SpecParser
+import Testing
+
+@testable import Builder
+@testable import nsbuild
+
+/// `plan` text and JSON for every spec in specs/, against files in Tests/BuilderTests/Golden. The state is fixed
+/// (root, hostname "host", no clock offsets), so the output is the same on every machine; values read from the host
+/// are marked in the output itself. Run with NSBUILD_UPDATE_GOLDEN=1 to rewrite the files after a deliberate change.
+@Suite struct GoldenPlanTests {
+  static let golden = packageRoot + "/Tests/BuilderTests/Golden"
+  static let state: ObservedState = {
+    var state = ObservedState(
+      uid: 0, gid: 0, euid: 0, hostname: "host", domainname: "(none)", monotonicSeconds: 1000, boottimeSeconds: 1000)
+    state.newuidmap = "/usr/bin/newuidmap"
+    state.newgidmap = "/usr/bin/newgidmap"
+    return state
+  }()
+
+  func rendered(_ name: String) throws -> (text: String, json: String) {
+    // Decoded as if the specs sat in /specs, so paths relative to the spec read the same on every machine.
+    let source = try Data(contentsOf: URL(fileURLWithPath: specsDirectory + "/" + name))
+    let check = SpecDecoder.decode(source: [UInt8](source), file: "specs/" + name, directory: "/specs")
+    let spec = try #require(check.spec, "\(check.diagnostics.map(\.message))")
+    let plan = try Planner(spec: spec, state: Self.state).plan(command: spec.process.args == nil ? ["true"] : nil)
+    let file = "specs/" + name
+    return (PlanTextRenderer(color: false, file: file).render(plan), try JSONText.encode(PlanJSON(plan, file: file)) + "\n")
+  }
+
+  func compare(_ actual: String, _ path: String) throws {
+    if ProcessInfo.processInfo.environment["NSBUILD_UPDATE_GOLDEN"] == "1" {
+      try FileManager.default.createDirectory(atPath: Self.golden, withIntermediateDirectories: true)
+      try Data(actual.utf8).write(to: URL(fileURLWithPath: path))
+    }
+    let expected = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(actual == expected, "\(path) differs; rerun with NSBUILD_UPDATE_GOLDEN=1 after a deliberate change")
+  }
+
+  @Test(arguments: try exampleSpecNames())
+  func planMatchesGolden(_ name: String) throws {
+    let (text, json) = try rendered(name)
+    let base = Self.golden + "/" + name.replacingOccurrences(of: ".toml", with: "")
+    try compare(text, base + ".plan.txt")
+    try compare(json, base + ".plan.json")
+  }
+
+  @Test func hostValuesAreMarked() throws {
+    let (text, json) = try rendered("minimal.toml")
+    #expect(text.contains("(host: host → minimal)"))
+    #expect(json.contains("\"host_specific\" : true"))
+  }
+}
