@@ -95,6 +95,84 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       name: "missing version", text: "[process]\nargs = [\"true\"]\n",
       message: "missing `version` at the top of the spec", line: 1, column: 1),
     BrokenSpec(
+      name: "domainname with a control character",
+      text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\ndomainname = \"a\\u0007b\"\n",
+      message: "domainname contains a control character (U+7)", line: 5, column: 14),
+    BrokenSpec(
+      name: "hostname too long",
+      text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostname = \"" + String(repeating: "a", count: 65) + "\"\n",
+      message: "hostname '" + String(repeating: "a", count: 65) + "' is 65 bytes; the kernel allows at most 64", line: 5,
+      column: 12),
+    BrokenSpec(
+      name: "overlapping uid_map",
+      text: header
+        + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 1000, count = 10 }, { inside = 5, outside = 5000, count = 10 }]\n",
+      message: "uid_map lines 1 and 2 overlap inside the namespace", line: 5, column: 56),
+    BrokenSpec(
+      name: "map ID too large",
+      text: header + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 4294967295, count = 1 }]\n",
+      message: "`outside` must be from 0 to 4294967294, not 4294967295", line: 5, column: 36),
+    BrokenSpec(
+      name: "map needs user namespace",
+      text: header + "[user]\nuid_map = [{ inside = 0, outside = 0, count = 1 }]\n",
+      message: "uid_map needs the user namespace", line: 3, column: 11),
+    BrokenSpec(
+      name: "setgroups misspelt",
+      text: header + "[namespaces]\nunshare = [\"user\"]\n[user]\nsetgroups = \"denny\"\n",
+      message: "setgroups must be \"allow\" or \"deny\", not 'denny'", line: 5, column: 13, hint: "did you mean 'deny'?"),
+    BrokenSpec(
+      name: "offset needs time namespace", text: header + "[time]\nmonotonic = 5\n",
+      message: "a monotonic offset needs the time namespace", line: 3, column: 13),
+    BrokenSpec(
+      name: "offset beyond the kernel's limit",
+      text: header + "[namespaces]\nunshare = [\"time\"]\n[time]\nboottime = \"100000d\"\n",
+      message: "`boottime` offset of 8640000000 s is beyond the kernel's limit of ±4611686018 s", line: 5, column: 12),
+    BrokenSpec(
+      name: "relative target resolving fine but tmpfs on root",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/\"\n",
+      message: "a mount cannot replace '/'", line: 6, column: 10),
+    BrokenSpec(
+      name: "source on a tmpfs",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nsource = \"/x\"\n",
+      message: "`source` does not apply to a tmpfs mount", line: 7, column: 1),
+    BrokenSpec(
+      name: "mode too large",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nmode = 0o77777\n",
+      message: "`mode` 0o77777 is larger than 0o7777", line: 7, column: 8),
+    BrokenSpec(
+      name: "unknown capability",
+      text: header + "[process]\ncapabilities = [\"CAP_NET_BIND_SERVIC\"]\n",
+      message: "unknown capability 'CAP_NET_BIND_SERVIC'", line: 3, column: 17, hint: "did you mean 'CAP_NET_BIND_SERVICE'?"),
+    BrokenSpec(
+      name: "unknown rlimit", text: header + "[process]\nrlimits = { nofiles = 10 }\n",
+      message: "unknown resource limit 'nofiles'", line: 3, column: 13, hint: "did you mean 'nofile'?"),
+    BrokenSpec(
+      name: "soft above hard", text: header + "[process]\nrlimits = { nofile = { soft = 20, hard = 10 } }\n",
+      message: "the soft limit is above the hard limit", line: 3, column: 22),
+    BrokenSpec(
+      name: "files entry without path",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[files]]\ntype = \"dir\"\n",
+      message: "a files entry needs a `path`", line: 4, column: 1),
+    BrokenSpec(
+      name: "symlink without link",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[files]]\ntype = \"symlink\"\npath = \"/x\"\n",
+      message: "a symlink needs a `link` (what it points to)", line: 4, column: 1),
+    BrokenSpec(
+      name: "overlay without lower",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\nupper = \"tmpfs\"\n",
+      message: "an overlay needs at least one `lower` directory", line: 4, column: 1),
+    BrokenSpec(
+      name: "read-only overlay with one lower",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\nlower = [\"/a\"]\n",
+      message: "a read-only overlay (no `upper`) needs at least two `lower` directories", line: 7, column: 9),
+    BrokenSpec(
+      name: "root propagation shared",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[root]\npropagation = \"shared\"\n",
+      message: "the root's propagation must be \"private\" or \"slave\"", line: 5, column: 15),
+    BrokenSpec(
+      name: "duplicate TOML key", text: header + "[process]\nargs = [\"a\"]\nargs = [\"b\"]\n",
+      message: "duplicate key 'args' (first defined at line 3)", line: 4, column: 1),
+    BrokenSpec(
       name: "TOML syntax error", text: header + "[uts\nhostname = 1\n",
       message: "expected ']' to close the table header, found newline", line: 2, column: 5),
   ]
