@@ -41,20 +41,39 @@ public struct DiagnosticRenderer: Sendable {
   func render(_ d: Diagnostic, line: [Unicode.Scalar]?) -> String {
     let start = d.range.start
     let label = d.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;35")
-    var out = paint("\(d.file):\(start.line):\(start.column):", "1") + " \(label) " + paint(d.message, "1") + "\n"
+    let message = Self.printable(d.message)
+    let hint = d.hint.map(Self.printable)
+    var out = paint("\(Self.printable(d.file)):\(start.line):\(start.column):", "1") + " \(label) " + paint(message, "1") + "\n"
     if let line {
-      let (text, range) = Self.excerpt(of: line, around: d.range)
+      let (raw, range) = Self.excerpt(of: line, around: d.range)
+      let text = Self.printable(raw)
       let number = String(start.line)
       let gutter = String(repeating: " ", count: number.count)
       out += " \(number) | \(text)\n"
       out += " \(gutter) | " + caret(for: range, lineText: text) + "\n"
-      if let hint = d.hint {
+      if let hint {
         out += " \(gutter) = " + paint("help:", "1;36") + " \(hint)\n"
       }
-    } else if let hint = d.hint {
+    } else if let hint {
       out += "  = " + paint("help:", "1;36") + " \(hint)\n"
     }
     return out
+  }
+
+  /// `text` with every control character but tab shown as U+FFFD: a spec from an untrusted repository must not be
+  /// able to send escape sequences to the reader's terminal through an error message. One scalar for one, so the
+  /// caret stays in its column.
+  static func printable(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var result = ""
+    for scalar in text.unicodeScalars {
+      result.unicodeScalars.append(isControl(scalar) ? "\u{FFFD}" : scalar)
+    }
+    return result
+  }
+
+  private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
   }
 
   /// The line as it is when it fits in ``maxShownColumns``; else that many scalars starting a little before the

@@ -18,12 +18,15 @@ struct NSBuild: ParsableCommand {
         nsbuild check sandbox.toml
         nsbuild plan specs/dev.toml
         nsbuild plan --format json specs/dev.toml
+        nsbuild diff old.toml sandbox.toml
         nsbuild run specs/dev.toml -- hostname
         nsbuild run specs/rootless.toml -- id -u
         nsbuild schema > sandbox.schema.json
       """,
     version: version,
-    subcommands: [CheckCommand.self, PlanCommand.self, RunCommand.self, SchemaCommand.self, TOMLJSONCommand.self]
+    subcommands: [
+      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, SchemaCommand.self, TOMLJSONCommand.self,
+    ]
   )
 
   /// Parses and runs a subcommand. A usage error of `run` exits 125, not 64: `run` promises 125 for any failure of

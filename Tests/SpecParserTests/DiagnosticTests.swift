@@ -252,3 +252,14 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
     #expect(spec.time.boottime == ClockOffset(seconds: 1, nanoseconds: 500_000_000))
   }
 }
+
+@Suite struct RendererSafetyTests {
+  @Test func escapeSequencesInASpecNeverReachTheTerminal() {
+    let text = "version = 1\n[uts]\n\"\u{1B}]0;pwned\u{07}\" = 1\n"
+    let check = decode(text)
+    let rendered = DiagnosticRenderer(color: false).render(check.diagnostics, source: Array(text.utf8))
+    #expect(!check.diagnostics.isEmpty)
+    #expect(!rendered.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" })
+    #expect(rendered.contains("\u{FFFD}]0;pwned\u{FFFD}"))
+  }
+}

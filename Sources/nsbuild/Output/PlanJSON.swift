@@ -63,6 +63,14 @@ struct PlanJSON: Encodable {
     }
   }
 
+  /// One step as `plan --format json` writes it, its origin in `file`.
+  static func step(_ step: Step, file: String) -> StepJSON {
+    StepJSON(
+      id: step.id, kind: step.kind.rawValue, actor: step.actor.rawValue, title: step.title,
+      calls: step.calls.map(\.description), change: change(step), reason: step.reason,
+      origin: step.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
+  }
+
   static func change(_ step: Step) -> ChangeJSON {
     let fromHost = step.kind == .hostname || step.kind == .domainname ? true : nil
     switch step.change {

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Builder
+import SpecParser
+
+/// `nsbuild diff OLD NEW`: what a change to a spec changes in the plan, step by step.
+struct DiffCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "diff",
+    abstract: "Show how the plan changes between two versions of a spec.",
+    discussion: """
+      Both specs are planned against the same observed state, each for its own [process] args (or `true` when it \
+      has none), and their steps are matched by kind and what they act on (a mount's target, a file's path). Each \
+      difference is a line: + a step only NEW takes, - a step only OLD takes, ~ a step both take with different \
+      calls (shown below it), with the spec lines it comes from. fd numbers are ignored.
+
+      Exit status: 0 when both specs plan the same steps, 2 when they differ, 1 on a spec error.
+
+      Examples:
+        nsbuild diff old.toml sandbox.toml
+        nsbuild diff --format json old.toml sandbox.toml
+      """
+  )
+
+  @Option(help: "Output format: text or json (versioned; see the README).")
+  var format: OutputFormat = .text
+
+  @Argument(help: "The old spec file (TOML).")
+  var old: String
+
+  @Argument(help: "The new spec file (TOML).")
+  var new: String
+
+  func run() throws {
+    let terminal = Terminal()
+    let loaded = [old, new].map { loadSpec($0, terminal: terminal) }
+    for case let spec? in loaded { terminal.printDiagnostics(spec.check.diagnostics, source: spec.source) }
+    guard let oldLoaded = loaded[0], let newLoaded = loaded[1], let oldSpec = oldLoaded.check.spec,
+      let newSpec = newLoaded.check.spec
+    else {
+      if format == .json {
+        let diagnostics = zip([old, new], loaded).flatMap { path, spec in
+          spec?.check.diagnostics ?? [unreadable(path)]
+        }
+        terminal.out(try JSONText.encode(DiffErrorJSON(old: old, new: new, diagnostics: diagnostics)) + "\n")
+      }
+      throw ExitCode(1)
+    }
+    // One observation for both, so only the specs differ; the observed paths only feed warnings, not compared.
+    var paths: [String] = []
+    for path in Planner.hostPaths(of: oldSpec) + Planner.hostPaths(of: newSpec) where !paths.contains(path) {
+      paths.append(path)
+    }
+    let state = terminal.kernel.observe(paths: paths)
+    let diff = PlanDiff(
+      old: try plan(oldSpec, file: old, state: state, terminal: terminal),
+      new: try plan(newSpec, file: new, state: state, terminal: terminal))
+    switch format {
+    case .text:
+      terminal.out(DiffTextRenderer(color: terminal.colorEnabled(fd: 1), old: old, new: new).render(diff))
+    case .json:
+      terminal.out(try JSONText.encode(DiffJSON(diff, old: old, new: new)) + "\n")
+    }
+    if !diff.isEmpty { throw ExitCode(2) }
+  }
+
+  /// The plan for the spec's own command, or for `true` when it names none, so a spec without args compares too.
+  private func plan(_ spec: Spec, file: String, state: ObservedState, terminal: Terminal) throws -> Plan {
+    let command: [String]? = (spec.process.args?.isEmpty ?? true) ? ["true"] : nil
+    do {
+      return try Planner(spec: spec, state: state).plan(command: command)
+    } catch {
+      terminal.err("nsbuild: error: \(file): \(error)\n")
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// Renders a plan diff for a person: one line per added, removed or changed step, the changed calls under it.
+struct DiffTextRenderer {
+  let color: Bool
+  let old: String
+  let new: String
+
+  func render(_ diff: PlanDiff) -> String {
+    guard !diff.isEmpty else { return "No changes: the two specs plan the same steps.\n" }
+    var out = ""
+    var counts = (added: 0, removed: 0, changed: 0)
+    for entry in diff.entries {
+      switch entry {
+      case .added(let step):
+        counts.added += 1
+        out += line(paint("+", "32"), step, origin: place(step, new))
+      case .removed(let step):
+        counts.removed += 1
+        out += line(paint("-", "31"), step, origin: place(step, old))
+      case .changed(let before, let after):
+        counts.changed += 1
+        let origins = [place(before, old), place(after, new)].compactMap { $0 }
+        out += line(paint("~", "33"), after, origin: origins.isEmpty ? nil : origins.joined(separator: " → "))
+        for change in PlanDiff.callChanges(old: before, new: after) {
+          switch change {
+          case .removed(let call): out += "    " + paint("- " + call, "31") + "\n"
+          case .added(let call): out += "    " + paint("+ " + call, "32") + "\n"
+          }
+        }
+      }
+    }
+    let summary = "Diff: \(counts.added) added, \(counts.removed) removed, \(counts.changed) changed"
+    return out + "\n" + paint(summary, "1") + "\n"
+  }
+
+  private func line(_ symbol: String, _ step: Step, origin: String?) -> String {
+    "\(symbol) step \(step.id) \(paint(step.title, "1"))" + (origin.map { "  " + $0 } ?? "") + "\n"
+  }
+
+  private func place(_ step: Step, _ file: String) -> String? {
+    step.origin.map { paint("\(file):\($0.start.line):\($0.start.column)", "36") }
+  }
+
+  private func paint(_ text: String, _ code: String) -> String {
+    color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+  }
+}
+
+/// `diff --format json`: the steps each plan alone takes, the changed pairs with their differing calls, and counts.
+struct DiffJSON: Encodable {
+  struct Changed: Encodable {
+    var old: PlanJSON.StepJSON
+    var new: PlanJSON.StepJSON
+    var removed_calls: [String]
+    var added_calls: [String]
+  }
+
+  struct Summary: Encodable {
+    var added: Int
+    var removed: Int
+    var changed: Int
+  }
+
+  var format_version = Plan.formatVersion
+  var old: String
+  var new: String
+  var added: [PlanJSON.StepJSON] = []
+  var removed: [PlanJSON.StepJSON] = []
+  var changed: [Changed] = []
+  var summary = Summary(added: 0, removed: 0, changed: 0)
+
+  init(_ diff: PlanDiff, old: String, new: String) {
+    self.old = old
+    self.new = new
+    for entry in diff.entries {
+      switch entry {
+      case .added(let step): added.append(PlanJSON.step(step, file: new))
+      case .removed(let step): removed.append(PlanJSON.step(step, file: old))
+      case .changed(let before, let after):
+        let calls = PlanDiff.callChanges(old: before, new: after)
+        changed.append(
+          Changed(
+            old: PlanJSON.step(before, file: old), new: PlanJSON.step(after, file: new),
+            removed_calls: calls.compactMap { if case .removed(let call) = $0 { call } else { nil } },
+            added_calls: calls.compactMap { if case .added(let call) = $0 { call } else { nil } }))
+      }
+    }
+    summary = Summary(added: added.count, removed: removed.count, changed: changed.count)
+  }
+}
+
+/// What `diff --format json` prints when either spec cannot be planned: both paths and every diagnostic.
+struct DiffErrorJSON: Encodable {
+  var format_version = Plan.formatVersion
+  var old: String
+  var new: String
+  var diagnostics: [DiagnosticJSON]
+
+  init(old: String, new: String, diagnostics: [Diagnostic]) {
+    self.old = old
+    self.new = new
+    self.diagnostics = diagnostics.map(DiagnosticJSON.init)
+  }
+}
