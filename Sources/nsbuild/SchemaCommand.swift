@@ -14,11 +14,15 @@ struct SchemaCommand: ParsableCommand {
 
       Examples:
         nsbuild schema > sandbox.schema.json
+        nsbuild schema --plan > plan.schema.json
         taplo check --schema file://$PWD/sandbox.schema.json sandbox.toml
       """
   )
 
+  @Flag(help: "Print the schema of `plan --format json` instead.")
+  var plan = false
+
   func run() throws {
-    print(try SpecSchema.json())
+    print(try plan ? PlanSchema.json() : SpecSchema.json())
   }
 }

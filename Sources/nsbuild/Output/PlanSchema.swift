@@ -1,0 +1,95 @@
+import Builder
+
+/// The JSON Schema (draft-07) of `plan --format json`, printed by `nsbuild schema --plan`. It describes both forms
+/// the document takes: a plan, or the diagnostics of a spec that could not be planned.
+enum PlanSchema {
+  static func json() throws -> String {
+    try JSONText.encode(document)
+  }
+
+  static var document: JSONValue {
+    [
+      "$schema": "http://json-schema.org/draft-07/schema#",
+      "title": "nsbuild plan, format version 1",
+      "description": "What `nsbuild plan --format json` prints: the steps `nsbuild run` takes, in order.",
+      "oneOf": [plan, failure],
+    ]
+  }
+
+  static let kinds: [String] = [
+    "spawn", "unshare", "setgroups", "uid_map", "gid_map", "timens_offsets", "fork", "propagation", "hostname",
+    "domainname", "loopback", "sources", "root", "mount", "file", "pivot_root", "readonly_root", "environ",
+    "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
+    "exec",
+  ]
+
+  static var origin: JSONValue {
+    object(
+      "Where in the spec the step or warning comes from.",
+      ["file": string, "line": positive, "column": positive], required: ["file", "line", "column"])
+  }
+
+  static var plan: JSONValue {
+    object(
+      "A plan.",
+      [
+        "format_version": ["const": .integer(Int64(Plan.formatVersion))],
+        "spec": string,
+        "steps": ["type": "array", "items": step],
+        "summary": object(
+          "Counts.", ["steps": count, "unchanged": count, "changes": count],
+          required: ["steps", "unchanged", "changes"]),
+        "warnings": [
+          "type": "array",
+          "items": object("A problem foreseen before running.", ["message": string, "origin": origin], required: ["message"]),
+        ],
+      ], required: ["format_version", "spec", "steps", "summary", "warnings"])
+  }
+
+  static var step: JSONValue {
+    object(
+      "One step, numbered as `run --verbose` numbers it.",
+      [
+        "id": positive,
+        "kind": ["type": "string", "enum": .array(kinds.map { .string($0) })],
+        "actor": ["type": "string", "enum": ["parent", "sandbox", "init", "command"]],
+        "title": string,
+        "calls": ["type": "array", "minItems": 1, "items": string],
+        "change": object(
+          "How the step changes the current state.",
+          [
+            "op": ["type": "string", "enum": ["+", "~", "="]], "before": string, "after": string,
+            "host_specific": ["type": "boolean"],
+          ], required: ["op"]),
+        "reason": string,
+        "origin": origin,
+      ], required: ["id", "kind", "actor", "title", "calls", "change"])
+  }
+
+  static var failure: JSONValue {
+    let diagnostic = object(
+      "One problem in the spec.",
+      [
+        "file": string, "line": positive, "column": positive,
+        "end": object("Where it ends.", ["line": positive, "column": positive], required: ["line", "column"]),
+        "severity": ["type": "string", "enum": ["error", "warning"]], "code": string, "message": string, "hint": string,
+      ], required: ["file", "line", "column", "severity", "code", "message"])
+    return object(
+      "A spec that could not be planned.",
+      [
+        "format_version": ["const": .integer(Int64(Plan.formatVersion))], "spec": string,
+        "diagnostics": ["type": "array", "items": diagnostic],
+      ], required: ["format_version", "spec", "diagnostics"])
+  }
+
+  static let string: JSONValue = ["type": "string"]
+  static let positive: JSONValue = ["type": "integer", "minimum": 1]
+  static let count: JSONValue = ["type": "integer", "minimum": 0]
+
+  static func object(_ description: String, _ properties: [String: JSONValue], required: [String]) -> JSONValue {
+    [
+      "description": .string(description), "type": "object", "additionalProperties": false,
+      "properties": .object(properties), "required": .array(required.map { .string($0) }),
+    ]
+  }
+}
