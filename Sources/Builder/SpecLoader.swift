@@ -7,6 +7,12 @@ public struct LoadedSpec: Sendable {
   /// The file's bytes, for showing source lines under diagnostics.
   public var source: [UInt8]
   public var check: SpecCheck
+
+  public init(path: String, source: [UInt8], check: SpecCheck) {
+    self.path = path
+    self.source = source
+    self.check = check
+  }
 }
 
 /// Reads spec files through the kernel and checks them.

@@ -1,7 +1,9 @@
+import Foundation
 import SpecParser
 import Testing
 
 @testable import Builder
+@testable import nsbuild
 
 /// The applier against the recording kernel: the calls it makes are the plan's, in the plan's order.
 @Suite struct ApplyTests {
@@ -72,6 +74,27 @@ import Testing
     #expect(failure.error.description == "/tmp: mount(2): EACCES (Permission denied)")
     #expect(kernel.log.last == "mount(\"tmpfs\", \"/proc/self/fd/23\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
     #expect(!kernel.log.contains { $0.hasPrefix("openat2(21, /usr)") })
+  }
+
+  @Test func failureReportNamesStepCallPathErrnoAndSpecLine() throws {
+    let path = specsDirectory + "/dev.toml"
+    let source = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let check = SpecDecoder.decode(source: source, file: "specs/dev.toml", directory: specsDirectory)
+    let plan = try Planner(spec: try #require(check.spec), state: PlannerTests.root).plan()
+    let kernel = RecordingKernel()
+    kernel.failures["mount(\"proc\""] = ErrnoNames.EPERM
+    let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
+    let loaded = LoadedSpec(path: "specs/dev.toml", source: source, check: check)
+    let report = FailureReport(plan: plan, loaded: loaded, terminal: Terminal()).render(failure)
+    #expect(
+      report == """
+        specs/dev.toml:24:1: error: step 11/18 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
+         24 | [[mounts]]
+            | ^~~~~~~~~~
+            = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it
+
+        """)
+    #expect(FailureReport.exitCode(for: failure, in: plan) == 125)
   }
 
   @Test func unchangedStepsAreSkipped() throws {

@@ -34,10 +34,13 @@ struct ExampleSpecTests {
     let folder = try NSBuildProcess.publicCopy(specs: ["shell.toml": text])
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let result = try NSBuildProcess.run(
-      ["run", "shell.toml", "--", "/bin/sh", "-c", "pwd; id -u; hostname; ls -A /; echo x > /dev/null && echo dev-ok"],
+      [
+        "run", "shell.toml", "--", "/bin/sh", "-c",
+        "pwd; id -u; hostname; ls -A /; echo x > /dev/null && echo dev-ok; grep -c ' /dev/null rw,nosuid,noexec' /proc/self/mountinfo",
+      ],
       binary: folder + "/nsbuild", asUser: 65534, directory: folder)
     #expect(
-      result.stdout == "/home/dev\n0\ndevshell\nbin\ndev\netc\nhome\nlib\nlib64\nproc\nsbin\ntmp\nusr\ndev-ok\n",
+      result.stdout == "/home/dev\n0\ndevshell\nbin\ndev\netc\nhome\nlib\nlib64\nproc\nsbin\ntmp\nusr\ndev-ok\n1\n",
       "\(result.stderr)")
   }
 }

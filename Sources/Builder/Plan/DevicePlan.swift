@@ -30,6 +30,10 @@ struct DevicePlan {
         .mountAt(
           source: .slot(sources["/dev/" + node] ?? 0, path: "/dev/" + node), target: nodeSlot, path: path, fstype: nil,
           flags: [.bind], data: nil))
+      // A device node is never a program: nosuid and noexec on each (bwrap sets nosuid; crun both).
+      let mounted = slot()
+      calls.append(.resolve(root: root, path: path, create: nil, slot: mounted))
+      calls.append(.setattrAt(slot: mounted, path: path, recursive: false, set: [.nosuid, .noexec], clear: []))
     }
     let pts = slot()
     calls.append(.resolve(root: root, path: base + "/pts", create: .directory, slot: pts))

@@ -14,18 +14,22 @@ struct FailureReport {
   }
 
   func print(_ failure: StepFailure) {
+    terminal.err(render(failure, color: terminal.colorEnabled(fd: 2)))
+  }
+
+  /// `FILE:LINE:COL: error: step N/M TITLE: PATH: CALL(2): ERRNO (text)`, the spec line with a caret, and a hint;
+  /// `nsbuild: error: …` for a step that comes from no spec line.
+  func render(_ failure: StepFailure, color: Bool = false) -> String {
     guard let step = plan.steps.first(where: { $0.id == failure.stepID }) else {
-      terminal.err("nsbuild: error: \(failure.error)\n")
-      return
+      return "nsbuild: error: \(failure.error)\n"
     }
     let message = "step \(step.id)/\(plan.steps.count) \(step.title): \(failure.error)"
     guard let origin = step.origin else {
-      terminal.err("nsbuild: error: \(message)\n" + (hint(step, failure).map { "  = help: \($0)\n" } ?? ""))
-      return
+      return "nsbuild: error: \(message)\n" + (hint(step, failure).map { "  = help: \($0)\n" } ?? "")
     }
     let diagnostic = Diagnostic(
       .error, code: "step-failed", message: message, file: loaded.path, range: origin, hint: hint(step, failure))
-    terminal.printDiagnostics([diagnostic], source: loaded.source)
+    return DiagnosticRenderer(color: color).render([diagnostic], source: loaded.source)
   }
 
   private func hint(_ step: Step, _ failure: StepFailure) -> String? {
