@@ -64,12 +64,15 @@ public struct DiagnosticRenderer: Sendable {
   /// able to send escape sequences to the reader's terminal through an error message. One scalar for one, so the
   /// caret stays in its column.
   static func printable(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    // A message quoting a 10 MB value is cut, so output stays proportional to the number of problems.
+    let limit = 400
+    let scalars = text.unicodeScalars
+    guard scalars.contains(where: isControl) || scalars.count > limit else { return text }
     var result = ""
-    for scalar in text.unicodeScalars {
+    for scalar in scalars.prefix(limit) {
       result.unicodeScalars.append(isControl(scalar) ? "\u{FFFD}" : scalar)
     }
-    return result
+    return scalars.count > limit ? result + "…" : result
   }
 
   private static func isControl(_ scalar: Unicode.Scalar) -> Bool {

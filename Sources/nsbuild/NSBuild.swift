@@ -1,4 +1,5 @@
 import ArgumentParser
+import Builder
 
 /// The `nsbuild` command. Synchronous on purpose: unshare(CLONE_NEWUSER) fails with EINVAL in a process with more
 /// than one thread, so nothing here may start Dispatch or Swift concurrency before the sandbox is built.
@@ -33,6 +34,8 @@ struct NSBuild: ParsableCommand {
   /// nsbuild itself, so a caller can tell it from the command's own status.
   static func main() {
     let arguments = Array(CommandLine.arguments.dropFirst())
+    // Some process spawners leave signals blocked; SIGTERM and SIGINT must still end nsbuild (or reach the command).
+    RealKernel().unblockSignals()
     do {
       var command = try parseAsRoot(arguments)
       try command.run()

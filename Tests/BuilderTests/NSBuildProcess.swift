@@ -39,17 +39,7 @@ struct NSBuildProcess {
       process.arguments = arguments
     }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    return Result(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    return try capture(process)
   }
 
   /// Runs another program (unshare(1), setpriv(1)) and waits for it.
@@ -57,18 +47,32 @@ struct NSBuildProcess {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
+    return try capture(process)
+  }
+
+  /// Runs `process` with stdout and stderr going to temporary files (pipes read one after the other would deadlock
+  /// once the other one fills), waits, and reads both.
+  static func capture(_ process: Process) throws -> Result {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("nsbuild-out-\(UUID().uuidString)").path
+    defer {
+      try? FileManager.default.removeItem(atPath: base + ".out")
+      try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    guard FileManager.default.createFile(atPath: base + ".out", contents: nil),
+      FileManager.default.createFile(atPath: base + ".err", contents: nil),
+      let out = FileHandle(forWritingAtPath: base + ".out"), let err = FileHandle(forWritingAtPath: base + ".err")
+    else { throw TestFailure("cannot create output files at \(base)") }
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Result(
-      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
+    try? out.close()
+    try? err.close()
+    let stdout = (try? Data(contentsOf: URL(fileURLWithPath: base + ".out"))) ?? Data()
+    let stderr = (try? Data(contentsOf: URL(fileURLWithPath: base + ".err"))) ?? Data()
+    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    return Result(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
   }
 
   /// Starts `nsbuild ARGS` without waiting; its output goes to `log` (or /dev/null).

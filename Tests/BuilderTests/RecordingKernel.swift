@@ -76,6 +76,7 @@ final class RecordingKernel: LinuxKernel {
     try record("forward(\(signals) → \(target))", call: "sigaction")
   }
   func loopbackUp() throws(SyscallError) { try record(Syscall.loopbackUp.description, call: "ioctl") }
+  func unblockSignals() { log.append("unblock signals") }
   func scrubEnvironment() { log.append(Syscall.scrubEnvironment.description) }
   func setsid() throws(SyscallError) { try record("setsid()", call: "setsid") }
   func setrlimit(_ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {

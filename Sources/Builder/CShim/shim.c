@@ -216,3 +216,9 @@ int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr
 }
 
 int nsb_fchdir(int fd) { return fchdir(fd); }
+
+int nsb_unblock_signals(void) {
+  sigset_t none;
+  sigemptyset(&none);
+  return sigprocmask(SIG_SETMASK, &none, NULL);
+}

@@ -188,6 +188,8 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("sigaction") { nsb_forward_signals(target, signals, Int32(signals.count)) }
   }
 
+  public func unblockSignals() { _ = nsb_unblock_signals() }
+
   public func loopbackUp() throws(SyscallError) {
     _ = try retry("ioctl", path: "lo") { nsb_loopback_up() }
   }
