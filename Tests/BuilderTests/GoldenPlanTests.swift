@@ -15,6 +15,9 @@ import Testing
       uid: 0, gid: 0, euid: 0, hostname: "host", domainname: "(none)", monotonicSeconds: 1000, boottimeSeconds: 1000)
     state.newuidmap = "/usr/bin/newuidmap"
     state.newgidmap = "/usr/bin/newgidmap"
+    for (index, namespace) in Namespace.allCases.enumerated() {
+      state.namespaceIDs[namespace] = "\(namespace.procName):[40265318\(30 + index)]"
+    }
     return state
   }()
 

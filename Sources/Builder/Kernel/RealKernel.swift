@@ -1,5 +1,6 @@
 import CShim
 import Glibc
+import SpecParser
 
 /// The one implementation of ``LinuxKernel`` that makes system calls. Every other file of nsbuild goes through it.
 public struct RealKernel: LinuxKernel {
@@ -167,6 +168,13 @@ public struct RealKernel: LinuxKernel {
     state.newuidmap = ["/usr/bin/newuidmap", "/bin/newuidmap"].first { access($0, X_OK) == 0 }
     state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
     state.host = HostFactsReader(kernel: self).read(paths: paths, uid: state.uid)
+    for namespace in Namespace.allCases {
+      var buffer = [CChar](repeating: 0, count: 64)
+      let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
+      if length > 0 {
+        state.namespaceIDs[namespace] = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      }
+    }
     return state
   }
 

@@ -1,3 +1,5 @@
+import SpecParser
+
 /// What the planner reads of the current state before planning. Read, never changed.
 public struct ObservedState: Sendable, Hashable {
   /// The caller's real user and group IDs (getuid(2), getgid(2)), used for `outside = "caller"`.
@@ -19,6 +21,8 @@ public struct ObservedState: Sendable, Hashable {
   public var newgidmap: String?
   /// What the host allows, for the plan's warnings.
   public var host = HostFacts()
+  /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
+  public var namespaceIDs: [Namespace: String] = [:]
 
   public init(
     uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String, monotonicSeconds: Int64 = 0,

@@ -48,9 +48,16 @@ public struct Planner: Sendable {
     let flags = spec.namespaces.reduce(into: CloneFlags()) { $0.insert(CloneFlags($1)) }
     return Step(
       kind: .unshare, actor: .sandbox, calls: [.unshare(flags)],
-      change: flags.isEmpty ? .unchanged("the host's namespaces") : .create,
+      change: flags.isEmpty ? .unchanged("the host's namespaces") : unshareChange,
       reason: spec.unshares(.user) ? "one call, so every namespace is owned by the new user namespace" : nil,
       origin: origin("namespaces.unshare"))
+  }
+
+  /// The namespaces being replaced, by their current ids; `+` when they were not read.
+  private var unshareChange: Change {
+    let current = spec.namespaces.compactMap { state.namespaceIDs[$0] }
+    guard !current.isEmpty else { return .create }
+    return .modify(before: current.joined(separator: " "), after: "new")
   }
 
   /// One write per clock, so a refused offset points at its own line.

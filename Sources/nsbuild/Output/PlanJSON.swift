@@ -72,7 +72,7 @@ struct PlanJSON: Encodable {
   }
 
   static func change(_ step: Step) -> ChangeJSON {
-    let fromHost = step.kind == .hostname || step.kind == .domainname ? true : nil
+    let fromHost = [.hostname, .domainname, .unshare].contains(step.kind) ? true : nil
     switch step.change {
     case .create: return ChangeJSON(op: "+")
     case .modify(let before, let after): return ChangeJSON(op: "~", before: before, after: after, host_specific: fromHost)

@@ -33,7 +33,7 @@ struct PlanTextRenderer {
     switch step.change {
     case .modify(let before, let after):
       // The "before" of a uts step is read from this host; say so, so a reviewer knows it differs elsewhere.
-      let host = step.kind == .hostname || step.kind == .domainname ? "host: " : ""
+      let host = [.hostname, .domainname, .unshare].contains(step.kind) ? "host: " : ""
       line += "  (\(host)\(before) → \(after))"
     case .unchanged(let value): line += "  (already \(value))"
     case .create: break
