@@ -64,12 +64,23 @@ public struct Launcher<Kernel: LinuxKernel> {
   private func fork(_ step: Step, _ pipes: Pipes) -> Result<Int32, StepFailure> {
     trace(step)
     let parent = kernel.processID()
+    // The signals to pass on wait, blocked, from just before the fork until the handler knows the child's pid; one
+    // arriving in between is then passed on instead of lost (or, at a PID 1, dropped).
+    let forwarded = step.calls.flatMap { call -> [Int32] in
+      if case .forwardSignals(let signals) = call { return signals }
+      return []
+    }
+    if !forwarded.isEmpty { kernel.blockSignals(forwarded) }
     let pid: Int32
-    do { pid = try kernel.fork() } catch { return .failure(StepFailure(stepID: step.id, callIndex: 0, error: error)) }
+    do { pid = try kernel.fork() } catch {
+      kernel.unblockSignals()
+      return .failure(StepFailure(stepID: step.id, callIndex: 0, error: error))
+    }
     if pid != 0 {
-      for case .forwardSignals(let signals) in step.calls { try? kernel.forwardSignals(signals, to: pid) }
+      if !forwarded.isEmpty { try? kernel.forwardSignals(forwarded, to: pid) }  // installs, then unblocks
       return .success(pid)
     }
+    kernel.unblockSignals()
     do { try StepRunner(kernel: kernel).run(step) } catch { fail(error, pipes) }
     // The parent may have died before PR_SET_PDEATHSIG took effect; then nobody would reap or report. In a new pid
     // namespace getppid(2) reads 0, since the parent lives outside it; that parent is the sandbox process, which

@@ -222,3 +222,10 @@ int nsb_unblock_signals(void) {
   sigemptyset(&none);
   return sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+int nsb_block_signals(const int *signals, int count) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
+  return sigprocmask(SIG_BLOCK, &set, NULL);
+}

@@ -51,6 +51,8 @@ public protocol LinuxKernel {
   func observe(paths: [String]) -> ObservedState
   /// sigaction(2): pass `signals` on to `target` (kill(2) from the handler).
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError)
+  /// sigprocmask(2): blocks `signals`, so they wait rather than act.
+  func blockSignals(_ signals: [Int32])
   /// sigprocmask(2): unblocks every signal (a parent may have left some blocked, and children inherit the mask).
   func unblockSignals()
   /// Brings `lo` up in the current network namespace (ioctl(2) SIOCSIFFLAGS).

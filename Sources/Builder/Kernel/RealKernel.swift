@@ -198,6 +198,8 @@ public struct RealKernel: LinuxKernel {
 
   public func unblockSignals() { _ = nsb_unblock_signals() }
 
+  public func blockSignals(_ signals: [Int32]) { _ = nsb_block_signals(signals, Int32(signals.count)) }
+
   public func loopbackUp() throws(SyscallError) {
     _ = try retry("ioctl", path: "lo") { nsb_loopback_up() }
   }

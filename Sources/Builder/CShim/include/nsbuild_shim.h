@@ -56,6 +56,8 @@ int nsb_cloexec_from(unsigned int first);
 /// sigaction(2) for each of `signals`, with a handler that kill(2)s `target` with the same signal; then unblocks
 /// every signal (sigprocmask(2)), so the mask the command inherits is empty.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
+/// sigprocmask(2) SIG_BLOCK of `signals`.
+int nsb_block_signals(const int *signals, int count);
 /// sigprocmask(2) with an empty set: nothing blocked, whatever the parent left blocked.
 int nsb_unblock_signals(void);
 /// Overwrites the strings of the initial environment with zeros, so /proc/PID/environ reveals none of them, and
