@@ -69,7 +69,9 @@ echo "fuzz: running for ${seconds}s"
   -dict=fuzz/toml.dict \
   -artifact_prefix="$artifacts/" \
   -print_final_stats=1 \
-  || status=$?
+  2> "$build/fuzz.log" || status=$?
+# libFuzzer's progress lines are many; keep them in the log and show the end (its final stats, or a finding).
+tail -n 25 "$build/fuzz.log"
 after="$(find "$artifacts" -type f | wc -l)"
 if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
   echo "fuzz: FINDING (exit $status); inputs in $artifacts/:" >&2
