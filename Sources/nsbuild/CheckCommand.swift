@@ -1,6 +1,6 @@
 import ArgumentParser
 import Builder
-import Foundation
+import FoundationEssentials
 import SpecParser
 
 /// `nsbuild check SPEC`: every problem in a spec at once, like a compiler.

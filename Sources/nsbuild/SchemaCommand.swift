@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// `nsbuild schema`: prints a JSON Schema (draft-07) of spec version 1, for TOML editors and linters such as taplo
 /// and Even Better TOML. It flags misspelt keys and wrong types as you type; `nsbuild check` stays the authority and

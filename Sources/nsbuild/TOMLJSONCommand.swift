@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Builder
 import SpecParser
 
 /// `nsbuild toml-json`: the toml-test decoder protocol, for running the TOML 1.0 conformance suite against the
@@ -12,13 +12,15 @@ struct TOMLJSONCommand: ParsableCommand {
   )
 
   func run() throws {
-    let bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    let terminal = Terminal()
+    var bytes: [UInt8] = []
+    while let chunk = try? terminal.kernel.read(0, count: 65536), !chunk.isEmpty { bytes += chunk }
     do {
       let table = try TOMLParser.parse(bytes)
-      print(TOMLTaggedJSON.render(table))
+      terminal.out(TOMLTaggedJSON.render(table) + "\n")
     } catch {
       let start = error.range.start
-      FileHandle.standardError.write(Data("stdin:\(start.line):\(start.column): error: \(error.message)\n".utf8))
+      terminal.err("stdin:\(start.line):\(start.column): error: \(error.message)\n")
       throw ExitCode(1)
     }
   }

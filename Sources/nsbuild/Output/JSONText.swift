@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SpecParser
 
 /// JSON output through Foundation's encoder: sorted keys, so output is stable for golden tests and diffs.

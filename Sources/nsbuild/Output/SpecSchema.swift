@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SpecParser
 
 /// The JSON Schema (draft-07) of spec version 1, as `nsbuild schema` prints it.
