@@ -45,12 +45,12 @@ struct DiffCommand: ParsableCommand {
       }
       throw ExitCode(1)
     }
-    // One observation for both, so only the specs differ; the observed paths only feed warnings, not compared.
-    var paths: [String] = []
-    for path in Planner.hostPaths(of: oldSpec) + Planner.hostPaths(of: newSpec) where !paths.contains(path) {
-      paths.append(path)
-    }
-    let state = terminal.kernel.observe(paths: paths)
+    // One observation for both, so only the specs differ: observed for a spec holding both specs' namespaces and
+    // mounts (the observed paths only feed warnings, which are not compared).
+    var both = newSpec
+    both.namespaces += oldSpec.namespaces.filter { !newSpec.namespaces.contains($0) }
+    both.mounts += oldSpec.mounts
+    let state = terminal.kernel.observe(for: both)
     let diff = PlanDiff(
       old: try plan(oldSpec, file: old, state: state, terminal: terminal),
       new: try plan(newSpec, file: new, state: state, terminal: terminal))

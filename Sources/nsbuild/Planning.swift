@@ -17,7 +17,7 @@ func planSpec(
     throw ExitCode(failureCode)
   }
   do {
-    let state = terminal.kernel.observe(paths: Planner.hostPaths(of: spec))
+    let state = terminal.kernel.observe(for: spec)
     let plan = try Planner(spec: spec, state: state).plan(command: command)
     return (loaded, plan)
   } catch {

@@ -1,4 +1,5 @@
 @testable import Builder
+import SpecParser
 
 /// A fake kernel that records every call in order and fails the ones a test chooses, with the errno it chooses.
 /// Process calls (fork, wait, exec) are recorded but do nothing.
@@ -63,7 +64,7 @@ final class RecordingKernel: LinuxKernel {
     return bytes
   }
   func environment() -> [String] { env }
-  func observe(paths: [String]) -> ObservedState { state }
+  func observe(for spec: Spec) -> ObservedState { state }
   func exists(_ path: String) -> Bool { files[path] != nil }
   func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
   var release = "6.18.0"

@@ -1,3 +1,5 @@
+import SpecParser
+
 /// Everything nsbuild asks of the kernel, behind one protocol so tests can replace it with a recording fake.
 ///
 /// ``RealKernel`` is the one implementation that makes system calls. Each method is one call (or, for
@@ -46,9 +48,8 @@ public protocol LinuxKernel {
   func readFile(_ path: String) throws(SyscallError) -> [UInt8]
   /// The current process's environment, as `NAME=value` strings.
   func environment() -> [String]
-  /// The caller's IDs and names, the clocks, and the host facts that decide whether a plan can work; `paths` are
-  /// the host paths the spec names, checked for existence.
-  func observe(paths: [String]) -> ObservedState
+  /// The caller's IDs and names, the clocks, namespaces, and the host facts that decide whether `spec` can work.
+  func observe(for spec: Spec) -> ObservedState
   /// sigaction(2): pass `signals` on to `target` (kill(2) from the handler).
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError)
   /// sigprocmask(2): blocks `signals`, so they wait rather than act.

@@ -151,7 +151,7 @@ public struct RealKernel: LinuxKernel {
     return result
   }
 
-  public func observe(paths: [String]) -> ObservedState {
+  public func observe(for spec: Spec) -> ObservedState {
     var names = utsname()
     _ = uname(&names)
     let hostname = withUnsafeBytes(of: &names.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -165,10 +165,12 @@ public struct RealKernel: LinuxKernel {
     var state = ObservedState(
       uid: getuid(), gid: getgid(), euid: geteuid(), hostname: hostname, domainname: domainname,
       monotonicSeconds: Int64(monotonic.tv_sec), boottimeSeconds: Int64(boottime.tv_sec))
-    state.newuidmap = ["/usr/bin/newuidmap", "/bin/newuidmap"].first { access($0, X_OK) == 0 }
-    state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
-    state.host = HostFactsReader(kernel: self).read(paths: paths, uid: state.uid)
-    for namespace in Namespace.allCases {
+    if spec.unshares(.user), geteuid() != 0 {
+      state.newuidmap = ["/usr/bin/newuidmap", "/bin/newuidmap"].first { access($0, X_OK) == 0 }
+      state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
+    }
+    state.host = HostFactsReader(kernel: self).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
+    for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
       if length > 0 {

@@ -1,3 +1,5 @@
+import SpecParser
+
 /// Reads ``HostFacts`` from /proc, /etc and uname, all beneath `root` so tests can point it at a fake tree.
 public struct HostFactsReader<Kernel: LinuxKernel> {
   let kernel: Kernel
@@ -16,23 +18,37 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
   /// - Parameters:
   ///   - paths: host paths the spec names; those missing are listed in ``HostFacts/missingPaths``.
   ///   - uid: the caller, for /etc/subuid.
-  public func read(paths: [String], uid: UInt32) -> HostFacts {
+  ///   - spec: when given, only what can matter to this spec is read (a name lookup or a /proc read costs start-up
+  ///     time on every run).
+  public func read(paths: [String], uid: UInt32, for spec: Spec? = nil) -> HostFacts {
+    let user = spec.map { $0.unshares(.user) } ?? true
+    let unprivileged = uid != 0
     var facts = HostFacts()
-    facts.maxUserNamespaces = text("/proc/sys/user/max_user_namespaces").flatMap { Int($0.split(separator: "\n").first ?? "") }
-    facts.apparmorRestrictsUserNamespaces =
-      text("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")?.hasPrefix("1") ?? false
-    facts.hasTimeNamespaces = kernel.exists(root + "/proc/self/ns/time")
-    let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
-    facts.hasMountSetattr = version.count < 2 || (version[0], version[1]) >= (5, 12)
-    facts.procSubmounts = (text("/proc/self/mountinfo") ?? "").split(separator: "\n").compactMap { line in
-      let fields = line.split(separator: " ")
-      return fields.count > 4 && fields[4].hasPrefix("/proc/") ? String(fields[4]) : nil
+    if user {
+      facts.maxUserNamespaces = text("/proc/sys/user/max_user_namespaces").flatMap {
+        Int($0.split(separator: "\n").first ?? "")
+      }
+      facts.apparmorRestrictsUserNamespaces =
+        text("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")?.hasPrefix("1") ?? false
+    }
+    if spec.map({ $0.unshares(.time) }) ?? true { facts.hasTimeNamespaces = kernel.exists(root + "/proc/self/ns/time") }
+    if spec.map({ $0.mounts.contains { $0.kind == .bind && !$0.options.isEmpty } }) ?? true {
+      let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+      facts.hasMountSetattr = version.count < 2 || (version[0], version[1]) >= (5, 12)
+    }
+    if user, spec.map({ $0.mounts.contains { $0.kind == .proc } }) ?? true {
+      facts.procSubmounts = (text("/proc/self/mountinfo") ?? "").split(separator: "\n").compactMap { line in
+        let fields = line.split(separator: " ")
+        return fields.count > 4 && fields[4].hasPrefix("/proc/") ? String(fields[4]) : nil
+      }
     }
     facts.missingPaths = paths.filter { !kernel.exists($0) }
-    let name = kernel.userName(uid)
-    facts.hasSubordinateIDs = (text("/etc/subuid") ?? "").split(separator: "\n").contains { line in
-      let owner = line.split(separator: ":").first.map(String.init)
-      return owner == String(uid) || (name != nil && owner == name)
+    if user, spec == nil || unprivileged {
+      let name = kernel.userName(uid)
+      facts.hasSubordinateIDs = (text("/etc/subuid") ?? "").split(separator: "\n").contains { line in
+        let owner = line.split(separator: ":").first.map(String.init)
+        return owner == String(uid) || (name != nil && owner == name)
+      }
     }
     return facts
   }
