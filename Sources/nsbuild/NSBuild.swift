@@ -37,6 +37,16 @@ struct NSBuild: ParsableCommand {
     // Some process spawners leave signals blocked; SIGTERM and SIGINT must still end nsbuild (or reach the command).
     RealKernel().unblockSignals()
     do {
+      // `run` starts before every sandboxed command, so it skips building the whole command tree: parsing from the
+      // root reflects over every subcommand's options (ArgumentParser's completion-script check), which measured as
+      // two thirds of nsbuild's start-up. Help still goes through the root, for the full usage line.
+      if arguments.first == "run", !arguments.contains(where: { ["-h", "--help", "help"].contains($0) }),
+        var command = try? RunCommand.parseAsRoot(Array(arguments.dropFirst()))
+      {
+        try command.run()
+        return
+      }
+      // Anything else, and a `run` whose arguments do not parse (to report it with the full usage), from the root.
       var command = try parseAsRoot(arguments)
       try command.run()
     } catch {
