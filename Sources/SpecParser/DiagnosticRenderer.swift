@@ -43,7 +43,8 @@ public struct DiagnosticRenderer: Sendable {
     let label = d.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;35")
     let message = Self.printable(d.message)
     let hint = d.hint.map(Self.printable)
-    var out = paint("\(Self.printable(d.file)):\(start.line):\(start.column):", "1") + " \(label) " + paint(message, "1") + "\n"
+    var out =
+      paint("\(Self.printable(d.file)):\(start.line):\(start.column):", "1") + " \(label) " + paint(message, "1") + "\n"
     if let line {
       let (raw, range) = Self.excerpt(of: line, around: d.range)
       let text = Self.printable(raw)

@@ -13,7 +13,9 @@ func planSpec(
   }
   terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
   guard let spec = loaded.check.spec else {
-    if json { terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: loaded.check.diagnostics)) + "\n") }
+    if json {
+      terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: loaded.check.diagnostics)) + "\n")
+    }
     throw ExitCode(failureCode)
   }
   do {

@@ -108,7 +108,8 @@ import Testing
   }
 
   @Test func failureRecordsSurviveThePipe() throws {
-    let failure = StepFailure(stepID: 7, callIndex: 1, error: SyscallError(call: "mount_setattr", errno: 1, path: "/usr"))
+    let failure = StepFailure(
+      stepID: 7, callIndex: 1, error: SyscallError(call: "mount_setattr", errno: 1, path: "/usr"))
     #expect(FailureRecord.decode(FailureRecord.encode(failure)) == failure)
     #expect(FailureRecord.decode([1, 2, 3]) == nil)
   }

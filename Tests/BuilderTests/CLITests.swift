@@ -34,7 +34,9 @@ import Testing
     #expect(plan.status == 2)
     let plain = try NSBuildProcess.run(["plan", specsDirectory + "/minimal.toml"])
     #expect(plain.status == 0)
-    #expect(plain.stdout.contains("Plan: ") && plain.stdout.contains("Legend: + create  ~ change in place  = already as wanted (skipped)"))
+    #expect(
+      plain.stdout.contains("Plan: ")
+        && plain.stdout.contains("Legend: + create  ~ change in place  = already as wanted (skipped)"))
     let folder = try NSBuildProcess.publicCopy(specs: ["bad.toml": Self.broken])
     defer { try? FileManager.default.removeItem(atPath: folder) }
     #expect(try NSBuildProcess.run(["plan", "--detailed-exitcode", folder + "/bad.toml"]).status == 1)

@@ -6,7 +6,8 @@ import Testing
 struct ExampleSpecTests {
   @Test func buildSandboxHasAReadOnlyHostAndAWritableProjectFolder() throws {
     let before = try HostSnapshot.take()
-    let script = "pwd; hostname; touch /nsbuild-probe 2>/dev/null || echo host-readonly; touch probe && rm probe && echo project-writable; env | sort"
+    let script =
+      "pwd; hostname; touch /nsbuild-probe 2>/dev/null || echo host-readonly; touch probe && rm probe && echo project-writable; env | sort"
     let result = try NSBuildProcess.run(["run", specsDirectory + "/build.toml", "--", "/bin/sh", "-c", script])
     #expect(
       result.stdout == """
@@ -23,9 +24,13 @@ struct ExampleSpecTests {
   }
 
   @Test func directoryRootHoldsOnlyTheSpecsMounts() throws {
-    let result = try NSBuildProcess.run(["run", specsDirectory + "/dir-root.toml", "--", "/bin/sh", "-c", "ls /; cat /README; touch /x 2>/dev/null || echo readonly"])
+    let result = try NSBuildProcess.run([
+      "run", specsDirectory + "/dir-root.toml", "--", "/bin/sh", "-c",
+      "ls /; cat /README; touch /x 2>/dev/null || echo readonly",
+    ])
     #expect(
-      result.stdout == "README\nbin\nlib\nlib64\nproc\ntmp\nusr\nThe root of specs/dir-root.toml: nsbuild binds /usr here and pivots into this folder.\nreadonly\n",
+      result.stdout
+        == "README\nbin\nlib\nlib64\nproc\ntmp\nusr\nThe root of specs/dir-root.toml: nsbuild binds /usr here and pivots into this folder.\nreadonly\n",
       "\(result.stderr)")
   }
 

@@ -32,24 +32,26 @@ struct FilesystemTests {
   }
 
   @Test func minimalDevProcAndSysfs() throws {
-    let spec = Self.header + """
-      [[mounts]]
-      type = "proc"
-      target = "/proc"
-      [[mounts]]
-      type = "sysfs"
-      target = "/sys"
-      options = ["ro"]
-      [[mounts]]
-      type = "dev"
-      target = "/dev"
-      """
-    let script = Self.topmost(["/proc", "/sys", "/dev/pts", "/dev"]) + """
+    let spec =
+      Self.header + """
+        [[mounts]]
+        type = "proc"
+        target = "/proc"
+        [[mounts]]
+        type = "sysfs"
+        target = "/sys"
+        options = ["ro"]
+        [[mounts]]
+        type = "dev"
+        target = "/dev"
+        """
+    let script =
+      Self.topmost(["/proc", "/sys", "/dev/pts", "/dev"]) + """
 
-      readlink /dev/fd /dev/ptmx /dev/stdin /dev/stdout /dev/stderr
-      for n in null zero full random urandom tty; do stat -c "$n %F %t:%T" /dev/$n; done
-      ls /sys/class/net; echo x > /dev/null && echo null-ok
-      """
+        readlink /dev/fd /dev/ptmx /dev/stdin /dev/stdout /dev/stderr
+        for n in null zero full random urandom tty; do stat -c "$n %F %t:%T" /dev/$n; done
+        ls /sys/class/net; echo x > /dev/null && echo null-ok
+        """
     let result = try withFolder { try run(spec, in: $0, script) }
     #expect(
       result.stdout == """
@@ -75,15 +77,16 @@ struct FilesystemTests {
   }
 
   @Test func tmpfsSizeModeAndOwner() throws {
-    let spec = Self.header + """
-      [[mounts]]
-      type = "tmpfs"
-      target = "/mnt/t"
-      size = "1M"
-      mode = "0750"
-      uid = 12
-      gid = 34
-      """
+    let spec =
+      Self.header + """
+        [[mounts]]
+        type = "tmpfs"
+        target = "/mnt/t"
+        size = "1M"
+        mode = "0750"
+        uid = 12
+        gid = 34
+        """
     let result = try withFolder {
       try run(spec, in: $0, "df --output=size --block-size=1K /mnt/t | tail -1 | tr -d ' '; stat -c '%a %u %g' /mnt/t")
     }
@@ -92,13 +95,14 @@ struct FilesystemTests {
 
   @Test func readOnlyBindIsRecursiveAndKeepsTheSourceVisible() throws {
     // /sys has submounts (e.g. /sys/fs/cgroup): a recursive bind carries them, and ro covers them too.
-    let spec = Self.header + """
-      [[mounts]]
-      type = "bind"
-      source = "/sys"
-      target = "/mnt/sys"
-      options = ["ro", "noatime"]
-      """
+    let spec =
+      Self.header + """
+        [[mounts]]
+        type = "bind"
+        source = "/sys"
+        target = "/mnt/sys"
+        options = ["ro", "noatime"]
+        """
     let script = """
       awk '$5 ~ "^/mnt/sys/" {n++} END {print (n > 0) ? "submounts" : "none"}' /proc/self/mountinfo
       awk '$5 ~ "^/mnt/sys" {split($6,o,","); if (o[1] != "ro") bad++} END {print bad ? "writable" : "all-ro"}' /proc/self/mountinfo
@@ -110,31 +114,32 @@ struct FilesystemTests {
 
   @Test func filesAreCreatedInSpecOrderWithTheirModes() throws {
     try withFolder { folder in
-      let spec = Self.header + """
-        [[mounts]]
-        type = "tmpfs"
-        target = "/tmp"
-        [[files]]
-        type = "dir"
-        path = "/tmp/dir"
-        [[files]]
-        type = "dir"
-        path = "/tmp/a/b/c"
-        mode = "1741"
-        [[files]]
-        type = "symlink"
-        path = "/tmp/link"
-        link = "dir"
-        [[mounts]]
-        type = "bind"
-        source = "/etc"
-        target = "/tmp/link"
-        [[files]]
-        type = "file"
-        path = "/tmp/file"
-        content = "hello\\n"
-        mode = "0640"
-        """
+      let spec =
+        Self.header + """
+          [[mounts]]
+          type = "tmpfs"
+          target = "/tmp"
+          [[files]]
+          type = "dir"
+          path = "/tmp/dir"
+          [[files]]
+          type = "dir"
+          path = "/tmp/a/b/c"
+          mode = "1741"
+          [[files]]
+          type = "symlink"
+          path = "/tmp/link"
+          link = "dir"
+          [[mounts]]
+          type = "bind"
+          source = "/etc"
+          target = "/tmp/link"
+          [[files]]
+          type = "file"
+          path = "/tmp/file"
+          content = "hello\\n"
+          mode = "0640"
+          """
       let script = """
         stat -c '%a' /tmp/dir /tmp/a /tmp/a/b/c /tmp/file; cat /tmp/file; test -f /tmp/dir/passwd && echo bound-through-link
         """
@@ -161,10 +166,101 @@ struct FilesystemTests {
     try withFolder { folder in
       let root = folder + "/root"
       try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
-      let spec = Self.header + """
+      let spec =
+        Self.header + """
+          [root]
+          path = "\(root)"
+          readonly = true
+          [[mounts]]
+          type = "bind"
+          source = "/usr"
+          target = "/usr"
+          options = ["ro"]
+          [[files]]
+          type = "symlink"
+          path = "/bin"
+          link = "usr/bin"
+          [[files]]
+          type = "symlink"
+          path = "/lib"
+          link = "usr/lib"
+          [[files]]
+          type = "symlink"
+          path = "/lib64"
+          link = "usr/lib64"
+          [[mounts]]
+          type = "tmpfs"
+          target = "/tmp"
+          """
+      let before = try HostSnapshot.take()
+      let result = try run(
+        spec, in: folder, "stat -c %i /; ls /; touch /x 2>&1 | grep -c Read-only; touch /tmp/y && echo tmp-writable")
+      let inode = try FileManager.default.attributesOfItem(atPath: root)[.systemFileNumber] as? Int
+      #expect(result.stdout == "\(inode ?? -1)\nbin\ndata\nlib\nlib64\ntmp\nusr\n1\ntmp-writable\n", "\(result.stderr)")
+      #expect(try HostSnapshot.take() == before)
+    }
+  }
+
+  @Test func symlinkedTargetCannotLeaveTheRoot() throws {
+    try withFolder { folder in
+      let root = folder + "/root"
+      let outside = folder + "/outside"
+      try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+      // Both links point outside the root if followed on the host: one absolute, one climbing with "..".
+      try FileManager.default.createSymbolicLink(atPath: root + "/absolute", withDestinationPath: outside)
+      try FileManager.default.createSymbolicLink(
+        atPath: root + "/climbing", withDestinationPath: "../../../../../../" + outside)
+      let spec =
+        Self.header + """
+          [root]
+          path = "\(root)"
+          [[mounts]]
+          type = "bind"
+          source = "/usr"
+          target = "/usr"
+          [[files]]
+          type = "symlink"
+          path = "/bin"
+          link = "usr/bin"
+          [[files]]
+          type = "symlink"
+          path = "/lib"
+          link = "usr/lib"
+          [[files]]
+          type = "symlink"
+          path = "/lib64"
+          link = "usr/lib64"
+          [[mounts]]
+          type = "tmpfs"
+          target = "/absolute"
+          [[mounts]]
+          type = "tmpfs"
+          target = "/climbing"
+          [[mounts]]
+          type = "proc"
+          target = "/proc"
+          """
+      let before = try HostSnapshot.take()
+      // While the links' destinations are missing inside the root, the mount is refused, naming the link.
+      let refused = try run(spec, in: folder, "true")
+      #expect(refused.status == 125)
+      #expect(refused.stderr.contains("/absolute (a symlink to \(outside), which does not exist inside the root)"))
+      // Once the destination exists inside the root, both mounts land there: contained, never on the host's folder.
+      try FileManager.default.createDirectory(atPath: root + outside, withIntermediateDirectories: true)
+      let result = try run(spec, in: folder, "grep ' - tmpfs ' /proc/self/mountinfo | cut -d' ' -f5")
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stdout == "\(outside)\n\(outside)\n")
+      #expect(try HostSnapshot.take() == before)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+    }
+  }
+
+  @Test func emptyTmpfsRootHoldsOnlyWhatTheSpecPutsThere() throws {
+    let spec =
+      Self.header + """
         [root]
-        path = "\(root)"
-        readonly = true
+        type = "tmpfs"
         [[mounts]]
         type = "bind"
         source = "/usr"
@@ -183,95 +279,9 @@ struct FilesystemTests {
         path = "/lib64"
         link = "usr/lib64"
         [[mounts]]
-        type = "tmpfs"
-        target = "/tmp"
-        """
-      let before = try HostSnapshot.take()
-      let result = try run(spec, in: folder, "stat -c %i /; ls /; touch /x 2>&1 | grep -c Read-only; touch /tmp/y && echo tmp-writable")
-      let inode = try FileManager.default.attributesOfItem(atPath: root)[.systemFileNumber] as? Int
-      #expect(result.stdout == "\(inode ?? -1)\nbin\ndata\nlib\nlib64\ntmp\nusr\n1\ntmp-writable\n", "\(result.stderr)")
-      #expect(try HostSnapshot.take() == before)
-    }
-  }
-
-  @Test func symlinkedTargetCannotLeaveTheRoot() throws {
-    try withFolder { folder in
-      let root = folder + "/root"
-      let outside = folder + "/outside"
-      try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-      try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
-      // Both links point outside the root if followed on the host: one absolute, one climbing with "..".
-      try FileManager.default.createSymbolicLink(atPath: root + "/absolute", withDestinationPath: outside)
-      try FileManager.default.createSymbolicLink(atPath: root + "/climbing", withDestinationPath: "../../../../../../" + outside)
-      let spec = Self.header + """
-        [root]
-        path = "\(root)"
-        [[mounts]]
-        type = "bind"
-        source = "/usr"
-        target = "/usr"
-        [[files]]
-        type = "symlink"
-        path = "/bin"
-        link = "usr/bin"
-        [[files]]
-        type = "symlink"
-        path = "/lib"
-        link = "usr/lib"
-        [[files]]
-        type = "symlink"
-        path = "/lib64"
-        link = "usr/lib64"
-        [[mounts]]
-        type = "tmpfs"
-        target = "/absolute"
-        [[mounts]]
-        type = "tmpfs"
-        target = "/climbing"
-        [[mounts]]
         type = "proc"
         target = "/proc"
         """
-      let before = try HostSnapshot.take()
-      // While the links' destinations are missing inside the root, the mount is refused, naming the link.
-      let refused = try run(spec, in: folder, "true")
-      #expect(refused.status == 125)
-      #expect(refused.stderr.contains("/absolute (a symlink to \(outside), which does not exist inside the root)"))
-      // Once the destination exists inside the root, both mounts land there: contained, never on the host's folder.
-      try FileManager.default.createDirectory(atPath: root + outside, withIntermediateDirectories: true)
-      let result = try run(spec, in: folder, "grep ' - tmpfs ' /proc/self/mountinfo | cut -d' ' -f5")
-      #expect(result.status == 0, "\(result.stderr)")
-      #expect(result.stdout == "\(outside)\n\(outside)\n")
-      #expect(try HostSnapshot.take() == before)
-      #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
-    }
-  }
-
-  @Test func emptyTmpfsRootHoldsOnlyWhatTheSpecPutsThere() throws {
-    let spec = Self.header + """
-      [root]
-      type = "tmpfs"
-      [[mounts]]
-      type = "bind"
-      source = "/usr"
-      target = "/usr"
-      options = ["ro"]
-      [[files]]
-      type = "symlink"
-      path = "/bin"
-      link = "usr/bin"
-      [[files]]
-      type = "symlink"
-      path = "/lib"
-      link = "usr/lib"
-      [[files]]
-      type = "symlink"
-      path = "/lib64"
-      link = "usr/lib64"
-      [[mounts]]
-      type = "proc"
-      target = "/proc"
-      """
     let result = try withFolder { try run(spec, in: $0, "ls -A /; test -e /tmp/oldroot || echo no-staging") }
     #expect(result.stdout == "bin\nlib\nlib64\nproc\nusr\nno-staging\n", "\(result.stderr)")
   }
@@ -286,20 +296,22 @@ struct FilesystemTests {
       try Data("2".utf8).write(to: URL(fileURLWithPath: odd + "lower/b"))
       try Data("4".utf8).write(to: URL(fileURLWithPath: odd + "upper/a"))
       let quoted = { (path: String) in "'" + path + "'" }
-      let spec = Self.header + """
-        [[mounts]]
-        type = "overlay"
-        target = "/tmp/x/y/z"
-        lower = [\(quoted(odd + "lower"))]
-        upper = \(quoted(odd + "upper"))
-        work = \(quoted(odd + "work"))
-        [[mounts]]
-        type = "overlay"
-        target = "/tmp/scratch"
-        lower = [\(quoted(odd + "lower"))]
-        upper = "tmpfs"
-        """
-      let script = "cat /tmp/x/y/z/a /tmp/x/y/z/b; printf 9 > /tmp/x/y/z/b; printf 7 > /tmp/scratch/a; cat /tmp/scratch/a; echo"
+      let spec =
+        Self.header + """
+          [[mounts]]
+          type = "overlay"
+          target = "/tmp/x/y/z"
+          lower = [\(quoted(odd + "lower"))]
+          upper = \(quoted(odd + "upper"))
+          work = \(quoted(odd + "work"))
+          [[mounts]]
+          type = "overlay"
+          target = "/tmp/scratch"
+          lower = [\(quoted(odd + "lower"))]
+          upper = "tmpfs"
+          """
+      let script =
+        "cat /tmp/x/y/z/a /tmp/x/y/z/b; printf 9 > /tmp/x/y/z/b; printf 7 > /tmp/scratch/a; cat /tmp/scratch/a; echo"
       let result = try run(spec, in: folder, script)
       #expect(result.stdout == "427\n", "\(result.stderr)")
       // The persistent upper got the write; the lower and the scratch layer's lower are untouched.
@@ -310,14 +322,15 @@ struct FilesystemTests {
   }
 
   @Test func devptsAndMqueue() throws {
-    let spec = Self.header + """
-      [[mounts]]
-      type = "devpts"
-      target = "/dev/pts"
-      [[mounts]]
-      type = "mqueue"
-      target = "/dev/mqueue"
-      """
+    let spec =
+      Self.header + """
+        [[mounts]]
+        type = "devpts"
+        target = "/dev/pts"
+        [[mounts]]
+        type = "mqueue"
+        target = "/dev/mqueue"
+        """
     let script = Self.topmost(["/dev/pts", "/dev/mqueue"], options: true)
     let result = try withFolder { try run(spec, in: $0, script) }
     #expect(
@@ -338,8 +351,11 @@ struct FilesystemTests {
       """
     let result = try withFolder { folder in
       let process = try NSBuildProcess.runCommand(
-        "/usr/bin/unshare", ["-m", "--propagation", "unchanged", "sh", "-c", script, "sh", folder, NSBuildProcess.binary,
-          specsDirectory + "/dev.toml"])
+        "/usr/bin/unshare",
+        [
+          "-m", "--propagation", "unchanged", "sh", "-c", script, "sh", folder, NSBuildProcess.binary,
+          specsDirectory + "/dev.toml",
+        ])
       let mountinfo = try String(contentsOfFile: folder + "/before", encoding: .utf8)
       #expect(mountinfo.contains("shared:"))
       return process

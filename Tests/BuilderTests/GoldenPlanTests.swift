@@ -28,7 +28,9 @@ import Testing
     let spec = try #require(check.spec, "\(check.diagnostics.map(\.message))")
     let plan = try Planner(spec: spec, state: Self.state).plan(command: spec.process.args == nil ? ["true"] : nil)
     let file = "specs/" + name
-    return (PlanTextRenderer(color: false, file: file).render(plan), try JSONText.encode(PlanJSON(plan, file: file)) + "\n")
+    return (
+      PlanTextRenderer(color: false, file: file).render(plan), try JSONText.encode(PlanJSON(plan, file: file)) + "\n"
+    )
   }
 
   func compare(_ actual: String, _ path: String) throws {

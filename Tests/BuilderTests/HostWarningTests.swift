@@ -8,7 +8,8 @@ import Testing
 @Suite struct HostWarningTests {
   /// A folder laid out like `/` with the given files, read by ``HostFactsReader``.
   func facts(_ files: [String: String], paths: [String] = [], uid: UInt32 = 1000) throws -> HostFacts {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("nsbuild-fakeproc-\(UUID().uuidString)").path
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("nsbuild-fakeproc-\(UUID().uuidString)")
+      .path
     defer { try? FileManager.default.removeItem(atPath: root) }
     for (path, text) in files {
       let full = root + path
@@ -43,13 +44,15 @@ import Testing
   @Test func userNamespacesDisabled() throws {
     var files = Self.healthy
     files["/proc/sys/user/max_user_namespaces"] = "0\n"
-    #expect(try warnings(Self.userSpec, files) == ["user namespaces are disabled here (sysctl user.max_user_namespaces = 0)"])
+    #expect(
+      try warnings(Self.userSpec, files) == ["user namespaces are disabled here (sysctl user.max_user_namespaces = 0)"])
   }
 
   @Test func appArmorRestriction() throws {
     var files = Self.healthy
     files["/proc/sys/kernel/apparmor_restrict_unprivileged_userns"] = "1\n"
-    #expect(try warnings(Self.userSpec, files).first?.hasPrefix("AppArmor restricts unprivileged user namespaces") == true)
+    #expect(
+      try warnings(Self.userSpec, files).first?.hasPrefix("AppArmor restricts unprivileged user namespaces") == true)
   }
 
   @Test func noTimeNamespaces() throws {
@@ -70,7 +73,8 @@ import Testing
   @Test func noSubordinateRange() throws {
     var files = Self.healthy
     files["/etc/subuid"] = "2000:100000:65536\n"
-    let spec = Self.userSpec
+    let spec =
+      Self.userSpec
       + "[user]\nuid_map = [{ inside = 0, outside = \"caller\", count = 1 }, { inside = 1, outside = 100000, count = 10 }]\n"
     #expect(try warnings(spec, files) == ["uid 1000 has no range in /etc/subuid, so newuidmap will refuse these maps"])
   }
@@ -87,7 +91,8 @@ import Testing
   }
 
   @Test func missingMountSource() throws {
-    let spec = "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"bind\"\nsource = \"/nsbuild-nowhere\"\ntarget = \"/mnt\"\n"
+    let spec =
+      "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"bind\"\nsource = \"/nsbuild-nowhere\"\ntarget = \"/mnt\"\n"
     #expect(try warnings(spec, Self.healthy) == ["the mount source /nsbuild-nowhere does not exist"])
   }
 
@@ -104,7 +109,9 @@ import Testing
       target = "/srv"
       """
     #expect(
-      try warnings(spec, Self.healthy) == ["the mount on /srv in mounts[1] hides this one, mounted before it on the same target"])
+      try warnings(spec, Self.healthy) == [
+        "the mount on /srv in mounts[1] hides this one, mounted before it on the same target"
+      ])
   }
 
   @Test func parentWrittenAfterItsChildIsMovedFirstAndSaysSo() throws {
@@ -141,6 +148,9 @@ import Testing
 
   @Test func sysfsInAUserNamespaceWithoutNet() throws {
     let spec = Self.userSpec + "[[mounts]]\ntype = \"sysfs\"\ntarget = \"/sys\"\n"
-    #expect(try warnings(spec, Self.healthy) == ["sysfs in a user namespace needs a network namespace of its own: add \"net\" to unshare"])
+    #expect(
+      try warnings(spec, Self.healthy) == [
+        "sysfs in a user namespace needs a network namespace of its own: add \"net\" to unshare"
+      ])
   }
 }

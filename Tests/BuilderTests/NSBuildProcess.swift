@@ -71,8 +71,10 @@ struct NSBuildProcess {
     try? err.close()
     let stdout = (try? Data(contentsOf: URL(fileURLWithPath: base + ".out"))) ?? Data()
     let stderr = (try? Data(contentsOf: URL(fileURLWithPath: base + ".err"))) ?? Data()
-    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    return Result(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    let status =
+      process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    return Result(
+      status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
   }
 
   /// Starts `nsbuild ARGS` without waiting; its output goes to `log` (or /dev/null).
@@ -82,7 +84,9 @@ struct NSBuildProcess {
     process.arguments = arguments
     process.standardInput = FileHandle.nullDevice
     let output: FileHandle
-    if let log, FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) {
+    if let log, FileManager.default.createFile(atPath: log, contents: nil),
+      let handle = FileHandle(forWritingAtPath: log)
+    {
       output = handle
     } else {
       output = FileHandle.nullDevice
@@ -97,7 +101,8 @@ struct NSBuildProcess {
   /// (the checkout may sit under a folder other users cannot enter).
   static func publicCopy(specs: [String: String]) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nsbuild-test-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    try FileManager.default.createDirectory(
+      atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
     try FileManager.default.copyItem(atPath: binary, toPath: folder + "/nsbuild")
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/nsbuild")
     for (name, text) in specs {
@@ -116,7 +121,8 @@ struct HostSnapshot: Equatable {
   static func take() throws -> HostSnapshot {
     let hostname = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)
     // Mount IDs and fields are stable; only the lines matter.
-    let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).split(separator: "\n").map(String.init)
+    let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).split(separator: "\n").map(
+      String.init)
     return HostSnapshot(hostname: hostname, mountinfo: mountinfo)
   }
 }

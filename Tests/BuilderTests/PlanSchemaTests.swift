@@ -34,12 +34,16 @@ import Testing
     let result = try NSBuildProcess.runCommand(Self.python ?? "python3", ["-c", script, folder])
     #expect(result.stdout == "valid \(documents.count)\n", "\(result.stderr)")
     // And the schema is not vacuous: a step missing its calls is refused.
-    let broken = #"{"format_version": 1, "spec": "x", "steps": [{"id": 1, "kind": "exec", "actor": "init", "title": "t", "change": {"op": "+"}}], "summary": {"steps": 1, "unchanged": 0, "changes": 1}, "warnings": []}"#
+    let broken =
+      #"{"format_version": 1, "spec": "x", "steps": [{"id": 1, "kind": "exec", "actor": "init", "title": "t", "change": {"op": "+"}}], "summary": {"steps": 1, "unchanged": 0, "changes": 1}, "warnings": []}"#
     try Data(broken.utf8).write(to: URL(fileURLWithPath: folder + "/bad.json"))
     let refused = try NSBuildProcess.runCommand(
       Self.python ?? "python3",
-      ["-c", "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
-        folder + "/bad.json", folder + "/plan.schema.json"])
+      [
+        "-c",
+        "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+        folder + "/bad.json", folder + "/plan.schema.json",
+      ])
     #expect(refused.status != 0)
   }
 }

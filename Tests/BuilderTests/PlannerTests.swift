@@ -75,18 +75,21 @@ import Testing
         [
           .resolve(root: 0, path: "/tmp", create: .directory, slot: 2),
           .mountAt(
-            source: .name("tmpfs"), target: 2, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"),
+            source: .name("tmpfs"), target: 2, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"
+          ),
         ],
         [
           .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 3),
-          .mountAt(source: .slot(1, path: "/usr"), target: 3, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
+          .mountAt(
+            source: .slot(1, path: "/usr"), target: 3, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
           .resolve(root: 0, path: "/usr", create: nil, slot: 4),
           .setattrAt(slot: 4, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
         ],
         [
           .resolve(root: 0, path: "/proc", create: .directory, slot: 5),
           .mountAt(
-            source: .name("proc"), target: 5, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec], data: nil),
+            source: .name("proc"), target: 5, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec],
+            data: nil),
         ],
       ])
   }

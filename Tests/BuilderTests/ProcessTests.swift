@@ -22,21 +22,24 @@ struct ProcessTests {
   }
 
   @Test func defaultsDropEveryCapabilityAndSetNoNewPrivs() throws {
-    let result = try run(Self.base, "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' /proc/self/status | awk '{print $2}'")
+    let result = try run(
+      Self.base, "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' /proc/self/status | awk '{print $2}'")
     #expect(result.stdout == String(repeating: "0000000000000000\n", count: 5) + "1\n", "\(result.stderr)")
   }
 
   @Test func keptCapabilitiesSurviveASwitchToANonRootUser() throws {
-    let spec = Self.base + """
-      [process]
-      uid = 1000
-      gid = 1000
-      groups = [2000, 3000]
-      capabilities = ["CAP_NET_BIND_SERVICE"]
-      no_new_privs = false
-      umask = "0027"
-      """
-    let script = "grep -E '^(Uid|Gid|Groups|CapEff|CapAmb|CapBnd|NoNewPrivs|Umask):' /proc/self/status | tr -s '\\t ' ' '"
+    let spec =
+      Self.base + """
+        [process]
+        uid = 1000
+        gid = 1000
+        groups = [2000, 3000]
+        capabilities = ["CAP_NET_BIND_SERVICE"]
+        no_new_privs = false
+        umask = "0027"
+        """
+    let script =
+      "grep -E '^(Uid|Gid|Groups|CapEff|CapAmb|CapBnd|NoNewPrivs|Umask):' /proc/self/status | tr -s '\\t ' ' '"
     let result = try run(spec, script)
     #expect(
       result.stdout == """
@@ -53,10 +56,11 @@ struct ProcessTests {
   }
 
   @Test func rlimitsApply() throws {
-    let spec = Self.base + """
-      [process]
-      rlimits = { nofile = { soft = 512, hard = 512 }, nproc = { soft = 50, hard = 100 }, cpu = 3 }
-      """
+    let spec =
+      Self.base + """
+        [process]
+        rlimits = { nofile = { soft = 512, hard = 512 }, nproc = { soft = 50, hard = 100 }, cpu = 3 }
+        """
     let result = try run(spec, "grep -E '^Max (open files|processes|cpu time)' /proc/self/limits | tr -s ' ' ' '")
     #expect(
       result.stdout == "Max cpu time 3 3 seconds \nMax processes 50 100 processes \nMax open files 512 512 files \n",
@@ -64,11 +68,12 @@ struct ProcessTests {
   }
 
   @Test func clearedEnvironmentLeavesNoTraceAnywhere() throws {
-    let spec = Self.base + """
-      [process]
-      clear_env = true
-      env = { ONLY = "this" }
-      """
+    let spec =
+      Self.base + """
+        [process]
+        clear_env = true
+        env = { ONLY = "this" }
+        """
     let script = "env | sort; tr '\\0' '\\n' < /proc/1/environ | grep -c NSBUILD_SECRET"
     let result = try run(spec, script, environment: ["NSBUILD_SECRET": "leak"])
     #expect(result.stdout.split(separator: "\n").contains("ONLY=this"))
@@ -77,11 +82,12 @@ struct ProcessTests {
   }
 
   @Test func environmentSetAndUnset() throws {
-    let spec = Self.base + """
-      [process]
-      env = { FOO = "bar" }
-      unset = ["BAR2"]
-      """
+    let spec =
+      Self.base + """
+        [process]
+        env = { FOO = "bar" }
+        unset = ["BAR2"]
+        """
     let result = try run(spec, "echo \"$FOO$BAR$BAR2\"", environment: ["FOO": "wrong", "BAR": "baz", "BAR2": "gone"])
     #expect(result.stdout == "barbaz\n")
   }
@@ -93,7 +99,8 @@ struct ProcessTests {
   }
 
   @Test func commandIsPID2InANewSessionUnderNSBuildsInit() throws {
-    let result = try run(Self.base, "grep -E '^(Pid|PPid):' /proc/$$/status | awk '{print $2}'; ps -o sid= -p $$; cat /proc/1/comm")
+    let result = try run(
+      Self.base, "grep -E '^(Pid|PPid):' /proc/$$/status | awk '{print $2}'; ps -o sid= -p $$; cat /proc/1/comm")
     let lines = result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
     #expect(lines == ["2", "1", "2", "nsbuild"], "\(result.stderr)")
   }
@@ -147,7 +154,8 @@ struct SignalTests {
 
   @Test(arguments: [(15, "TERM"), (10, "USR1"), (12, "USR2"), (2, "INT"), (1, "HUP"), (3, "QUIT")])
   func signalReachesTheCommand(signal: Int32, name: String) throws {
-    let (process, folder) = try start("trap 'touch /mnt/got-\(name); exit 3' \(name); touch /mnt/ready; sleep 100 & wait $!")
+    let (process, folder) = try start(
+      "trap 'touch /mnt/got-\(name); exit 3' \(name); touch /mnt/ready; sleep 100 & wait $!")
     defer { try? FileManager.default.removeItem(atPath: folder) }
     kill(process.processIdentifier, signal)
     process.waitUntilExit()

@@ -1,5 +1,6 @@
-@testable import Builder
 import SpecParser
+
+@testable import Builder
 
 /// A fake kernel that records every call in order and fails the ones a test chooses, with the errno it chooses.
 /// Process calls (fork, wait, exec) are recorded but do nothing.
@@ -54,7 +55,8 @@ final class RecordingKernel: LinuxKernel {
   func chdir(_ path: String) throws(SyscallError) { try record("chdir(\(path))", call: "chdir", path: path) }
   func execve(_ path: String, args: [String], env: [String]) -> SyscallError {
     log.append("execve(\(path))")
-    return SyscallError(call: "execve", errno: failures.first { "execve(\(path))".hasPrefix($0.key) }?.value ?? 2, path: path)
+    return SyscallError(
+      call: "execve", errno: failures.first { "execve(\(path))".hasPrefix($0.key) }?.value ?? 2, path: path)
   }
   func writeFile(_ path: String, _ contents: String) throws(SyscallError) {
     try record("write(\(path), \(Quoting.c(contents)))", call: "write", path: path)
@@ -82,7 +84,8 @@ final class RecordingKernel: LinuxKernel {
   func scrubEnvironment() { log.append(Syscall.scrubEnvironment.description) }
   func setsid() throws(SyscallError) { try record("setsid()", call: "setsid") }
   func setrlimit(_ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
-    try record("setrlimit(\(resource), \(soft.map(String.init) ?? "inf"), \(hard.map(String.init) ?? "inf"))", call: "setrlimit")
+    try record(
+      "setrlimit(\(resource), \(soft.map(String.init) ?? "inf"), \(hard.map(String.init) ?? "inf"))", call: "setrlimit")
   }
   func setgroups(_ groups: [UInt32]) throws(SyscallError) { try record("setgroups(\(groups))", call: "setgroups") }
   func setresgid(_ id: UInt32) throws(SyscallError) { try record("setresgid(\(id))", call: "setresgid") }

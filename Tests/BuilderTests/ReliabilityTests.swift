@@ -7,44 +7,44 @@ import Testing
 struct ReliabilityTests {
   static let failing: [String: String] = [
     "badsource.toml": """
-      version = 1
-      [namespaces]
-      unshare = ["mount", "pid"]
-      [[mounts]]
-      type = "tmpfs"
-      target = "/tmp"
-      [[mounts]]
-      type = "bind"
-      source = "/nsbuild-no-such-source"
-      target = "/mnt"
-      """,
+    version = 1
+    [namespaces]
+    unshare = ["mount", "pid"]
+    [[mounts]]
+    type = "tmpfs"
+    target = "/tmp"
+    [[mounts]]
+    type = "bind"
+    source = "/nsbuild-no-such-source"
+    target = "/mnt"
+    """,
     "badoffset.toml": """
-      version = 1
-      [namespaces]
-      unshare = ["time", "pid"]
-      [time]
-      boottime = "-20000d"
-      """,
+    version = 1
+    [namespaces]
+    unshare = ["time", "pid"]
+    [time]
+    boottime = "-20000d"
+    """,
     "badmap.toml": """
-      version = 1
-      [namespaces]
-      unshare = ["user", "mount"]
-      [user]
-      uid_map = [{ inside = 0, outside = "caller", count = 1 }, { inside = 1, outside = 500000, count = 10 }]
-      gid_map = [{ inside = 0, outside = "caller", count = 1 }, { inside = 1, outside = 500000, count = 10 }]
-      """,
+    version = 1
+    [namespaces]
+    unshare = ["user", "mount"]
+    [user]
+    uid_map = [{ inside = 0, outside = "caller", count = 1 }, { inside = 1, outside = 500000, count = 10 }]
+    gid_map = [{ inside = 0, outside = "caller", count = 1 }, { inside = 1, outside = 500000, count = 10 }]
+    """,
     "badmount.toml": """
-      version = 1
-      [namespaces]
-      unshare = ["mount", "pid"]
-      [[mounts]]
-      type = "tmpfs"
-      target = "/tmp"
-      [[mounts]]
-      type = "overlay"
-      target = "/tmp/o"
-      lower = ["/nsbuild-no-such-lower", "/usr"]
-      """,
+    version = 1
+    [namespaces]
+    unshare = ["mount", "pid"]
+    [[mounts]]
+    type = "tmpfs"
+    target = "/tmp"
+    [[mounts]]
+    type = "overlay"
+    target = "/tmp/o"
+    lower = ["/nsbuild-no-such-lower", "/usr"]
+    """,
   ]
 
   @Test func twoHundredSandboxesLeaveNoTrace() throws {
@@ -106,12 +106,15 @@ struct ReliabilityTests {
   static func corpus(in folder: String) throws -> [String] {
     var files: [String: [UInt8]] = [:]
     let dev = Array(try Data(contentsOf: URL(fileURLWithPath: specsDirectory + "/dev.toml")))
-    for length in stride(from: 1, to: dev.count, by: 37) { files["truncated-\(length).toml"] = Array(dev.prefix(length)) }
+    for length in stride(from: 1, to: dev.count, by: 37) {
+      files["truncated-\(length).toml"] = Array(dev.prefix(length))
+    }
     files["huge-number.toml"] = Array("version = 99999999999999999999999999\n".utf8)
     files["huge-float.toml"] = Array("version = 1e999\n".utf8)
     files["deep-arrays.toml"] = Array(("version = 1\nx = " + String(repeating: "[", count: 100_000)).utf8)
     files["deep-tables.toml"] = Array(("version = 1\nx = " + String(repeating: "{a=", count: 50_000)).utf8)
-    files["long-string.toml"] = Array(("version = 1\n[uts]\nhostname = \"" + String(repeating: "a", count: 10_000_000) + "\"\n").utf8)
+    files["long-string.toml"] = Array(
+      ("version = 1\n[uts]\nhostname = \"" + String(repeating: "a", count: 10_000_000) + "\"\n").utf8)
     files["nul.toml"] = Array("version = 1\n[process]\nargs = [\"a\u{0}b\"]\n".utf8) + [0, 0, 0]
     files["invalid-utf8.toml"] = Array("version = 1\n# ".utf8) + [0xC3, 0x28, 0xFF, 0xFE] + Array("\n".utf8)
     files["utf16.toml"] = [0xFF, 0xFE] + Array("version = 1".utf8).flatMap { [$0, 0] }
@@ -119,8 +122,11 @@ struct ReliabilityTests {
     files["empty.toml"] = []
     for (name, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: folder + "/" + name)) }
     try FileManager.default.createSymbolicLink(atPath: folder + "/loop", withDestinationPath: folder + "/loop")
-    try Data("version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"bind\"\nsource = \"loop\"\ntarget = \"/mnt\"\n".utf8)
-      .write(to: URL(fileURLWithPath: folder + "/symlink-loop.toml"))
+    try Data(
+      "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"bind\"\nsource = \"loop\"\ntarget = \"/mnt\"\n"
+        .utf8
+    )
+    .write(to: URL(fileURLWithPath: folder + "/symlink-loop.toml"))
     try FileManager.default.createDirectory(atPath: folder + "/a-directory.toml", withIntermediateDirectories: true)
     return files.keys.sorted() + ["symlink-loop.toml", "a-directory.toml", "/dev/zero", "missing.toml"]
   }
@@ -144,7 +150,8 @@ struct ReliabilityTests {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     for name in try Self.corpus(in: folder) where name != "empty.toml" && !name.hasPrefix("truncated") {
       let path = name.hasPrefix("/") ? name : folder + "/" + name
-      let run = try NSBuildProcess.runCommand("/usr/bin/timeout", ["30", NSBuildProcess.binary, "run", path, "--", "true"])
+      let run = try NSBuildProcess.runCommand(
+        "/usr/bin/timeout", ["30", NSBuildProcess.binary, "run", path, "--", "true"])
       #expect(run.status == 125, "\(name): run exited \(run.status): \(run.stderr.prefix(300))")
     }
   }

@@ -62,7 +62,8 @@ struct UserAndTimeTests {
 
   @Test(.enabled(if: subordinateRangesForNobody, "needs newuidmap (uidmap package) and a /etc/subuid range for 65534"))
   func rootlessSeveralRangesGoThroughNewuidmap() throws {
-    let line = (try String(contentsOfFile: "/etc/subuid", encoding: .utf8)).split(separator: "\n")
+    let line =
+      (try String(contentsOfFile: "/etc/subuid", encoding: .utf8)).split(separator: "\n")
       .first { $0.hasPrefix("65534:") }?.split(separator: ":") ?? []
     let start = line.count == 3 ? String(line[1]) : "0"
     let spec = """
@@ -89,8 +90,9 @@ struct UserAndTimeTests {
       type = "proc"
       target = "/proc"
       """
-    let hostUptime = try Double(
-      String(contentsOfFile: "/proc/uptime", encoding: .utf8).split(separator: " ").first.map(String.init) ?? "") ?? 0
+    let hostUptime =
+      try Double(
+        String(contentsOfFile: "/proc/uptime", encoding: .utf8).split(separator: " ").first.map(String.init) ?? "") ?? 0
     let hostNow = Date().timeIntervalSince1970
     let result = try run(spec, "cat /proc/self/timens_offsets; cut -d' ' -f1 /proc/uptime; date +%s")
     let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
@@ -101,10 +103,13 @@ struct UserAndTimeTests {
 
   @Test func rootlessClockInTheFuture() throws {
     let text = try String(contentsOfFile: specsDirectory + "/future-clock.toml", encoding: .utf8)
-    let hostUptime = try Double(
-      String(contentsOfFile: "/proc/uptime", encoding: .utf8).split(separator: " ").first.map(String.init) ?? "") ?? 0
+    let hostUptime =
+      try Double(
+        String(contentsOfFile: "/proc/uptime", encoding: .utf8).split(separator: " ").first.map(String.init) ?? "") ?? 0
     let result = try run(text, "cut -d' ' -f1 /proc/uptime", asUser: 65534)
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(Double(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).map { $0 >= hostUptime + 7 * 86400 } == true)
+    #expect(
+      Double(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).map { $0 >= hostUptime + 7 * 86400 } == true
+    )
   }
 }

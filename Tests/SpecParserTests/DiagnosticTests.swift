@@ -47,16 +47,20 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "hostname 'a_b' contains '_'; RFC 1123 allows letters, digits, '-' and '.'", line: 5, column: 12),
     BrokenSpec(
       name: "size without unit",
-      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nsize = \"64\"\n",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nsize = \"64\"\n",
       message: "`size` \"64\" is not a size", line: 7, column: 8),
     BrokenSpec(
       name: "size of wrong type",
-      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nsize = true\n",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nsize = true\n",
       message: "`size` must be a string like \"64M\" or an integer of bytes, not a boolean", line: 7, column: 8),
     BrokenSpec(
       name: "decimal mode",
-      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nmode = 1777\n",
-      message: "`mode` must be octal", line: 7, column: 8, hint: "write it as a string \"1777\" or as an octal literal 0o1777"),
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp\"\nmode = 1777\n",
+      message: "`mode` must be octal", line: 7, column: 8,
+      hint: "write it as a string \"1777\" or as an octal literal 0o1777"),
     BrokenSpec(
       name: "unknown mount type",
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfss\"\ntarget = \"/tmp\"\n",
@@ -74,7 +78,8 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "a mount needs the mount namespace", line: 2, column: 1),
     BrokenSpec(
       name: "unknown mount option",
-      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\noptions = [\"nosiud\"]\n",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\noptions = [\"nosiud\"]\n",
       message: "unknown mount option 'nosiud'", line: 7, column: 12, hint: "did you mean 'nosuid'?"),
     BrokenSpec(
       name: "realtime offset", text: header + "[namespaces]\nunshare = [\"time\"]\n[time]\nrealtime = 5\n",
@@ -84,7 +89,8 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "`monotonic` is not a duration the kernel can take", line: 5, column: 13),
     BrokenSpec(
       name: "zero count",
-      text: header + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 1000, count = 0 }]\n",
+      text: header
+        + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 1000, count = 0 }]\n",
       message: "`count` must be at least 1", line: 5, column: 50),
     BrokenSpec(
       name: "empty args", text: header + "[process]\nargs = []\n",
@@ -100,8 +106,10 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "domainname contains a control character (U+7)", line: 5, column: 14),
     BrokenSpec(
       name: "hostname too long",
-      text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostname = \"" + String(repeating: "a", count: 65) + "\"\n",
-      message: "hostname '" + String(repeating: "a", count: 65) + "' is 65 bytes; the kernel allows at most 64", line: 5,
+      text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostname = \"" + String(repeating: "a", count: 65)
+        + "\"\n",
+      message: "hostname '" + String(repeating: "a", count: 65) + "' is 65 bytes; the kernel allows at most 64",
+      line: 5,
       column: 12),
     BrokenSpec(
       name: "overlapping uid_map",
@@ -110,7 +118,8 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "uid_map lines 1 and 2 overlap inside the namespace", line: 5, column: 56),
     BrokenSpec(
       name: "map ID too large",
-      text: header + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 4294967295, count = 1 }]\n",
+      text: header
+        + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 4294967295, count = 1 }]\n",
       message: "`outside` must be from 0 to 4294967294, not 4294967295", line: 5, column: 36),
     BrokenSpec(
       name: "map needs user namespace",
@@ -119,7 +128,8 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
     BrokenSpec(
       name: "setgroups misspelt",
       text: header + "[namespaces]\nunshare = [\"user\"]\n[user]\nsetgroups = \"denny\"\n",
-      message: "setgroups must be \"allow\" or \"deny\", not 'denny'", line: 5, column: 13, hint: "did you mean 'deny'?"),
+      message: "setgroups must be \"allow\" or \"deny\", not 'denny'", line: 5, column: 13, hint: "did you mean 'deny'?"
+    ),
     BrokenSpec(
       name: "offset needs time namespace", text: header + "[time]\nmonotonic = 5\n",
       message: "a monotonic offset needs the time namespace", line: 3, column: 13),
@@ -133,16 +143,19 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "a mount cannot replace '/'", line: 6, column: 10),
     BrokenSpec(
       name: "source on a tmpfs",
-      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nsource = \"/x\"\n",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nsource = \"/x\"\n",
       message: "`source` does not apply to a tmpfs mount", line: 7, column: 1),
     BrokenSpec(
       name: "mode too large",
-      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nmode = 0o77777\n",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nmode = 0o77777\n",
       message: "`mode` 0o77777 is larger than 0o7777", line: 7, column: 8),
     BrokenSpec(
       name: "unknown capability",
       text: header + "[process]\ncapabilities = [\"CAP_NET_BIND_SERVIC\"]\n",
-      message: "unknown capability 'CAP_NET_BIND_SERVIC'", line: 3, column: 17, hint: "did you mean 'CAP_NET_BIND_SERVICE'?"),
+      message: "unknown capability 'CAP_NET_BIND_SERVIC'", line: 3, column: 17,
+      hint: "did you mean 'CAP_NET_BIND_SERVICE'?"),
     BrokenSpec(
       name: "unknown rlimit", text: header + "[process]\nrlimits = { nofiles = 10 }\n",
       message: "unknown resource limit 'nofiles'", line: 3, column: 13, hint: "did you mean 'nofile'?"),
@@ -159,11 +172,13 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "a symlink needs a `link` (what it points to)", line: 4, column: 1),
     BrokenSpec(
       name: "overlay without lower",
-      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\nupper = \"tmpfs\"\n",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\nupper = \"tmpfs\"\n",
       message: "an overlay needs at least one `lower` directory", line: 4, column: 1),
     BrokenSpec(
       name: "read-only overlay with one lower",
-      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\nlower = [\"/a\"]\n",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\nlower = [\"/a\"]\n",
       message: "a read-only overlay (no `upper`) needs at least two `lower` directories", line: 7, column: 9),
     BrokenSpec(
       name: "root propagation shared",

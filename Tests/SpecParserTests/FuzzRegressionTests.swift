@@ -24,7 +24,8 @@ import Testing
   /// now cut to a window around the caret.
   @Test func oneLineWithThousandsOfErrorsRendersInLinearSpace() {
     let count = 2000
-    let text = "version = 1\n[namespaces]\nunshare = [" + Array(repeating: "\"x\"", count: count).joined(separator: ",")
+    let text =
+      "version = 1\n[namespaces]\nunshare = [" + Array(repeating: "\"x\"", count: count).joined(separator: ",")
       + "]\n"
     let result = check(text)
     let unknown = result.diagnostics.filter { $0.code == "unknown-value" }
@@ -96,7 +97,9 @@ import Testing
   /// old way without needing a timer.
   @Test func longGroupListDecodesInLinearTime() throws {
     let ids = (0..<5000).map { String($0 * 7 % 5000) }
-    let text = "version = 1\n[namespaces]\nunshare = [\"pid\"]\n[process]\nargs = [\"x\"]\ngroups = [" + (ids + ids).joined(separator: ",") + "]\n"
+    let text =
+      "version = 1\n[namespaces]\nunshare = [\"pid\"]\n[process]\nargs = [\"x\"]\ngroups = ["
+      + (ids + ids).joined(separator: ",") + "]\n"
     let result = check(text)
     #expect(result.diagnostics.isEmpty)
     let groups = try #require(result.spec?.process.groups)
@@ -107,7 +110,8 @@ import Testing
 
   @Test func nulBytesAreErrorsWithAPosition() {
     let inString = check([UInt8]("version = 1\nx = \"a".utf8) + [0] + [UInt8]("b\"\n".utf8))
-    #expect(inString.diagnostics.map(\.message) == ["control character U+0000 is not allowed in a string; use an escape"])
+    #expect(
+      inString.diagnostics.map(\.message) == ["control character U+0000 is not allowed in a string; use an escape"])
     #expect(inString.diagnostics.first?.range.start == SourceLocation(line: 2, column: 7, offset: 18))
 
     let bare = check([0, 0x3D, 0x31])
@@ -124,7 +128,8 @@ import Testing
       #expect(result.diagnostics.map(\.message) == ["invalid UTF-8 at byte 17"])
       #expect(result.diagnostics.first?.range.start == SourceLocation(line: 2, column: 6, offset: 17))
       // The renderer shows the bad bytes' line with U+FFFD in their place.
-      #expect(DiagnosticRenderer(color: false).render(result.diagnostics, source: source).contains(" 2 | x = \"\u{FFFD}"))
+      #expect(
+        DiagnosticRenderer(color: false).render(result.diagnostics, source: source).contains(" 2 | x = \"\u{FFFD}"))
     }
   }
 

@@ -178,17 +178,30 @@ struct TOMLParserValueTests {
   @Test func dateTimes() throws {
     let table = try parse(
       "odt = 1979-05-27 07:32:00.1234567891-05:30\nldt = 1979-05-27t07:32:00\nld = 2000-02-29\nlt = 23:59:60.5")
-    #expect(table["odt"]?.node.value == .dateTime(TOMLDateTime(
-      date: .init(year: 1979, month: 5, day: 27),
-      time: .init(hour: 7, minute: 32, second: 0, nanosecond: 123_456_789, fractionDigits: 10),
-      offsetMinutes: -330)))
-    #expect(table["ldt"]?.node.value == .dateTime(TOMLDateTime(
-      date: .init(year: 1979, month: 5, day: 27), time: .init(hour: 7, minute: 32, second: 0), offsetMinutes: nil)))
-    #expect(table["ld"]?.node.value == .dateTime(TOMLDateTime(
-      date: .init(year: 2000, month: 2, day: 29), time: nil, offsetMinutes: nil)))
-    #expect(table["lt"]?.node.value == .dateTime(TOMLDateTime(
-      date: nil, time: .init(hour: 23, minute: 59, second: 60, nanosecond: 500_000_000, fractionDigits: 1),
-      offsetMinutes: nil)))
+    #expect(
+      table["odt"]?.node.value
+        == .dateTime(
+          TOMLDateTime(
+            date: .init(year: 1979, month: 5, day: 27),
+            time: .init(hour: 7, minute: 32, second: 0, nanosecond: 123_456_789, fractionDigits: 10),
+            offsetMinutes: -330)))
+    #expect(
+      table["ldt"]?.node.value
+        == .dateTime(
+          TOMLDateTime(
+            date: .init(year: 1979, month: 5, day: 27), time: .init(hour: 7, minute: 32, second: 0), offsetMinutes: nil)
+        ))
+    #expect(
+      table["ld"]?.node.value
+        == .dateTime(
+          TOMLDateTime(
+            date: .init(year: 2000, month: 2, day: 29), time: nil, offsetMinutes: nil)))
+    #expect(
+      table["lt"]?.node.value
+        == .dateTime(
+          TOMLDateTime(
+            date: nil, time: .init(hour: 23, minute: 59, second: 60, nanosecond: 500_000_000, fractionDigits: 1),
+            offsetMinutes: nil)))
   }
 
   @Test func canonicallyEquivalentKeysStayDistinct() throws {
@@ -325,7 +338,8 @@ struct TOMLParserStructureTests {
   /// Truncations and byte substitutions of a document using every feature must give a table or an error, never
   /// a crash or a hang.
   @Test func malformedInputNeverCrashes() {
-    let document = Array("""
+    let document = Array(
+      """
       # comment é
       title = "TOML \\u00E9 \\U0001F600"
       [owner]
@@ -376,7 +390,8 @@ private struct SplitMix64 {
 
 struct TOMLTaggedJSONTests {
   @Test func rendersTaggedValuesInDocumentOrder() throws {
-    let table = try parse("""
+    let table = try parse(
+      """
       b = 1
       a = [1.5, "x\\"\\n\\u0001", true]
       z = -0.0
@@ -388,7 +403,8 @@ struct TOMLTaggedJSONTests {
       [[arr]]
       """)
     let json = TOMLTaggedJSON.render(table)
-    let expected = #"{"b":{"type":"integer","value":"1"},"#
+    let expected =
+      #"{"b":{"type":"integer","value":"1"},"#
       + #""a":[{"type":"float","value":"1.5"},{"type":"string","value":"x\"\n\u0001"},{"type":"bool","value":"true"}],"#
       + #""z":{"type":"float","value":"-0.0"},"n":{"type":"float","value":"nan"},"#
       + #""t":{"d":{"type":"datetime","value":"1979-05-27T07:32:00.120-08:00"},"#

@@ -20,7 +20,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
   func open(_ path: String, create: FileKind?) throws(SyscallError) -> Int32 {
     do {
       return try kernel.openInRoot(root, path)
-    } catch where error.errno == ErrnoNames.ENOENT && create != nil {
+    } catch  where error.errno == ErrnoNames.ENOENT && create != nil {
       let (parent, name) = try openParent(path)
       defer { kernel.close(parent) }
       do {
@@ -29,7 +29,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
         } else {
           try kernel.makeDirectory(parent, name, mode: 0o755)
         }
-      } catch where error.errno == 17 {
+      } catch  where error.errno == 17 {
         // Something is there: a symlink whose destination is missing inside the root. Following it to make that
         // destination could be steered anywhere; refuse, and say why.
         if (try? kernel.fileKind(parent, name)) == .symlink {
@@ -56,7 +56,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
       }
       let (parent, last) = try openParent(prefix)
       defer { kernel.close(parent) }
-      do { try kernel.makeDirectory(parent, last, mode: 0o755) } catch where error.errno == 17 {}
+      do { try kernel.makeDirectory(parent, last, mode: 0o755) } catch  where error.errno == 17 {}
     }
     return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)
   }
@@ -68,7 +68,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     do {
       try kernel.makeDirectory(parent, name, mode: mode)
       try kernel.changeMode(parent, name, mode: mode)  // mkdirat applies the umask
-    } catch where error.errno == 17 {
+    } catch  where error.errno == 17 {
       guard try kernel.fileKind(parent, name) == .directory else { throw error }
     }
   }
@@ -86,7 +86,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.symlink(link, parent, name)
-    } catch where error.errno == 17 {
+    } catch  where error.errno == 17 {
       let existing = try? kernel.readLink(parent, name)
       if existing == link { return }
       throw SyscallError(

@@ -83,7 +83,8 @@ struct StepRunner<Kernel: LinuxKernel> {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
     case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
-      var data = "lowerdir=" + (try lower.map { (slot) throws(SyscallError) in try procPath(slot) }).joined(separator: ":")
+      var data =
+        "lowerdir=" + (try lower.map { (slot) throws(SyscallError) in try procPath(slot) }).joined(separator: ":")
       if let upper, let work { data += ",upperdir=\(try procPath(upper)),workdir=\(try procPath(work))" }
       do {
         try kernel.mount(source: "overlay", target: try procPath(target), fstype: "overlay", flags: flags, data: data)
@@ -142,7 +143,9 @@ struct StepRunner<Kernel: LinuxKernel> {
       let name = program.split(separator: "/").last.map(String.init) ?? program
       throw SyscallError(
         call: name, errno: ErrnoNames.EPERM,
-        path: "\(name) exited with status \(status.exitCode) (see its message above; check /etc/sub\(name.hasPrefix("newuid") ? "uid" : "gid"))")
+        path:
+          "\(name) exited with status \(status.exitCode) (see its message above; check /etc/sub\(name.hasPrefix("newuid") ? "uid" : "gid"))"
+      )
     }
   }
 

@@ -174,7 +174,8 @@ public struct RealKernel: LinuxKernel {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
       if length > 0 {
-        state.namespaceIDs[namespace] = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        state.namespaceIDs[namespace] = String(
+          decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
       }
     }
     return state
@@ -320,7 +321,9 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("umount2", path: ".") { nsb_detach_here() }
   }
 
-  public func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError) {
+  public func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes)
+    throws(SyscallError)
+  {
     _ = try retry("mount_setattr") { nsb_mount_setattr_fd(fd, recursive ? 1 : 0, set.rawValue, clear.rawValue) }
   }
 

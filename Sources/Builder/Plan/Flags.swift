@@ -1,7 +1,8 @@
 import SpecParser
 
 /// A named bit set whose members print by their kernel names (`MS_BIND|MS_REC`), as the plan shows them.
-public protocol NamedFlags: OptionSet, Sendable, Hashable, CustomStringConvertible where RawValue: FixedWidthInteger, Element == Self {
+public protocol NamedFlags: OptionSet, Sendable, Hashable, CustomStringConvertible
+where RawValue: FixedWidthInteger, Element == Self {
   /// Each flag with its name from the kernel headers, in the order they print.
   static var names: [(Self, String)] { get }
 }

@@ -27,7 +27,8 @@ extension Planner {
           origin: origin("namespaces.unshare")))
     }
     let clocks = [
-      ("monotonic", spec.time.monotonic, state.monotonicSeconds), ("boottime", spec.time.boottime, state.boottimeSeconds),
+      ("monotonic", spec.time.monotonic, state.monotonicSeconds),
+      ("boottime", spec.time.boottime, state.boottimeSeconds),
     ]
     for (name, offset, now) in clocks {
       if let offset, offset.seconds + now < 0 {
@@ -63,7 +64,8 @@ extension Planner {
     if usesHelper, !state.host.hasSubordinateIDs {
       result.append(
         PlanWarning(
-          "uid \(state.uid) has no range in /etc/subuid, so newuidmap will refuse these maps", origin: origin("user.uid_map")))
+          "uid \(state.uid) has no range in /etc/subuid, so newuidmap will refuse these maps",
+          origin: origin("user.uid_map")))
     }
     if !state.host.procSubmounts.isEmpty, spec.mounts.contains(where: { $0.kind == .proc }) {
       let covered = state.host.procSubmounts.prefix(3).joined(separator: ", ")
@@ -84,7 +86,9 @@ extension Planner {
   private func kernelWarnings() -> [PlanWarning] {
     var result: [PlanWarning] = []
     if spec.unshares(.time), !state.host.hasTimeNamespaces {
-      result.append(PlanWarning("this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare")))
+      result.append(
+        PlanWarning(
+          "this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare")))
     }
     if !state.host.hasMountSetattr, spec.mounts.contains(where: { $0.kind == .bind && !$0.options.isEmpty }) {
       result.append(PlanWarning("this kernel has no mount_setattr(2) (Linux 5.12+): bind options will fail"))

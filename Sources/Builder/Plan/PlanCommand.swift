@@ -25,7 +25,8 @@ extension Planner {
       steps.append(
         Step(
           kind: .session, actor: .command, calls: [.setsid], change: .create,
-          reason: "a new session cannot inject input into the terminal (TIOCSTI)", origin: origin("process.new_session")))
+          reason: "a new session cannot inject input into the terminal (TIOCSTI)", origin: origin("process.new_session")
+        ))
     }
     if !process.rlimits.isEmpty {
       steps.append(
@@ -46,7 +47,8 @@ extension Planner {
     }
     steps.append(
       Step(
-        kind: .cwd, actor: .command, calls: [.chdir(process.cwd ?? "/")], change: .create, origin: origin("process.cwd"))
+        kind: .cwd, actor: .command, calls: [.chdir(process.cwd ?? "/")], change: .create, origin: origin("process.cwd")
+      )
     )
     let command = Command(args: args, clearEnv: process.clearEnv, env: process.env, unset: process.unset)
     steps.append(

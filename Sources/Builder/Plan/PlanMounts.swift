@@ -49,7 +49,8 @@ struct FilesystemPlan {
       steps.append(
         Step(
           kind: .readonlyRoot, actor: .initProcess, calls: [.mountSetattr(path: "/", recursive: false, set: .rdonly)],
-          change: .create, reason: "last, so the mounts above could still be made", origin: planner.origin("root.readonly")))
+          change: .create, reason: "last, so the mounts above could still be made",
+          origin: planner.origin("root.readonly")))
     }
     return steps
   }
@@ -138,7 +139,8 @@ struct FilesystemPlan {
       case .mount(let index, let mount):
         // Mount points of later mounts inside this one are made before it can turn read-only.
         let inside = items[(position + 1)...].compactMap { later -> Mount? in
-          if case .mount(_, let other) = later, Planner.covers(mount.target, other.target), other.target != mount.target {
+          if case .mount(_, let other) = later, Planner.covers(mount.target, other.target), other.target != mount.target
+          {
             return other
           }
           return nil
@@ -197,7 +199,8 @@ struct FilesystemPlan {
     }
     return Step(
       kind: .mount, actor: .initProcess, calls: calls, change: .create,
-      reason: mount.kind == .bind && mount.isReadOnly ? "read-only recursively, keeping the flags the kernel locked" : nil,
+      reason: mount.kind == .bind && mount.isReadOnly
+        ? "read-only recursively, keeping the flags the kernel locked" : nil,
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
   }
 
@@ -262,7 +265,8 @@ struct FilesystemPlan {
 
   /// Options a bind only takes through mount_setattr(2), and the mount's own propagation, on the new mount.
   private mutating func afterMount(_ mount: Mount) -> [Syscall] {
-    var attributes = mount.kind == .bind ? Self.attributes(mount.options) : (set: MountAttributes(), clear: MountAttributes())
+    var attributes =
+      mount.kind == .bind ? Self.attributes(mount.options) : (set: MountAttributes(), clear: MountAttributes())
     // A bind copies its source mount's flags; on a host tree this plan made read-only, a bind not marked `ro` is
     // meant writable, as the spec reads.
     if mount.kind == .bind, !mount.isReadOnly, spec.root.kind == .host, spec.root.readonly {

@@ -46,7 +46,8 @@ extension Planner {
   private func helperSteps(_ uidMap: [IDMapping], _ gidMap: [IDMapping]) throws(PlanError) -> [Step] {
     guard let newuidmap = state.newuidmap, let newgidmap = state.newgidmap else {
       throw PlanError.cannotMap(
-        "this uid_map or gid_map needs newuidmap(1) and newgidmap(1) (Debian's uidmap package) and ranges in /etc/subuid and /etc/subgid, or root; without them only your own ID can be mapped, one wide")
+        "this uid_map or gid_map needs newuidmap(1) and newgidmap(1) (Debian's uidmap package) and ranges in /etc/subuid and /etc/subgid, or root; without them only your own ID can be mapped, one wide"
+      )
     }
     var steps: [Step] = []
     if let setgroups = spec.user.setgroups {
@@ -57,12 +58,14 @@ extension Planner {
     }
     steps.append(
       Step(
-        kind: .uidMap, actor: .parent, calls: [.idMapHelper(program: newuidmap, map: render(uidMap, caller: state.uid))],
+        kind: .uidMap, actor: .parent,
+        calls: [.idMapHelper(program: newuidmap, map: render(uidMap, caller: state.uid))],
         change: .create, reason: "ranges beyond your own ID go through the set-user-ID helper",
         origin: origin("user.uid_map")))
     steps.append(
       Step(
-        kind: .gidMap, actor: .parent, calls: [.idMapHelper(program: newgidmap, map: render(gidMap, caller: state.gid))],
+        kind: .gidMap, actor: .parent,
+        calls: [.idMapHelper(program: newgidmap, map: render(gidMap, caller: state.gid))],
         change: .create, reason: "ranges beyond your own ID go through the set-user-ID helper",
         origin: origin("user.gid_map")))
     return steps

@@ -68,7 +68,9 @@ public struct Planner: Sendable {
       offset.map { offset in
         Step(
           kind: .timeOffsets, actor: .parent,
-          calls: [.writeProcFile(file: "timens_offsets", contents: "\(name) \(offset.seconds) \(offset.nanoseconds)\n")],
+          calls: [
+            .writeProcFile(file: "timens_offsets", contents: "\(name) \(offset.seconds) \(offset.nanoseconds)\n")
+          ],
           change: .create, reason: "before any process enters the time namespace, which freezes the offsets",
           origin: origin(SpecKeyPath("time").appending(name)))
       }

@@ -14,7 +14,8 @@ extension Step {
       switch calls.first {
       case .writeProcFile(let file, let contents):
         return "write \(file): " + contents.split(separator: "\n").joined(separator: "; ")
-      case .idMapHelper(_, let map): return "write \(kind.rawValue) with a helper: " + map.split(separator: "\n").joined(separator: "; ")
+      case .idMapHelper(_, let map):
+        return "write \(kind.rawValue) with a helper: " + map.split(separator: "\n").joined(separator: "; ")
       default: return kind.rawValue
       }
     case .fork: return "fork into the new namespaces"
@@ -94,7 +95,8 @@ extension Syscall: CustomStringConvertible {
       case .likeSource(let source): making = ", made like fd[\(source)] if missing"
       case nil: making = ""
       }
-      return "openat2(fd[\(root)], \(Quoting.c(path)), O_PATH, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) = fd[\(slot)]\(making)"
+      return
+        "openat2(fd[\(root)], \(Quoting.c(path)), O_PATH, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) = fd[\(slot)]\(making)"
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
       switch source {
@@ -113,7 +115,8 @@ extension Syscall: CustomStringConvertible {
     case .makeDirectory(let root, let path, let mode):
       return "mkdirat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
     case .createFile(let root, let path, let contents, let mode):
-      return "openat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)); write \(contents.utf8.count) bytes"
+      return
+        "openat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)); write \(contents.utf8.count) bytes"
     case .symlink(let root, let path, let link):
       return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))"
     case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
@@ -129,7 +132,8 @@ extension Syscall: CustomStringConvertible {
     case .setrlimit(let limit):
       let value = { (v: UInt64?) in v.map(String.init) ?? "RLIM_INFINITY" }
       return "setrlimit(RLIMIT_\(limit.resource.rawValue.uppercased()), {\(value(limit.soft)), \(value(limit.hard))})"
-    case .setgroups(let groups): return "setgroups(\(groups.count), [\(groups.map(String.init).joined(separator: ", "))])"
+    case .setgroups(let groups):
+      return "setgroups(\(groups.count), [\(groups.map(String.init).joined(separator: ", "))])"
     case .setresgid(let id): return "setresgid(\(id), \(id), \(id))"
     case .setresuid(let id): return "setresuid(\(id), \(id), \(id))"
     case .keepCapabilities: return "prctl(PR_SET_KEEPCAPS, 1)"

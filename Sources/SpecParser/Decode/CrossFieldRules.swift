@@ -20,7 +20,8 @@ struct CrossFieldRules {
     }
     if spec.root.kind != .host || spec.root.readonly, !spec.unshares(.mount), let range = spec.origins["root"] {
       sink.error(
-        "namespace-required", "[root] needs the mount namespace", at: range, hint: "add \"mount\" to [namespaces] unshare")
+        "namespace-required", "[root] needs the mount namespace", at: range,
+        hint: "add \"mount\" to [namespaces] unshare")
     }
     for (index, _) in spec.files.enumerated() where !spec.unshares(.mount) {
       requireAt(.mount, path: SpecKeyPath("files").index(index), what: "a files entry")

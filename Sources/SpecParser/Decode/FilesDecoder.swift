@@ -40,7 +40,8 @@ extension SpecSections {
       if context.text(of: entry.node.range).hasPrefix("0o"), value >= 0, value <= 0o7777 { return UInt32(value) }
     default: break
     }
-    sink.error("invalid-mode", "`mode` must be octal, at most 7777", at: entry.node.range, hint: "e.g. \"0755\" or 0o755")
+    sink.error(
+      "invalid-mode", "`mode` must be octal, at most 7777", at: entry.node.range, hint: "e.g. \"0755\" or 0o755")
     return nil
   }
 

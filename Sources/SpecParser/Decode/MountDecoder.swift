@@ -47,7 +47,8 @@ extension SpecSections {
       if let work {
         mount.upper = .directories(upper: upperPath, work: work)
       } else {
-        sink.error("missing-key", "an overlay with an upper directory needs `work` too", at: upper.1,
+        sink.error(
+          "missing-key", "an overlay with an upper directory needs `work` too", at: upper.1,
           hint: "an empty directory on the same filesystem as the upper one, or upper = \"tmpfs\"")
       }
     }
@@ -85,7 +86,8 @@ extension SpecSections {
     let kinds = Mount.Kind.allCases.map(\.rawValue)
     guard let (name, range) = table.string("type") else {
       if table.table["type"] == nil {
-        sink.error("missing-key", "mount needs a `type`", at: table.range, hint: "one of: \(kinds.joined(separator: ", "))")
+        sink.error(
+          "missing-key", "mount needs a `type`", at: table.range, hint: "one of: \(kinds.joined(separator: ", "))")
       }
       return nil
     }

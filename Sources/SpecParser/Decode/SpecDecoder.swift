@@ -56,11 +56,13 @@ struct SpecSections {
       if SpecDecoder.supportedVersions.contains(version) {
         spec.version = Int(version)
       } else {
-        sink.error("unsupported-version", "spec version \(version) is not supported", at: range, hint: "use version = 1")
+        sink.error(
+          "unsupported-version", "spec version \(version) is not supported", at: range, hint: "use version = 1")
       }
     } else if root.table["version"] == nil {
       sink.error(
-        "missing-key", "missing `version` at the top of the spec", at: root.range, hint: "add `version = 1` as the first line")
+        "missing-key", "missing `version` at the top of the spec", at: root.range,
+        hint: "add `version = 1` as the first line")
     }
     spec.namespaces = root.table("namespaces").map(decodeNamespaces) ?? []
     spec.uts = root.table("uts").map(decodeUTS) ?? UTS()

@@ -36,7 +36,8 @@ extension SpecSections {
     let offset = ClockOffset(totalNanoseconds: nanoseconds)
     guard abs(offset.seconds) <= Self.maximumOffsetSeconds else {
       sink.error(
-        "invalid-duration", "`\(key)` offset of \(offset.seconds) s is beyond the kernel's limit of ±\(Self.maximumOffsetSeconds) s",
+        "invalid-duration",
+        "`\(key)` offset of \(offset.seconds) s is beyond the kernel's limit of ±\(Self.maximumOffsetSeconds) s",
         at: entry.node.range)
       return nil
     }

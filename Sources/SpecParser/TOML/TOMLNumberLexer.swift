@@ -101,7 +101,8 @@ enum TOMLNumberLexer {
     _ text: [UInt8], _ index: inout Int, _ isDigit: (UInt8) -> Bool, shown: String, range: SourceRange
   ) throws(TOMLError) -> [UInt8] {
     guard index < text.count, isDigit(text[index]) else {
-      let message = index < text.count && text[index] == TOMLASCII.underscore
+      let message =
+        index < text.count && text[index] == TOMLASCII.underscore
         ? "underscores in '\(shown)' must be between digits" : "invalid number '\(shown)'"
       throw TOMLError(message: message, range: range)
     }

@@ -24,7 +24,8 @@ extension TOMLReader {
     var text: [UInt8] = []
     while true {
       guard let byte = cursor.peek(), byte != TOMLASCII.lineFeed, byte != TOMLASCII.carriageReturn else {
-        throw error("unterminated string: missing closing \(TOMLText.character(at: start.offset, in: bytes))",
+        throw error(
+          "unterminated string: missing closing \(TOMLText.character(at: start.offset, in: bytes))",
           cursor.range(from: start))
       }
       if byte == delimiter {

@@ -43,11 +43,13 @@ struct FailureReport {
     case (.unshare, ErrnoNames.EPERM), (.unshare, 28):
       return "user namespaces may be disabled (sysctl user.max_user_namespaces, AppArmor) or need root"
     case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount proc"):
-      return "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
+      return
+        "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
     case (.mount, ErrnoNames.ENOENT): return "the mount target (or bind source) does not exist"
     case (.timeOffsets, 34):
       return "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))"
-    case (.gidMap, ErrnoNames.EPERM) where plan.steps.contains { $0.calls == [.writeProcFile(file: "setgroups", contents: "allow")] }:
+    case (.gidMap, ErrnoNames.EPERM)
+    where plan.steps.contains { $0.calls == [.writeProcFile(file: "setgroups", contents: "allow")] }:
       return "without root, gid_map can only be written after setgroups is denied: remove setgroups = \"allow\""
     case (.uidMap, ErrnoNames.EPERM), (.gidMap, ErrnoNames.EPERM):
       return "without root, only your own ID can be mapped (one line, count 1)"

@@ -75,7 +75,8 @@ struct PlanJSON: Encodable {
     let fromHost = [.hostname, .domainname, .unshare].contains(step.kind) ? true : nil
     switch step.change {
     case .create: return ChangeJSON(op: "+")
-    case .modify(let before, let after): return ChangeJSON(op: "~", before: before, after: after, host_specific: fromHost)
+    case .modify(let before, let after):
+      return ChangeJSON(op: "~", before: before, after: after, host_specific: fromHost)
     case .unchanged(let value): return ChangeJSON(op: "=", before: value, after: value, host_specific: fromHost)
     }
   }

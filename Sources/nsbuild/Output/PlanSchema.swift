@@ -41,7 +41,8 @@ enum PlanSchema {
           required: ["steps", "unchanged", "changes"]),
         "warnings": [
           "type": "array",
-          "items": object("A problem foreseen before running.", ["message": string, "origin": origin], required: ["message"]),
+          "items": object(
+            "A problem foreseen before running.", ["message": string, "origin": origin], required: ["message"]),
         ],
       ], required: ["format_version", "spec", "steps", "summary", "warnings"])
   }
