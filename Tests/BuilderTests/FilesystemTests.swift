@@ -11,6 +11,12 @@ struct FilesystemTests {
 
     """
 
+  /// /bin, /lib and /lib64 as links into a bound /usr, as on a merged-/usr system: enough to run /bin/sh in a new root.
+  static let usrMergedLinks = ["bin", "lib", "lib64"].map {
+    "[[files]]\ntype = \"symlink\"\npath = \"/\($0)\"\nlink = \"usr/\($0)\""
+  }
+  .joined(separator: "\n")
+
   /// A world-readable scratch folder, removed afterwards.
   func withFolder<T>(_ body: (String) throws -> T) throws -> T {
     let folder = try NSBuildProcess.publicCopy(specs: [:])
@@ -176,18 +182,7 @@ struct FilesystemTests {
           source = "/usr"
           target = "/usr"
           options = ["ro"]
-          [[files]]
-          type = "symlink"
-          path = "/bin"
-          link = "usr/bin"
-          [[files]]
-          type = "symlink"
-          path = "/lib"
-          link = "usr/lib"
-          [[files]]
-          type = "symlink"
-          path = "/lib64"
-          link = "usr/lib64"
+          \(Self.usrMergedLinks)
           [[mounts]]
           type = "tmpfs"
           target = "/tmp"
@@ -219,18 +214,7 @@ struct FilesystemTests {
           type = "bind"
           source = "/usr"
           target = "/usr"
-          [[files]]
-          type = "symlink"
-          path = "/bin"
-          link = "usr/bin"
-          [[files]]
-          type = "symlink"
-          path = "/lib"
-          link = "usr/lib"
-          [[files]]
-          type = "symlink"
-          path = "/lib64"
-          link = "usr/lib64"
+          \(Self.usrMergedLinks)
           [[mounts]]
           type = "tmpfs"
           target = "/absolute"
@@ -266,18 +250,7 @@ struct FilesystemTests {
         source = "/usr"
         target = "/usr"
         options = ["ro"]
-        [[files]]
-        type = "symlink"
-        path = "/bin"
-        link = "usr/bin"
-        [[files]]
-        type = "symlink"
-        path = "/lib"
-        link = "usr/lib"
-        [[files]]
-        type = "symlink"
-        path = "/lib64"
-        link = "usr/lib64"
+        \(Self.usrMergedLinks)
         [[mounts]]
         type = "proc"
         target = "/proc"

@@ -56,18 +56,15 @@ extension Planner {
           kind: .setgroups, actor: .parent, calls: [.writeProcFile(file: "setgroups", contents: setgroups.rawValue)],
           change: .modify(before: "allow", after: setgroups.rawValue), origin: origin("user.setgroups")))
     }
-    steps.append(
-      Step(
-        kind: .uidMap, actor: .parent,
-        calls: [.idMapHelper(program: newuidmap, map: render(uidMap, caller: state.uid))],
-        change: .create, reason: "ranges beyond your own ID go through the set-user-ID helper",
-        origin: origin("user.uid_map")))
-    steps.append(
-      Step(
-        kind: .gidMap, actor: .parent,
-        calls: [.idMapHelper(program: newgidmap, map: render(gidMap, caller: state.gid))],
-        change: .create, reason: "ranges beyond your own ID go through the set-user-ID helper",
-        origin: origin("user.gid_map")))
+    let maps: [(Step.Kind, String, [IDMapping], UInt32, SpecKeyPath)] = [
+      (.uidMap, newuidmap, uidMap, state.uid, "user.uid_map"), (.gidMap, newgidmap, gidMap, state.gid, "user.gid_map"),
+    ]
+    for (kind, helper, map, caller, key) in maps {
+      steps.append(
+        Step(
+          kind: kind, actor: .parent, calls: [.idMapHelper(program: helper, map: render(map, caller: caller))],
+          change: .create, reason: "ranges beyond your own ID go through the set-user-ID helper", origin: origin(key)))
+    }
     return steps
   }
 
