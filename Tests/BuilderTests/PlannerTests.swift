@@ -219,6 +219,35 @@ import Testing
     #expect(!plan.steps.contains { $0.kind == .setgroups })
   }
 
+  @Test func nestedMountsWrittenInsideOutAreAppliedOutsideIn() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/a/b/c"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/x"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/a/b"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/a"
+      [process]
+      args = ["true"]
+      """)
+    let plan = try Planner(spec: spec, state: Self.root).plan()
+    #expect(
+      plan.steps.filter { $0.kind == .mount }.map(\.title) == [
+        "mount tmpfs on /a", "mount tmpfs on /a/b", "mount tmpfs on /a/b/c", "mount tmpfs on /x",
+      ])
+    #expect(plan.warnings.count == 2)
+  }
+
   @Test func noCommandIsAnError() throws {
     let spec = try decodeSpec("version = 1\n")
     #expect(throws: PlanError.noCommand) { try Planner(spec: spec, state: Self.root).plan() }

@@ -98,13 +98,19 @@ extension Planner {
 
   private func mountWarnings() -> [PlanWarning] {
     var result: [PlanWarning] = []
+    var nextOnTarget: [Int: Int] = [:]
+    var seen: [String: Int] = [:]
+    for (index, mount) in spec.mounts.enumerated().reversed() {
+      if let later = seen[mount.target] { nextOnTarget[index] = later }
+      seen[mount.target] = index
+    }
     for (index, mount) in spec.mounts.enumerated() {
       let at = origin(SpecKeyPath("mounts").index(index))
       for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {
         result.append(PlanWarning("the mount source \(path) does not exist", origin: at))
       }
       // A later mount on the same target hides this one (one above it is moved first instead: see SetupOrder).
-      if let later = spec.mounts.indices.first(where: { $0 > index && spec.mounts[$0].target == mount.target }) {
+      if let later = nextOnTarget[index] {
         result.append(
           PlanWarning(
             "the mount on \(mount.target) in mounts[\(later)] hides this one, mounted before it on the same target",

@@ -133,19 +133,12 @@ struct FilesystemPlan {
   /// Mounts and files, in the order the spec writes them, except that a mount moves before anything written earlier
   /// that lies beneath its target (parents first: otherwise it would hide them).
   private mutating func itemSteps() -> [Step] {
-    let items = SetupOrder(planner: planner).items
-    return items.enumerated().map { position, item in
+    let order = SetupOrder(planner: planner)
+    return order.items.enumerated().map { position, item in
       switch item {
       case .mount(let index, let mount):
         // Mount points of later mounts inside this one are made before it can turn read-only.
-        let inside = items[(position + 1)...].compactMap { later -> Mount? in
-          if case .mount(_, let other) = later, Planner.covers(mount.target, other.target), other.target != mount.target
-          {
-            return other
-          }
-          return nil
-        }
-        return mountStep(index, mount, mountPointsInside: inside)
+        return mountStep(index, mount, mountPointsInside: order.mountsInside[position] ?? [])
       case .file(let index, let file): return fileStep(index, file)
       }
     }

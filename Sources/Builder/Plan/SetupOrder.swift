@@ -3,6 +3,9 @@ import SpecParser
 /// The order mounts and `[[files]]` entries are applied in: as written, but with each mount moved before any item
 /// written earlier that lies beneath its target, so a parent never hides what was put inside it. ``moves`` lists the
 /// reorderings, which the plan reports.
+///
+/// Linear in the number of entries times the depth of their paths: each entry looks up the mounts on its ancestor
+/// folders in a dictionary, so a spec with 10,000 mounts plans as fast as it parses.
 struct SetupOrder {
   enum Item {
     case mount(Int, Mount)
@@ -16,9 +19,12 @@ struct SetupOrder {
     }
   }
 
+  /// The entries in the order they are applied.
   private(set) var items: [Item] = []
-  /// (moved mount index, the index of the first item it now precedes, its path) for each reordering.
+  /// For each mount moved earlier: its index in `[[mounts]]` and the path of the first entry it now precedes.
   private(set) var moves: [(mount: Int, before: String)] = []
+  /// For each position in ``items`` holding a mount: the mounts applied after it that lie beneath its target.
+  private(set) var mountsInside: [Int: [Mount]] = [:]
 
   init(planner: Planner) {
     let spec = planner.spec
@@ -29,30 +35,59 @@ struct SetupOrder {
     for (index, file) in spec.files.enumerated() {
       written.append((planner.origin(SpecKeyPath("files").index(index))?.start.offset ?? index, .file(index, file)))
     }
-    items = written.sorted { $0.offset < $1.offset }.map(\.item)
-    reorder()
+    let inOrder = written.sorted { $0.offset < $1.offset }.map(\.item)
+    items = Self.parentsFirst(inOrder, moves: &moves)
+    mountsInside = Self.mountsInside(items)
   }
 
-  /// Moves each mount in front of the first earlier item strictly beneath its target; repeats until stable.
-  private mutating func reorder() {
-    var changed = true
-    var rounds = 0
-    while changed, rounds < items.count + 1 {
-      changed = false
-      rounds += 1
-      for position in items.indices {
-        guard case .mount(let index, let mount) = items[position] else { continue }
-        guard
-          let earlier = items[..<position].firstIndex(where: {
-            $0.path != mount.target && Planner.covers(mount.target, $0.path)
-          })
-        else { continue }
-        moves.append((index, items[earlier].path))
-        let moved = items.remove(at: position)
-        items.insert(moved, at: earlier)
-        changed = true
-        break
+  /// The folders above `path`, nearest last: `/a/b/c` gives `/`, `/a`, `/a/b`.
+  static func ancestors(of path: String) -> [String] {
+    var result = ["/"]
+    var prefix = ""
+    let parts = path.split(separator: "/")
+    for part in parts.dropLast() {
+      prefix += "/" + part
+      result.append(prefix)
+    }
+    return path == "/" ? [] : result
+  }
+
+  /// Each mount takes the place of the earliest entry beneath it (ancestors before descendants there); the rest
+  /// keep their written order.
+  private static func parentsFirst(_ items: [Item], moves: inout [(mount: Int, before: String)]) -> [Item] {
+    var mountsAt: [String: [Int]] = [:]
+    for (position, item) in items.enumerated() {
+      if case .mount = item { mountsAt[item.path, default: []].append(position) }
+    }
+    var earliest = Array(items.indices)
+    for (position, item) in items.enumerated() {
+      for ancestor in ancestors(of: item.path) {
+        for mount in mountsAt[ancestor] ?? [] where position < earliest[mount] { earliest[mount] = position }
       }
     }
+    let depth = items.map { $0.path.split(separator: "/").count }
+    let order = items.indices.sorted { a, b in
+      let keyA = (earliest[a], earliest[a] < a ? 0 : 1, depth[a], a)
+      let keyB = (earliest[b], earliest[b] < b ? 0 : 1, depth[b], b)
+      return keyA < keyB
+    }
+    for position in items.indices where earliest[position] < position {
+      if case .mount(let index, _) = items[position] { moves.append((index, items[earliest[position]].path)) }
+    }
+    return order.map { items[$0] }
+  }
+
+  /// For each mount, the mounts after it whose target lies strictly beneath its own.
+  private static func mountsInside(_ items: [Item]) -> [Int: [Mount]] {
+    var mountsAt: [String: [Int]] = [:]
+    var result: [Int: [Mount]] = [:]
+    for (position, item) in items.enumerated() {
+      guard case .mount(_, let mount) = item else { continue }
+      for ancestor in ancestors(of: mount.target) {
+        for earlier in mountsAt[ancestor] ?? [] { result[earlier, default: []].append(mount) }
+      }
+      mountsAt[mount.target, default: []].append(position)
+    }
+    return result
   }
 }
