@@ -154,6 +154,53 @@ struct FilesystemTests {
     }
   }
 
+  @Test func anExistingFileIsNeverOverwritten() throws {
+    try withFolder { folder in
+      try Data("orig".utf8).write(to: URL(fileURLWithPath: folder + "/f"))
+      try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder + "/f")
+      let spec = { (text: String) in
+        Self.header + "[[files]]\ntype = \"file\"\npath = \"\(folder)/f\"\ncontent = \"\(text)\"\n"
+      }
+      let refused = try run(spec("overwritten"), in: folder, "true")
+      #expect(refused.status == 125)
+      #expect(refused.stderr.contains("exists with other contents; nsbuild does not overwrite files"))
+      #expect(try String(contentsOfFile: folder + "/f", encoding: .utf8) == "orig")
+      #expect(try run(spec("orig"), in: folder, "true").status == 0)
+      let mode = try FileManager.default.attributesOfItem(atPath: folder + "/f")[.posixPermissions] as? Int
+      #expect(mode == 0o600)
+    }
+  }
+
+  @Test func aReadOnlyHostTreeKeepsReadOnlySourcesReadOnly() throws {
+    try withFolder { folder in
+      for name in ["ro", "rw"] {
+        try FileManager.default.createDirectory(atPath: folder + "/" + name, withIntermediateDirectories: true)
+      }
+      let spec =
+        Self.header + """
+          [root]
+          readonly = true
+          [[mounts]]
+          type = "bind"
+          source = "\(folder)/ro"
+          target = "\(folder)/ro"
+          [[mounts]]
+          type = "bind"
+          source = "\(folder)/rw"
+          target = "\(folder)/rw"
+          """
+      try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+      // The host's copy of `ro` is itself a read-only mount, in a throwaway mount namespace.
+      let script = """
+        mount --bind "$1/ro" "$1/ro" && mount -o remount,bind,ro "$1/ro" && \
+        "$2" run "$1/s.toml" -- /bin/sh -c "touch $1/ro/x 2>/dev/null || echo ro-stays; touch $1/rw/x && echo rw-writable"
+        """
+      let result = try NSBuildProcess.runCommand(
+        "/usr/bin/unshare", ["-m", "sh", "-c", script, "sh", folder, NSBuildProcess.binary])
+      #expect(result.stdout == "ro-stays\nrw-writable\n", "\(result.stderr)")
+    }
+  }
+
   @Test func symlinkIsIdempotentAndAConflictNamesTheExistingTarget() throws {
     try withFolder { folder in
       let spec = { (link: String) in

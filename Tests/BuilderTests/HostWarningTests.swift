@@ -146,11 +146,12 @@ import Testing
       ])
   }
 
-  @Test func sysfsInAUserNamespaceWithoutNet() throws {
+  @Test func sysfsInAUserNamespaceWithoutNetIsACheckError() throws {
     let spec = Self.userSpec + "[[mounts]]\ntype = \"sysfs\"\ntarget = \"/sys\"\n"
+    let check = SpecDecoder.decode(source: Array(spec.utf8), file: "w.toml", directory: "/work")
     #expect(
-      try warnings(spec, Self.healthy) == [
-        "sysfs in a user namespace needs a network namespace of its own: add \"net\" to unshare"
+      check.diagnostics.map(\.message) == [
+        "a sysfs mount in a user namespace needs the net namespace (the kernel refuses it otherwise)"
       ])
   }
 }

@@ -215,8 +215,8 @@ import Testing
     let plan = try Planner(spec: spec, state: state).plan()
     let uidMap = try #require(plan.steps.first { $0.kind == .uidMap })
     #expect(uidMap.calls == [.idMapHelper(program: "/usr/bin/newuidmap", map: "0 1000 1\n1 100000 65536\n")])
-    // No setgroups write: newgidmap decides, and the default gid_map is the caller's own group.
-    #expect(!plan.steps.contains { $0.kind == .setgroups })
+    // setgroups is denied by default before the helpers write the maps, as for a direct unprivileged map.
+    #expect(plan.steps.contains { $0.calls == [.writeProcFile(file: "setgroups", contents: "deny")] })
   }
 
   @Test func nestedMountsWrittenInsideOutAreAppliedOutsideIn() throws {

@@ -163,6 +163,19 @@ struct SignalTests {
     #expect(process.terminationStatus == 3)
   }
 
+  @Test func interruptReachesTheCommandsWholeProcessGroup() throws {
+    // sh traps SIGINT and waits for its `sleep`; only a signal to the whole group ends the sleep early, so that
+    // `slept` is never written. Sent to sh alone, the trap would wait for the sleep to finish.
+    let script = "trap 'echo int >> /mnt/log' INT; touch /mnt/ready; sleep 100 && touch /mnt/slept; touch /mnt/after"
+    let (process, folder) = try start(script)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    kill(process.processIdentifier, SIGINT)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(FileManager.default.fileExists(atPath: folder + "/out/after"))
+    #expect(!FileManager.default.fileExists(atPath: folder + "/out/slept"))
+  }
+
   @Test func sigtermEndsAnUntrappingCommandWith143() throws {
     let (process, folder) = try start("touch /mnt/ready; sleep 100")
     defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -185,6 +185,27 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[root]\npropagation = \"shared\"\n",
       message: "the root's propagation must be \"private\" or \"slave\"", line: 5, column: 15),
     BrokenSpec(
+      name: "work with a tmpfs upper",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\nlower = [\"/a\"]\nupper = \"tmpfs\"\nwork = \"/w\"\n",
+      message: "`work` applies to an upper directory, not to upper = \"tmpfs\"", line: 9, column: 1),
+    BrokenSpec(
+      name: "work is the upper folder",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\nlower = [\"/a\"]\nupper = \"/u\"\nwork = \"/u\"\n",
+      message: "`work` must be a folder of its own, not the upper folder", line: 9, column: 8),
+    BrokenSpec(
+      name: "two files entries on one path",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[files]]\ntype = \"dir\"\npath = \"/x\"\n[[files]]\ntype = \"file\"\npath = \"/x\"\n",
+      message: "files[0] already creates /x", line: 7, column: 1),
+    BrokenSpec(
+      name: "mqueue in a user namespace without ipc",
+      text: header
+        + "[namespaces]\nunshare = [\"user\", \"mount\"]\n[[mounts]]\ntype = \"mqueue\"\ntarget = \"/dev/mqueue\"\n",
+      message: "a mqueue mount in a user namespace needs the ipc namespace (the kernel refuses it otherwise)", line: 4,
+      column: 1),
+    BrokenSpec(
       name: "duplicate TOML key", text: header + "[process]\nargs = [\"a\"]\nargs = [\"b\"]\n",
       message: "duplicate key 'args' (first defined at line 3)", line: 4, column: 1),
     BrokenSpec(

@@ -67,7 +67,7 @@ public struct Launcher<Kernel: LinuxKernel> {
     // The signals to pass on wait, blocked, from just before the fork until the handler knows the child's pid; one
     // arriving in between is then passed on instead of lost (or, at a PID 1, dropped).
     let forwarded = step.calls.flatMap { call -> [Int32] in
-      if case .forwardSignals(let signals) = call { return signals }
+      if case .forwardSignals(let signals, _) = call { return signals }
       return []
     }
     if !forwarded.isEmpty { kernel.blockSignals(forwarded) }
@@ -77,7 +77,10 @@ public struct Launcher<Kernel: LinuxKernel> {
       return .failure(StepFailure(stepID: step.id, callIndex: 0, error: error))
     }
     if pid != 0 {
-      if !forwarded.isEmpty { try? kernel.forwardSignals(forwarded, to: pid) }  // installs, then unblocks
+      // A command in its own session leads its process group: a signal goes to the whole group, as a terminal's
+      // Ctrl-C would, so its children (a compiler under make, a sleep under sh) stop too.
+      let toGroup = step.calls.contains { if case .forwardSignals(_, true) = $0 { return true } else { return false } }
+      if !forwarded.isEmpty { try? kernel.forwardSignals(forwarded, to: toGroup ? -pid : pid) }  // installs, unblocks
       return .success(pid)
     }
     kernel.unblockSignals()

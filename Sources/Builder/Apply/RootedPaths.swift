@@ -3,6 +3,8 @@ import SpecParser
 /// The fds a process holds between steps, by the slot numbers the plan gives them.
 final class FDTable {
   private var fds: [Int: Int32] = [:]
+  /// The slots whose path was on a read-only mount when opened.
+  var readOnlyAtOpen: Set<Int> = []
 
   subscript(slot: Int) -> Int32? {
     get { fds[slot] }
@@ -73,11 +75,19 @@ struct RootedPaths<Kernel: LinuxKernel> {
     }
   }
 
+  /// A new file with `contents`. An existing file is never overwritten: the same contents are left as they are
+  /// (its mode too), and anything else there is an error, so a spec cannot clobber a host file by accident.
   func writeFile(_ path: String, contents: String, mode: UInt32) throws(SyscallError) {
     let (parent, name) = try openParent(path)
     defer { kernel.close(parent) }
-    let exists = (try? kernel.fileKind(parent, name)) != nil
-    try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode, replace: exists)
+    do {
+      try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode, replace: false)
+    } catch  where error.errno == 17 {
+      let existing = try? kernel.readFile("/proc/self/fd/\(parent)/\(name)")
+      if existing == Array(contents.utf8) { return }
+      throw SyscallError(
+        call: "openat", errno: 17, path: "\(path) (exists with other contents; nsbuild does not overwrite files)")
+    }
   }
 
   /// A symlink; an existing link to the same place is kept, anything else there is an error naming it.

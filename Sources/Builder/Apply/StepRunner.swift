@@ -61,7 +61,15 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// Mount and file calls, all through fds so no path is looked up twice or outside the root.
   private func performForFilesystem(_ call: Syscall) throws(SyscallError) {
     switch call {
-    case .openPath(let path, let slot): fds[slot] = try kernel.openPath(path)
+    case .openPath(let path, let slot):
+      let fd = try kernel.openPath(path)
+      fds[slot] = fd
+      if kernel.isOnReadOnlyMount(fd) { fds.readOnlyAtOpen.insert(slot) }
+    case .restoreWritable(let slot, let source, let path):
+      guard !fds.readOnlyAtOpen.contains(source) else { return }
+      do { try kernel.mountSetattr(fd: try fd(slot), recursive: false, set: [], clear: .rdonly) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
     case .resolve(let root, let path, let create, let slot):
       var kind: FileKind?
       switch create {
@@ -116,7 +124,10 @@ struct StepRunner<Kernel: LinuxKernel> {
   private func performForCommand(_ call: Syscall) throws(SyscallError) {
     switch call {
     case .setsid: try kernel.setsid()
-    case .setrlimit(let limit): try kernel.setrlimit(limit.resource.number, soft: limit.soft, hard: limit.hard)
+    case .setrlimit(let limit):
+      do { try kernel.setrlimit(limit.resource.number, soft: limit.soft, hard: limit.hard) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: "RLIMIT_\(limit.resource.rawValue.uppercased())")
+      }
     case .setgroups(let groups): try kernel.setgroups(groups)
     case .setresgid(let id): try kernel.setresgid(id)
     case .setresuid(let id): try kernel.setresuid(id)

@@ -86,7 +86,15 @@ int nsb_drop_bounding_set(uint64_t keep) {
   return 0;
 }
 
+static uint64_t nsb_permitted(void) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &header, data) < 0) return 0;
+  return (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+}
+
 int nsb_capset(uint64_t caps) {
+  caps &= nsb_permitted();  // "ALL" means all that this process holds (a host may lack some, e.g. CAP_SYS_RESOURCE)
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
   for (int i = 0; i < 2; i++) {
@@ -99,6 +107,7 @@ int nsb_capset(uint64_t caps) {
 }
 
 int nsb_raise_ambient(uint64_t caps) {
+  caps &= nsb_permitted();
   for (int cap = 0; cap < 64; cap++) {
     if (!(caps & (1ULL << cap))) continue;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) return -1;
@@ -112,7 +121,12 @@ static volatile pid_t nsb_forward_target = 0;
 
 static void nsb_forward(int signal) {
   int saved = errno;  // a handler must not disturb the interrupted code's errno
-  if (nsb_forward_target > 0) kill(nsb_forward_target, signal);
+  pid_t target = nsb_forward_target;
+  if (target > 0) {
+    kill(target, signal);
+  } else if (target < 0 && kill(target, signal) < 0 && errno == ESRCH) {
+    kill(-target, signal);  // the group does not exist until the child's setsid(2): send to the child alone
+  }
   errno = saved;
 }
 

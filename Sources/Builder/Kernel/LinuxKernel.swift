@@ -50,7 +50,7 @@ public protocol LinuxKernel {
   func environment() -> [String]
   /// The caller's IDs and names, the clocks, namespaces, and the host facts that decide whether `spec` can work.
   func observe(for spec: Spec) -> ObservedState
-  /// sigaction(2): pass `signals` on to `target` (kill(2) from the handler).
+  /// sigaction(2): pass `signals` on to `target` (kill(2) from the handler; negative for a process group).
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError)
   /// sigprocmask(2): blocks `signals`, so they wait rather than act.
   func blockSignals(_ signals: [Int32])
@@ -98,6 +98,8 @@ public protocol LinuxKernel {
   func fileKind(of fd: Int32) throws(SyscallError) -> FileKind
   /// fchmodat(2).
   func changeMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
+  /// Whether the file open at `fd` lies on a read-only mount (fstatvfs(3) ST_RDONLY).
+  func isOnReadOnlyMount(_ fd: Int32) -> Bool
   /// fchdir(2).
   func changeDirectory(to fd: Int32) throws(SyscallError)
   /// pivot_root(".", ".") and umount2(".", MNT_DETACH).

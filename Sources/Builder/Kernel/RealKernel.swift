@@ -309,6 +309,11 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("fchmodat", path: name) { nsb_fchmodat(dirfd, name, mode) }
   }
 
+  public func isOnReadOnlyMount(_ fd: Int32) -> Bool {
+    var info = statvfs()
+    return fstatvfs(fd, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0
+  }
+
   public func changeDirectory(to fd: Int32) throws(SyscallError) {
     _ = try retry("fchdir") { nsb_fchdir(fd) }
   }

@@ -18,7 +18,9 @@ public struct SyscallError: Error, Sendable, Hashable, CustomStringConvertible {
     let name = ErrnoNames.name(errno)
     let text = ErrnoNames.message(errno)
     let place = path.map { "\($0): " } ?? ""
-    return "\(place)\(call)(2): \(name) (\(text))"
+    // newuidmap and newgidmap are programs (section 1); everything else here is a system call (section 2).
+    let section = call.hasPrefix("new") ? 1 : 2
+    return "\(place)\(call)(\(section)): \(name) (\(text))"
   }
 }
 

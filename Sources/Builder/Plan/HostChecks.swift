@@ -74,12 +74,6 @@ extension Planner {
           "the host's /proc is partly covered (\(covered)): the kernel refuses a fresh proc inside a user namespace then",
           origin: spec.mounts.firstIndex { $0.kind == .proc }.flatMap { origin(SpecKeyPath("mounts").index($0)) }))
     }
-    if !spec.unshares(.net), let index = spec.mounts.firstIndex(where: { $0.kind == .sysfs }) {
-      result.append(
-        PlanWarning(
-          "sysfs in a user namespace needs a network namespace of its own: add \"net\" to unshare",
-          origin: origin(SpecKeyPath("mounts").index(index))))
-    }
     return result
   }
 

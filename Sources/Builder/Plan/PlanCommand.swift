@@ -19,7 +19,9 @@ extension Planner {
     steps.append(
       Step(
         kind: .spawnCommand, actor: .initProcess,
-        calls: [.fork, .setParentDeathSignal(9), .forwardSignals(Self.forwardedSignals)], change: .create,
+        calls: [
+          .fork, .setParentDeathSignal(9), .forwardSignals(Self.forwardedSignals, toGroup: process.newSession),
+        ], change: .create,
         reason: spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals" : nil))
     if process.newSession {
       steps.append(

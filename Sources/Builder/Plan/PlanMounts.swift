@@ -258,17 +258,18 @@ struct FilesystemPlan {
 
   /// Options a bind only takes through mount_setattr(2), and the mount's own propagation, on the new mount.
   private mutating func afterMount(_ mount: Mount) -> [Syscall] {
-    var attributes =
+    let attributes =
       mount.kind == .bind ? Self.attributes(mount.options) : (set: MountAttributes(), clear: MountAttributes())
-    // A bind copies its source mount's flags; on a host tree this plan made read-only, a bind not marked `ro` is
-    // meant writable, as the spec reads.
-    if mount.kind == .bind, !mount.isReadOnly, spec.root.kind == .host, spec.root.readonly {
-      attributes.clear.insert(.rdonly)
-    }
-    guard !attributes.set.isEmpty || !attributes.clear.isEmpty || mount.propagation != nil else { return [] }
+    // A bind copies its source mount's flags; on a host tree this plan made read-only, a bind not marked `ro` gets
+    // back the writability its source had before (and no more).
+    let restore = mount.kind == .bind && !mount.isReadOnly && spec.root.kind == .host && spec.root.readonly
+    guard !attributes.set.isEmpty || !attributes.clear.isEmpty || mount.propagation != nil || restore else { return [] }
     // Opened again after mounting, so the fd is the new mount's root rather than the folder under it.
     let mounted = slot()
     var calls: [Syscall] = [.resolve(root: Self.root, path: mount.target, create: nil, slot: mounted)]
+    if restore {
+      calls.append(.restoreWritable(slot: mounted, source: sources[mount.source ?? ""] ?? 0, path: mount.target))
+    }
     if !attributes.set.isEmpty || !attributes.clear.isEmpty {
       calls.append(
         .setattrAt(slot: mounted, path: mount.target, recursive: true, set: attributes.set, clear: attributes.clear))

@@ -50,12 +50,14 @@ extension Planner {
       )
     }
     var steps: [Step] = []
-    if let setgroups = spec.user.setgroups {
-      steps.append(
-        Step(
-          kind: .setgroups, actor: .parent, calls: [.writeProcFile(file: "setgroups", contents: setgroups.rawValue)],
-          change: .modify(before: "allow", after: setgroups.rawValue), origin: origin("user.setgroups")))
-    }
+    // Denied by default here too, as for a direct unprivileged map: setgroups(2) inside could otherwise drop a
+    // group the host uses to deny access (user_namespaces(7), "negative" group permissions).
+    let setgroups = spec.user.setgroups ?? .deny
+    steps.append(
+      Step(
+        kind: .setgroups, actor: .parent, calls: [.writeProcFile(file: "setgroups", contents: setgroups.rawValue)],
+        change: .modify(before: "allow", after: setgroups.rawValue),
+        reason: "before gid_map, which fixes it", origin: origin("user.setgroups")))
     let maps: [(Step.Kind, String, [IDMapping], UInt32, SpecKeyPath)] = [
       (.uidMap, newuidmap, uidMap, state.uid, "user.uid_map"), (.gidMap, newgidmap, gidMap, state.gid, "user.gid_map"),
     ]

@@ -111,7 +111,7 @@ public enum Syscall: Sendable, Hashable {
   /// prctl(2) PR_SET_PDEATHSIG in the child.
   case setParentDeathSignal(Int32)
   /// sigaction(2) in the parent: these signals are passed on to the child just forked.
-  case forwardSignals([Int32])
+  case forwardSignals([Int32], toGroup: Bool = false)
   case unshare(CloneFlags)
   /// write(2) of `contents` to `/proc/<sandbox pid>/<file>`.
   case writeProcFile(file: String, contents: String)
@@ -136,6 +136,10 @@ public enum Syscall: Sendable, Hashable {
   case mountOverlay(target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags)
   /// mount_setattr(2) on the mount open in fd slot `slot`.
   case setattrAt(slot: Int, path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes)
+  /// mount_setattr(2) clearing MOUNT_ATTR_RDONLY on the mount in fd slot `slot`, only when the source in fd slot
+  /// `source` was on a writable mount when it was opened: a bind on a host tree made read-only gets back the
+  /// writability its source had, and never more.
+  case restoreWritable(slot: Int, source: Int, path: String)
   /// mount(2) with a propagation flag on the mount open in fd slot `slot`.
   case propagateAt(slot: Int, path: String, flags: MountFlags)
   /// mkdir -p of `path` beneath root slot `root`; the last directory gets `mode` if it is new.

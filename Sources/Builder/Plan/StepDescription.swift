@@ -65,7 +65,9 @@ extension Syscall: CustomStringConvertible {
     switch self {
     case .fork: return "fork()"
     case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, \(SignalNames.name(signal)))"
-    case .forwardSignals(let signals):
+    case .forwardSignals(let signals, true):
+      return "sigaction(\(signals.map(SignalNames.name).joined(separator: "|")), pass on to the child's process group)"
+    case .forwardSignals(let signals, false):
       return "sigaction(\(signals.map(SignalNames.name).joined(separator: "|")), pass on to the child)"
     case .unshare(let flags): return "unshare(\(flags))"
     case .writeProcFile(let file, let contents):
@@ -111,12 +113,15 @@ extension Syscall: CustomStringConvertible {
     case .setattrAt(let slot, let path, let recursive, let set, let clear):
       return
         "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH\(recursive ? "|AT_RECURSIVE" : ""), {attr_set: \(set), attr_clr: \(clear)})"
+    case .restoreWritable(let slot, let source, let path):
+      return
+        "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH, {attr_clr: MOUNT_ATTR_RDONLY}) if fd[\(source)] was on a writable mount"
     case .propagateAt(let slot, let path, let flags): return "mount(NULL, fd[\(slot)] (\(path)), NULL, \(flags), NULL)"
     case .makeDirectory(let root, let path, let mode):
       return "mkdirat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
     case .createFile(let root, let path, let contents, let mode):
       return
-        "openat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)); write \(contents.utf8.count) bytes"
+        "openat beneath fd[\(root)]: \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents))"
     case .symlink(let root, let path, let link):
       return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))"
     case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
@@ -174,6 +179,16 @@ enum SignalNames {
 
 /// Quoting for display.
 enum Quoting {
+  /// Short contents in full, as a C string; long ones by their length, first bytes and an FNV-1a hash, so a change
+  /// anywhere in them changes what `plan` and `diff` show.
+  static func excerpt(_ contents: String) -> String {
+    let bytes = Array(contents.utf8)
+    if bytes.count <= 64 { return c(contents) }
+    let hash = bytes.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x0100_0000_01b3 }
+    return "\(bytes.count) bytes, " + c(String(decoding: bytes.prefix(32), as: UTF8.self)) + "…, fnv1a "
+      + String(hash, radix: 16)
+  }
+
   /// A C string literal, or NULL.
   static func c(_ text: String?) -> String {
     guard let text else { return "NULL" }

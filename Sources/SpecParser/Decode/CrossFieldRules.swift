@@ -26,6 +26,16 @@ struct CrossFieldRules {
     for (index, _) in spec.files.enumerated() where !spec.unshares(.mount) {
       requireAt(.mount, path: SpecKeyPath("files").index(index), what: "a files entry")
     }
+    var filePaths: [String: Int] = [:]
+    for (index, file) in spec.files.enumerated() {
+      if let first = filePaths[file.path], let range = spec.origins[SpecKeyPath("files").index(index)] {
+        sink.error("duplicate-path", "files[\(first)] already creates \(file.path)", at: range)
+      }
+      filePaths[file.path] = filePaths[file.path] ?? index
+    }
+    for (index, mount) in spec.mounts.enumerated() {
+      kernelRefusals(mount, at: SpecKeyPath("mounts").index(index))
+    }
     for (index, mount) in spec.mounts.enumerated() {
       let path = SpecKeyPath("mounts").index(index)
       if !spec.unshares(.mount) {
@@ -36,6 +46,22 @@ struct CrossFieldRules {
           at: spec.origins[path] ?? start, hint: "add \"pid\" to [namespaces] unshare")
       }
     }
+  }
+
+  /// Mounts the kernel refuses inside a user namespace unless their own namespace is unshared too.
+  private func kernelRefusals(_ mount: Mount, at path: SpecKeyPath) {
+    guard spec.unshares(.user), let range = spec.origins[path] else { return }
+    let needs: Namespace? =
+      switch mount.kind {
+      case .mqueue: .ipc
+      case .sysfs: .net
+      default: nil
+      }
+    guard let needs, !spec.unshares(needs) else { return }
+    sink.error(
+      "namespace-required",
+      "a \(mount.kind.rawValue) mount in a user namespace needs the \(needs.rawValue) namespace (the kernel refuses it otherwise)",
+      at: range, hint: "add \"\(needs.rawValue)\" to [namespaces] unshare")
   }
 
   private var start: SourceRange { SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0)) }

@@ -43,8 +43,18 @@ extension SpecSections {
     let work = table.string("work").flatMap { path($0, key: "work") }
     if let upper, upper.0 == "tmpfs" {
       mount.upper = .tmpfs
+      if let entry = table.table["work"] {
+        sink.error(
+          "unused-key", "`work` applies to an upper directory, not to upper = \"tmpfs\"", at: entry.keyRange,
+          hint: "nsbuild makes the work folder on the tmpfs itself")
+      }
     } else if let upper, let upperPath = path(upper, key: "upper") {
-      if let work {
+      if let work, work == upperPath {
+        sink.error(
+          "invalid-overlay", "`work` must be a folder of its own, not the upper folder",
+          at: table.table["work"]?.node.range ?? upper.1,
+          hint: "an empty folder next to the upper one, on its filesystem")
+      } else if let work {
         mount.upper = .directories(upper: upperPath, work: work)
       } else {
         sink.error(
@@ -111,7 +121,8 @@ extension SpecSections {
       }
     for key in ["source", "size", "mode", "uid", "gid", "lower", "upper", "work"] where !allowed.contains(key) {
       if let entry = table.table[key] {
-        sink.error("unused-key", "`\(key)` does not apply to a \(kind.rawValue) mount", at: entry.keyRange)
+        let article = kind == .overlay ? "an" : "a"
+        sink.error("unused-key", "`\(key)` does not apply to \(article) \(kind.rawValue) mount", at: entry.keyRange)
       }
     }
   }

@@ -84,6 +84,10 @@ extension SpecSections {
   }
 
   private func capabilities(_ table: TableReader) -> [Capability] {
+    if let entry = table.table["capabilities"], case .string(let word) = entry.node.value {
+      // A bare "ALL" reads naturally; any other bare string is the array-of-names mistake it looks like.
+      if word.uppercased() == "ALL" { return Capability.all }
+    }
     var result: [Capability] = []
     for (name, range) in table.strings("capabilities") ?? [] {
       if name.uppercased() == "ALL" {

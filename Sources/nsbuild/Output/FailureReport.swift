@@ -24,12 +24,32 @@ struct FailureReport {
       return "nsbuild: error: \(failure.error)\n"
     }
     let message = "step \(step.id)/\(plan.steps.count) \(step.title): \(failure.error)"
-    guard let origin = step.origin else {
+    guard let origin = step.origin ?? origin(ofCall: failure.callIndex, in: step) else {
       return "nsbuild: error: \(message)\n" + (hint(step, failure).map { "  = help: \($0)\n" } ?? "")
     }
     let diagnostic = Diagnostic(
       .error, code: "step-failed", message: message, file: loaded.path, range: origin, hint: hint(step, failure))
     return DiagnosticRenderer(color: color).render([diagnostic], source: loaded.source)
+  }
+
+  static func isHelper(_ call: Syscall) -> Bool {
+    if case .idMapHelper = call { return true }
+    return false
+  }
+
+  /// For the step that opens every host path, the spec entry that names the path that failed.
+  private func origin(ofCall index: Int, in step: Step) -> SourceRange? {
+    guard step.kind == .sources, step.calls.indices.contains(index), case .openPath(let path, _) = step.calls[index],
+      let spec = loaded.check.spec
+    else { return nil }
+    if case .directory(path) = spec.root.kind { return spec.origins["root.path"] }
+    for (at, mount) in spec.mounts.enumerated() {
+      let named = [mount.source].compactMap { $0 } + mount.lower
+      var layers: [String] = []
+      if case .directories(let upper, let work) = mount.upper { layers = [upper, work] }
+      if named.contains(path) || layers.contains(path) { return spec.origins[SpecKeyPath("mounts").index(at)] }
+    }
+    return nil
   }
 
   private func hint(_ step: Step, _ failure: StepFailure) -> String? {
@@ -51,6 +71,10 @@ struct FailureReport {
     case (.gidMap, ErrnoNames.EPERM)
     where plan.steps.contains { $0.calls == [.writeProcFile(file: "setgroups", contents: "allow")] }:
       return "without root, gid_map can only be written after setgroups is denied: remove setgroups = \"allow\""
+    case (.uidMap, ErrnoNames.EPERM) where step.calls.contains(where: Self.isHelper),
+      (.gidMap, ErrnoNames.EPERM) where step.calls.contains(where: Self.isHelper):
+      return
+        "the helper refused the map: each range outside your own ID must lie in your /etc/subuid (/etc/subgid) ranges"
     case (.uidMap, ErrnoNames.EPERM), (.gidMap, ErrnoNames.EPERM):
       return "without root, only your own ID can be mapped (one line, count 1)"
     default: return nil

@@ -47,13 +47,14 @@ int nsb_setrlimit(int resource, uint64_t soft, uint64_t hard);
 int nsb_keep_capabilities(void);
 /// prctl(PR_CAPBSET_DROP) for every capability up to the kernel's last whose bit is clear in `keep`.
 int nsb_drop_bounding_set(uint64_t keep);
-/// capset(2), version 3: the same set as effective, permitted and inheritable.
+/// capset(2), version 3: the same set as effective, permitted and inheritable, limited to what is permitted now.
 int nsb_capset(uint64_t caps);
 /// prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE) for each bit set in `caps`.
 int nsb_raise_ambient(uint64_t caps);
 /// close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every fd from `first` up closes at execve(2).
 int nsb_cloexec_from(unsigned int first);
-/// sigaction(2) for each of `signals`, with a handler that kill(2)s `target` with the same signal; then unblocks
+/// sigaction(2) for each of `signals`, with a handler that kill(2)s `target` with the same signal (a negative
+/// target is a process group, falling back to the process while the group does not exist yet); then unblocks
 /// every signal (sigprocmask(2)), so the mask the command inherits is empty.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
 /// sigprocmask(2) SIG_BLOCK of `signals`.
