@@ -29,7 +29,15 @@ struct CheckCommand: ParsableCommand {
       if format == .json { terminal.out(try JSONText.diagnostics([unreadable(spec)])) }
       throw ExitCode(1)
     }
-    let diagnostics = loaded.check.diagnostics
+    // The order warnings need the planner's view of the spec, which SpecParser does not have.
+    let order = loaded.check.spec.map(Planner.orderWarnings) ?? []
+    let diagnostics =
+      (loaded.check.diagnostics
+      + order.compactMap { warning in
+        warning.origin.map {
+          Diagnostic(.warning, code: "mount-order", message: warning.message, file: loaded.path, range: $0)
+        }
+      }).sorted { $0.range.start.offset < $1.range.start.offset }
     switch format {
     case .text:
       terminal.printDiagnostics(diagnostics, source: loaded.source)

@@ -42,6 +42,27 @@ import Testing
     #expect(try NSBuildProcess.run(["plan", "--detailed-exitcode", folder + "/bad.toml"]).status == 1)
   }
 
+  @Test func checkWarnsAboutMountOrderWithoutFailing() throws {
+    let spec = """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/srv/data"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/srv"
+      """
+    let folder = try NSBuildProcess.publicCopy(specs: ["order.toml": spec])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let result = try NSBuildProcess.run(["check", folder + "/order.toml"])
+    #expect(result.status == 0)
+    #expect(
+      result.stderr.contains(
+        "order.toml:7:1: warning: mounts[1] on /srv is mounted before /srv/data, written earlier: parents go first"))
+  }
+
   @Test func checkJSONListsEveryDiagnostic() throws {
     let folder = try NSBuildProcess.publicCopy(specs: ["bad.toml": Self.broken + "[process]\nargs = []\n"])
     defer { try? FileManager.default.removeItem(atPath: folder) }

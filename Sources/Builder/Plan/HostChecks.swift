@@ -91,34 +91,43 @@ extension Planner {
   }
 
   private func mountWarnings() -> [PlanWarning] {
-    var result: [PlanWarning] = []
-    var nextOnTarget: [Int: Int] = [:]
-    var seen: [String: Int] = [:]
-    for (index, mount) in spec.mounts.enumerated().reversed() {
-      if let later = seen[mount.target] { nextOnTarget[index] = later }
-      seen[mount.target] = index
-    }
+    var result = Self.orderWarnings(for: spec)
     for (index, mount) in spec.mounts.enumerated() {
       let at = origin(SpecKeyPath("mounts").index(index))
       for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {
         result.append(PlanWarning("the mount source \(path) does not exist", origin: at))
       }
-      // A later mount on the same target hides this one (one above it is moved first instead: see SetupOrder).
+    }
+    if case .directory(let directory) = spec.root.kind, state.host.missingPaths.contains(directory) {
+      result.append(PlanWarning("the root folder \(directory) does not exist", origin: origin("root.path")))
+    }
+    return result
+  }
+
+  /// Warnings that follow from the spec alone, so `check` reports them too: a mount hidden by a later one on the
+  /// same target, and a mount moved before entries written earlier beneath it.
+  public static func orderWarnings(for spec: Spec) -> [PlanWarning] {
+    let planner = Planner(spec: spec, state: ObservedState(uid: 0, gid: 0, euid: 0, hostname: "", domainname: ""))
+    var result: [PlanWarning] = []
+    var seen: [String: Int] = [:]
+    var nextOnTarget: [Int: Int] = [:]
+    for (index, mount) in spec.mounts.enumerated().reversed() {
+      if let later = seen[mount.target] { nextOnTarget[index] = later }
+      seen[mount.target] = index
+    }
+    for (index, mount) in spec.mounts.enumerated() {
       if let later = nextOnTarget[index] {
         result.append(
           PlanWarning(
             "the mount on \(mount.target) in mounts[\(later)] hides this one, mounted before it on the same target",
-            origin: at))
+            origin: planner.origin(SpecKeyPath("mounts").index(index))))
       }
     }
-    for move in SetupOrder(planner: self).moves {
+    for move in SetupOrder(planner: planner).moves {
       result.append(
         PlanWarning(
           "mounts[\(move.mount)] on \(spec.mounts[move.mount].target) is mounted before \(move.before), written earlier: parents go first, or it would hide what is beneath it",
-          origin: origin(SpecKeyPath("mounts").index(move.mount))))
-    }
-    if case .directory(let directory) = spec.root.kind, state.host.missingPaths.contains(directory) {
-      result.append(PlanWarning("the root folder \(directory) does not exist", origin: origin("root.path")))
+          origin: planner.origin(SpecKeyPath("mounts").index(move.mount))))
     }
     return result
   }
