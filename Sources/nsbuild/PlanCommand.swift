@@ -24,7 +24,8 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Output format: text or json (versioned; see the README).")
   var format: OutputFormat = .text
 
-  @Flag(help: "Exit 0 when no step would change anything, 2 when some would, 1 on error.")
+  @Flag(
+    help: "Exit 0 when run would leave nothing changed on the host, 2 when it would (files, mount points), 1 on error.")
   var detailedExitcode = false
 
   @Argument(help: "The spec file (TOML).")
@@ -43,6 +44,6 @@ struct PlanCommand: ParsableCommand {
     case .json:
       terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path)) + "\n")
     }
-    if detailedExitcode, plan.steps.contains(where: { !$0.change.isUnchanged }) { throw ExitCode(2) }
+    if detailedExitcode, !plan.hostChanges.isEmpty { throw ExitCode(2) }
   }
 }

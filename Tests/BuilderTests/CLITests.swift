@@ -27,19 +27,34 @@ import Testing
     #expect(piped.stderr.contains("bad.toml:5:1: error: unknown key 'hostnme' in [uts]"))
   }
 
-  @Test func detailedExitcodeSaysWhetherAnythingWouldChange() throws {
-    // Setting the hostname nsbuild already has is the one plan with nothing to change but the namespace itself;
-    // a spec with no namespaces and a hostname-free plan still forks and execs, so it reports changes (2).
-    let plan = try NSBuildProcess.run(["plan", "--detailed-exitcode", specsDirectory + "/minimal.toml"])
-    #expect(plan.status == 2)
-    let plain = try NSBuildProcess.run(["plan", specsDirectory + "/minimal.toml"])
-    #expect(plain.status == 0)
-    #expect(
-      plain.stdout.contains("Plan: ")
-        && plain.stdout.contains("Legend: + create  ~ change in place  = already as wanted (skipped)"))
-    let folder = try NSBuildProcess.publicCopy(specs: ["bad.toml": Self.broken])
+  @Test(.enabled(if: NSBuildProcess.isRoot, "runs a sandbox, which needs root"))
+  func detailedExitcodeSaysWhetherRunWouldChangeTheHost() throws {
+    // minimal.toml leaves nothing behind on the host: 0.
+    #expect(try NSBuildProcess.run(["plan", "--detailed-exitcode", specsDirectory + "/minimal.toml"]).status == 0)
+    let folder = try NSBuildProcess.publicCopy(specs: [:])
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    #expect(try NSBuildProcess.run(["plan", "--detailed-exitcode", folder + "/bad.toml"]).status == 1)
+    let spec = """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[files]]
+      type = "file"
+      path = "\(folder)/note"
+      content = "hello"
+      """
+    try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+    // A file to create on the host: 2, and the plan says which.
+    let before = try NSBuildProcess.run(["plan", "--detailed-exitcode", folder + "/s.toml", "--", "true"])
+    #expect(before.status == 2)
+    #expect(before.stdout.contains("left on the host: \(folder)/note"))
+    #expect(try NSBuildProcess.run(["run", folder + "/s.toml", "--", "true"]).status == 0)
+    // Once it is there with these contents the step is `=` and skipped: 0.
+    let after = try NSBuildProcess.run(["plan", "--detailed-exitcode", folder + "/s.toml", "--", "true"])
+    #expect(after.status == 0)
+    #expect(after.stdout.contains("= init     create file \(folder)/note  (already these contents)"))
+    let broken = try NSBuildProcess.publicCopy(specs: ["bad.toml": Self.broken])
+    defer { try? FileManager.default.removeItem(atPath: broken) }
+    #expect(try NSBuildProcess.run(["plan", "--detailed-exitcode", broken + "/bad.toml"]).status == 1)
   }
 
   @Test func checkWarnsAboutMountOrderWithoutFailing() throws {

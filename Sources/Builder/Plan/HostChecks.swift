@@ -92,6 +92,22 @@ extension Planner {
 
   private func mountWarnings() -> [PlanWarning] {
     var result = Self.orderWarnings(for: spec)
+    for (index, file) in spec.files.enumerated() where file.kind != .dir {
+      if let existing = state.hostEntries[file.path] {
+        let same: Bool
+        switch (file.kind, existing) {
+        case (.file, .file(let contents?)): same = contents == Array(file.content.utf8)
+        case (.symlink, .symlink(let link)): same = link == file.link
+        default: same = false
+        }
+        if !same {
+          result.append(
+            PlanWarning(
+              "\(file.path) exists on the host with other contents: run will refuse to overwrite it",
+              origin: origin(SpecKeyPath("files").index(index))))
+        }
+      }
+    }
     for (index, mount) in spec.mounts.enumerated() {
       let at = origin(SpecKeyPath("mounts").index(index))
       for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {

@@ -21,6 +21,9 @@ public struct ObservedState: Sendable, Hashable {
   public var newgidmap: String?
   /// What the host allows, for the plan's warnings.
   public var host = HostFacts()
+  /// What already stands at the host paths a spec would create on the host's tree (`[[files]]` paths and mount
+  /// targets, when the root is the host's): absent paths are missing from the dictionary.
+  public var hostEntries: [String: HostEntry] = [:]
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
 
@@ -60,4 +63,13 @@ public struct HostFacts: Sendable, Hashable {
   public var hasSubordinateIDs = true
 
   public init() {}
+}
+
+/// A file system entry on the host, as `plan` compares it with what a spec would create.
+public enum HostEntry: Sendable, Hashable {
+  case directory
+  /// A regular file; its contents when small enough to compare (64 KiB), else nil.
+  case file(contents: [UInt8]?)
+  case symlink(to: String)
+  case other
 }

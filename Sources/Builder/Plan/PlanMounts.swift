@@ -152,8 +152,19 @@ struct FilesystemPlan {
     case .symlink: call = .symlink(root: Self.root, path: file.path, link: file.link ?? "")
     }
     return Step(
-      kind: .file, actor: .initProcess, calls: [call], change: .create,
+      kind: .file, actor: .initProcess, calls: [call], change: fileChange(file),
       origin: planner.origin(SpecKeyPath("files").index(index)), label: "create \(file.kind.rawValue) \(file.path)")
+  }
+
+  /// `=` when the host's tree already holds exactly this entry (and `run` then skips the step); `+` otherwise.
+  private func fileChange(_ file: FileEntry) -> Change {
+    guard let existing = planner.state.hostEntries[file.path] else { return .create }
+    switch (file.kind, existing) {
+    case (.dir, .directory): return .unchanged("a directory")
+    case (.file, .file(let contents?)) where contents == Array(file.content.utf8): return .unchanged("these contents")
+    case (.symlink, .symlink(let link)) where link == file.link: return .unchanged("a link to \(link)")
+    default: return .modify(before: "something else is there", after: file.kind.rawValue)
+    }
   }
 
   private mutating func mountStep(_ index: Int, _ mount: Mount, mountPointsInside inside: [Mount]) -> Step {

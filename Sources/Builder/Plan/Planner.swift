@@ -32,7 +32,7 @@ public struct Planner: Sendable {
     steps += filesystemSteps()
     steps += commandSteps(args, fromCommandLine: command != nil)
     for index in steps.indices { steps[index].id = index + 1 }
-    return Plan(steps: steps, warnings: warnings())
+    return Plan(steps: steps, warnings: warnings(), hostChanges: hostChanges(steps))
   }
 
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }
@@ -117,6 +117,26 @@ public struct Planner: Sendable {
     ]
   }
 
+}
+
+extension Planner {
+  /// The paths `run` would leave changed on the host: on the host's tree, files not already as wanted and mount
+  /// points that do not exist yet; in a root directory, every file and mount point (it is a host folder); on a tmpfs
+  /// root, nothing.
+  func hostChanges(_ steps: [Step]) -> [String] {
+    guard spec.unshares(.mount) else { return [] }
+    switch spec.root.kind {
+    case .tmpfs: return []
+    case .directory(let directory):
+      return spec.files.map { directory + $0.path } + spec.mounts.map { "mount point " + directory + $0.target }
+    case .host:
+      let files = zip(spec.files, steps.filter { $0.kind == .file }).compactMap { file, step in
+        step.change.isUnchanged ? nil : file.path
+      }
+      let points = spec.mounts.map(\.target).filter { state.hostEntries[$0] == nil }.map { "mount point " + $0 }
+      return files + points
+    }
+  }
 }
 
 /// Why no plan could be made.

@@ -8,10 +8,14 @@ public struct Plan: Sendable, Hashable {
   public var steps: [Step]
   /// Things worth knowing before running: host checks and spec rules that are not errors.
   public var warnings: [PlanWarning]
+  /// What `run` leaves on the host's file system afterwards (files, and mount points it makes on the host's tree or
+  /// in a root directory); everything else ends with the sandbox. `plan --detailed-exitcode` exits 2 when any.
+  public var hostChanges: [String]
 
-  public init(steps: [Step], warnings: [PlanWarning] = []) {
+  public init(steps: [Step], warnings: [PlanWarning] = [], hostChanges: [String] = []) {
     self.steps = steps
     self.warnings = warnings
+    self.hostChanges = hostChanges
   }
 }
 

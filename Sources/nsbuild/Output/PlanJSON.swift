@@ -33,6 +33,8 @@ struct PlanJSON: Encodable {
     var steps: Int
     var unchanged: Int
     var changes: Int
+    /// What run leaves changed on the host's file system (see `Plan.hostChanges`).
+    var host_changes: [String]
   }
 
   var format_version = Plan.formatVersion
@@ -55,7 +57,9 @@ struct PlanJSON: Encodable {
         origin: step.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
     }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
-    summary = Summary(steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged)
+    summary = Summary(
+      steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged,
+      host_changes: plan.hostChanges)
     warnings = plan.warnings.map { warning in
       WarningJSON(
         message: warning.message,

@@ -37,8 +37,9 @@ enum PlanSchema {
         "spec": string,
         "steps": ["type": "array", "items": step],
         "summary": object(
-          "Counts.", ["steps": count, "unchanged": count, "changes": count],
-          required: ["steps", "unchanged", "changes"]),
+          "Counts, and what run leaves changed on the host's file system.",
+          ["steps": count, "unchanged": count, "changes": count, "host_changes": ["type": "array", "items": string]],
+          required: ["steps", "unchanged", "changes", "host_changes"]),
         "warnings": [
           "type": "array",
           "items": object(

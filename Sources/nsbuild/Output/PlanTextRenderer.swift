@@ -22,7 +22,10 @@ struct PlanTextRenderer {
     }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
     out += "\nLegend: + create  ~ change in place  = already as wanted (skipped)\n"
-    out += paint("Plan: \(plan.steps.count) steps, \(unchanged) unchanged", "1") + "\n"
+    let host =
+      plan.hostChanges.isEmpty
+      ? "nothing left on the host" : "left on the host: " + plan.hostChanges.joined(separator: ", ")
+    out += paint("Plan: \(plan.steps.count) steps, \(unchanged) unchanged; \(host)", "1") + "\n"
     return out
   }
 
