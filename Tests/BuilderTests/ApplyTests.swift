@@ -88,7 +88,7 @@ import Testing
     let report = FailureReport(plan: plan, loaded: loaded, terminal: Terminal()).render(failure)
     #expect(
       report == """
-        specs/dev.toml:24:1: error: step 11/18 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
+        specs/dev.toml:24:1: error: step 11/19 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
          24 | [[mounts]]
             | ^~~~~~~~~~
             = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it

@@ -113,6 +113,15 @@ final class RecordingKernel: LinuxKernel {
     nextFD += 1
     return nextFD
   }
+  func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
+    try record("openat2-nosymlinks(\(path))", call: "openat2", path: path)
+    nextFD += 1
+    return nextFD
+  }
+  func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] { [] }
+  func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
+    try record("fchmod-dir(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "fchmod", path: name)
+  }
   func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
     try record("mkdirat(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "mkdirat", path: name)
   }

@@ -83,7 +83,9 @@ public struct Launcher<Kernel: LinuxKernel> {
       if !forwarded.isEmpty { try? kernel.forwardSignals(forwarded, to: toGroup ? -pid : pid) }  // installs, unblocks
       return .success(pid)
     }
-    kernel.unblockSignals()
+    // Until it has a child of its own, a signal ends this process as it would by default: as PID 1 of a new pid
+    // namespace it would otherwise ignore it, and a TERM to nsbuild during setup would be lost.
+    if forwarded.isEmpty { kernel.unblockSignals() } else { try? kernel.forwardSignals(forwarded, to: 0) }
     do { try StepRunner(kernel: kernel).run(step) } catch { fail(error, pipes) }
     // The parent may have died before PR_SET_PDEATHSIG took effect; then nobody would reap or report. In a new pid
     // namespace getppid(2) reads 0, since the parent lives outside it; that parent is the sandbox process, which

@@ -6,6 +6,12 @@ final class FDTable {
   /// The slots whose path was on a read-only mount when opened.
   var readOnlyAtOpen: Set<Int> = []
 
+  /// Closes every fd held and forgets them.
+  func closeAll<Kernel: LinuxKernel>(_ kernel: Kernel) {
+    for fd in fds.values { kernel.close(fd) }
+    fds = [:]
+  }
+
   subscript(slot: Int) -> Int32? {
     get { fds[slot] }
     set { fds[slot] = newValue }
@@ -69,7 +75,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.makeDirectory(parent, name, mode: mode)
-      try kernel.changeMode(parent, name, mode: mode)  // mkdirat applies the umask
+      try kernel.changeDirectoryMode(parent, name, mode: mode)  // mkdirat applies the umask
     } catch  where error.errno == 17 {
       guard try kernel.fileKind(parent, name) == .directory else { throw error }
     }
@@ -83,7 +89,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     do {
       try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode, replace: false)
     } catch  where error.errno == 17 {
-      let existing = try? kernel.readFile("/proc/self/fd/\(parent)/\(name)")
+      let existing = try? kernel.readExistingFile(parent, name)
       if existing == Array(contents.utf8) { return }
       throw SyscallError(
         call: "openat", errno: 17, path: "\(path) (exists with other contents; nsbuild does not overwrite files)")

@@ -61,6 +61,11 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// Mount and file calls, all through fds so no path is looked up twice or outside the root.
   private func performForFilesystem(_ call: Syscall) throws(SyscallError) {
     switch call {
+    case .openDirectoryNoSymlinks(let path, let slot):
+      let fd = try kernel.openDirectoryWithoutSymlinks(path)
+      fds[slot] = fd
+      if kernel.isOnReadOnlyMount(fd) { fds.readOnlyAtOpen.insert(slot) }
+    case .closeSlots: fds.closeAll(kernel)
     case .openPath(let path, let slot):
       let fd = try kernel.openPath(path)
       fds[slot] = fd

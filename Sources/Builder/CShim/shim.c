@@ -122,6 +122,7 @@ static volatile pid_t nsb_forward_target = 0;
 static void nsb_forward(int signal) {
   int saved = errno;  // a handler must not disturb the interrupted code's errno
   pid_t target = nsb_forward_target;
+  if (target == 0) _exit(128 + signal);  // no child yet (init while it sets up): end as the signal would
   if (target > 0) {
     kill(target, signal);
   } else if (target < 0 && kill(target, signal) < 0 && errno == ESRCH) {
@@ -247,4 +248,26 @@ int nsb_block_signals(const int *signals, int count) {
   sigemptyset(&set);
   for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
   return sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+int nsb_open_existing_regular(int dirfd, const char *name) {
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat info;
+  if (fstat(fd, &info) < 0 || !S_ISREG(info.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  return fd;
+}
+
+int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode) {
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int result = fchmod(fd, mode);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return result;
 }

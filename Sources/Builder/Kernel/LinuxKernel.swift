@@ -86,6 +86,14 @@ public protocol LinuxKernel {
   func openPath(_ path: String) throws(SyscallError) -> Int32
   /// openat2(2) with O_PATH|O_CLOEXEC and RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS: `path` beneath `root`.
   func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32
+  /// openat2(2) of an absolute `path` with O_PATH|O_DIRECTORY and RESOLVE_NO_SYMLINKS: a folder reached through no
+  /// symlink at all.
+  func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
+  /// The contents of the existing regular file `name` in `dirfd`, read without following a symlink and without
+  /// blocking on a FIFO; throws EINVAL for anything but a regular file.
+  func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8]
+  /// fchmod(2) of the directory `name` in `dirfd`, never through a symlink.
+  func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
   /// mkdirat(2).
   func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
   /// Creates (or with `replace`, truncates) `name` in `dirfd`, writes `contents`, and sets `mode` exactly.

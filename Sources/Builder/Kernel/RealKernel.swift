@@ -258,6 +258,27 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("close_range") { nsb_cloexec_from(UInt32(first)) }
   }
 
+  public func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
+    let flags = UInt64(0o10000000 | O_DIRECTORY | O_CLOEXEC)  // O_PATH
+    return try retry("openat2", path: path) { nsb_openat2(AT_FDCWD, path, flags, UInt64(NSB_RESOLVE_NO_SYMLINKS)) }
+  }
+
+  public func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
+    let fd = try retry("openat", path: name) { nsb_open_existing_regular(dirfd, name) }
+    defer { Glibc.close(fd) }
+    var result: [UInt8] = []
+    while true {
+      let chunk = try read(fd, count: 65536)
+      if chunk.isEmpty { return result }
+      result += chunk
+      if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: name) }
+    }
+  }
+
+  public func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
+    _ = try retry("fchmod", path: name) { nsb_chmod_directory(dirfd, name, mode) }
+  }
+
   public func openPath(_ path: String) throws(SyscallError) -> Int32 {
     try retry("open", path: path) { nsb_open_path(path) }
   }

@@ -45,6 +45,10 @@ struct FilesystemPlan {
     }
     steps += itemSteps()
     if !keepsHostTree { steps.append(pivotStep()) }
+    steps.append(
+      Step(
+        kind: .closeFDs, actor: .initProcess, calls: [.closeSlots], change: .create,
+        reason: "init stays running: the command must not reach host folders through /proc/1/fd"))
     if !keepsHostTree, spec.root.readonly {
       steps.append(
         Step(
@@ -82,17 +86,20 @@ struct FilesystemPlan {
     }
     var calls: [Syscall] = []
     if case .host = spec.root.kind { calls.append(.openPath(path: "/", slot: Self.root)) }
+    var rootDirectory: String?
+    if case .directory(let directory) = spec.root.kind { rootDirectory = directory }
     for path in paths where sources[path] == nil {
       let slot = slot()
       sources[path] = slot
-      calls.append(.openPath(path: path, slot: slot))
+      calls.append(
+        path == rootDirectory ? .openDirectoryNoSymlinks(path: path, slot: slot) : .openPath(path: path, slot: slot))
     }
     return Step(
       kind: .sources, actor: .initProcess, calls: calls, change: .create,
       reason: "before any mount can hide them", label: "open the host paths the sandbox uses")
   }
 
-  private func rootStep() -> Step? {
+  private mutating func rootStep() -> Step? {
     switch spec.root.kind {
     case .host:
       return nil
@@ -107,16 +114,22 @@ struct FilesystemPlan {
         origin: planner.origin("root"), label: "make an empty tmpfs root")
     case .directory(let directory):
       let source = sources[directory] ?? 0
+      let (stage, point) = (slot(), slot())
       return Step(
         kind: .root, actor: .initProcess,
         calls: [
+          .mount(source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: [.nosuid, .nodev], data: "mode=700"),
+          .openPath(path: "/tmp", slot: stage),
+          .makeDirectory(root: stage, path: "/root", mode: 0o755),
+          .resolve(root: stage, path: "/root", create: nil, slot: point),
           .mountAt(
-            source: .slot(source, path: directory), target: source, path: directory, fstype: nil, flags: [.bind, .rec],
-            data: nil),
-          .openPath(path: directory, slot: Self.root),
+            source: .slot(source, path: directory), target: point, path: "/tmp/root", fstype: nil,
+            flags: [.bind, .rec], data: nil),
+          .openPath(path: "/tmp/root", slot: Self.root),
         ],
-        change: .create, reason: "pivot_root(2) needs the new root to be a mount", origin: planner.origin("root"),
-        label: "bind \(directory) onto itself as the root")
+        change: .create,
+        reason: "staged on a tmpfs only this mount namespace sees, by fd: the folder is never looked up by path again",
+        origin: planner.origin("root"), label: "bind \(directory) as the root")
     }
   }
 

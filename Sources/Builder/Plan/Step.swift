@@ -68,7 +68,7 @@ public struct Step: Sendable, Hashable {
   public enum Kind: String, Sendable, Hashable {
     case spawn, unshare, setgroups, uidMap = "uid_map", gidMap = "gid_map", timeOffsets = "timens_offsets"
     case fork, propagation, hostname, domainname, loopback, sources, root, mount, file
-    case pivotRoot = "pivot_root", readonlyRoot = "readonly_root"
+    case pivotRoot = "pivot_root", readonlyRoot = "readonly_root", closeFDs = "close_fds"
     case scrubEnvironment = "environ", spawnCommand = "fork_command"
     case session, rlimits, boundingSet = "bounding_set", credentials, capabilities, noNewPrivs = "no_new_privs"
     case umask, cwd, exec
@@ -129,6 +129,11 @@ public enum Syscall: Sendable, Hashable {
   /// open(2) of a host path with O_PATH|O_CLOEXEC into fd slot `slot`: sources are taken before any mount can hide
   /// them (a tmpfs on /tmp, a new root), and later calls use the fd, not the path.
   case openPath(path: String, slot: Int)
+  /// openat2(2) of a folder with RESOLVE_NO_SYMLINKS into fd slot `slot`: a root folder reached through a symlink
+  /// (one someone could swap) is refused.
+  case openDirectoryNoSymlinks(path: String, slot: Int)
+  /// close(2) of every fd slot, so the command cannot reach them through /proc/1/fd.
+  case closeSlots
   /// openat2(2) of `path` beneath the root in fd slot `root` with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS into fd
   /// slot `slot`: a symlink on the way resolves inside the sandbox's root, never outside it. With `create`, a
   /// missing path is made first (directories 0755 and, for a file, an empty 0444 file, as bwrap does).

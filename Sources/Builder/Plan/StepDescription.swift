@@ -32,6 +32,7 @@ extension Step {
     case .file: return "create a file"
     case .pivotRoot: return "pivot_root into the new root"
     case .readonlyRoot: return "make / read-only"
+    case .closeFDs: return "close the setup fds"
     case .scrubEnvironment: return "wipe nsbuild's environment from init"
     case .spawnCommand: return "fork the command"
     case .session: return "start a new session"
@@ -89,6 +90,9 @@ extension Syscall: CustomStringConvertible {
   private var filesystemDescription: String {
     switch self {
     case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
+    case .openDirectoryNoSymlinks(let path, let slot):
+      return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH|O_DIRECTORY, RESOLVE_NO_SYMLINKS) = fd[\(slot)]"
+    case .closeSlots: return "close(fd[*])"
     case .resolve(let root, let path, let create, let slot):
       let making: String
       switch create {

@@ -54,7 +54,8 @@ int nsb_raise_ambient(uint64_t caps);
 /// close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every fd from `first` up closes at execve(2).
 int nsb_cloexec_from(unsigned int first);
 /// sigaction(2) for each of `signals`, with a handler that kill(2)s `target` with the same signal (a negative
-/// target is a process group, falling back to the process while the group does not exist yet); then unblocks
+/// target is a process group, falling back to the process while the group does not exist yet; 0 means no child
+/// yet, and the handler exits with 128+signal, as the signal would, even as a PID 1 that ignores it); then unblocks
 /// every signal (sigprocmask(2)), so the mask the command inherits is empty.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
 /// sigprocmask(2) SIG_BLOCK of `signals`.
@@ -101,4 +102,10 @@ int nsb_detach_here(void);
 int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr);
 /// fchdir(2).
 int nsb_fchdir(int fd);
+/// openat(2) of an existing `name` in `dirfd` for reading: O_NOFOLLOW|O_NONBLOCK, and only a regular file (else
+/// -1 with EINVAL), so neither a symlink nor a FIFO or device is ever read through.
+int nsb_open_existing_regular(int dirfd, const char *name);
+/// fchmod(2) of the directory `name` in `dirfd`, opened O_DIRECTORY|O_NOFOLLOW: never the target of a symlink.
+int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode);
+#define NSB_RESOLVE_NO_SYMLINKS 0x04
 #endif
