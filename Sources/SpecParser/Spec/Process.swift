@@ -63,7 +63,11 @@ public struct EnvironmentVariable: Sendable, Hashable {
 /// One resource limit: `soft` and `hard`, nil for RLIM_INFINITY.
 public struct ResourceLimit: Sendable, Hashable {
   public var resource: Resource
+  /// The soft limit, in the resource's own unit (setrlimit(2): seconds for `cpu`, bytes for `as`, `data`, `fsize`,
+  /// `stack`, `core`, `memlock`, `msgqueue`, a count for `nofile`, `nproc`, `sigpending`, `locks`, microseconds for
+  /// `rttime`); nil for RLIM_INFINITY.
   public var soft: UInt64?
+  /// The hard limit, in the same unit; nil for RLIM_INFINITY.
   public var hard: UInt64?
 
   public init(_ resource: Resource, soft: UInt64?, hard: UInt64?) {

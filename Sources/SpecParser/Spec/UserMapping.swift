@@ -29,8 +29,11 @@ public struct IDMapping: Sendable, Hashable {
     case caller
   }
 
+  /// The first ID inside the namespace.
   public var inside: UInt32
+  /// The first ID outside (in the parent namespace).
   public var outside: Outside
+  /// How many consecutive IDs the line maps (at least 1).
   public var count: UInt32
 
   public init(inside: UInt32, outside: Outside, count: UInt32) {
@@ -58,7 +61,9 @@ public struct TimeOffsets: Sendable, Hashable {
 /// A clock offset as timens_offsets takes it: whole seconds and a nanosecond part in 0..<1_000_000_000.
 /// A negative offset has negative seconds and a non-negative nanosecond part (-1.5 s is -2 s + 500_000_000 ns).
 public struct ClockOffset: Sendable, Hashable {
+  /// Whole seconds; negative for an offset into the past.
   public var seconds: Int64
+  /// Nanoseconds in 0..<1_000_000_000, added to `seconds`.
   public var nanoseconds: Int64
 
   public init(seconds: Int64, nanoseconds: Int64 = 0) {
