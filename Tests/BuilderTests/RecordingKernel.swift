@@ -100,6 +100,9 @@ final class RecordingKernel: LinuxKernel {
   }
   func setNoNewPrivs() throws(SyscallError) { try record("no_new_privs", call: "prctl") }
   func umask(_ mask: UInt32) { log.append("umask(\(String(mask, radix: 8)))") }
+  func closeAll(from first: Int32, except keep: Int32?) throws(SyscallError) {
+    try record("close_range(\(first), but \(keep.map(String.init) ?? "none"))", call: "close_range")
+  }
   func closeOnExec(from first: Int32) throws(SyscallError) { try record("cloexec(\(first))", call: "close_range") }
 
   private var nextFD: Int32 = 20

@@ -103,7 +103,7 @@ public struct Launcher<Kernel: LinuxKernel> {
   }
 
   private func runSteps(_ actor: Step.Actor, _ pipes: Pipes) {
-    let runner = StepRunner(kernel: kernel, fds: FDTable())
+    let runner = StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write)
     for step in steps(actor) {
       trace(step)
       do { try runner.run(step) } catch { fail(error, pipes) }

@@ -23,11 +23,14 @@ struct StepRunner<Kernel: LinuxKernel> {
   var sandboxPID: Int32 = 0
   /// The fds that mount steps hand to each other.
   var fds = FDTable()
+  /// The one fd `.closeSlots` leaves open besides 0, 1 and 2: the pipe a failure is reported on.
+  var reportFD: Int32?
 
-  init(kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable()) {
+  init(kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil) {
     self.kernel = kernel
     self.sandboxPID = sandboxPID
     self.fds = fds
+    self.reportFD = reportFD
   }
 
   func perform(_ call: Syscall) throws(SyscallError) {
@@ -65,7 +68,10 @@ struct StepRunner<Kernel: LinuxKernel> {
       let fd = try kernel.openDirectoryWithoutSymlinks(path)
       fds[slot] = fd
       if kernel.isOnReadOnlyMount(fd) { fds.readOnlyAtOpen.insert(slot) }
-    case .closeSlots: fds.closeAll(kernel)
+    case .closeSlots:
+      fds.closeAll(kernel)
+      // And whatever nsbuild's own caller left open: init stays running while the command does.
+      try kernel.closeAll(from: 3, except: reportFD)
     case .openPath(let path, let slot):
       let fd = try kernel.openPath(path)
       fds[slot] = fd

@@ -271,3 +271,9 @@ int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode) {
   errno = saved;
   return result;
 }
+
+int nsb_close_from_except(unsigned int first, int keep) {
+  if (keep < (int)first) return (int)syscall(SYS_close_range, first, ~0U, 0);
+  if ((unsigned int)keep > first && syscall(SYS_close_range, first, (unsigned int)keep - 1, 0) < 0) return -1;
+  return (int)syscall(SYS_close_range, (unsigned int)keep + 1, ~0U, 0);
+}

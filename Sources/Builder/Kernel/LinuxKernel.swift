@@ -80,6 +80,8 @@ public protocol LinuxKernel {
   func setNoNewPrivs() throws(SyscallError)
   /// umask(2).
   func umask(_ mask: UInt32)
+  /// close_range(2): closes every fd from `first` up but `keep`.
+  func closeAll(from first: Int32, except keep: Int32?) throws(SyscallError)
   /// close_range(2) from `first` with CLOSE_RANGE_CLOEXEC.
   func closeOnExec(from first: Int32) throws(SyscallError)
   /// open(2) with O_PATH|O_CLOEXEC.

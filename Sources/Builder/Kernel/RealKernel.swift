@@ -254,6 +254,10 @@ public struct RealKernel: LinuxKernel {
 
   public func umask(_ mask: UInt32) { _ = Glibc.umask(mode_t(mask)) }
 
+  public func closeAll(from first: Int32, except keep: Int32?) throws(SyscallError) {
+    _ = try retry("close_range") { nsb_close_from_except(UInt32(first), keep ?? -1) }
+  }
+
   public func closeOnExec(from first: Int32) throws(SyscallError) {
     _ = try retry("close_range") { nsb_cloexec_from(UInt32(first)) }
   }

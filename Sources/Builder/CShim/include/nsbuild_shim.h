@@ -102,6 +102,8 @@ int nsb_detach_here(void);
 int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr);
 /// fchdir(2).
 int nsb_fchdir(int fd);
+/// close_range(2) of every fd from `first` up, except `keep` (-1 for none).
+int nsb_close_from_except(unsigned int first, int keep);
 /// openat(2) of an existing `name` in `dirfd` for reading: O_NOFOLLOW|O_NONBLOCK, and only a regular file (else
 /// -1 with EINVAL), so neither a symlink nor a FIFO or device is ever read through.
 int nsb_open_existing_regular(int dirfd, const char *name);
