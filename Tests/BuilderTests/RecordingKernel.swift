@@ -137,9 +137,6 @@ final class RecordingKernel: LinuxKernel {
   func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { "" }
   func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind { .directory }
   func fileKind(of fd: Int32) throws(SyscallError) -> FileKind { .directory }
-  func changeMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
-    try record("fchmodat(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "fchmodat", path: name)
-  }
   func isOnReadOnlyMount(_ fd: Int32) -> Bool { false }
   func changeDirectory(to fd: Int32) throws(SyscallError) { try record("fchdir(\(fd))", call: "fchdir") }
   func pivotRootHere() throws(SyscallError) { try record("pivot_root(., .)", call: "pivot_root") }

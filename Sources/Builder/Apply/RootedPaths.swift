@@ -37,7 +37,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
         } else {
           try kernel.makeDirectory(parent, name, mode: 0o755)
         }
-      } catch  where error.errno == 17 {
+      } catch  where error.errno == ErrnoNames.EEXIST {
         // Something is there: a symlink whose destination is missing inside the root. Following it to make that
         // destination could be steered anywhere; refuse, and say why.
         if (try? kernel.fileKind(parent, name)) == .symlink {
@@ -64,7 +64,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
       }
       let (parent, last) = try openParent(prefix)
       defer { kernel.close(parent) }
-      do { try kernel.makeDirectory(parent, last, mode: 0o755) } catch  where error.errno == 17 {}
+      do { try kernel.makeDirectory(parent, last, mode: 0o755) } catch  where error.errno == ErrnoNames.EEXIST {}
     }
     return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)
   }
@@ -76,7 +76,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     do {
       try kernel.makeDirectory(parent, name, mode: mode)
       try kernel.changeDirectoryMode(parent, name, mode: mode)  // mkdirat applies the umask
-    } catch  where error.errno == 17 {
+    } catch  where error.errno == ErrnoNames.EEXIST {
       guard try kernel.fileKind(parent, name) == .directory else { throw error }
     }
   }
@@ -88,11 +88,12 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode, replace: false)
-    } catch  where error.errno == 17 {
+    } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readExistingFile(parent, name)
       if existing == Array(contents.utf8) { return }
       throw SyscallError(
-        call: "openat", errno: 17, path: "\(path) (exists with other contents; nsbuild does not overwrite files)")
+        call: "openat", errno: ErrnoNames.EEXIST,
+        path: "\(path) (exists with other contents; nsbuild does not overwrite files)")
     }
   }
 
@@ -102,11 +103,11 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.symlink(link, parent, name)
-    } catch  where error.errno == 17 {
+    } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readLink(parent, name)
       if existing == link { return }
       throw SyscallError(
-        call: "symlinkat", errno: 17,
+        call: "symlinkat", errno: ErrnoNames.EEXIST,
         path: existing.map { "\(path) (a link to \($0) exists)" } ?? "\(path) (something else exists)")
     }
   }

@@ -52,9 +52,15 @@ struct StepRunner<Kernel: LinuxKernel> {
     }
   }
 
+  /// Keeps `fd` in `slot`, noting whether it lay on a read-only mount when opened (see `.restoreWritable`).
+  private func hold(_ fd: Int32, in slot: Int) {
+    fds[slot] = fd
+    if kernel.isOnReadOnlyMount(fd) { fds.readOnlyAtOpen.insert(slot) }
+  }
+
   /// The fd an earlier call put in `slot`.
   private func fd(_ slot: Int) throws(SyscallError) -> Int32 {
-    guard let fd = fds[slot] else { throw SyscallError(call: "fd", errno: 9, path: "fd[\(slot)]") }
+    guard let fd = fds[slot] else { throw SyscallError(call: "fd", errno: ErrnoNames.EBADF, path: "fd[\(slot)]") }
     return fd
   }
 
@@ -64,18 +70,12 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// Mount and file calls, all through fds so no path is looked up twice or outside the root.
   private func performForFilesystem(_ call: Syscall) throws(SyscallError) {
     switch call {
-    case .openDirectoryNoSymlinks(let path, let slot):
-      let fd = try kernel.openDirectoryWithoutSymlinks(path)
-      fds[slot] = fd
-      if kernel.isOnReadOnlyMount(fd) { fds.readOnlyAtOpen.insert(slot) }
+    case .openDirectoryNoSymlinks(let path, let slot): hold(try kernel.openDirectoryWithoutSymlinks(path), in: slot)
     case .closeSlots:
       fds.closeAll(kernel)
       // And whatever nsbuild's own caller left open: init stays running while the command does.
       try kernel.closeAll(from: 3, except: reportFD)
-    case .openPath(let path, let slot):
-      let fd = try kernel.openPath(path)
-      fds[slot] = fd
-      if kernel.isOnReadOnlyMount(fd) { fds.readOnlyAtOpen.insert(slot) }
+    case .openPath(let path, let slot): hold(try kernel.openPath(path), in: slot)
     case .restoreWritable(let slot, let source, let path):
       guard !fds.readOnlyAtOpen.contains(source) else { return }
       do { try kernel.mountSetattr(fd: try fd(slot), recursive: false, set: [], clear: .rdonly) } catch {

@@ -223,8 +223,6 @@ int nsb_fd_kind(int fd) {
   return nsb_kind_of(info.st_mode);
 }
 
-int nsb_fchmodat(int dirfd, const char *name, unsigned int mode) { return fchmodat(dirfd, name, mode, 0); }
-
 int nsb_pivot_here(void) { return (int)syscall(SYS_pivot_root, ".", "."); }
 
 int nsb_detach_here(void) { return umount2(".", MNT_DETACH); }

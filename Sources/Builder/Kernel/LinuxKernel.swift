@@ -106,8 +106,6 @@ public protocol LinuxKernel {
   /// The type of `name` in `dirfd` (not following a final symlink), or of an open fd.
   func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind
   func fileKind(of fd: Int32) throws(SyscallError) -> FileKind
-  /// fchmodat(2).
-  func changeMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
   /// Whether the file open at `fd` lies on a read-only mount (fstatvfs(3) ST_RDONLY).
   func isOnReadOnlyMount(_ fd: Int32) -> Bool
   /// fchdir(2).

@@ -333,10 +333,6 @@ public struct RealKernel: LinuxKernel {
     }
   }
 
-  public func changeMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
-    _ = try retry("fchmodat", path: name) { nsb_fchmodat(dirfd, name, mode) }
-  }
-
   public func isOnReadOnlyMount(_ fd: Int32) -> Bool {
     var info = statvfs()
     return fstatvfs(fd, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0

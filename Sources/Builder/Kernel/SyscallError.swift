@@ -52,10 +52,11 @@ public enum ErrnoNames {
 
   public static let EPERM: Int32 = 1
   public static let ENOENT: Int32 = 2
-  public static let EINTR: Int32 = 4
-  public static let ECHILD: Int32 = 10
-  public static let EAGAIN: Int32 = 11
+  public static let EBADF: Int32 = 9
   public static let EACCES: Int32 = 13
-  public static let EINVAL: Int32 = 22
+  public static let EEXIST: Int32 = 17
   public static let ENOTDIR: Int32 = 20
+  public static let EINVAL: Int32 = 22
+  public static let EFBIG: Int32 = 27
+  public static let ERANGE: Int32 = 34
 }

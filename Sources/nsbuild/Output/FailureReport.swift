@@ -66,7 +66,7 @@ struct FailureReport {
       return
         "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
     case (.mount, ErrnoNames.ENOENT): return "the mount target (or bind source) does not exist"
-    case (.timeOffsets, 34):
+    case (.timeOffsets, ErrnoNames.ERANGE):
       return "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))"
     case (.gidMap, ErrnoNames.EPERM)
     where plan.steps.contains { $0.calls == [.writeProcFile(file: "setgroups", contents: "allow")] }:

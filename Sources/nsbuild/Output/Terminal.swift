@@ -32,7 +32,7 @@ func loadSpec(_ path: String, terminal: Terminal) -> LoadedSpec? {
     let reason: String
     switch (error.call, error.errno) {
     case ("open", ErrnoNames.EINVAL): reason = "not a regular file"
-    case ("read", 27): reason = "larger than \(RealKernel.maximumFileSize >> 20) MiB"
+    case ("read", ErrnoNames.EFBIG): reason = "larger than \(RealKernel.maximumFileSize >> 20) MiB"
     default: reason = error.description
     }
     terminal.err("nsbuild: error: cannot read spec '\(path)': \(reason)\n")

@@ -93,8 +93,6 @@ long nsb_readlinkat(int dirfd, const char *name, char *buffer, unsigned long siz
 int nsb_file_kind(int dirfd, const char *name);
 /// The file type of an open fd (fstat(2)), coded as nsb_file_kind.
 int nsb_fd_kind(int fd);
-/// fchmodat(2) of `name` in `dirfd` (the mode is applied exactly, whatever the umask).
-int nsb_fchmodat(int dirfd, const char *name, unsigned int mode);
 /// pivot_root(".", ".") then umount2(".", MNT_DETACH): the runc way to swap roots without a put_old folder.
 int nsb_pivot_here(void);
 int nsb_detach_here(void);
