@@ -10,8 +10,9 @@ struct EndToEndTests {
     let before = try HostSnapshot.take()
     let script = """
       hostname; domainname; echo pid=$$; cat /proc/1/comm
-      awk '$5=="/tmp"{print "tmp="$9}' /proc/self/mountinfo; stat -c 'tmpmode=%a' /tmp
-      awk '$5=="/usr"{split($6,o,","); print "usr="o[1]}' /proc/self/mountinfo
+      awk '$5=="/tmp"{split($0,p," - "); split(p[2],b," "); t=b[1]} END{print "tmp="t}' /proc/self/mountinfo
+      stat -c 'tmpmode=%a' /tmp
+      awk '$5=="/usr"{split($6,o,","); u=o[1]} END{print "usr="u}' /proc/self/mountinfo
       touch /usr/nsbuild-probe 2>/dev/null && echo usr-writable || echo usr-readonly
       ls /proc | grep -c '^[0-9]'
       """

@@ -275,11 +275,15 @@ struct FilesystemTests {
       let before = try HostSnapshot.take()
       // While the links' destinations are missing inside the root, the mount is refused, naming the link.
       let refused = try run(spec, in: folder, "true")
-      #expect(refused.status == 125)
-      #expect(refused.stderr.contains("/absolute (a symlink to \(outside), which does not exist inside the root)"))
+      #expect(refused.status == 125, "\(refused.stderr)")
+      #expect(
+        refused.stderr.contains("/absolute (a symlink to \(outside), which does not exist inside the root)"),
+        "\(refused.stderr)")
       // Once the destination exists inside the root, both mounts land there: contained, never on the host's folder.
       try FileManager.default.createDirectory(atPath: root + outside, withIntermediateDirectories: true)
-      let result = try run(spec, in: folder, "grep ' - tmpfs ' /proc/self/mountinfo | cut -d' ' -f5")
+      // The root itself is left out: it is a tmpfs too when the host's temporary folder is one. (No awk in this root:
+      // Debian's /usr/bin/awk links to /etc/alternatives.)
+      let result = try run(spec, in: folder, "grep ' - tmpfs ' /proc/self/mountinfo | cut -d' ' -f5 | grep -vx /")
       #expect(result.status == 0, "\(result.stderr)")
       #expect(result.stdout == "\(outside)\n\(outside)\n")
       #expect(try HostSnapshot.take() == before)
