@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `nsbuild` binary as a subprocess: the only way to test namespaces from `swift test`, whose process
 /// has several threads (unshare(CLONE_NEWUSER) would fail with EINVAL in it).
@@ -124,6 +125,16 @@ struct HostSnapshot: Equatable {
     let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).split(separator: "\n").map(
       String.init)
     return HostSnapshot(hostname: hostname, mountinfo: mountinfo)
+  }
+
+  /// Records an issue, listing what changed, when the host no longer looks as it did at `before`.
+  static func expectUnchanged(since before: HostSnapshot, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let now = try take()
+    let gone = before.mountinfo.filter { !now.mountinfo.contains($0) }
+    let added = now.mountinfo.filter { !before.mountinfo.contains($0) }
+    #expect(
+      now == before, "hostname \(before.hostname) → \(now.hostname); mounts gone: \(gone); added: \(added)",
+      sourceLocation: sourceLocation)
   }
 }
 
