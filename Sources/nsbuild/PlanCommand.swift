@@ -8,10 +8,10 @@ struct PlanCommand: ParsableCommand {
     commandName: "plan",
     abstract: "Show the exact steps `run` would take, without changing anything.",
     discussion: """
-      Each step shows the process that takes it, the system calls with their arguments, how it changes the current
+      Each step shows the process that takes it, the system calls with their arguments, how it changes the current \
       state (+ create, ~ change in place, = already as wanted, so skipped) and the spec line it comes from.
 
-      Exit status: 0 on success, 1 on a spec error; with --detailed-exitcode, 0 when nothing would change and 2
+      Exit status: 0 on success, 1 on a spec error; with --detailed-exitcode, 0 when nothing would change and 2 \
       when something would.
 
       Examples:

@@ -4,14 +4,19 @@ import SpecParser
 
 /// `nsbuild run SPEC [-- CMD ARG…]`: applies the plan and runs the command inside.
 struct RunCommand: ParsableCommand {
+  // The super-command name tells ArgumentParser that `run` is never the root of its own tree, so the fast path in
+  // `NSBuild.main` (which parses `run` alone) skips the check for `--generate-completion-script`: two trial
+  // parses, a tenth of the instructions `run` takes before its first fork (callgrind). Help and usage errors still go
+  // through the root, where this name is not read.
   static let configuration = CommandConfiguration(
     commandName: "run",
+    _superCommandName: "nsbuild",
     abstract: "Build the sandbox the spec describes and run a command in it.",
     discussion: """
-      Takes exactly the steps `nsbuild plan` shows. The command after `--` replaces [process] args; every word after
+      Takes exactly the steps `nsbuild plan` shows. The command after `--` replaces [process] args; every word after \
       `--` belongs to it.
 
-      Exit status: the command's own; 128+N when it is killed by signal N; 125 when nsbuild fails before the command
+      Exit status: the command's own; 128+N when it is killed by signal N; 125 when nsbuild fails before the command \
       starts (bad spec, failed step); 126 when the command cannot be executed; 127 when it is not found.
 
       Examples:
