@@ -250,6 +250,51 @@ import Testing
     #expect(plan.warnings.count == 2)
   }
 
+  @Test func hostChangesLandInTheDeepestBindsSource() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[files]]
+      type = "symlink"
+      path = "/data/inner/link"
+      link = "x"
+      [[mounts]]
+      type = "bind"
+      source = "/srv"
+      target = "/data"
+      [[mounts]]
+      type = "bind"
+      source = "/opt/deep"
+      target = "/data/inner"
+      [[mounts]]
+      type = "bind"
+      source = "/"
+      target = "/host"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/data/inner/x"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/data/innermost"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/host/z"
+      [process]
+      args = ["true"]
+      """)
+    var state = Self.root
+    state.hostEntries["/data"] = .directory
+    let plan = try Planner(spec: spec, state: state).plan()
+    // "/data/innermost" is not beneath "/data/inner": a prefix of the name is not an ancestor.
+    #expect(
+      plan.hostChanges == [
+        "/opt/deep/link", "mount point /srv/inner", "mount point /host", "mount point /opt/deep/x",
+        "mount point /srv/innermost", "mount point /z",
+      ])
+  }
+
   @Test func noCommandIsAnError() throws {
     let spec = try decodeSpec("version = 1\n")
     #expect(throws: PlanError.noCommand) { try Planner(spec: spec, state: Self.root).plan() }

@@ -116,41 +116,6 @@ public struct Planner: Sendable {
         reason: "a new network namespace starts with lo down", origin: origin("net.loopback"))
     ]
   }
-
-}
-
-extension Planner {
-  /// The paths `run` would leave changed on the host, as host paths: files and mount points beneath a bind land in
-  /// its source folder; on the host's tree, files not already as wanted and mount points that do not exist yet; in a
-  /// root folder, every file and mount point; on a tmpfs root, only what lies beneath a bind. Folders made on the way
-  /// (`mkdir -p`) are not listed one by one.
-  func hostChanges(_ steps: [Step]) -> [String] {
-    guard spec.unshares(.mount) else { return [] }
-    let fileSteps = steps.filter { $0.kind == .file }
-    var result: [String] = []
-    for (index, file) in spec.files.enumerated() {
-      let unchanged = index < fileSteps.count && fileSteps[index].change.isUnchanged
-      if !unchanged, let host = hostPath(of: file.path, createdAsMountPoint: false) { result.append(host) }
-    }
-    for mount in spec.mounts {
-      if let host = hostPath(of: mount.target, createdAsMountPoint: true) { result.append("mount point " + host) }
-    }
-    return result
-  }
-
-  /// Where `path` inside the sandbox lies on the host, when creating it there changes the host; nil when not.
-  private func hostPath(of path: String, createdAsMountPoint: Bool) -> String? {
-    let binds = spec.mounts.filter { $0.kind == .bind && $0.target != path && Self.covers($0.target, path) }
-    if let bind = binds.max(by: { $0.target.count < $1.target.count }), let source = bind.source {
-      let rest = path.dropFirst(bind.target == "/" ? 0 : bind.target.count)
-      return (source == "/" ? "" : source) + rest
-    }
-    switch spec.root.kind {
-    case .tmpfs: return nil
-    case .directory(let directory): return directory + path
-    case .host: return createdAsMountPoint && state.hostEntries[path] != nil ? nil : path
-    }
-  }
 }
 
 /// Why no plan could be made.
