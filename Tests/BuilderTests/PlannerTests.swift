@@ -295,6 +295,14 @@ import Testing
       ])
   }
 
+  @Test func ancestorsAndDepthOfAPath() {
+    #expect(SetupOrder.ancestors(of: "/a/b/c") == ["/", "/a", "/a/b"])
+    #expect(SetupOrder.ancestors(of: "/a") == ["/"])
+    #expect(SetupOrder.ancestors(of: "/").isEmpty)
+    #expect(SetupOrder.ancestors(of: "/é/ü/x") == ["/", "/é", "/é/ü"])
+    #expect([SetupOrder.depth(of: "/"), SetupOrder.depth(of: "/a"), SetupOrder.depth(of: "/a/b/c")] == [0, 1, 3])
+  }
+
   @Test func noCommandIsAnError() throws {
     let spec = try decodeSpec("version = 1\n")
     #expect(throws: PlanError.noCommand) { try Planner(spec: spec, state: Self.root).plan() }

@@ -208,6 +208,19 @@ struct TOMLParserValueTests {
     let table = try parse("\"\u{E9}\" = 1\n\"e\u{301}\" = 2")
     #expect(table.entries.count == 2)
   }
+
+  /// Small tables find keys by scanning and large ones by an index: both keep keys distinct and catch duplicates.
+  @Test(arguments: [3, 40])
+  func keysMatchByTheirBytesInSmallAndLargeTables(count: Int) throws {
+    let keys = (1...count).map { "k\($0) = \($0)\n" }.joined()
+    let table = try parse("[t]\n" + keys + "\"\u{E9}\" = 1\n\"e\u{301}\" = 2\n")
+    #expect(table["t"].map { if case .table(let t) = $0.node.value { t.entries.count } else { 0 } } == count + 2)
+    #expect(throws: TOMLError.self) { try parse("[t]\n" + keys + "k2 = 0\n") }
+    #expect(throws: TOMLError.self) { try parse("[t]\n" + keys + "\"e\u{301}\" = 1\n\"e\u{301}\" = 2\n") }
+    // An implicit table defined later by its own header keeps working past the index threshold too.
+    let implicit = try parse("[t.sub.x]\n[t]\n" + keys + "[t.sub]\ny = 1\n")
+    #expect(implicit["t"] != nil)
+  }
 }
 
 struct TOMLParserRangeTests {

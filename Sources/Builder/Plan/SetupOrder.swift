@@ -40,24 +40,30 @@ struct SetupOrder {
     mountsInside = Self.mountsInside(items)
   }
 
-  /// The folders above `path`, nearest last: `/a/b/c` gives `/`, `/a`, `/a/b`.
-  static func ancestors(of path: String) -> [String] {
-    var result = ["/"]
-    var prefix = ""
-    let parts = path.split(separator: "/")
-    for part in parts.dropLast() {
-      prefix += "/" + part
-      result.append(prefix)
+  /// The folders above `path`, nearest last: `/a/b/c` gives `/`, `/a`, `/a/b`. Slices of `path` (spec paths are
+  /// normalised), so that looking up every entry's ancestors allocates no strings.
+  static func ancestors(of path: String) -> [Substring] {
+    guard path != "/", let first = path.utf8.first, first == UInt8(ascii: "/") else { return [] }
+    var result: [Substring] = [path.prefix(1)]
+    var rest = path.utf8.dropFirst()
+    while let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
+      result.append(path[..<slash])
+      rest = path.utf8[path.utf8.index(after: slash)...]
     }
-    return path == "/" ? [] : result
+    return result
+  }
+
+  /// The number of names in `path`: 0 for `/`, 3 for `/a/b/c`.
+  static func depth(of path: String) -> Int {
+    path == "/" ? 0 : path.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
   }
 
   /// Each mount takes the place of the earliest entry beneath it (ancestors before descendants there); the rest
   /// keep their written order.
   private static func parentsFirst(_ items: [Item], moves: inout [(mount: Int, before: String)]) -> [Item] {
-    var mountsAt: [String: [Int]] = [:]
+    var mountsAt: [Substring: [Int]] = [:]
     for (position, item) in items.enumerated() {
-      if case .mount = item { mountsAt[item.path, default: []].append(position) }
+      if case .mount = item { mountsAt[item.path[...], default: []].append(position) }
     }
     var earliest = Array(items.indices)
     for (position, item) in items.enumerated() {
@@ -65,7 +71,7 @@ struct SetupOrder {
         for mount in mountsAt[ancestor] ?? [] where position < earliest[mount] { earliest[mount] = position }
       }
     }
-    let depth = items.map { $0.path.split(separator: "/").count }
+    let depth = items.map { Self.depth(of: $0.path) }
     let order = items.indices.sorted { a, b in
       let keyA = (earliest[a], earliest[a] < a ? 0 : 1, depth[a], a)
       let keyB = (earliest[b], earliest[b] < b ? 0 : 1, depth[b], b)
@@ -79,14 +85,14 @@ struct SetupOrder {
 
   /// For each mount, the mounts after it whose target lies strictly beneath its own.
   private static func mountsInside(_ items: [Item]) -> [Int: [Mount]] {
-    var mountsAt: [String: [Int]] = [:]
+    var mountsAt: [Substring: [Int]] = [:]
     var result: [Int: [Mount]] = [:]
     for (position, item) in items.enumerated() {
       guard case .mount(_, let mount) = item else { continue }
       for ancestor in ancestors(of: mount.target) {
         for earlier in mountsAt[ancestor] ?? [] { result[earlier, default: []].append(mount) }
       }
-      mountsAt[mount.target, default: []].append(position)
+      mountsAt[mount.target[...], default: []].append(position)
     }
     return result
   }

@@ -21,6 +21,24 @@ final class DecodeContext {
   }
 }
 
+extension TOMLTable {
+  /// The number of values in the table and everything beneath it (table entries and array elements).
+  var nodeCount: Int {
+    entries.reduce(entries.count) { $0 + $1.node.value.nestedCount }
+  }
+}
+
+extension TOMLValue {
+  /// The number of values inside this one (0 for a scalar).
+  fileprivate var nestedCount: Int {
+    switch self {
+    case .table(let table): table.nodeCount
+    case .array(let nodes): nodes.reduce(nodes.count) { $0 + $1.value.nestedCount }
+    default: 0
+    }
+  }
+}
+
 /// The TOML type names used in messages.
 extension TOMLValue {
   var typeName: String {

@@ -14,6 +14,7 @@ enum Paths {
     guard !path.isEmpty else { return .failure(.empty) }
     guard !path.utf8.contains(0) else { return .failure(.nulByte) }
     let full = path.hasPrefix("/") ? path : directory + "/" + path
+    if isNormal(full) { return .success(full) }
     var parts: [Substring] = []
     for part in full.split(separator: "/", omittingEmptySubsequences: true) {
       if part == "." { continue }
@@ -21,6 +22,28 @@ enum Paths {
       parts.append(part)
     }
     return .success("/" + parts.joined(separator: "/"))
+  }
+
+  /// Whether `path` is already as ``resolve(_:against:)`` would return it: absolute, with no empty, `.` or `..`
+  /// name and no trailing `/`. Most spec paths are; one pass over the bytes then spares splitting and joining.
+  private static func isNormal(_ path: String) -> Bool {
+    let slash = UInt8(ascii: "/")
+    let dot = UInt8(ascii: ".")
+    guard path.utf8.first == slash else { return false }
+    if path.utf8.count == 1 { return true }
+    var length = 0
+    var onlyDots = true
+    for byte in path.utf8.dropFirst() {
+      if byte == slash {
+        if length == 0 || (onlyDots && length <= 2) { return false }
+        length = 0
+        onlyDots = true
+      } else {
+        length += 1
+        onlyDots = onlyDots && byte == dot
+      }
+    }
+    return length > 0 && !(onlyDots && length <= 2)
   }
 }
 

@@ -38,8 +38,10 @@ final class DraftTable {
   let depth: Int
   var range: SourceRange
   private(set) var slots: [Slot] = []
-  /// Slot positions by the key's exact UTF-8, see ``TOMLKeyPart/identity``.
-  private var index: [[UInt8]: Int] = [:]
+  /// Slot positions by the key's exact UTF-8 (see ``TOMLKeyPart/identity``), built only once the table outgrows
+  /// ``scanLimit``: most tables hold a handful of keys, for which comparing bytes beats allocating and hashing.
+  private var index: [[UInt8]: Int]?
+  private static let scanLimit = 16
 
   init(origin: Origin, depth: Int, range: SourceRange) {
     self.origin = origin
@@ -47,19 +49,29 @@ final class DraftTable {
     self.range = range
   }
 
+  private func position(of part: TOMLKeyPart) -> Int? {
+    if let index { return index[part.identity] }
+    return slots.firstIndex { $0.key.utf8.elementsEqual(part.name.utf8) }
+  }
+
   func slot(named part: TOMLKeyPart) -> Slot? {
-    index[part.identity].map { slots[$0] }
+    position(of: part).map { slots[$0] }
   }
 
   /// Adds a key that is not there yet (callers check with ``slot(named:)`` first).
   func add(_ part: TOMLKeyPart, _ content: Content) {
-    index[part.identity] = slots.count
     slots.append(Slot(key: part.name, keyRange: part.range, content: content))
+    if index != nil {
+      index?[part.identity] = slots.count - 1
+    } else if slots.count > Self.scanLimit {
+      index = Dictionary(
+        slots.enumerated().map { (Array($0.element.key.utf8), $0.offset) }, uniquingKeysWith: { first, _ in first })
+    }
   }
 
   /// Points an existing key at a new source range, for an implicit table that a later header defines.
   func moveKey(_ part: TOMLKeyPart) {
-    guard let position = index[part.identity] else { return }
+    guard let position = position(of: part) else { return }
     slots[position].keyRange = part.range
   }
 
