@@ -147,11 +147,12 @@ struct FilesystemPlan {
   /// that lies beneath its target (parents first: otherwise it would hide them).
   private mutating func itemSteps() -> [Step] {
     let order = SetupOrder(planner: planner)
+    let mountsInside = order.mountsInside()
     return order.items.enumerated().map { position, item in
       switch item {
       case .mount(let index, let mount):
         // Mount points of later mounts inside this one are made before it can turn read-only.
-        return mountStep(index, mount, mountPointsInside: order.mountsInside[position] ?? [])
+        return mountStep(index, mount, mountPointsInside: mountsInside[position] ?? [])
       case .file(let index, let file): return fileStep(index, file)
       }
     }

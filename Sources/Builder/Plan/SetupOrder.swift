@@ -23,8 +23,6 @@ struct SetupOrder {
   private(set) var items: [Item] = []
   /// For each mount moved earlier: its index in `[[mounts]]` and the path of the first entry it now precedes.
   private(set) var moves: [(mount: Int, before: String)] = []
-  /// For each position in ``items`` holding a mount: the mounts applied after it that lie beneath its target.
-  private(set) var mountsInside: [Int: [Mount]] = [:]
 
   init(planner: Planner) {
     let spec = planner.spec
@@ -37,8 +35,11 @@ struct SetupOrder {
     }
     let inOrder = written.sorted { $0.offset < $1.offset }.map(\.item)
     items = Self.parentsFirst(inOrder, moves: &moves)
-    mountsInside = Self.mountsInside(items)
   }
+
+  /// For each position in ``items`` holding a mount: the mounts applied after it that lie beneath its target.
+  /// Worked out on demand: `check` needs only ``moves``.
+  func mountsInside() -> [Int: [Mount]] { Self.mountsInside(items) }
 
   /// The folders above `path`, nearest last: `/a/b/c` gives `/`, `/a`, `/a/b`. Slices of `path` (spec paths are
   /// normalised), so that looking up every entry's ancestors allocates no strings.

@@ -61,11 +61,11 @@ public struct SpecKeyPath: Sendable, Hashable, CustomStringConvertible, Expressi
 
   /// The path of `key` inside this one (`uts` + `hostname` → `uts.hostname`).
   public func appending(_ key: String) -> SpecKeyPath {
-    SpecKeyPath(description.isEmpty ? key : "\(description).\(key)")
+    SpecKeyPath(description.isEmpty ? key : description + "." + key)
   }
 
   /// The path of element `index` of the array at this path (`mounts` + 2 → `mounts[2]`).
-  public func index(_ index: Int) -> SpecKeyPath { SpecKeyPath("\(description)[\(index)]") }
+  public func index(_ index: Int) -> SpecKeyPath { SpecKeyPath(description + "[" + String(index) + "]") }
 }
 
 /// A Linux namespace type, by its namespaces(7) name.
