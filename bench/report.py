@@ -5,6 +5,7 @@
   report.py parse FILE REPEATS      median seconds of tomllib.load(FILE), in process (parse only)
   report.py table OUT TITLE ROWS    print medians, ratios and peak RSS of one hyperfine run
   report.py scaling OUT SIZES       print the parser and planner scaling table
+  report.py planner JSON            print the in-process decode and plan table (PlannerBenchmark --format json)
 """
 import gc
 import glob
@@ -120,6 +121,28 @@ def scaling(out, sizes):
           f"{marginal:.2f}×")
 
 
+def planner(path):
+    with open(path) as f:
+        results = json.load(f)["benchmarks"]
+    times = {}
+    for result in results:
+        kind, n, _ = result["name"].split(" ")
+        times[(kind, int(n))] = result["time"] / 1e9  # swift-benchmark reports nanoseconds
+    sizes = sorted({n for _, n in times})
+    print("### Decode and plan in process (PlannerBenchmark, no start-up)\n")
+    print("| mounts | decode (ms) | decode µs per mount | plan (ms) | plan µs per mount |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for n in sizes:
+        d, p = times[("decode", n)], times[("plan", n)]
+        print(f"| {n:,} | {d * 1000:.2f} | {d / n * 1e6:.2f} | {p * 1000:.2f} | {p / n * 1e6:.2f} |")
+    print()
+    for kind in ("decode", "plan"):
+        a, b = times[(kind, sizes[-2])] / sizes[-2], times[(kind, sizes[-1])] / sizes[-1]
+        verdict = "linear" if b / a <= 2 else "NOT linear"
+        print(f"linear? {kind}: {b / a:.2f}× the per-mount cost at {sizes[-1]:,} mounts as at {sizes[-2]:,} "
+              f"→ {verdict}")
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     if command == "gen":
@@ -130,5 +153,7 @@ if __name__ == "__main__":
         table(args[0], args[1], args[2:])
     elif command == "scaling":
         scaling(args[0], [int(n) for n in args[1:]])
+    elif command == "planner":
+        planner(args[0])
     else:
         sys.exit(__doc__)

@@ -158,5 +158,16 @@ for n in "${sizes[@]}"; do
   "${pin[@]}" "$python" "$here/report.py" parse "$file" 20 >"$out/tomllib-$n.txt"
 done
 "$python" "$here/report.py" scaling "$out" "${sizes[@]}"
+
+# The parser and planner alone, in one process (bench/planner, google/swift-benchmark): no start-up in the way, so
+# the time per mount shows whether either has stopped growing linearly.
+if [ -z "${NSBUILD:-}" ]; then
+  echo "benchmarking decode and plan in process..." >&2
+  (cd "$root" && swift build -c release --product PlannerBenchmark) >>"$out/build.log" 2>&1 \
+    || { tail -30 "$out/build.log" >&2; exit 1; }
+  "${pin[@]}" "$root/.build/release/PlannerBenchmark" --format json --quiet >"$out/planner.json" 2>>"$out/hyperfine.log"
+  echo
+  "$python" "$here/report.py" planner "$out/planner.json"
+fi
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
