@@ -24,6 +24,11 @@ struct FilesystemTests {
     return try body(folder)
   }
 
+  func write(_ spec: String, to folder: String) throws -> String {
+    try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+    return folder + "/s.toml"
+  }
+
   func run(_ spec: String, in folder: String, _ script: String) throws -> NSBuildProcess.Result {
     try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
     return try NSBuildProcess.run(["run", folder + "/s.toml", "--", "/bin/sh", "-c", script])
@@ -168,6 +173,37 @@ struct FilesystemTests {
       #expect(try run(spec("orig"), in: folder, "true").status == 0)
       let mode = try FileManager.default.attributesOfItem(atPath: folder + "/f")[.posixPermissions] as? Int
       #expect(mode == 0o600)
+    }
+  }
+
+  @Test func aReadOnlyHostTreeStillTakesNewMountPointsAndFiles() throws {
+    try withFolder { folder in
+      let spec =
+        Self.header + """
+          [root]
+          readonly = true
+          [[files]]
+          type = "file"
+          path = "\(folder)/made/note"
+          content = "hello"
+          [[mounts]]
+          type = "tmpfs"
+          target = "\(folder)/new/point"
+          """
+      let plan = try NSBuildProcess.run(["plan", try write(spec, to: folder), "--", "true"])
+      #expect(plan.stdout.contains("left on the host: \(folder)/made/note, mount point \(folder)/new/point"))
+      let before = try HostSnapshot.take()
+      let script = """
+        cat \(folder)/made/note; echo; touch \(folder)/new/point/x && echo tmpfs-writable
+        touch \(folder)/elsewhere 2>/dev/null || echo host-read-only
+        """
+      let result = try run(spec, in: folder, script)
+      #expect(result.stdout == "hello\ntmpfs-writable\nhost-read-only\n", "\(result.stderr)")
+      try HostSnapshot.expectUnchanged(since: before)
+      // What the plan said stays on the host does, and nothing else.
+      #expect(try String(contentsOfFile: folder + "/made/note", encoding: .utf8) == "hello")
+      #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/new/point").isEmpty)
+      #expect(!FileManager.default.fileExists(atPath: folder + "/elsewhere"))
     }
   }
 

@@ -5,14 +5,12 @@ extension Planner {
   /// its source folder; on the host's tree, files not already as wanted and mount points that do not exist yet; in a
   /// root folder, every file and mount point; on a tmpfs root, only what lies beneath a bind. Folders made on the way
   /// (`mkdir -p`) are not listed one by one.
-  func hostChanges(_ steps: [Step]) -> [String] {
+  func hostChanges() -> [String] {
     guard spec.unshares(.mount) else { return [] }
     let binds = BindSources(spec.mounts)
-    let fileSteps = steps.filter { $0.kind == .file }
     var result: [String] = []
-    for (index, file) in spec.files.enumerated() {
-      let unchanged = index < fileSteps.count && fileSteps[index].change.isUnchanged
-      if !unchanged, let host = hostPath(of: file.path, createdAsMountPoint: false, binds: binds) {
+    for file in spec.files {
+      if !fileChange(file).isUnchanged, let host = hostPath(of: file.path, createdAsMountPoint: false, binds: binds) {
         result.append(host)
       }
     }

@@ -34,16 +34,19 @@ struct FilesystemPlan {
     var steps = [propagationStep(), sourcesStep()]
     if let root = rootStep() { steps.append(root) }
     let keepsHostTree = spec.root.kind == .host
+    var madeEarly: Set<Int> = []
     if keepsHostTree, spec.root.readonly {
-      // The host's tree goes read-only first, recursively; the sandbox's own mounts then sit on it writable.
-      steps.append(
-        Step(
-          kind: .readonlyRoot, actor: .initProcess,
-          calls: [.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: [])],
-          change: .create, reason: "before the sandbox's own mounts, which keep their own flags",
-          origin: planner.origin("root.readonly"), label: "make the host's tree read-only"))
+      let targets = Set(spec.mounts.map(\.target))
+      // The host's tree goes read-only first, recursively; the sandbox's own mounts then sit on it writable. What
+      // the spec puts on the host's tree itself ([[files]] entries and mount points under no mount of the spec)
+      // cannot be made once it is read-only, so it is made before.
+      for (index, file) in spec.files.enumerated() where !Self.isBeneath(targets, file.path, orAt: true) {
+        steps.append(fileStep(index, file))
+        madeEarly.insert(index)
+      }
+      steps.append(readOnlyHostTreeStep(targets: targets))
     }
-    steps += itemSteps()
+    steps += itemSteps(except: madeEarly)
     if !keepsHostTree { steps.append(pivotStep()) }
     steps.append(
       Step(
@@ -57,6 +60,29 @@ struct FilesystemPlan {
           origin: planner.origin("root.readonly")))
     }
     return steps
+  }
+
+  /// Makes the host's tree read-only, after making the mount points missing on it.
+  private mutating func readOnlyHostTreeStep(targets: Set<String>) -> Step {
+    var calls: [Syscall] = []
+    for mount in spec.mounts where !Self.isBeneath(targets, mount.target, orAt: false) {
+      guard planner.state.hostEntries[mount.target] == nil else { continue }
+      let create: MountPointKind = mount.kind == .bind ? .likeSource(sources[mount.source ?? ""] ?? 0) : .directory
+      calls.append(.resolve(root: Self.root, path: mount.target, create: create, slot: slot()))
+    }
+    calls.append(.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: []))
+    return Step(
+      kind: .readonlyRoot, actor: .initProcess, calls: calls, change: .create,
+      reason: calls.count > 1
+        ? "before the sandbox's own mounts, which keep their own flags; their missing mount points first"
+        : "before the sandbox's own mounts, which keep their own flags",
+      origin: planner.origin("root.readonly"), label: "make the host's tree read-only")
+  }
+
+  /// Whether one of the mount `targets` lies above `path` (or, with `orAt`, on it): then `path` is made on that
+  /// mount, not on the host's tree.
+  static func isBeneath(_ targets: Set<String>, _ path: String, orAt: Bool) -> Bool {
+    (orAt && targets.contains(path)) || SetupOrder.ancestors(of: path).contains { targets.contains(String($0)) }
   }
 
   private func propagationStep() -> Step {
@@ -145,15 +171,15 @@ struct FilesystemPlan {
 
   /// Mounts and files, in the order the spec writes them, except that a mount moves before anything written earlier
   /// that lies beneath its target (parents first: otherwise it would hide them).
-  private mutating func itemSteps() -> [Step] {
+  private mutating func itemSteps(except madeEarly: Set<Int>) -> [Step] {
     let order = SetupOrder(planner: planner)
     let mountsInside = order.mountsInside()
-    return order.items.enumerated().map { position, item in
+    return order.items.enumerated().compactMap { position, item in
       switch item {
       case .mount(let index, let mount):
         // Mount points of later mounts inside this one are made before it can turn read-only.
         return mountStep(index, mount, mountPointsInside: mountsInside[position] ?? [])
-      case .file(let index, let file): return fileStep(index, file)
+      case .file(let index, let file): return madeEarly.contains(index) ? nil : fileStep(index, file)
       }
     }
   }
@@ -166,19 +192,8 @@ struct FilesystemPlan {
     case .symlink: call = .symlink(root: Self.root, path: file.path, link: file.link ?? "")
     }
     return Step(
-      kind: .file, actor: .initProcess, calls: [call], change: fileChange(file),
+      kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file),
       origin: planner.origin(SpecKeyPath("files").index(index)), label: "create \(file.kind.rawValue) \(file.path)")
-  }
-
-  /// `=` when the host's tree already holds exactly this entry (and `run` then skips the step); `+` otherwise.
-  private func fileChange(_ file: FileEntry) -> Change {
-    guard let existing = planner.state.hostEntries[file.path] else { return .create }
-    switch (file.kind, existing) {
-    case (.dir, .directory): return .unchanged("a directory")
-    case (.file, .file(let contents?)) where contents == Array(file.content.utf8): return .unchanged("these contents")
-    case (.symlink, .symlink(let link)) where link == file.link: return .unchanged("a link to \(link)")
-    default: return .modify(before: "something else is there", after: file.kind.rawValue)
-    }
   }
 
   private mutating func mountStep(_ index: Int, _ mount: Mount, mountPointsInside inside: [Mount]) -> Step {
