@@ -65,15 +65,19 @@ public struct DiagnosticRenderer: Sendable {
   /// able to send escape sequences to the reader's terminal through an error message. One scalar for one, so the
   /// caret stays in its column.
   static func printable(_ text: String) -> String {
-    // A message quoting a 10 MB value is cut, so output stays proportional to the number of problems.
-    let limit = 400
-    let scalars = text.unicodeScalars
-    guard scalars.contains(where: isControl) || scalars.count > limit else { return text }
+    // A message quoting a 10 MB value is cut, so output stays proportional to the number of problems. It is cut in
+    // the middle: the end of a message says what went wrong (a run failure ends with its errno), the start where.
+    let head = 250
+    let tail = 150
+    let scalars = Array(text.unicodeScalars)
+    guard scalars.contains(where: isControl) || scalars.count > head + tail else { return text }
+    let cut = scalars.count > head + tail
     var result = ""
-    for scalar in scalars.prefix(limit) {
+    for (index, scalar) in (cut ? scalars[..<head] + scalars[(scalars.count - tail)...] : scalars[...]).enumerated() {
+      if cut && index == head { result += "…" }
       result.unicodeScalars.append(isControl(scalar) ? "\u{FFFD}" : scalar)
     }
-    return scalars.count > limit ? result + "…" : result
+    return result
   }
 
   private static func isControl(_ scalar: Unicode.Scalar) -> Bool {

@@ -25,8 +25,11 @@ struct CheckCommand: ParsableCommand {
 
   func run() throws {
     let terminal = Terminal()
-    guard let loaded = loadSpec(spec, terminal: terminal) else {
-      if format == .json { terminal.out(try JSONText.diagnostics([unreadable(spec)])) }
+    let loaded: LoadedSpec
+    switch loadSpec(spec, terminal: terminal) {
+    case .success(let spec): loaded = spec
+    case .failure(let unreadable):
+      if format == .json { terminal.out(try JSONText.diagnostics([unreadable.diagnostic])) }
       throw ExitCode(1)
     }
     // The order warnings need the planner's view of the spec, which SpecParser does not have.

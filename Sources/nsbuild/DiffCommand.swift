@@ -32,14 +32,18 @@ struct DiffCommand: ParsableCommand {
 
   func run() throws {
     let terminal = Terminal()
-    let loaded = [old, new].map { loadSpec($0, terminal: terminal) }
+    let results = [old, new].map { loadSpec($0, terminal: terminal) }
+    let loaded = results.map { try? $0.get() }
     for case let spec? in loaded { terminal.printDiagnostics(spec.check.diagnostics, source: spec.source) }
     guard let oldLoaded = loaded[0], let newLoaded = loaded[1], let oldSpec = oldLoaded.check.spec,
       let newSpec = newLoaded.check.spec
     else {
       if format == .json {
-        let diagnostics = zip([old, new], loaded).flatMap { path, spec in
-          spec?.check.diagnostics ?? [unreadable(path)]
+        let diagnostics = results.flatMap { result in
+          switch result {
+          case .success(let spec): spec.check.diagnostics
+          case .failure(let unreadable): [unreadable.diagnostic]
+          }
         }
         terminal.out(try JSONText.encode(DiffErrorJSON(old: old, new: new, diagnostics: diagnostics)) + "\n")
       }

@@ -7,8 +7,13 @@ import SpecParser
 func planSpec(
   _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false
 ) throws -> (LoadedSpec, Plan) {
-  guard let loaded = loadSpec(path, terminal: terminal) else {
-    if json { terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: [unreadable(path)])) + "\n") }
+  let loaded: LoadedSpec
+  switch loadSpec(path, terminal: terminal) {
+  case .success(let spec): loaded = spec
+  case .failure(let unreadable):
+    if json {
+      terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: [unreadable.diagnostic])) + "\n")
+    }
     throw ExitCode(failureCode)
   }
   terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
@@ -24,7 +29,25 @@ func planSpec(
     return (loaded, plan)
   } catch {
     terminal.err("nsbuild: error: \(error)\n")
+    if json {
+      let diagnostic = planDiagnostic(error, path: path, origins: spec.origins)
+      terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: [diagnostic])) + "\n")
+    }
     throw ExitCode(failureCode)
+  }
+}
+
+/// A planning error as a diagnostic for the JSON output, at the spec line it comes from (line 1 when none).
+private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyPath: SourceRange]) -> Diagnostic {
+  let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
+  switch error {
+  case .noCommand:
+    return Diagnostic(
+      .error, code: "no-command", message: error.description, file: path, range: origins["process.args"] ?? start)
+  case .cannotMap:
+    return Diagnostic(
+      .error, code: "cannot-map", message: error.description, file: path,
+      range: origins["user.uid_map"] ?? origins["namespaces.unshare"] ?? start)
   }
 }
 

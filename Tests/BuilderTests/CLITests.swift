@@ -90,4 +90,23 @@ import Testing
     #expect(list?.first?["line"] as? Int == 5)
     #expect(list?.last?["code"] as? String == "empty-args")
   }
+
+  /// Whatever stops a plan, `plan --format json` still prints JSON: the spec cannot be read, or has no command.
+  @Test func planJSONCarriesEveryKindOfFailure() throws {
+    let folder = try NSBuildProcess.publicCopy(specs: ["nocmd.toml": "version = 1\n[namespaces]\nunshare = [\"uts\"]\n"]
+    )
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    for (spec, code, message) in [
+      ("nocmd.toml", "no-command", "no command to run"),
+      ("missing.toml", "unreadable", "open(2): ENOENT"),
+    ] {
+      let result = try NSBuildProcess.run(["plan", "--format", "json", folder + "/" + spec])
+      #expect(result.status == 1)
+      let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+      let diagnostics = object?["diagnostics"] as? [[String: Any]]
+      #expect(object?["format_version"] as? Int == 1)
+      #expect(diagnostics?.first?["code"] as? String == code)
+      #expect((diagnostics?.first?["message"] as? String)?.contains(message) == true, "\(result.stdout)")
+    }
+  }
 }

@@ -105,6 +105,18 @@ struct SecurityTests {
     }
   }
 
+  @Test func aFIFOAsTheSpecIsRefusedWithoutWaitingForAWriter() throws {
+    try withFolder { folder in
+      #expect(mkfifo(folder + "/spec.toml", 0o644) == 0)
+      for command in ["check", "plan", "run"] {
+        let result = try NSBuildProcess.runCommand(
+          "/usr/bin/timeout", ["20", NSBuildProcess.binary, command, folder + "/spec.toml"])
+        #expect(result.status == (command == "run" ? 125 : 1), "\(command): \(result.stderr)")
+        #expect(result.stderr.contains("not a regular file"), "\(command): \(result.stderr)")
+      }
+    }
+  }
+
   @Test func whatLandsInABoundHostFolderIsInThePlansSummary() throws {
     try withFolder { folder in
       try FileManager.default.createDirectory(atPath: folder + "/hostdir", withIntermediateDirectories: true)

@@ -70,6 +70,11 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp/../etc\"\n",
       message: "`target` contains '..'", line: 6, column: 10),
     BrokenSpec(
+      name: "name longer than NAME_MAX",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/tmp/"
+        + String(repeating: "e", count: 300) + "\"\n",
+      message: "`target` has a name of 300 bytes; the kernel takes at most 255 (NAME_MAX)", line: 6, column: 10),
+    BrokenSpec(
       name: "bind without source",
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"bind\"\ntarget = \"/x\"\n",
       message: "a bind mount needs a `source`", line: 4, column: 1),
@@ -159,6 +164,26 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
     BrokenSpec(
       name: "unknown rlimit", text: header + "[process]\nrlimits = { nofiles = 10 }\n",
       message: "unknown resource limit 'nofiles'", line: 3, column: 13, hint: "did you mean 'nofile'?"),
+    BrokenSpec(
+      name: "unlimited soft above a hard limit",
+      text: header + "[process]\nrlimits = { nofile = { soft = \"unlimited\", hard = 100 } }\n",
+      message: "the soft limit is above the hard limit", line: 3, column: 22),
+    BrokenSpec(
+      name: "overlay lower twice",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\n"
+        + "lower = [\"/usr\", \"/usr/\"]\nupper = \"tmpfs\"\n",
+      message: "overlay lower '/usr' is listed twice", line: 7, column: 18),
+    BrokenSpec(
+      name: "empty overlay lower",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"overlay\"\ntarget = \"/o\"\n"
+        + "lower = []\nupper = \"tmpfs\"\n",
+      message: "an overlay needs at least one `lower` directory", line: 7, column: 9),
+    BrokenSpec(
+      name: "two atime modes",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\n"
+        + "options = [\"noatime\", \"strictatime\"]\n",
+      message: "a mount takes one atime mode, not `noatime` and `strictatime`", line: 7, column: 11,
+      hint: "keep one of relatime, noatime and strictatime"),
     BrokenSpec(
       name: "soft above hard", text: header + "[process]\nrlimits = { nofile = { soft = 20, hard = 10 } }\n",
       message: "the soft limit is above the hard limit", line: 3, column: 22),
@@ -297,5 +322,15 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
     #expect(!check.diagnostics.isEmpty)
     #expect(!rendered.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" })
     #expect(rendered.contains("\u{FFFD}]0;pwned\u{FFFD}"))
+  }
+
+  /// A long message keeps its start (where) and its end (what went wrong, such as an errno), cut in between.
+  @Test func longMessagesAreCutInTheMiddle() {
+    let message = "step 7/16 mount tmpfs on /" + String(repeating: "e", count: 5000) + ": mkdirat(2): ENAMETOOLONG"
+    let printed = DiagnosticRenderer.printable(message)
+    #expect(printed.hasPrefix("step 7/16 mount tmpfs on /eee"))
+    #expect(printed.hasSuffix("eee: mkdirat(2): ENAMETOOLONG"))
+    #expect(printed.unicodeScalars.count == 401)
+    #expect(DiagnosticRenderer.printable("short \u{1B}[2J") == "short \u{FFFD}[2J")
   }
 }

@@ -123,7 +123,8 @@ public struct RealKernel: LinuxKernel {
   public static let maximumFileSize = 64 << 20
 
   public func readFile(_ path: String) throws(SyscallError) -> [UInt8] {
-    let fd = try retry("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer before fstat could refuse it.
+    let fd = try retry("open", path: path) { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     defer { Glibc.close(fd) }
     var info = stat()
     _ = try retry("fstat", path: path) { fstat(fd, &info) }

@@ -38,7 +38,16 @@ extension SpecSections {
   /// `lower` (top first), and `upper` + `work`, or `upper = "tmpfs"`, or neither (a read-only overlay needs two
   /// lowers: the kernel refuses one lower without an upper).
   private func decodeOverlay(_ table: TableReader, into mount: inout Mount) {
-    mount.lower = (table.strings("lower") ?? []).compactMap { path($0, key: "lower") }
+    var seen: Set<String> = []
+    for (text, range) in table.strings("lower") ?? [] {
+      guard let lower = path((text, range), key: "lower") else { continue }
+      // The kernel refuses a layer listed twice, with a misleading ELOOP.
+      guard seen.insert(lower).inserted else {
+        sink.error("duplicate-value", "overlay lower '\(lower)' is listed twice", at: range)
+        continue
+      }
+      mount.lower.append(lower)
+    }
     let upper = table.string("upper")
     let work = table.string("work").flatMap { path($0, key: "work") }
     if let upper, upper.0 == "tmpfs" {
@@ -62,8 +71,10 @@ extension SpecSections {
           hint: "an empty directory on the same filesystem as the upper one, or upper = \"tmpfs\"")
       }
     }
-    if mount.lower.isEmpty {
-      sink.error("missing-key", "an overlay needs at least one `lower` directory", at: table.range)
+    if mount.lower.isEmpty, seen.isEmpty {
+      sink.error(
+        "missing-key", "an overlay needs at least one `lower` directory",
+        at: table.table["lower"]?.node.range ?? table.range)
     } else if mount.upper == nil, mount.lower.count < 2, upper == nil {
       sink.error(
         "invalid-overlay", "a read-only overlay (no `upper`) needs at least two `lower` directories",
@@ -129,7 +140,12 @@ extension SpecSections {
 
   func path(_ value: (String, SourceRange), key: String) -> String? {
     switch Paths.resolve(value.0, against: context.directory) {
-    case .success(let path): return path
+    case .success(let path):
+      if let problem = Paths.lengthProblem(path) {
+        sink.error("invalid-path", "`\(key)` \(problem)", at: value.1)
+        return nil
+      }
+      return path
     case .failure(.empty): sink.error("invalid-path", "`\(key)` is empty", at: value.1)
     case .failure(.nulByte): sink.error("invalid-path", "`\(key)` contains a NUL byte", at: value.1)
     case .failure(.parentComponent):
@@ -158,6 +174,13 @@ extension SpecSections {
     }
     if options.contains(.ro), options.contains(.rw), let entry = table.table["options"] {
       sink.error("conflicting-options", "a mount cannot be both `ro` and `rw`", at: entry.node.range)
+    }
+    let atimes = options.filter { [.relatime, .noatime, .strictatime].contains($0) }
+    if atimes.count > 1, let entry = table.table["options"] {
+      sink.error(
+        "conflicting-options",
+        "a mount takes one atime mode, not \(atimes.map { "`\($0.rawValue)`" }.joined(separator: " and "))",
+        at: entry.node.range, hint: "keep one of relatime, noatime and strictatime")
     }
     return options
   }

@@ -24,6 +24,20 @@ enum Paths {
     return .success("/" + parts.joined(separator: "/"))
   }
 
+  /// The kernel's limits on a path (PATH_MAX, with its NUL) and on each name in it (NAME_MAX), in bytes.
+  static let maximumPathBytes = 4095
+  static let maximumNameBytes = 255
+
+  /// Why the kernel would refuse `path` for its length (ENAMETOOLONG), or nil when it would not.
+  static func lengthProblem(_ path: String) -> String? {
+    let bytes = path.utf8.count
+    if bytes > maximumPathBytes { return "is \(bytes) bytes long; the kernel takes at most \(maximumPathBytes)" }
+    if let name = path.utf8.split(separator: UInt8(ascii: "/")).first(where: { $0.count > maximumNameBytes }) {
+      return "has a name of \(name.count) bytes; the kernel takes at most \(maximumNameBytes) (NAME_MAX)"
+    }
+    return nil
+  }
+
   /// Whether `path` is already as ``resolve(_:against:)`` would return it: absolute, with no empty, `.` or `..`
   /// name and no trailing `/`. Most spec paths are; one pass over the bytes then spares splitting and joining.
   private static func isNormal(_ path: String) -> Bool {

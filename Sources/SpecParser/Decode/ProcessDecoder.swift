@@ -146,7 +146,8 @@ extension SpecSections {
       guard let soft = pair["soft"].flatMap({ limitValue($0.node) }),
         let hard = pair["hard"].flatMap({ limitValue($0.node) }), pair.entries.count == 2
       else { break }
-      if let s = soft.value, let h = hard.value, s > h {
+      // nil is "unlimited" (RLIM_INFINITY), above any number.
+      if let h = hard.value, soft.value.map({ $0 > h }) ?? true {
         sink.error("invalid-rlimit", "the soft limit is above the hard limit", at: node.range)
         return nil
       }

@@ -17,12 +17,6 @@ extension JSONText {
   }
 }
 
-/// The diagnostic for a spec file that could not be read, for the JSON outputs (the text is on stderr).
-func unreadable(_ path: String) -> Diagnostic {
-  let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
-  return Diagnostic(.error, code: "unreadable", message: "cannot read spec '\(path)'", file: path, range: start)
-}
-
 /// One diagnostic as `check --format json` prints it.
 struct DiagnosticJSON: Encodable {
   struct Position: Encodable {

@@ -24,10 +24,11 @@ struct Terminal {
   }
 }
 
-/// Loads a spec for a subcommand, printing a read error; nil when the file cannot be read.
-func loadSpec(_ path: String, terminal: Terminal) -> LoadedSpec? {
+/// Loads a spec for a subcommand. A file that cannot be read is reported on stderr, and comes back as the
+/// diagnostic the JSON outputs carry.
+func loadSpec(_ path: String, terminal: Terminal) -> Result<LoadedSpec, UnreadableSpec> {
   do {
-    return try SpecLoader(kernel: terminal.kernel).load(path)
+    return .success(try SpecLoader(kernel: terminal.kernel).load(path))
   } catch {
     let reason: String
     switch (error.call, error.errno) {
@@ -36,6 +37,19 @@ func loadSpec(_ path: String, terminal: Terminal) -> LoadedSpec? {
     default: reason = error.description
     }
     terminal.err("nsbuild: error: cannot read spec '\(path)': \(reason)\n")
-    return nil
+    return .failure(UnreadableSpec(path: path, reason: reason))
+  }
+}
+
+/// A spec file that could not be read, and why.
+struct UnreadableSpec: Error {
+  var path: String
+  var reason: String
+
+  /// The diagnostic for the JSON outputs (the text is on stderr).
+  var diagnostic: Diagnostic {
+    let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
+    return Diagnostic(
+      .error, code: "unreadable", message: "cannot read spec '\(path)': \(reason)", file: path, range: start)
   }
 }
