@@ -41,6 +41,34 @@ import Testing
     #expect(try warnings(Self.userSpec, Self.healthy).isEmpty)
   }
 
+  /// Without a user namespace, capset(2) cannot raise a capability outside nsbuild's bounding set: the plan keeps
+  /// only those in it, and warns about the rest.
+  @Test func capabilitiesOutsideTheBoundingSetAreLeftOutWithAWarning() throws {
+    let text =
+      "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[process]\n"
+      + "capabilities = [\"CAP_NET_ADMIN\", \"CAP_SYS_RESOURCE\"]\n"
+    let spec = try #require(SpecDecoder.decode(source: Array(text.utf8), file: "c.toml", directory: "/").spec)
+    var state = PlannerTests.root
+    // Every capability up to 40 but CAP_SYS_RESOURCE (24), as /proc/self/status prints it.
+    state.host = try facts(["/proc/self/status": "Name:\tnsbuild\nCapBnd:\t000001fffeffffff\n"], uid: 0)
+    #expect(state.host.boundingSet == 0x1_fffe_ffffff)
+    let plan = try Planner(spec: spec, state: state).plan(command: ["true"])
+    #expect(
+      plan.warnings.map(\.message) == [
+        "not in nsbuild's capability bounding set here, so the command runs without them: CAP_SYS_RESOURCE"
+      ])
+    let netAdmin = try #require(Capability(name: "CAP_NET_ADMIN"))
+    #expect(plan.steps.contains { $0.calls.contains(.capset([netAdmin])) })
+    // With a user namespace the new namespace grants them all, so nothing is left out.
+    state.host.boundingSet = 0
+    let inUserNS = try #require(
+      SpecDecoder.decode(
+        source: Array(text.replacingOccurrences(of: "[\"mount\"]", with: "[\"user\", \"mount\"]").utf8),
+        file: "c.toml", directory: "/"
+      ).spec)
+    #expect(try Planner(spec: inUserNS, state: state).plan(command: ["true"]).warnings.isEmpty)
+  }
+
   @Test func userNamespacesDisabled() throws {
     var files = Self.healthy
     files["/proc/sys/user/max_user_namespaces"] = "0\n"

@@ -27,6 +27,23 @@ struct ProcessTests {
     #expect(result.stdout == String(repeating: "0000000000000000\n", count: 5) + "1\n", "\(result.stderr)")
   }
 
+  /// The command holds exactly the listed capabilities that nsbuild's own bounding set has; plan says which not.
+  @Test func capabilitiesAreKeptAsFarAsTheBoundingSetAllows() throws {
+    let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+    let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("CapBnd:") })
+    let bounding = try #require(UInt64(line.split(separator: "\t").last ?? "", radix: 16))
+    // CAP_NET_ADMIN (12) and CAP_SYS_RESOURCE (24): some machines' bounding sets lack the latter.
+    let wanted: UInt64 = 1 << 12 | 1 << 24
+    let spec = Self.base + "[process]\ncapabilities = [\"CAP_NET_ADMIN\", \"CAP_SYS_RESOURCE\"]\n"
+    let result = try run(spec, "grep '^CapEff:' /proc/self/status | awk '{print $2}'")
+    #expect(result.stdout == String(format: "%016llx\n", bounding & wanted), "\(result.stderr)")
+    let folder = try NSBuildProcess.publicCopy(specs: ["s.toml": spec])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let plan = try NSBuildProcess.run(["plan", folder + "/s.toml", "--", "true"])
+    let output = plan.stdout + plan.stderr
+    #expect(output.contains("runs without them: CAP_SYS_RESOURCE") == (bounding & 1 << 24 == 0), "\(output)")
+  }
+
   @Test func keptCapabilitiesSurviveASwitchToANonRootUser() throws {
     let spec =
       Self.base + """
@@ -165,8 +182,10 @@ struct SignalTests {
 
   @Test func interruptReachesTheCommandsWholeProcessGroup() throws {
     // sh traps SIGINT and waits for its `sleep`; only a signal to the whole group ends the sleep early, so that
-    // `slept` is never written. Sent to sh alone, the trap would wait for the sleep to finish.
-    let script = "trap 'echo int >> /mnt/log' INT; touch /mnt/ready; sleep 100 && touch /mnt/slept; touch /mnt/after"
+    // `slept` is never written. Sent to sh alone, the trap would wait for the sleep to finish. `ready` is touched
+    // by the foreground child that becomes the sleep, so the signal cannot arrive before that child exists.
+    let script =
+      "trap 'echo int >> /mnt/log' INT; (touch /mnt/ready; exec sleep 100) && touch /mnt/slept; touch /mnt/after"
     let (process, folder) = try start(script)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     kill(process.processIdentifier, SIGINT)

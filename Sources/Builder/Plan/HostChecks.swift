@@ -87,6 +87,15 @@ extension Planner {
     if !state.host.hasMountSetattr, spec.mounts.contains(where: { $0.kind == .bind && !$0.options.isEmpty }) {
       result.append(PlanWarning("this kernel has no mount_setattr(2) (Linux 5.12+): bind options will fail"))
     }
+    let kept = keptCapabilities
+    let missing = spec.process.capabilities.filter { !kept.contains($0) }
+    if !missing.isEmpty {
+      result.append(
+        PlanWarning(
+          "not in nsbuild's capability bounding set here, so the command runs without them: "
+            + missing.map(\.description).joined(separator: ", "),
+          origin: origin("process.capabilities")))
+    }
     return result
   }
 

@@ -42,6 +42,10 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
         return fields.count > 4 && fields[4].hasPrefix("/proc/") ? String(fields[4]) : nil
       }
     }
+    if spec.map({ !$0.unshares(.user) && !$0.process.capabilities.isEmpty }) ?? true {
+      facts.boundingSet = (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix("CapBnd:") }
+        .flatMap { UInt64($0.dropFirst("CapBnd:".count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
+    }
     facts.missingPaths = paths.filter { !kernel.exists($0) }
     if user, spec == nil || unprivileged {
       let name = kernel.userName(uid)

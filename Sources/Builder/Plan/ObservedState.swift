@@ -61,6 +61,9 @@ public struct HostFacts: Sendable, Hashable {
   public var missingPaths: [String] = []
   /// The caller has a range in /etc/subuid (by name or uid).
   public var hasSubordinateIDs = true
+  /// nsbuild's capability bounding set (`CapBnd` in /proc/self/status), one bit per capability number; nil when
+  /// not read. Without a user namespace the command can hold no capability outside it (capabilities(7)).
+  public var boundingSet: UInt64?
 
   public init() {}
 }

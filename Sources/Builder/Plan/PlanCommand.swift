@@ -60,13 +60,20 @@ extension Planner {
     return steps
   }
 
+  /// The capabilities the command can keep: those the spec lists, less any outside nsbuild's own bounding set when
+  /// there is no user namespace to grant them (capset(2) cannot raise what the bounding set lacks).
+  var keptCapabilities: [Capability] {
+    guard !spec.unshares(.user), let bounding = state.host.boundingSet else { return spec.process.capabilities }
+    return spec.process.capabilities.filter { bounding & (1 << UInt64($0.number)) != 0 }
+  }
+
   /// Bounding set, IDs and capabilities. A caller without root and without a user namespace has no capabilities to
   /// drop and cannot change IDs, so those steps are left out.
   private func identitySteps() -> [Step] {
     let process = spec.process
     let holdsCapabilities = state.isPrivileged || spec.unshares(.user)
     var steps: [Step] = []
-    let keep = process.capabilities
+    let keep = keptCapabilities
     if holdsCapabilities {
       steps.append(
         Step(
