@@ -45,6 +45,9 @@ import Testing
       version = 1
       [namespaces]
       unshare = ["user"]
+      [user]
+      uid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+      gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
       [process]
       args = ["/bin/id"]
       uid = 1000

@@ -185,6 +185,24 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "a mount takes one atime mode, not `noatime` and `strictatime`", line: 7, column: 11,
       hint: "keep one of relatime, noatime and strictatime"),
     BrokenSpec(
+      name: "unmapped process uid",
+      text: header
+        + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 1000, count = 10 }]\n"
+        + "[process]\nuid = 70000\n",
+      message: "`uid` 70000 is not mapped in the new user namespace (uid_map maps 0–9 inside)", line: 7, column: 7,
+      hint: "pick an ID the map covers, or add a uid_map line for it"),
+    BrokenSpec(
+      name: "groups with setgroups deny",
+      text: header + "[namespaces]\nunshare = [\"user\"]\n[user]\nsetgroups = \"deny\"\n[process]\ngroups = [0]\n",
+      message: "`groups` cannot be set with setgroups = \"deny\": setgroups(2) fails (EPERM)", line: 7, column: 10,
+      hint: "set [user] setgroups = \"allow\" (needs a privileged caller), or leave `groups` out"),
+    BrokenSpec(
+      name: "unmapped tmpfs owner",
+      text: header
+        + "[namespaces]\nunshare = [\"user\", \"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nuid = 1000\n",
+      message: "tmpfs owner `uid` 1000 is not mapped in the new user namespace (uid_map maps 0 inside)", line: 7,
+      column: 7, hint: "pick an ID the map covers, or add a uid_map line for it"),
+    BrokenSpec(
       name: "soft above hard", text: header + "[process]\nrlimits = { nofile = { soft = 20, hard = 10 } }\n",
       message: "the soft limit is above the hard limit", line: 3, column: 22),
     BrokenSpec(

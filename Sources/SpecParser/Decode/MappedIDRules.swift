@@ -1,0 +1,42 @@
+/// In a new user namespace, every ID the spec hands to the kernel must be mapped (user_namespaces(7)): an unmapped
+/// uid or gid makes setresuid(2), setresgid(2) or a tmpfs `uid=` option fail with EINVAL at run time, and
+/// setgroups(2) fails with EPERM once `setgroups` is `deny`. Checked here, so `check` reports them with their lines.
+struct MappedIDRules {
+  let spec: Spec
+  let sink: DiagnosticSink
+
+  func check() {
+    guard spec.unshares(.user) else { return }
+    // An empty map is the default: the caller as 0 inside, one ID wide.
+    let uids = spec.user.uidMap.isEmpty ? [0..<1] : spec.user.uidMap.map(Self.insideRange)
+    let gids = spec.user.gidMap.isEmpty ? [0..<1] : spec.user.gidMap.map(Self.insideRange)
+    require(spec.process.uid, in: uids, map: "uid_map", key: "process.uid", what: "`uid`")
+    require(spec.process.gid, in: gids, map: "gid_map", key: "process.gid", what: "`gid`")
+    for group in spec.process.groups ?? [] {
+      require(group, in: gids, map: "gid_map", key: "process.groups", what: "group")
+    }
+    if spec.user.setgroups == .deny, !(spec.process.groups ?? []).isEmpty, let range = spec.origins["process.groups"] {
+      sink.error(
+        "groups-denied", "`groups` cannot be set with setgroups = \"deny\": setgroups(2) fails (EPERM)", at: range,
+        hint: "set [user] setgroups = \"allow\" (needs a privileged caller), or leave `groups` out")
+    }
+    for (index, mount) in spec.mounts.enumerated() {
+      let path = SpecKeyPath("mounts").index(index)
+      require(mount.uid, in: uids, map: "uid_map", key: path.appending("uid"), what: "tmpfs owner `uid`")
+      require(mount.gid, in: gids, map: "gid_map", key: path.appending("gid"), what: "tmpfs owner `gid`")
+    }
+  }
+
+  private static func insideRange(_ line: IDMapping) -> Range<UInt64> {
+    UInt64(line.inside)..<UInt64(line.inside) + UInt64(line.count)
+  }
+
+  private func require(_ id: UInt32?, in ranges: [Range<UInt64>], map: String, key: SpecKeyPath, what: String) {
+    guard let id, !ranges.contains(where: { $0.contains(UInt64(id)) }), let range = spec.origins[key] else { return }
+    let mapped = ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound - 1)" }
+    sink.error(
+      "unmapped-id",
+      "\(what) \(id) is not mapped in the new user namespace (\(map) maps \(mapped.joined(separator: ", ")) inside)",
+      at: range, hint: "pick an ID the map covers, or add a \(map) line for it")
+  }
+}
