@@ -35,6 +35,9 @@ struct SecurityTests {
       let result = try NSBuildProcess.run(["run", spec, "--", "true"])
       #expect(result.status == 125)
       #expect(result.stderr.contains("openat2(2): ELOOP"), "\(result.stderr)")
+      // Named at the spec line of the root folder, with why.
+      #expect(result.stderr.contains("s.toml:5:8: error: step 5/"), "\(result.stderr)")
+      #expect(result.stderr.contains("help: the root folder must be a real folder"), "\(result.stderr)")
       #expect(!FileManager.default.fileExists(atPath: marker))
     }
   }

@@ -59,4 +59,5 @@ public enum ErrnoNames {
   public static let EINVAL: Int32 = 22
   public static let EFBIG: Int32 = 27
   public static let ERANGE: Int32 = 34
+  public static let ELOOP: Int32 = 40
 }

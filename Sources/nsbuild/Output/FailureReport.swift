@@ -39,9 +39,13 @@ struct FailureReport {
 
   /// For the step that opens every host path, the spec entry that names the path that failed.
   private func origin(ofCall index: Int, in step: Step) -> SourceRange? {
-    guard step.kind == .sources, step.calls.indices.contains(index), case .openPath(let path, _) = step.calls[index],
-      let spec = loaded.check.spec
-    else { return nil }
+    guard step.kind == .sources, step.calls.indices.contains(index), let spec = loaded.check.spec else { return nil }
+    let path: String
+    switch step.calls[index] {
+    case .openPath(let opened, _): path = opened
+    case .openDirectoryNoSymlinks(let opened, _): path = opened
+    default: return nil
+    }
     if case .directory(path) = spec.root.kind { return spec.origins["root.path"] }
     for (at, mount) in spec.mounts.enumerated() {
       let named = [mount.source].compactMap { $0 } + mount.lower
@@ -50,6 +54,11 @@ struct FailureReport {
       if named.contains(path) || layers.contains(path) { return spec.origins[SpecKeyPath("mounts").index(at)] }
     }
     return nil
+  }
+
+  private func isRootFolder(_ failure: StepFailure) -> Bool {
+    guard case .directory(let folder) = loaded.check.spec?.root.kind else { return false }
+    return failure.error.path == folder
   }
 
   private func hint(_ step: Step, _ failure: StepFailure) -> String? {
@@ -66,6 +75,10 @@ struct FailureReport {
       return
         "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
     case (.mount, ErrnoNames.ENOENT): return "the mount target (or bind source) does not exist"
+    case (.sources, ErrnoNames.ENOENT): return "a host path the spec names does not exist; nsbuild does not make it"
+    case (.sources, ErrnoNames.ELOOP),
+      (.sources, ErrnoNames.ENOTDIR) where isRootFolder(failure):
+      return "the root folder must be a real folder: it or a folder above it is a symlink (or not a folder)"
     case (.timeOffsets, ErrnoNames.ERANGE):
       return "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))"
     case (.gidMap, ErrnoNames.EPERM)
