@@ -27,6 +27,12 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       name: "unknown namespace", text: header + "[namespaces]\nunshare = [\"uts\", \"nett\"]\n",
       message: "unknown namespace 'nett'", line: 3, column: 19, hint: "did you mean 'net'?"),
     BrokenSpec(
+      name: "namespace spelt out", text: header + "[namespaces]\nunshare = [\"network\"]\n",
+      message: "unknown namespace 'network'", line: 3, column: 12, hint: "did you mean 'net'?"),
+    BrokenSpec(
+      name: "capability cut short", text: header + "[process]\ncapabilities = [\"CAP_NET_BIND\"]\n",
+      message: "unknown capability 'CAP_NET_BIND'", line: 3, column: 17, hint: "did you mean 'CAP_NET_BIND_SERVICE'?"),
+    BrokenSpec(
       name: "mnt suggests mount", text: header + "[namespaces]\nunshare = [\"mnt\"]\n",
       message: "unknown namespace 'mnt'", line: 3, column: 12, hint: "did you mean 'mount'?"),
     BrokenSpec(

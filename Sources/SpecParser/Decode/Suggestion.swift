@@ -7,13 +7,23 @@ enum Suggestion {
 
   /// The candidate with the fewest edits from `word`, if it is close enough to be a typo: at most a third of the
   /// word's length, and at least one edit allowed.
+  /// A candidate that starts with the word or that the word starts with (`CAP_NET_BIND` for
+  /// `CAP_NET_BIND_SERVICE`, `network` for `net`) is taken over one more than a single edit away.
   static func closest(to word: String, among candidates: [String]) -> String? {
     let limit = max(1, word.count / 3)
+    let lowered = word.lowercased()
     var best: (String, Int)?
+    var prefixed: String?
     for candidate in candidates {
-      let distance = editDistance(word.lowercased(), candidate.lowercased())
+      let other = candidate.lowercased()
+      let distance = editDistance(lowered, other)
       if distance <= limit, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+      let related = other.hasPrefix(lowered) || lowered.hasPrefix(other)
+      if min(word.count, candidate.count) >= 3, related, candidate.count < (prefixed?.count ?? Int.max) {
+        prefixed = candidate
+      }
     }
+    if let prefixed, (best?.1 ?? Int.max) > 1 { return prefixed }
     return best?.0
   }
 
