@@ -75,7 +75,8 @@ import Testing
     #expect(result.status == 0)
     #expect(
       result.stderr.contains(
-        "order.toml:7:1: warning: mounts[1] on /srv is mounted before /srv/data, written earlier: parents go first"))
+        "order.toml:7:1: warning: this mount on /srv is mounted before /srv/data, written earlier (line 4): parents go first"
+      ))
   }
 
   @Test func checkJSONListsEveryDiagnostic() throws {

@@ -138,7 +138,7 @@ import Testing
       """
     #expect(
       try warnings(spec, Self.healthy) == [
-        "the mount on /srv in mounts[1] hides this one, mounted before it on the same target"
+        "the mount on /srv at line 7 hides this one, mounted before it on the same target"
       ])
   }
 
@@ -157,7 +157,7 @@ import Testing
       """
     #expect(
       try warnings(spec, Self.healthy) == [
-        "mounts[1] on /srv is mounted before /srv/data, written earlier: parents go first, or it would hide what is beneath it"
+        "this mount on /srv is mounted before /srv/data, written earlier (line 4): parents go first, or it would hide what is beneath it"
       ])
     let decoded = try #require(SpecDecoder.decode(source: Array(spec.utf8), file: "w.toml", directory: "/").spec)
     let steps = try Planner(spec: decoded, state: PlannerTests.root).plan(command: ["true"]).steps

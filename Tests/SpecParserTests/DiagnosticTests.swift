@@ -247,7 +247,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       name: "two files entries on one path",
       text: header
         + "[namespaces]\nunshare = [\"mount\"]\n[[files]]\ntype = \"dir\"\npath = \"/x\"\n[[files]]\ntype = \"file\"\npath = \"/x\"\n",
-      message: "files[0] already creates /x", line: 7, column: 1),
+      message: "/x is already created by the [[files]] entry at line 4", line: 7, column: 1),
     BrokenSpec(
       name: "mqueue in a user namespace without ipc",
       text: header

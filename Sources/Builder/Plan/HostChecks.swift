@@ -144,17 +144,22 @@ extension Planner {
       if let later = nextOnTarget[index] {
         result.append(
           PlanWarning(
-            "the mount on \(mount.target) in mounts[\(later)] hides this one, mounted before it on the same target",
+            "the mount on \(mount.target) at \(line(of: SpecKeyPath("mounts").index(later), planner)) hides this one, mounted before it on the same target",
             origin: planner.origin(SpecKeyPath("mounts").index(index))))
       }
     }
     for move in SetupOrder(planner: planner).moves {
       result.append(
         PlanWarning(
-          "mounts[\(move.mount)] on \(spec.mounts[move.mount].target) is mounted before \(move.before), written earlier: parents go first, or it would hide what is beneath it",
+          "this mount on \(spec.mounts[move.mount].target) is mounted before \(move.before.path), written earlier (\(line(of: move.before.keyPath, planner))): parents go first, or it would hide what is beneath it",
           origin: planner.origin(SpecKeyPath("mounts").index(move.mount))))
     }
     return result
+  }
+
+  /// "line N" for the spec entry at `path`, as the messages name entries (their 0-based indices confuse).
+  private static func line(of path: SpecKeyPath, _ planner: Planner) -> String {
+    planner.origin(path).map { "line \($0.start.line)" } ?? path.description
   }
 
   /// Whether a mount on `upper` covers `path`: the same path, or a folder above it.

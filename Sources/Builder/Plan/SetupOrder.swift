@@ -17,21 +17,31 @@ struct SetupOrder {
       case .file(_, let file): file.path
       }
     }
+
+    /// Where the entry is in the spec: `mounts[i]` or `files[i]`.
+    var keyPath: SpecKeyPath {
+      switch self {
+      case .mount(let index, _): SpecKeyPath("mounts").index(index)
+      case .file(let index, _): SpecKeyPath("files").index(index)
+      }
+    }
   }
 
   /// The entries in the order they are applied.
   private(set) var items: [Item] = []
-  /// For each mount moved earlier: its index in `[[mounts]]` and the path of the first entry it now precedes.
-  private(set) var moves: [(mount: Int, before: String)] = []
+  /// For each mount moved earlier: its index in `[[mounts]]` and the first entry it now precedes.
+  private(set) var moves: [(mount: Int, before: Item)] = []
 
   init(planner: Planner) {
     let spec = planner.spec
     var written: [(offset: Int, item: Item)] = []
     for (index, mount) in spec.mounts.enumerated() {
-      written.append((planner.origin(SpecKeyPath("mounts").index(index))?.start.offset ?? index, .mount(index, mount)))
+      let item = Item.mount(index, mount)
+      written.append((planner.origin(item.keyPath)?.start.offset ?? index, item))
     }
     for (index, file) in spec.files.enumerated() {
-      written.append((planner.origin(SpecKeyPath("files").index(index))?.start.offset ?? index, .file(index, file)))
+      let item = Item.file(index, file)
+      written.append((planner.origin(item.keyPath)?.start.offset ?? index, item))
     }
     let inOrder = written.sorted { $0.offset < $1.offset }.map(\.item)
     items = Self.parentsFirst(inOrder, moves: &moves)
@@ -61,7 +71,7 @@ struct SetupOrder {
 
   /// Each mount takes the place of the earliest entry beneath it (ancestors before descendants there); the rest
   /// keep their written order.
-  private static func parentsFirst(_ items: [Item], moves: inout [(mount: Int, before: String)]) -> [Item] {
+  private static func parentsFirst(_ items: [Item], moves: inout [(mount: Int, before: Item)]) -> [Item] {
     var mountsAt: [Substring: [Int]] = [:]
     for (position, item) in items.enumerated() {
       if case .mount = item { mountsAt[item.path[...], default: []].append(position) }
@@ -79,7 +89,7 @@ struct SetupOrder {
       return keyA < keyB
     }
     for position in items.indices where earliest[position] < position {
-      if case .mount(let index, _) = items[position] { moves.append((index, items[earliest[position]].path)) }
+      if case .mount(let index, _) = items[position] { moves.append((index, items[earliest[position]])) }
     }
     return order.map { items[$0] }
   }

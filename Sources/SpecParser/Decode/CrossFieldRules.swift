@@ -29,7 +29,8 @@ struct CrossFieldRules {
     var filePaths: [String: Int] = [:]
     for (index, file) in spec.files.enumerated() {
       if let first = filePaths[file.path], let range = spec.origins[SpecKeyPath("files").index(index)] {
-        sink.error("duplicate-path", "files[\(first)] already creates \(file.path)", at: range)
+        let line = spec.origins[SpecKeyPath("files").index(first)].map { "line \($0.start.line)" } ?? "files[\(first)]"
+        sink.error("duplicate-path", "\(file.path) is already created by the [[files]] entry at \(line)", at: range)
       }
       filePaths[file.path] = filePaths[file.path] ?? index
     }
