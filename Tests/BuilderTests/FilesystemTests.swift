@@ -207,6 +207,47 @@ struct FilesystemTests {
     }
   }
 
+  /// A step that fails after files and mount points were made on the host takes them back: mounts detached, then
+  /// what was made removed, newest first. A host file hidden under one of the sandbox's tmpfs mounts, with the name
+  /// of a file made on that tmpfs, stays.
+  @Test func aFailedSetupTakesBackWhatItMadeOnTheHost() throws {
+    try withFolder { folder in
+      try FileManager.default.createDirectory(atPath: folder + "/t", withIntermediateDirectories: true)
+      try Data("host".utf8).write(to: URL(fileURLWithPath: folder + "/t/keep.txt"))
+      try FileManager.default.createDirectory(atPath: folder + "/existing-dir", withIntermediateDirectories: true)
+      try Data("f".utf8).write(to: URL(fileURLWithPath: folder + "/a-file"))
+      let spec =
+        Self.header + """
+          [[files]]
+          type = "file"
+          path = "\(folder)/made/deeper/new.txt"
+          content = "x"
+          [[mounts]]
+          type = "tmpfs"
+          target = "\(folder)/new-point"
+          [[mounts]]
+          type = "tmpfs"
+          target = "\(folder)/t"
+          [[files]]
+          type = "file"
+          path = "\(folder)/t/keep.txt"
+          content = "sandbox"
+          [[mounts]]
+          type = "bind"
+          source = "\(folder)/a-file"
+          target = "\(folder)/existing-dir"
+          """
+      let before = try HostSnapshot.take()
+      let result = try run(spec, in: folder, "true")
+      #expect(result.status == 125)
+      #expect(result.stderr.contains("ENOTDIR"), "\(result.stderr)")
+      try HostSnapshot.expectUnchanged(since: before)
+      let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+      #expect(names == ["a-file", "existing-dir", "nsbuild", "s.toml", "t"])
+      #expect(try String(contentsOfFile: folder + "/t/keep.txt", encoding: .utf8) == "host")
+    }
+  }
+
   @Test func aReadOnlyHostTreeKeepsReadOnlySourcesReadOnly() throws {
     try withFolder { folder in
       for name in ["ro", "rw"] {

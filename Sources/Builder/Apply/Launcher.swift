@@ -103,10 +103,15 @@ public struct Launcher<Kernel: LinuxKernel> {
   }
 
   private func runSteps(_ actor: Step.Actor, _ pipes: Pipes) {
-    let runner = StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write)
+    // Only init builds the filesystem; what it made goes again if a later step of its own fails.
+    let journal = actor == .initProcess ? SetupJournal() : nil
+    let runner = StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal)
     for step in steps(actor) {
       trace(step)
-      do { try runner.run(step) } catch { fail(error, pipes) }
+      do { try runner.run(step) } catch {
+        journal?.undo(kernel)
+        fail(error, pipes)
+      }
     }
   }
 

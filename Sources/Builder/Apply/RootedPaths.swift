@@ -23,6 +23,8 @@ final class FDTable {
 struct RootedPaths<Kernel: LinuxKernel> {
   let kernel: Kernel
   let root: Int32
+  /// Where what is made gets noted, for a failed setup to take back.
+  var journal: SetupJournal?
 
   /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how.
   func open(_ path: String, create: FileKind?) throws(SyscallError) -> Int32 {
@@ -37,6 +39,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
         } else {
           try kernel.makeDirectory(parent, name, mode: 0o755)
         }
+        journal?.noteMade(root, path, isDirectory: create != .regular)
       } catch  where error.errno == ErrnoNames.EEXIST {
         // Something is there: a symlink whose destination is missing inside the root. Following it to make that
         // destination could be steered anywhere; refuse, and say why.
@@ -64,7 +67,10 @@ struct RootedPaths<Kernel: LinuxKernel> {
       }
       let (parent, last) = try openParent(prefix)
       defer { kernel.close(parent) }
-      do { try kernel.makeDirectory(parent, last, mode: 0o755) } catch  where error.errno == ErrnoNames.EEXIST {}
+      do {
+        try kernel.makeDirectory(parent, last, mode: 0o755)
+        journal?.noteMade(root, prefix, isDirectory: true)
+      } catch  where error.errno == ErrnoNames.EEXIST {}
     }
     return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)
   }
@@ -75,6 +81,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.makeDirectory(parent, name, mode: mode)
+      journal?.noteMade(root, path, isDirectory: true)
       try kernel.changeDirectoryMode(parent, name, mode: mode)  // mkdirat applies the umask
     } catch  where error.errno == ErrnoNames.EEXIST {
       guard try kernel.fileKind(parent, name) == .directory else { throw error }
@@ -88,6 +95,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode, replace: false)
+      journal?.noteMade(root, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readExistingFile(parent, name)
       if existing == Array(contents.utf8) { return }
@@ -103,6 +111,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.symlink(link, parent, name)
+      journal?.noteMade(root, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readLink(parent, name)
       if existing == link { return }

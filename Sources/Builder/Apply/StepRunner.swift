@@ -25,12 +25,23 @@ struct StepRunner<Kernel: LinuxKernel> {
   var fds = FDTable()
   /// The one fd `.closeSlots` leaves open besides 0, 1 and 2: the pipe a failure is reported on.
   var reportFD: Int32?
+  /// In init: what the filesystem steps make, for a failed setup to take back.
+  var journal: SetupJournal?
 
-  init(kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil) {
+  init(
+    kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
+    journal: SetupJournal? = nil
+  ) {
     self.kernel = kernel
     self.sandboxPID = sandboxPID
     self.fds = fds
     self.reportFD = reportFD
+    self.journal = journal
+  }
+
+  /// Paths beneath the root fd in `slot`, noting what they make in the journal.
+  private func rooted(_ slot: Int) throws(SyscallError) -> RootedPaths<Kernel> {
+    RootedPaths(kernel: kernel, root: try fd(slot), journal: journal)
   }
 
   func perform(_ call: Syscall) throws(SyscallError) {
@@ -72,6 +83,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     switch call {
     case .openDirectoryNoSymlinks(let path, let slot): hold(try kernel.openDirectoryWithoutSymlinks(path), in: slot)
     case .closeSlots:
+      journal?.isClosed = true
       fds.closeAll(kernel)
       // And whatever nsbuild's own caller left open: init stays running while the command does.
       try kernel.closeAll(from: 3, except: reportFD)
@@ -89,7 +101,8 @@ struct StepRunner<Kernel: LinuxKernel> {
       case .likeSource(let source): kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular
       case nil: kind = nil
       }
-      fds[slot] = try RootedPaths(kernel: kernel, root: try fd(root)).open(path, create: kind)
+      fds[slot] = try rooted(root).open(path, create: kind)
+      journal?.noteResolved(slot: slot, root: try fd(root), path: path)
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
       switch source {
@@ -98,6 +111,7 @@ struct StepRunner<Kernel: LinuxKernel> {
       }
       do {
         try kernel.mount(source: from, target: try procPath(target), fstype: fstype, flags: flags, data: data)
+        journal?.noteMounted(onSlot: target)
       } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
@@ -107,6 +121,7 @@ struct StepRunner<Kernel: LinuxKernel> {
       if let upper, let work { data += ",upperdir=\(try procPath(upper)),workdir=\(try procPath(work))" }
       do {
         try kernel.mount(source: "overlay", target: try procPath(target), fstype: "overlay", flags: flags, data: data)
+        journal?.noteMounted(onSlot: target)
       } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
@@ -119,11 +134,11 @@ struct StepRunner<Kernel: LinuxKernel> {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
     case .makeDirectory(let root, let path, let mode):
-      try RootedPaths(kernel: kernel, root: try fd(root)).makeDirectory(path, mode: mode)
+      try rooted(root).makeDirectory(path, mode: mode)
     case .createFile(let root, let path, let contents, let mode):
-      try RootedPaths(kernel: kernel, root: try fd(root)).writeFile(path, contents: contents, mode: mode)
+      try rooted(root).writeFile(path, contents: contents, mode: mode)
     case .symlink(let root, let path, let link):
-      try RootedPaths(kernel: kernel, root: try fd(root)).symlink(path, to: link)
+      try rooted(root).symlink(path, to: link)
     case .changeDirectoryTo(let slot, _): try kernel.changeDirectory(to: try fd(slot))
     case .pivotRoot: try kernel.pivotRootHere()
     case .detachOldRoot: try kernel.detachHere()

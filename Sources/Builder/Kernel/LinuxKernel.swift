@@ -100,6 +100,8 @@ public protocol LinuxKernel {
   func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
   /// Creates (or with `replace`, truncates) `name` in `dirfd`, writes `contents`, and sets `mode` exactly.
   func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool) throws(SyscallError)
+  /// unlinkat(2) of `name` in `dirfd`; with `directory`, AT_REMOVEDIR (an empty folder only).
+  func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError)
   /// symlinkat(2) and readlinkat(2).
   func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError)
   func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String

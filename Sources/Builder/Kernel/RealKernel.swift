@@ -307,6 +307,10 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("fchmod", path: name) { fchmod(fd, mode_t(mode)) }
   }
 
+  public func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError) {
+    _ = try retry("unlinkat", path: name) { unlinkat(dirfd, name, directory ? AT_REMOVEDIR : 0) }
+  }
+
   public func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError) {
     _ = try retry("symlinkat", path: name) { nsb_symlinkat(link, dirfd, name) }
   }
