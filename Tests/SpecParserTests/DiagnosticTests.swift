@@ -308,6 +308,18 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
         """)
   }
 
+  @Test func capabilitiesListedTwiceOrBesideALLAreWarnedAbout() {
+    let header = "version = 1\n[namespaces]\nunshare = [\"pid\"]\n[process]\ncapabilities = "
+    let twice = decode(header + "[\"net_admin\", \"CAP_NET_ADMIN\"]\n")
+    #expect(twice.spec?.process.capabilities.count == 1)
+    #expect(twice.diagnostics.map(\.message) == ["capability CAP_NET_ADMIN is listed twice"])
+    #expect(twice.diagnostics.first?.range.start.column == 30)
+    let beside = decode(header + "[\"net_admin\", \"ALL\", \"CAP_NET_ADMIN\"]\n")
+    #expect(beside.spec?.process.capabilities.count == Capability.all.count)
+    #expect(
+      beside.diagnostics.map(\.message) == ["\"ALL\" keeps every capability: the other names in this list add nothing"])
+  }
+
   @Test func relativePathsResolveAgainstTheSpecFolder() throws {
     let text = """
       version = 1

@@ -10,7 +10,9 @@ extension Planner {
     let binds = BindSources(spec.mounts)
     var result: [String] = []
     for file in spec.files {
-      if !fileChange(file).isUnchanged, let host = hostPath(of: file.path, createdAsMountPoint: false, binds: binds) {
+      // Unchanged, or something else there: run leaves it as it is (in the second case it refuses and fails).
+      guard case .create = fileChange(file) else { continue }
+      if let host = hostPath(of: file.path, createdAsMountPoint: false, binds: binds) {
         result.append(host)
       }
     }

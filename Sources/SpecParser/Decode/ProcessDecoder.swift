@@ -89,7 +89,13 @@ extension SpecSections {
       if word.uppercased() == "ALL" { return Capability.all }
     }
     var result: [Capability] = []
-    for (name, range) in table.strings("capabilities") ?? [] {
+    let names = table.strings("capabilities") ?? []
+    // A name next to "ALL", or twice, changes nothing: likely a leftover the reviewer should see.
+    if names.count > 1, let all = names.first(where: { $0.0.uppercased() == "ALL" }) {
+      sink.warning(
+        "redundant-value", "\"ALL\" keeps every capability: the other names in this list add nothing", at: all.1)
+    }
+    for (name, range) in names {
       if name.uppercased() == "ALL" {
         result = Capability.all
         continue
@@ -101,7 +107,13 @@ extension SpecSections {
             ?? "capabilities(7) names such as CAP_NET_BIND_SERVICE, or \"ALL\"")
         continue
       }
-      if !result.contains(capability) { result.append(capability) }
+      if result.contains(capability) {
+        if names.allSatisfy({ $0.0.uppercased() != "ALL" }) {
+          sink.warning("duplicate-value", "capability \(capability) is listed twice", at: range)
+        }
+      } else {
+        result.append(capability)
+      }
     }
     return result
   }
