@@ -131,6 +131,9 @@ final class RecordingKernel: LinuxKernel {
   func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool) throws(SyscallError) {
     try record("writefile(\(dirfd), \(name), \(contents.count), \(String(mode, radix: 8)))", call: "openat", path: name)
   }
+  func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity {
+    FileIdentity(device: 0, inode: 0)
+  }
   func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError) {
     try record("unlinkat(\(dirfd), \(name)\(directory ? ", AT_REMOVEDIR" : ""))", call: "unlinkat", path: name)
   }

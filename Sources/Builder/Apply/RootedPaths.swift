@@ -26,6 +26,13 @@ struct RootedPaths<Kernel: LinuxKernel> {
   /// Where what is made gets noted, for a failed setup to take back.
   var journal: SetupJournal?
 
+  /// Notes in the journal what was just made as `name` in `parent`, with its identity: only that very file is ever
+  /// removed again. One whose identity cannot be read is not noted, and so stays.
+  private func note(_ parent: Int32, _ name: String, _ path: String, isDirectory: Bool) {
+    guard let journal, let identity = try? kernel.identity(parent, name) else { return }
+    journal.noteMade(root, path, isDirectory: isDirectory, identity: identity)
+  }
+
   /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how.
   func open(_ path: String, create: FileKind?) throws(SyscallError) -> Int32 {
     do {
@@ -39,7 +46,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
         } else {
           try kernel.makeDirectory(parent, name, mode: 0o755)
         }
-        journal?.noteMade(root, path, isDirectory: create != .regular)
+        note(parent, name, path, isDirectory: create != .regular)
       } catch  where error.errno == ErrnoNames.EEXIST {
         // Something is there: a symlink whose destination is missing inside the root. Following it to make that
         // destination could be steered anywhere; refuse, and say why.
@@ -69,7 +76,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
       defer { kernel.close(parent) }
       do {
         try kernel.makeDirectory(parent, last, mode: 0o755)
-        journal?.noteMade(root, prefix, isDirectory: true)
+        note(parent, last, prefix, isDirectory: true)
       } catch  where error.errno == ErrnoNames.EEXIST {}
     }
     return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)
@@ -81,7 +88,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.makeDirectory(parent, name, mode: mode)
-      journal?.noteMade(root, path, isDirectory: true)
+      note(parent, name, path, isDirectory: true)
       try kernel.changeDirectoryMode(parent, name, mode: mode)  // mkdirat applies the umask
     } catch  where error.errno == ErrnoNames.EEXIST {
       guard try kernel.fileKind(parent, name) == .directory else { throw error }
@@ -95,7 +102,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode, replace: false)
-      journal?.noteMade(root, path, isDirectory: false)
+      note(parent, name, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readExistingFile(parent, name)
       if existing == Array(contents.utf8) { return }
@@ -111,7 +118,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     defer { kernel.close(parent) }
     do {
       try kernel.symlink(link, parent, name)
-      journal?.noteMade(root, path, isDirectory: false)
+      note(parent, name, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readLink(parent, name)
       if existing == link { return }

@@ -4,10 +4,11 @@
 /// Undone in exactly the reverse order of making, so each path resolves as it did when it was made: a file made on
 /// a tmpfs goes while that tmpfs is still mounted (never a host file of the same name beneath it), and a mount point
 /// goes once the mount on it is detached. The first detach that fails stops the undo, since paths beneath it would
-/// no longer lead where they did; a folder that is not empty (someone else wrote to it) is left.
+/// no longer lead where they did. A folder that is not empty (someone else wrote to it) is left, and so is anything
+/// whose device and inode are no longer those of what was made.
 final class SetupJournal {
   private enum Event {
-    case made(root: Int32, path: String, isDirectory: Bool)
+    case made(root: Int32, path: String, isDirectory: Bool, identity: FileIdentity)
     case mounted(root: Int32, path: String)
   }
 
@@ -17,8 +18,8 @@ final class SetupJournal {
   /// Set when init closes its setup fds: the roots are gone, and with them the way back.
   var isClosed = false
 
-  func noteMade(_ root: Int32, _ path: String, isDirectory: Bool) {
-    events.append(.made(root: root, path: path, isDirectory: isDirectory))
+  func noteMade(_ root: Int32, _ path: String, isDirectory: Bool, identity: FileIdentity) {
+    events.append(.made(root: root, path: path, isDirectory: isDirectory, identity: identity))
   }
 
   func noteResolved(slot: Int, root: Int32, path: String) { resolved[slot] = (root, path) }
@@ -39,12 +40,15 @@ final class SetupJournal {
         guard let fd = try? kernel.openInRoot(root, path) else { return }
         defer { kernel.close(fd) }
         guard (try? kernel.changeDirectory(to: fd)) != nil, (try? kernel.detachHere()) != nil else { return }
-      case .made(let root, let path, let isDirectory):
+      case .made(let root, let path, let isDirectory, let identity):
         var parts = path.split(separator: "/").map(String.init)
         guard let name = parts.popLast(),
           let parent = try? kernel.openInRoot(root, "/" + parts.joined(separator: "/"))
         else { continue }
-        try? kernel.removeEntry(parent, name, directory: isDirectory)
+        // Only the file made, never another that took its name or its folder's place since.
+        if (try? kernel.identity(parent, name)) == identity {
+          try? kernel.removeEntry(parent, name, directory: isDirectory)
+        }
         kernel.close(parent)
       }
     }

@@ -100,6 +100,9 @@ public protocol LinuxKernel {
   func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
   /// Creates (or with `replace`, truncates) `name` in `dirfd`, writes `contents`, and sets `mode` exactly.
   func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool) throws(SyscallError)
+  /// The device and inode of `name` in `dirfd`, not following a final symlink (fstatat(2) AT_SYMLINK_NOFOLLOW): what
+  /// tells a file apart from another that has since taken its name.
+  func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity
   /// unlinkat(2) of `name` in `dirfd`; with `directory`, AT_REMOVEDIR (an empty folder only).
   func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError)
   /// symlinkat(2) and readlinkat(2).
@@ -148,4 +151,15 @@ public enum WaitStatus: Sendable, Hashable {
 /// The type of a file, as stat(2) tells it.
 public enum FileKind: Sendable, Hashable {
   case directory, regular, symlink, other
+}
+
+/// A file's device and inode numbers (stat(2) `st_dev`, `st_ino`).
+public struct FileIdentity: Sendable, Hashable {
+  public var device: UInt64
+  public var inode: UInt64
+
+  public init(device: UInt64, inode: UInt64) {
+    self.device = device
+    self.inode = inode
+  }
 }

@@ -307,6 +307,12 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("fchmod", path: name) { fchmod(fd, mode_t(mode)) }
   }
 
+  public func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity {
+    var info = stat()
+    _ = try retry("fstatat", path: name) { fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) }
+    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+  }
+
   public func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError) {
     _ = try retry("unlinkat", path: name) { unlinkat(dirfd, name, directory ? AT_REMOVEDIR : 0) }
   }

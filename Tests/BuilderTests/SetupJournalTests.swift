@@ -1,0 +1,44 @@
+import Testing
+
+@testable import Builder
+
+/// The order a failed setup takes things back in, through a recording kernel.
+@Suite struct SetupJournalTests {
+  static let same = FileIdentity(device: 0, inode: 0)
+
+  @Test func undoGoesNewestFirstAndDetachesBeforeRemovingTheMountPoint() {
+    let kernel = RecordingKernel()
+    let journal = SetupJournal()
+    journal.noteMade(7, "/srv", isDirectory: true, identity: Self.same)
+    journal.noteResolved(slot: 3, root: 7, path: "/srv")
+    journal.noteMounted(onSlot: 3)
+    journal.noteMade(7, "/srv/note", isDirectory: false, identity: Self.same)
+    journal.undo(kernel)
+    #expect(
+      kernel.log == [
+        "openat2(7, /srv)", "unlinkat(21, note)",  // the file, while the mount it was made on is still there
+        "openat2(7, /srv)", "fchdir(22)", "umount2(., MNT_DETACH)",  // then the mount
+        "openat2(7, /)", "unlinkat(23, srv, AT_REMOVEDIR)",  // then its mount point
+      ])
+  }
+
+  @Test func aFailedDetachStopsTheUndo() {
+    let kernel = RecordingKernel()
+    kernel.failures["umount2"] = 16  // EBUSY
+    let journal = SetupJournal()
+    journal.noteMade(7, "/srv", isDirectory: true, identity: Self.same)
+    journal.noteResolved(slot: 3, root: 7, path: "/srv")
+    journal.noteMounted(onSlot: 3)
+    journal.undo(kernel)
+    #expect(!kernel.log.contains { $0.hasPrefix("unlinkat") })
+  }
+
+  @Test func nothingIsUndoneOnceTheSetupFDsAreClosed() {
+    let kernel = RecordingKernel()
+    let journal = SetupJournal()
+    journal.noteMade(7, "/srv", isDirectory: true, identity: Self.same)
+    journal.isClosed = true
+    journal.undo(kernel)
+    #expect(kernel.log.isEmpty)
+  }
+}
