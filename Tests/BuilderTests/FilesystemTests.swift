@@ -235,6 +235,13 @@ struct FilesystemTests {
           [[mounts]]
           type = "bind"
           source = "\(folder)/a-file"
+          target = "\(folder)/file-point"
+          [[mounts]]
+          type = "dev"
+          target = "\(folder)/dev"
+          [[mounts]]
+          type = "bind"
+          source = "\(folder)/a-file"
           target = "\(folder)/existing-dir"
           """
       let before = try HostSnapshot.take()
@@ -245,6 +252,49 @@ struct FilesystemTests {
       let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
       #expect(names == ["a-file", "existing-dir", "nsbuild", "s.toml", "t"])
       #expect(try String(contentsOfFile: folder + "/t/keep.txt", encoding: .utf8) == "host")
+    }
+  }
+
+  /// The same on a host tree made read-only, and inside a read-only bind: what was made before the tree (or the
+  /// bind) turned read-only still goes, since its mount was writable then.
+  @Test func aFailedSetupTakesBackWhatItMadeBeforeTheTreeTurnedReadOnly() throws {
+    try withFolder { folder in
+      for name in ["host-dir", "existing-dir"] {
+        try FileManager.default.createDirectory(atPath: folder + "/" + name, withIntermediateDirectories: true)
+      }
+      try Data("f".utf8).write(to: URL(fileURLWithPath: folder + "/a-file"))
+      let spec =
+        Self.header + """
+          [root]
+          readonly = true
+          [[files]]
+          type = "file"
+          path = "\(folder)/made/new.txt"
+          content = "x"
+          [[mounts]]
+          type = "tmpfs"
+          target = "\(folder)/new-point/a"
+          [[mounts]]
+          type = "bind"
+          source = "\(folder)/host-dir"
+          target = "\(folder)/existing-dir"
+          options = ["ro"]
+          [[mounts]]
+          type = "tmpfs"
+          target = "\(folder)/existing-dir/inner"
+          [[mounts]]
+          type = "bind"
+          source = "\(folder)/a-file"
+          target = "\(folder)/new-point"
+          """
+      let before = try HostSnapshot.take()
+      let result = try run(spec, in: folder, "true")
+      #expect(result.status == 125)
+      #expect(result.stderr.contains("ENOTDIR"), "\(result.stderr)")
+      try HostSnapshot.expectUnchanged(since: before)
+      let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+      #expect(names == ["a-file", "existing-dir", "host-dir", "nsbuild", "s.toml"])
+      #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/host-dir").isEmpty)
     }
   }
 

@@ -323,6 +323,35 @@ import Testing
     #expect(try Planner(spec: spec, state: state).plan().hostChanges == ["/srv/new"])
   }
 
+  @Test func hostChangesLeaveOutWhatLandsOnTheSandboxsOwnMounts() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/w/a"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/w/a"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/w/a/b"
+      [[files]]
+      type = "file"
+      path = "/w/a/f"
+      content = "x"
+      [[files]]
+      type = "dir"
+      path = "/w/c/d"
+      [process]
+      args = ["true"]
+      """)
+    // On the tmpfs: /w/a/f and /w/a/b; twice on one target: one mount point.
+    #expect(try Planner(spec: spec, state: Self.root).plan().hostChanges == ["/w/c/d", "mount point /w/a"])
+  }
+
   @Test func ancestorsAndDepthOfAPath() {
     #expect(SetupOrder.ancestors(of: "/a/b/c") == ["/", "/a", "/a/b"])
     #expect(SetupOrder.ancestors(of: "/a") == ["/"])

@@ -132,8 +132,9 @@ final class RecordingKernel: LinuxKernel {
     try record("writefile(\(dirfd), \(name), \(contents.count), \(String(mode, radix: 8)))", call: "openat", path: name)
   }
   func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity {
-    FileIdentity(device: 0, inode: 0)
+    FileIdentity(device: 0, inode: 0, birth: FileIdentity.Birth(seconds: 0, nanoseconds: 0))
   }
+  func detach(_ fd: Int32) throws(SyscallError) { try record("umount2(fd \(fd), MNT_DETACH)", call: "umount2") }
   func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError) {
     try record("unlinkat(\(dirfd), \(name)\(directory ? ", AT_REMOVEDIR" : ""))", call: "unlinkat", path: name)
   }

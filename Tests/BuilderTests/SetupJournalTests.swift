@@ -4,7 +4,7 @@ import Testing
 
 /// The order a failed setup takes things back in, through a recording kernel.
 @Suite struct SetupJournalTests {
-  static let same = FileIdentity(device: 0, inode: 0)
+  static let same = FileIdentity(device: 0, inode: 0, birth: FileIdentity.Birth(seconds: 0, nanoseconds: 0))
 
   @Test func undoGoesNewestFirstAndDetachesBeforeRemovingTheMountPoint() {
     let kernel = RecordingKernel()
@@ -17,14 +17,14 @@ import Testing
     #expect(
       kernel.log == [
         "openat2(7, /srv)", "unlinkat(21, note)",  // the file, while the mount it was made on is still there
-        "openat2(7, /srv)", "fchdir(22)", "umount2(., MNT_DETACH)",  // then the mount
+        "openat2(7, /srv)", "umount2(fd 22, MNT_DETACH)",  // then the mount
         "openat2(7, /)", "unlinkat(23, srv, AT_REMOVEDIR)",  // then its mount point
       ])
   }
 
   @Test func aFailedDetachStopsTheUndo() {
     let kernel = RecordingKernel()
-    kernel.failures["umount2"] = 16  // EBUSY
+    kernel.failures["umount2(fd"] = 16  // EBUSY
     let journal = SetupJournal()
     journal.noteMade(7, "/srv", isDirectory: true, identity: Self.same)
     journal.noteResolved(slot: 3, root: 7, path: "/srv")

@@ -185,6 +185,12 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
         + "lower = []\nupper = \"tmpfs\"\n",
       message: "an overlay needs at least one `lower` directory", line: 7, column: 9),
     BrokenSpec(
+      name: "overlay upper on a read-only host tree",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[root]\nreadonly = true\n[[mounts]]\ntype = \"overlay\"\n"
+        + "target = \"/o\"\nlower = [\"/usr\"]\nupper = \"/srv/up\"\nwork = \"/srv/work\"\n",
+      message: "the overlay's upper folder is read-only here: [root] readonly makes the host's tree read-only",
+      line: 10, column: 9, hint: "use upper = \"tmpfs\", or leave [root] readonly out"),
+    BrokenSpec(
       name: "two atime modes",
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\n"
         + "options = [\"noatime\", \"strictatime\"]\n",

@@ -5,7 +5,8 @@
 /// a tmpfs goes while that tmpfs is still mounted (never a host file of the same name beneath it), and a mount point
 /// goes once the mount on it is detached. The first detach that fails stops the undo, since paths beneath it would
 /// no longer lead where they did. A folder that is not empty (someone else wrote to it) is left, and so is anything
-/// whose device and inode are no longer those of what was made.
+/// whose device, inode and birth time are no longer those of what was made (or on a file system without birth times,
+/// where a reused inode number could not be told apart).
 final class SetupJournal {
   private enum Event {
     case made(root: Int32, path: String, isDirectory: Bool, identity: FileIdentity)
@@ -28,6 +29,30 @@ final class SetupJournal {
     if let place = resolved[slot] { events.append(.mounted(root: place.root, path: place.path)) }
   }
 
+  /// unlinkat(2); on a mount made read-only since (the host's tree, or a read-only bind, after the mount points in
+  /// it were made), that mount is first made writable again: it was writable when the file was made in it.
+  private func remove<Kernel: LinuxKernel>(
+    _ name: String, in parent: Int32, at path: String, root: Int32, isDirectory: Bool, _ kernel: Kernel
+  ) {
+    do {
+      try kernel.removeEntry(parent, name, directory: isDirectory)
+    } catch  where error.errno == ErrnoNames.EROFS {
+      guard makeWritable(mountHolding: path, root: root, kernel) else { return }
+      try? kernel.removeEntry(parent, name, directory: isDirectory)
+    } catch {}
+  }
+
+  /// Clears MOUNT_ATTR_RDONLY on the mount that holds `path`: the first folder above it, nearest first, that is the
+  /// root of a mount (mount_setattr(2) refuses any other with EINVAL).
+  private func makeWritable<Kernel: LinuxKernel>(mountHolding path: String, root: Int32, _ kernel: Kernel) -> Bool {
+    for folder in SetupOrder.ancestors(of: path).reversed() {
+      guard let fd = try? kernel.openInRoot(root, String(folder)) else { return false }
+      defer { kernel.close(fd) }
+      if (try? kernel.mountSetattr(fd: fd, recursive: false, set: [], clear: .rdonly)) != nil { return true }
+    }
+    return false
+  }
+
   /// Takes back every event, newest first. Best effort: the run is failing already, and its first error is the one
   /// reported.
   func undo<Kernel: LinuxKernel>(_ kernel: Kernel) {
@@ -39,17 +64,16 @@ final class SetupJournal {
         // The topmost mount at the path is this one: every later mount is detached already.
         guard let fd = try? kernel.openInRoot(root, path) else { return }
         defer { kernel.close(fd) }
-        guard (try? kernel.changeDirectory(to: fd)) != nil, (try? kernel.detachHere()) != nil else { return }
+        guard (try? kernel.detach(fd)) != nil else { return }
       case .made(let root, let path, let isDirectory, let identity):
         var parts = path.split(separator: "/").map(String.init)
         guard let name = parts.popLast(),
           let parent = try? kernel.openInRoot(root, "/" + parts.joined(separator: "/"))
         else { continue }
-        // Only the file made, never another that took its name or its folder's place since.
-        if (try? kernel.identity(parent, name)) == identity {
-          try? kernel.removeEntry(parent, name, directory: isDirectory)
-        }
-        kernel.close(parent)
+        defer { kernel.close(parent) }
+        // Only the file made, never another that took its name (or its inode number) or its folder's place since.
+        guard identity.birth != nil, (try? kernel.identity(parent, name)) == identity else { continue }
+        remove(name, in: parent, at: path, root: root, isDirectory: isDirectory, kernel)
       }
     }
   }

@@ -179,6 +179,7 @@ int nsb_setresgid(gid_t id) { return setresgid(id, id, id); }
 
 #include <linux/openat2.h>
 #include <sys/mount.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 int nsb_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve) {
@@ -226,6 +227,24 @@ int nsb_fd_kind(int fd) {
 int nsb_pivot_here(void) { return (int)syscall(SYS_pivot_root, ".", "."); }
 
 int nsb_detach_here(void) { return umount2(".", MNT_DETACH); }
+
+int nsb_detach_fd(int fd) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  return umount2(path, MNT_DETACH);
+}
+
+int nsb_identity(int dirfd, const char *name, uint64_t *device, uint64_t *inode, int64_t *birth_seconds,
+                 uint32_t *birth_nanoseconds, int *has_birth) {
+  struct statx info;
+  if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_BTIME, &info) < 0) return -1;
+  *device = ((uint64_t)info.stx_dev_major << 32) | info.stx_dev_minor;
+  *inode = info.stx_ino;
+  *has_birth = (info.stx_mask & STATX_BTIME) != 0;
+  *birth_seconds = info.stx_btime.tv_sec;
+  *birth_nanoseconds = info.stx_btime.tv_nsec;
+  return 0;
+}
 
 int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr) {
   struct nsb_mount_attr attr = {attr_set, attr_clr, 0, 0};

@@ -100,9 +100,10 @@ public protocol LinuxKernel {
   func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
   /// Creates (or with `replace`, truncates) `name` in `dirfd`, writes `contents`, and sets `mode` exactly.
   func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool) throws(SyscallError)
-  /// The device and inode of `name` in `dirfd`, not following a final symlink (fstatat(2) AT_SYMLINK_NOFOLLOW): what
-  /// tells a file apart from another that has since taken its name.
+  /// The identity of `name` in `dirfd`, not following a final symlink (statx(2) AT_SYMLINK_NOFOLLOW).
   func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity
+  /// umount2(2) MNT_DETACH of the mount whose root `fd` is (through /proc/self/fd, so a file mount works too).
+  func detach(_ fd: Int32) throws(SyscallError)
   /// unlinkat(2) of `name` in `dirfd`; with `directory`, AT_REMOVEDIR (an empty folder only).
   func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError)
   /// symlinkat(2) and readlinkat(2).
@@ -153,13 +154,27 @@ public enum FileKind: Sendable, Hashable {
   case directory, regular, symlink, other
 }
 
-/// A file's device and inode numbers (stat(2) `st_dev`, `st_ino`).
+/// What tells a file apart from another that later took its name: device and inode numbers, which a file system
+/// may hand out again as soon as a file is deleted, and the birth time (statx(2) `stx_btime`), which it does not.
 public struct FileIdentity: Sendable, Hashable {
   public var device: UInt64
   public var inode: UInt64
+  /// Seconds and nanoseconds since the epoch; nil where the file system keeps no birth time.
+  public var birth: Birth?
 
-  public init(device: UInt64, inode: UInt64) {
+  public struct Birth: Sendable, Hashable {
+    public var seconds: Int64
+    public var nanoseconds: UInt32
+
+    public init(seconds: Int64, nanoseconds: UInt32) {
+      self.seconds = seconds
+      self.nanoseconds = nanoseconds
+    }
+  }
+
+  public init(device: UInt64, inode: UInt64, birth: Birth?) {
     self.device = device
     self.inode = inode
+    self.birth = birth
   }
 }

@@ -303,14 +303,28 @@ public struct RealKernel: LinuxKernel {
   ) throws(SyscallError) {
     let fd = try retry("openat", path: name) { nsb_open_for_writing(dirfd, name, replace ? 0 : 1, mode) }
     defer { Glibc.close(fd) }
-    if !contents.isEmpty { try write(fd, contents) }
-    _ = try retry("fchmod", path: name) { fchmod(fd, mode_t(mode)) }
+    do {
+      if !contents.isEmpty { try write(fd, contents) }
+      _ = try retry("fchmod", path: name) { fchmod(fd, mode_t(mode)) }
+    } catch {
+      // A file this call created (O_EXCL) and could not finish (ENOSPC, EFBIG) goes again: no half-written file
+      // is left behind.
+      if !replace { _ = unlinkat(dirfd, name, 0) }
+      throw error
+    }
   }
 
   public func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity {
-    var info = stat()
-    _ = try retry("fstatat", path: name) { fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) }
-    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    var (device, inode, seconds, nanoseconds, hasBirth): (UInt64, UInt64, Int64, UInt32, Int32) = (0, 0, 0, 0, 0)
+    _ = try retry("statx", path: name) {
+      nsb_identity(dirfd, name, &device, &inode, &seconds, &nanoseconds, &hasBirth)
+    }
+    let birth = hasBirth != 0 ? FileIdentity.Birth(seconds: seconds, nanoseconds: nanoseconds) : nil
+    return FileIdentity(device: device, inode: inode, birth: birth)
+  }
+
+  public func detach(_ fd: Int32) throws(SyscallError) {
+    _ = try retry("umount2", path: "/proc/self/fd/\(fd)") { nsb_detach_fd(fd) }
   }
 
   public func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError) {

@@ -58,6 +58,7 @@ public enum ErrnoNames {
   public static let ENOTDIR: Int32 = 20
   public static let EINVAL: Int32 = 22
   public static let EFBIG: Int32 = 27
+  public static let EROFS: Int32 = 30
   public static let ERANGE: Int32 = 34
   public static let ELOOP: Int32 = 40
 }

@@ -7,26 +7,36 @@ extension Planner {
   /// (`mkdir -p`) are not listed one by one.
   func hostChanges() -> [String] {
     guard spec.unshares(.mount) else { return [] }
-    let binds = BindSources(spec.mounts)
+    let mounts = MountsByTarget(spec.mounts)
     var result: [String] = []
     for file in spec.files {
       // Unchanged, or something else there: run leaves it as it is (in the second case it refuses and fails).
       guard case .create = fileChange(file) else { continue }
-      if let host = hostPath(of: file.path, createdAsMountPoint: false, binds: binds) {
+      if let host = hostPath(of: file.path, createdAsMountPoint: false, mounts: mounts) {
         result.append(host)
       }
     }
     for mount in spec.mounts {
-      if let host = hostPath(of: mount.target, createdAsMountPoint: true, binds: binds) {
+      if let host = hostPath(of: mount.target, createdAsMountPoint: true, mounts: mounts) {
         result.append("mount point " + host)
       }
     }
-    return result
+    // Two mounts on one target make one mount point.
+    var seen: Set<String> = []
+    return result.filter { seen.insert($0).inserted }
   }
 
   /// Where `path` inside the sandbox lies on the host, when creating it there changes the host; nil when not.
-  private func hostPath(of path: String, createdAsMountPoint: Bool, binds: BindSources) -> String? {
-    if let (target, source) = binds.deepest(above: path) {
+  private func hostPath(of path: String, createdAsMountPoint: Bool, mounts: MountsByTarget) -> String? {
+    if let (target, mount) = mounts.deepest(above: path) {
+      // Beneath a bind: in its source folder. Beneath an overlay with an upper folder: in that folder. Beneath any
+      // other mount (a tmpfs, proc, a minimal /dev): on that mount, which goes with the sandbox.
+      let source: String
+      switch (mount.kind, mount.upper) {
+      case (.bind, _): source = mount.source ?? "/"
+      case (.overlay, .directories(let upper, _)): source = upper
+      default: return nil
+      }
       let rest = path.dropFirst(target == "/" ? 0 : target.count)
       return (source == "/" ? "" : source) + rest
     }
@@ -38,24 +48,22 @@ extension Planner {
   }
 }
 
-/// The spec's bind mounts by target, so that the deepest bind above a path is found by looking up the path's
-/// ancestors (as many as its depth) instead of testing every mount: `plan` stays linear in the number of mounts.
-struct BindSources {
-  /// Source by target; with two binds on one target, the first in spec order.
-  private var sourceByTarget: [String: String] = [:]
+/// The spec's mounts by target, so that the deepest mount above a path is found by looking up the path's ancestors
+/// (as many as its depth) instead of testing every mount: `plan` stays linear in the number of mounts.
+struct MountsByTarget {
+  /// The mount by target; with two on one target, the last in spec order (the one on top).
+  private var mountByTarget: [String: Mount] = [:]
 
   init(_ mounts: [Mount]) {
-    for mount in mounts where mount.kind == .bind {
-      if let source = mount.source, sourceByTarget[mount.target] == nil { sourceByTarget[mount.target] = source }
-    }
+    for mount in mounts { mountByTarget[mount.target] = mount }
   }
 
-  /// The deepest bind whose target is a proper ancestor of `path` (an absolute, normalised path), if any.
-  func deepest(above path: String) -> (target: String, source: String)? {
+  /// The deepest mount whose target is a proper ancestor of `path` (an absolute, normalised path), if any.
+  func deepest(above path: String) -> (target: String, mount: Mount)? {
     var ancestor = Substring(path)
     while ancestor != "/", let slash = ancestor.lastIndex(of: "/") {
       ancestor = slash == ancestor.startIndex ? "/" : ancestor[..<slash]
-      if let source = sourceByTarget[String(ancestor)] { return (String(ancestor), source) }
+      if let mount = mountByTarget[String(ancestor)] { return (String(ancestor), mount) }
     }
     return nil
   }

@@ -36,6 +36,7 @@ struct CrossFieldRules {
     }
     for (index, mount) in spec.mounts.enumerated() {
       kernelRefusals(mount, at: SpecKeyPath("mounts").index(index))
+      readOnlyUpper(mount, at: SpecKeyPath("mounts").index(index))
     }
     for (index, mount) in spec.mounts.enumerated() {
       let path = SpecKeyPath("mounts").index(index)
@@ -47,6 +48,18 @@ struct CrossFieldRules {
           at: spec.origins[path] ?? start, hint: "add \"pid\" to [namespaces] unshare")
       }
     }
+  }
+
+  /// An overlay's upper folder is a host path, so on a host tree that `[root] readonly` makes read-only it is
+  /// read-only too, and overlayfs refuses a read-only upper (EINVAL).
+  private func readOnlyUpper(_ mount: Mount, at path: SpecKeyPath) {
+    guard spec.root.kind == .host, spec.root.readonly, case .directories = mount.upper,
+      let range = spec.origins[path.appending("upper")]
+    else { return }
+    sink.error(
+      "read-only-upper",
+      "the overlay's upper folder is read-only here: [root] readonly makes the host's tree read-only",
+      at: range, hint: "use upper = \"tmpfs\", or leave [root] readonly out")
   }
 
   /// Mounts the kernel refuses inside a user namespace unless their own namespace is unshared too.

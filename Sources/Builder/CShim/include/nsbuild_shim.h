@@ -96,6 +96,12 @@ int nsb_fd_kind(int fd);
 /// pivot_root(".", ".") then umount2(".", MNT_DETACH): the runc way to swap roots without a put_old folder.
 int nsb_pivot_here(void);
 int nsb_detach_here(void);
+/// umount2("/proc/self/fd/FD", MNT_DETACH): detaches the mount whose root `fd` (O_PATH) is, a file or a folder.
+int nsb_detach_fd(int fd);
+/// What tells one file from another that took its name (statx(2), AT_SYMLINK_NOFOLLOW): device, inode and birth
+/// time. `*has_birth` is 0 when the file system keeps no birth time. Returns 0, or -1 with errno.
+int nsb_identity(int dirfd, const char *name, uint64_t *device, uint64_t *inode, int64_t *birth_seconds,
+                 uint32_t *birth_nanoseconds, int *has_birth);
 /// mount_setattr(2) on an fd (AT_EMPTY_PATH), optionally AT_RECURSIVE, setting and clearing attributes.
 int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr);
 /// fchdir(2).
