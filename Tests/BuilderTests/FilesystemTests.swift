@@ -207,6 +207,20 @@ struct FilesystemTests {
     }
   }
 
+  /// Runs `spec`, whose last mount fails (a file bound onto a folder: ENOTDIR), and expects the host's mounts as
+  /// before and `folder` to hold exactly `names`.
+  func expectFailedRun(
+    _ spec: String, in folder: String, toLeave names: [String], sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let before = try HostSnapshot.take()
+    let result = try run(spec, in: folder, "true")
+    #expect(result.status == 125, sourceLocation: sourceLocation)
+    #expect(result.stderr.contains("ENOTDIR"), "\(result.stderr)", sourceLocation: sourceLocation)
+    try HostSnapshot.expectUnchanged(since: before, sourceLocation: sourceLocation)
+    let left = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    #expect(left == names, sourceLocation: sourceLocation)
+  }
+
   /// A step that fails after files and mount points were made on the host takes them back: mounts detached, then
   /// what was made removed, newest first. A host file hidden under one of the sandbox's tmpfs mounts, with the name
   /// of a file made on that tmpfs, stays.
@@ -244,13 +258,7 @@ struct FilesystemTests {
           source = "\(folder)/a-file"
           target = "\(folder)/existing-dir"
           """
-      let before = try HostSnapshot.take()
-      let result = try run(spec, in: folder, "true")
-      #expect(result.status == 125)
-      #expect(result.stderr.contains("ENOTDIR"), "\(result.stderr)")
-      try HostSnapshot.expectUnchanged(since: before)
-      let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-      #expect(names == ["a-file", "existing-dir", "nsbuild", "s.toml", "t"])
+      try expectFailedRun(spec, in: folder, toLeave: ["a-file", "existing-dir", "nsbuild", "s.toml", "t"])
       #expect(try String(contentsOfFile: folder + "/t/keep.txt", encoding: .utf8) == "host")
     }
   }
@@ -287,13 +295,7 @@ struct FilesystemTests {
           source = "\(folder)/a-file"
           target = "\(folder)/new-point"
           """
-      let before = try HostSnapshot.take()
-      let result = try run(spec, in: folder, "true")
-      #expect(result.status == 125)
-      #expect(result.stderr.contains("ENOTDIR"), "\(result.stderr)")
-      try HostSnapshot.expectUnchanged(since: before)
-      let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-      #expect(names == ["a-file", "existing-dir", "host-dir", "nsbuild", "s.toml"])
+      try expectFailedRun(spec, in: folder, toLeave: ["a-file", "existing-dir", "host-dir", "nsbuild", "s.toml"])
       #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/host-dir").isEmpty)
     }
   }
