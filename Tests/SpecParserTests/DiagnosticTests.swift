@@ -116,10 +116,11 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\ndomainname = \"a\\u0007b\"\n",
       message: "domainname contains a control character (U+7)", line: 5, column: 14),
     BrokenSpec(
-      name: "hostname too long",
+      name: "hostname too long, with a label too long",
       text: header + "[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostname = \"" + String(repeating: "a", count: 65)
         + "\"\n",
-      message: "hostname '" + String(repeating: "a", count: 65) + "' is 65 bytes; the kernel allows at most 64",
+      message: "hostname '" + String(repeating: "a", count: 65)
+        + "' is 65 bytes; the kernel allows at most 64, and has a label longer than 63 bytes",
       line: 5,
       column: 12),
     BrokenSpec(
@@ -312,6 +313,15 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
            = help: did you mean 'hostname'?
 
         """)
+  }
+
+  @Test func everyProblemOfOneMapLineIsReported() {
+    let check = decode(
+      "version = 1\n[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = -5, count = 0 }]\n")
+    #expect(
+      check.diagnostics.map(\.message) == [
+        "`outside` must be from 0 to 4294967294, not -5", "`count` must be at least 1",
+      ])
   }
 
   @Test func capabilitiesListedTwiceOrBesideALLAreWarnedAbout() {

@@ -67,16 +67,20 @@ enum HostNames {
 
   /// Why `name` is not a valid hostname (RFC 1123 labels of letters, digits and hyphens), or nil when it is.
   static func hostnameProblem(_ name: String) -> String? {
-    if let problem = lengthProblem(name) { return problem }
+    if name.isEmpty { return lengthProblem(name) }
+    // Every problem at once, so one round of editing fixes the name.
+    var problems = [lengthProblem(name)]
     for label in name.split(separator: ".", omittingEmptySubsequences: false) {
-      if label.isEmpty { return "has an empty label (two dots, or a dot at either end)" }
-      if label.utf8.count > 63 { return "has a label longer than 63 bytes" }
-      if label.first == "-" || label.last == "-" { return "has a label that starts or ends with '-'" }
+      if label.isEmpty { problems.append("has an empty label (two dots, or a dot at either end)") }
+      if label.utf8.count > 63 { problems.append("has a label longer than 63 bytes") }
+      if label.first == "-" || label.last == "-" { problems.append("has a label that starts or ends with '-'") }
       if let bad = label.unicodeScalars.first(where: { !isHostnameScalar($0) }) {
-        return "contains \(describe(bad)); RFC 1123 allows letters, digits, '-' and '.'"
+        problems.append("contains \(describe(bad)); RFC 1123 allows letters, digits, '-' and '.'")
       }
     }
-    return nil
+    var seen: Set<String> = []
+    let unique = problems.compactMap { $0 }.filter { seen.insert($0).inserted }
+    return unique.isEmpty ? nil : unique.joined(separator: ", and ")
   }
 
   /// Why `name` is not a valid domain name for setdomainname(2), or nil when it is.

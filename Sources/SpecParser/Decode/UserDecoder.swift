@@ -50,11 +50,10 @@ extension SpecSections {
     for key in ["inside", "outside", "count"] where line.table[key] == nil {
       sink.error("missing-key", "\(map) line needs `\(key)`", at: line.range)
     }
-    guard let inside, let outside, let count else { return nil }
     if count == 0 {
       sink.error("invalid-map", "`count` must be at least 1", at: line.table["count"]?.node.range ?? line.range)
-      return nil
     }
+    guard let inside, let outside, let count, count > 0 else { return nil }
     let mapping = IDMapping(inside: inside, outside: outside, count: count)
     if !fits(inside, count) || !fits(outside, count) {
       sink.error(
