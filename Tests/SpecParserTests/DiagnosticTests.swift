@@ -315,6 +315,23 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
         """)
   }
 
+  @Test func durationErrorsSayWhatIsWrong() {
+    func message(_ value: String) -> [String] {
+      decode("version = 1\n[namespaces]\nunshare = [\"time\"]\n[time]\nmonotonic = \(value)\n").diagnostics.map {
+        $0.message + ($0.hint.map { " (\($0))" } ?? "")
+      }
+    }
+    #expect(
+      message("\"10y\"") == [
+        "`monotonic` has an unknown unit 'y' (units: ns, us, ms, s, m, h, d (e.g. \"90s\", \"-2h\", \"1h30m\"))"
+      ])
+    #expect(message("\"1H\"") == ["`monotonic` has an unknown unit 'H' (did you mean 'h'? units are lower case)"])
+    #expect(message("\"100000000d\"") == ["`monotonic` is beyond the kernel's limit of ±4611686018 s"])
+    #expect(
+      decode("version = 1\n[namespaces]\nunshare = [\"time\"]\n[time]\nmonotonic = \"1.5h\"\n").spec?.time.monotonic
+        == ClockOffset(seconds: 5400))
+  }
+
   @Test func everyProblemOfOneMapLineIsReported() {
     let check = decode(
       "version = 1\n[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = -5, count = 0 }]\n")

@@ -22,7 +22,23 @@ extension SpecSections {
       let (value, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
       nanoseconds = overflow ? nil : value
     case .float(let seconds): nanoseconds = Units.nanoseconds(seconds)
-    case .string(let text): nanoseconds = Units.durationNanoseconds(text)
+    case .string(let text):
+      switch Units.durationNanoseconds(text) {
+      case .success(let value): nanoseconds = value
+      case .failure(.unknownUnit(let unit)):
+        sink.error(
+          "invalid-duration", "`\(key)` has an unknown unit '\(unit)'", at: entry.node.range,
+          hint: ["ns", "us", "ms", "s", "m", "h", "d"].contains(unit.lowercased())
+            ? "did you mean '\(unit.lowercased())'? units are lower case"
+            : "units: ns, us, ms, s, m, h, d (e.g. \"90s\", \"-2h\", \"1h30m\")")
+        return nil
+      case .failure(.tooLarge):
+        sink.error(
+          "invalid-duration",
+          "`\(key)` is beyond the kernel's limit of ±\(Self.maximumOffsetSeconds) s", at: entry.node.range)
+        return nil
+      case .failure(.malformed): nanoseconds = nil
+      }
     default:
       table.mismatch(key, entry.node, expected: "a duration like \"90s\", \"-2h\" or \"7d\", or a number of seconds")
       return nil

@@ -25,33 +25,56 @@ enum Units {
     return value
   }
 
+  /// Why a duration string was refused.
+  enum DurationProblem: Error, Equatable {
+    /// Not a number of seconds, nor number-unit pairs.
+    case malformed
+    /// A unit other than ns, us, ms, s, m, h, d.
+    case unknownUnit(String)
+    /// More nanoseconds than an Int64 holds (about 292 years).
+    case tooLarge
+  }
+
   /// A duration: a plain number of seconds (`"90"`, `"-1.5"`), or one or more number-unit pairs with an optional
-  /// sign in front (`"90s"`, `"1h30m"`, `"-2h"`, `"7d"`, `"250ms"`). Units: ns, us, ms, s, m, h, d.
-  /// Returns the total in nanoseconds, or nil when malformed or out of Int64 range.
-  static func durationNanoseconds(_ text: String) -> Int64? {
+  /// sign in front (`"90s"`, `"1h30m"`, `"-2h"`, `"7d"`, `"250ms"`, `"1.5h"`). Units: ns, us, ms, s, m, h, d.
+  /// Returns the total in nanoseconds.
+  static func durationNanoseconds(_ text: String) -> Result<Int64, DurationProblem> {
     var rest = Substring(text)
     var sign: Int64 = 1
     if rest.first == "-" || rest.first == "+" {
       if rest.first == "-" { sign = -1 }
       rest = rest.dropFirst()
     }
-    guard !rest.isEmpty else { return nil }
+    guard !rest.isEmpty else { return .failure(.malformed) }
     if let seconds = Double(rest), rest.allSatisfy({ $0.isNumber || $0 == "." }) {
-      return nanoseconds(seconds * Double(sign))
+      return nanoseconds(seconds * Double(sign)).map { .success($0) } ?? .failure(.tooLarge)
     }
     var total: Int64 = 0
     while !rest.isEmpty {
-      let number = rest.prefix { $0.isNumber }
+      let number = rest.prefix { $0.isNumber || $0 == "." }
       rest = rest.dropFirst(number.count)
       let unit = rest.prefix { $0.isLetter }
       rest = rest.dropFirst(unit.count)
-      guard let value = Int64(number), let scale = unitScale(unit) else { return nil }
-      let (part, overflow1) = value.multipliedReportingOverflow(by: scale)
-      let (sum, overflow2) = total.addingReportingOverflow(part)
-      guard !overflow1, !overflow2 else { return nil }
+      guard !number.isEmpty, number.first != ".", number.last != ".", let value = Double(number) else {
+        return .failure(.malformed)
+      }
+      guard let scale = unitScale(unit) else { return .failure(unit.isEmpty ? .malformed : .unknownUnit(String(unit))) }
+      // Whole numbers stay exact in integers; a fraction (1.5h) goes through a double, rounded to the nanosecond.
+      let part: Int64
+      if let whole = Int64(number) {
+        let (product, overflow) = whole.multipliedReportingOverflow(by: scale)
+        guard !overflow else { return .failure(.tooLarge) }
+        part = product
+      } else {
+        let product = (value * Double(scale)).rounded()
+        guard product.isFinite, product < 9.2e18 else { return .failure(.tooLarge) }
+        part = Int64(product)
+      }
+      let (sum, overflow) = total.addingReportingOverflow(part)
+      guard !overflow else { return .failure(.tooLarge) }
       total = sum
     }
-    return total * sign
+    return .success(total * sign)
   }
 
   /// Seconds as a float to nanoseconds, nil when out of range.

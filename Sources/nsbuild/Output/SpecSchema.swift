@@ -121,7 +121,7 @@ enum SpecSchema {
         // A plain number of seconds, or number-unit pairs with one optional sign in front (Units.durationNanoseconds).
         [
           "type": "string",
-          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+|([0-9]+(ns|us|ms|s|m|h|d))+)$",
+          "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+|([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h|d))+)$",
         ],
       ]
     ]
