@@ -263,6 +263,29 @@ struct FilesystemTests {
     }
   }
 
+  /// A TERM to nsbuild while init is still building the tree (4,000 mount points on the host: long enough that the
+  /// signal lands in the middle) ends the run as TERM does, after init takes back what it made so far.
+  @Test func aSignalDuringSetupTakesBackWhatWasMade() throws {
+    try withFolder { folder in
+      var spec = Self.header
+      for index in 1...4000 { spec += "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/m/i\(index)\"\n" }
+      try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+      let log = folder + "/log"
+      let before = try HostSnapshot.take()
+      let process = try NSBuildProcess.start(
+        ["run", "--verbose", folder + "/s.toml", "--", "/bin/sh", "-c", "touch \(folder)/started"], log: log)
+      try waitFor("setup to be under way") {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("step 20/") || !process.isRunning
+      }
+      kill(process.processIdentifier, SIGTERM)
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 143)
+      #expect(!FileManager.default.fileExists(atPath: folder + "/started"))
+      #expect(!FileManager.default.fileExists(atPath: folder + "/m"))
+      try HostSnapshot.expectUnchanged(since: before)
+    }
+  }
+
   /// The same on a host tree made read-only, and inside a read-only bind: what was made before the tree (or the
   /// bind) turned read-only still goes, since its mount was writable then.
   @Test func aFailedSetupTakesBackWhatItMadeBeforeTheTreeTurnedReadOnly() throws {

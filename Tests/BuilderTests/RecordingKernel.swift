@@ -81,6 +81,8 @@ final class RecordingKernel: LinuxKernel {
   func loopbackUp() throws(SyscallError) { try record(Syscall.loopbackUp.description, call: "ioctl") }
   func unblockSignals() { log.append("unblock signals") }
   func blockSignals(_ signals: [Int32]) { log.append("block \(signals)") }
+  func deferSignals(_ on: Bool) {}
+  func takeDeferredSignal() -> Int32? { nil }
   func scrubEnvironment() { log.append(Syscall.scrubEnvironment.description) }
   func setsid() throws(SyscallError) { try record("setsid()", call: "setsid") }
   func setrlimit(_ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {

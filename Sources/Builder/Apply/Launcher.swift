@@ -59,6 +59,14 @@ public struct Launcher<Kernel: LinuxKernel> {
     plan.steps.filter { $0.actor == actor && $0.calls.first != .fork }
   }
 
+  /// The signals a fork step passes on to the child it makes.
+  private static func signals(passedOnBy step: Step) -> [Int32] {
+    step.calls.flatMap { call -> [Int32] in
+      if case .forwardSignals(let signals, _) = call { return signals }
+      return []
+    }
+  }
+
   /// Takes a fork step: fork(2); the parent passes signals on to the child, the child runs the step's remaining
   /// calls (PR_SET_PDEATHSIG) and checks that its parent still lives. Returns the child's pid, or 0 in the child.
   private func fork(_ step: Step, _ pipes: Pipes) -> Result<Int32, StepFailure> {
@@ -66,10 +74,7 @@ public struct Launcher<Kernel: LinuxKernel> {
     let parent = kernel.processID()
     // The signals to pass on wait, blocked, from just before the fork until the handler knows the child's pid; one
     // arriving in between is then passed on instead of lost (or, at a PID 1, dropped).
-    let forwarded = step.calls.flatMap { call -> [Int32] in
-      if case .forwardSignals(let signals, _) = call { return signals }
-      return []
-    }
+    let forwarded = Self.signals(passedOnBy: step)
     if !forwarded.isEmpty { kernel.blockSignals(forwarded) }
     let pid: Int32
     do { pid = try kernel.fork() } catch {
@@ -103,7 +108,8 @@ public struct Launcher<Kernel: LinuxKernel> {
   }
 
   private func runSteps(_ actor: Step.Actor, _ pipes: Pipes) {
-    // Only init builds the filesystem; what it made goes again if a later step of its own fails.
+    // Only init builds the filesystem; what it made goes again if a later step of its own fails, or if a signal
+    // (nsbuild's TERM, a Ctrl-C) ends the run before the command starts.
     let journal = actor == .initProcess ? SetupJournal() : nil
     let runner = StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal)
     for step in steps(actor) {
@@ -112,7 +118,15 @@ public struct Launcher<Kernel: LinuxKernel> {
         journal?.undo(kernel)
         fail(error, pipes)
       }
+      if let journal { endIfSignalled(journal) }
     }
+  }
+
+  /// Takes back what was made and ends as the signal would have, if one arrived while init was setting up.
+  private func endIfSignalled(_ journal: SetupJournal) {
+    guard let signal = kernel.takeDeferredSignal() else { return }
+    journal.undo(kernel)
+    kernel.exit(128 + signal)
   }
 
   // MARK: nsbuild, on the host
@@ -167,8 +181,14 @@ public struct Launcher<Kernel: LinuxKernel> {
   // MARK: init, inside the new namespaces
 
   private func initMain(_ pipes: Pipes) -> Never {
+    kernel.deferSignals(true)
     runSteps(.initProcess, pipes)
     guard let spawnCommand = step(.spawnCommand) else { kernel.exit(125) }
+    // From here a signal waits, blocked, to be passed on to the command; one that came after the last step's check
+    // ends init as it would have during setup (its fds are closed by now, so there is nothing left to take back).
+    kernel.blockSignals(Self.signals(passedOnBy: spawnCommand))
+    kernel.deferSignals(false)
+    if let signal = kernel.takeDeferredSignal() { kernel.exit(128 + signal) }
     let commandPID: Int32
     switch fork(spawnCommand, pipes) {
     case .failure(let failure): fail(failure, pipes)

@@ -118,10 +118,25 @@ int nsb_raise_ambient(uint64_t caps) {
 int nsb_cloexec_from(unsigned int first) { return (int)syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC); }
 
 static volatile pid_t nsb_forward_target = 0;
+static volatile sig_atomic_t nsb_defer = 0;
+static volatile sig_atomic_t nsb_deferred = 0;
+
+void nsb_defer_signals(int on) { nsb_defer = on; }
+
+int nsb_take_deferred_signal(void) {
+  int signal = nsb_deferred;
+  nsb_deferred = 0;
+  return signal;
+}
 
 static void nsb_forward(int signal) {
   int saved = errno;  // a handler must not disturb the interrupted code's errno
   pid_t target = nsb_forward_target;
+  if (target == 0 && nsb_defer) {  // init building the tree: it ends between two steps, once it has taken it back
+    if (nsb_deferred == 0) nsb_deferred = signal;
+    errno = saved;
+    return;
+  }
   if (target == 0) _exit(128 + signal);  // no child yet (init while it sets up): end as the signal would
   if (target > 0) {
     kill(target, signal);

@@ -52,6 +52,11 @@ public protocol LinuxKernel {
   func observe(for spec: Spec) -> ObservedState
   /// sigaction(2): pass `signals` on to `target` (kill(2) from the handler; negative for a process group).
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError)
+  /// While `on`, a forwarded signal that arrives before there is a child to pass it to is kept rather than ending
+  /// the process, until ``takeDeferredSignal()`` collects it.
+  func deferSignals(_ on: Bool)
+  /// The signal kept by ``deferSignals(_:)`` since the last call, or nil.
+  func takeDeferredSignal() -> Int32?
   /// sigprocmask(2): blocks `signals`, so they wait rather than act.
   func blockSignals(_ signals: [Int32])
   /// sigprocmask(2): unblocks every signal (a parent may have left some blocked, and children inherit the mask).

@@ -207,6 +207,13 @@ public struct RealKernel: LinuxKernel {
 
   public func blockSignals(_ signals: [Int32]) { _ = nsb_block_signals(signals, Int32(signals.count)) }
 
+  public func deferSignals(_ on: Bool) { nsb_defer_signals(on ? 1 : 0) }
+
+  public func takeDeferredSignal() -> Int32? {
+    let signal = nsb_take_deferred_signal()
+    return signal == 0 ? nil : signal
+  }
+
   public func loopbackUp() throws(SyscallError) {
     _ = try retry("ioctl", path: "lo") { nsb_loopback_up() }
   }

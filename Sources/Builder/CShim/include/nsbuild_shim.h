@@ -58,6 +58,12 @@ int nsb_cloexec_from(unsigned int first);
 /// yet, and the handler exits with 128+signal, as the signal would, even as a PID 1 that ignores it); then unblocks
 /// every signal (sigprocmask(2)), so the mask the command inherits is empty.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
+/// With `on`, a signal that would end a process with no child yet (see nsb_forward_signals) is kept instead, for
+/// nsb_take_deferred_signal: init, while it builds the tree, ends between two steps once it has taken back what it
+/// made.
+void nsb_defer_signals(int on);
+/// The first signal kept since the last call, or 0; clears it.
+int nsb_take_deferred_signal(void);
 /// sigprocmask(2) SIG_BLOCK of `signals`.
 int nsb_block_signals(const int *signals, int count);
 /// sigprocmask(2) with an empty set: nothing blocked, whatever the parent left blocked.
