@@ -207,6 +207,43 @@ int nsb_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve) {
 
 int nsb_open_path(const char *path) { return open(path, O_PATH | O_CLOEXEC); }
 
+static int nsb_write_all(int fd, const unsigned char *bytes, size_t length) {
+  while (length > 0) {
+    ssize_t written = write(fd, bytes, length);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) return -1;
+    bytes += written;
+    length -= (size_t)written;
+  }
+  return 0;
+}
+
+int nsb_create_file(int dirfd, const char *name, const unsigned char *bytes, size_t length, unsigned int mode) {
+  // An unnamed file, written and given its mode, then linked under its name: no reader, and no crash or SIGKILL of
+  // nsbuild, ever sees it half-written. linkat(2) fails with EEXIST when the name is taken, as O_EXCL would.
+  int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd >= 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int result = nsb_write_all(fd, bytes, length) == 0 && fchmod(fd, mode) == 0
+      ? linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) : -1;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result;
+  }
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return -1;
+  // A file system without O_TMPFILE: create it exclusively, and remove it again if it cannot be finished.
+  fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return -1;
+  int result = nsb_write_all(fd, bytes, length) == 0 && fchmod(fd, mode) == 0 ? 0 : -1;
+  int saved = errno;
+  close(fd);
+  if (result < 0) unlinkat(dirfd, name, 0);
+  errno = saved;
+  return result;
+}
+
 int nsb_open_for_writing(int dirfd, const char *name, int create, unsigned int mode) {
   if (create) return openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   return openat(dirfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);

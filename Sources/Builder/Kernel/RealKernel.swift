@@ -308,16 +308,15 @@ public struct RealKernel: LinuxKernel {
   public func writeFile(
     _ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool
   ) throws(SyscallError) {
-    let fd = try retry("openat", path: name) { nsb_open_for_writing(dirfd, name, replace ? 0 : 1, mode) }
-    defer { Glibc.close(fd) }
-    do {
+    guard !replace else {
+      let fd = try retry("openat", path: name) { nsb_open_for_writing(dirfd, name, 0, mode) }
+      defer { Glibc.close(fd) }
       if !contents.isEmpty { try write(fd, contents) }
       _ = try retry("fchmod", path: name) { fchmod(fd, mode_t(mode)) }
-    } catch {
-      // A file this call created (O_EXCL) and could not finish (ENOSPC, EFBIG) goes again: no half-written file
-      // is left behind.
-      if !replace { _ = unlinkat(dirfd, name, 0) }
-      throw error
+      return
+    }
+    _ = try retry("openat", path: name) {
+      contents.withUnsafeBufferPointer { nsb_create_file(dirfd, name, $0.baseAddress, $0.count, mode) }
     }
   }
 
