@@ -48,6 +48,10 @@ private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyP
     return Diagnostic(
       .error, code: "cannot-map", message: error.description, file: path,
       range: origins["user.uid_map"] ?? origins["namespaces.unshare"] ?? start)
+  case .cannotSetGroups:
+    return Diagnostic(
+      .error, code: "cannot-set-groups", message: error.description, file: path,
+      range: origins["process.groups"] ?? start)
   }
 }
 

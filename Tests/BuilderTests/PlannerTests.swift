@@ -360,6 +360,14 @@ import Testing
     #expect([SetupOrder.depth(of: "/"), SetupOrder.depth(of: "/a"), SetupOrder.depth(of: "/a/b/c")] == [0, 1, 3])
   }
 
+  @Test func groupsNeedSetgroupsWhichAnUnprivilegedCallerNeverHas() throws {
+    let spec = try decodeSpec(
+      "version = 1\n[namespaces]\nunshare = [\"user\"]\n[process]\nargs = [\"id\"]\ngroups = [0]\n")
+    #expect(throws: PlanError.cannotSetGroups) { try Planner(spec: spec, state: Self.user).plan() }
+    // As root, setgroups stays allowed.
+    #expect(try Planner(spec: spec, state: Self.root).plan().steps.contains { $0.kind == .credentials })
+  }
+
   @Test func noCommandIsAnError() throws {
     let spec = try decodeSpec("version = 1\n")
     #expect(throws: PlanError.noCommand) { try Planner(spec: spec, state: Self.root).plan() }

@@ -192,6 +192,13 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "the overlay's upper folder is read-only here: [root] readonly makes the host's tree read-only",
       line: 10, column: 9, hint: "use upper = \"tmpfs\", or leave [root] readonly out"),
     BrokenSpec(
+      name: "a file in a read-only bind",
+      text: header
+        + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"bind\"\nsource = \"/srv\"\ntarget = \"/w\"\n"
+        + "options = [\"ro\"]\n[[files]]\ntype = \"file\"\npath = \"/w/note\"\n",
+      message: "/w/note lies in the read-only bind of /srv on /w", line: 9, column: 1,
+      hint: "write it elsewhere, or drop `ro` from that bind"),
+    BrokenSpec(
       name: "two atime modes",
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\n"
         + "options = [\"noatime\", \"strictatime\"]\n",
@@ -327,6 +334,10 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       ])
     #expect(message("\"1H\"") == ["`monotonic` has an unknown unit 'H' (did you mean 'h'? units are lower case)"])
     #expect(message("\"100000000d\"") == ["`monotonic` is beyond the kernel's limit of ±4611686018 s"])
+    #expect(message("-9223372036854775808") == ["`monotonic` is beyond the kernel's limit of ±4611686018 s"])
+    for repeated in ["\"1m1m\"", "\"1s1h\""] {
+      #expect(message(repeated).first?.hasPrefix("`monotonic` is not a duration the kernel can take (") == true)
+    }
     #expect(
       decode("version = 1\n[namespaces]\nunshare = [\"time\"]\n[time]\nmonotonic = \"1.5h\"\n").spec?.time.monotonic
         == ClockOffset(seconds: 5400))

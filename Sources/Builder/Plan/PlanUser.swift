@@ -4,6 +4,11 @@ import SpecParser
 extension Planner {
   func userSteps() throws(PlanError) -> [Step] {
     guard spec.unshares(.user) else { return [] }
+    // setgroups(2) inside needs setgroups "allow", which an unprivileged caller never gets: denied by default, and
+    // the kernel refuses an unprivileged gid_map without it.
+    if !state.isPrivileged, spec.user.setgroups != .allow, !(spec.process.groups ?? []).isEmpty {
+      throw PlanError.cannotSetGroups
+    }
     let uidMap = spec.user.uidMap.isEmpty ? [defaultMapping] : spec.user.uidMap
     let gidMap = spec.user.gidMap.isEmpty ? [defaultMapping] : spec.user.gidMap
     if needsHelper(uidMap, caller: state.uid) || needsHelper(gidMap, caller: state.gid) {

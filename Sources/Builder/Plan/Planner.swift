@@ -123,11 +123,15 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   case noCommand
   /// The ID maps cannot be written by this caller on this machine.
   case cannotMap(String)
+  /// `[process] groups` in a user namespace whose setgroups is denied, as it is for an unprivileged caller.
+  case cannotSetGroups
 
   public var description: String {
     switch self {
     case .noCommand: "no command to run: give `[process] args` in the spec, or a command after `--`"
     case .cannotMap(let reason): reason
+    case .cannotSetGroups:
+      "[process] groups cannot be set: without root, setgroups is denied in the new user namespace (user_namespaces(7)), so setgroups(2) fails with EPERM; leave `groups` out or run as root"
     }
   }
 }

@@ -38,6 +38,7 @@ struct CrossFieldRules {
       kernelRefusals(mount, at: SpecKeyPath("mounts").index(index))
       readOnlyUpper(mount, at: SpecKeyPath("mounts").index(index))
     }
+    filesOnReadOnlyBinds()
     for (index, mount) in spec.mounts.enumerated() {
       let path = SpecKeyPath("mounts").index(index)
       if !spec.unshares(.mount) {
@@ -47,6 +48,29 @@ struct CrossFieldRules {
           "proc-without-pid", "this proc mount shows the host's processes: `pid` is not unshared",
           at: spec.origins[path] ?? start, hint: "add \"pid\" to [namespaces] unshare")
       }
+    }
+  }
+
+  /// A `[[files]]` entry whose nearest mount is a read-only bind lands in the bind's source folder, which that bind
+  /// shows read-only: writing it fails with EROFS. (Mounts inside one are fine: their mount points are made before
+  /// the bind turns read-only.)
+  private func filesOnReadOnlyBinds() {
+    guard !spec.files.isEmpty else { return }
+    var nearest: [String: Mount] = [:]
+    for mount in spec.mounts { nearest[mount.target] = mount }
+    for (index, file) in spec.files.enumerated() {
+      var ancestor = Substring(file.path)
+      var holder: Mount?
+      while holder == nil, ancestor != "/", let slash = ancestor.lastIndex(of: "/") {
+        ancestor = slash == ancestor.startIndex ? "/" : ancestor[..<slash]
+        holder = nearest[String(ancestor)]
+      }
+      guard let holder, holder.kind == .bind, holder.isReadOnly,
+        let range = spec.origins[SpecKeyPath("files").index(index)]
+      else { continue }
+      sink.error(
+        "read-only-files", "\(file.path) lies in the read-only bind of \(holder.source ?? "?") on \(holder.target)",
+        at: range, hint: "write it elsewhere, or drop `ro` from that bind")
     }
   }
 

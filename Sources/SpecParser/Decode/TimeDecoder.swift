@@ -19,8 +19,13 @@ extension SpecSections {
     let nanoseconds: Int64?
     switch entry.node.value {
     case .integer(let seconds):
-      let (value, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-      nanoseconds = overflow ? nil : value
+      guard seconds.magnitude <= Self.maximumOffsetSeconds.magnitude else {
+        sink.error(
+          "invalid-duration", "`\(key)` is beyond the kernel's limit of ±\(Self.maximumOffsetSeconds) s",
+          at: entry.node.range)
+        return nil
+      }
+      nanoseconds = seconds * 1_000_000_000
     case .float(let seconds): nanoseconds = Units.nanoseconds(seconds)
     case .string(let text):
       switch Units.durationNanoseconds(text) {
@@ -46,7 +51,8 @@ extension SpecSections {
     guard let nanoseconds else {
       sink.error(
         "invalid-duration", "`\(key)` is not a duration the kernel can take", at: entry.node.range,
-        hint: "write seconds, or a number with a unit: ns, us, ms, s, m, h, d (e.g. \"90s\", \"-2h\", \"1h30m\")")
+        hint: "write seconds, or numbers with units, each unit once and largest first: d, h, m, s, ms, us, ns "
+          + "(e.g. \"90s\", \"-2h\", \"1h30m\")")
       return nil
     }
     let offset = ClockOffset(totalNanoseconds: nanoseconds)

@@ -50,6 +50,7 @@ enum Units {
       return nanoseconds(seconds * Double(sign)).map { .success($0) } ?? .failure(.tooLarge)
     }
     var total: Int64 = 0
+    var previousScale = Int64.max
     while !rest.isEmpty {
       let number = rest.prefix { $0.isNumber || $0 == "." }
       rest = rest.dropFirst(number.count)
@@ -59,6 +60,9 @@ enum Units {
         return .failure(.malformed)
       }
       guard let scale = unitScale(unit) else { return .failure(unit.isEmpty ? .malformed : .unknownUnit(String(unit))) }
+      // Each unit once, largest first ("1h30m", not "30m1h" or "1m1m"), as a reader expects.
+      guard scale < previousScale else { return .failure(.malformed) }
+      previousScale = scale
       // Whole numbers stay exact in integers; a fraction (1.5h) goes through a double, rounded to the nanosecond.
       let part: Int64
       if let whole = Int64(number) {
