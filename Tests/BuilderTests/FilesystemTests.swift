@@ -443,6 +443,38 @@ struct FilesystemTests {
     }
   }
 
+  /// plan reads a root folder as run will see it: a second run changes nothing, and plan says so.
+  @Test func aRootFolderBuiltOnceIsAlreadyAsWanted() throws {
+    try withFolder { folder in
+      try FileManager.default.createDirectory(atPath: folder + "/root", withIntermediateDirectories: true)
+      let spec = try write(
+        Self.header + """
+          [root]
+          path = "\(folder)/root"
+          [[mounts]]
+          type = "bind"
+          source = "/usr"
+          target = "/usr"
+          \(Self.usrMergedLinks)
+          [[files]]
+          type = "file"
+          path = "/etc/note"
+          content = "a"
+          """, to: folder)
+      let plan = { try NSBuildProcess.run(["plan", "--detailed-exitcode", spec, "--", "/bin/true"]) }
+      #expect(try plan().status == 2)
+      let run = try NSBuildProcess.run(["run", spec, "--", "/bin/true"])
+      #expect(run.status == 0, "\(run.stderr)")
+      let again = try plan()
+      #expect(again.status == 0, "\(again.stdout)")
+      #expect(again.stdout.contains("nothing left on the host"))
+      // Changed behind nsbuild's back: plan warns that run would refuse, rather than promising to write it.
+      try Data("b".utf8).write(to: URL(fileURLWithPath: folder + "/root/etc/note"))
+      let changed = try plan()
+      #expect(changed.stdout.contains("/etc/note exists on the host with other contents"), "\(changed.stdout)")
+    }
+  }
+
   @Test func emptyTmpfsRootHoldsOnlyWhatTheSpecPutsThere() throws {
     let spec =
       Self.header + """

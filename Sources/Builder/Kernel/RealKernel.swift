@@ -171,9 +171,7 @@ public struct RealKernel: LinuxKernel {
       state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
     }
     state.host = HostFactsReader(kernel: self).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
-    if spec.root.kind == .host, spec.unshares(.mount) {
-      for path in spec.files.map(\.path) + spec.mounts.map(\.target) { state.hostEntries[path] = hostEntry(path) }
-    }
+    state.hostEntries = HostEntryReader(kernel: self).read(for: spec)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
@@ -390,19 +388,6 @@ public struct RealKernel: LinuxKernel {
   public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
   /// What stands at `path`, not following a final symlink; nil when nothing does.
-  private func hostEntry(_ path: String) -> HostEntry? {
-    guard let kind = try? fileKind(AT_FDCWD, path) else { return nil }
-    switch kind {
-    case .directory: return .directory
-    case .symlink: return .symlink(to: (try? readLink(AT_FDCWD, path)) ?? "")
-    case .regular:
-      var info = stat()
-      let small = lstat(path, &info) == 0 && info.st_size <= 65536
-      return .file(contents: small ? try? readFile(path) : nil)
-    case .other: return .other
-    }
-  }
-
   public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
 
   public func kernelRelease() -> String {

@@ -42,7 +42,8 @@ extension Planner {
     }
     switch spec.root.kind {
     case .tmpfs: return nil
-    case .directory(let directory): return directory + path
+    case .directory(let directory):
+      return createdAsMountPoint && state.hostEntries[path] != nil ? nil : directory + path
     case .host: return createdAsMountPoint && state.hostEntries[path] != nil ? nil : path
     }
   }

@@ -21,8 +21,8 @@ public struct ObservedState: Sendable, Hashable {
   public var newgidmap: String?
   /// What the host allows, for the plan's warnings.
   public var host = HostFacts()
-  /// What already stands at the host paths a spec would create on the host's tree (`[[files]]` paths and mount
-  /// targets, when the root is the host's): absent paths are missing from the dictionary.
+  /// What already stands where the spec's `[[files]]` paths and mount targets would be made on the host's tree or
+  /// in a root folder, by sandbox path (see ``HostEntryReader``): absent paths are missing from the dictionary.
   public var hostEntries: [String: HostEntry] = [:]
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]

@@ -1,0 +1,56 @@
+import SpecParser
+
+/// Reads what already stands where a spec's `[[files]]` entries and mount points would be made, on the tree they
+/// are made on: the host's own (`[root]` absent) or a root folder. Each path is looked up as `run` will look it up,
+/// beneath that tree's root with openat2(2) RESOLVE_IN_ROOT, never through a symlink out of it. Paths beneath one of
+/// the spec's own mounts are left unread: they land on that mount (or in a bind's source), not where they would be
+/// read here, so the plan counts them as new.
+public struct HostEntryReader<Kernel: LinuxKernel> {
+  let kernel: Kernel
+  /// Contents are read for comparison up to this size (bytes); a larger file counts as "something else".
+  static var comparedBytes: Int { 65536 }
+
+  public init(kernel: Kernel) {
+    self.kernel = kernel
+  }
+
+  /// The entries by sandbox path; absent paths are missing from the result. Empty for a tmpfs root, or without a
+  /// mount namespace.
+  public func read(for spec: Spec) -> [String: HostEntry] {
+    guard spec.unshares(.mount), let root = openRoot(spec.root.kind) else { return [:] }
+    defer { kernel.close(root) }
+    let targets = Set(spec.mounts.map(\.target))
+    var entries: [String: HostEntry] = [:]
+    for file in spec.files where !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
+      entries[file.path] = entry(file.path, beneath: root)
+    }
+    for mount in spec.mounts where !FilesystemPlan.isBeneath(targets, mount.target, orAt: false) {
+      entries[mount.target] = entry(mount.target, beneath: root)
+    }
+    return entries
+  }
+
+  private func openRoot(_ kind: Root.Kind) -> Int32? {
+    switch kind {
+    case .host: try? kernel.openPath("/")
+    case .directory(let folder): try? kernel.openDirectoryWithoutSymlinks(folder)
+    case .tmpfs: nil
+    }
+  }
+
+  private func entry(_ path: String, beneath root: Int32) -> HostEntry? {
+    var parts = path.split(separator: "/").map(String.init)
+    guard let name = parts.popLast(), let parent = try? kernel.openInRoot(root, "/" + parts.joined(separator: "/"))
+    else { return nil }
+    defer { kernel.close(parent) }
+    guard let kind = try? kernel.fileKind(parent, name) else { return nil }
+    switch kind {
+    case .directory: return .directory
+    case .symlink: return .symlink(to: (try? kernel.readLink(parent, name)) ?? "")
+    case .regular:
+      let contents = try? kernel.readExistingFile(parent, name)
+      return .file(contents: contents.flatMap { $0.count <= Self.comparedBytes ? $0 : nil })
+    case .other: return .other
+    }
+  }
+}
