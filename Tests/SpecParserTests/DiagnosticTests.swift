@@ -199,6 +199,11 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       message: "/w/note lies in the read-only bind of /srv on /w", line: 9, column: 1,
       hint: "write it elsewhere, or drop `ro` from that bind"),
     BrokenSpec(
+      name: "relative cwd in a new root",
+      text: header + "[namespaces]\nunshare = [\"mount\"]\n[root]\ntype = \"tmpfs\"\n[process]\ncwd = \"work\"\n",
+      message: "a relative `cwd` resolves against the spec's folder on the host, which the new root does not hold",
+      line: 7, column: 7, hint: "write the folder inside the new root as an absolute path, such as \"/home/dev\""),
+    BrokenSpec(
       name: "two atime modes",
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\n"
         + "options = [\"noatime\", \"strictatime\"]\n",

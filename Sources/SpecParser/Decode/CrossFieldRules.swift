@@ -2,6 +2,8 @@
 struct CrossFieldRules {
   let spec: Spec
   let sink: DiagnosticSink
+  /// The literal text of a value as written, for rules about how a value was spelt.
+  var writtenText: (SourceRange) -> String = { _ in "" }
 
   func check() {
     // Each rule looks at the decoded value, so a key already reported as mistyped is not reported twice.
@@ -39,6 +41,7 @@ struct CrossFieldRules {
       readOnlyUpper(mount, at: SpecKeyPath("mounts").index(index))
     }
     filesOnReadOnlyBinds()
+    relativeCwdInANewRoot()
     for (index, mount) in spec.mounts.enumerated() {
       let path = SpecKeyPath("mounts").index(index)
       if !spec.unshares(.mount) {
@@ -49,6 +52,17 @@ struct CrossFieldRules {
           at: spec.origins[path] ?? start, hint: "add \"pid\" to [namespaces] unshare")
       }
     }
+  }
+
+  /// A relative `cwd` resolves against the spec's folder on the host, which a new root does not hold.
+  private func relativeCwdInANewRoot() {
+    guard spec.root.kind != .host, let range = spec.origins["process.cwd"] else { return }
+    let written = writtenText(range).drop { $0 == "\"" || $0 == "'" }
+    guard !written.hasPrefix("/") else { return }
+    sink.error(
+      "relative-cwd",
+      "a relative `cwd` resolves against the spec's folder on the host, which the new root does not hold",
+      at: range, hint: "write the folder inside the new root as an absolute path, such as \"/home/dev\"")
   }
 
   /// A `[[files]]` entry whose nearest mount is a read-only bind lands in the bind's source folder, which that bind
