@@ -39,7 +39,8 @@ public enum SpecDecoder {
     var spec = SpecSections(context: context).decodeRoot(
       TableReader(table: root, path: "", range: start, context: context))
     spec.origins = context.origins
-    CrossFieldRules(spec: spec, sink: sink, writtenText: context.text(of:)).check()
+    CrossFieldRules(spec: spec, sink: sink).check()
+    FilesystemRules(spec: spec, sink: sink, writtenText: context.text(of:)).check()
     MappedIDRules(spec: spec, sink: sink).check()
     let diagnostics = sink.diagnostics.sorted { $0.range.start.offset < $1.range.start.offset }
     return SpecCheck(spec: sink.hasErrors ? nil : spec, diagnostics: diagnostics)
