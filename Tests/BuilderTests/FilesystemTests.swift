@@ -286,6 +286,46 @@ struct FilesystemTests {
     }
   }
 
+  /// Under a small RLIMIT_FSIZE, a [[files]] entry too big to write fails as a step (EFBIG) and is taken back with
+  /// the rest, while the command still gets SIGXFSZ's default when it writes past the limit.
+  @Test func aFileTooBigForTheCallersLimitFailsAsAStep() throws {
+    try withFolder { folder in
+      let big = String(repeating: "x", count: 100_000)
+      // No pid namespace: as PID 1 of one, init would ignore SIGXFSZ anyway.
+      let header = "version = 1\n[namespaces]\nunshare = [\"mount\"]\n"
+      let failing =
+        header + """
+          [[mounts]]
+          type = "tmpfs"
+          target = "\(folder)/point"
+          [[files]]
+          type = "file"
+          path = "\(folder)/made/big.txt"
+          content = "\(big)"
+          """
+      let spec = try write(failing, to: folder)
+      // SIGXFSZ back to its default first: a test runner may start its children with it ignored.
+      let limited = { (arguments: String) in
+        try NSBuildProcess.runCommand(
+          "/usr/bin/env",
+          [
+            "--default-signal=XFSZ", "/bin/sh", "-c", "ulimit -f 10; exec \"$0\" run \(arguments)",
+            NSBuildProcess.binary,
+          ])
+      }
+      let before = try HostSnapshot.take()
+      let result = try limited("'\(spec)' -- true")
+      #expect(result.status == 125)
+      #expect(result.stderr.contains("EFBIG"), "\(result.stderr)")
+      try HostSnapshot.expectUnchanged(since: before)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["nsbuild", "s.toml"])
+      // The command writes past the same limit on a tmpfs: SIGXFSZ ends it as it would anywhere (128 + 25).
+      let command = try write(header + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/point\"\n", to: folder)
+      let killed = try limited("'\(command)' -- /bin/sh -c 'head -c 100000 /dev/zero > \(folder)/point/big'")
+      #expect(killed.status == 153, "\(killed.stderr)")
+    }
+  }
+
   /// The same on a host tree made read-only, and inside a read-only bind: what was made before the tree (or the
   /// bind) turned read-only still goes, since its mount was writable then.
   @Test func aFailedSetupTakesBackWhatItMadeBeforeTheTreeTurnedReadOnly() throws {

@@ -182,6 +182,9 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func initMain(_ pipes: Pipes) -> Never {
     kernel.deferSignals(true)
+    // A [[files]] write past the caller's RLIMIT_FSIZE then fails as a step (EFBIG), and what was made is taken
+    // back, instead of SIGXFSZ ending init halfway.
+    kernel.ignoreFileSizeSignal(true)
     runSteps(.initProcess, pipes)
     guard let spawnCommand = step(.spawnCommand) else { kernel.exit(125) }
     // From here a signal waits, blocked, to be passed on to the command; one that came after the last step's check
@@ -195,6 +198,7 @@ public struct Launcher<Kernel: LinuxKernel> {
     case .success(let pid): commandPID = pid
     }
     if commandPID == 0 {
+      kernel.ignoreFileSizeSignal(false)  // the command gets the default, as it would outside
       runSteps(.command, pipes)
       kernel.exit(125)  // unreachable: the exec step either replaces this process or fails
     }

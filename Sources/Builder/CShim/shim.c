@@ -123,6 +123,8 @@ static volatile sig_atomic_t nsb_deferred = 0;
 
 void nsb_defer_signals(int on) { nsb_defer = on; }
 
+int nsb_ignore_file_size_signal(int on) { return signal(SIGXFSZ, on ? SIG_IGN : SIG_DFL) == SIG_ERR ? -1 : 0; }
+
 int nsb_take_deferred_signal(void) {
   int signal = nsb_deferred;
   nsb_deferred = 0;

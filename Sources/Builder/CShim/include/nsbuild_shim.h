@@ -64,6 +64,9 @@ int nsb_forward_signals(pid_t target, const int *signals, int count);
 void nsb_defer_signals(int on);
 /// The first signal kept since the last call, or 0; clears it.
 int nsb_take_deferred_signal(void);
+/// SIGXFSZ ignored (`on`), so a write past RLIMIT_FSIZE fails with EFBIG instead of killing the process, or back to
+/// its default.
+int nsb_ignore_file_size_signal(int on);
 /// sigprocmask(2) SIG_BLOCK of `signals`.
 int nsb_block_signals(const int *signals, int count);
 /// sigprocmask(2) with an empty set: nothing blocked, whatever the parent left blocked.
