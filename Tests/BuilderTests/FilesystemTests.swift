@@ -326,6 +326,37 @@ struct FilesystemTests {
     }
   }
 
+  /// A terminal resize (SIGWINCH) while init sets up is ignored, as its default action says, not taken for an end.
+  @Test func aTerminalResizeDuringSetupIsIgnored() throws {
+    try withFolder { folder in
+      var spec = Self.header
+      for index in 1...3000 { spec += "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/m/i\(index)\"\n" }
+      try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+      let log = folder + "/log"
+      let process = try NSBuildProcess.start(["run", "--verbose", folder + "/s.toml", "--", "/bin/true"], log: log)
+      try waitFor("setup to be under way") {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("step 20/") || !process.isRunning
+      }
+      kill(process.processIdentifier, SIGWINCH)
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+  }
+
+  /// Mount points are made 0755 whatever the caller's umask, as documented.
+  @Test func mountPointsAreMadeWithMode755UnderAnyUmask() throws {
+    try withFolder { folder in
+      let spec = try write(Self.header + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/new/point\"\n", to: folder)
+      let result = try NSBuildProcess.runCommand(
+        "/bin/sh", ["-c", "umask 077; exec \"$0\" run \"$1\" -- true", NSBuildProcess.binary, spec])
+      #expect(result.status == 0, "\(result.stderr)")
+      for path in [folder + "/new", folder + "/new/point"] {
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o755, "\(path)")
+      }
+    }
+  }
+
   /// The same on a host tree made read-only, and inside a read-only bind: what was made before the tree (or the
   /// bind) turned read-only still goes, since its mount was writable then.
   @Test func aFailedSetupTakesBackWhatItMadeBeforeTheTreeTurnedReadOnly() throws {

@@ -195,6 +195,20 @@ struct SignalTests {
     #expect(!FileManager.default.fileExists(atPath: folder + "/out/slept"))
   }
 
+  /// Under nohup(1), SIGHUP stays ignored all the way down: nsbuild neither ends on it nor unignores it.
+  @Test func anIgnoredHangupStaysIgnoredDownToTheCommand() throws {
+    let folder = try NSBuildProcess.publicCopy(specs: ["s.toml": Self.spec])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let result = try NSBuildProcess.runCommand(
+      "/usr/bin/env",
+      [
+        "--ignore-signal=HUP", NSBuildProcess.binary, "run", folder + "/s.toml", "--", "/bin/sh", "-c",
+        "kill -HUP $$; echo alive",
+      ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout == "alive\n")
+  }
+
   @Test func sigtermEndsAnUntrappingCommandWith143() throws {
     let (process, folder) = try start("touch /mnt/ready; sleep 100")
     defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -45,6 +45,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
           try kernel.writeFile(parent, name, contents: [], mode: 0o444, replace: false)
         } else {
           try kernel.makeDirectory(parent, name, mode: 0o755)
+          try? kernel.changeDirectoryMode(parent, name, mode: 0o755)  // mkdirat applies the umask
         }
         note(parent, name, path, isDirectory: create != .regular)
       } catch  where error.errno == ErrnoNames.EEXIST {
@@ -77,6 +78,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
       do {
         try kernel.makeDirectory(parent, last, mode: 0o755)
         note(parent, last, prefix, isDirectory: true)
+        try? kernel.changeDirectoryMode(parent, last, mode: 0o755)  // mkdirat applies the umask
       } catch  where error.errno == ErrnoNames.EEXIST {}
     }
     return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)

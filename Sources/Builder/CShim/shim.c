@@ -134,6 +134,7 @@ int nsb_take_deferred_signal(void) {
 static void nsb_forward(int signal) {
   int saved = errno;  // a handler must not disturb the interrupted code's errno
   pid_t target = nsb_forward_target;
+  if (target == 0 && signal == SIGWINCH) return;  // a terminal resize, ignored by default: nobody to pass it to yet
   if (target == 0 && nsb_defer) {  // init building the tree: it ends between two steps, once it has taken it back
     if (nsb_deferred == 0) nsb_deferred = signal;
     errno = saved;
@@ -154,8 +155,13 @@ int nsb_forward_signals(pid_t target, const int *signals, int count) {
   memset(&action, 0, sizeof action);
   action.sa_handler = nsb_forward;
   action.sa_flags = SA_RESTART;
+  // One forwarded signal at a time: the first to arrive is the first passed on (or kept).
   sigemptyset(&action.sa_mask);
+  for (int i = 0; i < count; i++) sigaddset(&action.sa_mask, signals[i]);
   for (int i = 0; i < count; i++) {
+    // A signal the caller left ignored stays ignored, down to the command (nohup(1) ignores SIGHUP so).
+    struct sigaction current;
+    if (sigaction(signals[i], NULL, &current) == 0 && current.sa_handler == SIG_IGN) continue;
     if (sigaction(signals[i], &action, NULL) < 0) return -1;
   }
   // Whoever started nsbuild may have blocked signals (some process spawners do); a blocked signal would never be

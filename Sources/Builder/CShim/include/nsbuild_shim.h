@@ -55,8 +55,9 @@ int nsb_raise_ambient(uint64_t caps);
 int nsb_cloexec_from(unsigned int first);
 /// sigaction(2) for each of `signals`, with a handler that kill(2)s `target` with the same signal (a negative
 /// target is a process group, falling back to the process while the group does not exist yet; 0 means no child
-/// yet, and the handler exits with 128+signal, as the signal would, even as a PID 1 that ignores it); then unblocks
-/// every signal (sigprocmask(2)), so the mask the command inherits is empty.
+/// yet, and the handler exits with 128+signal, as the signal would, even as a PID 1 that ignores it, except for
+/// SIGWINCH, which is ignored then); then unblocks every signal (sigprocmask(2)), so the mask the command inherits
+/// is empty. A signal already ignored (nohup(1)'s SIGHUP) is left ignored, and so reaches nobody.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
 /// With `on`, a signal that would end a process with no child yet (see nsb_forward_signals) is kept instead, for
 /// nsb_take_deferred_signal: init, while it builds the tree, ends between two steps once it has taken back what it
