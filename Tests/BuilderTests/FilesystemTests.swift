@@ -546,6 +546,39 @@ struct FilesystemTests {
     }
   }
 
+  /// plan reads an entry only where run will find it: not through a symlink that leads beneath one of the spec's
+  /// mounts (where the tmpfs hides the host copy), and an identical file of any size is `=`.
+  @Test func planReadsEntriesOnlyWhereRunWillFindThem() throws {
+    try withFolder { folder in
+      try FileManager.default.createDirectory(atPath: folder + "/h/mnt", withIntermediateDirectories: true)
+      try Data("abc".utf8).write(to: URL(fileURLWithPath: folder + "/h/mnt/f"))
+      try FileManager.default.createSymbolicLink(atPath: folder + "/h/lnk", withDestinationPath: "mnt")
+      let large = String(repeating: "C", count: 70_000)
+      try Data(large.utf8).write(to: URL(fileURLWithPath: folder + "/large"))
+      let spec = try write(
+        Self.header + """
+          [[mounts]]
+          type = "tmpfs"
+          target = "\(folder)/h/mnt"
+          [[files]]
+          type = "file"
+          path = "\(folder)/h/lnk/f"
+          content = "abc"
+          [[files]]
+          type = "file"
+          path = "\(folder)/large"
+          content = "\(large)"
+          """, to: folder)
+      let plan = try NSBuildProcess.run(["plan", spec, "--", "true"])
+      #expect(plan.stdout.contains("+ init     create file \(folder)/h/lnk/f"), "\(plan.stdout)")
+      #expect(plan.stdout.contains("= init     create file \(folder)/large"), "\(plan.stdout)")
+      #expect(!plan.stdout.contains("refuse"))
+      let run = try NSBuildProcess.run(["run", spec, "--", "/bin/cat", folder + "/h/lnk/f"])
+      #expect(run.status == 0, "\(run.stderr)")
+      #expect(run.stdout == "abc")
+    }
+  }
+
   @Test func emptyTmpfsRootHoldsOnlyWhatTheSpecPutsThere() throws {
     let spec =
       Self.header + """

@@ -291,7 +291,12 @@ int nsb_detach_here(void) { return umount2(".", MNT_DETACH); }
 int nsb_detach_fd(int fd) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-  return umount2(path, MNT_DETACH);
+  if (umount2(path, MNT_DETACH) == 0) return 0;
+  // No /proc to go through (after pivot_root into a root without one, or under a mount hiding it): a folder mount
+  // can still be detached from inside it.
+  if (errno != ENOENT && errno != ENOTDIR) return -1;
+  if (fchdir(fd) < 0) return -1;
+  return umount2(".", MNT_DETACH);
 }
 
 int nsb_identity(int dirfd, const char *name, uint64_t *device, uint64_t *inode, int64_t *birth_seconds,

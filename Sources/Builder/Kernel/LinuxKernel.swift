@@ -95,6 +95,8 @@ public protocol LinuxKernel {
   /// open(2) with O_PATH|O_CLOEXEC.
   func openPath(_ path: String) throws(SyscallError) -> Int32
   /// openat2(2) with O_PATH|O_CLOEXEC and RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS: `path` beneath `root`.
+  /// openInRoot(_:_:) that also refuses any symlink on the way (RESOLVE_NO_SYMLINKS): ELOOP when there is one.
+  func openInRootWithoutSymlinks(_ root: Int32, _ path: String) throws(SyscallError) -> Int32
   func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32
   /// openat2(2) of an absolute `path` with O_PATH|O_DIRECTORY and RESOLVE_NO_SYMLINKS: a folder reached through no
   /// symlink at all.

@@ -295,6 +295,12 @@ public struct RealKernel: LinuxKernel {
     try retry("open", path: path) { nsb_open_path(path) }
   }
 
+  public func openInRootWithoutSymlinks(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 {
+    let flags = UInt64(0o10000000 | O_CLOEXEC)  // O_PATH
+    let resolve = UInt64(NSB_RESOLVE_IN_ROOT | NSB_RESOLVE_NO_MAGICLINKS | NSB_RESOLVE_NO_SYMLINKS)
+    return try retry("openat2", path: path) { nsb_openat2(root, path, flags, resolve) }
+  }
+
   public func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 {
     let flags = UInt64(0o10000000 | O_CLOEXEC)  // O_PATH, which Glibc does not export to Swift
     let resolve = UInt64(NSB_RESOLVE_IN_ROOT | NSB_RESOLVE_NO_MAGICLINKS)

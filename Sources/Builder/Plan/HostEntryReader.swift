@@ -4,10 +4,11 @@ import SpecParser
 /// are made on: the host's own (`[root]` absent) or a root folder. Each path is looked up as `run` will look it up,
 /// beneath that tree's root with openat2(2) RESOLVE_IN_ROOT, never through a symlink out of it. Paths beneath one of
 /// the spec's own mounts are left unread: they land on that mount (or in a bind's source), not where they would be
-/// read here, so the plan counts them as new.
+/// read here, so the plan counts them as new; so are paths with a symlink on the way, which could lead there.
 public struct HostEntryReader<Kernel: LinuxKernel> {
   let kernel: Kernel
-  /// Contents are read for comparison up to this size (bytes); a larger file counts as "something else".
+  /// Contents are read for comparison up to this size (bytes), or a `[[files]]` entry's own length if larger; a
+  /// larger file counts as "something else".
   static var comparedBytes: Int { 65536 }
 
   public init(kernel: Kernel) {
@@ -22,10 +23,11 @@ public struct HostEntryReader<Kernel: LinuxKernel> {
     let targets = Set(spec.mounts.map(\.target))
     var entries: [String: HostEntry] = [:]
     for file in spec.files where !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
-      entries[file.path] = entry(file.path, beneath: root)
+      // Contents as long as the entry's own are read in full, so an identical file of any size compares equal.
+      entries[file.path] = entry(file.path, beneath: root, compare: max(Self.comparedBytes, file.content.utf8.count))
     }
     for mount in spec.mounts where !FilesystemPlan.isBeneath(targets, mount.target, orAt: false) {
-      entries[mount.target] = entry(mount.target, beneath: root)
+      entries[mount.target] = entry(mount.target, beneath: root, compare: Self.comparedBytes)
     }
     return entries
   }
@@ -38,9 +40,12 @@ public struct HostEntryReader<Kernel: LinuxKernel> {
     }
   }
 
-  private func entry(_ path: String, beneath root: Int32) -> HostEntry? {
+  private func entry(_ path: String, beneath root: Int32, compare limit: Int) -> HostEntry? {
     var parts = path.split(separator: "/").map(String.init)
-    guard let name = parts.popLast(), let parent = try? kernel.openInRoot(root, "/" + parts.joined(separator: "/"))
+    // A symlink on the way could lead beneath one of the spec's mounts, where the entry is not what is read here:
+    // such a path is left unread, and so counts as new.
+    guard let name = parts.popLast(),
+      let parent = try? kernel.openInRootWithoutSymlinks(root, "/" + parts.joined(separator: "/"))
     else { return nil }
     defer { kernel.close(parent) }
     guard let kind = try? kernel.fileKind(parent, name) else { return nil }
@@ -49,7 +54,7 @@ public struct HostEntryReader<Kernel: LinuxKernel> {
     case .symlink: return .symlink(to: (try? kernel.readLink(parent, name)) ?? "")
     case .regular:
       let contents = try? kernel.readExistingFile(parent, name)
-      return .file(contents: contents.flatMap { $0.count <= Self.comparedBytes ? $0 : nil })
+      return .file(contents: contents.flatMap { $0.count <= limit ? $0 : nil })
     case .other: return .other
     }
   }

@@ -110,7 +110,8 @@ int nsb_fd_kind(int fd);
 /// pivot_root(".", ".") then umount2(".", MNT_DETACH): the runc way to swap roots without a put_old folder.
 int nsb_pivot_here(void);
 int nsb_detach_here(void);
-/// umount2("/proc/self/fd/FD", MNT_DETACH): detaches the mount whose root `fd` (O_PATH) is, a file or a folder.
+/// umount2("/proc/self/fd/FD", MNT_DETACH): detaches the mount whose root `fd` (O_PATH) is, a file or a folder;
+/// without a /proc to go through, fchdir(2) into a folder mount and umount2(".", MNT_DETACH).
 int nsb_detach_fd(int fd);
 /// What tells one file from another that took its name (statx(2), AT_SYMLINK_NOFOLLOW): device, inode and birth
 /// time. `*has_birth` is 0 when the file system keeps no birth time. Returns 0, or -1 with errno.
