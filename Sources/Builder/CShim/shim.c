@@ -238,9 +238,11 @@ int nsb_create_file(int dirfd, const char *name, const unsigned char *bytes, siz
     int saved = errno;
     close(fd);
     errno = saved;
-    return result;
+    // ENOENT from linkat: no /proc/self/fd to link through (something else is mounted on /proc); use the fallback.
+    if (result == 0 || errno != ENOENT || access("/proc/self/fd", F_OK) == 0) return result;
+  } else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    return -1;
   }
-  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return -1;
   // A file system without O_TMPFILE: create it exclusively, and remove it again if it cannot be finished.
   fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return -1;
