@@ -40,7 +40,11 @@ struct RunCommand: ParsableCommand {
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 125)
     let total = plan.steps.count
     let trace: (Step) -> Void =
-      verbose ? { step in terminal.err("nsbuild: step \(step.id)/\(total) \(step.title)\n") } : { _ in }
+      verbose
+      ? { step in
+        let skipped = step.change.isUnchanged ? " (= already as wanted: skipped)" : ""
+        terminal.err("nsbuild: step \(step.id)/\(total) \(step.title)\(skipped)\n")
+      } : { _ in }
     switch Launcher(kernel: terminal.kernel, plan: plan, trace: trace).run() {
     case .finished(let status):
       if status.exitCode != 0 { throw ExitCode(status.exitCode) }
