@@ -48,6 +48,8 @@ struct CheckCommand: ParsableCommand {
     case .json:
       terminal.out(try JSONText.diagnostics(diagnostics))
     }
-    if loaded.check.hasErrors { throw ExitCode(1) }
+    // Ends here, with the spec and its TOML tree still alive: freeing them object by object only to exit took
+    // about 3 ms of `check` on a spec of 10,000 mounts. Nothing is buffered (Terminal writes with write(2)).
+    withExtendedLifetime((loaded, diagnostics)) { terminal.kernel.exit(loaded.check.hasErrors ? 1 : 0) }
   }
 }
