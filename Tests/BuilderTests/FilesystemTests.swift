@@ -263,20 +263,27 @@ struct FilesystemTests {
     }
   }
 
+  /// Starts `run --verbose` of a spec with `mountPoints` tmpfs mounts on new mount points under `folder`, and returns
+  /// once the trace (in `folder`/log) shows setup under way: a long setup, for signals that must land in its middle.
+  func startLongSetup(in folder: String, mountPoints: Int, command: [String]) throws -> Process {
+    var spec = Self.header
+    for index in 1...mountPoints { spec += "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/m/i\(index)\"\n" }
+    try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+    let log = folder + "/log"
+    let process = try NSBuildProcess.start(["run", "--verbose", folder + "/s.toml", "--"] + command, log: log)
+    try waitFor("setup to be under way") {
+      ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("step 20/") || !process.isRunning
+    }
+    return process
+  }
+
   /// A TERM to nsbuild while init is still building the tree (4,000 mount points on the host: long enough that the
   /// signal lands in the middle) ends the run as TERM does, after init takes back what it made so far.
   @Test func aSignalDuringSetupTakesBackWhatWasMade() throws {
     try withFolder { folder in
-      var spec = Self.header
-      for index in 1...4000 { spec += "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/m/i\(index)\"\n" }
-      try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
-      let log = folder + "/log"
       let before = try HostSnapshot.take()
-      let process = try NSBuildProcess.start(
-        ["run", "--verbose", folder + "/s.toml", "--", "/bin/sh", "-c", "touch \(folder)/started"], log: log)
-      try waitFor("setup to be under way") {
-        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("step 20/") || !process.isRunning
-      }
+      let process = try startLongSetup(
+        in: folder, mountPoints: 4000, command: ["/bin/sh", "-c", "touch \(folder)/started"])
       kill(process.processIdentifier, SIGTERM)
       process.waitUntilExit()
       #expect(process.terminationStatus == 143)
@@ -329,17 +336,11 @@ struct FilesystemTests {
   /// A terminal resize (SIGWINCH) while init sets up is ignored, as its default action says, not taken for an end.
   @Test func aTerminalResizeDuringSetupIsIgnored() throws {
     try withFolder { folder in
-      var spec = Self.header
-      for index in 1...3000 { spec += "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/m/i\(index)\"\n" }
-      try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
-      let log = folder + "/log"
-      let process = try NSBuildProcess.start(["run", "--verbose", folder + "/s.toml", "--", "/bin/true"], log: log)
-      try waitFor("setup to be under way") {
-        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("step 20/") || !process.isRunning
-      }
+      let process = try startLongSetup(in: folder, mountPoints: 3000, command: ["/bin/true"])
       kill(process.processIdentifier, SIGWINCH)
       process.waitUntilExit()
-      #expect(process.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+      #expect(
+        process.terminationStatus == 0, "\((try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? "")")
     }
   }
 
