@@ -3,7 +3,7 @@ import Testing
 
 /// Mounts, files and new roots: each checked from inside the sandbox and, where it matters, from the host.
 @Suite(.enabled(if: NSBuildProcess.isRoot, "needs root to create namespaces; CI runs as root"))
-struct FilesystemTests {
+struct FilesystemTests: ScratchFolderTests {
   static let header = """
     version = 1
     [namespaces]
@@ -17,21 +17,8 @@ struct FilesystemTests {
   }
   .joined(separator: "\n")
 
-  /// A world-readable scratch folder, removed afterwards.
-  func withFolder<T>(_ body: (String) throws -> T) throws -> T {
-    let folder = try NSBuildProcess.publicCopy(specs: [:])
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    return try body(folder)
-  }
-
-  func write(_ spec: String, to folder: String) throws -> String {
-    try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
-    return folder + "/s.toml"
-  }
-
   func run(_ spec: String, in folder: String, _ script: String) throws -> NSBuildProcess.Result {
-    try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
-    return try NSBuildProcess.run(["run", folder + "/s.toml", "--", "/bin/sh", "-c", script])
+    try NSBuildProcess.run(["run", try write(spec, to: folder), "--", "/bin/sh", "-c", script])
   }
 
   /// Prints the file system type (and with `options`, the super options) of the topmost mount at each target.

@@ -147,3 +147,21 @@ func processes(mentioning marker: String) -> [String] {
     return line.contains(marker) ? "\(pid): \(line)" : nil
   }
 }
+
+/// A world-readable scratch folder (see ``NSBuildProcess/publicCopy(specs:)``), for suites that write their own specs.
+protocol ScratchFolderTests {}
+
+extension ScratchFolderTests {
+  /// Runs `body` with a fresh scratch folder holding a copy of the binary, removed afterwards.
+  func withFolder<T>(_ body: (String) throws -> T) throws -> T {
+    let folder = try NSBuildProcess.publicCopy(specs: [:])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    return try body(folder)
+  }
+
+  /// Writes `spec` to `folder`/s.toml and returns that path.
+  func write(_ spec: String, to folder: String) throws -> String {
+    try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+    return folder + "/s.toml"
+  }
+}

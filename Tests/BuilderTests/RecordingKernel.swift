@@ -134,7 +134,7 @@ final class RecordingKernel: LinuxKernel {
   func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
     try record("mkdirat(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "mkdirat", path: name)
   }
-  func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool) throws(SyscallError) {
+  func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32) throws(SyscallError) {
     try record("writefile(\(dirfd), \(name), \(contents.count), \(String(mode, radix: 8)))", call: "openat", path: name)
   }
   func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity {

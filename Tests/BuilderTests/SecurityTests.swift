@@ -3,18 +3,7 @@ import Testing
 
 /// Attacks a security review tried, kept as tests: each must be refused or contained.
 @Suite(.enabled(if: NSBuildProcess.isRoot, "needs root to create namespaces; CI runs as root"))
-struct SecurityTests {
-  func withFolder<T>(_ body: (String) throws -> T) throws -> T {
-    let folder = try NSBuildProcess.publicCopy(specs: [:])
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    return try body(folder)
-  }
-
-  func write(_ spec: String, to folder: String) throws -> String {
-    try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
-    return folder + "/s.toml"
-  }
-
+struct SecurityTests: ScratchFolderTests {
   @Test func aRootFolderReachedThroughASymlinkIsRefused() throws {
     try withFolder { folder in
       // Someone who owns the root's parent folder points it at the host's /: files must not land there.

@@ -42,7 +42,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
       defer { kernel.close(parent) }
       do {
         if create == .regular {
-          try kernel.writeFile(parent, name, contents: [], mode: 0o444, replace: false)
+          try kernel.writeFile(parent, name, contents: [], mode: 0o444)
         } else {
           try kernel.makeDirectory(parent, name, mode: 0o755)
           try? kernel.changeDirectoryMode(parent, name, mode: 0o755)  // mkdirat applies the umask
@@ -103,7 +103,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     let (parent, name) = try openParent(path)
     defer { kernel.close(parent) }
     do {
-      try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode, replace: false)
+      try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode)
       note(parent, name, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readExistingFile(parent, name)

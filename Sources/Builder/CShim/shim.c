@@ -254,11 +254,6 @@ int nsb_create_file(int dirfd, const char *name, const unsigned char *bytes, siz
   return result;
 }
 
-int nsb_open_for_writing(int dirfd, const char *name, int create, unsigned int mode) {
-  if (create) return openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  return openat(dirfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-}
-
 int nsb_mkdirat(int dirfd, const char *name, unsigned int mode) { return mkdirat(dirfd, name, mode); }
 
 int nsb_symlinkat(const char *target, int dirfd, const char *name) { return symlinkat(target, dirfd, name); }

@@ -108,8 +108,9 @@ public protocol LinuxKernel {
   func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
   /// mkdirat(2).
   func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
-  /// Creates (or with `replace`, truncates) `name` in `dirfd`, writes `contents`, and sets `mode` exactly.
-  func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool) throws(SyscallError)
+  /// Creates `name` in `dirfd` holding `contents`, with exactly `mode`; it appears under its name only once complete.
+  /// Throws EEXIST when the name is taken.
+  func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32) throws(SyscallError)
   /// The identity of `name` in `dirfd`, not following a final symlink (statx(2) AT_SYMLINK_NOFOLLOW).
   func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity
   /// umount2(2) MNT_DETACH of the mount whose root `fd` is (through /proc/self/fd, so a file mount works too).

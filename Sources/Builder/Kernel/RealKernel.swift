@@ -311,16 +311,7 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("mkdirat", path: name) { nsb_mkdirat(dirfd, name, mode) }
   }
 
-  public func writeFile(
-    _ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32, replace: Bool
-  ) throws(SyscallError) {
-    guard !replace else {
-      let fd = try retry("openat", path: name) { nsb_open_for_writing(dirfd, name, 0, mode) }
-      defer { Glibc.close(fd) }
-      if !contents.isEmpty { try write(fd, contents) }
-      _ = try retry("fchmod", path: name) { fchmod(fd, mode_t(mode)) }
-      return
-    }
+  public func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32) throws(SyscallError) {
     _ = try retry("openat", path: name) {
       contents.withUnsafeBufferPointer { nsb_create_file(dirfd, name, $0.baseAddress, $0.count, mode) }
     }

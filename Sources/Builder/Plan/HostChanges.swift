@@ -61,9 +61,7 @@ struct MountsByTarget {
 
   /// The deepest mount whose target is a proper ancestor of `path` (an absolute, normalised path), if any.
   func deepest(above path: String) -> (target: String, mount: Mount)? {
-    var ancestor = Substring(path)
-    while ancestor != "/", let slash = ancestor.lastIndex(of: "/") {
-      ancestor = slash == ancestor.startIndex ? "/" : ancestor[..<slash]
+    for ancestor in SetupOrder.ancestors(of: path).reversed() {
       if let mount = mountByTarget[String(ancestor)] { return (String(ancestor), mount) }
     }
     return nil

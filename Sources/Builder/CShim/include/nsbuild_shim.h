@@ -90,9 +90,6 @@ int nsb_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
 #define NSB_RESOLVE_IN_ROOT 0x10
 /// open(2) with O_PATH|O_CLOEXEC (following symlinks).
 int nsb_open_path(const char *path);
-/// openat(2) of `name` in `dirfd` for writing: created (O_CREAT|O_EXCL|O_NOFOLLOW) with `mode`, or, when `create`
-/// is 0, opened O_WRONLY|O_NOFOLLOW|O_TRUNC.
-int nsb_open_for_writing(int dirfd, const char *name, int create, unsigned int mode);
 /// A new file `name` in `dirfd` holding `bytes`, with exactly `mode`, that appears under its name only once complete
 /// (O_TMPFILE, then linkat(2) through /proc/self/fd; where the file system lacks O_TMPFILE, O_EXCL and an unlink if
 /// it cannot be finished). Returns 0, or -1 with errno (EEXIST when the name is taken).
