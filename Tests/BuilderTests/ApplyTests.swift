@@ -20,12 +20,12 @@ import Testing
     #expect(failure.stepID == plan.steps.count)
     #expect(
       kernel.log == [
-        "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+        "prctl(PR_SET_PDEATHSIG, SIGKILL)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS)",
         "write(/proc/4242/setgroups, \"deny\")",
         "write(/proc/4242/uid_map, \"0 1000 1\\n\")",
         "write(/proc/4242/gid_map, \"0 1001 1\\n\")",
-        "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+        "prctl(PR_SET_PDEATHSIG, SIGTERM)",
         "sethostname(\"rootless\", 8)",
         "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
         "open(/)", "openat2(21, /tmp)",
@@ -33,7 +33,7 @@ import Testing
         "openat2(21, /proc)",
         "mount(\"proc\", \"/proc/self/fd/23\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
         "close_range(3, but none)",
-        "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+        "prctl(PR_SET_PDEATHSIG, SIGKILL)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "setsid()", "capbset_drop(keep: 0)", "capset(0)", "no_new_privs", "chdir(/)", "cloexec(3)",
         "execve(/usr/bin/true)",
       ])
@@ -64,7 +64,8 @@ import Testing
     #expect(
       commandPart == [
         "setsid()", "setrlimit(7, 512, 1024)", "capbset_drop(keep: 400)", "keepcaps", "setgroups([5, 6])",
-        "setresgid(100)", "setresuid(1000)", "capset(400)", "ambient(400)", "no_new_privs", "umask(27)", "chdir(/)",
+        "setresgid(100)", "setresuid(1000)", "prctl(PR_SET_PDEATHSIG, SIGKILL)", "capset(400)", "ambient(400)",
+        "no_new_privs", "umask(27)", "chdir(/)",
         "cloexec(3)", "execve(/bin/id)",
       ])
   }

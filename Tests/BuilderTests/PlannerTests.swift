@@ -54,8 +54,8 @@ import Testing
     let writes = plan.steps.filter { $0.actor == .parent }.flatMap(\.calls)
     #expect(
       writes == [
-        .fork, .setParentDeathSignal(9), .forwardSignals(Planner.forwardedSignals),
-        .writeProcFile(file: "setgroups", contents: "deny"),
+        .setParentDeathSignal(9), .checkParent, .fork, .setParentDeathSignal(9), .checkParent,
+        .forwardSignals(Planner.forwardedSignals), .writeProcFile(file: "setgroups", contents: "deny"),
         .writeProcFile(file: "uid_map", contents: "0 1000 1\n"),
         .writeProcFile(file: "gid_map", contents: "0 1001 1\n"),
       ])

@@ -35,6 +35,10 @@ final class RecordingKernel: LinuxKernel {
   func setParentDeathSignal(_ signal: Int32) throws(SyscallError) {
     try record(Syscall.setParentDeathSignal(signal).description, call: "prctl")
   }
+  /// Whether a lifeline pipe reads as hung up (the parent already gone).
+  var parentGone = false
+  func hasHungUp(_ fd: Int32) -> Bool { parentGone }
+  func startParentProcessID() -> Int32 { parentGone ? 1 : 99 }
   func unshare(_ flags: CloneFlags) throws(SyscallError) {
     try record(Syscall.unshare(flags).description, call: "unshare")
   }
@@ -103,8 +107,10 @@ final class RecordingKernel: LinuxKernel {
   }
   func setNoNewPrivs() throws(SyscallError) { try record("no_new_privs", call: "prctl") }
   func umask(_ mask: UInt32) { log.append("umask(\(String(mask, radix: 8)))") }
-  func closeAll(from first: Int32, except keep: Int32?) throws(SyscallError) {
-    try record("close_range(\(first), but \(keep.map(String.init) ?? "none"))", call: "close_range")
+  func closeAll(from first: Int32, except keep: [Int32]) throws(SyscallError) {
+    try record(
+      "close_range(\(first), but \(keep.isEmpty ? "none" : keep.map(String.init).joined(separator: ",")))",
+      call: "close_range")
   }
   func closeOnExec(from first: Int32) throws(SyscallError) { try record("cloexec(\(first))", call: "close_range") }
 

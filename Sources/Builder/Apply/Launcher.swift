@@ -43,20 +43,20 @@ public struct Launcher<Kernel: LinuxKernel> {
     } catch {
       return .failed(StepFailure(stepID: spawn.id, callIndex: 0, error: error))
     }
-    let child: Int32
-    switch fork(spawn, pipes) {
+    let child: Forked
+    switch fork(spawn, pipes, link: ParentLink()) {
     case .failure(let failure): return .failed(failure)
-    case .success(let pid): child = pid
+    case .success(let forked): child = forked
     }
-    if child == 0 { sandboxMain(pipes) }
-    return parentMain(pipes, sandboxPID: child)
+    if child.pid == 0 { sandboxMain(pipes, link: child.link) }
+    return parentMain(pipes, sandboxPID: child.pid)
   }
 
   private func step(_ kind: Step.Kind) -> Step? { plan.steps.first { $0.kind == kind } }
 
   /// The steps `actor` takes in place (forks are taken by the process that forks).
   private func steps(_ actor: Step.Actor) -> [Step] {
-    plan.steps.filter { $0.actor == actor && $0.calls.first != .fork }
+    plan.steps.filter { $0.actor == actor && !$0.calls.contains(.fork) }
   }
 
   /// The signals a fork step passes on to the child it makes.
@@ -67,11 +67,34 @@ public struct Launcher<Kernel: LinuxKernel> {
     }
   }
 
-  /// Takes a fork step: fork(2); the parent passes signals on to the child, the child runs the step's remaining
-  /// calls (PR_SET_PDEATHSIG) and checks that its parent still lives. Returns the child's pid, or 0 in the child.
-  private func fork(_ step: Step, _ pipes: Pipes) -> Result<Int32, StepFailure> {
+  /// What a fork step leaves each side: the child's pid in the parent; in the child, 0 and how it tells that its
+  /// parent is gone.
+  struct Forked {
+    var pid: Int32
+    var link = ParentLink()
+  }
+
+  /// Takes a fork step. The calls written before fork(2) are the forking process's own (nsbuild's
+  /// PR_SET_PDEATHSIG, init's switch of its own to SIGKILL), checked against `own`; the parent then passes signals
+  /// on to the child, and the child makes the calls after fork(2): PR_SET_PDEATHSIG, then the check that the parent
+  /// did not die before it took effect.
+  private func fork(_ step: Step, _ pipes: Pipes, link own: ParentLink) -> Result<Forked, StepFailure> {
     trace(step)
+    let forkIndex = step.calls.firstIndex(of: .fork) ?? 0
+    do { try StepRunner(kernel: kernel, parent: own).run(step, calls: 0..<forkIndex) } catch {
+      return .failure(error)
+    }
+    // Checked for the last time: the command must find nothing of init's but 0, 1 and 2 in /proc/1/fd.
+    if let lifeline = own.lifeline, step.calls[..<forkIndex].contains(.checkParent) { kernel.close(lifeline) }
     let parent = kernel.processID()
+    // Into a new pid namespace, where getppid(2) reads 0, the child gets a pipe to poll instead: its write end is
+    // closed everywhere once the parent is gone, however it died.
+    var lifeline: (read: Int32, write: Int32)?
+    if step.kind == .fork, step.calls[(forkIndex + 1)...].contains(.checkParent) {
+      do { lifeline = try kernel.pipe() } catch {
+        return .failure(StepFailure(stepID: step.id, callIndex: forkIndex, error: error))
+      }
+    }
     // The signals to pass on wait, blocked, from just before the fork until the handler knows the child's pid; one
     // arriving in between is then passed on instead of lost (or, at a PID 1, dropped).
     let forwarded = Self.signals(passedOnBy: step)
@@ -79,25 +102,25 @@ public struct Launcher<Kernel: LinuxKernel> {
     let pid: Int32
     do { pid = try kernel.fork() } catch {
       kernel.unblockSignals()
-      return .failure(StepFailure(stepID: step.id, callIndex: 0, error: error))
+      return .failure(StepFailure(stepID: step.id, callIndex: forkIndex, error: error))
     }
     if pid != 0 {
+      // The write end stays open for as long as this process lives.
+      if let lifeline { kernel.close(lifeline.read) }
       // A command in its own session leads its process group: a signal goes to the whole group, as a terminal's
       // Ctrl-C would, so its children (a compiler under make, a sleep under sh) stop too.
       let toGroup = step.calls.contains { if case .forwardSignals(_, true) = $0 { return true } else { return false } }
       if !forwarded.isEmpty { try? kernel.forwardSignals(forwarded, to: toGroup ? -pid : pid) }  // installs, unblocks
-      return .success(pid)
+      return .success(Forked(pid: pid))
     }
+    if let lifeline { kernel.close(lifeline.write) }
     // Until it has a child of its own, a signal ends this process as it would by default: as PID 1 of a new pid
     // namespace it would otherwise ignore it, and a TERM to nsbuild during setup would be lost.
     if forwarded.isEmpty { kernel.unblockSignals() } else { try? kernel.forwardSignals(forwarded, to: 0) }
-    do { try StepRunner(kernel: kernel).run(step) } catch { fail(error, pipes) }
-    // The parent may have died before PR_SET_PDEATHSIG took effect; then nobody would reap or report. In a new pid
-    // namespace getppid(2) reads 0, since the parent lives outside it; that parent is the sandbox process, which
-    // waits for this one.
-    let now = kernel.parentProcessID()
-    if now != parent, now != 0 { kernel.exit(125) }
-    return .success(0)
+    let after = (forkIndex + 1)..<step.calls.count
+    let link = ParentLink(lifeline: lifeline?.read, parentPID: parent)
+    do { try StepRunner(kernel: kernel, parent: link).run(step, calls: after) } catch { fail(error, pipes) }
+    return .success(Forked(pid: 0, link: link))
   }
 
   /// Sends `failure` to the parent and exits: 126 or 127 when the command could not be executed, else 125.
@@ -107,11 +130,12 @@ public struct Launcher<Kernel: LinuxKernel> {
     kernel.exit(isExec ? (failure.error.errno == ErrnoNames.ENOENT ? 127 : 126) : 125)
   }
 
-  private func runSteps(_ actor: Step.Actor, _ pipes: Pipes) {
+  private func runSteps(_ actor: Step.Actor, _ pipes: Pipes, link: ParentLink) {
     // Only init builds the filesystem; what it made goes again if a later step of its own fails, or if a signal
     // (nsbuild's TERM, a Ctrl-C) ends the run before the command starts.
     let journal = actor == .initProcess ? SetupJournal() : nil
-    let runner = StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal)
+    let runner = StepRunner(
+      kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal, parent: link)
     for step in steps(actor) {
       trace(step)
       do { try runner.run(step) } catch {
@@ -157,9 +181,9 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   // MARK: the sandbox process
 
-  private func sandboxMain(_ pipes: Pipes) -> Never {
+  private func sandboxMain(_ pipes: Pipes, link: ParentLink) -> Never {
     [pipes.report.read, pipes.ready.read, pipes.go.write].forEach(kernel.close)
-    runSteps(.sandbox, pipes)
+    runSteps(.sandbox, pipes, link: link)
     if !steps(.parent).isEmpty {
       try? kernel.write(pipes.ready.write, [1])
       // End of file instead of the go byte means the parent failed a write and reports it.
@@ -167,43 +191,43 @@ public struct Launcher<Kernel: LinuxKernel> {
     }
     [pipes.ready.write, pipes.go.read].forEach(kernel.close)
     guard let forkStep = step(.fork) else { kernel.exit(125) }
-    let initPID: Int32
-    switch fork(forkStep, pipes) {
+    let initProcess: Forked
+    switch fork(forkStep, pipes, link: link) {
     case .failure(let failure): fail(failure, pipes)
-    case .success(let pid): initPID = pid
+    case .success(let forked): initProcess = forked
     }
-    if initPID == 0 { initMain(pipes) }
+    if initProcess.pid == 0 { initMain(pipes, link: initProcess.link) }
     kernel.close(pipes.report.write)
-    let status = (try? kernel.wait(initPID))?.status ?? .exited(125)
+    let status = (try? kernel.wait(initProcess.pid))?.status ?? .exited(125)
     kernel.exit(status.exitCode)
   }
 
   // MARK: init, inside the new namespaces
 
-  private func initMain(_ pipes: Pipes) -> Never {
+  private func initMain(_ pipes: Pipes, link: ParentLink) -> Never {
     kernel.deferSignals(true)
     // A [[files]] write past the caller's RLIMIT_FSIZE then fails as a step (EFBIG), and what was made is taken
     // back, instead of SIGXFSZ ending init halfway.
     kernel.ignoreFileSizeSignal(true)
-    runSteps(.initProcess, pipes)
+    runSteps(.initProcess, pipes, link: link)
     guard let spawnCommand = step(.spawnCommand) else { kernel.exit(125) }
     // From here a signal waits, blocked, to be passed on to the command; one that came after the last step's check
     // ends init as it would have during setup (its fds are closed by now, so there is nothing left to take back).
     kernel.blockSignals(Self.signals(passedOnBy: spawnCommand))
     kernel.deferSignals(false)
     if let signal = kernel.takeDeferredSignal() { kernel.exit(128 + signal) }
-    let commandPID: Int32
-    switch fork(spawnCommand, pipes) {
+    let command: Forked
+    switch fork(spawnCommand, pipes, link: link) {
     case .failure(let failure): fail(failure, pipes)
-    case .success(let pid): commandPID = pid
+    case .success(let forked): command = forked
     }
-    if commandPID == 0 {
+    if command.pid == 0 {
       kernel.ignoreFileSizeSignal(false)  // the command gets the default, as it would outside
-      runSteps(.command, pipes)
+      runSteps(.command, pipes, link: command.link)
       kernel.exit(125)  // unreachable: the exec step either replaces this process or fails
     }
     kernel.close(pipes.report.write)
-    reap(until: commandPID)
+    reap(until: command.pid)
   }
 
   /// Waits for every child (orphans re-parent to PID 1) and exits with the command's status once it ends.

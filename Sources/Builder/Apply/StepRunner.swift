@@ -27,16 +27,19 @@ struct StepRunner<Kernel: LinuxKernel> {
   var reportFD: Int32?
   /// In init: what the filesystem steps make, for a failed setup to take back.
   var journal: SetupJournal?
+  /// How this process tells that its parent is gone (``Syscall/checkParent``).
+  var parent: ParentLink
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
-    journal: SetupJournal? = nil
+    journal: SetupJournal? = nil, parent: ParentLink = ParentLink()
   ) {
     self.kernel = kernel
     self.sandboxPID = sandboxPID
     self.fds = fds
     self.reportFD = reportFD
     self.journal = journal
+    self.parent = parent
   }
 
   /// Paths beneath the root fd in `slot`, noting what they make in the journal.
@@ -48,6 +51,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     switch call {
     case .fork, .forwardSignals: break  // the Launcher's, around its fork(2)
     case .setParentDeathSignal(let signal): try kernel.setParentDeathSignal(signal)
+    case .checkParent: if parent.parentIsGone(kernel) { kernel.exit(137) }
     case .unshare(let flags): try kernel.unshare(flags)
     case .writeProcFile(let file, let contents): try kernel.writeFile("/proc/\(sandboxPID)/\(file)", contents)
     case .idMapHelper(let program, let map): try runHelper(program, map)
@@ -85,8 +89,9 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .closeSlots:
       journal?.isClosed = true
       fds.closeAll(kernel)
-      // And whatever nsbuild's own caller left open: init stays running while the command does.
-      try kernel.closeAll(from: 3, except: reportFD)
+      // And whatever nsbuild's own caller left open: init stays running while the command does. The lifeline
+      // stays: init checks it again when its parent-death signal turns to SIGKILL.
+      try kernel.closeAll(from: 3, except: [reportFD, parent.lifeline].compactMap { $0 })
     case .openPath(let path, let slot): hold(try kernel.openPath(path), in: slot)
     case .restoreWritable(let slot, let source, let path):
       guard !fds.readOnlyAtOpen.contains(source) else { return }
@@ -190,12 +195,12 @@ struct StepRunner<Kernel: LinuxKernel> {
     capabilities.reduce(0) { $0 | (1 << UInt64($1.number)) }
   }
 
-  /// Runs every call of `step` in order; skips a step whose change is `=`.
-  func run(_ step: Step) throws(StepFailure) {
+  /// Runs every call of `step` in order (or those in `range`); skips a step whose change is `=`.
+  func run(_ step: Step, calls range: Range<Int>? = nil) throws(StepFailure) {
     guard !step.change.isUnchanged else { return }
-    for (index, call) in step.calls.enumerated() {
+    for index in range ?? step.calls.indices {
       do {
-        try perform(call)
+        try perform(step.calls[index])
       } catch {
         throw StepFailure(stepID: step.id, callIndex: index, error: error)
       }

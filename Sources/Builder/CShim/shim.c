@@ -351,8 +351,32 @@ int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode) {
   return result;
 }
 
-int nsb_close_from_except(unsigned int first, int keep) {
-  if (keep < (int)first) return (int)syscall(SYS_close_range, first, ~0U, 0);
-  if ((unsigned int)keep > first && syscall(SYS_close_range, first, (unsigned int)keep - 1, 0) < 0) return -1;
-  return (int)syscall(SYS_close_range, (unsigned int)keep + 1, ~0U, 0);
+int nsb_close_from_except(unsigned int first, int keep, int keep2) {
+  // The kept fds in ascending order; -1 (none) sorts first and is skipped.
+  int low = keep < keep2 ? keep : keep2, high = keep < keep2 ? keep2 : keep;
+  int kept[2] = {low, high};
+  unsigned int from = first;
+  for (int i = 0; i < 2; i++) {
+    if (kept[i] < (int)from) continue;
+    if ((unsigned int)kept[i] > from && syscall(SYS_close_range, from, (unsigned int)kept[i] - 1, 0) < 0) return -1;
+    from = (unsigned int)kept[i] + 1;
+  }
+  return (int)syscall(SYS_close_range, from, ~0U, 0);
 }
+
+#include <poll.h>
+
+int nsb_has_hung_up(int fd) {
+  struct pollfd entry = {fd, 0, 0};  // POLLHUP is reported whatever the events asked for
+  int result;
+  do result = poll(&entry, 1, 0); while (result < 0 && errno == EINTR);
+  return result > 0 && (entry.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+// The parent nsbuild was started by, read before main: PR_SET_PDEATHSIG set later only acts if that parent still
+// lives then, and a changed getppid(2) tells that it did not.
+static pid_t nsb_start_parent = 0;
+
+__attribute__((constructor)) static void nsb_record_start_parent(void) { nsb_start_parent = getppid(); }
+
+int nsb_start_parent_pid(void) { return nsb_start_parent; }

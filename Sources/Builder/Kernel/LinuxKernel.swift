@@ -27,6 +27,12 @@ public protocol LinuxKernel {
   func close(_ fd: Int32)
   /// prctl(2) PR_SET_PDEATHSIG.
   func setParentDeathSignal(_ signal: Int32) throws(SyscallError)
+  /// poll(2) of the read end of a pipe, without waiting: true once every write end is closed (POLLHUP), which is
+  /// how a child learns that its parent died, even from a new pid namespace, where getppid(2) reads 0.
+  func hasHungUp(_ fd: Int32) -> Bool
+  /// getppid(2) as it was when this process started (before main): a different getppid(2) now means that parent
+  /// died and the process was re-parented.
+  func startParentProcessID() -> Int32
 
   /// unshare(2).
   func unshare(_ flags: CloneFlags) throws(SyscallError)
@@ -88,8 +94,8 @@ public protocol LinuxKernel {
   func setNoNewPrivs() throws(SyscallError)
   /// umask(2).
   func umask(_ mask: UInt32)
-  /// close_range(2): closes every fd from `first` up but `keep`.
-  func closeAll(from first: Int32, except keep: Int32?) throws(SyscallError)
+  /// close_range(2): closes every fd from `first` up but those in `keep` (at most two).
+  func closeAll(from first: Int32, except keep: [Int32]) throws(SyscallError)
   /// close_range(2) from `first` with CLOSE_RANGE_CLOEXEC.
   func closeOnExec(from first: Int32) throws(SyscallError)
   /// open(2) with O_PATH|O_CLOEXEC.

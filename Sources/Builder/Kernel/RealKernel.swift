@@ -72,6 +72,10 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("prctl") { nsb_prctl_set_pdeathsig(signal) }
   }
 
+  public func hasHungUp(_ fd: Int32) -> Bool { nsb_has_hung_up(fd) != 0 }
+
+  public func startParentProcessID() -> Int32 { nsb_start_parent_pid() }
+
   public func unshare(_ flags: CloneFlags) throws(SyscallError) {
     _ = try retry("unshare") { nsb_unshare(flags.rawValue) }
   }
@@ -262,8 +266,9 @@ public struct RealKernel: LinuxKernel {
 
   public func umask(_ mask: UInt32) { _ = Glibc.umask(mode_t(mask)) }
 
-  public func closeAll(from first: Int32, except keep: Int32?) throws(SyscallError) {
-    _ = try retry("close_range") { nsb_close_from_except(UInt32(first), keep ?? -1) }
+  public func closeAll(from first: Int32, except keep: [Int32]) throws(SyscallError) {
+    let kept = keep + [-1, -1]
+    _ = try retry("close_range") { nsb_close_from_except(UInt32(first), kept[0], kept[1]) }
   }
 
   public func closeOnExec(from first: Int32) throws(SyscallError) {

@@ -20,9 +20,11 @@ extension Planner {
       Step(
         kind: .spawnCommand, actor: .initProcess,
         calls: [
-          .fork, .setParentDeathSignal(9), .forwardSignals(Self.forwardedSignals, toGroup: process.newSession),
+          .setParentDeathSignal(9), .checkParent, .fork, .setParentDeathSignal(9), .checkParent,
+          .forwardSignals(Self.forwardedSignals, toGroup: process.newSession),
         ], change: .create,
-        reason: spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals" : nil))
+        reason: (spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals; " : "")
+          + "setup is over: init now dies with the sandbox process by SIGKILL"))
     if process.newSession {
       steps.append(
         Step(
@@ -85,11 +87,13 @@ extension Planner {
     if let groups = process.groups { credentials.append(.setgroups(groups)) }
     if let gid = process.gid { credentials.append(.setresgid(gid)) }
     if let uid = process.uid { credentials.append(.setresuid(uid)) }
+    // A change of effective uid or gid clears PR_SET_PDEATHSIG (prctl(2)): set it again.
+    if process.uid != nil || process.gid != nil { credentials += [.setParentDeathSignal(9), .checkParent] }
     if !credentials.isEmpty {
       steps.append(
         Step(
           kind: .credentials, actor: .command, calls: credentials, change: .create,
-          reason: "groups and gid before uid, while allowed to change them",
+          reason: "groups and gid before uid, while allowed to change them; a new uid or gid clears PR_SET_PDEATHSIG",
           origin: origin("process.uid") ?? origin("process.gid") ?? origin("process.groups")))
     }
     if holdsCapabilities {

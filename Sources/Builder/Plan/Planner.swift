@@ -37,11 +37,17 @@ public struct Planner: Sendable {
 
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }
 
+  /// With `die_with_parent`, nsbuild first ties itself to its own parent; the calls before fork(2) are its own.
   private func spawnStep() -> Step {
-    Step(
+    let own: [Syscall] = spec.process.dieWithParent ? [.setParentDeathSignal(9), .checkParent] : []
+    return Step(
       kind: .spawn, actor: .parent,
-      calls: [.fork, .setParentDeathSignal(9), .forwardSignals(Self.forwardedSignals)], change: .create,
-      reason: "the sandbox dies with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command")
+      calls: own + [.fork, .setParentDeathSignal(9), .checkParent, .forwardSignals(Self.forwardedSignals)],
+      change: .create,
+      reason: spec.process.dieWithParent
+        ? "nsbuild dies with its parent and the sandbox with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command"
+        : "the sandbox dies with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command",
+      origin: origin("process.die_with_parent"))
   }
 
   private func unshareStep() -> Step {
@@ -83,9 +89,12 @@ public struct Planner: Sendable {
       entering.isEmpty
       ? "the sandbox process stays to report the command's status"
       : "the new \(entering.map(\.rawValue).joined(separator: " and ")) namespace applies to children only"
+    // SIGTERM, which init takes between two steps like a TERM to nsbuild: if the chain above dies during setup
+    // (even by SIGKILL), init still takes back what it made. It turns to SIGKILL before the command starts.
     return Step(
-      kind: .fork, actor: .sandbox, calls: [.fork, .setParentDeathSignal(9), .forwardSignals(Self.forwardedSignals)],
-      change: .create, reason: reason)
+      kind: .fork, actor: .sandbox,
+      calls: [.fork, .setParentDeathSignal(15), .checkParent, .forwardSignals(Self.forwardedSignals)],
+      change: .create, reason: reason + "; init dies with the sandbox process, taking back what it made")
   }
 
   private func utsSteps() -> [Step] {

@@ -114,6 +114,11 @@ public enum Syscall: Sendable, Hashable {
   case fork
   /// prctl(2) PR_SET_PDEATHSIG in the child.
   case setParentDeathSignal(Int32)
+  /// Ends the process (status 137, as SIGKILL) if its parent died before PR_SET_PDEATHSIG took effect: a child
+  /// polls the read end of a pipe whose only write end its parent holds (a hang-up means the parent is gone; this
+  /// works from a new pid namespace, where getppid(2) reads 0); nsbuild itself compares getppid(2) with its parent
+  /// at start.
+  case checkParent
   /// sigaction(2) in the parent: these signals are passed on to the child just forked.
   case forwardSignals([Int32], toGroup: Bool = false)
   case unshare(CloneFlags)

@@ -66,6 +66,7 @@ extension Syscall: CustomStringConvertible {
     switch self {
     case .fork: return "fork()"
     case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, \(SignalNames.name(signal)))"
+    case .checkParent: return "getppid() (init: poll(lifeline pipe)): exit if the parent died before that prctl"
     case .forwardSignals(let signals, true):
       return "sigaction(\(signals.map(SignalNames.name).joined(separator: "|")), pass on to the child's process group)"
     case .forwardSignals(let signals, false):
@@ -92,7 +93,7 @@ extension Syscall: CustomStringConvertible {
     case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
     case .openDirectoryNoSymlinks(let path, let slot):
       return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH|O_DIRECTORY, RESOLVE_NO_SYMLINKS) = fd[\(slot)]"
-    case .closeSlots: return "close(fd[*]); close_range(3, ~0U, 0) but the report pipe"
+    case .closeSlots: return "close(fd[*]); close_range(3, ~0U, 0) but the report and lifeline pipes"
     case .resolve(let root, let path, let create, let slot):
       let making: String
       switch create {

@@ -2,7 +2,7 @@
 extension SpecSections {
   static let processKeys = [
     "args", "env", "clear_env", "unset", "cwd", "uid", "gid", "groups", "no_new_privs", "capabilities", "rlimits",
-    "umask", "new_session",
+    "umask", "new_session", "die_with_parent",
   ]
 
   func decodeProcess(_ table: TableReader) -> Process {
@@ -31,6 +31,7 @@ extension SpecSections {
     process.rlimits = table.table("rlimits").map(decodeRlimits) ?? []
     process.umask = umask(table)
     process.newSession = table.bool("new_session") ?? true
+    process.dieWithParent = table.bool("die_with_parent") ?? true
     return process
   }
 

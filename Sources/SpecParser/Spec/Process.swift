@@ -27,6 +27,9 @@ public struct Process: Sendable, Hashable {
   public var umask: UInt32?
   /// Run the command in a new session (setsid(2)), away from the terminal's TIOCSTI injection. Default true.
   public var newSession: Bool
+  /// nsbuild ends (SIGKILL, PR_SET_PDEATHSIG) when the process that started it dies, and the sandbox with it, as
+  /// `bwrap --die-with-parent`. Default true; false lets a sandbox outlive a shell that started it in the background.
+  public var dieWithParent = true
 
   public init(
     args: [String]? = nil, env: [EnvironmentVariable] = [], clearEnv: Bool = false, unset: [String] = [],

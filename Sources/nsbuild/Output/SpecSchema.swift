@@ -264,6 +264,11 @@ enum SpecSchema {
           "description": "Run the command in a new session (setsid(2)), away from the terminal; default true.",
           "type": "boolean",
         ],
+        "die_with_parent": [
+          "description":
+            "nsbuild, and the sandbox with it, ends when the process that started nsbuild dies; default true.",
+          "type": "boolean",
+        ],
       ])
   }
 

@@ -118,8 +118,12 @@ int nsb_identity(int dirfd, const char *name, uint64_t *device, uint64_t *inode,
 int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr);
 /// fchdir(2).
 int nsb_fchdir(int fd);
-/// close_range(2) of every fd from `first` up, except `keep` (-1 for none).
-int nsb_close_from_except(unsigned int first, int keep);
+/// close_range(2) of every fd from `first` up, except `keep` and `keep2` (-1 for none).
+int nsb_close_from_except(unsigned int first, int keep, int keep2);
+/// Whether the other end of the pipe `fd` reads from is closed everywhere (poll(2) POLLHUP, not waiting).
+int nsb_has_hung_up(int fd);
+/// getppid(2) as it was when the process started, before main.
+int nsb_start_parent_pid(void);
 /// openat(2) of an existing `name` in `dirfd` for reading: O_NOFOLLOW|O_NONBLOCK, and only a regular file (else
 /// -1 with EINVAL), so neither a symlink nor a FIFO or device is ever read through.
 int nsb_open_existing_regular(int dirfd, const char *name);
