@@ -86,7 +86,7 @@ final class RecordingKernel: LinuxKernel {
   func unblockSignals() { log.append("unblock signals") }
   func blockSignals(_ signals: [Int32]) { log.append("block \(signals)") }
   func deferSignals(_ on: Bool) {}
-  func ignoreFileSizeSignal(_ on: Bool) {}
+  func ignoreWriteSignals(_ on: Bool) {}
   func takeDeferredSignal() -> Int32? { nil }
   func scrubEnvironment() { log.append(Syscall.scrubEnvironment.description) }
   func setsid() throws(SyscallError) { try record("setsid()", call: "setsid") }

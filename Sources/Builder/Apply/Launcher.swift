@@ -37,6 +37,11 @@ public struct Launcher<Kernel: LinuxKernel> {
   /// Runs the plan and waits for the command.
   public func run() -> RunOutcome {
     guard let spawn = step(.spawn) else { return .finished(.exited(0)) }
+    // Until the command starts, a write that fails ends nothing halfway: a trace line to a closed pipe (`run
+    // --verbose 2>&1 | head`) is lost rather than SIGPIPE killing the process writing it (init, unless it is a PID 1,
+    // which the kernel spares), and a [[files]] write past the caller's RLIMIT_FSIZE fails as a step (EFBIG) that
+    // is taken back, rather than SIGXFSZ ending init.
+    kernel.ignoreWriteSignals(true)
     let pipes: Pipes
     do {
       pipes = Pipes(report: try kernel.pipe(), ready: try kernel.pipe(), go: try kernel.pipe())
@@ -206,9 +211,6 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func initMain(_ pipes: Pipes, link: ParentLink) -> Never {
     kernel.deferSignals(true)
-    // A [[files]] write past the caller's RLIMIT_FSIZE then fails as a step (EFBIG), and what was made is taken
-    // back, instead of SIGXFSZ ending init halfway.
-    kernel.ignoreFileSizeSignal(true)
     runSteps(.initProcess, pipes, link: link)
     guard let spawnCommand = step(.spawnCommand) else { kernel.exit(125) }
     // From here a signal waits, blocked, to be passed on to the command; one that came after the last step's check
@@ -222,7 +224,6 @@ public struct Launcher<Kernel: LinuxKernel> {
     case .success(let forked): command = forked
     }
     if command.pid == 0 {
-      kernel.ignoreFileSizeSignal(false)  // the command gets the default, as it would outside
       runSteps(.command, pipes, link: command.link)
       kernel.exit(125)  // unreachable: the exec step either replaces this process or fails
     }

@@ -170,7 +170,10 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .umask(let mask): kernel.umask(mask)
     case .chdir(let path): try kernel.chdir(path)
     case .closeOnExecFrom(let first): try kernel.closeOnExec(from: first)
-    case .execve(let command): throw CommandLauncher(kernel: kernel).exec(command)
+    case .execve(let command):
+      // Only now, after the last trace line: the command gets SIGPIPE and SIGXFSZ as nsbuild's caller left them.
+      kernel.ignoreWriteSignals(false)
+      throw CommandLauncher(kernel: kernel).exec(command)
     default: break
     }
   }

@@ -123,7 +123,21 @@ static volatile sig_atomic_t nsb_deferred = 0;
 
 void nsb_defer_signals(int on) { nsb_defer = on; }
 
-int nsb_ignore_file_size_signal(int on) { return signal(SIGXFSZ, on ? SIG_IGN : SIG_DFL) == SIG_ERR ? -1 : 0; }
+// SIGPIPE and SIGXFSZ as nsbuild found them, for the command: one its caller ignored stays ignored (nohup(1)).
+static struct sigaction nsb_found_pipe, nsb_found_file_size;
+static int nsb_found_saved = 0;
+
+int nsb_ignore_write_signals(int on) {
+  if (!nsb_found_saved) {
+    if (sigaction(SIGPIPE, NULL, &nsb_found_pipe) < 0 || sigaction(SIGXFSZ, NULL, &nsb_found_file_size) < 0) return -1;
+    nsb_found_saved = 1;
+  }
+  if (!on) return sigaction(SIGPIPE, &nsb_found_pipe, NULL) | sigaction(SIGXFSZ, &nsb_found_file_size, NULL);
+  struct sigaction ignore;
+  memset(&ignore, 0, sizeof ignore);
+  ignore.sa_handler = SIG_IGN;
+  return sigaction(SIGPIPE, &ignore, NULL) | sigaction(SIGXFSZ, &ignore, NULL);
+}
 
 int nsb_take_deferred_signal(void) {
   int signal = nsb_deferred;

@@ -63,9 +63,10 @@ public protocol LinuxKernel {
   func deferSignals(_ on: Bool)
   /// The signal kept by ``deferSignals(_:)`` since the last call, or nil.
   func takeDeferredSignal() -> Int32?
-  /// SIGXFSZ ignored, so a write past RLIMIT_FSIZE fails with EFBIG rather than ending the process (or, with false,
-  /// back to its default, which the command inherits).
-  func ignoreFileSizeSignal(_ on: Bool)
+  /// SIGPIPE and SIGXFSZ ignored, so a write to a closed pipe or past RLIMIT_FSIZE fails (EPIPE, EFBIG) rather than
+  /// ending the process halfway through setup; with false, back to what they were when nsbuild started, which the
+  /// command inherits.
+  func ignoreWriteSignals(_ on: Bool)
   /// sigprocmask(2): blocks `signals`, so they wait rather than act.
   func blockSignals(_ signals: [Int32])
   /// sigprocmask(2): unblocks every signal (a parent may have left some blocked, and children inherit the mask).

@@ -211,7 +211,7 @@ public struct RealKernel: LinuxKernel {
 
   public func deferSignals(_ on: Bool) { nsb_defer_signals(on ? 1 : 0) }
 
-  public func ignoreFileSizeSignal(_ on: Bool) { _ = nsb_ignore_file_size_signal(on ? 1 : 0) }
+  public func ignoreWriteSignals(_ on: Bool) { _ = nsb_ignore_write_signals(on ? 1 : 0) }
 
   public func takeDeferredSignal() -> Int32? {
     let signal = nsb_take_deferred_signal()

@@ -4,8 +4,12 @@ import SpecParser
 /// execve(2). The order follows what each call needs: the bounding set is dropped while uid 0 still holds
 /// CAP_SETPCAP; PR_SET_KEEPCAPS comes before leaving uid 0; capset(2) and the ambient raise after it.
 extension Planner {
-  /// The signals init passes on to the command (and each process to its child), as bwrap and tini do.
-  static let forwardedSignals: [Int32] = [1, 2, 3, 10, 12, 15, 28]  // HUP INT QUIT USR1 USR2 TERM WINCH
+  /// The signals each process passes on to its child, down to the command (as runc and tini do): every one whose
+  /// default ends a process and that others send, and SIGWINCH. Not SIGKILL and SIGSTOP (nothing catches them), not
+  /// the faults a process causes itself (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGSYS), and not SIGPIPE
+  /// and SIGXFSZ, which nsbuild's processes ignore until the command starts (see ``Launcher``).
+  static let forwardedSignals: [Int32] =
+    [1, 2, 3, 10, 12, 14, 15, 16, 24, 26, 27, 28, 29, 30] + Array(34...64)
 
   func commandSteps(_ args: [String], fromCommandLine: Bool) -> [Step] {
     let process = spec.process

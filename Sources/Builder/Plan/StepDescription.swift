@@ -68,9 +68,9 @@ extension Syscall: CustomStringConvertible {
     case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, \(SignalNames.name(signal)))"
     case .checkParent: return "getppid() (init: poll(lifeline pipe)): exit if the parent died before that prctl"
     case .forwardSignals(let signals, true):
-      return "sigaction(\(signals.map(SignalNames.name).joined(separator: "|")), pass on to the child's process group)"
+      return "sigaction(\(SignalNames.list(signals)), pass on to the child's process group)"
     case .forwardSignals(let signals, false):
-      return "sigaction(\(signals.map(SignalNames.name).joined(separator: "|")), pass on to the child)"
+      return "sigaction(\(SignalNames.list(signals)), pass on to the child)"
     case .unshare(let flags): return "unshare(\(flags))"
     case .writeProcFile(let file, let contents):
       return "write(\"/proc/<sandbox>/\(file)\", \(Quoting.c(contents)))"
@@ -176,9 +176,21 @@ extension Syscall: CustomStringConvertible {
 enum SignalNames {
   static func name(_ signal: Int32) -> String {
     let names: [Int32: String] = [
-      1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 9: "SIGKILL", 10: "SIGUSR1", 12: "SIGUSR2", 15: "SIGTERM", 28: "SIGWINCH",
+      1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 9: "SIGKILL", 10: "SIGUSR1", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
+      15: "SIGTERM", 16: "SIGSTKFLT", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH",
+      29: "SIGIO", 30: "SIGPWR", 34: "SIGRTMIN", 64: "SIGRTMAX",
     ]
-    return names[signal] ?? "signal \(signal)"
+    if let name = names[signal] { return name }
+    return (35...63).contains(signal) ? "SIGRTMIN+\(signal - 34)" : "signal \(signal)"
+  }
+
+  /// `SIGHUP|SIGINT|…`, the real-time signals SIGRTMIN to SIGRTMAX as one range when all are there.
+  static func list(_ signals: [Int32]) -> String {
+    let realTime = Array(Int32(34)...64)
+    guard signals.count >= realTime.count, Array(signals.suffix(realTime.count)) == realTime else {
+      return signals.map(name).joined(separator: "|")
+    }
+    return (signals.dropLast(realTime.count).map(name) + ["SIGRTMIN..SIGRTMAX"]).joined(separator: "|")
   }
 }
 

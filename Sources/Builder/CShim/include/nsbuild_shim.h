@@ -65,9 +65,9 @@ int nsb_forward_signals(pid_t target, const int *signals, int count);
 void nsb_defer_signals(int on);
 /// The first signal kept since the last call, or 0; clears it.
 int nsb_take_deferred_signal(void);
-/// SIGXFSZ ignored (`on`), so a write past RLIMIT_FSIZE fails with EFBIG instead of killing the process, or back to
-/// its default.
-int nsb_ignore_file_size_signal(int on);
+/// SIGPIPE and SIGXFSZ ignored (`on`), so a write to a closed pipe or past RLIMIT_FSIZE fails (EPIPE, EFBIG) instead
+/// of killing the process; or back to what they were at the first call.
+int nsb_ignore_write_signals(int on);
 /// sigprocmask(2) SIG_BLOCK of `signals`.
 int nsb_block_signals(const int *signals, int count);
 /// sigprocmask(2) with an empty set: nothing blocked, whatever the parent left blocked.
