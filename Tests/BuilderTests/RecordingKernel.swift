@@ -38,6 +38,8 @@ final class RecordingKernel: LinuxKernel {
   /// Whether a lifeline pipe reads as hung up (the parent already gone).
   var parentGone = false
   func hasHungUp(_ fd: Int32) -> Bool { parentGone }
+  func foregroundTerminal() -> Int32? { 0 }
+  func takeBackForeground(_ fd: Int32) throws(SyscallError) { try record("tcsetpgrp(\(fd))", call: "tcsetpgrp") }
   func startParentProcessID() -> Int32 { parentGone ? 1 : 99 }
   func unshare(_ flags: CloneFlags) throws(SyscallError) {
     try record(Syscall.unshare(flags).description, call: "unshare")

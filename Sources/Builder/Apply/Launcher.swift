@@ -34,8 +34,19 @@ public struct Launcher<Kernel: LinuxKernel> {
     var go: (read: Int32, write: Int32)
   }
 
-  /// Runs the plan and waits for the command.
+  /// Runs the plan and waits for the command; then gives the terminal back if the plan says so.
   public func run() -> RunOutcome {
+    let foreground = step(.foreground)
+    let terminal = foreground == nil ? nil : kernel.foregroundTerminal()
+    let outcome = runSandbox()
+    if let foreground {
+      trace(foreground)
+      try? StepRunner(kernel: kernel, terminal: terminal).run(foreground)
+    }
+    return outcome
+  }
+
+  private func runSandbox() -> RunOutcome {
     guard let spawn = step(.spawn) else { return .finished(.exited(0)) }
     // Until the command starts, a write that fails ends nothing halfway: a trace line to a closed pipe (`run
     // --verbose 2>&1 | head`) is lost rather than SIGPIPE killing the process writing it (init, unless it is a PID 1,
@@ -59,9 +70,10 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func step(_ kind: Step.Kind) -> Step? { plan.steps.first { $0.kind == kind } }
 
-  /// The steps `actor` takes in place (forks are taken by the process that forks).
+  /// The steps `actor` takes in place (forks are taken by the process that forks; nsbuild gives the terminal back
+  /// once the command ended).
   private func steps(_ actor: Step.Actor) -> [Step] {
-    plan.steps.filter { $0.actor == actor && !$0.calls.contains(.fork) }
+    plan.steps.filter { $0.actor == actor && !$0.calls.contains(.fork) && $0.kind != .foreground }
   }
 
   /// The signals a fork step passes on to the child it makes.

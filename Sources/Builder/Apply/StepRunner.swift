@@ -29,11 +29,14 @@ struct StepRunner<Kernel: LinuxKernel> {
   var journal: SetupJournal?
   /// How this process tells that its parent is gone (``Syscall/checkParent``).
   var parent: ParentLink
+  /// In nsbuild: the fd of the terminal whose foreground it had when it started, if any.
+  var terminal: Int32?
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
-    journal: SetupJournal? = nil, parent: ParentLink = ParentLink()
+    journal: SetupJournal? = nil, parent: ParentLink = ParentLink(), terminal: Int32? = nil
   ) {
+    self.terminal = terminal
     self.kernel = kernel
     self.sandboxPID = sandboxPID
     self.fds = fds
@@ -52,6 +55,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .fork, .forwardSignals: break  // the Launcher's, around its fork(2)
     case .setParentDeathSignal(let signal): try kernel.setParentDeathSignal(signal)
     case .checkParent: if parent.parentIsGone(kernel) { kernel.exit(137) }
+    case .takeBackForeground: if let terminal { try kernel.takeBackForeground(terminal) }
     case .unshare(let flags): try kernel.unshare(flags)
     case .writeProcFile(let file, let contents): try kernel.writeFile("/proc/\(sandboxPID)/\(file)", contents)
     case .idMapHelper(let program, let map): try runHelper(program, map)

@@ -394,3 +394,27 @@ static pid_t nsb_start_parent = 0;
 __attribute__((constructor)) static void nsb_record_start_parent(void) { nsb_start_parent = getppid(); }
 
 int nsb_start_parent_pid(void) { return nsb_start_parent; }
+
+#include <termios.h>
+
+int nsb_foreground_terminal(void) {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (isatty(fd) && tcgetpgrp(fd) == getpgrp()) return fd;
+  }
+  return -1;
+}
+
+int nsb_take_back_foreground(int fd) {
+  pid_t group = tcgetpgrp(fd);
+  // Our own still, or a group that lives (a job the caller's shell has since brought to the foreground): leave it.
+  if (group < 0 || group == getpgrp() || kill(-group, 0) == 0 || errno != ESRCH) return 0;
+  sigset_t ttou, old;
+  sigemptyset(&ttou);
+  sigaddset(&ttou, SIGTTOU);
+  sigprocmask(SIG_BLOCK, &ttou, &old);
+  int result = tcsetpgrp(fd, getpgrp());
+  int saved = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  errno = saved;
+  return result;
+}

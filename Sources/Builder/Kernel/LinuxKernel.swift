@@ -27,6 +27,12 @@ public protocol LinuxKernel {
   func close(_ fd: Int32)
   /// prctl(2) PR_SET_PDEATHSIG.
   func setParentDeathSignal(_ signal: Int32) throws(SyscallError)
+  /// The first of fds 0, 1 and 2 that is a terminal whose foreground process group (tcgetpgrp(3)) is this
+  /// process's own, or nil.
+  func foregroundTerminal() -> Int32?
+  /// tcsetpgrp(3) of `fd` to this process's group, with SIGTTOU blocked (tcsetpgrp from a background group would
+  /// otherwise stop the process), when the foreground group has no process left (kill(2) with 0 fails with ESRCH).
+  func takeBackForeground(_ fd: Int32) throws(SyscallError)
   /// poll(2) of the read end of a pipe, without waiting: true once every write end is closed (POLLHUP), which is
   /// how a child learns that its parent died, even from a new pid namespace, where getppid(2) reads 0.
   func hasHungUp(_ fd: Int32) -> Bool

@@ -74,6 +74,15 @@ public struct RealKernel: LinuxKernel {
 
   public func hasHungUp(_ fd: Int32) -> Bool { nsb_has_hung_up(fd) != 0 }
 
+  public func foregroundTerminal() -> Int32? {
+    let fd = nsb_foreground_terminal()
+    return fd < 0 ? nil : fd
+  }
+
+  public func takeBackForeground(_ fd: Int32) throws(SyscallError) {
+    _ = try retry("tcsetpgrp") { nsb_take_back_foreground(fd) }
+  }
+
   public func startParentProcessID() -> Int32 { nsb_start_parent_pid() }
 
   public func unshare(_ flags: CloneFlags) throws(SyscallError) {

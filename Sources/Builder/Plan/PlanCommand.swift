@@ -63,6 +63,15 @@ extension Planner {
       Step(
         kind: .exec, actor: .command, calls: [.closeOnExecFrom(3), .execve(command)], change: .create,
         reason: "only fds 0, 1 and 2 reach the command", origin: fromCommandLine ? nil : origin("process.args")))
+    if !process.newSession {
+      // A job-control shell inside puts itself in the foreground; killed, or unable to name nsbuild's group from
+      // inside a pid namespace, it cannot hand the terminal back, and the caller's next read fails.
+      steps.append(
+        Step(
+          kind: .foreground, actor: .parent, calls: [.takeBackForeground], change: .create,
+          reason: "once the command ended, however it ended, the caller reads from its terminal again",
+          origin: origin("process.new_session")))
+    }
     return steps
   }
 

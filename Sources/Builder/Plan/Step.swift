@@ -71,7 +71,7 @@ public struct Step: Sendable, Hashable {
     case pivotRoot = "pivot_root", readonlyRoot = "readonly_root", closeFDs = "close_fds"
     case scrubEnvironment = "environ", spawnCommand = "fork_command"
     case session, rlimits, boundingSet = "bounding_set", credentials, capabilities, noNewPrivs = "no_new_privs"
-    case umask, cwd, exec
+    case umask, cwd, exec, foreground = "tcsetpgrp"
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the
@@ -192,6 +192,9 @@ public enum Syscall: Sendable, Hashable {
   case closeOnExecFrom(Int32)
   /// execve(2) of the command; a program name without `/` is searched in the sandbox's PATH.
   case execve(Command)
+  /// tcsetpgrp(3) of the terminal nsbuild had in the foreground when it started back to nsbuild's process group,
+  /// with SIGTTOU blocked, when the command's end left a group with no process in the foreground.
+  case takeBackForeground
 }
 
 /// What a missing mount point is made as.

@@ -35,6 +35,7 @@ extension Step {
     case .closeFDs: return "close the setup fds"
     case .scrubEnvironment: return "wipe nsbuild's environment from init"
     case .spawnCommand: return "fork the command"
+    case .foreground: return "give the terminal back to nsbuild's caller"
     case .session: return "start a new session"
     case .rlimits: return "set resource limits"
     case .boundingSet: return "drop capabilities from the bounding set"
@@ -163,6 +164,8 @@ extension Syscall: CustomStringConvertible {
       let search = program.contains("/") ? "" : " (searched in PATH)"
       return
         "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], {\(env.joined(separator: ", "))})"
+    case .takeBackForeground:
+      return "tcsetpgrp(tty, getpgrp()) with SIGTTOU blocked, if the foreground group has no process left"
     default: return "(call)"  // every case is handled above; kept for the compiler
     }
   }

@@ -124,6 +124,10 @@ int nsb_close_from_except(unsigned int first, int keep, int keep2);
 int nsb_has_hung_up(int fd);
 /// getppid(2) as it was when the process started, before main.
 int nsb_start_parent_pid(void);
+/// The first of fds 0, 1 and 2 that is a terminal with this process's group in the foreground, or -1.
+int nsb_foreground_terminal(void);
+/// tcsetpgrp(3) of `fd` to this process's group with SIGTTOU blocked, when the foreground group has no process left.
+int nsb_take_back_foreground(int fd);
 /// openat(2) of an existing `name` in `dirfd` for reading: O_NOFOLLOW|O_NONBLOCK, and only a regular file (else
 /// -1 with EINVAL), so neither a symlink nor a FIFO or device is ever read through.
 int nsb_open_existing_regular(int dirfd, const char *name);
