@@ -322,6 +322,12 @@ int nsb_identity(int dirfd, const char *name, uint64_t *device, uint64_t *inode,
   return 0;
 }
 
+int nsb_keeps_birth_times(const char *path) {
+  struct statx info;
+  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &info) < 0) return -1;
+  return (info.stx_mask & STATX_BTIME) != 0;
+}
+
 int nsb_mount_setattr_fd(int fd, int recursive, uint64_t attr_set, uint64_t attr_clr) {
   struct nsb_mount_attr attr = {attr_set, attr_clr, 0, 0};
   unsigned int flags = AT_EMPTY_PATH | (recursive ? NSB_AT_RECURSIVE : 0);

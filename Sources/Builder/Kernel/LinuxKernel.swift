@@ -147,6 +147,9 @@ public protocol LinuxKernel {
   func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError)
   /// access(2) with F_OK.
   func exists(_ path: String) -> Bool
+  /// Whether the file system holding `path` keeps birth times (statx(2) reports STATX_BTIME); nil when `path` does
+  /// not exist.
+  func keepsBirthTimes(_ path: String) -> Bool?
   /// The login name of `uid` (getpwuid(3)).
   func userName(_ uid: UInt32) -> String?
   /// uname(2)'s release, e.g. `6.18.44`.

@@ -185,6 +185,8 @@ public struct RealKernel: LinuxKernel {
     }
     state.host = HostFactsReader(kernel: self).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
     state.hostEntries = HostEntryReader(kernel: self).read(for: spec)
+    state.withoutBirthTimes = BirthTimeReader(kernel: self).paths(
+      withoutBirthTimesIn: Planner(spec: spec, state: state).hostChanges())
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
@@ -399,6 +401,11 @@ public struct RealKernel: LinuxKernel {
   }
 
   public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  public func keepsBirthTimes(_ path: String) -> Bool? {
+    let result = nsb_keeps_birth_times(path)
+    return result < 0 ? nil : result == 1
+  }
 
   /// What stands at `path`, not following a final symlink; nil when nothing does.
   public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }

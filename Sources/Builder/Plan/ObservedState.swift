@@ -26,6 +26,9 @@ public struct ObservedState: Sendable, Hashable {
   public var hostEntries: [String: HostEntry] = [:]
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
+  /// Host paths `run` would make (``Plan/hostChanges``, without the "mount point " prefix) whose file system keeps
+  /// no birth times (statx(2) without STATX_BTIME): a failed run's undo cannot be exact there.
+  public var withoutBirthTimes: [String] = []
 
   public init(
     uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String, monotonicSeconds: Int64 = 0,

@@ -126,6 +126,8 @@ int nsb_has_hung_up(int fd);
 int nsb_start_parent_pid(void);
 /// The first of fds 0, 1 and 2 that is a terminal with this process's group in the foreground, or -1.
 int nsb_foreground_terminal(void);
+/// 1 when statx(2) of `path` (not following a final symlink) reports a birth time, 0 when not, -1 on error.
+int nsb_keeps_birth_times(const char *path);
 /// tcsetpgrp(3) of `fd` to this process's group with SIGTTOU blocked, when the foreground group has no process left.
 int nsb_take_back_foreground(int fd);
 /// openat(2) of an existing `name` in `dirfd` for reading: O_NOFOLLOW|O_NONBLOCK, and only a regular file (else
