@@ -32,9 +32,9 @@ import Testing
         "mount(\"tmpfs\", \"/proc/self/fd/22\", \"tmpfs\", 0, \"size=16777216,mode=1777\")",
         "openat2(21, /proc)",
         "mount(\"proc\", \"/proc/self/fd/23\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
-        "close_range(3, but none)",
-        "prctl(PR_SET_PDEATHSIG, SIGKILL)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
-        "setsid()", "capbset_drop(keep: 0)", "capset(0)", "no_new_privs", "chdir(/)", "cloexec(3)",
+        "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+        "setsid()", "capbset_drop(keep: 0)", "capset(0)", "no_new_privs", "chdir(/)",
+        "prctl(PR_SET_PDEATHSIG, SIGKILL)", "close_range(3, but none)", "cloexec(3)",
         "execve(/usr/bin/true)",
       ])
   }

@@ -60,4 +60,20 @@ struct SetupSignalTests: ScratchFolderTests {
       try HostSnapshot.expectUnchanged(since: before)
     }
   }
+
+  /// A command step that fails (here a missing `cwd`) comes before init closes its setup fds, so what was made is
+  /// taken back. Before, init closed them before forking the command, and such a run left its mount points.
+  @Test func aFailedCommandStepTakesBackWhatWasMade() throws {
+    try withFolder { folder in
+      let spec = try write(
+        "version = 1\n[namespaces]\nunshare = [\"mount\", \"pid\"]\n[[mounts]]\ntype = \"tmpfs\"\n"
+          + "target = \"\(folder)/m/point\"\n[process]\ncwd = \"/no/such/folder\"\n", to: folder)
+      let before = try HostSnapshot.take()
+      let result = try NSBuildProcess.run(["run", spec, "--", "true"])
+      #expect(result.status == 125)
+      #expect(result.stderr.contains("chdir(2): ENOENT"), "\(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: folder + "/m"))
+      try HostSnapshot.expectUnchanged(since: before)
+    }
+  }
 }

@@ -101,8 +101,6 @@ public struct Launcher<Kernel: LinuxKernel> {
     do { try StepRunner(kernel: kernel, parent: own).run(step, calls: 0..<forkIndex) } catch {
       return .failure(error)
     }
-    // Checked for the last time: the command must find nothing of init's but 0, 1 and 2 in /proc/1/fd.
-    if let lifeline = own.lifeline, step.calls[..<forkIndex].contains(.checkParent) { kernel.close(lifeline) }
     let parent = kernel.processID()
     // Into a new pid namespace, where getppid(2) reads 0, the child gets a pipe to poll instead: its write end is
     // closed everywhere once the parent is gone, however it died.
@@ -147,19 +145,26 @@ public struct Launcher<Kernel: LinuxKernel> {
     kernel.exit(isExec ? (failure.error.errno == ErrnoNames.ENOENT ? 127 : 126) : 125)
   }
 
-  private func runSteps(_ actor: Step.Actor, _ pipes: Pipes, link: ParentLink) {
-    // Only init builds the filesystem; what it made goes again if a later step of its own fails, or if a signal
-    // (nsbuild's TERM, a Ctrl-C) ends the run before the command starts.
+  /// The runner for `actor`'s own steps; init's notes what it makes, for a failed setup to take back.
+  private func runner(_ actor: Step.Actor, _ pipes: Pipes, link: ParentLink) -> StepRunner<Kernel> {
+    // Only init builds the filesystem; what it made goes again if a later step fails, or if a signal (nsbuild's
+    // TERM, a Ctrl-C) ends the run before the command starts.
     let journal = actor == .initProcess ? SetupJournal() : nil
-    let runner = StepRunner(
-      kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal, parent: link)
-    for step in steps(actor) {
+    return StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal, parent: link)
+  }
+
+  private func runSteps(_ actor: Step.Actor, _ pipes: Pipes, link: ParentLink) {
+    run(steps(actor), with: runner(actor, pipes, link: link), pipes)
+  }
+
+  private func run(_ steps: [Step], with runner: StepRunner<Kernel>, _ pipes: Pipes) {
+    for step in steps {
       trace(step)
       do { try runner.run(step) } catch {
-        journal?.undo(kernel)
+        runner.journal?.undo(kernel)
         fail(error, pipes)
       }
-      if let journal { endIfSignalled(journal) }
+      if let journal = runner.journal { endIfSignalled(journal) }
     }
   }
 
@@ -223,24 +228,52 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func initMain(_ pipes: Pipes, link: ParentLink) -> Never {
     kernel.deferSignals(true)
-    runSteps(.initProcess, pipes, link: link)
+    let setup = runner(.initProcess, pipes, link: link)
     guard let spawnCommand = step(.spawnCommand) else { kernel.exit(125) }
-    // From here a signal waits, blocked, to be passed on to the command; one that came after the last step's check
-    // ends init as it would have during setup (its fds are closed by now, so there is nothing left to take back).
+    let own = steps(.initProcess)
+    run(own.filter { $0.id < spawnCommand.id }, with: setup, pipes)
+    // From here a signal waits, blocked, to be passed on to the command, which ends at once before its execve(2);
+    // one that came after the last step's check ends init as it would have during setup.
     kernel.blockSignals(Self.signals(passedOnBy: spawnCommand))
     kernel.deferSignals(false)
-    if let signal = kernel.takeDeferredSignal() { kernel.exit(128 + signal) }
+    if let signal = kernel.takeDeferredSignal() {
+      setup.journal?.undo(kernel)
+      kernel.exit(128 + signal)
+    }
+    // The command says "ready" once its own steps but execve(2) are done, and waits for the end of `go`, which
+    // init's close of the setup fds brings.
+    guard let ready = try? kernel.pipe(), let go = try? kernel.pipe() else { kernel.exit(125) }
     let command: Forked
     switch fork(spawnCommand, pipes, link: link) {
     case .failure(let failure): fail(failure, pipes)
     case .success(let forked): command = forked
     }
     if command.pid == 0 {
-      runSteps(.command, pipes, link: command.link)
-      kernel.exit(125)  // unreachable: the exec step either replaces this process or fails
+      [ready.read, go.write].forEach(kernel.close)
+      commandMain(pipes, link: command.link, ready: ready.write, go: go.read)
     }
-    kernel.close(pipes.report.write)
+    [ready.write, go.read].forEach(kernel.close)
+    if (try? kernel.read(ready.read, count: 1))?.isEmpty != false {
+      // The command ended before its execve(2): a failed step (reported on its own) or a signal.
+      setup.journal?.undo(kernel)
+    } else {
+      let late = StepRunner(kernel: kernel, fds: setup.fds, journal: setup.journal, parent: link)
+      run(own.filter { $0.id > spawnCommand.id }, with: late, pipes)
+    }
+    [ready.read, go.write, pipes.report.write].forEach(kernel.close)
     reap(until: command.pid)
+  }
+
+  /// The command's own steps; before execve(2), it waits until init holds no setup fd.
+  private func commandMain(_ pipes: Pipes, link: ParentLink, ready: Int32, go: Int32) -> Never {
+    let steps = steps(.command)
+    let exec = steps.last { $0.kind == .exec }?.id ?? Int.max
+    let runner = runner(.command, pipes, link: link)
+    run(steps.filter { $0.id < exec }, with: runner, pipes)
+    try? kernel.write(ready, [1])
+    _ = try? kernel.read(go, count: 1)
+    run(steps.filter { $0.id >= exec }, with: runner, pipes)
+    kernel.exit(125)  // unreachable: the exec step either replaces this process or fails
   }
 
   /// Waits for every child (orphans re-parent to PID 1) and exits with the command's status once it ends.

@@ -93,9 +93,9 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .closeSlots:
       journal?.isClosed = true
       fds.closeAll(kernel)
-      // And whatever nsbuild's own caller left open: init stays running while the command does. The lifeline
-      // stays: init checks it again when its parent-death signal turns to SIGKILL.
-      try kernel.closeAll(from: 3, except: [reportFD, parent.lifeline].compactMap { $0 })
+      // And whatever nsbuild's own caller left open (and init's lifeline, checked for the last time just before):
+      // init stays running while the command does.
+      try kernel.closeAll(from: 3, except: [reportFD].compactMap { $0 })
     case .openPath(let path, let slot): hold(try kernel.openPath(path), in: slot)
     case .restoreWritable(let slot, let source, let path):
       guard !fds.readOnlyAtOpen.contains(source) else { return }

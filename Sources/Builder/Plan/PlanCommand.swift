@@ -24,11 +24,10 @@ extension Planner {
       Step(
         kind: .spawnCommand, actor: .initProcess,
         calls: [
-          .setParentDeathSignal(9), .checkParent, .fork, .setParentDeathSignal(9), .checkParent,
+          .fork, .setParentDeathSignal(9), .checkParent,
           .forwardSignals(Self.forwardedSignals, toGroup: process.newSession),
         ], change: .create,
-        reason: (spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals; " : "")
-          + "setup is over: init now dies with the sandbox process by SIGKILL"))
+        reason: spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals" : nil))
     if process.newSession {
       steps.append(
         Step(

@@ -50,8 +50,11 @@ struct FilesystemPlan {
     if !keepsHostTree { steps.append(pivotStep()) }
     steps.append(
       Step(
-        kind: .closeFDs, actor: .initProcess, calls: [.closeSlots], change: .create,
-        reason: "init stays running: the command must not reach host folders through /proc/1/fd"))
+        kind: .closeFDs, actor: .initProcess, calls: [.setParentDeathSignal(9), .checkParent, .closeSlots],
+        change: .create,
+        reason:
+          "the command waits for it: it must not reach host folders through /proc/1/fd; from here nothing can be "
+          + "taken back, so init now dies with the sandbox process by SIGKILL"))
     if !keepsHostTree, spec.root.readonly {
       steps.append(
         Step(

@@ -31,6 +31,19 @@ public struct Planner: Sendable {
     steps += networkSteps()
     steps += filesystemSteps()
     steps += commandSteps(args, fromCommandLine: command != nil)
+    // Init closes its setup fds once the command's own steps are done, just before its execve(2): until then a
+    // failed step (a missing cwd) or a signal still finds the way back to take back what was made.
+    if let close = steps.firstIndex(where: { $0.kind == .closeFDs }),
+      let exec = steps.firstIndex(where: { $0.kind == .exec })
+    {
+      steps.insert(steps.remove(at: close), at: exec - 1)
+    } else if let spawn = steps.firstIndex(where: { $0.kind == .spawnCommand }) {
+      // Nothing to take back: init's parent-death signal turns to SIGKILL before the command starts (the step that
+      // closes the setup fds does it otherwise).
+      steps[spawn].calls.insert(contentsOf: [.setParentDeathSignal(9), .checkParent], at: 0)
+      steps[spawn].reason = [steps[spawn].reason, "init now dies with the sandbox process by SIGKILL"]
+        .compactMap { $0 }.joined(separator: "; ")
+    }
     for index in steps.indices { steps[index].id = index + 1 }
     return Plan(steps: steps, warnings: warnings(), hostChanges: hostChanges())
   }

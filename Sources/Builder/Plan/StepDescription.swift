@@ -94,7 +94,7 @@ extension Syscall: CustomStringConvertible {
     case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
     case .openDirectoryNoSymlinks(let path, let slot):
       return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH|O_DIRECTORY, RESOLVE_NO_SYMLINKS) = fd[\(slot)]"
-    case .closeSlots: return "close(fd[*]); close_range(3, ~0U, 0) but the report and lifeline pipes"
+    case .closeSlots: return "close(fd[*]); close_range(3, ~0U, 0)"
     case .resolve(let root, let path, let create, let slot):
       let making: String
       switch create {
