@@ -40,6 +40,7 @@ final class RecordingKernel: LinuxKernel {
   func hasHungUp(_ fd: Int32) -> Bool { parentGone }
   func foregroundTerminal() -> Int32? { 0 }
   func keepsBirthTimes(_ path: String) -> Bool? { true }
+  func executionError(_ path: String) -> Int32 { 0 }
   func takeBackForeground(_ fd: Int32) throws(SyscallError) { try record("tcsetpgrp(\(fd))", call: "tcsetpgrp") }
   func startParentProcessID() -> Int32 { parentGone ? 1 : 99 }
   func unshare(_ flags: CloneFlags) throws(SyscallError) {

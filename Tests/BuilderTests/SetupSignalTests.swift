@@ -76,4 +76,22 @@ struct SetupSignalTests: ScratchFolderTests {
       try HostSnapshot.expectUnchanged(since: before)
     }
   }
+
+  /// A program that is not there (127) or not executable (126) is found missing before init closes its setup fds,
+  /// so what was made is taken back; only an execve(2) that fails otherwise (a bad interpreter) leaves what a
+  /// successful run leaves.
+  @Test(arguments: [("/no/such/program", 127), ("no-such-program-in-path", 127), ("/etc/passwd", 126)])
+  func aProgramThatCannotRunIsFoundBeforeTheSetupFdsClose(program: String, status: Int32) throws {
+    try withFolder { folder in
+      let spec = try write(
+        "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\n"
+          + "target = \"\(folder)/m/point\"\n", to: folder)
+      let before = try HostSnapshot.take()
+      let result = try NSBuildProcess.run(["run", spec, "--", program])
+      #expect(result.status == status, "\(result.stderr)")
+      #expect(result.stderr.contains("execve(2)"), "\(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: folder + "/m"))
+      try HostSnapshot.expectUnchanged(since: before)
+    }
+  }
 }

@@ -270,6 +270,12 @@ public struct Launcher<Kernel: LinuxKernel> {
     let exec = steps.last { $0.kind == .exec }?.id ?? Int.max
     let runner = runner(.command, pipes, link: link)
     run(steps.filter { $0.id < exec }, with: runner, pipes)
+    // A program that is not there fails now, while init can still take back what it made.
+    if let execStep = self.step(.exec), case .execve(let command) = execStep.calls.last,
+      let error = CommandLauncher(kernel: kernel).missingProgram(command)
+    {
+      fail(StepFailure(stepID: execStep.id, callIndex: execStep.calls.count - 1, error: error), pipes)
+    }
     try? kernel.write(ready, [1])
     _ = try? kernel.read(go, count: 1)
     run(steps.filter { $0.id >= exec }, with: runner, pipes)

@@ -322,6 +322,13 @@ int nsb_identity(int dirfd, const char *name, uint64_t *device, uint64_t *inode,
   return 0;
 }
 
+int nsb_execution_error(const char *path) {
+  struct stat info;
+  if (stat(path, &info) < 0) return errno;
+  if (S_ISDIR(info.st_mode)) return EACCES;
+  return access(path, X_OK) == 0 ? 0 : errno;
+}
+
 int nsb_keeps_birth_times(const char *path) {
   struct statx info;
   if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &info) < 0) return -1;

@@ -147,6 +147,9 @@ public protocol LinuxKernel {
   func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError)
   /// access(2) with F_OK.
   func exists(_ path: String) -> Bool
+  /// 0 when `path` is a file this process may execute (stat(2): not a folder; access(2) X_OK), else the errno
+  /// execve(2) would fail with (ENOENT, EACCES…).
+  func executionError(_ path: String) -> Int32
   /// Whether the file system holding `path` keeps birth times (statx(2) reports STATX_BTIME); nil when `path` does
   /// not exist.
   func keepsBirthTimes(_ path: String) -> Bool?

@@ -402,6 +402,8 @@ public struct RealKernel: LinuxKernel {
 
   public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+  public func executionError(_ path: String) -> Int32 { nsb_execution_error(path) }
+
   public func keepsBirthTimes(_ path: String) -> Bool? {
     let result = nsb_keeps_birth_times(path)
     return result < 0 ? nil : result == 1

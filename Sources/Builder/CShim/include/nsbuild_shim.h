@@ -128,6 +128,8 @@ int nsb_start_parent_pid(void);
 int nsb_foreground_terminal(void);
 /// 1 when statx(2) of `path` (not following a final symlink) reports a birth time, 0 when not, -1 on error.
 int nsb_keeps_birth_times(const char *path);
+/// 0 when `path` is a non-folder this process may execute (access(2) X_OK), else the errno execve(2) would give.
+int nsb_execution_error(const char *path);
 /// tcsetpgrp(3) of `fd` to this process's group with SIGTTOU blocked, when the foreground group has no process left.
 int nsb_take_back_foreground(int fd);
 /// openat(2) of an existing `name` in `dirfd` for reading: O_NOFOLLOW|O_NONBLOCK, and only a regular file (else
