@@ -117,6 +117,10 @@ struct LifetimeTests: ScratchFolderTests {
         if dies {
           try waitFor("nsbuild and its sandbox to end") { processes(mentioning: folder).isEmpty }
         } else {
+          // The sleep must have replaced its shell: a TERM to the child sh before its execve(2) is lost there.
+          try waitFor("the sleep to run") {
+            processes(mentioning: folder).contains { $0.hasSuffix(": \(sleep) 1000 ") }
+          }
           let nsbuild = try #require(processes(mentioning: folder).compactMap(pid(ofRunIn: spec)).first)
           kill(nsbuild, SIGTERM)
           try waitFor("the command to take TERM") { FileManager.default.fileExists(atPath: folder + "/got-term") }
