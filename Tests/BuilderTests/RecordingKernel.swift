@@ -75,6 +75,25 @@ final class RecordingKernel: LinuxKernel {
   func realPath(_ path: String) -> String? { path }
   func isTerminal(_ fd: Int32) -> Bool { false }
 
+  func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
+    try record("openat2(\(path), RESOLVE_NO_SYMLINKS)", call: "openat2", path: path)
+    return 7
+  }
+  func lockShared(_ fd: Int32) throws(SyscallError) -> Int32? {
+    try record("flock(\(fd), LOCK_SH)", call: "flock")
+    return 8
+  }
+  func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32? {
+    try record("flock(\(name), LOCK_EX)", call: "flock", path: name)
+    return 9
+  }
+  func socketPair() throws(SyscallError) -> (Int32, Int32) { (12, 13) }
+  func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32) {
+    (0, 0o40755)
+  }
+  func sendFDs(_ socket: Int32, _ fds: [Int32]) throws(SyscallError) { log.append("sendmsg(\(fds.count) fds)") }
+  func receiveFDs(_ socket: Int32) -> [Int32] { [] }
+
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError) {
     try record("forward(\(signals) → \(target))", call: "sigaction")
   }

@@ -107,26 +107,39 @@ public struct Launcher<Kernel: LinuxKernel> {
     kernel.exit(isExec ? (failure.error.errno == ErrnoNames.ENOENT ? 127 : 126) : 125)
   }
 
-  private func runSteps(_ actor: Step.Actor, _ pipes: Pipes) {
+  private func runSteps(_ actor: Step.Actor, _ pipes: Pipes, lockSocket: Int32? = nil) {
     // Only init builds the filesystem; what it made goes again if a later step of its own fails, or if a signal
     // (nsbuild's TERM, a Ctrl-C) ends the run before the command starts.
     let journal = actor == .initProcess ? SetupJournal() : nil
-    let runner = StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal)
+    let runner = StepRunner(
+      kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal, lockSocket: lockSocket)
     for step in steps(actor) {
       trace(step)
       do { try runner.run(step) } catch {
-        journal?.undo(kernel)
+        undo(journal, runner.fds)
         fail(error, pipes)
       }
-      if let journal { endIfSignalled(journal) }
+      if let journal { endIfSignalled(journal, runner.fds) }
     }
   }
 
-  /// Takes back what was made and ends as the signal would have, if one arrived while init was setting up.
-  private func endIfSignalled(_ journal: SetupJournal) {
-    guard let signal = kernel.takeDeferredSignal() else { return }
+  /// Takes back what init made. Its own shared locks go first: another run's still keep what that run uses.
+  private func undo(_ journal: SetupJournal?, _ fds: FDTable) {
+    guard let journal else { return }
+    fds.releaseLocks(kernel)
     journal.undo(kernel)
+  }
+
+  /// Takes back what was made and ends as the signal would have, if one arrived while init was setting up.
+  private func endIfSignalled(_ journal: SetupJournal, _ fds: FDTable) {
+    guard let signal = kernel.takeDeferredSignal() else { return }
+    undo(journal, fds)
     kernel.exit(128 + signal)
+  }
+
+  /// Whether the plan locks host mount points, and so needs the sandbox process to hold the locks.
+  private var locksMountPoints: Bool {
+    plan.steps.contains { step in step.calls.contains { if case .lockShared = $0 { true } else { false } } }
   }
 
   // MARK: nsbuild, on the host
@@ -167,25 +180,40 @@ public struct Launcher<Kernel: LinuxKernel> {
     }
     [pipes.ready.write, pipes.go.read].forEach(kernel.close)
     guard let forkStep = step(.fork) else { kernel.exit(125) }
+    // Init hands this process its locks on host mount points, to hold while the sandbox lives.
+    var lockSocket: (held: Int32, sent: Int32)?
+    if locksMountPoints {
+      do { lockSocket = try kernel.socketPair() } catch {
+        fail(StepFailure(stepID: forkStep.id, callIndex: 0, error: error), pipes)
+      }
+    }
     let initPID: Int32
     switch fork(forkStep, pipes) {
     case .failure(let failure): fail(failure, pipes)
     case .success(let pid): initPID = pid
     }
-    if initPID == 0 { initMain(pipes) }
+    if initPID == 0 {
+      if let lockSocket { kernel.close(lockSocket.held) }
+      initMain(pipes, lockSocket: lockSocket?.sent)
+    }
     kernel.close(pipes.report.write)
+    if let lockSocket {
+      kernel.close(lockSocket.sent)
+      // Until init closes its end (its setup fds closed, or it ended); the locks then stay open here until exit.
+      _ = kernel.receiveFDs(lockSocket.held)
+    }
     let status = (try? kernel.wait(initPID))?.status ?? .exited(125)
     kernel.exit(status.exitCode)
   }
 
   // MARK: init, inside the new namespaces
 
-  private func initMain(_ pipes: Pipes) -> Never {
+  private func initMain(_ pipes: Pipes, lockSocket: Int32?) -> Never {
     kernel.deferSignals(true)
     // A [[files]] write past the caller's RLIMIT_FSIZE then fails as a step (EFBIG), and what was made is taken
     // back, instead of SIGXFSZ ending init halfway.
     kernel.ignoreFileSizeSignal(true)
-    runSteps(.initProcess, pipes)
+    runSteps(.initProcess, pipes, lockSocket: lockSocket)
     guard let spawnCommand = step(.spawnCommand) else { kernel.exit(125) }
     // From here a signal waits, blocked, to be passed on to the command; one that came after the last step's check
     // ends init as it would have during setup (its fds are closed by now, so there is nothing left to take back).

@@ -6,10 +6,20 @@ final class FDTable {
   /// The slots whose path was on a read-only mount when opened.
   var readOnlyAtOpen: Set<Int> = []
 
+  /// The fds holding shared flock(2)s on the host mount points this run uses (see ``Syscall/lockShared(slot:path:)``).
+  var locks: [Int32] = []
+
   /// Closes every fd held and forgets them.
   func closeAll<Kernel: LinuxKernel>(_ kernel: Kernel) {
     for fd in fds.values { kernel.close(fd) }
     fds = [:]
+  }
+
+  /// Closes the lock fds: before an undo (whose exclusive locks this process's own shared ones would block), or once
+  /// the sandbox process holds copies.
+  func releaseLocks<Kernel: LinuxKernel>(_ kernel: Kernel) {
+    for fd in locks { kernel.close(fd) }
+    locks = []
   }
 
   subscript(slot: Int) -> Int32? {
@@ -18,25 +28,41 @@ final class FDTable {
   }
 }
 
-/// Paths beneath a root fd, walked with openat2(2) RESOLVE_IN_ROOT so that no symlink leads outside the root,
-/// and made when missing (mkdir -p; a file for a file mount point).
+/// Paths beneath a root fd, walked with openat2(2) RESOLVE_IN_ROOT so that no symlink leads outside the root (or,
+/// with ``PathLookup/noSymlinks``, with no symlink followed at all), and made when missing (mkdir -p; a file for a file mount point).
 struct RootedPaths<Kernel: LinuxKernel> {
   let kernel: Kernel
   let root: Int32
   /// Where what is made gets noted, for a failed setup to take back.
   var journal: SetupJournal?
+  /// Whether a symlink on the way is followed inside the root or refused.
+  var lookup: PathLookup = .inRoot
+
+  /// openat2(2) of `path` beneath the root as `lookup` says. A symlink refused names itself as the cause.
+  func lookUp(_ path: String) throws(SyscallError) -> Int32 {
+    switch lookup {
+    case .inRoot: return try kernel.openInRoot(root, path)
+    case .noSymlinks:
+      do { return try kernel.openInRootWithoutSymlinks(root, path) } catch  where error.errno == ErrnoNames.ELOOP {
+        throw SyscallError(
+          call: error.call, errno: error.errno,
+          path: "\(path) (a symlink on the way, which nsbuild does not follow beneath a bind or where plan showed none)"
+        )
+      }
+    }
+  }
 
   /// Notes in the journal what was just made as `name` in `parent`, with its identity: only that very file is ever
   /// removed again. One whose identity cannot be read is not noted, and so stays.
   private func note(_ parent: Int32, _ name: String, _ path: String, isDirectory: Bool) {
     guard let journal, let identity = try? kernel.identity(parent, name) else { return }
-    journal.noteMade(root, path, isDirectory: isDirectory, identity: identity)
+    journal.noteMade(root, path, isDirectory: isDirectory, identity: identity, lookup: lookup)
   }
 
   /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how.
   func open(_ path: String, create: FileKind?) throws(SyscallError) -> Int32 {
     do {
-      return try kernel.openInRoot(root, path)
+      return try lookUp(path)
     } catch  where error.errno == ErrnoNames.ENOENT && create != nil {
       let (parent, name) = try openParent(path)
       defer { kernel.close(parent) }
@@ -58,7 +84,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
             path: "\(path) (a symlink to \(destination), which does not exist inside the root)")
         }
       }
-      return try kernel.openInRoot(root, path)
+      return try lookUp(path)
     }
   }
 
@@ -69,7 +95,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     var prefix = ""
     for part in parts {
       prefix += "/" + part
-      if let fd = try? kernel.openInRoot(root, prefix) {
+      if let fd = try? lookUp(prefix) {
         kernel.close(fd)
         continue
       }
@@ -81,7 +107,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
         try? kernel.changeDirectoryMode(parent, last, mode: 0o755)  // mkdirat applies the umask
       } catch  where error.errno == ErrnoNames.EEXIST {}
     }
-    return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)
+    return (try lookUp(prefix.isEmpty ? "/" : prefix), name)
   }
 
   /// mkdir -p; the last folder gets `mode` when it is made (an existing folder keeps its mode, as with bwrap --dir).

@@ -9,7 +9,7 @@
 /// where a reused inode number could not be told apart).
 final class SetupJournal {
   private enum Event {
-    case made(root: Int32, path: String, isDirectory: Bool, identity: FileIdentity)
+    case made(root: Int32, path: String, isDirectory: Bool, identity: FileIdentity, lookup: PathLookup)
     case mounted(root: Int32, path: String)
   }
 
@@ -19,8 +19,9 @@ final class SetupJournal {
   /// Set when init closes its setup fds: the roots are gone, and with them the way back.
   var isClosed = false
 
-  func noteMade(_ root: Int32, _ path: String, isDirectory: Bool, identity: FileIdentity) {
-    events.append(.made(root: root, path: path, isDirectory: isDirectory, identity: identity))
+  func noteMade(_ root: Int32, _ path: String, isDirectory: Bool, identity: FileIdentity, lookup: PathLookup = .inRoot)
+  {
+    events.append(.made(root: root, path: path, isDirectory: isDirectory, identity: identity, lookup: lookup))
   }
 
   func noteResolved(slot: Int, root: Int32, path: String) { resolved[slot] = (root, path) }
@@ -29,11 +30,16 @@ final class SetupJournal {
     if let place = resolved[slot] { events.append(.mounted(root: place.root, path: place.path)) }
   }
 
-  /// unlinkat(2); on a mount made read-only since (the host's tree, or a read-only bind, after the mount points in
+  /// unlinkat(2), only while holding an exclusive flock(2) on the entry: another live run holds a shared one on every
+  /// host mount point it uses (and rmdir(2) of a folder another mount namespace has a mount on succeeds, detaching
+  /// that mount), so a folder or file another sandbox is mounted on stays. On a mount made read-only since (the host's tree, or a read-only bind, after the mount points in
   /// it were made), that mount is first made writable again: it was writable when the file was made in it.
   private func remove<Kernel: LinuxKernel>(
     _ name: String, in parent: Int32, at path: String, root: Int32, isDirectory: Bool, _ kernel: Kernel
   ) {
+    let lock: Int32?
+    do { lock = try kernel.lockExclusive(parent, name) } catch { return }
+    defer { if let lock { kernel.close(lock) } }
     do {
       try kernel.removeEntry(parent, name, directory: isDirectory)
     } catch  where error.errno == ErrnoNames.EROFS {
@@ -65,11 +71,12 @@ final class SetupJournal {
         guard let fd = try? kernel.openInRoot(root, path) else { return }
         defer { kernel.close(fd) }
         guard (try? kernel.detach(fd)) != nil else { return }
-      case .made(let root, let path, let isDirectory, let identity):
+      case .made(let root, let path, let isDirectory, let identity, let lookup):
         var parts = path.split(separator: "/").map(String.init)
-        guard let name = parts.popLast(),
-          let parent = try? kernel.openInRoot(root, "/" + parts.joined(separator: "/"))
-        else { continue }
+        let folder = RootedPaths(kernel: kernel, root: root, lookup: lookup)
+        guard let name = parts.popLast(), let parent = try? folder.lookUp("/" + parts.joined(separator: "/")) else {
+          continue
+        }
         defer { kernel.close(parent) }
         // Only the file made, never another that took its name (or its inode number) or its folder's place since.
         guard identity.birth != nil, (try? kernel.identity(parent, name)) == identity else { continue }

@@ -27,21 +27,24 @@ struct StepRunner<Kernel: LinuxKernel> {
   var reportFD: Int32?
   /// In init: what the filesystem steps make, for a failed setup to take back.
   var journal: SetupJournal?
+  /// In init: the socket the lock fds go to the sandbox process on, which holds them until the sandbox ends.
+  var lockSocket: Int32?
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
-    journal: SetupJournal? = nil
+    journal: SetupJournal? = nil, lockSocket: Int32? = nil
   ) {
     self.kernel = kernel
     self.sandboxPID = sandboxPID
     self.fds = fds
     self.reportFD = reportFD
     self.journal = journal
+    self.lockSocket = lockSocket
   }
 
   /// Paths beneath the root fd in `slot`, noting what they make in the journal.
-  private func rooted(_ slot: Int) throws(SyscallError) -> RootedPaths<Kernel> {
-    RootedPaths(kernel: kernel, root: try fd(slot), journal: journal)
+  private func rooted(_ slot: Int, _ lookup: PathLookup) throws(SyscallError) -> RootedPaths<Kernel> {
+    RootedPaths(kernel: kernel, root: try fd(slot), journal: journal, lookup: lookup)
   }
 
   func perform(_ call: Syscall) throws(SyscallError) {
@@ -82,8 +85,18 @@ struct StepRunner<Kernel: LinuxKernel> {
   private func performForFilesystem(_ call: Syscall) throws(SyscallError) {
     switch call {
     case .openDirectoryNoSymlinks(let path, let slot): hold(try kernel.openDirectoryWithoutSymlinks(path), in: slot)
+    case .openNoSymlinks(let path, let slot, _): hold(try kernel.openWithoutSymlinks(path), in: slot)
+    case .lockShared(let slot, let path):
+      do { if let lock = try kernel.lockShared(try fd(slot)) { fds.locks.append(lock) } } catch {
+        throw SyscallError(
+          call: error.call, errno: error.errno,
+          path: error.errno == ErrnoNames.EWOULDBLOCK ? "\(path) (another nsbuild run is removing it)" : path)
+      }
     case .closeSlots:
       journal?.isClosed = true
+      // The locks outlive init's fds: the sandbox process, which the command cannot reach, holds them from here.
+      if let lockSocket, !fds.locks.isEmpty { try kernel.sendFDs(lockSocket, fds.locks) }
+      fds.releaseLocks(kernel)
       fds.closeAll(kernel)
       // And whatever nsbuild's own caller left open: init stays running while the command does.
       try kernel.closeAll(from: 3, except: reportFD)
@@ -93,7 +106,7 @@ struct StepRunner<Kernel: LinuxKernel> {
       do { try kernel.mountSetattr(fd: try fd(slot), recursive: false, set: [], clear: .rdonly) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .resolve(let root, let path, let create, let slot):
+    case .resolve(let root, let path, let create, let slot, let lookup):
       var kind: FileKind?
       switch create {
       case .directory: kind = .directory
@@ -101,7 +114,7 @@ struct StepRunner<Kernel: LinuxKernel> {
       case .likeSource(let source): kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular
       case nil: kind = nil
       }
-      fds[slot] = try rooted(root).open(path, create: kind)
+      fds[slot] = try rooted(root, lookup).open(path, create: kind)
       journal?.noteResolved(slot: slot, root: try fd(root), path: path)
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
@@ -133,12 +146,12 @@ struct StepRunner<Kernel: LinuxKernel> {
       do { try kernel.mount(source: nil, target: try procPath(slot), fstype: nil, flags: flags, data: nil) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .makeDirectory(let root, let path, let mode):
-      try rooted(root).makeDirectory(path, mode: mode)
-    case .createFile(let root, let path, let contents, let mode):
-      try rooted(root).writeFile(path, contents: contents, mode: mode)
-    case .symlink(let root, let path, let link):
-      try rooted(root).symlink(path, to: link)
+    case .makeDirectory(let root, let path, let mode, let lookup):
+      try rooted(root, lookup).makeDirectory(path, mode: mode)
+    case .createFile(let root, let path, let contents, let mode, let lookup):
+      try rooted(root, lookup).writeFile(path, contents: contents, mode: mode)
+    case .symlink(let root, let path, let link, let lookup):
+      try rooted(root, lookup).symlink(path, to: link)
     case .changeDirectoryTo(let slot, _): try kernel.changeDirectory(to: try fd(slot))
     case .pivotRoot: try kernel.pivotRootHere()
     case .detachOldRoot: try kernel.detachHere()

@@ -356,3 +356,97 @@ int nsb_close_from_except(unsigned int first, int keep) {
   if ((unsigned int)keep > first && syscall(SYS_close_range, first, (unsigned int)keep - 1, 0) < 0) return -1;
   return (int)syscall(SYS_close_range, (unsigned int)keep + 1, ~0U, 0);
 }
+
+#include <sys/file.h>
+
+int nsb_lock_shared(int path_fd) {
+  struct stat info;
+  if (fstat(path_fd, &info) < 0) return -1;
+  if (!S_ISDIR(info.st_mode) && !S_ISREG(info.st_mode)) return -2;
+  // flock(2) needs a real open file: the O_PATH fd is reopened through its magic link, so it is the very file.
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", path_fd);
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+int nsb_lock_exclusive(int dirfd, const char *name) {
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return errno == ELOOP ? -2 : -1;
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+int nsb_socketpair(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds); }
+
+int nsb_send_fds(int socket, const int *fds, int count) {
+  if (count <= 0) return 0;
+  char byte = 0;
+  struct iovec data = {&byte, 1};
+  size_t size = CMSG_SPACE(sizeof(int) * (size_t)count);
+  char *control = calloc(1, size);
+  if (!control) return -1;
+  struct msghdr message = {0};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = size;
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
+  memcpy(CMSG_DATA(header), fds, sizeof(int) * (size_t)count);
+  ssize_t sent;
+  do sent = sendmsg(socket, &message, MSG_NOSIGNAL); while (sent < 0 && errno == EINTR);
+  int saved = errno;
+  free(control);
+  errno = saved;
+  return sent < 0 ? -1 : 0;
+}
+
+int nsb_receive_fds(int socket, int *fds, int capacity) {
+  char byte;
+  struct iovec data = {&byte, 1};
+  size_t size = CMSG_SPACE(sizeof(int) * (size_t)capacity);
+  char *control = calloc(1, size);
+  if (!control) return -1;
+  struct msghdr message = {0};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = size;
+  ssize_t got;
+  do got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
+  int count = 0;
+  if (got > 0) {
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+      if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+      int n = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      for (int i = 0; i < n && count < capacity; i++) memcpy(&fds[count++], CMSG_DATA(header) + i * sizeof(int), sizeof(int));
+    }
+  }
+  int saved = errno;
+  free(control);
+  errno = saved;
+  return got < 0 ? -1 : (got == 0 ? 0 : count);
+}
+
+int nsb_owner_mode(int dirfd, const char *name, uint32_t *uid, uint32_t *mode) {
+  struct stat info;
+  if (fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) < 0) return -1;
+  *uid = info.st_uid;
+  *mode = info.st_mode;
+  return 0;
+}

@@ -101,6 +101,25 @@ public protocol LinuxKernel {
   /// openat2(2) of an absolute `path` with O_PATH|O_DIRECTORY and RESOLVE_NO_SYMLINKS: a folder reached through no
   /// symlink at all.
   func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
+  /// openat2(2) of an absolute `path` with O_PATH|O_CLOEXEC and RESOLVE_NO_SYMLINKS: ELOOP when any part of it is a
+  /// symlink.
+  func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
+  /// flock(2) LOCK_SH|LOCK_NB on the folder or regular file open at the O_PATH `fd`, reopened read-only through
+  /// /proc/self/fd: the new fd, which holds the lock until closed, or nil for any other kind of file. Throws
+  /// EWOULDBLOCK when someone holds it exclusively.
+  func lockShared(_ fd: Int32) throws(SyscallError) -> Int32?
+  /// flock(2) LOCK_EX|LOCK_NB on `name` in `dirfd`, opened read-only without following a symlink: the fd holding the
+  /// lock, or nil when `name` is a symlink (nothing can be mounted on one). Throws EWOULDBLOCK when another open
+  /// file holds a lock on it.
+  func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32?
+  /// The owner and mode (st_mode, type bits included) of `name` in `dirfd`, not following a final symlink.
+  func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32)
+  /// socketpair(2) AF_UNIX SOCK_STREAM, close-on-exec.
+  func socketPair() throws(SyscallError) -> (Int32, Int32)
+  /// sendmsg(2) of `fds` as SCM_RIGHTS (in as many messages as needed).
+  func sendFDs(_ socket: Int32, _ fds: [Int32]) throws(SyscallError)
+  /// recvmsg(2) until end of file: every fd sent on `socket`.
+  func receiveFDs(_ socket: Int32) -> [Int32]
   /// The contents of the existing regular file `name` in `dirfd`, read without following a symlink and without
   /// blocking on a FIFO; throws EINVAL for anything but a regular file.
   func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8]

@@ -171,7 +171,10 @@ public struct RealKernel: LinuxKernel {
       state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
     }
     state.host = HostFactsReader(kernel: self).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
-    state.hostEntries = HostEntryReader(kernel: self).read(for: spec)
+    let resolver = HostPathResolver(kernel: self, caller: [getuid(), geteuid()])
+    state.hostSources = resolver.readSources(for: spec)
+    state.hostTreePaths = resolver.readHostTree(for: spec)
+    state.hostEntries = HostEntryReader(kernel: self).read(for: spec, resolved: state.hostTreePaths)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
@@ -273,6 +276,53 @@ public struct RealKernel: LinuxKernel {
   public func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
     let flags = UInt64(0o10000000 | O_DIRECTORY | O_CLOEXEC)  // O_PATH
     return try retry("openat2", path: path) { nsb_openat2(AT_FDCWD, path, flags, UInt64(NSB_RESOLVE_NO_SYMLINKS)) }
+  }
+
+  public func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
+    let flags = UInt64(0o10000000 | O_CLOEXEC)  // O_PATH
+    return try retry("openat2", path: path) { nsb_openat2(AT_FDCWD, path, flags, UInt64(NSB_RESOLVE_NO_SYMLINKS)) }
+  }
+
+  public func lockShared(_ fd: Int32) throws(SyscallError) -> Int32? {
+    let result = try retry("flock") { nsb_lock_shared(fd) }
+    return result == -2 ? nil : result
+  }
+
+  public func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32? {
+    let result = try retry("flock", path: name) { nsb_lock_exclusive(dirfd, name) }
+    return result == -2 ? nil : result
+  }
+
+  public func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32) {
+    var (uid, mode): (UInt32, UInt32) = (0, 0)
+    _ = try retry("fstatat", path: name) { nsb_owner_mode(dirfd, name, &uid, &mode) }
+    return (uid, mode)
+  }
+
+  public func socketPair() throws(SyscallError) -> (Int32, Int32) {
+    var fds: [Int32] = [-1, -1]
+    _ = try retry("socketpair") { nsb_socketpair(&fds) }
+    return (fds[0], fds[1])
+  }
+
+  public func sendFDs(_ socket: Int32, _ fds: [Int32]) throws(SyscallError) {
+    // SCM_RIGHTS takes at most 253 fds a message (SCM_MAX_FD).
+    var start = 0
+    while start < fds.count {
+      let chunk = Array(fds[start..<min(start + 200, fds.count)])
+      _ = try retry("sendmsg") { nsb_send_fds(socket, chunk, Int32(chunk.count)) }
+      start += chunk.count
+    }
+  }
+
+  public func receiveFDs(_ socket: Int32) -> [Int32] {
+    var result: [Int32] = []
+    var buffer = [Int32](repeating: -1, count: 256)
+    while true {
+      let count = nsb_receive_fds(socket, &buffer, 256)
+      if count <= 0 { return result }
+      result += buffer.prefix(Int(count))
+    }
   }
 
   public func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {

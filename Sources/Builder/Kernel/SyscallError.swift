@@ -51,6 +51,8 @@ public enum ErrnoNames {
   public static func message(_ errno: Int32) -> String { table[errno]?.1 ?? "Unknown error \(errno)" }
 
   public static let EPERM: Int32 = 1
+  /// EAGAIN, as flock(2) names it.
+  public static let EWOULDBLOCK: Int32 = 11
   public static let ENOENT: Int32 = 2
   public static let EBADF: Int32 = 9
   public static let EACCES: Int32 = 13

@@ -33,7 +33,9 @@ extension Planner {
       // other mount (a tmpfs, proc, a minimal /dev): on that mount, which goes with the sandbox.
       let source: String
       switch (mount.kind, mount.upper) {
-      case (.bind, _): source = mount.source ?? "/"
+      case (.bind, _):
+        // The folder plan resolved the source to (its symlinks followed), which is what run opens.
+        source = mount.source.map { state.hostSources[$0]?.path ?? $0 } ?? "/"
       case (.overlay, .directories(let upper, _)): source = upper
       default: return nil
       }
@@ -44,7 +46,8 @@ extension Planner {
     case .tmpfs: return nil
     case .directory(let directory):
       return createdAsMountPoint && state.hostEntries[path] != nil ? nil : directory + path
-    case .host: return createdAsMountPoint && state.hostEntries[path] != nil ? nil : path
+    case .host:
+      return createdAsMountPoint && state.hostEntries[path] != nil ? nil : state.hostTreePaths[path]?.path ?? path
     }
   }
 }

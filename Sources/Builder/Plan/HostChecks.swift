@@ -15,7 +15,7 @@ extension Planner {
   }
 
   func warnings() -> [PlanWarning] {
-    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings()
+    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings() + hostPathWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {

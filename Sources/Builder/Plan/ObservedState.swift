@@ -24,6 +24,12 @@ public struct ObservedState: Sendable, Hashable {
   /// What already stands where the spec's `[[files]]` paths and mount targets would be made on the host's tree or
   /// in a root folder, by sandbox path (see ``HostEntryReader``): absent paths are missing from the dictionary.
   public var hostEntries: [String: HostEntry] = [:]
+  /// The host paths the spec opens before any mount (bind sources, overlay folders, device nodes) as they resolve
+  /// now, by path as written (see ``HostPathResolver``): absent paths are taken as written.
+  public var hostSources: [String: ResolvedHostPath] = [:]
+  /// With the host's tree as the root: the `[[files]]` paths and mount targets on it as they resolve now, by path
+  /// as written; absent paths are taken as written.
+  public var hostTreePaths: [String: ResolvedHostPath] = [:]
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
 

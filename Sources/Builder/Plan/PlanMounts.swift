@@ -20,6 +20,10 @@ struct FilesystemPlan {
   static let root = 0
   private var nextSlot = 1
   private var sources: [String: Int] = [:]
+  /// The mounts made so far, by target: for a bind or an overlay (host files beneath), the fd slot of its root.
+  private var mounted: [String: Int?] = [:]
+  /// Every folder above a `[[files]]` path or mount target: a mount on one of them has something made beneath it.
+  private var itemParents: Set<Substring> = []
 
   init(planner: Planner) {
     self.planner = planner
@@ -31,6 +35,9 @@ struct FilesystemPlan {
   }
 
   mutating func steps() -> [Step] {
+    for path in spec.files.map(\.path) + spec.mounts.map(\.target) {
+      itemParents.formUnion(SetupOrder.ancestors(of: path))
+    }
     var steps = [propagationStep(), sourcesStep()]
     if let root = rootStep() { steps.append(root) }
     let keepsHostTree = spec.root.kind == .host
@@ -68,7 +75,8 @@ struct FilesystemPlan {
     for mount in spec.mounts where !Self.isBeneath(targets, mount.target, orAt: false) {
       guard planner.state.hostEntries[mount.target] == nil else { continue }
       let create: MountPointKind = mount.kind == .bind ? .likeSource(sources[mount.source ?? ""] ?? 0) : .directory
-      calls.append(.resolve(root: Self.root, path: mount.target, create: create, slot: slot()))
+      let at = place(mount.target)
+      calls.append(.resolve(root: at.root, path: at.path, create: create, slot: slot(), lookup: at.lookup))
     }
     calls.append(.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: []))
     return Step(
@@ -117,8 +125,12 @@ struct FilesystemPlan {
     for path in paths where sources[path] == nil {
       let slot = slot()
       sources[path] = slot
+      // Opened as plan resolved it, through no symlink: one swapped in since is refused, never followed.
+      let resolved = planner.state.hostSources[path] ?? ResolvedHostPath(path: path, links: [])
       calls.append(
-        path == rootDirectory ? .openDirectoryNoSymlinks(path: path, slot: slot) : .openPath(path: path, slot: slot))
+        path == rootDirectory
+          ? .openDirectoryNoSymlinks(path: path, slot: slot)
+          : .openNoSymlinks(path: resolved.path, slot: slot, via: resolved.links))
     }
     return Step(
       kind: .sources, actor: .initProcess, calls: calls, change: .create,
@@ -186,10 +198,13 @@ struct FilesystemPlan {
 
   private func fileStep(_ index: Int, _ file: FileEntry) -> Step {
     let call: Syscall
+    let at = place(file.path)
     switch file.kind {
-    case .dir: call = .makeDirectory(root: Self.root, path: file.path, mode: file.mode ?? 0o755)
-    case .file: call = .createFile(root: Self.root, path: file.path, contents: file.content, mode: file.mode ?? 0o644)
-    case .symlink: call = .symlink(root: Self.root, path: file.path, link: file.link ?? "")
+    case .dir: call = .makeDirectory(root: at.root, path: at.path, mode: file.mode ?? 0o755, lookup: at.lookup)
+    case .file:
+      call = .createFile(
+        root: at.root, path: at.path, contents: file.content, mode: file.mode ?? 0o644, lookup: at.lookup)
+    case .symlink: call = .symlink(root: at.root, path: at.path, link: file.link ?? "", lookup: at.lookup)
     }
     return Step(
       kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file),
@@ -203,31 +218,37 @@ struct FilesystemPlan {
     if deferReadOnly { mount.options.removeAll { $0 == .ro } }
     var calls: [Syscall] = []
     let target = slot()
+    let at = place(mount.target)
     switch mount.kind {
     case .bind:
       let source = sources[mount.source ?? ""] ?? 0
-      calls.append(.resolve(root: Self.root, path: mount.target, create: .likeSource(source), slot: target))
+      calls += pointCalls(at, target: mount.target, create: .likeSource(source), slot: target)
       calls.append(
         .mountAt(
           source: .slot(source, path: mount.source ?? ""), target: target, path: mount.target, fstype: nil,
           flags: [.bind, .rec], data: nil))
     case .dev:
-      calls += DevicePlan(mount: mount, sources: sources).calls(target: target, slot: { slot() })
+      calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
+      calls += DevicePlan(mount: mount, sources: sources).calls(
+        target: target, at: (at.root, at.path), slot: { slot() })
     case .overlay:
-      calls += overlayCalls(mount, target: target)
+      calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
+      calls += overlayCalls(mount, target: target, at: at)
     default:
-      calls.append(.resolve(root: Self.root, path: mount.target, create: .directory, slot: target))
+      calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
       calls.append(freshMount(mount, target: target))
     }
+    calls += noteMounted(mount, at: at)
     // Only a mount that turns read-only needs them early; otherwise each is made at its own step, in spec order.
     for other in inside where mount.isReadOnly || deferReadOnly {
       let create: MountPointKind = other.kind == .bind ? .likeSource(sources[other.source ?? ""] ?? 0) : .directory
-      calls.append(.resolve(root: Self.root, path: other.target, create: create, slot: slot()))
+      let point = place(other.target)
+      calls.append(.resolve(root: point.root, path: point.path, create: create, slot: slot(), lookup: point.lookup))
     }
-    calls += afterMount(mount)
+    calls += afterMount(mount, at: at)
     if deferReadOnly {
       let mounted = slot()
-      calls.append(.resolve(root: Self.root, path: mount.target, create: nil, slot: mounted))
+      calls.append(.resolve(root: at.root, path: at.path, create: nil, slot: mounted, lookup: at.lookup))
       calls.append(.setattrAt(slot: mounted, path: mount.target, recursive: false, set: .rdonly, clear: []))
     }
     return Step(
@@ -235,6 +256,55 @@ struct FilesystemPlan {
       reason: mount.kind == .bind && mount.isReadOnly
         ? "read-only recursively, keeping the flags the kernel locked" : nil,
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
+  }
+
+  /// Where a path inside the sandbox is looked up: which root fd slot, the path beneath it, and how.
+  struct Place {
+    var root: Int
+    var path: String
+    var lookup: PathLookup
+    /// On a host file system (the host's tree, a root folder, a bind's source, an overlay's folders), where another
+    /// run may use the same folder: a mount point there is locked.
+    var onHost: Bool
+  }
+
+  /// Beneath a bind or an overlay: beneath that mount's root, through no symlink, so a symlink in its host folder
+  /// cannot lead out of it. Beneath a fresh mount (tmpfs, proc…): as that mount's target was, then inside it. On
+  /// the host's tree: the path as plan resolved it (the symlinks it shows already followed), through no symlink.
+  /// In a root folder or a tmpfs root: beneath the root, RESOLVE_IN_ROOT.
+  func place(_ path: String) -> Place {
+    for ancestor in SetupOrder.ancestors(of: path).reversed() {
+      guard let mountRoot = mounted[String(ancestor)] else { continue }
+      let rest = String(path.dropFirst(ancestor == "/" ? 0 : ancestor.count))
+      if let mountRoot { return Place(root: mountRoot, path: rest, lookup: .noSymlinks, onHost: true) }
+      let outer = place(String(ancestor))
+      return Place(root: outer.root, path: (outer.path == "/" ? "" : outer.path) + rest, lookup: .inRoot, onHost: false)
+    }
+    switch spec.root.kind {
+    case .host:
+      let resolved = planner.state.hostTreePaths[path]?.path ?? path
+      return Place(root: Self.root, path: resolved, lookup: .noSymlinks, onHost: true)
+    case .directory: return Place(root: Self.root, path: path, lookup: .inRoot, onHost: true)
+    case .tmpfs: return Place(root: Self.root, path: path, lookup: .inRoot, onHost: false)
+    }
+  }
+
+  /// Opens (making it when missing) a mount point; on a host file system, takes a shared lock on it too.
+  private func pointCalls(_ at: Place, target: String, create: MountPointKind, slot: Int) -> [Syscall] {
+    let open = Syscall.resolve(root: at.root, path: at.path, create: create, slot: slot, lookup: at.lookup)
+    return at.onHost ? [open, .lockShared(slot: slot, path: target)] : [open]
+  }
+
+  /// Records a mount just made; for a bind or an overlay with something beneath it, opens the mount's root, which
+  /// what lies beneath is then looked up from.
+  private mutating func noteMounted(_ mount: Mount, at: Place) -> [Syscall] {
+    guard mount.kind == .bind || mount.kind == .overlay, itemParents.contains(mount.target[...]) else {
+      mounted[mount.target] = .some(nil)
+      return []
+    }
+    let mountRoot = slot()
+    mounted[mount.target] = mountRoot
+    return [.resolve(root: at.root, path: at.path, create: nil, slot: mountRoot, lookup: at.lookup)]
   }
 
   static func label(_ mount: Mount) -> String {
@@ -268,8 +338,8 @@ struct FilesystemPlan {
     return .mountAt(source: .name(name), target: target, path: mount.target, fstype: name, flags: flags, data: data)
   }
 
-  private mutating func overlayCalls(_ mount: Mount, target: Int) -> [Syscall] {
-    var calls: [Syscall] = [.resolve(root: Self.root, path: mount.target, create: .directory, slot: target)]
+  private mutating func overlayCalls(_ mount: Mount, target: Int, at: Place) -> [Syscall] {
+    var calls: [Syscall] = []
     let lower = mount.lower.map { sources[$0] ?? 0 }
     var upper: Int?
     var work: Int?
@@ -283,9 +353,10 @@ struct FilesystemPlan {
         .mountAt(source: .name("tmpfs"), target: target, path: mount.target, fstype: "tmpfs", flags: [], data: nil))
       let (u, w) = (slot(), slot())
       for (name, slot) in [("upper", u), ("work", w)] {
-        let path = mount.target + "/.nsbuild-overlay-" + name
-        calls.append(.makeDirectory(root: Self.root, path: path, mode: 0o755))
-        calls.append(.resolve(root: Self.root, path: path, create: nil, slot: slot))
+        // On the tmpfs just mounted on the target: looked up as the target was, then inside that fresh mount.
+        let path = (at.path == "/" ? "" : at.path) + "/.nsbuild-overlay-" + name
+        calls.append(.makeDirectory(root: at.root, path: path, mode: 0o755, lookup: .inRoot))
+        calls.append(.resolve(root: at.root, path: path, create: nil, slot: slot))
       }
       (upper, work) = (u, w)
     case nil: break
@@ -297,7 +368,7 @@ struct FilesystemPlan {
   }
 
   /// Options a bind only takes through mount_setattr(2), and the mount's own propagation, on the new mount.
-  private mutating func afterMount(_ mount: Mount) -> [Syscall] {
+  private mutating func afterMount(_ mount: Mount, at: Place) -> [Syscall] {
     let attributes =
       mount.kind == .bind ? Self.attributes(mount.options) : (set: MountAttributes(), clear: MountAttributes())
     // A bind copies its source mount's flags; on a host tree this plan made read-only, a bind not marked `ro` gets
@@ -306,7 +377,7 @@ struct FilesystemPlan {
     guard !attributes.set.isEmpty || !attributes.clear.isEmpty || mount.propagation != nil || restore else { return [] }
     // Opened again after mounting, so the fd is the new mount's root rather than the folder under it.
     let mounted = slot()
-    var calls: [Syscall] = [.resolve(root: Self.root, path: mount.target, create: nil, slot: mounted)]
+    var calls: [Syscall] = [.resolve(root: at.root, path: at.path, create: nil, slot: mounted, lookup: at.lookup)]
     if restore {
       calls.append(.restoreWritable(slot: mounted, source: sources[mount.source ?? ""] ?? 0, path: mount.target))
     }

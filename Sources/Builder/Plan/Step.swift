@@ -132,12 +132,20 @@ public enum Syscall: Sendable, Hashable {
   /// openat2(2) of a folder with RESOLVE_NO_SYMLINKS into fd slot `slot`: a root folder reached through a symlink
   /// (one someone could swap) is refused.
   case openDirectoryNoSymlinks(path: String, slot: Int)
+  /// openat2(2) of the host path `path` with O_PATH and RESOLVE_NO_SYMLINKS into fd slot `slot`: `path` is what
+  /// `plan` resolved, every symlink on the way (`via`, as plan read them) already replaced, so a symlink swapped in
+  /// since is refused (ELOOP), never followed.
+  case openNoSymlinks(path: String, slot: Int, via: [HostLink])
+  /// flock(2) LOCK_SH|LOCK_NB on the mount point open in fd slot `slot` (reopened read-only), held until the
+  /// sandbox ends by the sandbox process, which the command cannot reach: another run's undo removes a folder only
+  /// when it can lock it exclusively, so it never takes away a mount point this sandbox uses.
+  case lockShared(slot: Int, path: String)
   /// close(2) of every fd slot, so the command cannot reach them through /proc/1/fd.
   case closeSlots
   /// openat2(2) of `path` beneath the root in fd slot `root` with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS into fd
   /// slot `slot`: a symlink on the way resolves inside the sandbox's root, never outside it. With `create`, a
   /// missing path is made first (directories 0755 and, for a file, an empty 0444 file, as bwrap does).
-  case resolve(root: Int, path: String, create: MountPointKind?, slot: Int)
+  case resolve(root: Int, path: String, create: MountPointKind?, slot: Int, lookup: PathLookup = .inRoot)
   /// mount(2) onto the path open in fd slot `target` (through /proc/self/fd), from a filesystem or fd slot.
   case mountAt(source: MountSource, target: Int, path: String, fstype: String?, flags: MountFlags, data: String?)
   /// An overlay mounted onto fd slot `target`, its layers given as /proc/self/fd paths of fd slots (so no path is
@@ -152,11 +160,11 @@ public enum Syscall: Sendable, Hashable {
   /// mount(2) with a propagation flag on the mount open in fd slot `slot`.
   case propagateAt(slot: Int, path: String, flags: MountFlags)
   /// mkdir -p of `path` beneath root slot `root`; the last directory gets `mode` if it is new.
-  case makeDirectory(root: Int, path: String, mode: UInt32)
+  case makeDirectory(root: Int, path: String, mode: UInt32, lookup: PathLookup = .inRoot)
   /// A regular file at `path` beneath root slot `root` with `contents` and `mode`.
-  case createFile(root: Int, path: String, contents: String, mode: UInt32)
+  case createFile(root: Int, path: String, contents: String, mode: UInt32, lookup: PathLookup = .inRoot)
   /// symlinkat(2): `path` beneath root slot `root` pointing at `link`; an existing identical link is kept.
-  case symlink(root: Int, path: String, link: String)
+  case symlink(root: Int, path: String, link: String, lookup: PathLookup = .inRoot)
   /// fchdir(2) into fd slot `slot`.
   case changeDirectoryTo(slot: Int, path: String)
   /// pivot_root(".", "."): the current directory becomes `/`, the old root stacked on it.
@@ -187,6 +195,29 @@ public enum Syscall: Sendable, Hashable {
   case closeOnExecFrom(Int32)
   /// execve(2) of the command; a program name without `/` is searched in the sandbox's PATH.
   case execve(Command)
+}
+
+/// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).
+public enum PathLookup: Sendable, Hashable {
+  /// RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS: a symlink on the way resolves inside the root, never outside it (a root
+  /// folder, a tmpfs root, a fresh mount).
+  case inRoot
+  /// RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS: no symlink at all on the way (ELOOP). For host paths `plan` resolved (the
+  /// host's tree as the root) and paths beneath a bind, which must not leave it through a symlink in its source.
+  case noSymlinks
+}
+
+/// A symlink `plan` found on the way to a host path: where it is and what it points to.
+public struct HostLink: Sendable, Hashable, CustomStringConvertible {
+  public var path: String
+  public var destination: String
+
+  public init(path: String, destination: String) {
+    self.path = path
+    self.destination = destination
+  }
+
+  public var description: String { "\(path) -> \(destination)" }
 }
 
 /// What a missing mount point is made as.

@@ -93,7 +93,12 @@ extension Syscall: CustomStringConvertible {
     case .openDirectoryNoSymlinks(let path, let slot):
       return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH|O_DIRECTORY, RESOLVE_NO_SYMLINKS) = fd[\(slot)]"
     case .closeSlots: return "close(fd[*]); close_range(3, ~0U, 0) but the report pipe"
-    case .resolve(let root, let path, let create, let slot):
+    case .openNoSymlinks(let path, let slot, let via):
+      let links = via.isEmpty ? "" : " (via " + via.map(\.description).joined(separator: ", ") + ")"
+      return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH, RESOLVE_NO_SYMLINKS) = fd[\(slot)]\(links)"
+    case .lockShared(let slot, let path):
+      return "flock(fd[\(slot)] (\(path)) reopened O_RDONLY, LOCK_SH|LOCK_NB), held by the sandbox process"
+    case .resolve(let root, let path, let create, let slot, let lookup):
       let making: String
       switch create {
       case .directory: making = ", made as a directory if missing"
@@ -102,7 +107,7 @@ extension Syscall: CustomStringConvertible {
       case nil: making = ""
       }
       return
-        "openat2(fd[\(root)], \(Quoting.c(path)), O_PATH, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) = fd[\(slot)]\(making)"
+        "openat2(fd[\(root)], \(Quoting.c(path)), O_PATH, \(lookup.flags)) = fd[\(slot)]\(making)"
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
       switch source {
@@ -121,13 +126,14 @@ extension Syscall: CustomStringConvertible {
       return
         "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH, {attr_clr: MOUNT_ATTR_RDONLY}) if fd[\(source)] was on a writable mount"
     case .propagateAt(let slot, let path, let flags): return "mount(NULL, fd[\(slot)] (\(path)), NULL, \(flags), NULL)"
-    case .makeDirectory(let root, let path, let mode):
-      return "mkdirat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
-    case .createFile(let root, let path, let contents, let mode):
+    case .makeDirectory(let root, let path, let mode, let lookup):
       return
-        "openat beneath fd[\(root)]: \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents))"
-    case .symlink(let root, let path, let link):
-      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))"
+        "mkdirat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
+    case .createFile(let root, let path, let contents, let mode, let lookup):
+      return
+        "openat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents))"
+    case .symlink(let root, let path, let link, let lookup):
+      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))\(lookup.note)"
     case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
     case .pivotRoot: return "pivot_root(\".\", \".\")"
     case .detachOldRoot: return "umount2(\".\", MNT_DETACH)"
@@ -168,6 +174,24 @@ extension Syscall: CustomStringConvertible {
 
   private static func names(_ capabilities: [Capability]) -> String {
     capabilities.isEmpty ? "{}" : capabilities.map(\.description).joined(separator: "|")
+  }
+}
+
+extension PathLookup {
+  /// The openat2(2) `resolve` flags, by name.
+  var flags: String {
+    switch self {
+    case .inRoot: "RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS"
+    case .noSymlinks: "RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS"
+    }
+  }
+
+  /// What a file call adds to say how its folders are looked up; nothing for the usual RESOLVE_IN_ROOT.
+  var note: String {
+    switch self {
+    case .inRoot: ""
+    case .noSymlinks: " (RESOLVE_NO_SYMLINKS)"
+    }
   }
 }
 

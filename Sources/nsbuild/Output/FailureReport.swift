@@ -76,9 +76,17 @@ struct FailureReport {
         "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
     case (.mount, ErrnoNames.ENOENT): return "the mount target (or bind source) does not exist"
     case (.sources, ErrnoNames.ENOENT): return "a host path the spec names does not exist; nsbuild does not make it"
-    case (.sources, ErrnoNames.ELOOP),
+    case (.sources, ErrnoNames.ELOOP) where isRootFolder(failure),
       (.sources, ErrnoNames.ENOTDIR) where isRootFolder(failure):
       return "the root folder must be a real folder: it or a folder above it is a symlink (or not a folder)"
+    case (.sources, ErrnoNames.ELOOP):
+      return
+        "a symlink is on the way that plan did not follow (another user could change it, or it appeared since): name the real path"
+    case (.mount, ErrnoNames.ELOOP), (.file, ErrnoNames.ELOOP), (.readonlyRoot, ErrnoNames.ELOOP):
+      return
+        "nsbuild follows no symlink beneath a bind or an overlay, nor one on the host's tree that plan did not show: name the real path"
+    case (.mount, ErrnoNames.EWOULDBLOCK):
+      return "another nsbuild run was taking this mount point back at that moment; run again"
     case (.timeOffsets, ErrnoNames.ERANGE):
       return "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))"
     case (.gidMap, ErrnoNames.EPERM)

@@ -126,4 +126,21 @@ int nsb_open_existing_regular(int dirfd, const char *name);
 /// fchmod(2) of the directory `name` in `dirfd`, opened O_DIRECTORY|O_NOFOLLOW: never the target of a symlink.
 int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode);
 #define NSB_RESOLVE_NO_SYMLINKS 0x04
+
+// Locks on host mount points (flock(2)), so one run's undo never removes a folder another live run is mounted on.
+// nsb_lock_shared reopens an O_PATH fd of a folder or regular file read-only and takes LOCK_SH|LOCK_NB on it: the
+// new fd, -2 when the file is neither (nothing to lock), -1 with errno on failure (EWOULDBLOCK: locked exclusively).
+int nsb_lock_shared(int path_fd);
+// openat(dirfd, name) read-only, not following a symlink, and LOCK_EX|LOCK_NB on it: the fd, -2 when `name` cannot
+// be opened so (a symlink: nothing can be mounted on it), -1 with errno (EWOULDBLOCK: another run holds a lock).
+int nsb_lock_exclusive(int dirfd, const char *name);
+// socketpair(2) AF_UNIX SOCK_STREAM with SOCK_CLOEXEC; sendmsg(2) of `count` fds as SCM_RIGHTS with one byte.
+int nsb_socketpair(int fds[2]);
+int nsb_send_fds(int socket, const int *fds, int count);
+// recvmsg(2) of one message: its fds into `fds` (at most `capacity`), their number, 0 at end of file, -1 on error.
+int nsb_receive_fds(int socket, int *fds, int capacity);
+
+// fstatat(2) AT_SYMLINK_NOFOLLOW: the owner and mode bits (st_mode) of `name` in `dirfd`.
+int nsb_owner_mode(int dirfd, const char *name, uint32_t *uid, uint32_t *mode);
+
 #endif
