@@ -28,9 +28,9 @@ import Testing
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "sethostname(\"rootless\", 8)",
         "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
-        "open(/)", "openat2(21, /tmp)",
+        "open(/)", "openat2(21, /tmp)", "flock(22, LOCK_SH)",  // each mount point on the host's tree locked
         "mount(\"tmpfs\", \"/proc/self/fd/22\", \"tmpfs\", 0, \"size=16777216,mode=1777\")",
-        "openat2(21, /proc)",
+        "openat2(21, /proc)", "flock(23, LOCK_SH)",
         "mount(\"proc\", \"/proc/self/fd/23\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
         "close_range(3, but none)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
@@ -76,7 +76,7 @@ import Testing
     let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
     #expect(failure.stepID == 9)
     #expect(failure.error.description == "/tmp: mount(2): EACCES (Permission denied)")
-    #expect(kernel.log.last == "mount(\"tmpfs\", \"/proc/self/fd/23\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
+    #expect(kernel.log.last == "mount(\"tmpfs\", \"/proc/self/fd/22\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
     #expect(!kernel.log.contains { $0.hasPrefix("openat2(21, /usr)") })
   }
 

@@ -166,10 +166,11 @@ import Testing
     // The read-only /srv is mounted writable, gets /srv/data's mount point, and only then turns read-only.
     #expect(
       mounts.first?.calls == [
-        .resolve(root: 0, path: "/srv", create: .directory, slot: 1),
+        .resolve(root: 0, path: "/srv", create: .directory, slot: 1, lookup: .noSymlinks),
+        .lockShared(slot: 1, path: "/srv"),
         .mountAt(source: .name("tmpfs"), target: 1, path: "/srv", fstype: "tmpfs", flags: [], data: nil),
         .resolve(root: 0, path: "/srv/data", create: .directory, slot: 2),
-        .resolve(root: 0, path: "/srv", create: nil, slot: 3),
+        .resolve(root: 0, path: "/srv", create: nil, slot: 3, lookup: .noSymlinks),
         .setattrAt(slot: 3, path: "/srv", recursive: false, set: .rdonly, clear: []),
       ])
   }

@@ -70,25 +70,28 @@ import Testing
   @Test func devMountCalls() throws {
     let steps = try plan("dev.toml").steps
     let sources = try #require(steps.first { $0.kind == .sources })
-    #expect(sources.calls == [.openPath(path: "/", slot: 0), .openPath(path: "/usr", slot: 1)])
+    #expect(sources.calls == [.openPath(path: "/", slot: 0), .openNoSymlinks(path: "/usr", slot: 1, via: [])])
     let mounts = steps.filter { $0.kind == .mount }.map(\.calls)
     #expect(
       mounts == [
         [
-          .resolve(root: 0, path: "/tmp", create: .directory, slot: 2),
+          .resolve(root: 0, path: "/tmp", create: .directory, slot: 2, lookup: .noSymlinks),
+          .lockShared(slot: 2, path: "/tmp"),
           .mountAt(
             source: .name("tmpfs"), target: 2, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"
           ),
         ],
         [
-          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 3),
+          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 3, lookup: .noSymlinks),
+          .lockShared(slot: 3, path: "/usr"),
           .mountAt(
             source: .slot(1, path: "/usr"), target: 3, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
-          .resolve(root: 0, path: "/usr", create: nil, slot: 4),
+          .resolve(root: 0, path: "/usr", create: nil, slot: 4, lookup: .noSymlinks),
           .setattrAt(slot: 4, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
         ],
         [
-          .resolve(root: 0, path: "/proc", create: .directory, slot: 5),
+          .resolve(root: 0, path: "/proc", create: .directory, slot: 5, lookup: .noSymlinks),
+          .lockShared(slot: 5, path: "/proc"),
           .mountAt(
             source: .name("proc"), target: 5, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec],
             data: nil),

@@ -10,12 +10,12 @@
 final class SetupJournal {
   private enum Event {
     case made(root: Int32, path: String, isDirectory: Bool, identity: FileIdentity, lookup: PathLookup)
-    case mounted(root: Int32, path: String)
+    case mounted(root: Int32, path: String, lookup: PathLookup)
   }
 
   private var events: [Event] = []
   /// Where each resolved fd slot lies, so a mount on that slot is recorded by its path.
-  private var resolved: [Int: (root: Int32, path: String)] = [:]
+  private var resolved: [Int: (root: Int32, path: String, lookup: PathLookup)] = [:]
   /// Set when init closes its setup fds: the roots are gone, and with them the way back.
   var isClosed = false
 
@@ -24,10 +24,14 @@ final class SetupJournal {
     events.append(.made(root: root, path: path, isDirectory: isDirectory, identity: identity, lookup: lookup))
   }
 
-  func noteResolved(slot: Int, root: Int32, path: String) { resolved[slot] = (root, path) }
+  func noteResolved(slot: Int, root: Int32, path: String, lookup: PathLookup = .inRoot) {
+    resolved[slot] = (root, path, lookup)
+  }
 
   func noteMounted(onSlot slot: Int) {
-    if let place = resolved[slot] { events.append(.mounted(root: place.root, path: place.path)) }
+    if let place = resolved[slot] {
+      events.append(.mounted(root: place.root, path: place.path, lookup: place.lookup))
+    }
   }
 
   /// unlinkat(2), only while holding an exclusive flock(2) on the entry: another live run holds a shared one on every
@@ -66,9 +70,9 @@ final class SetupJournal {
     defer { events = [] }
     for event in events.reversed() {
       switch event {
-      case .mounted(let root, let path):
+      case .mounted(let root, let path, let lookup):
         // The topmost mount at the path is this one: every later mount is detached already.
-        guard let fd = try? kernel.openInRoot(root, path) else { return }
+        guard let fd = try? RootedPaths(kernel: kernel, root: root, lookup: lookup).lookUp(path) else { return }
         defer { kernel.close(fd) }
         guard (try? kernel.detach(fd)) != nil else { return }
       case .made(let root, let path, let isDirectory, let identity, let lookup):

@@ -115,7 +115,7 @@ struct StepRunner<Kernel: LinuxKernel> {
       case nil: kind = nil
       }
       fds[slot] = try rooted(root, lookup).open(path, create: kind)
-      journal?.noteResolved(slot: slot, root: try fd(root), path: path)
+      journal?.noteResolved(slot: slot, root: try fd(root), path: path, lookup: lookup)
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
       switch source {

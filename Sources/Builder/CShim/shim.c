@@ -367,7 +367,8 @@ int nsb_lock_shared(int path_fd) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", path_fd);
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return -1;
+  // A folder the caller cannot read is one it did not make, so no run of its own can take it back: nothing to lock.
+  if (fd < 0) return errno == EACCES ? -2 : -1;
   if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
     int saved = errno;
     close(fd);

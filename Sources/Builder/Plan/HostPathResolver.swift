@@ -65,7 +65,16 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
     guard spec.unshares(.mount), case .host = spec.root.kind else { return [:] }
     let targets = Set(spec.mounts.map(\.target))
     var result: [String: ResolvedHostPath] = [:]
-    for path in spec.files.map(\.path) + spec.mounts.map(\.target)
+    // A [[files]] entry is the last name itself (a link there is what the entry compares with): only its folder is
+    // resolved. A mount target is followed to the end, as mount(2) would follow it.
+    for file in spec.files where result[file.path] == nil && !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
+      var parts = file.path.split(separator: "/")
+      guard let name = parts.popLast() else { continue }
+      var folder = resolve("/" + parts.joined(separator: "/"), stoppingAt: targets)
+      folder.path = (folder.path == "/" ? "" : folder.path) + "/" + name
+      result[file.path] = folder
+    }
+    for path in spec.mounts.map(\.target)
     where result[path] == nil && !FilesystemPlan.isBeneath(targets, path, orAt: false) {
       result[path] = resolve(path, stoppingAt: targets)
     }

@@ -129,7 +129,8 @@ int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode);
 
 // Locks on host mount points (flock(2)), so one run's undo never removes a folder another live run is mounted on.
 // nsb_lock_shared reopens an O_PATH fd of a folder or regular file read-only and takes LOCK_SH|LOCK_NB on it: the
-// new fd, -2 when the file is neither (nothing to lock), -1 with errno on failure (EWOULDBLOCK: locked exclusively).
+// new fd, -2 when the file is neither or cannot be read (nothing to lock), -1 with errno on failure (EWOULDBLOCK:
+// locked exclusively).
 int nsb_lock_shared(int path_fd);
 // openat(dirfd, name) read-only, not following a symlink, and LOCK_EX|LOCK_NB on it: the fd, -2 when `name` cannot
 // be opened so (a symlink: nothing can be mounted on it), -1 with errno (EWOULDBLOCK: another run holds a lock).
