@@ -169,9 +169,11 @@ import Testing
         .resolve(root: 0, path: "/srv", create: .directory, slot: 1, lookup: .noSymlinks),
         .lockShared(slot: 1, path: "/srv"),
         .mountAt(source: .name("tmpfs"), target: 1, path: "/srv", fstype: "tmpfs", flags: [], data: nil),
-        .resolve(root: 0, path: "/srv/data", create: .directory, slot: 2),
-        .resolve(root: 0, path: "/srv", create: nil, slot: 3, lookup: .noSymlinks),
-        .setattrAt(slot: 3, path: "/srv", recursive: false, set: .rdonly, clear: []),
+        // On the host's tree, what lies beneath a mount is looked up from that mount's root.
+        .resolve(root: 0, path: "/srv", create: nil, slot: 2, lookup: .noSymlinks),
+        .resolve(root: 2, path: "/data", create: .directory, slot: 3),
+        .resolve(root: 0, path: "/srv", create: nil, slot: 4, lookup: .noSymlinks),
+        .setattrAt(slot: 4, path: "/srv", recursive: false, set: .rdonly, clear: []),
       ])
   }
 

@@ -20,8 +20,9 @@ struct FilesystemPlan {
   static let root = 0
   private var nextSlot = 1
   private var sources: [String: Int] = [:]
-  /// The mounts made so far, by target: for a bind or an overlay (host files beneath), the fd slot of its root.
-  private var mounted: [String: Int?] = [:]
+  /// The mounts made so far, by target, with the fd slot of the mount's root and how paths beneath it are looked up
+  /// when something is made beneath it (see ``place(_:)``).
+  private var mounted: [String: (slot: Int, lookup: PathLookup)?] = [:]
   /// Every folder above a `[[files]]` path or mount target: a mount on one of them has something made beneath it.
   private var itemParents: Set<Substring> = []
 
@@ -269,14 +270,19 @@ struct FilesystemPlan {
   }
 
   /// Beneath a bind or an overlay: beneath that mount's root, through no symlink, so a symlink in its host folder
-  /// cannot lead out of it. Beneath a fresh mount (tmpfs, proc…): as that mount's target was, then inside it. On
+  /// cannot lead out of it. Beneath a fresh mount (tmpfs, proc…): on the host's tree, beneath that mount's root with
+  /// RESOLVE_IN_ROOT (a folder above it swapped for a symlink since cannot redirect what is made there); in a new
+  /// root, as that mount's target was, then inside it (an absolute symlink made there means the sandbox's root). On
   /// the host's tree: the path as plan resolved it (the symlinks it shows already followed), through no symlink.
   /// In a root folder or a tmpfs root: beneath the root, RESOLVE_IN_ROOT.
   func place(_ path: String) -> Place {
     for ancestor in SetupOrder.ancestors(of: path).reversed() {
       guard let mountRoot = mounted[String(ancestor)] else { continue }
       let rest = String(path.dropFirst(ancestor == "/" ? 0 : ancestor.count))
-      if let mountRoot { return Place(root: mountRoot, path: rest, lookup: .noSymlinks, onHost: true) }
+      if let mountRoot {
+        return Place(
+          root: mountRoot.slot, path: rest, lookup: mountRoot.lookup, onHost: mountRoot.lookup == .noSymlinks)
+      }
       let outer = place(String(ancestor))
       return Place(root: outer.root, path: (outer.path == "/" ? "" : outer.path) + rest, lookup: .inRoot, onHost: false)
     }
@@ -295,15 +301,16 @@ struct FilesystemPlan {
     return at.onHost ? [open, .lockShared(slot: slot, path: target)] : [open]
   }
 
-  /// Records a mount just made; for a bind or an overlay with something beneath it, opens the mount's root, which
-  /// what lies beneath is then looked up from.
+  /// Records a mount just made; for a bind or an overlay (or any mount on the host's tree) with something beneath
+  /// it, opens the mount's root, which what lies beneath is then looked up from.
   private mutating func noteMounted(_ mount: Mount, at: Place) -> [Syscall] {
-    guard mount.kind == .bind || mount.kind == .overlay, itemParents.contains(mount.target[...]) else {
+    let hostFiles = mount.kind == .bind || mount.kind == .overlay
+    guard hostFiles || spec.root.kind == .host, itemParents.contains(mount.target[...]) else {
       mounted[mount.target] = .some(nil)
       return []
     }
     let mountRoot = slot()
-    mounted[mount.target] = mountRoot
+    mounted[mount.target] = (mountRoot, hostFiles ? .noSymlinks : .inRoot)
     return [.resolve(root: at.root, path: at.path, create: nil, slot: mountRoot, lookup: at.lookup)]
   }
 
