@@ -208,7 +208,7 @@ struct FilesystemPlan {
     case .symlink: call = .symlink(root: at.root, path: at.path, link: file.link ?? "", lookup: at.lookup)
     }
     return Step(
-      kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file),
+      kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file), reason: linksNote(file.path),
       origin: planner.origin(SpecKeyPath("files").index(index)), label: "create \(file.kind.rawValue) \(file.path)")
   }
 
@@ -252,10 +252,11 @@ struct FilesystemPlan {
       calls.append(.resolve(root: at.root, path: at.path, create: nil, slot: mounted, lookup: at.lookup))
       calls.append(.setattrAt(slot: mounted, path: mount.target, recursive: false, set: .rdonly, clear: []))
     }
+    let readOnly =
+      mount.kind == .bind && mount.isReadOnly ? "read-only recursively, keeping the flags the kernel locked" : nil
     return Step(
       kind: .mount, actor: .initProcess, calls: calls, change: .create,
-      reason: mount.kind == .bind && mount.isReadOnly
-        ? "read-only recursively, keeping the flags the kernel locked" : nil,
+      reason: [readOnly, linksNote(mount.target)].compactMap { $0 }.joined(separator: "; ").nilIfEmpty,
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
   }
 
@@ -293,6 +294,13 @@ struct FilesystemPlan {
     case .directory: return Place(root: Self.root, path: path, lookup: .inRoot, onHost: true)
     case .tmpfs: return Place(root: Self.root, path: path, lookup: .inRoot, onHost: false)
     }
+  }
+
+  /// The symlinks plan followed on the way to `path` on the host's tree, to show with its step.
+  private func linksNote(_ path: String) -> String? {
+    guard let links = planner.state.hostTreePaths[path]?.links, !links.isEmpty else { return nil }
+    return "via " + links.map(\.description).joined(separator: ", ")
+      + ", which plan followed: run opens the path it led to through no symlink"
   }
 
   /// Opens (making it when missing) a mount point; on a host file system, takes a shared lock on it too.
@@ -439,4 +447,9 @@ struct FilesystemPlan {
     }
     return (set, clear)
   }
+}
+
+extension String {
+  /// nil for the empty string.
+  fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }
