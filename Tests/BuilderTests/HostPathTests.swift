@@ -120,6 +120,31 @@ struct HostPathTests: ScratchFolderTests {
     }
   }
 
+  /// A `[[files]]` entry and a mount point on the host's tree, through a link in a folder another user owns: plan
+  /// names the link, run refuses it, and nothing lands where it points.
+  @Test func aPathOnTheHostTreeThroughALinkAnotherUserControlsIsRefused() throws {
+    try withFolder { folder in
+      let owned = folder + "/owned"
+      try FileManager.default.createDirectory(atPath: folder + "/target", withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(atPath: owned, withIntermediateDirectories: true)
+      try FileManager.default.createSymbolicLink(atPath: owned + "/link", withDestinationPath: folder + "/target")
+      #expect(chown(owned, Self.otherUser, Self.otherUser) == 0)
+      #expect(lchown(owned + "/link", Self.otherUser, Self.otherUser) == 0)
+      for entry in [
+        "[[files]]\ntype = \"file\"\npath = \"\(owned)/link/f\"\ncontent = \"x\"\n",
+        "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(owned)/link/mp\"\n",
+      ] {
+        let spec = try write(Self.header + entry, to: folder)
+        let plan = try NSBuildProcess.run(["plan", spec, "--", "true"])
+        #expect(plan.stdout.contains("\(owned)/link -> \(folder)/target is a symlink another user could change"))
+        let run = try NSBuildProcess.run(["run", spec, "--", "true"])
+        #expect(run.status == 125, "\(entry)")
+        #expect(run.stderr.contains("ELOOP"), "\(run.stderr)")
+        #expect(tree(folder + "/target").isEmpty, "\(entry)")
+      }
+    }
+  }
+
   /// On a merged-/usr system, `/bin` is a link only root can change: binding it, and making a mount point beneath
   /// it, keep working.
   @Test(.enabled(if: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/bin")) != nil, "/bin is no link"))

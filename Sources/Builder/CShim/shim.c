@@ -380,7 +380,9 @@ int nsb_lock_shared(int path_fd) {
 
 int nsb_lock_exclusive(int dirfd, const char *name) {
   int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return errno == ELOOP ? -2 : -1;
+  // A symlink cannot be a mount point; a file this caller cannot read (a [[files]] entry of mode 0) no run of its own
+  // could have locked either.
+  if (fd < 0) return errno == ELOOP || errno == EACCES ? -2 : -1;
   if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
     int saved = errno;
     close(fd);

@@ -109,8 +109,8 @@ public protocol LinuxKernel {
   /// EWOULDBLOCK when someone holds it exclusively.
   func lockShared(_ fd: Int32) throws(SyscallError) -> Int32?
   /// flock(2) LOCK_EX|LOCK_NB on `name` in `dirfd`, opened read-only without following a symlink: the fd holding the
-  /// lock, or nil when `name` is a symlink (nothing can be mounted on one). Throws EWOULDBLOCK when another open
-  /// file holds a lock on it.
+  /// lock, or nil when `name` is a symlink (nothing can be mounted on one) or unreadable. Throws EWOULDBLOCK when
+  /// another open file holds a lock on it.
   func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32?
   /// The owner and mode (st_mode, type bits included) of `name` in `dirfd`, not following a final symlink.
   func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32)

@@ -133,7 +133,8 @@ int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode);
 // locked exclusively).
 int nsb_lock_shared(int path_fd);
 // openat(dirfd, name) read-only, not following a symlink, and LOCK_EX|LOCK_NB on it: the fd, -2 when `name` cannot
-// be opened so (a symlink: nothing can be mounted on it), -1 with errno (EWOULDBLOCK: another run holds a lock).
+// be opened so (a symlink, on which nothing can be mounted, or unreadable), -1 with errno (EWOULDBLOCK: another run
+// holds a lock).
 int nsb_lock_exclusive(int dirfd, const char *name);
 // socketpair(2) AF_UNIX SOCK_STREAM with SOCK_CLOEXEC; sendmsg(2) of `count` fds as SCM_RIGHTS with one byte.
 int nsb_socketpair(int fds[2]);
