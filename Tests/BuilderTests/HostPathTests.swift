@@ -42,6 +42,50 @@ struct HostPathTests: ScratchFolderTests {
     }
   }
 
+  /// As the other user, renames the folder `name` in `folder` and the symlink `link` there into each other's place,
+  /// over and over, until terminated.
+  func startSwapping(_ name: String, in folder: String) throws -> Process {
+    let swap = Process()
+    swap.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+    swap.arguments = [
+      "--reuid=\(Self.otherUser)", "--regid=\(Self.otherUser)", "--clear-groups", "/bin/sh", "-c",
+      "cd \"$0\"; while :; do mv -T \"$1\" real; mv -T link \"$1\"; mv -T \"$1\" link; mv -T real \"$1\"; done 2>/dev/null",
+      folder, name,
+    ]
+    try swap.run()
+    return swap
+  }
+
+  /// The host's tree as the root: a `[[files]]` entry in a folder that its owner swaps for a link, over and over,
+  /// while runs go. No run ever writes where the link points.
+  @Test func aFolderOnTheHostTreeSwappedForASymlinkIsNeverFollowed() throws {
+    try withFolder { folder in
+      let owned = folder + "/owned"
+      let victim = folder + "/victim"
+      try FileManager.default.createDirectory(atPath: owned + "/t", withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
+      try FileManager.default.createSymbolicLink(atPath: owned + "/link", withDestinationPath: victim)
+      for path in [owned, owned + "/t", owned + "/link"] {
+        #expect(lchown(path, Self.otherUser, Self.otherUser) == 0)
+      }
+      let spec = try write(
+        Self.header + "[[files]]\ntype = \"file\"\npath = \"\(owned)/t/planted\"\ncontent = \"x\"\n", to: folder)
+      let swap = try startSwapping("t", in: owned)
+      defer {
+        swap.terminate()
+        swap.waitUntilExit()
+      }
+      var landed = 0
+      for _ in 0..<40 {
+        _ = try NSBuildProcess.run(["run", spec, "--", "true"])
+        if FileManager.default.fileExists(atPath: victim + "/planted") { landed += 1 }
+        try? FileManager.default.removeItem(atPath: victim + "/planted")
+        for name in ["t", "real"] { try? FileManager.default.removeItem(atPath: owned + "/" + name + "/planted") }
+      }
+      #expect(landed == 0)
+    }
+  }
+
   /// A folder and a symlink are renamed into place at the bind source, over and over, by a user who owns the
   /// source's folder, while runs go: no run ever gets the folder the link points to.
   @Test func aBindSourceSwappedForASymlinkIsNeverFollowed() throws {
@@ -57,14 +101,7 @@ struct HostPathTests: ScratchFolderTests {
       for name in ["src", "src/s", "link"] { #expect(lchown(owned + "/" + name, Self.otherUser, Self.otherUser) == 0) }
       let spec = try write(
         Self.header + "[[mounts]]\ntype = \"bind\"\nsource = \"\(owned)/src\"\ntarget = \"/mnt\"\n", to: folder)
-      let swap = Process()
-      swap.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-      swap.arguments = [
-        "--reuid=\(Self.otherUser)", "--regid=\(Self.otherUser)", "--clear-groups", "/bin/sh", "-c",
-        "cd \"$0\"; while :; do mv -T src real; mv -T link src; mv -T src link; mv -T real src; done 2>/dev/null",
-        owned,
-      ]
-      try swap.run()
+      let swap = try startSwapping("src", in: owned)
       defer {
         swap.terminate()
         swap.waitUntilExit()
