@@ -22,9 +22,9 @@ struct FilesystemPlan {
   private var sources: [String: Int] = [:]
   /// The mounts made so far, by target, with the fd slot of the mount's root and how paths beneath it are looked up
   /// when something is made beneath it (see ``place(_:)``).
-  private var mounted: [String: (slot: Int, lookup: PathLookup)?] = [:]
+  var mounted: [String: (slot: Int, lookup: PathLookup)?] = [:]
   /// Every folder above a `[[files]]` path or mount target: a mount on one of them has something made beneath it.
-  private var itemParents: Set<Substring> = []
+  var itemParents: Set<Substring> = []
 
   init(planner: Planner) {
     self.planner = planner
@@ -254,72 +254,11 @@ struct FilesystemPlan {
     }
     let readOnly =
       mount.kind == .bind && mount.isReadOnly ? "read-only recursively, keeping the flags the kernel locked" : nil
+    let reasons = [readOnly, linksNote(mount.target)].compactMap { $0 }
     return Step(
       kind: .mount, actor: .initProcess, calls: calls, change: .create,
-      reason: [readOnly, linksNote(mount.target)].compactMap { $0 }.joined(separator: "; ").nilIfEmpty,
+      reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
-  }
-
-  /// Where a path inside the sandbox is looked up: which root fd slot, the path beneath it, and how.
-  struct Place {
-    var root: Int
-    var path: String
-    var lookup: PathLookup
-    /// On a host file system (the host's tree, a root folder, a bind's source, an overlay's folders), where another
-    /// run may use the same folder: a mount point there is locked.
-    var onHost: Bool
-  }
-
-  /// Beneath a bind or an overlay: beneath that mount's root, through no symlink, so a symlink in its host folder
-  /// cannot lead out of it. Beneath a fresh mount (tmpfs, proc…): on the host's tree, beneath that mount's root with
-  /// RESOLVE_IN_ROOT (a folder above it swapped for a symlink since cannot redirect what is made there); in a new
-  /// root, as that mount's target was, then inside it (an absolute symlink made there means the sandbox's root). On
-  /// the host's tree: the path as plan resolved it (the symlinks it shows already followed), through no symlink.
-  /// In a root folder or a tmpfs root: beneath the root, RESOLVE_IN_ROOT.
-  func place(_ path: String) -> Place {
-    for ancestor in SetupOrder.ancestors(of: path).reversed() {
-      guard let mountRoot = mounted[String(ancestor)] else { continue }
-      let rest = String(path.dropFirst(ancestor == "/" ? 0 : ancestor.count))
-      if let mountRoot {
-        return Place(
-          root: mountRoot.slot, path: rest, lookup: mountRoot.lookup, onHost: mountRoot.lookup == .noSymlinks)
-      }
-      let outer = place(String(ancestor))
-      return Place(root: outer.root, path: (outer.path == "/" ? "" : outer.path) + rest, lookup: .inRoot, onHost: false)
-    }
-    switch spec.root.kind {
-    case .host:
-      let resolved = planner.state.hostTreePaths[path]?.path ?? path
-      return Place(root: Self.root, path: resolved, lookup: .noSymlinks, onHost: true)
-    case .directory: return Place(root: Self.root, path: path, lookup: .inRoot, onHost: true)
-    case .tmpfs: return Place(root: Self.root, path: path, lookup: .inRoot, onHost: false)
-    }
-  }
-
-  /// The symlinks plan followed on the way to `path` on the host's tree, to show with its step.
-  private func linksNote(_ path: String) -> String? {
-    guard let links = planner.state.hostTreePaths[path]?.links, !links.isEmpty else { return nil }
-    return "via " + links.map(\.description).joined(separator: ", ")
-      + ", which plan followed: run opens the path it led to through no symlink"
-  }
-
-  /// Opens (making it when missing) a mount point; on a host file system, takes a shared lock on it too.
-  private func pointCalls(_ at: Place, target: String, create: MountPointKind, slot: Int) -> [Syscall] {
-    let open = Syscall.resolve(root: at.root, path: at.path, create: create, slot: slot, lookup: at.lookup)
-    return at.onHost ? [open, .lockShared(slot: slot, path: target)] : [open]
-  }
-
-  /// Records a mount just made; for a bind or an overlay (or any mount on the host's tree) with something beneath
-  /// it, opens the mount's root, which what lies beneath is then looked up from.
-  private mutating func noteMounted(_ mount: Mount, at: Place) -> [Syscall] {
-    let hostFiles = mount.kind == .bind || mount.kind == .overlay
-    guard hostFiles || spec.root.kind == .host, itemParents.contains(mount.target[...]) else {
-      mounted[mount.target] = .some(nil)
-      return []
-    }
-    let mountRoot = slot()
-    mounted[mount.target] = (mountRoot, hostFiles ? .noSymlinks : .inRoot)
-    return [.resolve(root: at.root, path: at.path, create: nil, slot: mountRoot, lookup: at.lookup)]
   }
 
   static func label(_ mount: Mount) -> String {
@@ -447,9 +386,4 @@ struct FilesystemPlan {
     }
     return (set, clear)
   }
-}
-
-extension String {
-  /// nil for the empty string.
-  fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }
