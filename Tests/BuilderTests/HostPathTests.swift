@@ -29,6 +29,8 @@ struct HostPathTests: ScratchFolderTests {
         "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/t/evil/mp\"\n",
       ]
       for entry in entries {
+        let plan = try NSBuildProcess.run(["plan", try write(Self.header + bind + entry, to: folder), "--", "true"])
+        #expect(plan.stdout.contains("\(folder)/src/evil -> \(folder)/elsewhere is a symlink inside the bind's source"))
         let before = try HostSnapshot.take()
         let result = try NSBuildProcess.run(["run", try write(Self.header + bind + entry, to: folder), "--", "true"])
         #expect(result.status == 125, "\(entry)")

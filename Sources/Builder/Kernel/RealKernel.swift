@@ -174,6 +174,7 @@ public struct RealKernel: LinuxKernel {
     let resolver = HostPathResolver(kernel: self, caller: [getuid(), geteuid()])
     state.hostSources = resolver.readSources(for: spec)
     state.hostTreePaths = resolver.readHostTree(for: spec)
+    state.symlinksBeneathBinds = resolver.readBeneathBinds(for: spec, sources: state.hostSources)
     state.hostEntries = HostEntryReader(kernel: self).read(for: spec, resolved: state.hostTreePaths)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)

@@ -81,6 +81,30 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
     return result
   }
 
+  /// The `[[files]]` paths and mount targets beneath a bind, with the first symlink on the way inside the bind's
+  /// source (read on the host, where the source lies): `run` follows none there, so plan can say it will refuse.
+  public func readBeneathBinds(for spec: Spec, sources: [String: ResolvedHostPath]) -> [String: HostLink] {
+    guard spec.unshares(.mount) else { return [:] }
+    let mounts = MountsByTarget(spec.mounts)
+    var result: [String: HostLink] = [:]
+    for path in spec.files.map(\.path) + spec.mounts.map(\.target) {
+      guard let (target, mount) = mounts.deepest(above: path), mount.kind == .bind, let source = mount.source else {
+        continue
+      }
+      let folder = sources[source]?.path ?? source
+      var at = folder == "/" ? "" : folder
+      for name in path.dropFirst(target == "/" ? 0 : target.count).split(separator: "/") {
+        at += "/" + name
+        guard let kind = try? kernel.fileKind(Self.anyFolder, at) else { break }
+        if kind == .symlink {
+          result[path] = HostLink(path: at, destination: (try? kernel.readLink(Self.anyFolder, at)) ?? "?")
+          break
+        }
+      }
+    }
+    return result
+  }
+
   /// `path` with every symlink on the way replaced; a name that does not exist ends the lookup (the rest is kept).
   public func resolve(_ path: String, stoppingAt stops: Set<String> = []) -> ResolvedHostPath {
     var done: [Substring] = []

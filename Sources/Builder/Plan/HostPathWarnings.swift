@@ -11,13 +11,21 @@ extension Planner {
         if let link = state.hostSources[path]?.untrusted { result.append(warning(path, link, at)) }
       }
       if let link = state.hostTreePaths[mount.target]?.untrusted { result.append(warning(mount.target, link, at)) }
+      if let link = state.symlinksBeneathBinds[mount.target] { result.append(beneathBind(mount.target, link, at)) }
     }
     for (index, file) in spec.files.enumerated() {
-      if let link = state.hostTreePaths[file.path]?.untrusted {
-        result.append(warning(file.path, link, origin(SpecKeyPath("files").index(index))))
-      }
+      let at = origin(SpecKeyPath("files").index(index))
+      if let link = state.hostTreePaths[file.path]?.untrusted { result.append(warning(file.path, link, at)) }
+      if let link = state.symlinksBeneathBinds[file.path] { result.append(beneathBind(file.path, link, at)) }
     }
     return result
+  }
+
+  private func beneathBind(_ path: String, _ link: HostLink, _ at: SourceRange?) -> PlanWarning {
+    PlanWarning(
+      "\(path): \(link) is a symlink inside the bind's source: run follows none beneath a bind, so it will refuse "
+        + "this (ELOOP); name the real path instead",
+      origin: at)
   }
 
   private func warning(_ path: String, _ link: HostLink, _ at: SourceRange?) -> PlanWarning {

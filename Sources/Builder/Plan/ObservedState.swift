@@ -30,6 +30,9 @@ public struct ObservedState: Sendable, Hashable {
   /// With the host's tree as the root: the `[[files]]` paths and mount targets on it as they resolve now, by path
   /// as written; absent paths are taken as written.
   public var hostTreePaths: [String: ResolvedHostPath] = [:]
+  /// The `[[files]]` paths and mount targets beneath a bind whose way inside the bind's source passes a symlink
+  /// (the first one), by path as written: `run` refuses them.
+  public var symlinksBeneathBinds: [String: HostLink] = [:]
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
 
