@@ -203,6 +203,55 @@ struct HostPathTests: ScratchFolderTests {
     }
   }
 
+  /// The lines of /proc/locks on the file with inode `inode`.
+  func locks(onInode inode: UInt64) -> [String] {
+    let text = (try? String(contentsOfFile: "/proc/locks", encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").map(String.init).filter { line in
+      line.split(separator: " ").contains { $0.hasSuffix(":\(inode)") }
+    }
+  }
+
+  /// While the command runs, the sandbox process (nsbuild's child, outside every new namespace) holds a shared lock
+  /// on the host mount point; once the run ends, no lock and nothing else of it is left.
+  @Test func theSandboxProcessHoldsTheLockForTheSandboxsLife() throws {
+    try withFolder { folder in
+      let point = folder + "/mp"
+      let spec = try write(Self.header + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(point)\"\n", to: folder)
+      let script = "echo ready; i=0; while [ ! -e \(folder)/go ] && [ $i -lt 1000 ]; do sleep 0.02; i=$((i+1)); done"
+      let run = try NSBuildProcess.start(["run", spec, "--", "/bin/sh", "-c", script], log: folder + "/log")
+      try waitFor("the command to start") {
+        ((try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? "").contains("ready") || !run.isRunning
+      }
+      var info = stat()
+      #expect(lstat(point, &info) == 0)
+      let held = locks(onInode: UInt64(info.st_ino))
+      let sandbox = children(of: run.processIdentifier).first
+      #expect(held.count == 1, "\(held)")
+      #expect(held.first?.contains("FLOCK  ADVISORY  READ") == true, "\(held)")
+      // The lock's open file is the sandbox process's (init, which took it, closed every setup fd).
+      let sandboxFiles = sandbox.map { openFiles(of: $0) } ?? []
+      let initFiles = sandbox.flatMap { children(of: $0).first }.map { openFiles(of: $0) } ?? []
+      #expect(sandboxFiles.contains(point), "\(sandboxFiles)")
+      #expect(!initFiles.contains(point), "\(initFiles)")
+      FileManager.default.createFile(atPath: folder + "/go", contents: nil)
+      run.waitUntilExit()
+      #expect(run.terminationStatus == 0)
+      #expect(locks(onInode: UInt64(info.st_ino)).isEmpty)
+      #expect(
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [
+          "go", "log", "mp", "nsbuild", "s.toml",
+        ])
+    }
+  }
+
+  /// What the fds of process `pid` lead to, from the host's /proc.
+  func openFiles(of pid: Int32) -> [String] {
+    let folder = "/proc/\(pid)/fd"
+    return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).compactMap {
+      try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0)
+    }
+  }
+
   /// The pids of `pid` and every process below it.
   func descendants(of pid: Int32) -> [Int32] {
     [pid] + children(of: pid).flatMap { descendants(of: $0) }
