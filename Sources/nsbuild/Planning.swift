@@ -52,6 +52,10 @@ private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyP
     return Diagnostic(
       .error, code: "cannot-set-groups", message: error.description, file: path,
       range: origins["process.groups"] ?? start)
+  case .limits(let problems):
+    return Diagnostic(
+      .error, code: "rlimit-too-high", message: error.description, file: path,
+      range: problems.first.flatMap { origins[$0.key] } ?? origins["process.rlimits"] ?? start)
   }
 }
 

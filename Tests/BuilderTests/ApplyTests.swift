@@ -34,7 +34,8 @@ import Testing
         "mount(\"proc\", \"/proc/self/fd/23\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
         "close_range(3, but none)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
-        "setsid()", "capbset_drop(keep: 0)", "capset(0)", "no_new_privs", "chdir(/)", "cloexec(3)",
+        "setsid()", "capbset_drop(keep: 0)", "setresgid(0)", "setresuid(0)", "capset(0)", "no_new_privs", "chdir(/)",
+        "cloexec(3)",
         "execve(/usr/bin/true)",
       ])
   }
@@ -92,7 +93,7 @@ import Testing
     let report = FailureReport(plan: plan, loaded: loaded, terminal: Terminal()).render(failure)
     #expect(
       report == """
-        specs/dev.toml:24:1: error: step 11/19 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
+        specs/dev.toml:24:1: error: step 11/20 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
          24 | [[mounts]]
             | ^~~~~~~~~~
             = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it

@@ -11,7 +11,7 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
     self.root = root
   }
 
-  private func text(_ path: String) -> String? {
+  func text(_ path: String) -> String? {
     (try? kernel.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
   }
 
@@ -46,6 +46,8 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
       facts.boundingSet = (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix("CapBnd:") }
         .flatMap { UInt64($0.dropFirst("CapBnd:".count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
     }
+    if user { facts.supplementaryGroups = supplementaryGroups() }
+    if spec.map({ !$0.process.rlimits.isEmpty }) ?? true { readLimits(into: &facts) }
     facts.missingPaths = paths.filter { !kernel.exists($0) }
     if user, spec == nil || unprivileged {
       let name = kernel.userName(uid)

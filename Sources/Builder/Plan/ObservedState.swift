@@ -64,6 +64,16 @@ public struct HostFacts: Sendable, Hashable {
   /// nsbuild's capability bounding set (`CapBnd` in /proc/self/status), one bit per capability number; nil when
   /// not read. Without a user namespace the command can hold no capability outside it (capabilities(7)).
   public var boundingSet: UInt64?
+  /// nsbuild's supplementary groups (`Groups` in /proc/self/status), read when the spec unshares `user`: with
+  /// setgroups denied there, no process can drop them, so the command keeps them.
+  public var supplementaryGroups: [UInt32] = []
+  /// nsbuild's current resource limits (/proc/self/limits), read when the spec sets `[process] rlimits`; the command
+  /// inherits them, and can raise a hard one only with CAP_SYS_RESOURCE outside any user namespace.
+  public var limits: [ResourceLimit.Resource: ResourceLimit] = [:]
+  /// `fs.nr_open`: no hard `nofile` limit may exceed it, whatever the capabilities (setrlimit(2) EPERM).
+  public var nrOpen: UInt64?
+  /// nsbuild's effective capabilities (`CapEff`), read with the limits: bit 24 is CAP_SYS_RESOURCE.
+  public var effectiveCapabilities: UInt64?
 
   public init() {}
 }

@@ -32,6 +32,7 @@ struct FilesystemPlan {
 
   mutating func steps() -> [Step] {
     var steps = [propagationStep(), sourcesStep()]
+    if let becomeRoot = planner.namespaceRootStep() { steps.append(becomeRoot) }
     if let root = rootStep() { steps.append(root) }
     let keepsHostTree = spec.root.kind == .host
     var madeEarly: Set<Int> = []

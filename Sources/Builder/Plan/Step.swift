@@ -71,6 +71,8 @@ public struct Step: Sendable, Hashable {
     case pivotRoot = "pivot_root", readonlyRoot = "readonly_root", closeFDs = "close_fds"
     case scrubEnvironment = "environ", spawnCommand = "fork_command"
     case session, rlimits, boundingSet = "bounding_set", credentials, capabilities, noNewPrivs = "no_new_privs"
+    /// init becomes root of the new user namespace before it creates anything.
+    case namespaceRoot = "userns_root"
     case umask, cwd, exec
   }
 

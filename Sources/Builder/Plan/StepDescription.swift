@@ -39,6 +39,7 @@ extension Step {
     case .rlimits: return "set resource limits"
     case .boundingSet: return "drop capabilities from the bounding set"
     case .credentials: return "set user and group IDs"
+    case .namespaceRoot: return "become root of the new user namespace"
     case .capabilities: return "set capabilities"
     case .noNewPrivs: return "set no_new_privs"
     case .umask: return "set umask"

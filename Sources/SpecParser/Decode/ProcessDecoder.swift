@@ -143,6 +143,8 @@ extension SpecSections {
         continue
       }
       context.origins[table.path.appending(entry.key)] = entry.node.range
+      // Also under the resource's own name, however it was spelt (`RLIMIT_NOFILE`), for messages about it.
+      context.origins[table.path.appending(resource.rawValue)] = entry.node.range
       if let limit = rlimit(resource, entry.node) { result.append(limit) }
     }
     return result

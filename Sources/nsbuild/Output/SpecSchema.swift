@@ -106,7 +106,10 @@ enum SpecSchema {
             "description": "First ID outside, or \"caller\" for the user (group) running nsbuild.",
             "oneOf": [id, ["type": "string", "const": "caller"]],
           ],
-          "count": id.adding(["description": "How many IDs the line maps; at least 1.", "minimum": 1]),
+          "count": id.adding([
+            "description": "How many IDs the line maps; at least 1, and start + count at most 4294967295.",
+            "minimum": 1, "maximum": .integer(maximumID + 1),
+          ]),
         ],
         required: ["inside", "outside", "count"]),
     ]
