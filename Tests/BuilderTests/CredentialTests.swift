@@ -184,4 +184,41 @@ struct CredentialTests {
       #expect(ok.stdout == "\(current)\n", "\(ok.stderr)")
     }
   }
+
+  /// A bind of a host folder that is read-only on the host stays read-only for good, even for a command that keeps
+  /// CAP_SYS_ADMIN in its user namespace: the kernel locks the flags of mounts copied into a less privileged mount
+  /// namespace. (A clone made with open_tree(2) before the user namespace, as crun makes, is not locked: crun 1.8.1
+  /// lets such a command remount it writable and write to the host.)
+  @Test func aHostReadOnlyMountStaysLockedInAUserNamespace() throws {
+    try withFolder { folder in
+      let source = folder + "/ro"
+      try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: false)
+      #expect(chown(source, 100000, 100000) == 0)
+      let spec = """
+        version = 1
+        [namespaces]
+        unshare = ["user", "mount", "pid"]
+        [user]
+        uid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+        gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+        [[mounts]]
+        type = "bind"
+        source = "\(source)"
+        target = "/mnt"
+        [process]
+        capabilities = ["CAP_SYS_ADMIN"]
+        """
+      try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+      // The folder is made read-only on a host of its own (a private mount namespace), then nsbuild runs there.
+      let script =
+        "mount --bind \(source) \(source) && mount -o remount,bind,ro \(source) && \(folder)/nsbuild run \(folder)/s.toml -- /bin/sh -c 'mount -o remount,bind,rw /mnt; touch /mnt/written; echo done'"
+      let result = try NSBuildProcess.runCommand(
+        "/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script])
+      #expect(result.stdout == "done\n", "\(result.stderr)")
+      // mount(8) reports the refused remount, and the write then meets the read-only mount.
+      #expect(result.stderr.contains("mount: /mnt: permission denied"), "\(result.stderr)")
+      #expect(result.stderr.contains("Read-only file system"), "\(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: source + "/written"))
+    }
+  }
 }
