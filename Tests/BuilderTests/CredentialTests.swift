@@ -221,4 +221,35 @@ struct CredentialTests {
       #expect(!FileManager.default.fileExists(atPath: source + "/written"))
     }
   }
+
+  /// A bind source only root of the host can reach (another user's private folder, whose owner the map leaves out)
+  /// is opened by nsbuild outside the user namespace, as runc does, so the sandbox gets it; root inside, 100000 on
+  /// the host, could not have opened it.
+  @Test func aBindSourceOnlyHostRootCanReachIsOpenedOutsideTheUserNamespace() throws {
+    try withFolder { folder in
+      let home = folder + "/home"
+      try FileManager.default.createDirectory(atPath: home + "/project", withIntermediateDirectories: true)
+      try Data("secret\n".utf8).write(to: URL(fileURLWithPath: home + "/project/notes"))
+      for path in [home, home + "/project", home + "/project/notes"] { #expect(chown(path, 1000, 1000) == 0) }
+      #expect(chmod(home, 0o700) == 0)
+      #expect(chmod(home + "/project/notes", 0o644) == 0)
+      let spec = """
+        version = 1
+        [namespaces]
+        unshare = ["user", "mount", "pid"]
+        [user]
+        uid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+        gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+        [[mounts]]
+        type = "bind"
+        source = "\(home)/project"
+        target = "/mnt"
+        options = ["ro"]
+        """
+      let result = try run(spec, ["run", "--", "/bin/sh", "-c", "id -u; cat /mnt/notes"], in: folder)
+      #expect(result.stdout == "0\nsecret\n", "\(result.stderr)")
+      let plan = try run(spec, ["plan", "--", "true"], in: folder)
+      #expect(plan.stdout.contains("parent   open the host paths the sandbox uses, from outside its user namespace"))
+    }
+  }
 }

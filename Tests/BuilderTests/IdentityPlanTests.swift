@@ -106,6 +106,32 @@ import Testing
     #expect(calls(plan, .credentials) == nil)
   }
 
+  @Test func rootOpensTheHostPathsFromOutsideTheUserNamespace() throws {
+    let text =
+      Self.shiftedRoot.replacingOccurrences(of: "[root]\ntype = \"tmpfs\"\n", with: "")
+      + "[[mounts]]\ntype = \"bind\"\nsource = \"/srv/data\"\ntarget = \"/mnt\"\n"
+    let plan = try plan(text)
+    let parentOpen = try #require(plan.steps.first { $0.kind == .sources && $0.actor == .parent })
+    #expect(
+      parentOpen.calls == [
+        .enterMountNamespace, .openPath(path: "/", slot: 0), .openPath(path: "/srv/data", slot: 1), .sendSlots([0, 1]),
+      ])
+    // With the parent's other steps, after the maps and before the fork; init receives where it would have opened.
+    let kinds = plan.steps.map(\.kind)
+    #expect(try #require(kinds.firstIndex(of: .gidMap)) < parentOpen.id - 1)
+    #expect(parentOpen.id - 1 < (try #require(kinds.firstIndex(of: .fork))))
+    let receive = try #require(plan.steps.first { $0.kind == .sources && $0.actor == .initProcess })
+    #expect(receive.calls == [.receiveSlots([0, 1])])
+    #expect(try #require(kinds.firstIndex(of: .propagation)) < receive.id - 1)
+    // Without root, the caller's own access is what it has inside too: init opens them.
+    var user = PlannerTests.user
+    user.newuidmap = "/usr/bin/newuidmap"
+    user.newgidmap = "/usr/bin/newgidmap"
+    let rootless = try self.plan(text, as: user)
+    #expect(rootless.steps.filter { $0.kind == .sources }.map(\.actor) == [.initProcess])
+    #expect(!rootless.steps.flatMap(\.calls).contains(.enterMountNamespace))
+  }
+
   // MARK: hard limits
 
   static func host(nofile hard: UInt64?, caps: UInt64 = 0) -> HostFacts {

@@ -74,6 +74,17 @@ final class RecordingKernel: LinuxKernel {
   func currentDirectory() -> String { "/work" }
   func realPath(_ path: String) -> String? { path }
   func isTerminal(_ fd: Int32) -> Bool { false }
+  func socketPair() throws(SyscallError) -> (Int32, Int32) { (12, 13) }
+  func enterMountNamespace(of pid: Int32) throws(SyscallError) {
+    try record("setns(/proc/\(pid)/ns/mnt)", call: "setns")
+  }
+  func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError) {
+    try record("sendmsg(\(socket), \(fds))", call: "sendmsg")
+  }
+  func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32] {
+    try record("recvmsg(\(socket), \(count))", call: "recvmsg")
+    return (0..<count).map { 60 + Int32($0) }
+  }
 
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError) {
     try record("forward(\(signals) → \(target))", call: "sigaction")

@@ -32,14 +32,19 @@ public struct Launcher<Kernel: LinuxKernel> {
     var report: (read: Int32, write: Int32)
     var ready: (read: Int32, write: Int32)
     var go: (read: Int32, write: Int32)
+    /// The socket pair the parent passes init the host paths it opened on (parent's end, init's end), when the plan
+    /// has it do so.
+    var passing: (parent: Int32, initProcess: Int32)?
   }
 
   /// Runs the plan and waits for the command.
   public func run() -> RunOutcome {
     guard let spawn = step(.spawn) else { return .finished(.exited(0)) }
-    let pipes: Pipes
+    var pipes: Pipes
     do {
       pipes = Pipes(report: try kernel.pipe(), ready: try kernel.pipe(), go: try kernel.pipe())
+      let passes = plan.steps.contains { $0.calls.contains { if case .sendSlots = $0 { true } else { false } } }
+      if passes { pipes.passing = try kernel.socketPair() }
     } catch {
       return .failed(StepFailure(stepID: spawn.id, callIndex: 0, error: error))
     }
@@ -111,7 +116,9 @@ public struct Launcher<Kernel: LinuxKernel> {
     // Only init builds the filesystem; what it made goes again if a later step of its own fails, or if a signal
     // (nsbuild's TERM, a Ctrl-C) ends the run before the command starts.
     let journal = actor == .initProcess ? SetupJournal() : nil
-    let runner = StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal)
+    let runner = StepRunner(
+      kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal,
+      passing: actor == .initProcess ? pipes.passing?.initProcess : nil)
     for step in steps(actor) {
       trace(step)
       do { try runner.run(step) } catch {
@@ -133,9 +140,10 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func parentMain(_ pipes: Pipes, sandboxPID: Int32) -> RunOutcome {
     [pipes.report.write, pipes.ready.write, pipes.go.read].forEach(kernel.close)
+    if let passing = pipes.passing { kernel.close(passing.initProcess) }
     let writes = steps(.parent)
     if !writes.isEmpty, (try? kernel.read(pipes.ready.read, count: 1))?.isEmpty == false {
-      let runner = StepRunner(kernel: kernel, sandboxPID: sandboxPID)
+      let runner = StepRunner(kernel: kernel, sandboxPID: sandboxPID, passing: pipes.passing?.parent)
       for step in writes {
         trace(step)
         do {
@@ -148,6 +156,7 @@ public struct Launcher<Kernel: LinuxKernel> {
       }
       try? kernel.write(pipes.go.write, [1])
     }
+    if let passing = pipes.passing { kernel.close(passing.parent) }
     kernel.close(pipes.go.write)
     let status = (try? kernel.wait(sandboxPID))?.status ?? .exited(125)
     let report = (try? kernel.read(pipes.report.read, count: 4096)) ?? []
@@ -159,6 +168,7 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func sandboxMain(_ pipes: Pipes) -> Never {
     [pipes.report.read, pipes.ready.read, pipes.go.write].forEach(kernel.close)
+    if let passing = pipes.passing { kernel.close(passing.parent) }
     runSteps(.sandbox, pipes)
     if !steps(.parent).isEmpty {
       try? kernel.write(pipes.ready.write, [1])
@@ -174,6 +184,7 @@ public struct Launcher<Kernel: LinuxKernel> {
     }
     if initPID == 0 { initMain(pipes) }
     kernel.close(pipes.report.write)
+    if let passing = pipes.passing { kernel.close(passing.initProcess) }
     let status = (try? kernel.wait(initPID))?.status ?? .exited(125)
     kernel.exit(status.exitCode)
   }

@@ -27,16 +27,19 @@ struct StepRunner<Kernel: LinuxKernel> {
   var reportFD: Int32?
   /// In init: what the filesystem steps make, for a failed setup to take back.
   var journal: SetupJournal?
+  /// The socket the parent sends init the host paths it opened on (its end in the parent, the other in init).
+  var passing: Int32?
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
-    journal: SetupJournal? = nil
+    journal: SetupJournal? = nil, passing: Int32? = nil
   ) {
     self.kernel = kernel
     self.sandboxPID = sandboxPID
     self.fds = fds
     self.reportFD = reportFD
     self.journal = journal
+    self.passing = passing
   }
 
   /// Paths beneath the root fd in `slot`, noting what they make in the journal.
@@ -166,8 +169,26 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .chdir(let path): try kernel.chdir(path)
     case .closeOnExecFrom(let first): try kernel.closeOnExec(from: first)
     case .execve(let command): throw CommandLauncher(kernel: kernel).exec(command)
+    case .enterMountNamespace: try kernel.enterMountNamespace(of: sandboxPID)
+    case .sendSlots(let slots): try send(slots)
+    case .receiveSlots(let slots):
+      let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
+      for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }
     default: break
     }
+  }
+
+  /// The socket fds go through from the parent to init (see ``Syscall/sendSlots(_:)``).
+  private func passingSocket() throws(SyscallError) -> Int32 {
+    guard let passing else { throw SyscallError(call: "sendmsg", errno: ErrnoNames.EBADF, path: "the fd socket") }
+    return passing
+  }
+
+  /// Sends the fds in `slots` to init and closes them here: nsbuild keeps nothing open in the sandbox's namespace.
+  private func send(_ slots: [Int]) throws(SyscallError) {
+    let held = try slots.map { (slot) throws(SyscallError) in try fd(slot) }
+    try kernel.sendFDs(held, over: try passingSocket())
+    fds.closeAll(kernel)
   }
 
   /// fork(2), execve(2) of the helper with the sandbox's pid and the map's numbers, then wait(2) for it.

@@ -144,6 +144,16 @@ public protocol LinuxKernel {
   func currentDirectory() -> String
   /// isatty(3).
   func isTerminal(_ fd: Int32) -> Bool
+  /// socketpair(2) AF_UNIX SOCK_SEQPACKET with SOCK_CLOEXEC, for passing fds (unix(7) SCM_RIGHTS).
+  func socketPair() throws(SyscallError) -> (Int32, Int32)
+  /// setns(2) into the mount namespace of process `pid` (/proc/PID/ns/mnt): the process's root and working
+  /// directory become that namespace's root.
+  func enterMountNamespace(of pid: Int32) throws(SyscallError)
+  /// sendmsg(2) of `fds` as SCM_RIGHTS over `socket`, in messages of at most 250.
+  func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError)
+  /// recvmsg(2) of exactly `count` fds sent by ``sendFDs(_:over:)``, close-on-exec, in the order sent; EPROTO when
+  /// a message holds another number.
+  func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32]
 }
 
 /// How a child ended (wait(2)).

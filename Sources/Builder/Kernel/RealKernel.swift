@@ -386,6 +386,39 @@ public struct RealKernel: LinuxKernel {
 
   public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+  public func socketPair() throws(SyscallError) -> (Int32, Int32) {
+    var fds: [Int32] = [-1, -1]
+    _ = try retry("socketpair") { nsb_socketpair_cloexec(&fds) }
+    return (fds[0], fds[1])
+  }
+
+  public func enterMountNamespace(of pid: Int32) throws(SyscallError) {
+    _ = try retry("setns", path: "/proc/\(pid)/ns/mnt") { nsb_enter_mount_namespace(pid) }
+  }
+
+  public func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError) {
+    var start = 0
+    while start < fds.count {
+      let batch = Array(fds[start..<min(fds.count, start + Int(NSB_MAX_FDS_PER_MESSAGE))])
+      _ = try retry("sendmsg") { nsb_send_fds(socket, batch, Int32(batch.count)) }
+      start += batch.count
+    }
+  }
+
+  public func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32] {
+    var result: [Int32] = []
+    while result.count < count {
+      var batch = [Int32](repeating: -1, count: min(count - result.count, Int(NSB_MAX_FDS_PER_MESSAGE)))
+      let size = Int32(batch.count)
+      do { _ = try retry("recvmsg") { nsb_receive_fds(socket, &batch, size) } } catch {
+        result.forEach(close)
+        throw error
+      }
+      result += batch
+    }
+    return result
+  }
+
   /// What stands at `path`, not following a final symlink; nil when nothing does.
   public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
 

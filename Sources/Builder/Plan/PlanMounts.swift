@@ -31,7 +31,7 @@ struct FilesystemPlan {
   }
 
   mutating func steps() -> [Step] {
-    var steps = [propagationStep(), sourcesStep()]
+    var steps = [propagationStep()] + planner.hostOpenSteps(sourcesStep())
     if let becomeRoot = planner.namespaceRootStep() { steps.append(becomeRoot) }
     if let root = rootStep() { steps.append(root) }
     let keepsHostTree = spec.root.kind == .host

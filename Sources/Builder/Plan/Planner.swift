@@ -28,10 +28,14 @@ public struct Planner: Sendable {
     var steps: [Step] = [spawnStep(), unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
+    // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
+    var filesystem = filesystemSteps()
+    steps += filesystem.filter { $0.actor == .parent }
+    filesystem.removeAll { $0.actor == .parent }
     steps.append(forkStep())
     steps += utsSteps()
     steps += networkSteps()
-    steps += filesystemSteps()
+    steps += filesystem
     steps += commandSteps(args, fromCommandLine: command != nil)
     for index in steps.indices { steps[index].id = index + 1 }
     return Plan(steps: steps, warnings: warnings(), hostChanges: hostChanges())

@@ -189,6 +189,13 @@ public enum Syscall: Sendable, Hashable {
   case closeOnExecFrom(Int32)
   /// execve(2) of the command; a program name without `/` is searched in the sandbox's PATH.
   case execve(Command)
+  /// setns(2) of the parent into the sandbox process's new mount namespace, so that what it opens there with its own
+  /// (host) credentials lies on that namespace's copies of the host's mounts, which mount(2) can bind from.
+  case enterMountNamespace
+  /// sendmsg(2) SCM_RIGHTS of the fds in `slots`, in order, to init; then close(2) of each.
+  case sendSlots([Int])
+  /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.
+  case receiveSlots([Int])
 }
 
 /// What a missing mount point is made as.

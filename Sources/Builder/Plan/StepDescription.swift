@@ -163,8 +163,15 @@ extension Syscall: CustomStringConvertible {
       let search = program.contains("/") ? "" : " (searched in PATH)"
       return
         "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], {\(env.joined(separator: ", "))})"
+    case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
+    case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
+    case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
     default: return "(call)"  // every case is handled above; kept for the compiler
     }
+  }
+
+  private static func slotList(_ slots: [Int]) -> String {
+    slots.map { "fd[\($0)]" }.joined(separator: ", ")
   }
 
   private static func names(_ capabilities: [Capability]) -> String {

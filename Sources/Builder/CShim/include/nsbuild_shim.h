@@ -127,3 +127,19 @@ int nsb_open_existing_regular(int dirfd, const char *name);
 int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode);
 #define NSB_RESOLVE_NO_SYMLINKS 0x04
 #endif
+
+#ifndef NSBUILD_SHIM_PASS_H
+#define NSBUILD_SHIM_PASS_H
+/// The most fds one SCM_RIGHTS message carries here (the kernel's SCM_MAX_FD is 253).
+#define NSB_MAX_FDS_PER_MESSAGE 250
+/// socketpair(2) AF_UNIX SOCK_SEQPACKET with SOCK_CLOEXEC: one message per batch of passed fds.
+int nsb_socketpair_cloexec(int fds[2]);
+/// setns(2) into the mount namespace of process `pid` (through /proc/PID/ns/mnt). Needs CAP_SYS_ADMIN over that
+/// namespace's user namespace and CAP_SYS_CHROOT, and a process that shares no fs_struct (no threads).
+int nsb_enter_mount_namespace(int pid);
+/// sendmsg(2) of one byte with `count` fds (1 to NSB_MAX_FDS_PER_MESSAGE) as SCM_RIGHTS.
+int nsb_send_fds(int socket, const int *fds, int count);
+/// recvmsg(2) of one message of exactly `count` fds, close-on-exec, into `fds`; -1 with EPROTO when the message
+/// holds another number (any fds it did hold are closed).
+int nsb_receive_fds(int socket, int *fds, int count);
+#endif
