@@ -244,10 +244,10 @@ enum SpecSchema {
           "description": "Inherited environment variables to remove.", "type": "array", "items": ["type": "string"],
         ],
         "cwd": path("Working directory inside the sandbox; default `/`."),
-        "uid": id.adding(["description": "User ID inside (setresuid(2)); default: the one nsbuild has there."]),
-        "gid": id.adding(["description": "Group ID inside (setresgid(2)); default: the one nsbuild has there."]),
+        "uid": id.adding(["description": "User ID inside (setresuid(2)); default 0, the sandbox's root."]),
+        "gid": id.adding(["description": "Group ID inside (setresgid(2)); default 0, the sandbox's root group."]),
         "groups": [
-          "description": "Supplementary group IDs (setgroups(2)); default: left as they are.",
+          "description": "Supplementary group IDs (setgroups(2)); default: none (kept only where setgroups is denied).",
           "type": "array", "items": id,
         ],
         "no_new_privs": [
