@@ -252,4 +252,51 @@ struct CredentialTests {
       #expect(plan.stdout.contains("parent   open the host paths the sandbox uses, from outside its user namespace"))
     }
   }
+
+  /// Rootless, through newuidmap and newgidmap: a map of subordinate IDs alone leaves the caller out too, and init
+  /// becomes their root before it makes anything.
+  @Test(
+    .enabled(
+      if: UserAndTimeTests.subordinateRangesForNobody,
+      "needs newuidmap (uidmap package) and a /etc/subuid range for 65534"))
+  func rootlessCallerLeftOutOfItsOwnMapGetsAWorkingSandbox() throws {
+    let range = { (file: String) throws -> String in
+      let line = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        .first { $0.hasPrefix("65534:") }?.split(separator: ":")
+      return line.map { String($0[1]) } ?? "0"
+    }
+    let spec = """
+      version = 1
+      [namespaces]
+      unshare = ["user", "mount", "pid"]
+      [user]
+      uid_map = [{ inside = 0, outside = \(try range("/etc/subuid")), count = 1000 }]
+      gid_map = [{ inside = 0, outside = \(try range("/etc/subgid")), count = 1000 }]
+      [root]
+      type = "tmpfs"
+      [[mounts]]
+      type = "bind"
+      source = "/usr"
+      target = "/usr"
+      [[mounts]]
+      type = "dev"
+      target = "/dev"
+      [[files]]
+      type = "symlink"
+      path = "/bin"
+      link = "usr/bin"
+      [[files]]
+      type = "symlink"
+      path = "/lib"
+      link = "usr/lib"
+      [[files]]
+      type = "symlink"
+      path = "/lib64"
+      link = "usr/lib64"
+      """
+    let script = "id -u; id -g; echo x > /dev/null && echo dev; mkdir /made && stat -c %u:%g /made"
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+    let result = try withFolder { try run(spec, ["run", "--", "/bin/sh", "-c", script], setpriv: nobody, in: $0) }
+    #expect(result.stdout == "0\n0\ndev\n0:0\n", "\(result.stderr)")
+  }
 }
