@@ -130,6 +130,10 @@ import Testing
     let rootless = try self.plan(text, as: user)
     #expect(rootless.steps.filter { $0.kind == .sources }.map(\.actor) == [.initProcess])
     #expect(!rootless.steps.flatMap(\.calls).contains(.enterMountNamespace))
+    // Nor can a root without CAP_SYS_CHROOT join the mount namespace.
+    var chrootless = PlannerTests.root
+    chrootless.host.effectiveCapabilities = ~(1 << 18)
+    #expect(try self.plan(text, as: chrootless).steps.filter { $0.kind == .sources }.map(\.actor) == [.initProcess])
   }
 
   // MARK: hard limits

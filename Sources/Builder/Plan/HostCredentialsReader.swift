@@ -13,8 +13,11 @@ extension HostFactsReader {
   public func readLimits(into facts: inout HostFacts) {
     facts.limits = ProcLimits.parse(text("/proc/self/limits") ?? "")
     facts.nrOpen = text("/proc/sys/fs/nr_open").flatMap { UInt64($0.split(separator: "\n").first ?? "") }
-    facts.effectiveCapabilities = statusLine("CapEff:").flatMap { UInt64($0, radix: 16) }
+    facts.effectiveCapabilities = effectiveCapabilities()
   }
+
+  /// The `CapEff:` line of /proc/self/status.
+  func effectiveCapabilities() -> UInt64? { statusLine("CapEff:").flatMap { UInt64($0, radix: 16) } }
 
   /// The value after `key` on its line of /proc/self/status, trimmed.
   private func statusLine(_ key: String) -> String? {

@@ -46,7 +46,10 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
       facts.boundingSet = (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix("CapBnd:") }
         .flatMap { UInt64($0.dropFirst("CapBnd:".count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
     }
-    if user { facts.supplementaryGroups = supplementaryGroups() }
+    if user {
+      facts.supplementaryGroups = supplementaryGroups()
+      facts.effectiveCapabilities = effectiveCapabilities()
+    }
     if spec.map({ !$0.process.rlimits.isEmpty }) ?? true { readLimits(into: &facts) }
     facts.missingPaths = paths.filter { !kernel.exists($0) }
     if user, spec == nil || unprivileged {

@@ -72,7 +72,8 @@ public struct HostFacts: Sendable, Hashable {
   public var limits: [ResourceLimit.Resource: ResourceLimit] = [:]
   /// `fs.nr_open`: no hard `nofile` limit may exceed it, whatever the capabilities (setrlimit(2) EPERM).
   public var nrOpen: UInt64?
-  /// nsbuild's effective capabilities (`CapEff`), read with the limits: bit 24 is CAP_SYS_RESOURCE.
+  /// nsbuild's effective capabilities (`CapEff`), read with the limits and for a user namespace: bit 24 is
+  /// CAP_SYS_RESOURCE, bit 18 CAP_SYS_CHROOT (setns(2) into a mount namespace needs it).
   public var effectiveCapabilities: UInt64?
 
   public init() {}

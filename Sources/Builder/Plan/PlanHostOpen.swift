@@ -9,8 +9,12 @@ import SpecParser
 /// stay: a read-only host mount stays read-only. (crun's open_tree(2) clones, made before the user namespace, carry
 /// no such locks.) Without root, the caller keeps its own access in its user namespace, and init opens them.
 extension Planner {
-  /// Whether nsbuild opens the host paths itself: as root, for a sandbox with user and mount namespaces.
-  var opensHostPathsOutside: Bool { spec.unshares(.user) && spec.unshares(.mount) && state.isPrivileged }
+  /// Whether nsbuild opens the host paths itself: as root holding CAP_SYS_CHROOT (which setns(2) into a mount
+  /// namespace needs; assumed when not read), for a sandbox with user and mount namespaces.
+  var opensHostPathsOutside: Bool {
+    let chroot = state.host.effectiveCapabilities.map { $0 & (1 << 18) != 0 } ?? true
+    return spec.unshares(.user) && spec.unshares(.mount) && state.isPrivileged && chroot
+  }
 
   /// The step that opens the host paths, split when ``opensHostPathsOutside``: nsbuild opens and sends them (a
   /// parent step, taken once the ID maps are written), and init receives them where it would have opened them.
