@@ -356,3 +356,14 @@ int nsb_close_from_except(unsigned int first, int keep) {
   if ((unsigned int)keep > first && syscall(SYS_close_range, first, (unsigned int)keep - 1, 0) < 0) return -1;
   return (int)syscall(SYS_close_range, (unsigned int)keep + 1, ~0U, 0);
 }
+
+int nsb_open_entry(int dirfd, const char *name) { return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); }
+
+int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int *mode) {
+  struct stat info;
+  if (fstat(fd, &info) < 0) return -1;
+  *owner = info.st_uid;
+  *group = info.st_gid;
+  *mode = info.st_mode & 07777;
+  return nsb_kind_of(info.st_mode);
+}

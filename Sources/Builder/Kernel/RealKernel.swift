@@ -386,6 +386,31 @@ public struct RealKernel: LinuxKernel {
 
   public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+  public func effectiveUserID() -> UInt32 { geteuid() }
+
+  public func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
+    try retry("openat", path: name) { nsb_open_entry(dirfd, name) }
+  }
+
+  public func status(of fd: Int32) throws(SyscallError) -> FileStatus {
+    var (owner, group, mode): (UInt32, UInt32, UInt32) = (0, 0, 0)
+    let kind = try retry("fstat") { nsb_fd_status(fd, &owner, &group, &mode) }
+    return FileStatus(kind: Self.kind(kind), owner: owner, group: group, mode: mode)
+  }
+
+  public func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    let fd = try retry("openat", path: name) { nsb_open_existing_regular(dirfd, name) }
+    defer { Glibc.close(fd) }
+    let status = try status(of: fd)
+    var result: [UInt8] = []
+    while true {
+      let chunk = try read(fd, count: 65536)
+      if chunk.isEmpty { return (status, result) }
+      result += chunk
+      if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: name) }
+    }
+  }
+
   /// What stands at `path`, not following a final symlink; nil when nothing does.
   public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
 
