@@ -67,6 +67,21 @@ import Testing
     }
   }
 
+  @Test(.enabled(if: NSBuildProcess.isRoot, "chown and setpriv need root"))
+  func theCallersOwnSpecIsTrusted() throws {
+    try withFolder { folder in
+      let path = try write(Self.spec, to: folder)
+      try chown(path, 65534)
+      // Owned by the caller (uid 65534 here): nothing to say. Owned by root, as the folder is: nothing either.
+      let own = try NSBuildProcess.run(["check", path], binary: folder + "/nsbuild", asUser: 65534)
+      #expect(own.status == 0, "\(own.stderr)")
+      #expect(!own.stderr.contains("warning"), "\(own.stderr)")
+      let json = try NSBuildProcess.run(["check", "--format", "json", path])
+      #expect(json.stdout.contains("\"code\" : \"strict-modes\""))
+      #expect(json.stdout.contains("\"severity\" : \"warning\""))
+    }
+  }
+
   @Test(.enabled(if: NSBuildProcess.isRoot, "chown needs root"))
   func stickyFolderIsAcceptedButNotAnotherUsersEntryInIt() throws {
     try withFolder { folder in
