@@ -87,6 +87,72 @@ import Testing
     #expect(try Planner(spec: spec, state: state).plan().hostChanges.isEmpty)
   }
 
+  /// Plans `spec`, runs it, and expects the plan's host changes to be exactly the paths the run added beneath
+  /// `folder`; returns those.
+  func expectPlanListsWhatRunLeaves(
+    _ spec: String, in folder: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
+  ) throws -> Set<String> {
+    let plan = try NSBuildProcess.run(["plan", "--format", "json", spec])
+    let object = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
+    let summary = (object?["summary"] as? [String: Any])?["host_changes"] as? [String] ?? []
+    let labels = ["folder ", "mount point ", "overlay work folder "]
+    let planned = Set(
+      summary.map { change in
+        let path = labels.first { change.hasPrefix($0) }.map { String(change.dropFirst($0.count)) } ?? change
+        return String(path.dropFirst(folder.count + 1))
+      })
+    let before = listing(folder)
+    let run = try NSBuildProcess.run(["run", spec])
+    #expect(run.status == 0, "\(run.stderr)", sourceLocation: sourceLocation)
+    let left = listing(folder).subtracting(before)
+    #expect(planned == left, sourceLocation: sourceLocation)
+    #expect(summary.count == planned.count, "no path listed twice: \(summary)", sourceLocation: sourceLocation)
+    return left
+  }
+
+  @Test(.enabled(if: NSBuildProcess.isRoot, "runs a sandbox, which needs root"))
+  func planListsExactlyWhatARealRunLeavesInARootFolder() throws {
+    try withFolder { folder in
+      try FileManager.default.createDirectory(atPath: folder + "/rootfs", withIntermediateDirectories: false)
+      let spec = try write(
+        """
+        version = 1
+        [namespaces]
+        unshare = ["mount", "pid"]
+        [root]
+        path = "rootfs"
+        [[mounts]]
+        type = "bind"
+        source = "/usr"
+        target = "/usr"
+        options = ["ro"]
+        [[files]]
+        type = "symlink"
+        path = "/bin"
+        link = "usr/bin"
+        [[files]]
+        type = "symlink"
+        path = "/lib"
+        link = "usr/lib"
+        [[files]]
+        type = "symlink"
+        path = "/lib64"
+        link = "usr/lib64"
+        [[files]]
+        type = "dir"
+        path = "/opt/a/b"
+        [[mounts]]
+        type = "tmpfs"
+        target = "/data/x/y"
+        [process]
+        args = ["/bin/true"]
+
+        """, to: folder)
+      let left = try expectPlanListsWhatRunLeaves(spec, in: folder)
+      #expect(left.contains("rootfs/opt/a") && left.contains("rootfs/data/x") && left.contains("rootfs/data/x/y"))
+    }
+  }
+
   /// Every path beneath `folder`, relative to it.
   func listing(_ folder: String) -> Set<String> {
     Set(FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? [])
@@ -134,22 +200,8 @@ import Testing
         args = ["/bin/true"]
 
         """, to: folder)
-      let plan = try NSBuildProcess.run(["plan", "--format", "json", spec])
-      let object = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
-      let summary = (object?["summary"] as? [String: Any])?["host_changes"] as? [String] ?? []
-      let labels = ["folder ", "mount point ", "overlay work folder "]
-      let planned = Set(
-        summary.map { change in
-          let path = labels.first { change.hasPrefix($0) }.map { String(change.dropFirst($0.count)) } ?? change
-          return String(path.dropFirst(folder.count + 1))
-        })
-      let before = listing(folder)
-      let run = try NSBuildProcess.run(["run", spec])
-      #expect(run.status == 0, "\(run.stderr)")
-      let left = listing(folder).subtracting(before)
-      #expect(planned == left)
+      let left = try expectPlanListsWhatRunLeaves(spec, in: folder)
       #expect(left.contains("src/x/y") && left.contains("mp/m1") && left.contains("work/work"))
-      #expect(summary.count == planned.count, "no path listed twice: \(summary)")
       // Run again: everything is there, so nothing more is left.
       let again = try NSBuildProcess.run(["plan", "--detailed-exitcode", spec])
       #expect(again.status == 0, "\(again.stdout)")
