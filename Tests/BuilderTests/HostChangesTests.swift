@@ -208,3 +208,19 @@ import Testing
     }
   }
 }
+
+/// Plan warnings are bounded as check's diagnostics are.
+@Suite struct PlanWarningLimitTests {
+  @Test func manyWarningsEndInOneSayingHowManyMore() throws {
+    let mounts = (0..<250).map { "[[mounts]]\ntype = \"bind\"\nsource = \"/missing/s\($0)\"\ntarget = \"/t\($0)\"\n" }
+    let spec = try decodeSpec(
+      "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[process]\nargs = [\"true\"]\n" + mounts.joined())
+    var state = HostChangesTests.root
+    state.host.missingPaths = (0..<250).map { "/missing/s\($0)" }
+    let warnings = try Planner(spec: spec, state: state).plan().warnings
+    #expect(warnings.count == PlanWarning.limit + 1)
+    #expect(warnings.first?.message == "the mount source /missing/s0 does not exist")
+    #expect(warnings.last?.message == "150 more warnings not shown (only the first 100 are)")
+    #expect(warnings.last?.origin != nil)
+  }
+}
