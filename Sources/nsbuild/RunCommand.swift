@@ -28,6 +28,15 @@ struct RunCommand: ParsableCommand {
   @Flag(name: .shortAndLong, help: "Print each step as it is applied, numbered as `plan` numbers it.")
   var verbose = false
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      Refuse a spec that another user could change: the file, or a folder above it (symlinks on the way \
+      included), not owned by root or you, or writable by its group or others without the sticky bit (as sshd's \
+      StrictModes). --no-strict-modes reads it anyway, with a warning.
+      """)
+  var strictModes = true
+
   @Argument(help: "The spec file (TOML).")
   var spec: String
 
@@ -37,7 +46,8 @@ struct RunCommand: ParsableCommand {
   func run() throws {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
-      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 125)
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 125,
+      strictModes: strictModes ? .refuse : .warn)
     let total = plan.steps.count
     let trace: (Step) -> Void =
       verbose

@@ -99,7 +99,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     for (spec, code, message) in [
       ("nocmd.toml", "no-command", "no command to run"),
-      ("missing.toml", "unreadable", "open(2): ENOENT"),
+      ("missing.toml", "unreadable", "missing.toml: openat(2): ENOENT"),
     ] {
       let result = try NSBuildProcess.run(["plan", "--format", "json", folder + "/" + spec])
       #expect(result.status == 1)

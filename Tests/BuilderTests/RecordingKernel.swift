@@ -168,4 +168,23 @@ final class RecordingKernel: LinuxKernel {
   func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError) {
     try record("mount_setattr(\(fd), \(recursive), \(set), \(clear))", call: "mount_setattr")
   }
+  func effectiveUserID() -> UInt32 { state.euid }
+  /// What fstat(2) tells of an entry opened by name (`name`), and of a file read (`read:name`); a root-owned 0755
+  /// folder, or a root-owned 0644 file, when not set.
+  var statuses: [String: FileStatus] = [:]
+  private var entryNames: [Int32: String] = [:]
+  func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
+    try record("openat(\(dirfd), \(name), O_PATH|O_NOFOLLOW)", call: "openat", path: name)
+    nextFD += 1
+    entryNames[nextFD] = name
+    return nextFD
+  }
+  func status(of fd: Int32) throws(SyscallError) -> FileStatus {
+    entryNames[fd].flatMap { statuses[$0] } ?? FileStatus(kind: .directory, owner: 0, group: 0, mode: 0o755)
+  }
+  func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    try record("openat(\(dirfd), \(name), O_RDONLY)", call: "openat", path: name)
+    let status = statuses["read:" + name] ?? FileStatus(kind: .regular, owner: 0, group: 0, mode: 0o644)
+    return (status, files[name] ?? [])
+  }
 }

@@ -33,6 +33,12 @@ struct RootedPaths<Kernel: LinuxKernel> {
     journal.noteMade(root, path, isDirectory: isDirectory, identity: identity)
   }
 
+  /// Runs one *at() call on `name` in a folder fd, giving its error the whole spec path: the kernel only knows the
+  /// last name, and `mkdirat(2): b: ENOTDIR` does not say which `b` in which folder.
+  private func at<T>(_ path: String, _ body: () throws(SyscallError) -> T) throws(SyscallError) -> T {
+    do { return try body() } catch { throw SyscallError(call: error.call, errno: error.errno, path: path) }
+  }
+
   /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how.
   func open(_ path: String, create: FileKind?) throws(SyscallError) -> Int32 {
     do {
@@ -42,9 +48,9 @@ struct RootedPaths<Kernel: LinuxKernel> {
       defer { kernel.close(parent) }
       do {
         if create == .regular {
-          try kernel.writeFile(parent, name, contents: [], mode: 0o444)
+          try at(path) { () throws(SyscallError) in try kernel.writeFile(parent, name, contents: [], mode: 0o444) }
         } else {
-          try kernel.makeDirectory(parent, name, mode: 0o755)
+          try at(path) { () throws(SyscallError) in try kernel.makeDirectory(parent, name, mode: 0o755) }
           try? kernel.changeDirectoryMode(parent, name, mode: 0o755)  // mkdirat applies the umask
         }
         note(parent, name, path, isDirectory: create != .regular)
@@ -76,7 +82,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
       let (parent, last) = try openParent(prefix)
       defer { kernel.close(parent) }
       do {
-        try kernel.makeDirectory(parent, last, mode: 0o755)
+        try at(prefix) { () throws(SyscallError) in try kernel.makeDirectory(parent, last, mode: 0o755) }
         note(parent, last, prefix, isDirectory: true)
         try? kernel.changeDirectoryMode(parent, last, mode: 0o755)  // mkdirat applies the umask
       } catch  where error.errno == ErrnoNames.EEXIST {}
@@ -89,11 +95,14 @@ struct RootedPaths<Kernel: LinuxKernel> {
     let (parent, name) = try openParent(path)
     defer { kernel.close(parent) }
     do {
-      try kernel.makeDirectory(parent, name, mode: mode)
+      try at(path) { () throws(SyscallError) in try kernel.makeDirectory(parent, name, mode: mode) }
       note(parent, name, path, isDirectory: true)
-      try kernel.changeDirectoryMode(parent, name, mode: mode)  // mkdirat applies the umask
+      // mkdirat applies the umask
+      try at(path) { () throws(SyscallError) in try kernel.changeDirectoryMode(parent, name, mode: mode) }
     } catch  where error.errno == ErrnoNames.EEXIST {
-      guard try kernel.fileKind(parent, name) == .directory else { throw error }
+      guard try at(path, { () throws(SyscallError) in try kernel.fileKind(parent, name) }) == .directory else {
+        throw error
+      }
     }
   }
 
@@ -103,7 +112,9 @@ struct RootedPaths<Kernel: LinuxKernel> {
     let (parent, name) = try openParent(path)
     defer { kernel.close(parent) }
     do {
-      try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode)
+      try at(path) { () throws(SyscallError) in
+        try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode)
+      }
       note(parent, name, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readExistingFile(parent, name)
@@ -119,7 +130,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     let (parent, name) = try openParent(path)
     defer { kernel.close(parent) }
     do {
-      try kernel.symlink(link, parent, name)
+      try at(path) { () throws(SyscallError) in try kernel.symlink(link, parent, name) }
       note(parent, name, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readLink(parent, name)

@@ -101,7 +101,11 @@ struct StepRunner<Kernel: LinuxKernel> {
       switch create {
       case .directory: kind = .directory
       case .file: kind = .regular
-      case .likeSource(let source): kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular
+      case .likeSource(let source):
+        // fstat(2) of the source's fd; its error names the mount point it was for.
+        do { kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular } catch {
+          throw SyscallError(call: error.call, errno: error.errno, path: path)
+        }
       case nil: kind = nil
       }
       fds[slot] = try rooted(root).open(path, create: kind)
@@ -142,7 +146,10 @@ struct StepRunner<Kernel: LinuxKernel> {
       try rooted(root).writeFile(path, contents: contents, mode: mode)
     case .symlink(let root, let path, let link):
       try rooted(root).symlink(path, to: link)
-    case .changeDirectoryTo(let slot, _): try kernel.changeDirectory(to: try fd(slot))
+    case .changeDirectoryTo(let slot, let path):
+      do { try kernel.changeDirectory(to: try fd(slot)) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: error.path ?? path)
+      }
     case .pivotRoot: try kernel.pivotRootHere()
     case .detachOldRoot: try kernel.detachHere()
     default: try performForCommand(call)

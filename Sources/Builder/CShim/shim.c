@@ -439,3 +439,14 @@ int nsb_receive_fds(int socket, int *fds, int count) {
   }
   return 0;
 }
+
+int nsb_open_entry(int dirfd, const char *name) { return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); }
+
+int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int *mode) {
+  struct stat info;
+  if (fstat(fd, &info) < 0) return -1;
+  *owner = info.st_uid;
+  *group = info.st_gid;
+  *mode = info.st_mode & 07777;
+  return nsb_kind_of(info.st_mode);
+}

@@ -154,6 +154,31 @@ public protocol LinuxKernel {
   /// recvmsg(2) of exactly `count` fds sent by ``sendFDs(_:over:)``, close-on-exec, in the order sent; EPROTO when
   /// a message holds another number.
   func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32]
+  /// geteuid(2).
+  func effectiveUserID() -> UInt32
+  /// openat(2) of `name` in `dirfd` with O_PATH|O_NOFOLLOW|O_CLOEXEC: the entry itself, a final symlink included.
+  func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32
+  /// fstat(2) of an open fd (an O_PATH one too): its type, owner, group and mode.
+  func status(of fd: Int32) throws(SyscallError) -> FileStatus
+  /// The existing regular file `name` in `dirfd` (O_NOFOLLOW|O_NONBLOCK; EINVAL for anything else): its status and
+  /// its contents, both through one open fd, so a file swapped in after the check is never the one read.
+  func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
+}
+
+/// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the
+/// setuid, setgid and sticky bits included).
+public struct FileStatus: Sendable, Hashable {
+  public var kind: FileKind
+  public var owner: UInt32
+  public var group: UInt32
+  public var mode: UInt32
+
+  public init(kind: FileKind, owner: UInt32, group: UInt32, mode: UInt32) {
+    self.kind = kind
+    self.owner = owner
+    self.group = group
+    self.mode = mode
+  }
 }
 
 /// How a child ended (wait(2)).

@@ -172,6 +172,9 @@ public struct RealKernel: LinuxKernel {
     }
     state.host = HostFactsReader(kernel: self).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
     state.hostEntries = HostEntryReader(kernel: self).read(for: spec)
+    let folders = HostFolderReader(kernel: self)
+    state.hostPathExists = folders.read(for: spec)
+    state.overlayMakesIndex = folders.overlayMakesIndex(spec)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
@@ -417,6 +420,31 @@ public struct RealKernel: LinuxKernel {
       result += batch
     }
     return result
+  }
+
+  public func effectiveUserID() -> UInt32 { geteuid() }
+
+  public func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
+    try retry("openat", path: name) { nsb_open_entry(dirfd, name) }
+  }
+
+  public func status(of fd: Int32) throws(SyscallError) -> FileStatus {
+    var (owner, group, mode): (UInt32, UInt32, UInt32) = (0, 0, 0)
+    let kind = try retry("fstat") { nsb_fd_status(fd, &owner, &group, &mode) }
+    return FileStatus(kind: Self.kind(kind), owner: owner, group: group, mode: mode)
+  }
+
+  public func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    let fd = try retry("openat", path: name) { nsb_open_existing_regular(dirfd, name) }
+    defer { Glibc.close(fd) }
+    let status = try status(of: fd)
+    var result: [UInt8] = []
+    while true {
+      let chunk = try read(fd, count: 65536)
+      if chunk.isEmpty { return (status, result) }
+      result += chunk
+      if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: name) }
+    }
   }
 
   /// What stands at `path`, not following a final symlink; nil when nothing does.

@@ -117,9 +117,10 @@ extension Planner {
         }
       }
     }
+    let missing = Set(state.host.missingPaths)  // not the array: one scan of it per mount was quadratic
     for (index, mount) in spec.mounts.enumerated() {
       let at = origin(SpecKeyPath("mounts").index(index))
-      for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {
+      for path in [mount.source].compactMap({ $0 }) + mount.lower where missing.contains(path) {
         result.append(PlanWarning("the mount source \(path) does not exist", origin: at))
       }
     }

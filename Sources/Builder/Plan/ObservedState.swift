@@ -26,6 +26,11 @@ public struct ObservedState: Sendable, Hashable {
   public var hostEntries: [String: HostEntry] = [:]
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
+  /// Whether each host folder a `[[files]]` entry or mount point would be made in (and the entry itself) exists,
+  /// by host path (see ``HostFolderReader``); paths not read are absent, and the plan claims nothing about them.
+  public var hostPathExists: [String: Bool] = [:]
+  /// Whether overlayfs makes an `index` folder in each work folder (its `index` feature is on by default here).
+  public var overlayMakesIndex = false
 
   public init(
     uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String, monotonicSeconds: Int64 = 0,

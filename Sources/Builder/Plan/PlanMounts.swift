@@ -21,8 +21,12 @@ struct FilesystemPlan {
   private var nextSlot = 1
   private var sources: [String: Int] = [:]
 
+  /// Where paths land on the host, built once (a lookup per `[[files]]` entry stays linear in the mounts).
+  private let placement: HostPlacement
+
   init(planner: Planner) {
     self.planner = planner
+    self.placement = HostPlacement(spec: planner.spec)
   }
 
   mutating func slot() -> Int {
@@ -192,8 +196,10 @@ struct FilesystemPlan {
     case .file: call = .createFile(root: Self.root, path: file.path, contents: file.content, mode: file.mode ?? 0o644)
     case .symlink: call = .symlink(root: Self.root, path: file.path, link: file.link ?? "")
     }
+    let folders = planner.foldersMade(above: file.path, placement)
     return Step(
       kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file),
+      reason: folders.isEmpty ? nil : "makes the missing folders \(folders.joined(separator: ", ")) on the host first",
       origin: planner.origin(SpecKeyPath("files").index(index)), label: "create \(file.kind.rawValue) \(file.path)")
   }
 

@@ -97,9 +97,9 @@ extension Syscall: CustomStringConvertible {
     case .resolve(let root, let path, let create, let slot):
       let making: String
       switch create {
-      case .directory: making = ", made as a directory if missing"
-      case .file: making = ", made as an empty file if missing"
-      case .likeSource(let source): making = ", made like fd[\(source)] if missing"
+      case .directory: making = ", made as a directory if missing (and missing parents, 0755)"
+      case .file: making = ", made as an empty file if missing (and missing parents, 0755)"
+      case .likeSource(let source): making = ", made like fd[\(source)] if missing (and missing parents, 0755)"
       case nil: making = ""
       }
       return
@@ -126,9 +126,9 @@ extension Syscall: CustomStringConvertible {
       return "mkdirat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
     case .createFile(let root, let path, let contents, let mode):
       return
-        "openat beneath fd[\(root)]: \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents))"
+        "openat beneath fd[\(root)]: \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents)) (and missing parents, 0755)"
     case .symlink(let root, let path, let link):
-      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))"
+      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path))) (and missing parents, 0755)"
     case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
     case .pivotRoot: return "pivot_root(\".\", \".\")"
     case .detachOldRoot: return "umount2(\".\", MNT_DETACH)"

@@ -125,6 +125,11 @@ int nsb_close_from_except(unsigned int first, int keep);
 int nsb_open_existing_regular(int dirfd, const char *name);
 /// fchmod(2) of the directory `name` in `dirfd`, opened O_DIRECTORY|O_NOFOLLOW: never the target of a symlink.
 int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode);
+/// openat(2) of `name` in `dirfd` with O_PATH|O_NOFOLLOW: the entry itself, a symlink included, for fstat(2).
+int nsb_open_entry(int dirfd, const char *name);
+/// fstat(2) of `fd` (an O_PATH fd too): its owner, group and permission bits (with setuid, setgid and sticky);
+/// returns the kind as nsb_file_kind does, or -1 with errno.
+int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int *mode);
 #define NSB_RESOLVE_NO_SYMLINKS 0x04
 #endif
 
