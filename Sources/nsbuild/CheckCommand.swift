@@ -48,11 +48,11 @@ struct CheckCommand: ParsableCommand {
     let limits = loaded.check.spec.map { limitDiagnostics($0, kernel: terminal.kernel, file: loaded.path) } ?? []
     let diagnostics = loaded.check.adding(
       limits
-      + order.compactMap { warning in
-        warning.origin.map {
-          Diagnostic(.warning, code: "mount-order", message: warning.message, file: loaded.path, range: $0)
+        + order.compactMap { warning in
+          warning.origin.map {
+            Diagnostic(.warning, code: "mount-order", message: warning.message, file: loaded.path, range: $0)
+          }
         }
-      }
     ).diagnostics
     switch format {
     case .text:
