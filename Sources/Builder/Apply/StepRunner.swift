@@ -118,10 +118,11 @@ struct StepRunner<Kernel: LinuxKernel> {
       } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags, let userXattr):
       var data =
         "lowerdir=" + (try lower.map { (slot) throws(SyscallError) in try procPath(slot) }).joined(separator: ":")
       if let upper, let work { data += ",upperdir=\(try procPath(upper)),workdir=\(try procPath(work))" }
+      if userXattr { data += ",userxattr" }
       do {
         try kernel.mount(source: "overlay", target: try procPath(target), fstype: "overlay", flags: flags, data: data)
         journal?.noteMounted(onSlot: target)

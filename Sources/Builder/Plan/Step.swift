@@ -141,8 +141,11 @@ public enum Syscall: Sendable, Hashable {
   /// mount(2) onto the path open in fd slot `target` (through /proc/self/fd), from a filesystem or fd slot.
   case mountAt(source: MountSource, target: Int, path: String, fstype: String?, flags: MountFlags, data: String?)
   /// An overlay mounted onto fd slot `target`, its layers given as /proc/self/fd paths of fd slots (so no path is
-  /// parsed out of the option string, whatever characters it holds).
-  case mountOverlay(target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags)
+  /// parsed out of the option string, whatever characters it holds). With `userXattr` (in a user namespace, where
+  /// `trusted.*` xattrs cannot be written), the `userxattr` option: overlayfs then keeps whiteouts, opaque folders
+  /// and redirects in `user.overlay.*` xattrs, without which removing or renaming a lower folder fails (EXDEV, EIO).
+  case mountOverlay(
+    target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags, userXattr: Bool = false)
   /// mount_setattr(2) on the mount open in fd slot `slot`.
   case setattrAt(slot: Int, path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes)
   /// mount_setattr(2) clearing MOUNT_ATTR_RDONLY on the mount in fd slot `slot`, only when the source in fd slot
