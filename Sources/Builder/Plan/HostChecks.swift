@@ -35,7 +35,8 @@ extension Planner {
         result.append(
           PlanWarning(
             "the \(name) offset \(offset.seconds) s would take the clock below zero (it reads \(now) s now); the kernel refuses it (ERANGE)",
-            origin: origin(SpecKeyPath("time").appending(name))))
+            origin: origin(SpecKeyPath("time").appending(name)),
+            explains: StepReference(.timeOffsets, origin: origin(SpecKeyPath("time").appending(name)))))
       }
     }
     return result
@@ -46,7 +47,10 @@ extension Planner {
     var result: [PlanWarning] = []
     let at = origin("namespaces.unshare")
     if state.host.maxUserNamespaces == 0 {
-      result.append(PlanWarning("user namespaces are disabled here (sysctl user.max_user_namespaces = 0)", origin: at))
+      result.append(
+        PlanWarning(
+          "user namespaces are disabled here (sysctl user.max_user_namespaces = 0)", origin: at,
+          explains: StepReference(.unshare)))
     }
     if state.host.apparmorRestrictsUserNamespaces, !state.isPrivileged {
       result.append(
@@ -58,21 +62,22 @@ extension Planner {
       result.append(
         PlanWarning(
           "setgroups = \"allow\" needs root: without it the kernel refuses gid_map unless setgroups is denied",
-          origin: origin("user.setgroups")))
+          origin: origin("user.setgroups"), explains: StepReference(.gidMap)))
     }
     let usesHelper = state.isPrivileged ? false : spec.user.uidMap.count > 1 || spec.user.gidMap.count > 1
     if usesHelper, !state.host.hasSubordinateIDs {
       result.append(
         PlanWarning(
           "uid \(state.uid) has no range in /etc/subuid, so newuidmap will refuse these maps",
-          origin: origin("user.uid_map")))
+          origin: origin("user.uid_map"), explains: StepReference(.uidMap)))
     }
-    if !state.host.procSubmounts.isEmpty, spec.mounts.contains(where: { $0.kind == .proc }) {
-      let covered = state.host.procSubmounts.prefix(3).joined(separator: ", ")
+    let covered = state.host.procSubmounts.prefix(3).joined(separator: ", ")
+    for (index, mount) in spec.mounts.enumerated() where mount.kind == .proc && !covered.isEmpty {
+      let at = origin(SpecKeyPath("mounts").index(index))
       result.append(
         PlanWarning(
           "the host's /proc is partly covered (\(covered)): the kernel refuses a fresh proc inside a user namespace then",
-          origin: spec.mounts.firstIndex { $0.kind == .proc }.flatMap { origin(SpecKeyPath("mounts").index($0)) }))
+          origin: at, explains: StepReference(.mount, origin: at)))
     }
     return result
   }
@@ -82,7 +87,8 @@ extension Planner {
     if spec.unshares(.time), !state.host.hasTimeNamespaces {
       result.append(
         PlanWarning(
-          "this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare")))
+          "this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare"),
+          explains: StepReference(.unshare)))
     }
     if !state.host.hasMountSetattr, spec.mounts.contains(where: { $0.kind == .bind && !$0.options.isEmpty }) {
       result.append(PlanWarning("this kernel has no mount_setattr(2) (Linux 5.12+): bind options will fail"))
@@ -113,18 +119,23 @@ extension Planner {
           result.append(
             PlanWarning(
               "\(file.path) exists on the host with other contents: run will refuse to overwrite it",
-              origin: origin(SpecKeyPath("files").index(index))))
+              origin: origin(SpecKeyPath("files").index(index)),
+              explains: StepReference(.file, origin: origin(SpecKeyPath("files").index(index)))))
         }
       }
     }
     for (index, mount) in spec.mounts.enumerated() {
       let at = origin(SpecKeyPath("mounts").index(index))
       for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {
-        result.append(PlanWarning("the mount source \(path) does not exist", origin: at))
+        result.append(
+          PlanWarning("the mount source \(path) does not exist", origin: at, explains: StepReference(.sources)))
       }
     }
     if case .directory(let directory) = spec.root.kind, state.host.missingPaths.contains(directory) {
-      result.append(PlanWarning("the root folder \(directory) does not exist", origin: origin("root.path")))
+      result.append(
+        PlanWarning(
+          "the root folder \(directory) does not exist", origin: origin("root.path"), explains: StepReference(.sources))
+      )
     }
     return result
   }

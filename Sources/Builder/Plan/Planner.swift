@@ -32,7 +32,7 @@ public struct Planner: Sendable {
     steps += filesystemSteps()
     steps += commandSteps(args, fromCommandLine: command != nil)
     for index in steps.indices { steps[index].id = index + 1 }
-    return Plan(steps: steps, warnings: warnings(), hostChanges: hostChanges())
+    return Plan(steps: steps, warnings: Self.tie(warnings(), to: steps), hostChanges: hostChanges())
   }
 
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }

@@ -23,13 +23,31 @@ public struct Plan: Sendable, Hashable {
 public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
   public var message: String
   public var origin: SourceRange?
+  /// The step whose failure this warning foresees; `run` repeats the warning when that step fails.
+  public var explains: StepReference?
+  /// The ids of the steps it foresees the failure of, filled in once the plan's steps are numbered.
+  public var stepIDs: [Int] = []
 
-  public init(_ message: String, origin: SourceRange? = nil) {
+  public init(_ message: String, origin: SourceRange? = nil, explains: StepReference? = nil) {
     self.message = message
     self.origin = origin
+    self.explains = explains
   }
 
   public var description: String { message }
+}
+
+/// Which step a warning is about: the steps of `kind`, only the one from spec position `origin` when given.
+public struct StepReference: Sendable, Hashable {
+  public var kind: Step.Kind
+  public var origin: SourceRange?
+
+  public init(_ kind: Step.Kind, origin: SourceRange? = nil) {
+    self.kind = kind
+    self.origin = origin
+  }
+
+  func matches(_ step: Step) -> Bool { step.kind == kind && (origin == nil || step.origin == origin) }
 }
 
 /// One step of a plan: what it does, which process does it, the exact calls, and where in the spec it comes from.
