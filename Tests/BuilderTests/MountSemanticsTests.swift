@@ -1,6 +1,7 @@
-import Builder
 import Foundation
 import Testing
+
+@testable import Builder
 
 /// What the kernel makes of a mount beyond mounting it: overlays in a user namespace, mounts hidden beneath an
 /// overlay's layers or a bind's source, and propagation to and from the host. Checked from inside and from the host.
@@ -49,6 +50,45 @@ struct MountSemanticsTests: ScratchFolderTests {
       #expect(FileManager.default.fileExists(atPath: folder + "/lower/d/sub/f"))
       #expect(FileManager.default.fileExists(atPath: folder + "/lower/e"))
       #expect(FileManager.default.fileExists(atPath: folder + "/upper/e2"))
+    }
+  }
+
+  /// A host mount beneath an overlay's lower folder (a tmpfs on lower/x, in a throwaway mount namespace) is not in
+  /// the overlay, which shows the folder beneath it on the lower file system: plan says so at the overlay's line. A
+  /// recursive bind of the same folder does show it, as root and rootless (where it is a locked mount), and plan
+  /// warns of nothing there.
+  @Test func mountsBeneathAnOverlayLayerAreReportedAndBindsShowThem() throws {
+    try withFolder { folder in
+      for path in ["lower/x", "o", "dst"] {
+        try FileManager.default.createDirectory(atPath: folder + "/" + path, withIntermediateDirectories: true)
+      }
+      try Data().write(to: URL(fileURLWithPath: folder + "/lower/x/under"))
+      let header = "version = 1\n[namespaces]\nunshare = [\"mount\", \"pid\"]\n"
+      let bind = "[[mounts]]\ntype = \"bind\"\nsource = \"\(folder)/lower\"\ntarget = \"\(folder)/dst\"\n"
+      let overlay =
+        "[[mounts]]\ntype = \"overlay\"\ntarget = \"\(folder)/o\"\nlower = [\"\(folder)/lower\"]\nupper = \"tmpfs\"\n"
+      try Data((header + overlay + bind).utf8).write(to: URL(fileURLWithPath: folder + "/root.toml"))
+      let rootless = header.replacingOccurrences(of: "[\"mount\"", with: "[\"user\", \"mount\"") + bind
+      try Data(rootless.utf8).write(to: URL(fileURLWithPath: folder + "/rootless.toml"))
+      for name in ["root.toml", "rootless.toml"] {
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/" + name)
+      }
+      let script = """
+        mount -t tmpfs t "$1/lower/x" && touch "$1/lower/x/ontop" || exit 99
+        "$1/nsbuild" plan "$1/root.toml" -- true > "$1/plan.txt"
+        "$1/nsbuild" plan "$1/rootless.toml" -- true >> "$1/plan.txt"
+        "$1/nsbuild" run "$1/root.toml" -- /bin/ls "$1/o/x" "$1/dst/x"
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$1/nsbuild" run "$1/rootless.toml" -- /bin/ls "$1/dst/x"
+        """
+      let result = try NSBuildProcess.runCommand("/usr/bin/unshare", ["-m", "sh", "-c", script, "sh", folder])
+      // ls lists dst before o; the last line is the rootless run's.
+      #expect(result.stdout == "\(folder)/dst/x:\nontop\n\n\(folder)/o/x:\nunder\nontop\n", "\(result.stderr)")
+      let plan = try String(contentsOfFile: folder + "/plan.txt", encoding: .utf8)
+      let warnings = plan.split(separator: "\n").filter { $0.contains("warning:") }
+      #expect(
+        warnings == [
+          "\(folder)/root.toml:4:1: warning: mounted beneath the overlay layer \(folder)/lower: \(folder)/lower/x (tmpfs); the overlay on \(folder)/o shows the folders beneath them on the layer's own file system instead (overlayfs takes a layer's file system, not the mounts on it)"
+        ], "\(plan)")
     }
   }
 
@@ -151,5 +191,35 @@ struct MountSemanticsTests: ScratchFolderTests {
     #expect(tied["the monotonic "] == [ids(.timeOffsets, nil)[0]], "\(plan.warnings)")  // monotonic is written first
     #expect(tied["/b exists on t"] == ids(.file, "/b"), "\(plan.warnings)")
     #expect(ids(.file, "/b").count == 1)
+  }
+}
+
+/// Reading mountinfo, and which mounts lie beneath a folder.
+@Suite struct HostMountTests {
+  static let mountinfo = """
+    27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+    40 27 0:40 / /usr rw - ext4 /dev/vdb rw
+    41 40 0:41 / /usr/lib/with\\040space rw master:3 - tmpfs t rw
+    42 40 0:42 / /usr rw unbindable - tmpfs over rw
+    43 42 0:43 / /usr/shown rw - proc proc rw
+    44 27 0:44 / /usrx rw - tmpfs t rw
+    bad line
+    """
+
+  @Test func parsesFieldsAndUnescapesPaths() {
+    let mounts = HostMount.parse(Self.mountinfo)
+    #expect(mounts.count == 6)
+    #expect(mounts[0].peerGroup == 1)
+    #expect(mounts[2].mountPoint == "/usr/lib/with space" && mounts[2].masterGroup == 3 && mounts[2].fstype == "tmpfs")
+    #expect(mounts[3].isUnbindable)
+  }
+
+  /// Beneath /usr is what hangs from the topmost mount there (42, stacked on 40): 43, not 41 (hidden on the host
+  /// too), nor /usrx.
+  @Test func submountsHangFromTheTopmostMount() {
+    let tree = HostMountTree(HostMount.parse(Self.mountinfo))
+    #expect(tree.mount(holding: "/usr/lib")?.id == 42)
+    #expect(tree.submounts(beneath: "/usr").map(\.id) == [43])
+    #expect(tree.submounts(beneath: "/").map(\.id).sorted() == [40, 41, 42, 43, 44])
   }
 }

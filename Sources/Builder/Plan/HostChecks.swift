@@ -15,7 +15,7 @@ extension Planner {
   }
 
   func warnings() -> [PlanWarning] {
-    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings()
+    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings() + hiddenSubmountWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {

@@ -64,6 +64,11 @@ public struct HostFacts: Sendable, Hashable {
   /// nsbuild's capability bounding set (`CapBnd` in /proc/self/status), one bit per capability number; nil when
   /// not read. Without a user namespace the command can hold no capability outside it (capabilities(7)).
   public var boundingSet: UInt64?
+  /// The caller's mounts (`/proc/self/mountinfo`), read when the spec binds, overlays or sets propagation: what a
+  /// bind or an overlay layer will show of the mounts beneath it, and whether the host's tree is shared.
+  public var mounts: [HostMount] = []
+  /// The spec's host paths with symlinks resolved (realpath(3)), where that differs: mountinfo names real paths.
+  public var realPaths: [String: String] = [:]
 
   public init() {}
 }
