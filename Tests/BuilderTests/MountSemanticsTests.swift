@@ -92,6 +92,76 @@ struct MountSemanticsTests: ScratchFolderTests {
     }
   }
 
+  /// Propagation, measured from both sides on a shared host tree (a throwaway mount namespace made rshared, as on
+  /// systemd machines): the command mounts beneath the bind's target, then the host mounts beneath its source, then
+  /// each side looks for the other's. Only host → sandbox ever works, under `[root] propagation = "slave"`; nothing
+  /// reaches the host. `shared` on the bind does work inside: a mount namespace the command makes passes its
+  /// mounts back. Plan warns exactly where a setting cannot work as written.
+  @Test(arguments: [
+    ("slave", "", "host-to-sandbox=yes nested=no", ""),
+    ("slave", "shared", "host-to-sandbox=yes nested=yes", "propagation = \"shared\" on"),
+    ("private", "shared", "host-to-sandbox=no nested=yes", "propagation = \"shared\" on"),
+    ("private", "slave", "host-to-sandbox=no nested=no", "propagation = \"slave\" on"),
+  ])
+  func propagationOnASharedHostTree(root: String, bind: String, expected: String, warning: String) throws {
+    try withFolder { folder in
+      for path in ["src/h", "src/s", "src/n", "dst"] {
+        try FileManager.default.createDirectory(atPath: folder + "/" + path, withIntermediateDirectories: true)
+      }
+      let spec = try write(
+        """
+        version = 1
+        [namespaces]
+        unshare = ["mount"]
+        [root]
+        propagation = "\(root)"
+        [[mounts]]
+        type = "bind"
+        source = "\(folder)/src"
+        target = "\(folder)/dst"
+        \(bind.isEmpty ? "" : "propagation = \"\(bind)\"")
+        [process]
+        capabilities = ["CAP_SYS_ADMIN"]
+        """, to: folder)
+      let command = """
+        mount -t tmpfs sandbox "$1/dst/s"; unshare -m --propagation unchanged mount -t tmpfs nested "$1/dst/n"
+        touch "$1/ready"; while [ ! -e "$1/go" ]; do sleep 0.05; done
+        grep -q " $1/dst/h " /proc/self/mountinfo && printf host-to-sandbox=yes || printf host-to-sandbox=no
+        grep -q " $1/dst/n " /proc/self/mountinfo && echo " nested=yes" || echo " nested=no"
+        """
+      let host = """
+        mount --make-rshared / && "$1/nsbuild" plan "$2" -- true > "$1/plan.txt" || exit 99
+        "$1/nsbuild" run "$2" -- /bin/sh -c '\(command)' sh "$1" &
+        while [ ! -e "$1/ready" ]; do sleep 0.05; done
+        grep -q " $1/src/s " /proc/self/mountinfo && echo sandbox-to-host=yes || echo sandbox-to-host=no
+        mount -t tmpfs host "$1/src/h"; touch "$1/go"; wait
+        """
+      let result = try NSBuildProcess.runCommand(
+        "/usr/bin/unshare", ["-m", "--propagation", "unchanged", "sh", "-c", host, "sh", folder, spec])
+      #expect(result.stdout == "sandbox-to-host=no\n\(expected)\n", "\(result.stderr)")
+      let warnings = try String(contentsOfFile: folder + "/plan.txt", encoding: .utf8).split(separator: "\n")
+        .filter { $0.contains("warning:") }
+      #expect(warnings.count == (warning.isEmpty ? 0 : 1), "\(warnings)")
+      #expect(warnings.allSatisfy { $0.contains(warning) }, "\(warnings)")
+    }
+  }
+
+  /// On a host whose mounts are private (this machine's default), `[root] propagation = "slave"` has nothing to
+  /// follow: plan says so, naming the paths.
+  @Test func slaveOnAPrivateHostTreeIsExplained() throws {
+    try withFolder { folder in
+      let spec = try write(
+        "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[root]\npropagation = \"slave\"\n", to: folder)
+      let result = try NSBuildProcess.runCommand(
+        "/usr/bin/unshare",
+        ["-m", "--propagation", "private", folder + "/nsbuild", "plan", spec, "--", "true"])
+      #expect(
+        result.stdout.contains(
+          "warning: [root] propagation = \"slave\" brings nothing from the host beneath /: the host mounts holding them are private here"
+        ), "\(result.stdout)")
+    }
+  }
+
   /// A step whose failure plan foresaw repeats plan's warning as a note: a fresh proc in a user namespace while the
   /// host's /proc is partly covered (a tmpfs on /proc/sys, in a throwaway mount namespace), a [[files]] entry that
   /// exists with other contents, a bind source that does not exist. Each note comes from the warning tied to that

@@ -16,6 +16,7 @@ extension Planner {
 
   func warnings() -> [PlanWarning] {
     specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings() + hiddenSubmountWarnings()
+      + hostPropagationWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {
@@ -141,7 +142,8 @@ extension Planner {
   }
 
   /// Warnings that follow from the spec alone, so `check` reports them too: a mount hidden by a later one on the
-  /// same target, and a mount moved before entries written earlier beneath it.
+  /// same target, a mount moved before entries written earlier beneath it, and propagation that cannot work as
+  /// written.
   public static func orderWarnings(for spec: Spec) -> [PlanWarning] {
     let planner = Planner(spec: spec, state: ObservedState(uid: 0, gid: 0, euid: 0, hostname: "", domainname: ""))
     var result: [PlanWarning] = []
@@ -165,7 +167,7 @@ extension Planner {
           "this mount on \(spec.mounts[move.mount].target) is mounted before \(move.before.path), written earlier (\(line(of: move.before.keyPath, planner))): parents go first, or it would hide what is beneath it",
           origin: planner.origin(SpecKeyPath("mounts").index(move.mount))))
     }
-    return result
+    return result + propagationWarnings(for: spec, planner)
   }
 
   /// "line N" for the spec entry at `path`, as the messages name entries (their 0-based indices confuse).
