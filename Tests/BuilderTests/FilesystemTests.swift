@@ -546,6 +546,13 @@ struct FilesystemTests: ScratchFolderTests {
           type = "proc"
           target = "/proc"
           """
+      // plan names where run will make them: at the links' destinations inside the root.
+      let plan = try NSBuildProcess.run(["plan", try write(spec, to: folder), "--", "true"])
+      for made in [
+        "\(root)\(outside)/f", "\(root)/x/d", "mount point \(root)/does/not/exist", "mount point \(root)/x/deeper",
+      ] {
+        #expect(plan.stdout.contains(made + ",") || plan.stdout.contains(made + "\n"), "\(made): \(plan.stdout)")
+      }
       let script = "grep ' - tmpfs ' /proc/self/mountinfo | cut -d' ' -f5 | grep -vx /; cat /up\(outside)/f"
       let result = try run(spec, in: folder, script)
       #expect(result.status == 0, "\(result.stderr)")

@@ -43,7 +43,8 @@ extension Planner {
     switch spec.root.kind {
     case .tmpfs: return nil
     case .directory(let directory):
-      return createdAsMountPoint && state.hostEntries[path] != nil ? nil : directory + path
+      return createdAsMountPoint && state.hostEntries[path] != nil
+        ? nil : directory + (state.inRootDestinations[path] ?? path)
     case .host: return createdAsMountPoint && state.hostEntries[path] != nil ? nil : path
     }
   }

@@ -24,6 +24,9 @@ public struct ObservedState: Sendable, Hashable {
   /// What already stands where the spec's `[[files]]` paths and mount targets would be made on the host's tree or
   /// in a root folder, by sandbox path (see ``HostEntryReader``): absent paths are missing from the dictionary.
   public var hostEntries: [String: HostEntry] = [:]
+  /// In a root folder, where a spec path lands when a symlink on the way leads elsewhere, by sandbox path (see
+  /// ``HostEntryReader/destinations(for:)``); ``hostEntries`` holds what stands there.
+  public var inRootDestinations: [String: String] = [:]
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
 
