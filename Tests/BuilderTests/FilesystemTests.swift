@@ -512,6 +512,8 @@ struct FilesystemTests: ScratchFolderTests {
         try FileManager.default.createSymbolicLink(atPath: root + "/" + name, withDestinationPath: destination)
       }
       let hostHadThem = ["/does", "/x"].filter { FileManager.default.fileExists(atPath: $0) }
+      // More missing folders than links may be followed: each is made, however many.
+      let deep = (1...45).map { "d\($0)" }.joined(separator: "/")
       let spec =
         Self.header + """
           [root]
@@ -534,6 +536,9 @@ struct FilesystemTests: ScratchFolderTests {
           [[files]]
           type = "dir"
           path = "/rel/d"
+          [[files]]
+          type = "dir"
+          path = "/rel/\(deep)"
           [[files]]
           type = "symlink"
           path = "/mnt2"
@@ -559,7 +564,7 @@ struct FilesystemTests: ScratchFolderTests {
       #expect(result.stdout == "/does/not/exist\n/x/deeper\nmade", "\(result.stderr)")
       // Seen from the host: all of it inside the root, nothing outside it.
       let fileManager = FileManager.default
-      for path in ["/does/not/exist", "/x/deeper", "/x/d", outside + "/f", "/made-by-link/hostname"] {
+      for path in ["/does/not/exist", "/x/deeper", "/x/d", outside + "/f", "/made-by-link/hostname", "/x/" + deep] {
         #expect(fileManager.fileExists(atPath: root + path), "\(path)")
       }
       #expect(try fileManager.contentsOfDirectory(atPath: outside).isEmpty)

@@ -70,6 +70,7 @@ struct InRootWalk<Kernel: LinuxKernel> {
       let here = "/" + (stack.map(\.name) + [part.name]).joined(separator: "/")
       do {
         stack.append(Place(fd: try kernel.openInRootWithoutSymlinks(folder, part.name), name: part.name))
+        attempts = 0
         continue
       } catch  where error.errno == ErrnoNames.ELOOP {
         guard (try? kernel.fileKind(folder, part.name)) == .symlink else { throw named(error, here) }
@@ -91,7 +92,7 @@ struct InRootWalk<Kernel: LinuxKernel> {
             path: "\(link): its destination does not exist, and on the host's tree nsbuild makes none")
         }
         if !isLast, case .existing = last { throw named(error, here) }
-        // A racing maker may win (EEXIST): the component is then looked at again, a bounded number of times.
+        // A racing maker may win (EEXIST): the component is then looked at again, a bounded number of times each.
         attempts += 1
         guard attempts <= Self.maximumLinks else { throw named(error, here) }
         try make(part.name, in: folder, at: here, as: isLast ? last : .directory(mode: 0o755))
