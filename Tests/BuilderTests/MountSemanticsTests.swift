@@ -162,6 +162,46 @@ struct MountSemanticsTests: ScratchFolderTests {
     }
   }
 
+  /// While a loop on the host keeps swapping a folder of a root folder between missing, a folder and a symlink to
+  /// a folder outside the root, runs that make a mount target and a file beneath it never make anything outside
+  /// the root, and leave the host's mounts as they were (a run may fail when it meets the swap halfway).
+  @Test func aSymlinkSwappedInDuringSetupStaysInsideTheRoot() throws {
+    try withFolder { folder in
+      let (root, outside) = (folder + "/root", folder + "/outside")
+      for path in [root, outside] {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+      }
+      let spec = try write(
+        """
+        version = 1
+        [namespaces]
+        unshare = ["mount"]
+        [root]
+        path = "\(root)"
+        [[mounts]]
+        type = "tmpfs"
+        target = "/a/b/c"
+        [[files]]
+        type = "file"
+        path = "/a/f"
+        content = "x"
+        """, to: folder)
+      let swapper = Process()
+      swapper.executableURL = URL(fileURLWithPath: "/bin/sh")
+      swapper.arguments = [
+        "-c", "while :; do rm -rf \"$1/a\"; ln -s \"$2\" \"$1/a\"; rm -f \"$1/a\"; mkdir \"$1/a\"; done", "sh", root,
+        outside,
+      ]
+      let before = try HostSnapshot.take()
+      try swapper.run()
+      for _ in 1...40 { _ = try NSBuildProcess.run(["run", spec, "--", "/nonexistent"]) }
+      swapper.terminate()
+      swapper.waitUntilExit()
+      #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+      try HostSnapshot.expectUnchanged(since: before)
+    }
+  }
+
   /// A step whose failure plan foresaw repeats plan's warning as a note: a fresh proc in a user namespace while the
   /// host's /proc is partly covered (a tmpfs on /proc/sys, in a throwaway mount namespace), a [[files]] entry that
   /// exists with other contents, a bind source that does not exist. Each note comes from the warning tied to that
