@@ -333,3 +333,32 @@ struct MountSemanticsTests: ScratchFolderTests {
     #expect(tree.submounts(beneath: "/").map(\.id).sorted() == [40, 41, 42, 43, 44])
   }
 }
+
+/// The overlay warnings that need no host: the spec's own mounts beneath a layer, on the host's tree.
+@Suite struct OverlayLayerTests {
+  @Test func theSpecsOwnMountsBeneathALayerAreNamed() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/data/cache"
+      [[mounts]]
+      type = "overlay"
+      target = "/merged"
+      lower = ["/data", "/other"]
+      upper = "tmpfs"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/data"
+      """)
+    let plan = try Planner(spec: spec, state: PlannerTests.root).plan(command: ["true"])
+    let warnings = plan.warnings.map(\.message).filter { $0.hasPrefix("mounted beneath") }
+    #expect(
+      warnings == [
+        "mounted beneath the overlay layer /data: /data/cache (tmpfs, of this spec); the overlay on /merged shows the folders beneath them on the layer's own file system instead (overlayfs takes a layer's file system, not the mounts on it)"
+      ])
+  }
+}

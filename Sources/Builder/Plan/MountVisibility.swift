@@ -16,14 +16,20 @@ extension Planner {
   }
 
   func hiddenSubmountWarnings() -> [PlanWarning] {
-    guard !state.host.mounts.isEmpty else { return [] }
     let tree = HostMountTree(state.host.mounts)
     var result: [PlanWarning] = []
     for (index, mount) in spec.mounts.enumerated() where mount.kind == .overlay {
       var layers = mount.lower
       if case .directories(let upper, _) = mount.upper { layers.append(upper) }
       for layer in layers {
-        let hidden = tree.submounts(beneath: state.host.realPaths[layer] ?? layer)
+        let real = state.host.realPaths[layer] ?? layer
+        var hidden = tree.submounts(beneath: real).map { "\($0.mountPoint) (\($0.fstype))" }
+        // On the host's tree the spec's own mounts beneath a layer are host paths too, and just as absent from it.
+        if case .host = spec.root.kind {
+          hidden += spec.mounts.filter { $0.target != real && HostMountTree.isWithin($0.target, real) }.map {
+            "\($0.target) (\($0.kind.rawValue), of this spec)"
+          }
+        }
         guard !hidden.isEmpty else { continue }
         result.append(
           PlanWarning(
@@ -35,8 +41,8 @@ extension Planner {
   }
 
   /// `/a (tmpfs), /b (proc) and 3 more`.
-  static func list(_ mounts: [HostMount]) -> String {
-    let named = mounts.prefix(3).map { "\($0.mountPoint) (\($0.fstype))" }.joined(separator: ", ")
+  static func list(_ mounts: [String]) -> String {
+    let named = mounts.prefix(3).joined(separator: ", ")
     return mounts.count > 3 ? named + " and \(mounts.count - 3) more" : named
   }
 }
