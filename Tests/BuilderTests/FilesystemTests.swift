@@ -574,6 +574,23 @@ struct FilesystemTests: ScratchFolderTests {
       let looping = try run(loop, in: folder, "true")
       #expect(looping.status == 125)
       #expect(looping.stderr.contains("ELOOP"), "\(looping.stderr)")
+      // A failed setup takes back what it made through a link, found where it was made.
+      try FileManager.default.createSymbolicLink(atPath: root + "/fresh", withDestinationPath: "/made/for/undo")
+      let failing =
+        Self.header + """
+          [root]
+          path = "\(root)"
+          [[mounts]]
+          type = "tmpfs"
+          target = "/fresh/point"
+          [[mounts]]
+          type = "bind"
+          source = "/etc/hostname"
+          target = "/x/d"
+          """
+      let failed = try run(failing, in: folder, "true")
+      #expect(failed.status == 125 && failed.stderr.contains("ENOTDIR"), "\(failed.stderr)")
+      #expect(!fileManager.fileExists(atPath: root + "/made"))
     }
   }
 
