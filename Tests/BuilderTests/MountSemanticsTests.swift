@@ -9,7 +9,8 @@ import Testing
 struct MountSemanticsTests: ScratchFolderTests {
   /// Rootless (setpriv to uid 65534, mapped to root inside), an overlay's lower folders can be removed and renamed
   /// through the overlay, with a persistent upper folder and with a tmpfs one: the kernel keeps the whiteouts and
-  /// redirects in `user.overlay.*` xattrs (`userxattr`), which plan shows. The lower folder stays as it was.
+  /// redirects in `user.overlay.*` xattrs (`userxattr`), which plan shows. The lower folder stays as it was. (mv
+  /// works by copying: rename(2) of a lower folder is EXDEV without `redirect_dir`, which conflicts with `userxattr`.)
   @Test func rootlessOverlayRemovesAndRenamesLowerFolders() throws {
     try withFolder { folder in
       let layers = ["lower", "upper", "work", "o1", "o2"]
