@@ -499,7 +499,7 @@ struct FilesystemTests: ScratchFolderTests {
 
   /// A dangling symlink in a root folder, absolute or climbing with "..", on the way to a mount target, a [[files]]
   /// entry or its parents, is followed inside the root and what is missing is made at its destination there, as
-  /// crun does; seen from the host, everything made lies inside the root folder.
+  /// runc does; seen from the host, everything made lies inside the root folder.
   @Test func danglingSymlinksInARootFolderAreMadeInsideIt() throws {
     try withFolder { folder in
       let root = folder + "/root"

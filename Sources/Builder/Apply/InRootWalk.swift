@@ -2,7 +2,7 @@ import SpecParser
 
 /// Resolves a path beneath a root fd one component at a time, as openat2(2) `RESOLVE_IN_ROOT` does, and makes what
 /// is missing on the way: a symlink is read and followed by hand, an absolute one from the root and `..` never above
-/// it, so a dangling link's destination is made inside the root (as crun does for a mount target) and nothing is
+/// it, so a dangling link's destination is made inside the root (as runc does for a mount target) and nothing is
 /// ever reached or made outside it. Each component is opened with `RESOLVE_NO_SYMLINKS` relative to the folder
 /// before it, so a component swapped for a symlink meanwhile is seen as one and followed the same way.
 ///
