@@ -5,6 +5,9 @@ final class FDTable {
   private var fds: [Int: Int32] = [:]
   /// The slots whose path was on a read-only mount when opened.
   var readOnlyAtOpen: Set<Int> = []
+  /// The slots holding the host's own `/` as a root: a dangling symlink there is refused rather than followed (see
+  /// ``RootedPaths/makesLinkDestinations``).
+  var hostTree: Set<Int> = []
 
   /// Closes every fd held and forgets them.
   func closeAll<Kernel: LinuxKernel>(_ kernel: Kernel) {
@@ -25,6 +28,9 @@ struct RootedPaths<Kernel: LinuxKernel> {
   let root: Int32
   /// Where what is made gets noted, for a failed setup to take back.
   var journal: SetupJournal?
+  /// Whether a dangling symlink's destination may be made: inside a root folder or a tmpfs root, yes; on the host's
+  /// own tree, where it would be a host path `plan` did not name, no.
+  var makesLinkDestinations = true
 
   /// Notes in the journal what was just made as `name` in `parent`, with its identity: only that very file is ever
   /// removed again. One whose identity cannot be read is not noted, and so stays.
@@ -39,70 +45,34 @@ struct RootedPaths<Kernel: LinuxKernel> {
     do { return try body() } catch { throw SyscallError(call: error.call, errno: error.errno, path: path) }
   }
 
-  /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how.
+  /// The component-by-component walk beneath the root, noting in the journal what it makes.
+  private var walk: InRootWalk<Kernel> {
+    InRootWalk(kernel: kernel, root: root, makesLinkDestinations: makesLinkDestinations) {
+      note($0, $1, $2, isDirectory: $3)
+    }
+  }
+
+  /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how. A dangling symlink
+  /// on the way is followed inside the root and its destination made there (see ``InRootWalk``).
   func open(_ path: String, create: FileKind?) throws(SyscallError) -> Int32 {
     do {
       return try kernel.openInRoot(root, path)
     } catch  where error.errno == ErrnoNames.ENOENT && create != nil {
-      let (parent, name) = try openParent(path)
-      defer { kernel.close(parent) }
-      do {
-        if create == .regular {
-          try at(path) { () throws(SyscallError) in try kernel.writeFile(parent, name, contents: [], mode: 0o444) }
-        } else {
-          try at(path) { () throws(SyscallError) in try kernel.makeDirectory(parent, name, mode: 0o755) }
-          try? kernel.changeDirectoryMode(parent, name, mode: 0o755)  // mkdirat applies the umask
-        }
-        note(parent, name, path, isDirectory: create != .regular)
-      } catch  where error.errno == ErrnoNames.EEXIST {
-        // Something is there: a symlink whose destination is missing inside the root. Following it to make that
-        // destination could be steered anywhere; refuse, and say why.
-        if (try? kernel.fileKind(parent, name)) == .symlink {
-          let destination = (try? kernel.readLink(parent, name)) ?? "?"
-          throw SyscallError(
-            call: "openat2", errno: ErrnoNames.ENOENT,
-            path: "\(path) (a symlink to \(destination), which does not exist inside the root)")
-        }
-      }
-      return try kernel.openInRoot(root, path)
+      return try walk.resolve(path, last: create == .regular ? .file(mode: 0o444) : .directory(mode: 0o755)).fd
     }
   }
 
   /// Opens the folder holding `path`, making missing folders (0755) on the way; returns it and the last name.
   func openParent(_ path: String) throws(SyscallError) -> (Int32, String) {
-    var parts = path.split(separator: "/").map(String.init)
-    let name = parts.popLast() ?? ""
-    var prefix = ""
-    for part in parts {
-      prefix += "/" + part
-      if let fd = try? kernel.openInRoot(root, prefix) {
-        kernel.close(fd)
-        continue
-      }
-      let (parent, last) = try openParent(prefix)
-      defer { kernel.close(parent) }
-      do {
-        try at(prefix) { () throws(SyscallError) in try kernel.makeDirectory(parent, last, mode: 0o755) }
-        note(parent, last, prefix, isDirectory: true)
-        try? kernel.changeDirectoryMode(parent, last, mode: 0o755)  // mkdirat applies the umask
-      } catch  where error.errno == ErrnoNames.EEXIST {}
-    }
-    return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)
+    try walk.resolve(path, last: .parentOnly)
   }
 
   /// mkdir -p; the last folder gets `mode` when it is made (an existing folder keeps its mode, as with bwrap --dir).
   func makeDirectory(_ path: String, mode: UInt32) throws(SyscallError) {
-    let (parent, name) = try openParent(path)
-    defer { kernel.close(parent) }
-    do {
-      try at(path) { () throws(SyscallError) in try kernel.makeDirectory(parent, name, mode: mode) }
-      note(parent, name, path, isDirectory: true)
-      // mkdirat applies the umask
-      try at(path) { () throws(SyscallError) in try kernel.changeDirectoryMode(parent, name, mode: mode) }
-    } catch  where error.errno == ErrnoNames.EEXIST {
-      guard try at(path, { () throws(SyscallError) in try kernel.fileKind(parent, name) }) == .directory else {
-        throw error
-      }
+    let fd = try walk.resolve(path, last: .directory(mode: mode)).fd
+    defer { kernel.close(fd) }
+    guard try kernel.fileKind(of: fd) == .directory else {
+      throw SyscallError(call: "mkdirat", errno: ErrnoNames.EEXIST, path: "\(path) (exists, and is not a folder)")
     }
   }
 

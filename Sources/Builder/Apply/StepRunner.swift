@@ -44,7 +44,8 @@ struct StepRunner<Kernel: LinuxKernel> {
 
   /// Paths beneath the root fd in `slot`, noting what they make in the journal.
   private func rooted(_ slot: Int) throws(SyscallError) -> RootedPaths<Kernel> {
-    RootedPaths(kernel: kernel, root: try fd(slot), journal: journal)
+    RootedPaths(
+      kernel: kernel, root: try fd(slot), journal: journal, makesLinkDestinations: !fds.hostTree.contains(slot))
   }
 
   func perform(_ call: Syscall) throws(SyscallError) {
@@ -90,7 +91,9 @@ struct StepRunner<Kernel: LinuxKernel> {
       fds.closeAll(kernel)
       // And whatever nsbuild's own caller left open: init stays running while the command does.
       try kernel.closeAll(from: 3, except: reportFD)
-    case .openPath(let path, let slot): hold(try kernel.openPath(path), in: slot)
+    case .openPath(let path, let slot):
+      hold(try kernel.openPath(path), in: slot)
+      if path == "/" { fds.hostTree.insert(slot) }
     case .restoreWritable(let slot, let source, let path):
       guard !fds.readOnlyAtOpen.contains(source) else { return }
       do { try kernel.mountSetattr(fd: try fd(slot), recursive: false, set: [], clear: .rdonly) } catch {
@@ -122,10 +125,11 @@ struct StepRunner<Kernel: LinuxKernel> {
       } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags, let userXattr):
       var data =
         "lowerdir=" + (try lower.map { (slot) throws(SyscallError) in try procPath(slot) }).joined(separator: ":")
       if let upper, let work { data += ",upperdir=\(try procPath(upper)),workdir=\(try procPath(work))" }
+      if userXattr { data += ",userxattr" }
       do {
         try kernel.mount(source: "overlay", target: try procPath(target), fstype: "overlay", flags: flags, data: data)
         journal?.noteMounted(onSlot: target)

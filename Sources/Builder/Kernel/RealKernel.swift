@@ -175,6 +175,7 @@ public struct RealKernel: LinuxKernel {
     let folders = HostFolderReader(kernel: self)
     state.hostPathExists = folders.read(for: spec)
     state.overlayMakesIndex = folders.overlayMakesIndex(spec)
+    state.inRootDestinations = HostEntryReader(kernel: self).destinations(for: spec)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)

@@ -32,11 +32,13 @@ extension Planner {
     -> [String]
   {
     guard let base = placement.base(of: path) else { return [] }
-    let host = base.hostPath(of: path)
     // On the host's tree or in a root folder, an existing mount point is used as it is.
     if createdAsMountPoint, placement.isOnRootTree(path), state.hostEntries[path] != nil { return [] }
+    // In a root folder, a dangling symlink on the way leads run to make the entry at its destination inside the root.
+    let landing = placement.isOnRootTree(path) ? state.inRootDestinations[path] ?? path : path
+    let host = base.hostPath(of: landing)
     if state.hostPathExists[host] == true { return [] }
-    return foldersMade(above: path, placement).map { "folder " + $0 } + [label + host]
+    return foldersMade(above: landing, placement).map { "folder " + $0 } + [label + host]
   }
 
   /// The host folders above `path` that `run` makes (mkdir -p, 0755) because they are known to be missing.

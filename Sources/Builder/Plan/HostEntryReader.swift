@@ -21,13 +21,16 @@ public struct HostEntryReader<Kernel: LinuxKernel> {
     guard spec.unshares(.mount), let root = openRoot(spec.root.kind) else { return [:] }
     defer { kernel.close(root) }
     let targets = Set(spec.mounts.map(\.target))
+    // In a root folder, each is read where run will make it (through a symlink's destination inside the root).
+    let moved = destinations(for: spec)
     var entries: [String: HostEntry] = [:]
     for file in spec.files where !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
       // Contents as long as the entry's own are read in full, so an identical file of any size compares equal.
-      entries[file.path] = entry(file.path, beneath: root, compare: max(Self.comparedBytes, file.content.utf8.count))
+      let limit = max(Self.comparedBytes, file.content.utf8.count)
+      entries[file.path] = entry(moved[file.path] ?? file.path, beneath: root, compare: limit)
     }
     for mount in spec.mounts where !FilesystemPlan.isBeneath(targets, mount.target, orAt: false) {
-      entries[mount.target] = entry(mount.target, beneath: root, compare: Self.comparedBytes)
+      entries[mount.target] = entry(moved[mount.target] ?? mount.target, beneath: root, compare: Self.comparedBytes)
     }
     return entries
   }

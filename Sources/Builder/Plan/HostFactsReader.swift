@@ -52,6 +52,10 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
     }
     if spec.map({ !$0.process.rlimits.isEmpty }) ?? true { readLimits(into: &facts) }
     facts.missingPaths = paths.filter { !kernel.exists($0) }
+    if spec.map(Planner.readsHostMounts) ?? true {
+      facts.mounts = HostMount.parse(text("/proc/self/mountinfo") ?? "")
+      for path in paths { if let real = kernel.realPath(path), real != path { facts.realPaths[path] = real } }
+    }
     if user, spec == nil || unprivileged {
       let name = kernel.userName(uid)
       facts.hasSubordinateIDs = (text("/etc/subuid") ?? "").split(separator: "\n").contains { line in

@@ -24,6 +24,9 @@ public struct ObservedState: Sendable, Hashable {
   /// What already stands where the spec's `[[files]]` paths and mount targets would be made on the host's tree or
   /// in a root folder, by sandbox path (see ``HostEntryReader``): absent paths are missing from the dictionary.
   public var hostEntries: [String: HostEntry] = [:]
+  /// In a root folder, where a spec path lands when a symlink on the way leads elsewhere, by sandbox path (see
+  /// ``HostEntryReader/destinations(for:)``); ``hostEntries`` holds what stands there.
+  public var inRootDestinations: [String: String] = [:]
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
   /// Whether each host folder a `[[files]]` entry or mount point would be made in (and the entry itself) exists,
@@ -80,6 +83,11 @@ public struct HostFacts: Sendable, Hashable {
   /// nsbuild's effective capabilities (`CapEff`), read with the limits and for a user namespace: bit 24 is
   /// CAP_SYS_RESOURCE, bit 18 CAP_SYS_CHROOT (setns(2) into a mount namespace needs it).
   public var effectiveCapabilities: UInt64?
+  /// The caller's mounts (`/proc/self/mountinfo`), read when the spec binds, overlays or sets propagation: what a
+  /// bind or an overlay layer will show of the mounts beneath it, and whether the host's tree is shared.
+  public var mounts: [HostMount] = []
+  /// The spec's host paths with symlinks resolved (realpath(3)), where that differs: mountinfo names real paths.
+  public var realPaths: [String: String] = [:]
 
   public init() {}
 }

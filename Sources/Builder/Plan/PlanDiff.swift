@@ -69,7 +69,7 @@ public struct PlanDiff: Sendable, Hashable {
       for call in step.calls {
         switch call {
         case .resolve(_, let path, _, _), .mountAt(_, _, let path, _, _, _), .mount(_, let path, _, _, _),
-          .mountOverlay(_, let path, _, _, _, _):
+          .mountOverlay(_, let path, _, _, _, _, _):
           return kind + " " + path
         default: continue
         }

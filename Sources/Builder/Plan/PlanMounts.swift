@@ -299,7 +299,8 @@ struct FilesystemPlan {
     }
     calls.append(
       .mountOverlay(
-        target: target, path: mount.target, lower: lower, upper: upper, work: work, flags: Self.flags(mount.options)))
+        target: target, path: mount.target, lower: lower, upper: upper, work: work, flags: Self.flags(mount.options),
+        userXattr: spec.unshares(.user)))
     return calls
   }
 

@@ -38,7 +38,7 @@ public struct Planner: Sendable {
     steps += filesystem
     steps += commandSteps(args, fromCommandLine: command != nil)
     for index in steps.indices { steps[index].id = index + 1 }
-    return Plan(steps: steps, warnings: PlanWarning.capped(warnings()), hostChanges: hostChanges())
+    return Plan(steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps), hostChanges: hostChanges())
   }
 
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }

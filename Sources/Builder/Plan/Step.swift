@@ -23,13 +23,31 @@ public struct Plan: Sendable, Hashable {
 public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
   public var message: String
   public var origin: SourceRange?
+  /// The step whose failure this warning foresees; `run` repeats the warning when that step fails.
+  public var explains: StepReference?
+  /// The ids of the steps it foresees the failure of, filled in once the plan's steps are numbered.
+  public var stepIDs: [Int] = []
 
-  public init(_ message: String, origin: SourceRange? = nil) {
+  public init(_ message: String, origin: SourceRange? = nil, explains: StepReference? = nil) {
     self.message = message
     self.origin = origin
+    self.explains = explains
   }
 
   public var description: String { message }
+}
+
+/// Which step a warning is about: the steps of `kind`, only the one from spec position `origin` when given.
+public struct StepReference: Sendable, Hashable {
+  public var kind: Step.Kind
+  public var origin: SourceRange?
+
+  public init(_ kind: Step.Kind, origin: SourceRange? = nil) {
+    self.kind = kind
+    self.origin = origin
+  }
+
+  func matches(_ step: Step) -> Bool { step.kind == kind && (origin == nil || step.origin == origin) }
 }
 
 /// One step of a plan: what it does, which process does it, the exact calls, and where in the spec it comes from.
@@ -143,8 +161,11 @@ public enum Syscall: Sendable, Hashable {
   /// mount(2) onto the path open in fd slot `target` (through /proc/self/fd), from a filesystem or fd slot.
   case mountAt(source: MountSource, target: Int, path: String, fstype: String?, flags: MountFlags, data: String?)
   /// An overlay mounted onto fd slot `target`, its layers given as /proc/self/fd paths of fd slots (so no path is
-  /// parsed out of the option string, whatever characters it holds).
-  case mountOverlay(target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags)
+  /// parsed out of the option string, whatever characters it holds). With `userXattr` (in a user namespace, where
+  /// `trusted.*` xattrs cannot be written), the `userxattr` option: overlayfs then keeps whiteouts, opaque folders
+  /// and redirects in `user.overlay.*` xattrs, without which removing or renaming a lower folder fails (EXDEV, EIO).
+  case mountOverlay(
+    target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags, userXattr: Bool = false)
   /// mount_setattr(2) on the mount open in fd slot `slot`.
   case setattrAt(slot: Int, path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes)
   /// mount_setattr(2) clearing MOUNT_ATTR_RDONLY on the mount in fd slot `slot`, only when the source in fd slot

@@ -111,9 +111,10 @@ extension Syscall: CustomStringConvertible {
       case .slot(let slot, let path): from = "fd[\(slot)] (\(path))"
       }
       return "mount(\(from), fd[\(target)] (\(path)), \(Quoting.c(fstype)), \(flags), \(Quoting.c(data)))"
-    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags, let userXattr):
       var data = "lowerdir=" + lower.map { "fd[\($0)]" }.joined(separator: ":")
       if let upper, let work { data += ",upperdir=fd[\(upper)],workdir=fd[\(work)]" }
+      if userXattr { data += ",userxattr" }
       return "mount(\"overlay\", fd[\(target)] (\(path)), \"overlay\", \(flags), \"\(data)\")"
     case .setattrAt(let slot, let path, let recursive, let set, let clear):
       return

@@ -43,7 +43,8 @@ enum PlanSchema {
         "warnings": [
           "type": "array",
           "items": object(
-            "A problem foreseen before running.", ["message": string, "origin": origin], required: ["message"]),
+            "A problem foreseen before running; `steps`: the ids of the steps whose failure it foresees (run repeats it then).",
+            ["message": string, "origin": origin, "steps": ["type": "array", "items": positive]], required: ["message"]),
         ],
       ], required: ["format_version", "spec", "steps", "summary", "warnings"])
   }
