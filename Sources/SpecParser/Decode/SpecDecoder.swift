@@ -42,6 +42,7 @@ public enum SpecDecoder {
     CrossFieldRules(spec: spec, sink: sink).check()
     FilesystemRules(spec: spec, sink: sink, writtenText: context.text(of:)).check()
     MappedIDRules(spec: spec, sink: sink).check()
+    HostTreeRules(spec: spec, sink: sink).check()
     let diagnostics = sink.diagnostics.sorted { $0.range.start.offset < $1.range.start.offset }
     return SpecCheck(spec: sink.hasErrors ? nil : spec, diagnostics: diagnostics)
   }

@@ -18,7 +18,8 @@ enum PlanSchema {
 
   static let kinds: [String] = [
     "spawn", "unshare", "setgroups", "uid_map", "gid_map", "timens_offsets", "fork", "propagation", "hostname",
-    "domainname", "loopback", "sources", "root", "mount", "file", "pivot_root", "readonly_root", "close_fds", "environ",
+    "domainname", "loopback", "sources", "root", "mount", "protect", "file", "pivot_root", "readonly_root", "close_fds",
+    "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
     "exec",
   ]
