@@ -172,6 +172,7 @@ public struct RealKernel: LinuxKernel {
     }
     state.host = HostFactsReader(kernel: self).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
     state.hostEntries = HostEntryReader(kernel: self).read(for: spec)
+    state.workingDirectoryExists = WorkingDirectoryReader(kernel: self).exists(for: spec)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)

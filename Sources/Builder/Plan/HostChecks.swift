@@ -15,7 +15,7 @@ extension Planner {
   }
 
   func warnings() -> [PlanWarning] {
-    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings()
+    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings() + predictionWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {

@@ -11,6 +11,12 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
     self.root = root
   }
 
+  /// A capability set of /proc/self/status by its label (`CapEff:`), one bit per capability number.
+  private func capabilitySet(_ label: String) -> UInt64? {
+    (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix(label) }
+      .flatMap { UInt64($0.dropFirst(label.count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
+  }
+
   private func text(_ path: String) -> String? {
     (try? kernel.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
   }
@@ -45,6 +51,9 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
     if spec.map({ !$0.unshares(.user) && !$0.process.capabilities.isEmpty }) ?? true {
       facts.boundingSet = (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix("CapBnd:") }
         .flatMap { UInt64($0.dropFirst("CapBnd:".count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
+    }
+    if let spec, !spec.unshares(.user), !spec.namespaces.isEmpty, unprivileged {
+      facts.effectiveCapabilities = capabilitySet("CapEff:")
     }
     facts.missingPaths = paths.filter { !kernel.exists($0) }
     if user, spec == nil || unprivileged {

@@ -24,6 +24,9 @@ public struct ObservedState: Sendable, Hashable {
   /// What already stands where the spec's `[[files]]` paths and mount targets would be made on the host's tree or
   /// in a root folder, by sandbox path (see ``HostEntryReader``): absent paths are missing from the dictionary.
   public var hostEntries: [String: HostEntry] = [:]
+  /// Whether `[process] cwd` is a folder where ``Planner/workingDirectoryPlace(of:)`` puts it on the host; nil when
+  /// not read (it lands somewhere the host does not tell).
+  public var workingDirectoryExists: Bool?
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
 
@@ -64,6 +67,9 @@ public struct HostFacts: Sendable, Hashable {
   /// nsbuild's capability bounding set (`CapBnd` in /proc/self/status), one bit per capability number; nil when
   /// not read. Without a user namespace the command can hold no capability outside it (capabilities(7)).
   public var boundingSet: UInt64?
+  /// nsbuild's effective capabilities (`CapEff`), read when a caller without root unshares namespaces without a
+  /// user namespace: they need CAP_SYS_ADMIN. nil when not read.
+  public var effectiveCapabilities: UInt64?
 
   public init() {}
 }

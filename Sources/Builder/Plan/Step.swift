@@ -23,10 +23,14 @@ public struct Plan: Sendable, Hashable {
 public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
   public var message: String
   public var origin: SourceRange?
+  /// `run` refuses, before anything is made, what it would otherwise fail at later (`plan` only warns, so a spec can
+  /// still be reviewed by someone who will not run it).
+  public var stopsRun: Bool
 
-  public init(_ message: String, origin: SourceRange? = nil) {
+  public init(_ message: String, origin: SourceRange? = nil, stopsRun: Bool = false) {
     self.message = message
     self.origin = origin
+    self.stopsRun = stopsRun
   }
 
   public var description: String { message }

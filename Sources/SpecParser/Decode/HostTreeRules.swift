@@ -22,7 +22,7 @@ struct HostTreeRules {
     guard !spec.unshares(.user), (spec.process.uid ?? 0) == 0 else { return }
     sink.warning(
       "host-root",
-      "the command runs as host root: with no user namespace its uid 0 is the host's, so even with every capability dropped it can change whatever root-owned file or setting the sandbox leaves writable",
+      "the command runs as host root: without a user namespace nsbuild runs as root and so does the command, so even with every capability dropped it can change whatever root-owned file or setting the sandbox leaves writable",
       at: spec.origins["process.uid"] ?? spec.origins["namespaces.unshare"] ?? start,
       hint:
         "add \"user\" to [namespaces] unshare to map uid 0 to an unprivileged ID outside, or set [process] uid; keep the host's tree read-only and /proc and /sys protected (no `unmask`)"
