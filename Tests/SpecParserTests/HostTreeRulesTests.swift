@@ -31,6 +31,19 @@ import Testing
     #expect(warnings("[namespaces]\nunshare = [\"mount\", \"pid\", \"user\"]\n" + mounts, code: "unmasked").isEmpty)
   }
 
+  @Test func aWritableBindOfTheHostsProcOrSysIsWarnedAbout() throws {
+    let header = "[namespaces]\nunshare = [\"mount\"]\n"
+    let bind = { (source: String, options: String) in
+      "[[mounts]]\ntype = \"bind\"\nsource = \"\(source)\"\ntarget = \"/host\"\n" + options
+    }
+    let found = warnings(header + bind("/proc/sys", ""), code: "host-kernel-bind")
+    #expect(found.first?.range.start.line == 4)
+    #expect(found.first?.message.hasPrefix("this writable bind of the host's /proc/sys") == true)
+    #expect(warnings(header + bind("/sys", ""), code: "host-kernel-bind").count == 1)
+    #expect(warnings(header + bind("/sys", "options = [\"ro\"]\n"), code: "host-kernel-bind").isEmpty)
+    #expect(warnings(header + bind("/sysroot", ""), code: "host-kernel-bind").isEmpty)
+  }
+
   @Test func unmaskOnlyAppliesToProcAndSysfs() throws {
     let check = decode(
       "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nunmask = true\n"

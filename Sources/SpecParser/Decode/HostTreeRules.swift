@@ -11,6 +11,7 @@ struct HostTreeRules {
   func check() {
     hostRoot()
     unmaskedForHostRoot()
+    hostKernelFilesystemBinds()
     filesOnTheHost()
   }
 
@@ -41,6 +42,23 @@ struct HostTreeRules {
       sink.warning(
         "unmasked", "without a user namespace, `unmask = true` leaves \(what) for a command that may be host root",
         at: range, hint: "leave `unmask` out unless the command needs them")
+    }
+  }
+
+  /// A writable bind of the host's own /proc or /sys gives a host root command the host's sysctls and sysfs, with
+  /// none of a fresh mount's protection.
+  private func hostKernelFilesystemBinds() {
+    guard !spec.unshares(.user) else { return }
+    for (index, mount) in spec.mounts.enumerated() where mount.kind == .bind && !mount.isReadOnly {
+      guard let source = mount.source,
+        ["/proc", "/sys"].contains(where: { source == $0 || source.hasPrefix($0 + "/") }),
+        let range = spec.origins[SpecKeyPath("mounts").index(index)]
+      else { continue }
+      sink.warning(
+        "host-kernel-bind",
+        "this writable bind of the host's \(source) lets a command that may be host root change host-wide kernel settings there",
+        at: range,
+        hint: "mount a fresh `proc` or `sysfs` instead (nsbuild protects those), or add \"ro\" to its options")
     }
   }
 
