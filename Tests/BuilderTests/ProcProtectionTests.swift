@@ -26,6 +26,15 @@ struct ProcProtectionTests: ScratchFolderTests {
     #expect(Self.hostFile("/proc/sys/kernel/core_pattern") == before)
   }
 
+  /// The host's /dev would give a host root command the host's disks, which a read-only mount does not protect.
+  @Test func theBuildSpecShowsNoHostDisk() throws {
+    let result = try NSBuildProcess.run([
+      "run", specsDirectory + "/build.toml", "--", "/bin/sh", "-c", "find /dev -type b | wc -l; ls /dev | wc -l",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.split(separator: "\n").first == "0", "\(result.stdout)")
+  }
+
   @Test func maskedFilesReadEmptyAndMissingOnesAreSkipped() throws {
     // What this kernel has decides what is masked: a path it lacks (kcore without CONFIG_PROC_KCORE) is skipped.
     let files = ["kcore", "keys", "timer_list", "sched_debug"]

@@ -44,6 +44,16 @@ import Testing
     #expect(warnings(header + bind("/sysroot", ""), code: "host-kernel-bind").isEmpty)
   }
 
+  @Test func theHostsDevIsWarnedAboutUnlessAMinimalOneCoversIt() throws {
+    let header = "[namespaces]\nunshare = [\"mount\"]\n[root]\nreadonly = true\n"
+    let found = warnings(header, code: "host-devices")
+    #expect(found.first?.range.start.line == 5)
+    #expect(found.first?.message.contains("device files ignore a read-only mount") == true)
+    #expect(warnings(header + "[[mounts]]\ntype = \"dev\"\ntarget = \"/dev\"\n", code: "host-devices").isEmpty)
+    #expect(warnings("[namespaces]\nunshare = [\"mount\", \"user\"]\n", code: "host-devices").isEmpty)
+    #expect(warnings("[namespaces]\nunshare = [\"mount\"]\n[root]\ntype = \"tmpfs\"\n", code: "host-devices").isEmpty)
+  }
+
   @Test func unmaskOnlyAppliesToProcAndSysfs() throws {
     let check = decode(
       "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nunmask = true\n"

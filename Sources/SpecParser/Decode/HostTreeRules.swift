@@ -12,6 +12,7 @@ struct HostTreeRules {
     hostRoot()
     unmaskedForHostRoot()
     hostKernelFilesystemBinds()
+    hostDevices()
     filesOnTheHost()
   }
 
@@ -60,6 +61,19 @@ struct HostTreeRules {
         at: range,
         hint: "mount a fresh `proc` or `sysfs` instead (nsbuild protects those), or add \"ro\" to its options")
     }
+  }
+
+  /// On the host's tree, /dev is the host's: its disks and /dev/kmsg are root's to write, and a device file ignores
+  /// a read-only mount (only nodev stops it), so `[root] readonly` does not protect them.
+  private func hostDevices() {
+    guard !spec.unshares(.user), spec.unshares(.mount), spec.root.kind == .host,
+      !spec.mounts.contains(where: { $0.target == "/dev" && ($0.kind == .dev || $0.kind == .tmpfs) })
+    else { return }
+    sink.warning(
+      "host-devices",
+      "the command sees the host's /dev: as host root it can write the host's disks and /dev/kmsg, read-only tree or not (device files ignore a read-only mount)",
+      at: spec.origins["root.readonly"] ?? spec.origins["namespaces.unshare"] ?? start,
+      hint: "add a [[mounts]] entry with type = \"dev\" and target = \"/dev\" (a minimal /dev, as bwrap --dev)")
   }
 
   /// Entries that land on host storage: on the host's own tree (no mount of the spec above them) or in a bind's
