@@ -26,13 +26,32 @@ struct ProcProtectionTests: ScratchFolderTests {
     #expect(Self.hostFile("/proc/sys/kernel/core_pattern") == before)
   }
 
-  /// The host's /dev would give a host root command the host's disks, which a read-only mount does not protect.
-  @Test func theBuildSpecShowsNoHostDisk() throws {
+  /// The host's /dev would give a host root command the host's disks, and its /run the sockets of root's daemons;
+  /// a read-only mount protects neither.
+  @Test func theBuildSpecShowsNoHostDiskOrSocket() throws {
+    // A root-only socket of the host's, as a daemon leaves one in /run.
+    let socketPath = "/run/nsbuild-test-\(UUID().uuidString.prefix(8)).sock"
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    #expect(fd >= 0)
+    defer {
+      close(fd)
+      unlink(socketPath)
+    }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+      for (index, byte) in socketPath.utf8.enumerated() { buffer[index] = byte }
+    }
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    #expect(bound == 0, "bind \(socketPath): errno \(errno)")
+    #expect(FileManager.default.fileExists(atPath: socketPath))
     let result = try NSBuildProcess.run([
-      "run", specsDirectory + "/build.toml", "--", "/bin/sh", "-c", "find /dev -type b | wc -l; ls /dev | wc -l",
+      "run", specsDirectory + "/build.toml", "--", "/bin/sh", "-c", "find /dev /run -type b -o -type s | wc -l",
     ])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stdout.split(separator: "\n").first == "0", "\(result.stdout)")
+    #expect(result.stdout == "0\n", "\(result.stdout)")
   }
 
   @Test func maskedFilesReadEmptyAndMissingOnesAreSkipped() throws {

@@ -50,6 +50,8 @@ import Testing
     #expect(found.first?.range.start.line == 5)
     #expect(found.first?.message.contains("device files ignore a read-only mount") == true)
     #expect(warnings(header + "[[mounts]]\ntype = \"dev\"\ntarget = \"/dev\"\n", code: "host-devices").isEmpty)
+    #expect(warnings(header, code: "host-sockets").first?.message.hasPrefix("the command sees the host's /run") == true)
+    #expect(warnings(header + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/run\"\n", code: "host-sockets").isEmpty)
     #expect(warnings("[namespaces]\nunshare = [\"mount\", \"user\"]\n", code: "host-devices").isEmpty)
     #expect(warnings("[namespaces]\nunshare = [\"mount\"]\n[root]\ntype = \"tmpfs\"\n", code: "host-devices").isEmpty)
   }

@@ -12,7 +12,7 @@ struct HostTreeRules {
     hostRoot()
     unmaskedForHostRoot()
     hostKernelFilesystemBinds()
-    hostDevices()
+    hostDevicesAndSockets()
     filesOnTheHost()
   }
 
@@ -63,17 +63,25 @@ struct HostTreeRules {
     }
   }
 
-  /// On the host's tree, /dev is the host's: its disks and /dev/kmsg are root's to write, and a device file ignores
-  /// a read-only mount (only nodev stops it), so `[root] readonly` does not protect them.
-  private func hostDevices() {
-    guard !spec.unshares(.user), spec.unshares(.mount), spec.root.kind == .host,
-      !spec.mounts.contains(where: { $0.target == "/dev" && ($0.kind == .dev || $0.kind == .tmpfs) })
-    else { return }
-    sink.warning(
-      "host-devices",
-      "the command sees the host's /dev: as host root it can write the host's disks and /dev/kmsg, read-only tree or not (device files ignore a read-only mount)",
-      at: spec.origins["root.readonly"] ?? spec.origins["namespaces.unshare"] ?? start,
-      hint: "add a [[mounts]] entry with type = \"dev\" and target = \"/dev\" (a minimal /dev, as bwrap --dev)")
+  /// On the host's tree, /dev and /run are the host's: its disks and /dev/kmsg are root's to write, and a device
+  /// file ignores a read-only mount (only nodev stops it); a socket in /run (systemd's, a container engine's) takes a
+  /// connect(2) on a read-only mount too, and its server sees uid 0 (SO_PEERCRED). `[root] readonly` protects neither.
+  private func hostDevicesAndSockets() {
+    guard !spec.unshares(.user), spec.unshares(.mount), spec.root.kind == .host else { return }
+    let at = spec.origins["root.readonly"] ?? spec.origins["namespaces.unshare"] ?? start
+    if !spec.mounts.contains(where: { $0.target == "/dev" && ($0.kind == .dev || $0.kind == .tmpfs) }) {
+      sink.warning(
+        "host-devices",
+        "the command sees the host's /dev: as host root it can write the host's disks and /dev/kmsg, read-only tree or not (device files ignore a read-only mount)",
+        at: at,
+        hint: "add a [[mounts]] entry with type = \"dev\" and target = \"/dev\" (a minimal /dev, as bwrap --dev)")
+    }
+    if !spec.mounts.contains(where: { $0.target == "/run" && $0.kind == .tmpfs }) {
+      sink.warning(
+        "host-sockets",
+        "the command sees the host's /run: the sockets there (systemd's, a container engine's) take its connections as host root, read-only tree or not",
+        at: at, hint: "add a [[mounts]] entry with type = \"tmpfs\" and target = \"/run\"")
+    }
   }
 
   /// Entries that land on host storage: on the host's own tree (no mount of the spec above them) or in a bind's
