@@ -46,6 +46,8 @@ struct PlanJSON: Encodable {
   struct WarningJSON: Encodable {
     var message: String
     var origin: Origin?
+    /// Present (true) when `run` refuses the spec for this reason before making anything.
+    var stops_run: Bool?
   }
 
   init(_ plan: Plan, file: String) {
@@ -63,7 +65,8 @@ struct PlanJSON: Encodable {
     warnings = plan.warnings.map { warning in
       WarningJSON(
         message: warning.message,
-        origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
+        origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
+        stops_run: warning.stopsRun ? true : nil)
     }
   }
 

@@ -44,7 +44,14 @@ enum PlanSchema {
         "warnings": [
           "type": "array",
           "items": object(
-            "A problem foreseen before running.", ["message": string, "origin": origin], required: ["message"]),
+            "A problem foreseen before running.",
+            [
+              "message": string, "origin": origin,
+              "stops_run": [
+                "description": "true when run refuses the spec for this reason, before making anything.",
+                "type": "boolean",
+              ],
+            ], required: ["message"]),
         ],
       ], required: ["format_version", "spec", "steps", "summary", "warnings"])
   }
