@@ -49,6 +49,10 @@ import Testing
     #expect(
       try place(mount + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/srv\"\n[process]\ncwd = \"/srv/x\"\n") == .absent)
     #expect(
+      try place(
+        mount + "[[files]]\ntype = \"symlink\"\npath = \"/srv\"\nlink = \"/data\"\n[process]\ncwd = \"/srv/x\"\n")
+        == .unknown)
+    #expect(
       try place(mount + "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n[process]\ncwd = \"/proc/sys\"\n") == .unknown
     )
   }
@@ -66,6 +70,18 @@ import Testing
     var present = PlannerTests.root
     present.workingDirectoryExists = true
     #expect(try warnings("[namespaces]\nunshare = [\"mount\"]\n", cwd: "/w", as: present).isEmpty)
+  }
+
+  /// Only a certain answer counts: a symlink on the way (ELOOP) could lead beneath a mount of the spec.
+  @Test func theWorkingDirectoryIsReadThroughNoSymlink() throws {
+    let spec = try decodeSpec("version = 1\n[namespaces]\nunshare = [\"mount\"]\n[process]\ncwd = \"/srv/x\"\n")
+    let kernel = RecordingKernel()
+    #expect(WorkingDirectoryReader(kernel: kernel).exists(for: spec) == true)
+    kernel.failures["openat2(23, /srv/x)"] = ErrnoNames.ENOENT
+    #expect(WorkingDirectoryReader(kernel: kernel).exists(for: spec) == false)
+    kernel.failures["openat2(24, /srv/x)"] = ErrnoNames.ELOOP
+    #expect(WorkingDirectoryReader(kernel: kernel).exists(for: spec) == nil)
+    #expect(kernel.log.filter { $0.hasPrefix("open(/)") }.count == 3)
   }
 
   @Test func aUserNamespaceMappingHostRootInIsSaid() throws {

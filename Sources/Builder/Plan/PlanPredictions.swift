@@ -21,6 +21,9 @@ extension Planner {
     let cwd = spec.process.cwd ?? "/"
     guard cwd != "/" else { return .made }
     guard spec.unshares(.mount) else { return .beneath(tree: "/", path: cwd) }
+    // A [[files]] symlink on the way leads where the host does not tell.
+    let above = SetupOrder.ancestors(of: cwd).map(String.init) + [cwd]
+    if spec.files.contains(where: { $0.kind == .symlink && above.contains($0.path) }) { return .unknown }
     // mkdir -p makes every folder above a [[files]] entry or a mount point, and a folder entry itself.
     let makes = { (path: String) in path.hasPrefix(cwd + "/") }
     if spec.files.contains(where: { makes($0.path) || ($0.path == cwd && $0.kind == .dir) })
