@@ -79,6 +79,24 @@ import Testing
     #expect(kernel.log.contains { $0.hasPrefix("mount(\"/proc/self/fd/22\"") && $0.contains("MS_BIND, NULL") })
   }
 
+  /// A failed setup detaches every protecting mount, newest first, then the proc beneath them.
+  @Test func aFailedSetupDetachesTheProtectionWithTheProc() throws {
+    let plan = try plan(Self.header + Self.proc)
+    let kernel = RecordingKernel()
+    let journal = SetupJournal()
+    let runner = StepRunner(kernel: kernel, sandboxPID: 4242, journal: journal)
+    let step = try #require(plan.steps.first { $0.kind == .protect })
+    for earlier in plan.steps.prefix(while: { $0.id <= step.id }) { try runner.run(earlier) }
+    let mounts = kernel.log.filter { $0.hasPrefix("mount(") && !$0.hasPrefix("mount(NULL") }.count
+    kernel.log = []
+    journal.undo(kernel)
+    let detached = kernel.log.filter { $0.hasPrefix("umount2") }
+    #expect(detached.count == mounts)
+    // The last masked path goes first, the proc itself last (opened beneath the root, not beneath itself).
+    #expect(kernel.log.first == "openat2(24, sched_debug)")
+    #expect(kernel.log.suffix(2).first == "openat2(21, /proc)")
+  }
+
   @Test func aMaskedFileThatIsAFolderIsRefusedNotCovered() throws {
     let plan = try plan(Self.header + Self.proc)
     let kernel = RecordingKernel()
