@@ -20,6 +20,9 @@ import Testing
     #expect(zero.first?.range.start.line == 5)
     #expect(warnings("[namespaces]\nunshare = [\"pid\"]\n[process]\nuid = 1000\n", code: "host-root").isEmpty)
     #expect(warnings("[namespaces]\nunshare = [\"pid\", \"user\"]\n", code: "host-root").isEmpty)
+    // No namespace at all: nsbuild needs no root, and the command keeps the caller's uid.
+    #expect(warnings("[process]\nargs = [\"id\"]\n", code: "host-root").isEmpty)
+    #expect(warnings("[process]\nargs = [\"id\"]\nuid = 0\n", code: "host-root").count == 1)
   }
 
   @Test func unmaskWithoutAUserNamespaceIsWarnedAtTheKey() throws {

@@ -19,9 +19,11 @@ struct HostTreeRules {
   private var start: SourceRange { SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0)) }
 
   /// Without a user namespace, the command's uid 0 is the host's: dropping capabilities does not change who owns
-  /// the host's files or whom proc(5) lets change a sysctl.
+  /// the host's files or whom proc(5) lets change a sysctl. (With no namespace at all, nsbuild needs no root and the
+  /// command keeps the caller's uid, unless the spec sets it to 0.)
   private func hostRoot() {
-    guard !spec.unshares(.user), (spec.process.uid ?? 0) == 0 else { return }
+    guard !spec.unshares(.user), (spec.process.uid ?? 0) == 0, !spec.namespaces.isEmpty || spec.process.uid == 0
+    else { return }
     sink.warning(
       "host-root",
       "the command runs as host root: without a user namespace nsbuild runs as root and so does the command, so even with every capability dropped it can change whatever root-owned file or setting the sandbox leaves writable",
