@@ -64,6 +64,12 @@ import Testing
     #expect(try flags(userns + Self.sysfs, as: PlannerTests.user)?.contains(.rdonly) == false)
     #expect(try flags(mapped + Self.sysfs, as: PlannerTests.root)?.contains(.rdonly) == false)
     #expect(try flags(mapsRoot + Self.sysfs, as: PlannerTests.root)?.contains(.rdonly) == true)
+    // The mount step says why; a tmpfs the spec makes read-only (mounted writable first, for a mount inside) does not.
+    let reasons = try plan(Self.header + Self.sysfs).steps.filter { $0.kind == .mount }.map(\.reason)
+    #expect(reasons.first??.hasPrefix("read-only: the command could be host root") == true)
+    let tmpfs =
+      "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\noptions = [\"ro\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t/in\"\n"
+    #expect(try plan(Self.header + tmpfs).steps.filter { $0.kind == .mount }.allSatisfy { $0.reason == nil })
   }
 
   @Test func aPathThisKernelLacksIsSkippedAndTheRestApplied() throws {

@@ -201,6 +201,8 @@ struct FilesystemPlan {
   }
 
   private mutating func mountStep(_ index: Int, _ mount: Mount, mountPointsInside inside: [Mount]) -> Step {
+    // A sysfs the protection made read-only (see protectedSysfs) says why.
+    let protectedReadOnly = mount.isReadOnly && !spec.mounts[index].isReadOnly
     var mount = mount
     // A fresh read-only mount with mounts inside is mounted writable, then made read-only after their mount points.
     let deferReadOnly = mount.kind != .bind && mount.isReadOnly && !inside.isEmpty
@@ -238,7 +240,7 @@ struct FilesystemPlan {
       kind: .mount, actor: .initProcess, calls: calls, change: .create,
       reason: mount.kind == .bind && mount.isReadOnly
         ? "read-only recursively, keeping the flags the kernel locked"
-        : spec.mounts[index].isReadOnly != mount.isReadOnly
+        : protectedReadOnly
           ? "read-only: the command could be host root, and sysfs settings are host-wide; `unmask = true` leaves it writable"
           : nil,
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
