@@ -20,6 +20,10 @@ import Testing
     #expect(zero.first?.range.start.line == 5)
     #expect(warnings("[namespaces]\nunshare = [\"pid\"]\n[process]\nuid = 1000\n", code: "host-root").isEmpty)
     #expect(warnings("[namespaces]\nunshare = [\"pid\", \"user\"]\n", code: "host-root").isEmpty)
+    // Without a pid namespace, it can signal the host's root processes too.
+    #expect(warnings("[namespaces]\nunshare = [\"pid\"]\n", code: "host-signals").isEmpty)
+    #expect(warnings("[namespaces]\nunshare = [\"mount\"]\n", code: "host-signals").first?.range.start.line == 3)
+    #expect(warnings("[namespaces]\nunshare = [\"mount\", \"user\"]\n", code: "host-signals").isEmpty)
     // No namespace at all: nsbuild needs no root, and the command keeps the caller's uid.
     #expect(warnings("[process]\nargs = [\"id\"]\n", code: "host-root").isEmpty)
     #expect(warnings("[process]\nargs = [\"id\"]\nuid = 0\n", code: "host-root").count == 1)

@@ -50,7 +50,7 @@ func decode(_ text: String, directory: String = "/work/project") -> SpecCheck {
 
   @Test func minimalSpecDecodes() throws {
     let check = try load("minimal.toml")
-    #expect(check.diagnostics.map(\.code) == ["host-root"])
+    #expect(check.diagnostics.map(\.code) == ["host-root", "host-signals"])
     let expected = Spec(
       namespaces: [.uts], uts: UTS(hostname: "minimal"), process: Process(args: ["hostname"]))
     #expect(check.spec?.withoutOrigins == expected)

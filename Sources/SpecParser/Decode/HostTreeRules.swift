@@ -31,6 +31,13 @@ struct HostTreeRules {
       hint:
         "add \"user\" to [namespaces] unshare to map uid 0 to an unprivileged ID outside, or set [process] uid; keep the host's tree read-only and /proc and /sys protected (no `unmask`)"
     )
+    // kill(2) checks the uid alone: without a pid namespace every root process of the host is in reach.
+    if !spec.unshares(.pid) {
+      sink.warning(
+        "host-signals",
+        "without a pid namespace the command, as host root, can signal (and kill) every process the host runs as root",
+        at: spec.origins["namespaces.unshare"] ?? start, hint: "add \"pid\" to [namespaces] unshare")
+    }
   }
 
   /// `unmask = true` on a proc or sysfs that a host root command sees: host-wide sysctls and sysfs settings.
