@@ -48,6 +48,15 @@ struct RunCommand: ParsableCommand {
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 125,
       strictModes: strictModes ? .refuse : .warn)
+    // What plan foresees would fail only after the sandbox is built (or cannot work for this caller): refused now.
+    let refusals = plan.warnings.filter(\.stopsRun)
+    if !refusals.isEmpty {
+      for refusal in refusals {
+        let place = refusal.origin.map { "\(loaded.path):\($0.start.line):\($0.start.column): " } ?? ""
+        terminal.err("\(place)error: \(refusal.message)\n")
+      }
+      throw ExitCode(125)
+    }
     let total = plan.steps.count
     let trace: (Step) -> Void =
       verbose

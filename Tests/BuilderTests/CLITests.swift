@@ -3,7 +3,7 @@ import Testing
 
 /// The command line's contract: colour only on a terminal and never with NO_COLOR; exit statuses of plan.
 @Suite struct CLITests {
-  static let broken = "version = 1\n[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostnme = \"x\"\n"
+  static let broken = "version = 1\n[namespaces]\nunshare = [\"uts\", \"user\"]\n[uts]\nhostnme = \"x\"\n"
 
   /// Runs `nsbuild ARGS` under script(1), which gives it a terminal.
   func onTerminal(_ arguments: [String], environment: String = "") throws -> String {

@@ -4,7 +4,7 @@ import Testing
 /// `check` shows the first diagnostics in the file and one line for the rest, in text and in JSON.
 @Suite struct DiagnosticLimitCLITests: ScratchFolderTests {
   static let spec =
-    "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\noptions = [\n"
+    "version = 1\n[namespaces]\nunshare = [\"user\", \"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\noptions = [\n"
     + String(repeating: "  \"rox\",\n", count: 5000) + "]\n"
 
   @Test func textEndsWithOneLineSayingHowManyMore() throws {

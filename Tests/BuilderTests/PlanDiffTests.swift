@@ -120,8 +120,8 @@ import Testing
     #expect(
       steps.map(PlanDiff.key) == [
         "spawn", "unshare", "fork", "hostname", "loopback", "propagation", "sources", "mount /tmp", "mount /data",
-        "mount /proc", "close_fds", "fork_command", "session", "bounding_set", "credentials", "capabilities",
-        "no_new_privs", "cwd", "exec",
+        "mount /proc", "protect /proc", "close_fds", "fork_command", "session", "bounding_set", "credentials",
+        "capabilities", "no_new_privs", "cwd", "exec",
       ])
   }
 

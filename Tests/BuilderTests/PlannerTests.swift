@@ -30,8 +30,8 @@ import Testing
       shape(try plan("dev.toml")) == [
         "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init hostname", "5 init domainname",
         "6 init loopback", "7 init propagation", "8 init sources", "9 init mount", "10 init mount", "11 init mount",
-        "12 init close_fds",
-      ] + Self.commandShape(from: 13))
+        "12 init protect", "13 init close_fds",
+      ] + Self.commandShape(from: 14))
   }
 
   @Test func minimalStepOrder() throws {
@@ -46,8 +46,8 @@ import Testing
       shape(try plan("rootless.toml", as: Self.user)) == [
         "1 parent spawn", "2 sandbox unshare", "3 parent setgroups", "4 parent uid_map", "5 parent gid_map",
         "6 sandbox fork", "7 init hostname", "8 init propagation", "9 init sources", "10 init mount", "11 init mount",
-        "12 init close_fds",
-      ] + Self.commandShape(from: 13))
+        "12 init protect", "13 init close_fds",
+      ] + Self.commandShape(from: 14))
   }
 
   @Test func callerMapsUseTheCallersIDsAndDenySetgroups() throws {
@@ -71,27 +71,31 @@ import Testing
   @Test func devMountCalls() throws {
     let steps = try plan("dev.toml").steps
     let sources = try #require(steps.first { $0.kind == .sources })
-    #expect(sources.calls == [.openPath(path: "/", slot: 0), .openPath(path: "/usr", slot: 1)])
+    // The host's /dev/null too, for the proc's protection.
+    #expect(
+      sources.calls == [
+        .openPath(path: "/", slot: 0), .openPath(path: "/usr", slot: 1), .openPath(path: "/dev/null", slot: 2),
+      ])
     let mounts = steps.filter { $0.kind == .mount }.map(\.calls)
     #expect(
       mounts == [
         [
-          .resolve(root: 0, path: "/tmp", create: .directory, slot: 2),
+          .resolve(root: 0, path: "/tmp", create: .directory, slot: 3),
           .mountAt(
-            source: .name("tmpfs"), target: 2, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"
+            source: .name("tmpfs"), target: 3, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"
           ),
         ],
         [
-          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 3),
+          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 4),
           .mountAt(
-            source: .slot(1, path: "/usr"), target: 3, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
-          .resolve(root: 0, path: "/usr", create: nil, slot: 4),
-          .setattrAt(slot: 4, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
+            source: .slot(1, path: "/usr"), target: 4, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
+          .resolve(root: 0, path: "/usr", create: nil, slot: 5),
+          .setattrAt(slot: 5, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
         ],
         [
-          .resolve(root: 0, path: "/proc", create: .directory, slot: 5),
+          .resolve(root: 0, path: "/proc", create: .directory, slot: 6),
           .mountAt(
-            source: .name("proc"), target: 5, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec],
+            source: .name("proc"), target: 6, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec],
             data: nil),
         ],
       ])
@@ -152,7 +156,8 @@ import Testing
   @Test func stepsPointAtTheirSpecLines() throws {
     let plan = try plan("dev.toml")
     let lines = plan.steps.map { $0.origin?.start.line }
-    #expect(lines == [nil, 6, nil, 9, 10, nil, 6, nil, 12, 18, 24, nil, nil, nil, nil, nil, nil, nil, 31, 29])
+    // The proc's protection points at the proc mount's line.
+    #expect(lines == [nil, 6, nil, 9, 10, nil, 6, nil, 12, 18, 24, 24, nil, nil, nil, nil, nil, nil, nil, 31, 29])
   }
 
   @Test func timeOffsetsAreWrittenBeforeTheFork() throws {

@@ -131,8 +131,14 @@ final class RecordingKernel: LinuxKernel {
   func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 {
     try record("openat2(\(root), \(path))", call: "openat2", path: path)
     nextFD += 1
+    openedPaths[nextFD] = path
     return nextFD
   }
+  /// The path each fd from openInRoot was opened at, for fileKind(of:).
+  private var openedPaths: [Int32: String] = [:]
+  /// Paths the fake reports as regular files when opened; everything else is a folder. By default the files a
+  /// proc mount's protection covers with the null device.
+  var regularFiles: Set<String> = ["kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug"]
   func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
     try record("openat2-nosymlinks(\(path))", call: "openat2", path: path)
     nextFD += 1
@@ -160,7 +166,9 @@ final class RecordingKernel: LinuxKernel {
   }
   func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { "" }
   func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind { .directory }
-  func fileKind(of fd: Int32) throws(SyscallError) -> FileKind { .directory }
+  func fileKind(of fd: Int32) throws(SyscallError) -> FileKind {
+    regularFiles.contains(openedPaths[fd] ?? "") ? .regular : .directory
+  }
   func isOnReadOnlyMount(_ fd: Int32) -> Bool { false }
   func changeDirectory(to fd: Int32) throws(SyscallError) { try record("fchdir(\(fd))", call: "fchdir") }
   func pivotRootHere() throws(SyscallError) { try record("pivot_root(., .)", call: "pivot_root") }

@@ -4,7 +4,7 @@ import Testing
 
 /// The number of diagnostics is bounded, and so is the work spent on those not shown.
 @Suite struct DiagnosticLimitTests {
-  static let header = "version = 1\n[namespaces]\nunshare = [\"mount\"]\n"
+  static let header = "version = 1\n[namespaces]\nunshare = [\"user\", \"mount\"]\n"
 
   func spec(unknownOptions count: Int) -> String {
     Self.header + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\noptions = ["

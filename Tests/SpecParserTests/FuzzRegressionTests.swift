@@ -99,7 +99,7 @@ import Testing
   @Test func longGroupListDecodesInLinearTime() throws {
     let ids = (0..<5000).map { String($0 * 7 % 5000) }
     let text =
-      "version = 1\n[namespaces]\nunshare = [\"pid\"]\n[process]\nargs = [\"x\"]\ngroups = ["
+      "version = 1\n[namespaces]\nunshare = [\"pid\"]\n[process]\nargs = [\"x\"]\nuid = 1000\ngid = 1000\ngroups = ["
       + (ids + ids).joined(separator: ",") + "]\n"
     let result = check(text)
     #expect(result.diagnostics.isEmpty)
@@ -184,7 +184,8 @@ import Testing
 
   @Test func longStringIsAnErrorWithAPosition() {
     let name = String(repeating: "a", count: 1 << 20)
-    let text = "version = 1\n[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostname = \"\(name)\"\n"
+    let text =
+      "version = 1\n[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostname = \"\(name)\"\n[process]\nuid = 1\ngid = 1\n"
     let result = check(text)
     #expect(result.diagnostics.map(\.code) == ["invalid-hostname"])
     #expect(result.diagnostics.first?.range.start == SourceLocation(line: 5, column: 12, offset: 60))

@@ -29,6 +29,9 @@ final class SetupJournal {
     if let place = resolved[slot] { events.append(.mounted(root: place.root, path: place.path)) }
   }
 
+  /// A mount made on `path` beneath the fd `root` (a protected path beneath a fresh proc or sysfs).
+  func noteMounted(root: Int32, path: String) { events.append(.mounted(root: root, path: path)) }
+
   /// unlinkat(2); on a mount made read-only since (the host's tree, or a read-only bind, after the mount points in
   /// it were made), that mount is first made writable again: it was writable when the file was made in it.
   private func remove<Kernel: LinuxKernel>(

@@ -150,6 +150,12 @@ struct StepRunner<Kernel: LinuxKernel> {
       try rooted(root).writeFile(path, contents: contents, mode: mode)
     case .symlink(let root, let path, let link):
       try rooted(root).symlink(path, to: link)
+    case .readOnlyPath(let mount, let path, let shown):
+      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal).makeReadOnly(path, shown: shown)
+    case .maskPath(let mount, let path, let shown, let nullDevice):
+      let null = try nullDevice.map { (slot) throws(SyscallError) in try fd(slot) }
+      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal).mask(
+        path, shown: shown, nullDevice: null)
     case .changeDirectoryTo(let slot, let path):
       do { try kernel.changeDirectory(to: try fd(slot)) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: error.path ?? path)

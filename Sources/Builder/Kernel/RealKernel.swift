@@ -176,6 +176,7 @@ public struct RealKernel: LinuxKernel {
     state.hostPathExists = folders.read(for: spec)
     state.overlayMakesIndex = folders.overlayMakesIndex(spec)
     state.inRootDestinations = HostEntryReader(kernel: self).destinations(for: spec)
+    state.workingDirectoryExists = WorkingDirectoryReader(kernel: self).exists(for: spec)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)

@@ -57,6 +57,7 @@ public enum ErrnoNames {
   public static let EACCES: Int32 = 13
   public static let EEXIST: Int32 = 17
   public static let ENOTDIR: Int32 = 20
+  public static let EISDIR: Int32 = 21
   public static let EINVAL: Int32 = 22
   public static let EFBIG: Int32 = 27
   public static let EROFS: Int32 = 30

@@ -16,7 +16,7 @@ extension Planner {
 
   func warnings() -> [PlanWarning] {
     specWarnings() + userNamespaceWarnings() + credentialWarnings() + kernelWarnings() + mountWarnings()
-      + hiddenSubmountWarnings() + hostPropagationWarnings()
+      + hiddenSubmountWarnings() + hostPropagationWarnings() + predictionWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {

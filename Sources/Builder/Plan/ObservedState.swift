@@ -27,6 +27,9 @@ public struct ObservedState: Sendable, Hashable {
   /// In a root folder, where a spec path lands when a symlink on the way leads elsewhere, by sandbox path (see
   /// ``HostEntryReader/destinations(for:)``); ``hostEntries`` holds what stands there.
   public var inRootDestinations: [String: String] = [:]
+  /// Whether `[process] cwd` is a folder where ``Planner/workingDirectoryPlace(of:)`` puts it on the host; nil when
+  /// not read (it lands somewhere the host does not tell).
+  public var workingDirectoryExists: Bool?
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
   /// Whether each host folder a `[[files]]` entry or mount point would be made in (and the entry itself) exists,
@@ -80,7 +83,7 @@ public struct HostFacts: Sendable, Hashable {
   public var limits: [ResourceLimit.Resource: ResourceLimit] = [:]
   /// `fs.nr_open`: no hard `nofile` limit may exceed it, whatever the capabilities (setrlimit(2) EPERM).
   public var nrOpen: UInt64?
-  /// nsbuild's effective capabilities (`CapEff`), read with the limits and for a user namespace: bit 24 is
+  /// nsbuild's effective capabilities (`CapEff`), read with the limits, for a user namespace, and when a caller without root unshares namespaces without one (they need CAP_SYS_ADMIN, bit 21): bit 24 is
   /// CAP_SYS_RESOURCE, bit 18 CAP_SYS_CHROOT (setns(2) into a mount namespace needs it).
   public var effectiveCapabilities: UInt64?
   /// The caller's mounts (`/proc/self/mountinfo`), read when the spec binds, overlays or sets propagation: what a

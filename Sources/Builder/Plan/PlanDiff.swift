@@ -65,7 +65,7 @@ public struct PlanDiff: Sendable, Hashable {
   public static func key(of step: Step) -> String {
     let kind = step.kind.rawValue
     switch step.kind {
-    case .mount:
+    case .mount, .protect:
       for call in step.calls {
         switch call {
         case .resolve(_, let path, _, _), .mountAt(_, _, let path, _, _, _), .mount(_, let path, _, _, _),

@@ -115,6 +115,8 @@ struct FilesystemPlan {
       default: break
       }
     }
+    // The host's null device masks a fresh proc's files (as runc and crun do); opened here, never from the sandbox.
+    if spec.mounts.contains(where: KernelFilesystemProtection.needsNullDevice) { paths.append("/dev/null") }
     var calls: [Syscall] = []
     if case .host = spec.root.kind { calls.append(.openPath(path: "/", slot: Self.root)) }
     var rootDirectory: String?
@@ -179,12 +181,14 @@ struct FilesystemPlan {
   private mutating func itemSteps(except madeEarly: Set<Int>) -> [Step] {
     let order = SetupOrder(planner: planner)
     let mountsInside = order.mountsInside()
-    return order.items.enumerated().compactMap { position, item in
+    return order.items.enumerated().flatMap { position, item -> [Step] in
       switch item {
       case .mount(let index, let mount):
         // Mount points of later mounts inside this one are made before it can turn read-only.
-        return mountStep(index, mount, mountPointsInside: mountsInside[position] ?? [])
-      case .file(let index, let file): return madeEarly.contains(index) ? nil : fileStep(index, file)
+        let step = mountStep(index, protectedSysfs(mount), mountPointsInside: mountsInside[position] ?? [])
+        let protection = protectionStep(index, mount, nullDevice: sources["/dev/null"])
+        return [step] + (protection.map { [$0] } ?? [])
+      case .file(let index, let file): return madeEarly.contains(index) ? [] : [fileStep(index, file)]
       }
     }
   }
@@ -204,6 +208,8 @@ struct FilesystemPlan {
   }
 
   private mutating func mountStep(_ index: Int, _ mount: Mount, mountPointsInside inside: [Mount]) -> Step {
+    // A sysfs the protection made read-only (see protectedSysfs) says why.
+    let protectedReadOnly = mount.isReadOnly && !spec.mounts[index].isReadOnly
     var mount = mount
     // A fresh read-only mount with mounts inside is mounted writable, then made read-only after their mount points.
     let deferReadOnly = mount.kind != .bind && mount.isReadOnly && !inside.isEmpty
@@ -240,7 +246,10 @@ struct FilesystemPlan {
     return Step(
       kind: .mount, actor: .initProcess, calls: calls, change: .create,
       reason: mount.kind == .bind && mount.isReadOnly
-        ? "read-only recursively, keeping the flags the kernel locked" : nil,
+        ? "read-only recursively, keeping the flags the kernel locked"
+        : protectedReadOnly
+          ? "read-only: the command could be host root, and sysfs settings are host-wide; `unmask = true` leaves it writable"
+          : nil,
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
   }
 

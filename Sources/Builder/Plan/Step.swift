@@ -27,11 +27,15 @@ public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
   public var explains: StepReference?
   /// The ids of the steps it foresees the failure of, filled in once the plan's steps are numbered.
   public var stepIDs: [Int] = []
+  /// `run` refuses, before anything is made, what it would otherwise fail at later (`plan` only warns, so a spec can
+  /// still be reviewed by someone who will not run it).
+  public var stopsRun: Bool
 
-  public init(_ message: String, origin: SourceRange? = nil, explains: StepReference? = nil) {
+  public init(_ message: String, origin: SourceRange? = nil, explains: StepReference? = nil, stopsRun: Bool = false) {
     self.message = message
     self.origin = origin
     self.explains = explains
+    self.stopsRun = stopsRun
   }
 
   public var description: String { message }
@@ -85,7 +89,7 @@ public struct Step: Sendable, Hashable {
   /// The kinds of step, by the kernel feature they use.
   public enum Kind: String, Sendable, Hashable {
     case spawn, unshare, setgroups, uidMap = "uid_map", gidMap = "gid_map", timeOffsets = "timens_offsets"
-    case fork, propagation, hostname, domainname, loopback, sources, root, mount, file
+    case fork, propagation, hostname, domainname, loopback, sources, root, mount, protect, file
     case pivotRoot = "pivot_root", readonlyRoot = "readonly_root", closeFDs = "close_fds"
     case scrubEnvironment = "environ", spawnCommand = "fork_command"
     case session, rlimits, boundingSet = "bounding_set", credentials, capabilities, noNewPrivs = "no_new_privs"
@@ -166,6 +170,15 @@ public enum Syscall: Sendable, Hashable {
   /// and redirects in `user.overlay.*` xattrs, without which removing or renaming a lower folder fails (EXDEV, EIO).
   case mountOverlay(
     target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags, userXattr: Bool = false)
+  /// Binds `path` (relative), beneath the fresh filesystem whose root is in fd slot `mount` (openat2(2)
+  /// RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS), onto itself and makes that bind read-only, nosuid, nodev and noexec,
+  /// recursively; skipped when this kernel has no such path (ENOENT), as runc does. `shown` is the path inside the
+  /// sandbox, for errors.
+  case readOnlyPath(mount: Int, path: String, shown: String)
+  /// Covers `path` beneath the fresh filesystem in fd slot `mount`: with a read-only bind of the null device in fd
+  /// slot `nullDevice` (a file, which then reads empty), or without one with an empty read-only tmpfs (a folder);
+  /// skipped when this kernel has no such path (ENOENT).
+  case maskPath(mount: Int, path: String, shown: String, nullDevice: Int?)
   /// mount_setattr(2) on the mount open in fd slot `slot`.
   case setattrAt(slot: Int, path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes)
   /// mount_setattr(2) clearing MOUNT_ATTR_RDONLY on the mount in fd slot `slot`, only when the source in fd slot

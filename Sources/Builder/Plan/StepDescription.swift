@@ -27,6 +27,7 @@ extension Step {
       }
     case .loopback: return "bring lo up"
     case .mount: return mountTitle
+    case .protect: return "protect a fresh proc or sysfs"
     case .sources: return "open the host paths the sandbox uses"
     case .root: return "set up the root"
     case .file: return "create a file"
@@ -123,6 +124,9 @@ extension Syscall: CustomStringConvertible {
       return
         "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH, {attr_clr: MOUNT_ATTR_RDONLY}) if fd[\(source)] was on a writable mount"
     case .propagateAt(let slot, let path, let flags): return "mount(NULL, fd[\(slot)] (\(path)), NULL, \(flags), NULL)"
+    case .readOnlyPath(let mount, let path, _): return Self.readOnlyPathDescription(mount: mount, path: path)
+    case .maskPath(let mount, let path, _, let nullDevice):
+      return Self.maskPathDescription(mount: mount, path: path, nullDevice: nullDevice)
     case .makeDirectory(let root, let path, let mode):
       return "mkdirat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
     case .createFile(let root, let path, let contents, let mode):

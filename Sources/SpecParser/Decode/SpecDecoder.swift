@@ -68,6 +68,7 @@ public enum SpecDecoder {
     FilesystemRules(spec: spec, sink: sink, writtenText: context.text(of:)).check()
     MappedIDRules(spec: spec, sink: sink).check()
     CredentialRules(spec: spec, sink: sink).check()
+    HostTreeRules(spec: spec, sink: sink).check()
     return SpecCheck(
       spec: sink.hasErrors ? nil : spec, diagnostics: sink.finish(), omitted: sink.omitted, limit: maxDiagnostics)
   }

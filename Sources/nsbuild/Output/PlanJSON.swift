@@ -48,6 +48,8 @@ struct PlanJSON: Encodable {
     var origin: Origin?
     /// The steps whose failure it foresees; absent when none.
     var steps: [Int]?
+    /// Present (true) when `run` refuses the spec for this reason before making anything.
+    var stops_run: Bool?
   }
 
   init(_ plan: Plan, file: String) {
@@ -66,7 +68,8 @@ struct PlanJSON: Encodable {
       WarningJSON(
         message: warning.message,
         origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
-        steps: warning.stepIDs.isEmpty ? nil : warning.stepIDs)
+        steps: warning.stepIDs.isEmpty ? nil : warning.stepIDs,
+        stops_run: warning.stopsRun ? true : nil)
     }
   }
 

@@ -172,6 +172,11 @@ enum SpecSchema {
           "description": "The mount's propagation after mounting (mount_namespaces(7)).", "type": "string",
           "enum": .array(Propagation.allCases.map { .string($0.rawValue) }),
         ],
+        "unmask": [
+          "description":
+            "proc and sysfs only: true leaves the filesystem as the kernel makes it. By default, as OCI runtimes do, a proc gets /proc/sys, sysrq-trigger, irq, bus and fs read-only and kcore, keys, timer_list and the like masked; a sysfs gets firmware and powercap masked, and is read-only when the command could be host root (no user namespace, or one mapping host uid 0). Like podman's --security-opt unmask=ALL.",
+          "type": "boolean", "default": false,
+        ],
       ],
       required: ["type", "target"])
     // Keys that belong to one kind are errors on the others (MountDecoder.checkKeysFit).
@@ -180,6 +185,10 @@ enum SpecSchema {
         kindRule(.bind, then: ["required": ["source"]], otherwise: forbidding(["source"])),
         kindRule(.tmpfs, then: [:], otherwise: forbidding(["size", "mode", "uid", "gid"])),
         kindRule(.overlay, then: ["required": ["lower"]], otherwise: forbidding(["lower", "upper", "work"])),
+        [
+          "if": ["required": ["type"], "properties": ["type": ["enum": ["proc", "sysfs"]]]],
+          "then": [:], "else": forbidding(["unmask"]),
+        ],
       ]
     ])
     return entry
