@@ -25,7 +25,11 @@ public struct DiagnosticRenderer: Sendable {
     var out = ""
     // Diagnostics in source order often share a line: split it into scalars once, not once per diagnostic.
     var shown: (number: Int, scalars: [Unicode.Scalar]?) = (0, nil)
-    for diagnostic in diagnostics.sorted(by: { $0.range.start.offset < $1.range.start.offset }) {
+    // Stable: diagnostics at one place keep their order (the one saying how many more were left out stays last).
+    let ordered = diagnostics.enumerated().sorted {
+      ($0.element.range.start.offset, $0.offset) < ($1.element.range.start.offset, $1.offset)
+    }
+    for diagnostic in ordered.map(\.element) {
       let number = diagnostic.range.start.line
       if shown.number != number { shown = (number, lines.line(number).map { Array($0.unicodeScalars) }) }
       out += render(diagnostic, line: shown.scalars)

@@ -28,6 +28,15 @@ struct PlanCommand: ParsableCommand {
     help: "Exit 0 when run would leave nothing changed on the host, 2 when it would (files, mount points), 1 on error.")
   var detailedExitcode = false
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      Refuse a spec that another user could change: the file, or a folder above it (symlinks on the way \
+      included), not owned by root or you, or writable by its group or others without the sticky bit (as sshd's \
+      StrictModes). --no-strict-modes reads it anyway, with a warning.
+      """)
+  var strictModes = true
+
   @Argument(help: "The spec file (TOML).")
   var spec: String
 
@@ -37,7 +46,8 @@ struct PlanCommand: ParsableCommand {
   func run() throws {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
-      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json)
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
+      strictModes: strictModes ? .refuse : .warn)
     switch format {
     case .text:
       terminal.out(PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(plan))

@@ -3,12 +3,13 @@ import Builder
 import SpecParser
 
 /// Loads, checks and plans a spec for `plan` and `run`; prints what stops it and exits with `failureCode`.
-/// With `json`, a spec that cannot be planned prints `{"format_version", "spec", "diagnostics"}` on stdout too.
+/// A spec another user could change is refused unless `strictModes` says to warn. With `json`, a spec that cannot be planned prints `{"format_version", "spec", "diagnostics"}` on stdout too.
 func planSpec(
-  _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false
+  _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
+  strictModes: StrictModes = .refuse
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
-  switch loadSpec(path, terminal: terminal) {
+  switch loadSpec(path, terminal: terminal, strictModes: strictModes) {
   case .success(let spec): loaded = spec
   case .failure(let unreadable):
     if json {
@@ -52,6 +53,10 @@ private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyP
     return Diagnostic(
       .error, code: "cannot-set-groups", message: error.description, file: path,
       range: origins["process.groups"] ?? start)
+  case .limits(let problems):
+    return Diagnostic(
+      .error, code: "rlimit-too-high", message: error.description, file: path,
+      range: problems.first.flatMap { origins[$0.key] } ?? origins["process.rlimits"] ?? start)
   }
 }
 

@@ -122,7 +122,10 @@ struct HostPathTests: ScratchFolderTests {
   /// A symlink only root (or the caller) can change is followed, shown by plan and pinned; one another user could
   /// change is named by plan and refused by run, for a bind source and for a path on the host's tree alike.
   @Test func planShowsTheSymlinksItFollowsAndRunRefusesTheOthers() throws {
-    try withFolder { folder in
+    try withFolder { top in
+      // The link and its folder apart from the spec's: a spec in a folder another user owns is refused as such
+      // (StrictModes), before any link is looked at.
+      let folder = top + "/in"
       try FileManager.default.createDirectory(atPath: folder + "/real", withIntermediateDirectories: true)
       try Data("here".utf8).write(to: URL(fileURLWithPath: folder + "/real/f"))
       try FileManager.default.createSymbolicLink(atPath: folder + "/link", withDestinationPath: "real")
@@ -136,7 +139,7 @@ struct HostPathTests: ScratchFolderTests {
           type = "file"
           path = "\(folder)/link/made"
           content = "x"
-          """, to: folder)
+          """, to: top)
       let plan = try NSBuildProcess.run(["plan", spec, "--", "true"])
       #expect(
         plan.stdout.contains("\"\(folder)/real\", O_PATH, RESOLVE_NO_SYMLINKS) = fd[1] (via \(folder)/link -> real)"))
@@ -294,7 +297,10 @@ struct HostPathTests: ScratchFolderTests {
       runA.waitUntilExit()
       let outputA = (try? String(contentsOfFile: folder + "/a.log", encoding: .utf8)) ?? ""
       #expect(runA.terminationStatus == 0, "\(outputA)")
-      #expect(outputA == "ready\na-mounted\nwritten\n", "\(outputA)")
+      // The command's output ends the log, after check's warnings about the spec (host root, the host's /dev).
+      let written = "ready\na-mounted\nwritten\n"
+      #expect(outputA == written || outputA.hasSuffix("\n" + written), "\(outputA)")
+      #expect(!outputA.contains("error") && outputA.components(separatedBy: "ready\n").count == 2, "\(outputA)")
       // A wrote into its tmpfs, never into the host's folder, which B left because A held it.
       #expect(FileManager.default.fileExists(atPath: point))
       #expect(tree(point).isEmpty)

@@ -66,7 +66,8 @@ import Testing
         source: Array(text.replacingOccurrences(of: "[\"mount\"]", with: "[\"user\", \"mount\"]").utf8),
         file: "c.toml", directory: "/"
       ).spec)
-    #expect(try Planner(spec: inUserNS, state: state).plan(command: ["true"]).warnings.isEmpty)
+    let inUserNSWarnings = try Planner(spec: inUserNS, state: state).plan(command: ["true"]).warnings
+    #expect(!inUserNSWarnings.contains { $0.message.hasPrefix("not in nsbuild's capability bounding set") })
   }
 
   @Test func userNamespacesDisabled() throws {

@@ -98,7 +98,8 @@ import Testing
     #expect(
       shape(try diff(old, Self.base)) == [
         "~ unshare user, mount, pid, net, uts → unshare mount, pid, net, uts", "- write uid_map: 0 0 1",
-        "- write gid_map: 0 0 1",
+        "- write gid_map: 0 0 1", "- open the host paths the sandbox uses, from outside its user namespace",
+        "~ receive the host paths nsbuild opened → open the host paths the sandbox uses",
       ])
   }
 
@@ -119,8 +120,8 @@ import Testing
     #expect(
       steps.map(PlanDiff.key) == [
         "spawn", "unshare", "fork", "hostname", "loopback", "propagation", "sources", "mount /tmp", "mount /data",
-        "mount /proc", "close_fds", "fork_command", "session", "bounding_set", "capabilities", "no_new_privs", "cwd",
-        "exec",
+        "mount /proc", "protect /proc", "close_fds", "fork_command", "session", "bounding_set", "credentials",
+        "capabilities", "no_new_privs", "cwd", "exec",
       ])
   }
 

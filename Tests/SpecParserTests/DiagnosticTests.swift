@@ -298,7 +298,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
     let text = """
       version = 1
       [namespaces]
-      unshare = ["uts", "bogus"]
+      unshare = ["uts", "bogus", "user"]
       [uts]
       hostnam = "x"
       [[mounts]]
@@ -314,7 +314,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
   }
 
   @Test func rendererShowsLineAndCaret() {
-    let text = "version = 1\n[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostnme = \"x\"\n"
+    let text = "version = 1\n[namespaces]\nunshare = [\"uts\", \"user\"]\n[uts]\nhostnme = \"x\"\n"
     let check = decode(text)
     let rendered = DiagnosticRenderer(color: false).render(check.diagnostics, source: Array(text.utf8))
     #expect(
@@ -329,9 +329,10 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
 
   @Test func durationErrorsSayWhatIsWrong() {
     func message(_ value: String) -> [String] {
-      decode("version = 1\n[namespaces]\nunshare = [\"time\"]\n[time]\nmonotonic = \(value)\n").diagnostics.map {
-        $0.message + ($0.hint.map { " (\($0))" } ?? "")
-      }
+      decode("version = 1\n[namespaces]\nunshare = [\"time\", \"user\"]\n[time]\nmonotonic = \(value)\n").diagnostics
+        .map {
+          $0.message + ($0.hint.map { " (\($0))" } ?? "")
+        }
     }
     #expect(
       message("\"10y\"") == [
@@ -358,7 +359,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
   }
 
   @Test func capabilitiesListedTwiceOrBesideALLAreWarnedAbout() {
-    let header = "version = 1\n[namespaces]\nunshare = [\"pid\"]\n[process]\ncapabilities = "
+    let header = "version = 1\n[namespaces]\nunshare = [\"pid\", \"user\"]\n[process]\ncapabilities = "
     let twice = decode(header + "[\"net_admin\", \"CAP_NET_ADMIN\"]\n")
     #expect(twice.spec?.process.capabilities.count == 1)
     #expect(twice.diagnostics.map(\.message) == ["capability CAP_NET_ADMIN is listed twice"])

@@ -32,14 +32,19 @@ public struct Launcher<Kernel: LinuxKernel> {
     var report: (read: Int32, write: Int32)
     var ready: (read: Int32, write: Int32)
     var go: (read: Int32, write: Int32)
+    /// The socket pair the parent passes init the host paths it opened on (parent's end, init's end), when the plan
+    /// has it do so.
+    var passing: (parent: Int32, initProcess: Int32)?
   }
 
   /// Runs the plan and waits for the command.
   public func run() -> RunOutcome {
     guard let spawn = step(.spawn) else { return .finished(.exited(0)) }
-    let pipes: Pipes
+    var pipes: Pipes
     do {
       pipes = Pipes(report: try kernel.pipe(), ready: try kernel.pipe(), go: try kernel.pipe())
+      let passes = plan.steps.contains { $0.calls.contains { if case .sendSlots = $0 { true } else { false } } }
+      if passes { pipes.passing = try kernel.socketPair() }
     } catch {
       return .failed(StepFailure(stepID: spawn.id, callIndex: 0, error: error))
     }
@@ -112,7 +117,8 @@ public struct Launcher<Kernel: LinuxKernel> {
     // (nsbuild's TERM, a Ctrl-C) ends the run before the command starts.
     let journal = actor == .initProcess ? SetupJournal() : nil
     let runner = StepRunner(
-      kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal, lockSocket: lockSocket)
+      kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal, lockSocket: lockSocket,
+      passing: actor == .initProcess ? pipes.passing?.initProcess : nil)
     for step in steps(actor) {
       trace(step)
       do { try runner.run(step) } catch {
@@ -146,9 +152,10 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func parentMain(_ pipes: Pipes, sandboxPID: Int32) -> RunOutcome {
     [pipes.report.write, pipes.ready.write, pipes.go.read].forEach(kernel.close)
+    if let passing = pipes.passing { kernel.close(passing.initProcess) }
     let writes = steps(.parent)
     if !writes.isEmpty, (try? kernel.read(pipes.ready.read, count: 1))?.isEmpty == false {
-      let runner = StepRunner(kernel: kernel, sandboxPID: sandboxPID)
+      let runner = StepRunner(kernel: kernel, sandboxPID: sandboxPID, passing: pipes.passing?.parent)
       for step in writes {
         trace(step)
         do {
@@ -161,6 +168,7 @@ public struct Launcher<Kernel: LinuxKernel> {
       }
       try? kernel.write(pipes.go.write, [1])
     }
+    if let passing = pipes.passing { kernel.close(passing.parent) }
     kernel.close(pipes.go.write)
     let status = (try? kernel.wait(sandboxPID))?.status ?? .exited(125)
     let report = (try? kernel.read(pipes.report.read, count: 4096)) ?? []
@@ -172,6 +180,7 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func sandboxMain(_ pipes: Pipes) -> Never {
     [pipes.report.read, pipes.ready.read, pipes.go.write].forEach(kernel.close)
+    if let passing = pipes.passing { kernel.close(passing.parent) }
     runSteps(.sandbox, pipes)
     if !steps(.parent).isEmpty {
       try? kernel.write(pipes.ready.write, [1])
@@ -197,10 +206,11 @@ public struct Launcher<Kernel: LinuxKernel> {
       initMain(pipes, lockSocket: lockSocket?.sent)
     }
     kernel.close(pipes.report.write)
+    if let passing = pipes.passing { kernel.close(passing.initProcess) }
     if let lockSocket {
       kernel.close(lockSocket.sent)
       // Until init closes its end (its setup fds closed, or it ended); the locks then stay open here until exit.
-      _ = kernel.receiveFDs(lockSocket.held)
+      _ = kernel.receiveFDsUntilClosed(lockSocket.held)
     }
     let status = (try? kernel.wait(initPID))?.status ?? .exited(125)
     kernel.exit(status.exitCode)

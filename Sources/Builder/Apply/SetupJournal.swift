@@ -34,12 +34,17 @@ final class SetupJournal {
     }
   }
 
+  /// A mount made on `path` beneath the fd `root` (a protected path beneath a fresh proc or sysfs, which
+  /// ``ProtectedPaths`` reaches through no symlink, and so is undone the same way).
+  func noteMounted(root: Int32, path: String) { events.append(.mounted(root: root, path: path, lookup: .noSymlinks)) }
+
   /// unlinkat(2), only while holding an exclusive flock(2) on the entry: another live run holds a shared one on every
   /// host mount point it uses (and rmdir(2) of a folder another mount namespace has a mount on succeeds, detaching
-  /// that mount), so a folder or file another sandbox is mounted on stays. On a mount made read-only since (the host's tree, or a read-only bind, after the mount points in
-  /// it were made), that mount is first made writable again: it was writable when the file was made in it.
+  /// that mount), so a folder or file another sandbox is mounted on stays. On a mount made read-only since (the
+  /// host's tree, or a read-only bind, after the mount points in it were made), that mount is first made writable
+  /// again: it was writable when the file was made in it.
   private func remove<Kernel: LinuxKernel>(
-    _ name: String, in parent: Int32, at path: String, root: Int32, isDirectory: Bool, _ kernel: Kernel
+    _ name: String, in parent: Int32, at path: String, root: RootedPaths<Kernel>, isDirectory: Bool, _ kernel: Kernel
   ) {
     let lock: Int32?
     do { lock = try kernel.lockExclusive(parent, name) } catch { return }
@@ -54,9 +59,12 @@ final class SetupJournal {
 
   /// Clears MOUNT_ATTR_RDONLY on the mount that holds `path`: the first folder above it, nearest first, that is the
   /// root of a mount (mount_setattr(2) refuses any other with EINVAL).
-  private func makeWritable<Kernel: LinuxKernel>(mountHolding path: String, root: Int32, _ kernel: Kernel) -> Bool {
+  /// Each folder is looked up as the file was made (through no symlink beneath a bind or on the host's tree).
+  private func makeWritable<Kernel: LinuxKernel>(mountHolding path: String, root: RootedPaths<Kernel>, _ kernel: Kernel)
+    -> Bool
+  {
     for folder in SetupOrder.ancestors(of: path).reversed() {
-      guard let fd = try? kernel.openInRoot(root, String(folder)) else { return false }
+      guard let fd = try? root.lookUp(String(folder)) else { return false }
       defer { kernel.close(fd) }
       if (try? kernel.mountSetattr(fd: fd, recursive: false, set: [], clear: .rdonly)) != nil { return true }
     }
@@ -84,7 +92,7 @@ final class SetupJournal {
         defer { kernel.close(parent) }
         // Only the file made, never another that took its name (or its inode number) or its folder's place since.
         guard identity.birth != nil, (try? kernel.identity(parent, name)) == identity else { continue }
-        remove(name, in: parent, at: path, root: root, isDirectory: isDirectory, kernel)
+        remove(name, in: parent, at: path, root: folder, isDirectory: isDirectory, kernel)
       }
     }
   }

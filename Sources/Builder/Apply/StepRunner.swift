@@ -29,10 +29,12 @@ struct StepRunner<Kernel: LinuxKernel> {
   var journal: SetupJournal?
   /// In init: the socket the lock fds go to the sandbox process on, which holds them until the sandbox ends.
   var lockSocket: Int32?
+  /// The socket the parent sends init the host paths it opened on (its end in the parent, the other in init).
+  var passing: Int32?
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
-    journal: SetupJournal? = nil, lockSocket: Int32? = nil
+    journal: SetupJournal? = nil, lockSocket: Int32? = nil, passing: Int32? = nil
   ) {
     self.kernel = kernel
     self.sandboxPID = sandboxPID
@@ -40,11 +42,23 @@ struct StepRunner<Kernel: LinuxKernel> {
     self.reportFD = reportFD
     self.journal = journal
     self.lockSocket = lockSocket
+    self.passing = passing
   }
 
   /// Paths beneath the root fd in `slot`, noting what they make in the journal.
   private func rooted(_ slot: Int, _ lookup: PathLookup) throws(SyscallError) -> RootedPaths<Kernel> {
-    RootedPaths(kernel: kernel, root: try fd(slot), journal: journal, lookup: lookup)
+    RootedPaths(
+      kernel: kernel, root: try fd(slot), journal: journal, lookup: lookup,
+      makesLinkDestinations: !fds.hostTree.contains(slot))
+  }
+
+  /// Runs a lookup beneath the root fd in `slot`, giving its error the whole sandbox path: beneath a mount's root
+  /// the path the kernel saw is only the part inside that mount.
+  private func naming<T>(beneath slot: Int, _ body: () throws(SyscallError) -> T) throws(SyscallError) -> T {
+    do { return try body() } catch {
+      guard let path = error.path, path.hasPrefix("/") else { throw error }
+      throw SyscallError(call: error.call, errno: error.errno, path: fds.shown(path, beneath: slot))
+    }
   }
 
   func perform(_ call: Syscall) throws(SyscallError) {
@@ -95,12 +109,14 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .closeSlots:
       journal?.isClosed = true
       // The locks outlive init's fds: the sandbox process, which the command cannot reach, holds them from here.
-      if let lockSocket, !fds.locks.isEmpty { try kernel.sendFDs(lockSocket, fds.locks) }
+      if let lockSocket, !fds.locks.isEmpty { try kernel.sendFDs(fds.locks, over: lockSocket) }
       fds.releaseLocks(kernel)
       fds.closeAll(kernel)
       // And whatever nsbuild's own caller left open: init stays running while the command does.
       try kernel.closeAll(from: 3, except: reportFD)
-    case .openPath(let path, let slot): hold(try kernel.openPath(path), in: slot)
+    case .openPath(let path, let slot):
+      hold(try kernel.openPath(path), in: slot)
+      if path == "/" { fds.hostTree.insert(slot) }
     case .restoreWritable(let slot, let source, let path):
       guard !fds.readOnlyAtOpen.contains(source) else { return }
       do { try kernel.mountSetattr(fd: try fd(slot), recursive: false, set: [], clear: .rdonly) } catch {
@@ -111,10 +127,17 @@ struct StepRunner<Kernel: LinuxKernel> {
       switch create {
       case .directory: kind = .directory
       case .file: kind = .regular
-      case .likeSource(let source): kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular
+      case .likeSource(let source):
+        // fstat(2) of the source's fd; its error names the mount point it was for.
+        do { kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular } catch {
+          throw SyscallError(call: error.call, errno: error.errno, path: path)
+        }
       case nil: kind = nil
       }
-      fds[slot] = try rooted(root, lookup).open(path, create: kind)
+      fds[slot] = try naming(beneath: root) { () throws(SyscallError) in
+        try rooted(root, lookup).open(path, create: kind)
+      }
+      fds.shownPaths[slot] = fds.shown(path, beneath: root)
       journal?.noteResolved(slot: slot, root: try fd(root), path: path, lookup: lookup)
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
@@ -128,10 +151,11 @@ struct StepRunner<Kernel: LinuxKernel> {
       } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags, let userXattr):
       var data =
         "lowerdir=" + (try lower.map { (slot) throws(SyscallError) in try procPath(slot) }).joined(separator: ":")
       if let upper, let work { data += ",upperdir=\(try procPath(upper)),workdir=\(try procPath(work))" }
+      if userXattr { data += ",userxattr" }
       do {
         try kernel.mount(source: "overlay", target: try procPath(target), fstype: "overlay", flags: flags, data: data)
         journal?.noteMounted(onSlot: target)
@@ -147,12 +171,23 @@ struct StepRunner<Kernel: LinuxKernel> {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
     case .makeDirectory(let root, let path, let mode, let lookup):
-      try rooted(root, lookup).makeDirectory(path, mode: mode)
+      try naming(beneath: root) { () throws(SyscallError) in try rooted(root, lookup).makeDirectory(path, mode: mode) }
     case .createFile(let root, let path, let contents, let mode, let lookup):
-      try rooted(root, lookup).writeFile(path, contents: contents, mode: mode)
+      try naming(beneath: root) { () throws(SyscallError) in
+        try rooted(root, lookup).writeFile(path, contents: contents, mode: mode)
+      }
     case .symlink(let root, let path, let link, let lookup):
-      try rooted(root, lookup).symlink(path, to: link)
-    case .changeDirectoryTo(let slot, _): try kernel.changeDirectory(to: try fd(slot))
+      try naming(beneath: root) { () throws(SyscallError) in try rooted(root, lookup).symlink(path, to: link) }
+    case .readOnlyPath(let mount, let path, let shown):
+      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal).makeReadOnly(path, shown: shown)
+    case .maskPath(let mount, let path, let shown, let nullDevice):
+      let null = try nullDevice.map { (slot) throws(SyscallError) in try fd(slot) }
+      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal).mask(
+        path, shown: shown, nullDevice: null)
+    case .changeDirectoryTo(let slot, let path):
+      do { try kernel.changeDirectory(to: try fd(slot)) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: error.path ?? path)
+      }
     case .pivotRoot: try kernel.pivotRootHere()
     case .detachOldRoot: try kernel.detachHere()
     default: try performForCommand(call)
@@ -179,8 +214,26 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .chdir(let path): try kernel.chdir(path)
     case .closeOnExecFrom(let first): try kernel.closeOnExec(from: first)
     case .execve(let command): throw CommandLauncher(kernel: kernel).exec(command)
+    case .enterMountNamespace: try kernel.enterMountNamespace(of: sandboxPID)
+    case .sendSlots(let slots): try send(slots)
+    case .receiveSlots(let slots):
+      let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
+      for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }
     default: break
     }
+  }
+
+  /// The socket fds go through from the parent to init (see ``Syscall/sendSlots(_:)``).
+  private func passingSocket() throws(SyscallError) -> Int32 {
+    guard let passing else { throw SyscallError(call: "sendmsg", errno: ErrnoNames.EBADF, path: "the fd socket") }
+    return passing
+  }
+
+  /// Sends the fds in `slots` to init and closes them here: nsbuild keeps nothing open in the sandbox's namespace.
+  private func send(_ slots: [Int]) throws(SyscallError) {
+    let held = try slots.map { (slot) throws(SyscallError) in try fd(slot) }
+    try kernel.sendFDs(held, over: try passingSocket())
+    fds.closeAll(kernel)
   }
 
   /// fork(2), execve(2) of the helper with the sandbox's pid and the map's numbers, then wait(2) for it.

@@ -392,34 +392,7 @@ int nsb_lock_exclusive(int dirfd, const char *name) {
   return fd;
 }
 
-int nsb_socketpair(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds); }
-
-int nsb_send_fds(int socket, const int *fds, int count) {
-  if (count <= 0) return 0;
-  char byte = 0;
-  struct iovec data = {&byte, 1};
-  size_t size = CMSG_SPACE(sizeof(int) * (size_t)count);
-  char *control = calloc(1, size);
-  if (!control) return -1;
-  struct msghdr message = {0};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = size;
-  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-  header->cmsg_level = SOL_SOCKET;
-  header->cmsg_type = SCM_RIGHTS;
-  header->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
-  memcpy(CMSG_DATA(header), fds, sizeof(int) * (size_t)count);
-  ssize_t sent;
-  do sent = sendmsg(socket, &message, MSG_NOSIGNAL); while (sent < 0 && errno == EINTR);
-  int saved = errno;
-  free(control);
-  errno = saved;
-  return sent < 0 ? -1 : 0;
-}
-
-int nsb_receive_fds(int socket, int *fds, int capacity) {
+int nsb_receive_some_fds(int socket, int *fds, int capacity) {
   char byte;
   struct iovec data = {&byte, 1};
   size_t size = CMSG_SPACE(sizeof(int) * (size_t)capacity);
@@ -452,4 +425,98 @@ int nsb_owner_mode(int dirfd, const char *name, uint32_t *uid, uint32_t *mode) {
   *uid = info.st_uid;
   *mode = info.st_mode;
   return 0;
+}
+
+#include <sys/uio.h>
+
+int nsb_socketpair_cloexec(int fds[2]) { return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds); }
+
+int nsb_enter_mount_namespace(int pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int result = setns(fd, CLONE_NEWNS);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return result;
+}
+
+int nsb_send_fds(int socket, const int *fds, int count) {
+  if (count <= 0 || count > NSB_MAX_FDS_PER_MESSAGE) {
+    errno = EINVAL;
+    return -1;
+  }
+  char byte = 0;
+  struct iovec data = {&byte, 1};
+  union {
+    char buffer[CMSG_SPACE(sizeof(int) * NSB_MAX_FDS_PER_MESSAGE)];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr message = {0};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.buffer;
+  message.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int) * count);
+  memcpy(CMSG_DATA(header), fds, sizeof(int) * count);
+  ssize_t sent;
+  do sent = sendmsg(socket, &message, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+  return sent < 0 ? -1 : 0;
+}
+
+int nsb_receive_fds(int socket, int *fds, int count) {
+  if (count <= 0 || count > NSB_MAX_FDS_PER_MESSAGE) {
+    errno = EINVAL;
+    return -1;
+  }
+  char byte;
+  struct iovec data = {&byte, 1};
+  union {
+    char buffer[CMSG_SPACE(sizeof(int) * NSB_MAX_FDS_PER_MESSAGE)];
+    struct cmsghdr align;
+  } control;
+  struct msghdr message = {0};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.buffer;
+  message.msg_controllen = sizeof control.buffer;
+  ssize_t got;
+  do got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+  while (got < 0 && errno == EINTR);
+  if (got < 0) return -1;
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  int received = header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS
+    ? (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int)) : 0;
+  int copied = received < count ? received : count;
+  if (copied > 0) memcpy(fds, CMSG_DATA(header), sizeof(int) * copied);
+  // Any fds beyond what was asked for would leak into init: close them. Fewer than asked is an error (EPROTO).
+  for (int i = copied; i < received; i++) {
+    int extra;
+    memcpy(&extra, CMSG_DATA(header) + sizeof(int) * i, sizeof extra);
+    close(extra);
+  }
+  if (received != count || (message.msg_flags & MSG_CTRUNC)) {
+    for (int i = 0; i < copied; i++) close(fds[i]);
+    errno = EPROTO;
+    return -1;
+  }
+  return 0;
+}
+
+int nsb_open_entry(int dirfd, const char *name) { return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); }
+
+int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int *mode) {
+  struct stat info;
+  if (fstat(fd, &info) < 0) return -1;
+  *owner = info.st_uid;
+  *group = info.st_gid;
+  *mode = info.st_mode & 07777;
+  return nsb_kind_of(info.st_mode);
 }

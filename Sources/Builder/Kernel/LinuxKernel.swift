@@ -114,12 +114,9 @@ public protocol LinuxKernel {
   func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32?
   /// The owner and mode (st_mode, type bits included) of `name` in `dirfd`, not following a final symlink.
   func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32)
-  /// socketpair(2) AF_UNIX SOCK_STREAM, close-on-exec.
-  func socketPair() throws(SyscallError) -> (Int32, Int32)
-  /// sendmsg(2) of `fds` as SCM_RIGHTS (in as many messages as needed).
-  func sendFDs(_ socket: Int32, _ fds: [Int32]) throws(SyscallError)
-  /// recvmsg(2) until end of file: every fd sent on `socket`.
-  func receiveFDs(_ socket: Int32) -> [Int32]
+  /// recvmsg(2) until end of file: every fd sent on `socket` by ``sendFDs(_:over:)``, however many (the lock
+  /// hand-over, whose count the receiver does not know).
+  func receiveFDsUntilClosed(_ socket: Int32) -> [Int32]
   /// The contents of the existing regular file `name` in `dirfd`, read without following a symlink and without
   /// blocking on a FIFO; throws EINVAL for anything but a regular file.
   func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8]
@@ -163,6 +160,41 @@ public protocol LinuxKernel {
   func currentDirectory() -> String
   /// isatty(3).
   func isTerminal(_ fd: Int32) -> Bool
+  /// socketpair(2) AF_UNIX SOCK_SEQPACKET with SOCK_CLOEXEC, for passing fds (unix(7) SCM_RIGHTS).
+  func socketPair() throws(SyscallError) -> (Int32, Int32)
+  /// setns(2) into the mount namespace of process `pid` (/proc/PID/ns/mnt): the process's root and working
+  /// directory become that namespace's root.
+  func enterMountNamespace(of pid: Int32) throws(SyscallError)
+  /// sendmsg(2) of `fds` as SCM_RIGHTS over `socket`, in messages of at most 250.
+  func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError)
+  /// recvmsg(2) of exactly `count` fds sent by ``sendFDs(_:over:)``, close-on-exec, in the order sent; EPROTO when
+  /// a message holds another number.
+  func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32]
+  /// geteuid(2).
+  func effectiveUserID() -> UInt32
+  /// openat(2) of `name` in `dirfd` with O_PATH|O_NOFOLLOW|O_CLOEXEC: the entry itself, a final symlink included.
+  func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32
+  /// fstat(2) of an open fd (an O_PATH one too): its type, owner, group and mode.
+  func status(of fd: Int32) throws(SyscallError) -> FileStatus
+  /// The existing regular file `name` in `dirfd` (O_NOFOLLOW|O_NONBLOCK; EINVAL for anything else): its status and
+  /// its contents, both through one open fd, so a file swapped in after the check is never the one read.
+  func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
+}
+
+/// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the
+/// setuid, setgid and sticky bits included).
+public struct FileStatus: Sendable, Hashable {
+  public var kind: FileKind
+  public var owner: UInt32
+  public var group: UInt32
+  public var mode: UInt32
+
+  public init(kind: FileKind, owner: UInt32, group: UInt32, mode: UInt32) {
+    self.kind = kind
+    self.owner = owner
+    self.group = group
+    self.mode = mode
+  }
 }
 
 /// How a child ended (wait(2)).

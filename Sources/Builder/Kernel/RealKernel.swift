@@ -176,6 +176,11 @@ public struct RealKernel: LinuxKernel {
     state.hostTreePaths = resolver.readHostTree(for: spec)
     state.symlinksBeneathBinds = resolver.readBeneathBinds(for: spec, sources: state.hostSources)
     state.hostEntries = HostEntryReader(kernel: self).read(for: spec, resolved: state.hostTreePaths)
+    let folders = HostFolderReader(kernel: self)
+    state.hostPathExists = folders.read(for: spec, sources: state.hostSources, hostTree: state.hostTreePaths)
+    state.overlayMakesIndex = folders.overlayMakesIndex(spec)
+    state.inRootDestinations = HostEntryReader(kernel: self).destinations(for: spec)
+    state.workingDirectoryExists = WorkingDirectoryReader(kernel: self).exists(for: spec)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
@@ -300,27 +305,11 @@ public struct RealKernel: LinuxKernel {
     return (uid, mode)
   }
 
-  public func socketPair() throws(SyscallError) -> (Int32, Int32) {
-    var fds: [Int32] = [-1, -1]
-    _ = try retry("socketpair") { nsb_socketpair(&fds) }
-    return (fds[0], fds[1])
-  }
-
-  public func sendFDs(_ socket: Int32, _ fds: [Int32]) throws(SyscallError) {
-    // SCM_RIGHTS takes at most 253 fds a message (SCM_MAX_FD).
-    var start = 0
-    while start < fds.count {
-      let chunk = Array(fds[start..<min(start + 200, fds.count)])
-      _ = try retry("sendmsg") { nsb_send_fds(socket, chunk, Int32(chunk.count)) }
-      start += chunk.count
-    }
-  }
-
-  public func receiveFDs(_ socket: Int32) -> [Int32] {
+  public func receiveFDsUntilClosed(_ socket: Int32) -> [Int32] {
     var result: [Int32] = []
     var buffer = [Int32](repeating: -1, count: 256)
     while true {
-      let count = nsb_receive_fds(socket, &buffer, 256)
+      let count = nsb_receive_some_fds(socket, &buffer, 256)
       if count <= 0 { return result }
       result += buffer.prefix(Int(count))
     }
@@ -436,6 +425,64 @@ public struct RealKernel: LinuxKernel {
   }
 
   public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  public func socketPair() throws(SyscallError) -> (Int32, Int32) {
+    var fds: [Int32] = [-1, -1]
+    _ = try retry("socketpair") { nsb_socketpair_cloexec(&fds) }
+    return (fds[0], fds[1])
+  }
+
+  public func enterMountNamespace(of pid: Int32) throws(SyscallError) {
+    _ = try retry("setns", path: "/proc/\(pid)/ns/mnt") { nsb_enter_mount_namespace(pid) }
+  }
+
+  public func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError) {
+    var start = 0
+    while start < fds.count {
+      let batch = Array(fds[start..<min(fds.count, start + Int(NSB_MAX_FDS_PER_MESSAGE))])
+      _ = try retry("sendmsg") { nsb_send_fds(socket, batch, Int32(batch.count)) }
+      start += batch.count
+    }
+  }
+
+  public func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32] {
+    var result: [Int32] = []
+    while result.count < count {
+      var batch = [Int32](repeating: -1, count: min(count - result.count, Int(NSB_MAX_FDS_PER_MESSAGE)))
+      let size = Int32(batch.count)
+      do { _ = try retry("recvmsg") { nsb_receive_fds(socket, &batch, size) } } catch {
+        result.forEach(close)
+        throw error
+      }
+      result += batch
+    }
+    return result
+  }
+
+  public func effectiveUserID() -> UInt32 { geteuid() }
+
+  public func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
+    try retry("openat", path: name) { nsb_open_entry(dirfd, name) }
+  }
+
+  public func status(of fd: Int32) throws(SyscallError) -> FileStatus {
+    var (owner, group, mode): (UInt32, UInt32, UInt32) = (0, 0, 0)
+    let kind = try retry("fstat") { nsb_fd_status(fd, &owner, &group, &mode) }
+    return FileStatus(kind: Self.kind(kind), owner: owner, group: group, mode: mode)
+  }
+
+  public func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    let fd = try retry("openat", path: name) { nsb_open_existing_regular(dirfd, name) }
+    defer { Glibc.close(fd) }
+    let status = try status(of: fd)
+    var result: [UInt8] = []
+    while true {
+      let chunk = try read(fd, count: 65536)
+      if chunk.isEmpty { return (status, result) }
+      result += chunk
+      if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: name) }
+    }
+  }
 
   /// What stands at `path`, not following a final symlink; nil when nothing does.
   public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }

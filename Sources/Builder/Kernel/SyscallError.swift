@@ -40,7 +40,8 @@ public enum ErrnoNames {
     32: ("EPIPE", "Broken pipe"), 34: ("ERANGE", "Numerical result out of range"),
     36: ("ENAMETOOLONG", "File name too long"), 38: ("ENOSYS", "Function not implemented"),
     39: ("ENOTEMPTY", "Directory not empty"), 40: ("ELOOP", "Too many levels of symbolic links"),
-    75: ("EOVERFLOW", "Value too large for defined data type"), 95: ("EOPNOTSUPP", "Operation not supported"),
+    71: ("EPROTO", "Protocol error"), 75: ("EOVERFLOW", "Value too large for defined data type"),
+    95: ("EOPNOTSUPP", "Operation not supported"), 109: ("ETOOMANYREFS", "Too many references: cannot splice"),
     122: ("EDQUOT", "Disk quota exceeded"),
   ]
 
@@ -58,6 +59,7 @@ public enum ErrnoNames {
   public static let EACCES: Int32 = 13
   public static let EEXIST: Int32 = 17
   public static let ENOTDIR: Int32 = 20
+  public static let EISDIR: Int32 = 21
   public static let EINVAL: Int32 = 22
   public static let EFBIG: Int32 = 27
   public static let EROFS: Int32 = 30

@@ -15,7 +15,8 @@ extension Planner {
   }
 
   func warnings() -> [PlanWarning] {
-    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings() + hostPathWarnings()
+    specWarnings() + userNamespaceWarnings() + credentialWarnings() + kernelWarnings() + mountWarnings()
+      + hiddenSubmountWarnings() + hostPropagationWarnings() + predictionWarnings() + hostPathWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {
@@ -35,7 +36,8 @@ extension Planner {
         result.append(
           PlanWarning(
             "the \(name) offset \(offset.seconds) s would take the clock below zero (it reads \(now) s now); the kernel refuses it (ERANGE)",
-            origin: origin(SpecKeyPath("time").appending(name))))
+            origin: origin(SpecKeyPath("time").appending(name)),
+            explains: StepReference(.timeOffsets, origin: origin(SpecKeyPath("time").appending(name)))))
       }
     }
     return result
@@ -46,7 +48,10 @@ extension Planner {
     var result: [PlanWarning] = []
     let at = origin("namespaces.unshare")
     if state.host.maxUserNamespaces == 0 {
-      result.append(PlanWarning("user namespaces are disabled here (sysctl user.max_user_namespaces = 0)", origin: at))
+      result.append(
+        PlanWarning(
+          "user namespaces are disabled here (sysctl user.max_user_namespaces = 0)", origin: at,
+          explains: StepReference(.unshare)))
     }
     if state.host.apparmorRestrictsUserNamespaces, !state.isPrivileged {
       result.append(
@@ -58,21 +63,22 @@ extension Planner {
       result.append(
         PlanWarning(
           "setgroups = \"allow\" needs root: without it the kernel refuses gid_map unless setgroups is denied",
-          origin: origin("user.setgroups")))
+          origin: origin("user.setgroups"), explains: StepReference(.gidMap)))
     }
     let usesHelper = state.isPrivileged ? false : spec.user.uidMap.count > 1 || spec.user.gidMap.count > 1
     if usesHelper, !state.host.hasSubordinateIDs {
       result.append(
         PlanWarning(
           "uid \(state.uid) has no range in /etc/subuid, so newuidmap will refuse these maps",
-          origin: origin("user.uid_map")))
+          origin: origin("user.uid_map"), explains: StepReference(.uidMap)))
     }
-    if !state.host.procSubmounts.isEmpty, spec.mounts.contains(where: { $0.kind == .proc }) {
-      let covered = state.host.procSubmounts.prefix(3).joined(separator: ", ")
+    let covered = state.host.procSubmounts.prefix(3).joined(separator: ", ")
+    for (index, mount) in spec.mounts.enumerated() where mount.kind == .proc && !covered.isEmpty {
+      let at = origin(SpecKeyPath("mounts").index(index))
       result.append(
         PlanWarning(
           "the host's /proc is partly covered (\(covered)): the kernel refuses a fresh proc inside a user namespace then",
-          origin: spec.mounts.firstIndex { $0.kind == .proc }.flatMap { origin(SpecKeyPath("mounts").index($0)) }))
+          origin: at, explains: StepReference(.mount, origin: at)))
     }
     return result
   }
@@ -82,7 +88,8 @@ extension Planner {
     if spec.unshares(.time), !state.host.hasTimeNamespaces {
       result.append(
         PlanWarning(
-          "this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare")))
+          "this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare"),
+          explains: StepReference(.unshare)))
     }
     if !state.host.hasMountSetattr, spec.mounts.contains(where: { $0.kind == .bind && !$0.options.isEmpty }) {
       result.append(PlanWarning("this kernel has no mount_setattr(2) (Linux 5.12+): bind options will fail"))
@@ -113,24 +120,31 @@ extension Planner {
           result.append(
             PlanWarning(
               "\(file.path) exists on the host with other contents: run will refuse to overwrite it",
-              origin: origin(SpecKeyPath("files").index(index))))
+              origin: origin(SpecKeyPath("files").index(index)),
+              explains: StepReference(.file, origin: origin(SpecKeyPath("files").index(index)))))
         }
       }
     }
+    let missing = Set(state.host.missingPaths)  // not the array: one scan of it per mount was quadratic
     for (index, mount) in spec.mounts.enumerated() {
       let at = origin(SpecKeyPath("mounts").index(index))
-      for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {
-        result.append(PlanWarning("the mount source \(path) does not exist", origin: at))
+      for path in [mount.source].compactMap({ $0 }) + mount.lower where missing.contains(path) {
+        result.append(
+          PlanWarning("the mount source \(path) does not exist", origin: at, explains: StepReference(.sources)))
       }
     }
     if case .directory(let directory) = spec.root.kind, state.host.missingPaths.contains(directory) {
-      result.append(PlanWarning("the root folder \(directory) does not exist", origin: origin("root.path")))
+      result.append(
+        PlanWarning(
+          "the root folder \(directory) does not exist", origin: origin("root.path"), explains: StepReference(.sources))
+      )
     }
     return result
   }
 
   /// Warnings that follow from the spec alone, so `check` reports them too: a mount hidden by a later one on the
-  /// same target, and a mount moved before entries written earlier beneath it.
+  /// same target, a mount moved before entries written earlier beneath it, and propagation that cannot work as
+  /// written.
   public static func orderWarnings(for spec: Spec) -> [PlanWarning] {
     let planner = Planner(spec: spec, state: ObservedState(uid: 0, gid: 0, euid: 0, hostname: "", domainname: ""))
     var result: [PlanWarning] = []
@@ -154,7 +168,7 @@ extension Planner {
           "this mount on \(spec.mounts[move.mount].target) is mounted before \(move.before.path), written earlier (\(line(of: move.before.keyPath, planner))): parents go first, or it would hide what is beneath it",
           origin: planner.origin(SpecKeyPath("mounts").index(move.mount))))
     }
-    return result
+    return result + propagationWarnings(for: spec, planner)
   }
 
   /// "line N" for the spec entry at `path`, as the messages name entries (their 0-based indices confuse).

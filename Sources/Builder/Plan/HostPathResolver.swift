@@ -9,11 +9,15 @@ public struct ResolvedHostPath: Sendable, Hashable {
   /// A symlink on the way that another user could change (see ``HostPathResolver``): not followed, so `run`, which
   /// opens ``path`` through no symlink, refuses it (ELOOP).
   public var untrusted: HostLink?
+  /// On the host's tree, a symlink whose destination does not exist: not followed, since run would make that
+  /// destination, a host path of the link's choosing; `run` refuses it (ELOOP), as it does any link left in ``path``.
+  public var dangling: HostLink?
 
-  public init(path: String, links: [HostLink], untrusted: HostLink? = nil) {
+  public init(path: String, links: [HostLink], untrusted: HostLink? = nil, dangling: HostLink? = nil) {
     self.path = path
     self.links = links
     self.untrusted = untrusted
+    self.dangling = dangling
   }
 }
 
@@ -70,13 +74,13 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
     for file in spec.files where result[file.path] == nil && !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
       var parts = file.path.split(separator: "/")
       guard let name = parts.popLast() else { continue }
-      var folder = resolve("/" + parts.joined(separator: "/"), stoppingAt: targets)
+      var folder = resolve("/" + parts.joined(separator: "/"), stoppingAt: targets, refusingDangling: true)
       folder.path = (folder.path == "/" ? "" : folder.path) + "/" + name
       result[file.path] = folder
     }
     for path in spec.mounts.map(\.target)
     where result[path] == nil && !FilesystemPlan.isBeneath(targets, path, orAt: false) {
-      result[path] = resolve(path, stoppingAt: targets)
+      result[path] = resolve(path, stoppingAt: targets, refusingDangling: true)
     }
     return result
   }
@@ -106,13 +110,21 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
   }
 
   /// `path` with every symlink on the way replaced; a name that does not exist ends the lookup (the rest is kept).
-  public func resolve(_ path: String, stoppingAt stops: Set<String> = []) -> ResolvedHostPath {
+  /// With `refusingDangling` (the host's tree, where run makes what is missing), a link whose destination does not
+  /// exist is kept unfollowed and named in ``ResolvedHostPath/dangling``.
+  public func resolve(_ path: String, stoppingAt stops: Set<String> = [], refusingDangling: Bool = false)
+    -> ResolvedHostPath
+  {
+    /// A name still to look at, and the link (by its index in `followed`) whose text it came from.
+    typealias Pending = (name: Substring, link: Int?)
+    /// Each link followed, and the lookup as it stood just before: a dangling one is taken back to there.
+    var followed: [(link: HostLink, done: [Substring], pending: [Pending])] = []
     var done: [Substring] = []
-    var pending = Array(path.split(separator: "/").reversed())
-    var links: [HostLink] = []
+    var pending: [Pending] = path.split(separator: "/").reversed().map { ($0, nil) }
     var untrusted: HostLink?
+    var dangling: HostLink?
     var stopped = false
-    while let name = pending.popLast() {
+    while let (name, from) = pending.popLast() {
       if name == "." { continue }
       if name == ".." {
         _ = done.popLast()
@@ -120,8 +132,18 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
       }
       let candidate = "/" + (done + [name]).joined(separator: "/")
       if stops.contains("/" + done.joined(separator: "/")) { stopped = true }
-      guard !stopped, links.count < Self.maximumLinks,
-        (try? kernel.fileKind(Self.anyFolder, candidate)) == .symlink,
+      let kind = stopped ? nil : try? kernel.fileKind(Self.anyFolder, candidate)
+      if refusingDangling, !stopped, kind == nil, let from {
+        // Missing, and named by a link's text: that link dangles. Back to just before it, the link kept.
+        let origin = followed[from]
+        dangling = origin.link
+        done = origin.done + [Substring(origin.link.path.split(separator: "/").last ?? "")]
+        pending = origin.pending
+        followed.removeSubrange(from...)
+        stopped = true
+        continue
+      }
+      guard !stopped, followed.count < Self.maximumLinks, kind == .symlink,
         let destination = try? kernel.readLink(Self.anyFolder, candidate)
       else {
         done.append(name)
@@ -133,10 +155,12 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
         done.append(name)
         continue
       }
-      links.append(HostLink(path: candidate, destination: destination))
+      followed.append((HostLink(path: candidate, destination: destination), done, pending))
+      let index = followed.count - 1
       if destination.hasPrefix("/") { done = [] }
-      pending += destination.split(separator: "/").reversed()
+      pending += destination.split(separator: "/").reversed().map { ($0, index) }
     }
-    return ResolvedHostPath(path: "/" + done.joined(separator: "/"), links: links, untrusted: untrusted)
+    return ResolvedHostPath(
+      path: "/" + done.joined(separator: "/"), links: followed.map(\.link), untrusted: untrusted, dangling: dangling)
   }
 }

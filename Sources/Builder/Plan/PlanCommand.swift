@@ -80,16 +80,24 @@ extension Planner {
           kind: .boundingSet, actor: .command, calls: [.dropBoundingSet(keep: keep)], change: .create,
           reason: "while uid 0 still holds CAP_SETPCAP", origin: origin("process.capabilities")))
     }
+    // What the spec leaves out is the namespace's root, and no supplementary group (as runc and crun): nothing of the
+    // caller's IDs passes on where nsbuild can change it.
+    let identity = defaultIdentity
+    let uid = process.uid ?? identity?.uid
+    let gid = process.gid ?? identity?.gid
     var credentials: [Syscall] = []
-    if let uid = process.uid, uid != 0, !keep.isEmpty { credentials.append(.keepCapabilities) }
-    if let groups = process.groups { credentials.append(.setgroups(groups)) }
-    if let gid = process.gid { credentials.append(.setresgid(gid)) }
-    if let uid = process.uid { credentials.append(.setresuid(uid)) }
+    if let uid, uid != 0, !keep.isEmpty { credentials.append(.keepCapabilities) }
+    if let groups = process.groups ?? (canSetGroups ? [] : nil) { credentials.append(.setgroups(groups)) }
+    if let gid { credentials.append(.setresgid(gid)) }
+    if let uid { credentials.append(.setresuid(uid)) }
     if !credentials.isEmpty {
       steps.append(
         Step(
           kind: .credentials, actor: .command, calls: credentials, change: .create,
-          reason: "groups and gid before uid, while allowed to change them",
+          reason: "groups and gid before uid, while allowed to change them"
+            + (process.uid == nil || process.gid == nil || process.groups == nil
+              ? "; what the spec leaves out is " + (spec.unshares(.user) ? "the user namespace's root" : "root")
+                + (canSetGroups ? ", with no supplementary group" : "") : ""),
           origin: origin("process.uid") ?? origin("process.gid") ?? origin("process.groups")))
     }
     if holdsCapabilities {

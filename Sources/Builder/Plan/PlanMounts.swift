@@ -26,8 +26,13 @@ struct FilesystemPlan {
   /// Every folder above a `[[files]]` path or mount target: a mount on one of them has something made beneath it.
   var itemParents: Set<Substring> = []
 
+  /// Where paths land on the host, built once (a lookup per `[[files]]` entry stays linear in the mounts).
+  private let placement: HostPlacement
+
   init(planner: Planner) {
     self.planner = planner
+    self.placement = HostPlacement(
+      spec: planner.spec, sources: planner.state.hostSources, hostTree: planner.state.hostTreePaths)
   }
 
   mutating func slot() -> Int {
@@ -39,7 +44,8 @@ struct FilesystemPlan {
     for path in spec.files.map(\.path) + spec.mounts.map(\.target) {
       itemParents.formUnion(SetupOrder.ancestors(of: path))
     }
-    var steps = [propagationStep(), sourcesStep()]
+    var steps = [propagationStep()] + planner.hostOpenSteps(sourcesStep())
+    if let becomeRoot = planner.namespaceRootStep() { steps.append(becomeRoot) }
     if let root = rootStep() { steps.append(root) }
     let keepsHostTree = spec.root.kind == .host
     var madeEarly: Set<Int> = []
@@ -119,6 +125,8 @@ struct FilesystemPlan {
       default: break
       }
     }
+    // The host's null device masks a fresh proc's files (as runc and crun do); opened here, never from the sandbox.
+    if spec.mounts.contains(where: KernelFilesystemProtection.needsNullDevice) { paths.append("/dev/null") }
     var calls: [Syscall] = []
     if case .host = spec.root.kind { calls.append(.openPath(path: "/", slot: Self.root)) }
     var rootDirectory: String?
@@ -187,12 +195,14 @@ struct FilesystemPlan {
   private mutating func itemSteps(except madeEarly: Set<Int>) -> [Step] {
     let order = SetupOrder(planner: planner)
     let mountsInside = order.mountsInside()
-    return order.items.enumerated().compactMap { position, item in
+    return order.items.enumerated().flatMap { position, item -> [Step] in
       switch item {
       case .mount(let index, let mount):
         // Mount points of later mounts inside this one are made before it can turn read-only.
-        return mountStep(index, mount, mountPointsInside: mountsInside[position] ?? [])
-      case .file(let index, let file): return madeEarly.contains(index) ? nil : fileStep(index, file)
+        let step = mountStep(index, protectedSysfs(mount), mountPointsInside: mountsInside[position] ?? [])
+        let protection = protectionStep(index, mount, nullDevice: sources["/dev/null"])
+        return [step] + (protection.map { [$0] } ?? [])
+      case .file(let index, let file): return madeEarly.contains(index) ? [] : [fileStep(index, file)]
       }
     }
   }
@@ -207,12 +217,19 @@ struct FilesystemPlan {
         root: at.root, path: at.path, contents: file.content, mode: file.mode ?? 0o644, lookup: at.lookup)
     case .symlink: call = .symlink(root: at.root, path: at.path, link: file.link ?? "", lookup: at.lookup)
     }
+    let folders = planner.foldersMade(above: placement.landing(of: file.path), placement)
     return Step(
-      kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file), reason: linksNote(file.path),
+      kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file),
+      reason: Self.reasons([
+        folders.isEmpty ? nil : "makes the missing folders \(folders.joined(separator: ", ")) on the host first",
+        linksNote(file.path),
+      ]),
       origin: planner.origin(SpecKeyPath("files").index(index)), label: "create \(file.kind.rawValue) \(file.path)")
   }
 
   private mutating func mountStep(_ index: Int, _ mount: Mount, mountPointsInside inside: [Mount]) -> Step {
+    // A sysfs the protection made read-only (see protectedSysfs) says why.
+    let protectedReadOnly = mount.isReadOnly && !spec.mounts[index].isReadOnly
     var mount = mount
     // A fresh read-only mount with mounts inside is mounted writable, then made read-only after their mount points.
     let deferReadOnly = mount.kind != .bind && mount.isReadOnly && !inside.isEmpty
@@ -253,12 +270,21 @@ struct FilesystemPlan {
       calls.append(.setattrAt(slot: mounted, path: mount.target, recursive: false, set: .rdonly, clear: []))
     }
     let readOnly =
-      mount.kind == .bind && mount.isReadOnly ? "read-only recursively, keeping the flags the kernel locked" : nil
-    let reasons = [readOnly, linksNote(mount.target)].compactMap { $0 }
+      mount.kind == .bind && mount.isReadOnly
+      ? "read-only recursively, keeping the flags the kernel locked"
+      : protectedReadOnly
+        ? "read-only: the command could be host root, and sysfs settings are host-wide; `unmask = true` leaves it writable"
+        : nil
     return Step(
       kind: .mount, actor: .initProcess, calls: calls, change: .create,
-      reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
+      reason: Self.reasons([readOnly, linksNote(mount.target)]),
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
+  }
+
+  /// A step's reason from its parts, in order, joined by "; "; nil when there are none.
+  static func reasons(_ parts: [String?]) -> String? {
+    let present = parts.compactMap { $0 }
+    return present.isEmpty ? nil : present.joined(separator: "; ")
   }
 
   static func label(_ mount: Mount) -> String {
@@ -317,7 +343,8 @@ struct FilesystemPlan {
     }
     calls.append(
       .mountOverlay(
-        target: target, path: mount.target, lower: lower, upper: upper, work: work, flags: Self.flags(mount.options)))
+        target: target, path: mount.target, lower: lower, upper: upper, work: work, flags: Self.flags(mount.options),
+        userXattr: spec.unshares(.user)))
     return calls
   }
 

@@ -23,16 +23,22 @@ public struct Planner: Sendable {
   /// - Throws: ``PlanError`` when there is no command to run.
   public func plan(command: [String]? = nil) throws(PlanError) -> Plan {
     guard let args = command ?? spec.process.args, !args.isEmpty else { throw PlanError.noCommand }
+    let limits = Self.limitProblems(of: spec, host: state.host)
+    if !limits.isEmpty { throw PlanError.limits(limits) }
     var steps: [Step] = [spawnStep(), unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
+    // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
+    var filesystem = filesystemSteps()
+    steps += filesystem.filter { $0.actor == .parent }
+    filesystem.removeAll { $0.actor == .parent }
     steps.append(forkStep())
     steps += utsSteps()
     steps += networkSteps()
-    steps += filesystemSteps()
+    steps += filesystem
     steps += commandSteps(args, fromCommandLine: command != nil)
     for index in steps.indices { steps[index].id = index + 1 }
-    return Plan(steps: steps, warnings: warnings(), hostChanges: hostChanges())
+    return Plan(steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps), hostChanges: hostChanges())
   }
 
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }
@@ -125,6 +131,8 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   case cannotMap(String)
   /// `[process] groups` in a user namespace whose setgroups is denied, as it is for an unprivileged caller.
   case cannotSetGroups
+  /// `[process] rlimits` asks for hard limits the command cannot get (see ``Planner/limitProblems(of:host:)``).
+  case limits([LimitProblem])
 
   public var description: String {
     switch self {
@@ -132,6 +140,7 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case .cannotMap(let reason): reason
     case .cannotSetGroups:
       "[process] groups cannot be set: without root, setgroups is denied in the new user namespace (user_namespaces(7)), so setgroups(2) fails with EPERM; leave `groups` out or run as root"
+    case .limits(let problems): problems.map(\.message).joined(separator: "\n")
     }
   }
 }

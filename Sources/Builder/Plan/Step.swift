@@ -23,13 +23,35 @@ public struct Plan: Sendable, Hashable {
 public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
   public var message: String
   public var origin: SourceRange?
+  /// The step whose failure this warning foresees; `run` repeats the warning when that step fails.
+  public var explains: StepReference?
+  /// The ids of the steps it foresees the failure of, filled in once the plan's steps are numbered.
+  public var stepIDs: [Int] = []
+  /// `run` refuses, before anything is made, what it would otherwise fail at later (`plan` only warns, so a spec can
+  /// still be reviewed by someone who will not run it).
+  public var stopsRun: Bool
 
-  public init(_ message: String, origin: SourceRange? = nil) {
+  public init(_ message: String, origin: SourceRange? = nil, explains: StepReference? = nil, stopsRun: Bool = false) {
     self.message = message
     self.origin = origin
+    self.explains = explains
+    self.stopsRun = stopsRun
   }
 
   public var description: String { message }
+}
+
+/// Which step a warning is about: the steps of `kind`, only the one from spec position `origin` when given.
+public struct StepReference: Sendable, Hashable {
+  public var kind: Step.Kind
+  public var origin: SourceRange?
+
+  public init(_ kind: Step.Kind, origin: SourceRange? = nil) {
+    self.kind = kind
+    self.origin = origin
+  }
+
+  func matches(_ step: Step) -> Bool { step.kind == kind && (origin == nil || step.origin == origin) }
 }
 
 /// One step of a plan: what it does, which process does it, the exact calls, and where in the spec it comes from.
@@ -67,10 +89,12 @@ public struct Step: Sendable, Hashable {
   /// The kinds of step, by the kernel feature they use.
   public enum Kind: String, Sendable, Hashable {
     case spawn, unshare, setgroups, uidMap = "uid_map", gidMap = "gid_map", timeOffsets = "timens_offsets"
-    case fork, propagation, hostname, domainname, loopback, sources, root, mount, file
+    case fork, propagation, hostname, domainname, loopback, sources, root, mount, protect, file
     case pivotRoot = "pivot_root", readonlyRoot = "readonly_root", closeFDs = "close_fds"
     case scrubEnvironment = "environ", spawnCommand = "fork_command"
     case session, rlimits, boundingSet = "bounding_set", credentials, capabilities, noNewPrivs = "no_new_privs"
+    /// init becomes root of the new user namespace before it creates anything.
+    case namespaceRoot = "userns_root"
     case umask, cwd, exec
   }
 
@@ -149,8 +173,20 @@ public enum Syscall: Sendable, Hashable {
   /// mount(2) onto the path open in fd slot `target` (through /proc/self/fd), from a filesystem or fd slot.
   case mountAt(source: MountSource, target: Int, path: String, fstype: String?, flags: MountFlags, data: String?)
   /// An overlay mounted onto fd slot `target`, its layers given as /proc/self/fd paths of fd slots (so no path is
-  /// parsed out of the option string, whatever characters it holds).
-  case mountOverlay(target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags)
+  /// parsed out of the option string, whatever characters it holds). With `userXattr` (in a user namespace, where
+  /// `trusted.*` xattrs cannot be written), the `userxattr` option: overlayfs then keeps whiteouts, opaque folders
+  /// and redirects in `user.overlay.*` xattrs, without which removing or renaming a lower folder fails (EXDEV, EIO).
+  case mountOverlay(
+    target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags, userXattr: Bool = false)
+  /// Binds `path` (relative), beneath the fresh filesystem whose root is in fd slot `mount` (openat2(2)
+  /// RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS), onto itself and makes that bind read-only, nosuid, nodev and noexec,
+  /// recursively; skipped when this kernel has no such path (ENOENT), as runc does. `shown` is the path inside the
+  /// sandbox, for errors.
+  case readOnlyPath(mount: Int, path: String, shown: String)
+  /// Covers `path` beneath the fresh filesystem in fd slot `mount`: with a read-only bind of the null device in fd
+  /// slot `nullDevice` (a file, which then reads empty), or without one with an empty read-only tmpfs (a folder);
+  /// skipped when this kernel has no such path (ENOENT).
+  case maskPath(mount: Int, path: String, shown: String, nullDevice: Int?)
   /// mount_setattr(2) on the mount open in fd slot `slot`.
   case setattrAt(slot: Int, path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes)
   /// mount_setattr(2) clearing MOUNT_ATTR_RDONLY on the mount in fd slot `slot`, only when the source in fd slot
@@ -195,6 +231,13 @@ public enum Syscall: Sendable, Hashable {
   case closeOnExecFrom(Int32)
   /// execve(2) of the command; a program name without `/` is searched in the sandbox's PATH.
   case execve(Command)
+  /// setns(2) of the parent into the sandbox process's new mount namespace, so that what it opens there with its own
+  /// (host) credentials lies on that namespace's copies of the host's mounts, which mount(2) can bind from.
+  case enterMountNamespace
+  /// sendmsg(2) SCM_RIGHTS of the fds in `slots`, in order, to init; then close(2) of each.
+  case sendSlots([Int])
+  /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.
+  case receiveSlots([Int])
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).

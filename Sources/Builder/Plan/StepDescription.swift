@@ -27,6 +27,7 @@ extension Step {
       }
     case .loopback: return "bring lo up"
     case .mount: return mountTitle
+    case .protect: return "protect a fresh proc or sysfs"
     case .sources: return "open the host paths the sandbox uses"
     case .root: return "set up the root"
     case .file: return "create a file"
@@ -39,6 +40,7 @@ extension Step {
     case .rlimits: return "set resource limits"
     case .boundingSet: return "drop capabilities from the bounding set"
     case .credentials: return "set user and group IDs"
+    case .namespaceRoot: return "become root of the new user namespace"
     case .capabilities: return "set capabilities"
     case .noNewPrivs: return "set no_new_privs"
     case .umask: return "set umask"
@@ -101,9 +103,9 @@ extension Syscall: CustomStringConvertible {
     case .resolve(let root, let path, let create, let slot, let lookup):
       let making: String
       switch create {
-      case .directory: making = ", made as a directory if missing"
-      case .file: making = ", made as an empty file if missing"
-      case .likeSource(let source): making = ", made like fd[\(source)] if missing"
+      case .directory: making = ", made as a directory if missing (and missing parents, 0755)"
+      case .file: making = ", made as an empty file if missing (and missing parents, 0755)"
+      case .likeSource(let source): making = ", made like fd[\(source)] if missing (and missing parents, 0755)"
       case nil: making = ""
       }
       return
@@ -115,9 +117,10 @@ extension Syscall: CustomStringConvertible {
       case .slot(let slot, let path): from = "fd[\(slot)] (\(path))"
       }
       return "mount(\(from), fd[\(target)] (\(path)), \(Quoting.c(fstype)), \(flags), \(Quoting.c(data)))"
-    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags, let userXattr):
       var data = "lowerdir=" + lower.map { "fd[\($0)]" }.joined(separator: ":")
       if let upper, let work { data += ",upperdir=fd[\(upper)],workdir=fd[\(work)]" }
+      if userXattr { data += ",userxattr" }
       return "mount(\"overlay\", fd[\(target)] (\(path)), \"overlay\", \(flags), \"\(data)\")"
     case .setattrAt(let slot, let path, let recursive, let set, let clear):
       return
@@ -126,14 +129,17 @@ extension Syscall: CustomStringConvertible {
       return
         "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH, {attr_clr: MOUNT_ATTR_RDONLY}) if fd[\(source)] was on a writable mount"
     case .propagateAt(let slot, let path, let flags): return "mount(NULL, fd[\(slot)] (\(path)), NULL, \(flags), NULL)"
+    case .readOnlyPath(let mount, let path, _): return Self.readOnlyPathDescription(mount: mount, path: path)
+    case .maskPath(let mount, let path, _, let nullDevice):
+      return Self.maskPathDescription(mount: mount, path: path, nullDevice: nullDevice)
     case .makeDirectory(let root, let path, let mode, let lookup):
       return
         "mkdirat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
     case .createFile(let root, let path, let contents, let mode, let lookup):
       return
-        "openat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents))"
+        "openat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents)) (and missing parents, 0755)"
     case .symlink(let root, let path, let link, let lookup):
-      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))\(lookup.note)"
+      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))\(lookup.note) (and missing parents, 0755)"
     case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
     case .pivotRoot: return "pivot_root(\".\", \".\")"
     case .detachOldRoot: return "umount2(\".\", MNT_DETACH)"
@@ -168,8 +174,15 @@ extension Syscall: CustomStringConvertible {
       let search = program.contains("/") ? "" : " (searched in PATH)"
       return
         "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], {\(env.joined(separator: ", "))})"
+    case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
+    case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
+    case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
     default: return "(call)"  // every case is handled above; kept for the compiler
     }
+  }
+
+  private static func slotList(_ slots: [Int]) -> String {
+    slots.map { "fd[\($0)]" }.joined(separator: ", ")
   }
 
   private static func names(_ capabilities: [Capability]) -> String {

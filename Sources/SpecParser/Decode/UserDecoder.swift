@@ -35,7 +35,7 @@ extension SpecSections {
   private func decodeMapLine(_ line: TableReader, map: String) -> IDMapping? {
     line.rejectUnknownKeys(["inside", "outside", "count"])
     let inside = id("inside", in: line)
-    let count = id("count", in: line)
+    let count = count(in: line)
     var outside: IDMapping.Outside?
     if let entry = line.entry("outside") {
       switch entry.node.value {
@@ -73,6 +73,19 @@ extension SpecSections {
     return UInt32(value)
   }
 
+  /// How many IDs a line maps: up to 4294967295, so that `0 0 4294967295` maps every ID (user_namespaces(7): the
+  /// kernel takes any range whose end, start + count, stays at or below 2^32-1). Whether the range fits is checked
+  /// with its start.
+  private func count(in line: TableReader) -> UInt32? {
+    guard let (value, range) = line.integer("count", expected: "an integer count") else { return nil }
+    guard value >= 0, value <= Int64(UInt32.max) else {
+      sink.error("invalid-map", "`count` must be from 1 to 4294967295, not \(value)", at: range)
+      return nil
+    }
+    return UInt32(value)
+  }
+
+  /// Whether `start`…`start + count - 1` stays below 4294967295, the kernel's "no ID", as the kernel requires.
   private func fits(_ start: UInt32, _ count: UInt32) -> Bool {
     UInt64(start) + UInt64(count) <= UInt64(UInt32.max)
   }

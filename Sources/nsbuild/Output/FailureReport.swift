@@ -26,10 +26,24 @@ struct FailureReport {
     let message = "step \(step.id)/\(plan.steps.count) \(step.title): \(failure.error)"
     guard let origin = step.origin ?? origin(ofCall: failure.callIndex, in: step) else {
       return "nsbuild: error: \(message)\n" + (hint(step, failure).map { "  = help: \($0)\n" } ?? "")
+        + notes(step, indent: "  ")
     }
     let diagnostic = Diagnostic(
       .error, code: "step-failed", message: message, file: loaded.path, range: origin, hint: hint(step, failure))
+    // Aligned under the renderer's `= help:`, which follows a gutter as wide as the line number.
+    let indent = String(repeating: " ", count: String(origin.start.line).count + 2)
     return DiagnosticRenderer(color: color).render([diagnostic], source: loaded.source)
+      + notes(step, indent: indent, at: origin)
+  }
+
+  /// The warnings `plan` gave about this very step (see ``PlanWarning/explains``): the cause it already knew, with
+  /// its spec position when that is not the error's own.
+  private func notes(_ step: Step, indent: String, at shown: SourceRange? = nil) -> String {
+    plan.warnings.filter { $0.stepIDs.contains(step.id) }.map { warning in
+      let place =
+        warning.origin.flatMap { $0 == shown ? nil : " at \(loaded.path):\($0.start.line):\($0.start.column)" } ?? ""
+      return indent + "= note: plan warned\(place): \(warning.message)\n"
+    }.joined()
   }
 
   static func isHelper(_ call: Syscall) -> Bool {
@@ -44,6 +58,9 @@ struct FailureReport {
     switch step.calls[index] {
     case .openPath(let opened, _): path = opened
     case .openDirectoryNoSymlinks(let opened, _): path = opened
+    // The path as plan resolved it: the spec's own when no symlink was followed on the way (a missing path is
+    // taken as written).
+    case .openNoSymlinks(let opened, _, _): path = opened
     default: return nil
     }
     if case .directory(path) = spec.root.kind { return spec.origins["root.path"] }

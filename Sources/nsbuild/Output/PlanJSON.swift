@@ -46,6 +46,10 @@ struct PlanJSON: Encodable {
   struct WarningJSON: Encodable {
     var message: String
     var origin: Origin?
+    /// The steps whose failure it foresees; absent when none.
+    var steps: [Int]?
+    /// Present (true) when `run` refuses the spec for this reason before making anything.
+    var stops_run: Bool?
   }
 
   init(_ plan: Plan, file: String) {
@@ -63,7 +67,9 @@ struct PlanJSON: Encodable {
     warnings = plan.warnings.map { warning in
       WarningJSON(
         message: warning.message,
-        origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
+        origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
+        steps: warning.stepIDs.isEmpty ? nil : warning.stepIDs,
+        stops_run: warning.stopsRun ? true : nil)
     }
   }
 
