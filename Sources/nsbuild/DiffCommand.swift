@@ -24,6 +24,14 @@ struct DiffCommand: ParsableCommand {
   @Option(help: "Output format: text or json (versioned; see the README).")
   var format: OutputFormat = .text
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      A spec another user could change is a warning by default; --strict-modes makes it an error, as `run` and \
+      `plan` refuse it; --no-strict-modes says nothing of it.
+      """)
+  var strictModes: Bool?
+
   @Argument(help: "The old spec file (TOML).")
   var old: String
 
@@ -32,7 +40,8 @@ struct DiffCommand: ParsableCommand {
 
   func run() throws {
     let terminal = Terminal()
-    let results = [old, new].map { loadSpec($0, terminal: terminal) }
+    let modes = StrictModes.given(strictModes, default: .warn)
+    let results = [old, new].map { loadSpec($0, terminal: terminal, strictModes: modes) }
     let loaded = results.map { try? $0.get() }
     for case let spec? in loaded { terminal.printDiagnostics(spec.check.diagnostics, source: spec.source) }
     guard let oldLoaded = loaded[0], let newLoaded = loaded[1], let oldSpec = oldLoaded.check.spec,
