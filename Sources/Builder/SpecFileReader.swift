@@ -90,7 +90,7 @@ struct SpecFileReader<Kernel: LinuxKernel> {
           Self.isDescriptorFolder(here.path)
         {
           let (opened, source) = try Self.naming(entryPath) { () throws(SyscallError) in
-            try kernel.readDescriptorLink(here.fd, name)
+            try readDescriptor(here, name)
           }
           let kind: UnsafeSpecPath.Kind = opened.kind == .regular ? .file : .pipe
           unsafe = unsafe ?? UnsafeSpecPath.check(entryPath, opened, kind, trusted: trusted, kernel: kernel)
@@ -118,6 +118,25 @@ struct SpecFileReader<Kernel: LinuxKernel> {
     let here = folders[folders.count - 1]
     unsafe = unsafe ?? UnsafeSpecPath.check(here.path, here.status, .folder, trusted: trusted, kernel: kernel)
     return Result(source: [], folder: here.path, unsafe: unsafe)
+  }
+
+  /// One of nsbuild's own fds (`<(…)`, a pipe or a socket on stdin) is read as it is, since a socket cannot be
+  /// opened through its link (ENXIO); another process's is opened through the magic link.
+  private func readDescriptor(_ folder: Folder, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    let owner = folder.path.split(separator: "/").dropFirst().first
+    guard owner == "\(kernel.processID())"[...], let fd = Int32(name) else {
+      return try kernel.readDescriptorLink(folder.fd, name)
+    }
+    let status = try kernel.status(of: fd)
+    var source: [UInt8] = []
+    while true {
+      let chunk = try kernel.read(fd, count: 65536)
+      if chunk.isEmpty { return (status, source) }
+      source += chunk
+      if source.count > RealKernel.maximumFileSize {
+        throw SyscallError(call: "read", errno: ErrnoNames.EFBIG, path: name)
+      }
+    }
   }
 
   /// `/proc/PID/fd` or `/proc/PID/task/TID/fd` (`self` and `thread-self` are symlinks, resolved before this): a
@@ -192,12 +211,15 @@ public struct UnsafeSpecPath: Sendable, Hashable, CustomStringConvertible {
     _ path: String, _ status: FileStatus, _ kind: Kind, trusted: Set<UInt32>, kernel: Kernel
   ) -> UnsafeSpecPath? {
     let sticky = kind == .folder && status.mode & 0o1000 != 0
+    // A symlink's mode means nothing, nor does an anonymous pipe's or socket's (a socket's is 0777): no path leads
+    // to them, so only their owner counts.
+    let modeCounts = kind != .symlink && kind != .pipe
     let reason: Reason
     if !trusted.contains(status.owner) {
       reason = .owner
-    } else if kind != .symlink, !sticky, status.mode & 0o002 != 0 {
+    } else if modeCounts, !sticky, status.mode & 0o002 != 0 {
       reason = .worldWritable
-    } else if kind != .symlink, !sticky, status.mode & 0o020 != 0 {
+    } else if modeCounts, !sticky, status.mode & 0o020 != 0 {
       reason = .groupWritable
     } else {
       return nil

@@ -66,6 +66,16 @@ import Testing
     #expect(folder.reason == .groupWritable)
   }
 
+  @Test func nsbuildsOwnDescriptorIsReadAsItIs() throws {
+    let kernel = pipeKernel()
+    kernel.links["self"] = "\(kernel.processID())"
+    let result = try SpecFileReader(kernel: kernel).read("/proc/self/fd/0")
+    #expect(result.throughPipe)
+    #expect(result.folder == "/work")
+    // No open through the link (a socket would fail it with ENXIO): read(2) of fd 0 itself.
+    #expect(!kernel.log.contains { $0.hasSuffix("O_RDONLY)") })
+  }
+
   @Test func onlyProcDescriptorFoldersHoldMagicLinks() {
     #expect(SpecFileReader<RecordingKernel>.isDescriptorFolder("/proc/4242/fd"))
     #expect(SpecFileReader<RecordingKernel>.isDescriptorFolder("/proc/4242/task/4243/fd"))

@@ -51,6 +51,24 @@ import Testing
     }
   }
 
+  /// Some spawners (sshd without a terminal, on some systems; socket activation) give a socket as stdin, which
+  /// cannot be opened through /proc/self/fd/0 (ENXIO): nsbuild reads its own fd as it is.
+  @Test func checkReadsASpecFromASocketOnStdin() throws {
+    try withFolder { folder in
+      var ends: [Int32] = [0, 0]
+      #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+      let bytes = Array(Self.spec.utf8)
+      #expect(Glibc.write(ends[1], bytes, bytes.count) == bytes.count)
+      close(ends[1])
+      let input = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
+      let result = try NSBuildProcess.run(["check", "/dev/stdin"], directory: folder, input: input)
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stderr.contains("/dev/stdin: ok"))
+      // A socket's mode is 0777, meaningless without a path: only its owner (root, here) counts.
+      #expect(!result.stderr.contains("(owner uid"), "\(result.stderr)")
+    }
+  }
+
   @Test(.enabled(if: hasBash && NSBuildProcess.isRoot, "runs a sandbox, which needs root and bash"))
   func aPipedSpecResolvesInTheCurrentDirectoryWhichStrictModesChecks() throws {
     try withFolder { folder in
