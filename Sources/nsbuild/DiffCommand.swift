@@ -65,8 +65,8 @@ struct DiffCommand: ParsableCommand {
     both.mounts += oldSpec.mounts
     let state = terminal.kernel.observe(for: both)
     let diff = PlanDiff(
-      old: try plan(oldSpec, file: old, state: state, terminal: terminal),
-      new: try plan(newSpec, file: new, state: state, terminal: terminal))
+      old: try plan(oldSpec, loaded: oldLoaded, state: state, terminal: terminal),
+      new: try plan(newSpec, loaded: newLoaded, state: state, terminal: terminal))
     switch format {
     case .text:
       terminal.out(DiffTextRenderer(color: terminal.colorEnabled(fd: 1), old: old, new: new).render(diff))
@@ -77,12 +77,18 @@ struct DiffCommand: ParsableCommand {
   }
 
   /// The plan for the spec's own command, or for `true` when it names none, so a spec without args compares too.
-  private func plan(_ spec: Spec, file: String, state: ObservedState, terminal: Terminal) throws -> Plan {
+  private func plan(_ spec: Spec, loaded: LoadedSpec, state: ObservedState, terminal: Terminal) throws -> Plan {
     let command: [String]? = (spec.process.args?.isEmpty ?? true) ? ["true"] : nil
     do {
       return try Planner(spec: spec, state: state).plan(command: command)
     } catch {
-      terminal.err("nsbuild: error: \(file): \(error)\n")
+      // Limits come from spec keys: shown at their place with a caret, as `check` shows them.
+      let located = limitDiagnostics(error, path: loaded.path, origins: spec.origins)
+      if located.isEmpty {
+        terminal.err("nsbuild: error: \(loaded.path): \(error)\n")
+      } else {
+        terminal.printDiagnostics(located, source: loaded.source)
+      }
       throw ExitCode(1)
     }
   }

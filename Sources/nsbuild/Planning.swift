@@ -46,7 +46,7 @@ func planSpec(
 
 /// One diagnostic per resource limit the host cannot give, at its spec key; none for other errors, or when a key
 /// has no known place.
-private func limitDiagnostics(_ error: PlanError, path: String, origins: [SpecKeyPath: SourceRange]) -> [Diagnostic] {
+func limitDiagnostics(_ error: PlanError, path: String, origins: [SpecKeyPath: SourceRange]) -> [Diagnostic] {
   guard case .limits(let problems) = error else { return [] }
   let located = problems.compactMap { problem in
     origins[problem.key].map {

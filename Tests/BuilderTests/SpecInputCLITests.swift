@@ -122,7 +122,7 @@ import Testing
     }
   }
 
-  @Test func resourceLimitErrorsNameTheirSpecPositionInPlanAndRun() throws {
+  @Test func resourceLimitErrorsNameTheirSpecPositionInPlanRunAndDiff() throws {
     try withFolder { folder in
       // Above any fs.nr_open the kernel accepts (at most 2^30), so every host refuses it, root or not.
       let path = try write(
@@ -135,6 +135,9 @@ import Testing
         #expect(result.stderr.contains("^~~~"))
         #expect(!result.stderr.contains("nsbuild: error: rlimits"))
       }
+      let diff = try NSBuildProcess.run(["diff", "--no-strict-modes", path, path])
+      #expect(diff.status == 1)
+      #expect(diff.stderr.contains("\(path):8:22: error: rlimits: the hard nofile limit 2147483647"), "\(diff.stderr)")
       let json = try NSBuildProcess.run(["plan", "--format", "json", "--no-strict-modes", path])
       #expect(json.stdout.contains("\"code\" : \"rlimit-too-high\""))
       #expect(json.stdout.contains("\"line\" : 8"))
