@@ -15,6 +15,7 @@ struct CheckCommand: ParsableCommand {
       Examples:
         nsbuild check sandbox.toml
         nsbuild check --format json sandbox.toml
+        generate-spec | nsbuild check /dev/stdin
       """
   )
 

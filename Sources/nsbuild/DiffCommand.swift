@@ -17,6 +17,7 @@ struct DiffCommand: ParsableCommand {
 
       Examples:
         nsbuild diff old.toml sandbox.toml
+        nsbuild diff <(git show HEAD:sandbox.toml) sandbox.toml
         nsbuild diff --format json old.toml sandbox.toml
       """
   )
