@@ -15,29 +15,43 @@ struct CheckCommand: ParsableCommand {
       Examples:
         nsbuild check sandbox.toml
         nsbuild check --format json sandbox.toml
+        generate-spec | nsbuild check /dev/stdin
       """
   )
 
   @Option(help: "Output format: text (FILE:LINE:COL: error: …) or json.")
   var format: OutputFormat = .text
 
+  // Unconditional, so `--max-diagnostics -1` reaches validate() and its message rather than "Missing value".
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Show at most this many diagnostics, the first in the file, and then one line saying how many more (0: all).",
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      A spec another user could change is a warning by default; --strict-modes makes it an error, as `run` and \
+      `plan` refuse it; --no-strict-modes says nothing of it.
+      """)
+  var strictModes: Bool?
+
   @Argument(help: "The spec file (TOML).")
   var spec: String
 
   func validate() throws {
-    guard maxDiagnostics >= 0 else { throw ValidationError("--max-diagnostics must be 0 (all) or more") }
+    guard maxDiagnostics >= 0 else {
+      throw ValidationError("--max-diagnostics must be 0 (all) or more, not \(maxDiagnostics)")
+    }
   }
 
   func run() throws {
     let terminal = Terminal()
     let loaded: LoadedSpec
-    switch loadSpec(spec, terminal: terminal, maxDiagnostics: maxDiagnostics) {
+    let modes = StrictModes.given(strictModes, default: .warn)
+    switch loadSpec(spec, terminal: terminal, strictModes: modes, maxDiagnostics: maxDiagnostics) {
     case .success(let spec): loaded = spec
     case .failure(let unreadable):
       if format == .json { terminal.out(try JSONText.diagnostics([unreadable.diagnostic])) }

@@ -37,22 +37,38 @@ struct PlanCommand: ParsableCommand {
       """)
   var strictModes = true
 
+  // Unconditional, so `--max-diagnostics -1` reaches validate() and its message rather than "Missing value".
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Show at most this many spec diagnostics, the first in the file, and then one line saying how many more (0: all).",
+      valueName: "n"))
+  var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
+
   @Argument(help: "The spec file (TOML).")
   var spec: String
 
   @Argument(parsing: .postTerminator, help: "The command to plan for, instead of [process] args.")
   var command: [String] = []
 
+  func validate() throws {
+    guard maxDiagnostics >= 0 else {
+      throw ValidationError("--max-diagnostics must be 0 (all) or more, not \(maxDiagnostics)")
+    }
+  }
+
   func run() throws {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
-      strictModes: strictModes ? .refuse : .warn)
+      strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics)
     switch format {
     case .text:
       terminal.out(PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(plan))
     case .json:
-      terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path)) + "\n")
+      // The spec's own warnings (--no-strict-modes' ownership one included) are on stderr too: JSON carries them all.
+      let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
+      terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path, specWarnings: specWarnings)) + "\n")
     }
     if detailedExitcode, !plan.hostChanges.isEmpty { throw ExitCode(2) }
   }

@@ -181,7 +181,9 @@ final class RecordingKernel: LinuxKernel {
   func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError) {
     try record("symlinkat(\(link), \(dirfd), \(name))", call: "symlinkat", path: name)
   }
-  func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { "" }
+  /// readlinkat(2)'s answer for the entry `name` (a symlink when its status says so).
+  var links: [String: String] = [:]
+  func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { links[name] ?? "" }
   func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind { .directory }
   func fileKind(of fd: Int32) throws(SyscallError) -> FileKind {
     regularFiles.contains(openedPaths[fd] ?? "") ? .regular : .directory
@@ -212,4 +214,10 @@ final class RecordingKernel: LinuxKernel {
     let status = statuses["read:" + name] ?? FileStatus(kind: .regular, owner: 0, group: 0, mode: 0o644)
     return (status, files[name] ?? [])
   }
+  func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    try record("openat(\(dirfd), \(name), O_RDONLY)", call: "openat", path: name)
+    let status = statuses["read:" + name] ?? FileStatus(kind: .other, owner: 0, group: 0, mode: 0o600)
+    return (status, files[name] ?? [])
+  }
+  func groupName(_ gid: UInt32) -> String? { gid == 100 ? "users" : nil }
 }

@@ -32,7 +32,9 @@ import Testing
     kernel.state.euid = 1000
     let result = try SpecFileReader(kernel: kernel).read("proj/s.toml")
     #expect(result.folder == "/work/proj")
-    #expect(result.unsafe?.description == "folder /work/proj (owner uid 1000 (me), mode 0775) is writable by its group")
+    #expect(
+      result.unsafe?.description
+        == "folder /work/proj (owner uid 1000 (me), mode 0775) is writable by its group (gid 1000)")
     // Sticky, as /tmp: accepted, since only each entry's owner may rename it (and the entry is checked).
     kernel.statuses["proj"]?.mode = 0o1777
     #expect(try SpecFileReader(kernel: kernel).read("proj/s.toml").unsafe == nil)

@@ -341,6 +341,19 @@ int nsb_open_existing_regular(int dirfd, const char *name) {
   return fd;
 }
 
+int nsb_open_descriptor_link(int dirfd, const char *name) {
+  // No O_NOFOLLOW: the magic link is the way to the pipe. Blocking, so the read waits for the writer's data.
+  int fd = openat(dirfd, name, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat info;
+  if (fstat(fd, &info) < 0 || !(S_ISFIFO(info.st_mode) || S_ISREG(info.st_mode))) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  return fd;
+}
+
 int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode) {
   int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return -1;

@@ -179,6 +179,11 @@ public protocol LinuxKernel {
   /// The existing regular file `name` in `dirfd` (O_NOFOLLOW|O_NONBLOCK; EINVAL for anything else): its status and
   /// its contents, both through one open fd, so a file swapped in after the check is never the one read.
   func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
+  /// The pipe (or regular file) that the magic link `name` in a /proc/PID/fd folder `dirfd` stands for, opened
+  /// through the link (proc(5)) and read to its end: its status and its contents. EINVAL for anything else.
+  func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
+  /// The name of group `gid` (getgrgid(3)).
+  func groupName(_ gid: UInt32) -> String?
 }
 
 /// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the

@@ -474,11 +474,21 @@ public struct RealKernel: LinuxKernel {
   public func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
     let fd = try retry("openat", path: name) { nsb_open_existing_regular(dirfd, name) }
     defer { Glibc.close(fd) }
-    let status = try status(of: fd)
+    return (try status(of: fd), try readToEnd(fd, name))
+  }
+
+  public func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    let fd = try retry("openat", path: name) { nsb_open_descriptor_link(dirfd, name) }
+    defer { Glibc.close(fd) }
+    return (try status(of: fd), try readToEnd(fd, name))
+  }
+
+  /// Everything `fd` holds, up to ``maximumFileSize`` (EFBIG beyond).
+  private func readToEnd(_ fd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
     var result: [UInt8] = []
     while true {
       let chunk = try read(fd, count: 65536)
-      if chunk.isEmpty { return (status, result) }
+      if chunk.isEmpty { return result }
       result += chunk
       if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: name) }
     }
@@ -486,6 +496,8 @@ public struct RealKernel: LinuxKernel {
 
   /// What stands at `path`, not following a final symlink; nil when nothing does.
   public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
+
+  public func groupName(_ gid: UInt32) -> String? { getgrgid(gid).map { String(cString: $0.pointee.gr_name) } }
 
   public func kernelRelease() -> String {
     var names = utsname()

@@ -29,6 +29,7 @@ public enum ErrnoNames {
   static let table: [Int32: (String, String)] = [
     1: ("EPERM", "Operation not permitted"), 2: ("ENOENT", "No such file or directory"),
     3: ("ESRCH", "No such process"), 4: ("EINTR", "Interrupted system call"), 5: ("EIO", "Input/output error"),
+    6: ("ENXIO", "No such device or address"),
     7: ("E2BIG", "Argument list too long"), 8: ("ENOEXEC", "Exec format error"), 9: ("EBADF", "Bad file descriptor"),
     10: ("ECHILD", "No child processes"), 11: ("EAGAIN", "Resource temporarily unavailable"),
     12: ("ENOMEM", "Cannot allocate memory"), 13: ("EACCES", "Permission denied"), 14: ("EFAULT", "Bad address"),

@@ -52,7 +52,8 @@ struct PlanJSON: Encodable {
     var stops_run: Bool?
   }
 
-  init(_ plan: Plan, file: String) {
+  /// - Parameter specWarnings: the spec's own warnings (from `check`, and the StrictModes one), listed first.
+  init(_ plan: Plan, file: String, specWarnings: [Diagnostic] = []) {
     spec = file
     steps = plan.steps.map { step in
       StepJSON(
@@ -64,13 +65,23 @@ struct PlanJSON: Encodable {
     summary = Summary(
       steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged,
       host_changes: plan.hostChanges)
-    warnings = plan.warnings.map { warning in
-      WarningJSON(
-        message: warning.message,
-        origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
-        steps: warning.stepIDs.isEmpty ? nil : warning.stepIDs,
-        stops_run: warning.stopsRun ? true : nil)
-    }
+    warnings =
+      specWarnings.map { Self.warning($0, file: file) }
+      + plan.warnings.map { warning in
+        WarningJSON(
+          message: warning.message,
+          origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
+          steps: warning.stepIDs.isEmpty ? nil : warning.stepIDs,
+          stops_run: warning.stopsRun ? true : nil)
+      }
+  }
+
+  /// One of the spec's own warnings. The StrictModes one is about the file, not a place in it: no origin.
+  static func warning(_ diagnostic: Diagnostic, file: String) -> WarningJSON {
+    let start = diagnostic.range.start
+    return WarningJSON(
+      message: diagnostic.message,
+      origin: diagnostic.code == "strict-modes" ? nil : Origin(file: file, line: start.line, column: start.column))
   }
 
   /// One step as `plan --format json` writes it, its origin in `file`.

@@ -30,6 +30,18 @@ enum StrictModes {
   case refuse
   /// Read it, with a warning: `check`, `diff`, and `run`/`plan` with --no-strict-modes.
   case warn
+  /// Read it without a word: `check` and `diff` with --no-strict-modes (which already says the caller knows).
+  case ignore
+
+  /// `run` and `plan`: refuse unless --no-strict-modes. `check` and `diff`: warn; refuse with --strict-modes (to see
+  /// what `run` would say), say nothing with --no-strict-modes.
+  static func given(_ flag: Bool?, default fallback: StrictModes) -> StrictModes {
+    switch flag {
+    case nil: fallback
+    case true?: .refuse
+    case false?: fallback == .refuse ? .warn : .ignore
+    }
+  }
 }
 
 /// Loads a spec for a subcommand. A file that cannot be read, or that another user could change when `strictModes`
@@ -44,7 +56,7 @@ func loadSpec(
   } catch {
     let reason: String
     switch (error.call, error.errno) {
-    case ("open", ErrnoNames.EINVAL), ("openat", ErrnoNames.EINVAL): reason = "not a regular file"
+    case ("open", ErrnoNames.EINVAL), ("openat", ErrnoNames.EINVAL): reason = "not a regular file or a pipe"
     case ("read", ErrnoNames.EFBIG): reason = "larger than \(RealKernel.maximumFileSize >> 20) MiB"
     default: reason = error.description
     }
@@ -59,11 +71,14 @@ func loadSpec(
   switch strictModes {
   case .refuse:
     terminal.err("nsbuild: error: refusing spec '\(path)': \(message)\n  = help: \(hint)\n")
-    return .failure(UnreadableSpec(path: path, reason: message, code: "strict-modes", verb: "refusing spec"))
+    return .failure(
+      UnreadableSpec(path: path, reason: message, code: "strict-modes", verb: "refusing spec", hint: hint))
   case .warn:
     let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
     let warning = Diagnostic(.warning, code: "strict-modes", message: message, file: path, range: start, hint: hint)
     loaded.check = loaded.check.adding([warning])
+    return .success(loaded)
+  case .ignore:
     return .success(loaded)
   }
 }
@@ -74,10 +89,13 @@ struct UnreadableSpec: Error {
   var reason: String
   var code = "unreadable"
   var verb = "cannot read spec"
+  /// The help line the text output shows under the error, if any.
+  var hint: String?
 
   /// The diagnostic for the JSON outputs (the text is on stderr).
   var diagnostic: Diagnostic {
     let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
-    return Diagnostic(.error, code: code, message: "\(verb) '\(path)': \(reason)", file: path, range: start)
+    return Diagnostic(
+      .error, code: code, message: "\(verb) '\(path)': \(reason)", file: path, range: start, hint: hint)
   }
 }

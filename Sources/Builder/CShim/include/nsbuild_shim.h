@@ -123,6 +123,9 @@ int nsb_close_from_except(unsigned int first, int keep);
 /// openat(2) of an existing `name` in `dirfd` for reading: O_NOFOLLOW|O_NONBLOCK, and only a regular file (else
 /// -1 with EINVAL), so neither a symlink nor a FIFO or device is ever read through.
 int nsb_open_existing_regular(int dirfd, const char *name);
+/* Opens /proc/PID/fd/N's `name` in `dirfd` for reading, following that magic link: a pipe (or a regular file);
+   EINVAL for anything else. */
+int nsb_open_descriptor_link(int dirfd, const char *name);
 /// fchmod(2) of the directory `name` in `dirfd`, opened O_DIRECTORY|O_NOFOLLOW: never the target of a symlink.
 int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode);
 /// openat(2) of `name` in `dirfd` with O_PATH|O_NOFOLLOW: the entry itself, a symlink included, for fstat(2).
