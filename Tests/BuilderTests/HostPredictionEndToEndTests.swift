@@ -38,8 +38,8 @@ struct HostPredictionEndToEndTests: ScratchFolderTests {
       let spec = try write(Self.sysfsSpec, to: folder)
       let clean = try NSBuildProcess.run(["plan", spec, "--", "true"])
       #expect(!clean.stdout.contains("partly covered"), "\(clean.stdout)")
-      let works = try NSBuildProcess.run(["run", spec, "--", "/bin/ls", "/sys/kernel"])
-      #expect(works.status == 0, "\(works.stderr)")
+      let listed = try NSBuildProcess.run(["run", spec, "--", "/bin/ls", "/sys/kernel"])
+      #expect(listed.status == 0, "\(listed.stderr)")
 
       let setup = "mount -t tmpfs none /sys/kernel/mm"
       let plan = try inMountNamespace(setup, folder, ["plan", spec, "--format", "json", "--", "true"])
@@ -62,6 +62,24 @@ struct HostPredictionEndToEndTests: ScratchFolderTests {
       #expect(run.stderr.contains("mount(2): EPERM"), "\(run.stderr)")
       #expect(run.stderr.contains("= note: plan warned: the host's /sys is partly covered (/sys/kernel/mm)"))
       #expect(run.stderr.contains("sysfs cannot be mounted in a user namespace when the host /sys is partly covered"))
+
+      // A read-only host /sys (as in a container) takes only a read-only fresh sysfs: the map leaves host root out,
+      // so nsbuild's protection does not make this one read-only by itself.
+      let maps =
+        "[user]\nuid_map = [{ inside = 0, outside = 100000, count = 65536 }]\ngid_map = [{ inside = 0, outside = 100000, count = 65536 }]\n"
+      let writable = try write(Self.sysfsSpec + maps, to: folder)
+      let readOnlySys = "mount -o remount,bind,ro /sys"
+      let refused = try inMountNamespace(readOnlySys, folder, ["run", writable, "--", "/bin/true"])
+      #expect(refused.status == 125)
+      #expect(
+        refused.stderr.contains(
+          "= note: plan warned: the host's /sys is read-only and this sysfs is not (add \"ro\" to its options)"),
+        "\(refused.stderr)")
+      let readOnly = try write(Self.sysfsSpec + "options = [\"ro\"]\n" + maps, to: folder)
+      let quiet = try inMountNamespace(readOnlySys, folder, ["plan", readOnly, "--", "/bin/true"])
+      #expect(!quiet.stdout.contains("the host's /sys"), "\(quiet.stdout)")
+      let works = try inMountNamespace(readOnlySys, folder, ["run", readOnly, "--", "/bin/true"])
+      #expect(works.status == 0, "\(works.stderr)")
     }
   }
 

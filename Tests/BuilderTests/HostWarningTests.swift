@@ -130,7 +130,8 @@ import Testing
     #expect(try warnings(spec, files).count == 1)
   }
 
-  /// sysfs follows the same rule: /sys/fs/cgroup and the like are permanently empty, /sys/kernel/mm is not.
+  /// sysfs follows the same rule: /sys/fs/cgroup and the like are permanently empty, /sys/kernel/mm is not. A
+  /// read-only host /sys (as in a container) takes only a read-only fresh sysfs.
   @Test func coveredSysInAUserNamespace() throws {
     var files = Self.healthy
     let spec =
@@ -143,6 +144,15 @@ import Testing
       try warnings(spec, files) == [
         "the host's /sys is partly covered (/sys/kernel/mm): the kernel refuses a fresh sysfs inside a user namespace then"
       ])
+    files["/proc/self/mountinfo"] = "23 27 0:22 / /sys ro,nosuid - sysfs sysfs ro\n"
+    #expect(
+      try warnings(spec, files) == [
+        "the host's /sys is read-only and this sysfs is not (add \"ro\" to its options): the kernel refuses a fresh sysfs inside a user namespace then"
+      ])
+    #expect(
+      try warnings(
+        spec.replacingOccurrences(of: "target = \"/sys\"\n", with: "target = \"/sys\"\noptions = [\"ro\"]\n"), files
+      ).isEmpty)
   }
 
   @Test func missingMountSource() throws {

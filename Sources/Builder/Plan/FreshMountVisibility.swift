@@ -13,19 +13,39 @@ enum FreshMountVisibility {
     ],
   ]
 
-  /// The mount points that cover part of every instance of `fstype` (`proc` or `sysfs`) in `mounts`, those of the
-  /// least covered instance; empty when one instance is fully visible, or when none is mounted (nothing to say).
-  static func coveringMounts(of fstype: String, in mounts: [HostMount]) -> [String] {
+  /// Why the kernel would refuse a fresh mount of `fstype` (`proc` or `sysfs`), read-only or not as `readOnly` says.
+  enum Refusal: Sendable, Hashable {
+    /// Every instance has mounts covering part of it; those of the least covered one.
+    case covered([String])
+    /// The only fully visible instances are read-only, which a user namespace locks (MNT_LOCK_READONLY): the kernel
+    /// then takes only a read-only fresh mount.
+    case readOnly
+  }
+
+  /// nil when an instance is fully visible, or when none is mounted (nothing to say).
+  static func refusal(of fstype: String, in mounts: [HostMount], readOnly: Bool) -> Refusal? {
     let instances = mounts.filter { $0.fstype == fstype && $0.root == "/" }
     var least: [String]?
+    var uncoveredButReadOnly = false
     for instance in instances {
       let covering = mounts.filter { $0.parentID == instance.id && $0.id != instance.id }.filter {
         !isPermanentlyEmpty($0.mountPoint, in: instance, fstype)
       }.map(\.mountPoint)
-      if covering.isEmpty { return [] }
-      if covering.count < least?.count ?? Int.max { least = covering }
+      if covering.isEmpty {
+        if readOnly || !instance.isReadOnly { return nil }
+        uncoveredButReadOnly = true
+      } else if covering.count < least?.count ?? Int.max {
+        least = covering
+      }
     }
-    return least ?? []
+    if uncoveredButReadOnly { return .readOnly }
+    return least.map { .covered($0) }
+  }
+
+  /// The mounts of `fstype`s and those right on them: all ``refusal(of:in:readOnly:)`` reads of the caller's mounts.
+  static func relevant(_ mounts: [HostMount], _ fstypes: Set<String>) -> [HostMount] {
+    let instances = Set(mounts.filter { fstypes.contains($0.fstype) }.map(\.id))
+    return mounts.filter { instances.contains($0.id) || instances.contains($0.parentID) }
   }
 
   /// Whether `mountPoint`, on `instance`, is one of the permanently empty folders (a mount stacked on the instance's

@@ -74,19 +74,26 @@ extension Planner {
           origin: origin("user.uid_map"), explains: StepReference(.uidMap)))
     }
     for (index, mount) in spec.mounts.enumerated() {
-      let covering: [String]
-      switch mount.kind {
-      case .proc: covering = state.host.procSubmounts
-      case .sysfs: covering = state.host.sysfsSubmounts
-      case .bind, .tmpfs, .devpts, .mqueue, .dev, .overlay: covering = []
-      }
-      guard !covering.isEmpty else { continue }
-      let at = origin(SpecKeyPath("mounts").index(index))
+      guard mount.kind == .proc || mount.kind == .sysfs else { continue }
+      // A sysfs the protection makes read-only is mounted so (see FilesystemPlan.protectedSysfs).
+      let readOnly =
+        mount.isReadOnly
+        || (mount.kind == .sysfs && KernelFilesystemProtection.applies(to: mount) && mayActAsHostRoot)
       let host = mount.kind == .proc ? "/proc" : "/sys"
+      let why: String
+      switch FreshMountVisibility.refusal(
+        of: mount.kind.rawValue, in: state.host.kernelFilesystemMounts, readOnly: readOnly)
+      {
+      case nil: continue
+      case .covered(let covering): why = "the host's \(host) is partly covered (\(Self.list(covering)))"
+      case .readOnly:
+        why = "the host's \(host) is read-only and this \(mount.kind.rawValue) is not (add \"ro\" to its options)"
+      }
+      let at = origin(SpecKeyPath("mounts").index(index))
       result.append(
         PlanWarning(
-          "the host's \(host) is partly covered (\(Self.list(covering))): the kernel refuses a fresh \(mount.kind.rawValue) inside a user namespace then",
-          origin: at, explains: StepReference(.mount, origin: at)))
+          "\(why): the kernel refuses a fresh \(mount.kind.rawValue) inside a user namespace then", origin: at,
+          explains: StepReference(.mount, origin: at)))
     }
     return result
   }

@@ -43,9 +43,8 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
       facts.hasMountSetattr = version.count < 2 || (version[0], version[1]) >= (5, 12)
     }
     if user, spec.map({ $0.mounts.contains { $0.kind == .proc || $0.kind == .sysfs } }) ?? true {
-      let mounts = HostMount.parse(text("/proc/self/mountinfo") ?? "")
-      facts.procSubmounts = FreshMountVisibility.coveringMounts(of: "proc", in: mounts)
-      facts.sysfsSubmounts = FreshMountVisibility.coveringMounts(of: "sysfs", in: mounts)
+      facts.kernelFilesystemMounts = FreshMountVisibility.relevant(
+        HostMount.parse(text("/proc/self/mountinfo") ?? ""), ["proc", "sysfs"])
     }
     if spec.map({ !$0.unshares(.user) && !$0.process.capabilities.isEmpty }) ?? true {
       facts.boundingSet = (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix("CapBnd:") }

@@ -5,6 +5,8 @@ public struct HostMount: Sendable, Hashable {
   public var parentID: Int
   /// The folder of its filesystem it shows (`/` unless it is a bind of a folder within).
   public var root: String
+  /// Read-only, as a mount (`ro` in its options) or as a whole filesystem (`ro` in the super options).
+  public var isReadOnly = false
   /// Where it is mounted, unescaped (`\040` is a space).
   public var mountPoint: String
   public var fstype: String
@@ -36,6 +38,8 @@ public struct HostMount: Sendable, Hashable {
       else { return nil }
       var mount = HostMount(
         id: id, parentID: parent, mountPoint: unescape(fields[4]), fstype: fields[dash + 1], root: unescape(fields[3]))
+      let superOptions = dash + 3 < fields.count ? fields[dash + 3] : ""
+      mount.isReadOnly = [fields[5], superOptions].contains { $0.split(separator: ",").contains("ro") }
       for field in fields[6..<dash] {
         if field.hasPrefix("shared:") { mount.peerGroup = Int(field.dropFirst(7)) }
         if field.hasPrefix("master:") { mount.masterGroup = Int(field.dropFirst(7)) }

@@ -72,11 +72,9 @@ public struct HostFacts: Sendable, Hashable {
   public var hasTimeNamespaces = true
   /// mount_setattr(2) exists (Linux 5.12 and later).
   public var hasMountSetattr = true
-  /// Mounts on the host's proc that cover something: while there are any, the kernel refuses a fresh proc in a user
-  /// namespace (see ``FreshMountVisibility``; a mount on a permanently empty folder such as binfmt_misc is left out).
-  public var procSubmounts: [String] = []
-  /// The same for sysfs (`/sys/kernel/mm` covered; `/sys/fs/cgroup` and the like are permanently empty folders).
-  public var sysfsSubmounts: [String] = []
+  /// The caller's proc and sysfs mounts and the mounts right on them, read when a user namespace gets a fresh one:
+  /// the kernel refuses that unless one of them is fully visible (see ``FreshMountVisibility``).
+  public var kernelFilesystemMounts: [HostMount] = []
   /// The spec's host paths (bind sources, overlay folders, a root folder) that do not exist.
   public var missingPaths: [String] = []
   /// The caller has a range in /etc/subuid (by name or uid).

@@ -95,10 +95,10 @@ struct FailureReport {
       return "user namespaces may be disabled (sysctl user.max_user_namespaces, AppArmor) or need root"
     case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount proc"):
       return
-        "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
+        "proc cannot be mounted in a user namespace when the host /proc is partly covered, or read-only while this one is not, or without a pid namespace owned by it"
     case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount sysfs"):
       return
-        "sysfs cannot be mounted in a user namespace when the host /sys is partly covered, or without a net namespace owned by it"
+        "sysfs cannot be mounted in a user namespace when the host /sys is partly covered, or read-only while this one is not, or without a net namespace owned by it"
     case (.mount, ErrnoNames.ENOENT) where isDanglingLink(failure),
       (.file, ErrnoNames.ENOENT) where isDanglingLink(failure):
       return
