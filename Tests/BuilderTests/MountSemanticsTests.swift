@@ -263,11 +263,19 @@ struct MountSemanticsTests: ScratchFolderTests {
       #expect(
         missing.stderr.contains("= note: plan warned: the mount source \(folder)/missing does not exist"),
         "\(missing.stderr)")
-      // A failure plan did not foresee has no note: a file whose folder is a file (ENOTDIR).
-      let unforeseen = try NSBuildProcess.run(
+      // A file whose folder is a file (ENOTDIR) is foreseen too, tied to its step.
+      let notAFolder = try NSBuildProcess.run(
         ["run", try write(spec.replacingOccurrences(of: "/f\"", with: "/f/sub\""), to: folder), "--", "true"])
-      #expect(unforeseen.status == 125)
-      #expect(unforeseen.stderr.contains("ENOTDIR") && !unforeseen.stderr.contains("= note"), "\(unforeseen.stderr)")
+      #expect(notAFolder.status == 125)
+      #expect(notAFolder.stderr.contains("ENOTDIR"), "\(notAFolder.stderr)")
+      #expect(
+        notAFolder.stderr.contains("= note: plan warned: \(folder)/f, on the way to \(folder)/f/sub, is not a folder"))
+      // A failure plan did not foresee has no note: a command that does not exist.
+      let unforeseen = try NSBuildProcess.run(
+        ["run", try write("version = 1\n[namespaces]\nunshare = [\"mount\"]\n", to: folder), "--", folder + "/none"])
+      #expect(
+        unforeseen.stderr.contains("execve(2): ENOENT") && !unforeseen.stderr.contains("= note"), "\(unforeseen.stderr)"
+      )
     }
   }
 }

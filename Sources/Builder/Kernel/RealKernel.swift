@@ -181,6 +181,7 @@ public struct RealKernel: LinuxKernel {
     state.overlayMakesIndex = folders.overlayMakesIndex(spec)
     state.inRootDestinations = HostEntryReader(kernel: self).destinations(for: spec)
     state.workingDirectoryExists = WorkingDirectoryReader(kernel: self).exists(for: spec)
+    (state.obstacles, state.makingFolders) = HostObstacleReader(kernel: self).read(for: spec)
     for namespace in spec.namespaces {
       var buffer = [CChar](repeating: 0, count: 64)
       let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
@@ -503,5 +504,13 @@ public struct RealKernel: LinuxKernel {
     var names = utsname()
     _ = uname(&names)
     return withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+  }
+}
+
+extension RealKernel: FileOwnershipReading {
+  public func ownership(of fd: Int32) -> FileOwnership? {
+    var status = stat()
+    guard fstat(fd, &status) == 0 else { return nil }
+    return FileOwnership(uid: status.st_uid, gid: status.st_gid, mode: UInt32(status.st_mode) & 0o7777)
   }
 }

@@ -31,7 +31,8 @@ extension Planner {
   private func made(_ path: String, as label: String, createdAsMountPoint: Bool, _ placement: HostPlacement)
     -> [String]
   {
-    guard let base = placement.base(of: path) else { return [] }
+    // Something in the way (a dangling symlink, a file for a folder): run refuses, and makes nothing of it.
+    guard let base = placement.base(of: path), state.obstacles[path] == nil else { return [] }
     // On the host's tree or in a root folder, an existing mount point is used as it is.
     if createdAsMountPoint, placement.isOnRootTree(path), state.hostEntries[path] != nil { return [] }
     // In a root folder, a dangling symlink on the way leads run to make the entry at its destination inside the root;

@@ -17,6 +17,7 @@ extension Planner {
   func warnings() -> [PlanWarning] {
     specWarnings() + userNamespaceWarnings() + credentialWarnings() + kernelWarnings() + mountWarnings()
       + hiddenSubmountWarnings() + hostPropagationWarnings() + predictionWarnings() + hostPathWarnings()
+      + obstacleWarnings() + writeAccessWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {
@@ -72,13 +73,27 @@ extension Planner {
           "uid \(state.uid) has no range in /etc/subuid, so newuidmap will refuse these maps",
           origin: origin("user.uid_map"), explains: StepReference(.uidMap)))
     }
-    let covered = state.host.procSubmounts.prefix(3).joined(separator: ", ")
-    for (index, mount) in spec.mounts.enumerated() where mount.kind == .proc && !covered.isEmpty {
+    for (index, mount) in spec.mounts.enumerated() {
+      guard mount.kind == .proc || mount.kind == .sysfs else { continue }
+      // A sysfs the protection makes read-only is mounted so (see FilesystemPlan.protectedSysfs).
+      let readOnly =
+        mount.isReadOnly
+        || (mount.kind == .sysfs && KernelFilesystemProtection.applies(to: mount) && mayActAsHostRoot)
+      let host = mount.kind == .proc ? "/proc" : "/sys"
+      let why: String
+      switch FreshMountVisibility.refusal(
+        of: mount.kind.rawValue, in: state.host.kernelFilesystemMounts, readOnly: readOnly)
+      {
+      case nil: continue
+      case .covered(let covering): why = "the host's \(host) is partly covered (\(Self.list(covering)))"
+      case .readOnly:
+        why = "the host's \(host) is read-only and this \(mount.kind.rawValue) is not (add \"ro\" to its options)"
+      }
       let at = origin(SpecKeyPath("mounts").index(index))
       result.append(
         PlanWarning(
-          "the host's /proc is partly covered (\(covered)): the kernel refuses a fresh proc inside a user namespace then",
-          origin: at, explains: StepReference(.mount, origin: at)))
+          "\(why): the kernel refuses a fresh \(mount.kind.rawValue) inside a user namespace then", origin: at,
+          explains: StepReference(.mount, origin: at)))
     }
     return result
   }
@@ -108,22 +123,10 @@ extension Planner {
 
   private func mountWarnings() -> [PlanWarning] {
     var result = Self.orderWarnings(for: spec)
-    for (index, file) in spec.files.enumerated() where file.kind != .dir {
-      if let existing = state.hostEntries[file.path] {
-        let same: Bool
-        switch (file.kind, existing) {
-        case (.file, .file(let contents?)): same = contents == Array(file.content.utf8)
-        case (.symlink, .symlink(let link)): same = link == file.link
-        default: same = false
-        }
-        if !same {
-          result.append(
-            PlanWarning(
-              "\(file.path) exists on the host with other contents: run will refuse to overwrite it",
-              origin: origin(SpecKeyPath("files").index(index)),
-              explains: StepReference(.file, origin: origin(SpecKeyPath("files").index(index)))))
-        }
-      }
+    for (index, file) in spec.files.enumerated() {
+      guard let existing = state.hostEntries[file.path], let message = inTheWay(file, existing) else { continue }
+      let at = origin(SpecKeyPath("files").index(index))
+      result.append(PlanWarning(message, origin: at, explains: StepReference(.file, origin: at)))
     }
     let missing = Set(state.host.missingPaths)  // not the array: one scan of it per mount was quadratic
     for (index, mount) in spec.mounts.enumerated() {
@@ -139,7 +142,31 @@ extension Planner {
           "the root folder \(directory) does not exist", origin: origin("root.path"), explains: StepReference(.sources))
       )
     }
+    if case .directory(let directory) = spec.root.kind, let real = state.host.realPaths[directory] {
+      result.append(
+        PlanWarning(
+          "the root folder \(directory) is reached through a symlink (it is \(real)): run opens it through no symlink, so that nobody can swap one on the way, and would fail (ELOOP); write `path = \"\(real)\"`",
+          origin: origin("root.path"), explains: StepReference(.sources)))
+    }
     return result
+  }
+
+  /// What an entry already standing at a `[[files]]` path makes run refuse, naming where it is on the host (in a
+  /// root folder, beneath it, through a symlink's destination inside it); nil when it is what the entry makes.
+  private func inTheWay(_ file: FileEntry, _ existing: HostEntry) -> String? {
+    switch (file.kind, existing) {
+    case (.dir, .directory), (.dir, .symlink): return nil
+    case (.file, .file(let contents?)) where contents == Array(file.content.utf8): return nil
+    case (.symlink, .symlink(let link)) where link == file.link: return nil
+    case (.dir, _), (.file, _), (.symlink, _): break
+    }
+    let destination = state.inRootDestinations[file.path] ?? file.path
+    let host = HostPlacement(spec: spec).base(of: destination)?.hostPath(of: destination) ?? destination
+    if file.kind == .dir {
+      return
+        "\(host) exists on the host and is not a folder (\(Self.describe(existing))): run cannot make the folder there"
+    }
+    return "\(host) exists on the host with other contents: run will refuse to overwrite it"
   }
 
   /// Warnings that follow from the spec alone, so `check` reports them too: a mount hidden by a later one on the

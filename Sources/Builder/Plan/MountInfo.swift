@@ -3,6 +3,10 @@ public struct HostMount: Sendable, Hashable {
   /// The mount's ID and its parent's: stacked mounts share a mount point, the upper one's parent being the lower.
   public var id: Int
   public var parentID: Int
+  /// The folder of its filesystem it shows (`/` unless it is a bind of a folder within).
+  public var root: String
+  /// Read-only, as a mount (`ro` in its options) or as a whole filesystem (`ro` in the super options).
+  public var isReadOnly = false
   /// Where it is mounted, unescaped (`\040` is a space).
   public var mountPoint: String
   public var fstype: String
@@ -13,10 +17,11 @@ public struct HostMount: Sendable, Hashable {
 
   public init(
     id: Int, parentID: Int, mountPoint: String, fstype: String, peerGroup: Int? = nil, masterGroup: Int? = nil,
-    isUnbindable: Bool = false
+    isUnbindable: Bool = false, root: String = "/"
   ) {
     self.id = id
     self.parentID = parentID
+    self.root = root
     self.mountPoint = mountPoint
     self.fstype = fstype
     self.peerGroup = peerGroup
@@ -31,7 +36,10 @@ public struct HostMount: Sendable, Hashable {
       guard fields.count >= 10, let id = Int(fields[0]), let parent = Int(fields[1]),
         let dash = fields.firstIndex(of: "-"), dash >= 6, dash + 1 < fields.count
       else { return nil }
-      var mount = HostMount(id: id, parentID: parent, mountPoint: unescape(fields[4]), fstype: fields[dash + 1])
+      var mount = HostMount(
+        id: id, parentID: parent, mountPoint: unescape(fields[4]), fstype: fields[dash + 1], root: unescape(fields[3]))
+      let superOptions = dash + 3 < fields.count ? fields[dash + 3] : ""
+      mount.isReadOnly = [fields[5], superOptions].contains { $0.split(separator: ",").contains("ro") }
       for field in fields[6..<dash] {
         if field.hasPrefix("shared:") { mount.peerGroup = Int(field.dropFirst(7)) }
         if field.hasPrefix("master:") { mount.masterGroup = Int(field.dropFirst(7)) }

@@ -44,6 +44,12 @@ public struct ObservedState: Sendable, Hashable {
   /// Whether each host folder a `[[files]]` entry or mount point would be made in (and the entry itself) exists,
   /// by host path (see ``HostFolderReader``); paths not read are absent, and the plan claims nothing about them.
   public var hostPathExists: [String: Bool] = [:]
+  /// The first obstacle on the way to each `[[files]]` path or mount target on the root tree, by sandbox path (see
+  /// ``HostObstacleReader``): a dangling symlink on the host's tree, a file where a folder is needed.
+  public var obstacles: [String: HostObstacle] = [:]
+  /// Where run would make the first missing name on the way to each of those paths, by sandbox path (see
+  /// ``MakingFolder``).
+  public var makingFolders: [String: MakingFolder] = [:]
   /// Whether overlayfs makes an `index` folder in each work folder (its `index` feature is on by default here).
   public var overlayMakesIndex = false
 
@@ -75,8 +81,9 @@ public struct HostFacts: Sendable, Hashable {
   public var hasTimeNamespaces = true
   /// mount_setattr(2) exists (Linux 5.12 and later).
   public var hasMountSetattr = true
-  /// Mount points below the host's /proc: while any exist, the kernel refuses a fresh proc in a user namespace.
-  public var procSubmounts: [String] = []
+  /// The caller's proc and sysfs mounts and the mounts right on them, read when a user namespace gets a fresh one:
+  /// the kernel refuses that unless one of them is fully visible (see ``FreshMountVisibility``).
+  public var kernelFilesystemMounts: [HostMount] = []
   /// The spec's host paths (bind sources, overlay folders, a root folder) that do not exist.
   public var missingPaths: [String] = []
   /// The caller has a range in /etc/subuid (by name or uid).
@@ -99,6 +106,7 @@ public struct HostFacts: Sendable, Hashable {
   /// bind or an overlay layer will show of the mounts beneath it, and whether the host's tree is shared.
   public var mounts: [HostMount] = []
   /// The spec's host paths with symlinks resolved (realpath(3)), where that differs: mountinfo names real paths.
+  /// A root folder's is always read: run refuses one reached through a symlink.
   public var realPaths: [String: String] = [:]
 
   public init() {}

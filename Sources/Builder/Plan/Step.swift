@@ -113,17 +113,21 @@ public struct Step: Sendable, Hashable {
   }
 }
 
-/// How a step changes the current state (`+` create, `~` change in place, `=` already as wanted and skipped).
+/// How a step changes the current state (`+` create, `~` change in place, `=` already as wanted and skipped, `!`
+/// something else is in the way, which run refuses to replace).
 public enum Change: Sendable, Hashable {
   case create
   case modify(before: String, after: String)
   case unchanged(String)
+  /// `before` (what stands there) is not what the step makes, and run will not replace it: the step fails.
+  case conflict(before: String, after: String)
 
   public var symbol: String {
     switch self {
     case .create: "+"
     case .modify: "~"
     case .unchanged: "="
+    case .conflict: "!"
     }
   }
 

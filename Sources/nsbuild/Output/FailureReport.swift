@@ -78,6 +78,14 @@ struct FailureReport {
     return failure.error.path == folder
   }
 
+  /// A walk on the host's tree that met a symlink to nothing (see InRootWalk): the target exists as far as the link.
+  private func isDanglingLink(_ failure: StepFailure) -> Bool {
+    failure.error.path?.hasSuffix(": its destination does not exist, and on the host's tree nsbuild makes none")
+      ?? false
+  }
+
+  private var inUserNamespace: Bool { plan.steps.contains { $0.kind == .uidMap } }
+
   private func hint(_ step: Step, _ failure: StepFailure) -> String? {
     let errno = failure.error.errno
     switch (step.kind, errno) {
@@ -90,8 +98,18 @@ struct FailureReport {
       return "user namespaces may be disabled (sysctl user.max_user_namespaces, AppArmor) or need root"
     case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount proc"):
       return
-        "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
+        "proc cannot be mounted in a user namespace when the host /proc is partly covered, or read-only while this one is not, or without a pid namespace owned by it"
+    case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount sysfs"):
+      return
+        "sysfs cannot be mounted in a user namespace when the host /sys is partly covered, or read-only while this one is not, or without a net namespace owned by it"
+    case (.mount, ErrnoNames.ENOENT) where isDanglingLink(failure),
+      (.file, ErrnoNames.ENOENT) where isDanglingLink(failure):
+      return
+        "a symlink on the way leads to a path that does not exist, and on the host's tree nsbuild makes no folder through a symlink: make its destination first, or name the real path in the spec"
     case (.mount, ErrnoNames.ENOENT): return "the mount target (or bind source) does not exist"
+    case (.mount, ErrnoNames.EACCES) where inUserNamespace, (.file, ErrnoNames.EACCES) where inUserNamespace:
+      return
+        "in a user namespace the sandbox's root is, on the host, the ID its map gives 0: give the folder to that owner (chown), or map the folder's owner in"
     case (.sources, ErrnoNames.ENOENT): return "a host path the spec names does not exist; nsbuild does not make it"
     case (.sources, ErrnoNames.ELOOP) where isRootFolder(failure),
       (.sources, ErrnoNames.ENOTDIR) where isRootFolder(failure):

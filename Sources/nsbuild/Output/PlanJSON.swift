@@ -99,6 +99,8 @@ struct PlanJSON: Encodable {
     case .modify(let before, let after):
       return ChangeJSON(op: "~", before: before, after: after, host_specific: fromHost)
     case .unchanged(let value): return ChangeJSON(op: "=", before: value, after: value, host_specific: fromHost)
+    // Kept as `~` so the format stays as it was: the warning tied to the step (its `steps`) says run refuses.
+    case .conflict(let before, let after): return ChangeJSON(op: "~", before: before, after: after)
     }
   }
 }

@@ -21,7 +21,10 @@ struct PlanTextRenderer {
       out += place + paint("warning:", "1;35") + " \(warning.message)\n"
     }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
-    out += "\nLegend: + create  ~ change in place  = already as wanted (skipped)\n"
+    let conflict = plan.steps.contains { $0.change.symbol == "!" }
+    out +=
+      "\nLegend: + create  ~ change in place  = already as wanted (skipped)"
+      + (conflict ? "  ! in the way (run refuses)" : "") + "\n"
     let host =
       plan.hostChanges.isEmpty
       ? "nothing left on the host" : "left on the host: " + plan.hostChanges.joined(separator: ", ")
@@ -39,6 +42,8 @@ struct PlanTextRenderer {
       let host = [.hostname, .domainname, .unshare].contains(step.kind) ? "host: " : ""
       line += "  (\(host)\(before) → \(after))"
     case .unchanged(let value): line += "  (already \(value))"
+    case .conflict(let before, let after):
+      line += "  (\(before) is in the way of a \(after): run refuses to replace it)"
     case .create: break
     }
     if let origin = step.origin { line += "  " + paint("\(file):\(origin.start.line):\(origin.start.column)", "36") }
@@ -50,6 +55,7 @@ struct PlanTextRenderer {
     case .create: paint("+", "32")
     case .modify: paint("~", "33")
     case .unchanged: paint("=", "2")
+    case .conflict: paint("!", "31")
     }
   }
 
