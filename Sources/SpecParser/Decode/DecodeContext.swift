@@ -6,6 +6,8 @@ final class DecodeContext {
   /// The absolute folder relative paths resolve against.
   let directory: String
   var origins: [SpecKeyPath: SourceRange] = [:]
+  /// The ID maps (`uid_map`, `gid_map`) with an entry rejected: an ID they seem not to map may be meant by it.
+  var incompleteMaps: Set<String> = []
 
   init(sink: DiagnosticSink, source: [UInt8], directory: String) {
     self.sink = sink

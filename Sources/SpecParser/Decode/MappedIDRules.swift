@@ -4,6 +4,9 @@
 struct MappedIDRules {
   let spec: Spec
   let sink: DiagnosticSink
+  /// Maps with an entry already reported as wrong: an ID outside the rest may be one that entry meant to map, so
+  /// saying it is unmapped would only repeat that error.
+  var incompleteMaps: Set<String> = []
 
   func check() {
     guard spec.unshares(.user) else { return }
@@ -32,11 +35,13 @@ struct MappedIDRules {
   }
 
   private func require(_ id: UInt32?, in ranges: [Range<UInt64>], map: String, key: SpecKeyPath, what: String) {
-    guard let id, !ranges.contains(where: { $0.contains(UInt64(id)) }), let range = spec.origins[key] else { return }
+    guard let id, !incompleteMaps.contains(map), !ranges.contains(where: { $0.contains(UInt64(id)) }),
+      let range = spec.origins[key]
+    else { return }
     let mapped = ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound - 1)" }
     sink.error(
       "unmapped-id",
       "\(what) \(id) is not mapped in the new user namespace (\(map) maps \(mapped.joined(separator: ", ")) inside)",
-      at: range, hint: "pick an ID the map covers, or add a \(map) line for it")
+      at: range, hint: "pick an ID the map covers, or add a \(map) entry for it")
   }
 }
