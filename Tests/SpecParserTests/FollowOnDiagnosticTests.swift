@@ -173,6 +173,34 @@ struct SpecDiagnostics: Sendable, CustomTestStringConvertible {
       target = "b"
       """,
       [("unknown mount type 'tmpf'", 7, 8), (relativeTarget, 11, 10)]),
+    SpecDiagnostics(
+      "a target spelt with an escape is read as the value it is",
+      """
+      version = 1
+      [namespaces]
+      unshare = ["user", "mount"]
+      [root]
+      type = "tmpfs"
+      [[mounts]]
+      type = "tmpfs"
+      target = "\\u002Fscratch"
+      [[mounts]]
+      type = "tmpfs"
+      target = "\\u0073cratch"
+      """,
+      [(relativeTarget, 11, 10)]),
+    SpecDiagnostics(
+      "a cwd refused for '..' is not also called relative",
+      """
+      version = 1
+      [namespaces]
+      unshare = ["user", "mount"]
+      [root]
+      type = "tmpfs"
+      [process]
+      cwd = "a/../b"
+      """,
+      [("`cwd` contains '..'", 7, 7)]),
     // Finding 12: every independent map problem at once, none that only follows from another.
     SpecDiagnostics(
       "an out-of-range entry does not hide an overlap of two others",
@@ -249,7 +277,7 @@ struct SpecDiagnostics: Sendable, CustomTestStringConvertible {
   /// The hint spells the path as the new root would hold it.
   @Test func relativeTargetHintSuggestsTheAbsolutePath() throws {
     let text =
-      "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[root]\ntype = \"tmpfs\"\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"./var/cache\"\n"
+      "version = 1\n[namespaces]\nunshare = [\"mount\"]\n[root]\ntype = \"tmpfs\"\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"./var//cache/\"\n"
     let error = try #require(decode(text).diagnostics.first { $0.code == "relative-path" })
     #expect(error.hint == "write the path inside the new root as an absolute path, such as \"/var/cache\"")
   }

@@ -3,8 +3,8 @@
 struct FilesystemRules {
   let spec: Spec
   let sink: DiagnosticSink
-  /// The literal text of a value as written, for rules about how a value was spelt.
-  var writtenText: (SourceRange) -> String = { _ in "" }
+  /// The paths written relative, as written, by the offset where each value starts.
+  var relativePaths: [Int: String] = [:]
 
   func check() {
     duplicateFiles()

@@ -149,6 +149,7 @@ extension SpecSections {
         sink.error("invalid-path", "`\(key)` \(problem)", at: value.1)
         return nil
       }
+      if !value.0.hasPrefix("/") { context.relativePaths[value.1.start.offset] = value.0 }
       return path
     case .failure(.empty): sink.error("invalid-path", "`\(key)` is empty", at: value.1)
     case .failure(.nulByte): sink.error("invalid-path", "`\(key)` contains a NUL byte", at: value.1)

@@ -1,8 +1,9 @@
 /// Paths inside the sandbox written relative while `[root]` gives it a root of its own. A relative path resolves
 /// against the spec's folder on the host, which is right for the host's tree (the sandbox sees the same folder) but
 /// names nothing of a new root: `cwd = "src"` or `target = "scratch"` would land on `/srv/proj/src` inside it.
-/// runc resolves a relative destination against the root's `/` instead (and warns it is deprecated), bwrap does the
-/// same; nsbuild refuses all three spellings alike, so no path means one thing here and another there.
+/// runc 1.1 resolves a relative destination against the root's `/` instead (and warns that support for it goes
+/// away), and so does bwrap; nsbuild refuses all three keys alike, so no path means one thing on the host's tree and
+/// another in a new root. Relativity is read from the value, not from its spelling (`"\u002Fx"` is absolute).
 extension FilesystemRules {
   func relativePathsInANewRoot() {
     guard spec.root.kind != .host else { return }
@@ -29,18 +30,11 @@ extension FilesystemRules {
   }
 
   /// The path as written, when it is a relative one.
-  private func relative(_ range: SourceRange) -> Substring? {
-    let quotes: Set<Character> = ["\"", "'"]
-    let written = writtenText(range).drop { quotes.contains($0) }.reversed().drop { quotes.contains($0) }
-    let text = Substring(String(written.reversed()))
-    return text.isEmpty || text.hasPrefix("/") ? nil : text
-  }
+  private func relative(_ range: SourceRange) -> String? { relativePaths[range.start.offset] }
 
-  /// Suggests the absolute spelling when it can be read off the literal (no escapes), else an example.
-  private static func hint(_ written: Substring, example: String) -> String {
-    var path = written
-    while path.hasPrefix("./") { path = path.dropFirst(2) }
-    let absolute = path.contains("\\") || path.isEmpty || path == "." ? example : "/" + path
+  /// Suggests the path as the new root would hold it (`./var//cache` → `/var/cache`), or an example for `.`.
+  private static func hint(_ written: String, example: String) -> String {
+    let absolute = (try? Paths.resolve(written, against: "/").get()).flatMap { $0 == "/" ? nil : $0 } ?? example
     return "write the path inside the new root as an absolute path, such as \"\(absolute)\""
   }
 }
