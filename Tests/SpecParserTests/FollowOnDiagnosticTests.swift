@@ -174,6 +174,19 @@ struct SpecDiagnostics: Sendable, CustomTestStringConvertible {
       """,
       [("unknown mount type 'tmpf'", 7, 8), (relativeTarget, 11, 10)]),
     SpecDiagnostics(
+      "relative target of a rejected mount is reported too",
+      """
+      version = 1
+      [namespaces]
+      unshare = ["user", "mount"]
+      [root]
+      type = "tmpfs"
+      [[mounts]]
+      type = "tmpf"
+      target = "a"
+      """,
+      [("unknown mount type 'tmpf'", 7, 8), (relativeTarget, 8, 10)]),
+    SpecDiagnostics(
       "a target spelt with an escape is read as the value it is",
       """
       version = 1

@@ -8,9 +8,8 @@ final class DecodeContext {
   var origins: [SpecKeyPath: SourceRange] = [:]
   /// The ID maps (`uid_map`, `gid_map`) with an entry rejected: an ID they seem not to map may be meant by it.
   var incompleteMaps: Set<String> = []
-  /// The paths written relative (and resolved against ``directory``), as written, by the offset where each value
-  /// starts: inside a root of its own they name nothing the sandbox holds.
-  var relativePaths: [Int: String] = [:]
+  /// The paths inside the sandbox written relative, in the order read, dropped entries' included.
+  var relativeInsidePaths: [RelativeInsidePath] = []
 
   init(sink: DiagnosticSink, source: [UInt8], directory: String) {
     self.sink = sink

@@ -3,8 +3,8 @@
 struct FilesystemRules {
   let spec: Spec
   let sink: DiagnosticSink
-  /// The paths written relative, as written, by the offset where each value starts.
-  var relativePaths: [Int: String] = [:]
+  /// The paths inside the sandbox written relative.
+  var relativeInsidePaths: [RelativeInsidePath] = []
 
   func check() {
     duplicateFiles()

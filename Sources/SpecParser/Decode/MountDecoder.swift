@@ -8,7 +8,7 @@ extension SpecSections {
   func decodeMount(_ table: TableReader) -> Mount? {
     table.rejectUnknownKeys(Self.mountKeys)
     let kind = mountKind(table)
-    let target = table.string("target").flatMap { path($0, key: "target") }
+    let target = table.string("target").flatMap { insidePath($0, key: "target") }
     if table.table["target"] == nil {
       sink.error("missing-key", "mount needs a `target`", at: table.range, hint: "e.g. target = \"/tmp\"")
     }
@@ -149,7 +149,6 @@ extension SpecSections {
         sink.error("invalid-path", "`\(key)` \(problem)", at: value.1)
         return nil
       }
-      if !value.0.hasPrefix("/") { context.relativePaths[value.1.start.offset] = value.0 }
       return path
     case .failure(.empty): sink.error("invalid-path", "`\(key)` is empty", at: value.1)
     case .failure(.nulByte): sink.error("invalid-path", "`\(key)` contains a NUL byte", at: value.1)

@@ -1,3 +1,22 @@
+/// A path inside the sandbox (`[[mounts]] target`, `[[files]] path`, `cwd`) written relative, with where it is.
+struct RelativeInsidePath {
+  var key: String
+  var written: String
+  var range: SourceRange
+}
+
+extension SpecSections {
+  /// A path inside the sandbox, resolved as any other path; one written relative is remembered for the rule below,
+  /// whether or not its entry is kept, so a problem of the entry does not hide it.
+  func insidePath(_ value: (String, SourceRange), key: String) -> String? {
+    guard let resolved = path(value, key: key) else { return nil }
+    if !value.0.hasPrefix("/") {
+      context.relativeInsidePaths.append(RelativeInsidePath(key: key, written: value.0, range: value.1))
+    }
+    return resolved
+  }
+}
+
 /// Paths inside the sandbox written relative while `[root]` gives it a root of its own. A relative path resolves
 /// against the spec's folder on the host, which is right for the host's tree (the sandbox sees the same folder) but
 /// names nothing of a new root: `cwd = "src"` or `target = "scratch"` would land on `/srv/proj/src` inside it.
@@ -7,34 +26,26 @@
 extension FilesystemRules {
   func relativePathsInANewRoot() {
     guard spec.root.kind != .host else { return }
-    if let range = spec.origins["process.cwd"], let written = relative(range) {
-      sink.error(
-        "relative-cwd",
-        "a relative `cwd` resolves against the spec's folder on the host, which the new root does not hold",
-        at: range, hint: Self.hint(written, example: "/home/dev"))
-    }
-    for index in spec.mounts.indices {
-      report("target", of: SpecKeyPath("mounts").index(index), example: "/scratch")
-    }
-    for index in spec.files.indices {
-      report("path", of: SpecKeyPath("files").index(index), example: "/etc/app.conf")
+    for path in relativeInsidePaths {
+      let example = ["cwd": "/home/dev", "target": "/scratch"][path.key] ?? "/etc/app.conf"
+      let hint =
+        "write the path inside the new root as an absolute path, such as \"\(Self.absolute(path.written) ?? example)\""
+      if path.key == "cwd" {
+        sink.error(
+          "relative-cwd",
+          "a relative `cwd` resolves against the spec's folder on the host, which the new root does not hold",
+          at: path.range, hint: hint)
+      } else {
+        sink.error(
+          "relative-path",
+          "a relative `\(path.key)` resolves against the spec's folder on the host, not against the new root's `/`",
+          at: path.range, hint: hint)
+      }
     }
   }
 
-  private func report(_ key: String, of entry: SpecKeyPath, example: String) {
-    guard let range = spec.origins[entry.appending(key)], let written = relative(range) else { return }
-    sink.error(
-      "relative-path",
-      "a relative `\(key)` resolves against the spec's folder on the host, not against the new root's `/`",
-      at: range, hint: Self.hint(written, example: example))
-  }
-
-  /// The path as written, when it is a relative one.
-  private func relative(_ range: SourceRange) -> String? { relativePaths[range.start.offset] }
-
-  /// Suggests the path as the new root would hold it (`./var//cache` → `/var/cache`), or an example for `.`.
-  private static func hint(_ written: String, example: String) -> String {
-    let absolute = (try? Paths.resolve(written, against: "/").get()).flatMap { $0 == "/" ? nil : $0 } ?? example
-    return "write the path inside the new root as an absolute path, such as \"\(absolute)\""
+  /// The path as the new root would hold it (`./var//cache` → `/var/cache`); nil for `.`, which names `/`.
+  private static func absolute(_ written: String) -> String? {
+    (try? Paths.resolve(written, against: "/").get()).flatMap { $0 == "/" ? nil : $0 }
   }
 }

@@ -65,7 +65,7 @@ public enum SpecDecoder {
       TableReader(table: root, path: "", range: start, context: context))
     spec.origins = context.origins
     CrossFieldRules(spec: spec, sink: sink).check()
-    FilesystemRules(spec: spec, sink: sink, relativePaths: context.relativePaths).check()
+    FilesystemRules(spec: spec, sink: sink, relativeInsidePaths: context.relativeInsidePaths).check()
     MappedIDRules(spec: spec, sink: sink, incompleteMaps: context.incompleteMaps).check()
     CredentialRules(spec: spec, sink: sink).check()
     HostTreeRules(spec: spec, sink: sink).check()
