@@ -243,6 +243,35 @@ struct SpecDiagnostics: Sendable, CustomTestStringConvertible {
       """,
       [("`count` must be from 1 to 4294967295, not 4294967296", 5, 47)]),
     SpecDiagnostics(
+      "an ID that no rejected entry meant is still unmapped",
+      """
+      version = 1
+      [namespaces]
+      unshare = ["user"]
+      [user]
+      uid_map = [{ inside = 0, outside = -1, count = 10 }]
+      [process]
+      uid = 50
+      gid = 0
+      """,
+      [
+        ("`outside` must be from 0 to 4294967294, not -1", 5, 36),
+        ("`uid` 50 is not mapped in the new user namespace (no entry of uid_map is valid)", 7, 7),
+      ]),
+    SpecDiagnostics(
+      "an ID that a rejected entry meant is not called unmapped",
+      """
+      version = 1
+      [namespaces]
+      unshare = ["user"]
+      [user]
+      uid_map = [{ inside = 0, outside = 1000, count = 1 }, { inside = 1, outside = -1, count = 10 }]
+      [process]
+      uid = 5
+      gid = 0
+      """,
+      [("`outside` must be from 0 to 4294967294, not -1", 5, 79)]),
+    SpecDiagnostics(
       "a rejected gid_map entry leaves the uid check alone",
       """
       version = 1

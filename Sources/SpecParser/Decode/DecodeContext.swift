@@ -6,8 +6,8 @@ final class DecodeContext {
   /// The absolute folder relative paths resolve against.
   let directory: String
   var origins: [SpecKeyPath: SourceRange] = [:]
-  /// The ID maps (`uid_map`, `gid_map`) with an entry rejected: an ID they seem not to map may be meant by it.
-  var incompleteMaps: Set<String> = []
+  /// The ID maps (`uid_map`, `gid_map`) with an entry rejected, and what those entries meant to map.
+  var rejectedMapEntries: [String: RejectedMapEntries] = [:]
   /// The paths inside the sandbox written relative, in the order read, dropped entries' included.
   var relativeInsidePaths: [RelativeInsidePath] = []
 

@@ -66,7 +66,7 @@ public enum SpecDecoder {
     spec.origins = context.origins
     CrossFieldRules(spec: spec, sink: sink).check()
     FilesystemRules(spec: spec, sink: sink, relativeInsidePaths: context.relativeInsidePaths).check()
-    MappedIDRules(spec: spec, sink: sink, incompleteMaps: context.incompleteMaps).check()
+    MappedIDRules(spec: spec, sink: sink, rejectedMapEntries: context.rejectedMapEntries).check()
     CredentialRules(spec: spec, sink: sink).check()
     HostTreeRules(spec: spec, sink: sink).check()
     return SpecCheck(

@@ -23,7 +23,7 @@ extension SpecSections {
   private func decodeMap(_ key: String, in table: TableReader) -> [IDMapping] {
     guard let lines = table.tables(key), case .array(let nodes)? = table.table[key]?.node.value else {
       // A map of the wrong type is reported as such; what it would have mapped is unknown.
-      if table.table[key] != nil { context.incompleteMaps.insert(key) }
+      if table.table[key] != nil { context.rejectedMapEntries[key, default: RejectedMapEntries()].unknown = true }
       return []
     }
     if nodes.count > Self.maximumMapLines, let entry = table.table[key] {
@@ -35,11 +35,15 @@ extension SpecSections {
     // Entry numbers count every element as written, tables or not, as the type-mismatch error does.
     let numbers = nodes.indices.filter { if case .table = nodes[$0].value { true } else { false } }
     var entries: [MapEntry] = []
+    var rejected = RejectedMapEntries(unknown: lines.count < nodes.count)
     for (line, number) in zip(lines, numbers) {
-      guard let mapping = decodeMapLine(line, map: key) else { continue }
+      guard let mapping = decodeMapLine(line, map: key) else {
+        if let range = Self.intendedInside(line) { rejected.inside.append(range) } else { rejected.unknown = true }
+        continue
+      }
       entries.append(MapEntry(number: number + 1, mapping: mapping, range: line.range))
     }
-    if entries.count < nodes.count { context.incompleteMaps.insert(key) }
+    if rejected.unknown || !rejected.inside.isEmpty { context.rejectedMapEntries[key] = rejected }
     checkOverlaps(entries, written: nodes.count, map: key)
     return entries.map(\.mapping)
   }
@@ -73,6 +77,15 @@ extension SpecSections {
       return nil
     }
     return mapping
+  }
+
+  /// The inside IDs a rejected entry meant to map, when its `inside` and `count` say so (a count too large is
+  /// clipped to the last ID).
+  private static func intendedInside(_ line: TableReader) -> Range<UInt64>? {
+    guard case .integer(let inside)? = line.table["inside"]?.node.value,
+      case .integer(let count)? = line.table["count"]?.node.value, inside >= 0, inside < Int64(UInt32.max), count >= 1
+    else { return nil }
+    return UInt64(inside)..<min(UInt64(inside) + UInt64(count), UInt64(UInt32.max))
   }
 
   /// An ID from 0 to 2^32-2 (2^32-1 is the kernel's "no ID").
@@ -148,4 +161,15 @@ struct MapEntry {
   var number: Int
   var mapping: IDMapping
   var range: SourceRange
+}
+
+/// What the rejected entries of one ID map meant to map inside, so that only an ID none of them meant is called
+/// unmapped (an error that would otherwise only repeat theirs).
+struct RejectedMapEntries {
+  /// An entry (or the map) whose inside range cannot be read: any ID may be one it meant.
+  var unknown = false
+  /// The inside ranges of the rest.
+  var inside: [Range<UInt64>] = []
+
+  func mayMap(_ id: UInt32) -> Bool { unknown || inside.contains { $0.contains(UInt64(id)) } }
 }
