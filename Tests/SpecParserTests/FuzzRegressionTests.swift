@@ -79,8 +79,10 @@ import Testing
     let three = check(spec(3))
     #expect(
       three.diagnostics.map(\.message) == [
-        "uid_map lines 1 and 2 overlap inside the namespace", "uid_map lines 1 and 2 overlap outside the namespace",
-        "uid_map lines 1 and 3 overlap inside the namespace", "uid_map lines 1 and 3 overlap outside the namespace",
+        "uid_map entry 2 overlaps entry 1 (line 5, column 12) inside the namespace",
+        "uid_map entry 2 overlaps entry 1 (line 5, column 12) outside the namespace",
+        "uid_map entry 3 overlaps entry 1 (line 5, column 12) inside the namespace",
+        "uid_map entry 3 overlaps entry 1 (line 5, column 12) outside the namespace",
       ])
     #expect(three.diagnostics.map(\.range.start.line) == [6, 6, 7, 7])
 
@@ -88,7 +90,7 @@ import Testing
     #expect(atLimit.diagnostics.count == 2 * (SpecSections.maximumMapLines - 1))
 
     let tooLong = check(spec(SpecSections.maximumMapLines + 100))
-    #expect(tooLong.diagnostics.map(\.message) == ["uid_map has 440 lines; the kernel accepts at most 340"])
+    #expect(tooLong.diagnostics.map(\.message) == ["uid_map has 440 entries; the kernel accepts at most 340 lines"])
     #expect(tooLong.diagnostics.map(\.range.start.line) == [5])
   }
 

@@ -27,8 +27,8 @@ import Testing
   }
 
   @Test(arguments: [
-    ("{ inside = 1, outside = 0, count = 4294967295 }", "uid_map line reaches past ID 4294967294"),
-    ("{ inside = 0, outside = 1, count = 4294967295 }", "uid_map line reaches past ID 4294967294"),
+    ("{ inside = 1, outside = 0, count = 4294967295 }", "uid_map entry reaches past ID 4294967294"),
+    ("{ inside = 0, outside = 1, count = 4294967295 }", "uid_map entry reaches past ID 4294967294"),
     ("{ inside = 0, outside = 0, count = 4294967296 }", "`count` must be from 1 to 4294967295, not 4294967296"),
   ])
   func aLineReachingPastTheLastIDIsRefused(_ line: String, _ message: String) {

@@ -6,7 +6,7 @@ extension SpecSections {
     if table.table["type"] == nil {
       sink.error("missing-key", "a files entry needs a `type`", at: table.range, hint: "dir, file or symlink")
     }
-    let resolved: String? = table.string("path").flatMap { self.path($0, key: "path") }
+    let resolved: String? = table.string("path").flatMap { insidePath($0, key: "path") }
     if table.table["path"] == nil { sink.error("missing-key", "a files entry needs a `path`", at: table.range) }
     let mode = fileMode(table)
     let content = table.string("content")?.0

@@ -8,7 +8,7 @@ extension SpecSections {
   func decodeMount(_ table: TableReader) -> Mount? {
     table.rejectUnknownKeys(Self.mountKeys)
     let kind = mountKind(table)
-    let target = table.string("target").flatMap { path($0, key: "target") }
+    let target = table.string("target").flatMap { insidePath($0, key: "target") }
     if table.table["target"] == nil {
       sink.error("missing-key", "mount needs a `target`", at: table.range, hint: "e.g. target = \"/tmp\"")
     }

@@ -22,7 +22,7 @@ extension SpecSections {
     process.env = environment(table)
     process.clearEnv = table.bool("clear_env") ?? false
     process.unset = (table.strings("unset") ?? []).map(\.0)
-    process.cwd = table.string("cwd").flatMap { path($0, key: "cwd") }
+    process.cwd = table.string("cwd").flatMap { insidePath($0, key: "cwd") }
     process.uid = processID("uid", in: table)
     process.gid = processID("gid", in: table)
     process.groups = groups(table)

@@ -65,8 +65,8 @@ public enum SpecDecoder {
       TableReader(table: root, path: "", range: start, context: context))
     spec.origins = context.origins
     CrossFieldRules(spec: spec, sink: sink).check()
-    FilesystemRules(spec: spec, sink: sink, writtenText: context.text(of:)).check()
-    MappedIDRules(spec: spec, sink: sink).check()
+    FilesystemRules(spec: spec, sink: sink, relativeInsidePaths: context.relativeInsidePaths).check()
+    MappedIDRules(spec: spec, sink: sink, rejectedMapEntries: context.rejectedMapEntries).check()
     CredentialRules(spec: spec, sink: sink).check()
     HostTreeRules(spec: spec, sink: sink).check()
     return SpecCheck(
@@ -102,8 +102,8 @@ struct SpecSections {
     spec.time = root.table("time").map(decodeTime) ?? TimeOffsets()
     spec.net = root.table("net").map(decodeNetwork) ?? Network()
     spec.root = root.table("root").map(decodeRootSection) ?? Root()
-    spec.mounts = root.tables("mounts").map { $0.compactMap(decodeMount) } ?? []
-    spec.files = root.tables("files").map { $0.compactMap(decodeFile) } ?? []
+    spec.mounts = root.decodedEntries("mounts", decodeMount) ?? []
+    spec.files = root.decodedEntries("files", decodeFile) ?? []
     spec.process = root.table("process").map(decodeProcess) ?? Process()
     return spec
   }
