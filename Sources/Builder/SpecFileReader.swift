@@ -19,6 +19,13 @@ struct SpecFileReader<Kernel: LinuxKernel> {
     var unsafe: UnsafeSpecPath?
   }
 
+  /// The folder a relative `path` resolves in; its error names the path, since getcwd(3) has none to give.
+  private static func currentDirectory(_ kernel: Kernel, for path: String) throws(SyscallError) -> String {
+    do { return try kernel.currentDirectory() } catch {
+      throw SyscallError(call: error.call, errno: error.errno, path: "the current folder, which \(path) is relative to")
+    }
+  }
+
   private struct Folder {
     var fd: Int32
     var path: String
@@ -31,7 +38,7 @@ struct SpecFileReader<Kernel: LinuxKernel> {
   ///   ``maximumLinks`` symlinks), EINVAL when it is not a regular file, EFBIG when larger than 64 MiB.
   func read(_ path: String) throws(SyscallError) -> Result {
     let trusted: Set<UInt32> = [0, kernel.effectiveUserID()]
-    let absolute = path.hasPrefix("/") ? path : kernel.currentDirectory() + "/" + path
+    let absolute = path.hasPrefix("/") ? path : try Self.currentDirectory(kernel, for: path) + "/" + path
     var pending = Array(absolute.split(separator: "/").map(String.init).reversed())
     let root = try kernel.openPath("/")
     var folders = [Folder(fd: root, path: "/", status: try statusClosing(root, "/"))]

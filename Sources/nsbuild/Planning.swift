@@ -29,7 +29,9 @@ func planSpec(
     let plan = try Planner(spec: spec, state: state).plan(command: command)
     return (loaded, plan)
   } catch {
-    terminal.err("nsbuild: error: \(error)\n")
+    // One problem a line (rlimits list several); each line shown as printable text.
+    let lines = "nsbuild: error: \(error)".split(separator: "\n", omittingEmptySubsequences: false)
+    terminal.err(lines.map { TerminalText.printable(String($0)) }.joined(separator: "\n") + "\n")
     if json {
       let diagnostic = planDiagnostic(error, path: path, origins: spec.origins)
       terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: [diagnostic])) + "\n")

@@ -53,6 +53,7 @@ public enum ErrnoNames {
 
   public static let EPERM: Int32 = 1
   public static let ENOENT: Int32 = 2
+  public static let ESRCH: Int32 = 3
   public static let EBADF: Int32 = 9
   public static let EACCES: Int32 = 13
   public static let EEXIST: Int32 = 17
