@@ -28,6 +28,13 @@ struct SpecFileReader<Kernel: LinuxKernel> {
     var throughPipe = false
   }
 
+  /// The folder a relative `path` resolves in; its error names the path, since getcwd(3) has none to give.
+  private static func currentDirectory(_ kernel: Kernel, for path: String) throws(SyscallError) -> String {
+    do { return try kernel.currentDirectory() } catch {
+      throw SyscallError(call: error.call, errno: error.errno, path: "the current folder, which \(path) is relative to")
+    }
+  }
+
   private struct Folder {
     var fd: Int32
     var path: String
@@ -44,10 +51,10 @@ struct SpecFileReader<Kernel: LinuxKernel> {
   /// - Throws: ``SyscallError`` naming the whole path walked so far: ENOENT, ENOTDIR, ELOOP (more than
   ///   ``maximumLinks`` symlinks), EINVAL when it is not a regular file or a pipe, EFBIG when larger than 64 MiB.
   func read(_ path: String) throws(SyscallError) -> Result {
-    let absolute = path.hasPrefix("/") ? path : kernel.currentDirectory() + "/" + path
+    let absolute = path.hasPrefix("/") ? path : try Self.currentDirectory(kernel, for: path) + "/" + path
     var result = try walk(absolute, to: .file)
     guard result.throughPipe else { return result }
-    let here = try walk(kernel.currentDirectory(), to: .folder)
+    let here = try walk(try Self.currentDirectory(kernel, for: path), to: .folder)
     result.folder = here.folder
     result.unsafe = result.unsafe ?? here.unsafe
     return result

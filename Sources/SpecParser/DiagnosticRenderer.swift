@@ -74,18 +74,14 @@ public struct DiagnosticRenderer: Sendable {
     let head = 250
     let tail = 150
     let scalars = Array(text.unicodeScalars)
-    guard scalars.contains(where: isControl) || scalars.count > head + tail else { return text }
+    guard scalars.count > head + tail else { return TerminalText.printable(text) }
     let cut = scalars.count > head + tail
     var result = ""
     for (index, scalar) in (cut ? scalars[..<head] + scalars[(scalars.count - tail)...] : scalars[...]).enumerated() {
       if cut && index == head { result += "…" }
-      result.unicodeScalars.append(isControl(scalar) ? "\u{FFFD}" : scalar)
+      result.unicodeScalars.append(TerminalText.isControl(scalar) ? "\u{FFFD}" : scalar)
     }
     return result
-  }
-
-  private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-    (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
   }
 
   /// The line as it is when it fits in ``maxShownColumns``; else that many scalars starting a little before the

@@ -71,7 +71,7 @@ struct CheckCommand: ParsableCommand {
     switch format {
     case .text:
       terminal.printDiagnostics(diagnostics, source: loaded.source)
-      if !loaded.check.hasErrors, limits.isEmpty { terminal.err("\(spec): ok\n") }
+      if !loaded.check.hasErrors, limits.isEmpty { terminal.err(TerminalText.printable("\(spec): ok") + "\n") }
     case .json:
       terminal.out(try JSONText.diagnostics(diagnostics))
     }

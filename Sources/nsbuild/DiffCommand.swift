@@ -86,7 +86,7 @@ struct DiffCommand: ParsableCommand {
       // Limits come from spec keys: shown at their place with a caret, as `check` shows them.
       let located = limitDiagnostics(error, path: loaded.path, origins: spec.origins)
       if located.isEmpty {
-        terminal.err("nsbuild: error: \(loaded.path): \(error)\n")
+        terminal.err(TerminalText.printable("nsbuild: error: \(loaded.path): \(error)") + "\n")
       } else {
         terminal.printDiagnostics(located, source: loaded.source)
       }
@@ -119,8 +119,8 @@ struct DiffTextRenderer {
         out += line(paint("~", "33"), after, origin: origins.isEmpty ? nil : origins.joined(separator: " → "))
         for change in PlanDiff.callChanges(old: before, new: after) {
           switch change {
-          case .removed(let call): out += "    " + paint("- " + call, "31") + "\n"
-          case .added(let call): out += "    " + paint("+ " + call, "32") + "\n"
+          case .removed(let call): out += "    " + paint("- " + TerminalText.printable(call), "31") + "\n"
+          case .added(let call): out += "    " + paint("+ " + TerminalText.printable(call), "32") + "\n"
           }
         }
       }
@@ -130,11 +130,12 @@ struct DiffTextRenderer {
   }
 
   private func line(_ symbol: String, _ step: Step, origin: String?) -> String {
-    "\(symbol) step \(step.id) \(paint(step.title, "1"))" + (origin.map { "  " + $0 } ?? "") + "\n"
+    "\(symbol) step \(step.id) \(paint(TerminalText.printable(step.title), "1"))" + (origin.map { "  " + $0 } ?? "")
+      + "\n"
   }
 
   private func place(_ step: Step, _ file: String) -> String? {
-    step.origin.map { paint("\(file):\($0.start.line):\($0.start.column)", "36") }
+    step.origin.map { paint("\(TerminalText.printable(file)):\($0.start.line):\($0.start.column)", "36") }
   }
 
   private func paint(_ text: String, _ code: String) -> String {

@@ -32,7 +32,9 @@ func planSpec(
     // Limits come from spec keys: shown at their place with a caret, as `check` shows them.
     let located = limitDiagnostics(error, path: path, origins: spec.origins)
     if located.isEmpty {
-      terminal.err("nsbuild: error: \(error)\n")
+      // One problem a line (rlimits list several); each line shown as printable text.
+      let lines = "nsbuild: error: \(error)".split(separator: "\n", omittingEmptySubsequences: false)
+      terminal.err(lines.map { TerminalText.printable(String($0)) }.joined(separator: "\n") + "\n")
     } else {
       terminal.printDiagnostics(located, source: loaded.source)
     }

@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand {
     if !refusals.isEmpty {
       for refusal in refusals {
         let place = refusal.origin.map { "\(loaded.path):\($0.start.line):\($0.start.column): " } ?? ""
-        terminal.err("\(place)error: \(refusal.message)\n")
+        terminal.err(TerminalText.printable("\(place)error: \(refusal.message)") + "\n")
       }
       throw ExitCode(125)
     }
@@ -62,7 +62,7 @@ struct RunCommand: ParsableCommand {
       verbose
       ? { step in
         let skipped = step.change.isUnchanged ? " (= already as wanted: skipped)" : ""
-        terminal.err("nsbuild: step \(step.id)/\(total) \(step.title)\(skipped)\n")
+        terminal.err("nsbuild: step \(step.id)/\(total) \(TerminalText.printable(step.title))\(skipped)\n")
       } : { _ in }
     switch Launcher(kernel: terminal.kernel, plan: plan, trace: trace).run() {
     case .finished(let status):

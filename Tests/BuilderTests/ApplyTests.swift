@@ -41,7 +41,8 @@ import Testing
         "mount(\"proc\", \"/proc/self/fd/23\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
         "close_range(3, but none)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
-        "setsid()", "capbset_drop(keep: 0)", "setresgid(0)", "setresuid(0)", "capset(0)", "no_new_privs", "chdir(/)",
+        "setsid()", "capbset_drop(keep: 0)", "setresgid(0)", "setresuid(0)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+        "capset(0)", "no_new_privs", "chdir(/)",
         "cloexec(3)",
         "execve(/usr/bin/true)",
       ])
@@ -72,7 +73,8 @@ import Testing
     #expect(
       commandPart == [
         "setsid()", "setrlimit(7, 512, 1024)", "capbset_drop(keep: 400)", "keepcaps", "setgroups([5, 6])",
-        "setresgid(100)", "setresuid(1000)", "capset(400)", "ambient(400)", "no_new_privs", "umask(27)", "chdir(/)",
+        "setresgid(100)", "setresuid(1000)", "prctl(PR_SET_PDEATHSIG, SIGKILL)", "capset(400)", "ambient(400)",
+        "no_new_privs", "umask(27)", "chdir(/)",
         "cloexec(3)", "execve(/bin/id)",
       ])
   }

@@ -32,7 +32,8 @@ import Testing
     let kinds = plan.steps.map(\.kind)
     let become = try #require(kinds.firstIndex(of: .namespaceRoot))
     #expect(plan.steps[become].actor == .initProcess)
-    #expect(plan.steps[become].calls == [.setresgid(0), .setresuid(0)])
+    // The caller's supplementary groups go first; the ID change clears PR_SET_PDEATHSIG, which is set again.
+    #expect(plan.steps[become].calls == [.setgroups([]), .setresgid(0), .setresuid(0), .setParentDeathSignal(9)])
     // After the host paths are opened (with the caller's own access), before the root tmpfs is made.
     #expect(try #require(kinds.firstIndex(of: .sources)) < become)
     #expect(become < (try #require(kinds.firstIndex(of: .root))))
@@ -42,7 +43,8 @@ import Testing
   @Test func aMappedCallerNeedsNoSwitch() throws {
     let identity = Self.shiftedRoot.replacingOccurrences(
       of: "outside = 100000, count = 65536", with: "outside = 0, count = 4294967295")
-    #expect(try plan(identity).steps.allSatisfy { $0.kind != .namespaceRoot })
+    // Only the caller's supplementary groups are dropped, where setgroups is allowed.
+    #expect(calls(try plan(identity), .namespaceRoot) == [.setgroups([])])
     // The default map makes the caller root inside already.
     let rootless = try plan("version = 1\n[namespaces]\nunshare = [\"user\", \"mount\"]\n", as: PlannerTests.user)
     #expect(rootless.steps.allSatisfy { $0.kind != .namespaceRoot })
@@ -53,7 +55,7 @@ import Testing
     state.newuidmap = "/usr/bin/newuidmap"
     state.newgidmap = "/usr/bin/newgidmap"
     let plan = try plan(Self.shiftedRoot, as: state)
-    #expect(calls(plan, .namespaceRoot) == [.setresgid(0), .setresuid(0)])
+    #expect(calls(plan, .namespaceRoot) == [.setresgid(0), .setresuid(0), .setParentDeathSignal(9)])
   }
 
   @Test func withoutZeroInsideTheSandboxActsAsTheCallersOwnID() throws {
@@ -66,16 +68,17 @@ import Testing
       gid_map = [{ inside = 1000, outside = "caller", count = 1 }]
       """
     let plan = try plan(text)
-    #expect(plan.steps.allSatisfy { $0.kind != .namespaceRoot })
-    #expect(calls(plan, .credentials) == [.setgroups([]), .setresgid(1000), .setresuid(1000)])
+    #expect(calls(plan, .namespaceRoot) == [.setgroups([])])
+    #expect(
+      calls(plan, .credentials) == [.setgroups([]), .setresgid(1000), .setresuid(1000), .setParentDeathSignal(9)])
   }
 
   /// As runc and crun: what the spec leaves out is root, and no supplementary group, whatever nsbuild started with.
   @Test(arguments: [
-    ("", [Syscall.setgroups([]), .setresgid(0), .setresuid(0)]),
-    ("uid = 1000\n", [.setgroups([]), .setresgid(0), .setresuid(1000)]),
-    ("gid = 1000\n", [.setgroups([]), .setresgid(1000), .setresuid(0)]),
-    ("groups = [5]\nuid = 7\ngid = 8\n", [.setgroups([5]), .setresgid(8), .setresuid(7)]),
+    ("", [Syscall.setgroups([]), .setresgid(0), .setresuid(0), .setParentDeathSignal(9)]),
+    ("uid = 1000\n", [.setgroups([]), .setresgid(0), .setresuid(1000), .setParentDeathSignal(9)]),
+    ("gid = 1000\n", [.setgroups([]), .setresgid(1000), .setresuid(0), .setParentDeathSignal(9)]),
+    ("groups = [5]\nuid = 7\ngid = 8\n", [.setgroups([5]), .setresgid(8), .setresuid(7), .setParentDeathSignal(9)]),
   ])
   func leftOutIDsAreRootAndNoGroup(_ process: String, _ expected: [Syscall]) throws {
     var caller = PlannerTests.root
@@ -93,7 +96,7 @@ import Testing
     var caller = PlannerTests.user
     caller.host.supplementaryGroups = [4, 27]
     let plan = try plan("version = 1\n[namespaces]\nunshare = [\"user\", \"pid\"]\n", as: caller)
-    #expect(calls(plan, .credentials) == [.setresgid(0), .setresuid(0)])
+    #expect(calls(plan, .credentials) == [.setresgid(0), .setresuid(0), .setParentDeathSignal(9)])
     let warning = try #require(plan.warnings.first { $0.message.hasPrefix("setgroups is denied") })
     #expect(warning.message.contains("(4, 27)"))
     // Nothing to say when there is nothing to keep.
@@ -114,8 +117,8 @@ import Testing
     let parentOpen = try #require(plan.steps.first { $0.kind == .sources && $0.actor == .parent })
     #expect(
       parentOpen.calls == [
-        .enterMountNamespace, .openPath(path: "/", slot: 0), .openNoSymlinks(path: "/srv/data", slot: 1, via: []),
-        .sendSlots([0, 1]),
+        .saveMountNamespace, .enterMountNamespace, .openPath(path: "/", slot: 0),
+        .openNoSymlinks(path: "/srv/data", slot: 1, via: []), .sendSlots([0, 1]), .returnToMountNamespace,
       ])
     // With the parent's other steps, after the maps and before the fork; init receives where it would have opened.
     let kinds = plan.steps.map(\.kind)

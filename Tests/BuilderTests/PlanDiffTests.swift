@@ -100,6 +100,7 @@ import Testing
         "~ unshare user, mount, pid, net, uts → unshare mount, pid, net, uts", "- write uid_map: 0 0 1",
         "- write gid_map: 0 0 1", "- open the host paths the sandbox uses, from outside its user namespace",
         "~ receive the host paths nsbuild opened → open the host paths the sandbox uses",
+        "- drop your supplementary groups in the new user namespace",
       ])
   }
 

@@ -71,12 +71,20 @@ final class RecordingKernel: LinuxKernel {
   func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
   var release = "6.18.0"
   func kernelRelease() -> String { release }
-  func currentDirectory() -> String { "/work" }
+  func currentDirectory() throws(SyscallError) -> String { "/work" }
   func realPath(_ path: String) -> String? { path }
   func isTerminal(_ fd: Int32) -> Bool { false }
   func socketPair() throws(SyscallError) -> (Int32, Int32) { (12, 13) }
   func enterMountNamespace(of pid: Int32) throws(SyscallError) {
     try record("setns(/proc/\(pid)/ns/mnt)", call: "setns")
+  }
+  func checkProcFD() throws(SyscallError) {}
+  func saveMountNamespace() throws(SyscallError) -> SavedMountNamespace {
+    try record("open(/proc/self/ns/mnt, /, .)", call: "open")
+    return SavedMountNamespace(namespace: 70, root: 71, workingDirectory: 72)
+  }
+  func returnToMountNamespace(_ saved: SavedMountNamespace) throws(SyscallError) {
+    try record("setns(\(saved.namespace)); chroot(\(saved.root)); fchdir(\(saved.workingDirectory))", call: "setns")
   }
   func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError) {
     try record("sendmsg(\(socket), \(fds))", call: "sendmsg")

@@ -31,6 +31,10 @@ struct StepRunner<Kernel: LinuxKernel> {
   var lockSocket: Int32?
   /// The socket the parent sends init the host paths it opened on (its end in the parent, the other in init).
   var passing: Int32?
+  /// This process's parent when the runner was made: a re-armed PR_SET_PDEATHSIG checks it still lives.
+  let parent: Int32
+  /// The parent's own mount namespace while it is in the sandbox's.
+  let home = MountNamespaceHome()
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
@@ -43,6 +47,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     self.journal = journal
     self.lockSocket = lockSocket
     self.passing = passing
+    self.parent = kernel.parentProcessID()
   }
 
   /// Paths beneath the root fd in `slot`, noting what they make in the journal.
@@ -64,7 +69,9 @@ struct StepRunner<Kernel: LinuxKernel> {
   func perform(_ call: Syscall) throws(SyscallError) {
     switch call {
     case .fork, .forwardSignals: break  // the Launcher's, around its fork(2)
-    case .setParentDeathSignal(let signal): try kernel.setParentDeathSignal(signal)
+    case .setParentDeathSignal(let signal):
+      try kernel.setParentDeathSignal(signal)
+      try checkParentLives()
     case .unshare(let flags): try kernel.unshare(flags)
     case .writeProcFile(let file, let contents): try kernel.writeFile("/proc/\(sandboxPID)/\(file)", contents)
     case .idMapHelper(let program, let map): try runHelper(program, map)
@@ -80,6 +87,15 @@ struct StepRunner<Kernel: LinuxKernel> {
     }
   }
 
+  /// A parent that died before PR_SET_PDEATHSIG was (re)armed sends no signal: this process was re-parented, so
+  /// getppid(2) changed. In a new pid namespace it reads 0 throughout (the parent lives outside), as in ``Launcher``.
+  private func checkParentLives() throws(SyscallError) {
+    let now = kernel.parentProcessID()
+    guard now == parent || now == 0 else {
+      throw SyscallError(call: "getppid", errno: ErrnoNames.ESRCH, path: "parent process \(parent) ended")
+    }
+  }
+
   /// Keeps `fd` in `slot`, noting whether it lay on a read-only mount when opened (see `.restoreWritable`).
   private func hold(_ fd: Int32, in slot: Int) {
     fds[slot] = fd
@@ -92,11 +108,21 @@ struct StepRunner<Kernel: LinuxKernel> {
     return fd
   }
 
+  /// Whether `call` names an fd as /proc/self/fd/N (mount(2) and linkat(2) take paths), which only a real proc
+  /// resolves to the fd itself: checked before each such call, so a mount on /proc is refused, not followed.
+  private static func reachesThroughProc(_ call: Syscall) -> Bool {
+    switch call {
+    case .mountAt, .mountOverlay, .propagateAt, .createFile, .readOnlyPath, .maskPath: return true
+    default: return false
+    }
+  }
+
   /// A path through /proc/self/fd: mount(2) resolves the magic link to the open file itself.
   private func procPath(_ slot: Int) throws(SyscallError) -> String { "/proc/self/fd/\(try fd(slot))" }
 
   /// Mount and file calls, all through fds so no path is looked up twice or outside the root.
   private func performForFilesystem(_ call: Syscall) throws(SyscallError) {
+    if Self.reachesThroughProc(call) { try kernel.checkProcFD() }
     switch call {
     case .openDirectoryNoSymlinks(let path, let slot): hold(try kernel.openDirectoryWithoutSymlinks(path), in: slot)
     case .openNoSymlinks(let path, let slot, _): hold(try kernel.openWithoutSymlinks(path), in: slot)
@@ -214,7 +240,14 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .chdir(let path): try kernel.chdir(path)
     case .closeOnExecFrom(let first): try kernel.closeOnExec(from: first)
     case .execve(let command): throw CommandLauncher(kernel: kernel).exec(command)
+    case .saveMountNamespace: home.saved = try kernel.saveMountNamespace()
     case .enterMountNamespace: try kernel.enterMountNamespace(of: sandboxPID)
+    case .returnToMountNamespace:
+      guard let saved = home.saved else {
+        throw SyscallError(call: "setns", errno: ErrnoNames.EBADF, path: "nsbuild's own mount namespace (not saved)")
+      }
+      home.saved = nil
+      try kernel.returnToMountNamespace(saved)
     case .sendSlots(let slots): try send(slots)
     case .receiveSlots(let slots):
       let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
@@ -263,6 +296,7 @@ struct StepRunner<Kernel: LinuxKernel> {
       do {
         try perform(call)
       } catch {
+        home.returnIfAway(kernel)
         throw StepFailure(stepID: step.id, callIndex: index, error: error)
       }
     }

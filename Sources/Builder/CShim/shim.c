@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -226,6 +227,16 @@ static int nsb_write_all(int fd, const unsigned char *bytes, size_t length) {
   return 0;
 }
 
+int nsb_check_proc_fd(void) {
+  struct statfs info;
+  if (statfs("/proc/self/fd", &info) < 0) return -1;
+  if (info.f_type != 0x9fa0) {  // PROC_SUPER_MAGIC
+    errno = EXDEV;
+    return -1;
+  }
+  return 0;
+}
+
 int nsb_create_file(int dirfd, const char *name, const unsigned char *bytes, size_t length, unsigned int mode) {
   // An unnamed file, written and given its mode, then linked under its name: no reader, and no crash or SIGKILL of
   // nsbuild, ever sees it half-written. linkat(2) fails with EEXIST when the name is taken, as O_EXCL would.
@@ -233,7 +244,9 @@ int nsb_create_file(int dirfd, const char *name, const unsigned char *bytes, siz
   if (fd >= 0) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    // Only through a real proc: a folder of symlinks mounted on /proc would link the file anywhere.
     int result = nsb_write_all(fd, bytes, length) == 0 && fchmod(fd, mode) == 0
+        && (nsb_check_proc_fd() == 0 || errno == ENOENT)
       ? linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) : -1;
     int saved = errno;
     close(fd);
@@ -288,6 +301,7 @@ int nsb_detach_here(void) { return umount2(".", MNT_DETACH); }
 int nsb_detach_fd(int fd) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  if (nsb_check_proc_fd() < 0 && errno != ENOENT) return -1;
   if (umount2(path, MNT_DETACH) == 0) return 0;
   // No /proc to go through (after pivot_root into a root without one, or under a mount hiding it): a folder mount
   // can still be detached from inside it.
@@ -455,6 +469,8 @@ int nsb_enter_mount_namespace(int pid) {
   errno = saved;
   return result;
 }
+
+int nsb_setns_mount(int fd) { return setns(fd, CLONE_NEWNS); }
 
 int nsb_send_fds(int socket, const int *fds, int count) {
   if (count <= 0 || count > NSB_MAX_FDS_PER_MESSAGE) {

@@ -157,7 +157,9 @@ public protocol LinuxKernel {
   /// realpath(3); nil when the path cannot be resolved.
   func realPath(_ path: String) -> String?
   /// getcwd(3).
-  func currentDirectory() -> String
+  ///
+  /// - Throws: ``SyscallError`` with getcwd's errno (ENOENT when the current folder was deleted).
+  func currentDirectory() throws(SyscallError) -> String
   /// isatty(3).
   func isTerminal(_ fd: Int32) -> Bool
   /// socketpair(2) AF_UNIX SOCK_SEQPACKET with SOCK_CLOEXEC, for passing fds (unix(7) SCM_RIGHTS).
@@ -165,6 +167,16 @@ public protocol LinuxKernel {
   /// setns(2) into the mount namespace of process `pid` (/proc/PID/ns/mnt): the process's root and working
   /// directory become that namespace's root.
   func enterMountNamespace(of pid: Int32) throws(SyscallError)
+  /// statfs(2) of /proc/self/fd: returns when it is proc's (f_type PROC_SUPER_MAGIC) or there is no /proc.
+  ///
+  /// - Throws: ``SyscallError`` EXDEV when another file system covers it (a mount on /proc), so that a path through
+  ///   it would not be the fd's own.
+  func checkProcFD() throws(SyscallError)
+  /// open(2) of /proc/self/ns/mnt, `/` and `.` (O_CLOEXEC): where ``returnToMountNamespace(_:)`` goes back to.
+  func saveMountNamespace() throws(SyscallError) -> SavedMountNamespace
+  /// setns(2) back into `saved`'s mount namespace, then fchdir(2) and chroot(2) to its root and fchdir(2) to its
+  /// working directory (setns resets both); closes the three fds.
+  func returnToMountNamespace(_ saved: SavedMountNamespace) throws(SyscallError)
   /// sendmsg(2) of `fds` as SCM_RIGHTS over `socket`, in messages of at most 250.
   func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError)
   /// recvmsg(2) of exactly `count` fds sent by ``sendFDs(_:over:)``, close-on-exec, in the order sent; EPROTO when

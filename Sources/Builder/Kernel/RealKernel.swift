@@ -193,8 +193,9 @@ public struct RealKernel: LinuxKernel {
     return state
   }
 
-  public func currentDirectory() -> String {
-    guard let pointer = getcwd(nil, 0) else { return "/" }
+  public func currentDirectory() throws(SyscallError) -> String {
+    // A deleted current folder (ENOENT) must not make a relative path resolve against `/`.
+    guard let pointer = getcwd(nil, 0) else { throw SyscallError(call: "getcwd", errno: errno, path: ".") }
     defer { free(pointer) }
     return String(cString: pointer)
   }
@@ -435,6 +436,38 @@ public struct RealKernel: LinuxKernel {
 
   public func enterMountNamespace(of pid: Int32) throws(SyscallError) {
     _ = try retry("setns", path: "/proc/\(pid)/ns/mnt") { nsb_enter_mount_namespace(pid) }
+  }
+
+  public func checkProcFD() throws(SyscallError) {
+    guard nsb_check_proc_fd() < 0 else { return }
+    let code = Glibc.errno
+    guard code != ENOENT else { return }
+    throw SyscallError(
+      call: "statfs", errno: code,
+      path: "/proc/self/fd (not proc: a mount covers /proc, and nsbuild will not follow it)")
+  }
+
+  public func saveMountNamespace() throws(SyscallError) -> SavedMountNamespace {
+    let namespace = try retry("open", path: "/proc/self/ns/mnt") { open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) }
+    guard let root = try? retry("open", path: "/", { nsb_open_path("/") }) else {
+      let code = Glibc.errno
+      Glibc.close(namespace)
+      throw SyscallError(call: "open", errno: code, path: "/")
+    }
+    guard let cwd = try? retry("open", path: ".", { nsb_open_path(".") }) else {
+      let code = Glibc.errno
+      [namespace, root].forEach { _ = Glibc.close($0) }
+      throw SyscallError(call: "open", errno: code, path: "the current directory")
+    }
+    return SavedMountNamespace(namespace: namespace, root: root, workingDirectory: cwd)
+  }
+
+  public func returnToMountNamespace(_ saved: SavedMountNamespace) throws(SyscallError) {
+    defer { [saved.namespace, saved.root, saved.workingDirectory].forEach { _ = Glibc.close($0) } }
+    _ = try retry("setns", path: "nsbuild's own mount namespace") { nsb_setns_mount(saved.namespace) }
+    _ = try retry("fchdir", path: "nsbuild's own root") { fchdir(saved.root) }
+    _ = try retry("chroot", path: "nsbuild's own root") { chroot(".") }
+    _ = try retry("fchdir", path: "nsbuild's own working directory") { fchdir(saved.workingDirectory) }
   }
 
   public func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError) {

@@ -56,6 +56,7 @@ public enum ErrnoNames {
   /// EAGAIN, as flock(2) names it.
   public static let EWOULDBLOCK: Int32 = 11
   public static let ENOENT: Int32 = 2
+  public static let ESRCH: Int32 = 3
   public static let EBADF: Int32 = 9
   public static let EACCES: Int32 = 13
   public static let EEXIST: Int32 = 17

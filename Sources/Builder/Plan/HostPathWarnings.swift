@@ -3,6 +3,7 @@ import SpecParser
 extension Planner {
   /// A symlink on the way to a host path that another user could change: `run` opens the path through no symlink,
   /// so it refuses it (ELOOP); said at `plan`, naming the link and what would have to change.
+  /// (A dangling link on the host's tree is said by ``obstacleWarnings()``.)
   func hostPathWarnings() -> [PlanWarning] {
     var result: [PlanWarning] = []
     for (index, mount) in spec.mounts.enumerated() {
@@ -11,28 +12,14 @@ extension Planner {
         if let link = state.hostSources[path]?.untrusted { result.append(warning(path, link, at)) }
       }
       if let link = state.hostTreePaths[mount.target]?.untrusted { result.append(warning(mount.target, link, at)) }
-      if let link = state.hostTreePaths[mount.target]?.dangling {
-        result.append(dangling(mount.target, link, at, explains: StepReference(.mount, origin: at)))
-      }
       if let link = state.symlinksBeneathBinds[mount.target] { result.append(beneathBind(mount.target, link, at)) }
     }
     for (index, file) in spec.files.enumerated() {
       let at = origin(SpecKeyPath("files").index(index))
       if let link = state.hostTreePaths[file.path]?.untrusted { result.append(warning(file.path, link, at)) }
-      if let link = state.hostTreePaths[file.path]?.dangling {
-        result.append(dangling(file.path, link, at, explains: StepReference(.file, origin: at)))
-      }
       if let link = state.symlinksBeneathBinds[file.path] { result.append(beneathBind(file.path, link, at)) }
     }
     return result
-  }
-
-  /// A dangling link on the host's tree: its destination would be a host path of the link's choosing.
-  private func dangling(_ path: String, _ link: HostLink, _ at: SourceRange?, explains: StepReference) -> PlanWarning {
-    PlanWarning(
-      "\(path): \(link.path) (a symlink to \(link.destination)): its destination does not exist, and on the host's "
-        + "tree nsbuild makes none: run will refuse it (ELOOP); name the real path instead",
-      origin: at, explains: explains)
   }
 
   private func beneathBind(_ path: String, _ link: HostLink, _ at: SourceRange?) -> PlanWarning {

@@ -6,7 +6,7 @@ extension Planner {
   func obstacleWarnings() -> [PlanWarning] {
     var result: [PlanWarning] = []
     for (index, mount) in spec.mounts.enumerated() {
-      guard let obstacle = state.obstacles[mount.target], Self.isWarned(obstacle) else { continue }
+      guard let obstacle = state.obstacles[mount.target] else { continue }
       let at = origin(SpecKeyPath("mounts").index(index))
       result.append(
         PlanWarning(
@@ -14,21 +14,12 @@ extension Planner {
           explains: StepReference(.mount, origin: at)))
     }
     for (index, file) in spec.files.enumerated() {
-      guard let obstacle = state.obstacles[file.path], Self.isWarned(obstacle) else { continue }
+      guard let obstacle = state.obstacles[file.path] else { continue }
       let at = origin(SpecKeyPath("files").index(index))
       result.append(
         PlanWarning(Self.message(obstacle, on: file.path), origin: at, explains: StepReference(.file, origin: at)))
     }
     return result
-  }
-
-  /// A dangling link on the host's tree is already the subject of ``hostPathWarnings()``, tied to the same step:
-  /// said once.
-  private static func isWarned(_ obstacle: HostObstacle) -> Bool {
-    switch obstacle {
-    case .danglingLink: false
-    case .notAFolder: true
-    }
   }
 
   private static func message(_ obstacle: HostObstacle, on path: String) -> String {

@@ -90,11 +90,14 @@ extension Planner {
     if let groups = process.groups ?? (canSetGroups ? [] : nil) { credentials.append(.setgroups(groups)) }
     if let gid { credentials.append(.setresgid(gid)) }
     if let uid { credentials.append(.setresuid(uid)) }
+    // prctl(2): a change of effective uid or gid clears PR_SET_PDEATHSIG, so the command would outlive init.
+    if uid != nil || gid != nil { credentials.append(.setParentDeathSignal(9)) }
     if !credentials.isEmpty {
       steps.append(
         Step(
           kind: .credentials, actor: .command, calls: credentials, change: .create,
-          reason: "groups and gid before uid, while allowed to change them"
+          reason:
+            "groups and gid before uid, while allowed to change them; then PR_SET_PDEATHSIG again, which they clear"
             + (process.uid == nil || process.gid == nil || process.groups == nil
               ? "; what the spec leaves out is " + (spec.unshares(.user) ? "the user namespace's root" : "root")
                 + (canSetGroups ? ", with no supplementary group" : "") : ""),

@@ -23,9 +23,10 @@ extension Planner {
     guard opensHostPathsOutside, !slots.isEmpty else { return [sources] }
     var parent = sources
     parent.actor = .parent
-    parent.calls = [.enterMountNamespace] + sources.calls + [.sendSlots(slots)]
+    parent.calls =
+      [.saveMountNamespace, .enterMountNamespace] + sources.calls + [.sendSlots(slots), .returnToMountNamespace]
     parent.reason =
-      "by nsbuild, root of the host's user namespace, in the sandbox's mount namespace before anything runs there: root inside cannot reach what the map leaves out"
+      "by nsbuild, root of the host's user namespace, in the sandbox's mount namespace before anything runs there: root inside cannot reach what the map leaves out; then back to its own, so the sandbox's pivot_root does not move nsbuild's root"
     parent.label = "open the host paths the sandbox uses, from outside its user namespace"
     let receive = Step(
       kind: .sources, actor: .initProcess, calls: [.receiveSlots(slots)], change: .create,

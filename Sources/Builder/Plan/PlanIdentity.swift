@@ -56,24 +56,37 @@ extension Planner {
 
   /// init becomes root of the new user namespace (setresgid(2), setresuid(2)) when the caller's own IDs are not
   /// that already: after the host paths are opened, with the caller's own access, and before anything is created.
+  /// Where setgroups(2) is allowed it first drops the caller's supplementary groups, which would otherwise still
+  /// grant their access to host files (a `root:4 0775` folder) to everything init creates. The ID change clears
+  /// PR_SET_PDEATHSIG (prctl(2)), so init sets it again and checks that its parent still lives.
   func namespaceRootStep() -> Step? {
     guard spec.unshares(.user), let root = defaultIdentity else { return nil }
     let maps = writtenMaps
     let uids = [state.uid, state.euid].map { Self.inside(of: $0, in: maps.uid, caller: state.uid) }
     let gid = Self.inside(of: state.gid, in: maps.gid, caller: state.gid)
-    guard uids.contains(where: { $0 != root.uid }) || gid != root.gid else { return nil }
+    let switches = uids.contains(where: { $0 != root.uid }) || gid != root.gid
+    let dropsGroups = !setgroupsDenied
+    guard switches || dropsGroups else { return nil }
     let outsideUID = Self.outside(of: root.uid, in: maps.uid, caller: state.uid)
     let outsideGID = Self.outside(of: root.gid, in: maps.gid, caller: state.gid)
     let unmapped = uids.contains(nil) || gid == nil
+    var calls: [Syscall] = dropsGroups ? [.setgroups([])] : []
+    if switches { calls += [.setresgid(root.gid), .setresuid(root.uid), .setParentDeathSignal(9)] }
+    let groupsNote = dropsGroups ? "no supplementary group of yours reaches what init creates; " : ""
     return Step(
-      kind: .namespaceRoot, actor: .initProcess, calls: [.setresgid(root.gid), .setresuid(root.uid)],
-      change: .modify(before: "uid \(state.euid) gid \(state.gid) outside", after: "\(root.uid):\(root.gid) inside"),
+      kind: .namespaceRoot, actor: .initProcess, calls: calls,
+      change: switches
+        ? .modify(before: "uid \(state.euid) gid \(state.gid) outside", after: "\(root.uid):\(root.gid) inside")
+        : .modify(before: "your supplementary groups", after: "none"),
       reason: (unmapped
         ? "your own uid or gid is not mapped inside, and nothing can be created under an unmapped owner (EOVERFLOW); "
-        : "before anything is created; ")
-        + "what the sandbox makes on the host is owned by \(outsideUID):\(outsideGID) there",
+        : "before anything is created; ") + groupsNote
+        + "what the sandbox makes on the host is owned by \(outsideUID):\(outsideGID) there"
+        + (switches ? "; the ID change clears PR_SET_PDEATHSIG, so it is set again" : ""),
       origin: origin("user.uid_map") ?? origin("namespaces.unshare"),
-      label: "become \(root.uid):\(root.gid) of the new user namespace"
+      label: switches
+        ? "become \(root.uid):\(root.gid) of the new user namespace"
+        : "drop your supplementary groups in the new user namespace"
     )
   }
 

@@ -238,6 +238,11 @@ public enum Syscall: Sendable, Hashable {
   /// setns(2) of the parent into the sandbox process's new mount namespace, so that what it opens there with its own
   /// (host) credentials lies on that namespace's copies of the host's mounts, which mount(2) can bind from.
   case enterMountNamespace
+  /// open(2) of nsbuild's own /proc/self/ns/mnt, root and working directory, before ``enterMountNamespace``.
+  case saveMountNamespace
+  /// setns(2) back into the mount namespace ``saveMountNamespace`` kept, then chroot(2) and fchdir(2) to its root
+  /// and working directory: nsbuild does not stay in the sandbox's namespace, whose pivot_root(2) would move it.
+  case returnToMountNamespace
   /// sendmsg(2) SCM_RIGHTS of the fds in `slots`, in order, to init; then close(2) of each.
   case sendSlots([Int])
   /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.

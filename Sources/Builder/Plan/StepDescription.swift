@@ -174,6 +174,9 @@ extension Syscall: CustomStringConvertible {
       let search = program.contains("/") ? "" : " (searched in PATH)"
       return
         "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], {\(env.joined(separator: ", "))})"
+    case .saveMountNamespace: return "open(\"/proc/self/ns/mnt\"), open(\"/\", O_PATH), open(\".\", O_PATH)"
+    case .returnToMountNamespace:
+      return "setns(nsbuild's own mnt, CLONE_NEWNS); fchdir(root); chroot(\".\"); fchdir(cwd)"
     case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
     case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
     case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
@@ -243,6 +246,9 @@ enum Quoting {
       default:
         if scalar.value < 0x20 || scalar.value == 0x7F {
           out += "\\x" + String(scalar.value, radix: 16)
+        } else if (0x80...0x9F).contains(scalar.value) {
+          // C1 controls (U+009B is CSI): as a universal character name, never raw.
+          out += "\\u00" + String(scalar.value, radix: 16)
         } else {
           out.unicodeScalars.append(scalar)
         }

@@ -69,6 +69,7 @@ public enum SpecDecoder {
     MappedIDRules(spec: spec, sink: sink, rejectedMapEntries: context.rejectedMapEntries).check()
     CredentialRules(spec: spec, sink: sink).check()
     HostTreeRules(spec: spec, sink: sink).check()
+    ProcCoverRules(spec: spec, sink: sink).check()
     return SpecCheck(
       spec: sink.hasErrors ? nil : spec, diagnostics: sink.finish(), omitted: sink.omitted, limit: maxDiagnostics)
   }

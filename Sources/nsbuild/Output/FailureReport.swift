@@ -21,11 +21,12 @@ struct FailureReport {
   /// `nsbuild: error: …` for a step that comes from no spec line.
   func render(_ failure: StepFailure, color: Bool = false) -> String {
     guard let step = plan.steps.first(where: { $0.id == failure.stepID }) else {
-      return "nsbuild: error: \(failure.error)\n"
+      return "nsbuild: error: \(TerminalText.printable(failure.error.description))\n"
     }
     let message = "step \(step.id)/\(plan.steps.count) \(step.title): \(failure.error)"
     guard let origin = step.origin ?? origin(ofCall: failure.callIndex, in: step) else {
-      return "nsbuild: error: \(message)\n" + (hint(step, failure).map { "  = help: \($0)\n" } ?? "")
+      return "nsbuild: error: \(TerminalText.printable(message))\n"
+        + (hint(step, failure).map { "  = help: \($0)\n" } ?? "")
         + notes(step, indent: "  ")
     }
     let diagnostic = Diagnostic(
@@ -42,7 +43,8 @@ struct FailureReport {
     plan.warnings.filter { $0.stepIDs.contains(step.id) }.map { warning in
       let place =
         warning.origin.flatMap { $0 == shown ? nil : " at \(loaded.path):\($0.start.line):\($0.start.column)" } ?? ""
-      return indent + "= note: plan warned\(place): \(warning.message)\n"
+      return indent
+        + "= note: plan warned\(TerminalText.printable(place)): \(TerminalText.printable(warning.message))\n"
     }.joined()
   }
 

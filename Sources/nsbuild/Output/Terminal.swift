@@ -60,7 +60,7 @@ func loadSpec(
     case ("read", ErrnoNames.EFBIG): reason = "larger than \(RealKernel.maximumFileSize >> 20) MiB"
     default: reason = error.description
     }
-    terminal.err("nsbuild: error: cannot read spec '\(path)': \(reason)\n")
+    terminal.err(TerminalText.printable("nsbuild: error: cannot read spec '\(path)': \(reason)") + "\n")
     return .failure(UnreadableSpec(path: path, reason: reason))
   }
   guard let unsafe = loaded.unsafePath else { return .success(loaded) }
@@ -70,7 +70,8 @@ func loadSpec(
     + "--no-strict-modes to `run` and `plan` (as sshd's StrictModes no)"
   switch strictModes {
   case .refuse:
-    terminal.err("nsbuild: error: refusing spec '\(path)': \(message)\n  = help: \(hint)\n")
+    terminal.err(
+      TerminalText.printable("nsbuild: error: refusing spec '\(path)': \(message)") + "\n  = help: \(hint)\n")
     return .failure(
       UnreadableSpec(path: path, reason: message, code: "strict-modes", verb: "refusing spec", hint: hint))
   case .warn:

@@ -31,6 +31,11 @@ int nsb_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t 
 int nsb_sethostname(const char *name, size_t length);
 int nsb_setdomainname(const char *name, size_t length);
 int nsb_prctl_set_pdeathsig(int signal);
+/* statfs(2) of /proc/self/fd: 0 when it lies on proc; -1 with EXDEV when another file system covers it, or with
+   statfs's errno (ENOENT: no /proc). */
+int nsb_check_proc_fd(void);
+/* setns(2) of the mount namespace open in fd. */
+int nsb_setns_mount(int fd);
 int nsb_prctl_set_no_new_privs(void);
 /// The current errno, for Swift code that must read it right after a call.
 int nsb_errno(void);
