@@ -7,11 +7,14 @@ public struct LoadedSpec: Sendable {
   /// The file's bytes, for showing source lines under diagnostics.
   public var source: [UInt8]
   public var check: SpecCheck
+  /// The first file or folder on the way to the spec that another user could change (sshd's StrictModes), if any.
+  public var unsafePath: UnsafeSpecPath?
 
-  public init(path: String, source: [UInt8], check: SpecCheck) {
+  public init(path: String, source: [UInt8], check: SpecCheck, unsafePath: UnsafeSpecPath? = nil) {
     self.path = path
     self.source = source
     self.check = check
+    self.unsafePath = unsafePath
   }
 }
 
@@ -23,21 +26,19 @@ public struct SpecLoader<Kernel: LinuxKernel> {
     self.kernel = kernel
   }
 
-  /// Reads and checks the spec at `path`; relative paths inside it resolve against its folder.
+  /// Reads and checks the spec at `path`; relative paths inside it resolve against its folder: the canonical
+  /// folder holding it (so `../proj/sandbox.toml` resolves against `proj` itself; a symlinked spec file resolves
+  /// against the link's folder). The file is reached one name at a time by fd and read through the fd whose owner
+  /// and mode were checked (see ``LoadedSpec/unsafePath``); what to do about an unsafe path is the caller's choice.
   ///
-  /// - Throws: ``SyscallError`` when the file cannot be read.
-  public func load(_ path: String) throws(SyscallError) -> LoadedSpec {
-    let source = try kernel.readFile(path)
-    let check = SpecDecoder.decode(source: source, file: path, directory: directory(of: path))
-    return LoadedSpec(path: path, source: source, check: check)
-  }
-
-  /// The absolute, canonical folder holding `path` (realpath(3) of its folder), so `../proj/sandbox.toml` resolves
-  /// relative paths against `proj` itself. A symlinked spec file resolves against the link's folder.
-  func directory(of path: String) -> String {
-    let absolute = path.hasPrefix("/") ? path : kernel.currentDirectory() + "/" + path
-    guard let slash = absolute.lastIndex(of: "/") else { return "/" }
-    let folder = String(absolute[..<slash])
-    return kernel.realPath(folder.isEmpty ? "/" : folder) ?? folder
+  /// - Parameter maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:maxDiagnostics:)``).
+  /// - Throws: ``SyscallError`` when the file cannot be read, naming the whole path.
+  public func load(_ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit) throws(SyscallError)
+    -> LoadedSpec
+  {
+    let read = try SpecFileReader(kernel: kernel).read(path)
+    let check = SpecDecoder.decode(
+      source: read.source, file: path, directory: read.folder, maxDiagnostics: maxDiagnostics)
+    return LoadedSpec(path: path, source: read.source, check: check, unsafePath: read.unsafe)
   }
 }

@@ -30,23 +30,3 @@ public struct Diagnostic: Sendable, Hashable {
     self.hint = hint
   }
 }
-
-/// Collects diagnostics for one file while decoding.
-final class DiagnosticSink {
-  let file: String
-  private(set) var diagnostics: [Diagnostic] = []
-
-  init(file: String) {
-    self.file = file
-  }
-
-  var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
-
-  func error(_ code: String, _ message: String, at range: SourceRange, hint: String? = nil) {
-    diagnostics.append(Diagnostic(.error, code: code, message: message, file: file, range: range, hint: hint))
-  }
-
-  func warning(_ code: String, _ message: String, at range: SourceRange, hint: String? = nil) {
-    diagnostics.append(Diagnostic(.warning, code: code, message: message, file: file, range: range, hint: hint))
-  }
-}

@@ -25,7 +25,11 @@ public struct DiagnosticRenderer: Sendable {
     var out = ""
     // Diagnostics in source order often share a line: split it into scalars once, not once per diagnostic.
     var shown: (number: Int, scalars: [Unicode.Scalar]?) = (0, nil)
-    for diagnostic in diagnostics.sorted(by: { $0.range.start.offset < $1.range.start.offset }) {
+    // Stable: diagnostics at one place keep their order (the one saying how many more were left out stays last).
+    let ordered = diagnostics.enumerated().sorted {
+      ($0.element.range.start.offset, $0.offset) < ($1.element.range.start.offset, $1.offset)
+    }
+    for diagnostic in ordered.map(\.element) {
       let number = diagnostic.range.start.line
       if shown.number != number { shown = (number, lines.line(number).map { Array($0.unicodeScalars) }) }
       out += render(diagnostic, line: shown.scalars)
@@ -70,18 +74,14 @@ public struct DiagnosticRenderer: Sendable {
     let head = 250
     let tail = 150
     let scalars = Array(text.unicodeScalars)
-    guard scalars.contains(where: isControl) || scalars.count > head + tail else { return text }
+    guard scalars.count > head + tail else { return TerminalText.printable(text) }
     let cut = scalars.count > head + tail
     var result = ""
     for (index, scalar) in (cut ? scalars[..<head] + scalars[(scalars.count - tail)...] : scalars[...]).enumerated() {
       if cut && index == head { result += "…" }
-      result.unicodeScalars.append(isControl(scalar) ? "\u{FFFD}" : scalar)
+      result.unicodeScalars.append(TerminalText.isControl(scalar) ? "\u{FFFD}" : scalar)
     }
     return result
-  }
-
-  private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-    (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
   }
 
   /// The line as it is when it fits in ``maxShownColumns``; else that many scalars starting a little before the

@@ -9,24 +9,49 @@ struct CheckCommand: ParsableCommand {
     commandName: "check",
     abstract: "Validate a spec and report every problem with its line and column.",
     discussion: """
-      Exit status: 0 when the spec has no errors (warnings allowed), 1 otherwise.
+      Exit status: 0 when the spec has no errors (warnings allowed), 1 otherwise. A spec another user could change \
+      (see `run --help`, --strict-modes) is a warning here.
 
       Examples:
         nsbuild check sandbox.toml
         nsbuild check --format json sandbox.toml
+        generate-spec | nsbuild check /dev/stdin
       """
   )
 
   @Option(help: "Output format: text (FILE:LINE:COL: error: …) or json.")
   var format: OutputFormat = .text
 
+  // Unconditional, so `--max-diagnostics -1` reaches validate() and its message rather than "Missing value".
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Show at most this many diagnostics, the first in the file, and then one line saying how many more (0: all).",
+      valueName: "n"))
+  var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      A spec another user could change is a warning by default; --strict-modes makes it an error, as `run` and \
+      `plan` refuse it; --no-strict-modes says nothing of it.
+      """)
+  var strictModes: Bool?
+
   @Argument(help: "The spec file (TOML).")
   var spec: String
+
+  func validate() throws {
+    guard maxDiagnostics >= 0 else {
+      throw ValidationError("--max-diagnostics must be 0 (all) or more, not \(maxDiagnostics)")
+    }
+  }
 
   func run() throws {
     let terminal = Terminal()
     let loaded: LoadedSpec
-    switch loadSpec(spec, terminal: terminal) {
+    let modes = StrictModes.given(strictModes, default: .warn)
+    switch loadSpec(spec, terminal: terminal, strictModes: modes, maxDiagnostics: maxDiagnostics) {
     case .success(let spec): loaded = spec
     case .failure(let unreadable):
       if format == .json { terminal.out(try JSONText.diagnostics([unreadable.diagnostic])) }
@@ -34,22 +59,38 @@ struct CheckCommand: ParsableCommand {
     }
     // The order warnings need the planner's view of the spec, which SpecParser does not have.
     let order = loaded.check.spec.map(Planner.orderWarnings) ?? []
-    let diagnostics =
-      (loaded.check.diagnostics
-      + order.compactMap { warning in
-        warning.origin.map {
-          Diagnostic(.warning, code: "mount-order", message: warning.message, file: loaded.path, range: $0)
+    let limits = loaded.check.spec.map { limitDiagnostics($0, kernel: terminal.kernel, file: loaded.path) } ?? []
+    let diagnostics = loaded.check.adding(
+      limits
+        + order.compactMap { warning in
+          warning.origin.map {
+            Diagnostic(.warning, code: "mount-order", message: warning.message, file: loaded.path, range: $0)
+          }
         }
-      }).sorted { $0.range.start.offset < $1.range.start.offset }
+    ).diagnostics
     switch format {
     case .text:
       terminal.printDiagnostics(diagnostics, source: loaded.source)
-      if !loaded.check.hasErrors { terminal.err("\(spec): ok\n") }
+      if !loaded.check.hasErrors, limits.isEmpty { terminal.err(TerminalText.printable("\(spec): ok") + "\n") }
     case .json:
       terminal.out(try JSONText.diagnostics(diagnostics))
     }
     // Ends here, with the spec and its TOML tree still alive: freeing them object by object only to exit took
     // about 3 ms of `check` on a spec of 10,000 mounts. Nothing is buffered (Terminal writes with write(2)).
-    withExtendedLifetime((loaded, diagnostics)) { terminal.kernel.exit(loaded.check.hasErrors ? 1 : 0) }
+    let failed = loaded.check.hasErrors || !limits.isEmpty
+    withExtendedLifetime((loaded, diagnostics)) { terminal.kernel.exit(failed ? 1 : 0) }
+  }
+
+  /// Hard limits the command could not get on this host (nsbuild's own limits and capabilities, read from /proc):
+  /// errors here, so a spec that `run` would fail on after building the sandbox fails `check` first.
+  private func limitDiagnostics(_ spec: Spec, kernel: RealKernel, file: String) -> [Diagnostic] {
+    guard !spec.process.rlimits.isEmpty else { return [] }
+    var facts = HostFacts()
+    HostFactsReader(kernel: kernel).readLimits(into: &facts)
+    return Planner.limitProblems(of: spec, host: facts).compactMap { problem in
+      spec.origins[problem.key].map {
+        Diagnostic(.error, code: "rlimit-too-high", message: problem.message, file: file, range: $0)
+      }
+    }
   }
 }

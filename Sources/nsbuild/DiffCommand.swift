@@ -17,12 +17,21 @@ struct DiffCommand: ParsableCommand {
 
       Examples:
         nsbuild diff old.toml sandbox.toml
+        nsbuild diff <(git show HEAD:sandbox.toml) sandbox.toml
         nsbuild diff --format json old.toml sandbox.toml
       """
   )
 
   @Option(help: "Output format: text or json (versioned; see the README).")
   var format: OutputFormat = .text
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      A spec another user could change is a warning by default; --strict-modes makes it an error, as `run` and \
+      `plan` refuse it; --no-strict-modes says nothing of it.
+      """)
+  var strictModes: Bool?
 
   @Argument(help: "The old spec file (TOML).")
   var old: String
@@ -32,7 +41,8 @@ struct DiffCommand: ParsableCommand {
 
   func run() throws {
     let terminal = Terminal()
-    let results = [old, new].map { loadSpec($0, terminal: terminal) }
+    let modes = StrictModes.given(strictModes, default: .warn)
+    let results = [old, new].map { loadSpec($0, terminal: terminal, strictModes: modes) }
     let loaded = results.map { try? $0.get() }
     for case let spec? in loaded { terminal.printDiagnostics(spec.check.diagnostics, source: spec.source) }
     guard let oldLoaded = loaded[0], let newLoaded = loaded[1], let oldSpec = oldLoaded.check.spec,
@@ -56,8 +66,8 @@ struct DiffCommand: ParsableCommand {
     both.mounts += oldSpec.mounts
     let state = terminal.kernel.observe(for: both)
     let diff = PlanDiff(
-      old: try plan(oldSpec, file: old, state: state, terminal: terminal),
-      new: try plan(newSpec, file: new, state: state, terminal: terminal))
+      old: try plan(oldSpec, loaded: oldLoaded, state: state, terminal: terminal),
+      new: try plan(newSpec, loaded: newLoaded, state: state, terminal: terminal))
     switch format {
     case .text:
       terminal.out(DiffTextRenderer(color: terminal.colorEnabled(fd: 1), old: old, new: new).render(diff))
@@ -68,12 +78,18 @@ struct DiffCommand: ParsableCommand {
   }
 
   /// The plan for the spec's own command, or for `true` when it names none, so a spec without args compares too.
-  private func plan(_ spec: Spec, file: String, state: ObservedState, terminal: Terminal) throws -> Plan {
+  private func plan(_ spec: Spec, loaded: LoadedSpec, state: ObservedState, terminal: Terminal) throws -> Plan {
     let command: [String]? = (spec.process.args?.isEmpty ?? true) ? ["true"] : nil
     do {
       return try Planner(spec: spec, state: state).plan(command: command)
     } catch {
-      terminal.err("nsbuild: error: \(file): \(error)\n")
+      // Limits come from spec keys: shown at their place with a caret, as `check` shows them.
+      let located = limitDiagnostics(error, path: loaded.path, origins: spec.origins)
+      if located.isEmpty {
+        terminal.err(TerminalText.printable("nsbuild: error: \(loaded.path): \(error)") + "\n")
+      } else {
+        terminal.printDiagnostics(located, source: loaded.source)
+      }
       throw ExitCode(1)
     }
   }
@@ -103,8 +119,8 @@ struct DiffTextRenderer {
         out += line(paint("~", "33"), after, origin: origins.isEmpty ? nil : origins.joined(separator: " → "))
         for change in PlanDiff.callChanges(old: before, new: after) {
           switch change {
-          case .removed(let call): out += "    " + paint("- " + call, "31") + "\n"
-          case .added(let call): out += "    " + paint("+ " + call, "32") + "\n"
+          case .removed(let call): out += "    " + paint("- " + TerminalText.printable(call), "31") + "\n"
+          case .added(let call): out += "    " + paint("+ " + TerminalText.printable(call), "32") + "\n"
           }
         }
       }
@@ -114,11 +130,12 @@ struct DiffTextRenderer {
   }
 
   private func line(_ symbol: String, _ step: Step, origin: String?) -> String {
-    "\(symbol) step \(step.id) \(paint(step.title, "1"))" + (origin.map { "  " + $0 } ?? "") + "\n"
+    "\(symbol) step \(step.id) \(paint(TerminalText.printable(step.title), "1"))" + (origin.map { "  " + $0 } ?? "")
+      + "\n"
   }
 
   private func place(_ step: Step, _ file: String) -> String? {
-    step.origin.map { paint("\(file):\($0.start.line):\($0.start.column)", "36") }
+    step.origin.map { paint("\(TerminalText.printable(file)):\($0.start.line):\($0.start.column)", "36") }
   }
 
   private func paint(_ text: String, _ code: String) -> String {

@@ -28,21 +28,47 @@ struct PlanCommand: ParsableCommand {
     help: "Exit 0 when run would leave nothing changed on the host, 2 when it would (files, mount points), 1 on error.")
   var detailedExitcode = false
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      Refuse a spec that another user could change: the file, or a folder above it (symlinks on the way \
+      included), not owned by root or you, or writable by its group or others without the sticky bit (as sshd's \
+      StrictModes). --no-strict-modes reads it anyway, with a warning.
+      """)
+  var strictModes = true
+
+  // Unconditional, so `--max-diagnostics -1` reaches validate() and its message rather than "Missing value".
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Show at most this many spec diagnostics, the first in the file, and then one line saying how many more (0: all).",
+      valueName: "n"))
+  var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
+
   @Argument(help: "The spec file (TOML).")
   var spec: String
 
   @Argument(parsing: .postTerminator, help: "The command to plan for, instead of [process] args.")
   var command: [String] = []
 
+  func validate() throws {
+    guard maxDiagnostics >= 0 else {
+      throw ValidationError("--max-diagnostics must be 0 (all) or more, not \(maxDiagnostics)")
+    }
+  }
+
   func run() throws {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
-      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json)
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
+      strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics)
     switch format {
     case .text:
       terminal.out(PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(plan))
     case .json:
-      terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path)) + "\n")
+      // The spec's own warnings (--no-strict-modes' ownership one included) are on stderr too: JSON carries them all.
+      let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
+      terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path, specWarnings: specWarnings)) + "\n")
     }
     if detailedExitcode, !plan.hostChanges.isEmpty { throw ExitCode(2) }
   }

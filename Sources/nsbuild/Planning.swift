@@ -3,12 +3,13 @@ import Builder
 import SpecParser
 
 /// Loads, checks and plans a spec for `plan` and `run`; prints what stops it and exits with `failureCode`.
-/// With `json`, a spec that cannot be planned prints `{"format_version", "spec", "diagnostics"}` on stdout too.
+/// A spec another user could change is refused unless `strictModes` says to warn. With `json`, a spec that cannot be planned prints `{"format_version", "spec", "diagnostics"}` on stdout too.
 func planSpec(
-  _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false
+  _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
+  strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
-  switch loadSpec(path, terminal: terminal) {
+  switch loadSpec(path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics) {
   case .success(let spec): loaded = spec
   case .failure(let unreadable):
     if json {
@@ -28,13 +29,33 @@ func planSpec(
     let plan = try Planner(spec: spec, state: state).plan(command: command)
     return (loaded, plan)
   } catch {
-    terminal.err("nsbuild: error: \(error)\n")
+    // Limits come from spec keys: shown at their place with a caret, as `check` shows them.
+    let located = limitDiagnostics(error, path: path, origins: spec.origins)
+    if located.isEmpty {
+      // One problem a line (rlimits list several); each line shown as printable text.
+      let lines = "nsbuild: error: \(error)".split(separator: "\n", omittingEmptySubsequences: false)
+      terminal.err(lines.map { TerminalText.printable(String($0)) }.joined(separator: "\n") + "\n")
+    } else {
+      terminal.printDiagnostics(located, source: loaded.source)
+    }
     if json {
-      let diagnostic = planDiagnostic(error, path: path, origins: spec.origins)
-      terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: [diagnostic])) + "\n")
+      let diagnostics = located.isEmpty ? [planDiagnostic(error, path: path, origins: spec.origins)] : located
+      terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: diagnostics)) + "\n")
     }
     throw ExitCode(failureCode)
   }
+}
+
+/// One diagnostic per resource limit the host cannot give, at its spec key; none for other errors, or when a key
+/// has no known place.
+func limitDiagnostics(_ error: PlanError, path: String, origins: [SpecKeyPath: SourceRange]) -> [Diagnostic] {
+  guard case .limits(let problems) = error else { return [] }
+  let located = problems.compactMap { problem in
+    origins[problem.key].map {
+      Diagnostic(.error, code: "rlimit-too-high", message: problem.message, file: path, range: $0)
+    }
+  }
+  return located.count == problems.count ? located : []
 }
 
 /// A planning error as a diagnostic for the JSON output, at the spec line it comes from (line 1 when none).
@@ -52,6 +73,10 @@ private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyP
     return Diagnostic(
       .error, code: "cannot-set-groups", message: error.description, file: path,
       range: origins["process.groups"] ?? start)
+  case .limits(let problems):
+    return Diagnostic(
+      .error, code: "rlimit-too-high", message: error.description, file: path,
+      range: problems.first.flatMap { origins[$0.key] } ?? origins["process.rlimits"] ?? start)
   }
 }
 

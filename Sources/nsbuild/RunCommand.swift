@@ -28,6 +28,15 @@ struct RunCommand: ParsableCommand {
   @Flag(name: .shortAndLong, help: "Print each step as it is applied, numbered as `plan` numbers it.")
   var verbose = false
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      Refuse a spec that another user could change: the file, or a folder above it (symlinks on the way \
+      included), not owned by root or you, or writable by its group or others without the sticky bit (as sshd's \
+      StrictModes). --no-strict-modes reads it anyway, with a warning.
+      """)
+  var strictModes = true
+
   @Argument(help: "The spec file (TOML).")
   var spec: String
 
@@ -37,13 +46,23 @@ struct RunCommand: ParsableCommand {
   func run() throws {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
-      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 125)
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 125,
+      strictModes: strictModes ? .refuse : .warn)
+    // What plan foresees would fail only after the sandbox is built (or cannot work for this caller): refused now.
+    let refusals = plan.warnings.filter(\.stopsRun)
+    if !refusals.isEmpty {
+      for refusal in refusals {
+        let place = refusal.origin.map { "\(loaded.path):\($0.start.line):\($0.start.column): " } ?? ""
+        terminal.err(TerminalText.printable("\(place)error: \(refusal.message)") + "\n")
+      }
+      throw ExitCode(125)
+    }
     let total = plan.steps.count
     let trace: (Step) -> Void =
       verbose
       ? { step in
         let skipped = step.change.isUnchanged ? " (= already as wanted: skipped)" : ""
-        terminal.err("nsbuild: step \(step.id)/\(total) \(step.title)\(skipped)\n")
+        terminal.err("nsbuild: step \(step.id)/\(total) \(TerminalText.printable(step.title))\(skipped)\n")
       } : { _ in }
     switch Launcher(kernel: terminal.kernel, plan: plan, trace: trace).run() {
     case .finished(let status):

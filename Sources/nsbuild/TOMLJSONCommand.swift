@@ -20,7 +20,7 @@ struct TOMLJSONCommand: ParsableCommand {
       terminal.out(TOMLTaggedJSON.render(table) + "\n")
     } catch {
       let start = error.range.start
-      terminal.err("stdin:\(start.line):\(start.column): error: \(error.message)\n")
+      terminal.err(TerminalText.printable("stdin:\(start.line):\(start.column): error: \(error.message)") + "\n")
       throw ExitCode(1)
     }
   }

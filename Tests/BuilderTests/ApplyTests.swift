@@ -18,8 +18,15 @@ import Testing
     let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
     // The fake's execve fails (ENOENT), which ends the list where the real one would replace the process.
     #expect(failure.stepID == plan.steps.count)
+    // The proc's protection (ProcProtectionTests) comes right after its mount, beneath the proc opened again.
+    let mounted = try #require(kernel.log.firstIndex { $0.hasPrefix("mount(\"proc\"") })
+    // It ends where the command's fork re-arms PR_SET_PDEATHSIG; init closes its setup fds only before execve(2).
+    let protected = try #require(kernel.log[mounted...].firstIndex { $0 == "prctl(PR_SET_PDEATHSIG, SIGKILL)" })
+    #expect(kernel.log[mounted + 1] == "openat2(21, /proc)")
+    var log = kernel.log
+    log.removeSubrange((mounted + 1)..<protected)
     #expect(
-      kernel.log == [
+      log == [
         "prctl(PR_SET_PDEATHSIG, SIGKILL)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS)",
         "write(/proc/4242/setgroups, \"deny\")",
@@ -28,12 +35,14 @@ import Testing
         "prctl(PR_SET_PDEATHSIG, SIGTERM)",
         "sethostname(\"rootless\", 8)",
         "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
-        "open(/)", "openat2(21, /tmp)",
+        // each mount point on the host's tree locked; the host's /dev/null opened for the proc's protection
+        "open(/)", "openat2(/dev/null, RESOLVE_NO_SYMLINKS)", "openat2(21, /tmp)", "flock(22, LOCK_SH)",
         "mount(\"tmpfs\", \"/proc/self/fd/22\", \"tmpfs\", 0, \"size=16777216,mode=1777\")",
-        "openat2(21, /proc)",
+        "openat2(21, /proc)", "flock(23, LOCK_SH)",
         "mount(\"proc\", \"/proc/self/fd/23\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
-        "setsid()", "capbset_drop(keep: 0)", "capset(0)", "no_new_privs", "chdir(/)",
+        "setsid()", "capbset_drop(keep: 0)", "setresgid(0)", "setresuid(0)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+        "capset(0)", "no_new_privs", "chdir(/)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)", "close_range(3, but none)", "cloexec(3)",
         "execve(/usr/bin/true)",
       ])
@@ -77,7 +86,7 @@ import Testing
     let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
     #expect(failure.stepID == 9)
     #expect(failure.error.description == "/tmp: mount(2): EACCES (Permission denied)")
-    #expect(kernel.log.last == "mount(\"tmpfs\", \"/proc/self/fd/23\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
+    #expect(kernel.log.last == "mount(\"tmpfs\", \"/proc/self/fd/22\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
     #expect(!kernel.log.contains { $0.hasPrefix("openat2(21, /usr)") })
   }
 
@@ -93,10 +102,10 @@ import Testing
     let report = FailureReport(plan: plan, loaded: loaded, terminal: Terminal()).render(failure)
     #expect(
       report == """
-        specs/dev.toml:24:1: error: step 11/19 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
+        specs/dev.toml:24:1: error: step 11/21 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
          24 | [[mounts]]
             | ^~~~~~~~~~
-            = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it
+            = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or read-only while this one is not, or without a pid namespace owned by it
 
         """)
     #expect(FailureReport.exitCode(for: failure, in: plan) == 125)

@@ -3,7 +3,7 @@ import Testing
 
 /// The command line's contract: colour only on a terminal and never with NO_COLOR; exit statuses of plan.
 @Suite struct CLITests {
-  static let broken = "version = 1\n[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostnme = \"x\"\n"
+  static let broken = "version = 1\n[namespaces]\nunshare = [\"uts\", \"user\"]\n[uts]\nhostnme = \"x\"\n"
 
   /// Runs `nsbuild ARGS` under script(1), which gives it a terminal.
   func onTerminal(_ arguments: [String], environment: String = "") throws -> String {
@@ -99,7 +99,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     for (spec, code, message) in [
       ("nocmd.toml", "no-command", "no command to run"),
-      ("missing.toml", "unreadable", "open(2): ENOENT"),
+      ("missing.toml", "unreadable", "missing.toml: openat(2): ENOENT"),
     ] {
       let result = try NSBuildProcess.run(["plan", "--format", "json", folder + "/" + spec])
       #expect(result.status == 1)

@@ -94,7 +94,7 @@ struct EndToEndTests {
     #expect(result.status == 125)
     #expect(
       result.stderr.contains(
-        "error: step 6/16 open the host paths the sandbox uses: /nsbuild-missing-source: open(2): ENOENT"))
+        "error: step 6/17 open the host paths the sandbox uses: /nsbuild-missing-source: openat2(2): ENOENT"))
     #expect(!FileManager.default.fileExists(atPath: "/mnt/nsbuild-missing-source"))
     try HostSnapshot.expectUnchanged(since: before)
     #expect(processes(mentioning: folder).isEmpty)

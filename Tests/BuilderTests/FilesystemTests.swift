@@ -178,7 +178,11 @@ struct FilesystemTests: ScratchFolderTests {
           target = "\(folder)/new/point"
           """
       let plan = try NSBuildProcess.run(["plan", try write(spec, to: folder), "--", "true"])
-      #expect(plan.stdout.contains("left on the host: \(folder)/made/note, mount point \(folder)/new/point"))
+      // The folders made on the way are left too, and listed.
+      #expect(
+        plan.stdout.contains(
+          "left on the host: folder \(folder)/made, \(folder)/made/note, folder \(folder)/new, mount point \(folder)/new/point"
+        ))
       let before = try HostSnapshot.take()
       let script = """
         cat \(folder)/made/note; echo; touch \(folder)/new/point/x && echo tmpfs-writable
@@ -484,21 +488,136 @@ struct FilesystemTests: ScratchFolderTests {
           target = "/proc"
           """
       let before = try HostSnapshot.take()
-      // While the links' destinations are missing inside the root, the mount is refused, naming the link.
-      let refused = try run(spec, in: folder, "true")
-      #expect(refused.status == 125, "\(refused.stderr)")
-      #expect(
-        refused.stderr.contains("/absolute (a symlink to \(outside), which does not exist inside the root)"),
-        "\(refused.stderr)")
-      // Once the destination exists inside the root, both mounts land there: contained, never on the host's folder.
-      try FileManager.default.createDirectory(atPath: root + outside, withIntermediateDirectories: true)
       // The root itself is left out: it is a tmpfs too when the host's temporary folder is one. (No awk in this root:
       // Debian's /usr/bin/awk links to /etc/alternatives.)
-      let result = try run(spec, in: folder, "grep ' - tmpfs ' /proc/self/mountinfo | cut -d' ' -f5 | grep -vx /")
+      // The proc's masked folders (tmpfs too) are left out as well.
+      let result = try run(
+        spec, in: folder, "grep ' - tmpfs ' /proc/self/mountinfo | cut -d' ' -f5 | grep -vx / | grep -v '^/proc/'")
       #expect(result.status == 0, "\(result.stderr)")
+      // Both mounts land on the links' destinations inside the root, made there; never on the host's folder.
       #expect(result.stdout == "\(outside)\n\(outside)\n")
       try HostSnapshot.expectUnchanged(since: before)
       #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+      var isFolder: ObjCBool = false
+      #expect(FileManager.default.fileExists(atPath: root + outside, isDirectory: &isFolder) && isFolder.boolValue)
+    }
+  }
+
+  /// A dangling symlink in a root folder, absolute or climbing with "..", on the way to a mount target, a [[files]]
+  /// entry or its parents, is followed inside the root and what is missing is made at its destination there, as
+  /// runc does; seen from the host, everything made lies inside the root folder.
+  @Test func danglingSymlinksInARootFolderAreMadeInsideIt() throws {
+    try withFolder { folder in
+      let root = folder + "/root"
+      let outside = folder + "/outside"
+      for path in [root, outside] {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+      }
+      let links = ["mnt": "/does/not/exist", "rel": "../../x", "up": "../../../../..", "loop": "loop"]
+      for (name, destination) in links {
+        try FileManager.default.createSymbolicLink(atPath: root + "/" + name, withDestinationPath: destination)
+      }
+      let hostHadThem = ["/does", "/x"].filter { FileManager.default.fileExists(atPath: $0) }
+      // More missing folders than links may be followed: each is made, however many.
+      let deep = (1...45).map { "d\($0)" }.joined(separator: "/")
+      let spec =
+        Self.header + """
+          [root]
+          path = "\(root)"
+          [[mounts]]
+          type = "bind"
+          source = "/usr"
+          target = "/usr"
+          \(Self.usrMergedLinks)
+          [[mounts]]
+          type = "tmpfs"
+          target = "/mnt"
+          [[mounts]]
+          type = "tmpfs"
+          target = "/rel/deeper"
+          [[files]]
+          type = "file"
+          path = "/up\(outside)/f"
+          content = "made"
+          [[files]]
+          type = "dir"
+          path = "/rel/d"
+          [[files]]
+          type = "dir"
+          path = "/rel/\(deep)"
+          [[files]]
+          type = "symlink"
+          path = "/mnt2"
+          link = "/up/made-by-link"
+          [[mounts]]
+          type = "bind"
+          source = "/etc/hostname"
+          target = "/mnt2/hostname"
+          [[mounts]]
+          type = "proc"
+          target = "/proc"
+          """
+      // plan names where run will make them: at the links' destinations inside the root.
+      let plan = try NSBuildProcess.run(["plan", try write(spec, to: folder), "--", "true"])
+      for made in [
+        "\(root)\(outside)/f", "\(root)/x/d", "mount point \(root)/does/not/exist", "mount point \(root)/x/deeper",
+      ] {
+        #expect(plan.stdout.contains(made + ",") || plan.stdout.contains(made + "\n"), "\(made): \(plan.stdout)")
+      }
+      // (/proc's own masked folders are tmpfs mounts too, and not what this test is about.)
+      let script =
+        "grep ' - tmpfs ' /proc/self/mountinfo | cut -d' ' -f5 | grep -vx / | grep -v '^/proc/'; cat /up\(outside)/f"
+      let result = try run(spec, in: folder, script)
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stdout == "/does/not/exist\n/x/deeper\nmade", "\(result.stderr)")
+      // Seen from the host: all of it inside the root, nothing outside it.
+      let fileManager = FileManager.default
+      for path in ["/does/not/exist", "/x/deeper", "/x/d", outside + "/f", "/made-by-link/hostname", "/x/" + deep] {
+        #expect(fileManager.fileExists(atPath: root + path), "\(path)")
+      }
+      #expect(try fileManager.contentsOfDirectory(atPath: outside).isEmpty)
+      #expect(["/does", "/x", "/made-by-link"].filter { fileManager.fileExists(atPath: $0) } == hostHadThem)
+      // A link that never ends is ELOOP, named; nothing is made for it.
+      let loop = Self.header + "[root]\npath = \"\(root)\"\n[[files]]\ntype = \"dir\"\npath = \"/loop/a\"\n"
+      let looping = try run(loop, in: folder, "true")
+      #expect(looping.status == 125)
+      #expect(looping.stderr.contains("ELOOP"), "\(looping.stderr)")
+      // A failed setup takes back what it made through a link, found where it was made.
+      try FileManager.default.createSymbolicLink(atPath: root + "/fresh", withDestinationPath: "/made/for/undo")
+      let failing =
+        Self.header + """
+          [root]
+          path = "\(root)"
+          [[mounts]]
+          type = "tmpfs"
+          target = "/fresh/point"
+          [[mounts]]
+          type = "bind"
+          source = "/etc/hostname"
+          target = "/x/d"
+          """
+      let failed = try run(failing, in: folder, "true")
+      #expect(failed.status == 125 && failed.stderr.contains("ENOTDIR"), "\(failed.stderr)")
+      #expect(!fileManager.fileExists(atPath: root + "/made"))
+    }
+  }
+
+  /// On the host's own tree a dangling link's destination would be a host path plan never named: refused, naming
+  /// the link, and nothing is made.
+  @Test func aDanglingSymlinkOnTheHostTreeIsRefused() throws {
+    try withFolder { folder in
+      try FileManager.default.createSymbolicLink(atPath: folder + "/lnk", withDestinationPath: folder + "/dest")
+      let spec = Self.header + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/lnk/x\"\n"
+      let before = try HostSnapshot.take()
+      let result = try run(spec, in: folder, "true")
+      #expect(result.status == 125)
+      #expect(
+        result.stderr.contains(
+          "plan warned: \(folder)/lnk, on the way to the mount target \(folder)/lnk/x, is a symlink to \(folder)/dest, which does not exist"
+        ),
+        "\(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: folder + "/dest"))
+      try HostSnapshot.expectUnchanged(since: before)
     }
   }
 

@@ -66,7 +66,8 @@ import Testing
         source: Array(text.replacingOccurrences(of: "[\"mount\"]", with: "[\"user\", \"mount\"]").utf8),
         file: "c.toml", directory: "/"
       ).spec)
-    #expect(try Planner(spec: inUserNS, state: state).plan(command: ["true"]).warnings.isEmpty)
+    let inUserNSWarnings = try Planner(spec: inUserNS, state: state).plan(command: ["true"]).warnings
+    #expect(!inUserNSWarnings.contains { $0.message.hasPrefix("not in nsbuild's capability bounding set") })
   }
 
   @Test func userNamespacesDisabled() throws {
@@ -107,15 +108,51 @@ import Testing
     #expect(try warnings(spec, files) == ["uid 1000 has no range in /etc/subuid, so newuidmap will refuse these maps"])
   }
 
+  /// A mount on a folder of proc that holds something makes the kernel refuse a fresh proc in a user namespace; one
+  /// on the permanently empty binfmt_misc folder does not, nor one on another proc's tree while /proc is clear.
   @Test func coveredProcInAUserNamespace() throws {
     var files = Self.healthy
-    files["/proc/self/mountinfo"] =
-      "22 27 0:21 / /proc rw - proc proc rw\n40 22 0:35 / /proc/sys/fs/binfmt_misc rw - binfmt_misc binfmt_misc rw\n"
     let spec = Self.userSpec + "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n"
+    let proc = "22 27 0:21 / /proc rw - proc proc rw\n"
+    files["/proc/self/mountinfo"] = proc + "40 22 0:35 / /proc/sys/fs/binfmt_misc rw - binfmt_misc binfmt_misc rw\n"
+    #expect(try warnings(spec, files).isEmpty)
+    files["/proc/self/mountinfo"] = proc + "41 22 0:36 / /proc/sys rw - tmpfs none rw\n"
     #expect(
       try warnings(spec, files) == [
-        "the host's /proc is partly covered (/proc/sys/fs/binfmt_misc): the kernel refuses a fresh proc inside a user namespace then"
+        "the host's /proc is partly covered (/proc/sys): the kernel refuses a fresh proc inside a user namespace then"
       ])
+    // A second, uncovered proc is fully visible: the kernel needs only one.
+    files["/proc/self/mountinfo"]! += "50 27 0:21 / /srv/p rw - proc proc rw\n"
+    #expect(try warnings(spec, files).isEmpty)
+    // A bind of a folder within proc does not count as visible.
+    files["/proc/self/mountinfo"] =
+      proc + "41 22 0:36 / /proc/sys rw - tmpfs none rw\n50 27 0:21 /sys /srv/p rw - proc proc rw\n"
+    #expect(try warnings(spec, files).count == 1)
+  }
+
+  /// sysfs follows the same rule: /sys/fs/cgroup and the like are permanently empty, /sys/kernel/mm is not. A
+  /// read-only host /sys (as in a container) takes only a read-only fresh sysfs.
+  @Test func coveredSysInAUserNamespace() throws {
+    var files = Self.healthy
+    let spec =
+      "version = 1\n[namespaces]\nunshare = [\"user\", \"mount\", \"net\"]\n[[mounts]]\ntype = \"sysfs\"\ntarget = \"/sys\"\n"
+    let sys = "23 27 0:22 / /sys rw - sysfs sysfs rw\n31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+    files["/proc/self/mountinfo"] = sys + "32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+    #expect(try warnings(spec, files).isEmpty)
+    files["/proc/self/mountinfo"] = sys + "33 23 0:30 / /sys/kernel/mm rw - tmpfs none rw\n"
+    #expect(
+      try warnings(spec, files) == [
+        "the host's /sys is partly covered (/sys/kernel/mm): the kernel refuses a fresh sysfs inside a user namespace then"
+      ])
+    files["/proc/self/mountinfo"] = "23 27 0:22 / /sys ro,nosuid - sysfs sysfs ro\n"
+    #expect(
+      try warnings(spec, files) == [
+        "the host's /sys is read-only and this sysfs is not (add \"ro\" to its options): the kernel refuses a fresh sysfs inside a user namespace then"
+      ])
+    #expect(
+      try warnings(
+        spec.replacingOccurrences(of: "target = \"/sys\"\n", with: "target = \"/sys\"\noptions = [\"ro\"]\n"), files
+      ).isEmpty)
   }
 
   @Test func missingMountSource() throws {
@@ -166,11 +203,14 @@ import Testing
     // The read-only /srv is mounted writable, gets /srv/data's mount point, and only then turns read-only.
     #expect(
       mounts.first?.calls == [
-        .resolve(root: 0, path: "/srv", create: .directory, slot: 1),
+        .resolve(root: 0, path: "/srv", create: .directory, slot: 1, lookup: .noSymlinks),
+        .lockShared(slot: 1, path: "/srv"),
         .mountAt(source: .name("tmpfs"), target: 1, path: "/srv", fstype: "tmpfs", flags: [], data: nil),
-        .resolve(root: 0, path: "/srv/data", create: .directory, slot: 2),
-        .resolve(root: 0, path: "/srv", create: nil, slot: 3),
-        .setattrAt(slot: 3, path: "/srv", recursive: false, set: .rdonly, clear: []),
+        // On the host's tree, what lies beneath a mount is looked up from that mount's root.
+        .resolve(root: 0, path: "/srv", create: nil, slot: 2, lookup: .noSymlinks),
+        .resolve(root: 2, path: "/data", create: .directory, slot: 3),
+        .resolve(root: 0, path: "/srv", create: nil, slot: 4, lookup: .noSymlinks),
+        .setattrAt(slot: 4, path: "/srv", recursive: false, set: .rdonly, clear: []),
       ])
   }
 

@@ -23,10 +23,11 @@ struct NSBuildProcess {
 
   static var isRoot: Bool { geteuid() == 0 }
 
-  /// Runs `nsbuild ARGS`, optionally as another user through setpriv(1), and waits for it.
+  /// Runs `nsbuild ARGS`, optionally as another user through setpriv(1), and waits for it; its stdin is `input`, or
+  /// /dev/null.
   static func run(
     _ arguments: [String], binary: String = binary, asUser uid: UInt32? = nil, directory: String? = nil,
-    environment: [String: String] = [:]
+    environment: [String: String] = [:], input: FileHandle? = nil
   ) throws -> Result {
     let process = Process()
     if !environment.isEmpty {
@@ -40,7 +41,7 @@ struct NSBuildProcess {
       process.arguments = arguments
     }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    return try capture(process)
+    return try capture(process, input: input)
   }
 
   /// Runs another program (unshare(1), setpriv(1)) and waits for it.
@@ -53,7 +54,7 @@ struct NSBuildProcess {
 
   /// Runs `process` with stdout and stderr going to temporary files (pipes read one after the other would deadlock
   /// once the other one fills), waits, and reads both.
-  static func capture(_ process: Process) throws -> Result {
+  static func capture(_ process: Process, input: FileHandle? = nil) throws -> Result {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("nsbuild-out-\(UUID().uuidString)").path
     defer {
       try? FileManager.default.removeItem(atPath: base + ".out")
@@ -65,7 +66,7 @@ struct NSBuildProcess {
     else { throw TestFailure("cannot create output files at \(base)") }
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    process.standardInput = input ?? FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
     try? out.close()

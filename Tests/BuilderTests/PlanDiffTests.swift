@@ -98,7 +98,9 @@ import Testing
     #expect(
       shape(try diff(old, Self.base)) == [
         "~ unshare user, mount, pid, net, uts → unshare mount, pid, net, uts", "- write uid_map: 0 0 1",
-        "- write gid_map: 0 0 1",
+        "- write gid_map: 0 0 1", "- open the host paths the sandbox uses, from outside its user namespace",
+        "~ receive the host paths nsbuild opened → open the host paths the sandbox uses",
+        "- drop your supplementary groups in the new user namespace",
       ])
   }
 
@@ -119,8 +121,8 @@ import Testing
     #expect(
       steps.map(PlanDiff.key) == [
         "spawn", "unshare", "fork", "hostname", "loopback", "propagation", "sources", "mount /tmp", "mount /data",
-        "mount /proc", "fork_command", "session", "bounding_set", "capabilities", "no_new_privs", "cwd", "close_fds",
-        "exec",
+        "mount /proc", "protect /proc", "fork_command", "session", "bounding_set", "credentials", "capabilities",
+        "no_new_privs", "cwd", "close_fds", "exec",
       ])
   }
 

@@ -15,12 +15,12 @@ import Testing
     plan.steps.map { "\($0.id) \($0.actor.rawValue) \($0.kind.rawValue)" }
   }
 
-  /// The command's steps with the defaults: new session, no capabilities, no_new_privs; with `closing`, init closes
-  /// its setup fds just before the command's execve(2).
+  /// The command's steps with the defaults: new session, the namespace's root with no supplementary group, no
+  /// capabilities, no_new_privs; with `closing`, init closes its setup fds just before the command's execve(2).
   static func commandShape(from first: Int, closing: Bool = false) -> [String] {
     let kinds =
       [
-        "init fork_command", "command session", "command bounding_set", "command capabilities",
+        "init fork_command", "command session", "command bounding_set", "command credentials", "command capabilities",
         "command no_new_privs", "command cwd",
       ] + (closing ? ["init close_fds"] : []) + ["command exec"]
     return kinds.enumerated().map { "\(first + $0.offset) \($0.element)" }
@@ -31,7 +31,8 @@ import Testing
       shape(try plan("dev.toml")) == [
         "1 parent spawn", "2 sandbox unshare", "3 sandbox fork", "4 init hostname", "5 init domainname",
         "6 init loopback", "7 init propagation", "8 init sources", "9 init mount", "10 init mount", "11 init mount",
-      ] + Self.commandShape(from: 12, closing: true))
+        "12 init protect",
+      ] + Self.commandShape(from: 13, closing: true))
   }
 
   @Test func minimalStepOrder() throws {
@@ -46,7 +47,8 @@ import Testing
       shape(try plan("rootless.toml", as: Self.user)) == [
         "1 parent spawn", "2 sandbox unshare", "3 parent setgroups", "4 parent uid_map", "5 parent gid_map",
         "6 sandbox fork", "7 init hostname", "8 init propagation", "9 init sources", "10 init mount", "11 init mount",
-      ] + Self.commandShape(from: 12, closing: true))
+        "12 init protect",
+      ] + Self.commandShape(from: 13, closing: true))
   }
 
   @Test func callerMapsUseTheCallersIDsAndDenySetgroups() throws {
@@ -70,27 +72,35 @@ import Testing
   @Test func devMountCalls() throws {
     let steps = try plan("dev.toml").steps
     let sources = try #require(steps.first { $0.kind == .sources })
-    #expect(sources.calls == [.openPath(path: "/", slot: 0), .openPath(path: "/usr", slot: 1)])
+    // The host's /dev/null too, for the proc's protection.
+    #expect(
+      sources.calls == [
+        .openPath(path: "/", slot: 0), .openNoSymlinks(path: "/usr", slot: 1, via: []),
+        .openNoSymlinks(path: "/dev/null", slot: 2, via: []),
+      ])
     let mounts = steps.filter { $0.kind == .mount }.map(\.calls)
     #expect(
       mounts == [
         [
-          .resolve(root: 0, path: "/tmp", create: .directory, slot: 2),
+          .resolve(root: 0, path: "/tmp", create: .directory, slot: 3, lookup: .noSymlinks),
+          .lockShared(slot: 3, path: "/tmp"),
           .mountAt(
-            source: .name("tmpfs"), target: 2, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"
+            source: .name("tmpfs"), target: 3, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"
           ),
         ],
         [
-          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 3),
+          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 4, lookup: .noSymlinks),
+          .lockShared(slot: 4, path: "/usr"),
           .mountAt(
-            source: .slot(1, path: "/usr"), target: 3, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
-          .resolve(root: 0, path: "/usr", create: nil, slot: 4),
-          .setattrAt(slot: 4, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
+            source: .slot(1, path: "/usr"), target: 4, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
+          .resolve(root: 0, path: "/usr", create: nil, slot: 5, lookup: .noSymlinks),
+          .setattrAt(slot: 5, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
         ],
         [
-          .resolve(root: 0, path: "/proc", create: .directory, slot: 5),
+          .resolve(root: 0, path: "/proc", create: .directory, slot: 6, lookup: .noSymlinks),
+          .lockShared(slot: 6, path: "/proc"),
           .mountAt(
-            source: .name("proc"), target: 5, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec],
+            source: .name("proc"), target: 6, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec],
             data: nil),
         ],
       ])
@@ -151,7 +161,8 @@ import Testing
   @Test func stepsPointAtTheirSpecLines() throws {
     let plan = try plan("dev.toml")
     let lines = plan.steps.map { $0.origin?.start.line }
-    #expect(lines == [nil, 6, nil, 9, 10, nil, 6, nil, 12, 18, 24, nil, nil, nil, nil, nil, 31, nil, 29])
+    // The proc's protection points at the proc mount's line.
+    #expect(lines == [nil, 6, nil, 9, 10, nil, 6, nil, 12, 18, 24, 24, nil, nil, nil, nil, nil, nil, 31, nil, 29])
   }
 
   @Test func timeOffsetsAreWrittenBeforeTheFork() throws {

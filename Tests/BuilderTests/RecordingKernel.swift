@@ -79,9 +79,45 @@ final class RecordingKernel: LinuxKernel {
   func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
   var release = "6.18.0"
   func kernelRelease() -> String { release }
-  func currentDirectory() -> String { "/work" }
+  func currentDirectory() throws(SyscallError) -> String { "/work" }
   func realPath(_ path: String) -> String? { path }
   func isTerminal(_ fd: Int32) -> Bool { false }
+  func socketPair() throws(SyscallError) -> (Int32, Int32) { (12, 13) }
+  func enterMountNamespace(of pid: Int32) throws(SyscallError) {
+    try record("setns(/proc/\(pid)/ns/mnt)", call: "setns")
+  }
+  func checkProcFD() throws(SyscallError) {}
+  func saveMountNamespace() throws(SyscallError) -> SavedMountNamespace {
+    try record("open(/proc/self/ns/mnt, /, .)", call: "open")
+    return SavedMountNamespace(namespace: 70, root: 71, workingDirectory: 72)
+  }
+  func returnToMountNamespace(_ saved: SavedMountNamespace) throws(SyscallError) {
+    try record("setns(\(saved.namespace)); chroot(\(saved.root)); fchdir(\(saved.workingDirectory))", call: "setns")
+  }
+  func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError) {
+    try record("sendmsg(\(socket), \(fds))", call: "sendmsg")
+  }
+  func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32] {
+    try record("recvmsg(\(socket), \(count))", call: "recvmsg")
+    return (0..<count).map { 60 + Int32($0) }
+  }
+
+  func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
+    try record("openat2(\(path), RESOLVE_NO_SYMLINKS)", call: "openat2", path: path)
+    return 7
+  }
+  func lockShared(_ fd: Int32) throws(SyscallError) -> Int32? {
+    try record("flock(\(fd), LOCK_SH)", call: "flock")
+    return 8
+  }
+  func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32? {
+    try record("flock(\(name), LOCK_EX)", call: "flock", path: name)
+    return 9
+  }
+  func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32) {
+    (0, 0o40755)
+  }
+  func receiveFDsUntilClosed(_ socket: Int32) -> [Int32] { [] }
 
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError) {
     try record("forward(\(signals) → \(target))", call: "sigaction")
@@ -130,8 +166,14 @@ final class RecordingKernel: LinuxKernel {
   func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 {
     try record("openat2(\(root), \(path))", call: "openat2", path: path)
     nextFD += 1
+    openedPaths[nextFD] = path
     return nextFD
   }
+  /// The path each fd from openInRoot was opened at, for fileKind(of:).
+  private var openedPaths: [Int32: String] = [:]
+  /// Paths the fake reports as regular files when opened; everything else is a folder. By default the files a
+  /// proc mount's protection covers with the null device.
+  var regularFiles: Set<String> = ["kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug"]
   func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
     try record("openat2-nosymlinks(\(path))", call: "openat2", path: path)
     nextFD += 1
@@ -157,9 +199,13 @@ final class RecordingKernel: LinuxKernel {
   func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError) {
     try record("symlinkat(\(link), \(dirfd), \(name))", call: "symlinkat", path: name)
   }
-  func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { "" }
+  /// readlinkat(2)'s answer for the entry `name` (a symlink when its status says so).
+  var links: [String: String] = [:]
+  func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { links[name] ?? "" }
   func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind { .directory }
-  func fileKind(of fd: Int32) throws(SyscallError) -> FileKind { .directory }
+  func fileKind(of fd: Int32) throws(SyscallError) -> FileKind {
+    regularFiles.contains(openedPaths[fd] ?? "") ? .regular : .directory
+  }
   func isOnReadOnlyMount(_ fd: Int32) -> Bool { false }
   func changeDirectory(to fd: Int32) throws(SyscallError) { try record("fchdir(\(fd))", call: "fchdir") }
   func pivotRootHere() throws(SyscallError) { try record("pivot_root(., .)", call: "pivot_root") }
@@ -167,4 +213,29 @@ final class RecordingKernel: LinuxKernel {
   func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError) {
     try record("mount_setattr(\(fd), \(recursive), \(set), \(clear))", call: "mount_setattr")
   }
+  func effectiveUserID() -> UInt32 { state.euid }
+  /// What fstat(2) tells of an entry opened by name (`name`), and of a file read (`read:name`); a root-owned 0755
+  /// folder, or a root-owned 0644 file, when not set.
+  var statuses: [String: FileStatus] = [:]
+  private var entryNames: [Int32: String] = [:]
+  func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
+    try record("openat(\(dirfd), \(name), O_PATH|O_NOFOLLOW)", call: "openat", path: name)
+    nextFD += 1
+    entryNames[nextFD] = name
+    return nextFD
+  }
+  func status(of fd: Int32) throws(SyscallError) -> FileStatus {
+    entryNames[fd].flatMap { statuses[$0] } ?? FileStatus(kind: .directory, owner: 0, group: 0, mode: 0o755)
+  }
+  func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    try record("openat(\(dirfd), \(name), O_RDONLY)", call: "openat", path: name)
+    let status = statuses["read:" + name] ?? FileStatus(kind: .regular, owner: 0, group: 0, mode: 0o644)
+    return (status, files[name] ?? [])
+  }
+  func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    try record("openat(\(dirfd), \(name), O_RDONLY)", call: "openat", path: name)
+    let status = statuses["read:" + name] ?? FileStatus(kind: .other, owner: 0, group: 0, mode: 0o600)
+    return (status, files[name] ?? [])
+  }
+  func groupName(_ gid: UInt32) -> String? { gid == 100 ? "users" : nil }
 }

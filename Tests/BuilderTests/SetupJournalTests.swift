@@ -16,10 +16,21 @@ import Testing
     journal.undo(kernel)
     #expect(
       kernel.log == [
-        "openat2(7, /srv)", "unlinkat(21, note)",  // the file, while the mount it was made on is still there
+        // the file, while the mount it was made on is still there; each only under an exclusive lock
+        "openat2(7, /srv)", "flock(note, LOCK_EX)", "unlinkat(21, note)",
         "openat2(7, /srv)", "umount2(fd 22, MNT_DETACH)",  // then the mount
-        "openat2(7, /)", "unlinkat(23, srv, AT_REMOVEDIR)",  // then its mount point
+        "openat2(7, /)", "flock(srv, LOCK_EX)", "unlinkat(23, srv, AT_REMOVEDIR)",  // then its mount point
       ])
+  }
+
+  /// Another live run holds a shared lock on the folder (it is mounted on it): the undo leaves it.
+  @Test func aFolderAnotherRunHoldsIsLeft() {
+    let kernel = RecordingKernel()
+    kernel.failures["flock(srv, LOCK_EX)"] = 11  // EWOULDBLOCK
+    let journal = SetupJournal()
+    journal.noteMade(7, "/srv", isDirectory: true, identity: Self.same)
+    journal.undo(kernel)
+    #expect(kernel.log == ["openat2(7, /)", "flock(srv, LOCK_EX)"])
   }
 
   @Test func aFailedDetachStopsTheUndo() {

@@ -127,7 +127,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       name: "overlapping uid_map",
       text: header
         + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 1000, count = 10 }, { inside = 5, outside = 5000, count = 10 }]\n",
-      message: "uid_map lines 1 and 2 overlap inside the namespace", line: 5, column: 56),
+      message: "uid_map entry 2 overlaps entry 1 (line 5, column 12) inside the namespace", line: 5, column: 56),
     BrokenSpec(
       name: "map ID too large",
       text: header
@@ -202,7 +202,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       name: "relative cwd in a new root",
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[root]\ntype = \"tmpfs\"\n[process]\ncwd = \"work\"\n",
       message: "a relative `cwd` resolves against the spec's folder on the host, which the new root does not hold",
-      line: 7, column: 7, hint: "write the folder inside the new root as an absolute path, such as \"/home/dev\""),
+      line: 7, column: 7, hint: "write the path inside the new root as an absolute path, such as \"/work\""),
     BrokenSpec(
       name: "two atime modes",
       text: header + "[namespaces]\nunshare = [\"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\n"
@@ -215,7 +215,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
         + "[namespaces]\nunshare = [\"user\"]\n[user]\nuid_map = [{ inside = 0, outside = 1000, count = 10 }]\n"
         + "[process]\nuid = 70000\n",
       message: "`uid` 70000 is not mapped in the new user namespace (uid_map maps 0–9 inside)", line: 7, column: 7,
-      hint: "pick an ID the map covers, or add a uid_map line for it"),
+      hint: "pick an ID the map covers, or add a uid_map entry for it"),
     BrokenSpec(
       name: "groups with setgroups deny",
       text: header + "[namespaces]\nunshare = [\"user\"]\n[user]\nsetgroups = \"deny\"\n[process]\ngroups = [0]\n",
@@ -226,7 +226,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
       text: header
         + "[namespaces]\nunshare = [\"user\", \"mount\"]\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/t\"\nuid = 1000\n",
       message: "tmpfs owner `uid` 1000 is not mapped in the new user namespace (uid_map maps 0 inside)", line: 7,
-      column: 7, hint: "pick an ID the map covers, or add a uid_map line for it"),
+      column: 7, hint: "pick an ID the map covers, or add a uid_map entry for it"),
     BrokenSpec(
       name: "soft above hard", text: header + "[process]\nrlimits = { nofile = { soft = 20, hard = 10 } }\n",
       message: "the soft limit is above the hard limit", line: 3, column: 22),
@@ -298,7 +298,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
     let text = """
       version = 1
       [namespaces]
-      unshare = ["uts", "bogus"]
+      unshare = ["uts", "bogus", "user"]
       [uts]
       hostnam = "x"
       [[mounts]]
@@ -314,7 +314,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
   }
 
   @Test func rendererShowsLineAndCaret() {
-    let text = "version = 1\n[namespaces]\nunshare = [\"uts\"]\n[uts]\nhostnme = \"x\"\n"
+    let text = "version = 1\n[namespaces]\nunshare = [\"uts\", \"user\"]\n[uts]\nhostnme = \"x\"\n"
     let check = decode(text)
     let rendered = DiagnosticRenderer(color: false).render(check.diagnostics, source: Array(text.utf8))
     #expect(
@@ -329,9 +329,10 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
 
   @Test func durationErrorsSayWhatIsWrong() {
     func message(_ value: String) -> [String] {
-      decode("version = 1\n[namespaces]\nunshare = [\"time\"]\n[time]\nmonotonic = \(value)\n").diagnostics.map {
-        $0.message + ($0.hint.map { " (\($0))" } ?? "")
-      }
+      decode("version = 1\n[namespaces]\nunshare = [\"time\", \"user\"]\n[time]\nmonotonic = \(value)\n").diagnostics
+        .map {
+          $0.message + ($0.hint.map { " (\($0))" } ?? "")
+        }
     }
     #expect(
       message("\"10y\"") == [
@@ -358,7 +359,7 @@ struct BrokenSpec: Sendable, CustomTestStringConvertible {
   }
 
   @Test func capabilitiesListedTwiceOrBesideALLAreWarnedAbout() {
-    let header = "version = 1\n[namespaces]\nunshare = [\"pid\"]\n[process]\ncapabilities = "
+    let header = "version = 1\n[namespaces]\nunshare = [\"pid\", \"user\"]\n[process]\ncapabilities = "
     let twice = decode(header + "[\"net_admin\", \"CAP_NET_ADMIN\"]\n")
     #expect(twice.spec?.process.capabilities.count == 1)
     #expect(twice.diagnostics.map(\.message) == ["capability CAP_NET_ADMIN is listed twice"])

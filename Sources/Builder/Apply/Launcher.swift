@@ -32,6 +32,9 @@ public struct Launcher<Kernel: LinuxKernel> {
     var report: (read: Int32, write: Int32)
     var ready: (read: Int32, write: Int32)
     var go: (read: Int32, write: Int32)
+    /// The socket pair the parent passes init the host paths it opened on (parent's end, init's end), when the plan
+    /// has it do so.
+    var passing: (parent: Int32, initProcess: Int32)?
   }
 
   /// Runs the plan and waits for the command; then gives the terminal back if the plan says so.
@@ -53,9 +56,11 @@ public struct Launcher<Kernel: LinuxKernel> {
     // which the kernel spares), and a [[files]] write past the caller's RLIMIT_FSIZE fails as a step (EFBIG) that
     // is taken back, rather than SIGXFSZ ending init.
     kernel.ignoreWriteSignals(true)
-    let pipes: Pipes
+    var pipes: Pipes
     do {
       pipes = Pipes(report: try kernel.pipe(), ready: try kernel.pipe(), go: try kernel.pipe())
+      let passes = plan.steps.contains { $0.calls.contains { if case .sendSlots = $0 { true } else { false } } }
+      if passes { pipes.passing = try kernel.socketPair() }
     } catch {
       return .failed(StepFailure(stepID: spawn.id, callIndex: 0, error: error))
     }
@@ -145,12 +150,17 @@ public struct Launcher<Kernel: LinuxKernel> {
     kernel.exit(isExec ? (failure.error.errno == ErrnoNames.ENOENT ? 127 : 126) : 125)
   }
 
-  /// The runner for `actor`'s own steps; init's notes what it makes, for a failed setup to take back.
-  private func runner(_ actor: Step.Actor, _ pipes: Pipes, link: ParentLink) -> StepRunner<Kernel> {
+  /// The runner for `actor`'s own steps; init's notes what it makes, for a failed setup to take back, and hands its
+  /// locks on host mount points over `lockSocket`.
+  private func runner(_ actor: Step.Actor, _ pipes: Pipes, link: ParentLink, lockSocket: Int32? = nil)
+    -> StepRunner<Kernel>
+  {
     // Only init builds the filesystem; what it made goes again if a later step fails, or if a signal (nsbuild's
     // TERM, a Ctrl-C) ends the run before the command starts.
     let journal = actor == .initProcess ? SetupJournal() : nil
-    return StepRunner(kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal, parent: link)
+    return StepRunner(
+      kernel: kernel, fds: FDTable(), reportFD: pipes.report.write, journal: journal, lockSocket: lockSocket,
+      passing: actor == .initProcess ? pipes.passing?.initProcess : nil, parent: link)
   }
 
   private func runSteps(_ actor: Step.Actor, _ pipes: Pipes, link: ParentLink) {
@@ -161,27 +171,40 @@ public struct Launcher<Kernel: LinuxKernel> {
     for step in steps {
       trace(step)
       do { try runner.run(step) } catch {
-        runner.journal?.undo(kernel)
+        undo(runner.journal, runner.fds)
         fail(error, pipes)
       }
-      if let journal = runner.journal { endIfSignalled(journal) }
+      if let journal = runner.journal { endIfSignalled(journal, runner.fds) }
     }
   }
 
-  /// Takes back what was made and ends as the signal would have, if one arrived while init was setting up.
-  private func endIfSignalled(_ journal: SetupJournal) {
-    guard let signal = kernel.takeDeferredSignal() else { return }
+  /// Takes back what init made. Its own shared locks go first: another run's still keep what that run uses.
+  private func undo(_ journal: SetupJournal?, _ fds: FDTable) {
+    guard let journal else { return }
+    fds.releaseLocks(kernel)
     journal.undo(kernel)
+  }
+
+  /// Takes back what was made and ends as the signal would have, if one arrived while init was setting up.
+  private func endIfSignalled(_ journal: SetupJournal, _ fds: FDTable) {
+    guard let signal = kernel.takeDeferredSignal() else { return }
+    undo(journal, fds)
     kernel.exit(128 + signal)
+  }
+
+  /// Whether the plan locks host mount points, and so needs the sandbox process to hold the locks.
+  private var locksMountPoints: Bool {
+    plan.steps.contains { step in step.calls.contains { if case .lockShared = $0 { true } else { false } } }
   }
 
   // MARK: nsbuild, on the host
 
   private func parentMain(_ pipes: Pipes, sandboxPID: Int32) -> RunOutcome {
     [pipes.report.write, pipes.ready.write, pipes.go.read].forEach(kernel.close)
+    if let passing = pipes.passing { kernel.close(passing.initProcess) }
     let writes = steps(.parent)
     if !writes.isEmpty, (try? kernel.read(pipes.ready.read, count: 1))?.isEmpty == false {
-      let runner = StepRunner(kernel: kernel, sandboxPID: sandboxPID)
+      let runner = StepRunner(kernel: kernel, sandboxPID: sandboxPID, passing: pipes.passing?.parent)
       for step in writes {
         trace(step)
         do {
@@ -194,6 +217,7 @@ public struct Launcher<Kernel: LinuxKernel> {
       }
       try? kernel.write(pipes.go.write, [1])
     }
+    if let passing = pipes.passing { kernel.close(passing.parent) }
     kernel.close(pipes.go.write)
     let status = (try? kernel.wait(sandboxPID))?.status ?? .exited(125)
     let report = (try? kernel.read(pipes.report.read, count: 4096)) ?? []
@@ -205,6 +229,7 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func sandboxMain(_ pipes: Pipes, link: ParentLink) -> Never {
     [pipes.report.read, pipes.ready.read, pipes.go.write].forEach(kernel.close)
+    if let passing = pipes.passing { kernel.close(passing.parent) }
     runSteps(.sandbox, pipes, link: link)
     if !steps(.parent).isEmpty {
       try? kernel.write(pipes.ready.write, [1])
@@ -213,22 +238,39 @@ public struct Launcher<Kernel: LinuxKernel> {
     }
     [pipes.ready.write, pipes.go.read].forEach(kernel.close)
     guard let forkStep = step(.fork) else { kernel.exit(125) }
+    // Init hands this process its locks on host mount points, to hold while the sandbox lives.
+    var lockSocket: (held: Int32, sent: Int32)?
+    if locksMountPoints {
+      do { lockSocket = try kernel.socketPair() } catch {
+        fail(StepFailure(stepID: forkStep.id, callIndex: 0, error: error), pipes)
+      }
+    }
     let initProcess: Forked
     switch fork(forkStep, pipes, link: link) {
     case .failure(let failure): fail(failure, pipes)
     case .success(let forked): initProcess = forked
     }
-    if initProcess.pid == 0 { initMain(pipes, link: initProcess.link) }
+    if initProcess.pid == 0 {
+      if let lockSocket { kernel.close(lockSocket.held) }
+      initMain(pipes, link: initProcess.link, lockSocket: lockSocket?.sent)
+    }
     kernel.close(pipes.report.write)
+    if let passing = pipes.passing { kernel.close(passing.initProcess) }
+    if let lockSocket {
+      kernel.close(lockSocket.sent)
+      // Until init closes its end (its setup fds closed just before the command's execve(2), or it ended); the
+      // locks then stay open here until exit.
+      _ = kernel.receiveFDsUntilClosed(lockSocket.held)
+    }
     let status = (try? kernel.wait(initProcess.pid))?.status ?? .exited(125)
     kernel.exit(status.exitCode)
   }
 
   // MARK: init, inside the new namespaces
 
-  private func initMain(_ pipes: Pipes, link: ParentLink) -> Never {
+  private func initMain(_ pipes: Pipes, link: ParentLink, lockSocket: Int32?) -> Never {
     kernel.deferSignals(true)
-    let setup = runner(.initProcess, pipes, link: link)
+    let setup = runner(.initProcess, pipes, link: link, lockSocket: lockSocket)
     guard let spawnCommand = step(.spawnCommand) else { kernel.exit(125) }
     let own = steps(.initProcess)
     run(own.filter { $0.id < spawnCommand.id }, with: setup, pipes)
@@ -237,27 +279,37 @@ public struct Launcher<Kernel: LinuxKernel> {
     kernel.blockSignals(Self.signals(passedOnBy: spawnCommand))
     kernel.deferSignals(false)
     if let signal = kernel.takeDeferredSignal() {
-      setup.journal?.undo(kernel)
+      undo(setup.journal, setup.fds)
       kernel.exit(128 + signal)
     }
     // The command says "ready" once its own steps but execve(2) are done, and waits for the end of `go`, which
     // init's close of the setup fds brings.
-    guard let ready = try? kernel.pipe(), let go = try? kernel.pipe() else { kernel.exit(125) }
+    guard let ready = try? kernel.pipe(), let go = try? kernel.pipe() else {
+      undo(setup.journal, setup.fds)
+      kernel.exit(125)
+    }
     let command: Forked
     switch fork(spawnCommand, pipes, link: link) {
-    case .failure(let failure): fail(failure, pipes)
+    case .failure(let failure):
+      undo(setup.journal, setup.fds)
+      fail(failure, pipes)
     case .success(let forked): command = forked
     }
     if command.pid == 0 {
       [ready.read, go.write].forEach(kernel.close)
+      // Init's locks and the socket they go to the sandbox process on stay out of the command's reach, and only
+      // init's end keeps the sandbox process waiting for them.
+      setup.fds.releaseLocks(kernel)
+      if let lockSocket { kernel.close(lockSocket) }
       commandMain(pipes, link: command.link, ready: ready.write, go: go.read)
     }
     [ready.write, go.read].forEach(kernel.close)
     if (try? kernel.read(ready.read, count: 1))?.isEmpty != false {
       // The command ended before its execve(2): a failed step (reported on its own) or a signal.
-      setup.journal?.undo(kernel)
+      undo(setup.journal, setup.fds)
     } else {
-      let late = StepRunner(kernel: kernel, fds: setup.fds, journal: setup.journal, parent: link)
+      let late = StepRunner(
+        kernel: kernel, fds: setup.fds, journal: setup.journal, lockSocket: lockSocket, parent: link)
       run(own.filter { $0.id > spawnCommand.id }, with: late, pipes)
     }
     [ready.read, go.write, pipes.report.write].forEach(kernel.close)

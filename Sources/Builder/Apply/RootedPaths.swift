@@ -5,11 +5,34 @@ final class FDTable {
   private var fds: [Int: Int32] = [:]
   /// The slots whose path was on a read-only mount when opened.
   var readOnlyAtOpen: Set<Int> = []
+  /// The slots holding the host's own `/` as a root: a dangling symlink there is refused rather than followed (see
+  /// ``RootedPaths/makesLinkDestinations``).
+  var hostTree: Set<Int> = []
+
+  /// The sandbox path a slot that a `.resolve` call filled stands for (absent: the root itself), so that an error
+  /// beneath a mount's root names the whole path, not only the part inside that mount.
+  var shownPaths: [Int: String] = [:]
+
+  /// The sandbox path of `path` looked up beneath the fd in `slot`.
+  func shown(_ path: String, beneath slot: Int) -> String {
+    guard let base = shownPaths[slot], base != "/" else { return path }
+    return path == "/" ? base : base + path
+  }
+
+  /// The fds holding shared flock(2)s on the host mount points this run uses (see ``Syscall/lockShared(slot:path:)``).
+  var locks: [Int32] = []
 
   /// Closes every fd held and forgets them.
   func closeAll<Kernel: LinuxKernel>(_ kernel: Kernel) {
     for fd in fds.values { kernel.close(fd) }
     fds = [:]
+  }
+
+  /// Closes the lock fds: before an undo (whose exclusive locks this process's own shared ones would block), or once
+  /// the sandbox process holds copies.
+  func releaseLocks<Kernel: LinuxKernel>(_ kernel: Kernel) {
+    for fd in locks { kernel.close(fd) }
+    locks = []
   }
 
   subscript(slot: Int) -> Int32? {
@@ -18,82 +41,74 @@ final class FDTable {
   }
 }
 
-/// Paths beneath a root fd, walked with openat2(2) RESOLVE_IN_ROOT so that no symlink leads outside the root,
-/// and made when missing (mkdir -p; a file for a file mount point).
+/// Paths beneath a root fd, walked with openat2(2) RESOLVE_IN_ROOT so that no symlink leads outside the root (or,
+/// with ``PathLookup/noSymlinks``, with no symlink followed at all), and made when missing (mkdir -p; a file for a
+/// file mount point) one component at a time (see ``InRootWalk``).
 struct RootedPaths<Kernel: LinuxKernel> {
   let kernel: Kernel
   let root: Int32
   /// Where what is made gets noted, for a failed setup to take back.
   var journal: SetupJournal?
+  /// Whether a symlink on the way is followed inside the root or refused.
+  var lookup: PathLookup = .inRoot
+  /// Whether a dangling symlink's destination may be made: inside a root folder or a tmpfs root, yes; on the host's
+  /// own tree, where it would be a host path `plan` did not name, no.
+  var makesLinkDestinations = true
+
+  /// openat2(2) of `path` beneath the root as `lookup` says. A symlink refused names itself as the cause.
+  func lookUp(_ path: String) throws(SyscallError) -> Int32 {
+    switch lookup {
+    case .inRoot: return try kernel.openInRoot(root, path)
+    case .noSymlinks:
+      do { return try kernel.openInRootWithoutSymlinks(root, path) } catch  where error.errno == ErrnoNames.ELOOP {
+        throw SyscallError(call: error.call, errno: error.errno, path: InRootWalk<Kernel>.refusedLink(path))
+      }
+    }
+  }
 
   /// Notes in the journal what was just made as `name` in `parent`, with its identity: only that very file is ever
   /// removed again. One whose identity cannot be read is not noted, and so stays.
   private func note(_ parent: Int32, _ name: String, _ path: String, isDirectory: Bool) {
     guard let journal, let identity = try? kernel.identity(parent, name) else { return }
-    journal.noteMade(root, path, isDirectory: isDirectory, identity: identity)
+    journal.noteMade(root, path, isDirectory: isDirectory, identity: identity, lookup: lookup)
   }
 
-  /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how.
+  /// Runs one *at() call on `name` in a folder fd, giving its error the whole spec path: the kernel only knows the
+  /// last name, and `mkdirat(2): b: ENOTDIR` does not say which `b` in which folder.
+  private func at<T>(_ path: String, _ body: () throws(SyscallError) -> T) throws(SyscallError) -> T {
+    do { return try body() } catch { throw SyscallError(call: error.call, errno: error.errno, path: path) }
+  }
+
+  /// The component-by-component walk beneath the root, noting in the journal what it makes.
+  private var walk: InRootWalk<Kernel> {
+    InRootWalk(
+      kernel: kernel, root: root, followsLinks: lookup == .inRoot, makesLinkDestinations: makesLinkDestinations
+    ) {
+      note($0, $1, $2, isDirectory: $3)
+    }
+  }
+
+  /// Opens `path` beneath the root (O_PATH), making it first when missing and `create` says how. A dangling symlink
+  /// on the way is followed inside the root and its destination made there (see ``InRootWalk``).
   func open(_ path: String, create: FileKind?) throws(SyscallError) -> Int32 {
     do {
-      return try kernel.openInRoot(root, path)
+      return try lookUp(path)
     } catch  where error.errno == ErrnoNames.ENOENT && create != nil {
-      let (parent, name) = try openParent(path)
-      defer { kernel.close(parent) }
-      do {
-        if create == .regular {
-          try kernel.writeFile(parent, name, contents: [], mode: 0o444)
-        } else {
-          try kernel.makeDirectory(parent, name, mode: 0o755)
-          try? kernel.changeDirectoryMode(parent, name, mode: 0o755)  // mkdirat applies the umask
-        }
-        note(parent, name, path, isDirectory: create != .regular)
-      } catch  where error.errno == ErrnoNames.EEXIST {
-        // Something is there: a symlink whose destination is missing inside the root. Following it to make that
-        // destination could be steered anywhere; refuse, and say why.
-        if (try? kernel.fileKind(parent, name)) == .symlink {
-          let destination = (try? kernel.readLink(parent, name)) ?? "?"
-          throw SyscallError(
-            call: "openat2", errno: ErrnoNames.ENOENT,
-            path: "\(path) (a symlink to \(destination), which does not exist inside the root)")
-        }
-      }
-      return try kernel.openInRoot(root, path)
+      return try walk.resolve(path, last: create == .regular ? .file(mode: 0o444) : .directory(mode: 0o755)).fd
     }
   }
 
   /// Opens the folder holding `path`, making missing folders (0755) on the way; returns it and the last name.
   func openParent(_ path: String) throws(SyscallError) -> (Int32, String) {
-    var parts = path.split(separator: "/").map(String.init)
-    let name = parts.popLast() ?? ""
-    var prefix = ""
-    for part in parts {
-      prefix += "/" + part
-      if let fd = try? kernel.openInRoot(root, prefix) {
-        kernel.close(fd)
-        continue
-      }
-      let (parent, last) = try openParent(prefix)
-      defer { kernel.close(parent) }
-      do {
-        try kernel.makeDirectory(parent, last, mode: 0o755)
-        note(parent, last, prefix, isDirectory: true)
-        try? kernel.changeDirectoryMode(parent, last, mode: 0o755)  // mkdirat applies the umask
-      } catch  where error.errno == ErrnoNames.EEXIST {}
-    }
-    return (try kernel.openInRoot(root, prefix.isEmpty ? "/" : prefix), name)
+    try walk.resolve(path, last: .parentOnly)
   }
 
   /// mkdir -p; the last folder gets `mode` when it is made (an existing folder keeps its mode, as with bwrap --dir).
   func makeDirectory(_ path: String, mode: UInt32) throws(SyscallError) {
-    let (parent, name) = try openParent(path)
-    defer { kernel.close(parent) }
-    do {
-      try kernel.makeDirectory(parent, name, mode: mode)
-      note(parent, name, path, isDirectory: true)
-      try kernel.changeDirectoryMode(parent, name, mode: mode)  // mkdirat applies the umask
-    } catch  where error.errno == ErrnoNames.EEXIST {
-      guard try kernel.fileKind(parent, name) == .directory else { throw error }
+    let fd = try walk.resolve(path, last: .directory(mode: mode)).fd
+    defer { kernel.close(fd) }
+    guard try kernel.fileKind(of: fd) == .directory else {
+      throw SyscallError(call: "mkdirat", errno: ErrnoNames.EEXIST, path: "\(path) (exists, and is not a folder)")
     }
   }
 
@@ -103,7 +118,9 @@ struct RootedPaths<Kernel: LinuxKernel> {
     let (parent, name) = try openParent(path)
     defer { kernel.close(parent) }
     do {
-      try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode)
+      try at(path) { () throws(SyscallError) in
+        try kernel.writeFile(parent, name, contents: Array(contents.utf8), mode: mode)
+      }
       note(parent, name, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readExistingFile(parent, name)
@@ -119,7 +136,7 @@ struct RootedPaths<Kernel: LinuxKernel> {
     let (parent, name) = try openParent(path)
     defer { kernel.close(parent) }
     do {
-      try kernel.symlink(link, parent, name)
+      try at(path) { () throws(SyscallError) in try kernel.symlink(link, parent, name) }
       note(parent, name, path, isDirectory: false)
     } catch  where error.errno == ErrnoNames.EEXIST {
       let existing = try? kernel.readLink(parent, name)

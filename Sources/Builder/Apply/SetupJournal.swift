@@ -9,31 +9,46 @@
 /// where a reused inode number could not be told apart).
 final class SetupJournal {
   private enum Event {
-    case made(root: Int32, path: String, isDirectory: Bool, identity: FileIdentity)
-    case mounted(root: Int32, path: String)
+    case made(root: Int32, path: String, isDirectory: Bool, identity: FileIdentity, lookup: PathLookup)
+    case mounted(root: Int32, path: String, lookup: PathLookup)
   }
 
   private var events: [Event] = []
   /// Where each resolved fd slot lies, so a mount on that slot is recorded by its path.
-  private var resolved: [Int: (root: Int32, path: String)] = [:]
+  private var resolved: [Int: (root: Int32, path: String, lookup: PathLookup)] = [:]
   /// Set when init closes its setup fds: the roots are gone, and with them the way back.
   var isClosed = false
 
-  func noteMade(_ root: Int32, _ path: String, isDirectory: Bool, identity: FileIdentity) {
-    events.append(.made(root: root, path: path, isDirectory: isDirectory, identity: identity))
+  func noteMade(_ root: Int32, _ path: String, isDirectory: Bool, identity: FileIdentity, lookup: PathLookup = .inRoot)
+  {
+    events.append(.made(root: root, path: path, isDirectory: isDirectory, identity: identity, lookup: lookup))
   }
 
-  func noteResolved(slot: Int, root: Int32, path: String) { resolved[slot] = (root, path) }
+  func noteResolved(slot: Int, root: Int32, path: String, lookup: PathLookup = .inRoot) {
+    resolved[slot] = (root, path, lookup)
+  }
 
   func noteMounted(onSlot slot: Int) {
-    if let place = resolved[slot] { events.append(.mounted(root: place.root, path: place.path)) }
+    if let place = resolved[slot] {
+      events.append(.mounted(root: place.root, path: place.path, lookup: place.lookup))
+    }
   }
 
-  /// unlinkat(2); on a mount made read-only since (the host's tree, or a read-only bind, after the mount points in
-  /// it were made), that mount is first made writable again: it was writable when the file was made in it.
+  /// A mount made on `path` beneath the fd `root` (a protected path beneath a fresh proc or sysfs, which
+  /// ``ProtectedPaths`` reaches through no symlink, and so is undone the same way).
+  func noteMounted(root: Int32, path: String) { events.append(.mounted(root: root, path: path, lookup: .noSymlinks)) }
+
+  /// unlinkat(2), only while holding an exclusive flock(2) on the entry: another live run holds a shared one on every
+  /// host mount point it uses (and rmdir(2) of a folder another mount namespace has a mount on succeeds, detaching
+  /// that mount), so a folder or file another sandbox is mounted on stays. On a mount made read-only since (the
+  /// host's tree, or a read-only bind, after the mount points in it were made), that mount is first made writable
+  /// again: it was writable when the file was made in it.
   private func remove<Kernel: LinuxKernel>(
-    _ name: String, in parent: Int32, at path: String, root: Int32, isDirectory: Bool, _ kernel: Kernel
+    _ name: String, in parent: Int32, at path: String, root: RootedPaths<Kernel>, isDirectory: Bool, _ kernel: Kernel
   ) {
+    let lock: Int32?
+    do { lock = try kernel.lockExclusive(parent, name) } catch { return }
+    defer { if let lock { kernel.close(lock) } }
     do {
       try kernel.removeEntry(parent, name, directory: isDirectory)
     } catch  where error.errno == ErrnoNames.EROFS {
@@ -44,9 +59,12 @@ final class SetupJournal {
 
   /// Clears MOUNT_ATTR_RDONLY on the mount that holds `path`: the first folder above it, nearest first, that is the
   /// root of a mount (mount_setattr(2) refuses any other with EINVAL).
-  private func makeWritable<Kernel: LinuxKernel>(mountHolding path: String, root: Int32, _ kernel: Kernel) -> Bool {
+  /// Each folder is looked up as the file was made (through no symlink beneath a bind or on the host's tree).
+  private func makeWritable<Kernel: LinuxKernel>(mountHolding path: String, root: RootedPaths<Kernel>, _ kernel: Kernel)
+    -> Bool
+  {
     for folder in SetupOrder.ancestors(of: path).reversed() {
-      guard let fd = try? kernel.openInRoot(root, String(folder)) else { return false }
+      guard let fd = try? root.lookUp(String(folder)) else { return false }
       defer { kernel.close(fd) }
       if (try? kernel.mountSetattr(fd: fd, recursive: false, set: [], clear: .rdonly)) != nil { return true }
     }
@@ -60,20 +78,21 @@ final class SetupJournal {
     defer { events = [] }
     for event in events.reversed() {
       switch event {
-      case .mounted(let root, let path):
+      case .mounted(let root, let path, let lookup):
         // The topmost mount at the path is this one: every later mount is detached already.
-        guard let fd = try? kernel.openInRoot(root, path) else { return }
+        guard let fd = try? RootedPaths(kernel: kernel, root: root, lookup: lookup).lookUp(path) else { return }
         defer { kernel.close(fd) }
         guard (try? kernel.detach(fd)) != nil else { return }
-      case .made(let root, let path, let isDirectory, let identity):
+      case .made(let root, let path, let isDirectory, let identity, let lookup):
         var parts = path.split(separator: "/").map(String.init)
-        guard let name = parts.popLast(),
-          let parent = try? kernel.openInRoot(root, "/" + parts.joined(separator: "/"))
-        else { continue }
+        let folder = RootedPaths(kernel: kernel, root: root, lookup: lookup)
+        guard let name = parts.popLast(), let parent = try? folder.lookUp("/" + parts.joined(separator: "/")) else {
+          continue
+        }
         defer { kernel.close(parent) }
         // Only the file made, never another that took its name (or its inode number) or its folder's place since.
         guard identity.birth != nil, (try? kernel.identity(parent, name)) == identity else { continue }
-        remove(name, in: parent, at: path, root: root, isDirectory: isDirectory, kernel)
+        remove(name, in: parent, at: path, root: folder, isDirectory: isDirectory, kernel)
       }
     }
   }

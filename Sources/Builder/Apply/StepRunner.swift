@@ -27,14 +27,21 @@ struct StepRunner<Kernel: LinuxKernel> {
   var reportFD: Int32?
   /// In init: what the filesystem steps make, for a failed setup to take back.
   var journal: SetupJournal?
+  /// In init: the socket the lock fds go to the sandbox process on, which holds them until the sandbox ends.
+  var lockSocket: Int32?
+  /// The socket the parent sends init the host paths it opened on (its end in the parent, the other in init).
+  var passing: Int32?
   /// How this process tells that its parent is gone (``Syscall/checkParent``).
   var parent: ParentLink
   /// In nsbuild: the fd of the terminal whose foreground it had when it started, if any.
   var terminal: Int32?
+  /// The parent's own mount namespace while it is in the sandbox's.
+  let home = MountNamespaceHome()
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
-    journal: SetupJournal? = nil, parent: ParentLink = ParentLink(), terminal: Int32? = nil
+    journal: SetupJournal? = nil, lockSocket: Int32? = nil, passing: Int32? = nil, parent: ParentLink = ParentLink(),
+    terminal: Int32? = nil
   ) {
     self.terminal = terminal
     self.kernel = kernel
@@ -42,19 +49,32 @@ struct StepRunner<Kernel: LinuxKernel> {
     self.fds = fds
     self.reportFD = reportFD
     self.journal = journal
+    self.lockSocket = lockSocket
+    self.passing = passing
     self.parent = parent
   }
 
   /// Paths beneath the root fd in `slot`, noting what they make in the journal.
-  private func rooted(_ slot: Int) throws(SyscallError) -> RootedPaths<Kernel> {
-    RootedPaths(kernel: kernel, root: try fd(slot), journal: journal)
+  private func rooted(_ slot: Int, _ lookup: PathLookup) throws(SyscallError) -> RootedPaths<Kernel> {
+    RootedPaths(
+      kernel: kernel, root: try fd(slot), journal: journal, lookup: lookup,
+      makesLinkDestinations: !fds.hostTree.contains(slot))
+  }
+
+  /// Runs a lookup beneath the root fd in `slot`, giving its error the whole sandbox path: beneath a mount's root
+  /// the path the kernel saw is only the part inside that mount.
+  private func naming<T>(beneath slot: Int, _ body: () throws(SyscallError) -> T) throws(SyscallError) -> T {
+    do { return try body() } catch {
+      guard let path = error.path, path.hasPrefix("/") else { throw error }
+      throw SyscallError(call: error.call, errno: error.errno, path: fds.shown(path, beneath: slot))
+    }
   }
 
   func perform(_ call: Syscall) throws(SyscallError) {
     switch call {
     case .fork, .forwardSignals: break  // the Launcher's, around its fork(2)
     case .setParentDeathSignal(let signal): try kernel.setParentDeathSignal(signal)
-    case .checkParent: if parent.parentIsGone(kernel) { kernel.exit(137) }
+    case .checkParent: if parent.parentIsGone(kernel) { endAsParentGone() }
     case .takeBackForeground: if let terminal { try kernel.takeBackForeground(terminal) }
     case .unshare(let flags): try kernel.unshare(flags)
     case .writeProcFile(let file, let contents): try kernel.writeFile("/proc/\(sandboxPID)/\(file)", contents)
@@ -71,6 +91,17 @@ struct StepRunner<Kernel: LinuxKernel> {
     }
   }
 
+  /// A parent that died before PR_SET_PDEATHSIG was (re)armed sends no signal: this process ends as that signal
+  /// would have ended it (137, as SIGKILL), init first taking back what it made (its own locks first, as on a failed
+  /// step), since no command started.
+  private func endAsParentGone() -> Never {
+    if let journal {
+      fds.releaseLocks(kernel)
+      journal.undo(kernel)
+    }
+    kernel.exit(137)
+  }
+
   /// Keeps `fd` in `slot`, noting whether it lay on a read-only mount when opened (see `.restoreWritable`).
   private func hold(_ fd: Int32, in slot: Int) {
     fds[slot] = fd
@@ -83,35 +114,64 @@ struct StepRunner<Kernel: LinuxKernel> {
     return fd
   }
 
+  /// Whether `call` names an fd as /proc/self/fd/N (mount(2) and linkat(2) take paths), which only a real proc
+  /// resolves to the fd itself: checked before each such call, so a mount on /proc is refused, not followed.
+  private static func reachesThroughProc(_ call: Syscall) -> Bool {
+    switch call {
+    case .mountAt, .mountOverlay, .propagateAt, .createFile, .readOnlyPath, .maskPath: return true
+    default: return false
+    }
+  }
+
   /// A path through /proc/self/fd: mount(2) resolves the magic link to the open file itself.
   private func procPath(_ slot: Int) throws(SyscallError) -> String { "/proc/self/fd/\(try fd(slot))" }
 
   /// Mount and file calls, all through fds so no path is looked up twice or outside the root.
   private func performForFilesystem(_ call: Syscall) throws(SyscallError) {
+    if Self.reachesThroughProc(call) { try kernel.checkProcFD() }
     switch call {
     case .openDirectoryNoSymlinks(let path, let slot): hold(try kernel.openDirectoryWithoutSymlinks(path), in: slot)
+    case .openNoSymlinks(let path, let slot, _): hold(try kernel.openWithoutSymlinks(path), in: slot)
+    case .lockShared(let slot, let path):
+      do { if let lock = try kernel.lockShared(try fd(slot)) { fds.locks.append(lock) } } catch {
+        throw SyscallError(
+          call: error.call, errno: error.errno,
+          path: error.errno == ErrnoNames.EWOULDBLOCK ? "\(path) (another nsbuild run is removing it)" : path)
+      }
     case .closeSlots:
       journal?.isClosed = true
+      // The locks outlive init's fds: the sandbox process, which the command cannot reach, holds them from here.
+      if let lockSocket, !fds.locks.isEmpty { try kernel.sendFDs(fds.locks, over: lockSocket) }
+      fds.releaseLocks(kernel)
       fds.closeAll(kernel)
       // And whatever nsbuild's own caller left open (and init's lifeline, checked for the last time just before):
       // init stays running while the command does.
       try kernel.closeAll(from: 3, except: [reportFD].compactMap { $0 })
-    case .openPath(let path, let slot): hold(try kernel.openPath(path), in: slot)
+    case .openPath(let path, let slot):
+      hold(try kernel.openPath(path), in: slot)
+      if path == "/" { fds.hostTree.insert(slot) }
     case .restoreWritable(let slot, let source, let path):
       guard !fds.readOnlyAtOpen.contains(source) else { return }
       do { try kernel.mountSetattr(fd: try fd(slot), recursive: false, set: [], clear: .rdonly) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .resolve(let root, let path, let create, let slot):
+    case .resolve(let root, let path, let create, let slot, let lookup):
       var kind: FileKind?
       switch create {
       case .directory: kind = .directory
       case .file: kind = .regular
-      case .likeSource(let source): kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular
+      case .likeSource(let source):
+        // fstat(2) of the source's fd; its error names the mount point it was for.
+        do { kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular } catch {
+          throw SyscallError(call: error.call, errno: error.errno, path: path)
+        }
       case nil: kind = nil
       }
-      fds[slot] = try rooted(root).open(path, create: kind)
-      journal?.noteResolved(slot: slot, root: try fd(root), path: path)
+      fds[slot] = try naming(beneath: root) { () throws(SyscallError) in
+        try rooted(root, lookup).open(path, create: kind)
+      }
+      fds.shownPaths[slot] = fds.shown(path, beneath: root)
+      journal?.noteResolved(slot: slot, root: try fd(root), path: path, lookup: lookup)
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
       switch source {
@@ -124,10 +184,11 @@ struct StepRunner<Kernel: LinuxKernel> {
       } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags, let userXattr):
       var data =
         "lowerdir=" + (try lower.map { (slot) throws(SyscallError) in try procPath(slot) }).joined(separator: ":")
       if let upper, let work { data += ",upperdir=\(try procPath(upper)),workdir=\(try procPath(work))" }
+      if userXattr { data += ",userxattr" }
       do {
         try kernel.mount(source: "overlay", target: try procPath(target), fstype: "overlay", flags: flags, data: data)
         journal?.noteMounted(onSlot: target)
@@ -142,13 +203,24 @@ struct StepRunner<Kernel: LinuxKernel> {
       do { try kernel.mount(source: nil, target: try procPath(slot), fstype: nil, flags: flags, data: nil) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .makeDirectory(let root, let path, let mode):
-      try rooted(root).makeDirectory(path, mode: mode)
-    case .createFile(let root, let path, let contents, let mode):
-      try rooted(root).writeFile(path, contents: contents, mode: mode)
-    case .symlink(let root, let path, let link):
-      try rooted(root).symlink(path, to: link)
-    case .changeDirectoryTo(let slot, _): try kernel.changeDirectory(to: try fd(slot))
+    case .makeDirectory(let root, let path, let mode, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in try rooted(root, lookup).makeDirectory(path, mode: mode) }
+    case .createFile(let root, let path, let contents, let mode, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in
+        try rooted(root, lookup).writeFile(path, contents: contents, mode: mode)
+      }
+    case .symlink(let root, let path, let link, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in try rooted(root, lookup).symlink(path, to: link) }
+    case .readOnlyPath(let mount, let path, let shown):
+      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal).makeReadOnly(path, shown: shown)
+    case .maskPath(let mount, let path, let shown, let nullDevice):
+      let null = try nullDevice.map { (slot) throws(SyscallError) in try fd(slot) }
+      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal).mask(
+        path, shown: shown, nullDevice: null)
+    case .changeDirectoryTo(let slot, let path):
+      do { try kernel.changeDirectory(to: try fd(slot)) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: error.path ?? path)
+      }
     case .pivotRoot: try kernel.pivotRootHere()
     case .detachOldRoot: try kernel.detachHere()
     default: try performForCommand(call)
@@ -178,8 +250,33 @@ struct StepRunner<Kernel: LinuxKernel> {
       // Only now, after the last trace line: the command gets SIGPIPE and SIGXFSZ as nsbuild's caller left them.
       kernel.ignoreWriteSignals(false)
       throw CommandLauncher(kernel: kernel).exec(command)
+    case .saveMountNamespace: home.saved = try kernel.saveMountNamespace()
+    case .enterMountNamespace: try kernel.enterMountNamespace(of: sandboxPID)
+    case .returnToMountNamespace:
+      guard let saved = home.saved else {
+        throw SyscallError(call: "setns", errno: ErrnoNames.EBADF, path: "nsbuild's own mount namespace (not saved)")
+      }
+      home.saved = nil
+      try kernel.returnToMountNamespace(saved)
+    case .sendSlots(let slots): try send(slots)
+    case .receiveSlots(let slots):
+      let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
+      for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }
     default: break
     }
+  }
+
+  /// The socket fds go through from the parent to init (see ``Syscall/sendSlots(_:)``).
+  private func passingSocket() throws(SyscallError) -> Int32 {
+    guard let passing else { throw SyscallError(call: "sendmsg", errno: ErrnoNames.EBADF, path: "the fd socket") }
+    return passing
+  }
+
+  /// Sends the fds in `slots` to init and closes them here: nsbuild keeps nothing open in the sandbox's namespace.
+  private func send(_ slots: [Int]) throws(SyscallError) {
+    let held = try slots.map { (slot) throws(SyscallError) in try fd(slot) }
+    try kernel.sendFDs(held, over: try passingSocket())
+    fds.closeAll(kernel)
   }
 
   /// fork(2), execve(2) of the helper with the sandbox's pid and the map's numbers, then wait(2) for it.
@@ -209,6 +306,7 @@ struct StepRunner<Kernel: LinuxKernel> {
       do {
         try perform(step.calls[index])
       } catch {
+        home.returnIfAway(kernel)
         throw StepFailure(stepID: step.id, callIndex: index, error: error)
       }
     }

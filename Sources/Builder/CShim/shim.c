@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -240,6 +241,16 @@ static int nsb_write_all(int fd, const unsigned char *bytes, size_t length) {
   return 0;
 }
 
+int nsb_check_proc_fd(void) {
+  struct statfs info;
+  if (statfs("/proc/self/fd", &info) < 0) return -1;
+  if (info.f_type != 0x9fa0) {  // PROC_SUPER_MAGIC
+    errno = EXDEV;
+    return -1;
+  }
+  return 0;
+}
+
 int nsb_create_file(int dirfd, const char *name, const unsigned char *bytes, size_t length, unsigned int mode) {
   // An unnamed file, written and given its mode, then linked under its name: no reader, and no crash or SIGKILL of
   // nsbuild, ever sees it half-written. linkat(2) fails with EEXIST when the name is taken, as O_EXCL would.
@@ -247,7 +258,9 @@ int nsb_create_file(int dirfd, const char *name, const unsigned char *bytes, siz
   if (fd >= 0) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    // Only through a real proc: a folder of symlinks mounted on /proc would link the file anywhere.
     int result = nsb_write_all(fd, bytes, length) == 0 && fchmod(fd, mode) == 0
+        && (nsb_check_proc_fd() == 0 || errno == ENOENT)
       ? linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) : -1;
     int saved = errno;
     close(fd);
@@ -302,6 +315,7 @@ int nsb_detach_here(void) { return umount2(".", MNT_DETACH); }
 int nsb_detach_fd(int fd) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  if (nsb_check_proc_fd() < 0 && errno != ENOENT) return -1;
   if (umount2(path, MNT_DETACH) == 0) return 0;
   // No /proc to go through (after pivot_root into a root without one, or under a mount hiding it): a folder mount
   // can still be detached from inside it.
@@ -361,6 +375,19 @@ int nsb_open_existing_regular(int dirfd, const char *name) {
   if (fd < 0) return -1;
   struct stat info;
   if (fstat(fd, &info) < 0 || !S_ISREG(info.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  return fd;
+}
+
+int nsb_open_descriptor_link(int dirfd, const char *name) {
+  // No O_NOFOLLOW: the magic link is the way to the pipe. Blocking, so the read waits for the writer's data.
+  int fd = openat(dirfd, name, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat info;
+  if (fstat(fd, &info) < 0 || !(S_ISFIFO(info.st_mode) || S_ISREG(info.st_mode))) {
     close(fd);
     errno = EINVAL;
     return -1;
@@ -430,4 +457,170 @@ int nsb_take_back_foreground(int fd) {
   sigprocmask(SIG_SETMASK, &old, NULL);
   errno = saved;
   return result;
+}
+
+#include <sys/file.h>
+
+int nsb_lock_shared(int path_fd) {
+  struct stat info;
+  if (fstat(path_fd, &info) < 0) return -1;
+  if (!S_ISDIR(info.st_mode) && !S_ISREG(info.st_mode)) return -2;
+  // flock(2) needs a real open file: the O_PATH fd is reopened through its magic link, so it is the very file.
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", path_fd);
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  // A folder the caller cannot read is one it did not make, so no run of its own can take it back: nothing to lock.
+  if (fd < 0) return errno == EACCES ? -2 : -1;
+  if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+int nsb_lock_exclusive(int dirfd, const char *name) {
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  // A symlink cannot be a mount point; a file this caller cannot read (a [[files]] entry of mode 0) no run of its own
+  // could have locked either.
+  if (fd < 0) return errno == ELOOP || errno == EACCES ? -2 : -1;
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+int nsb_receive_some_fds(int socket, int *fds, int capacity) {
+  char byte;
+  struct iovec data = {&byte, 1};
+  size_t size = CMSG_SPACE(sizeof(int) * (size_t)capacity);
+  char *control = calloc(1, size);
+  if (!control) return -1;
+  struct msghdr message = {0};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = size;
+  ssize_t got;
+  do got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
+  int count = 0;
+  if (got > 0) {
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+      if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+      int n = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      for (int i = 0; i < n && count < capacity; i++) memcpy(&fds[count++], CMSG_DATA(header) + i * sizeof(int), sizeof(int));
+    }
+  }
+  int saved = errno;
+  free(control);
+  errno = saved;
+  return got < 0 ? -1 : (got == 0 ? 0 : count);
+}
+
+int nsb_owner_mode(int dirfd, const char *name, uint32_t *uid, uint32_t *mode) {
+  struct stat info;
+  if (fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) < 0) return -1;
+  *uid = info.st_uid;
+  *mode = info.st_mode;
+  return 0;
+}
+
+#include <sys/uio.h>
+
+int nsb_socketpair_cloexec(int fds[2]) { return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds); }
+
+int nsb_enter_mount_namespace(int pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int result = setns(fd, CLONE_NEWNS);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return result;
+}
+
+int nsb_setns_mount(int fd) { return setns(fd, CLONE_NEWNS); }
+
+int nsb_send_fds(int socket, const int *fds, int count) {
+  if (count <= 0 || count > NSB_MAX_FDS_PER_MESSAGE) {
+    errno = EINVAL;
+    return -1;
+  }
+  char byte = 0;
+  struct iovec data = {&byte, 1};
+  union {
+    char buffer[CMSG_SPACE(sizeof(int) * NSB_MAX_FDS_PER_MESSAGE)];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr message = {0};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.buffer;
+  message.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int) * count);
+  memcpy(CMSG_DATA(header), fds, sizeof(int) * count);
+  ssize_t sent;
+  do sent = sendmsg(socket, &message, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+  return sent < 0 ? -1 : 0;
+}
+
+int nsb_receive_fds(int socket, int *fds, int count) {
+  if (count <= 0 || count > NSB_MAX_FDS_PER_MESSAGE) {
+    errno = EINVAL;
+    return -1;
+  }
+  char byte;
+  struct iovec data = {&byte, 1};
+  union {
+    char buffer[CMSG_SPACE(sizeof(int) * NSB_MAX_FDS_PER_MESSAGE)];
+    struct cmsghdr align;
+  } control;
+  struct msghdr message = {0};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.buffer;
+  message.msg_controllen = sizeof control.buffer;
+  ssize_t got;
+  do got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+  while (got < 0 && errno == EINTR);
+  if (got < 0) return -1;
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  int received = header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS
+    ? (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int)) : 0;
+  int copied = received < count ? received : count;
+  if (copied > 0) memcpy(fds, CMSG_DATA(header), sizeof(int) * copied);
+  // Any fds beyond what was asked for would leak into init: close them. Fewer than asked is an error (EPROTO).
+  for (int i = copied; i < received; i++) {
+    int extra;
+    memcpy(&extra, CMSG_DATA(header) + sizeof(int) * i, sizeof extra);
+    close(extra);
+  }
+  if (received != count || (message.msg_flags & MSG_CTRUNC)) {
+    for (int i = 0; i < copied; i++) close(fds[i]);
+    errno = EPROTO;
+    return -1;
+  }
+  return 0;
+}
+
+int nsb_open_entry(int dirfd, const char *name) { return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); }
+
+int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int *mode) {
+  struct stat info;
+  if (fstat(fd, &info) < 0) return -1;
+  *owner = info.st_uid;
+  *group = info.st_gid;
+  *mode = info.st_mode & 07777;
+  return nsb_kind_of(info.st_mode);
 }

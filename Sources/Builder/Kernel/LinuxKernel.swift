@@ -114,6 +114,22 @@ public protocol LinuxKernel {
   /// openat2(2) of an absolute `path` with O_PATH|O_DIRECTORY and RESOLVE_NO_SYMLINKS: a folder reached through no
   /// symlink at all.
   func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
+  /// openat2(2) of an absolute `path` with O_PATH|O_CLOEXEC and RESOLVE_NO_SYMLINKS: ELOOP when any part of it is a
+  /// symlink.
+  func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
+  /// flock(2) LOCK_SH|LOCK_NB on the folder or regular file open at the O_PATH `fd`, reopened read-only through
+  /// /proc/self/fd: the new fd, which holds the lock until closed, or nil for any other kind of file. Throws
+  /// EWOULDBLOCK when someone holds it exclusively.
+  func lockShared(_ fd: Int32) throws(SyscallError) -> Int32?
+  /// flock(2) LOCK_EX|LOCK_NB on `name` in `dirfd`, opened read-only without following a symlink: the fd holding the
+  /// lock, or nil when `name` is a symlink (nothing can be mounted on one) or unreadable. Throws EWOULDBLOCK when
+  /// another open file holds a lock on it.
+  func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32?
+  /// The owner and mode (st_mode, type bits included) of `name` in `dirfd`, not following a final symlink.
+  func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32)
+  /// recvmsg(2) until end of file: every fd sent on `socket` by ``sendFDs(_:over:)``, however many (the lock
+  /// hand-over, whose count the receiver does not know).
+  func receiveFDsUntilClosed(_ socket: Int32) -> [Int32]
   /// The contents of the existing regular file `name` in `dirfd`, read without following a symlink and without
   /// blocking on a FIFO; throws EINVAL for anything but a regular file.
   func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8]
@@ -160,9 +176,61 @@ public protocol LinuxKernel {
   /// realpath(3); nil when the path cannot be resolved.
   func realPath(_ path: String) -> String?
   /// getcwd(3).
-  func currentDirectory() -> String
+  ///
+  /// - Throws: ``SyscallError`` with getcwd's errno (ENOENT when the current folder was deleted).
+  func currentDirectory() throws(SyscallError) -> String
   /// isatty(3).
   func isTerminal(_ fd: Int32) -> Bool
+  /// socketpair(2) AF_UNIX SOCK_SEQPACKET with SOCK_CLOEXEC, for passing fds (unix(7) SCM_RIGHTS).
+  func socketPair() throws(SyscallError) -> (Int32, Int32)
+  /// setns(2) into the mount namespace of process `pid` (/proc/PID/ns/mnt): the process's root and working
+  /// directory become that namespace's root.
+  func enterMountNamespace(of pid: Int32) throws(SyscallError)
+  /// statfs(2) of /proc/self/fd: returns when it is proc's (f_type PROC_SUPER_MAGIC) or there is no /proc.
+  ///
+  /// - Throws: ``SyscallError`` EXDEV when another file system covers it (a mount on /proc), so that a path through
+  ///   it would not be the fd's own.
+  func checkProcFD() throws(SyscallError)
+  /// open(2) of /proc/self/ns/mnt, `/` and `.` (O_CLOEXEC): where ``returnToMountNamespace(_:)`` goes back to.
+  func saveMountNamespace() throws(SyscallError) -> SavedMountNamespace
+  /// setns(2) back into `saved`'s mount namespace, then fchdir(2) and chroot(2) to its root and fchdir(2) to its
+  /// working directory (setns resets both); closes the three fds.
+  func returnToMountNamespace(_ saved: SavedMountNamespace) throws(SyscallError)
+  /// sendmsg(2) of `fds` as SCM_RIGHTS over `socket`, in messages of at most 250.
+  func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError)
+  /// recvmsg(2) of exactly `count` fds sent by ``sendFDs(_:over:)``, close-on-exec, in the order sent; EPROTO when
+  /// a message holds another number.
+  func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32]
+  /// geteuid(2).
+  func effectiveUserID() -> UInt32
+  /// openat(2) of `name` in `dirfd` with O_PATH|O_NOFOLLOW|O_CLOEXEC: the entry itself, a final symlink included.
+  func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32
+  /// fstat(2) of an open fd (an O_PATH one too): its type, owner, group and mode.
+  func status(of fd: Int32) throws(SyscallError) -> FileStatus
+  /// The existing regular file `name` in `dirfd` (O_NOFOLLOW|O_NONBLOCK; EINVAL for anything else): its status and
+  /// its contents, both through one open fd, so a file swapped in after the check is never the one read.
+  func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
+  /// The pipe (or regular file) that the magic link `name` in a /proc/PID/fd folder `dirfd` stands for, opened
+  /// through the link (proc(5)) and read to its end: its status and its contents. EINVAL for anything else.
+  func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
+  /// The name of group `gid` (getgrgid(3)).
+  func groupName(_ gid: UInt32) -> String?
+}
+
+/// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the
+/// setuid, setgid and sticky bits included).
+public struct FileStatus: Sendable, Hashable {
+  public var kind: FileKind
+  public var owner: UInt32
+  public var group: UInt32
+  public var mode: UInt32
+
+  public init(kind: FileKind, owner: UInt32, group: UInt32, mode: UInt32) {
+    self.kind = kind
+    self.owner = owner
+    self.group = group
+    self.mode = mode
+  }
 }
 
 /// How a child ended (wait(2)).

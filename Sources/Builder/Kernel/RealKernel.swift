@@ -184,7 +184,18 @@ public struct RealKernel: LinuxKernel {
       state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
     }
     state.host = HostFactsReader(kernel: self).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
-    state.hostEntries = HostEntryReader(kernel: self).read(for: spec)
+    let resolver = HostPathResolver(kernel: self, caller: [getuid(), geteuid()])
+    state.hostSources = resolver.readSources(for: spec)
+    state.hostTreePaths = resolver.readHostTree(for: spec)
+    state.symlinksBeneathBinds = resolver.readBeneathBinds(for: spec, sources: state.hostSources)
+    state.hostEntries = HostEntryReader(kernel: self).read(for: spec, resolved: state.hostTreePaths)
+    let folders = HostFolderReader(kernel: self)
+    state.hostPathExists = folders.read(for: spec, sources: state.hostSources, hostTree: state.hostTreePaths)
+    state.overlayMakesIndex = folders.overlayMakesIndex(spec)
+    state.inRootDestinations = HostEntryReader(kernel: self).destinations(for: spec)
+    state.workingDirectoryExists = WorkingDirectoryReader(kernel: self).exists(for: spec)
+    (state.obstacles, state.makingFolders) = HostObstacleReader(kernel: self).read(for: spec)
+    // Last: which paths run makes on the host follows from everything read above.
     state.withoutBirthTimes = BirthTimeReader(kernel: self).paths(
       withoutBirthTimesIn: Planner(spec: spec, state: state).hostChanges())
     for namespace in spec.namespaces {
@@ -198,8 +209,9 @@ public struct RealKernel: LinuxKernel {
     return state
   }
 
-  public func currentDirectory() -> String {
-    guard let pointer = getcwd(nil, 0) else { return "/" }
+  public func currentDirectory() throws(SyscallError) -> String {
+    // A deleted current folder (ENOENT) must not make a relative path resolve against `/`.
+    guard let pointer = getcwd(nil, 0) else { throw SyscallError(call: "getcwd", errno: errno, path: ".") }
     defer { free(pointer) }
     return String(cString: pointer)
   }
@@ -289,6 +301,37 @@ public struct RealKernel: LinuxKernel {
   public func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
     let flags = UInt64(0o10000000 | O_DIRECTORY | O_CLOEXEC)  // O_PATH
     return try retry("openat2", path: path) { nsb_openat2(AT_FDCWD, path, flags, UInt64(NSB_RESOLVE_NO_SYMLINKS)) }
+  }
+
+  public func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
+    let flags = UInt64(0o10000000 | O_CLOEXEC)  // O_PATH
+    return try retry("openat2", path: path) { nsb_openat2(AT_FDCWD, path, flags, UInt64(NSB_RESOLVE_NO_SYMLINKS)) }
+  }
+
+  public func lockShared(_ fd: Int32) throws(SyscallError) -> Int32? {
+    let result = try retry("flock") { nsb_lock_shared(fd) }
+    return result == -2 ? nil : result
+  }
+
+  public func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32? {
+    let result = try retry("flock", path: name) { nsb_lock_exclusive(dirfd, name) }
+    return result == -2 ? nil : result
+  }
+
+  public func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32) {
+    var (uid, mode): (UInt32, UInt32) = (0, 0)
+    _ = try retry("fstatat", path: name) { nsb_owner_mode(dirfd, name, &uid, &mode) }
+    return (uid, mode)
+  }
+
+  public func receiveFDsUntilClosed(_ socket: Int32) -> [Int32] {
+    var result: [Int32] = []
+    var buffer = [Int32](repeating: -1, count: 256)
+    while true {
+      let count = nsb_receive_some_fds(socket, &buffer, 256)
+      if count <= 0 { return result }
+      result += buffer.prefix(Int(count))
+    }
   }
 
   public func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
@@ -409,12 +452,122 @@ public struct RealKernel: LinuxKernel {
     return result < 0 ? nil : result == 1
   }
 
+  public func socketPair() throws(SyscallError) -> (Int32, Int32) {
+    var fds: [Int32] = [-1, -1]
+    _ = try retry("socketpair") { nsb_socketpair_cloexec(&fds) }
+    return (fds[0], fds[1])
+  }
+
+  public func enterMountNamespace(of pid: Int32) throws(SyscallError) {
+    _ = try retry("setns", path: "/proc/\(pid)/ns/mnt") { nsb_enter_mount_namespace(pid) }
+  }
+
+  public func checkProcFD() throws(SyscallError) {
+    guard nsb_check_proc_fd() < 0 else { return }
+    let code = Glibc.errno
+    guard code != ENOENT else { return }
+    throw SyscallError(
+      call: "statfs", errno: code,
+      path: "/proc/self/fd (not proc: a mount covers /proc, and nsbuild will not follow it)")
+  }
+
+  public func saveMountNamespace() throws(SyscallError) -> SavedMountNamespace {
+    let namespace = try retry("open", path: "/proc/self/ns/mnt") { open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) }
+    guard let root = try? retry("open", path: "/", { nsb_open_path("/") }) else {
+      let code = Glibc.errno
+      Glibc.close(namespace)
+      throw SyscallError(call: "open", errno: code, path: "/")
+    }
+    guard let cwd = try? retry("open", path: ".", { nsb_open_path(".") }) else {
+      let code = Glibc.errno
+      [namespace, root].forEach { _ = Glibc.close($0) }
+      throw SyscallError(call: "open", errno: code, path: "the current directory")
+    }
+    return SavedMountNamespace(namespace: namespace, root: root, workingDirectory: cwd)
+  }
+
+  public func returnToMountNamespace(_ saved: SavedMountNamespace) throws(SyscallError) {
+    defer { [saved.namespace, saved.root, saved.workingDirectory].forEach { _ = Glibc.close($0) } }
+    _ = try retry("setns", path: "nsbuild's own mount namespace") { nsb_setns_mount(saved.namespace) }
+    _ = try retry("fchdir", path: "nsbuild's own root") { fchdir(saved.root) }
+    _ = try retry("chroot", path: "nsbuild's own root") { chroot(".") }
+    _ = try retry("fchdir", path: "nsbuild's own working directory") { fchdir(saved.workingDirectory) }
+  }
+
+  public func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError) {
+    var start = 0
+    while start < fds.count {
+      let batch = Array(fds[start..<min(fds.count, start + Int(NSB_MAX_FDS_PER_MESSAGE))])
+      _ = try retry("sendmsg") { nsb_send_fds(socket, batch, Int32(batch.count)) }
+      start += batch.count
+    }
+  }
+
+  public func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32] {
+    var result: [Int32] = []
+    while result.count < count {
+      var batch = [Int32](repeating: -1, count: min(count - result.count, Int(NSB_MAX_FDS_PER_MESSAGE)))
+      let size = Int32(batch.count)
+      do { _ = try retry("recvmsg") { nsb_receive_fds(socket, &batch, size) } } catch {
+        result.forEach(close)
+        throw error
+      }
+      result += batch
+    }
+    return result
+  }
+
+  public func effectiveUserID() -> UInt32 { geteuid() }
+
+  public func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
+    try retry("openat", path: name) { nsb_open_entry(dirfd, name) }
+  }
+
+  public func status(of fd: Int32) throws(SyscallError) -> FileStatus {
+    var (owner, group, mode): (UInt32, UInt32, UInt32) = (0, 0, 0)
+    let kind = try retry("fstat") { nsb_fd_status(fd, &owner, &group, &mode) }
+    return FileStatus(kind: Self.kind(kind), owner: owner, group: group, mode: mode)
+  }
+
+  public func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    let fd = try retry("openat", path: name) { nsb_open_existing_regular(dirfd, name) }
+    defer { Glibc.close(fd) }
+    return (try status(of: fd), try readToEnd(fd, name))
+  }
+
+  public func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    let fd = try retry("openat", path: name) { nsb_open_descriptor_link(dirfd, name) }
+    defer { Glibc.close(fd) }
+    return (try status(of: fd), try readToEnd(fd, name))
+  }
+
+  /// Everything `fd` holds, up to ``maximumFileSize`` (EFBIG beyond).
+  private func readToEnd(_ fd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
+    var result: [UInt8] = []
+    while true {
+      let chunk = try read(fd, count: 65536)
+      if chunk.isEmpty { return result }
+      result += chunk
+      if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: name) }
+    }
+  }
+
   /// What stands at `path`, not following a final symlink; nil when nothing does.
   public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
+
+  public func groupName(_ gid: UInt32) -> String? { getgrgid(gid).map { String(cString: $0.pointee.gr_name) } }
 
   public func kernelRelease() -> String {
     var names = utsname()
     _ = uname(&names)
     return withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+  }
+}
+
+extension RealKernel: FileOwnershipReading {
+  public func ownership(of fd: Int32) -> FileOwnership? {
+    var status = stat()
+    guard fstat(fd, &status) == 0 else { return nil }
+    return FileOwnership(uid: status.st_uid, gid: status.st_gid, mode: UInt32(status.st_mode) & 0o7777)
   }
 }

@@ -29,6 +29,7 @@ public enum ErrnoNames {
   static let table: [Int32: (String, String)] = [
     1: ("EPERM", "Operation not permitted"), 2: ("ENOENT", "No such file or directory"),
     3: ("ESRCH", "No such process"), 4: ("EINTR", "Interrupted system call"), 5: ("EIO", "Input/output error"),
+    6: ("ENXIO", "No such device or address"),
     7: ("E2BIG", "Argument list too long"), 8: ("ENOEXEC", "Exec format error"), 9: ("EBADF", "Bad file descriptor"),
     10: ("ECHILD", "No child processes"), 11: ("EAGAIN", "Resource temporarily unavailable"),
     12: ("ENOMEM", "Cannot allocate memory"), 13: ("EACCES", "Permission denied"), 14: ("EFAULT", "Bad address"),
@@ -40,7 +41,8 @@ public enum ErrnoNames {
     32: ("EPIPE", "Broken pipe"), 34: ("ERANGE", "Numerical result out of range"),
     36: ("ENAMETOOLONG", "File name too long"), 38: ("ENOSYS", "Function not implemented"),
     39: ("ENOTEMPTY", "Directory not empty"), 40: ("ELOOP", "Too many levels of symbolic links"),
-    75: ("EOVERFLOW", "Value too large for defined data type"), 95: ("EOPNOTSUPP", "Operation not supported"),
+    71: ("EPROTO", "Protocol error"), 75: ("EOVERFLOW", "Value too large for defined data type"),
+    95: ("EOPNOTSUPP", "Operation not supported"), 109: ("ETOOMANYREFS", "Too many references: cannot splice"),
     122: ("EDQUOT", "Disk quota exceeded"),
   ]
 
@@ -51,11 +53,15 @@ public enum ErrnoNames {
   public static func message(_ errno: Int32) -> String { table[errno]?.1 ?? "Unknown error \(errno)" }
 
   public static let EPERM: Int32 = 1
+  /// EAGAIN, as flock(2) names it.
+  public static let EWOULDBLOCK: Int32 = 11
   public static let ENOENT: Int32 = 2
+  public static let ESRCH: Int32 = 3
   public static let EBADF: Int32 = 9
   public static let EACCES: Int32 = 13
   public static let EEXIST: Int32 = 17
   public static let ENOTDIR: Int32 = 20
+  public static let EISDIR: Int32 = 21
   public static let EINVAL: Int32 = 22
   public static let EFBIG: Int32 = 27
   public static let EROFS: Int32 = 30

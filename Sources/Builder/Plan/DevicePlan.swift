@@ -13,37 +13,39 @@ struct DevicePlan {
   let mount: Mount
   let sources: [String: Int]
 
-  func calls(target: Int, slot: () -> Int) -> [Syscall] {
-    let root = FilesystemPlan.root
+  /// The calls after the mount point is open in slot `target`; `at` is how that mount point was looked up (root fd
+  /// slot and path), and the nodes on the new tmpfs are looked up the same way, then inside it.
+  func calls(target: Int, at: (root: Int, path: String), slot: () -> Int) -> [Syscall] {
+    let root = at.root
     let base = mount.target == "/" ? "" : mount.target
+    let lookupBase = at.path == "/" ? "" : at.path
     var calls: [Syscall] = [
-      .resolve(root: root, path: mount.target, create: .directory, slot: target),
       .mountAt(
         source: .name("tmpfs"), target: target, path: mount.target, fstype: "tmpfs",
-        flags: FilesystemPlan.flags(mount.options).union([.nosuid]), data: "mode=755"),
+        flags: FilesystemPlan.flags(mount.options).union([.nosuid]), data: "mode=755")
     ]
     for node in Self.nodes {
       let nodeSlot = slot()
       let path = base + "/" + node
-      calls.append(.resolve(root: root, path: path, create: .file, slot: nodeSlot))
+      calls.append(.resolve(root: root, path: lookupBase + "/" + node, create: .file, slot: nodeSlot))
       calls.append(
         .mountAt(
           source: .slot(sources["/dev/" + node] ?? 0, path: "/dev/" + node), target: nodeSlot, path: path, fstype: nil,
           flags: [.bind], data: nil))
       // A device node is never a program: nosuid and noexec on each (bwrap sets nosuid; crun both).
       let mounted = slot()
-      calls.append(.resolve(root: root, path: path, create: nil, slot: mounted))
+      calls.append(.resolve(root: root, path: lookupBase + "/" + node, create: nil, slot: mounted))
       calls.append(.setattrAt(slot: mounted, path: path, recursive: false, set: [.nosuid, .noexec], clear: []))
     }
     let pts = slot()
-    calls.append(.resolve(root: root, path: base + "/pts", create: .directory, slot: pts))
+    calls.append(.resolve(root: root, path: lookupBase + "/pts", create: .directory, slot: pts))
     calls.append(
       .mountAt(
         source: .name("devpts"), target: pts, path: base + "/pts", fstype: "devpts", flags: [.nosuid, .noexec],
         data: "newinstance,ptmxmode=0666,mode=620"))
-    calls.append(.makeDirectory(root: root, path: base + "/shm", mode: 0o1777))
+    calls.append(.makeDirectory(root: root, path: lookupBase + "/shm", mode: 0o1777))
     for (name, link) in Self.links {
-      calls.append(.symlink(root: root, path: base + "/" + name, link: link))
+      calls.append(.symlink(root: root, path: lookupBase + "/" + name, link: link))
     }
     return calls
   }

@@ -2,50 +2,51 @@ import SpecParser
 
 extension Planner {
   /// The paths `run` would leave changed on the host, as host paths: files and mount points beneath a bind land in
-  /// its source folder; on the host's tree, files not already as wanted and mount points that do not exist yet; in a
-  /// root folder, every file and mount point; on a tmpfs root, only what lies beneath a bind. Folders made on the way
-  /// (`mkdir -p`) are not listed one by one.
+  /// its source folder (as plan resolved it) (beneath an overlay with an upper folder, in that folder); on the host's tree, files not
+  /// already as wanted and mount points that do not exist yet; in a root folder, every file and mount point; on a
+  /// tmpfs root, only what lies beneath a bind. Each comes after the missing folders `run` makes above it
+  /// (`folder /a/b`), and every overlay work folder the kernel makes (`overlay work folder /w/work`) is listed too.
   func hostChanges() -> [String] {
     guard spec.unshares(.mount) else { return [] }
-    let mounts = MountsByTarget(spec.mounts)
+    let placement = HostPlacement(spec: spec, sources: state.hostSources, hostTree: state.hostTreePaths)
     var result: [String] = []
     for file in spec.files {
       // Unchanged, or something else there: run leaves it as it is (in the second case it refuses and fails).
       guard case .create = fileChange(file) else { continue }
-      if let host = hostPath(of: file.path, createdAsMountPoint: false, mounts: mounts) {
-        result.append(host)
-      }
+      result += made(file.path, as: "", createdAsMountPoint: false, placement)
     }
     for mount in spec.mounts {
-      if let host = hostPath(of: mount.target, createdAsMountPoint: true, mounts: mounts) {
-        result.append("mount point " + host)
-      }
+      result += made(mount.target, as: "mount point ", createdAsMountPoint: true, placement)
     }
-    // Two mounts on one target make one mount point.
+    for folder in HostPlacement.overlayWorkFolders(spec, index: state.overlayMakesIndex)
+    where state.hostPathExists[folder] != true {
+      result.append("overlay work folder " + folder)
+    }
+    // Two mounts on one target make one mount point; two entries in one folder make it once.
     var seen: Set<String> = []
     return result.filter { seen.insert($0).inserted }
   }
 
-  /// Where `path` inside the sandbox lies on the host, when creating it there changes the host; nil when not.
-  private func hostPath(of path: String, createdAsMountPoint: Bool, mounts: MountsByTarget) -> String? {
-    if let (target, mount) = mounts.deepest(above: path) {
-      // Beneath a bind: in its source folder. Beneath an overlay with an upper folder: in that folder. Beneath any
-      // other mount (a tmpfs, proc, a minimal /dev): on that mount, which goes with the sandbox.
-      let source: String
-      switch (mount.kind, mount.upper) {
-      case (.bind, _): source = mount.source ?? "/"
-      case (.overlay, .directories(let upper, _)): source = upper
-      default: return nil
-      }
-      let rest = path.dropFirst(target == "/" ? 0 : target.count)
-      return (source == "/" ? "" : source) + rest
-    }
-    switch spec.root.kind {
-    case .tmpfs: return nil
-    case .directory(let directory):
-      return createdAsMountPoint && state.hostEntries[path] != nil ? nil : directory + path
-    case .host: return createdAsMountPoint && state.hostEntries[path] != nil ? nil : path
-    }
+  /// What making `path` leaves on the host: the folders above it known to be missing, then the entry itself.
+  private func made(_ path: String, as label: String, createdAsMountPoint: Bool, _ placement: HostPlacement)
+    -> [String]
+  {
+    // Something in the way (a dangling symlink, a file for a folder): run refuses, and makes nothing of it.
+    guard let base = placement.base(of: path), state.obstacles[path] == nil else { return [] }
+    // On the host's tree or in a root folder, an existing mount point is used as it is.
+    if createdAsMountPoint, placement.isOnRootTree(path), state.hostEntries[path] != nil { return [] }
+    // In a root folder, a dangling symlink on the way leads run to make the entry at its destination inside the root;
+    // on the host's tree, run makes it where plan resolved it (the symlinks it shows followed).
+    let landing = placement.isOnRootTree(path) ? state.inRootDestinations[path] ?? placement.landing(of: path) : path
+    let host = base.hostPath(of: landing)
+    if state.hostPathExists[host] == true { return [] }
+    return foldersMade(above: landing, placement).map { "folder " + $0 } + [label + host]
+  }
+
+  /// The host folders above `path` that `run` makes (mkdir -p, 0755) because they are known to be missing.
+  func foldersMade(above path: String, _ placement: HostPlacement) -> [String] {
+    guard let base = placement.base(of: path) else { return [] }
+    return base.foldersAbove(path).map(base.hostPath(of:)).filter { state.hostPathExists[$0] == false }
   }
 }
 

@@ -15,7 +15,9 @@ extension Planner {
   }
 
   func warnings() -> [PlanWarning] {
-    specWarnings() + userNamespaceWarnings() + kernelWarnings() + mountWarnings() + undoWarnings()
+    specWarnings() + userNamespaceWarnings() + credentialWarnings() + kernelWarnings() + mountWarnings()
+      + hiddenSubmountWarnings() + hostPropagationWarnings() + predictionWarnings() + hostPathWarnings()
+      + obstacleWarnings() + writeAccessWarnings() + undoWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {
@@ -35,7 +37,8 @@ extension Planner {
         result.append(
           PlanWarning(
             "the \(name) offset \(offset.seconds) s would take the clock below zero (it reads \(now) s now); the kernel refuses it (ERANGE)",
-            origin: origin(SpecKeyPath("time").appending(name))))
+            origin: origin(SpecKeyPath("time").appending(name)),
+            explains: StepReference(.timeOffsets, origin: origin(SpecKeyPath("time").appending(name)))))
       }
     }
     return result
@@ -46,7 +49,10 @@ extension Planner {
     var result: [PlanWarning] = []
     let at = origin("namespaces.unshare")
     if state.host.maxUserNamespaces == 0 {
-      result.append(PlanWarning("user namespaces are disabled here (sysctl user.max_user_namespaces = 0)", origin: at))
+      result.append(
+        PlanWarning(
+          "user namespaces are disabled here (sysctl user.max_user_namespaces = 0)", origin: at,
+          explains: StepReference(.unshare)))
     }
     if state.host.apparmorRestrictsUserNamespaces, !state.isPrivileged {
       result.append(
@@ -58,21 +64,36 @@ extension Planner {
       result.append(
         PlanWarning(
           "setgroups = \"allow\" needs root: without it the kernel refuses gid_map unless setgroups is denied",
-          origin: origin("user.setgroups")))
+          origin: origin("user.setgroups"), explains: StepReference(.gidMap)))
     }
     let usesHelper = state.isPrivileged ? false : spec.user.uidMap.count > 1 || spec.user.gidMap.count > 1
     if usesHelper, !state.host.hasSubordinateIDs {
       result.append(
         PlanWarning(
           "uid \(state.uid) has no range in /etc/subuid, so newuidmap will refuse these maps",
-          origin: origin("user.uid_map")))
+          origin: origin("user.uid_map"), explains: StepReference(.uidMap)))
     }
-    if !state.host.procSubmounts.isEmpty, spec.mounts.contains(where: { $0.kind == .proc }) {
-      let covered = state.host.procSubmounts.prefix(3).joined(separator: ", ")
+    for (index, mount) in spec.mounts.enumerated() {
+      guard mount.kind == .proc || mount.kind == .sysfs else { continue }
+      // A sysfs the protection makes read-only is mounted so (see FilesystemPlan.protectedSysfs).
+      let readOnly =
+        mount.isReadOnly
+        || (mount.kind == .sysfs && KernelFilesystemProtection.applies(to: mount) && mayActAsHostRoot)
+      let host = mount.kind == .proc ? "/proc" : "/sys"
+      let why: String
+      switch FreshMountVisibility.refusal(
+        of: mount.kind.rawValue, in: state.host.kernelFilesystemMounts, readOnly: readOnly)
+      {
+      case nil: continue
+      case .covered(let covering): why = "the host's \(host) is partly covered (\(Self.list(covering)))"
+      case .readOnly:
+        why = "the host's \(host) is read-only and this \(mount.kind.rawValue) is not (add \"ro\" to its options)"
+      }
+      let at = origin(SpecKeyPath("mounts").index(index))
       result.append(
         PlanWarning(
-          "the host's /proc is partly covered (\(covered)): the kernel refuses a fresh proc inside a user namespace then",
-          origin: spec.mounts.firstIndex { $0.kind == .proc }.flatMap { origin(SpecKeyPath("mounts").index($0)) }))
+          "\(why): the kernel refuses a fresh \(mount.kind.rawValue) inside a user namespace then", origin: at,
+          explains: StepReference(.mount, origin: at)))
     }
     return result
   }
@@ -82,7 +103,8 @@ extension Planner {
     if spec.unshares(.time), !state.host.hasTimeNamespaces {
       result.append(
         PlanWarning(
-          "this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare")))
+          "this kernel has no time namespaces (Linux 5.6+ with CONFIG_TIME_NS)", origin: origin("namespaces.unshare"),
+          explains: StepReference(.unshare)))
     }
     if !state.host.hasMountSetattr, spec.mounts.contains(where: { $0.kind == .bind && !$0.options.isEmpty }) {
       result.append(PlanWarning("this kernel has no mount_setattr(2) (Linux 5.12+): bind options will fail"))
@@ -101,36 +123,55 @@ extension Planner {
 
   private func mountWarnings() -> [PlanWarning] {
     var result = Self.orderWarnings(for: spec)
-    for (index, file) in spec.files.enumerated() where file.kind != .dir {
-      if let existing = state.hostEntries[file.path] {
-        let same: Bool
-        switch (file.kind, existing) {
-        case (.file, .file(let contents?)): same = contents == Array(file.content.utf8)
-        case (.symlink, .symlink(let link)): same = link == file.link
-        default: same = false
-        }
-        if !same {
-          result.append(
-            PlanWarning(
-              "\(file.path) exists on the host with other contents: run will refuse to overwrite it",
-              origin: origin(SpecKeyPath("files").index(index))))
-        }
-      }
+    for (index, file) in spec.files.enumerated() {
+      guard let existing = state.hostEntries[file.path], let message = inTheWay(file, existing) else { continue }
+      let at = origin(SpecKeyPath("files").index(index))
+      result.append(PlanWarning(message, origin: at, explains: StepReference(.file, origin: at)))
     }
+    let missing = Set(state.host.missingPaths)  // not the array: one scan of it per mount was quadratic
     for (index, mount) in spec.mounts.enumerated() {
       let at = origin(SpecKeyPath("mounts").index(index))
-      for path in [mount.source].compactMap({ $0 }) + mount.lower where state.host.missingPaths.contains(path) {
-        result.append(PlanWarning("the mount source \(path) does not exist", origin: at))
+      for path in [mount.source].compactMap({ $0 }) + mount.lower where missing.contains(path) {
+        result.append(
+          PlanWarning("the mount source \(path) does not exist", origin: at, explains: StepReference(.sources)))
       }
     }
     if case .directory(let directory) = spec.root.kind, state.host.missingPaths.contains(directory) {
-      result.append(PlanWarning("the root folder \(directory) does not exist", origin: origin("root.path")))
+      result.append(
+        PlanWarning(
+          "the root folder \(directory) does not exist", origin: origin("root.path"), explains: StepReference(.sources))
+      )
+    }
+    if case .directory(let directory) = spec.root.kind, let real = state.host.realPaths[directory] {
+      result.append(
+        PlanWarning(
+          "the root folder \(directory) is reached through a symlink (it is \(real)): run opens it through no symlink, so that nobody can swap one on the way, and would fail (ELOOP); write `path = \"\(real)\"`",
+          origin: origin("root.path"), explains: StepReference(.sources)))
     }
     return result
   }
 
+  /// What an entry already standing at a `[[files]]` path makes run refuse, naming where it is on the host (in a
+  /// root folder, beneath it, through a symlink's destination inside it); nil when it is what the entry makes.
+  private func inTheWay(_ file: FileEntry, _ existing: HostEntry) -> String? {
+    switch (file.kind, existing) {
+    case (.dir, .directory), (.dir, .symlink): return nil
+    case (.file, .file(let contents?)) where contents == Array(file.content.utf8): return nil
+    case (.symlink, .symlink(let link)) where link == file.link: return nil
+    case (.dir, _), (.file, _), (.symlink, _): break
+    }
+    let destination = state.inRootDestinations[file.path] ?? file.path
+    let host = HostPlacement(spec: spec).base(of: destination)?.hostPath(of: destination) ?? destination
+    if file.kind == .dir {
+      return
+        "\(host) exists on the host and is not a folder (\(Self.describe(existing))): run cannot make the folder there"
+    }
+    return "\(host) exists on the host with other contents: run will refuse to overwrite it"
+  }
+
   /// Warnings that follow from the spec alone, so `check` reports them too: a mount hidden by a later one on the
-  /// same target, and a mount moved before entries written earlier beneath it.
+  /// same target, a mount moved before entries written earlier beneath it, and propagation that cannot work as
+  /// written.
   public static func orderWarnings(for spec: Spec) -> [PlanWarning] {
     let planner = Planner(spec: spec, state: ObservedState(uid: 0, gid: 0, euid: 0, hostname: "", domainname: ""))
     var result: [PlanWarning] = []
@@ -154,7 +195,7 @@ extension Planner {
           "this mount on \(spec.mounts[move.mount].target) is mounted before \(move.before.path), written earlier (\(line(of: move.before.keyPath, planner))): parents go first, or it would hide what is beneath it",
           origin: planner.origin(SpecKeyPath("mounts").index(move.mount))))
     }
-    return result
+    return result + propagationWarnings(for: spec, planner)
   }
 
   /// "line N" for the spec entry at `path`, as the messages name entries (their 0-based indices confuse).

@@ -17,17 +17,27 @@ public struct HostEntryReader<Kernel: LinuxKernel> {
 
   /// The entries by sandbox path; absent paths are missing from the result. Empty for a tmpfs root, or without a
   /// mount namespace.
-  public func read(for spec: Spec) -> [String: HostEntry] {
+  /// - Parameter resolved: the host's tree paths as ``HostPathResolver`` resolved them: each is read where `run`
+  ///   will make it, with the symlinks plan shows already followed.
+  public func read(for spec: Spec, resolved: [String: ResolvedHostPath] = [:]) -> [String: HostEntry] {
     guard spec.unshares(.mount), let root = openRoot(spec.root.kind) else { return [:] }
     defer { kernel.close(root) }
     let targets = Set(spec.mounts.map(\.target))
+    // In a root folder, each is read where run will make it (through a symlink's destination inside the root).
+    let moved = destinations(for: spec)
     var entries: [String: HostEntry] = [:]
     for file in spec.files where !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
       // Contents as long as the entry's own are read in full, so an identical file of any size compares equal.
-      entries[file.path] = entry(file.path, beneath: root, compare: max(Self.comparedBytes, file.content.utf8.count))
+      // A symlink that leads beneath one of the spec's mounts lands there: nothing to read on the host.
+      let path = resolved[file.path]?.path ?? moved[file.path] ?? file.path
+      guard !FilesystemPlan.isBeneath(targets, path, orAt: true) || path == file.path else { continue }
+      let limit = max(Self.comparedBytes, file.content.utf8.count)
+      entries[file.path] = entry(path, beneath: root, compare: limit)
     }
     for mount in spec.mounts where !FilesystemPlan.isBeneath(targets, mount.target, orAt: false) {
-      entries[mount.target] = entry(mount.target, beneath: root, compare: Self.comparedBytes)
+      let path = resolved[mount.target]?.path ?? moved[mount.target] ?? mount.target
+      guard !FilesystemPlan.isBeneath(targets, path, orAt: false) || path == mount.target else { continue }
+      entries[mount.target] = entry(path, beneath: root, compare: Self.comparedBytes)
     }
     return entries
   }

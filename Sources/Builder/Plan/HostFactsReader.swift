@@ -11,7 +11,13 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
     self.root = root
   }
 
-  private func text(_ path: String) -> String? {
+  /// A capability set of /proc/self/status by its label (`CapEff:`), one bit per capability number.
+  private func capabilitySet(_ label: String) -> UInt64? {
+    (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix(label) }
+      .flatMap { UInt64($0.dropFirst(label.count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
+  }
+
+  func text(_ path: String) -> String? {
     (try? kernel.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
   }
 
@@ -36,17 +42,33 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
       let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
       facts.hasMountSetattr = version.count < 2 || (version[0], version[1]) >= (5, 12)
     }
-    if user, spec.map({ $0.mounts.contains { $0.kind == .proc } }) ?? true {
-      facts.procSubmounts = (text("/proc/self/mountinfo") ?? "").split(separator: "\n").compactMap { line in
-        let fields = line.split(separator: " ")
-        return fields.count > 4 && fields[4].hasPrefix("/proc/") ? String(fields[4]) : nil
-      }
+    if user, spec.map({ $0.mounts.contains { $0.kind == .proc || $0.kind == .sysfs } }) ?? true {
+      facts.kernelFilesystemMounts = FreshMountVisibility.relevant(
+        HostMount.parse(text("/proc/self/mountinfo") ?? ""), ["proc", "sysfs"])
     }
     if spec.map({ !$0.unshares(.user) && !$0.process.capabilities.isEmpty }) ?? true {
       facts.boundingSet = (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix("CapBnd:") }
         .flatMap { UInt64($0.dropFirst("CapBnd:".count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
     }
+    if user {
+      facts.supplementaryGroups = supplementaryGroups()
+      facts.effectiveCapabilities = effectiveCapabilities()
+    }
+    if spec.map({ !$0.process.rlimits.isEmpty }) ?? true { readLimits(into: &facts) }
+    if let spec, !spec.unshares(.user), !spec.namespaces.isEmpty, unprivileged,
+      facts.effectiveCapabilities == nil
+    {
+      facts.effectiveCapabilities = capabilitySet("CapEff:")
+    }
     facts.missingPaths = paths.filter { !kernel.exists($0) }
+    if spec.map(Planner.readsHostMounts) ?? true {
+      facts.mounts = HostMount.parse(text("/proc/self/mountinfo") ?? "")
+      for path in paths { if let real = kernel.realPath(path), real != path { facts.realPaths[path] = real } }
+    }
+    // run opens a root folder with RESOLVE_NO_SYMLINKS: a symlink anywhere on its path fails it (ELOOP).
+    if case .directory(let folder) = spec?.root.kind, let real = kernel.realPath(folder), real != folder {
+      facts.realPaths[folder] = real
+    }
     if user, spec == nil || unprivileged {
       let name = kernel.userName(uid)
       facts.hasSubordinateIDs = (text("/etc/subuid") ?? "").split(separator: "\n").contains { line in

@@ -24,11 +24,37 @@ public struct ObservedState: Sendable, Hashable {
   /// What already stands where the spec's `[[files]]` paths and mount targets would be made on the host's tree or
   /// in a root folder, by sandbox path (see ``HostEntryReader``): absent paths are missing from the dictionary.
   public var hostEntries: [String: HostEntry] = [:]
+  /// The host paths the spec opens before any mount (bind sources, overlay folders, device nodes) as they resolve
+  /// now, by path as written (see ``HostPathResolver``): absent paths are taken as written.
+  public var hostSources: [String: ResolvedHostPath] = [:]
+  /// With the host's tree as the root: the `[[files]]` paths and mount targets on it as they resolve now, by path
+  /// as written; absent paths are taken as written.
+  public var hostTreePaths: [String: ResolvedHostPath] = [:]
+  /// The `[[files]]` paths and mount targets beneath a bind whose way inside the bind's source passes a symlink
+  /// (the first one), by path as written: `run` refuses them.
+  public var symlinksBeneathBinds: [String: HostLink] = [:]
+  /// In a root folder, where a spec path lands when a symlink on the way leads elsewhere, by sandbox path (see
+  /// ``HostEntryReader/destinations(for:)``); ``hostEntries`` holds what stands there.
+  public var inRootDestinations: [String: String] = [:]
+  /// Whether `[process] cwd` is a folder where ``Planner/workingDirectoryPlace(of:)`` puts it on the host; nil when
+  /// not read (it lands somewhere the host does not tell).
+  public var workingDirectoryExists: Bool?
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.
   public var namespaceIDs: [Namespace: String] = [:]
   /// Host paths `run` would make (``Plan/hostChanges``, without the "mount point " prefix) whose file system keeps
   /// no birth times (statx(2) without STATX_BTIME): a failed run's undo cannot be exact there.
   public var withoutBirthTimes: [String] = []
+  /// Whether each host folder a `[[files]]` entry or mount point would be made in (and the entry itself) exists,
+  /// by host path (see ``HostFolderReader``); paths not read are absent, and the plan claims nothing about them.
+  public var hostPathExists: [String: Bool] = [:]
+  /// The first obstacle on the way to each `[[files]]` path or mount target on the root tree, by sandbox path (see
+  /// ``HostObstacleReader``): a dangling symlink on the host's tree, a file where a folder is needed.
+  public var obstacles: [String: HostObstacle] = [:]
+  /// Where run would make the first missing name on the way to each of those paths, by sandbox path (see
+  /// ``MakingFolder``).
+  public var makingFolders: [String: MakingFolder] = [:]
+  /// Whether overlayfs makes an `index` folder in each work folder (its `index` feature is on by default here).
+  public var overlayMakesIndex = false
 
   public init(
     uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String, monotonicSeconds: Int64 = 0,
@@ -58,8 +84,9 @@ public struct HostFacts: Sendable, Hashable {
   public var hasTimeNamespaces = true
   /// mount_setattr(2) exists (Linux 5.12 and later).
   public var hasMountSetattr = true
-  /// Mount points below the host's /proc: while any exist, the kernel refuses a fresh proc in a user namespace.
-  public var procSubmounts: [String] = []
+  /// The caller's proc and sysfs mounts and the mounts right on them, read when a user namespace gets a fresh one:
+  /// the kernel refuses that unless one of them is fully visible (see ``FreshMountVisibility``).
+  public var kernelFilesystemMounts: [HostMount] = []
   /// The spec's host paths (bind sources, overlay folders, a root folder) that do not exist.
   public var missingPaths: [String] = []
   /// The caller has a range in /etc/subuid (by name or uid).
@@ -67,6 +94,23 @@ public struct HostFacts: Sendable, Hashable {
   /// nsbuild's capability bounding set (`CapBnd` in /proc/self/status), one bit per capability number; nil when
   /// not read. Without a user namespace the command can hold no capability outside it (capabilities(7)).
   public var boundingSet: UInt64?
+  /// nsbuild's supplementary groups (`Groups` in /proc/self/status), read when the spec unshares `user`: with
+  /// setgroups denied there, no process can drop them, so the command keeps them.
+  public var supplementaryGroups: [UInt32] = []
+  /// nsbuild's current resource limits (/proc/self/limits), read when the spec sets `[process] rlimits`; the command
+  /// inherits them, and can raise a hard one only with CAP_SYS_RESOURCE outside any user namespace.
+  public var limits: [ResourceLimit.Resource: ResourceLimit] = [:]
+  /// `fs.nr_open`: no hard `nofile` limit may exceed it, whatever the capabilities (setrlimit(2) EPERM).
+  public var nrOpen: UInt64?
+  /// nsbuild's effective capabilities (`CapEff`), read with the limits, for a user namespace, and when a caller without root unshares namespaces without one (they need CAP_SYS_ADMIN, bit 21): bit 24 is
+  /// CAP_SYS_RESOURCE, bit 18 CAP_SYS_CHROOT (setns(2) into a mount namespace needs it).
+  public var effectiveCapabilities: UInt64?
+  /// The caller's mounts (`/proc/self/mountinfo`), read when the spec binds, overlays or sets propagation: what a
+  /// bind or an overlay layer will show of the mounts beneath it, and whether the host's tree is shared.
+  public var mounts: [HostMount] = []
+  /// The spec's host paths with symlinks resolved (realpath(3)), where that differs: mountinfo names real paths.
+  /// A root folder's is always read: run refuses one reached through a symlink.
+  public var realPaths: [String: String] = [:]
 
   public init() {}
 }

@@ -94,18 +94,28 @@ extension Planner {
           kind: .boundingSet, actor: .command, calls: [.dropBoundingSet(keep: keep)], change: .create,
           reason: "while uid 0 still holds CAP_SETPCAP", origin: origin("process.capabilities")))
     }
+    // What the spec leaves out is the namespace's root, and no supplementary group (as runc and crun): nothing of the
+    // caller's IDs passes on where nsbuild can change it.
+    let identity = defaultIdentity
+    let uid = process.uid ?? identity?.uid
+    let gid = process.gid ?? identity?.gid
     var credentials: [Syscall] = []
-    if let uid = process.uid, uid != 0, !keep.isEmpty { credentials.append(.keepCapabilities) }
-    if let groups = process.groups { credentials.append(.setgroups(groups)) }
-    if let gid = process.gid { credentials.append(.setresgid(gid)) }
-    if let uid = process.uid { credentials.append(.setresuid(uid)) }
-    // A change of effective uid or gid clears PR_SET_PDEATHSIG (prctl(2)): set it again.
-    if process.uid != nil || process.gid != nil { credentials += [.setParentDeathSignal(9), .checkParent] }
+    if let uid, uid != 0, !keep.isEmpty { credentials.append(.keepCapabilities) }
+    if let groups = process.groups ?? (canSetGroups ? [] : nil) { credentials.append(.setgroups(groups)) }
+    if let gid { credentials.append(.setresgid(gid)) }
+    if let uid { credentials.append(.setresuid(uid)) }
+    // prctl(2): a change of effective uid or gid clears PR_SET_PDEATHSIG, so the command would outlive init; set
+    // again, it is followed by the check that init did not die while it was cleared.
+    if uid != nil || gid != nil { credentials += [.setParentDeathSignal(9), .checkParent] }
     if !credentials.isEmpty {
       steps.append(
         Step(
           kind: .credentials, actor: .command, calls: credentials, change: .create,
-          reason: "groups and gid before uid, while allowed to change them; a new uid or gid clears PR_SET_PDEATHSIG",
+          reason:
+            "groups and gid before uid, while allowed to change them; then PR_SET_PDEATHSIG again, which they clear"
+            + (process.uid == nil || process.gid == nil || process.groups == nil
+              ? "; what the spec leaves out is " + (spec.unshares(.user) ? "the user namespace's root" : "root")
+                + (canSetGroups ? ", with no supplementary group" : "") : ""),
           origin: origin("process.uid") ?? origin("process.gid") ?? origin("process.groups")))
     }
     if holdsCapabilities {

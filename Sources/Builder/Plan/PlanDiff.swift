@@ -65,19 +65,32 @@ public struct PlanDiff: Sendable, Hashable {
   public static func key(of step: Step) -> String {
     let kind = step.kind.rawValue
     switch step.kind {
+    case .protect:
+      // The label names the mount's whole target ("protect the proc on /proc", "… on " for `/`); the lookup beneath
+      // a bind names only the part inside it.
+      if let parts = step.label?.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false),
+        parts.count == 5
+      {
+        return kind + " " + (parts[4].isEmpty ? "/" : parts[4])
+      }
     case .mount:
+      // The mount call names the whole target; a lookup beneath a bind names only the part inside it.
       for call in step.calls {
         switch call {
-        case .resolve(_, let path, _, _), .mountAt(_, _, let path, _, _, _), .mount(_, let path, _, _, _),
-          .mountOverlay(_, let path, _, _, _, _):
+        case .mountAt(_, _, let path, _, _, _), .mount(_, let path, _, _, _),
+          .mountOverlay(_, let path, _, _, _, _, _):
           return kind + " " + path
         default: continue
         }
       }
     case .file:
+      // The label names the whole path ("create file /etc/motd"); a call beneath a bind names the part inside it.
+      if let parts = step.label?.split(separator: " ", maxSplits: 2), parts.count == 3 {
+        return kind + " " + parts[2]
+      }
       for call in step.calls {
         switch call {
-        case .makeDirectory(_, let path, _), .createFile(_, let path, _, _), .symlink(_, let path, _):
+        case .makeDirectory(_, let path, _, _), .createFile(_, let path, _, _, _), .symlink(_, let path, _, _):
           return kind + " " + path
         default: continue
         }

@@ -8,7 +8,19 @@ extension Planner {
     case (.dir, .directory): return .unchanged("a directory")
     case (.file, .file(let contents?)) where contents == Array(file.content.utf8): return .unchanged("these contents")
     case (.symlink, .symlink(let link)) where link == file.link: return .unchanged("a link to \(link)")
-    default: return .modify(before: "something else is there", after: file.kind.rawValue)
+    // Whether run follows a link where a folder should be is not foretold here: shown as a change, as before.
+    case (.dir, .symlink): return .modify(before: "something else is there", after: file.kind.rawValue)
+    default: return .conflict(before: Self.describe(existing), after: file.kind.rawValue)
+    }
+  }
+
+  /// What stands in a `[[files]]` entry's way, as the plan shows it.
+  static func describe(_ entry: HostEntry) -> String {
+    switch entry {
+    case .directory: "a folder"
+    case .file: "a file with other contents"
+    case .symlink(let link): "a link to \(link)"
+    case .other: "something else"
     }
   }
 }

@@ -20,9 +20,19 @@ struct FilesystemPlan {
   static let root = 0
   private var nextSlot = 1
   private var sources: [String: Int] = [:]
+  /// The mounts made so far, by target, with the fd slot of the mount's root and how paths beneath it are looked up
+  /// when something is made beneath it (see ``place(_:)``).
+  var mounted: [String: (slot: Int, lookup: PathLookup)?] = [:]
+  /// Every folder above a `[[files]]` path or mount target: a mount on one of them has something made beneath it.
+  var itemParents: Set<Substring> = []
+
+  /// Where paths land on the host, built once (a lookup per `[[files]]` entry stays linear in the mounts).
+  private let placement: HostPlacement
 
   init(planner: Planner) {
     self.planner = planner
+    self.placement = HostPlacement(
+      spec: planner.spec, sources: planner.state.hostSources, hostTree: planner.state.hostTreePaths)
   }
 
   mutating func slot() -> Int {
@@ -31,7 +41,11 @@ struct FilesystemPlan {
   }
 
   mutating func steps() -> [Step] {
-    var steps = [propagationStep(), sourcesStep()]
+    for path in spec.files.map(\.path) + spec.mounts.map(\.target) {
+      itemParents.formUnion(SetupOrder.ancestors(of: path))
+    }
+    var steps = [propagationStep()] + planner.hostOpenSteps(sourcesStep())
+    if let becomeRoot = planner.namespaceRootStep() { steps.append(becomeRoot) }
     if let root = rootStep() { steps.append(root) }
     let keepsHostTree = spec.root.kind == .host
     var madeEarly: Set<Int> = []
@@ -71,7 +85,8 @@ struct FilesystemPlan {
     for mount in spec.mounts where !Self.isBeneath(targets, mount.target, orAt: false) {
       guard planner.state.hostEntries[mount.target] == nil else { continue }
       let create: MountPointKind = mount.kind == .bind ? .likeSource(sources[mount.source ?? ""] ?? 0) : .directory
-      calls.append(.resolve(root: Self.root, path: mount.target, create: create, slot: slot()))
+      let at = place(mount.target)
+      calls.append(.resolve(root: at.root, path: at.path, create: create, slot: slot(), lookup: at.lookup))
     }
     calls.append(.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: []))
     return Step(
@@ -113,6 +128,8 @@ struct FilesystemPlan {
       default: break
       }
     }
+    // The host's null device masks a fresh proc's files (as runc and crun do); opened here, never from the sandbox.
+    if spec.mounts.contains(where: KernelFilesystemProtection.needsNullDevice) { paths.append("/dev/null") }
     var calls: [Syscall] = []
     if case .host = spec.root.kind { calls.append(.openPath(path: "/", slot: Self.root)) }
     var rootDirectory: String?
@@ -120,8 +137,12 @@ struct FilesystemPlan {
     for path in paths where sources[path] == nil {
       let slot = slot()
       sources[path] = slot
+      // Opened as plan resolved it, through no symlink: one swapped in since is refused, never followed.
+      let resolved = planner.state.hostSources[path] ?? ResolvedHostPath(path: path, links: [])
       calls.append(
-        path == rootDirectory ? .openDirectoryNoSymlinks(path: path, slot: slot) : .openPath(path: path, slot: slot))
+        path == rootDirectory
+          ? .openDirectoryNoSymlinks(path: path, slot: slot)
+          : .openNoSymlinks(path: resolved.path, slot: slot, via: resolved.links))
     }
     return Step(
       kind: .sources, actor: .initProcess, calls: calls, change: .create,
@@ -177,67 +198,96 @@ struct FilesystemPlan {
   private mutating func itemSteps(except madeEarly: Set<Int>) -> [Step] {
     let order = SetupOrder(planner: planner)
     let mountsInside = order.mountsInside()
-    return order.items.enumerated().compactMap { position, item in
+    return order.items.enumerated().flatMap { position, item -> [Step] in
       switch item {
       case .mount(let index, let mount):
         // Mount points of later mounts inside this one are made before it can turn read-only.
-        return mountStep(index, mount, mountPointsInside: mountsInside[position] ?? [])
-      case .file(let index, let file): return madeEarly.contains(index) ? nil : fileStep(index, file)
+        let step = mountStep(index, protectedSysfs(mount), mountPointsInside: mountsInside[position] ?? [])
+        let protection = protectionStep(index, mount, nullDevice: sources["/dev/null"])
+        return [step] + (protection.map { [$0] } ?? [])
+      case .file(let index, let file): return madeEarly.contains(index) ? [] : [fileStep(index, file)]
       }
     }
   }
 
   private func fileStep(_ index: Int, _ file: FileEntry) -> Step {
     let call: Syscall
+    let at = place(file.path)
     switch file.kind {
-    case .dir: call = .makeDirectory(root: Self.root, path: file.path, mode: file.mode ?? 0o755)
-    case .file: call = .createFile(root: Self.root, path: file.path, contents: file.content, mode: file.mode ?? 0o644)
-    case .symlink: call = .symlink(root: Self.root, path: file.path, link: file.link ?? "")
+    case .dir: call = .makeDirectory(root: at.root, path: at.path, mode: file.mode ?? 0o755, lookup: at.lookup)
+    case .file:
+      call = .createFile(
+        root: at.root, path: at.path, contents: file.content, mode: file.mode ?? 0o644, lookup: at.lookup)
+    case .symlink: call = .symlink(root: at.root, path: at.path, link: file.link ?? "", lookup: at.lookup)
     }
+    let folders = planner.foldersMade(above: placement.landing(of: file.path), placement)
     return Step(
       kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file),
+      reason: Self.reasons([
+        folders.isEmpty ? nil : "makes the missing folders \(folders.joined(separator: ", ")) on the host first",
+        linksNote(file.path),
+      ]),
       origin: planner.origin(SpecKeyPath("files").index(index)), label: "create \(file.kind.rawValue) \(file.path)")
   }
 
   private mutating func mountStep(_ index: Int, _ mount: Mount, mountPointsInside inside: [Mount]) -> Step {
+    // A sysfs the protection made read-only (see protectedSysfs) says why.
+    let protectedReadOnly = mount.isReadOnly && !spec.mounts[index].isReadOnly
     var mount = mount
     // A fresh read-only mount with mounts inside is mounted writable, then made read-only after their mount points.
     let deferReadOnly = mount.kind != .bind && mount.isReadOnly && !inside.isEmpty
     if deferReadOnly { mount.options.removeAll { $0 == .ro } }
     var calls: [Syscall] = []
     let target = slot()
+    let at = place(mount.target)
     switch mount.kind {
     case .bind:
       let source = sources[mount.source ?? ""] ?? 0
-      calls.append(.resolve(root: Self.root, path: mount.target, create: .likeSource(source), slot: target))
+      calls += pointCalls(at, target: mount.target, create: .likeSource(source), slot: target)
       calls.append(
         .mountAt(
           source: .slot(source, path: mount.source ?? ""), target: target, path: mount.target, fstype: nil,
           flags: [.bind, .rec], data: nil))
     case .dev:
-      calls += DevicePlan(mount: mount, sources: sources).calls(target: target, slot: { slot() })
+      calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
+      calls += DevicePlan(mount: mount, sources: sources).calls(
+        target: target, at: (at.root, at.path), slot: { slot() })
     case .overlay:
-      calls += overlayCalls(mount, target: target)
+      calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
+      calls += overlayCalls(mount, target: target, at: at)
     default:
-      calls.append(.resolve(root: Self.root, path: mount.target, create: .directory, slot: target))
+      calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
       calls.append(freshMount(mount, target: target))
     }
+    calls += noteMounted(mount, at: at)
     // Only a mount that turns read-only needs them early; otherwise each is made at its own step, in spec order.
     for other in inside where mount.isReadOnly || deferReadOnly {
       let create: MountPointKind = other.kind == .bind ? .likeSource(sources[other.source ?? ""] ?? 0) : .directory
-      calls.append(.resolve(root: Self.root, path: other.target, create: create, slot: slot()))
+      let point = place(other.target)
+      calls.append(.resolve(root: point.root, path: point.path, create: create, slot: slot(), lookup: point.lookup))
     }
-    calls += afterMount(mount)
+    calls += afterMount(mount, at: at)
     if deferReadOnly {
       let mounted = slot()
-      calls.append(.resolve(root: Self.root, path: mount.target, create: nil, slot: mounted))
+      calls.append(.resolve(root: at.root, path: at.path, create: nil, slot: mounted, lookup: at.lookup))
       calls.append(.setattrAt(slot: mounted, path: mount.target, recursive: false, set: .rdonly, clear: []))
     }
+    let readOnly =
+      mount.kind == .bind && mount.isReadOnly
+      ? "read-only recursively, keeping the flags the kernel locked"
+      : protectedReadOnly
+        ? "read-only: the command could be host root, and sysfs settings are host-wide; `unmask = true` leaves it writable"
+        : nil
     return Step(
       kind: .mount, actor: .initProcess, calls: calls, change: .create,
-      reason: mount.kind == .bind && mount.isReadOnly
-        ? "read-only recursively, keeping the flags the kernel locked" : nil,
+      reason: Self.reasons([readOnly, linksNote(mount.target)]),
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
+  }
+
+  /// A step's reason from its parts, in order, joined by "; "; nil when there are none.
+  static func reasons(_ parts: [String?]) -> String? {
+    let present = parts.compactMap { $0 }
+    return present.isEmpty ? nil : present.joined(separator: "; ")
   }
 
   static func label(_ mount: Mount) -> String {
@@ -271,8 +321,8 @@ struct FilesystemPlan {
     return .mountAt(source: .name(name), target: target, path: mount.target, fstype: name, flags: flags, data: data)
   }
 
-  private mutating func overlayCalls(_ mount: Mount, target: Int) -> [Syscall] {
-    var calls: [Syscall] = [.resolve(root: Self.root, path: mount.target, create: .directory, slot: target)]
+  private mutating func overlayCalls(_ mount: Mount, target: Int, at: Place) -> [Syscall] {
+    var calls: [Syscall] = []
     let lower = mount.lower.map { sources[$0] ?? 0 }
     var upper: Int?
     var work: Int?
@@ -286,21 +336,23 @@ struct FilesystemPlan {
         .mountAt(source: .name("tmpfs"), target: target, path: mount.target, fstype: "tmpfs", flags: [], data: nil))
       let (u, w) = (slot(), slot())
       for (name, slot) in [("upper", u), ("work", w)] {
-        let path = mount.target + "/.nsbuild-overlay-" + name
-        calls.append(.makeDirectory(root: Self.root, path: path, mode: 0o755))
-        calls.append(.resolve(root: Self.root, path: path, create: nil, slot: slot))
+        // On the tmpfs just mounted on the target: looked up as the target was, then inside that fresh mount.
+        let path = (at.path == "/" ? "" : at.path) + "/.nsbuild-overlay-" + name
+        calls.append(.makeDirectory(root: at.root, path: path, mode: 0o755, lookup: .inRoot))
+        calls.append(.resolve(root: at.root, path: path, create: nil, slot: slot))
       }
       (upper, work) = (u, w)
     case nil: break
     }
     calls.append(
       .mountOverlay(
-        target: target, path: mount.target, lower: lower, upper: upper, work: work, flags: Self.flags(mount.options)))
+        target: target, path: mount.target, lower: lower, upper: upper, work: work, flags: Self.flags(mount.options),
+        userXattr: spec.unshares(.user)))
     return calls
   }
 
   /// Options a bind only takes through mount_setattr(2), and the mount's own propagation, on the new mount.
-  private mutating func afterMount(_ mount: Mount) -> [Syscall] {
+  private mutating func afterMount(_ mount: Mount, at: Place) -> [Syscall] {
     let attributes =
       mount.kind == .bind ? Self.attributes(mount.options) : (set: MountAttributes(), clear: MountAttributes())
     // A bind copies its source mount's flags; on a host tree this plan made read-only, a bind not marked `ro` gets
@@ -309,7 +361,7 @@ struct FilesystemPlan {
     guard !attributes.set.isEmpty || !attributes.clear.isEmpty || mount.propagation != nil || restore else { return [] }
     // Opened again after mounting, so the fd is the new mount's root rather than the folder under it.
     let mounted = slot()
-    var calls: [Syscall] = [.resolve(root: Self.root, path: mount.target, create: nil, slot: mounted)]
+    var calls: [Syscall] = [.resolve(root: at.root, path: at.path, create: nil, slot: mounted, lookup: at.lookup)]
     if restore {
       calls.append(.restoreWritable(slot: mounted, source: sources[mount.source ?? ""] ?? 0, path: mount.target))
     }

@@ -76,7 +76,7 @@ extension Planner {
   }
 
   /// With no map given, the caller becomes root inside, one ID wide, as `unshare -r` and bwrap do.
-  private var defaultMapping: IDMapping { IDMapping(inside: 0, outside: .caller, count: 1) }
+  var defaultMapping: IDMapping { IDMapping(inside: 0, outside: .caller, count: 1) }
 
   /// What to write to setgroups: the spec's choice, else `deny` when the kernel requires it (unprivileged caller).
   private var setgroupsValue: Setgroups? {

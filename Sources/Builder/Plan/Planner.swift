@@ -23,13 +23,19 @@ public struct Planner: Sendable {
   /// - Throws: ``PlanError`` when there is no command to run.
   public func plan(command: [String]? = nil) throws(PlanError) -> Plan {
     guard let args = command ?? spec.process.args, !args.isEmpty else { throw PlanError.noCommand }
+    let limits = Self.limitProblems(of: spec, host: state.host)
+    if !limits.isEmpty { throw PlanError.limits(limits) }
     var steps: [Step] = [spawnStep(), unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
+    // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
+    var filesystem = filesystemSteps()
+    steps += filesystem.filter { $0.actor == .parent }
+    filesystem.removeAll { $0.actor == .parent }
     steps.append(forkStep())
     steps += utsSteps()
     steps += networkSteps()
-    steps += filesystemSteps()
+    steps += filesystem
     steps += commandSteps(args, fromCommandLine: command != nil)
     // Init closes its setup fds once the command's own steps are done, just before its execve(2): until then a
     // failed step (a missing cwd) or a signal still finds the way back to take back what was made.
@@ -45,7 +51,7 @@ public struct Planner: Sendable {
         .compactMap { $0 }.joined(separator: "; ")
     }
     for index in steps.indices { steps[index].id = index + 1 }
-    return Plan(steps: steps, warnings: warnings(), hostChanges: hostChanges())
+    return Plan(steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps), hostChanges: hostChanges())
   }
 
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }
@@ -147,6 +153,8 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   case cannotMap(String)
   /// `[process] groups` in a user namespace whose setgroups is denied, as it is for an unprivileged caller.
   case cannotSetGroups
+  /// `[process] rlimits` asks for hard limits the command cannot get (see ``Planner/limitProblems(of:host:)``).
+  case limits([LimitProblem])
 
   public var description: String {
     switch self {
@@ -154,6 +162,7 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case .cannotMap(let reason): reason
     case .cannotSetGroups:
       "[process] groups cannot be set: without root, setgroups is denied in the new user namespace (user_namespaces(7)), so setgroups(2) fails with EPERM; leave `groups` out or run as root"
+    case .limits(let problems): problems.map(\.message).joined(separator: "\n")
     }
   }
 }

@@ -23,13 +23,35 @@ public struct Plan: Sendable, Hashable {
 public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
   public var message: String
   public var origin: SourceRange?
+  /// The step whose failure this warning foresees; `run` repeats the warning when that step fails.
+  public var explains: StepReference?
+  /// The ids of the steps it foresees the failure of, filled in once the plan's steps are numbered.
+  public var stepIDs: [Int] = []
+  /// `run` refuses, before anything is made, what it would otherwise fail at later (`plan` only warns, so a spec can
+  /// still be reviewed by someone who will not run it).
+  public var stopsRun: Bool
 
-  public init(_ message: String, origin: SourceRange? = nil) {
+  public init(_ message: String, origin: SourceRange? = nil, explains: StepReference? = nil, stopsRun: Bool = false) {
     self.message = message
     self.origin = origin
+    self.explains = explains
+    self.stopsRun = stopsRun
   }
 
   public var description: String { message }
+}
+
+/// Which step a warning is about: the steps of `kind`, only the one from spec position `origin` when given.
+public struct StepReference: Sendable, Hashable {
+  public var kind: Step.Kind
+  public var origin: SourceRange?
+
+  public init(_ kind: Step.Kind, origin: SourceRange? = nil) {
+    self.kind = kind
+    self.origin = origin
+  }
+
+  func matches(_ step: Step) -> Bool { step.kind == kind && (origin == nil || step.origin == origin) }
 }
 
 /// One step of a plan: what it does, which process does it, the exact calls, and where in the spec it comes from.
@@ -67,10 +89,12 @@ public struct Step: Sendable, Hashable {
   /// The kinds of step, by the kernel feature they use.
   public enum Kind: String, Sendable, Hashable {
     case spawn, unshare, setgroups, uidMap = "uid_map", gidMap = "gid_map", timeOffsets = "timens_offsets"
-    case fork, propagation, hostname, domainname, loopback, sources, root, mount, file
+    case fork, propagation, hostname, domainname, loopback, sources, root, mount, protect, file
     case pivotRoot = "pivot_root", readonlyRoot = "readonly_root", closeFDs = "close_fds"
     case scrubEnvironment = "environ", spawnCommand = "fork_command"
     case session, rlimits, boundingSet = "bounding_set", credentials, capabilities, noNewPrivs = "no_new_privs"
+    /// init becomes root of the new user namespace before it creates anything.
+    case namespaceRoot = "userns_root"
     case umask, cwd, exec, foreground = "tcsetpgrp"
   }
 
@@ -89,17 +113,21 @@ public struct Step: Sendable, Hashable {
   }
 }
 
-/// How a step changes the current state (`+` create, `~` change in place, `=` already as wanted and skipped).
+/// How a step changes the current state (`+` create, `~` change in place, `=` already as wanted and skipped, `!`
+/// something else is in the way, which run refuses to replace).
 public enum Change: Sendable, Hashable {
   case create
   case modify(before: String, after: String)
   case unchanged(String)
+  /// `before` (what stands there) is not what the step makes, and run will not replace it: the step fails.
+  case conflict(before: String, after: String)
 
   public var symbol: String {
     switch self {
     case .create: "+"
     case .modify: "~"
     case .unchanged: "="
+    case .conflict: "!"
     }
   }
 
@@ -137,17 +165,37 @@ public enum Syscall: Sendable, Hashable {
   /// openat2(2) of a folder with RESOLVE_NO_SYMLINKS into fd slot `slot`: a root folder reached through a symlink
   /// (one someone could swap) is refused.
   case openDirectoryNoSymlinks(path: String, slot: Int)
+  /// openat2(2) of the host path `path` with O_PATH and RESOLVE_NO_SYMLINKS into fd slot `slot`: `path` is what
+  /// `plan` resolved, every symlink on the way (`via`, as plan read them) already replaced, so a symlink swapped in
+  /// since is refused (ELOOP), never followed.
+  case openNoSymlinks(path: String, slot: Int, via: [HostLink])
+  /// flock(2) LOCK_SH|LOCK_NB on the mount point open in fd slot `slot` (reopened read-only), held until the
+  /// sandbox ends by the sandbox process, which the command cannot reach: another run's undo removes a folder only
+  /// when it can lock it exclusively, so it never takes away a mount point this sandbox uses.
+  case lockShared(slot: Int, path: String)
   /// close(2) of every fd slot, so the command cannot reach them through /proc/1/fd.
   case closeSlots
   /// openat2(2) of `path` beneath the root in fd slot `root` with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS into fd
   /// slot `slot`: a symlink on the way resolves inside the sandbox's root, never outside it. With `create`, a
   /// missing path is made first (directories 0755 and, for a file, an empty 0444 file, as bwrap does).
-  case resolve(root: Int, path: String, create: MountPointKind?, slot: Int)
+  case resolve(root: Int, path: String, create: MountPointKind?, slot: Int, lookup: PathLookup = .inRoot)
   /// mount(2) onto the path open in fd slot `target` (through /proc/self/fd), from a filesystem or fd slot.
   case mountAt(source: MountSource, target: Int, path: String, fstype: String?, flags: MountFlags, data: String?)
   /// An overlay mounted onto fd slot `target`, its layers given as /proc/self/fd paths of fd slots (so no path is
-  /// parsed out of the option string, whatever characters it holds).
-  case mountOverlay(target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags)
+  /// parsed out of the option string, whatever characters it holds). With `userXattr` (in a user namespace, where
+  /// `trusted.*` xattrs cannot be written), the `userxattr` option: overlayfs then keeps whiteouts, opaque folders
+  /// and redirects in `user.overlay.*` xattrs, without which removing or renaming a lower folder fails (EXDEV, EIO).
+  case mountOverlay(
+    target: Int, path: String, lower: [Int], upper: Int?, work: Int?, flags: MountFlags, userXattr: Bool = false)
+  /// Binds `path` (relative), beneath the fresh filesystem whose root is in fd slot `mount` (openat2(2)
+  /// RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS), onto itself and makes that bind read-only, nosuid, nodev and noexec,
+  /// recursively; skipped when this kernel has no such path (ENOENT), as runc does. `shown` is the path inside the
+  /// sandbox, for errors.
+  case readOnlyPath(mount: Int, path: String, shown: String)
+  /// Covers `path` beneath the fresh filesystem in fd slot `mount`: with a read-only bind of the null device in fd
+  /// slot `nullDevice` (a file, which then reads empty), or without one with an empty read-only tmpfs (a folder);
+  /// skipped when this kernel has no such path (ENOENT).
+  case maskPath(mount: Int, path: String, shown: String, nullDevice: Int?)
   /// mount_setattr(2) on the mount open in fd slot `slot`.
   case setattrAt(slot: Int, path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes)
   /// mount_setattr(2) clearing MOUNT_ATTR_RDONLY on the mount in fd slot `slot`, only when the source in fd slot
@@ -157,11 +205,11 @@ public enum Syscall: Sendable, Hashable {
   /// mount(2) with a propagation flag on the mount open in fd slot `slot`.
   case propagateAt(slot: Int, path: String, flags: MountFlags)
   /// mkdir -p of `path` beneath root slot `root`; the last directory gets `mode` if it is new.
-  case makeDirectory(root: Int, path: String, mode: UInt32)
+  case makeDirectory(root: Int, path: String, mode: UInt32, lookup: PathLookup = .inRoot)
   /// A regular file at `path` beneath root slot `root` with `contents` and `mode`.
-  case createFile(root: Int, path: String, contents: String, mode: UInt32)
+  case createFile(root: Int, path: String, contents: String, mode: UInt32, lookup: PathLookup = .inRoot)
   /// symlinkat(2): `path` beneath root slot `root` pointing at `link`; an existing identical link is kept.
-  case symlink(root: Int, path: String, link: String)
+  case symlink(root: Int, path: String, link: String, lookup: PathLookup = .inRoot)
   /// fchdir(2) into fd slot `slot`.
   case changeDirectoryTo(slot: Int, path: String)
   /// pivot_root(".", "."): the current directory becomes `/`, the old root stacked on it.
@@ -195,6 +243,41 @@ public enum Syscall: Sendable, Hashable {
   /// tcsetpgrp(3) of the terminal nsbuild had in the foreground when it started back to nsbuild's process group,
   /// with SIGTTOU blocked, when the command's end left a group with no process in the foreground.
   case takeBackForeground
+  /// setns(2) of the parent into the sandbox process's new mount namespace, so that what it opens there with its own
+  /// (host) credentials lies on that namespace's copies of the host's mounts, which mount(2) can bind from.
+  case enterMountNamespace
+  /// open(2) of nsbuild's own /proc/self/ns/mnt, root and working directory, before ``enterMountNamespace``.
+  case saveMountNamespace
+  /// setns(2) back into the mount namespace ``saveMountNamespace`` kept, then chroot(2) and fchdir(2) to its root
+  /// and working directory: nsbuild does not stay in the sandbox's namespace, whose pivot_root(2) would move it.
+  case returnToMountNamespace
+  /// sendmsg(2) SCM_RIGHTS of the fds in `slots`, in order, to init; then close(2) of each.
+  case sendSlots([Int])
+  /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.
+  case receiveSlots([Int])
+}
+
+/// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).
+public enum PathLookup: Sendable, Hashable {
+  /// RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS: a symlink on the way resolves inside the root, never outside it (a root
+  /// folder, a tmpfs root, a fresh mount).
+  case inRoot
+  /// RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS: no symlink at all on the way (ELOOP). For host paths `plan` resolved (the
+  /// host's tree as the root) and paths beneath a bind, which must not leave it through a symlink in its source.
+  case noSymlinks
+}
+
+/// A symlink `plan` found on the way to a host path: where it is and what it points to.
+public struct HostLink: Sendable, Hashable, CustomStringConvertible {
+  public var path: String
+  public var destination: String
+
+  public init(path: String, destination: String) {
+    self.path = path
+    self.destination = destination
+  }
+
+  public var description: String { "\(path) -> \(destination)" }
 }
 
 /// What a missing mount point is made as.

@@ -27,6 +27,7 @@ extension Step {
       }
     case .loopback: return "bring lo up"
     case .mount: return mountTitle
+    case .protect: return "protect a fresh proc or sysfs"
     case .sources: return "open the host paths the sandbox uses"
     case .root: return "set up the root"
     case .file: return "create a file"
@@ -40,6 +41,7 @@ extension Step {
     case .rlimits: return "set resource limits"
     case .boundingSet: return "drop capabilities from the bounding set"
     case .credentials: return "set user and group IDs"
+    case .namespaceRoot: return "become root of the new user namespace"
     case .capabilities: return "set capabilities"
     case .noNewPrivs: return "set no_new_privs"
     case .umask: return "set umask"
@@ -95,16 +97,21 @@ extension Syscall: CustomStringConvertible {
     case .openDirectoryNoSymlinks(let path, let slot):
       return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH|O_DIRECTORY, RESOLVE_NO_SYMLINKS) = fd[\(slot)]"
     case .closeSlots: return "close(fd[*]); close_range(3, ~0U, 0)"
-    case .resolve(let root, let path, let create, let slot):
+    case .openNoSymlinks(let path, let slot, let via):
+      let links = via.isEmpty ? "" : " (via " + via.map(\.description).joined(separator: ", ") + ")"
+      return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH, RESOLVE_NO_SYMLINKS) = fd[\(slot)]\(links)"
+    case .lockShared(let slot, let path):
+      return "flock(fd[\(slot)] (\(path)) reopened O_RDONLY, LOCK_SH|LOCK_NB), held by the sandbox process"
+    case .resolve(let root, let path, let create, let slot, let lookup):
       let making: String
       switch create {
-      case .directory: making = ", made as a directory if missing"
-      case .file: making = ", made as an empty file if missing"
-      case .likeSource(let source): making = ", made like fd[\(source)] if missing"
+      case .directory: making = ", made as a directory if missing (and missing parents, 0755)"
+      case .file: making = ", made as an empty file if missing (and missing parents, 0755)"
+      case .likeSource(let source): making = ", made like fd[\(source)] if missing (and missing parents, 0755)"
       case nil: making = ""
       }
       return
-        "openat2(fd[\(root)], \(Quoting.c(path)), O_PATH, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) = fd[\(slot)]\(making)"
+        "openat2(fd[\(root)], \(Quoting.c(path)), O_PATH, \(lookup.flags)) = fd[\(slot)]\(making)"
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
       switch source {
@@ -112,9 +119,10 @@ extension Syscall: CustomStringConvertible {
       case .slot(let slot, let path): from = "fd[\(slot)] (\(path))"
       }
       return "mount(\(from), fd[\(target)] (\(path)), \(Quoting.c(fstype)), \(flags), \(Quoting.c(data)))"
-    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags):
+    case .mountOverlay(let target, let path, let lower, let upper, let work, let flags, let userXattr):
       var data = "lowerdir=" + lower.map { "fd[\($0)]" }.joined(separator: ":")
       if let upper, let work { data += ",upperdir=fd[\(upper)],workdir=fd[\(work)]" }
+      if userXattr { data += ",userxattr" }
       return "mount(\"overlay\", fd[\(target)] (\(path)), \"overlay\", \(flags), \"\(data)\")"
     case .setattrAt(let slot, let path, let recursive, let set, let clear):
       return
@@ -123,13 +131,17 @@ extension Syscall: CustomStringConvertible {
       return
         "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH, {attr_clr: MOUNT_ATTR_RDONLY}) if fd[\(source)] was on a writable mount"
     case .propagateAt(let slot, let path, let flags): return "mount(NULL, fd[\(slot)] (\(path)), NULL, \(flags), NULL)"
-    case .makeDirectory(let root, let path, let mode):
-      return "mkdirat beneath fd[\(root)]: \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
-    case .createFile(let root, let path, let contents, let mode):
+    case .readOnlyPath(let mount, let path, _): return Self.readOnlyPathDescription(mount: mount, path: path)
+    case .maskPath(let mount, let path, _, let nullDevice):
+      return Self.maskPathDescription(mount: mount, path: path, nullDevice: nullDevice)
+    case .makeDirectory(let root, let path, let mode, let lookup):
       return
-        "openat beneath fd[\(root)]: \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents))"
-    case .symlink(let root, let path, let link):
-      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))"
+        "mkdirat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
+    case .createFile(let root, let path, let contents, let mode, let lookup):
+      return
+        "openat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents)) (and missing parents, 0755)"
+    case .symlink(let root, let path, let link, let lookup):
+      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))\(lookup.note) (and missing parents, 0755)"
     case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
     case .pivotRoot: return "pivot_root(\".\", \".\")"
     case .detachOldRoot: return "umount2(\".\", MNT_DETACH)"
@@ -166,12 +178,40 @@ extension Syscall: CustomStringConvertible {
         "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], {\(env.joined(separator: ", "))})"
     case .takeBackForeground:
       return "tcsetpgrp(tty, getpgrp()) with SIGTTOU blocked, if the foreground group has no process left"
+    case .saveMountNamespace: return "open(\"/proc/self/ns/mnt\"), open(\"/\", O_PATH), open(\".\", O_PATH)"
+    case .returnToMountNamespace:
+      return "setns(nsbuild's own mnt, CLONE_NEWNS); fchdir(root); chroot(\".\"); fchdir(cwd)"
+    case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
+    case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
+    case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
     default: return "(call)"  // every case is handled above; kept for the compiler
     }
   }
 
+  private static func slotList(_ slots: [Int]) -> String {
+    slots.map { "fd[\($0)]" }.joined(separator: ", ")
+  }
+
   private static func names(_ capabilities: [Capability]) -> String {
     capabilities.isEmpty ? "{}" : capabilities.map(\.description).joined(separator: "|")
+  }
+}
+
+extension PathLookup {
+  /// The openat2(2) `resolve` flags, by name.
+  var flags: String {
+    switch self {
+    case .inRoot: "RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS"
+    case .noSymlinks: "RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS"
+    }
+  }
+
+  /// What a file call adds to say how its folders are looked up; nothing for the usual RESOLVE_IN_ROOT.
+  var note: String {
+    switch self {
+    case .inRoot: ""
+    case .noSymlinks: " (RESOLVE_NO_SYMLINKS)"
+    }
   }
 }
 
@@ -222,6 +262,9 @@ enum Quoting {
       default:
         if scalar.value < 0x20 || scalar.value == 0x7F {
           out += "\\x" + String(scalar.value, radix: 16)
+        } else if (0x80...0x9F).contains(scalar.value) {
+          // C1 controls (U+009B is CSI): as a universal character name, never raw.
+          out += "\\u00" + String(scalar.value, radix: 16)
         } else {
           out.unicodeScalars.append(scalar)
         }

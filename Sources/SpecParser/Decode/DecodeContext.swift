@@ -6,6 +6,10 @@ final class DecodeContext {
   /// The absolute folder relative paths resolve against.
   let directory: String
   var origins: [SpecKeyPath: SourceRange] = [:]
+  /// The ID maps (`uid_map`, `gid_map`) with an entry rejected, and what those entries meant to map.
+  var rejectedMapEntries: [String: RejectedMapEntries] = [:]
+  /// The paths inside the sandbox written relative, in the order read, dropped entries' included.
+  var relativeInsidePaths: [RelativeInsidePath] = []
 
   init(sink: DiagnosticSink, source: [UInt8], directory: String) {
     self.sink = sink

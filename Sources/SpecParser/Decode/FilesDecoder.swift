@@ -6,7 +6,7 @@ extension SpecSections {
     if table.table["type"] == nil {
       sink.error("missing-key", "a files entry needs a `type`", at: table.range, hint: "dir, file or symlink")
     }
-    let resolved: String? = table.string("path").flatMap { self.path($0, key: "path") }
+    let resolved: String? = table.string("path").flatMap { insidePath($0, key: "path") }
     if table.table["path"] == nil { sink.error("missing-key", "a files entry needs a `path`", at: table.range) }
     let mode = fileMode(table)
     let content = table.string("content")?.0
@@ -29,7 +29,20 @@ extension SpecSections {
     if kind != .file, let entry = table.table["content"] {
       sink.error("unused-key", "`content` applies to a file only", at: entry.keyRange)
     }
+    if kind == .file, let mode, mode & 0o6000 != 0, let entry = table.table["mode"] {
+      warnSetID(mode, at: entry.node.range)
+    }
     return FileEntry(kind: kind, path: path, mode: mode, content: content ?? "", link: link)
+  }
+
+  /// A file made by root (or the user namespace's root) with the spec's set-user-ID or set-group-ID bit runs as that
+  /// owner for whoever executes it: a privilege path the spec hands out. A folder's setgid and sticky bits are not.
+  private func warnSetID(_ mode: UInt32, at range: SourceRange) {
+    let bits = [(0o4000, "set-user-ID"), (0o2000, "set-group-ID")].filter { mode & $0.0 != 0 }.map(\.1)
+    sink.warning(
+      "setid-file",
+      "mode \(String(mode, radix: 8)) gives the file the \(bits.joined(separator: " and ")) bit: whoever runs it gets its owner's (root's) privileges",
+      at: range, hint: "drop the 4000 and 2000 bits, e.g. \"0\(String(mode & 0o1777, radix: 8))\"")
   }
 
   private func fileMode(_ table: TableReader) -> UInt32? {

@@ -3,8 +3,8 @@
 struct FilesystemRules {
   let spec: Spec
   let sink: DiagnosticSink
-  /// The literal text of a value as written, for rules about how a value was spelt.
-  var writtenText: (SourceRange) -> String = { _ in "" }
+  /// The paths inside the sandbox written relative.
+  var relativeInsidePaths: [RelativeInsidePath] = []
 
   func check() {
     duplicateFiles()
@@ -13,7 +13,7 @@ struct FilesystemRules {
       readOnlyUpper(mount, at: SpecKeyPath("mounts").index(index))
     }
     filesOnReadOnlyBinds()
-    relativeCwdInANewRoot()
+    relativePathsInANewRoot()
   }
 
   /// Two `[[files]]` entries on one path: the second could only fail or silently win.
@@ -26,17 +26,6 @@ struct FilesystemRules {
       }
       filePaths[file.path] = filePaths[file.path] ?? index
     }
-  }
-
-  /// A relative `cwd` resolves against the spec's folder on the host, which a new root does not hold.
-  private func relativeCwdInANewRoot() {
-    guard spec.root.kind != .host, let range = spec.origins["process.cwd"] else { return }
-    let written = writtenText(range).drop { $0 == "\"" || $0 == "'" }
-    guard !written.hasPrefix("/") else { return }
-    sink.error(
-      "relative-cwd",
-      "a relative `cwd` resolves against the spec's folder on the host, which the new root does not hold",
-      at: range, hint: "write the folder inside the new root as an absolute path, such as \"/home/dev\"")
   }
 
   /// A `[[files]]` entry whose nearest mount is a read-only bind lands in the bind's source folder, which that bind

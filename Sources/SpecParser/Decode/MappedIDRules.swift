@@ -4,12 +4,15 @@
 struct MappedIDRules {
   let spec: Spec
   let sink: DiagnosticSink
+  /// Maps with an entry already reported as wrong: an ID that entry meant to map is not called unmapped too, which
+  /// would only repeat that error; an ID no entry meant is.
+  var rejectedMapEntries: [String: RejectedMapEntries] = [:]
 
   func check() {
     guard spec.unshares(.user) else { return }
-    // An empty map is the default: the caller as 0 inside, one ID wide.
-    let uids = spec.user.uidMap.isEmpty ? [0..<1] : spec.user.uidMap.map(Self.insideRange)
-    let gids = spec.user.gidMap.isEmpty ? [0..<1] : spec.user.gidMap.map(Self.insideRange)
+    // An empty map is the default: the caller as 0 inside, one ID wide. (One emptied by rejected entries is not.)
+    let uids = insideRanges(spec.user.uidMap, map: "uid_map")
+    let gids = insideRanges(spec.user.gidMap, map: "gid_map")
     require(spec.process.uid, in: uids, map: "uid_map", key: "process.uid", what: "`uid`")
     require(spec.process.gid, in: gids, map: "gid_map", key: "process.gid", what: "`gid`")
     for group in spec.process.groups ?? [] {
@@ -27,16 +30,22 @@ struct MappedIDRules {
     }
   }
 
+  private func insideRanges(_ map: [IDMapping], map name: String) -> [Range<UInt64>] {
+    map.isEmpty && rejectedMapEntries[name] == nil ? [0..<1] : map.map(Self.insideRange)
+  }
+
   private static func insideRange(_ line: IDMapping) -> Range<UInt64> {
     UInt64(line.inside)..<UInt64(line.inside) + UInt64(line.count)
   }
 
   private func require(_ id: UInt32?, in ranges: [Range<UInt64>], map: String, key: SpecKeyPath, what: String) {
-    guard let id, !ranges.contains(where: { $0.contains(UInt64(id)) }), let range = spec.origins[key] else { return }
+    guard let id, rejectedMapEntries[map]?.mayMap(id) != true, !ranges.contains(where: { $0.contains(UInt64(id)) }),
+      let range = spec.origins[key]
+    else { return }
     let mapped = ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound - 1)" }
+    let maps = mapped.isEmpty ? "no entry of \(map) is valid" : "\(map) maps \(mapped.joined(separator: ", ")) inside"
     sink.error(
-      "unmapped-id",
-      "\(what) \(id) is not mapped in the new user namespace (\(map) maps \(mapped.joined(separator: ", ")) inside)",
-      at: range, hint: "pick an ID the map covers, or add a \(map) line for it")
+      "unmapped-id", "\(what) \(id) is not mapped in the new user namespace (\(maps))",
+      at: range, hint: "pick an ID the map covers, or add a \(map) entry for it")
   }
 }

@@ -2,12 +2,13 @@
 extension SpecSections {
   static let mountKeys = [
     "type", "source", "target", "options", "size", "mode", "uid", "gid", "lower", "upper", "work", "propagation",
+    "unmask",
   ]
 
   func decodeMount(_ table: TableReader) -> Mount? {
     table.rejectUnknownKeys(Self.mountKeys)
     let kind = mountKind(table)
-    let target = table.string("target").flatMap { path($0, key: "target") }
+    let target = table.string("target").flatMap { insidePath($0, key: "target") }
     if table.table["target"] == nil {
       sink.error("missing-key", "mount needs a `target`", at: table.range, hint: "e.g. target = \"/tmp\"")
     }
@@ -17,6 +18,7 @@ extension SpecSections {
     let mode = tmpfsMode(table)
     let owner = (uid: ownerID("uid", table), gid: ownerID("gid", table))
     let propagation = enumValue(Propagation.self, "propagation", in: table)
+    let unmask = table.bool("unmask") ?? false
     guard let kind else { return nil }
     checkKeysFit(kind, table)
     if kind == .bind, table.table["source"] == nil {
@@ -24,7 +26,7 @@ extension SpecSections {
     }
     var mount = Mount(
       kind: kind, source: source, target: target ?? "/", options: options, size: size, mode: mode, uid: owner.uid,
-      gid: owner.gid, propagation: propagation)
+      gid: owner.gid, propagation: propagation, unmask: unmask)
     if kind == .overlay { decodeOverlay(table, into: &mount) }
     if target == "/" {
       sink.error(
@@ -128,9 +130,11 @@ extension SpecSections {
       case .bind: ["source"]
       case .tmpfs: ["size", "mode", "uid", "gid"]
       case .overlay: ["lower", "upper", "work"]
-      case .proc, .sysfs, .dev, .devpts, .mqueue: []
+      case .proc, .sysfs: ["unmask"]
+      case .dev, .devpts, .mqueue: []
       }
-    for key in ["source", "size", "mode", "uid", "gid", "lower", "upper", "work"] where !allowed.contains(key) {
+    for key in ["source", "size", "mode", "uid", "gid", "lower", "upper", "work", "unmask"] where !allowed.contains(key)
+    {
       if let entry = table.table[key] {
         let article = kind == .overlay ? "an" : "a"
         sink.error("unused-key", "`\(key)` does not apply to \(article) \(kind.rawValue) mount", at: entry.keyRange)

@@ -2,10 +2,28 @@
 public struct SpecCheck: Sendable {
   /// The spec, or nil when any error was found.
   public var spec: Spec?
-  /// Every error and warning, in source order.
+  /// The errors and warnings shown, in source order: at most the limit the spec was decoded with, followed, when
+  /// more were found, by one (code `too-many-diagnostics`) saying how many were left out.
   public var diagnostics: [Diagnostic]
+  /// The diagnostics left out of ``diagnostics``.
+  public var omitted = OmittedDiagnostics()
+  /// The limit ``diagnostics`` was cut to (0: none).
+  public var limit = SpecDecoder.defaultDiagnosticLimit
 
-  public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+  public var hasErrors: Bool { omitted.errors > 0 || diagnostics.contains { $0.severity == .error } }
+
+  /// This check with `more` diagnostics (the planner's warnings, say) merged in, in source order, under the same
+  /// limit.
+  public func adding(_ more: [Diagnostic]) -> SpecCheck {
+    guard !more.isEmpty else { return self }
+    let sink = DiagnosticSink(file: diagnostics.first?.file ?? more[0].file, limit: limit)
+    sink.carry(omitted)
+    for diagnostic in diagnostics + more where diagnostic.code != OmittedDiagnostics.code { sink.append(diagnostic) }
+    var result = self
+    result.diagnostics = sink.finish()
+    result.omitted = sink.omitted
+    return result
+  }
 }
 
 /// Turns the bytes of a spec file (TOML 1.0) into a ``Spec``, checking every rule of spec version 1 and
@@ -14,22 +32,29 @@ public enum SpecDecoder {
   /// The spec format versions this build understands.
   public static let supportedVersions: [Int64] = [1]
 
+  /// The most diagnostics one check shows by default; the rest are counted in one last diagnostic.
+  public static let defaultDiagnosticLimit = 100
+
   /// Parses and checks one spec.
   ///
   /// - Parameters:
   ///   - source: the file's bytes.
   ///   - file: the path to name in diagnostics, as the user gave it.
   ///   - directory: the absolute folder that relative paths in the spec resolve against (the spec's own folder).
+  ///   - maxDiagnostics: the most diagnostics returned, the first in source order (0: all); one more then says how
+  ///     many were left out.
   /// - Returns: the spec (nil on any error) and all diagnostics. A TOML syntax error ends decoding, since nothing
   ///   after it can be read reliably; it is reported with code `toml-syntax`.
-  public static func decode(source: [UInt8], file: String, directory: String) -> SpecCheck {
-    let sink = DiagnosticSink(file: file)
+  public static func decode(
+    source: [UInt8], file: String, directory: String, maxDiagnostics: Int = defaultDiagnosticLimit
+  ) -> SpecCheck {
+    let sink = DiagnosticSink(file: file, limit: maxDiagnostics)
     let root: TOMLTable
     do {
       root = try TOMLParser.parse(source)
     } catch {
       sink.error("toml-syntax", error.message, at: error.range)
-      return SpecCheck(spec: nil, diagnostics: sink.diagnostics)
+      return SpecCheck(spec: nil, diagnostics: sink.finish(), limit: maxDiagnostics)
     }
     let context = DecodeContext(sink: sink, source: source, directory: directory)
     // One origin per value read: room for all of them up front spares the rehashing of every key path on each
@@ -40,10 +65,13 @@ public enum SpecDecoder {
       TableReader(table: root, path: "", range: start, context: context))
     spec.origins = context.origins
     CrossFieldRules(spec: spec, sink: sink).check()
-    FilesystemRules(spec: spec, sink: sink, writtenText: context.text(of:)).check()
-    MappedIDRules(spec: spec, sink: sink).check()
-    let diagnostics = sink.diagnostics.sorted { $0.range.start.offset < $1.range.start.offset }
-    return SpecCheck(spec: sink.hasErrors ? nil : spec, diagnostics: diagnostics)
+    FilesystemRules(spec: spec, sink: sink, relativeInsidePaths: context.relativeInsidePaths).check()
+    MappedIDRules(spec: spec, sink: sink, rejectedMapEntries: context.rejectedMapEntries).check()
+    CredentialRules(spec: spec, sink: sink).check()
+    HostTreeRules(spec: spec, sink: sink).check()
+    ProcCoverRules(spec: spec, sink: sink).check()
+    return SpecCheck(
+      spec: sink.hasErrors ? nil : spec, diagnostics: sink.finish(), omitted: sink.omitted, limit: maxDiagnostics)
   }
 }
 
@@ -75,8 +103,8 @@ struct SpecSections {
     spec.time = root.table("time").map(decodeTime) ?? TimeOffsets()
     spec.net = root.table("net").map(decodeNetwork) ?? Network()
     spec.root = root.table("root").map(decodeRootSection) ?? Root()
-    spec.mounts = root.tables("mounts").map { $0.compactMap(decodeMount) } ?? []
-    spec.files = root.tables("files").map { $0.compactMap(decodeFile) } ?? []
+    spec.mounts = root.decodedEntries("mounts", decodeMount) ?? []
+    spec.files = root.decodedEntries("files", decodeFile) ?? []
     spec.process = root.table("process").map(decodeProcess) ?? Process()
     return spec
   }

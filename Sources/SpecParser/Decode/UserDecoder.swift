@@ -21,21 +21,37 @@ extension SpecSections {
   }
 
   private func decodeMap(_ key: String, in table: TableReader) -> [IDMapping] {
-    guard let lines = table.tables(key) else { return [] }
-    if lines.count > Self.maximumMapLines, let entry = table.table[key] {
+    guard let lines = table.tables(key), case .array(let nodes)? = table.table[key]?.node.value else {
+      // A map of the wrong type is reported as such; what it would have mapped is unknown.
+      if table.table[key] != nil { context.rejectedMapEntries[key, default: RejectedMapEntries()].unknown = true }
+      return []
+    }
+    if nodes.count > Self.maximumMapLines, let entry = table.table[key] {
       sink.error(
-        "map-too-long", "\(key) has \(lines.count) lines; the kernel accepts at most \(Self.maximumMapLines)",
+        "map-too-long",
+        "\(key) has \(nodes.count) entries; the kernel accepts at most \(Self.maximumMapLines) lines",
         at: entry.node.range)
     }
-    let mappings = lines.compactMap { decodeMapLine($0, map: key) }
-    checkOverlaps(mappings, lines: lines, map: key)
-    return mappings
+    // Entry numbers count every element as written, tables or not, as the type-mismatch error does.
+    let numbers = nodes.indices.filter { if case .table = nodes[$0].value { true } else { false } }
+    var entries: [MapEntry] = []
+    var rejected = RejectedMapEntries(unknown: lines.count < nodes.count)
+    for (line, number) in zip(lines, numbers) {
+      guard let mapping = decodeMapLine(line, map: key) else {
+        if let range = Self.intendedInside(line) { rejected.inside.append(range) } else { rejected.unknown = true }
+        continue
+      }
+      entries.append(MapEntry(number: number + 1, mapping: mapping, range: line.range))
+    }
+    if rejected.unknown || !rejected.inside.isEmpty { context.rejectedMapEntries[key] = rejected }
+    checkOverlaps(entries, written: nodes.count, map: key)
+    return entries.map(\.mapping)
   }
 
   private func decodeMapLine(_ line: TableReader, map: String) -> IDMapping? {
     line.rejectUnknownKeys(["inside", "outside", "count"])
     let inside = id("inside", in: line)
-    let count = id("count", in: line)
+    let count = count(in: line)
     var outside: IDMapping.Outside?
     if let entry = line.entry("outside") {
       switch entry.node.value {
@@ -48,7 +64,7 @@ extension SpecSections {
       }
     }
     for key in ["inside", "outside", "count"] where line.table[key] == nil {
-      sink.error("missing-key", "\(map) line needs `\(key)`", at: line.range)
+      sink.error("missing-key", "\(map) entry needs `\(key)`", at: line.range)
     }
     if count == 0 {
       sink.error("invalid-map", "`count` must be at least 1", at: line.table["count"]?.node.range ?? line.range)
@@ -57,10 +73,19 @@ extension SpecSections {
     let mapping = IDMapping(inside: inside, outside: outside, count: count)
     if !fits(inside, count) || !fits(outside, count) {
       sink.error(
-        "invalid-map", "\(map) line reaches past ID 4294967294 (the kernel reserves 4294967295)", at: line.range)
+        "invalid-map", "\(map) entry reaches past ID 4294967294 (the kernel reserves 4294967295)", at: line.range)
       return nil
     }
     return mapping
+  }
+
+  /// The inside IDs a rejected entry meant to map, when its `inside` and `count` say so (a count too large is
+  /// clipped to the last ID).
+  private static func intendedInside(_ line: TableReader) -> Range<UInt64>? {
+    guard case .integer(let inside)? = line.table["inside"]?.node.value,
+      case .integer(let count)? = line.table["count"]?.node.value, inside >= 0, inside < Int64(UInt32.max), count >= 1
+    else { return nil }
+    return UInt64(inside)..<min(UInt64(inside) + UInt64(count), UInt64(UInt32.max))
   }
 
   /// An ID from 0 to 2^32-2 (2^32-1 is the kernel's "no ID").
@@ -73,6 +98,19 @@ extension SpecSections {
     return UInt32(value)
   }
 
+  /// How many IDs a line maps: up to 4294967295, so that `0 0 4294967295` maps every ID (user_namespaces(7): the
+  /// kernel takes any range whose end, start + count, stays at or below 2^32-1). Whether the range fits is checked
+  /// with its start.
+  private func count(in line: TableReader) -> UInt32? {
+    guard let (value, range) = line.integer("count", expected: "an integer count") else { return nil }
+    guard value >= 0, value <= Int64(UInt32.max) else {
+      sink.error("invalid-map", "`count` must be from 1 to 4294967295, not \(value)", at: range)
+      return nil
+    }
+    return UInt32(value)
+  }
+
+  /// Whether `start`…`start + count - 1` stays below 4294967295, the kernel's "no ID", as the kernel requires.
   private func fits(_ start: UInt32, _ count: UInt32) -> Bool {
     UInt64(start) + UInt64(count) <= UInt64(UInt32.max)
   }
@@ -82,33 +120,56 @@ extension SpecSections {
     return true
   }
 
-  /// Two lines of one map may not share an inside ID, nor an outside ID (user_namespaces(7)).
-  private func checkOverlaps(_ mappings: [IDMapping], lines: [TableReader], map: String) {
+  /// Two lines of one map may not share an inside ID, nor an outside ID (user_namespaces(7)). Entries rejected on
+  /// their own are left out; the others are still compared, so one bad entry does not hide an overlap of two others.
+  private func checkOverlaps(_ entries: [MapEntry], written: Int, map: String) {
     // A map over the limit is already an error; comparing every pair of a huge one would take quadratic time.
-    guard mappings.count == lines.count, lines.count <= Self.maximumMapLines else { return }
-    // Each line is reported at most once per side, against the first earlier line it overlaps, so n lines give at
-    // most 2n errors rather than one per pair.
-    for (j, b) in mappings.enumerated() {
+    guard written <= Self.maximumMapLines else { return }
+    // Each entry is reported at most once per side, against the first earlier entry it overlaps, so n entries give
+    // at most 2n errors rather than one per pair.
+    for (j, b) in entries.enumerated() {
       var insideReported = false
       var outsideReported = false
-      for (i, a) in mappings[..<j].enumerated() {
-        if !insideReported, overlaps(a.inside, a.count, b.inside, b.count) {
+      for a in entries[..<j] {
+        if !insideReported, overlaps(a.mapping.inside, a.mapping.count, b.mapping.inside, b.mapping.count) {
           insideReported = true
-          sink.error(
-            "map-overlap", "\(map) lines \(i + 1) and \(j + 1) overlap inside the namespace", at: lines[j].range)
+          sink.error("map-overlap", overlapMessage(map, a, b, side: "inside"), at: b.range)
         }
-        if !outsideReported, case .id(let x) = a.outside, case .id(let y) = b.outside,
-          overlaps(x, a.count, y, b.count)
+        if !outsideReported, case .id(let x) = a.mapping.outside, case .id(let y) = b.mapping.outside,
+          overlaps(x, a.mapping.count, y, b.mapping.count)
         {
           outsideReported = true
-          sink.error(
-            "map-overlap", "\(map) lines \(i + 1) and \(j + 1) overlap outside the namespace", at: lines[j].range)
+          sink.error("map-overlap", overlapMessage(map, a, b, side: "outside"), at: b.range)
         }
       }
     }
   }
 
+  /// Names the earlier entry by number and place, since several entries may share one line of the file.
+  private func overlapMessage(_ map: String, _ earlier: MapEntry, _ later: MapEntry, side: String) -> String {
+    let place = "line \(earlier.range.start.line), column \(earlier.range.start.column)"
+    return "\(map) entry \(later.number) overlaps entry \(earlier.number) (\(place)) \(side) the namespace"
+  }
+
   private func overlaps(_ a: UInt32, _ aCount: UInt32, _ b: UInt32, _ bCount: UInt32) -> Bool {
     UInt64(a) < UInt64(b) + UInt64(bCount) && UInt64(b) < UInt64(a) + UInt64(aCount)
   }
+}
+
+/// One decoded ID-map entry, with its number among the map's elements (from 1) and where it is written.
+struct MapEntry {
+  var number: Int
+  var mapping: IDMapping
+  var range: SourceRange
+}
+
+/// What the rejected entries of one ID map meant to map inside, so that only an ID none of them meant is called
+/// unmapped (an error that would otherwise only repeat theirs).
+struct RejectedMapEntries {
+  /// An entry (or the map) whose inside range cannot be read: any ID may be one it meant.
+  var unknown = false
+  /// The inside ranges of the rest.
+  var inside: [Range<UInt64>] = []
+
+  func mayMap(_ id: UInt32) -> Bool { unknown || inside.contains { $0.contains(UInt64(id)) } }
 }

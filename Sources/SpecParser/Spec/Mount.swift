@@ -41,11 +41,15 @@ public struct Mount: Sendable, Hashable {
   public var upper: OverlayUpper?
   /// The mount's propagation type after it is mounted (mount_namespaces(7)); nil leaves what it inherits.
   public var propagation: Propagation?
+  /// For `proc` and `sysfs`: leave the filesystem as the kernel makes it. By default nsbuild does what the OCI
+  /// runtimes do: read-only `/proc/sys`, `/proc/sysrq-trigger` and the like, masked `/proc/kcore` and the like, and
+  /// a read-only sysfs when the command could be host root (podman's `--security-opt unmask=ALL`).
+  public var unmask: Bool
 
   public init(
     kind: Kind, source: String? = nil, target: String, options: [MountOption] = [], size: UInt64? = nil,
     mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, lower: [String] = [], upper: OverlayUpper? = nil,
-    propagation: Propagation? = nil
+    propagation: Propagation? = nil, unmask: Bool = false
   ) {
     self.kind = kind
     self.source = source
@@ -58,6 +62,7 @@ public struct Mount: Sendable, Hashable {
     self.lower = lower
     self.upper = upper
     self.propagation = propagation
+    self.unmask = unmask
   }
 
   /// Whether the mount ends up read-only.

@@ -12,10 +12,13 @@ public struct Process: Sendable, Hashable {
   public var unset: [String]
   /// The working directory inside the sandbox; nil means `/`.
   public var cwd: String?
-  /// The user and group IDs inside (setresuid(2), setresgid(2)); nil keeps the ID nsbuild has there.
+  /// The user and group IDs inside (setresuid(2), setresgid(2)); nil means 0, the root of the sandbox's user
+  /// namespace (or root, without one), as in runc and crun. Without root and without a user namespace, nil keeps
+  /// the caller's own.
   public var uid: UInt32?
   public var gid: UInt32?
-  /// Supplementary groups (setgroups(2)); nil leaves them as they are.
+  /// Supplementary groups (setgroups(2)); nil means none, except where setgroups(2) is refused (a user namespace
+  /// with setgroups denied, or no root and no user namespace): then the caller's stay.
   public var groups: [UInt32]?
   /// Set PR_SET_NO_NEW_PRIVS (prctl(2)), so set-user-ID programs cannot gain privileges. Default true.
   public var noNewPrivs: Bool

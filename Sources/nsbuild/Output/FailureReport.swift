@@ -21,15 +21,31 @@ struct FailureReport {
   /// `nsbuild: error: …` for a step that comes from no spec line.
   func render(_ failure: StepFailure, color: Bool = false) -> String {
     guard let step = plan.steps.first(where: { $0.id == failure.stepID }) else {
-      return "nsbuild: error: \(failure.error)\n"
+      return "nsbuild: error: \(TerminalText.printable(failure.error.description))\n"
     }
     let message = "step \(step.id)/\(plan.steps.count) \(step.title): \(failure.error)"
     guard let origin = step.origin ?? origin(ofCall: failure.callIndex, in: step) else {
-      return "nsbuild: error: \(message)\n" + (hint(step, failure).map { "  = help: \($0)\n" } ?? "")
+      return "nsbuild: error: \(TerminalText.printable(message))\n"
+        + (hint(step, failure).map { "  = help: \($0)\n" } ?? "")
+        + notes(step, indent: "  ")
     }
     let diagnostic = Diagnostic(
       .error, code: "step-failed", message: message, file: loaded.path, range: origin, hint: hint(step, failure))
+    // Aligned under the renderer's `= help:`, which follows a gutter as wide as the line number.
+    let indent = String(repeating: " ", count: String(origin.start.line).count + 2)
     return DiagnosticRenderer(color: color).render([diagnostic], source: loaded.source)
+      + notes(step, indent: indent, at: origin)
+  }
+
+  /// The warnings `plan` gave about this very step (see ``PlanWarning/explains``): the cause it already knew, with
+  /// its spec position when that is not the error's own.
+  private func notes(_ step: Step, indent: String, at shown: SourceRange? = nil) -> String {
+    plan.warnings.filter { $0.stepIDs.contains(step.id) }.map { warning in
+      let place =
+        warning.origin.flatMap { $0 == shown ? nil : " at \(loaded.path):\($0.start.line):\($0.start.column)" } ?? ""
+      return indent
+        + "= note: plan warned\(TerminalText.printable(place)): \(TerminalText.printable(warning.message))\n"
+    }.joined()
   }
 
   static func isHelper(_ call: Syscall) -> Bool {
@@ -44,6 +60,9 @@ struct FailureReport {
     switch step.calls[index] {
     case .openPath(let opened, _): path = opened
     case .openDirectoryNoSymlinks(let opened, _): path = opened
+    // The path as plan resolved it: the spec's own when no symlink was followed on the way (a missing path is
+    // taken as written).
+    case .openNoSymlinks(let opened, _, _): path = opened
     default: return nil
     }
     if case .directory(path) = spec.root.kind { return spec.origins["root.path"] }
@@ -61,6 +80,14 @@ struct FailureReport {
     return failure.error.path == folder
   }
 
+  /// A walk on the host's tree that met a symlink to nothing (see InRootWalk): the target exists as far as the link.
+  private func isDanglingLink(_ failure: StepFailure) -> Bool {
+    failure.error.path?.hasSuffix(": its destination does not exist, and on the host's tree nsbuild makes none")
+      ?? false
+  }
+
+  private var inUserNamespace: Bool { plan.steps.contains { $0.kind == .uidMap } }
+
   private func hint(_ step: Step, _ failure: StepFailure) -> String? {
     let errno = failure.error.errno
     switch (step.kind, errno) {
@@ -73,12 +100,30 @@ struct FailureReport {
       return "user namespaces may be disabled (sysctl user.max_user_namespaces, AppArmor) or need root"
     case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount proc"):
       return
-        "proc cannot be mounted in a user namespace when the host /proc is partly covered, or without a pid namespace owned by it"
+        "proc cannot be mounted in a user namespace when the host /proc is partly covered, or read-only while this one is not, or without a pid namespace owned by it"
+    case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount sysfs"):
+      return
+        "sysfs cannot be mounted in a user namespace when the host /sys is partly covered, or read-only while this one is not, or without a net namespace owned by it"
+    case (.mount, ErrnoNames.ENOENT) where isDanglingLink(failure),
+      (.file, ErrnoNames.ENOENT) where isDanglingLink(failure):
+      return
+        "a symlink on the way leads to a path that does not exist, and on the host's tree nsbuild makes no folder through a symlink: make its destination first, or name the real path in the spec"
     case (.mount, ErrnoNames.ENOENT): return "the mount target (or bind source) does not exist"
+    case (.mount, ErrnoNames.EACCES) where inUserNamespace, (.file, ErrnoNames.EACCES) where inUserNamespace:
+      return
+        "in a user namespace the sandbox's root is, on the host, the ID its map gives 0: give the folder to that owner (chown), or map the folder's owner in"
     case (.sources, ErrnoNames.ENOENT): return "a host path the spec names does not exist; nsbuild does not make it"
-    case (.sources, ErrnoNames.ELOOP),
+    case (.sources, ErrnoNames.ELOOP) where isRootFolder(failure),
       (.sources, ErrnoNames.ENOTDIR) where isRootFolder(failure):
       return "the root folder must be a real folder: it or a folder above it is a symlink (or not a folder)"
+    case (.sources, ErrnoNames.ELOOP):
+      return
+        "a symlink is on the way that plan did not follow (another user could change it, or it appeared since): name the real path"
+    case (.mount, ErrnoNames.ELOOP), (.file, ErrnoNames.ELOOP), (.readonlyRoot, ErrnoNames.ELOOP):
+      return
+        "nsbuild follows no symlink beneath a bind or an overlay, nor one on the host's tree that plan did not show: name the real path"
+    case (.mount, ErrnoNames.EWOULDBLOCK):
+      return "another nsbuild run was taking this mount point back at that moment; run again"
     case (.timeOffsets, ErrnoNames.ERANGE):
       return "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))"
     case (.gidMap, ErrnoNames.EPERM)

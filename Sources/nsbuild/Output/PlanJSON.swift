@@ -46,9 +46,14 @@ struct PlanJSON: Encodable {
   struct WarningJSON: Encodable {
     var message: String
     var origin: Origin?
+    /// The steps whose failure it foresees; absent when none.
+    var steps: [Int]?
+    /// Present (true) when `run` refuses the spec for this reason before making anything.
+    var stops_run: Bool?
   }
 
-  init(_ plan: Plan, file: String) {
+  /// - Parameter specWarnings: the spec's own warnings (from `check`, and the StrictModes one), listed first.
+  init(_ plan: Plan, file: String, specWarnings: [Diagnostic] = []) {
     spec = file
     steps = plan.steps.map { step in
       StepJSON(
@@ -60,11 +65,23 @@ struct PlanJSON: Encodable {
     summary = Summary(
       steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged,
       host_changes: plan.hostChanges)
-    warnings = plan.warnings.map { warning in
-      WarningJSON(
-        message: warning.message,
-        origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
-    }
+    warnings =
+      specWarnings.map { Self.warning($0, file: file) }
+      + plan.warnings.map { warning in
+        WarningJSON(
+          message: warning.message,
+          origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
+          steps: warning.stepIDs.isEmpty ? nil : warning.stepIDs,
+          stops_run: warning.stopsRun ? true : nil)
+      }
+  }
+
+  /// One of the spec's own warnings. The StrictModes one is about the file, not a place in it: no origin.
+  static func warning(_ diagnostic: Diagnostic, file: String) -> WarningJSON {
+    let start = diagnostic.range.start
+    return WarningJSON(
+      message: diagnostic.message,
+      origin: diagnostic.code == "strict-modes" ? nil : Origin(file: file, line: start.line, column: start.column))
   }
 
   /// One step as `plan --format json` writes it, its origin in `file`.
@@ -82,6 +99,8 @@ struct PlanJSON: Encodable {
     case .modify(let before, let after):
       return ChangeJSON(op: "~", before: before, after: after, host_specific: fromHost)
     case .unchanged(let value): return ChangeJSON(op: "=", before: value, after: value, host_specific: fromHost)
+    // Kept as `~` so the format stays as it was: the warning tied to the step (its `steps`) says run refuses.
+    case .conflict(let before, let after): return ChangeJSON(op: "~", before: before, after: after)
     }
   }
 }

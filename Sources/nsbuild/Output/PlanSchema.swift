@@ -18,9 +18,10 @@ enum PlanSchema {
 
   static let kinds: [String] = [
     "spawn", "unshare", "setgroups", "uid_map", "gid_map", "timens_offsets", "fork", "propagation", "hostname",
-    "domainname", "loopback", "sources", "root", "mount", "file", "pivot_root", "readonly_root", "close_fds", "environ",
+    "domainname", "loopback", "sources", "root", "mount", "protect", "file", "pivot_root", "readonly_root", "close_fds",
+    "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
-    "exec", "tcsetpgrp",
+    "exec", "userns_root", "tcsetpgrp",
   ]
 
   static var origin: JSONValue {
@@ -43,7 +44,14 @@ enum PlanSchema {
         "warnings": [
           "type": "array",
           "items": object(
-            "A problem foreseen before running.", ["message": string, "origin": origin], required: ["message"]),
+            "A problem foreseen before running; `steps`: the ids of the steps whose failure it foresees (run repeats it then).",
+            [
+              "message": string, "origin": origin, "steps": ["type": "array", "items": positive],
+              "stops_run": [
+                "description": "true when run refuses the spec for this reason, before making anything.",
+                "type": "boolean",
+              ],
+            ], required: ["message"]),
         ],
       ], required: ["format_version", "spec", "steps", "summary", "warnings"])
   }

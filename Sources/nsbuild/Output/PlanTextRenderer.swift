@@ -13,18 +13,21 @@ struct PlanTextRenderer {
     for step in plan.steps {
       out += header(step, idWidth: idWidth, actorWidth: actorWidth)
       let indent = String(repeating: " ", count: idWidth + actorWidth + 6)
-      for call in step.calls { out += indent + paint(call.description, "2") + "\n" }
-      if let reason = step.reason { out += indent + "why: \(reason)\n" }
+      for call in step.calls { out += indent + paint(shown(call.description), "2") + "\n" }
+      if let reason = step.reason { out += indent + "why: \(shown(reason))\n" }
     }
     for warning in plan.warnings {
-      let place = warning.origin.map { "\(file):\($0.start.line):\($0.start.column): " } ?? ""
-      out += place + paint("warning:", "1;35") + " \(warning.message)\n"
+      let place = warning.origin.map { "\(shown(file)):\($0.start.line):\($0.start.column): " } ?? ""
+      out += place + paint("warning:", "1;35") + " \(shown(warning.message))\n"
     }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
-    out += "\nLegend: + create  ~ change in place  = already as wanted (skipped)\n"
+    let conflict = plan.steps.contains { $0.change.symbol == "!" }
+    out +=
+      "\nLegend: + create  ~ change in place  = already as wanted (skipped)"
+      + (conflict ? "  ! in the way (run refuses)" : "") + "\n"
     let host =
       plan.hostChanges.isEmpty
-      ? "nothing left on the host" : "left on the host: " + plan.hostChanges.joined(separator: ", ")
+      ? "nothing left on the host" : "left on the host: " + shown(plan.hostChanges.joined(separator: ", "))
     out += paint("Plan: \(plan.steps.count) steps, \(unchanged) unchanged; \(host)", "1") + "\n"
     return out
   }
@@ -32,16 +35,20 @@ struct PlanTextRenderer {
   private func header(_ step: Step, idWidth: Int, actorWidth: Int) -> String {
     let id = String(repeating: " ", count: idWidth - String(step.id).count) + String(step.id)
     let actor = step.actor.rawValue + String(repeating: " ", count: actorWidth - step.actor.rawValue.count)
-    var line = "\(id) \(symbol(step.change)) \(actor)  \(paint(step.title, "1"))"
+    var line = "\(id) \(symbol(step.change)) \(actor)  \(paint(shown(step.title), "1"))"
     switch step.change {
     case .modify(let before, let after):
       // The "before" of a uts step is read from this host; say so, so a reviewer knows it differs elsewhere.
       let host = [.hostname, .domainname, .unshare].contains(step.kind) ? "host: " : ""
-      line += "  (\(host)\(before) → \(after))"
-    case .unchanged(let value): line += "  (already \(value))"
+      line += "  (\(host)\(shown(before)) → \(shown(after)))"
+    case .unchanged(let value): line += "  (already \(shown(value)))"
+    case .conflict(let before, let after):
+      line += "  (\(shown(before)) is in the way of a \(shown(after)): run refuses to replace it)"
     case .create: break
     }
-    if let origin = step.origin { line += "  " + paint("\(file):\(origin.start.line):\(origin.start.column)", "36") }
+    if let origin = step.origin {
+      line += "  " + paint("\(shown(file)):\(origin.start.line):\(origin.start.column)", "36")
+    }
     return line + "\n"
   }
 
@@ -50,8 +57,12 @@ struct PlanTextRenderer {
     case .create: paint("+", "32")
     case .modify: paint("~", "33")
     case .unchanged: paint("=", "2")
+    case .conflict: paint("!", "31")
     }
   }
+
+  /// Spec text as it may reach a terminal (see ``TerminalText/printable(_:)``).
+  private func shown(_ text: String) -> String { TerminalText.printable(text) }
 
   private func paint(_ text: String, _ code: String) -> String {
     color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text

@@ -106,7 +106,10 @@ enum SpecSchema {
             "description": "First ID outside, or \"caller\" for the user (group) running nsbuild.",
             "oneOf": [id, ["type": "string", "const": "caller"]],
           ],
-          "count": id.adding(["description": "How many IDs the line maps; at least 1.", "minimum": 1]),
+          "count": id.adding([
+            "description": "How many IDs the line maps; at least 1, and start + count at most 4294967295.",
+            "minimum": 1, "maximum": .integer(maximumID + 1),
+          ]),
         ],
         required: ["inside", "outside", "count"]),
     ]
@@ -169,6 +172,11 @@ enum SpecSchema {
           "description": "The mount's propagation after mounting (mount_namespaces(7)).", "type": "string",
           "enum": .array(Propagation.allCases.map { .string($0.rawValue) }),
         ],
+        "unmask": [
+          "description":
+            "proc and sysfs only: true leaves the filesystem as the kernel makes it. By default, as OCI runtimes do, a proc gets /proc/sys, sysrq-trigger, irq, bus and fs read-only and kcore, keys, timer_list and the like masked; a sysfs gets firmware and powercap masked, and is read-only when the command could be host root (no user namespace, or one mapping host uid 0). Like podman's --security-opt unmask=ALL.",
+          "type": "boolean", "default": false,
+        ],
       ],
       required: ["type", "target"])
     // Keys that belong to one kind are errors on the others (MountDecoder.checkKeysFit).
@@ -177,6 +185,10 @@ enum SpecSchema {
         kindRule(.bind, then: ["required": ["source"]], otherwise: forbidding(["source"])),
         kindRule(.tmpfs, then: [:], otherwise: forbidding(["size", "mode", "uid", "gid"])),
         kindRule(.overlay, then: ["required": ["lower"]], otherwise: forbidding(["lower", "upper", "work"])),
+        [
+          "if": ["required": ["type"], "properties": ["type": ["enum": ["proc", "sysfs"]]]],
+          "then": [:], "else": forbidding(["unmask"]),
+        ],
       ]
     ])
     return entry
@@ -241,10 +253,10 @@ enum SpecSchema {
           "description": "Inherited environment variables to remove.", "type": "array", "items": ["type": "string"],
         ],
         "cwd": path("Working directory inside the sandbox; default `/`."),
-        "uid": id.adding(["description": "User ID inside (setresuid(2)); default: the one nsbuild has there."]),
-        "gid": id.adding(["description": "Group ID inside (setresgid(2)); default: the one nsbuild has there."]),
+        "uid": id.adding(["description": "User ID inside (setresuid(2)); default 0, the sandbox's root."]),
+        "gid": id.adding(["description": "Group ID inside (setresgid(2)); default 0, the sandbox's root group."]),
         "groups": [
-          "description": "Supplementary group IDs (setgroups(2)); default: left as they are.",
+          "description": "Supplementary group IDs (setgroups(2)); default: none (kept only where setgroups is denied).",
           "type": "array", "items": id,
         ],
         "no_new_privs": [

@@ -24,32 +24,79 @@ struct Terminal {
   }
 }
 
-/// Loads a spec for a subcommand. A file that cannot be read is reported on stderr, and comes back as the
-/// diagnostic the JSON outputs carry.
-func loadSpec(_ path: String, terminal: Terminal) -> Result<LoadedSpec, UnreadableSpec> {
-  do {
-    return .success(try SpecLoader(kernel: terminal.kernel).load(path))
-  } catch {
-    let reason: String
-    switch (error.call, error.errno) {
-    case ("open", ErrnoNames.EINVAL): reason = "not a regular file"
-    case ("read", ErrnoNames.EFBIG): reason = "larger than \(RealKernel.maximumFileSize >> 20) MiB"
-    default: reason = error.description
+/// What a subcommand does with a spec another user could change (sshd's StrictModes).
+enum StrictModes {
+  /// Refuse it: `run` and `plan`, unless given --no-strict-modes.
+  case refuse
+  /// Read it, with a warning: `check`, `diff`, and `run`/`plan` with --no-strict-modes.
+  case warn
+  /// Read it without a word: `check` and `diff` with --no-strict-modes (which already says the caller knows).
+  case ignore
+
+  /// `run` and `plan`: refuse unless --no-strict-modes. `check` and `diff`: warn; refuse with --strict-modes (to see
+  /// what `run` would say), say nothing with --no-strict-modes.
+  static func given(_ flag: Bool?, default fallback: StrictModes) -> StrictModes {
+    switch flag {
+    case nil: fallback
+    case true?: .refuse
+    case false?: fallback == .refuse ? .warn : .ignore
     }
-    terminal.err("nsbuild: error: cannot read spec '\(path)': \(reason)\n")
-    return .failure(UnreadableSpec(path: path, reason: reason))
   }
 }
 
-/// A spec file that could not be read, and why.
+/// Loads a spec for a subcommand. A file that cannot be read, or that another user could change when `strictModes`
+/// refuses that, is reported on stderr, and comes back as the diagnostic the JSON outputs carry.
+func loadSpec(
+  _ path: String, terminal: Terminal, strictModes: StrictModes = .warn,
+  maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit
+) -> Result<LoadedSpec, UnreadableSpec> {
+  var loaded: LoadedSpec
+  do {
+    loaded = try SpecLoader(kernel: terminal.kernel).load(path, maxDiagnostics: maxDiagnostics)
+  } catch {
+    let reason: String
+    switch (error.call, error.errno) {
+    case ("open", ErrnoNames.EINVAL), ("openat", ErrnoNames.EINVAL): reason = "not a regular file or a pipe"
+    case ("read", ErrnoNames.EFBIG): reason = "larger than \(RealKernel.maximumFileSize >> 20) MiB"
+    default: reason = error.description
+    }
+    terminal.err(TerminalText.printable("nsbuild: error: cannot read spec '\(path)': \(reason)") + "\n")
+    return .failure(UnreadableSpec(path: path, reason: reason))
+  }
+  guard let unsafe = loaded.unsafePath else { return .success(loaded) }
+  let message = "\(unsafe): someone other than root and you could change the spec, and with it what nsbuild runs"
+  let hint =
+    "make root or yourself the owner and remove group and other write access (chmod go-w), or pass "
+    + "--no-strict-modes to `run` and `plan` (as sshd's StrictModes no)"
+  switch strictModes {
+  case .refuse:
+    terminal.err(
+      TerminalText.printable("nsbuild: error: refusing spec '\(path)': \(message)") + "\n  = help: \(hint)\n")
+    return .failure(
+      UnreadableSpec(path: path, reason: message, code: "strict-modes", verb: "refusing spec", hint: hint))
+  case .warn:
+    let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
+    let warning = Diagnostic(.warning, code: "strict-modes", message: message, file: path, range: start, hint: hint)
+    loaded.check = loaded.check.adding([warning])
+    return .success(loaded)
+  case .ignore:
+    return .success(loaded)
+  }
+}
+
+/// A spec file that could not be read, or was refused, and why.
 struct UnreadableSpec: Error {
   var path: String
   var reason: String
+  var code = "unreadable"
+  var verb = "cannot read spec"
+  /// The help line the text output shows under the error, if any.
+  var hint: String?
 
   /// The diagnostic for the JSON outputs (the text is on stderr).
   var diagnostic: Diagnostic {
     let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
     return Diagnostic(
-      .error, code: "unreadable", message: "cannot read spec '\(path)': \(reason)", file: path, range: start)
+      .error, code: code, message: "\(verb) '\(path)': \(reason)", file: path, range: start, hint: hint)
   }
 }

@@ -31,6 +31,11 @@ int nsb_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t 
 int nsb_sethostname(const char *name, size_t length);
 int nsb_setdomainname(const char *name, size_t length);
 int nsb_prctl_set_pdeathsig(int signal);
+/* statfs(2) of /proc/self/fd: 0 when it lies on proc; -1 with EXDEV when another file system covers it, or with
+   statfs's errno (ENOENT: no /proc). */
+int nsb_check_proc_fd(void);
+/* setns(2) of the mount namespace open in fd. */
+int nsb_setns_mount(int fd);
 int nsb_prctl_set_no_new_privs(void);
 /// The current errno, for Swift code that must read it right after a call.
 int nsb_errno(void);
@@ -135,7 +140,49 @@ int nsb_take_back_foreground(int fd);
 /// openat(2) of an existing `name` in `dirfd` for reading: O_NOFOLLOW|O_NONBLOCK, and only a regular file (else
 /// -1 with EINVAL), so neither a symlink nor a FIFO or device is ever read through.
 int nsb_open_existing_regular(int dirfd, const char *name);
+/* Opens /proc/PID/fd/N's `name` in `dirfd` for reading, following that magic link: a pipe (or a regular file);
+   EINVAL for anything else. */
+int nsb_open_descriptor_link(int dirfd, const char *name);
 /// fchmod(2) of the directory `name` in `dirfd`, opened O_DIRECTORY|O_NOFOLLOW: never the target of a symlink.
 int nsb_chmod_directory(int dirfd, const char *name, unsigned int mode);
+/// openat(2) of `name` in `dirfd` with O_PATH|O_NOFOLLOW: the entry itself, a symlink included, for fstat(2).
+int nsb_open_entry(int dirfd, const char *name);
+/// fstat(2) of `fd` (an O_PATH fd too): its owner, group and permission bits (with setuid, setgid and sticky);
+/// returns the kind as nsb_file_kind does, or -1 with errno.
+int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int *mode);
 #define NSB_RESOLVE_NO_SYMLINKS 0x04
+
+// Locks on host mount points (flock(2)), so one run's undo never removes a folder another live run is mounted on.
+// nsb_lock_shared reopens an O_PATH fd of a folder or regular file read-only and takes LOCK_SH|LOCK_NB on it: the
+// new fd, -2 when the file is neither or cannot be read (nothing to lock), -1 with errno on failure (EWOULDBLOCK:
+// locked exclusively).
+int nsb_lock_shared(int path_fd);
+// openat(dirfd, name) read-only, not following a symlink, and LOCK_EX|LOCK_NB on it: the fd, -2 when `name` cannot
+// be opened so (a symlink, on which nothing can be mounted, or unreadable), -1 with errno (EWOULDBLOCK: another run
+// holds a lock).
+int nsb_lock_exclusive(int dirfd, const char *name);
+// recvmsg(2) of one message sent by nsb_send_fds, however many fds it holds: its fds into `fds` (at most
+// `capacity`), their number, 0 at end of file, -1 on error. For the lock hand-over, whose count the receiver does not
+// know; nsb_receive_fds takes an exact count.
+int nsb_receive_some_fds(int socket, int *fds, int capacity);
+
+// fstatat(2) AT_SYMLINK_NOFOLLOW: the owner and mode bits (st_mode) of `name` in `dirfd`.
+int nsb_owner_mode(int dirfd, const char *name, uint32_t *uid, uint32_t *mode);
+
+#endif
+
+#ifndef NSBUILD_SHIM_PASS_H
+#define NSBUILD_SHIM_PASS_H
+/// The most fds one SCM_RIGHTS message carries here (the kernel's SCM_MAX_FD is 253).
+#define NSB_MAX_FDS_PER_MESSAGE 250
+/// socketpair(2) AF_UNIX SOCK_SEQPACKET with SOCK_CLOEXEC: one message per batch of passed fds.
+int nsb_socketpair_cloexec(int fds[2]);
+/// setns(2) into the mount namespace of process `pid` (through /proc/PID/ns/mnt). Needs CAP_SYS_ADMIN over that
+/// namespace's user namespace and CAP_SYS_CHROOT, and a process that shares no fs_struct (no threads).
+int nsb_enter_mount_namespace(int pid);
+/// sendmsg(2) of one byte with `count` fds (1 to NSB_MAX_FDS_PER_MESSAGE) as SCM_RIGHTS.
+int nsb_send_fds(int socket, const int *fds, int count);
+/// recvmsg(2) of one message of exactly `count` fds, close-on-exec, into `fds`; -1 with EPROTO when the message
+/// holds another number (any fds it did hold are closed).
+int nsb_receive_fds(int socket, int *fds, int count);
 #endif

@@ -1,0 +1,28 @@
+import SpecParser
+
+/// Reads whether `[process] cwd` will be a folder, where ``Planner/workingDirectoryPlace(of:)`` says it lands on the
+/// host: looked up beneath that host folder with openat2(2) RESOLVE_IN_ROOT, through no symlink (one could lead
+/// beneath a mount of the spec, where the sandbox sees something else: then nothing is predicted).
+public struct WorkingDirectoryReader<Kernel: LinuxKernel> {
+  let kernel: Kernel
+
+  public init(kernel: Kernel) {
+    self.kernel = kernel
+  }
+
+  /// nil when the place is not on the host (made by the spec, on a tmpfs, or not predictable), has a symlink on the
+  /// way, or cannot be opened.
+  public func exists(for spec: Spec) -> Bool? {
+    guard case .beneath(let tree, let path) = Planner.workingDirectoryPlace(of: spec),
+      let root = try? kernel.openPath(tree)
+    else { return nil }
+    defer { kernel.close(root) }
+    do {
+      let fd = try kernel.openInRootWithoutSymlinks(root, path)
+      defer { kernel.close(fd) }
+      return try kernel.fileKind(of: fd) == .directory
+    } catch {
+      return error.errno == ErrnoNames.ENOENT || error.errno == ErrnoNames.ENOTDIR ? false : nil
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import SpecParser
+
+/// In a user namespace, the sandbox's root is an ordinary user on the host for files whose owner the map leaves out
+/// (capabilities(7): CAP_DAC_OVERRIDE applies only to an inode whose uid and gid are both mapped). A root folder
+/// or a host folder that it cannot write makes `run` fail with EACCES where it makes a mount point or a `[[files]]`
+/// entry there, after the namespaces are made: said at `plan`, tied to that step, with the owner to give the folder.
+extension Planner {
+  func writeAccessWarnings() -> [PlanWarning] {
+    guard spec.unshares(.user), !state.makingFolders.isEmpty, let root = defaultIdentity else { return [] }
+    let maps = writtenMaps
+    guard let uid = Self.outsideID(of: root.uid, in: maps.uid, caller: state.uid),
+      let gid = Self.outsideID(of: root.gid, in: maps.gid, caller: state.gid)
+    else { return [] }
+    let acting = Acting(
+      uid: uid, gid: gid, groups: Set(state.host.supplementaryGroups), privileged: root.uid == 0,
+      isMapped: { owner in
+        Self.inside(of: owner.uid, in: maps.uid, caller: self.state.uid) != nil
+          && Self.inside(of: owner.gid, in: maps.gid, caller: self.state.gid) != nil
+      })
+    var result: [PlanWarning] = []
+    let entries =
+      spec.mounts.enumerated().map { (SpecKeyPath("mounts").index($0.offset), $0.element.target, Step.Kind.mount) }
+      + spec.files.enumerated().map { (SpecKeyPath("files").index($0.offset), $0.element.path, Step.Kind.file) }
+    for (key, path, kind) in entries {
+      guard let making = state.makingFolders[path], !acting.mayWrite(making.ownership) else { continue }
+      let owner = making.ownership
+      let at = origin(key)
+      result.append(
+        PlanWarning(
+          "\(making.folder) is \(owner.uid):\(owner.gid), mode \(String(owner.mode, radix: 8)), which the sandbox's root (\(uid):\(gid) on the host, as the map says) may not write: run would fail making \(making.name) there (EACCES); chown \(uid):\(gid) \(making.folder), or map its owner in",
+          origin: at, explains: StepReference(kind, origin: at)))
+    }
+    return result
+  }
+
+  /// The ID outside that `inside` maps to, or nil when the map leaves it out.
+  static func outsideID(of inside: UInt32, in map: [IDMapping], caller: UInt32) -> UInt32? {
+    for line in map where inside >= line.inside && UInt64(inside) < UInt64(line.inside) + UInt64(line.count) {
+      switch line.outside {
+      case .id(let id): return id + (inside - line.inside)
+      case .caller: return caller + (inside - line.inside)
+      }
+    }
+    return nil
+  }
+}
+
+/// Who makes the entries, for path_resolution(7)'s permission check of a folder.
+private struct Acting {
+  var uid: UInt32
+  var gid: UInt32
+  /// Supplementary groups it may keep (with setgroups denied none can be dropped).
+  var groups: Set<UInt32>
+  /// It is root of its user namespace, with every capability there.
+  var privileged: Bool
+  var isMapped: (FileOwnership) -> Bool
+
+  /// Write and search permission on a folder of this owner and mode.
+  func mayWrite(_ owner: FileOwnership) -> Bool {
+    if privileged, isMapped(owner) { return true }
+    let bits =
+      owner.uid == uid
+      ? owner.mode >> 6 : (owner.gid == gid || groups.contains(owner.gid)) ? owner.mode >> 3 : owner.mode
+    return bits & 0o3 == 0o3
+  }
+}

@@ -1,0 +1,61 @@
+/// Arrays of tables whose entries the decoder may drop (`[[mounts]]`, `[[files]]`).
+extension TableReader {
+  /// The entries of the array of tables at `key`, each decoded by `decode`, with the origins of the n-th decoded
+  /// entry recorded under `key[n]`, its index in the result.
+  ///
+  /// An element that is not a table, or that `decode` drops (returning nil after reporting why), leaves no gap: the
+  /// rules checked after decoding, and the planner, find an entry's origin by its index in the decoded array, and a
+  /// gap would point them at the next entry's line. Messages written while decoding still name the element by its
+  /// place in the file.
+  ///
+  /// - Returns: nil when `key` is absent or not an array.
+  func decodedEntries<T>(_ key: String, _ decode: (TableReader) -> T?) -> [T]? {
+    guard let entry = entry(key) else { return nil }
+    guard case .array(let nodes) = entry.node.value else {
+      mismatch(key, entry.node, expected: "an array of tables")
+      return nil
+    }
+    let arrayPath = path.appending(key)
+    var result: [T] = []
+    // Each entry's origins go to a scratch context first, so a dropped entry leaves none behind; one scratch,
+    // emptied between entries, spares an allocation per entry.
+    let scratch = DecodeContext(scratchFor: context)
+    for (index, node) in nodes.enumerated() {
+      guard case .table(let sub) = node.value else {
+        sink.error(
+          "type-mismatch", "`\(key)` must be an array of tables; element \(index + 1) is \(node.value.typeName)",
+          at: node.range)
+        continue
+      }
+      let written = arrayPath.index(index)
+      scratch.origins.removeAll(keepingCapacity: true)
+      scratch.origins[written] = node.range
+      guard let value = decode(TableReader(table: sub, path: written, range: node.range, context: scratch)) else {
+        continue
+      }
+      context.adoptOrigins(of: scratch, from: written, as: arrayPath.index(result.count))
+      result.append(value)
+    }
+    return result
+  }
+}
+
+extension DecodeContext {
+  /// A context writing to the same sink, with no origins yet. Only its origins are carried back (see
+  /// ``adoptOrigins(of:from:as:)``): what else a decoder records goes to ``SpecSections/context``, the spec's own.
+  convenience init(scratchFor parent: DecodeContext) {
+    self.init(sink: parent.sink, source: parent.source, directory: parent.directory)
+  }
+
+  /// Copies the origins recorded in `scratch` (all at or beneath `written`), moved beneath `kept`.
+  func adoptOrigins(of scratch: DecodeContext, from written: SpecKeyPath, as kept: SpecKeyPath) {
+    guard written != kept else {
+      origins.merge(scratch.origins) { _, new in new }
+      return
+    }
+    let prefix = written.description.count
+    for (path, range) in scratch.origins {
+      origins[SpecKeyPath(kept.description + path.description.dropFirst(prefix))] = range
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/// Text from a spec (a path, a hostname, a file's contents) on its way to a terminal. A spec can hold any
+/// character, and escape sequences reaching the terminal raw could retitle the window, recolour or hide lines, or
+/// (on some terminals) answer back: ESC ] 0; … BEL, ESC [31m, or their C1 forms (U+009B CSI, U+009D OSC).
+public enum TerminalText {
+  /// `text` with every control character but the tab replaced by U+FFFD: C0 (including newline, so one value
+  /// cannot fake a line of output), DEL and C1 (U+0080–U+009F). Everything human-readable that nsbuild prints of a
+  /// spec goes through this; JSON output keeps the exact text, escaped by its encoder.
+  public static func printable(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var result = ""
+    for scalar in text.unicodeScalars { result.unicodeScalars.append(isControl(scalar) ? "\u{FFFD}" : scalar) }
+    return result
+  }
+
+  /// A C0 control other than the tab, DEL, or a C1 control.
+  public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
+  }
+}
