@@ -167,14 +167,17 @@ public struct Launcher<Kernel: LinuxKernel> {
     run(steps(actor), with: runner(actor, pipes, link: link), pipes)
   }
 
-  private func run(_ steps: [Step], with runner: StepRunner<Kernel>, _ pipes: Pipes) {
+  /// With `waiting`, the command waiting for the end of `go`: init's exit would bring that end too, so a failure
+  /// or a signal here kills the command first, lest it take the end of `go` as leave to run execve(2).
+  private func run(_ steps: [Step], with runner: StepRunner<Kernel>, _ pipes: Pipes, stopping waiting: Int32? = nil) {
     for step in steps {
       trace(step)
       do { try runner.run(step) } catch {
+        if let waiting { kernel.kill(waiting, 9) }
         undo(runner.journal, runner.fds)
         fail(error, pipes)
       }
-      if let journal = runner.journal { endIfSignalled(journal, runner.fds) }
+      if let journal = runner.journal { endIfSignalled(journal, runner.fds, stopping: waiting) }
     }
   }
 
@@ -186,8 +189,9 @@ public struct Launcher<Kernel: LinuxKernel> {
   }
 
   /// Takes back what was made and ends as the signal would have, if one arrived while init was setting up.
-  private func endIfSignalled(_ journal: SetupJournal, _ fds: FDTable) {
+  private func endIfSignalled(_ journal: SetupJournal, _ fds: FDTable, stopping waiting: Int32? = nil) {
     guard let signal = kernel.takeDeferredSignal() else { return }
+    if let waiting { kernel.kill(waiting, 9) }
     undo(journal, fds)
     kernel.exit(128 + signal)
   }
@@ -310,7 +314,7 @@ public struct Launcher<Kernel: LinuxKernel> {
     } else {
       let late = StepRunner(
         kernel: kernel, fds: setup.fds, journal: setup.journal, lockSocket: lockSocket, parent: link)
-      run(own.filter { $0.id > spawnCommand.id }, with: late, pipes)
+      run(own.filter { $0.id > spawnCommand.id }, with: late, pipes, stopping: command.pid)
     }
     [ready.read, go.write, pipes.report.write].forEach(kernel.close)
     reap(until: command.pid)
