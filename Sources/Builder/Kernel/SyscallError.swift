@@ -59,6 +59,7 @@ public enum ErrnoNames {
   public static let ESRCH: Int32 = 3
   public static let EBADF: Int32 = 9
   public static let EACCES: Int32 = 13
+  public static let EBUSY: Int32 = 16
   public static let EEXIST: Int32 = 17
   public static let ENOTDIR: Int32 = 20
   public static let EISDIR: Int32 = 21

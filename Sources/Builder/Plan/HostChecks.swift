@@ -17,7 +17,7 @@ extension Planner {
   func warnings() -> [PlanWarning] {
     specWarnings() + userNamespaceWarnings() + credentialWarnings() + kernelWarnings() + mountWarnings()
       + hiddenSubmountWarnings() + hostPropagationWarnings() + predictionWarnings() + hostPathWarnings()
-      + obstacleWarnings() + writeAccessWarnings() + undoWarnings()
+      + obstacleWarnings() + writeAccessWarnings() + undoWarnings() + sysfsBusyWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {

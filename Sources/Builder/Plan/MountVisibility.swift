@@ -12,7 +12,7 @@ extension Planner {
   /// decide (see ``HostFacts/mounts``).
   static func readsHostMounts(_ spec: Spec) -> Bool {
     spec.mounts.contains { $0.kind == .bind || $0.kind == .overlay || $0.propagation != nil }
-      || spec.root.propagation != .private
+      || spec.root.propagation != .private || mountsCallersSysfs(spec)
   }
 
   func hiddenSubmountWarnings() -> [PlanWarning] {

@@ -104,6 +104,9 @@ struct FailureReport {
     case (.mount, ErrnoNames.EPERM) where step.title.hasPrefix("mount sysfs"):
       return
         "sysfs cannot be mounted in a user namespace when the host /sys is partly covered, or read-only while this one is not, or without a net namespace owned by it"
+    case (.mount, ErrnoNames.EBUSY) where step.title.hasPrefix("mount sysfs"):
+      return
+        "without a net namespace a fresh sysfs is the host's, which the kernel will not mount again where it already is: add \"net\" to [namespaces] unshare, or bind the host's /sys read-only instead"
     case (.mount, ErrnoNames.ENOENT) where isDanglingLink(failure),
       (.file, ErrnoNames.ENOENT) where isDanglingLink(failure):
       return
