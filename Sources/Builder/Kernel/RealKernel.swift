@@ -189,10 +189,11 @@ public struct RealKernel: LinuxKernel {
     state.hostTreePaths = resolver.readHostTree(for: spec)
     state.symlinksBeneathBinds = resolver.readBeneathBinds(for: spec, sources: state.hostSources)
     state.hostEntries = HostEntryReader(kernel: self).read(for: spec, resolved: state.hostTreePaths)
-    let folders = HostFolderReader(kernel: self)
-    state.hostPathExists = folders.read(for: spec, sources: state.hostSources, hostTree: state.hostTreePaths)
-    state.overlayMakesIndex = folders.overlayMakesIndex(spec)
     state.inRootDestinations = HostEntryReader(kernel: self).destinations(for: spec)
+    let folders = HostFolderReader(kernel: self)
+    state.hostPathExists = folders.read(
+      for: spec, sources: state.hostSources, hostTree: state.hostTreePaths, inRoot: state.inRootDestinations)
+    state.overlayMakesIndex = folders.overlayMakesIndex(spec)
     state.workingDirectoryExists = WorkingDirectoryReader(kernel: self).exists(for: spec)
     (state.obstacles, state.makingFolders) = HostObstacleReader(kernel: self).read(for: spec)
     // Last: which paths run makes on the host follows from everything read above.

@@ -16,8 +16,11 @@ public struct HostFolderReader<Kernel: LinuxKernel> {
   /// - Parameters:
   ///   - sources: the bind sources and overlay folders as ``HostPathResolver`` resolved them (run opens those).
   ///   - hostTree: with the host's tree as the root, the `[[files]]` paths and mount targets as it resolved them.
+  ///   - inRoot: in a root folder, where a symlink on the way takes a path (``HostEntryReader/destinations(for:)``):
+  ///     run makes the missing folders at that destination, so those are the ones read.
   public func read(
-    for spec: Spec, sources: [String: ResolvedHostPath] = [:], hostTree: [String: ResolvedHostPath] = [:]
+    for spec: Spec, sources: [String: ResolvedHostPath] = [:], hostTree: [String: ResolvedHostPath] = [:],
+    inRoot: [String: String] = [:]
   ) -> [String: Bool] {
     guard spec.unshares(.mount) else { return [:] }
     let placement = HostPlacement(spec: spec, sources: sources, hostTree: hostTree)
@@ -25,7 +28,8 @@ public struct HostFolderReader<Kernel: LinuxKernel> {
     var bases: [String: Int32] = [:]
     defer { for fd in bases.values { kernel.close(fd) } }
     let made = spec.files.map(\.path) + spec.mounts.map(\.target)
-    for path in made.map(placement.landing(of:)) {
+    for written in made {
+      let path = placement.isOnRootTree(written) ? inRoot[written] ?? placement.landing(of: written) : written
       guard let base = placement.base(of: path), let fd = open(base.host, root: spec.root, cache: &bases) else {
         continue
       }
