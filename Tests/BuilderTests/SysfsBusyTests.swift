@@ -43,4 +43,47 @@ import Testing
       #expect(run.status == 0, "\(run.stderr)")
     }
   }
+
+  /// Elsewhere than where the caller's sysfs is mounted (here a root folder's /sys), the same sysfs mounts again.
+  @Test(.enabled(if: NSBuildProcess.isRoot, "mounting needs root"))
+  func sysfsInARootFolderWithoutANetNamespaceIsNotWarnedOfAndMounts() throws {
+    try withFolder { folder in
+      try FileManager.default.createDirectory(atPath: folder + "/rootfs/sys", withIntermediateDirectories: true)
+      let path = try write(
+        """
+        version = 1
+        [namespaces]
+        unshare = ["mount", "pid"]
+        [root]
+        path = "rootfs"
+        [[mounts]]
+        type = "bind"
+        source = "/usr"
+        target = "/usr"
+        options = ["ro"]
+        [[files]]
+        type = "symlink"
+        path = "/bin"
+        link = "usr/bin"
+        [[files]]
+        type = "symlink"
+        path = "/lib"
+        link = "usr/lib"
+        [[files]]
+        type = "symlink"
+        path = "/lib64"
+        link = "usr/lib64"
+        [[mounts]]
+        type = "sysfs"
+        target = "/sys"
+        [process]
+        args = ["/bin/sh", "-c", "test -d /sys/kernel"]
+
+        """, to: folder)
+      let plan = try NSBuildProcess.run(["plan", path])
+      #expect(!(plan.stdout + plan.stderr).contains("sysfs is already mounted"))
+      let run = try NSBuildProcess.run(["run", path])
+      #expect(run.status == 0, "\(run.stderr)")
+    }
+  }
 }
