@@ -61,13 +61,16 @@ struct PlanCommand: ParsableCommand {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
-      strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics)
+      strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics, printWarnings: false)
+    // Every warning is on stdout with the plan, so `plan > review.txt` keeps the whole review: the spec's own
+    // (--no-strict-modes' ownership one included) with their source lines, then the plan's that they do not repeat.
+    let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
     switch format {
     case .text:
-      terminal.out(PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(plan))
+      terminal.out(
+        PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(
+          plan, specWarnings: specWarnings, source: loaded.source))
     case .json:
-      // The spec's own warnings (--no-strict-modes' ownership one included) are on stderr too: JSON carries them all.
-      let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
       terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path, specWarnings: specWarnings)) + "\n")
     }
     if detailedExitcode, !plan.hostChanges.isEmpty { throw ExitCode(2) }

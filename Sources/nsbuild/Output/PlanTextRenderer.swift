@@ -6,7 +6,10 @@ struct PlanTextRenderer {
   let color: Bool
   let file: String
 
-  func render(_ plan: Plan) -> String {
+  /// - Parameters:
+  ///   - specWarnings: the spec's own warnings, shown after the steps with their source lines (from `source`), as
+  ///     `check` shows them; a plan warning saying the same at the same place is not shown again.
+  func render(_ plan: Plan, specWarnings: [Diagnostic] = [], source: [UInt8] = []) -> String {
     let actorWidth = plan.steps.map(\.actor.rawValue.count).max() ?? 0
     let idWidth = String(plan.steps.count).count
     var out = ""
@@ -16,7 +19,8 @@ struct PlanTextRenderer {
       for call in step.calls { out += indent + paint(shown(call.description), "2") + "\n" }
       if let reason = step.reason { out += indent + "why: \(shown(reason))\n" }
     }
-    for warning in plan.warnings {
+    out += DiagnosticRenderer(color: color).render(specWarnings, source: source)
+    for warning in ReviewWarnings.planOnly(plan.warnings, besides: specWarnings) {
       let place = warning.origin.map { "\(shown(file)):\($0.start.line):\($0.start.column): " } ?? ""
       out += place + paint("warning:", "1;35") + " \(shown(warning.message))\n"
     }
