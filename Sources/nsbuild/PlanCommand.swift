@@ -41,7 +41,7 @@ struct PlanCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Show at most this many spec diagnostics, the first in the file, and then one line saying how many more (0: all).",
+      "Show at most this many spec diagnostics, errors first, then one saying how many more were left out (0: all).",
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 
