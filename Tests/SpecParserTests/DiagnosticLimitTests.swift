@@ -95,8 +95,7 @@ import Testing
   }
 
   /// The finding's spec: 120 set-user-ID files (a warning each, and one for files on the host) and one unknown key
-  /// at the end. The cap counts
-  /// errors, as clang's -ferror-limit does: warnings make room, and the error is shown.
+  /// at the end. The cap counts errors, as clang's -ferror-limit does: warnings make room, and the error is shown.
   @Test func warningsNeverHideAnError() throws {
     var text = "version = 1\n[namespaces]\nunshare = [\"user\", \"mount\"]\n"
     for index in 0..<120 {
