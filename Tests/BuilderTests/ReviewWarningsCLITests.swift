@@ -89,4 +89,30 @@ import Testing
     let check = try NSBuildProcess.run(["check", folder + "/dev.toml"], binary: binary, asUser: 65534)
     #expect(check.stderr.contains("runs as host root"), "\(check.stderr)")
   }
+
+  /// A link that is the path itself is named once (`/x/evil -> ../real`), not as `/x/evil: /x/evil -> ../real`.
+  @Test func aSymlinkWarningNamesItsPathOnce() {
+    #expect(Planner.naming("/x/evil", HostLink(path: "/x/evil", destination: "../real")) == "/x/evil -> ../real")
+    #expect(
+      Planner.naming("/x/evil/f", HostLink(path: "/x/evil", destination: "../real")) == "/x/evil/f: /x/evil -> ../real")
+  }
+
+  /// The help never suggests handing a folder to nobody, the overflow ID every unmapped file shows as.
+  @Test func writeAccessHelpNeverSuggestsGivingAFolderToNobody() {
+    #expect(Planner.fix("/r", uid: 100000, gid: 100000) == "chown 100000:100000 /r, or map its owner in")
+    let nobody = Planner.fix("/tmp/f2", uid: 65534, gid: 65534)
+    #expect(!nobody.contains("chown 65534"))
+    #expect(nobody.contains("run nsbuild as the folder's owner"))
+  }
+
+  /// The summary line names ten host changes and counts the rest; JSON keeps every one.
+  @Test func summaryLineNamesTenHostChangesAndCountsTheRest() {
+    let changes = (1...25).map { "file /f\($0)" }
+    let plan = Plan(steps: [], hostChanges: changes)
+    let text = PlanTextRenderer(color: false, file: "s.toml").render(plan)
+    #expect(text.contains("left on the host: file /f1, file /f2, "))
+    #expect(text.contains("file /f10 and 15 more\n"), "\(text)")
+    #expect(!text.contains("file /f11"))
+    #expect(PlanJSON(plan, file: "s.toml").summary.host_changes == changes)
+  }
 }

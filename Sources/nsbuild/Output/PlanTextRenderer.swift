@@ -31,9 +31,18 @@ struct PlanTextRenderer {
       + (conflict ? "  ! in the way (run refuses)" : "") + "\n"
     let host =
       plan.hostChanges.isEmpty
-      ? "nothing left on the host" : "left on the host: " + shown(plan.hostChanges.joined(separator: ", "))
+      ? "nothing left on the host" : "left on the host: " + shown(Self.named(plan.hostChanges))
     out += paint("Plan: \(plan.steps.count) steps, \(unchanged) unchanged; \(host)", "1") + "\n"
     return out
+  }
+
+  /// How many host changes the summary line names before it counts the rest (`plan --format json` lists them all).
+  static let namedHostChanges = 10
+
+  /// The first ``namedHostChanges`` changes, then "and N more", so a spec of many files keeps a one-line summary.
+  static func named(_ changes: [String]) -> String {
+    let named = changes.prefix(namedHostChanges).joined(separator: ", ")
+    return changes.count > namedHostChanges ? "\(named) and \(changes.count - namedHostChanges) more" : named
   }
 
   private func header(_ step: Step, idWidth: Int, actorWidth: Int) -> String {
