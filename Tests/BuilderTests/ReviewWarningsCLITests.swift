@@ -115,4 +115,34 @@ import Testing
     #expect(!text.contains("file /f11"))
     #expect(PlanJSON(plan, file: "s.toml").summary.host_changes == changes)
   }
+
+  /// The host-root help's combination for a project folder you own works: `"user"` unshared and nsbuild run as the
+  /// folder's owner, not as root (specs/build.toml copied into the project, as its comment says).
+  @Test(.enabled(if: NSBuildProcess.isRoot, "needs root to run nsbuild as another user"))
+  func hostRootHelpLeadsToAWorkingRootlessBuild() throws {
+    let build = try String(contentsOfFile: packageRoot + "/specs/build.toml", encoding: .utf8)
+    let check = decodeSpecCheck(build)
+    let help = try #require(check.diagnostics.first { $0.code == "host-root" }?.hint)
+    #expect(help.contains("add \"user\" to [namespaces] unshare and run nsbuild as yourself, not as root"))
+    let rootless = build.replacingOccurrences(of: "unshare = [\"mount\"", with: "unshare = [\"user\", \"mount\"")
+    #expect(rootless != build)
+    let folder = try NSBuildProcess.publicCopy(specs: [:])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let project = folder + "/proj"
+    let owner: UInt32 = 1000
+    try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: false)
+    try Data(rootless.utf8).write(to: URL(fileURLWithPath: project + "/sandbox.toml"))
+    #expect(chown(project, owner, owner) == 0 && chown(project + "/sandbox.toml", owner, owner) == 0)
+    let run = try NSBuildProcess.run(
+      ["run", "sandbox.toml", "--", "/bin/sh", "-c", "touch built"], binary: folder + "/nsbuild", asUser: owner,
+      directory: project)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(!run.stderr.contains("host root"), "\(run.stderr)")
+    let made = try FileManager.default.attributesOfItem(atPath: project + "/built")
+    #expect((made[.ownerAccountID] as? NSNumber)?.uint32Value == owner)
+  }
+}
+
+private func decodeSpecCheck(_ text: String) -> SpecCheck {
+  SpecDecoder.decode(source: Array(text.utf8), file: "sandbox.toml", directory: "/work/project")
 }
