@@ -9,7 +9,9 @@ struct PlanCommand: ParsableCommand {
     abstract: "Show the exact steps `run` would take, without changing anything.",
     discussion: """
       Each step shows the process that takes it, the system calls with their arguments, how it changes the current \
-      state (+ create, ~ change in place, = already as wanted, so skipped) and the spec line it comes from.
+      state (+ create, ~ change in place, = already as wanted, so skipped) and the spec line it comes from. The \
+      warnings follow, the spec's (as `check` shows them) and the plan's, all on stdout with the steps. It plans for \
+      the command after `--`, or else for [process] args.
 
       Exit status: 0 on success, 1 on a spec error; with --detailed-exitcode, 0 when nothing would change and 2 \
       when something would.
