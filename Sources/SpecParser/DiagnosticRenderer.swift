@@ -25,9 +25,15 @@ public struct DiagnosticRenderer: Sendable {
     var out = ""
     // Diagnostics in source order often share a line: split it into scalars once, not once per diagnostic.
     var shown: (number: Int, scalars: [Unicode.Scalar]?) = (0, nil)
-    // Stable: diagnostics at one place keep their order (the one saying how many more were left out stays last).
+    // Stable: diagnostics at one place keep their order. The one saying how many more were left out stays last,
+    // even when warnings before a shown error were left out to make room for it.
     let ordered = diagnostics.enumerated().sorted {
-      ($0.element.range.start.offset, $0.offset) < ($1.element.range.start.offset, $1.offset)
+      let summary = (
+        $0.element.code == OmittedDiagnostics.code ? 1 : 0, $1.element.code == OmittedDiagnostics.code ? 1 : 0
+      )
+      return (summary.0, $0.element.range.start.offset, $0.offset) < (
+        summary.1, $1.element.range.start.offset, $1.offset
+      )
     }
     for diagnostic in ordered.map(\.element) {
       let number = diagnostic.range.start.line

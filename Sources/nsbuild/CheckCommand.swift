@@ -26,7 +26,7 @@ struct CheckCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Show at most this many diagnostics, the first in the file, and then one line saying how many more (0: all).",
+      "Show at most this many diagnostics, errors first, then one saying how many more were left out (0: all).",
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 

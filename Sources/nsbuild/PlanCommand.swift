@@ -9,7 +9,9 @@ struct PlanCommand: ParsableCommand {
     abstract: "Show the exact steps `run` would take, without changing anything.",
     discussion: """
       Each step shows the process that takes it, the system calls with their arguments, how it changes the current \
-      state (+ create, ~ change in place, = already as wanted, so skipped) and the spec line it comes from.
+      state (+ create, ~ change in place, = already as wanted, so skipped) and the spec line it comes from. The \
+      warnings follow, the spec's (as `check` shows them) and the plan's, all on stdout with the steps. It plans for \
+      the command after `--`, or else for [process] args.
 
       Exit status: 0 on success, 1 on a spec error; with --detailed-exitcode, 0 when nothing would change and 2 \
       when something would.
@@ -41,7 +43,7 @@ struct PlanCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Show at most this many spec diagnostics, the first in the file, and then one line saying how many more (0: all).",
+      "Show at most this many spec diagnostics, errors first, then one saying how many more were left out (0: all).",
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 
@@ -61,13 +63,16 @@ struct PlanCommand: ParsableCommand {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
-      strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics)
+      strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics, printWarnings: false)
+    // Every warning is on stdout with the plan, so `plan > review.txt` keeps the whole review: the spec's own
+    // (--no-strict-modes' ownership one included) with their source lines, then the plan's that they do not repeat.
+    let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
     switch format {
     case .text:
-      terminal.out(PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(plan))
+      terminal.out(
+        PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(
+          plan, specWarnings: specWarnings, source: loaded.source))
     case .json:
-      // The spec's own warnings (--no-strict-modes' ownership one included) are on stderr too: JSON carries them all.
-      let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
       terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path, specWarnings: specWarnings)) + "\n")
     }
     if detailedExitcode, !plan.hostChanges.isEmpty { throw ExitCode(2) }

@@ -4,9 +4,15 @@ import SpecParser
 
 /// Loads, checks and plans a spec for `plan` and `run`; prints what stops it and exits with `failureCode`.
 /// A spec another user could change is refused unless `strictModes` says to warn. With `json`, a spec that cannot be planned prints `{"format_version", "spec", "diagnostics"}` on stdout too.
+///
+/// The spec's warnings go to stderr at once only when `printWarnings` (`run`); `plan` prints them with the plan, so
+/// the review is in one place, and gets them back in `loaded.check.diagnostics`, without the host-root ones when
+/// the caller is not root (see ``ReviewWarnings/specDiagnostics(_:privileged:)``). A plan that cannot be made
+/// prints them on stderr before its error either way.
 func planSpec(
   _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
-  strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit
+  strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit,
+  printWarnings: Bool = true
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
   switch loadSpec(path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics) {
@@ -17,18 +23,22 @@ func planSpec(
     }
     throw ExitCode(failureCode)
   }
-  terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
   guard let spec = loaded.check.spec else {
+    terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
     if json {
       terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: loaded.check.diagnostics)) + "\n")
     }
     throw ExitCode(failureCode)
   }
+  let state = terminal.kernel.observe(for: spec)
+  var shown = loaded
+  shown.check.diagnostics = ReviewWarnings.specDiagnostics(loaded.check.diagnostics, privileged: state.isPrivileged)
+  if printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }
   do {
-    let state = terminal.kernel.observe(for: spec)
     let plan = try Planner(spec: spec, state: state).plan(command: command)
-    return (loaded, plan)
+    return (shown, plan)
   } catch {
+    if !printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }
     // Limits come from spec keys: shown at their place with a caret, as `check` shows them.
     let located = limitDiagnostics(error, path: path, origins: spec.origins)
     if located.isEmpty {

@@ -102,7 +102,7 @@ import Testing
     let report = FailureReport(plan: plan, loaded: loaded, terminal: Terminal()).render(failure)
     #expect(
       report == """
-        specs/dev.toml:24:1: error: step 11/21 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
+        specs/dev.toml:24:1: error: step 11/23 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
          24 | [[mounts]]
             | ^~~~~~~~~~
             = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or read-only while this one is not, or without a pid namespace owned by it

@@ -72,10 +72,14 @@ import Testing
       .warning, code: "mount-order", message: "late", file: "t.toml",
       range: SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0)))
     let merged = check.adding([extra])
+    // Errors first: the five errors fill the limit, and the warning, first in the file, makes room for them.
     #expect(merged.diagnostics.count == 6)
-    #expect(merged.diagnostics.first?.code == "mount-order")
-    #expect(merged.omitted.errors == 16)
-    #expect(merged.diagnostics.last?.message == "16 more errors from here on not shown (only the first 5 are)")
+    #expect(merged.diagnostics.dropLast().allSatisfy { $0.severity == .error })
+    #expect(merged.omitted.errors == 15)
+    #expect(merged.omitted.warnings == 1)
+    #expect(
+      merged.diagnostics.last?.message
+        == "15 more errors and 1 more warning not shown (only 5 are: errors first, then the first warnings)")
   }
 
   @Test func repeatedCapabilitiesCheckInLinearTime() throws {
@@ -88,5 +92,47 @@ import Testing
     #expect(check.diagnostics.count == SpecDecoder.defaultDiagnosticLimit + 1)
     #expect(check.omitted.warnings == 199_999 - SpecDecoder.defaultDiagnosticLimit)
     #expect(!check.hasErrors)
+  }
+
+  /// The finding's spec: 120 set-user-ID files (a warning each, and one for files on the host) and one unknown key
+  /// at the end. The cap counts errors, as clang's -ferror-limit does: warnings make room, and the error is shown.
+  @Test func warningsNeverHideAnError() throws {
+    var text = "version = 1\n[namespaces]\nunshare = [\"user\", \"mount\"]\n"
+    for index in 0..<120 {
+      text += "[[files]]\ntype = \"file\"\npath = \"/tmp/f\(index)\"\nmode = \"4755\"\ncontent = \"x\"\n"
+    }
+    text += "[process]\nargs = [\"true\"]\nbogus = 1\n"
+    let check = SpecDecoder.decode(source: Array(text.utf8), file: "t.toml", directory: "/")
+    #expect(check.hasErrors)
+    #expect(check.diagnostics.count == SpecDecoder.defaultDiagnosticLimit + 1)
+    #expect(check.diagnostics.contains { $0.severity == .error && $0.message.contains("bogus") })
+    let summary = try #require(check.diagnostics.last)
+    #expect(summary.code == "too-many-diagnostics")
+    #expect(summary.severity == .warning)
+    #expect(summary.message == "22 more warnings not shown (only 100 are: errors first, then the first warnings)")
+    // In text, the summary stays last although it points at the first warning left out.
+    let text2 = DiagnosticRenderer(color: false).render(check.diagnostics, source: Array(text.utf8))
+    let headers = text2.split(separator: "\n").filter { $0.hasPrefix("t.toml:") }
+    #expect(headers.last?.contains("22 more warnings not shown") == true)
+    #expect(headers.dropLast().last?.contains("error: unknown key 'bogus'") == true)
+  }
+
+  /// Past the limit in errors, the first `limit` errors are shown and every warning makes room for them.
+  @Test func errorsBeyondTheLimitLeaveNoRoomForWarnings() {
+    let sink = DiagnosticSink(file: "t.toml", limit: 3)
+    for offset in 0..<10 {
+      let range = SourceRange(at: SourceLocation(line: 1, column: 1, offset: offset))
+      if offset % 2 == 0 {
+        sink.warning("w", "w\(offset)", at: range)
+      } else {
+        sink.error("e", "e\(offset)", at: range)
+      }
+    }
+    let result = sink.finish()
+    #expect(result.map(\.message).dropLast() == ["e1", "e3", "e5"])
+    #expect(result.last?.severity == .error)
+    #expect(
+      result.last?.message
+        == "2 more errors and 5 more warnings not shown (only 3 are: errors first, then the first warnings)")
   }
 }

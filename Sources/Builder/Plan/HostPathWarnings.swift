@@ -24,15 +24,20 @@ extension Planner {
 
   private func beneathBind(_ path: String, _ link: HostLink, _ at: SourceRange?) -> PlanWarning {
     PlanWarning(
-      "\(path): \(link) is a symlink inside the bind's source: run follows none beneath a bind, so it will refuse "
+      "\(Self.naming(path, link)) is a symlink inside the bind's source: run follows none beneath a bind, so it will refuse "
         + "this (ELOOP); name the real path instead",
       origin: at)
   }
 
   private func warning(_ path: String, _ link: HostLink, _ at: SourceRange?) -> PlanWarning {
     PlanWarning(
-      "\(path): \(link) is a symlink another user could change (it or its folder is not owned by root or you, or "
+      "\(Self.naming(path, link)) is a symlink another user could change (it or its folder is not owned by root or you, or "
         + "the folder is writable by others): run will refuse to follow it (ELOOP); name the real path instead",
       origin: at)
+  }
+
+  /// `path: link -> destination`, or only `link -> destination` when the link is the path itself.
+  static func naming(_ path: String, _ link: HostLink) -> String {
+    link.path == path ? link.description : "\(path): \(link)"
   }
 }

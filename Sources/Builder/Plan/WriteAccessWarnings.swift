@@ -27,10 +27,21 @@ extension Planner {
       let at = origin(key)
       result.append(
         PlanWarning(
-          "\(making.folder) is \(owner.uid):\(owner.gid), mode \(String(owner.mode, radix: 8)), which the sandbox's root (\(uid):\(gid) on the host, as the map says) may not write: run would fail making \(making.name) there (EACCES); chown \(uid):\(gid) \(making.folder), or map its owner in",
+          "\(making.folder) is \(owner.uid):\(owner.gid), mode \(String(owner.mode, radix: 8)), which the sandbox's root (\(uid):\(gid) on the host, as the map says) may not write: run would fail making \(making.name) there (EACCES); \(Self.fix(making.folder, uid: uid, gid: gid))",
           origin: at, explains: StepReference(kind, origin: at)))
     }
     return result
+  }
+
+  /// The overflow ID (nobody, nogroup; /proc/sys/kernel/overflowuid): shared by unrelated services, so never an
+  /// owner to give a folder to.
+  static let overflowID: UInt32 = 65534
+
+  /// What to do about a folder the sandbox's root, `uid`:`gid` on the host, may not write.
+  static func fix(_ folder: String, uid: UInt32, gid: UInt32) -> String {
+    guard uid == overflowID || gid == overflowID else { return "chown \(uid):\(gid) \(folder), or map its owner in" }
+    return "map the folder's owner in, or run nsbuild as the folder's owner (handing it to \(uid):\(gid), the "
+      + "overflow ID nobody, would give it to every process running as nobody)"
   }
 
   /// The ID outside that `inside` maps to, or nil when the map leaves it out.

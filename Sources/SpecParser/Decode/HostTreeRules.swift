@@ -29,7 +29,7 @@ struct HostTreeRules {
       "the command runs as host root: without a user namespace nsbuild runs as root and so does the command, so even with every capability dropped it can change whatever root-owned file or setting the sandbox leaves writable",
       at: spec.origins["process.uid"] ?? spec.origins["namespaces.unshare"] ?? start,
       hint:
-        "add \"user\" to [namespaces] unshare to map uid 0 to an unprivileged ID outside, or set [process] uid; keep the host's tree read-only and /proc and /sys protected (no `unmask`)"
+        "add \"user\" to [namespaces] unshare and run nsbuild as yourself, not as root (rootless: root inside is you outside, so a project folder you own stays writable and the host's root-owned files do not), or set [process] uid; keep the host's tree read-only and /proc and /sys protected (no `unmask`)"
     )
     // kill(2) checks the uid alone: without a pid namespace every root process of the host is in reach.
     if !spec.unshares(.pid) {

@@ -50,6 +50,8 @@ struct PlanJSON: Encodable {
     var steps: [Int]?
     /// Present (true) when `run` refuses the spec for this reason before making anything.
     var stops_run: Bool?
+    /// How to fix it, when the warning suggests a fix (the spec's own warnings: `check`'s `help:` line).
+    var hint: String?
   }
 
   /// - Parameter specWarnings: the spec's own warnings (from `check`, and the StrictModes one), listed first.
@@ -67,7 +69,7 @@ struct PlanJSON: Encodable {
       host_changes: plan.hostChanges)
     warnings =
       specWarnings.map { Self.warning($0, file: file) }
-      + plan.warnings.map { warning in
+      + ReviewWarnings.planOnly(plan.warnings, besides: specWarnings).map { warning in
         WarningJSON(
           message: warning.message,
           origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
@@ -81,7 +83,8 @@ struct PlanJSON: Encodable {
     let start = diagnostic.range.start
     return WarningJSON(
       message: diagnostic.message,
-      origin: diagnostic.code == "strict-modes" ? nil : Origin(file: file, line: start.line, column: start.column))
+      origin: diagnostic.code == "strict-modes" ? nil : Origin(file: file, line: start.line, column: start.column),
+      hint: diagnostic.hint)
   }
 
   /// One step as `plan --format json` writes it, its origin in `file`.

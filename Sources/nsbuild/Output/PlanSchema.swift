@@ -46,7 +46,7 @@ enum PlanSchema {
           "items": object(
             "A problem foreseen before running; `steps`: the ids of the steps whose failure it foresees (run repeats it then).",
             [
-              "message": string, "origin": origin, "steps": ["type": "array", "items": positive],
+              "message": string, "origin": origin, "steps": ["type": "array", "items": positive], "hint": string,
               "stops_run": [
                 "description": "true when run refuses the spec for this reason, before making anything.",
                 "type": "boolean",

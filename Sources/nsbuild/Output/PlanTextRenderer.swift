@@ -6,7 +6,10 @@ struct PlanTextRenderer {
   let color: Bool
   let file: String
 
-  func render(_ plan: Plan) -> String {
+  /// - Parameters:
+  ///   - specWarnings: the spec's own warnings, shown after the steps with their source lines (from `source`), as
+  ///     `check` shows them; a plan warning saying the same at the same place is not shown again.
+  func render(_ plan: Plan, specWarnings: [Diagnostic] = [], source: [UInt8] = []) -> String {
     let actorWidth = plan.steps.map(\.actor.rawValue.count).max() ?? 0
     let idWidth = String(plan.steps.count).count
     var out = ""
@@ -16,7 +19,8 @@ struct PlanTextRenderer {
       for call in step.calls { out += indent + paint(shown(call.description), "2") + "\n" }
       if let reason = step.reason { out += indent + "why: \(shown(reason))\n" }
     }
-    for warning in plan.warnings {
+    out += DiagnosticRenderer(color: color).render(specWarnings, source: source)
+    for warning in ReviewWarnings.planOnly(plan.warnings, besides: specWarnings) {
       let place = warning.origin.map { "\(shown(file)):\($0.start.line):\($0.start.column): " } ?? ""
       out += place + paint("warning:", "1;35") + " \(shown(warning.message))\n"
     }
@@ -27,9 +31,18 @@ struct PlanTextRenderer {
       + (conflict ? "  ! in the way (run refuses)" : "") + "\n"
     let host =
       plan.hostChanges.isEmpty
-      ? "nothing left on the host" : "left on the host: " + shown(plan.hostChanges.joined(separator: ", "))
+      ? "nothing left on the host" : "left on the host: " + shown(Self.named(plan.hostChanges))
     out += paint("Plan: \(plan.steps.count) steps, \(unchanged) unchanged; \(host)", "1") + "\n"
     return out
+  }
+
+  /// How many host changes the summary line names before it counts the rest (`plan --format json` lists them all).
+  static let namedHostChanges = 10
+
+  /// The first ``namedHostChanges`` changes, then "and N more", so a spec of many files keeps a one-line summary.
+  static func named(_ changes: [String]) -> String {
+    let named = changes.prefix(namedHostChanges).joined(separator: ", ")
+    return changes.count > namedHostChanges ? "\(named) and \(changes.count - namedHostChanges) more" : named
   }
 
   private func header(_ step: Step, idWidth: Int, actorWidth: Int) -> String {
