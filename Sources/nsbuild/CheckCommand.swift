@@ -30,12 +30,7 @@ struct CheckCommand: ParsableCommand {
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 
-  @Flag(
-    inversion: .prefixedNo,
-    help: """
-      A spec another user could change is a warning by default; --strict-modes makes it an error, as `run` and \
-      `plan` refuse it; --no-strict-modes says nothing of it.
-      """)
+  @Flag(inversion: .prefixedNo, help: .strictModesWarning)
   var strictModes: Bool?
 
   @Argument(help: "The spec file (TOML).")

@@ -25,12 +25,7 @@ struct DiffCommand: ParsableCommand {
   @Option(help: "Output format: text or json (versioned; see the README).")
   var format: OutputFormat = .text
 
-  @Flag(
-    inversion: .prefixedNo,
-    help: """
-      A spec another user could change is a warning by default; --strict-modes makes it an error, as `run` and \
-      `plan` refuse it; --no-strict-modes says nothing of it.
-      """)
+  @Flag(inversion: .prefixedNo, help: .strictModesWarning)
   var strictModes: Bool?
 
   @Argument(help: "The old spec file (TOML).")

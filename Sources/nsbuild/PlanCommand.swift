@@ -30,13 +30,7 @@ struct PlanCommand: ParsableCommand {
     help: "Exit 0 when run would leave nothing changed on the host, 2 when it would (files, mount points), 1 on error.")
   var detailedExitcode = false
 
-  @Flag(
-    inversion: .prefixedNo,
-    help: """
-      Refuse a spec that another user could change: the file, or a folder above it (symlinks on the way \
-      included), not owned by root or you, or writable by its group or others without the sticky bit (as sshd's \
-      StrictModes). --no-strict-modes reads it anyway, with a warning.
-      """)
+  @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
 
   // Unconditional, so `--max-diagnostics -1` reaches validate() and its message rather than "Missing value".

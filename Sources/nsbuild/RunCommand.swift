@@ -28,13 +28,7 @@ struct RunCommand: ParsableCommand {
   @Flag(name: .shortAndLong, help: "Print each step as it is applied, numbered as `plan` numbers it.")
   var verbose = false
 
-  @Flag(
-    inversion: .prefixedNo,
-    help: """
-      Refuse a spec that another user could change: the file, or a folder above it (symlinks on the way \
-      included), not owned by root or you, or writable by its group or others without the sticky bit (as sshd's \
-      StrictModes). --no-strict-modes reads it anyway, with a warning.
-      """)
+  @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
 
   @Argument(help: "The spec file (TOML).")
