@@ -32,6 +32,9 @@ final class RecordingKernel: LinuxKernel {
   func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8] { [] }
   func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError) {}
   func close(_ fd: Int32) {}
+  func setDumpable(_ dumpable: Bool) throws(SyscallError) {
+    try record(Syscall.setDumpable(dumpable).description, call: "prctl")
+  }
   func setParentDeathSignal(_ signal: Int32) throws(SyscallError) {
     try record(Syscall.setParentDeathSignal(signal).description, call: "prctl")
   }

@@ -74,6 +74,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     switch call {
     case .fork, .forwardSignals: break  // the Launcher's, around its fork(2)
     case .setParentDeathSignal(let signal): try kernel.setParentDeathSignal(signal)
+    case .setDumpable(let dumpable): try kernel.setDumpable(dumpable)
     case .checkParent: if parent.parentIsGone(kernel) { endAsParentGone() }
     case .takeBackForeground: if let terminal { try kernel.takeBackForeground(terminal) }
     case .unshare(let flags): try kernel.unshare(flags)

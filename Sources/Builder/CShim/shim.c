@@ -40,6 +40,7 @@ int nsb_sethostname(const char *name, size_t length) { return sethostname(name, 
 int nsb_setdomainname(const char *name, size_t length) { return setdomainname(name, length); }
 
 int nsb_prctl_set_pdeathsig(int signal) { return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0); }
+int nsb_prctl_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0); }
 
 int nsb_prctl_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 

@@ -27,6 +27,8 @@ public protocol LinuxKernel {
   func close(_ fd: Int32)
   /// prctl(2) PR_SET_PDEATHSIG.
   func setParentDeathSignal(_ signal: Int32) throws(SyscallError)
+  /// prctl(2) PR_SET_DUMPABLE with 1 or 0.
+  func setDumpable(_ dumpable: Bool) throws(SyscallError)
   /// The first of fds 0, 1 and 2 that is a terminal whose foreground process group (tcgetpgrp(3)) is this
   /// process's own, or nil.
   func foregroundTerminal() -> Int32?

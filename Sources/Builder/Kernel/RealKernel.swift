@@ -72,6 +72,10 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("prctl") { nsb_prctl_set_pdeathsig(signal) }
   }
 
+  public func setDumpable(_ dumpable: Bool) throws(SyscallError) {
+    _ = try retry("prctl") { nsb_prctl_set_dumpable(dumpable ? 1 : 0) }
+  }
+
   public func hasHungUp(_ fd: Int32) -> Bool { nsb_has_hung_up(fd) != 0 }
 
   public func foregroundTerminal() -> Int32? {

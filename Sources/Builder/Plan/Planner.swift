@@ -110,10 +110,20 @@ public struct Planner: Sendable {
       : "the new \(entering.map(\.rawValue).joined(separator: " and ")) namespace applies to children only"
     // SIGTERM, which init takes between two steps like a TERM to nsbuild: if the chain above dies during setup
     // (even by SIGKILL), init still takes back what it made. It turns to SIGKILL before the command starts.
+    // Before the fork, the sandbox process (which stays, outside the new root) leaves the host folder it was started
+    // in, so that pivot_root(2) moves its working directory with its root, and closes its /proc entries: else a
+    // command keeping CAP_SYS_PTRACE that sees it (no pid namespace, or the host's /proc bound) walks from
+    // /proc/PID/cwd to the host's /. Init is dumpable again, as every process is by default.
     return Step(
       kind: .fork, actor: .sandbox,
-      calls: [.fork, .setParentDeathSignal(15), .checkParent, .forwardSignals(Self.forwardedSignals)],
-      change: .create, reason: reason + "; init dies with the sandbox process, taking back what it made")
+      calls: [
+        .chdir("/"), .setDumpable(false), .fork, .setDumpable(true), .setParentDeathSignal(15), .checkParent,
+        .forwardSignals(Self.forwardedSignals),
+      ],
+      change: .create,
+      reason: reason
+        + "; init dies with the sandbox process, taking back what it made; the sandbox process, which stays outside the new root, moves to / and is not dumpable, so the command cannot reach the host through its /proc entries"
+    )
   }
 
   private func utsSteps() -> [Step] {

@@ -142,6 +142,10 @@ public enum Syscall: Sendable, Hashable {
   case fork
   /// prctl(2) PR_SET_PDEATHSIG in the child.
   case setParentDeathSignal(Int32)
+  /// prctl(2) PR_SET_DUMPABLE: while 0, /proc/PID/{cwd,root,fd,mem} of the process are closed to every process
+  /// without CAP_SYS_PTRACE in the user namespace its memory was made in (proc(5), ptrace(2) "Ptrace access mode
+  /// checking"), which is the host's for the sandbox process.
+  case setDumpable(Bool)
   /// Ends the process (status 137, as SIGKILL) if its parent died before PR_SET_PDEATHSIG took effect: a child
   /// polls the read end of a pipe whose only write end its parent holds (a hang-up means the parent is gone; this
   /// works from a new pid namespace, where getppid(2) reads 0); nsbuild itself compares getppid(2) with its parent

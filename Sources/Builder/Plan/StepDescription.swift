@@ -69,6 +69,7 @@ extension Syscall: CustomStringConvertible {
     switch self {
     case .fork: return "fork()"
     case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, \(SignalNames.name(signal)))"
+    case .setDumpable(let dumpable): return "prctl(PR_SET_DUMPABLE, \(dumpable ? 1 : 0))"
     case .checkParent: return "getppid() (init: poll(lifeline pipe)): exit if the parent died before that prctl"
     case .forwardSignals(let signals, true):
       return "sigaction(\(SignalNames.list(signals)), pass on to the child's process group)"

@@ -31,6 +31,7 @@ int nsb_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t 
 int nsb_sethostname(const char *name, size_t length);
 int nsb_setdomainname(const char *name, size_t length);
 int nsb_prctl_set_pdeathsig(int signal);
+int nsb_prctl_set_dumpable(int dumpable);
 /* statfs(2) of /proc/self/fd: 0 when it lies on proc; -1 with EXDEV when another file system covers it, or with
    statfs's errno (ENOENT: no /proc). */
 int nsb_check_proc_fd(void);
