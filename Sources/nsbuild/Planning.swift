@@ -32,7 +32,10 @@ func planSpec(
   }
   let state = terminal.kernel.observe(for: spec)
   var shown = loaded
-  shown.check.diagnostics = ReviewWarnings.specDiagnostics(loaded.check.diagnostics, privileged: state.isPrivileged)
+  // A caller without root that holds CAP_SYS_ADMIN (ambient or file capabilities) can still run such a spec: only a
+  // caller known to lack it is spared the host-root warnings.
+  let canRun = state.isPrivileged || (state.host.effectiveCapabilities.map { $0 & (1 << 21) != 0 } ?? true)
+  shown.check.diagnostics = ReviewWarnings.specDiagnostics(loaded.check.diagnostics, privileged: canRun)
   if printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }
   do {
     let plan = try Planner(spec: spec, state: state).plan(command: command)

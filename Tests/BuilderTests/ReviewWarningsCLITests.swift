@@ -90,6 +90,25 @@ import Testing
     #expect(check.stderr.contains("runs as host root"), "\(check.stderr)")
   }
 
+  /// A caller without root that holds CAP_SYS_ADMIN (here ambient, through capsh) can run such a spec, and its
+  /// command is then host root: `plan` keeps the host-root warnings for it.
+  @Test(
+    .enabled(if: NSBuildProcess.isRoot, "needs root to hand capabilities to another user"),
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/capsh"), "needs capsh (libcap2-bin)"))
+  func callerWithCapSysAdminKeepsTheHostRootWarnings() throws {
+    let dev = try String(contentsOfFile: packageRoot + "/specs/dev.toml", encoding: .utf8)
+    let folder = try NSBuildProcess.publicCopy(specs: ["dev.toml": dev])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let caps = "cap_sys_admin,cap_setuid,cap_setgid,cap_setpcap"
+    let plan = try NSBuildProcess.runCommand(
+      "/usr/sbin/capsh",
+      [
+        "--caps=\(caps)+eip", "--keep=1", "--user=nobody", "--addamb=\(caps)", "--",
+        "-c", "\"$0\" plan \"$1\" -- true", folder + "/nsbuild", folder + "/dev.toml",
+      ])
+    #expect(plan.stdout.contains("runs as host root"), "\(plan.stdout)\(plan.stderr)")
+  }
+
   /// A link that is the path itself is named once (`/x/evil -> ../real`), not as `/x/evil: /x/evil -> ../real`.
   @Test func aSymlinkWarningNamesItsPathOnce() {
     #expect(Planner.naming("/x/evil", HostLink(path: "/x/evil", destination: "../real")) == "/x/evil -> ../real")
