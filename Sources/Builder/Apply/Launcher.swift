@@ -312,9 +312,15 @@ public struct Launcher<Kernel: LinuxKernel> {
       // The command ended before its execve(2): a failed step (reported on its own) or a signal.
       undo(setup.journal, setup.fds)
     } else {
+      // Until init's fds are closed a signal is kept, as during setup, not passed on: passed on, it would end the
+      // command before its execve(2) while init went on to close its fds with nothing taken back.
+      kernel.deferSignals(true)
       let late = StepRunner(
         kernel: kernel, fds: setup.fds, journal: setup.journal, lockSocket: lockSocket, parent: link)
       run(own.filter { $0.id > spawnCommand.id }, with: late, pipes, stopping: command.pid)
+      kernel.deferSignals(false)
+      // One kept after the last step's check goes on to the command, which is released now.
+      if let signal = kernel.takeDeferredSignal() { kernel.kill(command.pid, signal) }
     }
     [ready.read, go.write, pipes.report.write].forEach(kernel.close)
     reap(until: command.pid)

@@ -151,8 +151,10 @@ static void nsb_forward(int signal) {
   int saved = errno;  // a handler must not disturb the interrupted code's errno
   pid_t target = nsb_forward_target;
   if (target == 0 && signal == SIGWINCH) return;  // a terminal resize, ignored by default: nobody to pass it to yet
-  if (target == 0 && nsb_defer) {  // init building the tree: it ends between two steps, once it has taken it back
-    if (nsb_deferred == 0) nsb_deferred = signal;
+  // init building the tree, or closing its fds while the command waits to exec: it ends between two steps, once it
+  // has taken back what it made (a resize then is nobody's yet).
+  if (nsb_defer) {
+    if (nsb_deferred == 0 && signal != SIGWINCH) nsb_deferred = signal;
     errno = saved;
     return;
   }
