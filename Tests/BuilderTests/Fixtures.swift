@@ -33,3 +33,25 @@ func decodeSpec(_ text: String) throws -> Spec {
   guard let spec = check.spec else { throw TestFailure("\(check.diagnostics.map(\.message))") }
   return spec
 }
+
+/// The host's /usr bound read-only into a root of its own, with the merged-/usr links beside it: the least a tmpfs
+/// root or a root folder needs to run the host's programs. TOML, to interpolate into a spec after its `[root]`.
+let usrFromHost = """
+  [[mounts]]
+  type = "bind"
+  source = "/usr"
+  target = "/usr"
+  options = ["ro"]
+  [[files]]
+  type = "symlink"
+  path = "/bin"
+  link = "usr/bin"
+  [[files]]
+  type = "symlink"
+  path = "/lib"
+  link = "usr/lib"
+  [[files]]
+  type = "symlink"
+  path = "/lib64"
+  link = "usr/lib64"
+  """

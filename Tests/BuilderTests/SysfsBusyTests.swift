@@ -56,23 +56,7 @@ import Testing
         unshare = ["mount", "pid"]
         [root]
         path = "rootfs"
-        [[mounts]]
-        type = "bind"
-        source = "/usr"
-        target = "/usr"
-        options = ["ro"]
-        [[files]]
-        type = "symlink"
-        path = "/bin"
-        link = "usr/bin"
-        [[files]]
-        type = "symlink"
-        path = "/lib"
-        link = "usr/lib"
-        [[files]]
-        type = "symlink"
-        path = "/lib64"
-        link = "usr/lib64"
+        \(usrFromHost)
         [[mounts]]
         type = "sysfs"
         target = "/sys"
