@@ -7,14 +7,15 @@ import Testing
   .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "needs python3 for its pty module"))
 struct TerminalTests: ScratchFolderTests {
   /// In a new pty whose session leader is a non-interactive sh (as a script, or a program's `system()`): sh starts
-  /// nsbuild, whose command is an interactive `sh -i`; it takes the terminal's foreground for its own process group,
-  /// then ends as `ending` says; then the outer sh reads a line from the terminal. Prints what the pty showed.
+  /// nsbuild (`run SPEC`, then the words of the fourth argument), whose command is an interactive shell; it takes the
+  /// terminal's foreground for its own process group, shows `prompt` (fifth argument), then ends as `ending` says
+  /// (`eof` is ^D); then the outer sh reads a line from the terminal. Prints what the pty showed.
   static let driver = """
     import os, pty, select, sys, time
-    binary, spec, ending = sys.argv[1:4]
+    binary, spec, ending, command, prompt = sys.argv[1:6]
     pid, fd = pty.fork()
     if pid == 0:
-        script = '"$0" run "$1" -- /bin/sh -i; echo AFTER; read line; echo "GOT=$line"'
+        script = '"$0" run "$1" ' + command + '; echo AFTER; read line; echo "GOT=$line"'
         os.execv('/bin/sh', ['sh', '-c', script, binary, spec])
     def read_until(marker, seconds=20):
         seen = b''
@@ -29,8 +30,8 @@ struct TerminalTests: ScratchFolderTests {
                     break
                 seen += data
         return seen
-    seen = read_until(b'# ')
-    os.write(fd, ending.encode() + b'\\n')
+    seen = read_until(prompt.encode())
+    os.write(fd, b'\\x04' if ending == 'eof' else ending.encode() + b'\\n')
     seen += read_until(b'AFTER')
     os.write(fd, b'hello\\n')
     seen += read_until(b'GOT=hello', 5)
@@ -50,7 +51,7 @@ struct TerminalTests: ScratchFolderTests {
         "version = 1\n[namespaces]\nunshare = [\(namespaces)]\n[process]\nnew_session = false\n", to: folder)
       try Data(Self.driver.utf8).write(to: URL(fileURLWithPath: folder + "/driver.py"))
       let result = try NSBuildProcess.runCommand(
-        "/usr/bin/python3", [folder + "/driver.py", NSBuildProcess.binary, spec, ending])
+        "/usr/bin/python3", [folder + "/driver.py", NSBuildProcess.binary, spec, ending, "-- /bin/sh -i", "# "])
       #expect(result.stdout.contains("AFTER"), "\(result.stdout) \(result.stderr)")
       #expect(result.stdout.contains("GOT=hello"), "\(result.stdout) \(result.stderr)")
     }
