@@ -241,4 +241,43 @@ final class RecordingKernel: LinuxKernel {
     return (status, files[name] ?? [])
   }
   func groupName(_ gid: UInt32) -> String? { gid == 100 ? "users" : nil }
+
+  /// The new mount API: each call logged with the fds it was given; new fds count on from the others.
+  func fsopen(_ fstype: String) throws(SyscallError) -> Int32 {
+    try record("fsopen(\(fstype))", call: "fsopen", path: fstype)
+    nextFD += 1
+    return nextFD
+  }
+  func fsconfig(_ context: Int32, key: String, value: String?) throws(SyscallError) {
+    try record("fsconfig(\(context), \(key)\(value.map { "=" + $0 } ?? ""))", call: "fsconfig", path: key)
+  }
+  func fsconfig(_ context: Int32, key: String, fd: Int32) throws(SyscallError) {
+    try record("fsconfig(\(context), \(key), fd \(fd))", call: "fsconfig", path: key)
+  }
+  func fsconfigCreate(_ context: Int32) throws(SyscallError) {
+    try record("fsconfig(\(context), create)", call: "fsconfig")
+  }
+  func fsmount(_ context: Int32, attributes: MountAttributes) throws(SyscallError) -> Int32 {
+    try record("fsmount(\(context), \(attributes))", call: "fsmount")
+    nextFD += 1
+    return nextFD
+  }
+  func openTree(_ fd: Int32, recursive: Bool) throws(SyscallError) -> Int32 {
+    try record("open_tree(\(fd)\(recursive ? ", AT_RECURSIVE" : ""))", call: "open_tree")
+    nextFD += 1
+    openedPaths[nextFD] = openedPaths[fd]
+    return nextFD
+  }
+  func moveMount(_ from: Int32, onto to: Int32) throws(SyscallError) {
+    try record("move_mount(\(from), \(to))", call: "move_mount")
+  }
+  func mountSetattr(fd: Int32, recursive: Bool, propagation: MountFlags) throws(SyscallError) {
+    try record("mount_setattr(\(fd), \(recursive), propagation \(propagation))", call: "mount_setattr")
+  }
+  func detach(_ dirfd: Int32, _ name: String) throws(SyscallError) {
+    try record("umount2(\(dirfd), \(name), MNT_DETACH)", call: "umount2", path: name)
+  }
+  /// The call the fake kernel lacks (see ``HostFacts/missingMountCall``): none by default.
+  var missingCall: String?
+  func missingMountCall() -> String? { missingCall }
 }

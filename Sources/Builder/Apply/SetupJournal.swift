@@ -71,6 +71,20 @@ final class SetupJournal {
     return false
   }
 
+  /// Detaches the topmost mount at `path`, reached by fd (never through /proc, which the sandbox's mounts may cover):
+  /// a folder mount from inside it, a file mount by its name in its folder. Whether it is gone.
+  private func detach<Kernel: LinuxKernel>(_ path: String, beneath root: RootedPaths<Kernel>, _ kernel: Kernel) -> Bool {
+    guard let fd = try? root.lookUp(path) else { return false }
+    defer { kernel.close(fd) }
+    var parts = path.split(separator: "/").map(String.init)
+    guard (try? kernel.fileKind(of: fd)) != .directory, let name = parts.popLast() else {
+      return (try? kernel.detach(fd)) != nil
+    }
+    guard let parent = try? root.lookUp("/" + parts.joined(separator: "/")) else { return false }
+    defer { kernel.close(parent) }
+    return (try? kernel.detach(parent, name)) != nil
+  }
+
   /// Takes back every event, newest first. Best effort: the run is failing already, and its first error is the one
   /// reported.
   func undo<Kernel: LinuxKernel>(_ kernel: Kernel) {
@@ -80,9 +94,7 @@ final class SetupJournal {
       switch event {
       case .mounted(let root, let path, let lookup):
         // The topmost mount at the path is this one: every later mount is detached already.
-        guard let fd = try? RootedPaths(kernel: kernel, root: root, lookup: lookup).lookUp(path) else { return }
-        defer { kernel.close(fd) }
-        guard (try? kernel.detach(fd)) != nil else { return }
+        guard detach(path, beneath: RootedPaths(kernel: kernel, root: root, lookup: lookup), kernel) else { return }
       case .made(let root, let path, let isDirectory, let identity, let lookup):
         var parts = path.split(separator: "/").map(String.init)
         let folder = RootedPaths(kernel: kernel, root: root, lookup: lookup)

@@ -115,11 +115,14 @@ struct StepRunner<Kernel: LinuxKernel> {
     return fd
   }
 
-  /// Whether `call` names an fd as /proc/self/fd/N (mount(2) and linkat(2) take paths), which only a real proc
-  /// resolves to the fd itself: checked before each such call, so a mount on /proc is refused, not followed.
+  /// Whether `call` names an fd as /proc/self/fd/N (mount(2) takes paths), which only a real proc resolves to the fd
+  /// itself: checked before each such call, so a mount on /proc is refused, not followed. Only a kernel without the
+  /// new mount API (``DetachedMount``) gets such calls in its plan; a file's linkat(2) checks for itself, and only
+  /// when it cannot link the fd itself (AT_EMPTY_PATH).
   private static func reachesThroughProc(_ call: Syscall) -> Bool {
     switch call {
-    case .mountAt, .mountOverlay, .propagateAt, .createFile, .readOnlyPath, .maskPath: return true
+    case .mountAt, .mountOverlay, .propagateAt: return true
+    case .readOnlyPath(_, _, _, let throughProc), .maskPath(_, _, _, _, let throughProc): return throughProc
     default: return false
     }
   }
@@ -212,12 +215,15 @@ struct StepRunner<Kernel: LinuxKernel> {
       }
     case .symlink(let root, let path, let link, let lookup):
       try naming(beneath: root) { () throws(SyscallError) in try rooted(root, lookup).symlink(path, to: link) }
-    case .readOnlyPath(let mount, let path, let shown):
-      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal).makeReadOnly(path, shown: shown)
-    case .maskPath(let mount, let path, let shown, let nullDevice):
+    case .readOnlyPath(let mount, let path, let shown, let throughProc):
+      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal, throughProc: throughProc)
+        .makeReadOnly(path, shown: shown)
+    case .maskPath(let mount, let path, let shown, let nullDevice, let throughProc):
       let null = try nullDevice.map { (slot) throws(SyscallError) in try fd(slot) }
-      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal).mask(
+      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal, throughProc: throughProc).mask(
         path, shown: shown, nullDevice: null)
+    case .fsopen, .fsconfigString, .fsconfigFD, .fsconfigCreate, .fsmount, .openTree, .moveMount, .setPropagation:
+      try performForMountAPI(call)
     case .changeDirectoryTo(let slot, let path):
       do { try kernel.changeDirectory(to: try fd(slot)) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: error.path ?? path)
@@ -225,6 +231,40 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .pivotRoot: try kernel.pivotRootHere()
     case .detachOldRoot: try kernel.detachHere()
     default: try performForCommand(call)
+    }
+  }
+
+  /// The new mount API's calls (see ``DetachedMount``): a mount made detached, configured by fd, moved onto an fd.
+  private func performForMountAPI(_ call: Syscall) throws(SyscallError) {
+    switch call {
+    case .fsopen(let fstype, let slot): fds[slot] = try kernel.fsopen(fstype)
+    case .fsconfigString(let context, let key, let value): try kernel.fsconfig(try fd(context), key: key, value: value)
+    case .fsconfigFD(let context, let key, let slot, let path):
+      do { try kernel.fsconfig(try fd(context), key: key, fd: try fd(slot)) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: "\(key) \(path)")
+      }
+    case .fsconfigCreate(let context, let path):
+      do { try kernel.fsconfigCreate(try fd(context)) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
+    case .fsmount(let context, let attributes, let slot):
+      fds[slot] = try kernel.fsmount(try fd(context), attributes: attributes)
+    case .openTree(let source, let path, let recursive, let slot):
+      do { fds[slot] = try kernel.openTree(try fd(source), recursive: recursive) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
+    case .moveMount(let from, let to, let path):
+      do {
+        try kernel.moveMount(try fd(from), onto: try fd(to))
+        journal?.noteMounted(onSlot: to)
+      } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
+    case .setPropagation(let slot, let path, let recursive, let propagation):
+      do { try kernel.mountSetattr(fd: try fd(slot), recursive: recursive, propagation: propagation) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
+    default: break  // only the calls above are passed here
     }
   }
 

@@ -12,6 +12,21 @@
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
 
 // struct mount_attr from <linux/mount.h>, declared here so older headers still build.
 struct nsb_mount_attr {
@@ -261,10 +276,16 @@ int nsb_create_file(int dirfd, const char *name, const unsigned char *bytes, siz
   if (fd >= 0) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    // Only through a real proc: a folder of symlinks mounted on /proc would link the file anywhere.
-    int result = nsb_write_all(fd, bytes, length) == 0 && fchmod(fd, mode) == 0
-        && (nsb_check_proc_fd() == 0 || errno == ENOENT)
-      ? linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) : -1;
+    int result = nsb_write_all(fd, bytes, length) == 0 && fchmod(fd, mode) == 0 ? 0 : -1;
+    // linkat(2) AT_EMPTY_PATH links the fd itself, no path looked up (Linux 6.10 allows it to the opener; before,
+    // only with CAP_DAC_READ_SEARCH, ENOENT otherwise). Else through /proc/self/fd, and only through a real proc: a
+    // folder of symlinks mounted on /proc would link the file anywhere.
+    if (result == 0) {
+      result = linkat(fd, "", dirfd, name, AT_EMPTY_PATH);
+      if (result < 0 && errno == ENOENT)
+        result = nsb_check_proc_fd() == 0 || errno == ENOENT ? linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW)
+                                                              : -1;
+    }
     int saved = errno;
     close(fd);
     errno = saved;
@@ -316,15 +337,28 @@ int nsb_pivot_here(void) { return (int)syscall(SYS_pivot_root, ".", "."); }
 int nsb_detach_here(void) { return umount2(".", MNT_DETACH); }
 
 int nsb_detach_fd(int fd) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-  if (nsb_check_proc_fd() < 0 && errno != ENOENT) return -1;
-  if (umount2(path, MNT_DETACH) == 0) return 0;
-  // No /proc to go through (after pivot_root into a root without one, or under a mount hiding it): a folder mount
-  // can still be detached from inside it.
-  if (errno != ENOENT && errno != ENOTDIR) return -1;
-  if (fchdir(fd) < 0) return -1;
-  return umount2(".", MNT_DETACH);
+  // No /proc/self/fd path: the sandbox's own mounts may cover /proc. A folder mount is detached from inside it.
+  int back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (back < 0) return -1;
+  int result = fchdir(fd) == 0 ? umount2(".", MNT_DETACH) : -1;
+  int saved = errno;
+  if (fchdir(back) < 0 && result == 0) saved = errno, result = -1;
+  close(back);
+  errno = saved;
+  return result;
+}
+
+int nsb_detach_at(int dirfd, const char *name) {
+  int back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (back < 0) return -1;
+  // A bare name in the folder just entered: nothing on the way to look up, and UMOUNT_NOFOLLOW refuses a symlink.
+  int result = strchr(name, '/') == NULL && fchdir(dirfd) == 0 ? umount2(name, MNT_DETACH | UMOUNT_NOFOLLOW) : -1;
+  if (strchr(name, '/') != NULL) errno = EINVAL;
+  int saved = errno;
+  if (fchdir(back) < 0 && result == 0) saved = errno, result = -1;
+  close(back);
+  errno = saved;
+  return result;
 }
 
 int nsb_identity(int dirfd, const char *name, uint64_t *device, uint64_t *inode, int64_t *birth_seconds,
@@ -468,10 +502,25 @@ int nsb_lock_shared(int path_fd) {
   struct stat info;
   if (fstat(path_fd, &info) < 0) return -1;
   if (!S_ISDIR(info.st_mode) && !S_ISREG(info.st_mode)) return -2;
-  // flock(2) needs a real open file: the O_PATH fd is reopened through its magic link, so it is the very file.
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", path_fd);
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  // flock(2) needs a real open file. A folder is opened as "." beneath its own O_PATH fd: no path is looked up.
+  int fd;
+  if (S_ISDIR(info.st_mode)) {
+    fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+  } else {
+    // A file has no "." to open beneath it, and no call reopens an O_PATH fd but its /proc/self/fd magic link. The
+    // sandbox's own mounts may cover /proc here (with the host's tree as the root), so the file opened is used only
+    // when it is the very file of the O_PATH fd (same device and inode); otherwise EXDEV, never another file.
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", path_fd);
+    if (nsb_check_proc_fd() < 0) return -1;
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    struct stat opened;
+    if (fd >= 0 && (fstat(fd, &opened) < 0 || opened.st_dev != info.st_dev || opened.st_ino != info.st_ino)) {
+      close(fd);
+      errno = EXDEV;
+      return -1;
+    }
+  }
   // A folder the caller cannot read is one it did not make, so no run of its own can take it back: nothing to lock.
   if (fd < 0) return errno == EACCES ? -2 : -1;
   if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
@@ -626,4 +675,67 @@ int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int
   *group = info.st_gid;
   *mode = info.st_mode & 07777;
   return nsb_kind_of(info.st_mode);
+}
+
+#include <string.h>
+
+#define NSB_FSOPEN_CLOEXEC 0x00000001
+#define NSB_FSMOUNT_CLOEXEC 0x00000001
+#define NSB_OPEN_TREE_CLONE 1
+#define NSB_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define NSB_MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+
+int nsb_fsopen(const char *fstype) { return (int)syscall(SYS_fsopen, fstype, NSB_FSOPEN_CLOEXEC); }
+
+int nsb_fsconfig_string(int context, const char *key, const char *value) {
+  if (value == NULL) return (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_FLAG, key, NULL, 0);
+  return (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_STRING, key, value, 0);
+}
+
+int nsb_fsconfig_fd(int context, const char *key, int fd) {
+  // fsconfig(2) takes no O_PATH fd (EBADF): the folder is opened as "." beneath it, no path looked up on the way.
+  int folder = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder < 0) return -1;
+  int result = (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_FD, key, NULL, folder);
+  int saved = errno;
+  close(folder);
+  errno = saved;
+  return result;
+}
+
+int nsb_fsconfig_create(int context) {
+  return (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+}
+
+int nsb_fsmount(int context, uint64_t attributes) {
+  return (int)syscall(SYS_fsmount, context, NSB_FSMOUNT_CLOEXEC, (unsigned int)attributes);
+}
+
+int nsb_open_tree_clone(int fd, int recursive) {
+  unsigned int flags = NSB_OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | (recursive ? NSB_AT_RECURSIVE : 0);
+  return (int)syscall(SYS_open_tree, fd, "", flags);
+}
+
+int nsb_move_mount(int from, int to) {
+  return (int)syscall(
+    SYS_move_mount, from, "", to, "", NSB_MOVE_MOUNT_F_EMPTY_PATH | NSB_MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+int nsb_mount_setattr_propagation(int fd, int recursive, uint64_t propagation) {
+  struct nsb_mount_attr attr = {0, 0, propagation, 0};
+  unsigned int flags = AT_EMPTY_PATH | (recursive ? NSB_AT_RECURSIVE : 0);
+  return (int)syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr);
+}
+
+const char *nsb_missing_mount_call(void) {
+  // Bad fds and flags: each call that exists fails with EBADF, EINVAL, EFAULT or EPERM before doing anything.
+  int saved = errno;
+  const char *missing = NULL;
+  if (syscall(SYS_fsopen, NULL, ~0U) < 0 && errno == ENOSYS) missing = "fsopen";
+  else if (syscall(SYS_fsconfig, -1, ~0U, NULL, NULL, 0) < 0 && errno == ENOSYS) missing = "fsconfig";
+  else if (syscall(SYS_fsmount, -1, ~0U, ~0U) < 0 && errno == ENOSYS) missing = "fsmount";
+  else if (syscall(SYS_open_tree, -1, NULL, ~0U) < 0 && errno == ENOSYS) missing = "open_tree";
+  else if (syscall(SYS_move_mount, -1, NULL, -1, NULL, ~0U) < 0 && errno == ENOSYS) missing = "move_mount";
+  errno = saved;
+  return missing;
 }

@@ -119,8 +119,8 @@ public protocol LinuxKernel {
   /// openat2(2) of an absolute `path` with O_PATH|O_CLOEXEC and RESOLVE_NO_SYMLINKS: ELOOP when any part of it is a
   /// symlink.
   func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
-  /// flock(2) LOCK_SH|LOCK_NB on the folder or regular file open at the O_PATH `fd`, reopened read-only through
-  /// /proc/self/fd: the new fd, which holds the lock until closed, or nil for any other kind of file. Throws
+  /// flock(2) LOCK_SH|LOCK_NB on the folder or regular file open at the O_PATH `fd`, reopened read-only (a folder as
+  /// "." beneath it; a file through /proc/self/fd, kept only when it is the same file): the new fd, which holds the lock until closed, or nil for any other kind of file. Throws
   /// EWOULDBLOCK when someone holds it exclusively.
   func lockShared(_ fd: Int32) throws(SyscallError) -> Int32?
   /// flock(2) LOCK_EX|LOCK_NB on `name` in `dirfd`, opened read-only without following a symlink: the fd holding the
@@ -144,7 +144,8 @@ public protocol LinuxKernel {
   func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32) throws(SyscallError)
   /// The identity of `name` in `dirfd`, not following a final symlink (statx(2) AT_SYMLINK_NOFOLLOW).
   func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity
-  /// umount2(2) MNT_DETACH of the mount whose root `fd` is (through /proc/self/fd, so a file mount works too).
+  /// umount2(2) MNT_DETACH of the folder mount whose root `fd` is: fchdir(2) into it, umount2(".") and back (no path
+  /// through /proc, which the sandbox's mounts may cover); a file mount goes through ``detach(_:_:)``.
   func detach(_ fd: Int32) throws(SyscallError)
   /// unlinkat(2) of `name` in `dirfd`; with `directory`, AT_REMOVEDIR (an empty folder only).
   func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError)
@@ -217,6 +218,31 @@ public protocol LinuxKernel {
   func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
   /// The name of group `gid` (getgrgid(3)).
   func groupName(_ gid: UInt32) -> String?
+
+  // The new mount API (see ``DetachedMount``): every mount made detached, configured by fd, attached onto an fd.
+  /// fsopen(2) of the filesystem type `fstype` (FSOPEN_CLOEXEC): a filesystem context fd.
+  func fsopen(_ fstype: String) throws(SyscallError) -> Int32
+  /// fsconfig(2) FSCONFIG_SET_STRING of `key` to `value` on `context`, or FSCONFIG_SET_FLAG when `value` is nil.
+  func fsconfig(_ context: Int32, key: String, value: String?) throws(SyscallError)
+  /// fsconfig(2) FSCONFIG_SET_FD of `key` to the open file `fd` (an overlayfs layer).
+  func fsconfig(_ context: Int32, key: String, fd: Int32) throws(SyscallError)
+  /// fsconfig(2) FSCONFIG_CMD_CREATE: the filesystem instance is made.
+  func fsconfigCreate(_ context: Int32) throws(SyscallError)
+  /// fsmount(2) FSMOUNT_CLOEXEC with `attributes`: the fd of a new detached mount of `context`'s filesystem.
+  func fsmount(_ context: Int32, attributes: MountAttributes) throws(SyscallError) -> Int32
+  /// open_tree(2) OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_EMPTY_PATH, with AT_RECURSIVE when `recursive`: the fd of a
+  /// detached copy of the mount (tree) at the open file `fd`, as a bind would make it.
+  func openTree(_ fd: Int32, recursive: Bool) throws(SyscallError) -> Int32
+  /// move_mount(2) of the mount at `from` onto the file open at `to`, MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH.
+  func moveMount(_ from: Int32, onto to: Int32) throws(SyscallError)
+  /// mount_setattr(2) AT_EMPTY_PATH (and AT_RECURSIVE when `recursive`) setting the propagation type in
+  /// `propagation` (one of MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE).
+  func mountSetattr(fd: Int32, recursive: Bool, propagation: MountFlags) throws(SyscallError)
+  /// umount2(2) MNT_DETACH|UMOUNT_NOFOLLOW of the bare `name` in the folder `dirfd` (a mount on a file).
+  func detach(_ dirfd: Int32, _ name: String) throws(SyscallError)
+  /// The first of fsopen(2), fsconfig(2), fsmount(2), open_tree(2) and move_mount(2) this kernel lacks (ENOSYS), or
+  /// nil when it has them all.
+  func missingMountCall() -> String?
 }
 
 /// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the

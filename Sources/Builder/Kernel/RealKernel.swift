@@ -391,7 +391,7 @@ public struct RealKernel: LinuxKernel {
   }
 
   public func detach(_ fd: Int32) throws(SyscallError) {
-    _ = try retry("umount2", path: "/proc/self/fd/\(fd)") { nsb_detach_fd(fd) }
+    _ = try retry("umount2", path: ".") { nsb_detach_fd(fd) }
   }
 
   public func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError) {

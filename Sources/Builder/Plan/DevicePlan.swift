@@ -13,9 +13,54 @@ struct DevicePlan {
   let mount: Mount
   let sources: [String: Int]
 
-  /// The calls after the mount point is open in slot `target`; `at` is how that mount point was looked up (root fd
-  /// slot and path), and the nodes on the new tmpfs are looked up the same way, then inside it.
-  func calls(target: Int, at: (root: Int, path: String), slot: () -> Int) -> [Syscall] {
+  /// The calls after the mount point is open in slot `target`, through the new mount API (see ``DetachedMount``):
+  /// the tmpfs into fd slot `root`, each node a non-recursive copy of the host's, made nosuid and noexec before it
+  /// is attached, and a devpts. `at` is how the mount point was looked up (root fd slot and path), and the nodes on
+  /// the new tmpfs are looked up the same way, then inside it.
+  func calls(target: Int, at: (root: Int, path: String), root tmpfsSlot: Int, slot: () -> Int) -> [Syscall] {
+    let base = mount.target == "/" ? "" : mount.target
+    let lookupBase = at.path == "/" ? "" : at.path
+    var tmpfs = DetachedMount.filesystem(
+      "tmpfs", options: [.string("mode", "755")],
+      attributes: DetachedMount.attributes(FilesystemPlan.flags(mount.options).union([.nosuid])), context: slot(),
+      slot: tmpfsSlot, path: mount.target)
+    tmpfs.attach(to: target, path: mount.target)
+    var calls = tmpfs.calls
+    for node in Self.nodes {
+      let (nodeSlot, path) = (slot(), base + "/" + node)
+      calls.append(.resolve(root: at.root, path: lookupBase + "/" + node, create: .file, slot: nodeSlot))
+      // A device node is never a program: nosuid and noexec on each (bwrap sets nosuid; crun both).
+      var bind = DetachedMount.tree(
+        of: sources["/dev/" + node] ?? 0, path: "/dev/" + node, recursive: false, slot: slot())
+      bind.configure(path: path, recursive: false, set: [.nosuid, .noexec], clear: [])
+      bind.attach(to: nodeSlot, path: path)
+      calls += bind.calls
+    }
+    let pts = slot()
+    calls.append(.resolve(root: at.root, path: lookupBase + "/pts", create: .directory, slot: pts))
+    var devpts = DetachedMount.filesystem(
+      "devpts", options: DetachedMount.options(fromData: Self.devptsData), attributes: [.nosuid, .noexec],
+      context: slot(), slot: slot(), path: base + "/pts")
+    devpts.attach(to: pts, path: base + "/pts")
+    calls += devpts.calls
+    return calls + finishing(at: at)
+  }
+
+  /// A private devpts instance whose ptmx anyone may open, and whose terminals only their owner (and tty) may.
+  static let devptsData = "newinstance,ptmxmode=0666,mode=620"
+
+  /// The shm folder and the links, on the new tmpfs.
+  private func finishing(at: (root: Int, path: String)) -> [Syscall] {
+    let lookupBase = at.path == "/" ? "" : at.path
+    var calls: [Syscall] = [.makeDirectory(root: at.root, path: lookupBase + "/shm", mode: 0o1777)]
+    for (name, link) in Self.links {
+      calls.append(.symlink(root: at.root, path: lookupBase + "/" + name, link: link))
+    }
+    return calls
+  }
+
+  /// The calls where the kernel lacks the new mount API: mount(2) onto /proc/self/fd paths.
+  func callsThroughProc(target: Int, at: (root: Int, path: String), slot: () -> Int) -> [Syscall] {
     let root = at.root
     let base = mount.target == "/" ? "" : mount.target
     let lookupBase = at.path == "/" ? "" : at.path

@@ -109,6 +109,28 @@ extension Planner {
     if !state.host.hasMountSetattr, spec.mounts.contains(where: { $0.kind == .bind && !$0.options.isEmpty }) {
       result.append(PlanWarning("this kernel has no mount_setattr(2) (Linux 5.12+): bind options will fail"))
     }
+    result += mountAPIWarnings()
+    return result + capabilityWarnings()
+  }
+
+  /// Where mounts fall back from the new mount API to mount(2) on /proc/self/fd paths, which whatever covers /proc
+  /// at that moment resolves (run then refuses a /proc that is not proc's rather than follow it).
+  private func mountAPIWarnings() -> [PlanWarning] {
+    guard spec.unshares(.mount) else { return [] }
+    let risk = "mount(2) on /proc/self/fd paths instead, which run refuses to follow when a mount covers /proc"
+    if let missing = state.host.missingMountCall {
+      return [PlanWarning("this kernel has no \(missing)(2) (the new mount API, Linux 5.2+): mounts go through \(risk)")]
+    }
+    guard !state.host.overlayTakesLayerFDs, spec.mounts.contains(where: { $0.kind == .overlay }) else { return [] }
+    return [
+      PlanWarning(
+        "this kernel's overlayfs takes no layer fds (fsconfig(2) FSCONFIG_SET_FD of lowerdir+, Linux 6.13+): "
+          + "overlays go through \(risk)")
+    ]
+  }
+
+  private func capabilityWarnings() -> [PlanWarning] {
+    var result: [PlanWarning] = []
     let kept = keptCapabilities
     let missing = spec.process.capabilities.filter { !kept.contains($0) }
     if !missing.isEmpty {

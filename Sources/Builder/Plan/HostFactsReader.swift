@@ -42,6 +42,11 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
       let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
       facts.hasMountSetattr = version.count < 2 || (version[0], version[1]) >= (5, 12)
     }
+    if spec.map({ $0.unshares(.mount) }) ?? true { facts.missingMountCall = kernel.missingMountCall() }
+    if spec.map({ $0.mounts.contains { $0.kind == .overlay } }) ?? true {
+      let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+      facts.overlayTakesLayerFDs = version.count < 2 || (version[0], version[1]) >= (6, 13)
+    }
     if user, spec.map({ $0.mounts.contains { $0.kind == .proc || $0.kind == .sysfs } }) ?? true {
       facts.kernelFilesystemMounts = FreshMountVisibility.relevant(
         HostMount.parse(text("/proc/self/mountinfo") ?? ""), ["proc", "sysfs"])

@@ -54,10 +54,15 @@ extension FilesystemPlan {
 
   /// Records a mount just made; for a bind or an overlay (or any mount on the host's tree) with something beneath
   /// it, opens the mount's root, which what lies beneath is then looked up from.
-  mutating func noteMounted(_ mount: Mount, at: Place) -> [Syscall] {
+  /// `root` is the slot of the mount's fd from the new mount API (``DetachedMount``), already the mount's root.
+  mutating func noteMounted(_ mount: Mount, at: Place, root: Int? = nil) -> [Syscall] {
     let hostFiles = mount.kind == .bind || mount.kind == .overlay
     guard hostFiles || spec.root.kind == .host, itemParents.contains(mount.target[...]) else {
       mounted[mount.target] = .some(nil)
+      return []
+    }
+    if let root {
+      mounted[mount.target] = (root, hostFiles ? .noSymlinks : .inRoot)
       return []
     }
     let mountRoot = slot()

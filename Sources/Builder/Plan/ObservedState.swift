@@ -84,6 +84,13 @@ public struct HostFacts: Sendable, Hashable {
   public var hasTimeNamespaces = true
   /// mount_setattr(2) exists (Linux 5.12 and later).
   public var hasMountSetattr = true
+  /// The first call of the new mount API (fsopen(2), fsconfig(2), fsmount(2), open_tree(2), move_mount(2); Linux
+  /// 5.2) this kernel lacks, probed for ENOSYS; nil when it has them all. Without one, mounts go through mount(2)
+  /// on /proc/self/fd paths, with a warning.
+  public var missingMountCall: String?
+  /// overlayfs takes its layers as fds (fsconfig(2) FSCONFIG_SET_FD of `lowerdir+`, `upperdir`, `workdir`; Linux
+  /// 6.13 and later); otherwise an overlay goes through mount(2) with /proc/self/fd paths, with a warning.
+  public var overlayTakesLayerFDs = true
   /// The caller's proc and sysfs mounts and the mounts right on them, read when a user namespace gets a fresh one:
   /// the kernel refuses that unless one of them is fully visible (see ``FreshMountVisibility``).
   public var kernelFilesystemMounts: [HostMount] = []

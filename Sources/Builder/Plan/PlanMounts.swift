@@ -19,7 +19,7 @@ struct FilesystemPlan {
   /// Slot 0 holds the root.
   static let root = 0
   private var nextSlot = 1
-  private var sources: [String: Int] = [:]
+  var sources: [String: Int] = [:]
   /// The mounts made so far, by target, with the fd slot of the mount's root and how paths beneath it are looked up
   /// when something is made beneath it (see ``place(_:)``).
   var mounted: [String: (slot: Int, lookup: PathLookup)?] = [:]
@@ -34,6 +34,12 @@ struct FilesystemPlan {
     self.placement = HostPlacement(
       spec: planner.spec, sources: planner.state.hostSources, hostTree: planner.state.hostTreePaths)
   }
+
+  /// The kernel lacks a call of the new mount API (see ``DetachedMount``): mounts go through mount(2) on
+  /// /proc/self/fd paths, checked to be proc's, with a plan warning.
+  var throughProc: Bool { planner.state.host.missingMountCall != nil }
+  /// Overlays go through mount(2) also where overlayfs takes no layer fds (before Linux 6.13).
+  var overlayThroughProc: Bool { throughProc || !planner.state.host.overlayTakesLayerFDs }
 
   mutating func slot() -> Int {
     defer { nextSlot += 1 }
@@ -156,18 +162,21 @@ struct FilesystemPlan {
     case .tmpfs:
       return Step(
         kind: .root, actor: .initProcess,
-        calls: [
-          .mount(source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: [.nosuid, .nodev], data: "mode=755"),
-          .openPath(path: "/tmp", slot: Self.root),
-        ],
+        calls: throughProc
+          ? [
+            .mount(source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: [.nosuid, .nodev], data: "mode=755"),
+            .openPath(path: "/tmp", slot: Self.root),
+          ] : tmpfsAtTmp(mode: "755", slot: Self.root),
         change: .create, reason: "built at /tmp, which only this mount namespace sees, then pivoted to",
         origin: planner.origin("root"), label: "make an empty tmpfs root")
     case .directory(let directory):
       let source = sources[directory] ?? 0
       let (stage, point) = (slot(), slot())
-      return Step(
-        kind: .root, actor: .initProcess,
-        calls: [
+      var bind = DetachedMount.tree(of: source, path: directory, recursive: true, slot: Self.root)
+      bind.attach(to: point, path: "/tmp/root")
+      let calls: [Syscall] =
+        throughProc
+        ? [
           .mount(source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: [.nosuid, .nodev], data: "mode=700"),
           .openPath(path: "/tmp", slot: stage),
           .makeDirectory(root: stage, path: "/root", mode: 0o755),
@@ -176,11 +185,29 @@ struct FilesystemPlan {
             source: .slot(source, path: directory), target: point, path: "/tmp/root", fstype: nil,
             flags: [.bind, .rec], data: nil),
           .openPath(path: "/tmp/root", slot: Self.root),
-        ],
+        ]
+        : tmpfsAtTmp(mode: "700", slot: stage) + [
+          .makeDirectory(root: stage, path: "/root", mode: 0o755),
+          .resolve(root: stage, path: "/root", create: nil, slot: point),
+        ] + bind.calls
+      return Step(
+        kind: .root, actor: .initProcess,
+        calls: calls,
         change: .create,
         reason: "staged on a tmpfs only this mount namespace sees, by fd: the folder is never looked up by path again",
         origin: planner.origin("root"), label: "bind \(directory) as the root")
     }
+  }
+
+  /// A tmpfs (nosuid, nodev, of `mode`) into fd slot `slot`, attached onto /tmp, which this mount namespace alone
+  /// then sees: the host's own /tmp, opened before any mount of the spec.
+  private mutating func tmpfsAtTmp(mode: String, slot root: Int) -> [Syscall] {
+    let tmp = slot()
+    var tmpfs = DetachedMount.filesystem(
+      "tmpfs", options: [.string("mode", mode)], attributes: [.nosuid, .nodev], context: slot(), slot: root,
+      path: "/tmp")
+    tmpfs.attach(to: tmp, path: "/tmp")
+    return [.openPath(path: "/tmp", slot: tmp)] + tmpfs.calls
   }
 
   private func pivotStep() -> Step {
@@ -237,9 +264,29 @@ struct FilesystemPlan {
     // A fresh read-only mount with mounts inside is mounted writable, then made read-only after their mount points.
     let deferReadOnly = mount.kind != .bind && mount.isReadOnly && !inside.isEmpty
     if deferReadOnly { mount.options.removeAll { $0 == .ro } }
-    var calls: [Syscall] = []
     let target = slot()
     let at = place(mount.target)
+    let calls =
+      throughProc || (mount.kind == .overlay && overlayThroughProc)
+      ? mountCallsThroughProc(mount, target: target, at: at, inside: inside, deferReadOnly: deferReadOnly)
+      : detachedMountCalls(mount, target: target, at: at, inside: inside, deferReadOnly: deferReadOnly)
+    let readOnly =
+      mount.kind == .bind && mount.isReadOnly
+      ? "read-only recursively, keeping the flags the kernel locked"
+      : protectedReadOnly
+        ? "read-only: the command could be host root, and sysfs settings are host-wide; `unmask = true` leaves it writable"
+        : nil
+    return Step(
+      kind: .mount, actor: .initProcess, calls: calls, change: .create,
+      reason: Self.reasons([readOnly, linksNote(mount.target)]),
+      origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
+  }
+
+  /// A mount through mount(2) on /proc/self/fd paths, where the kernel lacks the new mount API.
+  private mutating func mountCallsThroughProc(
+    _ mount: Mount, target: Int, at: Place, inside: [Mount], deferReadOnly: Bool
+  ) -> [Syscall] {
+    var calls: [Syscall] = []
     switch mount.kind {
     case .bind:
       let source = sources[mount.source ?? ""] ?? 0
@@ -250,7 +297,7 @@ struct FilesystemPlan {
           flags: [.bind, .rec], data: nil))
     case .dev:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
-      calls += DevicePlan(mount: mount, sources: sources).calls(
+      calls += DevicePlan(mount: mount, sources: sources).callsThroughProc(
         target: target, at: (at.root, at.path), slot: { slot() })
     case .overlay:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
@@ -272,16 +319,7 @@ struct FilesystemPlan {
       calls.append(.resolve(root: at.root, path: at.path, create: nil, slot: mounted, lookup: at.lookup))
       calls.append(.setattrAt(slot: mounted, path: mount.target, recursive: false, set: .rdonly, clear: []))
     }
-    let readOnly =
-      mount.kind == .bind && mount.isReadOnly
-      ? "read-only recursively, keeping the flags the kernel locked"
-      : protectedReadOnly
-        ? "read-only: the command could be host root, and sysfs settings are host-wide; `unmask = true` leaves it writable"
-        : nil
-    return Step(
-      kind: .mount, actor: .initProcess, calls: calls, change: .create,
-      reason: Self.reasons([readOnly, linksNote(mount.target)]),
-      origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
+    return calls
   }
 
   /// A step's reason from its parts, in order, joined by "; "; nil when there are none.
@@ -300,6 +338,13 @@ struct FilesystemPlan {
 
   /// A filesystem made fresh: tmpfs, proc, sysfs, devpts, mqueue.
   private func freshMount(_ mount: Mount, target: Int) -> Syscall {
+    let (flags, data) = Self.freshOptions(mount)
+    let name = mount.kind.rawValue
+    return .mountAt(source: .name(name), target: target, path: mount.target, fstype: name, flags: flags, data: data)
+  }
+
+  /// The mount(2) flags and data of a fresh filesystem (tmpfs, proc, sysfs, devpts, mqueue).
+  static func freshOptions(_ mount: Mount) -> (flags: MountFlags, data: String?) {
     var flags = Self.flags(mount.options)
     var data: String?
     switch mount.kind {
@@ -317,8 +362,7 @@ struct FilesystemPlan {
       // proc(5), sysfs(5) and mqueue are mounted nosuid,nodev,noexec by every tool and distribution.
       flags.formUnion([.nosuid, .nodev, .noexec])
     }
-    let name = mount.kind.rawValue
-    return .mountAt(source: .name(name), target: target, path: mount.target, fstype: name, flags: flags, data: data)
+    return (flags, data)
   }
 
   private mutating func overlayCalls(_ mount: Mount, target: Int, at: Place) -> [Syscall] {

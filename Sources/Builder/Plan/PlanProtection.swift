@@ -75,16 +75,19 @@ extension FilesystemPlan {
     let base = mount.target == "/" ? "" : mount.target
     if mount.kind == .proc {
       for path in KernelFilesystemProtection.readOnlyProcPaths {
-        calls.append(.readOnlyPath(mount: mounted, path: path, shown: base + "/" + path))
+        calls.append(.readOnlyPath(mount: mounted, path: path, shown: base + "/" + path, throughProc: throughProc))
       }
       for path in KernelFilesystemProtection.maskedProcFolders + KernelFilesystemProtection.maskedProcFiles {
         let isFile = KernelFilesystemProtection.maskedProcFiles.contains(path)
         calls.append(
-          .maskPath(mount: mounted, path: path, shown: base + "/" + path, nullDevice: isFile ? nullDevice : nil))
+          .maskPath(
+            mount: mounted, path: path, shown: base + "/" + path, nullDevice: isFile ? nullDevice : nil,
+            throughProc: throughProc))
       }
     } else {
       for path in KernelFilesystemProtection.maskedSysfsFolders {
-        calls.append(.maskPath(mount: mounted, path: path, shown: base + "/" + path, nullDevice: nil))
+        calls.append(
+          .maskPath(mount: mounted, path: path, shown: base + "/" + path, nullDevice: nil, throughProc: throughProc))
       }
     }
     let what =
@@ -109,18 +112,33 @@ extension Syscall {
   /// The flags and data of the tmpfs that covers a masked folder.
   static let maskTmpfsFlags: MountFlags = [.rdonly, .nosuid, .nodev, .noexec]
   static let maskTmpfsData = "mode=555"
+  /// The same flags as mount attributes, for fsmount(2).
+  static let maskTmpfsAttributes: MountAttributes = [.rdonly, .nosuid, .nodev, .noexec]
 
-  /// ``readOnlyPath(mount:path:shown:)`` as C would write it.
-  static func readOnlyPathDescription(mount: Int, path: String) -> String {
-    "mount(fd[\(mount)]/\(Quoting.c(path)), itself, NULL, MS_BIND|MS_REC, NULL); mount_setattr(it, AT_RECURSIVE, {\(readOnlyPathAttributes)})"
-  }
-
-  /// ``maskPath(mount:path:shown:nullDevice:)`` as C would write it.
-  static func maskPathDescription(mount: Int, path: String, nullDevice: Int?) -> String {
-    guard let nullDevice else {
-      return "mount(\"tmpfs\", fd[\(mount)]/\(Quoting.c(path)), \"tmpfs\", \(maskTmpfsFlags), \"\(maskTmpfsData)\")"
+  /// ``readOnlyPath(mount:path:shown:throughProc:)`` as C would write it.
+  static func readOnlyPathDescription(mount: Int, path: String, throughProc: Bool = false) -> String {
+    guard throughProc else {
+      return
+        "open_tree(fd[\(mount)]/\(Quoting.c(path)), OPEN_TREE_CLONE|AT_RECURSIVE); mount_setattr(it, AT_RECURSIVE, {\(readOnlyPathAttributes)}); move_mount(it, the path's fd)"
     }
     return
-      "mount(fd[\(nullDevice)] (/dev/null), fd[\(mount)]/\(Quoting.c(path)), NULL, MS_BIND, NULL); mount_setattr(it, 0, {\(maskBindAttributes)})"
+      "mount(fd[\(mount)]/\(Quoting.c(path)), itself, NULL, MS_BIND|MS_REC, NULL); mount_setattr(it, AT_RECURSIVE, {\(readOnlyPathAttributes)})"
+  }
+
+  /// ``maskPath(mount:path:shown:nullDevice:throughProc:)`` as C would write it.
+  static func maskPathDescription(mount: Int, path: String, nullDevice: Int?, throughProc: Bool = false) -> String {
+    switch (nullDevice, throughProc) {
+    case (nil, false):
+      return
+        "fsopen(\"tmpfs\"); fsconfig(\"mode\", \"555\"); fsmount({\(maskTmpfsAttributes)}); move_mount(it, fd[\(mount)]/\(Quoting.c(path)))"
+    case (let nullDevice?, false):
+      return
+        "open_tree(fd[\(nullDevice)] (/dev/null), OPEN_TREE_CLONE); mount_setattr(it, 0, {\(maskBindAttributes)}); move_mount(it, fd[\(mount)]/\(Quoting.c(path)))"
+    case (nil, true):
+      return "mount(\"tmpfs\", fd[\(mount)]/\(Quoting.c(path)), \"tmpfs\", \(maskTmpfsFlags), \"\(maskTmpfsData)\")"
+    case (let nullDevice?, true):
+      return
+        "mount(fd[\(nullDevice)] (/dev/null), fd[\(mount)]/\(Quoting.c(path)), NULL, MS_BIND, NULL); mount_setattr(it, 0, {\(maskBindAttributes)})"
+    }
   }
 }

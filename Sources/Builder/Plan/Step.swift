@@ -183,7 +183,8 @@ public enum Syscall: Sendable, Hashable {
   /// slot `slot`: a symlink on the way resolves inside the sandbox's root, never outside it. With `create`, a
   /// missing path is made first (directories 0755 and, for a file, an empty 0444 file, as bwrap does).
   case resolve(root: Int, path: String, create: MountPointKind?, slot: Int, lookup: PathLookup = .inRoot)
-  /// mount(2) onto the path open in fd slot `target` (through /proc/self/fd), from a filesystem or fd slot.
+  /// mount(2) onto the path open in fd slot `target` (through /proc/self/fd), from a filesystem or fd slot: only
+  /// where the kernel lacks the new mount API (``DetachedMount``), since whatever covers /proc then resolves it.
   case mountAt(source: MountSource, target: Int, path: String, fstype: String?, flags: MountFlags, data: String?)
   /// An overlay mounted onto fd slot `target`, its layers given as /proc/self/fd paths of fd slots (so no path is
   /// parsed out of the option string, whatever characters it holds). With `userXattr` (in a user namespace, where
@@ -194,12 +195,13 @@ public enum Syscall: Sendable, Hashable {
   /// Binds `path` (relative), beneath the fresh filesystem whose root is in fd slot `mount` (openat2(2)
   /// RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS), onto itself and makes that bind read-only, nosuid, nodev and noexec,
   /// recursively; skipped when this kernel has no such path (ENOENT), as runc does. `shown` is the path inside the
-  /// sandbox, for errors.
-  case readOnlyPath(mount: Int, path: String, shown: String)
+  /// sandbox, for errors. With the new mount API (open_tree(2), mount_setattr(2) on the detached copy,
+  /// move_mount(2)); with `throughProc`, where the kernel lacks it, mount(2) through /proc/self/fd.
+  case readOnlyPath(mount: Int, path: String, shown: String, throughProc: Bool = false)
   /// Covers `path` beneath the fresh filesystem in fd slot `mount`: with a read-only bind of the null device in fd
   /// slot `nullDevice` (a file, which then reads empty), or without one with an empty read-only tmpfs (a folder);
-  /// skipped when this kernel has no such path (ENOENT).
-  case maskPath(mount: Int, path: String, shown: String, nullDevice: Int?)
+  /// skipped when this kernel has no such path (ENOENT). Made detached and moved on as ``readOnlyPath`` is.
+  case maskPath(mount: Int, path: String, shown: String, nullDevice: Int?, throughProc: Bool = false)
   /// mount_setattr(2) on the mount open in fd slot `slot`.
   case setattrAt(slot: Int, path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes)
   /// mount_setattr(2) clearing MOUNT_ATTR_RDONLY on the mount in fd slot `slot`, only when the source in fd slot
@@ -208,6 +210,31 @@ public enum Syscall: Sendable, Hashable {
   case restoreWritable(slot: Int, source: Int, path: String)
   /// mount(2) with a propagation flag on the mount open in fd slot `slot`.
   case propagateAt(slot: Int, path: String, flags: MountFlags)
+  /// fsopen(2) of the filesystem type `fstype` (FSOPEN_CLOEXEC) into fd slot `slot`: a filesystem context, set up by
+  /// the fsconfig(2) calls after it and mounted, detached, by ``fsmount(context:attributes:slot:)`` (see
+  /// ``DetachedMount``).
+  case fsopen(fstype: String, slot: Int)
+  /// fsconfig(2) FSCONFIG_SET_STRING of `key` to `value` on the context in fd slot `context`, or FSCONFIG_SET_FLAG
+  /// of `key` when `value` is nil.
+  case fsconfigString(context: Int, key: String, value: String?)
+  /// fsconfig(2) FSCONFIG_SET_FD of `key` to the fd in slot `fd` (opened as `path`): an overlayfs layer given as an
+  /// fd, so no path is looked up or parsed out of an option string, whatever characters it holds.
+  case fsconfigFD(context: Int, key: String, fd: Int, path: String)
+  /// fsconfig(2) FSCONFIG_CMD_CREATE on the context in fd slot `context`: the filesystem for the mount at `path`.
+  case fsconfigCreate(context: Int, path: String)
+  /// fsmount(2) FSMOUNT_CLOEXEC of the context in fd slot `context` with `attributes`, into fd slot `slot`: a mount
+  /// attached nowhere yet.
+  case fsmount(context: Int, attributes: MountAttributes, slot: Int)
+  /// open_tree(2) OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_EMPTY_PATH of the fd in slot `source` (opened as `path`),
+  /// with AT_RECURSIVE when `recursive`, into fd slot `slot`: a bind attached nowhere yet.
+  case openTree(source: Int, path: String, recursive: Bool, slot: Int)
+  /// move_mount(2) MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH of the detached mount in fd slot `from` onto the
+  /// file open in fd slot `to` (`path` in the sandbox): from then on `from` is the root of the mount there.
+  case moveMount(from: Int, to: Int, path: String)
+  /// mount_setattr(2) AT_EMPTY_PATH (AT_RECURSIVE when `recursive`) setting the propagation type in `propagation`
+  /// (MS_PRIVATE, MS_SLAVE, MS_SHARED or MS_UNBINDABLE) on the mount in fd slot `slot`; made once it is attached,
+  /// since attaching beneath a shared mount makes it shared.
+  case setPropagation(slot: Int, path: String, recursive: Bool, propagation: MountFlags)
   /// mkdir -p of `path` beneath root slot `root`; the last directory gets `mode` if it is new.
   case makeDirectory(root: Int, path: String, mode: UInt32, lookup: PathLookup = .inRoot)
   /// A regular file at `path` beneath root slot `root` with `contents` and `mode`.

@@ -132,9 +132,12 @@ extension Syscall: CustomStringConvertible {
       return
         "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH, {attr_clr: MOUNT_ATTR_RDONLY}) if fd[\(source)] was on a writable mount"
     case .propagateAt(let slot, let path, let flags): return "mount(NULL, fd[\(slot)] (\(path)), NULL, \(flags), NULL)"
-    case .readOnlyPath(let mount, let path, _): return Self.readOnlyPathDescription(mount: mount, path: path)
-    case .maskPath(let mount, let path, _, let nullDevice):
-      return Self.maskPathDescription(mount: mount, path: path, nullDevice: nullDevice)
+    case .readOnlyPath(let mount, let path, _, let throughProc):
+      return Self.readOnlyPathDescription(mount: mount, path: path, throughProc: throughProc)
+    case .maskPath(let mount, let path, _, let nullDevice, let throughProc):
+      return Self.maskPathDescription(mount: mount, path: path, nullDevice: nullDevice, throughProc: throughProc)
+    case .fsopen, .fsconfigString, .fsconfigFD, .fsconfigCreate, .fsmount, .openTree, .moveMount, .setPropagation:
+      return mountAPIDescription
     case .makeDirectory(let root, let path, let mode, let lookup):
       return
         "mkdirat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
@@ -186,6 +189,31 @@ extension Syscall: CustomStringConvertible {
     case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
     case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
     default: return "(call)"  // every case is handled above; kept for the compiler
+    }
+  }
+
+  /// The new mount API's calls (``DetachedMount``), as C would write them.
+  private var mountAPIDescription: String {
+    switch self {
+    case .fsopen(let fstype, let slot): return "fsopen(\(Quoting.c(fstype)), FSOPEN_CLOEXEC) = fd[\(slot)]"
+    case .fsconfigString(let context, let key, let value?):
+      return "fsconfig(fd[\(context)], FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value)), 0)"
+    case .fsconfigString(let context, let key, nil):
+      return "fsconfig(fd[\(context)], FSCONFIG_SET_FLAG, \(Quoting.c(key)), NULL, 0)"
+    case .fsconfigFD(let context, let key, let fd, let path):
+      return "fsconfig(fd[\(context)], FSCONFIG_SET_FD, \(Quoting.c(key)), NULL, fd[\(fd)] (\(path)))"
+    case .fsconfigCreate(let context, _): return "fsconfig(fd[\(context)], FSCONFIG_CMD_CREATE, NULL, NULL, 0)"
+    case .fsmount(let context, let attributes, let slot):
+      return "fsmount(fd[\(context)], FSMOUNT_CLOEXEC, \(attributes)) = fd[\(slot)]"
+    case .openTree(let source, let path, let recursive, let slot):
+      return
+        "open_tree(fd[\(source)] (\(path)), \"\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_EMPTY_PATH\(recursive ? "|AT_RECURSIVE" : "")) = fd[\(slot)]"
+    case .moveMount(let from, let to, let path):
+      return "move_mount(fd[\(from)], \"\", fd[\(to)] (\(path)), \"\", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH)"
+    case .setPropagation(let slot, let path, let recursive, let propagation):
+      return
+        "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH\(recursive ? "|AT_RECURSIVE" : ""), {propagation: \(propagation.subtracting(.rec))})"
+    default: return "(call)"  // only the calls above reach here
     }
   }
 

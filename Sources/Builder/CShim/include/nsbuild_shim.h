@@ -187,3 +187,40 @@ int nsb_send_fds(int socket, const int *fds, int count);
 /// holds another number (any fds it did hold are closed).
 int nsb_receive_fds(int socket, int *fds, int count);
 #endif
+
+#ifndef NSBUILD_SHIM_MOUNT_API_H
+#define NSBUILD_SHIM_MOUNT_API_H
+// The new mount API (Linux 5.2; mount_setattr(2) 5.12): a mount is made detached (fsopen/fsconfig/fsmount for a new
+// filesystem, open_tree for a copy of an existing tree), configured on its fd, and attached onto another fd with
+// move_mount, so no path (and no /proc/self/fd magic link) is looked up on the way. Constants as in <linux/mount.h>.
+#define NSB_FSCONFIG_SET_FLAG 0
+#define NSB_FSCONFIG_SET_STRING 1
+#define NSB_FSCONFIG_SET_FD 5
+#define NSB_FSCONFIG_CMD_CREATE 6
+/// fsopen(2) of `fstype` with FSOPEN_CLOEXEC: a filesystem context fd.
+int nsb_fsopen(const char *fstype);
+/// fsconfig(2) FSCONFIG_SET_STRING of `key` to `value`, or FSCONFIG_SET_FLAG of `key` when `value` is NULL.
+int nsb_fsconfig_string(int context, const char *key, const char *value);
+/// fsconfig(2) FSCONFIG_SET_FD of `key` to the folder open at `fd` (overlayfs layers: "lowerdir+", "upperdir",
+/// "workdir"; Linux 6.13), reopened as "." beneath it first, since fsconfig takes no O_PATH fd.
+int nsb_fsconfig_fd(int context, const char *key, int fd);
+/// fsconfig(2) FSCONFIG_CMD_CREATE: the superblock is made (or found).
+int nsb_fsconfig_create(int context);
+/// fsmount(2) with FSMOUNT_CLOEXEC and MOUNT_ATTR_* `attributes`: a detached mount of the context.
+int nsb_fsmount(int context, uint64_t attributes);
+/// open_tree(2) of the file open at `fd` (AT_EMPTY_PATH) with OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC, and AT_RECURSIVE
+/// when `recursive`: a detached copy of the mount tree there (a bind not yet attached).
+int nsb_open_tree_clone(int fd, int recursive);
+/// move_mount(2) of the mount open at `from` onto the file open at `to`, MOVE_MOUNT_F_EMPTY_PATH|
+/// MOVE_MOUNT_T_EMPTY_PATH: neither side is a path.
+int nsb_move_mount(int from, int to);
+/// mount_setattr(2) on an fd (AT_EMPTY_PATH), optionally AT_RECURSIVE, setting a propagation type (MS_PRIVATE,
+/// MS_SLAVE, MS_SHARED or MS_UNBINDABLE).
+int nsb_mount_setattr_propagation(int fd, int recursive, uint64_t propagation);
+/// The first of fsopen, fsconfig, fsmount, open_tree and move_mount that this kernel lacks (ENOSYS), as its name,
+/// or NULL when it has them all. Each is called with arguments it refuses before doing anything.
+const char *nsb_missing_mount_call(void);
+/// umount2(2) MNT_DETACH|UMOUNT_NOFOLLOW of `name` in the folder `dirfd` (fchdir(2) there and back, since umount2
+/// takes no dirfd): a mount on a file, reached through an fd nsbuild opened, never through /proc.
+int nsb_detach_at(int dirfd, const char *name);
+#endif
