@@ -19,7 +19,8 @@ import Testing
     // The fake's execve fails (ENOENT), which ends the list where the real one would replace the process.
     #expect(failure.stepID == plan.steps.count)
     // The proc's protection (ProcProtectionTests) comes right after its mount, beneath the proc opened again.
-    let mounted = try #require(kernel.log.firstIndex { $0.hasPrefix("mount(\"proc\"") })
+    let opened = try #require(kernel.log.firstIndex { $0 == "fsopen(proc)" })
+    let mounted = try #require(kernel.log[opened...].firstIndex { $0.hasPrefix("move_mount(") })
     // It ends where the command's fork re-arms PR_SET_PDEATHSIG; init closes its setup fds only before execve(2).
     let protected = try #require(kernel.log[mounted...].firstIndex { $0 == "prctl(PR_SET_PDEATHSIG, SIGKILL)" })
     #expect(kernel.log[mounted + 1] == "openat2(21, /proc)")
@@ -37,9 +38,12 @@ import Testing
         "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
         // each mount point on the host's tree locked; the host's /dev/null opened for the proc's protection
         "open(/)", "openat2(/dev/null, RESOLVE_NO_SYMLINKS)", "openat2(21, /tmp)", "flock(22, LOCK_SH)",
-        "mount(\"tmpfs\", \"/proc/self/fd/22\", \"tmpfs\", 0, \"size=16777216,mode=1777\")",
-        "openat2(21, /proc)", "flock(23, LOCK_SH)",
-        "mount(\"proc\", \"/proc/self/fd/23\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
+        // each mount made detached, then moved onto its mount point's fd
+        "fsopen(tmpfs)", "fsconfig(23, size=16777216)", "fsconfig(23, mode=1777)", "fsconfig(23, create)",
+        "fsmount(23, 0)", "move_mount(24, 22)",
+        "openat2(21, /proc)", "flock(25, LOCK_SH)",
+        "fsopen(proc)", "fsconfig(26, create)", "fsmount(26, MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC)",
+        "move_mount(27, 25)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "setsid()", "capbset_drop(keep: 0)", "setresgid(0)", "setresuid(0)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "capset(0)", "no_new_privs", "chdir(/)",
@@ -79,14 +83,52 @@ import Testing
       ])
   }
 
+  /// Each mount through the new mount API: made detached, configured on its fd, then moved onto its mount point;
+  /// its propagation set once it is attached. No call takes a path.
+  @Test func theNewMountAPICallsComeInOrder() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/t"
+      size = "1M"
+      mode = "0700"
+      [[mounts]]
+      type = "bind"
+      source = "/usr"
+      target = "/u"
+      options = ["ro", "nosuid"]
+      propagation = "private"
+      [process]
+      args = ["true"]
+      """)
+    let plan = try Planner(spec: spec, state: PlannerTests.root).plan()
+    let kernel = RecordingKernel()
+    _ = try? applyAll(plan, kernel: kernel)
+    let mountCalls = ["fsopen", "fsconfig", "fsmount", "open_tree", "mount_setattr", "move_mount", "mount("]
+    let made = kernel.log.filter { entry in mountCalls.contains { entry.hasPrefix($0) } && !entry.hasPrefix("mount(NULL") }
+    // fd 21: the host's tree; 7: /usr, opened through no symlink; 22 and 25: the mount points.
+    #expect(
+      made == [
+        "fsopen(tmpfs)", "fsconfig(23, size=1048576)", "fsconfig(23, mode=700)", "fsconfig(23, create)",
+        "fsmount(23, 0)", "move_mount(24, 22)",
+        "open_tree(7, AT_RECURSIVE)", "mount_setattr(26, true, MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID, 0)",
+        "move_mount(26, 25)", "mount_setattr(26, true, propagation MS_PRIVATE)",
+      ])
+  }
+
   @Test func injectedErrnoNamesTheStepAndStops() throws {
     let plan = try Planner(spec: try exampleSpec("dev.toml"), state: PlannerTests.root).plan()
     let kernel = RecordingKernel()
-    kernel.failures["mount(\"tmpfs\""] = ErrnoNames.EACCES
+    kernel.failures["move_mount("] = ErrnoNames.EACCES
     let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
     #expect(failure.stepID == 9)
-    #expect(failure.error.description == "/tmp: mount(2): EACCES (Permission denied)")
-    #expect(kernel.log.last == "mount(\"tmpfs\", \"/proc/self/fd/22\", \"tmpfs\", 0, \"size=67108864,mode=1777\")")
+    #expect(failure.error.description == "/tmp: move_mount(2): EACCES (Permission denied)")
+    // The tmpfs (fd 24, made from the context in fd 23) onto its mount point (fd 22).
+    #expect(kernel.log.last == "move_mount(24, 22)")
     #expect(!kernel.log.contains { $0.hasPrefix("openat2(21, /usr)") })
   }
 
@@ -96,13 +138,15 @@ import Testing
     let check = SpecDecoder.decode(source: source, file: "specs/dev.toml", directory: specsDirectory)
     let plan = try Planner(spec: try #require(check.spec), state: PlannerTests.root).plan()
     let kernel = RecordingKernel()
-    kernel.failures["mount(\"proc\""] = ErrnoNames.EPERM
+    // fd 28: the proc's context (after /tmp's mount point, context and mount, 22 to 24, and /usr's, 25 and 26, and
+    // /proc's mount point, 27): fsmount(2) is where the kernel refuses a proc it finds too revealing.
+    kernel.failures["fsmount(28"] = ErrnoNames.EPERM
     let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
     let loaded = LoadedSpec(path: "specs/dev.toml", source: source, check: check)
     let report = FailureReport(plan: plan, loaded: loaded, terminal: Terminal()).render(failure)
     #expect(
       report == """
-        specs/dev.toml:24:1: error: step 11/23 mount proc on /proc: /proc: mount(2): EPERM (Operation not permitted)
+        specs/dev.toml:24:1: error: step 11/23 mount proc on /proc: /proc: fsmount(2): EPERM (Operation not permitted)
          24 | [[mounts]]
             | ^~~~~~~~~~
             = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or read-only while this one is not, or without a pid namespace owned by it

@@ -41,7 +41,7 @@ struct MountSemanticsTests: ScratchFolderTests {
         """, to: folder)
       try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: spec)
       let plan = try NSBuildProcess.run(["plan", spec, "--", "true"], binary: folder + "/nsbuild", asUser: 65534)
-      #expect(plan.stdout.components(separatedBy: ",userxattr\")").count == 3, "\(plan.stdout)")
+      #expect(plan.stdout.components(separatedBy: "FSCONFIG_SET_FLAG, \"userxattr\"").count == 3, "\(plan.stdout)")
       let script = "for o in o1 o2; do cd \(folder)/$o && rm -r d && mv e e2 && ls && cd /; done"
       let result = try NSBuildProcess.run(
         ["run", spec, "--", "/bin/sh", "-c", script], binary: folder + "/nsbuild", asUser: 65534)

@@ -82,30 +82,93 @@ import Testing
         .openNoSymlinks(path: "/dev/null", slot: 2, via: []),
       ])
     let mounts = steps.filter { $0.kind == .mount }.map(\.calls)
+    // Each made detached (a filesystem context, its options, fsmount; or a copy of the source's tree), configured on
+    // its fd, then moved onto the fd of its mount point.
     #expect(
       mounts == [
         [
           .resolve(root: 0, path: "/tmp", create: .directory, slot: 3, lookup: .noSymlinks),
           .lockShared(slot: 3, path: "/tmp"),
-          .mountAt(
-            source: .name("tmpfs"), target: 3, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"
-          ),
+          .fsopen(fstype: "tmpfs", slot: 4),
+          .fsconfigString(context: 4, key: "size", value: "67108864"),
+          .fsconfigString(context: 4, key: "mode", value: "1777"),
+          .fsconfigCreate(context: 4, path: "/tmp"),
+          .fsmount(context: 4, attributes: [], slot: 5, path: "/tmp"),
+          .moveMount(from: 5, to: 3, path: "/tmp"),
         ],
         [
-          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 4, lookup: .noSymlinks),
-          .lockShared(slot: 4, path: "/usr"),
-          .mountAt(
-            source: .slot(1, path: "/usr"), target: 4, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
-          .resolve(root: 0, path: "/usr", create: nil, slot: 5, lookup: .noSymlinks),
-          .setattrAt(slot: 5, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
+          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 6, lookup: .noSymlinks),
+          .lockShared(slot: 6, path: "/usr"),
+          .openTree(source: 1, path: "/usr", recursive: true, slot: 7),
+          .setattrAt(slot: 7, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
+          .moveMount(from: 7, to: 6, path: "/usr"),
         ],
         [
-          .resolve(root: 0, path: "/proc", create: .directory, slot: 6, lookup: .noSymlinks),
-          .lockShared(slot: 6, path: "/proc"),
-          .mountAt(
-            source: .name("proc"), target: 6, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec],
-            data: nil),
+          .resolve(root: 0, path: "/proc", create: .directory, slot: 8, lookup: .noSymlinks),
+          .lockShared(slot: 8, path: "/proc"),
+          .fsopen(fstype: "proc", slot: 9),
+          .fsconfigCreate(context: 9, path: "/proc"),
+          .fsmount(context: 9, attributes: [.nosuid, .nodev, .noexec], slot: 10, path: "/proc"),
+          .moveMount(from: 10, to: 8, path: "/proc"),
         ],
+      ])
+  }
+
+  /// Where the kernel lacks a call of the new mount API (a fake observation), the same mounts go through mount(2)
+  /// on /proc/self/fd paths, and plan names the missing call.
+  @Test func aKernelWithoutTheNewMountAPIFallsBackToMountWithAWarning() throws {
+    var spec = try exampleSpec("dev.toml")
+    spec.mounts.removeLast(2)
+    var state = Self.root
+    state.host.missingMountCall = "open_tree"
+    let plan = try Planner(spec: spec, state: state).plan()
+    let mounts = plan.steps.filter { $0.kind == .mount }.map(\.calls)
+    #expect(
+      mounts.first?.last
+        == .mountAt(
+          source: .name("tmpfs"), target: 3, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"))
+    #expect(
+      mounts.dropFirst().first?.dropFirst(2).first
+        == .mountAt(
+          source: .slot(1, path: "/usr"), target: 4, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil))
+    let all = plan.steps.flatMap(\.calls)
+    #expect(!all.contains { if case .moveMount = $0 { true } else { false } })
+    #expect(all.contains { if case .readOnlyPath(_, _, _, true) = $0 { true } else { false } })
+    #expect(plan.warnings.contains { $0.message.hasPrefix("this kernel has no open_tree(2)") })
+    // With every call there, no warning.
+    #expect(!(try Planner(spec: spec, state: Self.root).plan()).warnings.contains { $0.message.contains("open_tree") })
+  }
+
+  /// Before Linux 6.13 overlayfs takes no layer fds: only the overlay falls back, and plan says why.
+  @Test func anOverlayFallsBackAloneWhereOverlayfsTakesNoLayerFDs() throws {
+    let spec = try decodeSpec(
+      """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "overlay"
+      target = "/o"
+      lower = ["/a", "/b"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/t"
+      [process]
+      args = ["true"]
+      """)
+    var state = Self.root
+    state.host.overlayTakesLayerFDs = false
+    let old = try Planner(spec: spec, state: state).plan()
+    let calls = old.steps.filter { $0.kind == .mount }.flatMap(\.calls)
+    #expect(calls.contains { if case .mountOverlay = $0 { true } else { false } })
+    #expect(calls.contains(.fsopen(fstype: "tmpfs", slot: 5)))
+    #expect(old.warnings.contains { $0.message.contains("overlayfs takes no layer fds") })
+    let new = try Planner(spec: spec, state: Self.root).plan().steps.filter { $0.kind == .mount }.flatMap(\.calls)
+    // The lower layers in order, the leftmost the top one, each as an fd.
+    #expect(
+      new.filter { if case .fsconfigFD = $0 { true } else { false } } == [
+        .fsconfigFD(context: 4, key: "lowerdir+", fd: 1, path: "/a"),
+        .fsconfigFD(context: 4, key: "lowerdir+", fd: 2, path: "/b"),
       ])
   }
 

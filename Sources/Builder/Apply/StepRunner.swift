@@ -247,8 +247,10 @@ struct StepRunner<Kernel: LinuxKernel> {
       do { try kernel.fsconfigCreate(try fd(context)) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .fsmount(let context, let attributes, let slot):
-      fds[slot] = try kernel.fsmount(try fd(context), attributes: attributes)
+    case .fsmount(let context, let attributes, let slot, let path):
+      do { fds[slot] = try kernel.fsmount(try fd(context), attributes: attributes) } catch {
+        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      }
     case .openTree(let source, let path, let recursive, let slot):
       do { fds[slot] = try kernel.openTree(try fd(source), recursive: recursive) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
@@ -258,7 +260,7 @@ struct StepRunner<Kernel: LinuxKernel> {
         try kernel.moveMount(try fd(from), onto: try fd(to))
         journal?.noteMounted(onSlot: to)
       } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
+        throw SyscallError(call: error.call, errno: try kindMismatch(error, from, to) ?? error.errno, path: path)
       }
     case .setPropagation(let slot, let path, let recursive, let propagation):
       do { try kernel.mountSetattr(fd: try fd(slot), recursive: recursive, propagation: propagation) } catch {
@@ -266,6 +268,16 @@ struct StepRunner<Kernel: LinuxKernel> {
       }
     default: break  // only the calls above are passed here
     }
+  }
+
+  /// ENOTDIR for a move_mount(2) EINVAL between a folder and a file (either way), as mount(2) says it: the kernel's
+  /// EINVAL has many other causes, and this one a spec can fix.
+  private func kindMismatch(_ error: SyscallError, _ from: Int, _ to: Int) throws(SyscallError) -> Int32? {
+    guard error.errno == ErrnoNames.EINVAL,
+      let source = try? kernel.fileKind(of: try fd(from)), let target = try? kernel.fileKind(of: try fd(to)),
+      (source == .directory) != (target == .directory)
+    else { return nil }
+    return ErrnoNames.ENOTDIR
   }
 
   /// The calls the command's process makes between fork(2) and execve(2).

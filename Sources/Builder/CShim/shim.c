@@ -513,7 +513,7 @@ int nsb_lock_shared(int path_fd) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", path_fd);
     if (nsb_check_proc_fd() < 0) return -1;
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat opened;
     if (fd >= 0 && (fstat(fd, &opened) < 0 || opened.st_dev != info.st_dev || opened.st_ino != info.st_ino)) {
       close(fd);

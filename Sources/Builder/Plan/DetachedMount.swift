@@ -41,7 +41,7 @@ struct DetachedMount {
       }
     }
     calls += [
-      .fsconfigCreate(context: context, path: path), .fsmount(context: context, attributes: attributes, slot: slot),
+      .fsconfigCreate(context: context, path: path), .fsmount(context: context, attributes: attributes, slot: slot, path: path),
     ]
     return DetachedMount(slot: slot, calls: calls)
   }

@@ -78,7 +78,7 @@ public struct PlanDiff: Sendable, Hashable {
       for call in step.calls {
         switch call {
         case .mountAt(_, _, let path, _, _, _), .mount(_, let path, _, _, _),
-          .mountOverlay(_, let path, _, _, _, _, _):
+          .mountOverlay(_, let path, _, _, _, _, _), .moveMount(_, _, let path):
           return kind + " " + path
         default: continue
         }

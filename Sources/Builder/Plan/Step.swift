@@ -223,8 +223,8 @@ public enum Syscall: Sendable, Hashable {
   /// fsconfig(2) FSCONFIG_CMD_CREATE on the context in fd slot `context`: the filesystem for the mount at `path`.
   case fsconfigCreate(context: Int, path: String)
   /// fsmount(2) FSMOUNT_CLOEXEC of the context in fd slot `context` with `attributes`, into fd slot `slot`: a mount
-  /// attached nowhere yet.
-  case fsmount(context: Int, attributes: MountAttributes, slot: Int)
+  /// attached nowhere yet, for `path` in the sandbox.
+  case fsmount(context: Int, attributes: MountAttributes, slot: Int, path: String)
   /// open_tree(2) OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_EMPTY_PATH of the fd in slot `source` (opened as `path`),
   /// with AT_RECURSIVE when `recursive`, into fd slot `slot`: a bind attached nowhere yet.
   case openTree(source: Int, path: String, recursive: Bool, slot: Int)

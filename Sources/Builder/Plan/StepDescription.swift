@@ -203,7 +203,7 @@ extension Syscall: CustomStringConvertible {
     case .fsconfigFD(let context, let key, let fd, let path):
       return "fsconfig(fd[\(context)], FSCONFIG_SET_FD, \(Quoting.c(key)), NULL, fd[\(fd)] (\(path)))"
     case .fsconfigCreate(let context, _): return "fsconfig(fd[\(context)], FSCONFIG_CMD_CREATE, NULL, NULL, 0)"
-    case .fsmount(let context, let attributes, let slot):
+    case .fsmount(let context, let attributes, let slot, _):
       return "fsmount(fd[\(context)], FSMOUNT_CLOEXEC, \(attributes)) = fd[\(slot)]"
     case .openTree(let source, let path, let recursive, let slot):
       return
