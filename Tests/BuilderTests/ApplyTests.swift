@@ -109,7 +109,9 @@ import Testing
     let kernel = RecordingKernel()
     _ = try? applyAll(plan, kernel: kernel)
     let mountCalls = ["fsopen", "fsconfig", "fsmount", "open_tree", "mount_setattr", "move_mount", "mount("]
-    let made = kernel.log.filter { entry in mountCalls.contains { entry.hasPrefix($0) } && !entry.hasPrefix("mount(NULL") }
+    let made = kernel.log.filter { entry in
+      mountCalls.contains { entry.hasPrefix($0) } && !entry.hasPrefix("mount(NULL")
+    }
     // fd 21: the host's tree; 7: /usr, opened through no symlink; 22 and 25: the mount points.
     #expect(
       made == [

@@ -205,12 +205,13 @@ import Testing
       mounts.first?.calls == [
         .resolve(root: 0, path: "/srv", create: .directory, slot: 1, lookup: .noSymlinks),
         .lockShared(slot: 1, path: "/srv"),
-        .mountAt(source: .name("tmpfs"), target: 1, path: "/srv", fstype: "tmpfs", flags: [], data: nil),
-        // On the host's tree, what lies beneath a mount is looked up from that mount's root.
-        .resolve(root: 0, path: "/srv", create: nil, slot: 2, lookup: .noSymlinks),
-        .resolve(root: 2, path: "/data", create: .directory, slot: 3),
-        .resolve(root: 0, path: "/srv", create: nil, slot: 4, lookup: .noSymlinks),
-        .setattrAt(slot: 4, path: "/srv", recursive: false, set: .rdonly, clear: []),
+        .fsopen(fstype: "tmpfs", slot: 2),
+        .fsconfigCreate(context: 2, path: "/srv"),
+        .fsmount(context: 2, attributes: [], slot: 3, path: "/srv"),
+        .moveMount(from: 3, to: 1, path: "/srv"),
+        // On the host's tree, what lies beneath a mount is looked up from that mount's root: the fd fsmount(2) gave.
+        .resolve(root: 3, path: "/data", create: .directory, slot: 4),
+        .setattrAt(slot: 3, path: "/srv", recursive: false, set: .rdonly, clear: []),
       ])
   }
 

@@ -99,7 +99,7 @@ import Testing
         [
           .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 6, lookup: .noSymlinks),
           .lockShared(slot: 6, path: "/usr"),
-          .openTree(source: 1, path: "/usr", recursive: true, slot: 7),
+          .openTree(source: 1, path: "/usr", recursive: true, slot: 7, target: "/usr"),
           .setattrAt(slot: 7, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
           .moveMount(from: 7, to: 6, path: "/usr"),
         ],

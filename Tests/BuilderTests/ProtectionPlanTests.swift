@@ -33,7 +33,7 @@ import Testing
     #expect(protect.calls.count == 1 + 5 + 9)
     #expect(
       Syscall.readOnlyPath(mount: 3, path: "sys", shown: "/proc/sys").description
-        == "open_tree(fd[3]/\"sys\", OPEN_TREE_CLONE|AT_RECURSIVE); mount_setattr(it, AT_RECURSIVE, {MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC}); move_mount(it, the path's fd)"
+        == "open_tree(fd[3]/\"sys\", OPEN_TREE_CLONE|AT_RECURSIVE); mount_setattr(it, AT_RECURSIVE, {MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC}); move_mount(it, fd[3]/\"sys\")"
     )
     #expect(
       Syscall.readOnlyPath(mount: 3, path: "sys", shown: "/proc/sys", throughProc: true).description

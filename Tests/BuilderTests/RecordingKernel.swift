@@ -109,7 +109,7 @@ final class RecordingKernel: LinuxKernel {
     try record("openat2(\(path), RESOLVE_NO_SYMLINKS)", call: "openat2", path: path)
     return 7
   }
-  func lockShared(_ fd: Int32) throws(SyscallError) -> Int32? {
+  func lockShared(_ fd: Int32, in dirfd: Int32?, _ name: String) throws(SyscallError) -> Int32? {
     try record("flock(\(fd), LOCK_SH)", call: "flock")
     return 8
   }

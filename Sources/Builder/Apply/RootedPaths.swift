@@ -19,6 +19,10 @@ final class FDTable {
     return path == "/" ? base : base + path
   }
 
+  /// Where each slot a `.resolve` call filled was looked up (root slot, path, how), so a file in it can be opened
+  /// again by its name in its folder, never through /proc.
+  var places: [Int: (root: Int, path: String, lookup: PathLookup)] = [:]
+
   /// The fds holding shared flock(2)s on the host mount points this run uses (see ``Syscall/lockShared(slot:path:)``).
   var locks: [Int32] = []
 

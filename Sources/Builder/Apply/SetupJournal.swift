@@ -73,7 +73,8 @@ final class SetupJournal {
 
   /// Detaches the topmost mount at `path`, reached by fd (never through /proc, which the sandbox's mounts may cover):
   /// a folder mount from inside it, a file mount by its name in its folder. Whether it is gone.
-  private func detach<Kernel: LinuxKernel>(_ path: String, beneath root: RootedPaths<Kernel>, _ kernel: Kernel) -> Bool {
+  private func detach<Kernel: LinuxKernel>(_ path: String, beneath root: RootedPaths<Kernel>, _ kernel: Kernel) -> Bool
+  {
     guard let fd = try? root.lookUp(path) else { return false }
     defer { kernel.close(fd) }
     var parts = path.split(separator: "/").map(String.init)

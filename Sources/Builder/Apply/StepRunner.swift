@@ -78,7 +78,10 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .checkParent: if parent.parentIsGone(kernel) { endAsParentGone() }
     case .takeBackForeground: if let terminal { try kernel.takeBackForeground(terminal) }
     case .unshare(let flags): try kernel.unshare(flags)
-    case .writeProcFile(let file, let contents): try kernel.writeFile("/proc/\(sandboxPID)/\(file)", contents)
+    case .writeProcFile(let file, let contents):
+      // The parent's own /proc, in nsbuild's own mount namespace, which no mount of the sandbox reaches; the pid is
+      // its child's, unreaped, so it names no other process.
+      try kernel.writeFile("/proc/\(sandboxPID)/\(file)", contents)
     case .idMapHelper(let program, let map): try runHelper(program, map)
     case .mount(let source, let target, let fstype, let flags, let data):
       try kernel.mount(source: source, target: target, fstype: fstype, flags: flags, data: data)
@@ -137,7 +140,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .openDirectoryNoSymlinks(let path, let slot): hold(try kernel.openDirectoryWithoutSymlinks(path), in: slot)
     case .openNoSymlinks(let path, let slot, _): hold(try kernel.openWithoutSymlinks(path), in: slot)
     case .lockShared(let slot, let path):
-      do { if let lock = try kernel.lockShared(try fd(slot)) { fds.locks.append(lock) } } catch {
+      do { if let lock = try lockShared(slot) { fds.locks.append(lock) } } catch {
         throw SyscallError(
           call: error.call, errno: error.errno,
           path: error.errno == ErrnoNames.EWOULDBLOCK ? "\(path) (another nsbuild run is removing it)" : path)
@@ -175,6 +178,7 @@ struct StepRunner<Kernel: LinuxKernel> {
         try rooted(root, lookup).open(path, create: kind)
       }
       fds.shownPaths[slot] = fds.shown(path, beneath: root)
+      fds.places[slot] = (root, path, lookup)
       journal?.noteResolved(slot: slot, root: try fd(root), path: path, lookup: lookup)
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
       let from: String
@@ -251,10 +255,12 @@ struct StepRunner<Kernel: LinuxKernel> {
       do { fds[slot] = try kernel.fsmount(try fd(context), attributes: attributes) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
-    case .openTree(let source, let path, let recursive, let slot):
+      fds.shownPaths[slot] = path
+    case .openTree(let source, let path, let recursive, let slot, let target):
       do { fds[slot] = try kernel.openTree(try fd(source), recursive: recursive) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: path)
       }
+      fds.shownPaths[slot] = target
     case .moveMount(let from, let to, let path):
       do {
         try kernel.moveMount(try fd(from), onto: try fd(to))
@@ -268,6 +274,20 @@ struct StepRunner<Kernel: LinuxKernel> {
       }
     default: break  // only the calls above are passed here
     }
+  }
+
+  /// flock(2) LOCK_SH on the mount point in `slot`: a folder opened as "." beneath its fd, a file by its name in its
+  /// folder (looked up again as the slot was), and only when it is the same file.
+  private func lockShared(_ slot: Int) throws(SyscallError) -> Int32? {
+    let target = try fd(slot)
+    guard (try? kernel.fileKind(of: target)) != .directory, let place = fds.places[slot] else {
+      return try kernel.lockShared(target, in: nil, "")
+    }
+    var parts = place.path.split(separator: "/").map(String.init)
+    let name = parts.popLast() ?? ""
+    let parent = try rooted(place.root, place.lookup).lookUp("/" + parts.joined(separator: "/"))
+    defer { kernel.close(parent) }
+    return try kernel.lockShared(target, in: parent, name)
   }
 
   /// ENOTDIR for a move_mount(2) EINVAL between a folder and a file (either way), as mount(2) says it: the kernel's

@@ -498,22 +498,21 @@ int nsb_take_back_foreground(int fd) {
 
 #include <sys/file.h>
 
-int nsb_lock_shared(int path_fd) {
+int nsb_lock_shared(int path_fd, int dirfd, const char *name) {
   struct stat info;
   if (fstat(path_fd, &info) < 0) return -1;
   if (!S_ISDIR(info.st_mode) && !S_ISREG(info.st_mode)) return -2;
-  // flock(2) needs a real open file. A folder is opened as "." beneath its own O_PATH fd: no path is looked up.
+  // flock(2) needs a real open file, and no call reopens an O_PATH fd but its /proc/self/fd magic link, which the
+  // sandbox's own mounts may cover. A folder is opened as "." beneath its fd; a file by its name in its folder
+  // (opened by fd too), used only when it is the very file of the O_PATH fd (same device and inode).
   int fd;
   if (S_ISDIR(info.st_mode)) {
     fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+  } else if (dirfd < 0 || strchr(name, '/') != NULL) {
+    errno = EBADF;
+    return -1;
   } else {
-    // A file has no "." to open beneath it, and no call reopens an O_PATH fd but its /proc/self/fd magic link. The
-    // sandbox's own mounts may cover /proc here (with the host's tree as the root), so the file opened is used only
-    // when it is the very file of the O_PATH fd (same device and inode); otherwise EXDEV, never another file.
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", path_fd);
-    if (nsb_check_proc_fd() < 0) return -1;
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
     struct stat opened;
     if (fd >= 0 && (fstat(fd, &opened) < 0 || opened.st_dev != info.st_dev || opened.st_ino != info.st_ino)) {
       close(fd);
@@ -677,7 +676,6 @@ int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int
   return nsb_kind_of(info.st_mode);
 }
 
-#include <string.h>
 
 #define NSB_FSOPEN_CLOEXEC 0x00000001
 #define NSB_FSMOUNT_CLOEXEC 0x00000001

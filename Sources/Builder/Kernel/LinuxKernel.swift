@@ -119,10 +119,11 @@ public protocol LinuxKernel {
   /// openat2(2) of an absolute `path` with O_PATH|O_CLOEXEC and RESOLVE_NO_SYMLINKS: ELOOP when any part of it is a
   /// symlink.
   func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
-  /// flock(2) LOCK_SH|LOCK_NB on the folder or regular file open at the O_PATH `fd`, reopened read-only (a folder as
-  /// "." beneath it; a file through /proc/self/fd, kept only when it is the same file): the new fd, which holds the lock until closed, or nil for any other kind of file. Throws
+  /// flock(2) LOCK_SH|LOCK_NB on the folder or regular file open at the O_PATH `fd`, opened again read-only: a
+  /// folder as "." beneath it, a file as `name` in the folder `dirfd` (O_NOFOLLOW), kept only when it is the same
+  /// file (EXDEV otherwise). No path through /proc. The new fd, which holds the lock until closed, or nil for any other kind of file. Throws
   /// EWOULDBLOCK when someone holds it exclusively.
-  func lockShared(_ fd: Int32) throws(SyscallError) -> Int32?
+  func lockShared(_ fd: Int32, in dirfd: Int32?, _ name: String) throws(SyscallError) -> Int32?
   /// flock(2) LOCK_EX|LOCK_NB on `name` in `dirfd`, opened read-only without following a symlink: the fd holding the
   /// lock, or nil when `name` is a symlink (nothing can be mounted on one) or unreadable. Throws EWOULDBLOCK when
   /// another open file holds a lock on it.

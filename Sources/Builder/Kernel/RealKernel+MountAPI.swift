@@ -1,5 +1,5 @@
-import Glibc
 import CShim
+import Glibc
 import SpecParser
 
 /// The new mount API's calls (fsopen(2), fsconfig(2), fsmount(2), open_tree(2), move_mount(2), mount_setattr(2)).

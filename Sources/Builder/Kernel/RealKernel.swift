@@ -313,8 +313,8 @@ public struct RealKernel: LinuxKernel {
     return try retry("openat2", path: path) { nsb_openat2(AT_FDCWD, path, flags, UInt64(NSB_RESOLVE_NO_SYMLINKS)) }
   }
 
-  public func lockShared(_ fd: Int32) throws(SyscallError) -> Int32? {
-    let result = try retry("flock") { nsb_lock_shared(fd) }
+  public func lockShared(_ fd: Int32, in dirfd: Int32?, _ name: String) throws(SyscallError) -> Int32? {
+    let result = try retry("flock") { nsb_lock_shared(fd, dirfd ?? -1, name) }
     return result == -2 ? nil : result
   }
 
@@ -464,6 +464,8 @@ public struct RealKernel: LinuxKernel {
   }
 
   public func enterMountNamespace(of pid: Int32) throws(SyscallError) {
+    // Through the /proc of nsbuild's own mount namespace (the host's), which no mount of the sandbox reaches; `pid` is
+    // nsbuild's child, unreaped, so it names no other process.
     _ = try retry("setns", path: "/proc/\(pid)/ns/mnt") { nsb_enter_mount_namespace(pid) }
   }
 
@@ -477,6 +479,7 @@ public struct RealKernel: LinuxKernel {
   }
 
   public func saveMountNamespace() throws(SyscallError) -> SavedMountNamespace {
+    // nsbuild's own /proc, opened before it enters the sandbox's mount namespace, so no mount of the sandbox covers it.
     let namespace = try retry("open", path: "/proc/self/ns/mnt") { open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) }
     guard let root = try? retry("open", path: "/", { nsb_open_path("/") }) else {
       let code = Glibc.errno

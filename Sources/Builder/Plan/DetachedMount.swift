@@ -41,15 +41,18 @@ struct DetachedMount {
       }
     }
     calls += [
-      .fsconfigCreate(context: context, path: path), .fsmount(context: context, attributes: attributes, slot: slot, path: path),
+      .fsconfigCreate(context: context, path: path),
+      .fsmount(context: context, attributes: attributes, slot: slot, path: path),
     ]
     return DetachedMount(slot: slot, calls: calls)
   }
 
   /// A copy of the tree at the fd in slot `source` (opened as `path`), with the mounts beneath it when `recursive`:
-  /// a bind not yet attached.
-  static func tree(of source: Int, path: String, recursive: Bool, slot: Int) -> DetachedMount {
-    DetachedMount(slot: slot, calls: [.openTree(source: source, path: path, recursive: recursive, slot: slot)])
+  /// a bind not yet attached, for `target` in the sandbox.
+  static func tree(of source: Int, path: String, recursive: Bool, slot: Int, target: String) -> DetachedMount {
+    DetachedMount(
+      slot: slot,
+      calls: [.openTree(source: source, path: path, recursive: recursive, slot: slot, target: target)])
   }
 
   /// mount_setattr(2) on the whole detached tree (`recursive`) or its top, before it is attached: it appears with

@@ -31,7 +31,7 @@ struct DevicePlan {
       calls.append(.resolve(root: at.root, path: lookupBase + "/" + node, create: .file, slot: nodeSlot))
       // A device node is never a program: nosuid and noexec on each (bwrap sets nosuid; crun both).
       var bind = DetachedMount.tree(
-        of: sources["/dev/" + node] ?? 0, path: "/dev/" + node, recursive: false, slot: slot())
+        of: sources["/dev/" + node] ?? 0, path: "/dev/" + node, recursive: false, slot: slot(), target: path)
       bind.configure(path: path, recursive: false, set: [.nosuid, .noexec], clear: [])
       bind.attach(to: nodeSlot, path: path)
       calls += bind.calls

@@ -119,7 +119,9 @@ extension Planner {
     guard spec.unshares(.mount) else { return [] }
     let risk = "mount(2) on /proc/self/fd paths instead, which run refuses to follow when a mount covers /proc"
     if let missing = state.host.missingMountCall {
-      return [PlanWarning("this kernel has no \(missing)(2) (the new mount API, Linux 5.2+): mounts go through \(risk)")]
+      return [
+        PlanWarning("this kernel has no \(missing)(2) (the new mount API, Linux 5.2+): mounts go through \(risk)")
+      ]
     }
     guard !state.host.overlayTakesLayerFDs, spec.mounts.contains(where: { $0.kind == .overlay }) else { return [] }
     return [

@@ -51,7 +51,8 @@ extension FilesystemPlan {
   /// symlink) while it can still be written, its options set on the copy, then attached.
   private mutating func bind(_ mount: Mount, target: Int, at: Place, inside: [Mount]) -> DetachedMount {
     let source = sources[mount.source ?? ""] ?? 0
-    var bind = DetachedMount.tree(of: source, path: mount.source ?? "", recursive: true, slot: slot())
+    var bind = DetachedMount.tree(
+      of: source, path: mount.source ?? "", recursive: true, slot: slot(), target: mount.target)
     _ = noteMounted(mount, at: at, root: bind.slot)
     for other in inside where mount.isReadOnly {
       let create: MountPointKind = other.kind == .bind ? .likeSource(sources[other.source ?? ""] ?? 0) : .directory

@@ -172,7 +172,7 @@ struct FilesystemPlan {
     case .directory(let directory):
       let source = sources[directory] ?? 0
       let (stage, point) = (slot(), slot())
-      var bind = DetachedMount.tree(of: source, path: directory, recursive: true, slot: Self.root)
+      var bind = DetachedMount.tree(of: source, path: directory, recursive: true, slot: Self.root, target: "/")
       bind.attach(to: point, path: "/tmp/root")
       let calls: [Syscall] =
         throughProc

@@ -119,7 +119,7 @@ extension Syscall {
   static func readOnlyPathDescription(mount: Int, path: String, throughProc: Bool = false) -> String {
     guard throughProc else {
       return
-        "open_tree(fd[\(mount)]/\(Quoting.c(path)), OPEN_TREE_CLONE|AT_RECURSIVE); mount_setattr(it, AT_RECURSIVE, {\(readOnlyPathAttributes)}); move_mount(it, the path's fd)"
+        "open_tree(fd[\(mount)]/\(Quoting.c(path)), OPEN_TREE_CLONE|AT_RECURSIVE); mount_setattr(it, AT_RECURSIVE, {\(readOnlyPathAttributes)}); move_mount(it, fd[\(mount)]/\(Quoting.c(path)))"
     }
     return
       "mount(fd[\(mount)]/\(Quoting.c(path)), itself, NULL, MS_BIND|MS_REC, NULL); mount_setattr(it, AT_RECURSIVE, {\(readOnlyPathAttributes)})"

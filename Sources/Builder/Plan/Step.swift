@@ -226,8 +226,9 @@ public enum Syscall: Sendable, Hashable {
   /// attached nowhere yet, for `path` in the sandbox.
   case fsmount(context: Int, attributes: MountAttributes, slot: Int, path: String)
   /// open_tree(2) OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_EMPTY_PATH of the fd in slot `source` (opened as `path`),
-  /// with AT_RECURSIVE when `recursive`, into fd slot `slot`: a bind attached nowhere yet.
-  case openTree(source: Int, path: String, recursive: Bool, slot: Int)
+  /// with AT_RECURSIVE when `recursive`, into fd slot `slot`: a bind attached nowhere yet, for `target` in the sandbox
+  /// (which errors beneath it name).
+  case openTree(source: Int, path: String, recursive: Bool, slot: Int, target: String)
   /// move_mount(2) MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH of the detached mount in fd slot `from` onto the
   /// file open in fd slot `to` (`path` in the sandbox): from then on `from` is the root of the mount there.
   case moveMount(from: Int, to: Int, path: String)

@@ -205,7 +205,7 @@ extension Syscall: CustomStringConvertible {
     case .fsconfigCreate(let context, _): return "fsconfig(fd[\(context)], FSCONFIG_CMD_CREATE, NULL, NULL, 0)"
     case .fsmount(let context, let attributes, let slot, _):
       return "fsmount(fd[\(context)], FSMOUNT_CLOEXEC, \(attributes)) = fd[\(slot)]"
-    case .openTree(let source, let path, let recursive, let slot):
+    case .openTree(let source, let path, let recursive, let slot, _):
       return
         "open_tree(fd[\(source)] (\(path)), \"\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_EMPTY_PATH\(recursive ? "|AT_RECURSIVE" : "")) = fd[\(slot)]"
     case .moveMount(let from, let to, let path):

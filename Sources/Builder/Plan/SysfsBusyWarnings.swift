@@ -3,7 +3,9 @@ import SpecParser
 /// A fresh sysfs the kernel refuses with EBUSY: without a new net namespace, sysfs(5) gives the caller's net
 /// namespace's one superblock, and mount(2) refuses to stack a superblock's root on itself (measured on Linux 6.18:
 /// `unshare -m mount -t sysfs sysfs /sys` fails "already mounted", while the same at /mnt/sys works, and with a user
-/// namespace but no net namespace it is EPERM, which `check` already says).
+/// namespace but no net namespace it is EPERM, which `check` already says). Only mount(2) refuses it: move_mount(2)
+/// of a detached sysfs (the new mount API, see ``DetachedMount``) stacks it there, so the warning is for a kernel
+/// without that API.
 extension Planner {
   /// Whether `spec` mounts a sysfs that shares the caller's net namespace, so the host's mounts decide whether it can.
   static func mountsCallersSysfs(_ spec: Spec) -> Bool {
@@ -11,7 +13,7 @@ extension Planner {
   }
 
   func sysfsBusyWarnings() -> [PlanWarning] {
-    guard Self.mountsCallersSysfs(spec) else { return [] }
+    guard Self.mountsCallersSysfs(spec), state.host.missingMountCall != nil else { return [] }
     let tree = HostMountTree(state.host.mounts)
     var result: [PlanWarning] = []
     for (index, mount) in spec.mounts.enumerated() where mount.kind == .sysfs {

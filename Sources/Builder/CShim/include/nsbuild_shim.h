@@ -154,10 +154,11 @@ int nsb_fd_status(int fd, unsigned int *owner, unsigned int *group, unsigned int
 #define NSB_RESOLVE_NO_SYMLINKS 0x04
 
 // Locks on host mount points (flock(2)), so one run's undo never removes a folder another live run is mounted on.
-// nsb_lock_shared reopens an O_PATH fd of a folder or regular file read-only and takes LOCK_SH|LOCK_NB on it: the
+// nsb_lock_shared opens the folder or regular file of an O_PATH fd again read-only (a folder as "." beneath it, a
+// file as `name` in `dirfd`, only if it is the same file: EXDEV otherwise) and takes LOCK_SH|LOCK_NB on it: the
 // new fd, -2 when the file is neither or cannot be read (nothing to lock), -1 with errno on failure (EWOULDBLOCK:
 // locked exclusively).
-int nsb_lock_shared(int path_fd);
+int nsb_lock_shared(int path_fd, int dirfd, const char *name);
 // openat(dirfd, name) read-only, not following a symlink, and LOCK_EX|LOCK_NB on it: the fd, -2 when `name` cannot
 // be opened so (a symlink, on which nothing can be mounted, or unreadable), -1 with errno (EWOULDBLOCK: another run
 // holds a lock).
