@@ -4,50 +4,41 @@ import SpecParser
 
 /// The new mount API's calls (fsopen(2), fsconfig(2), fsmount(2), open_tree(2), move_mount(2), mount_setattr(2)).
 extension RealKernel {
-  private func check(_ call: String, path: String? = nil, _ body: () -> Int32) throws(SyscallError) -> Int32 {
-    while true {
-      let result = body()
-      if result != -1 { return result }
-      let code = Glibc.errno
-      if code != EINTR { throw SyscallError(call: call, errno: code, path: path) }
-    }
-  }
-
   public func fsopen(_ fstype: String) throws(SyscallError) -> Int32 {
-    try check("fsopen", path: fstype) { nsb_fsopen(fstype) }
+    try retry("fsopen", path: fstype) { nsb_fsopen(fstype) }
   }
 
   public func fsconfig(_ context: Int32, key: String, value: String?) throws(SyscallError) {
-    _ = try check("fsconfig", path: value.map { "\(key)=\($0)" } ?? key) { nsb_fsconfig_string(context, key, value) }
+    _ = try retry("fsconfig", path: value.map { "\(key)=\($0)" } ?? key) { nsb_fsconfig_string(context, key, value) }
   }
 
   public func fsconfig(_ context: Int32, key: String, fd: Int32) throws(SyscallError) {
-    _ = try check("fsconfig", path: key) { nsb_fsconfig_fd(context, key, fd) }
+    _ = try retry("fsconfig", path: key) { nsb_fsconfig_fd(context, key, fd) }
   }
 
   public func fsconfigCreate(_ context: Int32) throws(SyscallError) {
-    _ = try check("fsconfig") { nsb_fsconfig_create(context) }
+    _ = try retry("fsconfig") { nsb_fsconfig_create(context) }
   }
 
   public func fsmount(_ context: Int32, attributes: MountAttributes) throws(SyscallError) -> Int32 {
-    try check("fsmount") { nsb_fsmount(context, attributes.rawValue) }
+    try retry("fsmount") { nsb_fsmount(context, attributes.rawValue) }
   }
 
   public func openTree(_ fd: Int32, recursive: Bool) throws(SyscallError) -> Int32 {
-    try check("open_tree") { nsb_open_tree_clone(fd, recursive ? 1 : 0) }
+    try retry("open_tree") { nsb_open_tree_clone(fd, recursive ? 1 : 0) }
   }
 
   public func moveMount(_ from: Int32, onto to: Int32) throws(SyscallError) {
-    _ = try check("move_mount") { nsb_move_mount(from, to) }
+    _ = try retry("move_mount") { nsb_move_mount(from, to) }
   }
 
   public func mountSetattr(fd: Int32, recursive: Bool, propagation: MountFlags) throws(SyscallError) {
     let type = UInt64(propagation.subtracting(.rec).rawValue)
-    _ = try check("mount_setattr") { nsb_mount_setattr_propagation(fd, recursive ? 1 : 0, type) }
+    _ = try retry("mount_setattr") { nsb_mount_setattr_propagation(fd, recursive ? 1 : 0, type) }
   }
 
   public func detach(_ dirfd: Int32, _ name: String) throws(SyscallError) {
-    _ = try check("umount2", path: name) { nsb_detach_at(dirfd, name) }
+    _ = try retry("umount2", path: name) { nsb_detach_at(dirfd, name) }
   }
 
   public func missingMountCall() -> String? { nsb_missing_mount_call().map { String(cString: $0) } }

@@ -8,7 +8,7 @@ public struct RealKernel: LinuxKernel {
 
   /// Runs `body` until it stops failing with EINTR; throws the errno it failed with otherwise.
   @inline(__always)
-  private func retry(_ call: String, path: String? = nil, _ body: () -> Int32) throws(SyscallError) -> Int32 {
+  func retry(_ call: String, path: String? = nil, _ body: () -> Int32) throws(SyscallError) -> Int32 {
     while true {
       let result = body()
       if result != -1 { return result }
