@@ -51,7 +51,10 @@ public struct Planner: Sendable {
         .compactMap { $0 }.joined(separator: "; ")
     }
     for index in steps.indices { steps[index].id = index + 1 }
-    return Plan(steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps), hostChanges: hostChanges())
+    let chain = Self.chain(of: steps)
+    return Plan(
+      steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps), hostChanges: hostChanges(),
+      processes: chain.processes, handoffs: chain.handoffs)
   }
 
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }

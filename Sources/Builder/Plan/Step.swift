@@ -11,11 +11,20 @@ public struct Plan: Sendable, Hashable {
   /// What `run` leaves on the host's file system afterwards (files, and mount points it makes on the host's tree or
   /// in a root directory); everything else ends with the sandbox. `plan --detailed-exitcode` exits 2 when any.
   public var hostChanges: [String]
+  /// The processes that take the steps, nsbuild first, each after the process that forks it.
+  public var processes: [PlannedProcess]
+  /// What those processes give each other, and which waits for which.
+  public var handoffs: [Handoff]
 
-  public init(steps: [Step], warnings: [PlanWarning] = [], hostChanges: [String] = []) {
+  public init(
+    steps: [Step], warnings: [PlanWarning] = [], hostChanges: [String] = [], processes: [PlannedProcess] = [],
+    handoffs: [Handoff] = []
+  ) {
     self.steps = steps
     self.warnings = warnings
     self.hostChanges = hostChanges
+    self.processes = processes
+    self.handoffs = handoffs
   }
 }
 
@@ -100,7 +109,7 @@ public struct Step: Sendable, Hashable {
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the
   /// command.
-  public enum Actor: String, Sendable, Hashable {
+  public enum Actor: String, Sendable, Hashable, Codable {
     /// nsbuild itself, outside every new namespace: writes the ID maps and clock offsets "from the parent side".
     case parent
     /// The forked child that calls unshare(2) and waits for the parent's writes.
