@@ -42,7 +42,8 @@ struct InitRole<Kernel: LinuxKernel> {
     case .success(.parent(let pid)): command = pid
     }
     if let status = finish(after: forkStep.id, setup, command: command, channels) { return .exit(status) }
-    channels.close(kernel) { _ in true }
+    // Its ends of the pause, and the report pipe: nothing is reported from here.
+    channels.close(kernel) { [.readyRead, .goWrite, .reportWrite].contains($0.use) }
     return reap(until: command)
   }
 
