@@ -17,7 +17,7 @@ import Testing
         atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       try Data(text.utf8).write(to: URL(fileURLWithPath: full))
     }
-    return HostFactsReader(kernel: RealKernel(), root: root).read(paths: paths, uid: uid)
+    return HostFactsReader(reader: RealKernel(), root: root).read(paths: paths, uid: uid)
   }
 
   static let healthy = [
@@ -94,9 +94,9 @@ import Testing
   @Test func oldKernelWithoutMountSetattr() {
     let kernel = RecordingKernel()
     kernel.release = "5.10.0-28-amd64"
-    #expect(HostFactsReader(kernel: kernel).read(paths: [], uid: 0).hasMountSetattr == false)
+    #expect(HostFactsReader(reader: kernel).read(paths: [], uid: 0).hasMountSetattr == false)
     kernel.release = "6.1.0"
-    #expect(HostFactsReader(kernel: kernel).read(paths: [], uid: 0).hasMountSetattr == true)
+    #expect(HostFactsReader(reader: kernel).read(paths: [], uid: 0).hasMountSetattr == true)
   }
 
   @Test func noSubordinateRange() throws {

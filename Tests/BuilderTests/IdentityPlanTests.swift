@@ -224,7 +224,7 @@ import Testing
     try Data("Max open files            1024                 20000                files     \n".utf8).write(
       to: URL(fileURLWithPath: root + "/proc/self/limits"))
     try Data("1048576\n".utf8).write(to: URL(fileURLWithPath: root + "/proc/sys/fs/nr_open"))
-    let facts = HostFactsReader(kernel: RealKernel(), root: root).read(paths: [], uid: 0)
+    let facts = HostFactsReader(reader: RealKernel(), root: root).read(paths: [], uid: 0)
     #expect(facts.supplementaryGroups == [4, 27, 1000])
     #expect(facts.effectiveCapabilities == 0x1ff_feff_ffff)
     #expect(facts.limits[.nofile]?.hard == 20000)

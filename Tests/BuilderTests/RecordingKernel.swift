@@ -77,7 +77,14 @@ final class RecordingKernel: LinuxKernel {
     return bytes
   }
   func environment() -> [String] { env }
-  func observe(for spec: Spec) -> ObservedState { state }
+  func realUserID() -> UInt32 { state.uid }
+  func realGroupID() -> UInt32 { state.gid }
+  func hostname() -> String { state.hostname }
+  func domainname() -> String { state.domainname }
+  func clockSeconds(_ clock: ClockID) -> Int64 { 0 }
+  func namespaceID(_ namespace: Namespace) -> String? { nil }
+  /// Says nothing, so the plan claims nothing about who may make entries where.
+  func ownership(of fd: Int32) -> FileOwnership? { nil }
   func exists(_ path: String) -> Bool { files[path] != nil }
   func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
   var release = "6.18.0"

@@ -1,13 +1,13 @@
 import SpecParser
 
 /// Reads ``HostFacts`` from /proc, /etc and uname, all beneath `root` so tests can point it at a fake tree.
-public struct HostFactsReader<Kernel: LinuxKernel> {
-  let kernel: Kernel
+public struct HostFactsReader<Reader: SystemReader> {
+  let reader: Reader
   /// Prefixed to every path read: "" for the real host, a folder holding `proc/…` and `etc/…` in tests.
   let root: String
 
-  public init(kernel: Kernel, root: String = "") {
-    self.kernel = kernel
+  public init(reader: Reader, root: String = "") {
+    self.reader = reader
     self.root = root
   }
 
@@ -18,7 +18,7 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
   }
 
   func text(_ path: String) -> String? {
-    (try? kernel.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
+    (try? reader.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// - Parameters:
@@ -37,9 +37,9 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
       facts.apparmorRestrictsUserNamespaces =
         text("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")?.hasPrefix("1") ?? false
     }
-    if spec.map({ $0.unshares(.time) }) ?? true { facts.hasTimeNamespaces = kernel.exists(root + "/proc/self/ns/time") }
+    if spec.map({ $0.unshares(.time) }) ?? true { facts.hasTimeNamespaces = reader.exists(root + "/proc/self/ns/time") }
     if spec.map({ $0.mounts.contains { $0.kind == .bind && !$0.options.isEmpty } }) ?? true {
-      let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+      let version = reader.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
       facts.hasMountSetattr = version.count < 2 || (version[0], version[1]) >= (5, 12)
     }
     if user, spec.map({ $0.mounts.contains { $0.kind == .proc || $0.kind == .sysfs } }) ?? true {
@@ -60,17 +60,17 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
     {
       facts.effectiveCapabilities = capabilitySet("CapEff:")
     }
-    facts.missingPaths = paths.filter { !kernel.exists($0) }
+    facts.missingPaths = paths.filter { !reader.exists($0) }
     if spec.map(Planner.readsHostMounts) ?? true {
       facts.mounts = HostMount.parse(text("/proc/self/mountinfo") ?? "")
-      for path in paths { if let real = kernel.realPath(path), real != path { facts.realPaths[path] = real } }
+      for path in paths { if let real = reader.realPath(path), real != path { facts.realPaths[path] = real } }
     }
     // run opens a root folder with RESOLVE_NO_SYMLINKS: a symlink anywhere on its path fails it (ELOOP).
-    if case .directory(let folder) = spec?.root.kind, let real = kernel.realPath(folder), real != folder {
+    if case .directory(let folder) = spec?.root.kind, let real = reader.realPath(folder), real != folder {
       facts.realPaths[folder] = real
     }
     if user, spec == nil || unprivileged {
-      let name = kernel.userName(uid)
+      let name = reader.userName(uid)
       facts.hasSubordinateIDs = (text("/etc/subuid") ?? "").split(separator: "\n").contains { line in
         let owner = line.split(separator: ":").first.map(String.init)
         return owner == String(uid) || (name != nil && owner == name)
