@@ -202,7 +202,7 @@ public struct UnsafeSpecPath: Sendable, Hashable, CustomStringConvertible {
   /// `folder /tmp/x (owner uid 65534 (nobody), mode 0775) is writable by its group (gid 100 users)`.
   public var description: String {
     let owner = "uid \(status.owner)" + (ownerName.map { " (\($0))" } ?? "")
-    let mode = "0" + String(status.mode & 0o7777, radix: 8)
+    let mode = FileMode.octal(FileMode.permissions(of: status.mode))
     let what: String
     switch reason {
     case .owner: what = "belongs to another user"

@@ -38,6 +38,6 @@ extension RealKernel {
   public func ownership(of fd: Int32) -> FileOwnership? {
     var status = stat()
     guard fstat(fd, &status) == 0 else { return nil }
-    return FileOwnership(uid: status.st_uid, gid: status.st_gid, mode: UInt32(status.st_mode) & 0o7777)
+    return FileOwnership(uid: status.st_uid, gid: status.st_gid, mode: FileMode.permissions(of: UInt32(status.st_mode)))
   }
 }

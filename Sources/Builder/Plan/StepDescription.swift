@@ -137,10 +137,10 @@ extension Syscall: CustomStringConvertible {
       return Self.maskPathDescription(mount: mount, path: path, nullDevice: nullDevice)
     case .makeDirectory(let root, let path, let mode, let lookup):
       return
-        "mkdirat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
+        "mkdirat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), \(FileMode.octal(mode)) (and missing parents, 0755)"
     case .createFile(let root, let path, let contents, let mode, let lookup):
       return
-        "openat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents)) (and missing parents, 0755)"
+        "openat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), O_CREAT|O_EXCL, \(FileMode.octal(mode)); write \(Quoting.excerpt(contents)) (and missing parents, 0755)"
     case .symlink(let root, let path, let link, let lookup):
       return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))\(lookup.note) (and missing parents, 0755)"
     case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
@@ -166,7 +166,7 @@ extension Syscall: CustomStringConvertible {
     case .capset(let keep): return "capset(effective = permitted = inheritable = \(Self.names(keep)))"
     case .raiseAmbient(let keep): return "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, \(Self.names(keep)))"
     case .setNoNewPrivs: return "prctl(PR_SET_NO_NEW_PRIVS, 1)"
-    case .umask(let mask): return "umask(0\(String(mask, radix: 8)))"
+    case .umask(let mask): return "umask(\(FileMode.octal(mask)))"
     case .chdir(let path): return "chdir(\(Quoting.c(path)))"
     case .closeOnExecFrom(let first): return "close_range(\(first), ~0U, CLOSE_RANGE_CLOEXEC)"
     case .execve(let command):

@@ -27,7 +27,7 @@ extension Planner {
       let at = origin(key)
       result.append(
         PlanWarning(
-          "\(making.folder) is \(owner.uid):\(owner.gid), mode \(String(owner.mode, radix: 8)), which the sandbox's root (\(uid):\(gid) on the host, as the map says) may not write: run would fail making \(making.name) there (EACCES); \(Self.fix(making.folder, uid: uid, gid: gid))",
+          "\(making.folder) is \(owner.uid):\(owner.gid), mode \(FileMode.digits(owner.mode)), which the sandbox's root (\(uid):\(gid) on the host, as the map says) may not write: run would fail making \(making.name) there (EACCES); \(Self.fix(making.folder, uid: uid, gid: gid))",
           origin: at, explains: StepReference(kind, origin: at)))
     }
     return result
