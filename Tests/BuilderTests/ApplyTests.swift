@@ -108,7 +108,7 @@ import Testing
             = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or read-only while this one is not, or without a pid namespace owned by it
 
         """)
-    #expect(FailureReport.exitCode(for: failure, in: plan) == 125)
+    #expect(ExitStatus.of(failure, in: plan) == 125)
   }
 
   @Test func unchangedStepsAreSkipped() throws {

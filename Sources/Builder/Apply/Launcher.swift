@@ -143,11 +143,10 @@ public struct Launcher<Kernel: LinuxKernel> {
     return .success(Forked(pid: 0, link: link))
   }
 
-  /// Sends `failure` to the parent and exits: 126 or 127 when the command could not be executed, else 125.
+  /// Sends `failure` to the parent and exits with ``ExitStatus/of(_:in:)``.
   private func fail(_ failure: StepFailure, _ pipes: Pipes) -> Never {
     try? kernel.write(pipes.report.write, FailureRecord.encode(failure))
-    let isExec = plan.steps.first { $0.id == failure.stepID }?.kind == .exec
-    kernel.exit(isExec ? (failure.error.errno == ErrnoNames.ENOENT ? 127 : 126) : 125)
+    kernel.exit(ExitStatus.of(failure, in: plan))
   }
 
   /// The runner for `actor`'s own steps; init's notes what it makes, for a failed setup to take back, and hands its

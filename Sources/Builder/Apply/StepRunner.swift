@@ -284,7 +284,9 @@ struct StepRunner<Kernel: LinuxKernel> {
   private func runHelper(_ program: String, _ map: String) throws(SyscallError) {
     let args = [program, String(sandboxPID)] + map.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
     let pid = try kernel.fork()
-    if pid == 0 { kernel.exit(kernel.execve(program, args: args, env: ["PATH=/usr/bin:/bin"]).errno == 2 ? 127 : 126) }
+    if pid == 0 {
+      kernel.exit(ExitStatus.notExecuted(errno: kernel.execve(program, args: args, env: ["PATH=/usr/bin:/bin"]).errno))
+    }
     let status = try kernel.wait(pid)?.status ?? .exited(125)
     guard status == .exited(0) else {
       let name = program.split(separator: "/").last.map(String.init) ?? program

@@ -7,12 +7,6 @@ struct FailureReport {
   let loaded: LoadedSpec
   let terminal: Terminal
 
-  /// 126 or 127 for a command that cannot run (as the shell does), 125 for any other failure of nsbuild.
-  static func exitCode(for failure: StepFailure, in plan: Plan) -> Int32 {
-    guard plan.steps.first(where: { $0.id == failure.stepID })?.kind == .exec else { return 125 }
-    return failure.error.errno == ErrnoNames.ENOENT ? 127 : 126
-  }
-
   func print(_ failure: StepFailure) {
     terminal.err(render(failure, color: terminal.colorEnabled(fd: 2)))
   }
