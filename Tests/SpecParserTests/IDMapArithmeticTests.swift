@@ -49,10 +49,11 @@ import Testing
     #expect(IDMapping(inside: 0, outside: .caller, count: 10).fits)
   }
 
-  /// A caller's range that would run past the last ID carries no ID there rather than wrapping round.
-  @Test func aCallersRangePastTheLastIDCarriesNothingThere() {
+  /// A caller's range that would run past 2^32 carries no ID there rather than wrapping round (or trapping).
+  @Test func aCallersRangePast32BitsCarriesNothingThere() {
     let line = IDMapping(inside: 0, outside: .caller, count: 10)
-    #expect(line.outsideID(of: 1, caller: UInt32.max - 1) == nil)
+    #expect(line.outsideID(of: 2, caller: UInt32.max - 1) == nil)
     #expect(line.outsideID(of: 0, caller: UInt32.max - 1) == UInt32.max - 1)
+    #expect(line.insideID(of: UInt32.max - 1, caller: UInt32.max - 1) == 0)
   }
 }
