@@ -368,10 +368,10 @@ import Testing
   }
 
   @Test func ancestorsAndDepthOfAPath() {
-    #expect(SetupOrder.ancestors(of: "/a/b/c") == ["/", "/a", "/a/b"])
-    #expect(SetupOrder.ancestors(of: "/a") == ["/"])
-    #expect(SetupOrder.ancestors(of: "/").isEmpty)
-    #expect(SetupOrder.ancestors(of: "/é/ü/x") == ["/", "/é", "/é/ü"])
+    #expect(AbsolutePath.ancestors(of: "/a/b/c") == ["/", "/a", "/a/b"])
+    #expect(AbsolutePath.ancestors(of: "/a") == ["/"])
+    #expect(AbsolutePath.ancestors(of: "/").isEmpty)
+    #expect(AbsolutePath.ancestors(of: "/é/ü/x") == ["/", "/é", "/é/ü"])
     #expect([SetupOrder.depth(of: "/"), SetupOrder.depth(of: "/a"), SetupOrder.depth(of: "/a/b/c")] == [0, 1, 3])
   }
 

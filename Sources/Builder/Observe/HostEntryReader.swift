@@ -26,17 +26,17 @@ public struct HostEntryReader<Reader: SystemReader> {
     // In a root folder, each is read where run will make it (through a symlink's destination inside the root).
     let moved = destinations(for: spec)
     var entries: [String: HostEntry] = [:]
-    for file in spec.files where !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
+    for file in spec.files where !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       // Contents as long as the entry's own are read in full, so an identical file of any size compares equal.
       // A symlink that leads beneath one of the spec's mounts lands there: nothing to read on the host.
       let path = resolved[file.path]?.path ?? moved[file.path] ?? file.path
-      guard !FilesystemPlan.isBeneath(targets, path, orAt: true) || path == file.path else { continue }
+      guard !AbsolutePath.isBeneath(anyOf: targets, path, orAt: true) || path == file.path else { continue }
       let limit = max(Self.comparedBytes, file.content.utf8.count)
       entries[file.path] = entry(path, beneath: root, compare: limit)
     }
-    for mount in spec.mounts where !FilesystemPlan.isBeneath(targets, mount.target, orAt: false) {
+    for mount in spec.mounts where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
       let path = resolved[mount.target]?.path ?? moved[mount.target] ?? mount.target
-      guard !FilesystemPlan.isBeneath(targets, path, orAt: false) || path == mount.target else { continue }
+      guard !AbsolutePath.isBeneath(anyOf: targets, path, orAt: false) || path == mount.target else { continue }
       entries[mount.target] = entry(path, beneath: root, compare: Self.comparedBytes)
     }
     return entries

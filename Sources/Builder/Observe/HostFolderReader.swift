@@ -39,7 +39,7 @@ public struct HostFolderReader<Reader: SystemReader> {
         if let known = result[host] {
           if known { break } else { continue }
         }
-        guard let exists = exists(sandboxPath.dropFirst(base.sandbox == "/" ? 0 : base.sandbox.count), in: fd)
+        guard let exists = exists(AbsolutePath.rest(of: sandboxPath, in: base.sandbox), in: fd)
         else { break }
         result[host] = exists
         if exists { break }

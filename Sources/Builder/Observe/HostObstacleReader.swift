@@ -39,7 +39,7 @@ public struct HostObstacleReader<Reader: SystemReader> {
     var obstacles: [String: HostObstacle] = [:]
     var making: [String: MakingFolder] = [:]
     for (path, isFolder) in paths where placement.isOnRootTree(path) && path != "/" {
-      let steps = SetupOrder.ancestors(of: path).map(String.init).filter { $0 != "/" } + [path]
+      let steps = AbsolutePath.ancestors(of: path).map(String.init).filter { $0 != "/" } + [path]
       switch walk(steps, isFolder: isFolder, beneath: root, host: host) {
       case .obstacle(let obstacle): obstacles[path] = obstacle
       case .makesIn(let folder): making[path] = folder

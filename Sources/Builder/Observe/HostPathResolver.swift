@@ -55,9 +55,8 @@ public struct HostPathResolver<Reader: SystemReader> {
   /// A root folder is left out: it is opened through no symlink at all.
   public func readSources(for spec: Spec) -> [String: ResolvedHostPath] {
     guard spec.unshares(.mount) else { return [:] }
-    var paths = Planner.hostPaths(of: spec)
+    var paths = HostSources.paths(of: spec, devices: true)
     if case .directory(let directory) = spec.root.kind { paths.removeAll { $0 == directory } }
-    if spec.mounts.contains(where: { $0.kind == .dev }) { paths += DevicePlan.nodes.map { "/dev/" + $0 } }
     return Dictionary(paths.map { ($0, resolve($0)) }, uniquingKeysWith: { first, _ in first })
   }
 
@@ -69,7 +68,8 @@ public struct HostPathResolver<Reader: SystemReader> {
     var result: [String: ResolvedHostPath] = [:]
     // A [[files]] entry is the last name itself (a link there is what the entry compares with): only its folder is
     // resolved. A mount target is followed to the end, as mount(2) would follow it.
-    for file in spec.files where result[file.path] == nil && !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
+    for file in spec.files
+    where result[file.path] == nil && !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       var parts = file.path.split(separator: "/")
       guard let name = parts.popLast() else { continue }
       var folder = resolve("/" + parts.joined(separator: "/"), stoppingAt: targets, refusingDangling: true)
@@ -77,7 +77,7 @@ public struct HostPathResolver<Reader: SystemReader> {
       result[file.path] = folder
     }
     for path in spec.mounts.map(\.target)
-    where result[path] == nil && !FilesystemPlan.isBeneath(targets, path, orAt: false) {
+    where result[path] == nil && !AbsolutePath.isBeneath(anyOf: targets, path, orAt: false) {
       result[path] = resolve(path, stoppingAt: targets, refusingDangling: true)
     }
     return result
@@ -95,7 +95,7 @@ public struct HostPathResolver<Reader: SystemReader> {
       }
       let folder = sources[source]?.path ?? source
       var at = folder == "/" ? "" : folder
-      for name in path.dropFirst(target == "/" ? 0 : target.count).split(separator: "/") {
+      for name in AbsolutePath.rest(of: path, in: target).split(separator: "/") {
         at += "/" + name
         guard let kind = try? reader.fileKind(Self.anyFolder, at) else { break }
         if kind == .symlink {

@@ -11,10 +11,10 @@ extension HostEntryReader {
     defer { reader.close(root) }
     let targets = Set(spec.mounts.map(\.target))
     var paths: [(String, Bool)] = []
-    for file in spec.files where !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
+    for file in spec.files where !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       paths.append((file.path, file.kind == .dir))  // a file or a link is made at its own name, never through one
     }
-    for mount in spec.mounts where !FilesystemPlan.isBeneath(targets, mount.target, orAt: false) {
+    for mount in spec.mounts where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
       paths.append((mount.target, true))
     }
     var result: [String: String] = [:]

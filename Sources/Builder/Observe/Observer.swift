@@ -20,7 +20,8 @@ public struct Observer<Reader: SystemReader> {
       state.newuidmap = ["/usr/bin/newuidmap", "/bin/newuidmap"].first { reader.executionError($0) == 0 }
       state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { reader.executionError($0) == 0 }
     }
-    state.host = HostFactsReader(reader: reader).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
+    state.host = HostFactsReader(reader: reader).read(
+      paths: HostSources.paths(of: spec, devices: false), uid: state.euid, for: spec)
     readHostPaths(spec, into: &state)
     state.workingDirectoryExists = WorkingDirectoryReader(reader: reader).exists(for: spec)
     (state.obstacles, state.makingFolders) = HostObstacleReader(reader: reader).read(for: spec)

@@ -42,7 +42,7 @@ struct FilesystemPlan {
 
   mutating func steps() -> [Step] {
     for path in spec.files.map(\.path) + spec.mounts.map(\.target) {
-      itemParents.formUnion(SetupOrder.ancestors(of: path))
+      itemParents.formUnion(AbsolutePath.ancestors(of: path))
     }
     var steps = [propagationStep()] + planner.hostOpenSteps(sourcesStep())
     if let becomeRoot = planner.namespaceRootStep() { steps.append(becomeRoot) }
@@ -54,7 +54,8 @@ struct FilesystemPlan {
       // The host's tree goes read-only first, recursively; the sandbox's own mounts then sit on it writable. What
       // the spec puts on the host's tree itself ([[files]] entries and mount points under no mount of the spec)
       // cannot be made once it is read-only, so it is made before.
-      for (index, file) in spec.files.enumerated() where !Self.isBeneath(targets, file.path, orAt: true) {
+      for (index, file) in spec.files.enumerated() where !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true)
+      {
         steps.append(fileStep(index, file))
         madeEarly.insert(index)
       }
@@ -82,7 +83,7 @@ struct FilesystemPlan {
   /// Makes the host's tree read-only, after making the mount points missing on it.
   private mutating func readOnlyHostTreeStep(targets: Set<String>) -> Step {
     var calls: [Syscall] = []
-    for mount in spec.mounts where !Self.isBeneath(targets, mount.target, orAt: false) {
+    for mount in spec.mounts where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
       guard planner.state.hostEntries[mount.target] == nil else { continue }
       let create: MountPointKind = mount.kind == .bind ? .likeSource(sources[mount.source ?? ""] ?? 0) : .directory
       let at = place(mount.target)
@@ -95,12 +96,6 @@ struct FilesystemPlan {
         ? "before the sandbox's own mounts, which keep their own flags; their missing mount points first"
         : "before the sandbox's own mounts, which keep their own flags",
       origin: planner.origin("root.readonly"), label: "make the host's tree read-only")
-  }
-
-  /// Whether one of the mount `targets` lies above `path` (or, with `orAt`, on it): then `path` is made on that
-  /// mount, not on the host's tree.
-  static func isBeneath(_ targets: Set<String>, _ path: String, orAt: Bool) -> Bool {
-    (orAt && targets.contains(path)) || SetupOrder.ancestors(of: path).contains { targets.contains(String($0)) }
   }
 
   private func propagationStep() -> Step {
@@ -116,18 +111,7 @@ struct FilesystemPlan {
   /// Every host path a later step reads: bind sources, overlay layers, device nodes, a root directory; with the
   /// host's tree as the root, `/` itself as fd slot 0.
   private mutating func sourcesStep() -> Step {
-    var paths: [String] = []
-    if case .directory(let directory) = spec.root.kind { paths.append(directory) }
-    for mount in spec.mounts {
-      switch mount.kind {
-      case .bind: paths += mount.source.map { [$0] } ?? []
-      case .overlay:
-        paths += mount.lower
-        if case .directories(let upper, let work) = mount.upper { paths += [upper, work] }
-      case .dev: paths += DevicePlan.nodes.map { "/dev/" + $0 }
-      default: break
-      }
-    }
+    var paths = HostSources.paths(of: spec, devices: true)
     // The host's null device masks a fresh proc's files (as runc and crun do); opened here, never from the sandbox.
     if spec.mounts.contains(where: KernelFilesystemProtection.needsNullDevice) { paths.append("/dev/null") }
     var calls: [Syscall] = []
@@ -306,7 +290,7 @@ struct FilesystemPlan {
     case .tmpfs:
       var parts: [String] = []
       if let size = mount.size { parts.append("size=\(size)") }
-      if let mode = mount.mode { parts.append("mode=\(String(mode, radix: 8))") }
+      if let mode = mount.mode { parts.append("mode=\(FileMode.digits(mode))") }
       if let uid = mount.uid { parts.append("uid=\(uid)") }
       if let gid = mount.gid { parts.append("gid=\(gid)") }
       data = parts.isEmpty ? nil : parts.joined(separator: ",")

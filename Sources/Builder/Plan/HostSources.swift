@@ -1,0 +1,23 @@
+import SpecParser
+
+/// The host paths a spec opens before any mount, listed in this one place for all that need them: the plan's first
+/// step opens them (in this order, an fd slot each), and the observer resolves them and checks that they exist.
+enum HostSources {
+  /// The host paths `mount` opens: a bind's source, an overlay's lower, upper and work folders, and with `devices`
+  /// the host device nodes a `dev` mount binds.
+  static func paths(of mount: Mount, devices: Bool) -> [String] {
+    var paths = mount.source.map { [$0] } ?? []
+    paths += mount.lower
+    if case .directories(let upper, let work) = mount.upper { paths += [upper, work] }
+    if devices, mount.kind == .dev { paths += DevicePlan.nodes.map { "/dev/" + $0 } }
+    return paths
+  }
+
+  /// A root folder first, then each mount's paths in spec order.
+  static func paths(of spec: Spec, devices: Bool) -> [String] {
+    var paths: [String] = []
+    if case .directory(let directory) = spec.root.kind { paths.append(directory) }
+    for mount in spec.mounts { paths += Self.paths(of: mount, devices: devices) }
+    return paths
+  }
+}
