@@ -297,13 +297,7 @@ public struct RealKernel: LinuxKernel {
   public func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
     let fd = try retry("openat", path: name) { nsb_open_existing_regular(dirfd, name) }
     defer { Glibc.close(fd) }
-    var result: [UInt8] = []
-    while true {
-      let chunk = try read(fd, count: 65536)
-      if chunk.isEmpty { return result }
-      result += chunk
-      if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: name) }
-    }
+    return try readToEnd(fd, name)
   }
 
   public func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
