@@ -11,12 +11,6 @@ public struct HostFactsReader<Reader: SystemReader> {
     self.root = root
   }
 
-  /// A capability set of /proc/self/status by its label (`CapEff:`), one bit per capability number.
-  private func capabilitySet(_ label: String) -> UInt64? {
-    (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix(label) }
-      .flatMap { UInt64($0.dropFirst(label.count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
-  }
-
   func text(_ path: String) -> String? {
     (try? reader.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
   }
@@ -47,8 +41,7 @@ public struct HostFactsReader<Reader: SystemReader> {
         HostMount.parse(text("/proc/self/mountinfo") ?? ""), ["proc", "sysfs"])
     }
     if spec.map({ !$0.unshares(.user) && !$0.process.capabilities.isEmpty }) ?? true {
-      facts.boundingSet = (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix("CapBnd:") }
-        .flatMap { UInt64($0.dropFirst("CapBnd:".count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
+      facts.boundingSet = capabilitySet("CapBnd:")
     }
     if user {
       facts.supplementaryGroups = supplementaryGroups()
@@ -58,7 +51,7 @@ public struct HostFactsReader<Reader: SystemReader> {
     if let spec, !spec.unshares(.user), !spec.namespaces.isEmpty, unprivileged,
       facts.effectiveCapabilities == nil
     {
-      facts.effectiveCapabilities = capabilitySet("CapEff:")
+      facts.effectiveCapabilities = effectiveCapabilities()
     }
     facts.missingPaths = paths.filter { !reader.exists($0) }
     if spec.map(Planner.readsHostMounts) ?? true {

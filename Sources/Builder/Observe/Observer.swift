@@ -17,8 +17,8 @@ public struct Observer<Reader: SystemReader> {
       hostname: reader.hostname(), domainname: reader.domainname(),
       monotonicSeconds: reader.clockSeconds(.monotonic), boottimeSeconds: reader.clockSeconds(.boottime))
     if spec.unshares(.user), state.euid != 0 {
-      state.newuidmap = ["/usr/bin/newuidmap", "/bin/newuidmap"].first { reader.executionError($0) == 0 }
-      state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { reader.executionError($0) == 0 }
+      state.newuidmap = installed("newuidmap")
+      state.newgidmap = installed("newgidmap")
     }
     state.host = HostFactsReader(reader: reader).read(
       paths: HostSources.paths(of: spec, devices: false), uid: state.euid, for: spec)
@@ -32,6 +32,12 @@ public struct Observer<Reader: SystemReader> {
       if let id = reader.namespaceID(namespace) { state.namespaceIDs[namespace] = id }
     }
     return state
+  }
+
+  /// Where `program` (newuidmap(1) or newgidmap(1), from the shadow suite) is installed and this process may
+  /// execute it, in the order a distribution puts it.
+  private func installed(_ program: String) -> String? {
+    ["/usr/bin/", "/bin/"].map { $0 + program }.first { reader.executionError($0) == 0 }
   }
 
   /// The spec's host paths as they resolve now, what stands at them, and which of their folders exist.
