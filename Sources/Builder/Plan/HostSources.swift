@@ -6,11 +6,14 @@ enum HostSources {
   /// The host paths `mount` opens: a bind's source, an overlay's lower, upper and work folders, and with `devices`
   /// the host device nodes a `dev` mount binds.
   static func paths(of mount: Mount, devices: Bool) -> [String] {
-    var paths = mount.source.map { [$0] } ?? []
-    paths += mount.lower
-    if case .directories(let upper, let work) = mount.upper { paths += [upper, work] }
-    if devices, mount.kind == .dev { paths += DevicePlan.nodes.map { "/dev/" + $0 } }
-    return paths
+    switch mount.kind {
+    case .bind: return mount.source.map { [$0] } ?? []
+    case .overlay:
+      guard case .directories(let upper, let work) = mount.upper else { return mount.lower }
+      return mount.lower + [upper, work]
+    case .dev: return devices ? DevicePlan.nodes.map { "/dev/" + $0 } : []
+    case .tmpfs, .proc, .sysfs, .devpts, .mqueue: return []  // made fresh: no host path
+    }
   }
 
   /// A root folder first, then each mount's paths in spec order.

@@ -75,13 +75,11 @@ public struct PlanDiff: Sendable, Hashable {
       }
     case .mount:
       // The mount call names the whole target; a lookup beneath a bind names only the part inside it.
+      // A mount step's other calls (the lookups, the setattrs) name no target of their own.
       for call in step.calls {
-        switch call {
-        case .mountAt(_, _, let path, _, _, _), .mount(_, let path, _, _, _),
-          .mountOverlay(_, let path, _, _, _, _, _):
-          return kind + " " + path
-        default: continue
-        }
+        if case .mountAt(_, _, let path, _, _, _) = call { return kind + " " + path }
+        if case .mount(_, let path, _, _, _) = call { return kind + " " + path }
+        if case .mountOverlay(_, let path, _, _, _, _, _) = call { return kind + " " + path }
       }
     case .file:
       // The label names the whole path ("create file /etc/motd"); a call beneath a bind names the part inside it.
@@ -89,17 +87,19 @@ public struct PlanDiff: Sendable, Hashable {
         return kind + " " + parts[2]
       }
       for call in step.calls {
-        switch call {
-        case .makeDirectory(_, let path, _, _), .createFile(_, let path, _, _, _), .symlink(_, let path, _, _):
-          return kind + " " + path
-        default: continue
-        }
+        if case .makeDirectory(_, let path, _, _) = call { return kind + " " + path }
+        if case .createFile(_, let path, _, _, _) = call { return kind + " " + path }
+        if case .symlink(_, let path, _, _) = call { return kind + " " + path }
       }
     case .timeOffsets:
       for case .writeProcFile(_, let contents) in step.calls {
         return kind + " " + (contents.split(separator: " ").first.map(String.init) ?? "")
       }
-    default: break
+    // A plan holds at most one step of each of these kinds: the kind alone identifies it.
+    case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .fork, .propagation, .hostname, .domainname, .loopback,
+      .sources, .root, .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits,
+      .boundingSet, .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground:
+      break
     }
     return kind
   }

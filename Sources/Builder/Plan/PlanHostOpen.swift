@@ -36,9 +36,20 @@ extension Planner {
 
   /// The fd slot an open call fills.
   static func openedSlot(_ call: Syscall) -> Int? {
-    switch call {
-    case .openPath(_, let slot), .openDirectoryNoSymlinks(_, let slot), .openNoSymlinks(_, let slot, _): return slot
-    default: return nil
-    }
+    if case .openPath(_, let slot) = call { return slot }
+    if case .openDirectoryNoSymlinks(_, let slot) = call { return slot }
+    if case .openNoSymlinks(_, let slot, _) = call { return slot }
+    return nil
+  }
+}
+
+extension Syscall {
+  /// The host path an open call of the sources step opens (`openPath`, `openDirectoryNoSymlinks`,
+  /// `openNoSymlinks`); nil for every other call.
+  public var openedHostPath: String? {
+    if case .openPath(let path, _) = self { return path }
+    if case .openDirectoryNoSymlinks(let path, _) = self { return path }
+    if case .openNoSymlinks(let path, _, _) = self { return path }
+    return nil
   }
 }

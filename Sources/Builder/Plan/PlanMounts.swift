@@ -239,7 +239,7 @@ struct FilesystemPlan {
     case .overlay:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
       calls += overlayCalls(mount, target: target, at: at)
-    default:
+    case .tmpfs, .proc, .sysfs, .devpts, .mqueue:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
       calls.append(freshMount(mount, target: target))
     }
@@ -278,7 +278,7 @@ struct FilesystemPlan {
     switch mount.kind {
     case .bind: "bind \(mount.source ?? "?") on \(mount.target)"
     case .dev: "make a minimal /dev on \(mount.target)"
-    default: "mount \(mount.kind.rawValue) on \(mount.target)"
+    case .tmpfs, .proc, .sysfs, .devpts, .mqueue, .overlay: "mount \(mount.kind.rawValue) on \(mount.target)"
     }
   }
 
@@ -297,7 +297,8 @@ struct FilesystemPlan {
     case .devpts:
       flags.formUnion([.nosuid, .noexec])
       data = "newinstance,ptmxmode=0666,mode=620"
-    default:
+    // bind, dev and overlay are not fresh mounts (see `mountStep`).
+    case .proc, .sysfs, .mqueue, .bind, .dev, .overlay:
       // proc(5), sysfs(5) and mqueue are mounted nosuid,nodev,noexec by every tool and distribution.
       flags.formUnion([.nosuid, .nodev, .noexec])
     }

@@ -50,15 +50,9 @@ struct FailureReport {
   /// For the step that opens every host path, the spec entry that names the path that failed.
   private func origin(ofCall index: Int, in step: Step) -> SourceRange? {
     guard step.kind == .sources, step.calls.indices.contains(index), let spec = loaded.check.spec else { return nil }
-    let path: String
-    switch step.calls[index] {
-    case .openPath(let opened, _): path = opened
-    case .openDirectoryNoSymlinks(let opened, _): path = opened
-    // The path as plan resolved it: the spec's own when no symlink was followed on the way (a missing path is
-    // taken as written).
-    case .openNoSymlinks(let opened, _, _): path = opened
-    default: return nil
-    }
+    // For openNoSymlinks, the path as plan resolved it: the spec's own when no symlink was followed on the way (a
+    // missing path is taken as written).
+    guard let path = step.calls[index].openedHostPath else { return nil }
     if case .directory(path) = spec.root.kind { return spec.origins["root.path"] }
     for (at, mount) in spec.mounts.enumerated() {
       let named = [mount.source].compactMap { $0 } + mount.lower
