@@ -120,7 +120,7 @@ import Testing
     let steps = try plan(Self.withData).steps
     #expect(
       steps.map(PlanDiff.key) == [
-        "spawn", "unshare", "fork", "hostname", "loopback", "propagation", "sources", "mount /tmp", "mount /data",
+        "spawn", "unshare", "fork", "hostname", "loopback lo", "propagation /", "sources", "mount /tmp", "mount /data",
         "mount /proc", "protect /proc", "fork_command", "session", "bounding_set", "credentials", "capabilities",
         "no_new_privs", "cwd", "close_fds", "exec",
       ])
