@@ -3,7 +3,7 @@ import SpecParser
 /// An ordered list of steps: everything `run` will do, and nothing else.
 public struct Plan: Sendable, Hashable, Codable {
   /// The version of the plan's JSON form; bumped on any incompatible change.
-  public static let formatVersion = 1
+  public static let formatVersion = 2
 
   public var steps: [Step]
   /// Things worth knowing before running: host checks and spec rules that are not errors.
