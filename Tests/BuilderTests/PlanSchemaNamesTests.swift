@@ -21,14 +21,32 @@ import Testing
       let bodyIndent = String(repeating: " ", count: indent + 2)
       let names = lines.compactMap { line -> String? in
         guard line.hasPrefix(bodyIndent + "case ") else { return nil }
-        let name = line.dropFirst(bodyIndent.count + 5).prefix { $0.isLetter || $0.isNumber }
-        return name.reduce(into: "") { out, character in
-          out += character.isUppercase ? "_" + character.lowercased() : String(character)
-        }
+        return String(line.dropFirst(bodyIndent.count + 5).prefix { $0.isLetter || $0.isNumber })
       }
-      return Set(names)
+      return try snakeCase(names)
     }
     throw TestFailure("no enum \(name) under \(folder)")
+  }
+
+  /// Swift names as the plan's JSON writes them: through the encoder's own snake_case conversion
+  /// (`fsconfigFD` → `fsconfig_fd`), not a copy of it.
+  static func snakeCase(_ names: [String]) throws -> Set<String> {
+    struct Key: CodingKey {
+      var stringValue: String
+      var intValue: Int? { nil }
+      init(stringValue: String) { self.stringValue = stringValue }
+      init?(intValue: Int) { nil }
+    }
+    struct Names: Encodable {
+      let names: [String]
+      func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for name in names { try container.encode(0, forKey: Key(stringValue: name)) }
+      }
+    }
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    return Set(try JSONDecoder().decode([String: Int].self, from: encoder.encode(Names(names: names))).keys)
   }
 
   @Test func everyCallNameIsInTheSchema() throws {
