@@ -124,4 +124,29 @@ import Testing
         .mountTarget(path: "/opt"), .mountTarget(path: "/usr"), .file(path: "/etc/motd"),
       ])
   }
+
+  @Test func eachMissingMountPointOnAReadOnlyHostTreeComesFromItsMount() throws {
+    let text = """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [root]
+      readonly = true
+      [[mounts]]
+      type = "tmpfs"
+      target = "/nsbuild-test-a"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/nsbuild-test-b"
+
+      """
+    let (spec, plan) = try plan(text)
+    let readOnly = try #require(plan.steps.first { $0.kind == .readonlyRoot })
+    #expect(
+      readOnly.operations.map(\.origin) == [
+        spec.origins[SpecKeyPath("mounts").index(0)], spec.origins[SpecKeyPath("mounts").index(1)],
+        spec.origins["root.readonly"],
+      ])
+    #expect(readOnly.origin == spec.origins["root.readonly"])
+  }
 }

@@ -81,23 +81,29 @@ struct FilesystemPlan {
     return steps
   }
 
-  /// Makes the host's tree read-only, after making the mount points missing on it.
+  /// Makes the host's tree read-only, after making the mount points missing on it: each from its own mount entry.
   private mutating func readOnlyHostTreeStep(targets: Set<String>) -> Step {
-    var calls: [Syscall] = []
-    for mount in spec.mounts where !Self.isBeneath(targets, mount.target, orAt: false) {
+    var operations: [Step.Operation] = []
+    for (index, mount) in spec.mounts.enumerated() where !Self.isBeneath(targets, mount.target, orAt: false) {
       guard planner.state.hostEntries[mount.target] == nil else { continue }
       let create: MountPointKind =
         mount.kind == .bind ? .likeSource(slot: sources[mount.source ?? ""] ?? 0) : .directory
       let at = place(mount.target)
-      calls.append(.resolve(root: at.root, path: at.path, create: create, slot: slot(), lookup: at.lookup))
+      operations.append(
+        Step.Operation(
+          .resolve(root: at.root, path: at.path, create: create, slot: slot(), lookup: at.lookup),
+          origin: planner.origin(SpecKeyPath("mounts").index(index))))
     }
-    calls.append(.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: []))
+    let origin = planner.origin("root.readonly")
+    operations.append(
+      Step.Operation(.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: []), origin: origin))
     return Step(
-      kind: .readonlyRoot, actor: .initProcess, subject: .mountTarget(path: "/"), calls: calls, change: .create,
-      reason: calls.count > 1
+      kind: .readonlyRoot, actor: .initProcess, subject: .mountTarget(path: "/"), operations: operations,
+      change: .create,
+      reason: operations.count > 1
         ? "before the sandbox's own mounts, which keep their own flags; their missing mount points first"
         : "before the sandbox's own mounts, which keep their own flags",
-      origin: planner.origin("root.readonly"), label: "make the host's tree read-only")
+      origin: origin, label: "make the host's tree read-only")
   }
 
   /// Whether one of the mount `targets` lies above `path` (or, with `orAt`, on it): then `path` is made on that
