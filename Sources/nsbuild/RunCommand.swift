@@ -64,6 +64,9 @@ struct RunCommand: ParsableCommand {
     case .failed(let failure):
       FailureReport(plan: plan, loaded: loaded, terminal: terminal).print(failure)
       throw ExitCode(FailureReport.exitCode(for: failure, in: plan))
+    case .refused(let problem):
+      terminal.err("nsbuild: error: \(problem)\n")
+      throw ExitCode(125)
     }
   }
 }

@@ -6,6 +6,8 @@ public enum RunOutcome: Sendable, Hashable {
   case finished(WaitStatus)
   /// A step failed, before the command started or at its execve(2).
   case failed(StepFailure)
+  /// The plan lacks a step the launch needs (see ``LaunchRequirementError``): nothing was forked.
+  case refused(LaunchRequirementError)
 }
 
 /// Applies a plan with real processes: nsbuild (the parent), the sandbox process that unshares, the init that
@@ -39,6 +41,7 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   /// Runs the plan and waits for the command; then gives the terminal back if the plan says so.
   public func run() -> RunOutcome {
+    if let problem = LaunchRequirements.problem(in: plan) { return .refused(problem) }
     let foreground = step(.foreground)
     let terminal = foreground == nil ? nil : kernel.foregroundTerminal()
     let outcome = runSandbox()

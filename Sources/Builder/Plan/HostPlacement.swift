@@ -50,7 +50,9 @@ struct HostPlacement {
       switch (mount.kind, mount.upper) {
       case (.bind, _): return Base(host: mount.source.map(resolved) ?? "/", sandbox: target)
       case (.overlay, .directories(let upper, _)): return Base(host: resolved(upper), sandbox: target)
-      default: return nil
+      case (.overlay, .tmpfs), (.overlay, nil), (.tmpfs, _), (.proc, _), (.sysfs, _), (.dev, _), (.devpts, _),
+        (.mqueue, _):
+        return nil
       }
     }
     switch spec.root.kind {

@@ -38,9 +38,9 @@ extension Planner {
 
   /// The fd slot an open call fills.
   static func openedSlot(_ call: Syscall) -> Int? {
-    switch call {
-    case .openPath(_, let slot), .openDirectoryNoSymlinks(_, let slot), .openNoSymlinks(_, let slot, _): return slot
-    default: return nil
-    }
+    if case .openPath(_, let slot) = call { return slot }
+    if case .openDirectoryNoSymlinks(_, let slot) = call { return slot }
+    if case .openNoSymlinks(_, let slot, _) = call { return slot }
+    return nil
   }
 }

@@ -136,7 +136,7 @@ struct FilesystemPlan {
         named += mount.lower
         if case .directories(let upper, let work) = mount.upper { named += [upper, work] }
       case .dev: named += DevicePlan.nodes.map { "/dev/" + $0 }
-      default: break
+      case .tmpfs, .proc, .sysfs, .devpts, .mqueue: break  // made fresh: no host path
       }
       let origin = planner.origin(SpecKeyPath("mounts").index(index))
       paths += named.map { ($0, origin) }
@@ -274,7 +274,7 @@ struct FilesystemPlan {
     case .overlay:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
       calls += overlayCalls(mount, target: target, at: at)
-    default:
+    case .tmpfs, .proc, .sysfs, .devpts, .mqueue:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
       calls.append(freshMount(mount, target: target))
     }
@@ -314,7 +314,7 @@ struct FilesystemPlan {
     switch mount.kind {
     case .bind: "bind \(mount.source ?? "?") on \(mount.target)"
     case .dev: "make a minimal /dev on \(mount.target)"
-    default: "mount \(mount.kind.rawValue) on \(mount.target)"
+    case .tmpfs, .proc, .sysfs, .devpts, .mqueue, .overlay: "mount \(mount.kind.rawValue) on \(mount.target)"
     }
   }
 
@@ -333,7 +333,8 @@ struct FilesystemPlan {
     case .devpts:
       flags.formUnion([.nosuid, .noexec])
       data = "newinstance,ptmxmode=0666,mode=620"
-    default:
+    // bind, dev and overlay are not fresh mounts (see `mountStep`).
+    case .proc, .sysfs, .mqueue, .bind, .dev, .overlay:
       // proc(5), sysfs(5) and mqueue are mounted nosuid,nodev,noexec by every tool and distribution.
       flags.formUnion([.nosuid, .nodev, .noexec])
     }

@@ -11,20 +11,17 @@ extension Step {
       let names = Namespace.allCases.filter { flags.contains(CloneFlags($0)) }.map(\.rawValue)
       return "unshare " + names.joined(separator: ", ")
     case .setgroups, .uidMap, .gidMap, .timeOffsets:
-      switch calls.first {
-      case .writeProcFile(let file, let contents):
+      if case .writeProcFile(let file, let contents) = calls.first {
         return "write \(file): " + contents.split(separator: "\n").joined(separator: "; ")
-      case .idMapHelper(_, let map):
-        return "write \(kind.rawValue) with a helper: " + map.split(separator: "\n").joined(separator: "; ")
-      default: return kind.rawValue
       }
+      guard case .idMapHelper(_, let map) = calls.first else { return kind.rawValue }
+      return "write \(kind.rawValue) with a helper: " + map.split(separator: "\n").joined(separator: "; ")
     case .fork: return "fork into the new namespaces"
     case .propagation: return "make every mount private"
     case .hostname, .domainname:
-      switch calls.first {
-      case .sethostname(let name), .setdomainname(let name): return "set \(kind.rawValue) \(name)"
-      default: return kind.rawValue
-      }
+      if case .sethostname(let name) = calls.first { return "set \(kind.rawValue) \(name)" }
+      guard case .setdomainname(let name) = calls.first else { return kind.rawValue }
+      return "set \(kind.rawValue) \(name)"
     case .loopback: return "bring lo up"
     case .mount: return mountTitle
     case .protect: return "protect a fresh proc or sysfs"
@@ -65,6 +62,7 @@ extension Step {
 
 extension Syscall: CustomStringConvertible {
   /// The call as C would write it, with flags by name: `mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID, "size=1M")`.
+  /// Every case is listed: a new call does not compile until `plan` can show it.
   public var description: String {
     switch self {
     case .fork: return "fork()"
@@ -88,12 +86,6 @@ extension Syscall: CustomStringConvertible {
     case .setdomainname(let name): return "setdomainname(\(Quoting.c(name)), \(name.utf8.count))"
     case .loopbackUp: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", IFF_UP})"
     case .scrubEnvironment: return "memset(environ strings, 0)"
-    default: return filesystemDescription
-    }
-  }
-
-  private var filesystemDescription: String {
-    switch self {
     case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
     case .openDirectoryNoSymlinks(let path, let slot):
       return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH|O_DIRECTORY, RESOLVE_NO_SYMLINKS) = fd[\(slot)]"
@@ -146,12 +138,6 @@ extension Syscall: CustomStringConvertible {
     case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
     case .pivotRoot: return "pivot_root(\".\", \".\")"
     case .detachOldRoot: return "umount2(\".\", MNT_DETACH)"
-    default: return commandDescription
-    }
-  }
-
-  private var commandDescription: String {
-    switch self {
     case .setsid: return "setsid()"
     case .setrlimit(let limit):
       let value = { (v: UInt64?) in v.map(String.init) ?? "RLIM_INFINITY" }
@@ -185,7 +171,6 @@ extension Syscall: CustomStringConvertible {
     case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
     case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
     case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
-    default: return "(call)"  // every case is handled above; kept for the compiler
     }
   }
 

@@ -24,7 +24,7 @@ extension SpecSections {
       if let entry = table.table["link"] {
         sink.error("unused-key", "`link` applies to a symlink only", at: entry.keyRange)
       }
-    default: break
+    case .symlink: break
     }
     if kind != .file, let entry = table.table["content"] {
       sink.error("unused-key", "`content` applies to a file only", at: entry.keyRange)

@@ -70,7 +70,7 @@ struct FilesystemRules {
       switch mount.kind {
       case .mqueue: .ipc
       case .sysfs: .net
-      default: nil
+      case .bind, .tmpfs, .proc, .dev, .devpts, .overlay: nil
       }
     guard let needs, !spec.unshares(needs) else { return }
     sink.error(
