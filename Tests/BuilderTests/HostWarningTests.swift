@@ -58,7 +58,7 @@ import Testing
         "not in nsbuild's capability bounding set here, so the command runs without them: CAP_SYS_RESOURCE"
       ])
     let netAdmin = try #require(Capability(name: "CAP_NET_ADMIN"))
-    #expect(plan.steps.contains { $0.calls.contains(.capset([netAdmin])) })
+    #expect(plan.steps.contains { $0.calls.contains(.capset(capabilities: [netAdmin])) })
     // With a user namespace the new namespace grants them all, so nothing is left out.
     state.host.boundingSet = 0
     let inUserNS = try #require(
@@ -205,7 +205,7 @@ import Testing
       mounts.first?.calls == [
         .resolve(root: 0, path: "/srv", create: .directory, slot: 1, lookup: .noSymlinks),
         .lockShared(slot: 1, path: "/srv"),
-        .mountAt(source: .name("tmpfs"), target: 1, path: "/srv", fstype: "tmpfs", flags: [], data: nil),
+        .mountAt(source: .name(filesystem: "tmpfs"), target: 1, path: "/srv", fstype: "tmpfs", flags: [], data: nil),
         // On the host's tree, what lies beneath a mount is looked up from that mount's root.
         .resolve(root: 0, path: "/srv", create: nil, slot: 2, lookup: .noSymlinks),
         .resolve(root: 2, path: "/data", create: .directory, slot: 3),

@@ -46,9 +46,9 @@ import Testing
   func aStepWithoutItsCallIsRefused(_ kind: Step.Kind) throws {
     var plan = try plan()
     let index = try #require(plan.steps.firstIndex { $0.kind == kind })
-    plan.steps[index].calls.removeAll { call in
-      if case .execve = call { return true }
-      return call == .fork
+    plan.steps[index].operations.removeAll { operation in
+      if case .execve = operation.call { return true }
+      return operation.call == .fork
     }
     let (outcome, forked) = launch(plan)
     guard case .refused(.missingCall(kind, _)) = outcome else {

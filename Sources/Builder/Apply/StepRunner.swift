@@ -228,9 +228,9 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// Runs every call of `step` in order (or those in `range`); skips a step whose change is `=`.
   func run(_ step: Step, calls range: Range<Int>? = nil) throws(StepFailure) {
     guard !step.change.isUnchanged else { return }
-    for index in range ?? step.calls.indices {
+    for index in range ?? step.operations.indices {
       do {
-        try perform(step.calls[index])
+        try perform(step.operations[index].call)
       } catch {
         home.returnIfAway(kernel)
         throw StepFailure(stepID: step.id, callIndex: index, error: error)

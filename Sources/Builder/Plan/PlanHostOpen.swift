@@ -23,13 +23,15 @@ extension Planner {
     guard opensHostPathsOutside, !slots.isEmpty else { return [sources] }
     var parent = sources
     parent.actor = .parent
-    parent.calls =
-      [.saveMountNamespace, .enterMountNamespace] + sources.calls + [.sendSlots(slots), .returnToMountNamespace]
+    parent.operations =
+      [Step.Operation(.saveMountNamespace), Step.Operation(.enterMountNamespace)] + sources.operations
+      + [Step.Operation(.sendSlots(slots: slots)), Step.Operation(.returnToMountNamespace)]
     parent.reason =
       "by nsbuild, root of the host's user namespace, in the sandbox's mount namespace before anything runs there: root inside cannot reach what the map leaves out; then back to its own, so the sandbox's pivot_root does not move nsbuild's root"
     parent.label = "open the host paths the sandbox uses, from outside its user namespace"
     let receive = Step(
-      kind: .sources, actor: .initProcess, calls: [.receiveSlots(slots)], change: .create,
+      kind: .sources, actor: .initProcess, subject: sources.subject, calls: [.receiveSlots(slots: slots)],
+      change: .create,
       reason: "opened by nsbuild outside the user namespace", label: "receive the host paths nsbuild opened")
     return [parent, receive]
   }
@@ -39,17 +41,6 @@ extension Planner {
     if case .openPath(_, let slot) = call { return slot }
     if case .openDirectoryNoSymlinks(_, let slot) = call { return slot }
     if case .openNoSymlinks(_, let slot, _) = call { return slot }
-    return nil
-  }
-}
-
-extension Syscall {
-  /// The host path an open call of the sources step opens (`openPath`, `openDirectoryNoSymlinks`,
-  /// `openNoSymlinks`); nil for every other call.
-  public var openedHostPath: String? {
-    if case .openPath(let path, _) = self { return path }
-    if case .openDirectoryNoSymlinks(let path, _) = self { return path }
-    if case .openNoSymlinks(let path, _, _) = self { return path }
     return nil
   }
 }

@@ -55,13 +55,15 @@ extension Planner {
     let outsideUID = Self.outside(of: root.uid, in: maps.uid, caller: state.uid)
     let outsideGID = Self.outside(of: root.gid, in: maps.gid, caller: state.gid)
     let unmapped = uids.contains(nil) || gid == nil
-    var calls: [Syscall] = dropsGroups ? [.setgroups([])] : []
+    var calls: [Syscall] = dropsGroups ? [.setgroups(groups: [])] : []
     // During setup init dies with the sandbox process by SIGTERM, which it takes between steps to take back what it
     // made (see the fork step); the check follows, as after every re-armed PR_SET_PDEATHSIG.
-    if switches { calls += [.setresgid(root.gid), .setresuid(root.uid), .setParentDeathSignal(15), .checkParent] }
+    if switches {
+      calls += [.setresgid(gid: root.gid), .setresuid(uid: root.uid), .setParentDeathSignal(signal: 15), .checkParent]
+    }
     let groupsNote = dropsGroups ? "no supplementary group of yours reaches what init creates; " : ""
     return Step(
-      kind: .namespaceRoot, actor: .initProcess, calls: calls,
+      kind: .namespaceRoot, actor: .initProcess, subject: .processAttribute(attribute: .credentials), calls: calls,
       change: switches
         ? .modify(before: "uid \(state.euid) gid \(state.gid) outside", after: "\(root.uid):\(root.gid) inside")
         : .modify(before: "your supplementary groups", after: "none"),

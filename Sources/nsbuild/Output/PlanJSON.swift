@@ -7,6 +7,12 @@ struct PlanJSON: Encodable {
     var file: String
     var line: Int
     var column: Int
+
+    init(_ range: SourceRange, file: String) {
+      self.file = file
+      line = range.start.line
+      column = range.start.column
+    }
   }
 
   struct ChangeJSON: Encodable {
@@ -23,7 +29,12 @@ struct PlanJSON: Encodable {
     var kind: String
     var actor: String
     var title: String
+    /// What the step acts on.
+    var subject: SubjectJSON
+    /// Each call as C would write it.
     var calls: [String]
+    /// The same calls, in the same order, as data, each with its spec position.
+    var operations: [CallJSON]
     var change: ChangeJSON
     var reason: String?
     var origin: Origin?
@@ -57,12 +68,7 @@ struct PlanJSON: Encodable {
   /// - Parameter specWarnings: the spec's own warnings (from `check`, and the StrictModes one), listed first.
   init(_ plan: Plan, file: String, specWarnings: [Diagnostic] = []) {
     spec = file
-    steps = plan.steps.map { step in
-      StepJSON(
-        id: step.id, kind: step.kind.rawValue, actor: step.actor.rawValue, title: step.title,
-        calls: step.calls.map(\.description), change: Self.change(step), reason: step.reason,
-        origin: step.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
-    }
+    steps = plan.steps.map { Self.step($0, file: file) }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
     summary = Summary(
       steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged,
@@ -72,7 +78,7 @@ struct PlanJSON: Encodable {
       + ReviewWarnings.planOnly(plan.warnings, besides: specWarnings).map { warning in
         WarningJSON(
           message: warning.message,
-          origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
+          origin: warning.origin.map { Origin($0, file: file) },
           steps: warning.stepIDs.isEmpty ? nil : warning.stepIDs,
           stops_run: warning.stopsRun ? true : nil)
       }
@@ -83,7 +89,7 @@ struct PlanJSON: Encodable {
     let start = diagnostic.range.start
     return WarningJSON(
       message: diagnostic.message,
-      origin: diagnostic.code == "strict-modes" ? nil : Origin(file: file, line: start.line, column: start.column),
+      origin: diagnostic.code == "strict-modes" ? nil : Origin(SourceRange(at: start), file: file),
       hint: diagnostic.hint)
   }
 
@@ -91,8 +97,9 @@ struct PlanJSON: Encodable {
   static func step(_ step: Step, file: String) -> StepJSON {
     StepJSON(
       id: step.id, kind: step.kind.rawValue, actor: step.actor.rawValue, title: step.title,
-      calls: step.calls.map(\.description), change: change(step), reason: step.reason,
-      origin: step.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
+      subject: SubjectJSON(subject: step.subject), calls: step.calls.map(\.description),
+      operations: step.operations.map { CallJSON(operation: $0, file: file) }, change: change(step),
+      reason: step.reason, origin: step.origin.map { Origin($0, file: file) })
   }
 
   static func change(_ step: Step) -> ChangeJSON {
