@@ -85,7 +85,8 @@ struct FilesystemPlan {
   /// Makes the host's tree read-only, after making the mount points missing on it: each from its own mount entry.
   private mutating func readOnlyHostTreeStep(targets: Set<String>) -> Step {
     var operations: [Step.Operation] = []
-    for (index, mount) in spec.mounts.enumerated() where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
+    for (index, mount) in spec.mounts.enumerated()
+    where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
       guard planner.state.hostEntries[mount.target] == nil else { continue }
       let create: MountPointKind =
         mount.kind == .bind ? .likeSource(slot: sources[mount.source ?? ""] ?? 0) : .directory
