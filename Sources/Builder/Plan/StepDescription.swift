@@ -239,21 +239,18 @@ enum Quoting {
   static func c(_ text: String?) -> String {
     guard let text else { return "NULL" }
     var out = "\""
+    // Scalars, not our enums: a lookup and an if-chain, so the only switches in this file are whole ones over calls.
+    let escapes: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\t": "\\t"]
     for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 || scalar.value == 0x7F {
-          out += "\\x" + String(scalar.value, radix: 16)
-        } else if (0x80...0x9F).contains(scalar.value) {
-          // C1 controls (U+009B is CSI): as a universal character name, never raw.
-          out += "\\u00" + String(scalar.value, radix: 16)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
+      if let escape = escapes[scalar] {
+        out += escape
+      } else if scalar.value < 0x20 || scalar.value == 0x7F {
+        out += "\\x" + String(scalar.value, radix: 16)
+      } else if (0x80...0x9F).contains(scalar.value) {
+        // C1 controls (U+009B is CSI): as a universal character name, never raw.
+        out += "\\u00" + String(scalar.value, radix: 16)
+      } else {
+        out.unicodeScalars.append(scalar)
       }
     }
     return out + "\""
@@ -262,10 +259,8 @@ enum Quoting {
   /// A word as a POSIX shell would need it quoted.
   static func shell(_ word: String) -> String {
     let safe = word.unicodeScalars.allSatisfy { scalar in
-      switch scalar {
-      case "a"..."z", "A"..."Z", "0"..."9", "/", ".", "_", "-", "=", ":", ",", "+", "@", "%": true
-      default: false
-      }
+      ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+        || "/._-=:,+@%".unicodeScalars.contains(scalar)
     }
     return safe && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
   }
