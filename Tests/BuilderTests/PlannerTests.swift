@@ -56,8 +56,8 @@ import Testing
     let writes = plan.steps.filter { $0.actor == .parent }.flatMap(\.calls)
     #expect(
       writes == [
-        .setParentDeathSignal(9), .checkParent, .fork, .setParentDeathSignal(9), .checkParent,
-        .forwardSignals(Planner.forwardedSignals), .writeProcFile(file: "setgroups", contents: "deny"),
+        .setParentDeathSignal(signal: 9), .checkParent, .fork, .setParentDeathSignal(signal: 9), .checkParent,
+        .forwardSignals(signals: Planner.forwardedSignals), .writeProcFile(file: "setgroups", contents: "deny"),
         .writeProcFile(file: "uid_map", contents: "0 1000 1\n"),
         .writeProcFile(file: "gid_map", contents: "0 1001 1\n"),
       ])
@@ -88,14 +88,15 @@ import Testing
           .resolve(root: 0, path: "/tmp", create: .directory, slot: 3, lookup: .noSymlinks),
           .lockShared(slot: 3, path: "/tmp"),
           .mountAt(
-            source: .name("tmpfs"), target: 3, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"
+            source: .name(filesystem: "tmpfs"), target: 3, path: "/tmp", fstype: "tmpfs", flags: [],
+            data: "size=67108864,mode=1777"
           ),
         ],
         [
-          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 4, lookup: .noSymlinks),
+          .resolve(root: 0, path: "/usr", create: .likeSource(slot: 1), slot: 4, lookup: .noSymlinks),
           .lockShared(slot: 4, path: "/usr"),
           .mountAt(
-            source: .slot(1, path: "/usr"), target: 4, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
+            source: .slot(slot: 1, path: "/usr"), target: 4, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil),
           .resolve(root: 0, path: "/usr", create: nil, slot: 5, lookup: .noSymlinks),
           .setattrAt(slot: 5, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
         ],
@@ -103,7 +104,8 @@ import Testing
           .resolve(root: 0, path: "/proc", create: .directory, slot: 6, lookup: .noSymlinks),
           .lockShared(slot: 6, path: "/proc"),
           .mountAt(
-            source: .name("proc"), target: 6, path: "/proc", fstype: "proc", flags: [.nosuid, .nodev, .noexec],
+            source: .name(filesystem: "proc"), target: 6, path: "/proc", fstype: "proc",
+            flags: [.nosuid, .nodev, .noexec],
             data: nil),
         ],
       ])
@@ -156,7 +158,7 @@ import Testing
     var state = Self.root
     state.hostname = "minimal"
     let step = try #require(try plan("minimal.toml", as: state).steps.first { $0.kind == .hostname })
-    #expect(step.change == .unchanged("minimal"))
+    #expect(step.change == .unchanged(value: "minimal"))
     let other = try #require(try plan("minimal.toml").steps.first { $0.kind == .hostname })
     #expect(other.change == .modify(before: "host", after: "minimal"))
   }
@@ -368,10 +370,10 @@ import Testing
   }
 
   @Test func ancestorsAndDepthOfAPath() {
-    #expect(SetupOrder.ancestors(of: "/a/b/c") == ["/", "/a", "/a/b"])
-    #expect(SetupOrder.ancestors(of: "/a") == ["/"])
-    #expect(SetupOrder.ancestors(of: "/").isEmpty)
-    #expect(SetupOrder.ancestors(of: "/é/ü/x") == ["/", "/é", "/é/ü"])
+    #expect(AbsolutePath.ancestors(of: "/a/b/c") == ["/", "/a", "/a/b"])
+    #expect(AbsolutePath.ancestors(of: "/a") == ["/"])
+    #expect(AbsolutePath.ancestors(of: "/").isEmpty)
+    #expect(AbsolutePath.ancestors(of: "/é/ü/x") == ["/", "/é", "/é/ü"])
     #expect([SetupOrder.depth(of: "/"), SetupOrder.depth(of: "/a"), SetupOrder.depth(of: "/a/b/c")] == [0, 1, 3])
   }
 

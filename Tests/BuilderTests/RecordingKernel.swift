@@ -67,10 +67,10 @@ final class RecordingKernel: LinuxKernel {
   }
   func close(_ fd: Int32) {}
   func setDumpable(_ dumpable: Bool) throws(SyscallError) {
-    try record(Syscall.setDumpable(dumpable).description, call: "prctl")
+    try record(Syscall.setDumpable(dumpable: dumpable).description, call: "prctl")
   }
   func setParentDeathSignal(_ signal: Int32) throws(SyscallError) {
-    try record(Syscall.setParentDeathSignal(signal).description, call: "prctl")
+    try record(Syscall.setParentDeathSignal(signal: signal).description, call: "prctl")
   }
   /// Whether a lifeline pipe reads as hung up (the parent already gone).
   var parentGone = false
@@ -81,7 +81,7 @@ final class RecordingKernel: LinuxKernel {
   func takeBackForeground(_ fd: Int32) throws(SyscallError) { try record("tcsetpgrp(\(fd))", call: "tcsetpgrp") }
   func startParentProcessID() -> Int32 { parentGone ? 1 : 99 }
   func unshare(_ flags: CloneFlags) throws(SyscallError) {
-    try record(Syscall.unshare(flags).description, call: "unshare")
+    try record(Syscall.unshare(flags: flags).description, call: "unshare")
   }
   func mount(source: String?, target: String, fstype: String?, flags: MountFlags, data: String?) throws(SyscallError) {
     let call = Syscall.mount(source: source, target: target, fstype: fstype, flags: flags, data: data)
@@ -92,10 +92,10 @@ final class RecordingKernel: LinuxKernel {
       Syscall.mountSetattr(path: path, recursive: recursive, set: set).description, call: "mount_setattr", path: path)
   }
   func sethostname(_ name: String) throws(SyscallError) {
-    try record(Syscall.sethostname(name).description, call: "sethostname")
+    try record(Syscall.sethostname(name: name).description, call: "sethostname")
   }
   func setdomainname(_ name: String) throws(SyscallError) {
-    try record(Syscall.setdomainname(name).description, call: "setdomainname")
+    try record(Syscall.setdomainname(name: name).description, call: "setdomainname")
   }
   func chdir(_ path: String) throws(SyscallError) { try record("chdir(\(path))", call: "chdir", path: path) }
   func execve(_ path: String, args: [String], env: [String]) -> SyscallError {
@@ -111,7 +111,14 @@ final class RecordingKernel: LinuxKernel {
     return bytes
   }
   func environment() -> [String] { env }
-  func observe(for spec: Spec) -> ObservedState { state }
+  func realUserID() -> UInt32 { state.uid }
+  func realGroupID() -> UInt32 { state.gid }
+  func hostname() -> String { state.hostname }
+  func domainname() -> String { state.domainname }
+  func clockSeconds(_ clock: ClockID) -> Int64 { 0 }
+  func namespaceID(_ namespace: Namespace) -> String? { nil }
+  /// Says nothing, so the plan claims nothing about who may make entries where.
+  func ownership(of fd: Int32) -> FileOwnership? { nil }
   func exists(_ path: String) -> Bool { files[path] != nil }
   func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
   var release = "6.18.0"

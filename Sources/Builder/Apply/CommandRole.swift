@@ -23,6 +23,6 @@ struct CommandRole<Kernel: LinuxKernel> {
       _ = kernel.receive(on: pause.go)
     }
     if let status = launcher.run(steps.filter { $0.id >= exec }, with: runner, channels) { return .exit(status) }
-    return .exit(125)  // never: the exec step either replaces this process or fails
+    return .exit(ExitStatus.setupFailed)  // never: the exec step either replaces this process or fails
   }
 }

@@ -16,7 +16,7 @@ struct InitRole<Kernel: LinuxKernel> {
       lockSocket: channels.fd(.send, of: .initProcess, .locksHeld),
       passing: channels.fd(.receive, of: .initProcess, .fdsPassed), parent: start.link)
     guard let child = launcher.plan.child(of: .initProcess), let forkStep = launcher.forkStep(of: child) else {
-      return .exit(125)
+      return .exit(ExitStatus.setupFailed)
     }
     if let status = launcher.run(launcher.steps(.initProcess, before: forkStep.id), with: setup, channels) {
       return .exit(status)
@@ -76,6 +76,6 @@ struct InitRole<Kernel: LinuxKernel> {
     while let (pid, status) = (try? kernel.wait(-1)) ?? nil {
       if pid == command { return .exit(status.exitCode) }
     }
-    return .exit(125)
+    return .exit(ExitStatus.setupFailed)
   }
 }

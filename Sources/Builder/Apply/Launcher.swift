@@ -6,6 +6,8 @@ public enum RunOutcome: Sendable, Hashable {
   case finished(WaitStatus)
   /// A step failed, before the command started or at its execve(2).
   case failed(StepFailure)
+  /// The plan lacks a step the launch needs (see ``LaunchRequirementError``): nothing was forked.
+  case refused(LaunchRequirementError)
 }
 
 /// Applies a plan with real processes: the chain ``Plan/processes`` lists, each forked by the process above it at
@@ -32,13 +34,14 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   /// Runs the plan and waits for the command; then gives the terminal back if the plan says so.
   public func run() -> RunOutcome {
+    if let problem = LaunchRequirements.problem(in: plan) { return .refused(problem) }
     let foreground = step(.foreground)
     let terminal = foreground == nil ? nil : kernel.foregroundTerminal()
     let outcome: RunOutcome
     switch start() {
     case .outcome(let ended): outcome = ended
     case .exit(let status): kernel.exit(status)
-    case .becomes: kernel.exit(125)  // never: start() follows each child to its end
+    case .becomes: kernel.exit(ExitStatus.setupFailed)  // never: start() follows each child to its end
     }
     if let foreground {
       trace(foreground)
@@ -57,7 +60,7 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func role(_ start: ChildStart) -> RoleEnd {
     switch start.process.role {
-    case .parent: .exit(125)  // nsbuild is forked by no process of the chain
+    case .parent: .exit(ExitStatus.setupFailed)  // nsbuild is forked by no process of the chain
     case .sandbox: SandboxRole(launcher: self, start: start).run()
     case .initProcess: InitRole(launcher: self, start: start).run()
     case .command: CommandRole(launcher: self, start: start).run()

@@ -31,12 +31,10 @@ extension Launcher {
     }
   }
 
-  /// Sends `failure` to nsbuild; the status to exit with: 126 or 127 when the command could not be executed, else
-  /// 125.
+  /// Sends `failure` to nsbuild; the status to exit with is ``ExitStatus/of(_:in:)``.
   func fail(_ failure: StepFailure, _ channels: ChainChannels) -> Int32 {
     if let report = channels.reportFD { kernel.send(.failed(failure), on: report) }
-    let isExec = plan.steps.first { $0.id == failure.stepID }?.kind == .exec
-    return isExec ? (failure.error.errno == ErrnoNames.ENOENT ? 127 : 126) : 125
+    return ExitStatus.of(failure, in: plan)
   }
 
   /// Takes `steps` with `runner`; the status to exit with when one fails or a signal came (nil when all were

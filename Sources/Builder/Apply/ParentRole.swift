@@ -27,7 +27,7 @@ struct ParentRole<Kernel: LinuxKernel> {
     }
     if let failure = takeSteps(after: forkStep.id, on: pid, &channels) { return .outcome(.failed(failure)) }
     launcher.holdLocks(.parent, channels)
-    let status = (try? kernel.wait(pid))?.status ?? .exited(125)
+    let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
     if let report = channels.fd(.reportRead, of: .parent), case .failed(let failure) = kernel.receive(on: report) {
       return .outcome(.failed(failure))
     }

@@ -17,10 +17,10 @@ struct SandboxRole<Kernel: LinuxKernel> {
     if let pause = channels.waiting(.sandbox) {
       kernel.send(.ready, on: pause.ready)
       // End of file instead of "go" means the parent failed a step and reports it.
-      guard kernel.receive(on: pause.go) == .go else { return .exit(125) }
+      guard kernel.receive(on: pause.go) == .go else { return .exit(ExitStatus.setupFailed) }
       channels.close([pause.ready, pause.go], kernel)
     }
-    guard let child, let forkStep else { return .exit(125) }
+    guard let child, let forkStep else { return .exit(ExitStatus.setupFailed) }
     let pid: Int32
     switch launcher.fork(forkStep, making: child, from: .sandbox, channels: &channels, link: start.link) {
     case .failure(let failure): return .exit(launcher.fail(failure, channels))
@@ -30,7 +30,7 @@ struct SandboxRole<Kernel: LinuxKernel> {
     // Nothing is reported from here; the locks stay open until exit.
     channels.close(kernel) { $0.use == .reportWrite }
     launcher.holdLocks(.sandbox, channels)
-    let status = (try? kernel.wait(pid))?.status ?? .exited(125)
+    let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
     return .exit(status.exitCode)
   }
 }

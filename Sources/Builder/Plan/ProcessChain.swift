@@ -23,7 +23,7 @@ public struct PlannedProcess: Sendable, Hashable, Codable {
 }
 
 /// How a process tells that its parent is gone.
-public enum ParentWatch: String, Sendable, Hashable, Codable {
+public enum ParentWatch: String, Sendable, Hashable, Codable, CaseIterable {
   /// getppid(2), compared with the parent's pid: the parent lies in the same pid namespace.
   case processID = "getppid"
   /// poll(2) of a pipe whose only write end the parent holds, which hangs up once the parent is gone: from a new pid
@@ -48,7 +48,7 @@ public struct Handoff: Sendable, Hashable, Codable {
   /// What is handed over. Of the two processes, the one forked below the other pauses: it says "ready" once its
   /// own steps are done (but its last, the fork or the execve(2)) and waits for "go", which the other sends once it
   /// has taken its own steps that follow its fork; end of file instead of "go" means that process failed.
-  public enum Kind: String, Sendable, Hashable, Codable {
+  public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
     /// `from` writes `to`'s ID maps and clock offsets (and opens host paths in its mount namespace) while `to`
     /// waits, its namespaces made: user_namespaces(7) and time_namespaces(7) want them written from outside.
     case idMapsWritten = "id_maps_written"
