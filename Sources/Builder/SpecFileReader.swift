@@ -1,3 +1,5 @@
+import SpecParser
+
 /// Reads a spec file the way sshd's StrictModes checks a user's files: walking its path one name at a time from `/`,
 /// by fd (openat(2) O_PATH|O_NOFOLLOW, then fstat(2) of that fd), following each symlink on the way by hand, and
 /// noting the first file or folder another user could change. Whoever can write the spec, or rename entries in a
@@ -12,11 +14,8 @@
 /// read through the magic link in /proc/PID/fd (proc(5)): the pipe's owner (whoever made it) is checked, and since a
 /// pipe has no folder, its relative paths resolve in the current directory, which is checked as a spec's folder is.
 /// An fd open on a regular file is followed by the path the kernel reports for it, as any symlink is.
-struct SpecFileReader<Kernel: LinuxKernel> {
-  let kernel: Kernel
-
-  /// The most symlinks followed on one path, as the kernel's own limit (path_resolution(7)).
-  static var maximumLinks: Int { 40 }
+struct SpecFileReader<Reader: SystemReader> {
+  let reader: Reader
 
   /// What was read: the bytes, the canonical folder relative paths resolve in (a symlinked spec resolves in the
   /// link's folder, a pipe in the current directory), and the first entry another user could change, if any.
@@ -29,8 +28,8 @@ struct SpecFileReader<Kernel: LinuxKernel> {
   }
 
   /// The folder a relative `path` resolves in; its error names the path, since getcwd(3) has none to give.
-  private static func currentDirectory(_ kernel: Kernel, for path: String) throws(SyscallError) -> String {
-    do { return try kernel.currentDirectory() } catch {
+  private static func currentDirectory(_ reader: Reader, for path: String) throws(SyscallError) -> String {
+    do { return try reader.currentDirectory() } catch {
       throw SyscallError(call: error.call, errno: error.errno, path: "the current folder, which \(path) is relative to")
     }
   }
@@ -49,48 +48,50 @@ struct SpecFileReader<Kernel: LinuxKernel> {
   /// Reads the regular file (or pipe) at `path` (relative to the current directory when not absolute).
   ///
   /// - Throws: ``SyscallError`` naming the whole path walked so far: ENOENT, ENOTDIR, ELOOP (more than
-  ///   ``maximumLinks`` symlinks), EINVAL when it is not a regular file or a pipe, EFBIG when larger than 64 MiB.
+  ///   ``PathResolution/maximumSymlinks`` symlinks), EINVAL when it is not a regular file or a pipe, EFBIG when larger than 64 MiB.
   func read(_ path: String) throws(SyscallError) -> Result {
-    let absolute = path.hasPrefix("/") ? path : try Self.currentDirectory(kernel, for: path) + "/" + path
+    let absolute = path.hasPrefix("/") ? path : try Self.currentDirectory(reader, for: path) + "/" + path
     var result = try walk(absolute, to: .file)
     guard result.throughPipe else { return result }
-    let here = try walk(try Self.currentDirectory(kernel, for: path), to: .folder)
+    let here = try walk(try Self.currentDirectory(reader, for: path), to: .folder)
     result.folder = here.folder
     result.unsafe = result.unsafe ?? here.unsafe
     return result
   }
 
   private func walk(_ absolute: String, to goal: Goal) throws(SyscallError) -> Result {
-    let trusted: Set<UInt32> = [0, kernel.effectiveUserID()]
+    let trusted: Set<UInt32> = [0, reader.effectiveUserID()]
     var pending = Array(absolute.split(separator: "/").map(String.init).reversed())
-    let root = try kernel.openPath("/")
+    let root = try reader.openPath("/")
     var folders = [Folder(fd: root, path: "/", status: try statusClosing(root, "/"))]
-    defer { for folder in folders { kernel.close(folder.fd) } }
+    defer { for folder in folders { reader.close(folder.fd) } }
     var unsafe: UnsafeSpecPath?
     var links = 0
     var linkFolder: String?
     while let name = pending.popLast() {
       if name == "." { continue }
       if name == ".." {
-        if folders.count > 1 { kernel.close(folders.removeLast().fd) }
+        if folders.count > 1 { reader.close(folders.removeLast().fd) }
         continue
       }
       // Going down into an entry of `here`: whoever may rename entries in it counts from now on.
       let here = folders[folders.count - 1]
-      unsafe = unsafe ?? UnsafeSpecPath.check(here.path, here.status, .folder, trusted: trusted, kernel: kernel)
+      unsafe = unsafe ?? UnsafeSpecPath.check(here.path, here.status, .folder, trusted: trusted, reader: reader)
       let entryPath = (here.path == "/" ? "" : here.path) + "/" + name
-      let fd = try Self.naming(entryPath) { () throws(SyscallError) in try kernel.openEntry(here.fd, name) }
+      let fd = try Self.naming(entryPath) { () throws(SyscallError) in try reader.openEntry(here.fd, name) }
       let status = try statusClosing(fd, entryPath)
       switch status.kind {
       case .symlink:
-        kernel.close(fd)
+        reader.close(fd)
         // In a folder others may write to (a sticky /tmp), only the link's owner can replace it.
         if Self.othersMayWrite(here.status) {
-          unsafe = unsafe ?? UnsafeSpecPath.check(entryPath, status, .symlink, trusted: trusted, kernel: kernel)
+          unsafe = unsafe ?? UnsafeSpecPath.check(entryPath, status, .symlink, trusted: trusted, reader: reader)
         }
         links += 1
-        guard links <= Self.maximumLinks else { throw SyscallError(call: "openat", errno: 40, path: entryPath) }
-        let target = try Self.naming(entryPath) { () throws(SyscallError) in try kernel.readLink(here.fd, name) }
+        guard links <= PathResolution.maximumSymlinks else {
+          throw SyscallError(call: "openat", errno: 40, path: entryPath)
+        }
+        let target = try Self.naming(entryPath) { () throws(SyscallError) in try reader.readLink(here.fd, name) }
         // An fd's magic link names no path for a pipe (`pipe:[997237]`), nor for a deleted file (a shell's here
         // document): either is read through the link, and only its own owner and mode count.
         if goal == .file, pending.isEmpty, !target.hasPrefix("/") || target.hasSuffix(" (deleted)"),
@@ -100,30 +101,30 @@ struct SpecFileReader<Kernel: LinuxKernel> {
             try readDescriptor(here, name)
           }
           let kind: UnsafeSpecPath.Kind = opened.kind == .regular ? .file : .pipe
-          unsafe = unsafe ?? UnsafeSpecPath.check(entryPath, opened, kind, trusted: trusted, kernel: kernel)
+          unsafe = unsafe ?? UnsafeSpecPath.check(entryPath, opened, kind, trusted: trusted, reader: reader)
           return Result(source: source, folder: here.path, unsafe: unsafe, throughPipe: true)
         }
         if pending.isEmpty, linkFolder == nil { linkFolder = here.path }
         if target.hasPrefix("/") {
-          while folders.count > 1 { kernel.close(folders.removeLast().fd) }
+          while folders.count > 1 { reader.close(folders.removeLast().fd) }
         }
         pending += target.split(separator: "/").map(String.init).reversed()
       case .directory where !pending.isEmpty || goal == .folder:
         folders.append(Folder(fd: fd, path: entryPath, status: status))
       case .directory, .regular, .other:
-        kernel.close(fd)
+        reader.close(fd)
         guard pending.isEmpty else { throw SyscallError(call: "openat", errno: ErrnoNames.ENOTDIR, path: entryPath) }
         let (file, source) = try Self.naming(entryPath) { () throws(SyscallError) in
-          try kernel.readRegularFile(here.fd, name)
+          try reader.readRegularFile(here.fd, name)
         }
-        unsafe = unsafe ?? UnsafeSpecPath.check(entryPath, file, .file, trusted: trusted, kernel: kernel)
+        unsafe = unsafe ?? UnsafeSpecPath.check(entryPath, file, .file, trusted: trusted, reader: reader)
         return Result(source: source, folder: linkFolder ?? here.path, unsafe: unsafe)
       }
     }
     guard goal == .folder else { throw SyscallError(call: "open", errno: ErrnoNames.EINVAL, path: absolute) }
     // The folder a pipe's relative paths resolve in counts as the spec's own folder does.
     let here = folders[folders.count - 1]
-    unsafe = unsafe ?? UnsafeSpecPath.check(here.path, here.status, .folder, trusted: trusted, kernel: kernel)
+    unsafe = unsafe ?? UnsafeSpecPath.check(here.path, here.status, .folder, trusted: trusted, reader: reader)
     return Result(source: [], folder: here.path, unsafe: unsafe)
   }
 
@@ -131,13 +132,13 @@ struct SpecFileReader<Kernel: LinuxKernel> {
   /// opened through its link (ENXIO); another process's is opened through the magic link.
   private func readDescriptor(_ folder: Folder, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
     let owner = folder.path.split(separator: "/").dropFirst().first
-    guard owner == "\(kernel.processID())"[...], let fd = Int32(name) else {
-      return try kernel.readDescriptorLink(folder.fd, name)
+    guard owner == "\(reader.processID())"[...], let fd = Int32(name) else {
+      return try reader.readDescriptorLink(folder.fd, name)
     }
-    let status = try kernel.status(of: fd)
+    let status = try reader.status(of: fd)
     var source: [UInt8] = []
     while true {
-      let chunk = try kernel.read(fd, count: 65536)
+      let chunk = try reader.read(fd, count: 65536)
       if chunk.isEmpty { return (status, source) }
       source += chunk
       if source.count > RealKernel.maximumFileSize {
@@ -161,8 +162,8 @@ struct SpecFileReader<Kernel: LinuxKernel> {
 
   /// fstat(2) of `fd`, closing it when that fails.
   private func statusClosing(_ fd: Int32, _ path: String) throws(SyscallError) -> FileStatus {
-    do { return try kernel.status(of: fd) } catch {
-      kernel.close(fd)
+    do { return try reader.status(of: fd) } catch {
+      reader.close(fd)
       throw SyscallError(call: error.call, errno: error.errno, path: path)
     }
   }
@@ -201,7 +202,7 @@ public struct UnsafeSpecPath: Sendable, Hashable, CustomStringConvertible {
   /// `folder /tmp/x (owner uid 65534 (nobody), mode 0775) is writable by its group (gid 100 users)`.
   public var description: String {
     let owner = "uid \(status.owner)" + (ownerName.map { " (\($0))" } ?? "")
-    let mode = "0" + String(status.mode & 0o7777, radix: 8)
+    let mode = FileMode.octal(FileMode.permissions(of: status.mode))
     let what: String
     switch reason {
     case .owner: what = "belongs to another user"
@@ -214,8 +215,8 @@ public struct UnsafeSpecPath: Sendable, Hashable, CustomStringConvertible {
 
   /// The problem with one entry, or nil when only root and `trusted` users can change it. A sticky folder may be
   /// writable by others (as /tmp is): each entry in it is checked on its own, its owner included.
-  static func check<Kernel: LinuxKernel>(
-    _ path: String, _ status: FileStatus, _ kind: Kind, trusted: Set<UInt32>, kernel: Kernel
+  static func check<Reader: SystemReader>(
+    _ path: String, _ status: FileStatus, _ kind: Kind, trusted: Set<UInt32>, reader: Reader
   ) -> UnsafeSpecPath? {
     let sticky = kind == .folder && status.mode & 0o1000 != 0
     // A symlink's mode means nothing, nor does an anonymous pipe's or socket's (a socket's is 0777): no path leads
@@ -232,7 +233,7 @@ public struct UnsafeSpecPath: Sendable, Hashable, CustomStringConvertible {
       return nil
     }
     return UnsafeSpecPath(
-      path: path, kind: kind, status: status, ownerName: kernel.userName(status.owner),
-      groupName: reason == .groupWritable ? kernel.groupName(status.group) : nil, reason: reason)
+      path: path, kind: kind, status: status, ownerName: reader.userName(status.owner),
+      groupName: reason == .groupWritable ? reader.groupName(status.group) : nil, reason: reason)
   }
 }

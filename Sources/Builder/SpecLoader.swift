@@ -18,12 +18,12 @@ public struct LoadedSpec: Sendable {
   }
 }
 
-/// Reads spec files through the kernel and checks them.
-public struct SpecLoader<Kernel: LinuxKernel> {
-  let kernel: Kernel
+/// Reads spec files through a ``SystemReader`` and checks them.
+public struct SpecLoader<Reader: SystemReader> {
+  let reader: Reader
 
-  public init(kernel: Kernel) {
-    self.kernel = kernel
+  public init(reader: Reader) {
+    self.reader = reader
   }
 
   /// Reads and checks the spec at `path`; relative paths inside it resolve against its folder: the canonical
@@ -36,7 +36,7 @@ public struct SpecLoader<Kernel: LinuxKernel> {
   public func load(_ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit) throws(SyscallError)
     -> LoadedSpec
   {
-    let read = try SpecFileReader(kernel: kernel).read(path)
+    let read = try SpecFileReader(reader: reader).read(path)
     let check = SpecDecoder.decode(
       source: read.source, file: path, directory: read.folder, maxDiagnostics: maxDiagnostics)
     return LoadedSpec(path: path, source: read.source, check: check, unsafePath: read.unsafe)

@@ -54,7 +54,7 @@ struct CheckCommand: ParsableCommand {
     }
     // The order warnings need the planner's view of the spec, which SpecParser does not have.
     let order = loaded.check.spec.map(Planner.orderWarnings) ?? []
-    let limits = loaded.check.spec.map { limitDiagnostics($0, kernel: terminal.kernel, file: loaded.path) } ?? []
+    let limits = loaded.check.spec.map { limitDiagnostics($0, reader: terminal.kernel, file: loaded.path) } ?? []
     let diagnostics = loaded.check.adding(
       limits
         + order.compactMap { warning in
@@ -78,10 +78,10 @@ struct CheckCommand: ParsableCommand {
 
   /// Hard limits the command could not get on this host (nsbuild's own limits and capabilities, read from /proc):
   /// errors here, so a spec that `run` would fail on after building the sandbox fails `check` first.
-  private func limitDiagnostics(_ spec: Spec, kernel: RealKernel, file: String) -> [Diagnostic] {
+  private func limitDiagnostics(_ spec: Spec, reader: some SystemReader, file: String) -> [Diagnostic] {
     guard !spec.process.rlimits.isEmpty else { return [] }
     var facts = HostFacts()
-    HostFactsReader(kernel: kernel).readLimits(into: &facts)
+    HostFactsReader(reader: reader).readLimits(into: &facts)
     return Planner.limitProblems(of: spec, host: facts).compactMap { problem in
       spec.origins[problem.key].map {
         Diagnostic(.error, code: "rlimit-too-high", message: problem.message, file: file, range: $0)

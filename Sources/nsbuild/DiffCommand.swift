@@ -59,7 +59,7 @@ struct DiffCommand: ParsableCommand {
     var both = newSpec
     both.namespaces += oldSpec.namespaces.filter { !newSpec.namespaces.contains($0) }
     both.mounts += oldSpec.mounts
-    let state = terminal.kernel.observe(for: both)
+    let state = Observer(reader: terminal.kernel).observe(both)
     let diff = PlanDiff(
       old: try plan(oldSpec, loaded: oldLoaded, state: state, terminal: terminal),
       new: try plan(newSpec, loaded: newLoaded, state: state, terminal: terminal))

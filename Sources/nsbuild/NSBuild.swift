@@ -53,7 +53,7 @@ struct NSBuild: ParsableCommand {
       if arguments.first == "run", exitCode(for: error) == .validationFailure {
         let terminal = Terminal()
         terminal.err(fullMessage(for: error) + "\n")
-        terminal.kernel.exit(125)
+        terminal.kernel.exit(ExitStatus.setupFailed)
       }
       exit(withError: error)
     }

@@ -30,7 +30,7 @@ func planSpec(
     }
     throw ExitCode(failureCode)
   }
-  let state = terminal.kernel.observe(for: spec)
+  let state = Observer(reader: terminal.kernel).observe(spec)
   var shown = loaded
   // A caller without root that holds CAP_SYS_ADMIN (ambient or file capabilities) can still run such a spec: only a
   // caller known to lack it is spared the host-root warnings.

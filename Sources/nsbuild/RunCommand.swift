@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
   func run() throws {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
-      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 125,
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
       strictModes: strictModes ? .refuse : .warn)
     // What plan foresees would fail only after the sandbox is built (or cannot work for this caller): refused now.
     let refusals = plan.warnings.filter(\.stopsRun)
@@ -49,7 +49,7 @@ struct RunCommand: ParsableCommand {
         let place = refusal.origin.map { "\(loaded.path):\($0.start.line):\($0.start.column): " } ?? ""
         terminal.err(TerminalText.printable("\(place)error: \(refusal.message)") + "\n")
       }
-      throw ExitCode(125)
+      throw ExitCode(ExitStatus.setupFailed)
     }
     let total = plan.steps.count
     let trace: (Step) -> Void =
@@ -63,7 +63,10 @@ struct RunCommand: ParsableCommand {
       if status.exitCode != 0 { throw ExitCode(status.exitCode) }
     case .failed(let failure):
       FailureReport(plan: plan, loaded: loaded, terminal: terminal).print(failure)
-      throw ExitCode(FailureReport.exitCode(for: failure, in: plan))
+      throw ExitCode(ExitStatus.of(failure, in: plan))
+    case .refused(let problem):
+      terminal.err("nsbuild: error: \(problem)\n")
+      throw ExitCode(ExitStatus.setupFailed)
     }
   }
 }

@@ -154,7 +154,28 @@ import Testing
             = help: proc cannot be mounted in a user namespace when the host /proc is partly covered, or read-only while this one is not, or without a pid namespace owned by it
 
         """)
-    #expect(FailureReport.exitCode(for: failure, in: plan) == 125)
+    #expect(ExitStatus.of(failure, in: plan) == 125)
+  }
+
+  /// The step that opens every host path comes from no single spec entry: a failed open points at the mount that
+  /// names its path, from the call's own origin.
+  @Test func aFailedHostOpenPointsAtTheMountThatNamesIt() throws {
+    let path = specsDirectory + "/dev.toml"
+    let source = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let check = SpecDecoder.decode(source: source, file: "specs/dev.toml", directory: specsDirectory)
+    let plan = try Planner(spec: try #require(check.spec), state: PlannerTests.root).plan()
+    let kernel = RecordingKernel()
+    kernel.failures["openat2(/usr, RESOLVE_NO_SYMLINKS)"] = ErrnoNames.ENOENT
+    let failure = try #require(throws: StepFailure.self) { try applyAll(plan, kernel: kernel) }
+    let step = try #require(plan.steps.first { $0.id == failure.stepID })
+    #expect(step.kind == .sources && step.origin == nil)
+    let loaded = LoadedSpec(path: "specs/dev.toml", source: source, check: check)
+    let report = FailureReport(plan: plan, loaded: loaded, terminal: Terminal()).render(failure)
+    let lines = report.split(separator: "\n").map(String.init)
+    #expect(
+      lines.first?.hasPrefix("specs/dev.toml:18:1: error: step 8/23 open the host paths the sandbox uses: ") == true)
+    #expect(lines.dropFirst().first == " 18 | [[mounts]]", "\(report)")
+    #expect(report.contains("= help: a host path the spec names does not exist; nsbuild does not make it"))
   }
 
   @Test func unchangedStepsAreSkipped() throws {

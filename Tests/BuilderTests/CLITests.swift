@@ -105,7 +105,7 @@ import Testing
       #expect(result.status == 1)
       let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
       let diagnostics = object?["diagnostics"] as? [[String: Any]]
-      #expect(object?["format_version"] as? Int == 1)
+      #expect(object?["format_version"] as? Int == 2)
       #expect(diagnostics?.first?["code"] as? String == code)
       #expect((diagnostics?.first?["message"] as? String)?.contains(message) == true, "\(result.stdout)")
     }

@@ -34,19 +34,10 @@ struct CredentialTests {
       // The mapped root writes into the folder: like any runtime's, it must be the mapped root's (runc: EACCES).
       #expect(chown(root, 100000, 100000) == 0)
       let spec = """
-        version = 1
-        [namespaces]
-        unshare = ["user", "mount", "pid"]
-        [user]
-        uid_map = [{ inside = 0, outside = 100000, count = 65536 }]
-        gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+        \(shiftedUserNamespace)
         [root]
         path = "root"
-        [[mounts]]
-        type = "bind"
-        source = "/usr"
-        target = "/usr"
-        options = ["ro"]
+        \(usrFromHost)
         [[mounts]]
         type = "dev"
         target = "/dev"
@@ -56,18 +47,6 @@ struct CredentialTests {
         [[mounts]]
         type = "proc"
         target = "/proc"
-        [[files]]
-        type = "symlink"
-        path = "/bin"
-        link = "usr/bin"
-        [[files]]
-        type = "symlink"
-        path = "/lib"
-        link = "usr/lib"
-        [[files]]
-        type = "symlink"
-        path = "/lib64"
-        link = "usr/lib64"
         [[files]]
         type = "file"
         path = "/etc/motd"
@@ -195,12 +174,7 @@ struct CredentialTests {
       try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: false)
       #expect(chown(source, 100000, 100000) == 0)
       let spec = """
-        version = 1
-        [namespaces]
-        unshare = ["user", "mount", "pid"]
-        [user]
-        uid_map = [{ inside = 0, outside = 100000, count = 65536 }]
-        gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+        \(shiftedUserNamespace)
         [[mounts]]
         type = "bind"
         source = "\(source)"
@@ -234,12 +208,7 @@ struct CredentialTests {
       #expect(chmod(home, 0o700) == 0)
       #expect(chmod(home + "/project/notes", 0o644) == 0)
       let spec = """
-        version = 1
-        [namespaces]
-        unshare = ["user", "mount", "pid"]
-        [user]
-        uid_map = [{ inside = 0, outside = 100000, count = 65536 }]
-        gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+        \(shiftedUserNamespace)
         [[mounts]]
         type = "bind"
         source = "\(home)/project"

@@ -34,6 +34,17 @@ func decodeSpec(_ text: String) throws -> Spec {
   return spec
 }
 
+/// A user, mount and pid namespace whose root is 100000 on the host, 65536 IDs wide: the caller (root) left out of
+/// its own map, as a runtime maps a container. TOML, the start of a spec (before its `[root]`).
+let shiftedUserNamespace = """
+  version = 1
+  [namespaces]
+  unshare = ["user", "mount", "pid"]
+  [user]
+  uid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+  gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
+  """
+
 /// The host's /usr bound read-only into a root of its own, with the merged-/usr links beside it: the least a tmpfs
 /// root or a root folder needs to run the host's programs. TOML, to interpolate into a spec after its `[root]`.
 let usrFromHost = """

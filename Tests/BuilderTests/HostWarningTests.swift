@@ -17,7 +17,7 @@ import Testing
         atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       try Data(text.utf8).write(to: URL(fileURLWithPath: full))
     }
-    return HostFactsReader(kernel: RealKernel(), root: root).read(paths: paths, uid: uid)
+    return HostFactsReader(reader: RealKernel(), root: root).read(paths: paths, uid: uid)
   }
 
   static let healthy = [
@@ -58,7 +58,7 @@ import Testing
         "not in nsbuild's capability bounding set here, so the command runs without them: CAP_SYS_RESOURCE"
       ])
     let netAdmin = try #require(Capability(name: "CAP_NET_ADMIN"))
-    #expect(plan.steps.contains { $0.calls.contains(.capset([netAdmin])) })
+    #expect(plan.steps.contains { $0.calls.contains(.capset(capabilities: [netAdmin])) })
     // With a user namespace the new namespace grants them all, so nothing is left out.
     state.host.boundingSet = 0
     let inUserNS = try #require(
@@ -94,9 +94,9 @@ import Testing
   @Test func oldKernelWithoutMountSetattr() {
     let kernel = RecordingKernel()
     kernel.release = "5.10.0-28-amd64"
-    #expect(HostFactsReader(kernel: kernel).read(paths: [], uid: 0).hasMountSetattr == false)
+    #expect(HostFactsReader(reader: kernel).read(paths: [], uid: 0).hasMountSetattr == false)
     kernel.release = "6.1.0"
-    #expect(HostFactsReader(kernel: kernel).read(paths: [], uid: 0).hasMountSetattr == true)
+    #expect(HostFactsReader(reader: kernel).read(paths: [], uid: 0).hasMountSetattr == true)
   }
 
   @Test func noSubordinateRange() throws {

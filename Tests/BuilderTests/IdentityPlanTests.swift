@@ -36,7 +36,7 @@ import Testing
     // During setup init's parent-death signal is SIGTERM (taken between steps, with undo), checked right after.
     #expect(
       plan.steps[become].calls == [
-        .setgroups([]), .setresgid(0), .setresuid(0), .setParentDeathSignal(15), .checkParent,
+        .setgroups(groups: []), .setresgid(gid: 0), .setresuid(uid: 0), .setParentDeathSignal(signal: 15), .checkParent,
       ])
     // After the host paths are opened (with the caller's own access), before the root tmpfs is made.
     #expect(try #require(kinds.firstIndex(of: .sources)) < become)
@@ -48,7 +48,7 @@ import Testing
     let identity = Self.shiftedRoot.replacingOccurrences(
       of: "outside = 100000, count = 65536", with: "outside = 0, count = 4294967295")
     // Only the caller's supplementary groups are dropped, where setgroups is allowed.
-    #expect(calls(try plan(identity), .namespaceRoot) == [.setgroups([])])
+    #expect(calls(try plan(identity), .namespaceRoot) == [.setgroups(groups: [])])
     // The default map makes the caller root inside already.
     let rootless = try plan("version = 1\n[namespaces]\nunshare = [\"user\", \"mount\"]\n", as: PlannerTests.user)
     #expect(rootless.steps.allSatisfy { $0.kind != .namespaceRoot })
@@ -59,7 +59,10 @@ import Testing
     state.newuidmap = "/usr/bin/newuidmap"
     state.newgidmap = "/usr/bin/newgidmap"
     let plan = try plan(Self.shiftedRoot, as: state)
-    #expect(calls(plan, .namespaceRoot) == [.setresgid(0), .setresuid(0), .setParentDeathSignal(15), .checkParent])
+    #expect(
+      calls(plan, .namespaceRoot) == [
+        .setresgid(gid: 0), .setresuid(uid: 0), .setParentDeathSignal(signal: 15), .checkParent,
+      ])
   }
 
   @Test func withoutZeroInsideTheSandboxActsAsTheCallersOwnID() throws {
@@ -72,21 +75,40 @@ import Testing
       gid_map = [{ inside = 1000, outside = "caller", count = 1 }]
       """
     let plan = try plan(text)
-    #expect(calls(plan, .namespaceRoot) == [.setgroups([])])
+    #expect(calls(plan, .namespaceRoot) == [.setgroups(groups: [])])
     #expect(
       calls(plan, .credentials) == [
-        .setgroups([]), .setresgid(1000), .setresuid(1000), .setParentDeathSignal(9), .checkParent,
+        .setgroups(groups: []), .setresgid(gid: 1000), .setresuid(uid: 1000), .setParentDeathSignal(signal: 9),
+        .checkParent,
       ])
   }
 
   /// As runc and crun: what the spec leaves out is root, and no supplementary group, whatever nsbuild started with.
   @Test(arguments: [
-    ("", [Syscall.setgroups([]), .setresgid(0), .setresuid(0), .setParentDeathSignal(9), .checkParent]),
-    ("uid = 1000\n", [.setgroups([]), .setresgid(0), .setresuid(1000), .setParentDeathSignal(9), .checkParent]),
-    ("gid = 1000\n", [.setgroups([]), .setresgid(1000), .setresuid(0), .setParentDeathSignal(9), .checkParent]),
+    (
+      "",
+      [
+        Syscall.setgroups(groups: []), .setresgid(gid: 0), .setresuid(uid: 0), .setParentDeathSignal(signal: 9),
+        .checkParent,
+      ]
+    ),
+    (
+      "uid = 1000\n",
+      [
+        .setgroups(groups: []), .setresgid(gid: 0), .setresuid(uid: 1000), .setParentDeathSignal(signal: 9),
+        .checkParent,
+      ]
+    ),
+    (
+      "gid = 1000\n",
+      [
+        .setgroups(groups: []), .setresgid(gid: 1000), .setresuid(uid: 0), .setParentDeathSignal(signal: 9),
+        .checkParent,
+      ]
+    ),
     (
       "groups = [5]\nuid = 7\ngid = 8\n",
-      [.setgroups([5]), .setresgid(8), .setresuid(7), .setParentDeathSignal(9), .checkParent]
+      [.setgroups(groups: [5]), .setresgid(gid: 8), .setresuid(uid: 7), .setParentDeathSignal(signal: 9), .checkParent]
     ),
   ])
   func leftOutIDsAreRootAndNoGroup(_ process: String, _ expected: [Syscall]) throws {
@@ -105,7 +127,10 @@ import Testing
     var caller = PlannerTests.user
     caller.host.supplementaryGroups = [4, 27]
     let plan = try plan("version = 1\n[namespaces]\nunshare = [\"user\", \"pid\"]\n", as: caller)
-    #expect(calls(plan, .credentials) == [.setresgid(0), .setresuid(0), .setParentDeathSignal(9), .checkParent])
+    #expect(
+      calls(plan, .credentials) == [
+        .setresgid(gid: 0), .setresuid(uid: 0), .setParentDeathSignal(signal: 9), .checkParent,
+      ])
     let warning = try #require(plan.warnings.first { $0.message.hasPrefix("setgroups is denied") })
     #expect(warning.message.contains("(4, 27)"))
     // Nothing to say when there is nothing to keep.
@@ -127,14 +152,14 @@ import Testing
     #expect(
       parentOpen.calls == [
         .saveMountNamespace, .enterMountNamespace, .openPath(path: "/", slot: 0),
-        .openNoSymlinks(path: "/srv/data", slot: 1, via: []), .sendSlots([0, 1]), .returnToMountNamespace,
+        .openNoSymlinks(path: "/srv/data", slot: 1, via: []), .sendSlots(slots: [0, 1]), .returnToMountNamespace,
       ])
     // With the parent's other steps, after the maps and before the fork; init receives where it would have opened.
     let kinds = plan.steps.map(\.kind)
     #expect(try #require(kinds.firstIndex(of: .gidMap)) < parentOpen.id - 1)
     #expect(parentOpen.id - 1 < (try #require(kinds.firstIndex(of: .fork))))
     let receive = try #require(plan.steps.first { $0.kind == .sources && $0.actor == .initProcess })
-    #expect(receive.calls == [.receiveSlots([0, 1])])
+    #expect(receive.calls == [.receiveSlots(slots: [0, 1])])
     #expect(try #require(kinds.firstIndex(of: .propagation)) < receive.id - 1)
     // Without root, the caller's own access is what it has inside too: init opens them.
     var user = PlannerTests.user
@@ -224,7 +249,7 @@ import Testing
     try Data("Max open files            1024                 20000                files     \n".utf8).write(
       to: URL(fileURLWithPath: root + "/proc/self/limits"))
     try Data("1048576\n".utf8).write(to: URL(fileURLWithPath: root + "/proc/sys/fs/nr_open"))
-    let facts = HostFactsReader(kernel: RealKernel(), root: root).read(paths: [], uid: 0)
+    let facts = HostFactsReader(reader: RealKernel(), root: root).read(paths: [], uid: 0)
     #expect(facts.supplementaryGroups == [4, 27, 1000])
     #expect(facts.effectiveCapabilities == 0x1ff_feff_ffff)
     #expect(facts.limits[.nofile]?.hard == 20000)

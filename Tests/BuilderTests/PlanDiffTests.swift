@@ -120,7 +120,7 @@ import Testing
     let steps = try plan(Self.withData).steps
     #expect(
       steps.map(PlanDiff.key) == [
-        "spawn", "unshare", "fork", "hostname", "loopback", "propagation", "sources", "mount /tmp", "mount /data",
+        "spawn", "unshare", "fork", "hostname", "loopback lo", "propagation /", "sources", "mount /tmp", "mount /data",
         "mount /proc", "protect /proc", "fork_command", "session", "bounding_set", "credentials", "capabilities",
         "no_new_privs", "cwd", "close_fds", "exec",
       ])
@@ -175,7 +175,7 @@ import Testing
     let result = try diff(["--format", "json", "old.toml", "new.toml"])
     #expect(result.status == 2, "\(result.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-    #expect(object?["format_version"] as? Int == 1)
+    #expect(object?["format_version"] as? Int == 2)
     #expect(object?["old"] as? String == "old.toml")
     #expect(object?["new"] as? String == "new.toml")
     #expect((object?["added"] as? [[String: Any]])?.first?["title"] as? String == "mount tmpfs on /data")

@@ -56,8 +56,8 @@ import Testing
     let writes = plan.steps.filter { $0.actor == .parent }.flatMap(\.calls)
     #expect(
       writes == [
-        .setParentDeathSignal(9), .checkParent, .fork, .setParentDeathSignal(9), .checkParent,
-        .forwardSignals(Planner.forwardedSignals), .writeProcFile(file: "setgroups", contents: "deny"),
+        .setParentDeathSignal(signal: 9), .checkParent, .fork, .setParentDeathSignal(signal: 9), .checkParent,
+        .forwardSignals(signals: Planner.forwardedSignals), .writeProcFile(file: "setgroups", contents: "deny"),
         .writeProcFile(file: "uid_map", contents: "0 1000 1\n"),
         .writeProcFile(file: "gid_map", contents: "0 1001 1\n"),
       ])
@@ -97,7 +97,7 @@ import Testing
           .moveMount(from: 5, to: 3, path: "/tmp"),
         ],
         [
-          .resolve(root: 0, path: "/usr", create: .likeSource(1), slot: 6, lookup: .noSymlinks),
+          .resolve(root: 0, path: "/usr", create: .likeSource(slot: 1), slot: 6, lookup: .noSymlinks),
           .lockShared(slot: 6, path: "/usr"),
           .openTree(source: 1, path: "/usr", recursive: true, slot: 7, target: "/usr"),
           .setattrAt(slot: 7, path: "/usr", recursive: true, set: [.rdonly, .nosuid, .nodev], clear: []),
@@ -126,11 +126,12 @@ import Testing
     #expect(
       mounts.first?.last
         == .mountAt(
-          source: .name("tmpfs"), target: 3, path: "/tmp", fstype: "tmpfs", flags: [], data: "size=67108864,mode=1777"))
+          source: .name(filesystem: "tmpfs"), target: 3, path: "/tmp", fstype: "tmpfs", flags: [],
+          data: "size=67108864,mode=1777"))
     #expect(
       mounts.dropFirst().first?.dropFirst(2).first
         == .mountAt(
-          source: .slot(1, path: "/usr"), target: 4, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil))
+          source: .slot(slot: 1, path: "/usr"), target: 4, path: "/usr", fstype: nil, flags: [.bind, .rec], data: nil))
     let all = plan.steps.flatMap(\.calls)
     #expect(!all.contains { if case .moveMount = $0 { true } else { false } })
     #expect(all.contains { if case .readOnlyPath(_, _, _, true) = $0 { true } else { false } })
@@ -219,7 +220,7 @@ import Testing
     var state = Self.root
     state.hostname = "minimal"
     let step = try #require(try plan("minimal.toml", as: state).steps.first { $0.kind == .hostname })
-    #expect(step.change == .unchanged("minimal"))
+    #expect(step.change == .unchanged(value: "minimal"))
     let other = try #require(try plan("minimal.toml").steps.first { $0.kind == .hostname })
     #expect(other.change == .modify(before: "host", after: "minimal"))
   }
@@ -431,10 +432,10 @@ import Testing
   }
 
   @Test func ancestorsAndDepthOfAPath() {
-    #expect(SetupOrder.ancestors(of: "/a/b/c") == ["/", "/a", "/a/b"])
-    #expect(SetupOrder.ancestors(of: "/a") == ["/"])
-    #expect(SetupOrder.ancestors(of: "/").isEmpty)
-    #expect(SetupOrder.ancestors(of: "/é/ü/x") == ["/", "/é", "/é/ü"])
+    #expect(AbsolutePath.ancestors(of: "/a/b/c") == ["/", "/a", "/a/b"])
+    #expect(AbsolutePath.ancestors(of: "/a") == ["/"])
+    #expect(AbsolutePath.ancestors(of: "/").isEmpty)
+    #expect(AbsolutePath.ancestors(of: "/é/ü/x") == ["/", "/é", "/é/ü"])
     #expect([SetupOrder.depth(of: "/"), SetupOrder.depth(of: "/a"), SetupOrder.depth(of: "/a/b/c")] == [0, 1, 3])
   }
 

@@ -76,11 +76,11 @@ import Testing
   @Test func theWorkingDirectoryIsReadThroughNoSymlink() throws {
     let spec = try decodeSpec("version = 1\n[namespaces]\nunshare = [\"mount\"]\n[process]\ncwd = \"/srv/x\"\n")
     let kernel = RecordingKernel()
-    #expect(WorkingDirectoryReader(kernel: kernel).exists(for: spec) == true)
+    #expect(WorkingDirectoryReader(reader: kernel).exists(for: spec) == true)
     kernel.failures["openat2(23, /srv/x)"] = ErrnoNames.ENOENT
-    #expect(WorkingDirectoryReader(kernel: kernel).exists(for: spec) == false)
+    #expect(WorkingDirectoryReader(reader: kernel).exists(for: spec) == false)
     kernel.failures["openat2(24, /srv/x)"] = ErrnoNames.ELOOP
-    #expect(WorkingDirectoryReader(kernel: kernel).exists(for: spec) == nil)
+    #expect(WorkingDirectoryReader(reader: kernel).exists(for: spec) == nil)
     #expect(kernel.log.filter { $0.hasPrefix("open(/)") }.count == 3)
   }
 

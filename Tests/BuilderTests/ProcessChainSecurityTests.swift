@@ -5,16 +5,6 @@ import Testing
 /// parent left in the sandbox's mount namespace, PR_SET_PDEATHSIG lost to an ID change. Each checked from the host.
 @Suite(.enabled(if: NSBuildProcess.isRoot, "needs root to create namespaces and switch users; CI runs as root"))
 struct ProcessChainSecurityTests: ScratchFolderTests {
-  static let shifted = """
-    version = 1
-    [namespaces]
-    unshare = ["user", "mount", "pid"]
-    [user]
-    uid_map = [{ inside = 0, outside = 100000, count = 65536 }]
-    gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
-
-    """
-
   /// A sleep nobody else runs: its duration is the marker looked for in /proc.
   static func marker() -> String { "9\(Int.random(in: 100_000...999_999)).5" }
 
@@ -44,7 +34,8 @@ struct ProcessChainSecurityTests: ScratchFolderTests {
       #expect(chown(root, 0, 4) == 0)
       #expect(chmod(root, 0o775) == 0)
       let spec = try write(
-        Self.shifted + "[root]\npath = \"root\"\n[[files]]\ntype = \"file\"\npath = \"/made\"\ncontent = \"x\"\n",
+        shiftedUserNamespace
+          + "\n[root]\npath = \"root\"\n[[files]]\ntype = \"file\"\npath = \"/made\"\ncontent = \"x\"\n",
         to: folder)
       let words = ["--groups", "4", folder + "/nsbuild", "run", spec, "--", "/made"]
       let result = try NSBuildProcess.runCommand("/usr/bin/setpriv", words)
@@ -55,7 +46,7 @@ struct ProcessChainSecurityTests: ScratchFolderTests {
         "/usr/bin/setpriv", ["--groups", "4", folder + "/nsbuild", "plan", spec, "--", "true"])
       #expect(plan.stdout.contains("setgroups(0, [])"), "\(plan.stdout)")
       // Where setgroups is denied nothing can drop them, and plan says so.
-      let denied = try write(Self.shifted + "setgroups = \"deny\"\n", to: folder)
+      let denied = try write(shiftedUserNamespace + "\nsetgroups = \"deny\"\n", to: folder)
       let warned = try NSBuildProcess.runCommand(
         "/usr/bin/setpriv", ["--groups", "4", folder + "/nsbuild", "plan", denied, "--", "true"])
       #expect((warned.stdout + warned.stderr).contains("keeps your supplementary groups (4)"), "\(warned.stdout)")
@@ -68,22 +59,10 @@ struct ProcessChainSecurityTests: ScratchFolderTests {
     try withFolder { folder in
       let marker = Self.marker()
       let spec = try write(
-        Self.shifted + """
+        shiftedUserNamespace + "\n" + """
           [root]
           type = "tmpfs"
-          [[mounts]]
-          type = "bind"
-          source = "/usr"
-          target = "/usr"
-          options = ["ro"]
-          [[files]]
-          type = "symlink"
-          path = "/lib"
-          link = "usr/lib"
-          [[files]]
-          type = "symlink"
-          path = "/lib64"
-          link = "usr/lib64"
+          \(usrFromHost)
           [process]
           args = ["/usr/bin/sleep", "\(marker)"]
           """, to: folder)
@@ -115,7 +94,7 @@ struct ProcessChainSecurityTests: ScratchFolderTests {
   /// (the command's setresuid(2), init's switch to the namespace's root) cleared their PR_SET_PDEATHSIG.
   @Test(arguments: [
     "version = 1\n[namespaces]\nunshare = [\"uts\"]\n[process]\nuid = 1000\ngid = 1000\n",
-    ProcessChainSecurityTests.shifted,
+    shiftedUserNamespace + "\n",
   ])
   func killingNSBuildLeavesNoProcess(spec text: String) throws {
     try withFolder { folder in

@@ -19,24 +19,58 @@ final class RecordingKernel: LinuxKernel {
     }
   }
 
+  /// What each fork(2) returns, in turn (0: go on as the child); 4242, a parent's, once these run out.
+  var forkResults: [Int32] = []
+  /// With `logsChain`, the launcher's own calls are logged too: pipes and socket pairs (each with fds of its own),
+  /// the messages read and written, wait(2) and the locks held; `reads` are what read(2) returns, in turn.
+  var logsChain = false
+  var reads: [[UInt8]] = []
+  private var nextChannelFD: Int32 = 30
+
   func fork() throws(SyscallError) -> Int32 {
     try record("fork()", call: "fork")
-    return 4242
+    let pid = forkResults.isEmpty ? 4242 : forkResults.removeFirst()
+    if pid == 0 { (parentPID, ownPID) = (ownPID, ownPID + 1) }
+    return pid
+  }
+  private func channelFD() -> Int32 {
+    nextChannelFD += 1
+    return nextChannelFD
+  }
+  private func shown(_ bytes: [UInt8]) -> String {
+    ChainMessage(decoding: bytes).map { "\($0)" } ?? (bytes.isEmpty ? "end of file" : "\(bytes)")
   }
   func exit(_ status: Int32) -> Never { preconditionFailure("exit(\(status)) in a recording kernel") }
-  func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)? { nil }
+  func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)? {
+    if logsChain { log.append("wait(\(pid))") }
+    return nil
+  }
   func kill(_ pid: Int32, _ signal: Int32) { log.append("kill(\(pid), \(signal))") }
-  func processID() -> Int32 { 100 }
-  func parentProcessID() -> Int32 { 99 }
-  func pipe() throws(SyscallError) -> (read: Int32, write: Int32) { (10, 11) }
-  func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8] { [] }
-  func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError) {}
+  /// getpid(2) and getppid(2): nsbuild's, then each child's once a fork returns 0.
+  private var ownPID: Int32 = 100
+  private var parentPID: Int32 = 99
+  func processID() -> Int32 { ownPID }
+  func parentProcessID() -> Int32 { parentPID }
+  func pipe() throws(SyscallError) -> (read: Int32, write: Int32) {
+    guard logsChain else { return (10, 11) }
+    let ends = (channelFD(), channelFD())
+    log.append("pipe() = \(ends)")
+    return ends
+  }
+  func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8] {
+    let bytes = reads.isEmpty ? [] : reads.removeFirst()
+    if logsChain { log.append("read(\(fd)) = \(shown(bytes))") }
+    return bytes
+  }
+  func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError) {
+    if logsChain { log.append("write(\(fd), \(shown(bytes)))") }
+  }
   func close(_ fd: Int32) {}
   func setDumpable(_ dumpable: Bool) throws(SyscallError) {
-    try record(Syscall.setDumpable(dumpable).description, call: "prctl")
+    try record(Syscall.setDumpable(dumpable: dumpable).description, call: "prctl")
   }
   func setParentDeathSignal(_ signal: Int32) throws(SyscallError) {
-    try record(Syscall.setParentDeathSignal(signal).description, call: "prctl")
+    try record(Syscall.setParentDeathSignal(signal: signal).description, call: "prctl")
   }
   /// Whether a lifeline pipe reads as hung up (the parent already gone).
   var parentGone = false
@@ -47,7 +81,7 @@ final class RecordingKernel: LinuxKernel {
   func takeBackForeground(_ fd: Int32) throws(SyscallError) { try record("tcsetpgrp(\(fd))", call: "tcsetpgrp") }
   func startParentProcessID() -> Int32 { parentGone ? 1 : 99 }
   func unshare(_ flags: CloneFlags) throws(SyscallError) {
-    try record(Syscall.unshare(flags).description, call: "unshare")
+    try record(Syscall.unshare(flags: flags).description, call: "unshare")
   }
   func mount(source: String?, target: String, fstype: String?, flags: MountFlags, data: String?) throws(SyscallError) {
     let call = Syscall.mount(source: source, target: target, fstype: fstype, flags: flags, data: data)
@@ -58,10 +92,10 @@ final class RecordingKernel: LinuxKernel {
       Syscall.mountSetattr(path: path, recursive: recursive, set: set).description, call: "mount_setattr", path: path)
   }
   func sethostname(_ name: String) throws(SyscallError) {
-    try record(Syscall.sethostname(name).description, call: "sethostname")
+    try record(Syscall.sethostname(name: name).description, call: "sethostname")
   }
   func setdomainname(_ name: String) throws(SyscallError) {
-    try record(Syscall.setdomainname(name).description, call: "setdomainname")
+    try record(Syscall.setdomainname(name: name).description, call: "setdomainname")
   }
   func chdir(_ path: String) throws(SyscallError) { try record("chdir(\(path))", call: "chdir", path: path) }
   func execve(_ path: String, args: [String], env: [String]) -> SyscallError {
@@ -77,7 +111,14 @@ final class RecordingKernel: LinuxKernel {
     return bytes
   }
   func environment() -> [String] { env }
-  func observe(for spec: Spec) -> ObservedState { state }
+  func realUserID() -> UInt32 { state.uid }
+  func realGroupID() -> UInt32 { state.gid }
+  func hostname() -> String { state.hostname }
+  func domainname() -> String { state.domainname }
+  func clockSeconds(_ clock: ClockID) -> Int64 { 0 }
+  func namespaceID(_ namespace: Namespace) -> String? { nil }
+  /// Says nothing, so the plan claims nothing about who may make entries where.
+  func ownership(of fd: Int32) -> FileOwnership? { nil }
   func exists(_ path: String) -> Bool { files[path] != nil }
   func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
   var release = "6.18.0"
@@ -85,7 +126,12 @@ final class RecordingKernel: LinuxKernel {
   func currentDirectory() throws(SyscallError) -> String { "/work" }
   func realPath(_ path: String) -> String? { path }
   func isTerminal(_ fd: Int32) -> Bool { false }
-  func socketPair() throws(SyscallError) -> (Int32, Int32) { (12, 13) }
+  func socketPair() throws(SyscallError) -> (Int32, Int32) {
+    guard logsChain else { return (12, 13) }
+    let ends = (channelFD(), channelFD())
+    log.append("socketpair() = \(ends)")
+    return ends
+  }
   func enterMountNamespace(of pid: Int32) throws(SyscallError) {
     try record("setns(/proc/\(pid)/ns/mnt)", call: "setns")
   }
@@ -120,7 +166,10 @@ final class RecordingKernel: LinuxKernel {
   func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32) {
     (0, 0o40755)
   }
-  func receiveFDsUntilClosed(_ socket: Int32) -> [Int32] { [] }
+  func receiveFDsUntilClosed(_ socket: Int32) -> [Int32] {
+    if logsChain { log.append("hold fds from \(socket)") }
+    return []
+  }
 
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError) {
     try record("forward(\(signals) → \(target))", call: "sigaction")

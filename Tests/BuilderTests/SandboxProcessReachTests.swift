@@ -19,27 +19,11 @@ import Testing
         gid_map = [{ inside = 0, outside = 100000, count = 65536 }]
         [root]
         type = "tmpfs"
-        [[mounts]]
-        type = "bind"
-        source = "/usr"
-        target = "/usr"
-        options = ["ro"]
+        \(usrFromHost)
         [[mounts]]
         type = "bind"
         source = "/proc"
         target = "/proc"
-        [[files]]
-        type = "symlink"
-        path = "/bin"
-        link = "usr/bin"
-        [[files]]
-        type = "symlink"
-        path = "/lib"
-        link = "usr/lib"
-        [[files]]
-        type = "symlink"
-        path = "/lib64"
-        link = "usr/lib64"
         [process]
         capabilities = ["CAP_SYS_PTRACE"]
         """, to: folder)

@@ -41,28 +41,12 @@ struct SecurityTests: ScratchFolderTests {
         unshare = ["mount", "pid"]
         [root]
         type = "tmpfs"
-        [[mounts]]
-        type = "bind"
-        source = "/usr"
-        target = "/usr"
-        options = ["ro"]
+        \(usrFromHost)
         [[mounts]]
         type = "bind"
         source = "\(folder)/data"
         target = "/data"
         options = ["ro"]
-        [[files]]
-        type = "symlink"
-        path = "/bin"
-        link = "usr/bin"
-        [[files]]
-        type = "symlink"
-        path = "/lib"
-        link = "usr/lib"
-        [[files]]
-        type = "symlink"
-        path = "/lib64"
-        link = "usr/lib64"
         [[mounts]]
         type = "proc"
         target = "/proc"

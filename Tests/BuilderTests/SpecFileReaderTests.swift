@@ -11,7 +11,7 @@ import Testing
     // Looked up by name, the entry is root's; the file then opened and read is another user's (swapped in between).
     kernel.statuses["s.toml"] = FileStatus(kind: .regular, owner: 0, group: 0, mode: 0o644)
     kernel.statuses["read:s.toml"] = FileStatus(kind: .regular, owner: 65534, group: 65534, mode: 0o644)
-    let result = try SpecFileReader(kernel: kernel).read("/srv/s.toml")
+    let result = try SpecFileReader(reader: kernel).read("/srv/s.toml")
     #expect(result.source == Array("version = 1\n".utf8))
     #expect(result.folder == "/srv")
     let unsafe = try #require(result.unsafe)
@@ -30,13 +30,13 @@ import Testing
     let kernel = RecordingKernel()
     kernel.statuses["proj"] = FileStatus(kind: .directory, owner: 1000, group: 1000, mode: 0o775)
     kernel.state.euid = 1000
-    let result = try SpecFileReader(kernel: kernel).read("proj/s.toml")
+    let result = try SpecFileReader(reader: kernel).read("proj/s.toml")
     #expect(result.folder == "/work/proj")
     #expect(
       result.unsafe?.description
         == "folder /work/proj (owner uid 1000 (me), mode 0775) is writable by its group (gid 1000)")
     // Sticky, as /tmp: accepted, since only each entry's owner may rename it (and the entry is checked).
     kernel.statuses["proj"]?.mode = 0o1777
-    #expect(try SpecFileReader(kernel: kernel).read("proj/s.toml").unsafe == nil)
+    #expect(try SpecFileReader(reader: kernel).read("proj/s.toml").unsafe == nil)
   }
 }

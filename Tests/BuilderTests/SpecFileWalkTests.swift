@@ -11,13 +11,13 @@ import Testing
   @Test func aFolderLeftByDotDotDoesNotCount() throws {
     let kernel = RecordingKernel()
     kernel.statuses["gw"] = Self.groupWritable
-    let result = try SpecFileReader(kernel: kernel).read("/srv/gw/../proj/s.toml")
+    let result = try SpecFileReader(reader: kernel).read("/srv/gw/../proj/s.toml")
     #expect(result.folder == "/srv/proj")
     #expect(result.unsafe == nil)
     // Going down from it (to the spec, or to a folder on the way) still counts, with the group named.
-    let inside = try #require(try SpecFileReader(kernel: kernel).read("/srv/gw/s.toml").unsafe)
+    let inside = try #require(try SpecFileReader(reader: kernel).read("/srv/gw/s.toml").unsafe)
     #expect(inside.description == "folder /srv/gw (owner uid 0, mode 0775) is writable by its group (gid 100 users)")
-    #expect(try SpecFileReader(kernel: kernel).read("/srv/gw/sub/../s.toml").unsafe?.path == "/srv/gw")
+    #expect(try SpecFileReader(reader: kernel).read("/srv/gw/sub/../s.toml").unsafe?.path == "/srv/gw")
   }
 
   @Test func dotDotAfterASymlinkLeavesThePhysicalFolder() throws {
@@ -26,11 +26,11 @@ import Testing
     kernel.links["via"] = "real/sub"
     kernel.statuses["sub"] = Self.groupWritable
     // /srv/via/.. is /srv/real (where the link led), not /srv: sub is only left, so it does not count.
-    let result = try SpecFileReader(kernel: kernel).read("/srv/via/../s.toml")
+    let result = try SpecFileReader(reader: kernel).read("/srv/via/../s.toml")
     #expect(result.folder == "/srv/real")
     #expect(result.unsafe == nil)
     kernel.statuses["real"] = Self.groupWritable
-    #expect(try SpecFileReader(kernel: kernel).read("/srv/via/../s.toml").unsafe?.path == "/srv/real")
+    #expect(try SpecFileReader(reader: kernel).read("/srv/via/../s.toml").unsafe?.path == "/srv/real")
   }
 
   /// /proc/self -> 4242, and fd 0 a magic link to a pipe.
@@ -46,7 +46,7 @@ import Testing
 
   @Test func aPipeIsReadThroughItsLinkAndResolvesInTheCurrentDirectory() throws {
     let kernel = pipeKernel()
-    let result = try SpecFileReader(kernel: kernel).read("/proc/self/fd/0")
+    let result = try SpecFileReader(reader: kernel).read("/proc/self/fd/0")
     #expect(result.source == Array("version = 1\n".utf8))
     #expect(result.throughPipe)
     #expect(result.folder == "/work")
@@ -57,11 +57,11 @@ import Testing
   @Test func aPipeMadeByAnotherUserOrAGroupWritableCurrentDirectoryCounts() throws {
     let kernel = pipeKernel()
     kernel.statuses["read:0"] = FileStatus(kind: .other, owner: 65534, group: 65534, mode: 0o600)
-    let pipe = try #require(try SpecFileReader(kernel: kernel).read("/proc/self/fd/0").unsafe)
+    let pipe = try #require(try SpecFileReader(reader: kernel).read("/proc/self/fd/0").unsafe)
     #expect(pipe.description == "pipe /proc/4242/fd/0 (owner uid 65534, mode 0600) belongs to another user")
     kernel.statuses["read:0"] = nil
     kernel.statuses["work"] = Self.groupWritable
-    let folder = try #require(try SpecFileReader(kernel: kernel).read("/proc/self/fd/0").unsafe)
+    let folder = try #require(try SpecFileReader(reader: kernel).read("/proc/self/fd/0").unsafe)
     #expect(folder.path == "/work")
     #expect(folder.reason == .groupWritable)
   }
@@ -69,7 +69,7 @@ import Testing
   @Test func nsbuildsOwnDescriptorIsReadAsItIs() throws {
     let kernel = pipeKernel()
     kernel.links["self"] = "\(kernel.processID())"
-    let result = try SpecFileReader(kernel: kernel).read("/proc/self/fd/0")
+    let result = try SpecFileReader(reader: kernel).read("/proc/self/fd/0")
     #expect(result.throughPipe)
     #expect(result.folder == "/work")
     // No open through the link (a socket would fail it with ENXIO): read(2) of fd 0 itself.

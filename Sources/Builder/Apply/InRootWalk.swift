@@ -35,9 +35,6 @@ struct InRootWalk<Kernel: LinuxKernel> {
     "\(path) (a symlink on the way, which nsbuild does not follow beneath a bind or where plan showed none)"
   }
 
-  /// The Linux limit on symlinks followed in one lookup (MAXSYMLINKS): ELOOP past it.
-  static var maximumLinks: Int { 40 }
-
   /// A pending component, and the symlink whose text it came from (for the message when it is refused).
   private struct Part {
     var name: String
@@ -85,7 +82,7 @@ struct InRootWalk<Kernel: LinuxKernel> {
         guard (try? kernel.fileKind(folder, part.name)) == .symlink else { throw named(error, here) }
         guard followsLinks else { throw named(error, Self.refusedLink(here)) }
         links += 1
-        guard links <= Self.maximumLinks else { throw named(error, path) }
+        guard links <= PathResolution.maximumSymlinks else { throw named(error, path) }
         let text = try kernel.readLink(folder, part.name)
         if text.hasPrefix("/") {
           for place in stack { kernel.close(place.fd) }
@@ -104,7 +101,7 @@ struct InRootWalk<Kernel: LinuxKernel> {
         if !isLast, case .existing = last { throw named(error, here) }
         // A racing maker may win (EEXIST): the component is then looked at again, a bounded number of times each.
         attempts += 1
-        guard attempts <= Self.maximumLinks else { throw named(error, here) }
+        guard attempts <= PathResolution.maximumSymlinks else { throw named(error, here) }
         try make(part.name, in: folder, at: here, as: isLast ? last : .directory(mode: 0o755))
         pending.append(part)
       } catch {

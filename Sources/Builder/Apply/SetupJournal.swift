@@ -1,3 +1,5 @@
+import SpecParser
+
 /// What init made while building the sandbox, so that a failed setup takes it back: a failed run must leave nothing
 /// on the host, and a file or mount point made on the host's tree or under a bind would otherwise stay there.
 ///
@@ -63,7 +65,7 @@ final class SetupJournal {
   private func makeWritable<Kernel: LinuxKernel>(mountHolding path: String, root: RootedPaths<Kernel>, _ kernel: Kernel)
     -> Bool
   {
-    for folder in SetupOrder.ancestors(of: path).reversed() {
+    for folder in AbsolutePath.ancestors(of: path).reversed() {
       guard let fd = try? root.lookUp(String(folder)) else { return false }
       defer { kernel.close(fd) }
       if (try? kernel.mountSetattr(fd: fd, recursive: false, set: [], clear: .rdonly)) != nil { return true }

@@ -55,7 +55,7 @@ struct StepRunner<Kernel: LinuxKernel> {
   }
 
   /// Paths beneath the root fd in `slot`, noting what they make in the journal.
-  private func rooted(_ slot: Int, _ lookup: PathLookup) throws(SyscallError) -> RootedPaths<Kernel> {
+  func rooted(_ slot: Int, _ lookup: PathLookup) throws(SyscallError) -> RootedPaths<Kernel> {
     RootedPaths(
       kernel: kernel, root: try fd(slot), journal: journal, lookup: lookup,
       makesLinkDestinations: !fds.hostTree.contains(slot))
@@ -63,13 +63,14 @@ struct StepRunner<Kernel: LinuxKernel> {
 
   /// Runs a lookup beneath the root fd in `slot`, giving its error the whole sandbox path: beneath a mount's root
   /// the path the kernel saw is only the part inside that mount.
-  private func naming<T>(beneath slot: Int, _ body: () throws(SyscallError) -> T) throws(SyscallError) -> T {
+  func naming<T>(beneath slot: Int, _ body: () throws(SyscallError) -> T) throws(SyscallError) -> T {
     do { return try body() } catch {
       guard let path = error.path, path.hasPrefix("/") else { throw error }
       throw SyscallError(call: error.call, errno: error.errno, path: fds.shown(path, beneath: slot))
     }
   }
 
+  /// Makes `call`. Every case is listed: a new call does not compile until `run` says what it does.
   func perform(_ call: Syscall) throws(SyscallError) {
     switch call {
     case .fork, .forwardSignals: break  // the Launcher's, around its fork(2)
@@ -91,222 +92,63 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .setdomainname(let name): try kernel.setdomainname(name)
     case .loopbackUp: try kernel.loopbackUp()
     case .scrubEnvironment: kernel.scrubEnvironment()
-    default: try performForFilesystem(call)
-    }
-  }
-
-  /// A parent that died before PR_SET_PDEATHSIG was (re)armed sends no signal: this process ends as that signal
-  /// would have ended it (137, as SIGKILL), init first taking back what it made (its own locks first, as on a failed
-  /// step), since no command started.
-  private func endAsParentGone() -> Never {
-    if let journal {
-      fds.releaseLocks(kernel)
-      journal.undo(kernel)
-    }
-    kernel.exit(137)
-  }
-
-  /// Keeps `fd` in `slot`, noting whether it lay on a read-only mount when opened (see `.restoreWritable`).
-  private func hold(_ fd: Int32, in slot: Int) {
-    fds[slot] = fd
-    if kernel.isOnReadOnlyMount(fd) { fds.readOnlyAtOpen.insert(slot) }
-  }
-
-  /// The fd an earlier call put in `slot`.
-  private func fd(_ slot: Int) throws(SyscallError) -> Int32 {
-    guard let fd = fds[slot] else { throw SyscallError(call: "fd", errno: ErrnoNames.EBADF, path: "fd[\(slot)]") }
-    return fd
-  }
-
-  /// Whether `call` names an fd as /proc/self/fd/N (mount(2) takes paths), which only a real proc resolves to the fd
-  /// itself: checked before each such call, so a mount on /proc is refused, not followed. Only a kernel without the
-  /// new mount API (``DetachedMount``) gets such calls in its plan; a file's linkat(2) checks for itself, and only
-  /// when it cannot link the fd itself (AT_EMPTY_PATH).
-  private static func reachesThroughProc(_ call: Syscall) -> Bool {
-    switch call {
-    case .mountAt, .mountOverlay, .propagateAt: return true
-    case .readOnlyPath(_, _, _, let throughProc), .maskPath(_, _, _, _, let throughProc): return throughProc
-    default: return false
-    }
-  }
-
-  /// A path through /proc/self/fd: mount(2) resolves the magic link to the open file itself.
-  private func procPath(_ slot: Int) throws(SyscallError) -> String { "/proc/self/fd/\(try fd(slot))" }
-
-  /// Mount and file calls, all through fds so no path is looked up twice or outside the root.
-  private func performForFilesystem(_ call: Syscall) throws(SyscallError) {
-    if Self.reachesThroughProc(call) { try kernel.checkProcFD() }
-    switch call {
-    case .openDirectoryNoSymlinks(let path, let slot): hold(try kernel.openDirectoryWithoutSymlinks(path), in: slot)
-    case .openNoSymlinks(let path, let slot, _): hold(try kernel.openWithoutSymlinks(path), in: slot)
-    case .lockShared(let slot, let path):
-      do { if let lock = try lockShared(slot) { fds.locks.append(lock) } } catch {
-        throw SyscallError(
-          call: error.call, errno: error.errno,
-          path: error.errno == ErrnoNames.EWOULDBLOCK ? "\(path) (another nsbuild run is removing it)" : path)
-      }
-    case .closeSlots:
-      journal?.isClosed = true
-      // The locks outlive init's fds: the sandbox process, which the command cannot reach, holds them from here.
-      if let lockSocket, !fds.locks.isEmpty { try kernel.sendFDs(fds.locks, over: lockSocket) }
-      fds.releaseLocks(kernel)
-      fds.closeAll(kernel)
-      // And whatever nsbuild's own caller left open (and init's lifeline, checked for the last time just before):
-      // init stays running while the command does.
-      try kernel.closeAll(from: 3, except: [reportFD].compactMap { $0 })
     case .openPath(let path, let slot):
       hold(try kernel.openPath(path), in: slot)
       if path == "/" { fds.hostTree.insert(slot) }
-    case .restoreWritable(let slot, let source, let path):
-      guard !fds.readOnlyAtOpen.contains(source) else { return }
-      do { try kernel.mountSetattr(fd: try fd(slot), recursive: false, set: [], clear: .rdonly) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
-      }
+    case .openDirectoryNoSymlinks(let path, let slot): hold(try kernel.openDirectoryWithoutSymlinks(path), in: slot)
+    case .openNoSymlinks(let path, let slot, _): hold(try kernel.openWithoutSymlinks(path), in: slot)
+    case .lockShared(let slot, let path): try lockShared(slot, path: path)
+    case .closeSlots: try closeSlots()
     case .resolve(let root, let path, let create, let slot, let lookup):
-      var kind: FileKind?
-      switch create {
-      case .directory: kind = .directory
-      case .file: kind = .regular
-      case .likeSource(let source):
-        // fstat(2) of the source's fd; its error names the mount point it was for.
-        do { kind = try kernel.fileKind(of: try fd(source)) == .directory ? .directory : .regular } catch {
-          throw SyscallError(call: error.call, errno: error.errno, path: path)
-        }
-      case nil: kind = nil
-      }
-      fds[slot] = try naming(beneath: root) { () throws(SyscallError) in
-        try rooted(root, lookup).open(path, create: kind)
-      }
-      fds.shownPaths[slot] = fds.shown(path, beneath: root)
-      fds.places[slot] = (root, path, lookup)
-      journal?.noteResolved(slot: slot, root: try fd(root), path: path, lookup: lookup)
+      try resolve(path, beneath: root, create: create, into: slot, lookup: lookup)
     case .mountAt(let source, let target, let path, let fstype, let flags, let data):
-      let from: String
-      switch source {
-      case .name(let name): from = name
-      case .slot(let slot, _): from = try procPath(slot)
-      }
-      do {
-        try kernel.mount(source: from, target: try procPath(target), fstype: fstype, flags: flags, data: data)
-        journal?.noteMounted(onSlot: target)
-      } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
-      }
+      try mountAt(source, onto: target, path: path, fstype: fstype, flags: flags, data: data)
     case .mountOverlay(let target, let path, let lower, let upper, let work, let flags, let userXattr):
-      var data =
-        "lowerdir=" + (try lower.map { (slot) throws(SyscallError) in try procPath(slot) }).joined(separator: ":")
-      if let upper, let work { data += ",upperdir=\(try procPath(upper)),workdir=\(try procPath(work))" }
-      if userXattr { data += ",userxattr" }
-      do {
-        try kernel.mount(source: "overlay", target: try procPath(target), fstype: "overlay", flags: flags, data: data)
-        journal?.noteMounted(onSlot: target)
-      } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      try mountOverlay(
+        onto: target, path: path, layers: (lower, upper, work), flags: flags, userXattr: userXattr)
+    case .readOnlyPath(let mount, let path, let shown, let throughProc):
+      try makeReadOnly(path, beneath: mount, shown: shown, throughProc: throughProc)
+    case .maskPath(let mount, let path, let shown, let nullDevice, let throughProc):
+      try mask(path, beneath: mount, shown: shown, nullDevice: nullDevice, throughProc: throughProc)
+    case .fsopen(let fstype, let slot): fds[slot] = try kernel.fsopen(fstype)
+    case .fsconfigString(let context, let key, let value): try kernel.fsconfig(try fd(context), key: key, value: value)
+    case .fsconfigFD(let context, let key, let slot, let path):
+      try naming("\(key) \(path)") { () throws(SyscallError) in
+        try kernel.fsconfig(try fd(context), key: key, fd: try fd(slot))
+      }
+    case .fsconfigCreate(let context, let path):
+      try naming(path) { () throws(SyscallError) in try kernel.fsconfigCreate(try fd(context)) }
+    case .fsmount(let context, let attributes, let slot, let path):
+      try fsmount(context, attributes: attributes, into: slot, path: path)
+    case .openTree(let source, let path, let recursive, let slot, let target):
+      try openTree(source, path: path, recursive: recursive, into: slot, shown: target)
+    case .moveMount(let from, let to, let path): try moveMount(from, onto: to, path: path)
+    case .setPropagation(let slot, let path, let recursive, let propagation):
+      try naming(path) { () throws(SyscallError) in
+        try kernel.mountSetattr(fd: try fd(slot), recursive: recursive, propagation: propagation)
       }
     case .setattrAt(let slot, let path, let recursive, let set, let clear):
-      do { try kernel.mountSetattr(fd: try fd(slot), recursive: recursive, set: set, clear: clear) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
+      try naming(path) { () throws(SyscallError) in
+        try kernel.mountSetattr(fd: try fd(slot), recursive: recursive, set: set, clear: clear)
       }
-    case .propagateAt(let slot, let path, let flags):
-      do { try kernel.mount(source: nil, target: try procPath(slot), fstype: nil, flags: flags, data: nil) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
-      }
+    case .restoreWritable(let slot, let source, let path): try restoreWritable(slot, source: source, path: path)
+    case .propagateAt(let slot, let path, let flags): try propagate(slot, path: path, flags: flags)
     case .makeDirectory(let root, let path, let mode, let lookup):
       try naming(beneath: root) { () throws(SyscallError) in try rooted(root, lookup).makeDirectory(path, mode: mode) }
     case .createFile(let root, let path, let contents, let mode, let lookup):
-      try naming(beneath: root) { () throws(SyscallError) in
-        try rooted(root, lookup).writeFile(path, contents: contents, mode: mode)
-      }
+      try createFile(path, beneath: root, contents: contents, mode: mode, lookup: lookup)
     case .symlink(let root, let path, let link, let lookup):
       try naming(beneath: root) { () throws(SyscallError) in try rooted(root, lookup).symlink(path, to: link) }
-    case .readOnlyPath(let mount, let path, let shown, let throughProc):
-      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal, throughProc: throughProc)
-        .makeReadOnly(path, shown: shown)
-    case .maskPath(let mount, let path, let shown, let nullDevice, let throughProc):
-      let null = try nullDevice.map { (slot) throws(SyscallError) in try fd(slot) }
-      try ProtectedPaths(kernel: kernel, mount: try fd(mount), journal: journal, throughProc: throughProc).mask(
-        path, shown: shown, nullDevice: null)
-    case .fsopen, .fsconfigString, .fsconfigFD, .fsconfigCreate, .fsmount, .openTree, .moveMount, .setPropagation:
-      try performForMountAPI(call)
     case .changeDirectoryTo(let slot, let path):
       do { try kernel.changeDirectory(to: try fd(slot)) } catch {
         throw SyscallError(call: error.call, errno: error.errno, path: error.path ?? path)
       }
     case .pivotRoot: try kernel.pivotRootHere()
     case .detachOldRoot: try kernel.detachHere()
-    default: try performForCommand(call)
-    }
-  }
-
-  /// The new mount API's calls (see ``DetachedMount``): a mount made detached, configured by fd, moved onto an fd.
-  private func performForMountAPI(_ call: Syscall) throws(SyscallError) {
-    switch call {
-    case .fsopen(let fstype, let slot): fds[slot] = try kernel.fsopen(fstype)
-    case .fsconfigString(let context, let key, let value): try kernel.fsconfig(try fd(context), key: key, value: value)
-    case .fsconfigFD(let context, let key, let slot, let path):
-      do { try kernel.fsconfig(try fd(context), key: key, fd: try fd(slot)) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: "\(key) \(path)")
-      }
-    case .fsconfigCreate(let context, let path):
-      do { try kernel.fsconfigCreate(try fd(context)) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
-      }
-    case .fsmount(let context, let attributes, let slot, let path):
-      do { fds[slot] = try kernel.fsmount(try fd(context), attributes: attributes) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
-      }
-      fds.shownPaths[slot] = path
-    case .openTree(let source, let path, let recursive, let slot, let target):
-      do { fds[slot] = try kernel.openTree(try fd(source), recursive: recursive) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
-      }
-      fds.shownPaths[slot] = target
-    case .moveMount(let from, let to, let path):
-      do {
-        try kernel.moveMount(try fd(from), onto: try fd(to))
-        journal?.noteMounted(onSlot: to)
-      } catch {
-        throw SyscallError(call: error.call, errno: try kindMismatch(error, from, to) ?? error.errno, path: path)
-      }
-    case .setPropagation(let slot, let path, let recursive, let propagation):
-      do { try kernel.mountSetattr(fd: try fd(slot), recursive: recursive, propagation: propagation) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: path)
-      }
-    default: break  // only the calls above are passed here
-    }
-  }
-
-  /// flock(2) LOCK_SH on the mount point in `slot`: a folder opened as "." beneath its fd, a file by its name in its
-  /// folder (looked up again as the slot was), and only when it is the same file.
-  private func lockShared(_ slot: Int) throws(SyscallError) -> Int32? {
-    let target = try fd(slot)
-    guard (try? kernel.fileKind(of: target)) != .directory, let place = fds.places[slot] else {
-      return try kernel.lockShared(target, in: nil, "")
-    }
-    var parts = place.path.split(separator: "/").map(String.init)
-    let name = parts.popLast() ?? ""
-    let parent = try rooted(place.root, place.lookup).lookUp("/" + parts.joined(separator: "/"))
-    defer { kernel.close(parent) }
-    return try kernel.lockShared(target, in: parent, name)
-  }
-
-  /// ENOTDIR for a move_mount(2) EINVAL between a folder and a file (either way), as mount(2) says it: the kernel's
-  /// EINVAL has many other causes, and this one a spec can fix.
-  private func kindMismatch(_ error: SyscallError, _ from: Int, _ to: Int) throws(SyscallError) -> Int32? {
-    guard error.errno == ErrnoNames.EINVAL,
-      let source = try? kernel.fileKind(of: try fd(from)), let target = try? kernel.fileKind(of: try fd(to)),
-      (source == .directory) != (target == .directory)
-    else { return nil }
-    return ErrnoNames.ENOTDIR
-  }
-
-  /// The calls the command's process makes between fork(2) and execve(2).
-  private func performForCommand(_ call: Syscall) throws(SyscallError) {
-    switch call {
     case .setsid: try kernel.setsid()
     case .setrlimit(let limit):
-      do { try kernel.setrlimit(limit.resource.number, soft: limit.soft, hard: limit.hard) } catch {
-        throw SyscallError(call: error.call, errno: error.errno, path: "RLIMIT_\(limit.resource.rawValue.uppercased())")
+      try naming("RLIMIT_\(limit.resource.rawValue.uppercased())") { () throws(SyscallError) in
+        try kernel.setrlimit(limit.resource.number, soft: limit.soft, hard: limit.hard)
       }
     case .setgroups(let groups): try kernel.setgroups(groups)
     case .setresgid(let id): try kernel.setresgid(id)
@@ -325,18 +167,48 @@ struct StepRunner<Kernel: LinuxKernel> {
       throw CommandLauncher(kernel: kernel).exec(command)
     case .saveMountNamespace: home.saved = try kernel.saveMountNamespace()
     case .enterMountNamespace: try kernel.enterMountNamespace(of: sandboxPID)
-    case .returnToMountNamespace:
-      guard let saved = home.saved else {
-        throw SyscallError(call: "setns", errno: ErrnoNames.EBADF, path: "nsbuild's own mount namespace (not saved)")
-      }
-      home.saved = nil
-      try kernel.returnToMountNamespace(saved)
+    case .returnToMountNamespace: try returnToMountNamespace()
     case .sendSlots(let slots): try send(slots)
     case .receiveSlots(let slots):
       let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
       for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }
-    default: break
     }
+  }
+
+  /// A parent that died before PR_SET_PDEATHSIG was (re)armed sends no signal: this process ends as that signal
+  /// would have ended it (137, as SIGKILL), init first taking back what it made (its own locks first, as on a failed
+  /// step), since no command started.
+  private func endAsParentGone() -> Never {
+    if let journal {
+      fds.releaseLocks(kernel)
+      journal.undo(kernel)
+    }
+    kernel.exit(137)
+  }
+
+  /// Keeps `fd` in `slot`, noting whether it lay on a read-only mount when opened (see `.restoreWritable`).
+  func hold(_ fd: Int32, in slot: Int) {
+    fds[slot] = fd
+    if kernel.isOnReadOnlyMount(fd) { fds.readOnlyAtOpen.insert(slot) }
+  }
+
+  /// The fd an earlier call put in `slot`.
+  func fd(_ slot: Int) throws(SyscallError) -> Int32 {
+    guard let fd = fds[slot] else { throw SyscallError(call: "fd", errno: ErrnoNames.EBADF, path: "fd[\(slot)]") }
+    return fd
+  }
+
+  /// Runs `body`, giving its error `path`: the call's own names an fd, which says nothing to the reader.
+  func naming<T>(_ path: String, _ body: () throws(SyscallError) -> T) throws(SyscallError) -> T {
+    do { return try body() } catch { throw SyscallError(call: error.call, errno: error.errno, path: path) }
+  }
+
+  private func returnToMountNamespace() throws(SyscallError) {
+    guard let saved = home.saved else {
+      throw SyscallError(call: "setns", errno: ErrnoNames.EBADF, path: "nsbuild's own mount namespace (not saved)")
+    }
+    home.saved = nil
+    try kernel.returnToMountNamespace(saved)
   }
 
   /// The socket fds go through from the parent to init (see ``Syscall/sendSlots(_:)``).
@@ -356,8 +228,10 @@ struct StepRunner<Kernel: LinuxKernel> {
   private func runHelper(_ program: String, _ map: String) throws(SyscallError) {
     let args = [program, String(sandboxPID)] + map.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
     let pid = try kernel.fork()
-    if pid == 0 { kernel.exit(kernel.execve(program, args: args, env: ["PATH=/usr/bin:/bin"]).errno == 2 ? 127 : 126) }
-    let status = try kernel.wait(pid)?.status ?? .exited(125)
+    if pid == 0 {
+      kernel.exit(ExitStatus.notExecuted(errno: kernel.execve(program, args: args, env: ["PATH=/usr/bin:/bin"]).errno))
+    }
+    let status = try kernel.wait(pid)?.status ?? .exited(ExitStatus.setupFailed)
     guard status == .exited(0) else {
       let name = program.split(separator: "/").last.map(String.init) ?? program
       throw SyscallError(
@@ -375,9 +249,9 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// Runs every call of `step` in order (or those in `range`); skips a step whose change is `=`.
   func run(_ step: Step, calls range: Range<Int>? = nil) throws(StepFailure) {
     guard !step.change.isUnchanged else { return }
-    for index in range ?? step.calls.indices {
+    for index in range ?? step.operations.indices {
       do {
-        try perform(step.calls[index])
+        try perform(step.operations[index].call)
       } catch {
         home.returnIfAway(kernel)
         throw StepFailure(stepID: step.id, callIndex: index, error: error)

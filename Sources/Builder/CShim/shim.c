@@ -38,12 +38,6 @@ struct nsb_mount_attr {
 
 int nsb_unshare(int flags) { return unshare(flags); }
 
-int nsb_setns(int fd, int nstype) { return setns(fd, nstype); }
-
-int nsb_pivot_root(const char *new_root, const char *put_old) {
-  return (int)syscall(SYS_pivot_root, new_root, put_old);
-}
-
 int nsb_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr,
                       uint64_t propagation) {
   struct nsb_mount_attr attr = {attr_set, attr_clr, propagation, 0};
@@ -59,7 +53,6 @@ int nsb_prctl_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, dumpabl
 
 int nsb_prctl_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 
-int nsb_errno(void) { return errno; }
 int nsb_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 #include <linux/capability.h>

@@ -1,11 +1,14 @@
 import SpecParser
 
-/// Everything nsbuild asks of the kernel, behind one protocol so tests can replace it with a recording fake.
+/// The calls that change the system (processes, namespaces, mounts, files, credentials, signals), behind one protocol
+/// so tests can replace it with a recording fake. It refines ``SystemReader``: the apply side also reads (an
+/// execution check in the command process, the kind of a file it is about to replace), but the planner only ever
+/// sees a ``SystemReader``.
 ///
 /// ``RealKernel`` is the one implementation that makes system calls. Each method is one call (or, for
-/// ``writeFile(_:_:)`` and ``readFile(_:)``, open-write-close and open-read-close), retried on EINTR, and throws
-/// ``SyscallError`` naming the call, the path and the errno.
-public protocol LinuxKernel {
+/// ``writeFile(_:_:)``, open-write-close), retried on EINTR, and throws ``SyscallError`` naming the call, the path
+/// and the errno.
+public protocol LinuxKernel: SystemReader {
   /// fork(2): the child's pid in the parent, 0 in the child. Streams are flushed first.
   func fork() throws(SyscallError) -> Int32
   /// _exit(2).
@@ -14,17 +17,12 @@ public protocol LinuxKernel {
   func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)?
   /// kill(2).
   func kill(_ pid: Int32, _ signal: Int32)
-  /// getpid(2) and getppid(2).
-  func processID() -> Int32
+  /// getppid(2).
   func parentProcessID() -> Int32
   /// pipe2(2) with O_CLOEXEC.
   func pipe() throws(SyscallError) -> (read: Int32, write: Int32)
-  /// read(2) of at most `count` bytes; empty at end of file.
-  func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8]
   /// write(2) of all of `bytes`.
   func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError)
-  /// close(2).
-  func close(_ fd: Int32)
   /// prctl(2) PR_SET_PDEATHSIG.
   func setParentDeathSignal(_ signal: Int32) throws(SyscallError)
   /// prctl(2) PR_SET_DUMPABLE with 1 or 0.
@@ -58,12 +56,6 @@ public protocol LinuxKernel {
 
   /// Writes `contents` to an existing file in one write(2) (how /proc map files must be written).
   func writeFile(_ path: String, _ contents: String) throws(SyscallError)
-  /// Reads a whole file.
-  func readFile(_ path: String) throws(SyscallError) -> [UInt8]
-  /// The current process's environment, as `NAME=value` strings.
-  func environment() -> [String]
-  /// The caller's IDs and names, the clocks, namespaces, and the host facts that decide whether `spec` can work.
-  func observe(for spec: Spec) -> ObservedState
   /// sigaction(2): pass `signals` on to `target` (kill(2) from the handler; negative for a process group).
   func forwardSignals(_ signals: [Int32], to target: Int32) throws(SyscallError)
   /// While `on`, a forwarded signal that arrives before there is a child to pass it to is kept rather than ending
@@ -107,18 +99,6 @@ public protocol LinuxKernel {
   func closeAll(from first: Int32, except keep: [Int32]) throws(SyscallError)
   /// close_range(2) from `first` with CLOSE_RANGE_CLOEXEC.
   func closeOnExec(from first: Int32) throws(SyscallError)
-  /// open(2) with O_PATH|O_CLOEXEC.
-  func openPath(_ path: String) throws(SyscallError) -> Int32
-  /// openat2(2) with O_PATH|O_CLOEXEC and RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS: `path` beneath `root`.
-  /// openInRoot(_:_:) that also refuses any symlink on the way (RESOLVE_NO_SYMLINKS): ELOOP when there is one.
-  func openInRootWithoutSymlinks(_ root: Int32, _ path: String) throws(SyscallError) -> Int32
-  func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32
-  /// openat2(2) of an absolute `path` with O_PATH|O_DIRECTORY and RESOLVE_NO_SYMLINKS: a folder reached through no
-  /// symlink at all.
-  func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
-  /// openat2(2) of an absolute `path` with O_PATH|O_CLOEXEC and RESOLVE_NO_SYMLINKS: ELOOP when any part of it is a
-  /// symlink.
-  func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32
   /// flock(2) LOCK_SH|LOCK_NB on the folder or regular file open at the O_PATH `fd`, opened again read-only: a
   /// folder as "." beneath it, a file as `name` in the folder `dirfd` (O_NOFOLLOW), kept only when it is the same
   /// file (EXDEV otherwise). No path through /proc. The new fd, which holds the lock until closed, or nil for any other kind of file. Throws
@@ -128,14 +108,9 @@ public protocol LinuxKernel {
   /// lock, or nil when `name` is a symlink (nothing can be mounted on one) or unreadable. Throws EWOULDBLOCK when
   /// another open file holds a lock on it.
   func lockExclusive(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32?
-  /// The owner and mode (st_mode, type bits included) of `name` in `dirfd`, not following a final symlink.
-  func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32)
   /// recvmsg(2) until end of file: every fd sent on `socket` by ``sendFDs(_:over:)``, however many (the lock
   /// hand-over, whose count the receiver does not know).
   func receiveFDsUntilClosed(_ socket: Int32) -> [Int32]
-  /// The contents of the existing regular file `name` in `dirfd`, read without following a symlink and without
-  /// blocking on a FIFO; throws EINVAL for anything but a regular file.
-  func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8]
   /// fchmod(2) of the directory `name` in `dirfd`, never through a symlink.
   func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError)
   /// mkdirat(2).
@@ -143,21 +118,13 @@ public protocol LinuxKernel {
   /// Creates `name` in `dirfd` holding `contents`, with exactly `mode`; it appears under its name only once complete.
   /// Throws EEXIST when the name is taken.
   func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32) throws(SyscallError)
-  /// The identity of `name` in `dirfd`, not following a final symlink (statx(2) AT_SYMLINK_NOFOLLOW).
-  func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity
   /// umount2(2) MNT_DETACH of the folder mount whose root `fd` is: fchdir(2) into it, umount2(".") and back (no path
   /// through /proc, which the sandbox's mounts may cover); a file mount goes through ``detach(_:_:)``.
   func detach(_ fd: Int32) throws(SyscallError)
   /// unlinkat(2) of `name` in `dirfd`; with `directory`, AT_REMOVEDIR (an empty folder only).
   func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError)
-  /// symlinkat(2) and readlinkat(2).
+  /// symlinkat(2).
   func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError)
-  func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String
-  /// The type of `name` in `dirfd` (not following a final symlink), or of an open fd.
-  func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind
-  func fileKind(of fd: Int32) throws(SyscallError) -> FileKind
-  /// Whether the file open at `fd` lies on a read-only mount (fstatvfs(3) ST_RDONLY).
-  func isOnReadOnlyMount(_ fd: Int32) -> Bool
   /// fchdir(2).
   func changeDirectory(to fd: Int32) throws(SyscallError)
   /// pivot_root(".", ".") and umount2(".", MNT_DETACH).
@@ -165,26 +132,6 @@ public protocol LinuxKernel {
   func detachHere() throws(SyscallError)
   /// mount_setattr(2) on an fd (AT_EMPTY_PATH).
   func mountSetattr(fd: Int32, recursive: Bool, set: MountAttributes, clear: MountAttributes) throws(SyscallError)
-  /// access(2) with F_OK.
-  func exists(_ path: String) -> Bool
-  /// 0 when `path` is a file this process may execute (stat(2): not a folder; access(2) X_OK), else the errno
-  /// execve(2) would fail with (ENOENT, EACCES…).
-  func executionError(_ path: String) -> Int32
-  /// Whether the file system holding `path` keeps birth times (statx(2) reports STATX_BTIME); nil when `path` does
-  /// not exist.
-  func keepsBirthTimes(_ path: String) -> Bool?
-  /// The login name of `uid` (getpwuid(3)).
-  func userName(_ uid: UInt32) -> String?
-  /// uname(2)'s release, e.g. `6.18.44`.
-  func kernelRelease() -> String
-  /// realpath(3); nil when the path cannot be resolved.
-  func realPath(_ path: String) -> String?
-  /// getcwd(3).
-  ///
-  /// - Throws: ``SyscallError`` with getcwd's errno (ENOENT when the current folder was deleted).
-  func currentDirectory() throws(SyscallError) -> String
-  /// isatty(3).
-  func isTerminal(_ fd: Int32) -> Bool
   /// socketpair(2) AF_UNIX SOCK_SEQPACKET with SOCK_CLOEXEC, for passing fds (unix(7) SCM_RIGHTS).
   func socketPair() throws(SyscallError) -> (Int32, Int32)
   /// setns(2) into the mount namespace of process `pid` (/proc/PID/ns/mnt): the process's root and working
@@ -205,20 +152,6 @@ public protocol LinuxKernel {
   /// recvmsg(2) of exactly `count` fds sent by ``sendFDs(_:over:)``, close-on-exec, in the order sent; EPROTO when
   /// a message holds another number.
   func receiveFDs(count: Int, from socket: Int32) throws(SyscallError) -> [Int32]
-  /// geteuid(2).
-  func effectiveUserID() -> UInt32
-  /// openat(2) of `name` in `dirfd` with O_PATH|O_NOFOLLOW|O_CLOEXEC: the entry itself, a final symlink included.
-  func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32
-  /// fstat(2) of an open fd (an O_PATH one too): its type, owner, group and mode.
-  func status(of fd: Int32) throws(SyscallError) -> FileStatus
-  /// The existing regular file `name` in `dirfd` (O_NOFOLLOW|O_NONBLOCK; EINVAL for anything else): its status and
-  /// its contents, both through one open fd, so a file swapped in after the check is never the one read.
-  func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
-  /// The pipe (or regular file) that the magic link `name` in a /proc/PID/fd folder `dirfd` stands for, opened
-  /// through the link (proc(5)) and read to its end: its status and its contents. EINVAL for anything else.
-  func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
-  /// The name of group `gid` (getgrgid(3)).
-  func groupName(_ gid: UInt32) -> String?
 
   // The new mount API (see ``DetachedMount``): every mount made detached, configured by fd, attached onto an fd.
   /// fsopen(2) of the filesystem type `fstype` (FSOPEN_CLOEXEC): a filesystem context fd.
@@ -241,9 +174,6 @@ public protocol LinuxKernel {
   func mountSetattr(fd: Int32, recursive: Bool, propagation: MountFlags) throws(SyscallError)
   /// umount2(2) MNT_DETACH|UMOUNT_NOFOLLOW of the bare `name` in the folder `dirfd` (a mount on a file).
   func detach(_ dirfd: Int32, _ name: String) throws(SyscallError)
-  /// The first of fsopen(2), fsconfig(2), fsmount(2), open_tree(2) and move_mount(2) this kernel lacks (ENOSYS), or
-  /// nil when it has them all.
-  func missingMountCall() -> String?
 }
 
 /// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the

@@ -169,51 +169,6 @@ public struct RealKernel: LinuxKernel {
     return result
   }
 
-  public func observe(for spec: Spec) -> ObservedState {
-    var names = utsname()
-    _ = uname(&names)
-    let hostname = withUnsafeBytes(of: &names.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    let domainname = withUnsafeBytes(of: &names.__domainname) {
-      String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-    }
-    var monotonic = timespec()
-    var boottime = timespec()
-    _ = clock_gettime(CLOCK_MONOTONIC, &monotonic)
-    _ = clock_gettime(CLOCK_BOOTTIME, &boottime)
-    var state = ObservedState(
-      uid: getuid(), gid: getgid(), euid: geteuid(), hostname: hostname, domainname: domainname,
-      monotonicSeconds: Int64(monotonic.tv_sec), boottimeSeconds: Int64(boottime.tv_sec))
-    if spec.unshares(.user), geteuid() != 0 {
-      state.newuidmap = ["/usr/bin/newuidmap", "/bin/newuidmap"].first { access($0, X_OK) == 0 }
-      state.newgidmap = ["/usr/bin/newgidmap", "/bin/newgidmap"].first { access($0, X_OK) == 0 }
-    }
-    state.host = HostFactsReader(kernel: self).read(paths: Planner.hostPaths(of: spec), uid: state.euid, for: spec)
-    let resolver = HostPathResolver(kernel: self, caller: [getuid(), geteuid()])
-    state.hostSources = resolver.readSources(for: spec)
-    state.hostTreePaths = resolver.readHostTree(for: spec)
-    state.symlinksBeneathBinds = resolver.readBeneathBinds(for: spec, sources: state.hostSources)
-    state.hostEntries = HostEntryReader(kernel: self).read(for: spec, resolved: state.hostTreePaths)
-    state.inRootDestinations = HostEntryReader(kernel: self).destinations(for: spec)
-    let folders = HostFolderReader(kernel: self)
-    state.hostPathExists = folders.read(
-      for: spec, sources: state.hostSources, hostTree: state.hostTreePaths, inRoot: state.inRootDestinations)
-    state.overlayMakesIndex = folders.overlayMakesIndex(spec)
-    state.workingDirectoryExists = WorkingDirectoryReader(kernel: self).exists(for: spec)
-    (state.obstacles, state.makingFolders) = HostObstacleReader(kernel: self).read(for: spec)
-    // Last: which paths run makes on the host follows from everything read above.
-    state.withoutBirthTimes = BirthTimeReader(kernel: self).paths(
-      withoutBirthTimesIn: Planner(spec: spec, state: state).hostChanges())
-    for namespace in spec.namespaces {
-      var buffer = [CChar](repeating: 0, count: 64)
-      let length = readlink("/proc/self/ns/\(namespace.procName)", &buffer, 63)
-      if length > 0 {
-        state.namespaceIDs[namespace] = String(
-          decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      }
-    }
-    return state
-  }
-
   public func currentDirectory() throws(SyscallError) -> String {
     // A deleted current folder (ENOENT) must not make a relative path resolve against `/`.
     guard let pointer = getcwd(nil, 0) else { throw SyscallError(call: "getcwd", errno: errno, path: ".") }
@@ -342,13 +297,7 @@ public struct RealKernel: LinuxKernel {
   public func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
     let fd = try retry("openat", path: name) { nsb_open_existing_regular(dirfd, name) }
     defer { Glibc.close(fd) }
-    var result: [UInt8] = []
-    while true {
-      let chunk = try read(fd, count: 65536)
-      if chunk.isEmpty { return result }
-      result += chunk
-      if result.count > Self.maximumFileSize { throw SyscallError(call: "read", errno: EFBIG, path: name) }
-    }
+    return try readToEnd(fd, name)
   }
 
   public func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
@@ -560,7 +509,6 @@ public struct RealKernel: LinuxKernel {
     }
   }
 
-  /// What stands at `path`, not following a final symlink; nil when nothing does.
   public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
 
   public func groupName(_ gid: UInt32) -> String? { getgrgid(gid).map { String(cString: $0.pointee.gr_name) } }
@@ -569,13 +517,5 @@ public struct RealKernel: LinuxKernel {
     var names = utsname()
     _ = uname(&names)
     return withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-  }
-}
-
-extension RealKernel: FileOwnershipReading {
-  public func ownership(of fd: Int32) -> FileOwnership? {
-    var status = stat()
-    guard fstat(fd, &status) == 0 else { return nil }
-    return FileOwnership(uid: status.st_uid, gid: status.st_gid, mode: UInt32(status.st_mode) & 0o7777)
   }
 }

@@ -66,7 +66,7 @@ struct DevicePlan {
     let lookupBase = at.path == "/" ? "" : at.path
     var calls: [Syscall] = [
       .mountAt(
-        source: .name("tmpfs"), target: target, path: mount.target, fstype: "tmpfs",
+        source: .name(filesystem: "tmpfs"), target: target, path: mount.target, fstype: "tmpfs",
         flags: FilesystemPlan.flags(mount.options).union([.nosuid]), data: "mode=755")
     ]
     for node in Self.nodes {
@@ -75,7 +75,8 @@ struct DevicePlan {
       calls.append(.resolve(root: root, path: lookupBase + "/" + node, create: .file, slot: nodeSlot))
       calls.append(
         .mountAt(
-          source: .slot(sources["/dev/" + node] ?? 0, path: "/dev/" + node), target: nodeSlot, path: path, fstype: nil,
+          source: .slot(slot: sources["/dev/" + node] ?? 0, path: "/dev/" + node), target: nodeSlot, path: path,
+          fstype: nil,
           flags: [.bind], data: nil))
       // A device node is never a program: nosuid and noexec on each (bwrap sets nosuid; crun both).
       let mounted = slot()
@@ -86,7 +87,8 @@ struct DevicePlan {
     calls.append(.resolve(root: root, path: lookupBase + "/pts", create: .directory, slot: pts))
     calls.append(
       .mountAt(
-        source: .name("devpts"), target: pts, path: base + "/pts", fstype: "devpts", flags: [.nosuid, .noexec],
+        source: .name(filesystem: "devpts"), target: pts, path: base + "/pts", fstype: "devpts",
+        flags: [.nosuid, .noexec],
         data: "newinstance,ptmxmode=0666,mode=620"))
     calls.append(.makeDirectory(root: root, path: lookupBase + "/shm", mode: 0o1777))
     for (name, link) in Self.links {

@@ -12,12 +12,42 @@ extension NamedFlags {
     let parts = Self.names.filter { contains($0.0) }.map(\.1)
     return parts.isEmpty ? "0" : parts.joined(separator: "|")
   }
+
+  /// The flags as their kernel names, in ``names`` order: a plan's JSON says `["MS_BIND", "MS_REC"]`, not 20480.
+  ///
+  /// - Throws: `EncodingError.invalidValue` for a bit no name covers (none the planner makes), which would be lost.
+  func encodeNames(to encoder: any Encoder) throws {
+    let named = Self.names.filter { contains($0.0) }
+    let covered = named.reduce(into: Self()) { $0.formUnion($1.0) }
+    guard covered == self else {
+      throw EncodingError.invalidValue(
+        rawValue, EncodingError.Context(codingPath: encoder.codingPath, debugDescription: "flags without a name"))
+    }
+    var container = encoder.singleValueContainer()
+    try container.encode(named.map(\.1))
+  }
+
+  /// The flags named in a list ``encodeNames(to:)`` wrote.
+  ///
+  /// - Throws: `DecodingError.dataCorrupted` for a name this type does not have.
+  init(namesFrom decoder: any Decoder) throws {
+    self.init()
+    for name in try decoder.singleValueContainer().decode([String].self) {
+      guard let flag = Self.names.first(where: { $0.1 == name })?.0 else {
+        throw DecodingError.dataCorrupted(
+          DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "unknown flag \(name)"))
+      }
+      formUnion(flag)
+    }
+  }
 }
 
 /// `CLONE_NEW*` flags for unshare(2) (namespaces(7)).
-public struct CloneFlags: NamedFlags {
+public struct CloneFlags: NamedFlags, Codable {
   public let rawValue: Int32
   public init(rawValue: Int32) { self.rawValue = rawValue }
+  public init(from decoder: any Decoder) throws { try self.init(namesFrom: decoder) }
+  public func encode(to encoder: any Encoder) throws { try encodeNames(to: encoder) }
 
   public static let newns = CloneFlags(rawValue: 0x0002_0000)
   public static let newcgroup = CloneFlags(rawValue: 0x0200_0000)
@@ -49,9 +79,11 @@ public struct CloneFlags: NamedFlags {
 }
 
 /// `MS_*` flags for mount(2).
-public struct MountFlags: NamedFlags {
+public struct MountFlags: NamedFlags, Codable {
   public let rawValue: UInt
   public init(rawValue: UInt) { self.rawValue = rawValue }
+  public init(from decoder: any Decoder) throws { try self.init(namesFrom: decoder) }
+  public func encode(to encoder: any Encoder) throws { try encodeNames(to: encoder) }
 
   public static let rdonly = MountFlags(rawValue: 1)
   public static let nosuid = MountFlags(rawValue: 2)
@@ -87,9 +119,11 @@ public struct MountFlags: NamedFlags {
 }
 
 /// `MOUNT_ATTR_*` attributes for mount_setattr(2).
-public struct MountAttributes: NamedFlags {
+public struct MountAttributes: NamedFlags, Codable {
   public let rawValue: UInt64
   public init(rawValue: UInt64) { self.rawValue = rawValue }
+  public init(from decoder: any Decoder) throws { try self.init(namesFrom: decoder) }
+  public func encode(to encoder: any Encoder) throws { try encodeNames(to: encoder) }
 
   public static let rdonly = MountAttributes(rawValue: 0x1)
   public static let nosuid = MountAttributes(rawValue: 0x2)

@@ -49,22 +49,3 @@ extension Planner {
     return base.foldersAbove(path).map(base.hostPath(of:)).filter { state.hostPathExists[$0] == false }
   }
 }
-
-/// The spec's mounts by target, so that the deepest mount above a path is found by looking up the path's ancestors
-/// (as many as its depth) instead of testing every mount: `plan` stays linear in the number of mounts.
-struct MountsByTarget {
-  /// The mount by target; with two on one target, the last in spec order (the one on top).
-  private var mountByTarget: [String: Mount] = [:]
-
-  init(_ mounts: [Mount]) {
-    for mount in mounts { mountByTarget[mount.target] = mount }
-  }
-
-  /// The deepest mount whose target is a proper ancestor of `path` (an absolute, normalised path), if any.
-  func deepest(above path: String) -> (target: String, mount: Mount)? {
-    for ancestor in SetupOrder.ancestors(of: path).reversed() {
-      if let mount = mountByTarget[String(ancestor)] { return (String(ancestor), mount) }
-    }
-    return nil
-  }
-}

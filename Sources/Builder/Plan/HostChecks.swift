@@ -3,16 +3,7 @@ import SpecParser
 /// The plan's warnings: what the host or the spec will make fail or surprise, said before anything runs.
 extension Planner {
   /// The host paths a spec reads (bind sources, overlay folders, a root folder), for ``HostFacts/missingPaths``.
-  public static func hostPaths(of spec: Spec) -> [String] {
-    var paths: [String] = []
-    if case .directory(let directory) = spec.root.kind { paths.append(directory) }
-    for mount in spec.mounts {
-      if let source = mount.source { paths.append(source) }
-      paths += mount.lower
-      if case .directories(let upper, let work) = mount.upper { paths += [upper, work] }
-    }
-    return paths
-  }
+  public static func hostPaths(of spec: Spec) -> [String] { HostSources.paths(of: spec, devices: false) }
 
   func warnings() -> [PlanWarning] {
     specWarnings() + userNamespaceWarnings() + credentialWarnings() + kernelWarnings() + mountWarnings()
@@ -225,10 +216,5 @@ extension Planner {
   /// "line N" for the spec entry at `path`, as the messages name entries (their 0-based indices confuse).
   private static func line(of path: SpecKeyPath, _ planner: Planner) -> String {
     planner.origin(path).map { "line \($0.start.line)" } ?? path.description
-  }
-
-  /// Whether a mount on `upper` covers `path`: the same path, or a folder above it.
-  static func covers(_ upper: String, _ path: String) -> Bool {
-    upper == path || upper == "/" || path.hasPrefix(upper + "/")
   }
 }

@@ -13,16 +13,14 @@ struct HostPlacement {
 
     /// The host path of `path`, which lies at or beneath ``sandbox``.
     func hostPath(of path: String) -> String {
-      let rest = path.dropFirst(sandbox == "/" ? 0 : sandbox.count)
+      let rest = AbsolutePath.rest(of: path, in: sandbox)
       return rest.isEmpty ? host : (host == "/" ? "" : host) + rest
     }
 
     /// The folders above `path` that lie beneath ``sandbox`` (it excluded), top first: those `run` makes when
     /// missing.
     func foldersAbove(_ path: String) -> [String] {
-      SetupOrder.ancestors(of: path).map(String.init).filter {
-        $0.count > sandbox.count && ($0.hasPrefix(sandbox + "/") || sandbox == "/")
-      }
+      AbsolutePath.ancestors(of: path).map(String.init).filter { AbsolutePath.isBeneath($0, sandbox) }
     }
   }
 
@@ -50,7 +48,9 @@ struct HostPlacement {
       switch (mount.kind, mount.upper) {
       case (.bind, _): return Base(host: mount.source.map(resolved) ?? "/", sandbox: target)
       case (.overlay, .directories(let upper, _)): return Base(host: resolved(upper), sandbox: target)
-      default: return nil
+      case (.overlay, .tmpfs), (.overlay, nil), (.tmpfs, _), (.proc, _), (.sysfs, _), (.dev, _), (.devpts, _),
+        (.mqueue, _):
+        return nil
       }
     }
     switch spec.root.kind {

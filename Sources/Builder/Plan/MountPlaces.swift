@@ -20,9 +20,9 @@ extension FilesystemPlan {
   /// the host's tree: the path as plan resolved it (the symlinks it shows already followed), through no symlink.
   /// In a root folder or a tmpfs root: beneath the root, RESOLVE_IN_ROOT.
   func place(_ path: String) -> Place {
-    for ancestor in SetupOrder.ancestors(of: path).reversed() {
+    for ancestor in AbsolutePath.ancestors(of: path).reversed() {
       guard let mountRoot = mounted[String(ancestor)] else { continue }
-      let rest = String(path.dropFirst(ancestor == "/" ? 0 : ancestor.count))
+      let rest = String(AbsolutePath.rest(of: path, in: String(ancestor)))
       if let mountRoot {
         return Place(
           root: mountRoot.slot, path: rest, lookup: mountRoot.lookup, onHost: mountRoot.lookup == .noSymlinks)

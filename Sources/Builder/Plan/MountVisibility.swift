@@ -26,7 +26,7 @@ extension Planner {
         var hidden = tree.submounts(beneath: real).map { "\($0.mountPoint) (\($0.fstype))" }
         // On the host's tree the spec's own mounts beneath a layer are host paths too, and just as absent from it.
         if case .host = spec.root.kind {
-          hidden += spec.mounts.filter { $0.target != real && HostMountTree.isWithin($0.target, real) }.map {
+          hidden += spec.mounts.filter { AbsolutePath.isBeneath($0.target, real) }.map {
             "\($0.target) (\($0.kind.rawValue), of this spec)"
           }
         }

@@ -17,57 +17,70 @@ extension Planner {
     if process.clearEnv {
       steps.append(
         Step(
-          kind: .scrubEnvironment, actor: .initProcess, calls: [.scrubEnvironment], change: .create,
+          kind: .scrubEnvironment, actor: .initProcess, subject: .processAttribute(attribute: .environment),
+          calls: [.scrubEnvironment], change: .create,
           reason: "so /proc/1/environ shows nothing of the host's environment", origin: origin("process.clear_env")))
     }
     steps.append(
       Step(
-        kind: .spawnCommand, actor: .initProcess,
+        kind: .spawnCommand, actor: .initProcess, subject: .process(role: .command),
         calls: [
-          .fork, .setParentDeathSignal(9), .checkParent,
-          .forwardSignals(Self.forwardedSignals, toGroup: process.newSession),
+          .fork, .setParentDeathSignal(signal: 9), .checkParent,
+          .forwardSignals(signals: Self.forwardedSignals, toGroup: process.newSession),
         ], change: .create,
         reason: spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals" : nil))
     if process.newSession {
       steps.append(
         Step(
-          kind: .session, actor: .command, calls: [.setsid], change: .create,
+          kind: .session, actor: .command, subject: .processAttribute(attribute: .session), calls: [.setsid],
+          change: .create,
           reason: "a new session cannot inject input into the terminal (TIOCSTI)", origin: origin("process.new_session")
         ))
     }
     if !process.rlimits.isEmpty {
+      // Each limit points at its own line of the table.
+      let limits = process.rlimits.map { limit in
+        Step.Operation(
+          .setrlimit(limit: limit),
+          origin: origin(SpecKeyPath("process.rlimits").appending(limit.resource.rawValue)) ?? origin("process.rlimits")
+        )
+      }
       steps.append(
         Step(
-          kind: .rlimits, actor: .command, calls: process.rlimits.map(Syscall.setrlimit), change: .create,
-          origin: origin("process.rlimits")))
+          kind: .rlimits, actor: .command, subject: .processAttribute(attribute: .resourceLimits), operations: limits,
+          change: .create, origin: origin("process.rlimits")))
     }
     steps += identitySteps()
     if process.noNewPrivs {
       steps.append(
         Step(
-          kind: .noNewPrivs, actor: .command, calls: [.setNoNewPrivs], change: .create,
+          kind: .noNewPrivs, actor: .command, subject: .processAttribute(attribute: .noNewPrivs),
+          calls: [.setNoNewPrivs], change: .create,
           reason: "set-user-ID programs cannot gain privileges", origin: origin("process.no_new_privs")))
     }
     if let mask = process.umask {
       steps.append(
-        Step(kind: .umask, actor: .command, calls: [.umask(mask)], change: .create, origin: origin("process.umask")))
+        Step(
+          kind: .umask, actor: .command, subject: .processAttribute(attribute: .umask), calls: [.umask(mask: mask)],
+          change: .create, origin: origin("process.umask")))
     }
     steps.append(
       Step(
-        kind: .cwd, actor: .command, calls: [.chdir(process.cwd ?? "/")], change: .create, origin: origin("process.cwd")
-      )
-    )
+        kind: .cwd, actor: .command, subject: .processAttribute(attribute: .workingDirectory),
+        calls: [.chdir(path: process.cwd ?? "/")], change: .create, origin: origin("process.cwd")))
     let command = Command(args: args, clearEnv: process.clearEnv, env: process.env, unset: process.unset)
     steps.append(
       Step(
-        kind: .exec, actor: .command, calls: [.closeOnExecFrom(3), .execve(command)], change: .create,
+        kind: .exec, actor: .command, subject: .processAttribute(attribute: .program),
+        calls: [.closeOnExecFrom(first: 3), .execve(command: command)], change: .create,
         reason: "only fds 0, 1 and 2 reach the command", origin: fromCommandLine ? nil : origin("process.args")))
     if !process.newSession {
       // A job-control shell inside puts itself in the foreground; killed, or unable to name nsbuild's group from
       // inside a pid namespace, it cannot hand the terminal back, and the caller's next read fails.
       steps.append(
         Step(
-          kind: .foreground, actor: .parent, calls: [.takeBackForeground], change: .create,
+          kind: .foreground, actor: .parent, subject: .foregroundProcessGroup, calls: [.takeBackForeground],
+          change: .create,
           reason: "once the command ended, however it ended, the caller reads from its terminal again",
           origin: origin("process.new_session")))
     }
@@ -91,7 +104,8 @@ extension Planner {
     if holdsCapabilities {
       steps.append(
         Step(
-          kind: .boundingSet, actor: .command, calls: [.dropBoundingSet(keep: keep)], change: .create,
+          kind: .boundingSet, actor: .command, subject: .processAttribute(attribute: .boundingSet),
+          calls: [.dropBoundingSet(keep: keep)], change: .create,
           reason: "while uid 0 still holds CAP_SETPCAP", origin: origin("process.capabilities")))
     }
     // What the spec leaves out is the namespace's root, and no supplementary group (as runc and crun): nothing of the
@@ -99,31 +113,42 @@ extension Planner {
     let identity = defaultIdentity
     let uid = process.uid ?? identity?.uid
     let gid = process.gid ?? identity?.gid
-    var credentials: [Syscall] = []
-    if let uid, uid != 0, !keep.isEmpty { credentials.append(.keepCapabilities) }
-    if let groups = process.groups ?? (canSetGroups ? [] : nil) { credentials.append(.setgroups(groups)) }
-    if let gid { credentials.append(.setresgid(gid)) }
-    if let uid { credentials.append(.setresuid(uid)) }
+    // Each call points at the key it comes from; what the spec leaves out, at the step's own position.
+    let stepOrigin = origin("process.uid") ?? origin("process.gid") ?? origin("process.groups")
+    func from(_ key: SpecKeyPath) -> SourceRange? { origin(key) ?? stepOrigin }
+    var credentials: [Step.Operation] = []
+    if let uid, uid != 0, !keep.isEmpty {
+      credentials.append(Step.Operation(.keepCapabilities, origin: from("process.capabilities")))
+    }
+    if let groups = process.groups ?? (canSetGroups ? [] : nil) {
+      credentials.append(Step.Operation(.setgroups(groups: groups), origin: from("process.groups")))
+    }
+    if let gid { credentials.append(Step.Operation(.setresgid(gid: gid), origin: from("process.gid"))) }
+    if let uid { credentials.append(Step.Operation(.setresuid(uid: uid), origin: from("process.uid"))) }
     // prctl(2): a change of effective uid or gid clears PR_SET_PDEATHSIG, so the command would outlive init; set
     // again, it is followed by the check that init did not die while it was cleared.
-    if uid != nil || gid != nil { credentials += [.setParentDeathSignal(9), .checkParent] }
+    if uid != nil || gid != nil {
+      credentials += [.setParentDeathSignal(signal: 9), .checkParent].map { Step.Operation($0, origin: stepOrigin) }
+    }
     if !credentials.isEmpty {
       steps.append(
         Step(
-          kind: .credentials, actor: .command, calls: credentials, change: .create,
+          kind: .credentials, actor: .command, subject: .processAttribute(attribute: .credentials),
+          operations: credentials, change: .create,
           reason:
             "groups and gid before uid, while allowed to change them; then PR_SET_PDEATHSIG again, which they clear"
             + (process.uid == nil || process.gid == nil || process.groups == nil
               ? "; what the spec leaves out is " + (spec.unshares(.user) ? "the user namespace's root" : "root")
                 + (canSetGroups ? ", with no supplementary group" : "") : ""),
-          origin: origin("process.uid") ?? origin("process.gid") ?? origin("process.groups")))
+          origin: stepOrigin))
     }
     if holdsCapabilities {
-      var calls: [Syscall] = [.capset(keep)]
-      if !keep.isEmpty { calls.append(.raiseAmbient(keep)) }
+      var calls: [Syscall] = [.capset(capabilities: keep)]
+      if !keep.isEmpty { calls.append(.raiseAmbient(capabilities: keep)) }
       steps.append(
         Step(
-          kind: .capabilities, actor: .command, calls: calls, change: .create,
+          kind: .capabilities, actor: .command, subject: .processAttribute(attribute: .capabilities), calls: calls,
+          change: .create,
           reason: keep.isEmpty ? "drop every capability" : "keep only the listed capabilities, across execve",
           origin: origin("process.capabilities")))
     }

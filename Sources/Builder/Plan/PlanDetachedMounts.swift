@@ -9,7 +9,7 @@ extension FilesystemPlan {
     _ mount: Mount, target: Int, at: Place, inside: [Mount], deferReadOnly: Bool
   ) -> [Syscall] {
     let create: MountPointKind =
-      mount.kind == .bind ? .likeSource(sources[mount.source ?? ""] ?? 0) : .directory
+      mount.kind == .bind ? .likeSource(slot: sources[mount.source ?? ""] ?? 0) : .directory
     let point = pointCalls(at, target: mount.target, create: create, slot: target)
     var detached: DetachedMount
     switch mount.kind {
@@ -20,7 +20,7 @@ extension FilesystemPlan {
         target: target, at: (at.root, at.path), root: root, slot: { slot() })
       detached = DetachedMount(slot: root, calls: calls)
     case .overlay: detached = overlay(mount, target: target)
-    default:
+    case .tmpfs, .proc, .sysfs, .devpts, .mqueue:
       let (flags, data) = Self.freshOptions(mount)
       detached = .filesystem(
         mount.kind.rawValue, options: DetachedMount.options(fromData: data),
@@ -32,7 +32,8 @@ extension FilesystemPlan {
       // A fresh mount that turns read-only gets the mount points inside it first (on it, attached: they are looked
       // up as the spec's paths are), then MOUNT_ATTR_RDONLY on its fd.
       for other in inside where deferReadOnly {
-        let kind: MountPointKind = other.kind == .bind ? .likeSource(sources[other.source ?? ""] ?? 0) : .directory
+        let kind: MountPointKind =
+          other.kind == .bind ? .likeSource(slot: sources[other.source ?? ""] ?? 0) : .directory
         let inner = place(other.target)
         detached.append(
           .resolve(root: inner.root, path: inner.path, create: kind, slot: slot(), lookup: inner.lookup))
@@ -55,7 +56,8 @@ extension FilesystemPlan {
       of: source, path: mount.source ?? "", recursive: true, slot: slot(), target: mount.target)
     _ = noteMounted(mount, at: at, root: bind.slot)
     for other in inside where mount.isReadOnly {
-      let create: MountPointKind = other.kind == .bind ? .likeSource(sources[other.source ?? ""] ?? 0) : .directory
+      let create: MountPointKind =
+        other.kind == .bind ? .likeSource(slot: sources[other.source ?? ""] ?? 0) : .directory
       let point = place(other.target)
       bind.append(.resolve(root: point.root, path: point.path, create: create, slot: slot(), lookup: point.lookup))
     }

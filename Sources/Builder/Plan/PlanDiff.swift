@@ -1,7 +1,7 @@
 /// The difference between two plans, step by step: what a change to a spec changes in what `run` does.
 ///
-/// Steps are matched by ``key(of:)``: their kind plus what they act on (a mount's target, a file's path, a clock's
-/// name; the kind alone for steps a plan holds at most once, such as unshare or exec). The two key sequences are
+/// Steps are matched by ``key(of:)``: their kind plus what they act on, their ``Step/subject`` (a mount's target, a
+/// file's path, a clock's name; the kind alone for steps a plan holds at most once, such as unshare or exec). The two key sequences are
 /// aligned as a longest common subsequence, so a mount inserted in the middle shows as one added step rather than
 /// every later step shifting. A matched pair is changed when its actor, title or calls differ; step ids, spec
 /// positions, the state-dependent ``Step/change`` and fd slot numbers (`fd[N]`, which shift when a mount is added)
@@ -61,47 +61,19 @@ public struct PlanDiff: Sendable, Hashable {
   }
 
   /// What identifies a step across two plans: its kind, and for steps a plan may hold several of, what they act on
-  /// (`mount /tmp`, `file /etc/motd`, `timens_offsets monotonic`).
+  /// (`mount /tmp`, `file /etc/motd`, `timens_offsets monotonic`), from the step's ``Step/subject``. Subjects that
+  /// are values rather than places (the namespace set, the host paths opened) are left out, so a change of value
+  /// shows as a changed step rather than one removed and one added.
   public static func key(of step: Step) -> String {
     let kind = step.kind.rawValue
-    switch step.kind {
-    case .protect:
-      // The label names the mount's whole target ("protect the proc on /proc", "… on " for `/`); the lookup beneath
-      // a bind names only the part inside it.
-      if let parts = step.label?.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false),
-        parts.count == 5
-      {
-        return kind + " " + (parts[4].isEmpty ? "/" : parts[4])
-      }
-    case .mount:
-      // The mount call names the whole target; a lookup beneath a bind names only the part inside it.
-      for call in step.calls {
-        switch call {
-        case .mountAt(_, _, let path, _, _, _), .mount(_, let path, _, _, _),
-          .mountOverlay(_, let path, _, _, _, _, _), .moveMount(_, _, let path):
-          return kind + " " + path
-        default: continue
-        }
-      }
-    case .file:
-      // The label names the whole path ("create file /etc/motd"); a call beneath a bind names the part inside it.
-      if let parts = step.label?.split(separator: " ", maxSplits: 2), parts.count == 3 {
-        return kind + " " + parts[2]
-      }
-      for call in step.calls {
-        switch call {
-        case .makeDirectory(_, let path, _, _), .createFile(_, let path, _, _, _), .symlink(_, let path, _, _):
-          return kind + " " + path
-        default: continue
-        }
-      }
-    case .timeOffsets:
-      for case .writeProcFile(_, let contents) in step.calls {
-        return kind + " " + (contents.split(separator: " ").first.map(String.init) ?? "")
-      }
-    default: break
+    switch step.subject {
+    case .mountTarget(let path), .file(let path): return kind + " " + path
+    case .clock(let clock): return kind + " " + clock.rawValue
+    case .networkInterface(let name): return kind + " " + name
+    case .process, .namespaces, .idMap, .hostname, .domainname, .hostPaths, .processAttribute,
+      .foregroundProcessGroup:
+      return kind
     }
-    return kind
   }
 
   /// `text` with every `fd[N]` written `fd[_]`, so slot renumbering compares equal.

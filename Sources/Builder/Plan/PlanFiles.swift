@@ -5,9 +5,10 @@ extension Planner {
   func fileChange(_ file: FileEntry) -> Change {
     guard let existing = state.hostEntries[file.path] else { return .create }
     switch (file.kind, existing) {
-    case (.dir, .directory): return .unchanged("a directory")
-    case (.file, .file(let contents?)) where contents == Array(file.content.utf8): return .unchanged("these contents")
-    case (.symlink, .symlink(let link)) where link == file.link: return .unchanged("a link to \(link)")
+    case (.dir, .directory): return .unchanged(value: "a directory")
+    case (.file, .file(let contents?)) where contents == Array(file.content.utf8):
+      return .unchanged(value: "these contents")
+    case (.symlink, .symlink(let link)) where link == file.link: return .unchanged(value: "a link to \(link)")
     // Whether run follows a link where a folder should be is not foretold here: shown as a change, as before.
     case (.dir, .symlink): return .modify(before: "something else is there", after: file.kind.rawValue)
     default: return .conflict(before: Self.describe(existing), after: file.kind.rawValue)

@@ -23,22 +23,24 @@ extension Planner {
     guard opensHostPathsOutside, !slots.isEmpty else { return [sources] }
     var parent = sources
     parent.actor = .parent
-    parent.calls =
-      [.saveMountNamespace, .enterMountNamespace] + sources.calls + [.sendSlots(slots), .returnToMountNamespace]
+    parent.operations =
+      [Step.Operation(.saveMountNamespace), Step.Operation(.enterMountNamespace)] + sources.operations
+      + [Step.Operation(.sendSlots(slots: slots)), Step.Operation(.returnToMountNamespace)]
     parent.reason =
       "by nsbuild, root of the host's user namespace, in the sandbox's mount namespace before anything runs there: root inside cannot reach what the map leaves out; then back to its own, so the sandbox's pivot_root does not move nsbuild's root"
     parent.label = "open the host paths the sandbox uses, from outside its user namespace"
     let receive = Step(
-      kind: .sources, actor: .initProcess, calls: [.receiveSlots(slots)], change: .create,
+      kind: .sources, actor: .initProcess, subject: sources.subject, calls: [.receiveSlots(slots: slots)],
+      change: .create,
       reason: "opened by nsbuild outside the user namespace", label: "receive the host paths nsbuild opened")
     return [parent, receive]
   }
 
   /// The fd slot an open call fills.
   static func openedSlot(_ call: Syscall) -> Int? {
-    switch call {
-    case .openPath(_, let slot), .openDirectoryNoSymlinks(_, let slot), .openNoSymlinks(_, let slot, _): return slot
-    default: return nil
-    }
+    if case .openPath(_, let slot) = call { return slot }
+    if case .openDirectoryNoSymlinks(_, let slot) = call { return slot }
+    if case .openNoSymlinks(_, let slot, _) = call { return slot }
+    return nil
   }
 }

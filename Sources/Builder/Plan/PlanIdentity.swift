@@ -15,26 +15,11 @@ extension Planner {
     )
   }
 
-  /// The ID inside the new user namespace that `outside` maps to, or nil when the map leaves it out.
-  static func inside(of outside: UInt32, in map: [IDMapping], caller: UInt32) -> UInt32? {
-    for line in map {
-      let start: UInt32
-      switch line.outside {
-      case .id(let id): start = id
-      case .caller: start = caller
-      }
-      if outside >= start, UInt64(outside) < UInt64(start) + UInt64(line.count) {
-        return line.inside + (outside - start)
-      }
-    }
-    return nil
-  }
-
   /// The ID the sandbox acts as inside its user namespace: 0 when mapped, else the caller's own ID when mapped,
   /// else the lowest mapped one.
   static func rootID(in map: [IDMapping], caller: UInt32) -> UInt32 {
     if map.contains(where: { $0.inside == 0 }) { return 0 }
-    return inside(of: caller, in: map, caller: caller) ?? map.map(\.inside).min() ?? 0
+    return map.insideID(of: caller, caller: caller) ?? map.map(\.inside).min() ?? 0
   }
 
   /// The uid and gid the command gets for `[process] uid` and `gid` left out: the user namespace's root, or root
@@ -62,21 +47,23 @@ extension Planner {
   func namespaceRootStep() -> Step? {
     guard spec.unshares(.user), let root = defaultIdentity else { return nil }
     let maps = writtenMaps
-    let uids = [state.uid, state.euid].map { Self.inside(of: $0, in: maps.uid, caller: state.uid) }
-    let gid = Self.inside(of: state.gid, in: maps.gid, caller: state.gid)
+    let uids = [state.uid, state.euid].map { maps.uid.insideID(of: $0, caller: state.uid) }
+    let gid = maps.gid.insideID(of: state.gid, caller: state.gid)
     let switches = uids.contains(where: { $0 != root.uid }) || gid != root.gid
     let dropsGroups = !setgroupsDenied
     guard switches || dropsGroups else { return nil }
     let outsideUID = Self.outside(of: root.uid, in: maps.uid, caller: state.uid)
     let outsideGID = Self.outside(of: root.gid, in: maps.gid, caller: state.gid)
     let unmapped = uids.contains(nil) || gid == nil
-    var calls: [Syscall] = dropsGroups ? [.setgroups([])] : []
+    var calls: [Syscall] = dropsGroups ? [.setgroups(groups: [])] : []
     // During setup init dies with the sandbox process by SIGTERM, which it takes between steps to take back what it
     // made (see the fork step); the check follows, as after every re-armed PR_SET_PDEATHSIG.
-    if switches { calls += [.setresgid(root.gid), .setresuid(root.uid), .setParentDeathSignal(15), .checkParent] }
+    if switches {
+      calls += [.setresgid(gid: root.gid), .setresuid(uid: root.uid), .setParentDeathSignal(signal: 15), .checkParent]
+    }
     let groupsNote = dropsGroups ? "no supplementary group of yours reaches what init creates; " : ""
     return Step(
-      kind: .namespaceRoot, actor: .initProcess, calls: calls,
+      kind: .namespaceRoot, actor: .initProcess, subject: .processAttribute(attribute: .credentials), calls: calls,
       change: switches
         ? .modify(before: "uid \(state.euid) gid \(state.gid) outside", after: "\(root.uid):\(root.gid) inside")
         : .modify(before: "your supplementary groups", after: "none"),
@@ -94,13 +81,7 @@ extension Planner {
 
   /// The ID outside that `inside` maps to.
   static func outside(of inside: UInt32, in map: [IDMapping], caller: UInt32) -> String {
-    for line in map where inside >= line.inside && UInt64(inside) < UInt64(line.inside) + UInt64(line.count) {
-      switch line.outside {
-      case .id(let id): return String(id + (inside - line.inside))
-      case .caller: return String(caller + (inside - line.inside))
-      }
-    }
-    return "?"
+    map.outsideID(of: inside, caller: caller).map(String.init) ?? "?"
   }
 
   /// Said at `plan`: with setgroups denied, the caller's supplementary groups cannot be dropped, so the command

@@ -48,7 +48,7 @@ struct FilesystemPlan {
 
   mutating func steps() -> [Step] {
     for path in spec.files.map(\.path) + spec.mounts.map(\.target) {
-      itemParents.formUnion(SetupOrder.ancestors(of: path))
+      itemParents.formUnion(AbsolutePath.ancestors(of: path))
     }
     var steps = [propagationStep()] + planner.hostOpenSteps(sourcesStep())
     if let becomeRoot = planner.namespaceRootStep() { steps.append(becomeRoot) }
@@ -60,7 +60,8 @@ struct FilesystemPlan {
       // The host's tree goes read-only first, recursively; the sandbox's own mounts then sit on it writable. What
       // the spec puts on the host's tree itself ([[files]] entries and mount points under no mount of the spec)
       // cannot be made once it is read-only, so it is made before.
-      for (index, file) in spec.files.enumerated() where !Self.isBeneath(targets, file.path, orAt: true) {
+      for (index, file) in spec.files.enumerated() where !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true)
+      {
         steps.append(fileStep(index, file))
         madeEarly.insert(index)
       }
@@ -70,7 +71,8 @@ struct FilesystemPlan {
     if !keepsHostTree { steps.append(pivotStep()) }
     steps.append(
       Step(
-        kind: .closeFDs, actor: .initProcess, calls: [.setParentDeathSignal(9), .checkParent, .closeSlots],
+        kind: .closeFDs, actor: .initProcess, subject: .processAttribute(attribute: .fileDescriptors),
+        calls: [.setParentDeathSignal(signal: 9), .checkParent, .closeSlots],
         change: .create,
         reason:
           "the command waits for it: it must not reach host folders through /proc/1/fd; from here nothing can be "
@@ -78,41 +80,44 @@ struct FilesystemPlan {
     if !keepsHostTree, spec.root.readonly {
       steps.append(
         Step(
-          kind: .readonlyRoot, actor: .initProcess, calls: [.mountSetattr(path: "/", recursive: false, set: .rdonly)],
+          kind: .readonlyRoot, actor: .initProcess, subject: .mountTarget(path: "/"),
+          calls: [.mountSetattr(path: "/", recursive: false, set: .rdonly)],
           change: .create, reason: "last, so the mounts above could still be made",
           origin: planner.origin("root.readonly")))
     }
     return steps
   }
 
-  /// Makes the host's tree read-only, after making the mount points missing on it.
+  /// Makes the host's tree read-only, after making the mount points missing on it: each from its own mount entry.
   private mutating func readOnlyHostTreeStep(targets: Set<String>) -> Step {
-    var calls: [Syscall] = []
-    for mount in spec.mounts where !Self.isBeneath(targets, mount.target, orAt: false) {
+    var operations: [Step.Operation] = []
+    for (index, mount) in spec.mounts.enumerated()
+    where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
       guard planner.state.hostEntries[mount.target] == nil else { continue }
-      let create: MountPointKind = mount.kind == .bind ? .likeSource(sources[mount.source ?? ""] ?? 0) : .directory
+      let create: MountPointKind =
+        mount.kind == .bind ? .likeSource(slot: sources[mount.source ?? ""] ?? 0) : .directory
       let at = place(mount.target)
-      calls.append(.resolve(root: at.root, path: at.path, create: create, slot: slot(), lookup: at.lookup))
+      operations.append(
+        Step.Operation(
+          .resolve(root: at.root, path: at.path, create: create, slot: slot(), lookup: at.lookup),
+          origin: planner.origin(SpecKeyPath("mounts").index(index))))
     }
-    calls.append(.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: []))
+    let origin = planner.origin("root.readonly")
+    operations.append(
+      Step.Operation(.setattrAt(slot: Self.root, path: "/", recursive: true, set: .rdonly, clear: []), origin: origin))
     return Step(
-      kind: .readonlyRoot, actor: .initProcess, calls: calls, change: .create,
-      reason: calls.count > 1
+      kind: .readonlyRoot, actor: .initProcess, subject: .mountTarget(path: "/"), operations: operations,
+      change: .create,
+      reason: operations.count > 1
         ? "before the sandbox's own mounts, which keep their own flags; their missing mount points first"
         : "before the sandbox's own mounts, which keep their own flags",
-      origin: planner.origin("root.readonly"), label: "make the host's tree read-only")
-  }
-
-  /// Whether one of the mount `targets` lies above `path` (or, with `orAt`, on it): then `path` is made on that
-  /// mount, not on the host's tree.
-  static func isBeneath(_ targets: Set<String>, _ path: String, orAt: Bool) -> Bool {
-    (orAt && targets.contains(path)) || SetupOrder.ancestors(of: path).contains { targets.contains(String($0)) }
+      origin: origin, label: "make the host's tree read-only")
   }
 
   private func propagationStep() -> Step {
     let flag = MountFlags(spec.root.propagation)
     return Step(
-      kind: .propagation, actor: .initProcess,
+      kind: .propagation, actor: .initProcess, subject: .mountTarget(path: "/"),
       calls: [.mount(source: nil, target: "/", fstype: nil, flags: [.rec, flag], data: nil)],
       change: .modify(before: "copied from the host", after: spec.root.propagation.rawValue),
       reason: "before the first mount, so no mount propagates to the host",
@@ -121,38 +126,47 @@ struct FilesystemPlan {
 
   /// Every host path a later step reads: bind sources, overlay layers, device nodes, a root directory; with the
   /// host's tree as the root, `/` itself as fd slot 0.
+  /// Each open comes from the spec entry that first names its path, so a failed open points at that entry.
   private mutating func sourcesStep() -> Step {
-    var paths: [String] = []
-    if case .directory(let directory) = spec.root.kind { paths.append(directory) }
-    for mount in spec.mounts {
+    var paths: [(path: String, origin: SourceRange?)] = []
+    if case .directory(let directory) = spec.root.kind { paths.append((directory, planner.origin("root.path"))) }
+    for (index, mount) in spec.mounts.enumerated() {
+      var named: [String] = []
       switch mount.kind {
-      case .bind: paths += mount.source.map { [$0] } ?? []
+      case .bind: named += mount.source.map { [$0] } ?? []
       case .overlay:
-        paths += mount.lower
-        if case .directories(let upper, let work) = mount.upper { paths += [upper, work] }
-      case .dev: paths += DevicePlan.nodes.map { "/dev/" + $0 }
-      default: break
+        named += mount.lower
+        if case .directories(let upper, let work) = mount.upper { named += [upper, work] }
+      case .dev: named += DevicePlan.nodes.map { "/dev/" + $0 }
+      case .tmpfs, .proc, .sysfs, .devpts, .mqueue: break  // made fresh: no host path
       }
+      let origin = planner.origin(SpecKeyPath("mounts").index(index))
+      paths += named.map { ($0, origin) }
     }
     // The host's null device masks a fresh proc's files (as runc and crun do); opened here, never from the sandbox.
-    if spec.mounts.contains(where: KernelFilesystemProtection.needsNullDevice) { paths.append("/dev/null") }
-    var calls: [Syscall] = []
-    if case .host = spec.root.kind { calls.append(.openPath(path: "/", slot: Self.root)) }
+    if let index = spec.mounts.firstIndex(where: KernelFilesystemProtection.needsNullDevice) {
+      paths.append(("/dev/null", planner.origin(SpecKeyPath("mounts").index(index))))
+    }
+    var operations: [Step.Operation] = []
+    if case .host = spec.root.kind { operations.append(Step.Operation(.openPath(path: "/", slot: Self.root))) }
     var rootDirectory: String?
     if case .directory(let directory) = spec.root.kind { rootDirectory = directory }
-    for path in paths where sources[path] == nil {
+    var opened: [String] = []
+    for (path, origin) in paths where sources[path] == nil {
       let slot = slot()
       sources[path] = slot
+      opened.append(path)
       // Opened as plan resolved it, through no symlink: one swapped in since is refused, never followed.
       let resolved = planner.state.hostSources[path] ?? ResolvedHostPath(path: path, links: [])
-      calls.append(
+      let call: Syscall =
         path == rootDirectory
-          ? .openDirectoryNoSymlinks(path: path, slot: slot)
-          : .openNoSymlinks(path: resolved.path, slot: slot, via: resolved.links))
+        ? .openDirectoryNoSymlinks(path: path, slot: slot)
+        : .openNoSymlinks(path: resolved.path, slot: slot, via: resolved.links)
+      operations.append(Step.Operation(call, origin: origin))
     }
     return Step(
-      kind: .sources, actor: .initProcess, calls: calls, change: .create,
-      reason: "before any mount can hide them", label: "open the host paths the sandbox uses")
+      kind: .sources, actor: .initProcess, subject: .hostPaths(paths: opened), operations: operations,
+      change: .create, reason: "before any mount can hide them", label: "open the host paths the sandbox uses")
   }
 
   private mutating func rootStep() -> Step? {
@@ -161,7 +175,7 @@ struct FilesystemPlan {
       return nil
     case .tmpfs:
       return Step(
-        kind: .root, actor: .initProcess,
+        kind: .root, actor: .initProcess, subject: .mountTarget(path: "/"),
         calls: throughProc
           ? [
             .mount(source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: [.nosuid, .nodev], data: "mode=755"),
@@ -182,7 +196,7 @@ struct FilesystemPlan {
           .makeDirectory(root: stage, path: "/root", mode: 0o755),
           .resolve(root: stage, path: "/root", create: nil, slot: point),
           .mountAt(
-            source: .slot(source, path: directory), target: point, path: "/tmp/root", fstype: nil,
+            source: .slot(slot: source, path: directory), target: point, path: "/tmp/root", fstype: nil,
             flags: [.bind, .rec], data: nil),
           .openPath(path: "/tmp/root", slot: Self.root),
         ]
@@ -191,8 +205,7 @@ struct FilesystemPlan {
           .resolve(root: stage, path: "/root", create: nil, slot: point),
         ] + bind.calls
       return Step(
-        kind: .root, actor: .initProcess,
-        calls: calls,
+        kind: .root, actor: .initProcess, subject: .mountTarget(path: "/"), calls: calls,
         change: .create,
         reason: "staged on a tmpfs only this mount namespace sees, by fd: the folder is never looked up by path again",
         origin: planner.origin("root"), label: "bind \(directory) as the root")
@@ -212,9 +225,9 @@ struct FilesystemPlan {
 
   private func pivotStep() -> Step {
     Step(
-      kind: .pivotRoot, actor: .initProcess,
+      kind: .pivotRoot, actor: .initProcess, subject: .mountTarget(path: "/"),
       calls: [
-        .changeDirectoryTo(slot: Self.root, path: "the new root"), .pivotRoot, .detachOldRoot, .chdir("/"),
+        .changeDirectoryTo(slot: Self.root, path: "the new root"), .pivotRoot, .detachOldRoot, .chdir(path: "/"),
       ],
       change: .create, reason: "the old root is detached, so nothing outside the new root stays reachable",
       origin: planner.origin("root"), label: "pivot_root into the new root")
@@ -249,7 +262,8 @@ struct FilesystemPlan {
     }
     let folders = planner.foldersMade(above: placement.landing(of: file.path), placement)
     return Step(
-      kind: .file, actor: .initProcess, calls: [call], change: planner.fileChange(file),
+      kind: .file, actor: .initProcess, subject: .file(path: file.path), calls: [call],
+      change: planner.fileChange(file),
       reason: Self.reasons([
         folders.isEmpty ? nil : "makes the missing folders \(folders.joined(separator: ", ")) on the host first",
         linksNote(file.path),
@@ -277,7 +291,7 @@ struct FilesystemPlan {
         ? "read-only: the command could be host root, and sysfs settings are host-wide; `unmask = true` leaves it writable"
         : nil
     return Step(
-      kind: .mount, actor: .initProcess, calls: calls, change: .create,
+      kind: .mount, actor: .initProcess, subject: .mountTarget(path: mount.target), calls: calls, change: .create,
       reason: Self.reasons([readOnly, linksNote(mount.target)]),
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: Self.label(mount))
   }
@@ -290,10 +304,10 @@ struct FilesystemPlan {
     switch mount.kind {
     case .bind:
       let source = sources[mount.source ?? ""] ?? 0
-      calls += pointCalls(at, target: mount.target, create: .likeSource(source), slot: target)
+      calls += pointCalls(at, target: mount.target, create: .likeSource(slot: source), slot: target)
       calls.append(
         .mountAt(
-          source: .slot(source, path: mount.source ?? ""), target: target, path: mount.target, fstype: nil,
+          source: .slot(slot: source, path: mount.source ?? ""), target: target, path: mount.target, fstype: nil,
           flags: [.bind, .rec], data: nil))
     case .dev:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
@@ -302,14 +316,15 @@ struct FilesystemPlan {
     case .overlay:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
       calls += overlayCalls(mount, target: target, at: at)
-    default:
+    case .tmpfs, .proc, .sysfs, .devpts, .mqueue:
       calls += pointCalls(at, target: mount.target, create: .directory, slot: target)
       calls.append(freshMount(mount, target: target))
     }
     calls += noteMounted(mount, at: at)
     // Only a mount that turns read-only needs them early; otherwise each is made at its own step, in spec order.
     for other in inside where mount.isReadOnly || deferReadOnly {
-      let create: MountPointKind = other.kind == .bind ? .likeSource(sources[other.source ?? ""] ?? 0) : .directory
+      let create: MountPointKind =
+        other.kind == .bind ? .likeSource(slot: sources[other.source ?? ""] ?? 0) : .directory
       let point = place(other.target)
       calls.append(.resolve(root: point.root, path: point.path, create: create, slot: slot(), lookup: point.lookup))
     }
@@ -332,7 +347,7 @@ struct FilesystemPlan {
     switch mount.kind {
     case .bind: "bind \(mount.source ?? "?") on \(mount.target)"
     case .dev: "make a minimal /dev on \(mount.target)"
-    default: "mount \(mount.kind.rawValue) on \(mount.target)"
+    case .tmpfs, .proc, .sysfs, .devpts, .mqueue, .overlay: "mount \(mount.kind.rawValue) on \(mount.target)"
     }
   }
 
@@ -340,7 +355,8 @@ struct FilesystemPlan {
   private func freshMount(_ mount: Mount, target: Int) -> Syscall {
     let (flags, data) = Self.freshOptions(mount)
     let name = mount.kind.rawValue
-    return .mountAt(source: .name(name), target: target, path: mount.target, fstype: name, flags: flags, data: data)
+    return .mountAt(
+      source: .name(filesystem: name), target: target, path: mount.target, fstype: name, flags: flags, data: data)
   }
 
   /// The mount(2) flags and data of a fresh filesystem (tmpfs, proc, sysfs, devpts, mqueue).
@@ -351,14 +367,15 @@ struct FilesystemPlan {
     case .tmpfs:
       var parts: [String] = []
       if let size = mount.size { parts.append("size=\(size)") }
-      if let mode = mount.mode { parts.append("mode=\(String(mode, radix: 8))") }
+      if let mode = mount.mode { parts.append("mode=\(FileMode.digits(mode))") }
       if let uid = mount.uid { parts.append("uid=\(uid)") }
       if let gid = mount.gid { parts.append("gid=\(gid)") }
       data = parts.isEmpty ? nil : parts.joined(separator: ",")
     case .devpts:
       flags.formUnion([.nosuid, .noexec])
       data = "newinstance,ptmxmode=0666,mode=620"
-    default:
+    // bind, dev and overlay are not fresh mounts (see `mountStep`).
+    case .proc, .sysfs, .mqueue, .bind, .dev, .overlay:
       // proc(5), sysfs(5) and mqueue are mounted nosuid,nodev,noexec by every tool and distribution.
       flags.formUnion([.nosuid, .nodev, .noexec])
     }
@@ -377,7 +394,9 @@ struct FilesystemPlan {
     case .tmpfs:
       // A tmpfs on the target holds the upper and work folders; the overlay then covers it.
       calls.append(
-        .mountAt(source: .name("tmpfs"), target: target, path: mount.target, fstype: "tmpfs", flags: [], data: nil))
+        .mountAt(
+          source: .name(filesystem: "tmpfs"), target: target, path: mount.target, fstype: "tmpfs", flags: [], data: nil)
+      )
       let (u, w) = (slot(), slot())
       for (name, slot) in [("upper", u), ("work", w)] {
         // On the tmpfs just mounted on the target: looked up as the target was, then inside that fresh mount.

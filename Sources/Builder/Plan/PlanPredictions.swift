@@ -22,10 +22,10 @@ extension Planner {
     guard cwd != "/" else { return .made }
     guard spec.unshares(.mount) else { return .beneath(tree: "/", path: cwd) }
     // A [[files]] symlink on the way leads where the host does not tell.
-    let above = SetupOrder.ancestors(of: cwd).map(String.init) + [cwd]
+    let above = AbsolutePath.ancestors(of: cwd).map(String.init) + [cwd]
     if spec.files.contains(where: { $0.kind == .symlink && above.contains($0.path) }) { return .unknown }
     // mkdir -p makes every folder above a [[files]] entry or a mount point, and a folder entry itself.
-    let makes = { (path: String) in path.hasPrefix(cwd + "/") }
+    let makes = { (path: String) in AbsolutePath.isBeneath(path, cwd) }
     if spec.files.contains(where: { makes($0.path) || ($0.path == cwd && $0.kind == .dir) })
       || spec.mounts.contains(where: { makes($0.target) || $0.target == cwd })
     {
@@ -33,7 +33,7 @@ extension Planner {
     }
     if let (target, mount) = MountsByTarget(spec.mounts).deepest(above: cwd) {
       switch mount.kind {
-      case .bind: return .beneath(tree: mount.source ?? "/", path: String(cwd.dropFirst(target.count)))
+      case .bind: return .beneath(tree: mount.source ?? "/", path: String(AbsolutePath.rest(of: cwd, in: target)))
       case .tmpfs, .devpts, .mqueue: return .absent
       case .proc, .sysfs, .dev, .overlay: return .unknown
       }

@@ -96,7 +96,7 @@ extension FilesystemPlan {
       : "OCI runtimes' defaults: firmware tables and power counters masked"
     let hostRoot = planner.mayActAsHostRoot ? " (the command could be host root here)" : ""
     return Step(
-      kind: .protect, actor: .initProcess, calls: calls, change: .create,
+      kind: .protect, actor: .initProcess, subject: .mountTarget(path: mount.target), calls: calls, change: .create,
       reason:
         "\(what)\(hostRoot); each path is opened beneath fd[\(mounted)] through no symlink and skipped where this kernel has none (ENOENT); `unmask = true` on the mount leaves them",
       origin: planner.origin(SpecKeyPath("mounts").index(index)), label: "protect the \(mount.kind.rawValue) on \(base)"

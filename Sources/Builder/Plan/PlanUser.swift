@@ -18,19 +18,20 @@ extension Planner {
     if let setgroups = setgroupsValue {
       steps.append(
         Step(
-          kind: .setgroups, actor: .parent, calls: [.writeProcFile(file: "setgroups", contents: setgroups.rawValue)],
+          kind: .setgroups, actor: .parent, subject: .idMap(file: .setgroups),
+          calls: [.writeProcFile(file: "setgroups", contents: setgroups.rawValue)],
           change: .modify(before: "allow", after: setgroups.rawValue),
           reason: state.isPrivileged ? nil : "an unprivileged gid_map needs setgroups denied first",
           origin: origin("user.setgroups")))
     }
     steps.append(
       Step(
-        kind: .uidMap, actor: .parent,
+        kind: .uidMap, actor: .parent, subject: .idMap(file: .uidMap),
         calls: [.writeProcFile(file: "uid_map", contents: render(uidMap, caller: state.uid))],
         change: .create, reason: "written once, from the parent side", origin: origin("user.uid_map")))
     steps.append(
       Step(
-        kind: .gidMap, actor: .parent,
+        kind: .gidMap, actor: .parent, subject: .idMap(file: .gidMap),
         calls: [.writeProcFile(file: "gid_map", contents: render(gidMap, caller: state.gid))],
         change: .create, reason: setgroupsValue == .deny ? "after setgroups" : nil, origin: origin("user.gid_map")))
     return steps
@@ -60,16 +61,19 @@ extension Planner {
     let setgroups = spec.user.setgroups ?? .deny
     steps.append(
       Step(
-        kind: .setgroups, actor: .parent, calls: [.writeProcFile(file: "setgroups", contents: setgroups.rawValue)],
+        kind: .setgroups, actor: .parent, subject: .idMap(file: .setgroups),
+        calls: [.writeProcFile(file: "setgroups", contents: setgroups.rawValue)],
         change: .modify(before: "allow", after: setgroups.rawValue),
         reason: "before gid_map, which fixes it", origin: origin("user.setgroups")))
-    let maps: [(Step.Kind, String, [IDMapping], UInt32, SpecKeyPath)] = [
-      (.uidMap, newuidmap, uidMap, state.uid, "user.uid_map"), (.gidMap, newgidmap, gidMap, state.gid, "user.gid_map"),
+    let maps: [(Step.Kind, Step.IDMapFile, String, [IDMapping], UInt32, SpecKeyPath)] = [
+      (.uidMap, .uidMap, newuidmap, uidMap, state.uid, "user.uid_map"),
+      (.gidMap, .gidMap, newgidmap, gidMap, state.gid, "user.gid_map"),
     ]
-    for (kind, helper, map, caller, key) in maps {
+    for (kind, file, helper, map, caller, key) in maps {
       steps.append(
         Step(
-          kind: kind, actor: .parent, calls: [.idMapHelper(program: helper, map: render(map, caller: caller))],
+          kind: kind, actor: .parent, subject: .idMap(file: file),
+          calls: [.idMapHelper(program: helper, map: render(map, caller: caller))],
           change: .create, reason: "ranges beyond your own ID go through the set-user-ID helper", origin: origin(key)))
     }
     return steps

@@ -46,22 +46,28 @@ public struct Planner: Sendable {
     } else if let spawn = steps.firstIndex(where: { $0.kind == .spawnCommand }) {
       // Nothing to take back: init's parent-death signal turns to SIGKILL before the command starts (the step that
       // closes the setup fds does it otherwise).
-      steps[spawn].calls.insert(contentsOf: [.setParentDeathSignal(9), .checkParent], at: 0)
+      steps[spawn].operations.insert(
+        contentsOf: [Step.Operation(.setParentDeathSignal(signal: 9)), Step.Operation(.checkParent)], at: 0)
       steps[spawn].reason = [steps[spawn].reason, "init now dies with the sandbox process by SIGKILL"]
         .compactMap { $0 }.joined(separator: "; ")
     }
     for index in steps.indices { steps[index].id = index + 1 }
-    return Plan(steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps), hostChanges: hostChanges())
+    let chain = Self.chain(of: steps)
+    return Plan(
+      steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps), hostChanges: hostChanges(),
+      processes: chain.processes, handoffs: chain.handoffs)
   }
 
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }
 
   /// With `die_with_parent`, nsbuild first ties itself to its own parent; the calls before fork(2) are its own.
   private func spawnStep() -> Step {
-    let own: [Syscall] = spec.process.dieWithParent ? [.setParentDeathSignal(9), .checkParent] : []
+    let own: [Syscall] = spec.process.dieWithParent ? [.setParentDeathSignal(signal: 9), .checkParent] : []
     return Step(
-      kind: .spawn, actor: .parent,
-      calls: own + [.fork, .setParentDeathSignal(9), .checkParent, .forwardSignals(Self.forwardedSignals)],
+      kind: .spawn, actor: .parent, subject: .process(role: .sandbox),
+      calls: own + [
+        .fork, .setParentDeathSignal(signal: 9), .checkParent, .forwardSignals(signals: Self.forwardedSignals),
+      ],
       change: .create,
       reason: spec.process.dieWithParent
         ? "nsbuild dies with its parent and the sandbox with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command"
@@ -72,8 +78,8 @@ public struct Planner: Sendable {
   private func unshareStep() -> Step {
     let flags = spec.namespaces.reduce(into: CloneFlags()) { $0.insert(CloneFlags($1)) }
     return Step(
-      kind: .unshare, actor: .sandbox, calls: [.unshare(flags)],
-      change: flags.isEmpty ? .unchanged("the host's namespaces") : unshareChange,
+      kind: .unshare, actor: .sandbox, subject: .namespaces(flags: flags), calls: [.unshare(flags: flags)],
+      change: flags.isEmpty ? .unchanged(value: "the host's namespaces") : unshareChange,
       reason: spec.unshares(.user) ? "one call, so every namespace is owned by the new user namespace" : nil,
       origin: origin("namespaces.unshare"))
   }
@@ -88,16 +94,17 @@ public struct Planner: Sendable {
   /// One write per clock, so a refused offset points at its own line.
   private func timeSteps() -> [Step] {
     guard spec.unshares(.time) else { return [] }
-    let clocks: [(String, ClockOffset?)] = [("monotonic", spec.time.monotonic), ("boottime", spec.time.boottime)]
-    return clocks.compactMap { name, offset in
+    let clocks: [(Step.Clock, ClockOffset?)] = [(.monotonic, spec.time.monotonic), (.boottime, spec.time.boottime)]
+    return clocks.compactMap { clock, offset in
       offset.map { offset in
         Step(
-          kind: .timeOffsets, actor: .parent,
+          kind: .timeOffsets, actor: .parent, subject: .clock(name: clock),
           calls: [
-            .writeProcFile(file: "timens_offsets", contents: "\(name) \(offset.seconds) \(offset.nanoseconds)\n")
+            .writeProcFile(
+              file: "timens_offsets", contents: "\(clock.rawValue) \(offset.seconds) \(offset.nanoseconds)\n")
           ],
           change: .create, reason: "before any process enters the time namespace, which freezes the offsets",
-          origin: origin(SpecKeyPath("time").appending(name)))
+          origin: origin(SpecKeyPath("time").appending(clock.rawValue)))
       }
     }
   }
@@ -115,10 +122,10 @@ public struct Planner: Sendable {
     // command keeping CAP_SYS_PTRACE that sees it (no pid namespace, or the host's /proc bound) walks from
     // /proc/PID/cwd to the host's /. Init is dumpable again, as every process is by default.
     return Step(
-      kind: .fork, actor: .sandbox,
+      kind: .fork, actor: .sandbox, subject: .process(role: .initProcess),
       calls: [
-        .chdir("/"), .setDumpable(false), .fork, .setDumpable(true), .setParentDeathSignal(15), .checkParent,
-        .forwardSignals(Self.forwardedSignals),
+        .chdir(path: "/"), .setDumpable(dumpable: false), .fork, .setDumpable(dumpable: true),
+        .setParentDeathSignal(signal: 15), .checkParent, .forwardSignals(signals: Self.forwardedSignals),
       ],
       change: .create,
       reason: reason
@@ -132,15 +139,15 @@ public struct Planner: Sendable {
     if let name = spec.uts.hostname {
       steps.append(
         Step(
-          kind: .hostname, actor: .initProcess, calls: [.sethostname(name)],
-          change: name == state.hostname ? .unchanged(name) : .modify(before: state.hostname, after: name),
+          kind: .hostname, actor: .initProcess, subject: .hostname, calls: [.sethostname(name: name)],
+          change: name == state.hostname ? .unchanged(value: name) : .modify(before: state.hostname, after: name),
           origin: origin("uts.hostname")))
     }
     if let name = spec.uts.domainname {
       steps.append(
         Step(
-          kind: .domainname, actor: .initProcess, calls: [.setdomainname(name)],
-          change: name == state.domainname ? .unchanged(name) : .modify(before: state.domainname, after: name),
+          kind: .domainname, actor: .initProcess, subject: .domainname, calls: [.setdomainname(name: name)],
+          change: name == state.domainname ? .unchanged(value: name) : .modify(before: state.domainname, after: name),
           origin: origin("uts.domainname")))
     }
     return steps
@@ -150,7 +157,8 @@ public struct Planner: Sendable {
     guard spec.unshares(.net), spec.net.loopback else { return [] }
     return [
       Step(
-        kind: .loopback, actor: .initProcess, calls: [.loopbackUp], change: .modify(before: "down", after: "up"),
+        kind: .loopback, actor: .initProcess, subject: .networkInterface(name: "lo"), calls: [.loopbackUp],
+        change: .modify(before: "down", after: "up"),
         reason: "a new network namespace starts with lo down", origin: origin("net.loopback"))
     ]
   }

@@ -51,19 +51,6 @@ struct SetupOrder {
   /// Worked out on demand: `check` needs only ``moves``.
   func mountsInside() -> [Int: [Mount]] { Self.mountsInside(items) }
 
-  /// The folders above `path`, nearest last: `/a/b/c` gives `/`, `/a`, `/a/b`. Slices of `path` (spec paths are
-  /// normalised), so that looking up every entry's ancestors allocates no strings.
-  static func ancestors(of path: String) -> [Substring] {
-    guard path != "/", let first = path.utf8.first, first == UInt8(ascii: "/") else { return [] }
-    var result: [Substring] = [path.prefix(1)]
-    var rest = path.utf8.dropFirst()
-    while let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
-      result.append(path[..<slash])
-      rest = path.utf8[path.utf8.index(after: slash)...]
-    }
-    return result
-  }
-
   /// The number of names in `path`: 0 for `/`, 3 for `/a/b/c`.
   static func depth(of path: String) -> Int {
     path == "/" ? 0 : path.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
@@ -78,7 +65,7 @@ struct SetupOrder {
     }
     var earliest = Array(items.indices)
     for (position, item) in items.enumerated() {
-      for ancestor in ancestors(of: item.path) {
+      for ancestor in AbsolutePath.ancestors(of: item.path) {
         for mount in mountsAt[ancestor] ?? [] where position < earliest[mount] { earliest[mount] = position }
       }
     }
@@ -100,7 +87,7 @@ struct SetupOrder {
     var result: [Int: [Mount]] = [:]
     for (position, item) in items.enumerated() {
       guard case .mount(_, let mount) = item else { continue }
-      for ancestor in ancestors(of: mount.target) {
+      for ancestor in AbsolutePath.ancestors(of: mount.target) {
         for earlier in mountsAt[ancestor] ?? [] { result[earlier, default: []].append(mount) }
       }
       mountsAt[mount.target[...], default: []].append(position)

@@ -1,9 +1,9 @@
 import SpecParser
 
 /// An ordered list of steps: everything `run` will do, and nothing else.
-public struct Plan: Sendable, Hashable {
+public struct Plan: Sendable, Hashable, Codable {
   /// The version of the plan's JSON form; bumped on any incompatible change.
-  public static let formatVersion = 1
+  public static let formatVersion = 2
 
   public var steps: [Step]
   /// Things worth knowing before running: host checks and spec rules that are not errors.
@@ -11,16 +11,25 @@ public struct Plan: Sendable, Hashable {
   /// What `run` leaves on the host's file system afterwards (files, and mount points it makes on the host's tree or
   /// in a root directory); everything else ends with the sandbox. `plan --detailed-exitcode` exits 2 when any.
   public var hostChanges: [String]
+  /// The processes that take the steps, nsbuild first, each after the process that forks it.
+  public var processes: [PlannedProcess]
+  /// What those processes give each other, and which waits for which.
+  public var handoffs: [Handoff]
 
-  public init(steps: [Step], warnings: [PlanWarning] = [], hostChanges: [String] = []) {
+  public init(
+    steps: [Step], warnings: [PlanWarning] = [], hostChanges: [String] = [], processes: [PlannedProcess] = [],
+    handoffs: [Handoff] = []
+  ) {
     self.steps = steps
     self.warnings = warnings
     self.hostChanges = hostChanges
+    self.processes = processes
+    self.handoffs = handoffs
   }
 }
 
 /// A problem the plan foresees, with the spec position it concerns when there is one.
-public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
+public struct PlanWarning: Sendable, Hashable, Codable, CustomStringConvertible {
   public var message: String
   public var origin: SourceRange?
   /// The step whose failure this warning foresees; `run` repeats the warning when that step fails.
@@ -42,7 +51,7 @@ public struct PlanWarning: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Which step a warning is about: the steps of `kind`, only the one from spec position `origin` when given.
-public struct StepReference: Sendable, Hashable {
+public struct StepReference: Sendable, Hashable, Codable {
   public var kind: Step.Kind
   public var origin: SourceRange?
 
@@ -54,15 +63,18 @@ public struct StepReference: Sendable, Hashable {
   func matches(_ step: Step) -> Bool { step.kind == kind && (origin == nil || step.origin == origin) }
 }
 
-/// One step of a plan: what it does, which process does it, the exact calls, and where in the spec it comes from.
-public struct Step: Sendable, Hashable {
+/// One step of a plan: what it does, which process does it, what it acts on, the exact calls, and where in the spec
+/// they come from.
+public struct Step: Sendable, Hashable, Codable {
   /// 1-based position in the plan; `run --verbose` and error messages use the same number.
   public var id: Int
   public var kind: Kind
   /// The process that makes the calls.
   public var actor: Actor
-  /// The calls, in order, with their arguments as they will be made.
-  public var calls: [Syscall]
+  /// What the step acts on: a mount target, a file, a clock, the hostname, a set of namespaces… (see ``Subject``).
+  public var subject: Subject
+  /// The calls, in order, each with the spec position it comes from.
+  public var operations: [Operation]
   /// What changes against the current state.
   public var change: Change
   /// Why this step sits where it does, when the order matters.
@@ -72,22 +84,54 @@ public struct Step: Sendable, Hashable {
   /// A one-line summary set by the planner where the calls alone do not say it well (see ``title``).
   public var label: String?
 
+  /// A step whose calls come from their own spec positions (a host path each mount names, one credential each).
   public init(
-    id: Int = 0, kind: Kind, actor: Actor, calls: [Syscall], change: Change, reason: String? = nil,
-    origin: SourceRange? = nil, label: String? = nil
+    id: Int = 0, kind: Kind, actor: Actor, subject: Subject, operations: [Operation], change: Change,
+    reason: String? = nil, origin: SourceRange? = nil, label: String? = nil
   ) {
     self.label = label
     self.id = id
     self.kind = kind
     self.actor = actor
-    self.calls = calls
+    self.subject = subject
+    self.operations = operations
     self.change = change
     self.reason = reason
     self.origin = origin
   }
 
+  /// A step whose every call comes from the step's own spec position, `origin`.
+  public init(
+    id: Int = 0, kind: Kind, actor: Actor, subject: Subject, calls: [Syscall], change: Change, reason: String? = nil,
+    origin: SourceRange? = nil, label: String? = nil
+  ) {
+    self.init(
+      id: id, kind: kind, actor: actor, subject: subject, operations: calls.map { Operation($0, origin: origin) },
+      change: change, reason: reason, origin: origin, label: label)
+  }
+
+  /// The calls, in order, with their arguments as they will be made.
+  public var calls: [Syscall] { operations.map(\.call) }
+
+  /// Where in the spec the call at `index` of ``calls`` comes from: its own position, else the step's.
+  public func origin(ofCall index: Int) -> SourceRange? {
+    (operations.indices.contains(index) ? operations[index].origin : nil) ?? origin
+  }
+
+  /// One call and the spec position it comes from, kept together so the two cannot drift apart.
+  public struct Operation: Sendable, Hashable, Codable {
+    public var call: Syscall
+    /// nil for a call every sandbox makes.
+    public var origin: SourceRange?
+
+    public init(_ call: Syscall, origin: SourceRange? = nil) {
+      self.call = call
+      self.origin = origin
+    }
+  }
+
   /// The kinds of step, by the kernel feature they use.
-  public enum Kind: String, Sendable, Hashable {
+  public enum Kind: String, Sendable, Hashable, Codable {
     case spawn, unshare, setgroups, uidMap = "uid_map", gidMap = "gid_map", timeOffsets = "timens_offsets"
     case fork, propagation, hostname, domainname, loopback, sources, root, mount, protect, file
     case pivotRoot = "pivot_root", readonlyRoot = "readonly_root", closeFDs = "close_fds"
@@ -100,7 +144,7 @@ public struct Step: Sendable, Hashable {
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the
   /// command.
-  public enum Actor: String, Sendable, Hashable {
+  public enum Actor: String, Sendable, Hashable, Codable, CaseIterable {
     /// nsbuild itself, outside every new namespace: writes the ID maps and clock offsets "from the parent side".
     case parent
     /// The forked child that calls unshare(2) and waits for the parent's writes.
@@ -115,10 +159,10 @@ public struct Step: Sendable, Hashable {
 
 /// How a step changes the current state (`+` create, `~` change in place, `=` already as wanted and skipped, `!`
 /// something else is in the way, which run refuses to replace).
-public enum Change: Sendable, Hashable {
+public enum Change: Sendable, Hashable, Codable {
   case create
   case modify(before: String, after: String)
-  case unchanged(String)
+  case unchanged(value: String)
   /// `before` (what stands there) is not what the step makes, and run will not replace it: the step fails.
   case conflict(before: String, after: String)
 
@@ -137,23 +181,24 @@ public enum Change: Sendable, Hashable {
   }
 }
 
-/// A call `run` makes, with its arguments. The applier interprets these values and nothing else.
-public enum Syscall: Sendable, Hashable {
+/// A call `run` makes, with its arguments. The applier interprets these values and nothing else. Every associated
+/// value has a label: the synthesized `Codable` form (`{"mountAt": {"target": 3, …}}`) is the call as data.
+public enum Syscall: Sendable, Hashable, Codable {
   case fork
   /// prctl(2) PR_SET_PDEATHSIG in the child.
-  case setParentDeathSignal(Int32)
+  case setParentDeathSignal(signal: Int32)
   /// prctl(2) PR_SET_DUMPABLE: while 0, /proc/PID/{cwd,root,fd,mem} of the process are closed to every process
   /// without CAP_SYS_PTRACE in the user namespace its memory was made in (proc(5), ptrace(2) "Ptrace access mode
   /// checking"), which is the host's for the sandbox process.
-  case setDumpable(Bool)
+  case setDumpable(dumpable: Bool)
   /// Ends the process (status 137, as SIGKILL) if its parent died before PR_SET_PDEATHSIG took effect: a child
   /// polls the read end of a pipe whose only write end its parent holds (a hang-up means the parent is gone; this
   /// works from a new pid namespace, where getppid(2) reads 0); nsbuild itself compares getppid(2) with its parent
   /// at start.
   case checkParent
   /// sigaction(2) in the parent: these signals are passed on to the child just forked.
-  case forwardSignals([Int32], toGroup: Bool = false)
-  case unshare(CloneFlags)
+  case forwardSignals(signals: [Int32], toGroup: Bool = false)
+  case unshare(flags: CloneFlags)
   /// write(2) of `contents` to `/proc/<sandbox pid>/<file>`.
   case writeProcFile(file: String, contents: String)
   /// Runs the set-user-ID helper newuidmap(1) or newgidmap(1) for the sandbox process with `map`'s lines (each
@@ -161,8 +206,8 @@ public enum Syscall: Sendable, Hashable {
   case idMapHelper(program: String, map: String)
   case mount(source: String?, target: String, fstype: String?, flags: MountFlags, data: String?)
   case mountSetattr(path: String, recursive: Bool, set: MountAttributes)
-  case sethostname(String)
-  case setdomainname(String)
+  case sethostname(name: String)
+  case setdomainname(name: String)
   /// open(2) of a host path with O_PATH|O_CLOEXEC into fd slot `slot`: sources are taken before any mount can hide
   /// them (a tmpfs on /tmp, a new root), and later calls use the fd, not the path.
   case openPath(path: String, slot: Int)
@@ -253,25 +298,25 @@ public enum Syscall: Sendable, Hashable {
   /// Zero nsbuild's own environment strings so `/proc/1/environ` shows none of them.
   case scrubEnvironment
   case setsid
-  case setrlimit(ResourceLimit)
-  case setgroups([UInt32])
-  case setresgid(UInt32)
-  case setresuid(UInt32)
+  case setrlimit(limit: ResourceLimit)
+  case setgroups(groups: [UInt32])
+  case setresgid(gid: UInt32)
+  case setresuid(uid: UInt32)
   /// prctl(2) PR_SET_KEEPCAPS, so a switch away from uid 0 keeps the permitted set.
   case keepCapabilities
   /// prctl(2) PR_CAPBSET_DROP for every capability not kept.
   case dropBoundingSet(keep: [Capability])
   /// capset(2): effective, permitted and inheritable become exactly `keep`.
-  case capset([Capability])
+  case capset(capabilities: [Capability])
   /// prctl(2) PR_CAP_AMBIENT_RAISE for each kept capability, so they survive execve(2) for a non-root uid.
-  case raiseAmbient([Capability])
+  case raiseAmbient(capabilities: [Capability])
   case setNoNewPrivs
-  case umask(UInt32)
-  case chdir(String)
+  case umask(mask: UInt32)
+  case chdir(path: String)
   /// close_range(2) with CLOSE_RANGE_CLOEXEC: only fds below `first` (0, 1, 2) reach the command.
-  case closeOnExecFrom(Int32)
+  case closeOnExecFrom(first: Int32)
   /// execve(2) of the command; a program name without `/` is searched in the sandbox's PATH.
-  case execve(Command)
+  case execve(command: Command)
   /// tcsetpgrp(3) of the terminal nsbuild had in the foreground when it started back to nsbuild's process group,
   /// with SIGTTOU blocked, when the command's end left a group with no process in the foreground.
   case takeBackForeground
@@ -284,23 +329,23 @@ public enum Syscall: Sendable, Hashable {
   /// and working directory: nsbuild does not stay in the sandbox's namespace, whose pivot_root(2) would move it.
   case returnToMountNamespace
   /// sendmsg(2) SCM_RIGHTS of the fds in `slots`, in order, to init; then close(2) of each.
-  case sendSlots([Int])
+  case sendSlots(slots: [Int])
   /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.
-  case receiveSlots([Int])
+  case receiveSlots(slots: [Int])
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).
-public enum PathLookup: Sendable, Hashable {
+public enum PathLookup: String, Sendable, Hashable, Codable {
   /// RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS: a symlink on the way resolves inside the root, never outside it (a root
   /// folder, a tmpfs root, a fresh mount).
-  case inRoot
+  case inRoot = "in_root"
   /// RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS: no symlink at all on the way (ELOOP). For host paths `plan` resolved (the
   /// host's tree as the root) and paths beneath a bind, which must not leave it through a symlink in its source.
-  case noSymlinks
+  case noSymlinks = "no_symlinks"
 }
 
 /// A symlink `plan` found on the way to a host path: where it is and what it points to.
-public struct HostLink: Sendable, Hashable, CustomStringConvertible {
+public struct HostLink: Sendable, Hashable, Codable, CustomStringConvertible {
   public var path: String
   public var destination: String
 
@@ -313,21 +358,21 @@ public struct HostLink: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What a missing mount point is made as.
-public enum MountPointKind: Sendable, Hashable {
+public enum MountPointKind: Sendable, Hashable, Codable {
   case directory
   case file
   /// A file or a directory, as the source in this fd slot is.
-  case likeSource(Int)
+  case likeSource(slot: Int)
 }
 
 /// Where a mount comes from: a filesystem name (`tmpfs`, `proc`…) or a path open in an fd slot (a bind).
-public enum MountSource: Sendable, Hashable {
-  case name(String)
-  case slot(Int, path: String)
+public enum MountSource: Sendable, Hashable, Codable {
+  case name(filesystem: String)
+  case slot(slot: Int, path: String)
 }
 
 /// The command the sandbox runs.
-public struct Command: Sendable, Hashable {
+public struct Command: Sendable, Hashable, Codable {
   public var args: [String]
   /// Start from an empty environment rather than nsbuild's.
   public var clearEnv: Bool

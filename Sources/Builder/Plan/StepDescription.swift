@@ -11,20 +11,17 @@ extension Step {
       let names = Namespace.allCases.filter { flags.contains(CloneFlags($0)) }.map(\.rawValue)
       return "unshare " + names.joined(separator: ", ")
     case .setgroups, .uidMap, .gidMap, .timeOffsets:
-      switch calls.first {
-      case .writeProcFile(let file, let contents):
+      if case .writeProcFile(let file, let contents) = calls.first {
         return "write \(file): " + contents.split(separator: "\n").joined(separator: "; ")
-      case .idMapHelper(_, let map):
-        return "write \(kind.rawValue) with a helper: " + map.split(separator: "\n").joined(separator: "; ")
-      default: return kind.rawValue
       }
+      guard case .idMapHelper(_, let map) = calls.first else { return kind.rawValue }
+      return "write \(kind.rawValue) with a helper: " + map.split(separator: "\n").joined(separator: "; ")
     case .fork: return "fork into the new namespaces"
     case .propagation: return "make every mount private"
     case .hostname, .domainname:
-      switch calls.first {
-      case .sethostname(let name), .setdomainname(let name): return "set \(kind.rawValue) \(name)"
-      default: return kind.rawValue
-      }
+      if case .sethostname(let name) = calls.first { return "set \(kind.rawValue) \(name)" }
+      guard case .setdomainname(let name) = calls.first else { return kind.rawValue }
+      return "set \(kind.rawValue) \(name)"
     case .loopback: return "bring lo up"
     case .mount: return mountTitle
     case .protect: return "protect a fresh proc or sysfs"
@@ -65,6 +62,7 @@ extension Step {
 
 extension Syscall: CustomStringConvertible {
   /// The call as C would write it, with flags by name: `mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID, "size=1M")`.
+  /// Every case is listed: a new call does not compile until `plan` can show it.
   public var description: String {
     switch self {
     case .fork: return "fork()"
@@ -88,12 +86,6 @@ extension Syscall: CustomStringConvertible {
     case .setdomainname(let name): return "setdomainname(\(Quoting.c(name)), \(name.utf8.count))"
     case .loopbackUp: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", IFF_UP})"
     case .scrubEnvironment: return "memset(environ strings, 0)"
-    default: return filesystemDescription
-    }
-  }
-
-  private var filesystemDescription: String {
-    switch self {
     case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
     case .openDirectoryNoSymlinks(let path, let slot):
       return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH|O_DIRECTORY, RESOLVE_NO_SYMLINKS) = fd[\(slot)]"
@@ -136,65 +128,6 @@ extension Syscall: CustomStringConvertible {
       return Self.readOnlyPathDescription(mount: mount, path: path, throughProc: throughProc)
     case .maskPath(let mount, let path, _, let nullDevice, let throughProc):
       return Self.maskPathDescription(mount: mount, path: path, nullDevice: nullDevice, throughProc: throughProc)
-    case .fsopen, .fsconfigString, .fsconfigFD, .fsconfigCreate, .fsmount, .openTree, .moveMount, .setPropagation:
-      return mountAPIDescription
-    case .makeDirectory(let root, let path, let mode, let lookup):
-      return
-        "mkdirat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), 0\(String(mode, radix: 8)) (and missing parents, 0755)"
-    case .createFile(let root, let path, let contents, let mode, let lookup):
-      return
-        "openat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), O_CREAT|O_EXCL, 0\(String(mode, radix: 8)); write \(Quoting.excerpt(contents)) (and missing parents, 0755)"
-    case .symlink(let root, let path, let link, let lookup):
-      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))\(lookup.note) (and missing parents, 0755)"
-    case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
-    case .pivotRoot: return "pivot_root(\".\", \".\")"
-    case .detachOldRoot: return "umount2(\".\", MNT_DETACH)"
-    default: return commandDescription
-    }
-  }
-
-  private var commandDescription: String {
-    switch self {
-    case .setsid: return "setsid()"
-    case .setrlimit(let limit):
-      let value = { (v: UInt64?) in v.map(String.init) ?? "RLIM_INFINITY" }
-      return "setrlimit(RLIMIT_\(limit.resource.rawValue.uppercased()), {\(value(limit.soft)), \(value(limit.hard))})"
-    case .setgroups(let groups):
-      return "setgroups(\(groups.count), [\(groups.map(String.init).joined(separator: ", "))])"
-    case .setresgid(let id): return "setresgid(\(id), \(id), \(id))"
-    case .setresuid(let id): return "setresuid(\(id), \(id), \(id))"
-    case .keepCapabilities: return "prctl(PR_SET_KEEPCAPS, 1)"
-    case .dropBoundingSet(let keep):
-      return "prctl(PR_CAPBSET_DROP, cap) for every capability" + (keep.isEmpty ? "" : " but \(Self.names(keep))")
-    case .capset(let keep): return "capset(effective = permitted = inheritable = \(Self.names(keep)))"
-    case .raiseAmbient(let keep): return "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, \(Self.names(keep)))"
-    case .setNoNewPrivs: return "prctl(PR_SET_NO_NEW_PRIVS, 1)"
-    case .umask(let mask): return "umask(0\(String(mask, radix: 8)))"
-    case .chdir(let path): return "chdir(\(Quoting.c(path)))"
-    case .closeOnExecFrom(let first): return "close_range(\(first), ~0U, CLOSE_RANGE_CLOEXEC)"
-    case .execve(let command):
-      var env = command.clearEnv ? [] : ["inherited"]
-      env += command.unset.map { "-\($0)" }
-      env += command.env.map { "\($0.name)=\(Quoting.c($0.value))" }
-      let program = command.args.first ?? ""
-      let search = program.contains("/") ? "" : " (searched in PATH)"
-      return
-        "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], {\(env.joined(separator: ", "))})"
-    case .takeBackForeground:
-      return "tcsetpgrp(tty, getpgrp()) with SIGTTOU blocked, if the foreground group has no process left"
-    case .saveMountNamespace: return "open(\"/proc/self/ns/mnt\"), open(\"/\", O_PATH), open(\".\", O_PATH)"
-    case .returnToMountNamespace:
-      return "setns(nsbuild's own mnt, CLONE_NEWNS); fchdir(root); chroot(\".\"); fchdir(cwd)"
-    case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
-    case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
-    case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
-    default: return "(call)"  // every case is handled above; kept for the compiler
-    }
-  }
-
-  /// The new mount API's calls (``DetachedMount``), as C would write them.
-  private var mountAPIDescription: String {
-    switch self {
     case .fsopen(let fstype, let slot): return "fsopen(\(Quoting.c(fstype)), FSOPEN_CLOEXEC) = fd[\(slot)]"
     case .fsconfigString(let context, let key, let value?):
       return "fsconfig(fd[\(context)], FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value)), 0)"
@@ -213,7 +146,50 @@ extension Syscall: CustomStringConvertible {
     case .setPropagation(let slot, let path, let recursive, let propagation):
       return
         "mount_setattr(fd[\(slot)] (\(path)), \"\", AT_EMPTY_PATH\(recursive ? "|AT_RECURSIVE" : ""), {propagation: \(propagation.subtracting(.rec))})"
-    default: return "(call)"  // only the calls above reach here
+    case .makeDirectory(let root, let path, let mode, let lookup):
+      return
+        "mkdirat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), \(FileMode.octal(mode)) (and missing parents, 0755)"
+    case .createFile(let root, let path, let contents, let mode, let lookup):
+      return
+        "openat beneath fd[\(root)]\(lookup.note): \(Quoting.c(path)), O_CREAT|O_EXCL, \(FileMode.octal(mode)); write \(Quoting.excerpt(contents)) (and missing parents, 0755)"
+    case .symlink(let root, let path, let link, let lookup):
+      return "symlinkat(\(Quoting.c(link)), fd[\(root)], \(Quoting.c(path)))\(lookup.note) (and missing parents, 0755)"
+    case .changeDirectoryTo(let slot, let path): return "fchdir(fd[\(slot)]) (\(path))"
+    case .pivotRoot: return "pivot_root(\".\", \".\")"
+    case .detachOldRoot: return "umount2(\".\", MNT_DETACH)"
+    case .setsid: return "setsid()"
+    case .setrlimit(let limit):
+      let value = { (v: UInt64?) in v.map(String.init) ?? "RLIM_INFINITY" }
+      return "setrlimit(RLIMIT_\(limit.resource.rawValue.uppercased()), {\(value(limit.soft)), \(value(limit.hard))})"
+    case .setgroups(let groups):
+      return "setgroups(\(groups.count), [\(groups.map(String.init).joined(separator: ", "))])"
+    case .setresgid(let id): return "setresgid(\(id), \(id), \(id))"
+    case .setresuid(let id): return "setresuid(\(id), \(id), \(id))"
+    case .keepCapabilities: return "prctl(PR_SET_KEEPCAPS, 1)"
+    case .dropBoundingSet(let keep):
+      return "prctl(PR_CAPBSET_DROP, cap) for every capability" + (keep.isEmpty ? "" : " but \(Self.names(keep))")
+    case .capset(let keep): return "capset(effective = permitted = inheritable = \(Self.names(keep)))"
+    case .raiseAmbient(let keep): return "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, \(Self.names(keep)))"
+    case .setNoNewPrivs: return "prctl(PR_SET_NO_NEW_PRIVS, 1)"
+    case .umask(let mask): return "umask(\(FileMode.octal(mask)))"
+    case .chdir(let path): return "chdir(\(Quoting.c(path)))"
+    case .closeOnExecFrom(let first): return "close_range(\(first), ~0U, CLOSE_RANGE_CLOEXEC)"
+    case .execve(let command):
+      var env = command.clearEnv ? [] : ["inherited"]
+      env += command.unset.map { "-\($0)" }
+      env += command.env.map { "\($0.name)=\(Quoting.c($0.value))" }
+      let program = command.args.first ?? ""
+      let search = program.contains("/") ? "" : " (searched in PATH)"
+      return
+        "execve(\(Quoting.c(program))\(search), [\(command.args.map(Quoting.c).joined(separator: ", "))], {\(env.joined(separator: ", "))})"
+    case .takeBackForeground:
+      return "tcsetpgrp(tty, getpgrp()) with SIGTTOU blocked, if the foreground group has no process left"
+    case .saveMountNamespace: return "open(\"/proc/self/ns/mnt\"), open(\"/\", O_PATH), open(\".\", O_PATH)"
+    case .returnToMountNamespace:
+      return "setns(nsbuild's own mnt, CLONE_NEWNS); fchdir(root); chroot(\".\"); fchdir(cwd)"
+    case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
+    case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
+    case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
     }
   }
 
@@ -282,21 +258,18 @@ enum Quoting {
   static func c(_ text: String?) -> String {
     guard let text else { return "NULL" }
     var out = "\""
+    // Scalars, not our enums: a lookup and an if-chain, so the only switches in this file are whole ones over calls.
+    let escapes: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\t": "\\t"]
     for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 || scalar.value == 0x7F {
-          out += "\\x" + String(scalar.value, radix: 16)
-        } else if (0x80...0x9F).contains(scalar.value) {
-          // C1 controls (U+009B is CSI): as a universal character name, never raw.
-          out += "\\u00" + String(scalar.value, radix: 16)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
+      if let escape = escapes[scalar] {
+        out += escape
+      } else if scalar.value < 0x20 || scalar.value == 0x7F {
+        out += "\\x" + String(scalar.value, radix: 16)
+      } else if (0x80...0x9F).contains(scalar.value) {
+        // C1 controls (U+009B is CSI): as a universal character name, never raw.
+        out += "\\u00" + String(scalar.value, radix: 16)
+      } else {
+        out.unicodeScalars.append(scalar)
       }
     }
     return out + "\""
@@ -305,10 +278,8 @@ enum Quoting {
   /// A word as a POSIX shell would need it quoted.
   static func shell(_ word: String) -> String {
     let safe = word.unicodeScalars.allSatisfy { scalar in
-      switch scalar {
-      case "a"..."z", "A"..."Z", "0"..."9", "/", ".", "_", "-", "=", ":", ",", "+", "@", "%": true
-      default: false
-      }
+      ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+        || "/._-=:,+@%".unicodeScalars.contains(scalar)
     }
     return safe && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
   }

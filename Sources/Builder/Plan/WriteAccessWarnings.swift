@@ -8,14 +8,14 @@ extension Planner {
   func writeAccessWarnings() -> [PlanWarning] {
     guard spec.unshares(.user), !state.makingFolders.isEmpty, let root = defaultIdentity else { return [] }
     let maps = writtenMaps
-    guard let uid = Self.outsideID(of: root.uid, in: maps.uid, caller: state.uid),
-      let gid = Self.outsideID(of: root.gid, in: maps.gid, caller: state.gid)
+    guard let uid = maps.uid.outsideID(of: root.uid, caller: state.uid),
+      let gid = maps.gid.outsideID(of: root.gid, caller: state.gid)
     else { return [] }
     let acting = Acting(
       uid: uid, gid: gid, groups: Set(state.host.supplementaryGroups), privileged: root.uid == 0,
       isMapped: { owner in
-        Self.inside(of: owner.uid, in: maps.uid, caller: self.state.uid) != nil
-          && Self.inside(of: owner.gid, in: maps.gid, caller: self.state.gid) != nil
+        maps.uid.insideID(of: owner.uid, caller: self.state.uid) != nil
+          && maps.gid.insideID(of: owner.gid, caller: self.state.gid) != nil
       })
     var result: [PlanWarning] = []
     let entries =
@@ -27,7 +27,7 @@ extension Planner {
       let at = origin(key)
       result.append(
         PlanWarning(
-          "\(making.folder) is \(owner.uid):\(owner.gid), mode \(String(owner.mode, radix: 8)), which the sandbox's root (\(uid):\(gid) on the host, as the map says) may not write: run would fail making \(making.name) there (EACCES); \(Self.fix(making.folder, uid: uid, gid: gid))",
+          "\(making.folder) is \(owner.uid):\(owner.gid), mode \(FileMode.digits(owner.mode)), which the sandbox's root (\(uid):\(gid) on the host, as the map says) may not write: run would fail making \(making.name) there (EACCES); \(Self.fix(making.folder, uid: uid, gid: gid))",
           origin: at, explains: StepReference(kind, origin: at)))
     }
     return result
@@ -42,17 +42,6 @@ extension Planner {
     guard uid == overflowID || gid == overflowID else { return "chown \(uid):\(gid) \(folder), or map its owner in" }
     return "map the folder's owner in, or run nsbuild as the folder's owner (handing it to \(uid):\(gid), the "
       + "overflow ID nobody, would give it to every process running as nobody)"
-  }
-
-  /// The ID outside that `inside` maps to, or nil when the map leaves it out.
-  static func outsideID(of inside: UInt32, in map: [IDMapping], caller: UInt32) -> UInt32? {
-    for line in map where inside >= line.inside && UInt64(inside) < UInt64(line.inside) + UInt64(line.count) {
-      switch line.outside {
-      case .id(let id): return id + (inside - line.inside)
-      case .caller: return caller + (inside - line.inside)
-      }
-    }
-    return nil
   }
 }
 

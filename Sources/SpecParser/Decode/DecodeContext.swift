@@ -38,7 +38,7 @@ extension TOMLValue {
     switch self {
     case .table(let table): table.nodeCount
     case .array(let nodes): nodes.reduce(nodes.count) { $0 + $1.value.nestedCount }
-    default: 0
+    case .string, .integer, .float, .bool, .dateTime: 0
     }
   }
 }

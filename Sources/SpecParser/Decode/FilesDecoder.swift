@@ -24,7 +24,7 @@ extension SpecSections {
       if let entry = table.table["link"] {
         sink.error("unused-key", "`link` applies to a symlink only", at: entry.keyRange)
       }
-    default: break
+    case .symlink: break
     }
     if kind != .file, let entry = table.table["content"] {
       sink.error("unused-key", "`content` applies to a file only", at: entry.keyRange)
@@ -41,16 +41,16 @@ extension SpecSections {
     let bits = [(0o4000, "set-user-ID"), (0o2000, "set-group-ID")].filter { mode & $0.0 != 0 }.map(\.1)
     sink.warning(
       "setid-file",
-      "mode \(String(mode, radix: 8)) gives the file the \(bits.joined(separator: " and ")) bit: whoever runs it gets its owner's (root's) privileges",
-      at: range, hint: "drop the 4000 and 2000 bits, e.g. \"0\(String(mode & 0o1777, radix: 8))\"")
+      "mode \(FileMode.digits(mode)) gives the file the \(bits.joined(separator: " and ")) bit: whoever runs it gets its owner's (root's) privileges",
+      at: range, hint: "drop the 4000 and 2000 bits, e.g. \"\(FileMode.octal(mode & 0o1777))\"")
   }
 
   private func fileMode(_ table: TableReader) -> UInt32? {
     guard let entry = table.entry("mode") else { return nil }
     switch entry.node.value {
-    case .string(let text): if let mode = Units.octalMode(text) { return mode }
+    case .string(let text): if let mode = FileMode.parse(text) { return mode }
     case .integer(let value):
-      if context.text(of: entry.node.range).hasPrefix("0o"), value >= 0, value <= 0o7777 { return UInt32(value) }
+      if let mode = FileMode.parse(value, literal: context.text(of: entry.node.range)) { return mode }
     default: break
     }
     sink.error(

@@ -33,16 +33,9 @@ struct FilesystemRules {
   /// the bind turns read-only.)
   private func filesOnReadOnlyBinds() {
     guard !spec.files.isEmpty else { return }
-    var nearest: [String: Mount] = [:]
-    for mount in spec.mounts { nearest[mount.target] = mount }
+    let mounts = MountsByTarget(spec.mounts)
     for (index, file) in spec.files.enumerated() {
-      var ancestor = Substring(file.path)
-      var holder: Mount?
-      while holder == nil, ancestor != "/", let slash = ancestor.lastIndex(of: "/") {
-        ancestor = slash == ancestor.startIndex ? "/" : ancestor[..<slash]
-        holder = nearest[String(ancestor)]
-      }
-      guard let holder, holder.kind == .bind, holder.isReadOnly,
+      guard let holder = mounts.deepest(above: file.path)?.mount, holder.kind == .bind, holder.isReadOnly,
         let range = spec.origins[SpecKeyPath("files").index(index)]
       else { continue }
       sink.error(
@@ -70,7 +63,7 @@ struct FilesystemRules {
       switch mount.kind {
       case .mqueue: .ipc
       case .sysfs: .net
-      default: nil
+      case .bind, .tmpfs, .proc, .dev, .devpts, .overlay: nil
       }
     guard let needs, !spec.unshares(needs) else { return }
     sink.error(

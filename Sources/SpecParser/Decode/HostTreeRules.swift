@@ -61,7 +61,7 @@ struct HostTreeRules {
     guard !spec.unshares(.user) else { return }
     for (index, mount) in spec.mounts.enumerated() where mount.kind == .bind && !mount.isReadOnly {
       guard let source = mount.source,
-        ["/proc", "/sys"].contains(where: { source == $0 || source.hasPrefix($0 + "/") }),
+        ["/proc", "/sys"].contains(where: { AbsolutePath.isWithin(source, $0) }),
         let range = spec.origins[SpecKeyPath("mounts").index(index)]
       else { continue }
       sink.warning(
@@ -97,14 +97,13 @@ struct HostTreeRules {
   /// source folder. With `[root] readonly` the host's tree turns read-only only after they are written there.
   private func filesOnTheHost() {
     guard spec.unshares(.mount) else { return }
-    var byTarget: [String: Mount] = [:]
-    for mount in spec.mounts { byTarget[mount.target] = mount }
+    let mounts = MountsByTarget(spec.mounts)
     var onHostTree: [(Int, String)] = []
     var inBinds: [(Int, String)] = []
     for (index, file) in spec.files.enumerated() {
-      if let (target, mount) = Self.deepest(above: file.path, in: byTarget) {
+      if let (target, mount) = mounts.deepest(above: file.path) {
         guard mount.kind == .bind, let source = mount.source else { continue }
-        inBinds.append((index, (source == "/" ? "" : source) + file.path.dropFirst(target.count)))
+        inBinds.append((index, (source == "/" ? "" : source) + AbsolutePath.rest(of: file.path, in: target)))
       } else if spec.root.kind == .host {
         onHostTree.append((index, file.path))
       }
@@ -125,16 +124,6 @@ struct HostTreeRules {
         "these [[files]] entries land in a bind's source folder on the host and stay there: \(Self.list(inBinds.map(\.1)))",
         at: range)
     }
-  }
-
-  /// The mount whose target is the nearest proper ancestor of `path`.
-  static func deepest(above path: String, in byTarget: [String: Mount]) -> (String, Mount)? {
-    var ancestor = Substring(path)
-    while ancestor != "/", let slash = ancestor.lastIndex(of: "/") {
-      ancestor = slash == ancestor.startIndex ? "/" : ancestor[..<slash]
-      if let mount = byTarget[String(ancestor)] { return (String(ancestor), mount) }
-    }
-    return nil
   }
 
   /// The first few paths, and how many more.

@@ -31,11 +31,7 @@ struct MappedIDRules {
   }
 
   private func insideRanges(_ map: [IDMapping], map name: String) -> [Range<UInt64>] {
-    map.isEmpty && rejectedMapEntries[name] == nil ? [0..<1] : map.map(Self.insideRange)
-  }
-
-  private static func insideRange(_ line: IDMapping) -> Range<UInt64> {
-    UInt64(line.inside)..<UInt64(line.inside) + UInt64(line.count)
+    map.isEmpty && rejectedMapEntries[name] == nil ? [0..<1] : map.map(\.insideRange)
   }
 
   private func require(_ id: UInt32?, in ranges: [Range<UInt64>], map: String, key: SpecKeyPath, what: String) {

@@ -215,7 +215,7 @@ extension SpecSections {
     guard let entry = table.entry("mode") else { return nil }
     switch entry.node.value {
     case .string(let text):
-      if let mode = Units.octalMode(text) { return mode }
+      if let mode = FileMode.parse(text) { return mode }
       sink.error(
         "invalid-mode", "`mode` \"\(text)\" is not an octal mode", at: entry.node.range,
         hint: "octal digits up to 7777, e.g. \"1777\" or \"0755\"")
@@ -223,7 +223,7 @@ extension SpecSections {
       // TOML has lost the spelling by now, so read it: only a 0o literal is octal.
       let literal = context.text(of: entry.node.range)
       if literal.hasPrefix("0o") {
-        if value >= 0, value <= 0o7777 { return UInt32(value) }
+        if let mode = FileMode.parse(value, literal: literal) { return mode }
         sink.error("invalid-mode", "`mode` \(literal) is larger than 0o7777", at: entry.node.range)
       } else {
         sink.error(

@@ -126,9 +126,9 @@ extension SpecSections {
     guard let entry = table.entry("umask") else { return nil }
     switch entry.node.value {
     case .string(let text):
-      if let mask = Units.octalMode(text), mask <= 0o777 { return mask }
+      if let mask = FileMode.parse(text, maximum: 0o777) { return mask }
     case .integer(let value):
-      if context.text(of: entry.node.range).hasPrefix("0o"), value >= 0, value <= 0o777 { return UInt32(value) }
+      if let mask = FileMode.parse(value, literal: context.text(of: entry.node.range), maximum: 0o777) { return mask }
     default: break
     }
     sink.error(

@@ -15,16 +15,6 @@ enum Units {
     return overflow ? nil : value
   }
 
-  /// Octal permission bits written as a string: `"1777"`, `"0755"` or `"0o755"`, at most 0o7777.
-  static func octalMode(_ text: String) -> UInt32? {
-    var digits = Substring(text)
-    if digits.hasPrefix("0o") { digits = digits.dropFirst(2) }
-    guard !digits.isEmpty, digits.count <= 5, let value = UInt32(digits, radix: 8), value <= 0o7777 else {
-      return nil
-    }
-    return value
-  }
-
   /// Why a duration string was refused.
   enum DurationProblem: Error, Equatable {
     /// Not a number of seconds, nor number-unit pairs.

@@ -71,7 +71,7 @@ extension SpecSections {
     }
     guard let inside, let outside, let count, count > 0 else { return nil }
     let mapping = IDMapping(inside: inside, outside: outside, count: count)
-    if !fits(inside, count) || !fits(outside, count) {
+    if !mapping.fits {
       sink.error(
         "invalid-map", "\(map) entry reaches past ID 4294967294 (the kernel reserves 4294967295)", at: line.range)
       return nil
@@ -110,16 +110,6 @@ extension SpecSections {
     return UInt32(value)
   }
 
-  /// Whether `start`…`start + count - 1` stays below 4294967295, the kernel's "no ID", as the kernel requires.
-  private func fits(_ start: UInt32, _ count: UInt32) -> Bool {
-    UInt64(start) + UInt64(count) <= UInt64(UInt32.max)
-  }
-
-  private func fits(_ outside: IDMapping.Outside, _ count: UInt32) -> Bool {
-    if case .id(let start) = outside { return fits(start, count) }
-    return true
-  }
-
   /// Two lines of one map may not share an inside ID, nor an outside ID (user_namespaces(7)). Entries rejected on
   /// their own are left out; the others are still compared, so one bad entry does not hide an overlap of two others.
   private func checkOverlaps(_ entries: [MapEntry], written: Int, map: String) {
@@ -131,13 +121,11 @@ extension SpecSections {
       var insideReported = false
       var outsideReported = false
       for a in entries[..<j] {
-        if !insideReported, overlaps(a.mapping.inside, a.mapping.count, b.mapping.inside, b.mapping.count) {
+        if !insideReported, a.mapping.insideRange.overlaps(b.mapping.insideRange) {
           insideReported = true
           sink.error("map-overlap", overlapMessage(map, a, b, side: "inside"), at: b.range)
         }
-        if !outsideReported, case .id(let x) = a.mapping.outside, case .id(let y) = b.mapping.outside,
-          overlaps(x, a.mapping.count, y, b.mapping.count)
-        {
+        if !outsideReported, let x = a.mapping.fixedOutsideRange, let y = b.mapping.fixedOutsideRange, x.overlaps(y) {
           outsideReported = true
           sink.error("map-overlap", overlapMessage(map, a, b, side: "outside"), at: b.range)
         }
@@ -149,10 +137,6 @@ extension SpecSections {
   private func overlapMessage(_ map: String, _ earlier: MapEntry, _ later: MapEntry, side: String) -> String {
     let place = "line \(earlier.range.start.line), column \(earlier.range.start.column)"
     return "\(map) entry \(later.number) overlaps entry \(earlier.number) (\(place)) \(side) the namespace"
-  }
-
-  private func overlaps(_ a: UInt32, _ aCount: UInt32, _ b: UInt32, _ bCount: UInt32) -> Bool {
-    UInt64(a) < UInt64(b) + UInt64(bCount) && UInt64(b) < UInt64(a) + UInt64(aCount)
   }
 }
 

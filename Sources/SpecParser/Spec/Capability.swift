@@ -31,3 +31,20 @@ public struct Capability: Sendable, Hashable, CustomStringConvertible {
   /// Every capability this build knows.
   public static var all: [Capability] { names.indices.compactMap { Capability(number: Int32($0)) } }
 }
+
+/// Coded by its capabilities(7) name (`"CAP_NET_ADMIN"`), which stays meaningful where numbers would not.
+extension Capability: Codable {
+  public init(from decoder: any Decoder) throws {
+    let name = try decoder.singleValueContainer().decode(String.self)
+    guard let capability = Capability(name: name) else {
+      throw DecodingError.dataCorrupted(
+        DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "unknown capability \(name)"))
+    }
+    self = capability
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(description)
+  }
+}

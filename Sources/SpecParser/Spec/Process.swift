@@ -56,7 +56,7 @@ public struct Process: Sendable, Hashable {
 }
 
 /// One `NAME = "value"` of `[process] env`.
-public struct EnvironmentVariable: Sendable, Hashable {
+public struct EnvironmentVariable: Sendable, Hashable, Codable {
   public var name: String
   public var value: String
 
@@ -67,7 +67,7 @@ public struct EnvironmentVariable: Sendable, Hashable {
 }
 
 /// One resource limit: `soft` and `hard`, nil for RLIM_INFINITY.
-public struct ResourceLimit: Sendable, Hashable {
+public struct ResourceLimit: Sendable, Hashable, Codable {
   public var resource: Resource
   /// The soft limit, in the resource's own unit (setrlimit(2): seconds for `cpu`, bytes for `as`, `data`, `fsize`,
   /// `stack`, `core`, `memlock`, `msgqueue`, a count for `nofile`, `nproc`, `sigpending`, `locks`, microseconds for
@@ -83,7 +83,7 @@ public struct ResourceLimit: Sendable, Hashable {
   }
 
   /// The resources of setrlimit(2), by their `RLIMIT_*` names in lower case, with their numbers on Linux.
-  public enum Resource: String, Sendable, Hashable, CaseIterable {
+  public enum Resource: String, Sendable, Hashable, CaseIterable, Codable {
     case cpu, fsize, data, stack, core, rss, nproc, nofile, memlock
     case `as`, locks, sigpending, msgqueue, nice, rtprio, rttime
 

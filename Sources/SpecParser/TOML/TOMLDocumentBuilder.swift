@@ -160,7 +160,8 @@ struct TOMLDocumentBuilder {
     case .table: message = "cannot add to inline table '\(name)' (defined at \(line))"
     case .array:
       message = "cannot add to array '\(name)': only arrays made with [[\(name)]] can be extended (defined at \(line))"
-    default: message = "'\(name)' is already a value, not a table (defined at \(line))"
+    case .string, .integer, .float, .bool, .dateTime:
+      message = "'\(name)' is already a value, not a table (defined at \(line))"
     }
     return TOMLError(message: message, range: part.range)
   }

@@ -2,7 +2,7 @@
 ///
 /// `line` and `column` are 1-based; `column` counts Unicode scalars from the start of the line, so a caret drawn
 /// under the source line lines up for non-ASCII text. `offset` is the 0-based byte offset into the file.
-public struct SourceLocation: Sendable, Hashable, Comparable {
+public struct SourceLocation: Sendable, Hashable, Comparable, Codable {
   public var line: Int
   public var column: Int
   public var offset: Int
@@ -17,7 +17,7 @@ public struct SourceLocation: Sendable, Hashable, Comparable {
 }
 
 /// A half-open range of source text: `start` is the first byte, `end` the byte just past the last one.
-public struct SourceRange: Sendable, Hashable {
+public struct SourceRange: Sendable, Hashable, Codable {
   public var start: SourceLocation
   public var end: SourceLocation
 

@@ -7,12 +7,6 @@ struct FailureReport {
   let loaded: LoadedSpec
   let terminal: Terminal
 
-  /// 126 or 127 for a command that cannot run (as the shell does), 125 for any other failure of nsbuild.
-  static func exitCode(for failure: StepFailure, in plan: Plan) -> Int32 {
-    guard plan.steps.first(where: { $0.id == failure.stepID })?.kind == .exec else { return 125 }
-    return failure.error.errno == ErrnoNames.ENOENT ? 127 : 126
-  }
-
   func print(_ failure: StepFailure) {
     terminal.err(render(failure, color: terminal.colorEnabled(fd: 2)))
   }
@@ -24,7 +18,8 @@ struct FailureReport {
       return "nsbuild: error: \(TerminalText.printable(failure.error.description))\n"
     }
     let message = "step \(step.id)/\(plan.steps.count) \(step.title): \(failure.error)"
-    guard let origin = step.origin ?? origin(ofCall: failure.callIndex, in: step) else {
+    // The failed call's own spec position: for the step that opens every host path, the entry naming that path.
+    guard let origin = step.origin(ofCall: failure.callIndex) else {
       return "nsbuild: error: \(TerminalText.printable(message))\n"
         + (hint(step, failure).map { "  = help: \($0)\n" } ?? "")
         + notes(step, indent: "  ")
@@ -53,31 +48,11 @@ struct FailureReport {
     return false
   }
 
-  /// For the step that opens every host path, the spec entry that names the path that failed.
-  private func origin(ofCall index: Int, in step: Step) -> SourceRange? {
-    guard step.kind == .sources, step.calls.indices.contains(index), let spec = loaded.check.spec else { return nil }
-    let path: String
-    switch step.calls[index] {
-    case .openPath(let opened, _): path = opened
-    case .openDirectoryNoSymlinks(let opened, _): path = opened
-    // The path as plan resolved it: the spec's own when no symlink was followed on the way (a missing path is
-    // taken as written).
-    case .openNoSymlinks(let opened, _, _): path = opened
-    default: return nil
-    }
-    if case .directory(path) = spec.root.kind { return spec.origins["root.path"] }
-    for (at, mount) in spec.mounts.enumerated() {
-      let named = [mount.source].compactMap { $0 } + mount.lower
-      var layers: [String] = []
-      if case .directories(let upper, let work) = mount.upper { layers = [upper, work] }
-      if named.contains(path) || layers.contains(path) { return spec.origins[SpecKeyPath("mounts").index(at)] }
-    }
-    return nil
-  }
-
-  private func isRootFolder(_ failure: StepFailure) -> Bool {
-    guard case .directory(let folder) = loaded.check.spec?.root.kind else { return false }
-    return failure.error.path == folder
+  /// Whether the call that failed opens the root folder (the only host path opened as a folder, through no symlink).
+  private func isRootFolder(_ step: Step, _ failure: StepFailure) -> Bool {
+    guard step.operations.indices.contains(failure.callIndex) else { return false }
+    if case .openDirectoryNoSymlinks = step.operations[failure.callIndex].call { return true }
+    return false
   }
 
   /// A walk on the host's tree that met a symlink to nothing (see InRootWalk): the target exists as far as the link.
@@ -116,8 +91,8 @@ struct FailureReport {
       return
         "in a user namespace the sandbox's root is, on the host, the ID its map gives 0: give the folder to that owner (chown), or map the folder's owner in"
     case (.sources, ErrnoNames.ENOENT): return "a host path the spec names does not exist; nsbuild does not make it"
-    case (.sources, ErrnoNames.ELOOP) where isRootFolder(failure),
-      (.sources, ErrnoNames.ENOTDIR) where isRootFolder(failure):
+    case (.sources, ErrnoNames.ELOOP) where isRootFolder(step, failure),
+      (.sources, ErrnoNames.ENOTDIR) where isRootFolder(step, failure):
       return "the root folder must be a real folder: it or a folder above it is a symlink (or not a folder)"
     case (.sources, ErrnoNames.ELOOP):
       return

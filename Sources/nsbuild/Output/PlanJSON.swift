@@ -7,6 +7,12 @@ struct PlanJSON: Encodable {
     var file: String
     var line: Int
     var column: Int
+
+    init(_ range: SourceRange, file: String) {
+      self.file = file
+      line = range.start.line
+      column = range.start.column
+    }
   }
 
   struct ChangeJSON: Encodable {
@@ -23,7 +29,12 @@ struct PlanJSON: Encodable {
     var kind: String
     var actor: String
     var title: String
+    /// What the step acts on.
+    var subject: SubjectJSON
+    /// Each call as C would write it.
     var calls: [String]
+    /// The same calls, in the same order, as data, each with its spec position.
+    var operations: [CallJSON]
     var change: ChangeJSON
     var reason: String?
     var origin: Origin?
@@ -37,9 +48,29 @@ struct PlanJSON: Encodable {
     var host_changes: [String]
   }
 
+  /// One process of the chain `run` starts (``Plan/processes``), in the order they are forked.
+  struct ProcessJSON: Encodable {
+    var role: String
+    /// The id of the fork step that makes it; absent for nsbuild.
+    var forked_by: Int?
+    /// The role of the process that forks it; absent for nsbuild.
+    var parent: String?
+    /// How it tells that its parent is gone: `getppid` or `lifeline`.
+    var watches_parent: String
+  }
+
+  /// What one process gives another (``Plan/handoffs``).
+  struct HandoffJSON: Encodable {
+    var kind: String
+    var from: String
+    var to: String
+  }
+
   var format_version = Plan.formatVersion
   var spec: String
   var steps: [StepJSON]
+  var processes: [ProcessJSON]
+  var handoffs: [HandoffJSON]
   var summary: Summary
   var warnings: [WarningJSON]
 
@@ -57,12 +88,13 @@ struct PlanJSON: Encodable {
   /// - Parameter specWarnings: the spec's own warnings (from `check`, and the StrictModes one), listed first.
   init(_ plan: Plan, file: String, specWarnings: [Diagnostic] = []) {
     spec = file
-    steps = plan.steps.map { step in
-      StepJSON(
-        id: step.id, kind: step.kind.rawValue, actor: step.actor.rawValue, title: step.title,
-        calls: step.calls.map(\.description), change: Self.change(step), reason: step.reason,
-        origin: step.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
+    steps = plan.steps.map { Self.step($0, file: file) }
+    processes = plan.processes.map { process in
+      ProcessJSON(
+        role: process.role.rawValue, forked_by: process.forkedBy, parent: process.parent?.rawValue,
+        watches_parent: process.watchesParent.rawValue)
     }
+    handoffs = plan.handoffs.map { HandoffJSON(kind: $0.kind.rawValue, from: $0.from.rawValue, to: $0.to.rawValue) }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
     summary = Summary(
       steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged,
@@ -72,7 +104,7 @@ struct PlanJSON: Encodable {
       + ReviewWarnings.planOnly(plan.warnings, besides: specWarnings).map { warning in
         WarningJSON(
           message: warning.message,
-          origin: warning.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) },
+          origin: warning.origin.map { Origin($0, file: file) },
           steps: warning.stepIDs.isEmpty ? nil : warning.stepIDs,
           stops_run: warning.stopsRun ? true : nil)
       }
@@ -83,7 +115,7 @@ struct PlanJSON: Encodable {
     let start = diagnostic.range.start
     return WarningJSON(
       message: diagnostic.message,
-      origin: diagnostic.code == "strict-modes" ? nil : Origin(file: file, line: start.line, column: start.column),
+      origin: diagnostic.code == "strict-modes" ? nil : Origin(SourceRange(at: start), file: file),
       hint: diagnostic.hint)
   }
 
@@ -91,8 +123,9 @@ struct PlanJSON: Encodable {
   static func step(_ step: Step, file: String) -> StepJSON {
     StepJSON(
       id: step.id, kind: step.kind.rawValue, actor: step.actor.rawValue, title: step.title,
-      calls: step.calls.map(\.description), change: change(step), reason: step.reason,
-      origin: step.origin.map { Origin(file: file, line: $0.start.line, column: $0.start.column) })
+      subject: SubjectJSON(subject: step.subject), calls: step.calls.map(\.description),
+      operations: step.operations.map { CallJSON(operation: $0, file: file) }, change: change(step),
+      reason: step.reason, origin: step.origin.map { Origin($0, file: file) })
   }
 
   static func change(_ step: Step) -> ChangeJSON {

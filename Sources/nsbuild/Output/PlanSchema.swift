@@ -10,7 +10,7 @@ enum PlanSchema {
   static var document: JSONValue {
     [
       "$schema": "http://json-schema.org/draft-07/schema#",
-      "title": "nsbuild plan, format version 1",
+      "title": .string("nsbuild plan, format version \(Plan.formatVersion)"),
       "description": "What `nsbuild plan --format json` prints: the steps `nsbuild run` takes, in order.",
       "oneOf": [plan, failure],
     ]
@@ -23,6 +23,54 @@ enum PlanSchema {
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
     "exec", "userns_root", "tcsetpgrp",
   ]
+
+  /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
+  static let callNames: [String] = [
+    "fork", "set_parent_death_signal", "set_dumpable", "check_parent", "forward_signals", "unshare", "write_proc_file",
+    "id_map_helper", "mount", "mount_setattr", "sethostname", "setdomainname", "open_path",
+    "open_directory_no_symlinks",
+    "open_no_symlinks", "lock_shared", "close_slots", "resolve", "mount_at", "mount_overlay", "read_only_path",
+    "mask_path", "setattr_at", "restore_writable", "propagate_at", "make_directory", "create_file", "symlink",
+    "change_directory_to", "pivot_root", "detach_old_root", "loopback_up", "scrub_environment", "setsid", "setrlimit",
+    "setgroups", "setresgid", "setresuid", "keep_capabilities", "drop_bounding_set", "capset", "raise_ambient",
+    "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",
+    "enter_mount_namespace", "save_mount_namespace", "return_to_mount_namespace", "send_slots", "receive_slots",
+    "fsopen", "fsconfig_string", "fsconfig_fd", "fsconfig_create", "fsmount", "open_tree", "move_mount",
+    "set_propagation",
+  ]
+
+  /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.
+  static let subjectTypes: [String] = [
+    "process", "namespaces", "id_map", "clock", "hostname", "domainname", "network_interface", "host_paths",
+    "mount_target", "file", "process_attribute", "foreground_process_group",
+  ]
+
+  /// A labelled value of a call or subject: its `Codable` form (numbers, strings, booleans, flag names, objects).
+  static let value: JSONValue = ["type": ["string", "integer", "boolean", "array", "object", "null"]]
+  static let snakeCase: JSONValue = ["pattern": "^[a-z][a-z0-9_]*$"]
+
+  static var call: JSONValue {
+    object(
+      "One call as data: its name and its arguments by name, as `calls` shows them in C at the same index.",
+      [
+        "name": ["type": "string", "enum": .array(callNames.map { .string($0) })],
+        "arguments": [
+          "description": "The call's arguments by their snake_case names; flags as lists of kernel names.",
+          "type": "object", "propertyNames": snakeCase, "additionalProperties": value,
+        ],
+        "origin": origin,
+      ], required: ["name", "arguments"])
+  }
+
+  static var subject: JSONValue {
+    [
+      "description":
+        "What the step acts on: `type`, and its values by name (`path` of a mount_target or file, `name` of a clock…).",
+      "type": "object", "propertyNames": snakeCase, "required": ["type"],
+      "properties": ["type": ["type": "string", "enum": .array(subjectTypes.map { .string($0) })]],
+      "additionalProperties": value,
+    ]
+  }
 
   static var origin: JSONValue {
     object(
@@ -37,6 +85,8 @@ enum PlanSchema {
         "format_version": ["const": .integer(Int64(Plan.formatVersion))],
         "spec": string,
         "steps": ["type": "array", "items": step],
+        "processes": ["type": "array", "minItems": 1, "items": process],
+        "handoffs": ["type": "array", "items": handoff],
         "summary": object(
           "Counts, and what run leaves changed on the host's file system.",
           ["steps": count, "unchanged": count, "changes": count, "host_changes": ["type": "array", "items": string]],
@@ -53,7 +103,27 @@ enum PlanSchema {
               ],
             ], required: ["message"]),
         ],
-      ], required: ["format_version", "spec", "steps", "summary", "warnings"])
+      ], required: ["format_version", "spec", "steps", "processes", "handoffs", "summary", "warnings"])
+  }
+
+  static let actors: JSONValue = ["type": "string", "enum": .array(Step.Actor.allCases.map { .string($0.rawValue) })]
+
+  static var process: JSONValue {
+    object(
+      "One process of the chain run starts, in the order they are forked: nsbuild (`parent`) first.",
+      [
+        "role": actors, "forked_by": positive, "parent": actors,
+        "watches_parent": ["type": "string", "enum": .array(ParentWatch.allCases.map { .string($0.rawValue) })],
+      ], required: ["role", "watches_parent"])
+  }
+
+  static var handoff: JSONValue {
+    object(
+      "What one process of the chain gives another while the second waits.",
+      [
+        "kind": ["type": "string", "enum": .array(Handoff.Kind.allCases.map { .string($0.rawValue) })],
+        "from": actors, "to": actors,
+      ], required: ["kind", "from", "to"])
   }
 
   static var step: JSONValue {
@@ -62,9 +132,11 @@ enum PlanSchema {
       [
         "id": positive,
         "kind": ["type": "string", "enum": .array(kinds.map { .string($0) })],
-        "actor": ["type": "string", "enum": ["parent", "sandbox", "init", "command"]],
+        "actor": actors,
         "title": string,
+        "subject": subject,
         "calls": ["type": "array", "minItems": 1, "items": string],
+        "operations": ["type": "array", "minItems": 1, "items": call],
         "change": object(
           "How the step changes the current state.",
           [
@@ -73,7 +145,7 @@ enum PlanSchema {
           ], required: ["op"]),
         "reason": string,
         "origin": origin,
-      ], required: ["id", "kind", "actor", "title", "calls", "change"])
+      ], required: ["id", "kind", "actor", "title", "subject", "calls", "operations", "change"])
   }
 
   static var failure: JSONValue {

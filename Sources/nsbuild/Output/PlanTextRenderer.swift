@@ -24,6 +24,8 @@ struct PlanTextRenderer {
       let place = warning.origin.map { "\(shown(file)):\($0.start.line):\($0.start.column): " } ?? ""
       out += place + paint("warning:", "1;35") + " \(shown(warning.message))\n"
     }
+    // Which process forks which, and what they hand each other: the chain `run` starts, as data.
+    if !plan.processes.isEmpty { out += "\nProcesses: \(plan.chainSummary)\n" }
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
     let conflict = plan.steps.contains { $0.change.symbol == "!" }
     out +=

@@ -198,7 +198,7 @@ enum SpecSchema {
     [
       "description": .string(description + ", octal: a string (\"1777\") or a 0o literal."),
       "oneOf": [
-        ["type": "integer", "minimum": 0, "maximum": 0o7777],
+        ["type": "integer", "minimum": 0, "maximum": .integer(Int64(FileMode.maximum))],
         ["type": "string", "pattern": "^(0o)?0?[0-7]{1,4}$"],
       ],
     ]

@@ -52,7 +52,7 @@ func loadSpec(
 ) -> Result<LoadedSpec, UnreadableSpec> {
   var loaded: LoadedSpec
   do {
-    loaded = try SpecLoader(kernel: terminal.kernel).load(path, maxDiagnostics: maxDiagnostics)
+    loaded = try SpecLoader(reader: terminal.kernel).load(path, maxDiagnostics: maxDiagnostics)
   } catch {
     let reason: String
     switch (error.call, error.errno) {

@@ -6,26 +6,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-// Namespace flags for unshare(2) / clone(2), as in <linux/sched.h>.
-#define NSB_CLONE_NEWNS 0x00020000
-#define NSB_CLONE_NEWCGROUP 0x02000000
-#define NSB_CLONE_NEWUTS 0x04000000
-#define NSB_CLONE_NEWIPC 0x08000000
-#define NSB_CLONE_NEWUSER 0x10000000
-#define NSB_CLONE_NEWPID 0x20000000
-#define NSB_CLONE_NEWNET 0x40000000
-#define NSB_CLONE_NEWTIME 0x00000080
-
-// mount_setattr(2) attributes and flags.
-#define NSB_MOUNT_ATTR_RDONLY 0x00000001
-#define NSB_MOUNT_ATTR_NOSUID 0x00000002
-#define NSB_MOUNT_ATTR_NODEV 0x00000004
-#define NSB_MOUNT_ATTR_NOEXEC 0x00000008
+// mount_setattr(2) flags.
 #define NSB_AT_RECURSIVE 0x8000
 
 int nsb_unshare(int flags);
-int nsb_setns(int fd, int nstype);
-int nsb_pivot_root(const char *new_root, const char *put_old);
 int nsb_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr,
                       uint64_t propagation);
 int nsb_sethostname(const char *name, size_t length);
@@ -38,8 +22,6 @@ int nsb_check_proc_fd(void);
 /* setns(2) of the mount namespace open in fd. */
 int nsb_setns_mount(int fd);
 int nsb_prctl_set_no_new_privs(void);
-/// The current errno, for Swift code that must read it right after a call.
-int nsb_errno(void);
 /// pipe2(2) with O_CLOEXEC.
 int nsb_pipe_cloexec(int fds[2]);
 

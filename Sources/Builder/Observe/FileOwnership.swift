@@ -12,10 +12,3 @@ public struct FileOwnership: Sendable, Hashable {
     self.mode = mode
   }
 }
-
-/// Reading ownership is for `plan`'s predictions only: a kernel that cannot tell (a test's recording kernel) says
-/// nothing, and the plan then claims nothing.
-public protocol FileOwnershipReading {
-  /// fstat(2) of an open fd (an O_PATH one included).
-  func ownership(of fd: Int32) -> FileOwnership?
-}

@@ -29,24 +29,22 @@ public struct ResolvedHostPath: Sendable, Hashable {
 /// and its folder are owned by root or the caller, and the folder is writable by no one else (or is sticky, as /tmp
 /// is, where no one else can rename or remove the link). `/bin -> usr/bin` is followed; a link another user made,
 /// or one in a folder another user can write (and so swap a folder for a link in), is not: `run` refuses it.
-public struct HostPathResolver<Kernel: LinuxKernel> {
-  let kernel: Kernel
+public struct HostPathResolver<Reader: SystemReader> {
+  let reader: Reader
   /// Root and the caller (real and effective user IDs).
   let trustedOwners: Set<UInt32>
   /// AT_FDCWD: the names given are absolute, so the folder fd is ignored.
   private static var anyFolder: Int32 { -100 }
-  /// As the kernel's own limit on symlinks in one lookup (path_resolution(7)).
-  private static var maximumLinks: Int { 40 }
 
-  public init(kernel: Kernel, caller: [UInt32] = []) {
-    self.kernel = kernel
+  public init(reader: Reader, caller: [UInt32] = []) {
+    self.reader = reader
     self.trustedOwners = Set([0] + caller)
   }
 
   /// Whether only root and the caller could have made, or could change, the link `name` in `folder`.
   private func isTrusted(_ name: String, in folder: String) -> Bool {
-    guard let link = try? kernel.ownerAndMode(Self.anyFolder, name),
-      let parent = try? kernel.ownerAndMode(Self.anyFolder, folder)
+    guard let link = try? reader.ownerAndMode(Self.anyFolder, name),
+      let parent = try? reader.ownerAndMode(Self.anyFolder, folder)
     else { return false }
     let othersWrite = parent.mode & 0o022 != 0
     let sticky = parent.mode & 0o1000 != 0
@@ -57,9 +55,8 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
   /// A root folder is left out: it is opened through no symlink at all.
   public func readSources(for spec: Spec) -> [String: ResolvedHostPath] {
     guard spec.unshares(.mount) else { return [:] }
-    var paths = Planner.hostPaths(of: spec)
+    var paths = HostSources.paths(of: spec, devices: true)
     if case .directory(let directory) = spec.root.kind { paths.removeAll { $0 == directory } }
-    if spec.mounts.contains(where: { $0.kind == .dev }) { paths += DevicePlan.nodes.map { "/dev/" + $0 } }
     return Dictionary(paths.map { ($0, resolve($0)) }, uniquingKeysWith: { first, _ in first })
   }
 
@@ -71,7 +68,8 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
     var result: [String: ResolvedHostPath] = [:]
     // A [[files]] entry is the last name itself (a link there is what the entry compares with): only its folder is
     // resolved. A mount target is followed to the end, as mount(2) would follow it.
-    for file in spec.files where result[file.path] == nil && !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
+    for file in spec.files
+    where result[file.path] == nil && !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       var parts = file.path.split(separator: "/")
       guard let name = parts.popLast() else { continue }
       var folder = resolve("/" + parts.joined(separator: "/"), stoppingAt: targets, refusingDangling: true)
@@ -79,7 +77,7 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
       result[file.path] = folder
     }
     for path in spec.mounts.map(\.target)
-    where result[path] == nil && !FilesystemPlan.isBeneath(targets, path, orAt: false) {
+    where result[path] == nil && !AbsolutePath.isBeneath(anyOf: targets, path, orAt: false) {
       result[path] = resolve(path, stoppingAt: targets, refusingDangling: true)
     }
     return result
@@ -97,11 +95,11 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
       }
       let folder = sources[source]?.path ?? source
       var at = folder == "/" ? "" : folder
-      for name in path.dropFirst(target == "/" ? 0 : target.count).split(separator: "/") {
+      for name in AbsolutePath.rest(of: path, in: target).split(separator: "/") {
         at += "/" + name
-        guard let kind = try? kernel.fileKind(Self.anyFolder, at) else { break }
+        guard let kind = try? reader.fileKind(Self.anyFolder, at) else { break }
         if kind == .symlink {
-          result[path] = HostLink(path: at, destination: (try? kernel.readLink(Self.anyFolder, at)) ?? "?")
+          result[path] = HostLink(path: at, destination: (try? reader.readLink(Self.anyFolder, at)) ?? "?")
           break
         }
       }
@@ -132,7 +130,7 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
       }
       let candidate = "/" + (done + [name]).joined(separator: "/")
       if stops.contains("/" + done.joined(separator: "/")) { stopped = true }
-      let kind = stopped ? nil : try? kernel.fileKind(Self.anyFolder, candidate)
+      let kind = stopped ? nil : try? reader.fileKind(Self.anyFolder, candidate)
       if refusingDangling, !stopped, kind == nil, let from {
         // Missing, and named by a link's text: that link dangles. Back to just before it, the link kept.
         let origin = followed[from]
@@ -143,8 +141,8 @@ public struct HostPathResolver<Kernel: LinuxKernel> {
         stopped = true
         continue
       }
-      guard !stopped, followed.count < Self.maximumLinks, kind == .symlink,
-        let destination = try? kernel.readLink(Self.anyFolder, candidate)
+      guard !stopped, followed.count < PathResolution.maximumSymlinks, kind == .symlink,
+        let destination = try? reader.readLink(Self.anyFolder, candidate)
       else {
         done.append(name)
         continue

@@ -3,8 +3,8 @@ import SpecParser
 /// Finds which of the host paths `run` would make lie on a file system that keeps no birth times (tmpfs before
 /// Linux 6.x, ramfs, NFS, some FUSE file systems): there a failed run's undo cannot tell the file it made from one
 /// that took its name (and inode number) since, so it leaves it.
-struct BirthTimeReader<Kernel: LinuxKernel> {
-  let kernel: Kernel
+struct BirthTimeReader<Reader: SystemReader> {
+  let reader: Reader
 
   /// `changes` as ``Planner/hostChanges()`` lists them; each is looked up at its nearest existing folder (what it
   /// would be made in), one statx(2) per folder.
@@ -15,27 +15,13 @@ struct BirthTimeReader<Kernel: LinuxKernel> {
       var folder = path
       while true {
         if let keeps = known[folder] { return keeps ? nil : path }
-        if let keeps = kernel.keepsBirthTimes(folder) {
+        if let keeps = reader.keepsBirthTimes(folder) {
           known[folder] = keeps
           return keeps ? nil : path
         }
-        guard folder != "/", let slash = folder.lastIndex(of: "/") else { return nil }
-        folder = slash == folder.startIndex ? "/" : String(folder[..<slash])
+        guard let parent = AbsolutePath.parent(of: folder) else { return nil }
+        folder = parent
       }
     }
-  }
-}
-
-extension Planner {
-  /// Where a failed run cannot take back exactly what it made (see ``ObservedState/withoutBirthTimes``).
-  func undoWarnings() -> [PlanWarning] {
-    let paths = state.withoutBirthTimes
-    guard !paths.isEmpty else { return [] }
-    let shown = paths.prefix(5).joined(separator: ", ") + (paths.count > 5 ? " and \(paths.count - 5) more" : "")
-    return [
-      PlanWarning(
-        "if run fails before the command starts, it leaves what it made at \(shown): the file system there keeps no "
-          + "birth times (statx(2) STATX_BTIME), so nsbuild cannot tell what it made from what took its place since")
-    ]
   }
 }

@@ -5,14 +5,14 @@ import SpecParser
 /// beneath that tree's root with openat2(2) RESOLVE_IN_ROOT, never through a symlink out of it. Paths beneath one of
 /// the spec's own mounts are left unread: they land on that mount (or in a bind's source), not where they would be
 /// read here, so the plan counts them as new; so are paths with a symlink on the way, which could lead there.
-public struct HostEntryReader<Kernel: LinuxKernel> {
-  let kernel: Kernel
+public struct HostEntryReader<Reader: SystemReader> {
+  let reader: Reader
   /// Contents are read for comparison up to this size (bytes), or a `[[files]]` entry's own length if larger; a
   /// larger file counts as "something else".
   static var comparedBytes: Int { 65536 }
 
-  public init(kernel: Kernel) {
-    self.kernel = kernel
+  public init(reader: Reader) {
+    self.reader = reader
   }
 
   /// The entries by sandbox path; absent paths are missing from the result. Empty for a tmpfs root, or without a
@@ -21,22 +21,22 @@ public struct HostEntryReader<Kernel: LinuxKernel> {
   ///   will make it, with the symlinks plan shows already followed.
   public func read(for spec: Spec, resolved: [String: ResolvedHostPath] = [:]) -> [String: HostEntry] {
     guard spec.unshares(.mount), let root = openRoot(spec.root.kind) else { return [:] }
-    defer { kernel.close(root) }
+    defer { reader.close(root) }
     let targets = Set(spec.mounts.map(\.target))
     // In a root folder, each is read where run will make it (through a symlink's destination inside the root).
     let moved = destinations(for: spec)
     var entries: [String: HostEntry] = [:]
-    for file in spec.files where !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
+    for file in spec.files where !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       // Contents as long as the entry's own are read in full, so an identical file of any size compares equal.
       // A symlink that leads beneath one of the spec's mounts lands there: nothing to read on the host.
       let path = resolved[file.path]?.path ?? moved[file.path] ?? file.path
-      guard !FilesystemPlan.isBeneath(targets, path, orAt: true) || path == file.path else { continue }
+      guard !AbsolutePath.isBeneath(anyOf: targets, path, orAt: true) || path == file.path else { continue }
       let limit = max(Self.comparedBytes, file.content.utf8.count)
       entries[file.path] = entry(path, beneath: root, compare: limit)
     }
-    for mount in spec.mounts where !FilesystemPlan.isBeneath(targets, mount.target, orAt: false) {
+    for mount in spec.mounts where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
       let path = resolved[mount.target]?.path ?? moved[mount.target] ?? mount.target
-      guard !FilesystemPlan.isBeneath(targets, path, orAt: false) || path == mount.target else { continue }
+      guard !AbsolutePath.isBeneath(anyOf: targets, path, orAt: false) || path == mount.target else { continue }
       entries[mount.target] = entry(path, beneath: root, compare: Self.comparedBytes)
     }
     return entries
@@ -44,8 +44,8 @@ public struct HostEntryReader<Kernel: LinuxKernel> {
 
   private func openRoot(_ kind: Root.Kind) -> Int32? {
     switch kind {
-    case .host: try? kernel.openPath("/")
-    case .directory(let folder): try? kernel.openDirectoryWithoutSymlinks(folder)
+    case .host: try? reader.openPath("/")
+    case .directory(let folder): try? reader.openDirectoryWithoutSymlinks(folder)
     case .tmpfs: nil
     }
   }
@@ -55,15 +55,15 @@ public struct HostEntryReader<Kernel: LinuxKernel> {
     // A symlink on the way could lead beneath one of the spec's mounts, where the entry is not what is read here:
     // such a path is left unread, and so counts as new.
     guard let name = parts.popLast(),
-      let parent = try? kernel.openInRootWithoutSymlinks(root, "/" + parts.joined(separator: "/"))
+      let parent = try? reader.openInRootWithoutSymlinks(root, "/" + parts.joined(separator: "/"))
     else { return nil }
-    defer { kernel.close(parent) }
-    guard let kind = try? kernel.fileKind(parent, name) else { return nil }
+    defer { reader.close(parent) }
+    guard let kind = try? reader.fileKind(parent, name) else { return nil }
     switch kind {
     case .directory: return .directory
-    case .symlink: return .symlink(to: (try? kernel.readLink(parent, name)) ?? "")
+    case .symlink: return .symlink(to: (try? reader.readLink(parent, name)) ?? "")
     case .regular:
-      let contents = try? kernel.readExistingFile(parent, name)
+      let contents = try? reader.readExistingFile(parent, name)
       return .file(contents: contents.flatMap { $0.count <= limit ? $0 : nil })
     case .other: return .other
     }

@@ -1,3 +1,5 @@
+import SpecParser
+
 /// One mount of the caller's mount namespace, as a line of `/proc/self/mountinfo` gives it (proc_pid_mountinfo(5)).
 public struct HostMount: Sendable, Hashable {
   /// The mount's ID and its parent's: stacked mounts share a mount point, the upper one's parent being the lower.
@@ -79,15 +81,10 @@ struct HostMountTree {
     children = Dictionary(grouping: mounts, by: \.parentID)
   }
 
-  /// Whether `path` is `folder` or lies beneath it.
-  static func isWithin(_ path: String, _ folder: String) -> Bool {
-    folder == "/" || path == folder || path.hasPrefix(folder + "/")
-  }
-
   /// The mount a path is looked up on: the deepest mount point at or above it, and of mounts stacked there, the
   /// topmost (the one no other at that point has as its parent).
   func mount(holding path: String) -> HostMount? {
-    let covering = mounts.filter { Self.isWithin(path, $0.mountPoint) }
+    let covering = mounts.filter { AbsolutePath.isWithin(path, $0.mountPoint) }
     guard let deepest = covering.map(\.mountPoint.count).max() else { return nil }
     let stacked = covering.filter { $0.mountPoint.count == deepest }
     return stacked.first { mount in !stacked.contains { $0.parentID == mount.id } } ?? stacked.last
@@ -101,7 +98,7 @@ struct HostMountTree {
     var queue = [top]
     while let mount = queue.popLast() {
       for child in children[mount.id] ?? [] where child.id != mount.id {
-        guard child.mountPoint != path, Self.isWithin(child.mountPoint, path) else { continue }
+        guard child.mountPoint != path, AbsolutePath.isWithin(child.mountPoint, path) else { continue }
         result.append(child)
         queue.append(child)
       }

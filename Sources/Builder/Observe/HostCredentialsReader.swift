@@ -17,7 +17,10 @@ extension HostFactsReader {
   }
 
   /// The `CapEff:` line of /proc/self/status.
-  func effectiveCapabilities() -> UInt64? { statusLine("CapEff:").flatMap { UInt64($0, radix: 16) } }
+  func effectiveCapabilities() -> UInt64? { capabilitySet("CapEff:") }
+
+  /// A capability set of /proc/self/status by its label (`CapBnd:`, `CapEff:`), one bit per capability number.
+  func capabilitySet(_ label: String) -> UInt64? { statusLine(label).flatMap { UInt64($0, radix: 16) } }
 
   /// The value after `key` on its line of /proc/self/status, trimmed.
   private func statusLine(_ key: String) -> String? {

@@ -1,24 +1,25 @@
 import SpecParser
 
 /// Reads ``HostFacts`` from /proc, /etc and uname, all beneath `root` so tests can point it at a fake tree.
-public struct HostFactsReader<Kernel: LinuxKernel> {
-  let kernel: Kernel
+public struct HostFactsReader<Reader: SystemReader> {
+  let reader: Reader
   /// Prefixed to every path read: "" for the real host, a folder holding `proc/…` and `etc/…` in tests.
   let root: String
 
-  public init(kernel: Kernel, root: String = "") {
-    self.kernel = kernel
+  public init(reader: Reader, root: String = "") {
+    self.reader = reader
     self.root = root
   }
 
-  /// A capability set of /proc/self/status by its label (`CapEff:`), one bit per capability number.
-  private func capabilitySet(_ label: String) -> UInt64? {
-    (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix(label) }
-      .flatMap { UInt64($0.dropFirst(label.count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
+  /// Whether uname(2)'s release is `major.minor` or later; true when it cannot be read, so a check that follows
+  /// rather than a warning tells.
+  private func kernelIsAtLeast(_ major: Int, _ minor: Int) -> Bool {
+    let version = reader.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+    return version.count < 2 || (version[0], version[1]) >= (major, minor)
   }
 
   func text(_ path: String) -> String? {
-    (try? kernel.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
+    (try? reader.readFile(root + path)).map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// - Parameters:
@@ -37,23 +38,21 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
       facts.apparmorRestrictsUserNamespaces =
         text("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")?.hasPrefix("1") ?? false
     }
-    if spec.map({ $0.unshares(.time) }) ?? true { facts.hasTimeNamespaces = kernel.exists(root + "/proc/self/ns/time") }
+    if spec.map({ $0.unshares(.time) }) ?? true { facts.hasTimeNamespaces = reader.exists(root + "/proc/self/ns/time") }
     if spec.map({ $0.mounts.contains { $0.kind == .bind && !$0.options.isEmpty } }) ?? true {
-      let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
-      facts.hasMountSetattr = version.count < 2 || (version[0], version[1]) >= (5, 12)
+      facts.hasMountSetattr = kernelIsAtLeast(5, 12)
     }
-    if spec.map({ $0.unshares(.mount) }) ?? true { facts.missingMountCall = kernel.missingMountCall() }
+    if spec.map({ $0.unshares(.mount) }) ?? true { facts.missingMountCall = reader.missingMountCall() }
+    // overlayfs takes its layers as fds ("lowerdir+", FSCONFIG_SET_FD) from Linux 6.13 on.
     if spec.map({ $0.mounts.contains { $0.kind == .overlay } }) ?? true {
-      let version = kernel.kernelRelease().split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
-      facts.overlayTakesLayerFDs = version.count < 2 || (version[0], version[1]) >= (6, 13)
+      facts.overlayTakesLayerFDs = kernelIsAtLeast(6, 13)
     }
     if user, spec.map({ $0.mounts.contains { $0.kind == .proc || $0.kind == .sysfs } }) ?? true {
       facts.kernelFilesystemMounts = FreshMountVisibility.relevant(
         HostMount.parse(text("/proc/self/mountinfo") ?? ""), ["proc", "sysfs"])
     }
     if spec.map({ !$0.unshares(.user) && !$0.process.capabilities.isEmpty }) ?? true {
-      facts.boundingSet = (text("/proc/self/status") ?? "").split(separator: "\n").first { $0.hasPrefix("CapBnd:") }
-        .flatMap { UInt64($0.dropFirst("CapBnd:".count).trimmingPrefix(while: \.isWhitespace), radix: 16) }
+      facts.boundingSet = capabilitySet("CapBnd:")
     }
     if user {
       facts.supplementaryGroups = supplementaryGroups()
@@ -63,19 +62,19 @@ public struct HostFactsReader<Kernel: LinuxKernel> {
     if let spec, !spec.unshares(.user), !spec.namespaces.isEmpty, unprivileged,
       facts.effectiveCapabilities == nil
     {
-      facts.effectiveCapabilities = capabilitySet("CapEff:")
+      facts.effectiveCapabilities = effectiveCapabilities()
     }
-    facts.missingPaths = paths.filter { !kernel.exists($0) }
+    facts.missingPaths = paths.filter { !reader.exists($0) }
     if spec.map(Planner.readsHostMounts) ?? true {
       facts.mounts = HostMount.parse(text("/proc/self/mountinfo") ?? "")
-      for path in paths { if let real = kernel.realPath(path), real != path { facts.realPaths[path] = real } }
+      for path in paths { if let real = reader.realPath(path), real != path { facts.realPaths[path] = real } }
     }
     // run opens a root folder with RESOLVE_NO_SYMLINKS: a symlink anywhere on its path fails it (ELOOP).
-    if case .directory(let folder) = spec?.root.kind, let real = kernel.realPath(folder), real != folder {
+    if case .directory(let folder) = spec?.root.kind, let real = reader.realPath(folder), real != folder {
       facts.realPaths[folder] = real
     }
     if user, spec == nil || unprivileged {
-      let name = kernel.userName(uid)
+      let name = reader.userName(uid)
       facts.hasSubordinateIDs = (text("/etc/subuid") ?? "").split(separator: "\n").contains { line in
         let owner = line.split(separator: ":").first.map(String.init)
         return owner == String(uid) || (name != nil && owner == name)

@@ -6,15 +6,15 @@ extension HostEntryReader {
   /// destination (see ``InRootWalk``), and `plan` names that place. Empty but for a root folder.
   public func destinations(for spec: Spec) -> [String: String] {
     guard spec.unshares(.mount), case .directory(let folder) = spec.root.kind,
-      let root = try? kernel.openDirectoryWithoutSymlinks(folder)
+      let root = try? reader.openDirectoryWithoutSymlinks(folder)
     else { return [:] }
-    defer { kernel.close(root) }
+    defer { reader.close(root) }
     let targets = Set(spec.mounts.map(\.target))
     var paths: [(String, Bool)] = []
-    for file in spec.files where !FilesystemPlan.isBeneath(targets, file.path, orAt: true) {
+    for file in spec.files where !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       paths.append((file.path, file.kind == .dir))  // a file or a link is made at its own name, never through one
     }
-    for mount in spec.mounts where !FilesystemPlan.isBeneath(targets, mount.target, orAt: false) {
+    for mount in spec.mounts where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
       paths.append((mount.target, true))
     }
     var result: [String: String] = [:]
@@ -34,11 +34,11 @@ extension HostEntryReader {
     if !followsLast, !pending.isEmpty { pending.removeFirst() }
     // Each folder walked, by name, with its fd while it exists.
     var stack: [(fd: Int32?, name: String)] = []
-    defer { for case let fd? in stack.map(\.fd) { kernel.close(fd) } }
+    defer { for case let fd? in stack.map(\.fd) { reader.close(fd) } }
     var links = 0
     while let part = pending.popLast() {
       if part == ".." {
-        if let top = stack.popLast(), let fd = top.fd { kernel.close(fd) }
+        if let top = stack.popLast(), let fd = top.fd { reader.close(fd) }
         continue
       }
       guard let folder = stack.isEmpty ? root : stack[stack.count - 1].fd else {
@@ -46,14 +46,14 @@ extension HostEntryReader {
         continue
       }
       do {
-        stack.append((try kernel.openInRootWithoutSymlinks(folder, part), part))
-      } catch  where error.errno == ErrnoNames.ELOOP && (try? kernel.fileKind(folder, part)) == .symlink {
+        stack.append((try reader.openInRootWithoutSymlinks(folder, part), part))
+      } catch  where error.errno == ErrnoNames.ELOOP && (try? reader.fileKind(folder, part)) == .symlink {
         links += 1
-        guard links <= InRootWalk<Kernel>.maximumLinks, let text = try? kernel.readLink(folder, part) else {
+        guard links <= PathResolution.maximumSymlinks, let text = try? reader.readLink(folder, part) else {
           return nil
         }
         if text.hasPrefix("/") {
-          for case let fd? in stack.map(\.fd) { kernel.close(fd) }
+          for case let fd? in stack.map(\.fd) { reader.close(fd) }
           stack = []
         }
         pending += text.split(separator: "/").filter { $0 != "." }.map(String.init).reversed()

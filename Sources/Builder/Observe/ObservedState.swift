@@ -78,7 +78,7 @@ public struct ObservedState: Sendable, Hashable {
 public struct HostFacts: Sendable, Hashable {
   /// `user.max_user_namespaces`; 0 disables user namespaces.
   public var maxUserNamespaces: Int?
-  /// `kernel.apparmor_restrict_unprivileged_userns` is 1 (Ubuntu 23.10 and later).
+  /// `reader.apparmor_restrict_unprivileged_userns` is 1 (Ubuntu 23.10 and later).
   public var apparmorRestrictsUserNamespaces = false
   /// `/proc/self/ns/time` exists (Linux 5.6 and later, CONFIG_TIME_NS).
   public var hasTimeNamespaces = true

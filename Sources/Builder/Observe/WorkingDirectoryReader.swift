@@ -3,24 +3,24 @@ import SpecParser
 /// Reads whether `[process] cwd` will be a folder, where ``Planner/workingDirectoryPlace(of:)`` says it lands on the
 /// host: looked up beneath that host folder with openat2(2) RESOLVE_IN_ROOT, through no symlink (one could lead
 /// beneath a mount of the spec, where the sandbox sees something else: then nothing is predicted).
-public struct WorkingDirectoryReader<Kernel: LinuxKernel> {
-  let kernel: Kernel
+public struct WorkingDirectoryReader<Reader: SystemReader> {
+  let reader: Reader
 
-  public init(kernel: Kernel) {
-    self.kernel = kernel
+  public init(reader: Reader) {
+    self.reader = reader
   }
 
   /// nil when the place is not on the host (made by the spec, on a tmpfs, or not predictable), has a symlink on the
   /// way, or cannot be opened.
   public func exists(for spec: Spec) -> Bool? {
     guard case .beneath(let tree, let path) = Planner.workingDirectoryPlace(of: spec),
-      let root = try? kernel.openPath(tree)
+      let root = try? reader.openPath(tree)
     else { return nil }
-    defer { kernel.close(root) }
+    defer { reader.close(root) }
     do {
-      let fd = try kernel.openInRootWithoutSymlinks(root, path)
-      defer { kernel.close(fd) }
-      return try kernel.fileKind(of: fd) == .directory
+      let fd = try reader.openInRootWithoutSymlinks(root, path)
+      defer { reader.close(fd) }
+      return try reader.fileKind(of: fd) == .directory
     } catch {
       return error.errno == ErrnoNames.ENOENT || error.errno == ErrnoNames.ENOTDIR ? false : nil
     }

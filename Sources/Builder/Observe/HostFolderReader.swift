@@ -5,11 +5,11 @@ import SpecParser
 /// host folder (``HostPlacement``) is opened once; each path beneath it is looked up with openat2(2)
 /// RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS, from the deepest up, stopping at the first that exists. A path that cannot
 /// be told (a symlink on the way, no permission) is left out of the result: the plan then claims nothing about it.
-public struct HostFolderReader<Kernel: LinuxKernel> {
-  let kernel: Kernel
+public struct HostFolderReader<Reader: SystemReader> {
+  let reader: Reader
 
-  public init(kernel: Kernel) {
-    self.kernel = kernel
+  public init(reader: Reader) {
+    self.reader = reader
   }
 
   /// Whether each host path exists, by host path; empty without a mount namespace.
@@ -26,7 +26,7 @@ public struct HostFolderReader<Kernel: LinuxKernel> {
     let placement = HostPlacement(spec: spec, sources: sources, hostTree: hostTree)
     var result: [String: Bool] = [:]
     var bases: [String: Int32] = [:]
-    defer { for fd in bases.values { kernel.close(fd) } }
+    defer { for fd in bases.values { reader.close(fd) } }
     let made = spec.files.map(\.path) + spec.mounts.map(\.target)
     for written in made {
       let path = placement.isOnRootTree(written) ? inRoot[written] ?? placement.landing(of: written) : written
@@ -39,7 +39,7 @@ public struct HostFolderReader<Kernel: LinuxKernel> {
         if let known = result[host] {
           if known { break } else { continue }
         }
-        guard let exists = exists(sandboxPath.dropFirst(base.sandbox == "/" ? 0 : base.sandbox.count), in: fd)
+        guard let exists = exists(AbsolutePath.rest(of: sandboxPath, in: base.sandbox), in: fd)
         else { break }
         result[host] = exists
         if exists { break }
@@ -59,7 +59,7 @@ public struct HostFolderReader<Kernel: LinuxKernel> {
   public func overlayMakesIndex(_ spec: Spec) -> Bool {
     guard !HostPlacement.overlayWorkFolders(spec, index: false).isEmpty else { return false }
     return ["index", "nfs_export"].contains { name in
-      (try? kernel.readFile("/sys/module/overlay/parameters/\(name)"))?.first == UInt8(ascii: "Y")
+      (try? reader.readFile("/sys/module/overlay/parameters/\(name)"))?.first == UInt8(ascii: "Y")
     }
   }
 
@@ -68,9 +68,9 @@ public struct HostFolderReader<Kernel: LinuxKernel> {
     if let fd = cache[host] { return fd }
     let fd: Int32?
     if case .directory(host) = root.kind {
-      fd = try? kernel.openDirectoryWithoutSymlinks(host)
+      fd = try? reader.openDirectoryWithoutSymlinks(host)
     } else {
-      fd = try? kernel.openPath(host.isEmpty ? "/" : host)
+      fd = try? reader.openPath(host.isEmpty ? "/" : host)
     }
     if let fd { cache[host] = fd }
     return fd
@@ -83,10 +83,10 @@ public struct HostFolderReader<Kernel: LinuxKernel> {
     let name = String(relative[relative.index(after: slash)...])
     guard !name.isEmpty else { return true }
     do {
-      let parent = try kernel.openInRootWithoutSymlinks(
+      let parent = try reader.openInRootWithoutSymlinks(
         fd, slash == relative.startIndex ? "/" : String(relative[..<slash]))
-      defer { kernel.close(parent) }
-      _ = try kernel.fileKind(parent, name)
+      defer { reader.close(parent) }
+      _ = try reader.fileKind(parent, name)
       return true
     } catch {
       return error.errno == ErrnoNames.ENOENT ? false : nil

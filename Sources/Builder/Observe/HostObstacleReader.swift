@@ -13,11 +13,11 @@ public enum HostObstacle: Sendable, Hashable {
 /// of the spec's mounts), the first obstacle on the way, walking down from the root with openat2(2)
 /// RESOLVE_NO_SYMLINKS as `run` does. The walk stops at the first missing name (run makes the rest), at a symlink
 /// that leads somewhere (run follows it; where is not told here), or at anything it cannot read.
-public struct HostObstacleReader<Kernel: LinuxKernel> {
-  let kernel: Kernel
+public struct HostObstacleReader<Reader: SystemReader> {
+  let reader: Reader
 
-  public init(kernel: Kernel) {
-    self.kernel = kernel
+  public init(reader: Reader) {
+    self.reader = reader
   }
 
   /// What the walks found, by sandbox path; empty without a mount namespace or with a tmpfs root.
@@ -26,12 +26,12 @@ public struct HostObstacleReader<Kernel: LinuxKernel> {
     let host: String
     let root: Int32
     switch spec.root.kind {
-    case .host: (host, root) = ("/", (try? kernel.openPath("/")) ?? -1)
-    case .directory(let folder): (host, root) = (folder, (try? kernel.openDirectoryWithoutSymlinks(folder)) ?? -1)
+    case .host: (host, root) = ("/", (try? reader.openPath("/")) ?? -1)
+    case .directory(let folder): (host, root) = (folder, (try? reader.openDirectoryWithoutSymlinks(folder)) ?? -1)
     case .tmpfs: return ([:], [:])
     }
     guard root >= 0 else { return ([:], [:]) }
-    defer { kernel.close(root) }
+    defer { reader.close(root) }
     let placement = HostPlacement(spec: spec)
     // A mount target or a folder entry is itself a folder run makes (or a link it follows); a file's own name is
     // the entry, compared by the plan's host entries instead.
@@ -39,7 +39,7 @@ public struct HostObstacleReader<Kernel: LinuxKernel> {
     var obstacles: [String: HostObstacle] = [:]
     var making: [String: MakingFolder] = [:]
     for (path, isFolder) in paths where placement.isOnRootTree(path) && path != "/" {
-      let steps = SetupOrder.ancestors(of: path).map(String.init).filter { $0 != "/" } + [path]
+      let steps = AbsolutePath.ancestors(of: path).map(String.init).filter { $0 != "/" } + [path]
       switch walk(steps, isFolder: isFolder, beneath: root, host: host) {
       case .obstacle(let obstacle): obstacles[path] = obstacle
       case .makesIn(let folder): making[path] = folder
@@ -59,16 +59,16 @@ public struct HostObstacleReader<Kernel: LinuxKernel> {
     for path in paths {
       let slash = path.lastIndex(of: "/") ?? path.startIndex
       let parentPath = slash == path.startIndex ? "/" : String(path[..<slash])
-      guard let parent = try? kernel.openInRootWithoutSymlinks(root, parentPath) else { return .nothing }
-      defer { kernel.close(parent) }
+      guard let parent = try? reader.openInRootWithoutSymlinks(root, parentPath) else { return .nothing }
+      defer { reader.close(parent) }
       let name = String(path[path.index(after: slash)...])
       let hostPath = host == "/" ? path : host + path
       let kind: FileKind
       do {
-        kind = try kernel.fileKind(parent, name)
+        kind = try reader.fileKind(parent, name)
       } catch {
         // The first missing name: run makes it (and what follows) in this folder, with the sandbox's credentials.
-        guard error.errno == ErrnoNames.ENOENT, let owner = (kernel as? any FileOwnershipReading)?.ownership(of: parent)
+        guard error.errno == ErrnoNames.ENOENT, let owner = reader.ownership(of: parent)
         else { return .nothing }
         let folder = host == "/" ? parentPath : (parentPath == "/" ? host : host + parentPath)
         return .makesIn(MakingFolder(folder: folder, name: hostPath, ownership: owner))
@@ -80,8 +80,8 @@ public struct HostObstacleReader<Kernel: LinuxKernel> {
       case .symlink:
         // In a root folder run follows the link inside the root and makes what is missing there; a file entry's
         // own name is compared by the host entries.
-        guard host == "/", isFolder || path != paths.last, let destination = try? kernel.readLink(parent, name),
-          !kernel.exists(path)
+        guard host == "/", isFolder || path != paths.last, let destination = try? reader.readLink(parent, name),
+          !reader.exists(path)
         else { return .nothing }
         return .obstacle(.danglingLink(link: path, destination: destination))
       }

@@ -1,0 +1,81 @@
+/// Init, inside the new namespaces: builds the sandbox (noting what it makes, to take it back if a step fails or a
+/// signal ends the run first), forks the command, takes its last steps once the command is ready (closing its setup
+/// fds releases it), and reaps every process until the command ends.
+struct InitRole<Kernel: LinuxKernel> {
+  let launcher: Launcher<Kernel>
+  let start: ChildStart
+  private var kernel: Kernel { launcher.kernel }
+
+  func run() -> RoleEnd {
+    kernel.deferSignals(true)
+    var channels = start.channels
+    // Only init builds the filesystem; what it made goes again if a later step fails, or if a signal (nsbuild's
+    // TERM, a Ctrl-C) ends the run before the command starts. It hands its locks on host mount points on.
+    let setup = StepRunner(
+      kernel: kernel, reportFD: channels.reportFD, journal: SetupJournal(),
+      lockSocket: channels.fd(.send, of: .initProcess, .locksHeld),
+      passing: channels.fd(.receive, of: .initProcess, .fdsPassed), parent: start.link)
+    guard let child = launcher.plan.child(of: .initProcess), let forkStep = launcher.forkStep(of: child) else {
+      return .exit(ExitStatus.setupFailed)
+    }
+    if let status = launcher.run(launcher.steps(.initProcess, before: forkStep.id), with: setup, channels) {
+      return .exit(status)
+    }
+    // From here a signal waits, blocked, to be passed on to the command, which ends at once before its execve(2);
+    // one that came after the last step's check ends init as it would have during setup.
+    kernel.blockSignals(Launcher<Kernel>.signals(passedOnBy: forkStep))
+    kernel.deferSignals(false)
+    if let signal = kernel.takeDeferredSignal() {
+      launcher.undo(setup.journal, setup.fds)
+      return .exit(128 + signal)
+    }
+    let command: Int32
+    switch launcher.fork(forkStep, making: child, from: .initProcess, channels: &channels, link: start.link) {
+    case .failure(let failure):
+      launcher.undo(setup.journal, setup.fds)
+      return .exit(launcher.fail(failure, channels))
+    case .success(.child(let end)):
+      // Init's locks stay out of the command's reach (their socket closed with the fork), and only init's end
+      // keeps the sandbox process waiting for them.
+      setup.fds.releaseLocks(kernel)
+      return end
+    case .success(.parent(let pid)): command = pid
+    }
+    if let status = finish(after: forkStep.id, setup, command: command, channels) { return .exit(status) }
+    // Its ends of the pause, and the report pipe: nothing is reported from here.
+    channels.close(kernel) { [.readyRead, .goWrite, .reportWrite].contains($0.use) }
+    return reap(until: command)
+  }
+
+  /// The command says "ready" once its own steps but execve(2) are done, and waits for the end of `go`, which
+  /// init's close of its setup fds brings: init takes its steps that follow the fork then. The status to exit with
+  /// when one fails or a signal came.
+  private func finish(after fork: Int, _ setup: StepRunner<Kernel>, command: Int32, _ channels: ChainChannels)
+    -> Int32?
+  {
+    if let pause = channels.releasing(.initProcess), kernel.receive(on: pause.ready) != .ready {
+      // The command ended before its execve(2): a failed step (reported on its own) or a signal.
+      launcher.undo(setup.journal, setup.fds)
+      return nil
+    }
+    // Until init's fds are closed a signal is kept, as during setup, not passed on: passed on, it would end the
+    // command before its execve(2) while init went on to close its fds with nothing taken back.
+    kernel.deferSignals(true)
+    let late = StepRunner(
+      kernel: kernel, fds: setup.fds, journal: setup.journal, lockSocket: setup.lockSocket, parent: start.link)
+    let steps = launcher.steps(.initProcess, after: fork)
+    if let status = launcher.run(steps, with: late, channels, stopping: command) { return status }
+    kernel.deferSignals(false)
+    // One kept after the last step's check goes on to the command, which is released now.
+    if let signal = kernel.takeDeferredSignal() { kernel.kill(command, signal) }
+    return nil
+  }
+
+  /// Waits for every child (orphans re-parent to PID 1); the command's status once it ends.
+  private func reap(until command: Int32) -> RoleEnd {
+    while let (pid, status) = (try? kernel.wait(-1)) ?? nil {
+      if pid == command { return .exit(status.exitCode) }
+    }
+    return .exit(ExitStatus.setupFailed)
+  }
+}

@@ -1,0 +1,59 @@
+/// nsbuild, on the host: forks the first process of the chain, takes its own steps on it while that process waits
+/// (the ID maps, clock offsets, host paths opened in its mount namespace), and reports how the run ended.
+struct ParentRole<Kernel: LinuxKernel> {
+  let launcher: Launcher<Kernel>
+  private var kernel: Kernel { launcher.kernel }
+
+  func run() -> RoleEnd {
+    guard let child = launcher.plan.child(of: .parent), let forkStep = launcher.forkStep(of: child) else {
+      return .outcome(.finished(.exited(0)))
+    }
+    // Until the command starts, a write that fails ends nothing halfway: a trace line to a closed pipe (`run
+    // --verbose 2>&1 | head`) is lost rather than SIGPIPE killing the process writing it (init, unless it is a PID 1,
+    // which the kernel spares), and a [[files]] write past the caller's RLIMIT_FSIZE fails as a step (EFBIG) that
+    // is taken back, rather than SIGXFSZ ending init.
+    kernel.ignoreWriteSignals(true)
+    let runner = StepRunner(kernel: kernel)
+    for step in launcher.steps(.parent, before: forkStep.id) {
+      launcher.trace(step)
+      do { try runner.run(step) } catch { return .outcome(.failed(error)) }
+    }
+    var channels = ChainChannels()
+    let pid: Int32
+    switch launcher.fork(forkStep, making: child, from: .parent, channels: &channels, link: ParentLink()) {
+    case .failure(let failure): return .outcome(.failed(failure))
+    case .success(.child(let end)): return end
+    case .success(.parent(let forked)): pid = forked
+    }
+    if let failure = takeSteps(after: forkStep.id, on: pid, &channels) { return .outcome(.failed(failure)) }
+    launcher.holdLocks(.parent, channels)
+    let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
+    if let report = channels.fd(.reportRead, of: .parent), case .failed(let failure) = kernel.receive(on: report) {
+      return .outcome(.failed(failure))
+    }
+    return .outcome(.finished(status))
+  }
+
+  /// Takes nsbuild's steps that follow its fork, on the child `pid`, once it says ready if it waits for them; then
+  /// lets it go. A step that fails kills the child, which would otherwise wait for ever.
+  private func takeSteps(after fork: Int, on pid: Int32, _ channels: inout ChainChannels) -> StepFailure? {
+    let writes = launcher.steps(.parent, after: fork)
+    let pause = channels.releasing(.parent)
+    let passing = channels.fd(.send, of: .parent, .fdsPassed)
+    if !writes.isEmpty, pause.map({ kernel.receive(on: $0.ready) == .ready }) ?? true {
+      let runner = StepRunner(kernel: kernel, sandboxPID: pid, passing: passing)
+      for step in writes {
+        launcher.trace(step)
+        do { try runner.run(step) } catch {
+          kernel.kill(pid, 9)
+          _ = try? kernel.wait(pid)
+          return error
+        }
+      }
+      if let pause { kernel.send(.go, on: pause.go) }
+    }
+    // The child's end of file: after "go", or instead of it when the child ended before it said ready.
+    channels.close([passing, pause?.go].compactMap { $0 }, kernel)
+    return nil
+  }
+}

@@ -1,0 +1,64 @@
+/// Where one absolute path stands against another, in one place: "is this path beneath that mount", "what lies
+/// below it there", "the folders above it". Paths are normalised, as the decoder leaves every spec path: they start
+/// with `/` and hold no `.`, `..`, `//` or trailing `/`.
+public enum AbsolutePath {
+  /// Whether `path` is `folder` or lies beneath it; every path lies within `/`.
+  public static func isWithin(_ path: String, _ folder: String) -> Bool {
+    folder == "/" || path == folder || (path.hasPrefix(folder) && path.dropFirst(folder.count).first == "/")
+  }
+
+  /// Whether `path` lies beneath `folder`, `folder` itself left out.
+  public static func isBeneath(_ path: String, _ folder: String) -> Bool {
+    path != folder && isWithin(path, folder)
+  }
+
+  /// What follows `folder` in `path`, which lies within it: `/b/c` for `/a/b/c` in `/a` and for `/b/c` in `/`;
+  /// empty for `folder` itself.
+  public static func rest(of path: String, in folder: String) -> Substring {
+    path.dropFirst(folder == "/" ? 0 : folder.count)
+  }
+
+  /// The folders above `path`, nearest last: `/a/b/c` gives `/`, `/a`, `/a/b`; none for `/`. Slices of `path`, so
+  /// that looking up every entry's ancestors allocates no strings.
+  public static func ancestors(of path: String) -> [Substring] {
+    guard path != "/", let first = path.utf8.first, first == UInt8(ascii: "/") else { return [] }
+    var result: [Substring] = [path.prefix(1)]
+    var rest = path.utf8.dropFirst()
+    while let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
+      result.append(path[..<slash])
+      rest = path.utf8[path.utf8.index(after: slash)...]
+    }
+    return result
+  }
+
+  /// Whether one of `folders` (mount targets, say) lies above `path`, or with `orAt` is `path` itself: then `path`
+  /// is made on that mount, not on the tree beneath it. As many lookups as `path` is deep.
+  public static func isBeneath(anyOf folders: Set<String>, _ path: String, orAt: Bool) -> Bool {
+    (orAt && folders.contains(path)) || ancestors(of: path).contains { folders.contains(String($0)) }
+  }
+
+  /// The folder holding `path`: `/a` for `/a/b`, `/` for `/a`; nil for `/` itself.
+  public static func parent(of path: String) -> String? {
+    guard path != "/", let slash = path.lastIndex(of: "/") else { return nil }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+}
+
+/// The spec's mounts by target, so that the deepest mount above a path is found by looking up the path's ancestors
+/// (as many as its depth) instead of testing every mount: `check` and `plan` stay linear in the number of mounts.
+public struct MountsByTarget: Sendable {
+  /// The mount by target; with two on one target, the last in spec order (the one on top).
+  private var mountByTarget: [String: Mount] = [:]
+
+  public init(_ mounts: [Mount]) {
+    for mount in mounts { mountByTarget[mount.target] = mount }
+  }
+
+  /// The deepest mount whose target is a proper ancestor of `path`, if any: the mount `path` is made on.
+  public func deepest(above path: String) -> (target: String, mount: Mount)? {
+    for ancestor in AbsolutePath.ancestors(of: path).reversed() {
+      if let mount = mountByTarget[String(ancestor)] { return (String(ancestor), mount) }
+    }
+    return nil
+  }
+}

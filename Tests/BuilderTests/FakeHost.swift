@@ -1,0 +1,86 @@
+import SpecParser
+
+@testable import Builder
+
+/// A host made of data, behind ``SystemReader`` alone: it has no call that could change anything, so whatever
+/// observes it and plans from it cannot have changed it. Each read is logged, in order.
+final class FakeHost: SystemReader {
+  var uid: UInt32 = 1000
+  var gid: UInt32 = 1000
+  var euid: UInt32 = 1000
+  var names = (hostname: "fakehost", domainname: "(none)", release: "6.18.0")
+  var clocks: [ClockID: Int64] = [.monotonic: 500, .boottime: 600]
+  /// Regular files by absolute path; `exists` and `readFile` see these and nothing else.
+  var files: [String: String] = [:]
+  /// Paths this process may execute.
+  var executables: Set<String> = []
+  /// `/proc/self/ns/NAME` link texts.
+  var namespaces: [Namespace: String] = [:]
+  /// The call of the new mount API this kernel lacks, if any.
+  var missingCall: String?
+  private(set) var log: [String] = []
+
+  private func missing(_ call: String, _ path: String) -> SyscallError {
+    SyscallError(call: call, errno: ErrnoNames.ENOENT, path: path)
+  }
+
+  func realUserID() -> UInt32 { uid }
+  func realGroupID() -> UInt32 { gid }
+  func effectiveUserID() -> UInt32 { euid }
+  func processID() -> Int32 { 100 }
+  func hostname() -> String { names.hostname }
+  func domainname() -> String { names.domainname }
+  func kernelRelease() -> String { names.release }
+  func clockSeconds(_ clock: ClockID) -> Int64 { clocks[clock] ?? 0 }
+  func namespaceID(_ namespace: Namespace) -> String? { namespaces[namespace] }
+  func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
+  func groupName(_ gid: UInt32) -> String? { nil }
+  func environment() -> [String] { [] }
+  func isTerminal(_ fd: Int32) -> Bool { false }
+  func currentDirectory() throws(SyscallError) -> String { "/work" }
+  func missingMountCall() -> String? { missingCall }
+
+  func readFile(_ path: String) throws(SyscallError) -> [UInt8] {
+    log.append("read \(path)")
+    guard let text = files[path] else { throw missing("open", path) }
+    return Array(text.utf8)
+  }
+  func exists(_ path: String) -> Bool {
+    log.append("access \(path)")
+    return files[path] != nil || executables.contains(path)
+  }
+  func executionError(_ path: String) -> Int32 { executables.contains(path) ? 0 : ErrnoNames.ENOENT }
+  func keepsBirthTimes(_ path: String) -> Bool? { true }
+  func realPath(_ path: String) -> String? { path }
+
+  // Nothing on this host can be opened by fd: the readers that walk the tree then claim nothing.
+  func openPath(_ path: String) throws(SyscallError) -> Int32 { throw missing("open", path) }
+  func openInRoot(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 { throw missing("openat2", path) }
+  func openInRootWithoutSymlinks(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 {
+    throw missing("openat2", path)
+  }
+  func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 { throw missing("openat2", path) }
+  func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 { throw missing("openat2", path) }
+  func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 { throw missing("openat", name) }
+  func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8] { [] }
+  func close(_ fd: Int32) {}
+  func ownerAndMode(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (uid: UInt32, mode: UInt32) {
+    throw missing("fstatat", name)
+  }
+  func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
+    throw missing("openat", name)
+  }
+  func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity { throw missing("statx", name) }
+  func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { throw missing("readlinkat", name) }
+  func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind { throw missing("fstatat", name) }
+  func fileKind(of fd: Int32) throws(SyscallError) -> FileKind { throw missing("fstat", "fd \(fd)") }
+  func isOnReadOnlyMount(_ fd: Int32) -> Bool { false }
+  func status(of fd: Int32) throws(SyscallError) -> FileStatus { throw missing("fstat", "fd \(fd)") }
+  func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    throw missing("openat", name)
+  }
+  func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
+    throw missing("openat", name)
+  }
+  func ownership(of fd: Int32) -> FileOwnership? { nil }
+}
