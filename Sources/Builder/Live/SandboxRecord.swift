@@ -1,0 +1,93 @@
+import Foundation
+
+/// What nsbuild keeps of a live sandbox, as `state.json` in its ``StateDirectory`` folder: enough to find its init
+/// again (and to tell it from a recycled pid), to show it in `ls` and `status`, and to plan against it (the plan last
+/// applied, in its Codable form). Written whole and atomically by `up` and `apply`; read by every other command.
+public struct SandboxRecord: Sendable, Hashable, Codable {
+  /// The version of this document; a record of another version is refused with a message, never misread.
+  public static let formatVersion = 1
+
+  public var formatVersion: Int = Self.formatVersion
+  public var name: SandboxName
+  /// The spec file `up` or the last `apply` read, as an absolute path.
+  public var specPath: String
+  /// The SHA-256 of that file's bytes when it was applied, in lower-case hex (`sha256sum`'s form).
+  public var specDigest: String
+  /// When `up` made the sandbox and when a plan was last applied to it, in seconds since the Unix epoch (UTC).
+  public var createdAt: Int64
+  public var appliedAt: Int64
+  /// The sandbox's init (the holder of its namespaces), as nsbuild sees it from the host.
+  public var initProcess: ProcessIdentity
+  /// The sandbox's namespaces as `readlink /proc/PID/ns/NAME` shows them (`net:[4026532210]`), by namespace name
+  /// (`net`, `mnt`, …): what `status` shows and what tells, before a join, that they are still the ones made.
+  public var namespaceIDs: [String: String]
+  /// The effective user ID that made the sandbox: 0, or a rootless caller whose state lives in its runtime folder.
+  public var ownerUID: UInt32
+  /// The plan `up` or the last `apply` carried out: what `plan --target` compares the spec and the sandbox with.
+  public var plan: Plan
+
+  public init(
+    name: SandboxName, specPath: String, specDigest: String, createdAt: Int64, appliedAt: Int64,
+    initProcess: ProcessIdentity, namespaceIDs: [String: String], ownerUID: UInt32, plan: Plan
+  ) {
+    self.name = name
+    self.specPath = specPath
+    self.specDigest = specDigest
+    self.createdAt = createdAt
+    self.appliedAt = appliedAt
+    self.initProcess = initProcess
+    self.namespaceIDs = namespaceIDs
+    self.ownerUID = ownerUID
+    self.plan = plan
+  }
+
+  /// The record as `state.json` holds it: JSON with sorted keys.
+  /// - Throws: `EncodingError` (not expected: every value is encodable).
+  public func encoded() throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return Array(try encoder.encode(self))
+  }
+
+  /// Reads a `state.json`.
+  /// - Throws: ``SandboxRecordError/otherVersion(_:)`` for another format version, ``SandboxRecordError/unreadable(_:)``
+  ///   for anything that is not such a record.
+  public static func decode(_ bytes: [UInt8]) throws(SandboxRecordError) -> SandboxRecord {
+    struct Version: Decodable { var formatVersion: Int }
+    let data = Data(bytes)
+    guard let version = try? JSONDecoder().decode(Version.self, from: data) else {
+      throw .unreadable("not a sandbox record (no formatVersion)")
+    }
+    guard version.formatVersion == formatVersion else { throw .otherVersion(version.formatVersion) }
+    do { return try JSONDecoder().decode(SandboxRecord.self, from: data) } catch {
+      throw .unreadable("\(error)")
+    }
+  }
+}
+
+/// A process told apart from any later one that reuses its pid: the pid, and the time it started after boot
+/// (`/proc/PID/stat` field 22, `starttime`, in clock ticks; proc(5)), as runc and crun keep theirs.
+public struct ProcessIdentity: Sendable, Hashable, Codable {
+  public var pid: Int32
+  public var startTime: UInt64
+
+  public init(pid: Int32, startTime: UInt64) {
+    self.pid = pid
+    self.startTime = startTime
+  }
+}
+
+/// Why a `state.json` could not be read as a ``SandboxRecord``.
+public enum SandboxRecordError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// Written by another version of nsbuild, with this format version.
+  case otherVersion(Int)
+  case unreadable(String)
+
+  public var description: String {
+    switch self {
+    case .otherVersion(let version):
+      "the sandbox's state has format version \(version); this nsbuild reads version \(SandboxRecord.formatVersion)"
+    case .unreadable(let reason): "the sandbox's state cannot be read: \(reason)"
+    }
+  }
+}

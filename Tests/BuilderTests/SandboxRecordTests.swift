@@ -1,0 +1,56 @@
+import SpecParser
+import Testing
+
+@testable import Builder
+
+/// Names of live sandboxes, where their state lives, and the state record's round trip.
+@Suite struct SandboxRecordTests {
+  @Test(arguments: ["dev", "a", "web-1", "db_2.test", String(repeating: "x", count: 63)])
+  func validNamesAreKept(_ name: String) throws {
+    #expect(try SandboxName(validating: name).rawValue == name)
+  }
+
+  @Test(arguments: [
+    ("", SandboxNameError.empty),
+    (String(repeating: "x", count: 64), .tooLong(String(repeating: "x", count: 64), count: 64)),
+    ("Dev", .badCharacter("Dev", offset: 0)), ("-x", .badCharacter("-x", offset: 0)),
+    (".hidden", .badCharacter(".hidden", offset: 0)), ("a/b", .badCharacter("a/b", offset: 1)),
+    ("a b", .badCharacter("a b", offset: 1)), ("é", .badCharacter("é", offset: 0)),
+  ])
+  func invalidNamesAreRefusedWithTheirPlace(_ name: String, _ error: SandboxNameError) {
+    #expect(throws: error) { try SandboxName(validating: name) }
+  }
+
+  @Test func theDefaultNameIsTheSpecsStem() throws {
+    #expect(try SandboxName.defaultName(forSpecAt: "specs/dev.toml").rawValue == "dev")
+    #expect(try SandboxName.defaultName(forSpecAt: "/x/Sandbox.toml").rawValue == "sandbox")
+    #expect(throws: SandboxNameError.badCharacter("my box", offset: 2)) {
+      try SandboxName.defaultName(forSpecAt: "my box.toml")
+    }
+  }
+
+  @Test func rootAndUsersKeepStateApart() {
+    #expect(StateDirectory.forCaller(euid: 0, environment: ["XDG_RUNTIME_DIR=/run/user/0"]).path == "/run/nsbuild")
+    #expect(
+      StateDirectory.forCaller(euid: 1000, environment: ["XDG_RUNTIME_DIR=/run/user/1000/"]).path
+        == "/run/user/1000/nsbuild")
+    #expect(StateDirectory.forCaller(euid: 1000, environment: []).path == "/run/user/1000/nsbuild")
+    #expect(
+      StateDirectory.forCaller(euid: 1000, environment: ["XDG_RUNTIME_DIR=relative"]).path == "/run/user/1000/nsbuild")
+  }
+
+  @Test func aRecordRoundTripsAndOtherVersionsAreRefused() throws {
+    let plan = try Planner(spec: try exampleSpec("dev.toml"), state: GoldenPlanTests.state).plan()
+    let record = SandboxRecord(
+      name: try SandboxName(validating: "dev"), specPath: "/w/specs/dev.toml", specDigest: "00", createdAt: 1,
+      appliedAt: 2, initProcess: ProcessIdentity(pid: 42, startTime: 9), namespaceIDs: ["net": "net:[1]"],
+      ownerUID: 0, plan: plan)
+    let bytes = try record.encoded()
+    #expect(try SandboxRecord.decode(bytes) == record)
+    #expect(String(decoding: bytes, as: UTF8.self).contains(#""name":"dev""#))
+    let other = Array(
+      String(decoding: bytes, as: UTF8.self).replacing(#""formatVersion":1"#, with: #""formatVersion":7"#).utf8)
+    #expect(throws: SandboxRecordError.otherVersion(7)) { try SandboxRecord.decode(other) }
+    #expect(throws: SandboxRecordError.self) { try SandboxRecord.decode(Array("{}".utf8)) }
+  }
+}
