@@ -39,6 +39,24 @@ import Testing
       StateDirectory.forCaller(euid: 1000, environment: ["XDG_RUNTIME_DIR=relative"]).path == "/run/user/1000/nsbuild")
   }
 
+  @Test func theStateFolderCanBeGiven() {
+    #expect(StateDirectory.forCaller(euid: 0, environment: ["NSBUILD_STATE_DIR=/tmp/s"]).path == "/tmp/s")
+    #expect(StateDirectory.forCaller(euid: 0, environment: ["NSBUILD_STATE_DIR=rel"]).path == "/run/nsbuild")
+  }
+
+  /// proc(5)'s starttime, counted after the command name, which may hold spaces and parentheses.
+  @Test func aProcessIsKnownByItsStartTime() throws {
+    let line = "1234 (a (b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200"
+    #expect(ProcessIdentity.startTime(fromStat: Array(line.utf8)) == 987654)
+    #expect(ProcessIdentity.startTime(fromStat: Array("1 (x) S 1".utf8)) == nil)
+    let host = FakeHost()
+    host.files["/proc/1234/stat"] = line
+    #expect(ProcessIdentity.current(of: 1234, reader: host) == ProcessIdentity(pid: 1234, startTime: 987654))
+    #expect(ProcessIdentity(pid: 1234, startTime: 987654).isAlive(reader: host))
+    #expect(!ProcessIdentity(pid: 1234, startTime: 5).isAlive(reader: host), "a recycled pid")
+    #expect(!ProcessIdentity(pid: 99, startTime: 987654).isAlive(reader: host))
+  }
+
   @Test func aRecordRoundTripsAndOtherVersionsAreRefused() throws {
     let plan = try Planner(spec: try exampleSpec("dev.toml"), state: GoldenPlanTests.state).plan()
     let record = SandboxRecord(

@@ -10,7 +10,12 @@ public struct StateDirectory: Sendable, Hashable {
   }
 
   /// The state folder of a caller with effective user ID `euid` and `environment` (`NAME=value` strings).
+  /// `NSBUILD_STATE_DIR`, when set to an absolute path, is used instead (tests, and several independent sets of
+  /// sandboxes side by side, as runc's `--root`).
   public static func forCaller(euid: UInt32, environment: [String]) -> StateDirectory {
+    if let given = environment.first(where: { $0.hasPrefix("NSBUILD_STATE_DIR=/") }) {
+      return StateDirectory(path: String(given.dropFirst(18)))
+    }
     if euid == 0 { return StateDirectory(path: "/run/nsbuild") }
     let runtime = environment.first { $0.hasPrefix("XDG_RUNTIME_DIR=") }.map { String($0.dropFirst(16)) }
     guard let runtime, runtime.hasPrefix("/") else { return StateDirectory(path: "/run/user/\(euid)/nsbuild") }

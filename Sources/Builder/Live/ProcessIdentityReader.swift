@@ -1,0 +1,26 @@
+extension ProcessIdentity {
+  /// The identity of process `pid` now, read from `/proc/PID/stat` through `reader`; nil when no such process is
+  /// visible (it ended, or lies in a pid namespace this one cannot see).
+  public static func current<Reader: SystemReader>(of pid: Int32, reader: Reader) -> ProcessIdentity? {
+    guard pid > 0, let stat = try? reader.readFile("/proc/\(pid)/stat"), let start = startTime(fromStat: stat) else {
+      return nil
+    }
+    return ProcessIdentity(pid: pid, startTime: start)
+  }
+
+  /// Whether the process this identity names still runs: the pid is there and started when it did, so it is not a
+  /// later process that was given a recycled pid.
+  public func isAlive<Reader: SystemReader>(reader: Reader) -> Bool {
+    Self.current(of: pid, reader: reader) == self
+  }
+
+  /// Field 22 (`starttime`) of a `/proc/PID/stat` line (proc(5)). The command name, field 2, is in parentheses and
+  /// may itself hold spaces and parentheses, so fields are counted from the last `)`.
+  static func startTime(fromStat stat: [UInt8]) -> UInt64? {
+    guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+    // After ") " come fields 3 (state) onwards: starttime is the 20th of them.
+    let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+    guard fields.count >= 20 else { return nil }
+    return UInt64(String(decoding: fields[19], as: UTF8.self))
+  }
+}
