@@ -18,6 +18,8 @@ final class FakeHost: SystemReader {
   var namespaces: [Namespace: String] = [:]
   /// The call of the new mount API this kernel lacks, if any.
   var missingCall: String?
+  /// The UTS names inside live sandboxes, by their init's pid (what `uname` says after joining its UTS namespace).
+  var utsNamesInside: [Int32: (hostname: String, domainname: String)] = [:]
   private(set) var log: [String] = []
 
   private func missing(_ call: String, _ path: String) -> SyscallError {
@@ -83,4 +85,9 @@ final class FakeHost: SystemReader {
     throw missing("openat", name)
   }
   func ownership(of fd: Int32) -> FileOwnership? { nil }
+  func utsNames(ofProcess pid: Int32) throws(SyscallError) -> (hostname: String, domainname: String) {
+    log.append("uname in /proc/\(pid)/ns/uts")
+    guard let names = utsNamesInside[pid] else { throw missing("open", "/proc/\(pid)/ns/uts") }
+    return names
+  }
 }

@@ -172,6 +172,31 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .receiveSlots(let slots):
       let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
       for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }
+    case .joinNamespaces(let target, let namespaces): try join(target, namespaces)
+    case .unmount(let slot, let path): try naming(path) { () throws(SyscallError) in try kernel.detach(try fd(slot)) }
+    case .reconfigure(let slot, let path, let key, let value):
+      try naming(path) { () throws(SyscallError) in try kernel.reconfigure(try fd(slot), key: key, value: value) }
+    case .changeMode(let slot, let path, let mode):
+      try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
+    case .prlimit(let target, let limit):
+      try verify(target)
+      try naming("RLIMIT_\(limit.resource.rawValue.uppercased()) of \(target.pid)") { () throws(SyscallError) in
+        try kernel.prlimit(target.pid, limit.resource.number, soft: limit.soft, hard: limit.hard)
+      }
+    }
+  }
+
+  /// Joins each of `namespaces` of the live sandbox whose init is `target`, in order, once it is known to be that
+  /// process.
+  private func join(_ target: ProcessIdentity, _ namespaces: [Namespace]) throws(SyscallError) {
+    try verify(target)
+    for namespace in namespaces { try kernel.joinNamespace(of: target.pid, namespace) }
+  }
+
+  /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.
+  private func verify(_ target: ProcessIdentity) throws(SyscallError) {
+    guard target.isAlive(reader: kernel) else {
+      throw SyscallError(call: "setns", errno: ErrnoNames.ESRCH, path: "/proc/\(target.pid) (not the sandbox's init)")
     }
   }
 

@@ -174,6 +174,16 @@ public protocol LinuxKernel: SystemReader {
   func mountSetattr(fd: Int32, recursive: Bool, propagation: MountFlags) throws(SyscallError)
   /// umount2(2) MNT_DETACH|UMOUNT_NOFOLLOW of the bare `name` in the folder `dirfd` (a mount on a file).
   func detach(_ dirfd: Int32, _ name: String) throws(SyscallError)
+
+  // Changing a live sandbox in place (`plan --target`).
+  /// setns(2) into `namespace` of process `pid`, opened as `/proc/PID/ns/NAME` (the caller checks `pid` first).
+  func joinNamespace(of pid: Int32, _ namespace: Namespace) throws(SyscallError)
+  /// fspick(2) of the mount at `fd`, fsconfig(2) of `key` = `value`, FSCONFIG_CMD_RECONFIGURE.
+  func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError)
+  /// fchmod(2) of the folder open at `fd`.
+  func changeMode(of fd: Int32, mode: UInt32) throws(SyscallError)
+  /// prlimit(2) of resource number `resource` on `pid`; nil for RLIM_INFINITY.
+  func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError)
 }
 
 /// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the

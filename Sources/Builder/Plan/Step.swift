@@ -140,6 +140,8 @@ public struct Step: Sendable, Hashable, Codable {
     /// init becomes root of the new user namespace before it creates anything.
     case namespaceRoot = "userns_root"
     case umask, cwd, exec, foreground = "tcsetpgrp"
+    /// A mount taken off a live sandbox (`plan --target`): umount2(2) from inside its mount namespace.
+    case unmount = "umount"
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the
@@ -154,6 +156,9 @@ public struct Step: Sendable, Hashable, Codable {
     case initProcess = "init"
     /// The command's process, from its fork until execve(2).
     case command
+    /// A process `apply` forks to change a live sandbox in place (`plan --target`): it joins the target's
+    /// namespaces with setns(2) (``Syscall/joinNamespaces(target:namespaces:)``) and makes its calls from inside.
+    case joiner
   }
 }
 
@@ -332,6 +337,22 @@ public enum Syscall: Sendable, Hashable, Codable {
   case sendSlots(slots: [Int])
   /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.
   case receiveSlots(slots: [Int])
+  /// setns(2) into each of `namespaces` of the live sandbox whose init is `target`, in order (the user namespace
+  /// first, so the others are joined with its capabilities; setns(2), user_namespaces(7)), each opened as
+  /// `/proc/PID/ns/NAME` of nsbuild's own /proc only once `/proc/PID/stat` shows `target`'s start time (a recycled pid
+  /// is refused with ESRCH). Joining a mount namespace makes its root the process's root and working directory.
+  case joinNamespaces(target: ProcessIdentity, namespaces: [Namespace])
+  /// umount2(2) MNT_DETACH of the folder mount open in fd slot `slot` (`path` in the sandbox): a mount taken off a
+  /// live sandbox; processes that still use it keep it until they let go (umount(2)).
+  case unmount(slot: Int, path: String)
+  /// fspick(2) FSPICK_EMPTY_PATH of the mount open in fd slot `slot`, fsconfig(2) FSCONFIG_SET_STRING of `key` to
+  /// `value`, then FSCONFIG_CMD_RECONFIGURE: a superblock option changed in place (a tmpfs `size`, tmpfs(5)).
+  case reconfigure(slot: Int, path: String, key: String, value: String)
+  /// fchmodat(2) of the root folder of the mount open in fd slot `slot` (`path` in the sandbox) to `mode`: what a
+  /// tmpfs `mode` option sets, changed without a new tmpfs (tmpfs(5)).
+  case changeMode(slot: Int, path: String, mode: UInt32)
+  /// prlimit(2) of `limit` on the live sandbox's init, `target`, once `/proc/PID/stat` shows its start time.
+  case prlimit(target: ProcessIdentity, limit: ResourceLimit)
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).

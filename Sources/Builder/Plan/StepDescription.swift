@@ -50,6 +50,9 @@ extension Step {
         return "exec " + command.args.map(Quoting.shell).joined(separator: " ")
       }
       return "exec"
+    case .unmount:
+      guard case .mountTarget(let path) = subject else { return "unmount" }
+      return "unmount \(path)"
     }
   }
 
@@ -190,6 +193,16 @@ extension Syscall: CustomStringConvertible {
     case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
     case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
     case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
+    case .joinNamespaces(let target, let namespaces):
+      let joins = namespaces.map { "setns(open(\"/proc/\(target.pid)/ns/\($0.procName)\"), \(CloneFlags($0)))" }
+      return "check /proc/\(target.pid)/stat starttime \(target.startTime); " + joins.joined(separator: "; ")
+    case .unmount(let slot, let path): return "umount2(fd[\(slot)] (\(path)), MNT_DETACH)"
+    case .reconfigure(let slot, let path, let key, let value):
+      return
+        "fspick(fd[\(slot)] (\(path)), \"\", FSPICK_EMPTY_PATH) = it; fsconfig(it, FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value)), 0); fsconfig(it, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)"
+    case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
+    case .prlimit(let target, let limit):
+      return "prlimit(\(target.pid), " + Syscall.setrlimit(limit: limit).description.dropFirst("setrlimit(".count)
     }
   }
 
