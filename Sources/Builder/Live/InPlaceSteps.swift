@@ -91,15 +91,29 @@ struct InPlaceSteps {
     }
     // A proc shows the pid namespace of the process that makes it: the joiner forks once inside the sandbox's.
     let proc = shape.fstype == "proc"
-    var joins = unshared.filter { $0 != .pid && $0 != .time }
-    if proc { joins.append(.pid) }
-    let entering = [Step.Operation(join(joins))] + (proc ? [Step.Operation(.fork)] : [])
+    let entering = [Step.Operation(join([.mount] + Self.namespaces(of: shape.fstype)))] + (proc ? [Step.Operation(.fork)] : [])
     let opens = roots.sorted().map { Step.Operation(.openPath(path: "/", slot: $0)) }
+    let copies = before.contains { if case .openTree = $0.call { true } else { false } }
     return Step(
       kind: .mount, actor: .joiner, subject: step.subject, operations: before + entering + opens + after,
       change: .create,
-      reason: "host trees are copied before joining (open_tree(2) clones only mounts of the caller's namespace)",
+      reason: copies
+        ? "host trees are copied before joining (open_tree(2) clones only mounts of the caller's mount namespace)"
+        : nil,
       origin: step.origin, label: step.title)
+  }
+
+  /// The namespaces a fresh filesystem of `fstype` belongs to besides the mount namespace, which the joiner must be
+  /// in when it makes one: a proc shows its pid namespace, a sysfs its network namespace, an mqueue its IPC
+  /// namespace, a cgroup2 its cgroup namespace (proc(5), sysfs(5), mq_overview(7), cgroup_namespaces(7)).
+  static func namespaces(of fstype: String?) -> [Namespace] {
+    switch fstype {
+    case "proc": [.pid]
+    case "sysfs": [.net]
+    case "mqueue": [.ipc]
+    case "cgroup2": [.cgroup]
+    default: []
+    }
   }
 
   /// The mount on `path` taken off inside the sandbox's mount namespace (umount2(2) MNT_DETACH).

@@ -198,6 +198,8 @@ struct PlanJSON: Encodable {
     steps = target.entries.map { entry in
       var json = Self.step(entry.step, file: file)
       json.action = entry.action.name
+      // An item removed is the applied plan's step: its line was in the spec as it was then, not in this file.
+      if entry.action == .remove { json.origin = nil }
       if case .replace(let replacement) = entry.action { json.forced_by = ForcedByJSON(replacement) }
       json.apply = entry.apply.isEmpty ? nil : entry.apply.map(\.id)
       json.restores = entry.restores.map(DriftJSON.init)

@@ -28,7 +28,8 @@ struct TargetPlanTextRenderer {
     var line =
       "\(paint(padded, colorCode(entry.action))) \(actor)\(String(repeating: " ", count: actorWidth - actor.count))  "
       + shown(entry.step.title)
-    if let origin = entry.step.origin {
+    // An item removed comes from the applied plan: its spec line is in the spec as it was then, not in this file.
+    if let origin = entry.step.origin, entry.action != .remove {
       line += "  " + paint("\(shown(file)):\(origin.start.line):\(origin.start.column)", "36")
     }
     var out = line + "\n"
