@@ -1,0 +1,178 @@
+import Foundation
+import SpecParser
+import Testing
+
+@testable import Builder
+
+/// `plan --target` against a real long-lived sandbox: `nsbuild run SPEC -- sleep 1000` in the background, its init
+/// found from the host, and a record written by hand in a temporary NSBUILD_STATE_DIR holding the plan `run` took
+/// (`up`, which writes records, is another task). What `plan --target` reads is checked against changes made inside
+/// by hand with nsenter(1) and against edits of the spec.
+@Suite(.enabled(if: NSBuildProcess.isRoot, "needs root to create namespaces; CI runs as root"))
+struct TargetPlanEndToEndTests: ScratchFolderTests {
+  static let nsenter = ["/usr/bin/nsenter", "/bin/nsenter"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+  /// A tmpfs on /srv (not /tmp, which holds the scratch folder and its sleep copy).
+  func spec(hostname: String) -> String {
+    """
+    version = 1
+    [namespaces]
+    unshare = ["mount", "uts", "pid", "net"]
+    [uts]
+    hostname = "\(hostname)"
+    [net]
+    loopback = true
+    [[mounts]]
+    type = "tmpfs"
+    target = "/srv"
+    size = "8M"
+
+    """
+  }
+
+  /// The sandbox's init: nsbuild's child's child, once the command (the sleep copy in `folder`) runs.
+  func initProcess(of nsbuild: Foundation.Process, folder: String) throws -> ProcessIdentity {
+    var found: ProcessIdentity?
+    try waitFor("the sandbox's command to run") {
+      guard !processes(mentioning: folder + "/sleep 1000").isEmpty,
+        let sandbox = children(of: nsbuild.processIdentifier).first, let pid = children(of: sandbox).first
+      else { return false }
+      found = ProcessIdentity.current(of: pid, reader: RealKernel())
+      return found != nil
+    }
+    return try #require(found)
+  }
+
+  func writeRecord(_ spec: String, init identity: ProcessIdentity, state: String) throws {
+    let check = SpecDecoder.decode(source: Array(spec.utf8), file: "s.toml", directory: "/")
+    let parsed = try #require(check.spec, "\(check.diagnostics.map(\.message))")
+    let plan = try Planner(spec: parsed, state: Observer(reader: RealKernel()).observe(parsed)).plan()
+    let record = SandboxRecord(
+      name: try SandboxName(validating: "live"), specPath: "/s.toml", specDigest: "0", createdAt: 0, appliedAt: 0,
+      initProcess: identity, namespaceIDs: [:], ownerUID: 0, plan: plan)
+    try FileManager.default.createDirectory(atPath: state + "/live", withIntermediateDirectories: true)
+    try Data(try record.encoded()).write(to: URL(fileURLWithPath: state + "/live/state.json"))
+  }
+
+  func plan(_ spec: String, _ folder: String, json: Bool = false) throws -> NSBuildProcess.Result {
+    try NSBuildProcess.run(
+      ["plan", spec, "--target", "live", "--detailed-exitcode"] + (json ? ["--format", "json"] : []),
+      environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+  }
+
+  func inside(_ pid: Int32, _ flag: String, _ command: [String]) throws {
+    let nsenter = try #require(Self.nsenter)
+    let result = try NSBuildProcess.runCommand(nsenter, ["-t", "\(pid)", flag, "--"] + command)
+    #expect(result.status == 0, "\(command): \(result.stderr)")
+  }
+
+  @Test(.enabled(if: nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func planTargetReadsTheRealSandboxAndItsDrift() throws {
+    try withFolder { folder in
+      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      let applied = spec(hostname: "livebox") + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
+      let specPath = try write(applied, to: folder)
+      let nsbuild = try NSBuildProcess.start(["run", specPath])
+      defer {
+        kill(nsbuild.processIdentifier, SIGTERM)
+        nsbuild.waitUntilExit()
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      let identity = try initProcess(of: nsbuild, folder: folder)
+      try writeRecord(applied, init: identity, state: folder + "/state")
+
+      // As applied: every step `=`, no drift, exit 0.
+      let same = try plan(specPath, folder)
+      #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+      #expect(same.stdout.contains("Drift: none"))
+      #expect(same.stdout.contains("Plan: 0 to add, 0 to change, 0 to remove."))
+      #expect(!same.stdout.split(separator: "\n").contains { $0.hasPrefix("~") || $0.hasPrefix("+") })
+
+      // The spec edited: a new hostname is one `~` by a joiner, a new mount one `+`.
+      let edited = try String(contentsOfFile: specPath, encoding: .utf8)
+        .replacingOccurrences(of: "livebox", with: "newbox") + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\"\n"
+      try Data(edited.utf8).write(to: URL(fileURLWithPath: folder + "/edited.toml"))
+      let changed = try plan(folder + "/edited.toml", folder)
+      #expect(changed.status == 2, "\(changed.stderr)")
+      #expect(changed.stdout.contains("~   init     set hostname newbox"))
+      #expect(changed.stdout.contains("+   init     mount tmpfs on /mnt"))
+      #expect(changed.stdout.contains("setns(open(\"/proc/\(identity.pid)/ns/uts\"), CLONE_NEWUTS)"))
+      #expect(changed.stdout.contains("Plan: 1 to add, 1 to change, 0 to remove."))
+
+      // Changed by hand inside: the real hostname and mounts are read, and shown as drift.
+      try inside(identity.pid, "--uts", ["hostname", "handmade"])
+      try inside(identity.pid, "--mount", ["umount", "/srv"])
+      let drifted = try plan(specPath, folder, json: true)
+      #expect(drifted.status == 2, "\(drifted.stderr)")
+      let document = try #require(
+        try JSONSerialization.jsonObject(with: Data(drifted.stdout.utf8)) as? [String: Any])
+      let target = try #require(document["target"] as? [String: Any])
+      let drift = try #require(target["drift"] as? [[String: Any]])
+      #expect(drift.map { "\($0["name"] ?? "") \($0["live"] ?? "")" } == ["hostname handmade", "mount /srv absent"])
+      // The host saw none of it.
+      #expect(RealKernel().hostname() != "handmade")
+      let restore = DriftReport.read(
+        try SandboxRecord.decode(Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/state/live/state.json")))),
+        reader: RealKernel())
+      #expect(restore.count == 2)
+    }
+  }
+
+  /// The table `plan --target` follows, confirmed on this kernel against a running sandbox: what it marks `~`, `+`
+  /// and `-` the kernel does to a running sandbox from outside (joined with setns(2) by nsenter(1)); what it marks
+  /// `-/+` it refuses, with the errno the reasons name.
+  @Test(.enabled(if: nsenter != nil, "needs nsenter(1) to join the sandbox"))
+  func theInPlaceAndReplaceTableHoldsOnThisKernel() throws {
+    try withFolder { folder in
+      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      let text = spec(hostname: "livebox") + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
+      let nsbuild = try NSBuildProcess.start(["run", try write(text, to: folder)])
+      defer {
+        kill(nsbuild.processIdentifier, SIGTERM)
+        nsbuild.waitUntilExit()
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      let pid = try initProcess(of: nsbuild, folder: folder).pid
+      // In place: a tmpfs's size (remount) and mode (chmod of its root), a mount added and one removed.
+      try inside(pid, "--mount", ["mount", "-o", "remount,size=16m", "/srv"])
+      try inside(pid, "--mount", ["chmod", "700", "/srv"])
+      try inside(pid, "--mount", ["mount", "-t", "tmpfs", "added", "/mnt"])
+      try inside(pid, "--mount", ["umount", "/mnt"])
+      let mounts = try String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8)
+      #expect(mounts.contains(" /srv ") && mounts.contains("size=16384k"))
+      #expect(!mounts.contains(" /mnt "))
+    }
+    // Replaces: a second uid_map write (EPERM), clock offsets once a process is in the time namespace (EACCES).
+    #expect(try writeErrno(["--user", "--map-root-user"], "/proc/self/uid_map", "0 0 1") == "1")
+    #expect(try writeErrno(["--time", "--fork"], "/proc/self/timens_offsets", "monotonic 5 0") == "13")
+  }
+
+  /// The errno of writing `contents` to `file` from a process unshare(1) starts with `options`, as python3 reports
+  /// it (sh's echo says only "I/O error").
+  func writeErrno(_ options: [String], _ file: String, _ contents: String) throws -> String {
+    let script = """
+      import os, sys
+      try:
+          os.write(os.open(sys.argv[1], os.O_WRONLY), sys.argv[2].encode())
+          print("written", end="")
+      except OSError as error:
+          print(error.errno, end="")
+      """
+    let python = PlanSchemaTests.python ?? "/usr/bin/python3"
+    return try NSBuildProcess.runCommand("/usr/bin/unshare", options + [python, "-c", script, file, contents]).stdout
+  }
+
+  @Test func aGoneInitIsAnErrorNotAPlan() throws {
+    try withFolder { folder in
+      let specPath = try write(spec(hostname: "x") + "[process]\nargs = [\"/bin/true\"]\n", to: folder)
+      // A pid with another start time: taken for a recycled pid, never for the sandbox.
+      let me = try #require(ProcessIdentity.current(of: getpid(), reader: RealKernel()))
+      try writeRecord(
+        try String(contentsOfFile: specPath, encoding: .utf8),
+        init: ProcessIdentity(pid: me.pid, startTime: me.startTime + 1), state: folder + "/state")
+      let result = try plan(specPath, folder)
+      #expect(result.status == 1)
+      #expect(result.stderr.contains("sandbox 'live' is not running"))
+    }
+  }
+}
