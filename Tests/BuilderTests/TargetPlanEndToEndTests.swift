@@ -89,7 +89,8 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
       #expect(!same.stdout.split(separator: "\n").contains { $0.hasPrefix("~") || $0.hasPrefix("+") })
 
       // The spec edited: a new hostname is one `~` by a joiner, a new mount one `+`.
-      let edited = try String(contentsOfFile: specPath, encoding: .utf8)
+      let edited =
+        try String(contentsOfFile: specPath, encoding: .utf8)
         .replacingOccurrences(of: "livebox", with: "newbox") + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\"\n"
       try Data(edited.utf8).write(to: URL(fileURLWithPath: folder + "/edited.toml"))
       let changed = try plan(folder + "/edited.toml", folder)

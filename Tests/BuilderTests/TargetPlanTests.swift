@@ -18,7 +18,9 @@ import Testing
     var lines = [
       "version = 1",
       "[namespaces]",
-      user ? "unshare = [\"user\", \"mount\", \"uts\", \"pid\", \"net\"]" : "unshare = [\"mount\", \"uts\", \"pid\", \"net\"]",
+      user
+        ? "unshare = [\"user\", \"mount\", \"uts\", \"pid\", \"net\"]"
+        : "unshare = [\"mount\", \"uts\", \"pid\", \"net\"]",
     ]
     if user {
       lines += [
@@ -158,7 +160,9 @@ import Testing
   @Test func aNewUIDMapReplacesTheSandboxWithItsReason() throws {
     let applied = Self.spec(user: true)
     let spec = Self.spec(
-      ["uid_map = [{ inside = 0, outside = 1000, count = 1 }]": "uid_map = [{ inside = 0, outside = 2000, count = 1 }]"],
+      [
+        "uid_map = [{ inside = 0, outside = 1000, count = 1 }]": "uid_map = [{ inside = 0, outside = 2000, count = 1 }]"
+      ],
       user: true)
     let target = try Self.target(applied: applied, spec: spec, host: Self.host())
     #expect(actions(target) == ["uid_map": "-/+"])
@@ -195,7 +199,8 @@ import Testing
 
   @Test func aDeadSandboxIsAnError() throws {
     let host = Self.host()
-    host.files["/proc/\(Self.pid)/stat"] = "\(Self.pid) (sh) S 1 " + Array(repeating: "0", count: 17).joined(separator: " ") + " 5 0"
+    host.files["/proc/\(Self.pid)/stat"] =
+      "\(Self.pid) (sh) S 1 " + Array(repeating: "0", count: 17).joined(separator: " ") + " 5 0"
     #expect(throws: TargetPlanError.notRunning("live", pid: Self.pid)) {
       try Self.target(applied: Self.spec(), spec: Self.spec(), host: host)
     }

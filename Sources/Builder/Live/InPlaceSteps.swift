@@ -91,7 +91,8 @@ struct InPlaceSteps {
     }
     // A proc shows the pid namespace of the process that makes it: the joiner forks once inside the sandbox's.
     let proc = shape.fstype == "proc"
-    let entering = [Step.Operation(join([.mount] + Self.namespaces(of: shape.fstype)))] + (proc ? [Step.Operation(.fork)] : [])
+    let entering =
+      [Step.Operation(join([.mount] + Self.namespaces(of: shape.fstype)))] + (proc ? [Step.Operation(.fork)] : [])
     let opens = roots.sorted().map { Step.Operation(.openPath(path: "/", slot: $0)) }
     let copies = before.contains { if case .openTree = $0.call { true } else { false } }
     return Step(

@@ -23,11 +23,14 @@ public struct TargetPlanner: Sendable {
     let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
     let entries = pairs.map { pair -> TargetPlan.Entry in
+      var entry: TargetPlan.Entry
       switch pair {
-      case .matched(let before, let after): matched(old[before], new.steps[after], drift: drift, steps)
-      case .added(let index): added(new.steps[index], steps)
-      case .removed(let index): removed(old[index], steps)
+      case .matched(let before, let after): entry = matched(old[before], new.steps[after], drift: drift, steps)
+      case .added(let index): entry = added(new.steps[index], steps)
+      case .removed(let index): entry = removed(old[index], steps)
       }
+      entry.step.change = change(of: entry)
+      return entry
     }
     return TargetPlan(
       name: record.name, target: record.initProcess, entries: entries, drift: drift, unread: live.unread)
@@ -50,11 +53,27 @@ public struct TargetPlanner: Sendable {
     return TargetPlan.Entry(step: new, action: .inPlace, apply: inPlace(new, steps), restores: found)
   }
 
+  /// The step's ``Change`` against the live sandbox rather than the host `plan` observed: the sandbox's own
+  /// hostname and domain name where they were read, else what the applied plan made.
+  private func change(of entry: TargetPlan.Entry) -> Change {
+    var (wanted, now): (String?, String?) = (nil, nil)
+    if case .sethostname(let name)? = entry.step.calls.first { (wanted, now) = (name, live.hostname) }
+    if case .setdomainname(let name)? = entry.step.calls.first { (wanted, now) = (name, live.domainname) }
+    switch entry.action {
+    case .unchanged: return .unchanged(value: now ?? wanted ?? "as applied")
+    case .add: return .create
+    case .inPlace, .replace: return .modify(before: now ?? "as applied", after: wanted ?? "as the spec says")
+    case .remove: return .modify(before: now ?? "as applied", after: "absent")
+    }
+  }
+
   private func changed(_ old: Step, _ new: Step, _ category: Category, _ steps: InPlaceSteps) -> TargetPlan.Entry {
     switch category {
     case .inPlace:
       guard new.kind == .mount else { return TargetPlan.Entry(step: new, action: .inPlace, apply: inPlace(new, steps)) }
-      if let change = steps.change(old, to: new) { return TargetPlan.Entry(step: new, action: .inPlace, apply: [change]) }
+      if let change = steps.change(old, to: new) {
+        return TargetPlan.Entry(step: new, action: .inPlace, apply: [change])
+      }
       let cause: Replacement.Cause = MountShape(old).isSameMount(as: MountShape(new)) ? .mountRemade : .mountSource
       return replacedMount(old, new, cause, steps, restores: nil)
     case .replaces(let cause): return TargetPlan.Entry(step: new, action: .replace(Replacement(cause)))

@@ -28,6 +28,10 @@ struct TargetPlanTextRenderer {
     var line =
       "\(paint(padded, colorCode(entry.action))) \(actor)\(String(repeating: " ", count: actorWidth - actor.count))  "
       + shown(entry.step.title)
+    // The values read from the sandbox, where the step names one (its hostname, domain name).
+    if [.hostname, .domainname].contains(entry.step.kind), case .modify(let before, let after) = entry.step.change {
+      line += "  (sandbox: \(shown(before)) → \(shown(after)))"
+    }
     // An item removed comes from the applied plan: its spec line is in the spec as it was then, not in this file.
     if let origin = entry.step.origin, entry.action != .remove {
       line += "  " + paint("\(shown(file)):\(origin.start.line):\(origin.start.column)", "36")
