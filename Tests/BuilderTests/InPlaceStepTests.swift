@@ -1,0 +1,97 @@
+import Foundation
+import SpecParser
+import Testing
+
+@testable import Builder
+
+/// The steps `plan --target` plans for `apply` in place: made from the new plan's steps, ordered so each call is
+/// made where the kernel allows it, and run by the step runner as the plan says.
+@Suite struct InPlaceStepTests {
+  static let target = ProcessIdentity(pid: TargetPlanTests.pid, startTime: TargetPlanTests.startTime)
+
+  func target(_ spec: String, applied: String = TargetPlanTests.spec()) throws -> TargetPlan {
+    try TargetPlanTests.target(applied: applied, spec: spec, host: TargetPlanTests.host())
+  }
+
+  func index(_ calls: [Syscall], _ matches: (Syscall) -> Bool) throws -> Int {
+    let found = calls.firstIndex(where: matches)
+    return try #require(found)
+  }
+
+  @Test func aBindIsCopiedFromTheHostBeforeJoining() throws {
+    let plan = try target(
+      TargetPlanTests.spec(extra: "[[mounts]]\ntype = \"bind\"\nsource = \"/usr\"\ntarget = \"/usr\"\n"))
+    let add = try #require(plan.applySteps.first { $0.kind == .mount })
+    let opened = try index(add.calls) { if case .openNoSymlinks(path: "/usr", _, _) = $0 { true } else { false } }
+    let copied = try index(add.calls) { if case .openTree = $0 { true } else { false } }
+    let joined = try index(add.calls) { if case .joinNamespaces = $0 { true } else { false } }
+    let moved = try index(add.calls) { if case .moveMount = $0 { true } else { false } }
+    // open_tree(2) clones only mounts of the caller's mount namespace: the host's /usr is copied before setns.
+    #expect(opened < copied && copied < joined && joined < moved)
+    #expect(add.calls[joined] == .joinNamespaces(target: Self.target, namespaces: [.mount]))
+  }
+
+  @Test func aProcIsMadeInsideThePidNamespaceByAForkedJoiner() throws {
+    let plan = try target(TargetPlanTests.spec(extra: "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n"))
+    let add = try #require(plan.applySteps.first { $0.kind == .mount })
+    let joined = try index(add.calls) { if case .joinNamespaces = $0 { true } else { false } }
+    #expect(add.calls[joined] == .joinNamespaces(target: Self.target, namespaces: [.mount, .pid]))
+    #expect(add.calls[joined + 1] == .fork)
+    let made = try index(add.calls) { if case .fsopen(fstype: "proc", _) = $0 { true } else { false } }
+    #expect(joined < made)
+    // Its protection (read-only kernel settings, masked files) comes with it, beneath the new proc.
+    #expect(add.calls.contains { if case .readOnlyPath = $0 { true } else { false } })
+  }
+
+  @Test func aUserNamespaceIsJoinedFirst() throws {
+    let user = TargetPlanTests.spec(user: true)
+    let plan = try target(user.replacingOccurrences(of: "livebox", with: "newbox"), applied: user)
+    let step = try #require(plan.applySteps.first)
+    #expect(step.calls.first == .joinNamespaces(target: Self.target, namespaces: [.user, .uts]))
+  }
+
+  @Test func limitsAreSetOnInitWithPrlimit() throws {
+    let plan = try target(
+      TargetPlanTests.spec([
+        "args = [\"/bin/sleep\", \"1000\"]": "args = [\"/bin/sleep\", \"1000\"]\nrlimits = { nofile = 512 }"
+      ]))
+    let entry = try #require(plan.entries.first { $0.step.kind == .rlimits })
+    #expect(entry.action == .add)
+    let step = try #require(entry.apply.first)
+    #expect(step.actor == .parent)
+    #expect(step.calls == [.prlimit(target: Self.target, limit: ResourceLimit(.nofile, soft: 512, hard: 512))])
+  }
+
+  @Test func aProcessSettingReplacesTheMainCommand() throws {
+    let plan = try target(
+      TargetPlanTests.spec(["args = [\"/bin/sleep\", \"1000\"]": "args = [\"/bin/sleep\", \"2000\"]"]))
+    let entry = try #require(plan.entries.first { $0.step.kind == .exec })
+    #expect(entry.action == .replace(Replacement(.process)))
+    #expect(Replacement(.process).scope == .mainCommand && plan.sandboxReplacements.isEmpty)
+    #expect(plan.summary == "0 to add, 1 to change, 0 to remove")
+  }
+
+  @Test func aTmpfsModeIsChangedOnItsRoot() throws {
+    let plan = try target(TargetPlanTests.spec(["size = \"16M\"": "size = \"16M\"\nmode = \"700\""]))
+    let step = try #require(plan.applySteps.first)
+    #expect(step.calls.last == .changeMode(slot: 1, path: "/tmp", mode: 0o700))
+  }
+
+  @Test func theRunnerChecksTheInitBeforeJoiningAndJoinsInOrder() throws {
+    let kernel = RecordingKernel()
+    let stat = "\(Self.target.pid) (init) S 1 " + Array(repeating: "0", count: 17).joined(separator: " ")
+    kernel.files["/proc/\(Self.target.pid)/stat"] = Array((stat + " \(Self.target.startTime) 0").utf8)
+    let runner = StepRunner(kernel: kernel, sandboxPID: 0)
+    let join = Step(
+      kind: .hostname, actor: .joiner, subject: .hostname,
+      calls: [.joinNamespaces(target: Self.target, namespaces: [.user, .uts]), .sethostname(name: "x")],
+      change: .create)
+    try runner.run(join)
+    #expect(kernel.log == ["setns(/proc/4242/ns/user)", "setns(/proc/4242/ns/uts)", "sethostname(\"x\", 1)"])
+    // Another process now has the pid: nothing is joined.
+    kernel.log = []
+    kernel.files["/proc/\(Self.target.pid)/stat"] = Array((stat + " 1 0").utf8)
+    let failure = try #require(throws: StepFailure.self) { try runner.run(join) }
+    #expect(failure.error.errno == ErrnoNames.ESRCH && kernel.log.isEmpty)
+  }
+}
