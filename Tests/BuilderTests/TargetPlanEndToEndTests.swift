@@ -163,6 +163,73 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
     return try NSBuildProcess.runCommand("/usr/bin/unshare", options + [python, "-c", script, file, contents]).stdout
   }
 
+  /// Rootless: a sandbox nobody (65534) runs in its own user namespace is read by nobody, whose `plan --target`
+  /// joins the user namespace first to read the UTS names; the spec's new hostname is one `~` whose joiner joins
+  /// `user` then `uts`.
+  @Test(.enabled(if: nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func aRootlessSandboxIsReadByItsOwner() throws {
+    try withFolder { folder in
+      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      let text = """
+        version = 1
+        [namespaces]
+        unshare = ["user", "mount", "uts", "pid"]
+        [uts]
+        hostname = "rootlessbox"
+        [[mounts]]
+        type = "tmpfs"
+        target = "/srv"
+        [process]
+        args = ["\(folder)/sleep", "1000"]
+
+        """
+      let specPath = try write(text, to: folder)
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: specPath)
+      let nsbuild = Foundation.Process()
+      nsbuild.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+      nsbuild.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", folder + "/nsbuild", "run", specPath]
+      nsbuild.standardInput = FileHandle.nullDevice
+      nsbuild.standardOutput = FileHandle.nullDevice
+      nsbuild.standardError = FileHandle.nullDevice
+      try nsbuild.run()
+      defer {
+        kill(nsbuild.processIdentifier, SIGTERM)
+        nsbuild.waitUntilExit()
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      // setpriv execs nsbuild in its own process: the chain starts at the same pid.
+      let identity = try initProcess(of: nsbuild, folder: folder)
+      // The plan nobody's `run` took: observed here, as nobody.
+      let parsed = try #require(SpecDecoder.decode(source: Array(text.utf8), file: "s.toml", directory: "/").spec)
+      var state = Observer(reader: RealKernel()).observe(parsed)
+      (state.uid, state.gid, state.euid) = (65534, 65534, 65534)
+      let record = SandboxRecord(
+        name: try SandboxName(validating: "live"), specPath: specPath, specDigest: "0", createdAt: 0, appliedAt: 0,
+        initProcess: identity, namespaceIDs: [:], ownerUID: 65534, plan: try Planner(spec: parsed, state: state).plan())
+      try FileManager.default.createDirectory(atPath: folder + "/state/live", withIntermediateDirectories: true)
+      try Data(try record.encoded()).write(to: URL(fileURLWithPath: folder + "/state/live/state.json"))
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/state")
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/state/live")
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/state/live/state.json")
+
+      try inside(identity.pid, "--uts", ["hostname", "byhand"])
+      let edited = text.replacingOccurrences(of: "rootlessbox", with: "newbox")
+      try Data(edited.utf8).write(to: URL(fileURLWithPath: folder + "/edited.toml"))
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/edited.toml")
+      let result = try NSBuildProcess.run(
+        ["plan", folder + "/edited.toml", "--target", "live", "--detailed-exitcode"], binary: folder + "/nsbuild",
+        asUser: 65534, environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+      #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+      #expect(result.stdout.contains("set hostname newbox  (sandbox: byhand → newbox)"), "\(result.stdout)")
+      #expect(result.stdout.contains("hostname: applied rootlessbox, now byhand"))
+      #expect(
+        result.stdout.contains(
+          "setns(open(\"/proc/\(identity.pid)/ns/user\"), CLONE_NEWUSER); setns(open(\"/proc/\(identity.pid)/ns/uts\"), CLONE_NEWUTS)"
+        ))
+      #expect(!result.stdout.contains("not read:"), "\(result.stdout)")
+    }
+  }
+
   @Test func aGoneInitIsAnErrorNotAPlan() throws {
     try withFolder { folder in
       let specPath = try write(spec(hostname: "x") + "[process]\nargs = [\"/bin/true\"]\n", to: folder)
