@@ -77,6 +77,25 @@ import Testing
     #expect(step.calls.last == .changeMode(slot: 1, path: "/tmp", mode: 0o700))
   }
 
+  @Test func aChangedFileIsWrittenAnewAndRenamedOverTheOldOne() throws {
+    let file = "[[files]]\ntype = \"file\"\npath = \"/tmp/motd\"\ncontent = \"%@\"\n"
+    let applied = TargetPlanTests.spec(extra: file.replacingOccurrences(of: "%@", with: "old"))
+    let plan = try target(
+      TargetPlanTests.spec(extra: file.replacingOccurrences(of: "%@", with: "new")), applied: applied)
+    let step = try #require(plan.applySteps.first)
+    #expect(plan.entries.first { $0.step.kind == .file }?.action == .inPlace)
+    // `run` wrote it beneath the /tmp tmpfs's root (its fd slot): the joiner looks /tmp up again in the sandbox
+    // and writes beneath that, as `run` did.
+    let replace = try #require(
+      step.calls.first { if case .replaceFile = $0 { true } else { false } })
+    guard case .replaceFile(let root, "/motd", "new", 0o644) = replace else {
+      Issue.record("\(replace)")
+      return
+    }
+    #expect(step.calls.contains(.resolve(root: root + 1, path: "/tmp", create: nil, slot: root, lookup: .inRoot)))
+    #expect(!step.calls.contains { if case .createFile = $0 { true } else { false } })
+  }
+
   @Test func theRunnerChecksTheInitBeforeJoiningAndJoinsInOrder() throws {
     let kernel = RecordingKernel()
     let stat = "\(Self.target.pid) (init) S 1 " + Array(repeating: "0", count: 17).joined(separator: " ")

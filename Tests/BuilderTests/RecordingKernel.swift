@@ -338,6 +338,9 @@ final class RecordingKernel: LinuxKernel {
   func changeMode(of fd: Int32, mode: UInt32) throws(SyscallError) {
     try record("fchmod(\(fd), \(FileMode.octal(mode)))", call: "fchmod")
   }
+  func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError) {
+    try record("renameat(\(dirfd), \(from), \(to))", call: "renameat", path: to)
+  }
   func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
     try record("prlimit(\(pid), \(resource))", call: "prlimit")
   }

@@ -26,6 +26,10 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
     type = "tmpfs"
     target = "/srv"
     size = "8M"
+    [[files]]
+    type = "file"
+    path = "/srv/motd"
+    content = "as applied"
 
     """
   }
@@ -100,8 +104,13 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
       #expect(changed.stdout.contains("setns(open(\"/proc/\(identity.pid)/ns/uts\"), CLONE_NEWUTS)"))
       #expect(changed.stdout.contains("Plan: 1 to add, 1 to change, 0 to remove."))
 
-      // Changed by hand inside: the real hostname and mounts are read, and shown as drift.
+      // Changed by hand inside: the real hostname, files and mounts are read, and shown as drift.
       try inside(identity.pid, "--uts", ["hostname", "handmade"])
+      try inside(identity.pid, "--mount", ["sh", "-c", "echo by hand > /srv/motd"])
+      let edits = try plan(specPath, folder)
+      #expect(edits.status == 2, "\(edits.stderr)")
+      #expect(edits.stdout.contains("! file /srv/motd: applied as written, now changed (apply brings it back)"))
+      #expect(edits.stdout.contains("renameat(2) over \"motd\""), "\(edits.stdout)")
       try inside(identity.pid, "--mount", ["umount", "/srv"])
       let drifted = try plan(specPath, folder, json: true)
       #expect(drifted.status == 2, "\(drifted.stderr)")
@@ -109,13 +118,16 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
         try JSONSerialization.jsonObject(with: Data(drifted.stdout.utf8)) as? [String: Any])
       let target = try #require(document["target"] as? [String: Any])
       let drift = try #require(target["drift"] as? [[String: Any]])
-      #expect(drift.map { "\($0["name"] ?? "") \($0["live"] ?? "")" } == ["hostname handmade", "mount /srv absent"])
+      #expect(
+        drift.map { "\($0["name"] ?? "") \($0["live"] ?? "")" } == [
+          "hostname handmade", "mount /srv absent", "file /srv/motd absent",
+        ])
       // The host saw none of it.
       #expect(RealKernel().hostname() != "handmade")
       let restore = DriftReport.read(
         try SandboxRecord.decode(Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/state/live/state.json")))),
         reader: RealKernel())
-      #expect(restore.count == 2)
+      #expect(restore.count == 3)
     }
   }
 

@@ -178,6 +178,8 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming(path) { () throws(SyscallError) in try kernel.reconfigure(try fd(slot), key: key, value: value) }
     case .changeMode(let slot, let path, let mode):
       try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
+    case .replaceFile(let root, let path, let contents, let mode):
+      try naming(beneath: root) { () throws(SyscallError) in try replaceFile(path, beneath: root, contents, mode) }
     case .prlimit(let target, let limit):
       try verify(target)
       try naming("RLIMIT_\(limit.resource.rawValue.uppercased()) of \(target.pid)") { () throws(SyscallError) in
@@ -191,6 +193,22 @@ struct StepRunner<Kernel: LinuxKernel> {
   private func join(_ target: ProcessIdentity, _ namespaces: [Namespace]) throws(SyscallError) {
     try verify(target)
     for namespace in namespaces { try kernel.joinNamespace(of: target.pid, namespace) }
+  }
+
+  /// A new file written beside `path` and renamed over it (see ``Syscall/replaceFile(root:path:contents:mode:)``); a
+  /// temporary one left by an earlier, interrupted apply is removed first.
+  private func replaceFile(_ path: String, beneath root: Int, _ contents: String, _ mode: UInt32)
+    throws(SyscallError)
+  {
+    let (folder, name) = try rooted(root, .inRoot).openParent(path)
+    defer { kernel.close(folder) }
+    let temporary = "." + name + ".nsbuild-new"
+    try? kernel.removeEntry(folder, temporary, directory: false)
+    try kernel.writeFile(folder, temporary, contents: Array(contents.utf8), mode: mode)
+    do { try kernel.rename(folder, temporary, to: name) } catch {
+      try? kernel.removeEntry(folder, temporary, directory: false)
+      throw error
+    }
   }
 
   /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.

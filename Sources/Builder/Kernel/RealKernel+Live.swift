@@ -33,6 +33,10 @@ extension RealKernel {
     _ = try retry("fchmod") { nsb_change_mode(fd, mode) }
   }
 
+  public func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError) {
+    _ = try retry("renameat", path: to) { renameat(dirfd, from, dirfd, to) }
+  }
+
   public func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
     _ = try retry("prlimit") { nsb_prlimit(pid, resource, soft ?? UInt64.max, hard ?? UInt64.max) }
   }

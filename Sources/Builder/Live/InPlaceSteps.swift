@@ -11,10 +11,14 @@ struct InPlaceSteps {
   /// The new plan's host-opening step (bind sources, device nodes) and protect steps, by mount target.
   let sources: Step?
   let protects: [String: Step]
+  /// What each fd slot of the new plan stands for inside the sandbox: a path looked up (`.resolve`), or the root of
+  /// the mount made for a target (fsmount(2), open_tree(2)). A slot not listed is the sandbox's `/`.
+  let slotPaths: [Int: String]
 
   init(target: ProcessIdentity, unshared: [Namespace], plan: Plan) {
     self.target = target
     self.unshared = unshared
+    slotPaths = Self.slotPaths(plan.steps.flatMap(\.calls))
     sources = plan.steps.first { $0.kind == .sources }
     var protects: [String: Step] = [:]
     for step in plan.steps where step.kind == .protect {
@@ -44,13 +48,21 @@ struct InPlaceSteps {
     joined(step, kind: .propagation, joining: [.mount], calls: step.calls)
   }
 
-  /// A `[[files]]` entry written beneath the sandbox's root (the joined mount namespace's `/`).
-  func file(_ step: Step) -> Step {
-    let roots = Self.rootSlots(step.calls)
-    let opens = roots.sorted().map { Step.Operation(.openPath(path: "/", slot: $0)) }
+  /// A `[[files]]` entry written beneath the sandbox's root (the joined mount namespace's `/`). With `replacing`,
+  /// a file that stands there (changed by the spec or by hand) is made anew and renamed over it, since `run`'s
+  /// create never overwrites one.
+  func file(_ step: Step, replacing: Bool) -> Step {
+    let opens = reopen(Self.rootSlots(step.calls), besides: step.calls)
+    let operations = step.operations.map { operation -> Step.Operation in
+      guard replacing, case .createFile(let root, let path, let contents, let mode, _) = operation.call else {
+        return operation
+      }
+      return Step.Operation(
+        .replaceFile(root: root, path: path, contents: contents, mode: mode), origin: operation.origin)
+    }
     return Step(
       kind: .file, actor: .joiner, subject: step.subject,
-      operations: [Step.Operation(join([.mount]))] + opens + step.operations, change: .create, origin: step.origin,
+      operations: [Step.Operation(join([.mount]))] + opens + operations, change: .create, origin: step.origin,
       label: step.title)
   }
 
@@ -93,7 +105,7 @@ struct InPlaceSteps {
     let proc = shape.fstype == "proc"
     let entering =
       [Step.Operation(join([.mount] + Self.namespaces(of: shape.fstype)))] + (proc ? [Step.Operation(.fork)] : [])
-    let opens = roots.sorted().map { Step.Operation(.openPath(path: "/", slot: $0)) }
+    let opens = reopen(roots, besides: operations.map(\.call))
     let copies = before.contains { if case .openTree = $0.call { true } else { false } }
     return Step(
       kind: .mount, actor: .joiner, subject: step.subject, operations: before + entering + opens + after,
@@ -177,6 +189,41 @@ struct InPlaceSteps {
       kind: kind, actor: .joiner, subject: step.subject,
       operations: [Step.Operation(join(joining))] + step.operations.filter { calls.contains($0.call) },
       change: .create, origin: step.origin, label: step.title)
+  }
+
+  /// Calls that fill `roots` inside the joined mount namespace as `run` filled them: the sandbox's `/` opened (its
+  /// root, once joined) into a slot `calls` do not use, and each root that is a folder or mount beneath it looked up
+  /// there (RESOLVE_IN_ROOT).
+  func reopen(_ roots: Set<Int>, besides calls: [Syscall]) -> [Step.Operation] {
+    let beneath = roots.sorted().compactMap { slot in slotPaths[slot].map { (slot, $0) } }.filter { $0.1 != "/" }
+    let top = roots.subtracting(beneath.map(\.0)).sorted()
+    let base = top.first ?? ((Self.slots(in: calls).union(roots).max() ?? 0) + 1)
+    var operations = [Step.Operation(.openPath(path: "/", slot: base))]
+    operations += top.dropFirst().map { Step.Operation(.openPath(path: "/", slot: $0)) }
+    operations += beneath.map { slot, path in
+      Step.Operation(.resolve(root: base, path: path, create: nil, slot: slot, lookup: .inRoot))
+    }
+    return operations
+  }
+
+  /// What each slot stands for (see ``slotPaths``), from the calls of a whole plan in order.
+  static func slotPaths(_ calls: [Syscall]) -> [Int: String] {
+    var paths: [Int: String] = [:]
+    for call in calls {
+      if case .resolve(let root, let path, _, let slot, _) = call {
+        paths[slot] = joined(paths[root] ?? "/", path)
+      }
+      if case .fsmount(_, _, let slot, let path) = call { paths[slot] = path }
+      if case .openTree(_, _, _, let slot, let target) = call { paths[slot] = target }
+    }
+    return paths
+  }
+
+  /// `path` (absolute, or relative) beneath the sandbox folder `base`.
+  static func joined(_ base: String, _ path: String) -> String {
+    let rest = path.split(separator: "/").joined(separator: "/")
+    guard !rest.isEmpty else { return base }
+    return (base.hasSuffix("/") ? base : base + "/") + rest
   }
 
   /// The fd slots calls name as `fd[N]` in their descriptions: what a step uses, whoever opened it.

@@ -50,7 +50,8 @@ public struct TargetPlanner: Sendable {
       }
       return replacedMount(old, new, .mountSource, steps, restores: found)
     }
-    return TargetPlan.Entry(step: new, action: .inPlace, apply: inPlace(new, steps), restores: found)
+    return TargetPlan.Entry(
+      step: new, action: .inPlace, apply: inPlace(new, steps, replacing: found.live != "absent"), restores: found)
   }
 
   /// The step's ``Change`` against the live sandbox rather than the host `plan` observed: the sandbox's own
@@ -70,7 +71,9 @@ public struct TargetPlanner: Sendable {
   private func changed(_ old: Step, _ new: Step, _ category: Category, _ steps: InPlaceSteps) -> TargetPlan.Entry {
     switch category {
     case .inPlace:
-      guard new.kind == .mount else { return TargetPlan.Entry(step: new, action: .inPlace, apply: inPlace(new, steps)) }
+      guard new.kind == .mount else {
+        return TargetPlan.Entry(step: new, action: .inPlace, apply: inPlace(new, steps, replacing: true))
+      }
       if let change = steps.change(old, to: new) {
         return TargetPlan.Entry(step: new, action: .inPlace, apply: [change])
       }
@@ -117,12 +120,13 @@ public struct TargetPlanner: Sendable {
       isSetup: true)
   }
 
-  private func inPlace(_ step: Step, _ steps: InPlaceSteps) -> [Step] {
+  /// `replacing`: a `[[files]]` file stands there and is made anew.
+  private func inPlace(_ step: Step, _ steps: InPlaceSteps, replacing: Bool = false) -> [Step] {
     switch step.kind {
     case .hostname, .domainname: [steps.names(step)]
     case .loopback: [steps.loopback(step)]
     case .mount: [steps.add(step)]
-    case .file: [steps.file(step)]
+    case .file: [steps.file(step, replacing: replacing)]
     case .rlimits: [steps.limits(step)]
     case .propagation: [steps.propagation(step)]
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .protect, .pivotRoot,

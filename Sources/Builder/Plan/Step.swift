@@ -353,6 +353,10 @@ public enum Syscall: Sendable, Hashable, Codable {
   case changeMode(slot: Int, path: String, mode: UInt32)
   /// prlimit(2) of `limit` on the live sandbox's init, `target`, once `/proc/PID/stat` shows its start time.
   case prlimit(target: ProcessIdentity, limit: ResourceLimit)
+  /// A `[[files]]` file that stands in a live sandbox made anew: the folder of `path` opened beneath root slot `root`
+  /// (RESOLVE_IN_ROOT), a new file holding `contents` with `mode` written there as `.NAME.nsbuild-new`, then
+  /// renameat(2) over `NAME`: no reader sees it half-written, and a symlink at `NAME` is replaced, never followed.
+  case replaceFile(root: Int, path: String, contents: String, mode: UInt32)
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).

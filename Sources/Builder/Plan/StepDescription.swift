@@ -201,6 +201,10 @@ extension Syscall: CustomStringConvertible {
       return
         "fspick(fd[\(slot)] (\(path)), \"\", FSPICK_EMPTY_PATH) = it; fsconfig(it, FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value)), 0); fsconfig(it, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)"
     case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
+    case .replaceFile(let root, let path, let contents, let mode):
+      let name = path.split(separator: "/").last.map(String.init) ?? path
+      return
+        "openat2(fd[\(root)], folder of \(Quoting.c(path)), RESOLVE_IN_ROOT); a new \(Quoting.c("." + name + ".nsbuild-new")), \(FileMode.octal(mode)), holding \(Quoting.excerpt(contents)); renameat(2) over \(Quoting.c(name))"
     case .prlimit(let target, let limit):
       return "prlimit(\(target.pid), " + Syscall.setrlimit(limit: limit).description.dropFirst("setrlimit(".count)
     }
