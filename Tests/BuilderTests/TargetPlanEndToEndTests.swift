@@ -112,6 +112,9 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
       #expect(edits.stdout.contains("! file /srv/motd: applied as written, now changed (apply brings it back)"))
       #expect(edits.stdout.contains("renameat(2) over \"motd\""), "\(edits.stdout)")
       try inside(identity.pid, "--mount", ["umount", "/srv"])
+      // lo taken down, when ip(8) is there to do it: read from the sandbox's /proc/PID/net.
+      let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) }
+      if let ip { try inside(identity.pid, "--net", [ip, "link", "set", "lo", "down"]) }
       let drifted = try plan(specPath, folder, json: true)
       #expect(drifted.status == 2, "\(drifted.stderr)")
       let document = try #require(
@@ -119,15 +122,16 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
       let target = try #require(document["target"] as? [String: Any])
       let drift = try #require(target["drift"] as? [[String: Any]])
       #expect(
-        drift.map { "\($0["name"] ?? "") \($0["live"] ?? "")" } == [
-          "hostname handmade", "mount /srv absent", "file /srv/motd absent",
-        ])
+        drift.map { "\($0["name"] ?? "") \($0["live"] ?? "")" }
+          == ["hostname handmade"] + (ip == nil ? [] : ["interface lo down"]) + [
+            "mount /srv absent", "file /srv/motd absent",
+          ])
       // The host saw none of it.
       #expect(RealKernel().hostname() != "handmade")
       let restore = DriftReport.read(
         try SandboxRecord.decode(Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/state/live/state.json")))),
         reader: RealKernel())
-      #expect(restore.count == 3)
+      #expect(restore.count == (ip == nil ? 3 : 4))
     }
   }
 

@@ -69,7 +69,8 @@ import Testing
       lines.append("\(30 + index) 20 0:\(30 + index) / \(path) rw,relatime - \(type) \(type) rw")
     }
     host.files["/proc/\(pid)/mountinfo"] = lines.joined(separator: "\n") + "\n"
-    host.files["/proc/\(pid)/net/fib_trie"] = "Main:\n  +-- 127.0.0.0/8 2 0 2\n     |-- 127.0.0.1\n"
+    host.files["/proc/\(pid)/net/igmp"] =
+      "Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n1\tlo        :     1      V3\n"
     host.files["/proc/\(pid)/uid_map"] = "         0       1000          1\n"
     host.files["/proc/\(pid)/gid_map"] = "         0       1000          1\n"
     return host
@@ -185,6 +186,19 @@ import Testing
     #expect(actions(target) == ["hostname": "~", "mount /cache": "+"])
     #expect(target.entries.compactMap(\.restores).count == 2)
     try Self.compareGolden(target, spec: Self.spec(), "drift")
+  }
+
+  @Test func loTakenDownInsideIsDriftBroughtBackByAJoinerInTheNetworkNamespace() throws {
+    let host = Self.host()
+    host.files["/proc/\(Self.pid)/net/igmp"] = "Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n"
+    let target = try Self.target(applied: Self.spec(), spec: Self.spec(), host: host)
+    #expect(target.drift.map(\.description) == ["interface lo: applied up, now down"])
+    #expect(actions(target) == ["loopback lo": "~"])
+    #expect(
+      target.applySteps.first?.calls == [
+        .joinNamespaces(target: ProcessIdentity(pid: Self.pid, startTime: Self.startTime), namespaces: [.net]),
+        .loopbackUp,
+      ])
   }
 
   @Test func driftReportReadsTheRecordsSandbox() throws {

@@ -31,9 +31,7 @@ public struct LiveObserver<Reader: SystemReader> {
       if let contents = text(proc + file) { live.procFiles[file] = contents }
     }
     live.limits = ProcLimits.parse(text(proc + "limits") ?? "")
-    if unshared.contains(.net) {
-      live.loopbackUp = text(proc + "net/fib_trie").map { $0.contains("127.0.0.1") }
-    }
+    if unshared.contains(.net) { live.loopbackUp = loopbackUp(proc) }
     // Every /proc read above names the same pid: a recycled one since the check would be another process.
     guard target.isAlive(reader: reader) else { return LiveSandbox(isAlive: false) }
     if !files.isEmpty { live.files = readFiles(files, root: proc + "root") }
@@ -42,6 +40,21 @@ public struct LiveObserver<Reader: SystemReader> {
 
   private func text(_ path: String) -> String? {
     (try? reader.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// Whether `lo` is up in the process's network namespace: only an interface that is up has joined the all-hosts
+  /// multicast group (`/proc/PID/net/igmp`) or holds IPv6 addresses (`if_inet6`, whose addresses go when it goes
+  /// down); 127.0.0.1 in `fib_trie` stays after a `down`, so it cannot tell.
+  private func loopbackUp(_ proc: String) -> Bool? {
+    let igmp = text(proc + "net/igmp")
+    let inet6 = text(proc + "net/if_inet6")
+    guard igmp != nil || inet6 != nil else { return nil }
+    let lines = ((igmp ?? "") + "\n" + (inet6 ?? "")).split(separator: "\n")
+    return lines.contains { line in
+      let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+      // igmp: `1	lo        :     1      V3`; if_inet6: `…0001 01 80 10 80       lo`.
+      return (fields.count > 1 && fields[1] == "lo") || fields.last == "lo"
+    }
   }
 
   private func namespaceIDs(_ proc: String) -> [String: String] {

@@ -19,8 +19,7 @@ public struct LiveSandbox: Sendable, Hashable {
   public var procFiles: [String: String] = [:]
   /// Init's resource limits (`/proc/PID/limits`).
   public var limits: [ResourceLimit.Resource: ResourceLimit] = [:]
-  /// Whether `lo` is up in its network namespace: 127.0.0.1 is a local address there only then
-  /// (`/proc/PID/net/fib_trie`).
+  /// Whether `lo` is up in its network namespace (`/proc/PID/net/igmp` and `if_inet6`).
   public var loopbackUp: Bool?
   /// The `[[files]]` entries as they stand, by sandbox path (reached through `/proc/PID/root` with
   /// RESOLVE_IN_ROOT, never following its symlinks out).
