@@ -32,9 +32,12 @@ public struct LiveObserver<Reader: SystemReader> {
     }
     live.limits = ProcLimits.parse(text(proc + "limits") ?? "")
     if unshared.contains(.net) { live.loopbackUp = loopbackUp(proc) }
+    // The root is held open before the check below, so the files are read beneath the root of the process checked.
+    let root = files.isEmpty ? nil : try? reader.openPath(proc + "root")
+    defer { if let root { reader.close(root) } }
     // Every /proc read above names the same pid: a recycled one since the check would be another process.
     guard target.isAlive(reader: reader) else { return LiveSandbox(isAlive: false) }
-    if !files.isEmpty { live.files = readFiles(files, root: proc + "root") }
+    if let root { live.files = readFiles(files, root: root) }
     return live
   }
 
@@ -67,12 +70,10 @@ public struct LiveObserver<Reader: SystemReader> {
     return ids
   }
 
-  /// Each path beneath the sandbox's root: the root is opened through the host's /proc (the magic link
-  /// `/proc/PID/root` resolves to the process's root), then every lookup stays beneath it (RESOLVE_IN_ROOT) and the
+  /// Each path beneath the sandbox's root, `rootFD`: opened through the host's /proc (the magic link
+  /// `/proc/PID/root` resolves to the process's root); every lookup stays beneath it (RESOLVE_IN_ROOT) and the
   /// last name is opened without following a symlink.
-  private func readFiles(_ paths: [String], root: String) -> [String: LiveFile] {
-    guard let rootFD = try? reader.openPath(root) else { return [:] }
-    defer { reader.close(rootFD) }
+  private func readFiles(_ paths: [String], root rootFD: Int32) -> [String: LiveFile] {
     var files: [String: LiveFile] = [:]
     for path in paths {
       let parts = path.split(separator: "/")
