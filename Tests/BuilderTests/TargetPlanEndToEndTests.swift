@@ -51,9 +51,14 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
     let check = SpecDecoder.decode(source: Array(spec.utf8), file: "s.toml", directory: "/")
     let parsed = try #require(check.spec, "\(check.diagnostics.map(\.message))")
     let plan = try Planner(spec: parsed, state: Observer(reader: RealKernel()).observe(parsed)).plan()
+    // As `up` records them: `plan --target` refuses an init whose namespaces are no longer these.
+    var namespaces: [String: String] = [:]
+    for name in ["mnt", "uts", "pid", "net"] {
+      namespaces[name] = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(identity.pid)/ns/\(name)")
+    }
     let record = SandboxRecord(
       name: try SandboxName(validating: "live"), specPath: "/s.toml", specDigest: "0", createdAt: 0, appliedAt: 0,
-      initProcess: identity, namespaceIDs: [:], ownerUID: 0, plan: plan)
+      initProcess: identity, namespaceIDs: namespaces, ownerUID: 0, plan: plan)
     try FileManager.default.createDirectory(atPath: state + "/live", withIntermediateDirectories: true)
     try Data(try record.encoded()).write(to: URL(fileURLWithPath: state + "/live/state.json"))
   }

@@ -211,6 +211,16 @@ import Testing
     #expect(DriftReport.read(record, reader: gone).isEmpty)
   }
 
+  @Test func anInitInOtherNamespacesThanRecordedIsAnError() throws {
+    var record = try Self.record(try Self.plan(Self.spec()))
+    record.namespaceIDs = ["uts": "uts:[1]"]
+    var live = LiveObserver(reader: Self.host()).observe(record)
+    live.namespaceIDs = ["uts": "uts:[2]"]
+    #expect(throws: TargetPlanError.otherNamespaces("live", namespace: "uts", recorded: "uts:[1]", live: "uts:[2]")) {
+      try TargetPlanner(record: record, live: live).plan(try Self.plan(Self.spec()))
+    }
+  }
+
   @Test func aDeadSandboxIsAnError() throws {
     let host = Self.host()
     host.files["/proc/\(Self.pid)/stat"] =

@@ -18,6 +18,12 @@ public struct TargetPlanner: Sendable {
   /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when the sandbox's init is gone.
   public func plan(_ new: Plan) throws(TargetPlanError) -> TargetPlan {
     guard live.isAlive else { throw .notRunning(record.name.rawValue, pid: record.initProcess.pid) }
+    // Pid and start time name the process; its namespaces must still be the ones recorded (`up` keeps them).
+    for (namespace, id) in record.namespaceIDs.sorted(by: { $0.key < $1.key }) {
+      if let now = live.namespaceIDs[namespace], now != id {
+        throw .otherNamespaces(record.name.rawValue, namespace: namespace, recorded: id, live: now)
+      }
+    }
     let old = record.plan.steps
     let drift = DriftReport.compare(record.plan, live)
     let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
@@ -183,12 +189,16 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
   case notRunning(String, pid: Int32)
   /// No such sandbox, or its state could not be read.
   case noRecord(String, reason: String)
+  /// The init's namespace `namespace` is no longer the one the record names.
+  case otherNamespaces(String, namespace: String, recorded: String, live: String)
 
   public var description: String {
     switch self {
     case .notRunning(let name, let pid):
       "sandbox '\(name)' is not running: its init (pid \(pid)) is gone; `nsbuild down \(name)` cleans it up"
     case .noRecord(let name, let reason): "no live sandbox '\(name)': \(reason)"
+    case .otherNamespaces(let name, let namespace, let recorded, let live):
+      "sandbox '\(name)': its init's \(namespace) namespace is \(live), not \(recorded) as recorded; it is not planned against"
     }
   }
 }
