@@ -206,6 +206,10 @@ struct PlanJSON: Encodable {
       json.note = entry.note
       return json
     }
+    // Counted against the sandbox, as the steps are marked, not against the host the plain plan is compared with.
+    let unchanged = target.entries.filter { $0.action == .unchanged }.count
+    (summary.steps, summary.unchanged) = (target.entries.count, unchanged)
+    summary.changes = target.entries.count - unchanged
     summary.to_add = target.toAdd
     summary.to_change = target.toChange
     summary.to_remove = target.toRemove
