@@ -13,7 +13,7 @@ struct CrossFieldRules {
     require(.time, for: "time.monotonic", what: "a monotonic offset", when: spec.time.monotonic != nil)
     require(.time, for: "time.boottime", what: "a boottime offset", when: spec.time.boottime != nil)
     require(.net, for: "net.loopback", what: "loopback", when: spec.net.loopback == false)
-    if spec.namespaces.isEmpty {
+    if spec.namespaces.isEmpty, spec.joins.isEmpty {
       sink.warning(
         "no-namespaces", "no namespaces are unshared: the command runs in the host's namespaces",
         at: spec.origins["namespaces.unshare"] ?? start, hint: "list namespaces in [namespaces] unshare")
