@@ -25,7 +25,9 @@ struct JoinTargetReader<Reader: SystemReader> {
     switch join.target {
     case .sandbox(let name): return sandbox(name, join.namespace, in: state)
     case .path(let path):
-      guard let pid = Self.processID(inProcPath: path) else { return JoinObservation(file: .path(path: path)) }
+      guard let pid = Self.processID(inProcPath: path, join.namespace) else {
+        return JoinObservation(file: .path(path: path))
+      }
       guard let identity = ProcessIdentity.current(of: pid, reader: reader) else {
         return JoinObservation(file: .path(path: path), problem: "\(path): no process \(pid) is running")
       }
@@ -87,10 +89,12 @@ struct JoinTargetReader<Reader: SystemReader> {
     }
   }
 
-  /// `PID` in `/proc/PID/ns/NAME`, the only form whose process `run` checks again by its start time.
-  static func processID(inProcPath path: String) -> Int32? {
+  /// `PID` in `/proc/PID/ns/NAME` with `namespace`'s link name, the one form whose process `run` checks again by its
+  /// start time; any other path is opened as it is (and one of another type refused by its type).
+  static func processID(inProcPath path: String, _ namespace: Namespace) -> Int32? {
     let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 5, parts[0].isEmpty, parts[1] == "proc", parts[3] == "ns", let pid = Int32(parts[2]), pid > 0
+    guard parts.count == 5, parts[0].isEmpty, parts[1] == "proc", parts[3] == "ns", parts[4] == namespace.procName,
+      let pid = Int32(parts[2]), pid > 0
     else { return nil }
     return pid
   }
