@@ -133,7 +133,9 @@ struct JoinEndToEndTests {
       running.waitUntilExit()
     }
     for _ in 0..<1000 where !FileManager.default.fileExists(atPath: ready) && running.isRunning { usleep(10_000) }
-    #expect(FileManager.default.fileExists(atPath: ready), "\((try? String(contentsOfFile: serverDir + "/log", encoding: .utf8)) ?? "")")
+    #expect(
+      FileManager.default.fileExists(atPath: ready),
+      "\((try? String(contentsOfFile: serverDir + "/log", encoding: .utf8)) ?? "")")
     let clientDir = try folder(spec: spec(client, []))
     defer { try? FileManager.default.removeItem(atPath: clientDir) }
     let result = try NSBuildProcess.run(["run", clientDir + "/sandbox.toml"])

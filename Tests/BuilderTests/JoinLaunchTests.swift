@@ -16,7 +16,8 @@ import Testing
 
   func joinPlan() throws -> Plan {
     let spec = try decodeSpec(
-      "version = 1\n[namespaces]\nunshare = [\"pid\"]\njoin = { net = \"/proc/700/ns/net\", user = \"/proc/700/ns/user\" }\n")
+      "version = 1\n[namespaces]\nunshare = [\"pid\"]\njoin = { net = \"/proc/700/ns/net\", user = \"/proc/700/ns/user\" }\n"
+    )
     var state = PlannerTests.root
     for namespace in [Namespace.net, .user] {
       state.joinTargets[namespace] = JoinObservation(file: .process(pid: 700, startTime: 5555))
@@ -60,7 +61,8 @@ import Testing
     #expect(LaunchRequirements.problem(in: plan) == nil)
     #expect(
       plan.steps[1].calls == [
-        .pidfdOpen(pid: 700, startTime: 5555, slot: 0), .setns(slot: 0, namespaces: [.newuser, .newns, .newpid, .newnet]),
+        .pidfdOpen(pid: 700, startTime: 5555, slot: 0),
+        .setns(slot: 0, namespaces: [.newuser, .newns, .newpid, .newnet]),
       ])
     #expect(plan.steps.allSatisfy { $0.actor != .initProcess && $0.actor != .sandbox })
     #expect(plan.steps.last?.kind == .exec || plan.steps.last?.kind == .foreground)

@@ -58,7 +58,8 @@ import Testing
         .openNamespace(namespace: .user, file: init700, slot: 0),
         .openNamespace(namespace: .net, file: .path(path: "/run/netns/blue"), slot: 1),
         .openNamespace(namespace: .mount, file: init700, slot: 2),
-        .setns(slot: 0, namespaces: .newuser), .setns(slot: 1, namespaces: .newnet), .setns(slot: 2, namespaces: .newns),
+        .setns(slot: 0, namespaces: .newuser), .setns(slot: 1, namespaces: .newnet),
+        .setns(slot: 2, namespaces: .newns),
       ])
     // Each call points at its own entry.
     let user = spec.origins["namespaces.join.user"]
@@ -102,9 +103,11 @@ import Testing
   @Test func aNameIsFoundThroughItsStateRecordAndItsInitsStartTime() throws {
     let host = Self.host()
     host.env = ["NSBUILD_STATE_DIR=/state"]
-    host.files["/state/pod/state.json"] = try Self.record("pod", pid: 700, start: 5555, namespaceIDs: ["net": "net:[51]"])
+    host.files["/state/pod/state.json"] = try Self.record(
+      "pod", pid: 700, start: 5555, namespaceIDs: ["net": "net:[51]"])
     let (_, plan) = try planned("unshare = [\"pid\"]\njoin = { net = \"pod\" }\n", on: host)
-    #expect(plan.steps[1].calls.first == .openNamespace(namespace: .net, file: .process(pid: 700, startTime: 5555), slot: 0))
+    #expect(
+      plan.steps[1].calls.first == .openNamespace(namespace: .net, file: .process(pid: 700, startTime: 5555), slot: 0))
     #expect(!plan.warnings.contains { $0.stopsRun }, "\(plan.warnings.map(\.message))")
     #expect(host.log.contains("read /state/pod/state.json"))
   }
@@ -114,7 +117,8 @@ import Testing
     host.env = ["NSBUILD_STATE_DIR=/state"]
     host.files["/state/pod/state.json"] = try Self.record("pod", pid: 700, start: 4444)
     let (_, plan) = try planned("join = { net = \"pod\" }\n", on: host)
-    #expect(plan.steps[1].calls.first == .openNamespace(namespace: .net, file: .unresolvedSandbox(name: "pod"), slot: 0))
+    #expect(
+      plan.steps[1].calls.first == .openNamespace(namespace: .net, file: .unresolvedSandbox(name: "pod"), slot: 0))
     #expect(
       plan.warnings.filter(\.stopsRun).map(\.message) == [
         "cannot join the net namespace of sandbox 'pod': sandbox 'pod' is dead: pid 700 now belongs to another process (start time 5555, not 4444): the pid was recycled; `nsbuild down pod` removes it"
@@ -135,7 +139,8 @@ import Testing
   @Test func aNamespaceOtherThanTheRecordedOneIsRefused() throws {
     let host = Self.host()
     host.env = ["NSBUILD_STATE_DIR=/state"]
-    host.files["/state/pod/state.json"] = try Self.record("pod", pid: 700, start: 5555, namespaceIDs: ["net": "net:[7]"])
+    host.files["/state/pod/state.json"] = try Self.record(
+      "pod", pid: 700, start: 5555, namespaceIDs: ["net": "net:[7]"])
     let (_, plan) = try planned("join = { net = \"pod\" }\n", on: host)
     #expect(
       plan.warnings.filter(\.stopsRun).map(\.message) == [

@@ -8,7 +8,8 @@ import Testing
 
   @Test func validJoinsDecode() throws {
     let check = decode(
-      Self.header + "unshare = [\"mount\"]\njoin = { uts = \"web\", net = \"/run//netns/./x\", user = \"/proc/12/ns/user\" }\n")
+      Self.header
+        + "unshare = [\"mount\"]\njoin = { uts = \"web\", net = \"/run//netns/./x\", user = \"/proc/12/ns/user\" }\n")
     let spec = try #require(check.spec, "\(check.diagnostics.map(\.message))")
     #expect(
       spec.joins == [

@@ -9,7 +9,8 @@ extension StepRunner {
     let path = file.path(for: namespace)
     switch file {
     case .unresolvedSandbox(let name):
-      throw SyscallError(call: "open", errno: ErrnoNames.ESRCH, path: "the init of sandbox \(name), which is not running")
+      throw SyscallError(
+        call: "open", errno: ErrnoNames.ESRCH, path: "the init of sandbox \(name), which is not running")
     case .path: fds[slot] = try kernel.openNamespace(path)
     case .process(let pid, let startTime):
       let fd = try kernel.openNamespace(path)
@@ -39,7 +40,9 @@ extension StepRunner {
       kernel.close(fd)
       throw SyscallError(
         call: "open", errno: ErrnoNames.ESRCH,
-        path: "\(path): pid \(identity.pid) is not the process that started at \(identity.startTime) (it ended; the pid may have been reused)")
+        path:
+          "\(path): pid \(identity.pid) is not the process that started at \(identity.startTime) (it ended; the pid may have been reused)"
+      )
     }
   }
 }

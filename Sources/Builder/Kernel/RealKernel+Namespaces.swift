@@ -26,7 +26,9 @@ extension RealKernel {
     _ = try retry("open", path: path) {
       nsb_namespace_info(path, &type, &inode, &ownerInode, &hasOwner, &ownerUID, &hasOwnerUID)
     }
-    guard let namespace = Namespace.allCases.first(where: { CloneFlags($0).rawValue == type }) else { throw SyscallError(call: "ioctl", errno: ErrnoNames.EINVAL, path: "\(path) (NS_GET_NSTYPE \(type))") }
+    guard let namespace = Namespace.allCases.first(where: { CloneFlags($0).rawValue == type }) else {
+      throw SyscallError(call: "ioctl", errno: ErrnoNames.EINVAL, path: "\(path) (NS_GET_NSTYPE \(type))")
+    }
     return NamespaceFileInfo(
       type: namespace, id: "\(namespace.procName):[\(inode)]", owner: hasOwner != 0 ? "user:[\(ownerInode)]" : nil,
       ownerUID: hasOwnerUID != 0 ? ownerUID : nil)

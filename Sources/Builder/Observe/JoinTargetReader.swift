@@ -57,7 +57,8 @@ struct JoinTargetReader<Reader: SystemReader> {
         now == nil
         ? "its init (pid \(holder.pid)) has ended"
         : "pid \(holder.pid) now belongs to another process (start time \(now?.startTime ?? 0), not \(holder.startTime)): the pid was recycled"
-      return JoinObservation(file: missing, problem: "sandbox '\(name)' is dead: \(reason); `nsbuild down \(name)` removes it")
+      return JoinObservation(
+        file: missing, problem: "sandbox '\(name)' is dead: \(reason); `nsbuild down \(name)` removes it")
     }
     let file = NamespaceFile.process(pid: holder.pid, startTime: holder.startTime)
     // The record names the namespaces `up` made; one that differs now was not made by that sandbox.
@@ -66,7 +67,8 @@ struct JoinTargetReader<Reader: SystemReader> {
     {
       return JoinObservation(
         file: file, info: now,
-        problem: "sandbox '\(name)': its init's \(namespace.rawValue) namespace is \(now.id), not \(recorded) as recorded")
+        problem:
+          "sandbox '\(name)': its init's \(namespace.rawValue) namespace is \(now.id), not \(recorded) as recorded")
     }
     return JoinObservation(file: file)
   }
@@ -78,14 +80,16 @@ struct JoinTargetReader<Reader: SystemReader> {
       let info = try reader.namespaceFile(path)
       observation.info = info
       if info.type != namespace {
-        observation.problem = "\(path) is a \(info.type.rawValue) namespace (\(info.id)), not a \(namespace.rawValue) namespace"
+        observation.problem =
+          "\(path) is a \(info.type.rawValue) namespace (\(info.id)), not a \(namespace.rawValue) namespace"
       }
     } catch {
       observation.problem =
         error.errno == ErrnoNames.ENOENT
         ? "\(path) does not exist"
         : error.call == "ioctl" || error.errno == 25 || error.errno == ErrnoNames.EINVAL
-          ? "\(path) is not a namespace file (ioctl_ns(2) NS_GET_NSTYPE: \(ErrnoNames.name(error.errno)))" : "\(path): \(error)"
+          ? "\(path) is not a namespace file (ioctl_ns(2) NS_GET_NSTYPE: \(ErrnoNames.name(error.errno)))"
+          : "\(path): \(error)"
     }
   }
 

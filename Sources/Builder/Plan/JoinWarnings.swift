@@ -41,14 +41,17 @@ extension Planner {
     let own = state.namespaceIDs[.user]
     if namespace == .user {
       if let own, info.id == own {
-        return "it is nsbuild's own user namespace, which setns(2) does not enter again (EINVAL); leave `user` out of [namespaces] join"
+        return
+          "it is nsbuild's own user namespace, which setns(2) does not enter again (EINVAL); leave `user` out of [namespaces] join"
       }
       guard !state.isPrivileged else { return nil }
       if let parent = info.owner, let own, parent != own {
-        return "it was not made in nsbuild's user namespace (\(own)), so nsbuild holds no capability in it (EPERM, setns(2), user_namespaces(7))"
+        return
+          "it was not made in nsbuild's user namespace (\(own)), so nsbuild holds no capability in it (EPERM, setns(2), user_namespaces(7))"
       }
       if let creator = info.ownerUID, creator != state.euid {
-        return "it was made by uid \(creator), not by nsbuild's uid \(state.euid), so nsbuild holds no capability in it (EPERM, setns(2), user_namespaces(7))"
+        return
+          "it was made by uid \(creator), not by nsbuild's uid \(state.euid), so nsbuild holds no capability in it (EPERM, setns(2), user_namespaces(7))"
       }
       return nil
     }
@@ -61,6 +64,7 @@ extension Planner {
     }
     guard !state.isPrivileged else { return nil }
     let owner = info.owner.map { " (owned by \($0))" } ?? ""
-    return "without root, setns(2) needs CAP_SYS_ADMIN in nsbuild's own user namespace and in the one owning the target\(owner), and nsbuild holds neither (EPERM); join that sandbox's user namespace too (`user = ...` in [namespaces] join, user_namespaces(7))"
+    return
+      "without root, setns(2) needs CAP_SYS_ADMIN in nsbuild's own user namespace and in the one owning the target\(owner), and nsbuild holds neither (EPERM); join that sandbox's user namespace too (`user = ...` in [namespaces] join, user_namespaces(7))"
   }
 }

@@ -37,7 +37,8 @@ extension Planner {
     var enters: [Step.Operation] = []
     for (slot, join) in joins.enumerated() {
       let at = origin(Self.joinKey(join.namespace))
-      opens.append(Step.Operation(.openNamespace(namespace: join.namespace, file: joinFile(join), slot: slot), origin: at))
+      opens.append(
+        Step.Operation(.openNamespace(namespace: join.namespace, file: joinFile(join), slot: slot), origin: at))
       enters.append(Step.Operation(.setns(slot: slot, namespaces: CloneFlags(join.namespace)), origin: at))
     }
     let flags = joins.reduce(into: CloneFlags()) { $0.insert(CloneFlags($1.namespace)) }
@@ -57,6 +58,7 @@ extension Planner {
     let after = joins.compactMap { state.joinTargets[$0.namespace]?.info?.id }
     guard after.count == joins.count else { return .create }
     let before = joins.compactMap { state.namespaceIDs[$0.namespace] }
-    return .modify(before: before.count == joins.count ? before.joined(separator: " ") : "own", after: after.joined(separator: " "))
+    return .modify(
+      before: before.count == joins.count ? before.joined(separator: " ") : "own", after: after.joined(separator: " "))
   }
 }

@@ -116,10 +116,11 @@ public struct Planner: Sendable {
     let reason =
       entering.isEmpty && joined.isEmpty
       ? "the sandbox process stays to report the command's status"
-      : "the " + [
-        entering.isEmpty ? nil : "new \(entering.map(\.rawValue).joined(separator: " and "))",
-        joined.isEmpty ? nil : "joined \(joined.map(\.rawValue).joined(separator: " and "))",
-      ].compactMap { $0 }.joined(separator: " and ") + " namespace applies to children only"
+      : "the "
+        + [
+          entering.isEmpty ? nil : "new \(entering.map(\.rawValue).joined(separator: " and "))",
+          joined.isEmpty ? nil : "joined \(joined.map(\.rawValue).joined(separator: " and "))",
+        ].compactMap { $0 }.joined(separator: " and ") + " namespace applies to children only"
     // SIGTERM, which init takes between two steps like a TERM to nsbuild: if the chain above dies during setup
     // (even by SIGKILL), init still takes back what it made. It turns to SIGKILL before the command starts.
     // Before the fork, the sandbox process (which stays, outside the new root) leaves the host folder it was started

@@ -52,7 +52,9 @@ extension SpecSections {
     guard let problem = SandboxNameSyntax.problem(in: value) else { return .sandbox(name: value) }
     sink.error(
       "invalid-join-target", "'\(value)' is neither a sandbox name nor an absolute path: \(problem.reason)", at: range,
-      hint: "give a live sandbox's name (as `nsbuild up` named it) or an absolute path such as /run/netns/NAME or /proc/PID/ns/net")
+      hint:
+        "give a live sandbox's name (as `nsbuild up` named it) or an absolute path such as /run/netns/NAME or /proc/PID/ns/net"
+    )
     return nil
   }
 }

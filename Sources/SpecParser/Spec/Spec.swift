@@ -25,7 +25,8 @@ public struct Spec: Sendable, Hashable {
   public var origins: [SpecKeyPath: SourceRange]
 
   public init(
-    version: Int = 1, namespaces: [Namespace] = [], joins: [NamespaceJoin] = [], uts: UTS = UTS(), user: UserMapping = UserMapping(),
+    version: Int = 1, namespaces: [Namespace] = [], joins: [NamespaceJoin] = [], uts: UTS = UTS(),
+    user: UserMapping = UserMapping(),
     time: TimeOffsets = TimeOffsets(), net: Network = Network(), root: Root = Root(), mounts: [Mount] = [],
     files: [FileEntry] = [], process: Process = Process(),
     origins: [SpecKeyPath: SourceRange] = [:]
