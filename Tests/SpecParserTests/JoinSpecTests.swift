@@ -81,3 +81,23 @@ import Testing
     #expect(SandboxNameSyntax.problem(in: "_x") == .badCharacter(offset: 0))
   }
 }
+
+extension JoinSpecTests {
+  @Test func settingUpAJoinedNamespaceIsRefusedWithTheReason() throws {
+    let check = decode(Self.header + "join = { uts = \"pod\" }\n[uts]\nhostname = \"x\"\n")
+    let error = try #require(check.diagnostics.first { $0.severity == .error })
+    #expect(
+      error.message
+        == "hostname needs a new uts namespace: the joined one is sandbox 'pod''s, which this sandbox does not set up")
+    #expect(error.range.start.line == 5)
+  }
+
+  @Test func aProcMountInAJoinedPidNamespaceIsNotTakenForTheHosts() throws {
+    let check = decode(
+      Self.header
+        + "unshare = [\"mount\"]\njoin = { pid = \"/proc/9/ns/pid\" }\n[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n"
+    )
+    #expect(check.spec != nil, "\(check.diagnostics.map(\.message))")
+    #expect(!check.diagnostics.contains { $0.code == "proc-without-pid" })
+  }
+}

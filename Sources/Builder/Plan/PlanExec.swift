@@ -28,11 +28,16 @@ extension Planner {
     return Plan(steps: steps, warnings: [], hostChanges: [], processes: processes, handoffs: [])
   }
 
+  /// With `die_with_parent`, nsbuild first ties itself to its own parent, as for `run`.
   private func joinerSpawnStep() -> Step {
+    let own: [Syscall] = spec.process.dieWithParent ? [.setParentDeathSignal(signal: 9), .checkParent] : []
     var step = Step(
       kind: .spawn, actor: .parent, subject: .process(role: .joiner),
-      calls: [.fork, .setParentDeathSignal(signal: 9), .checkParent, .forwardSignals(signals: Self.forwardedSignals)],
-      change: .create, reason: "the joiner dies with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command")
+      calls: own + [
+        .fork, .setParentDeathSignal(signal: 9), .checkParent, .forwardSignals(signals: Self.forwardedSignals),
+      ],
+      change: .create, reason: "the joiner dies with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command",
+      origin: origin("process.die_with_parent"))
     step.label = "fork the joiner"
     return step
   }
