@@ -186,3 +186,23 @@ import Testing
     #expect(plan.warnings.allSatisfy { !$0.stopsRun })
   }
 }
+
+extension JoinPlanTests {
+  /// setns(2) into a user namespace grants every capability there: the command drops them as in a new one, and
+  /// keeps the caller's IDs (the maps are the other sandbox's) unless the spec names some.
+  @Test func aJoinedUserNamespacesCapabilitiesAreDroppedAndItsIDsKept() throws {
+    let (_, plan) = try planned(
+      "join = { user = \"/proc/700/ns/user\", net = \"/proc/700/ns/net\" }\n", on: Self.host(euid: 1000))
+    let kinds = plan.steps.filter { $0.actor == .command }.map(\.kind)
+    #expect(kinds.contains(.boundingSet) && kinds.contains(.capabilities))
+    #expect(!kinds.contains(.credentials))
+    let (_, asRoot) = try planned("join = { user = \"/proc/700/ns/user\" }\n", on: Self.host())
+    #expect(
+      !asRoot.steps.contains { $0.calls.contains(.setgroups(groups: [])) }, "the target's setgroups may be denied")
+    let (_, named) = try planned(
+      "join = { user = \"/proc/700/ns/user\" }\n[process]\nuid = 0\n", on: Self.host(euid: 1000))
+    let credentials = try #require(named.steps.first { $0.kind == .credentials })
+    #expect(credentials.calls.contains(.setresuid(uid: 0)))
+    #expect(credentials.reason?.contains("the caller's, as the joined user namespace maps them") == true)
+  }
+}
