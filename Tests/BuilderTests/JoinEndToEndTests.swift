@@ -17,10 +17,14 @@ struct JoinEndToEndTests {
     /// The process holding the namespaces (unshare's child with `--fork`).
     private(set) var pid: Int32 = 0
 
-    /// Runs `script` with `/bin/sh` under `unshare FLAGS`; waits until the holder runs `sleep` (the script's end).
-    init(_ flags: [String], _ script: String) throws {
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-      process.arguments = flags + ["/bin/sh", "-c", script + "; exec sleep 1000"]
+    /// Runs `script` with `/bin/sh` under `unshare FLAGS` (as user `uid` through setpriv(1) when given); waits until
+    /// the holder runs `sleep` (the script's end).
+    init(_ flags: [String], _ script: String, asUser uid: UInt32? = nil) throws {
+      let unshare = ["/usr/bin/unshare"] + flags + ["/bin/sh", "-c", script + "; exec sleep 1000"]
+      let setpriv = uid.map { ["/usr/bin/setpriv", "--reuid=\($0)", "--regid=\($0)", "--clear-groups"] } ?? []
+      let words = setpriv + unshare
+      process.executableURL = URL(fileURLWithPath: words[0])
+      process.arguments = Array(words.dropFirst())
       process.standardInput = FileHandle.nullDevice
       process.standardOutput = FileHandle.nullDevice
       try process.run()
@@ -246,5 +250,38 @@ struct JoinEndToEndTests {
     let missing = try NSBuildProcess.run(["exec", "nosuch"], environment: ["NSBUILD_STATE_DIR": live])
     #expect(missing.status == 125)
     #expect(missing.stderr.contains("no sandbox named 'nosuch' is up"), "\(missing.stderr)")
+  }
+
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv(1)"))
+  func rootlessJoinsAnotherRootlessSandboxThroughItsUserNamespace() throws {
+    let target = try Target(["--user", "--map-root-user", "--net"], "true", asUser: 65534)
+    defer { target.stop() }
+    let script = "readlink /proc/self/ns/user /proc/self/ns/net; id -u"
+    func spec(_ join: String) -> String {
+      """
+      version = 1
+      [namespaces]
+      unshare = ["mount", "pid"]
+      join = { \(join) }
+      [process]
+      args = ["/bin/sh", "-c", "\(script)"]
+      """
+    }
+    let folder = try NSBuildProcess.publicCopy(specs: [
+      "both.toml": spec("user = \"/proc/\(target.pid)/ns/user\", net = \"/proc/\(target.pid)/ns/net\""),
+      "net.toml": spec("net = \"/proc/\(target.pid)/ns/net\""),
+    ])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let result = try NSBuildProcess.run(
+      ["run", "both.toml"], binary: folder + "/nsbuild", asUser: 65534, directory: folder)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout == target.namespace("user") + "\n" + target.namespace("net") + "\n0\n")
+    // Without its user namespace, setns(2) into its net namespace needs capabilities this user does not hold.
+    let refused = try NSBuildProcess.run(
+      ["run", "net.toml"], binary: folder + "/nsbuild", asUser: 65534, directory: folder)
+    #expect(refused.status == 125)
+    #expect(refused.stdout.isEmpty)
+    #expect(refused.stderr.contains("net.toml:4:16: error: joining the net namespace"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("without root, setns(2) needs CAP_SYS_ADMIN"))
   }
 }
