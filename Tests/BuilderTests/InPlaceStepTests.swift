@@ -13,6 +13,19 @@ import Testing
     try TargetPlanTests.target(applied: applied, spec: spec, host: TargetPlanTests.host())
   }
 
+  /// The namespaces a joiner step enters, in order (its setns(2) calls).
+  static func entered(_ calls: [Syscall]) -> [CloneFlags] {
+    calls.compactMap { if case .setns(_, let flags) = $0 { flags } else { nil } }
+  }
+
+  /// What a joiner does first for `namespaces` when its own calls use no fd slot: opens each of the init's
+  /// namespace files (checking its start time), then enters them in order.
+  static func joining(_ namespaces: [Namespace]) -> [Syscall] {
+    let file = NamespaceFile.process(pid: target.pid, startTime: target.startTime)
+    return namespaces.enumerated().map { Syscall.openNamespace(namespace: $1, file: file, slot: $0) }
+      + namespaces.enumerated().map { Syscall.setns(slot: $0, namespaces: CloneFlags($1)) }
+  }
+
   func index(_ calls: [Syscall], _ matches: (Syscall) -> Bool) throws -> Int {
     let found = calls.firstIndex(where: matches)
     return try #require(found)
@@ -24,18 +37,18 @@ import Testing
     let add = try #require(plan.applySteps.first { $0.kind == .mount })
     let opened = try index(add.calls) { if case .openNoSymlinks(path: "/usr", _, _) = $0 { true } else { false } }
     let copied = try index(add.calls) { if case .openTree = $0 { true } else { false } }
-    let joined = try index(add.calls) { if case .joinNamespaces = $0 { true } else { false } }
+    let joined = try index(add.calls) { if case .openNamespace = $0 { true } else { false } }
     let moved = try index(add.calls) { if case .moveMount = $0 { true } else { false } }
     // open_tree(2) clones only mounts of the caller's mount namespace: the host's /usr is copied before setns.
     #expect(opened < copied && copied < joined && joined < moved)
-    #expect(add.calls[joined] == .joinNamespaces(target: Self.target, namespaces: [.mount]))
+    #expect(Self.entered(add.calls) == [.newns])
   }
 
   @Test func aProcIsMadeInsideThePidNamespaceByAForkedJoiner() throws {
     let plan = try target(TargetPlanTests.spec(extra: "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n"))
     let add = try #require(plan.applySteps.first { $0.kind == .mount })
-    let joined = try index(add.calls) { if case .joinNamespaces = $0 { true } else { false } }
-    #expect(add.calls[joined] == .joinNamespaces(target: Self.target, namespaces: [.mount, .pid]))
+    #expect(Self.entered(add.calls) == [.newns, .newpid])
+    let joined = try index(add.calls) { if case .setns(_, .newpid) = $0 { true } else { false } }
     #expect(add.calls[joined + 1] == .fork)
     let made = try index(add.calls) { if case .fsopen(fstype: "proc", _) = $0 { true } else { false } }
     #expect(joined < made)
@@ -47,7 +60,7 @@ import Testing
     let user = TargetPlanTests.spec(user: true)
     let plan = try target(user.replacingOccurrences(of: "livebox", with: "newbox"), applied: user)
     let step = try #require(plan.applySteps.first)
-    #expect(step.calls.first == .joinNamespaces(target: Self.target, namespaces: [.user, .uts]))
+    #expect(Array(step.calls.prefix(4)) == Self.joining([.user, .uts]))
   }
 
   @Test func limitsAreSetOnInitWithPrlimit() throws {
@@ -96,21 +109,21 @@ import Testing
     #expect(!step.calls.contains { if case .createFile = $0 { true } else { false } })
   }
 
-  @Test func theRunnerChecksTheInitBeforeJoiningAndJoinsInOrder() throws {
+  @Test func theRunnerChecksTheInitBeforeAPrlimit() throws {
     let kernel = RecordingKernel()
     let stat = "\(Self.target.pid) (init) S 1 " + Array(repeating: "0", count: 17).joined(separator: " ")
     kernel.files["/proc/\(Self.target.pid)/stat"] = Array((stat + " \(Self.target.startTime) 0").utf8)
     let runner = StepRunner(kernel: kernel, sandboxPID: 0)
-    let join = Step(
-      kind: .hostname, actor: .joiner, subject: .hostname,
-      calls: [.joinNamespaces(target: Self.target, namespaces: [.user, .uts]), .sethostname(name: "x")],
-      change: .create)
-    try runner.run(join)
-    #expect(kernel.log == ["setns(/proc/4242/ns/user)", "setns(/proc/4242/ns/uts)", "sethostname(\"x\", 1)"])
-    // Another process now has the pid: nothing is joined.
+    let limit = ResourceLimit(.nofile, soft: 512, hard: 512)
+    let step = Step(
+      kind: .rlimits, actor: .parent, subject: .processAttribute(attribute: .resourceLimits),
+      calls: [.prlimit(target: Self.target, limit: limit)], change: .create)
+    try runner.run(step)
+    #expect(kernel.log == ["prlimit(4242, 7)"])
+    // Another process now has the pid: it is left alone.
     kernel.log = []
     kernel.files["/proc/\(Self.target.pid)/stat"] = Array((stat + " 1 0").utf8)
-    let failure = try #require(throws: StepFailure.self) { try runner.run(join) }
+    let failure = try #require(throws: StepFailure.self) { try runner.run(step) }
     #expect(failure.error.errno == ErrnoNames.ESRCH && kernel.log.isEmpty)
   }
 }

@@ -24,11 +24,13 @@ import Testing
       try Data(plan.stdout.utf8).write(to: URL(fileURLWithPath: folder + "/plan\(index).json"))
     }
     // The goldens too: the documents reviewers read, with their structured calls.
-    let goldens = try FileManager.default.contentsOfDirectory(atPath: GoldenPlanTests.golden)
-      .filter { $0.hasSuffix(".plan.json") }.sorted()
+    let files = try FileManager.default.contentsOfDirectory(atPath: GoldenPlanTests.golden)
     // One per example spec, and the `plan --target` transcripts (live-*), which add `action`, `forced_by` and `target`.
-    #expect(goldens.filter { !$0.hasPrefix("live-") }.count == (try exampleSpecNames()).count)
-    #expect(goldens.contains { $0.hasPrefix("live-") })
+    #expect(
+      files.filter { $0.hasSuffix(".plan.json") && !$0.hasPrefix("live-") }.count == (try exampleSpecNames()).count)
+    #expect(files.contains { $0.hasPrefix("live-") })
+    // `exec`'s plans too (ExecGoldenTests).
+    let goldens = files.filter { $0.hasSuffix(".plan.json") || $0.hasSuffix(".exec.json") }.sorted()
     for (index, golden) in goldens.enumerated() {
       try FileManager.default.copyItem(
         atPath: GoldenPlanTests.golden + "/" + golden, toPath: folder + "/plan\(documents.count + index).json")

@@ -117,7 +117,8 @@ import Testing
     #expect(target.applySteps.count == 1 && apply.actor == .joiner)
     #expect(
       apply.calls == [
-        .joinNamespaces(target: ProcessIdentity(pid: Self.pid, startTime: Self.startTime), namespaces: [.uts]),
+        .openNamespace(namespace: .uts, file: .process(pid: Self.pid, startTime: Self.startTime), slot: 0),
+        .setns(slot: 0, namespaces: .newuts),
         .sethostname(name: "newbox"),
       ])
     try Self.compareGolden(target, spec: spec, "hostname")
@@ -133,7 +134,7 @@ import Testing
     #expect(kinds == [.unmount, .mount])
     let add = try #require(target.applySteps.last)
     // Joined first (user first when there is one), then made and moved onto its target from inside.
-    let join = try #require(add.calls.firstIndex { if case .joinNamespaces = $0 { true } else { false } })
+    let join = try #require(add.calls.firstIndex { if case .setns = $0 { true } else { false } })
     let move = try #require(add.calls.firstIndex { if case .moveMount = $0 { true } else { false } })
     #expect(join < move)
     #expect(!add.calls.contains { if case .lockShared = $0 { true } else { false } })
@@ -196,7 +197,8 @@ import Testing
     #expect(actions(target) == ["loopback lo": "~"])
     #expect(
       target.applySteps.first?.calls == [
-        .joinNamespaces(target: ProcessIdentity(pid: Self.pid, startTime: Self.startTime), namespaces: [.net]),
+        .openNamespace(namespace: .net, file: .process(pid: Self.pid, startTime: Self.startTime), slot: 0),
+        .setns(slot: 0, namespaces: .newnet),
         .loopbackUp,
       ])
   }

@@ -172,7 +172,10 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .receiveSlots(let slots):
       let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
       for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }
-    case .joinNamespaces(let target, let namespaces): try join(target, namespaces)
+    case .openNamespace(let namespace, let file, let slot): try openNamespace(namespace, file, into: slot)
+    case .pidfdOpen(let pid, let startTime, let slot):
+      try openProcess(ProcessIdentity(pid: pid, startTime: startTime), into: slot)
+    case .setns(let slot, let namespaces): try enter(slot, namespaces)
     case .unmount(let slot, let path): try naming(path) { () throws(SyscallError) in try kernel.detach(try fd(slot)) }
     case .reconfigure(let slot, let path, let key, let value):
       try naming(path) { () throws(SyscallError) in try kernel.reconfigure(try fd(slot), key: key, value: value) }
@@ -186,13 +189,6 @@ struct StepRunner<Kernel: LinuxKernel> {
         try kernel.prlimit(target.pid, limit.resource.number, soft: limit.soft, hard: limit.hard)
       }
     }
-  }
-
-  /// Joins each of `namespaces` of the live sandbox whose init is `target`, in order, once it is known to be that
-  /// process.
-  private func join(_ target: ProcessIdentity, _ namespaces: [Namespace]) throws(SyscallError) {
-    try verify(target)
-    for namespace in namespaces { try kernel.joinNamespace(of: target.pid, namespace) }
   }
 
   /// A new file written beside `path` and renamed over it (see ``Syscall/replaceFile(root:path:contents:mode:)``); a
@@ -214,7 +210,7 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.
   private func verify(_ target: ProcessIdentity) throws(SyscallError) {
     guard target.isAlive(reader: kernel) else {
-      throw SyscallError(call: "setns", errno: ErrnoNames.ESRCH, path: "/proc/\(target.pid) (not the sandbox's init)")
+      throw SyscallError(call: "prlimit", errno: ErrnoNames.ESRCH, path: "/proc/\(target.pid) (not the sandbox's init)")
     }
   }
 

@@ -18,13 +18,6 @@ extension RealKernel {
     return (names[0], names[1])
   }
 
-  public func joinNamespace(of pid: Int32, _ namespace: Namespace) throws(SyscallError) {
-    let path = "/proc/\(pid)/ns/\(namespace.procName)"
-    let fd = try retry("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
-    defer { Glibc.close(fd) }
-    _ = try retry("setns", path: path) { nsb_setns(fd, CloneFlags(namespace).rawValue) }
-  }
-
   public func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError) {
     _ = try retry("fsconfig") { nsb_reconfigure(fd, key, value) }
   }

@@ -48,7 +48,8 @@ public enum DriftReport {
     case .networkInterface(let name): "interface " + name
     case .clock(let clock): "timens_offsets " + clock.rawValue
     case .idMap(let file): file.rawValue
-    case .process, .namespaces, .hostname, .domainname, .hostPaths, .processAttribute, .foregroundProcessGroup:
+    case .process, .namespaces, .joinedNamespaces, .hostname, .domainname, .hostPaths, .processAttribute,
+      .foregroundProcessGroup:
       kind.rawValue
     }
   }
@@ -73,7 +74,7 @@ public enum DriftReport {
       return found(words(contents), live.procFiles[file].map(words), restorable: false)
     case .spawn, .unshare, .setgroups, .timeOffsets, .fork, .propagation, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount:
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join:
       return []
     }
   }

@@ -1,7 +1,8 @@
 import SpecParser
 
 /// The steps `apply` takes to change a live sandbox in place, made from the new plan's steps: each is taken by a
-/// ``Step/Actor/joiner`` that joins the target's namespaces with setns(2) (``Syscall/joinNamespaces(target:namespaces:)``)
+/// ``Step/Actor/joiner`` that joins the target's namespaces as `exec` does (``Syscall/openNamespace(namespace:file:slot:)``
+/// of its init's `/proc/PID/ns/TYPE`, then ``Syscall/setns(slot:namespaces:)``)
 /// and then makes the same calls `run` makes, on the sandbox as it stands (its root is the joined mount namespace's);
 /// resource limits are set from outside with prlimit(2). Each step is taken by its own joiner: fd slots are its own.
 struct InPlaceSteps {
@@ -27,11 +28,18 @@ struct InPlaceSteps {
     self.protects = protects
   }
 
-  /// Joins `wanted` of the sandbox's namespaces, its user namespace first when it has one (setns(2): the others
-  /// are then joined with the capabilities it gives).
-  func join(_ wanted: [Namespace]) -> Syscall {
+  /// Joins `wanted` of the sandbox's namespaces, as `exec` joins them: each `/proc/PID/ns/TYPE` of its init opened
+  /// (its start time checked once open, so a recycled pid is refused) into a slot `calls` do not use, all before
+  /// entering any (once in the sandbox's mount namespace, /proc is the sandbox's), then entered with setns(2), its
+  /// user namespace first when it has one (the others are then joined with the capabilities it gives).
+  func join(_ wanted: [Namespace], besides calls: [Syscall]) -> [Step.Operation] {
     let user: [Namespace] = unshared.contains(.user) ? [.user] : []
-    return .joinNamespaces(target: target, namespaces: user + wanted.filter { $0 != .user && unshared.contains($0) })
+    let namespaces = user + wanted.filter { $0 != .user && unshared.contains($0) }
+    let first = (Self.slots(in: calls).max() ?? -1) + 1
+    let file = NamespaceFile.process(pid: target.pid, startTime: target.startTime)
+    let opens = namespaces.enumerated().map { Syscall.openNamespace(namespace: $1, file: file, slot: first + $0) }
+    let enters = namespaces.enumerated().map { Syscall.setns(slot: first + $0, namespaces: CloneFlags($1)) }
+    return (opens + enters).map { Step.Operation($0) }
   }
 
   /// sethostname(2) or setdomainname(2) inside the sandbox's UTS namespace.
@@ -62,7 +70,8 @@ struct InPlaceSteps {
     }
     return Step(
       kind: .file, actor: .joiner, subject: step.subject,
-      operations: [Step.Operation(join([.mount]))] + opens + operations, change: .create, origin: step.origin,
+      operations: join([.mount], besides: (opens + operations).map(\.call)) + opens + operations, change: .create,
+      origin: step.origin,
       label: step.title)
   }
 
@@ -103,9 +112,10 @@ struct InPlaceSteps {
     }
     // A proc shows the pid namespace of the process that makes it: the joiner forks once inside the sandbox's.
     let proc = shape.fstype == "proc"
-    let entering =
-      [Step.Operation(join([.mount] + Self.namespaces(of: shape.fstype)))] + (proc ? [Step.Operation(.fork)] : [])
     let opens = reopen(roots, besides: operations.map(\.call))
+    let entering =
+      join([.mount] + Self.namespaces(of: shape.fstype), besides: (before + opens + after).map(\.call))
+      + (proc ? [Step.Operation(.fork)] : [])
     let copies = before.contains { if case .openTree = $0.call { true } else { false } }
     return Step(
       kind: .mount, actor: .joiner, subject: step.subject, operations: before + entering + opens + after,
@@ -131,13 +141,14 @@ struct InPlaceSteps {
 
   /// The mount on `path` taken off inside the sandbox's mount namespace (umount2(2) MNT_DETACH).
   func remove(_ path: String, origin: SourceRange?) -> Step {
-    Step(
+    let calls: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .unmount(slot: 1, path: path),
+    ]
+    return Step(
       kind: .unmount, actor: .joiner, subject: .mountTarget(path: path),
-      calls: [
-        join([.mount]), .openPath(path: "/", slot: 0),
-        .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot), .unmount(slot: 1, path: path),
-      ],
-      change: .create, reason: "processes that still use it keep it until they let go (MNT_DETACH)", origin: origin)
+      operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
+      reason: "processes that still use it keep it until they let go (MNT_DETACH)", origin: origin)
   }
 
   /// The standing mount changed to what `new` makes, when the difference is its attributes (mount_setattr(2)),
@@ -165,12 +176,13 @@ struct InPlaceSteps {
       }
     }
     guard !calls.isEmpty else { return nil }
+    let lookup: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+    ]
     return Step(
       kind: .mount, actor: .joiner, subject: new.subject,
-      operations: [
-        Step.Operation(join([.mount])), Step.Operation(.openPath(path: "/", slot: 0)),
-        Step.Operation(.resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot)),
-      ] + calls.map { Step.Operation($0, origin: new.origin) },
+      operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
+        + calls.map { Step.Operation($0, origin: new.origin) },
       change: .create, origin: new.origin, label: "change the mount on \(path)")
   }
 
@@ -187,7 +199,7 @@ struct InPlaceSteps {
   private func joined(_ step: Step, kind: Step.Kind, joining: [Namespace], calls: [Syscall]) -> Step {
     Step(
       kind: kind, actor: .joiner, subject: step.subject,
-      operations: [Step.Operation(join(joining))] + step.operations.filter { calls.contains($0.call) },
+      operations: join(joining, besides: calls) + step.operations.filter { calls.contains($0.call) },
       change: .create, origin: step.origin, label: step.title)
   }
 

@@ -52,7 +52,8 @@ struct MountShape: Hashable {
       .pivotRoot, .detachOldRoot, .loopbackUp, .scrubEnvironment, .setsid, .setrlimit, .setgroups, .setresgid,
       .setresuid, .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir,
       .closeOnExecFrom, .execve, .takeBackForeground, .enterMountNamespace, .saveMountNamespace,
-      .returnToMountNamespace, .sendSlots, .receiveSlots, .joinNamespaces, .unmount, .reconfigure, .changeMode,
+      .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
+      .changeMode,
       .prlimit, .replaceFile:
       break
     }

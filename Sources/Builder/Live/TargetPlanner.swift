@@ -137,7 +137,7 @@ public struct TargetPlanner: Sendable {
     case .propagation: [steps.propagation(step)]
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount:
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join:
       []
     }
   }
@@ -152,7 +152,7 @@ public struct TargetPlanner: Sendable {
     case .propagation: "the mounts keep their propagation"
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .mount, .protect,
       .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount:
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join:
       "nothing to take back"
     }
   }
@@ -176,6 +176,8 @@ public struct TargetPlanner: Sendable {
       case .root, .pivotRoot, .readonlyRoot: self = .replaces(.root)
       case .session, .boundingSet, .credentials, .capabilities, .noNewPrivs, .umask, .cwd, .exec:
         self = .replaces(.process)
+      // Joining other sandboxes' namespaces sets the namespaces as unshare(2) does: another set is another sandbox.
+      case .join: self = .replaces(.namespaceSet)
       case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .unmount:
         self = .setup
       }

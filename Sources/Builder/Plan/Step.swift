@@ -142,6 +142,8 @@ public struct Step: Sendable, Hashable, Codable {
     case umask, cwd, exec, foreground = "tcsetpgrp"
     /// A mount taken off a live sandbox (`plan --target`): umount2(2) from inside its mount namespace.
     case unmount = "umount"
+    /// setns(2) into existing namespaces (`[namespaces] join`, or a live sandbox's for `exec`).
+    case join = "setns"
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the
@@ -156,8 +158,9 @@ public struct Step: Sendable, Hashable, Codable {
     case initProcess = "init"
     /// The command's process, from its fork until execve(2).
     case command
-    /// A process `apply` forks to change a live sandbox in place (`plan --target`): it joins the target's
-    /// namespaces with setns(2) (``Syscall/joinNamespaces(target:namespaces:)``) and makes its calls from inside.
+    /// A process that enters a live sandbox's namespaces with setns(2): for `exec`, it forks the command into the
+    /// sandbox's pid namespace, then waits for it and exits with its status; for `apply` (`plan --target`), it makes
+    /// the calls of an in-place change from inside.
     case joiner
   }
 }
@@ -337,11 +340,6 @@ public enum Syscall: Sendable, Hashable, Codable {
   case sendSlots(slots: [Int])
   /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.
   case receiveSlots(slots: [Int])
-  /// setns(2) into each of `namespaces` of the live sandbox whose init is `target`, in order (the user namespace
-  /// first, so the others are joined with its capabilities; setns(2), user_namespaces(7)), each opened as
-  /// `/proc/PID/ns/NAME` of nsbuild's own /proc only once `/proc/PID/stat` shows `target`'s start time (a recycled pid
-  /// is refused with ESRCH). Joining a mount namespace makes its root the process's root and working directory.
-  case joinNamespaces(target: ProcessIdentity, namespaces: [Namespace])
   /// umount2(2) MNT_DETACH of the folder mount open in fd slot `slot` (`path` in the sandbox): a mount taken off a
   /// live sandbox; processes that still use it keep it until they let go (umount(2)).
   case unmount(slot: Int, path: String)
@@ -357,6 +355,16 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// (RESOLVE_IN_ROOT), a new file holding `contents` with `mode` written there as `.NAME.nsbuild-new`, then
   /// renameat(2) over `NAME`: no reader sees it half-written, and a symlink at `NAME` is replaced, never followed.
   case replaceFile(root: Int, path: String, contents: String, mode: UInt32)
+  /// open(2) O_RDONLY|O_CLOEXEC of the `namespace` file `file` into fd slot `slot`. For a process's
+  /// `/proc/PID/ns/TYPE`, its start time is read again once the file is open: a different one (the pid was
+  /// recycled) fails with ESRCH, and the fd is closed.
+  case openNamespace(namespace: Namespace, file: NamespaceFile, slot: Int)
+  /// pidfd_open(2) of `pid` into fd slot `slot` (Linux 5.3), then its start time read again (ESRCH when it is no
+  /// longer `startTime`): from then on the fd names that process, whatever reuses its pid.
+  case pidfdOpen(pid: Int32, startTime: UInt64, slot: Int)
+  /// setns(2) of the fd in slot `slot` with `namespaces`: one `CLONE_NEW*` type for a namespace file, which the
+  /// kernel checks (EINVAL for another), or several for a pidfd (Linux 5.8), entered at once; then close(2) of it.
+  case setns(slot: Int, namespaces: CloneFlags)
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).
