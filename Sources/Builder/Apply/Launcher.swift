@@ -60,8 +60,7 @@ public struct Launcher<Kernel: LinuxKernel> {
 
   private func role(_ start: ChildStart) -> RoleEnd {
     switch start.process.role {
-    // nsbuild is forked by no process of the chain; a joiner belongs to a live sandbox's change, not to a run.
-    case .parent, .joiner: .exit(ExitStatus.setupFailed)
+    case .parent: .exit(ExitStatus.setupFailed)  // nsbuild is forked by no process of the chain
     case .sandbox: SandboxRole(launcher: self, start: start).run()
     case .initProcess: InitRole(launcher: self, start: start).run()
     case .command: CommandRole(launcher: self, start: start).run()
