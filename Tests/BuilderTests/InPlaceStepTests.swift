@@ -84,6 +84,25 @@ import Testing
     #expect(plan.summary == "0 to add, 1 to change, 0 to remove")
   }
 
+  @Test func aMountsOptionsAndPropagationAreChangedWithMountSetattr() throws {
+    let bind = "[[mounts]]\ntype = \"bind\"\nsource = \"/usr\"\ntarget = \"/usr\"\n"
+    let applied = TargetPlanTests.spec(extra: bind + "options = [\"ro\", \"nosuid\"]\n")
+    let spec = TargetPlanTests.spec(extra: bind + "options = [\"nosuid\"]\npropagation = \"slave\"\n")
+    let plan = try target(spec, applied: applied)
+    #expect(plan.entries.first { PlanDiff.key(of: $0.step) == "mount /usr" }?.action == .inPlace)
+    let step = try #require(plan.applySteps.first)
+    let setattr = try #require(
+      step.calls.first { if case .setattrAt = $0 { true } else { false } })
+    guard case .setattrAt(1, "/usr", _, let set, let clear) = setattr else {
+      Issue.record("\(setattr)")
+      return
+    }
+    #expect(clear.contains(.rdonly) && !set.contains(.rdonly) && set.contains(.nosuid))
+    #expect(step.calls.contains { if case .setPropagation(1, "/usr", _, _) = $0 { true } else { false } })
+    // The standing mount is changed: nothing is mounted or taken off.
+    #expect(!step.calls.contains { if case .moveMount = $0 { true } else { false } })
+  }
+
   @Test func aTmpfsModeIsChangedOnItsRoot() throws {
     let plan = try target(TargetPlanTests.spec(["size = \"16M\"": "size = \"16M\"\nmode = \"700\""]))
     let step = try #require(plan.applySteps.first)
