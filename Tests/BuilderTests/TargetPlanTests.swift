@@ -147,6 +147,7 @@ import Testing
     #expect(actions(target) == ["mount /tmp": "~"])
     let change = try #require(target.applySteps.first)
     #expect(change.calls.contains(.reconfigure(slot: 1, path: "/tmp", key: "size", value: "33554432")))
+    try Self.compareGolden(target, spec: spec, "tmpfs-size")
   }
 
   @Test func aChangedMountTypeReplacesThatMountOnly() throws {
@@ -157,6 +158,7 @@ import Testing
     #expect(entry.action == .replace(Replacement(.mountSource)))
     #expect(entry.apply.map(\.kind) == [.unmount, .mount])
     #expect(target.sandboxReplacements.isEmpty && target.summary == "1 to add, 0 to change, 1 to remove")
+    try Self.compareGolden(target, spec: spec, "mount-type")
   }
 
   @Test func aNewUIDMapReplacesTheSandboxWithItsReason() throws {

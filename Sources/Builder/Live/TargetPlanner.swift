@@ -122,7 +122,7 @@ public struct TargetPlanner: Sendable {
   private func setup(_ step: Step, changed: Bool) -> TargetPlan.Entry {
     TargetPlan.Entry(
       step: step, action: .unchanged,
-      note: changed ? "set up once by `up`; the steps above that need it open or make what they use" : nil,
+      note: changed ? "set up once by `up`; each in-place step opens or makes what it uses itself" : nil,
       isSetup: true)
   }
 
