@@ -107,6 +107,8 @@ import Testing
     let plan = try target(TargetPlanTests.spec(["size = \"16M\"": "size = \"16M\"\nmode = \"700\""]))
     let step = try #require(plan.applySteps.first)
     #expect(step.calls.last == .changeMode(slot: 1, path: "/tmp", mode: 0o700))
+    let owned = try target(TargetPlanTests.spec(["size = \"16M\"": "size = \"16M\"\nuid = 1000"]))
+    #expect(owned.applySteps.first?.calls.last == .changeOwner(slot: 1, path: "/tmp", uid: 1000, gid: nil))
   }
 
   @Test func aChangedFileIsWrittenAnewAndRenamedOverTheOldOne() throws {

@@ -356,6 +356,9 @@ final class RecordingKernel: LinuxKernel {
   func changeMode(of fd: Int32, mode: UInt32) throws(SyscallError) {
     try record("fchmod(\(fd), \(FileMode.octal(mode)))", call: "fchmod")
   }
+  func changeOwner(of fd: Int32, uid: UInt32?, gid: UInt32?) throws(SyscallError) {
+    try record("fchown(\(fd), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))", call: "fchown")
+  }
   func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError) {
     try record("renameat(\(dirfd), \(from), \(to))", call: "renameat", path: to)
   }

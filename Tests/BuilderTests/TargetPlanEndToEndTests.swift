@@ -159,11 +159,14 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
       // In place: a tmpfs's size (remount) and mode (chmod of its root), a mount added and one removed.
       try inside(pid, "--mount", ["mount", "-o", "remount,size=16m", "/srv"])
       try inside(pid, "--mount", ["chmod", "700", "/srv"])
+      try inside(pid, "--mount", ["chown", "1000:1000", "/srv"])
       try inside(pid, "--mount", ["mount", "-t", "tmpfs", "added", "/mnt"])
       try inside(pid, "--mount", ["umount", "/mnt"])
       let mounts = try String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8)
       #expect(mounts.contains(" /srv ") && mounts.contains("size=16384k"))
       #expect(!mounts.contains(" /mnt "))
+      let root = try FileManager.default.attributesOfItem(atPath: "/proc/\(pid)/root/srv")
+      #expect(root[.ownerAccountID] as? Int == 1000 && root[.posixPermissions] as? Int == 0o700)
     }
     // Replaces: a second uid_map write (EPERM), clock offsets once a process is in the time namespace (EACCES).
     #expect(try writeErrno(["--user", "--map-root-user"], "/proc/self/uid_map", "0 0 1") == "1")

@@ -181,6 +181,8 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming(path) { () throws(SyscallError) in try kernel.reconfigure(try fd(slot), key: key, value: value) }
     case .changeMode(let slot, let path, let mode):
       try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
+    case .changeOwner(let slot, let path, let uid, let gid):
+      try naming(path) { () throws(SyscallError) in try kernel.changeOwner(of: try fd(slot), uid: uid, gid: gid) }
     case .replaceFile(let root, let path, let contents, let mode):
       try naming(beneath: root) { () throws(SyscallError) in try replaceFile(path, beneath: root, contents, mode) }
     case .prlimit(let target, let limit):

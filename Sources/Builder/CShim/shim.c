@@ -873,6 +873,16 @@ int nsb_change_mode(int fd, unsigned int mode) {
   return result;
 }
 
+int nsb_change_owner(int fd, uint32_t uid, uint32_t gid) {
+  int folder = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder < 0) return -1;
+  int result = fchown(folder, (uid_t)uid, (gid_t)gid);
+  int saved = errno;
+  close(folder);
+  errno = saved;
+  return result;
+}
+
 int nsb_prlimit(int pid, int resource, uint64_t soft, uint64_t hard) {
   struct rlimit limit = {soft == UINT64_MAX ? RLIM_INFINITY : soft, hard == UINT64_MAX ? RLIM_INFINITY : hard};
   return prlimit(pid, resource, &limit, NULL);

@@ -188,6 +188,8 @@ public protocol LinuxKernel: SystemReader {
   func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError)
   /// fchmod(2) of the folder open at `fd`.
   func changeMode(of fd: Int32, mode: UInt32) throws(SyscallError)
+  /// fchown(2) of the folder open at `fd`; nil keeps that ID.
+  func changeOwner(of fd: Int32, uid: UInt32?, gid: UInt32?) throws(SyscallError)
   /// renameat(2) of `from` to `to`, both in the folder `dirfd`.
   func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError)
   /// prlimit(2) of resource number `resource` on `pid`; nil for RLIM_INFINITY.

@@ -26,6 +26,10 @@ extension RealKernel {
     _ = try retry("fchmod") { nsb_change_mode(fd, mode) }
   }
 
+  public func changeOwner(of fd: Int32, uid: UInt32?, gid: UInt32?) throws(SyscallError) {
+    _ = try retry("fchown") { nsb_change_owner(fd, uid ?? UInt32.max, gid ?? UInt32.max) }
+  }
+
   public func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError) {
     _ = try retry("renameat", path: to) { renameat(dirfd, from, dirfd, to) }
   }

@@ -101,12 +101,15 @@ extension InPlaceSteps {
       change: .create, origin: new.origin, label: "change the mount on \(path)")
   }
 
-  /// A tmpfs option changed on the standing mount: `size` by a remount, `mode` by fchmod(2) of its root (tmpfs(5)).
+  /// A tmpfs option changed on the standing mount: `size` by a remount, `mode` and `uid`/`gid` by fchmod(2) and
+  /// fchown(2) of its root (tmpfs(5)).
   fileprivate static func optionChange(_ key: String, _ value: String?, path: String) -> Syscall? {
     guard let value else { return nil }
     switch key {
     case "size", "nr_inodes": return .reconfigure(slot: 1, path: path, key: key, value: value)
     case "mode": return UInt32(value, radix: 8).map { .changeMode(slot: 1, path: path, mode: $0) }
+    case "uid": return UInt32(value).map { .changeOwner(slot: 1, path: path, uid: $0, gid: nil) }
+    case "gid": return UInt32(value).map { .changeOwner(slot: 1, path: path, uid: nil, gid: $0) }
     default: return nil
     }
   }

@@ -53,7 +53,7 @@ struct MountShape: Hashable {
       .setresuid, .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir,
       .closeOnExecFrom, .execve, .takeBackForeground, .enterMountNamespace, .saveMountNamespace,
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
-      .changeMode,
+      .changeMode, .changeOwner,
       .prlimit, .replaceFile:
       break
     }

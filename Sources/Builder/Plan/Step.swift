@@ -349,6 +349,9 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// fchmodat(2) of the root folder of the mount open in fd slot `slot` (`path` in the sandbox) to `mode`: what a
   /// tmpfs `mode` option sets, changed without a new tmpfs (tmpfs(5)).
   case changeMode(slot: Int, path: String, mode: UInt32)
+  /// fchown(2) of the root folder of the mount open in fd slot `slot` to `uid` and `gid` (nil: kept), as IDs of the
+  /// process's user namespace: what a tmpfs `uid`/`gid` option sets, changed without a new tmpfs (tmpfs(5)).
+  case changeOwner(slot: Int, path: String, uid: UInt32?, gid: UInt32?)
   /// prlimit(2) of `limit` on the live sandbox's init, `target`, once `/proc/PID/stat` shows its start time.
   case prlimit(target: ProcessIdentity, limit: ResourceLimit)
   /// A `[[files]]` file that stands in a live sandbox made anew: the folder of `path` opened beneath root slot `root`

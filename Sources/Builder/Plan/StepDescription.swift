@@ -204,6 +204,8 @@ extension Syscall: CustomStringConvertible {
       return
         "fspick(fd[\(slot)] (\(path)), \"\", FSPICK_EMPTY_PATH) = it; fsconfig(it, FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value)), 0); fsconfig(it, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)"
     case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
+    case .changeOwner(let slot, let path, let uid, let gid):
+      return "fchown(fd[\(slot)] (\(path)), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))"
     case .replaceFile(let root, let path, let contents, let mode):
       let name = path.split(separator: "/").last.map(String.init) ?? path
       return

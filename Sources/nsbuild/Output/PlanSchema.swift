@@ -36,7 +36,8 @@ enum PlanSchema {
     "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",
     "enter_mount_namespace", "save_mount_namespace", "return_to_mount_namespace", "send_slots", "receive_slots",
     "fsopen", "fsconfig_string", "fsconfig_fd", "fsconfig_create", "fsmount", "open_tree", "move_mount",
-    "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "prlimit",
+    "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "change_owner",
+    "prlimit",
     "replace_file",
   ]
 

@@ -228,6 +228,8 @@ long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsig
 int nsb_reconfigure(int fd, const char *key, const char *value);
 /// fchmod(2) of the folder open at `fd` (an O_PATH fd too: reopened as "." beneath it).
 int nsb_change_mode(int fd, unsigned int mode);
+/// fchown(2) of the folder open at `fd` (an O_PATH fd too); (uid_t)-1 and (gid_t)-1 keep that ID.
+int nsb_change_owner(int fd, uint32_t uid, uint32_t gid);
 /// prlimit(2) of `resource` on `pid`: `soft` and `hard`, UINT64_MAX for RLIM_INFINITY.
 int nsb_prlimit(int pid, int resource, uint64_t soft, uint64_t hard);
 #endif
