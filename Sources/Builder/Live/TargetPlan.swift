@@ -15,6 +15,11 @@ public struct TargetPlan: Sendable, Hashable {
     public var note: String?
     /// Setup steps `run` takes once (forks, opening host paths): never counted, always `=`.
     public var isSetup: Bool
+    /// For each step of ``apply``, at the same index, the steps that take it back, made from what stood before
+    /// (the sandbox's hostname, a file's contents, init's limits; the applied plan's mount): `apply` takes them,
+    /// newest first, when a later step fails, so a failed apply leaves the sandbox as it was. Empty where nothing
+    /// can be taken back (lo brought up, a file that did not exist).
+    public var undo: [[Step]] = []
 
     public init(
       step: Step, action: TargetAction, apply: [Step] = [], restores: Drift? = nil, note: String? = nil,
@@ -47,6 +52,9 @@ public struct TargetPlan: Sendable, Hashable {
       var entry = entry
       for index in entry.apply.indices {
         entry.apply[index].id = next
+        if entry.undo.indices.contains(index) {
+          for undo in entry.undo[index].indices { entry.undo[index][undo].id = next }
+        }
         next += 1
       }
       return entry

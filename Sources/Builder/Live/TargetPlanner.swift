@@ -27,13 +27,20 @@ public struct TargetPlanner: Sendable {
     let old = record.plan.steps
     let drift = DriftReport.compare(record.plan, live)
     let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
     let entries = pairs.map { pair -> TargetPlan.Entry in
       var entry: TargetPlan.Entry
       switch pair {
-      case .matched(let before, let after): entry = matched(old[before], new.steps[after], drift: drift, steps)
-      case .added(let index): entry = added(new.steps[index], steps)
-      case .removed(let index): entry = removed(old[index], steps)
+      case .matched(let before, let after):
+        entry = matched(old[before], new.steps[after], drift: drift, steps)
+        entry.undo = undo(entry, old: old[before], new: new.steps[after], steps, undoing)
+      case .added(let index):
+        entry = added(new.steps[index], steps)
+        entry.undo = undo(entry, old: nil, new: new.steps[index], steps, undoing)
+      case .removed(let index):
+        entry = removed(old[index], steps)
+        entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
       }
       entry.step.change = change(of: entry)
       return entry

@@ -44,10 +44,15 @@ struct TargetPlanTextRenderer {
     }
     if let drift = entry.restores { out += indent + "restores drift: \(shown(drift.description))\n" }
     if let note = entry.note { out += indent + "note: \(shown(note))\n" }
-    for step in entry.apply {
+    for (index, step) in entry.apply.enumerated() {
       out += indent + paint("apply \(step.id) \(step.actor.rawValue): \(shown(step.title))", "1") + "\n"
       for call in step.calls { out += indent + "  " + paint(shown(call.description), "2") + "\n" }
       if let reason = step.reason { out += indent + "  why: \(shown(reason))\n" }
+      // What a failed apply takes back, newest first: the sandbox is left as it was.
+      let undo = entry.undo.indices.contains(index) ? entry.undo[index] : []
+      out +=
+        indent + "  undo: "
+        + (undo.isEmpty ? "nothing to take back" : undo.map { shown($0.title) }.joined(separator: "; ")) + "\n"
     }
     return out
   }

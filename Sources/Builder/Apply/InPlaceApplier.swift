@@ -1,0 +1,152 @@
+import SpecParser
+
+/// How `apply` ended.
+public enum ApplyOutcome: Sendable, Hashable {
+  /// Every step of the target plan was taken.
+  case applied
+  /// `failure` stopped it; the steps already taken were taken back (their ``TargetPlan/Entry/undo`` steps, newest
+  /// first). `undoFailures` lists the undo steps that failed in turn, whose change stays in the sandbox.
+  case failed(StepFailure, undoFailures: [StepFailure])
+}
+
+/// Takes the steps of a ``TargetPlan`` on a live sandbox, in plan order and nothing else (``TargetPlan/applySteps``):
+/// a ``Step/Actor/parent`` step in nsbuild itself (prlimit(2) on init), each ``Step/Actor/joiner`` step in a child
+/// of its own, which makes the step's calls (setns(2) into the sandbox's namespaces first, as the step says) with a
+/// ``StepRunner`` and reports a failure over a close-on-exec pipe, as `run`'s processes do. A `fork` call in a
+/// joiner step (a proc made inside the sandbox's pid namespace) forks again there: the child goes on.
+///
+/// When a step fails, the steps already taken are undone, newest first, with the undo steps the plan made for
+/// them, and so is the failed step itself when it failed after its change was made (a protection of a mount
+/// attached already): the sandbox is left as it was before `apply`.
+public struct InPlaceApplier<Kernel: LinuxKernel> {
+  let kernel: Kernel
+  let plan: TargetPlan
+  /// Called just before each step (and undo step) is taken (`apply --verbose`).
+  let trace: (Step) -> Void
+
+  public init(kernel: Kernel, plan: TargetPlan, trace: @escaping (Step) -> Void = { _ in }) {
+    self.kernel = kernel
+    self.plan = plan
+    self.trace = trace
+  }
+
+  public func apply() -> ApplyOutcome {
+    var undo: [Step] = []
+    for entry in plan.entries {
+      for (index, step) in entry.apply.enumerated() {
+        let back = entry.undo.indices.contains(index) ? entry.undo[index] : []
+        trace(step)
+        if let failure = take(step) {
+          if failure.callIndex > Self.changeIndex(of: step) { undo += back }
+          return .failed(failure, undoFailures: takeBack(undo))
+        }
+        undo += back
+      }
+    }
+    return .applied
+  }
+
+  /// Takes `undo` newest first; the failures, each after trying the rest.
+  func takeBack(_ undo: [Step]) -> [StepFailure] {
+    undo.reversed().compactMap { step in
+      trace(step)
+      return take(step)
+    }
+  }
+
+  /// Takes one step where its actor says; its failure, if any.
+  func take(_ step: Step) -> StepFailure? {
+    switch step.actor {
+    case .parent:
+      do { try StepRunner(kernel: kernel).run(step) } catch { return error }
+      return nil
+    case .joiner: return joined(step)
+    case .sandbox, .initProcess, .command:
+      // An in-place step is never one of `run`'s chain: there is no such process to take it.
+      return StepFailure(
+        stepID: step.id, callIndex: 0,
+        error: SyscallError(call: "apply", errno: ErrnoNames.EINVAL, path: "a step for \(step.actor.rawValue)"))
+    }
+  }
+
+  /// The index of the first call that changes the sandbox (attaches or detaches a mount, sets a name, changes a
+  /// mount, writes a file, sets a limit): a failure after it leaves that change made. Calls before it open, copy
+  /// detached host trees and join.
+  static func changeIndex(of step: Step) -> Int {
+    let joined = step.calls.lastIndex { if case .setns = $0 { true } else { false } } ?? -1
+    let index = step.calls.indices.first { index in
+      switch step.calls[index] {
+      case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .reconfigure, .changeMode, .changeOwner,
+        .replaceFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation:
+        return true
+      case .setattrAt: return index > joined
+      case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,
+        .writeProcFile, .idMapHelper, .mount, .mountSetattr, .scrubEnvironment, .openPath, .openDirectoryNoSymlinks,
+        .openNoSymlinks, .lockShared, .closeSlots, .resolve, .mountAt, .mountOverlay, .readOnlyPath, .maskPath,
+        .fsopen, .fsconfigString, .fsconfigFD, .fsconfigCreate, .fsmount, .openTree, .restoreWritable, .propagateAt,
+        .changeDirectoryTo, .pivotRoot, .detachOldRoot, .setsid, .setrlimit, .setgroups, .setresgid, .setresuid,
+        .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir, .closeOnExecFrom,
+        .execve, .saveMountNamespace, .enterMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots,
+        .openNamespace, .pidfdOpen, .setns:
+        return false
+      }
+    }
+    return index ?? step.calls.count
+  }
+
+  /// Forks a joiner that takes `step` and waits for it; the failure it reported, or one saying how it ended when
+  /// it reported none.
+  private func joined(_ step: Step) -> StepFailure? {
+    let report: (read: Int32, write: Int32)
+    let pid: Int32
+    do {
+      report = try kernel.pipe()
+      pid = try kernel.fork()
+    } catch {
+      return StepFailure(stepID: step.id, callIndex: 0, error: error)
+    }
+    if pid == 0 {
+      kernel.close(report.read)
+      kernel.exit(joiner(step, report: report.write))
+    }
+    kernel.close(report.write)
+    let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
+    let message = kernel.receive(on: report.read)
+    kernel.close(report.read)
+    if case .failed(let failure) = message { return failure }
+    guard status == .exited(0) else {
+      return StepFailure(
+        stepID: step.id, callIndex: 0,
+        error: SyscallError(
+          call: "wait", errno: 4, path: "the joiner ended with status \(status.exitCode)"))
+    }
+    return nil
+  }
+
+  /// In the joiner: dies with nsbuild, takes the step's calls (forking again at each `fork`, the child going on),
+  /// and returns the status to exit with; a failure is sent on `report` first.
+  private func joiner(_ step: Step, report: Int32) -> Int32 {
+    let runner = StepRunner(kernel: kernel, reportFD: report, parent: ParentLink(parentPID: kernel.parentProcessID()))
+    var start = 0
+    _ = try? kernel.setParentDeathSignal(9)
+    do throws(StepFailure) {
+      for (index, call) in step.calls.enumerated() where call == .fork {
+        try runner.run(step, calls: start..<index)
+        start = index + 1
+        let child: Int32
+        do { child = try kernel.fork() } catch { throw StepFailure(stepID: step.id, callIndex: index, error: error) }
+        if child != 0 {
+          // The forked joiner reports on the same pipe; this one ends as it does.
+          let status = (try? kernel.wait(child))?.status ?? .exited(ExitStatus.setupFailed)
+          return status.exitCode
+        }
+        _ = try? kernel.setParentDeathSignal(9)
+      }
+      try runner.run(step, calls: start..<step.calls.count)
+    } catch {
+      kernel.send(.failed(error), on: report)
+      return ExitStatus.setupFailed
+    }
+    return 0
+  }
+}

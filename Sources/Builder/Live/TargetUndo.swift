@@ -1,0 +1,99 @@
+import SpecParser
+
+/// The steps that take back each in-place step of a target plan (``TargetPlan/Entry/undo``), made as plan data from
+/// what stands before `apply`: the sandbox's own hostname and files and init's limits as ``LiveSandbox`` read them,
+/// and, for a mount, the applied plan's step (``SandboxRecord/plan``). A failed `apply` takes them, newest first, so
+/// the sandbox is left as it was.
+extension TargetPlanner {
+  /// One list of undo steps per step of `entry.apply`, at the same index. `steps` makes steps from the new plan,
+  /// `undoing` from the applied one (whose fd slots an old mount's calls name).
+  func undo(_ entry: TargetPlan.Entry, old: Step?, new: Step?, _ steps: InPlaceSteps, _ undoing: InPlaceSteps)
+    -> [[Step]]
+  {
+    entry.apply.map { taken in
+      switch taken.kind {
+      case .hostname: return names(taken, now: live.hostname, old: old)
+      case .domainname: return names(taken, now: live.domainname, old: old)
+      case .mount:
+        guard case .mountTarget(let path) = taken.subject else { return [] }
+        if taken.calls.contains(where: Self.attaches) { return [steps.remove(path, origin: taken.origin)] }
+        // Changed where it stands: changed back, from the new shape to the old.
+        guard let old, let new, let back = undoing.change(new, to: old) else { return [] }
+        return [back]
+      case .unmount:
+        // A mount taken off is attached again as the applied plan made it (a tmpfs comes back empty).
+        guard let old, old.kind == .mount else { return [] }
+        return [undoing.add(old)]
+      case .file: return file(taken, new: new, steps)
+      case .rlimits: return limits(taken)
+      case .propagation:
+        guard let old else { return [] }
+        return [undoing.propagation(old)]
+      case .loopback, .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root,
+        .protect, .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet,
+        .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .join:
+        return []
+      }
+    }
+  }
+
+  /// Whether `call` attaches a mount to the sandbox's tree (move_mount(2)).
+  static func attaches(_ call: Syscall) -> Bool {
+    if case .moveMount = call { return true }
+    return false
+  }
+
+  /// The name set back to the one the sandbox had (read from it; else the applied plan's).
+  private func names(_ taken: Step, now: String?, old: Step?) -> [Step] {
+    var previous = now
+    if previous == nil, let old {
+      for call in old.calls {
+        if case .sethostname(let name) = call, taken.kind == .hostname { previous = name }
+        if case .setdomainname(let name) = call, taken.kind == .domainname { previous = name }
+      }
+    }
+    guard let previous else { return [] }
+    var back = taken
+    back.operations = taken.operations.map { operation in
+      if case .sethostname = operation.call {
+        return Step.Operation(.sethostname(name: previous), origin: operation.origin)
+      }
+      if case .setdomainname = operation.call {
+        return Step.Operation(.setdomainname(name: previous), origin: operation.origin)
+      }
+      return operation
+    }
+    back.label = "set \(taken.kind == .hostname ? "hostname" : "domainname") back to \(previous)"
+    return [back]
+  }
+
+  /// A file that stood there is written back with the contents read before; one that did not stays (apply removes
+  /// no file), and so does one whose contents are not UTF-8 text, which a spec's file never is.
+  private func file(_ taken: Step, new: Step?, _ steps: InPlaceSteps) -> [Step] {
+    guard let new, case .file(let path) = new.subject, case .file(let contents)? = live.files[path],
+      let text = String(validating: contents, as: UTF8.self)
+    else { return [] }
+    var before = new
+    before.operations = new.operations.map { operation in
+      guard case .createFile(let root, let path, _, let mode, let lookup) = operation.call else { return operation }
+      return Step.Operation(
+        .createFile(root: root, path: path, contents: text, mode: mode, lookup: lookup), origin: operation.origin)
+    }
+    var back = steps.file(before, replacing: true)
+    back.label = "write \(path) back as it was"
+    return [back]
+  }
+
+  /// Init's limits set back to those read from `/proc/PID/limits` before.
+  private func limits(_ taken: Step) -> [Step] {
+    var back = taken
+    back.operations = taken.operations.compactMap { operation in
+      guard case .prlimit(let target, let limit) = operation.call, let previous = live.limits[limit.resource] else {
+        return nil
+      }
+      return Step.Operation(.prlimit(target: target, limit: previous), origin: operation.origin)
+    }
+    back.label = "set init's resource limits back"
+    return back.operations.isEmpty ? [] : [back]
+  }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Builder
+import SpecParser
+
+/// `nsbuild apply SPEC --target NAME [--replace]`: changes a live sandbox in place to what the spec says.
+struct ApplyCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "apply",
+    abstract: "Change a live sandbox in place to what the spec says, without stopping what runs in it.",
+    discussion: """
+      Takes exactly the steps `nsbuild plan SPEC --target NAME` lists under each change (apply 1, apply 2, …), in \
+      that order, holding the sandbox's lock; then records the spec's plan as the one applied. A plan that must \
+      replace the whole sandbox (-/+ of the namespace set, ID maps, setgroups, clock offsets or the root) is refused \
+      unless --replace is given, which downs the sandbox and ups it again.
+
+      When a step fails, the failure is reported as `run` reports it (step, call, path, errno, spec line) and the \
+      steps already taken are taken back, newest first (the `undo:` lines of plan), so the sandbox is left as it \
+      was; its record is not changed.
+
+      Exit status: 0 when the sandbox matches the spec (changed, or nothing to do); 1 on an error or a failed step; \
+      with --detailed-exitcode, 0 when there was nothing to do and 2 when changes were applied.
+
+      Examples:
+        nsbuild apply specs/dev.toml --target dev
+        nsbuild apply specs/dev.toml --target dev --replace
+      """
+  )
+
+  @Option(help: ArgumentHelp("The live sandbox to change.", valueName: "name"))
+  var target: String
+
+  @Flag(help: "When the plan replaces the whole sandbox, down it and up it again (what runs in it ends).")
+  var replace = false
+
+  @Flag(help: "Exit 0 when there was nothing to do, 2 when changes were applied, 1 on error.")
+  var detailedExitcode = false
+
+  @Flag(name: .shortAndLong, help: "Print each step as it is taken, numbered as `plan --target` numbers it.")
+  var verbose = false
+
+  @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
+  var strictModes = true
+
+  @Argument(help: "The spec file (TOML).")
+  var spec: String
+
+  func validate() throws {
+    do { _ = try SandboxName(validating: target) } catch { throw ValidationError("--target: \(error)") }
+  }
+
+  func run() throws {
+    let terminal = Terminal()
+    let kernel = terminal.kernel
+    let name = try SandboxName(validating: target)
+    let (loaded, plan) = try planSpec(
+      spec, command: nil, terminal: terminal, failureCode: 1, strictModes: strictModes ? .refuse : .warn)
+    let store = ApplyStore(
+      directory: StateDirectory.forCaller(euid: kernel.effectiveUserID(), environment: kernel.environment()),
+      kernel: kernel)
+    // Held from reading the record to writing the new one: a second apply waits, then plans against this one's
+    // result.
+    let lock: Int32?
+    do { lock = try store.lock(name) } catch { throw fail(error, terminal) }
+    defer { store.unlock(lock) }
+    let record: SandboxRecord
+    do {
+      guard let found = try store.load(name) else { throw ApplyError("no sandbox named '\(name)' (see `nsbuild ls`)") }
+      record = found
+    } catch { throw fail(error, terminal) }
+    let marked: TargetPlan
+    do {
+      // The init is checked again under the lock: pid and start time, then its namespaces against the record.
+      let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
+      let live = LiveObserver(reader: kernel).observe(record, files: files)
+      marked = try TargetPlanner(record: record, live: live).plan(plan)
+    } catch { throw fail(error, terminal) }
+    let causes = marked.sandboxReplacements
+    if !causes.isEmpty {
+      guard replace else {
+        throw fail(
+          "sandbox '\(name)' must be replaced, which apply does only with --replace (what runs in it ends): "
+            + causes.map(\.description).joined(separator: "; "), terminal)
+      }
+      throw fail("--replace needs `nsbuild up` and `down`, which this build lacks", terminal)
+    }
+    guard marked.hasChanges else {
+      terminal.out("No changes: sandbox '\(name)' already stands as \(loaded.path) says.\n")
+      return
+    }
+    try take(marked, plan: plan, record: record, loaded: loaded, store: store, terminal: terminal)
+    if detailedExitcode { throw ExitCode(2) }
+  }
+
+  /// Takes the target plan's steps; on success records `plan` as the one applied.
+  private func take(
+    _ marked: TargetPlan, plan: Plan, record: SandboxRecord, loaded: LoadedSpec, store: ApplyStore,
+    terminal: Terminal
+  ) throws {
+    let steps = marked.applySteps
+    let trace: (Step) -> Void =
+      verbose
+      ? { step in terminal.err("nsbuild: step \(step.id)/\(steps.count) \(TerminalText.printable(step.title))\n") }
+      : { _ in }
+    switch InPlaceApplier(kernel: terminal.kernel, plan: marked, trace: trace).apply() {
+    case .applied:
+      var applied = record
+      applied.plan = plan
+      applied.appliedAt = store.now()
+      applied.specPath = store.absolutePath(loaded.path)
+      applied.specDigest = store.digest(loaded.source) ?? record.specDigest
+      do { try store.save(applied) } catch {
+        throw fail("the sandbox was changed, but its record could not be written: \(error)", terminal)
+      }
+      terminal.out("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
+      if marked.entries.contains(where: { $0.action == .replace(Replacement(.process)) }) {
+        terminal.out("[process] changed: the next `nsbuild exec` uses it; a running main command keeps its own.\n")
+      }
+    case .failed(let failure, let undoFailures):
+      FailureReport(plan: Plan(steps: steps), loaded: loaded, terminal: terminal).print(failure)
+      if undoFailures.isEmpty {
+        terminal.err("nsbuild: the steps taken before it were taken back: the sandbox is as it was before apply\n")
+      } else {
+        for undo in undoFailures {
+          terminal.err(
+            TerminalText.printable("nsbuild: error: taking back step \(undo.stepID) failed: \(undo.error)") + "\n")
+        }
+        terminal.err("nsbuild: the sandbox is not as it was: `nsbuild plan --target` shows what differs\n")
+      }
+      throw ExitCode(1)
+    }
+  }
+
+  private func fail(_ error: Any, _ terminal: Terminal) -> ExitCode {
+    terminal.err(TerminalText.printable("nsbuild: error: \(error)") + "\n")
+    return ExitCode(1)
+  }
+}
+
+/// Why `apply` cannot start.
+struct ApplyError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}

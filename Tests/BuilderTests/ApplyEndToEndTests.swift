@@ -1,0 +1,177 @@
+import Foundation
+import SpecParser
+import Testing
+
+@testable import Builder
+
+/// `apply SPEC --target NAME` on a real long-lived sandbox (started as ``TargetPlanEndToEndTests`` starts its own:
+/// `run` in the background, a record written by hand in a temporary NSBUILD_STATE_DIR). Each change is checked from
+/// inside (nsenter(1)) and from the host (/proc/PID/mountinfo), and `plan --target` is 0 afterwards.
+@Suite(.enabled(if: NSBuildProcess.isRoot, "needs root to create namespaces; CI runs as root"))
+struct ApplyEndToEndTests: ScratchFolderTests {
+  let live = TargetPlanEndToEndTests()
+
+  /// A running sandbox of `spec` plus `[process] args` (a sleep copy in `folder`); `body` gets its init and the
+  /// sleep's pid (the main command). Everything is ended afterwards.
+  func withSandbox(
+    _ folder: String, hostname: String = "livebox", extra: String = "",
+    _ body: (_ specPath: String, _ applied: String, _ identity: ProcessIdentity, _ main: Int32) throws -> Void
+  ) throws {
+    try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+    let applied = live.spec(hostname: hostname) + extra + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
+    let specPath = try write(applied, to: folder)
+    let nsbuild = try NSBuildProcess.start(["run", specPath])
+    defer {
+      kill(nsbuild.processIdentifier, SIGTERM)
+      nsbuild.waitUntilExit()
+      try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+    }
+    let identity = try live.initProcess(of: nsbuild, folder: folder)
+    try live.writeRecord(applied, init: identity, state: folder + "/state")
+    let main = try #require(children(of: identity.pid).first)
+    try body(specPath, applied, identity, main)
+  }
+
+  func apply(_ spec: String, _ folder: String, _ options: [String] = []) throws -> NSBuildProcess.Result {
+    try NSBuildProcess.run(
+      ["apply", spec, "--target", "live"] + options, environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+  }
+
+  /// `edit` applied to the spec, written beside it as edited.toml.
+  func edited(_ applied: String, _ folder: String, _ edit: (String) -> String) throws -> String {
+    try Data(edit(applied).utf8).write(to: URL(fileURLWithPath: folder + "/edited.toml"))
+    return folder + "/edited.toml"
+  }
+
+  func hostname(_ pid: Int32) throws -> String {
+    let nsenter = try #require(TargetPlanEndToEndTests.nsenter)
+    return try NSBuildProcess.runCommand(nsenter, ["-t", "\(pid)", "--uts", "--", "hostname"]).stdout
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  func mountPoints(_ pid: Int32) throws -> [String] {
+    try String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8).split(separator: "\n").map {
+      String($0.split(separator: " ")[4])
+    }
+  }
+
+  func record(_ folder: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/state/live/state.json")))
+  }
+
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
+  func aNewHostnameIsAppliedInPlaceAndTheMainCommandKeepsRunning() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let spec = try edited(applied, folder) { $0.replacingOccurrences(of: "livebox", with: "newbox") }
+        let planned = try live.plan(spec, folder)
+        #expect(planned.status == 2, "\(planned.stderr)")
+        #expect(planned.stdout.split(separator: "\n").filter { $0.hasPrefix("~") }.count == 1, "\(planned.stdout)")
+        #expect(planned.stdout.contains("undo: set hostname back to livebox"), "\(planned.stdout)")
+
+        let result = try apply(spec, folder, ["--detailed-exitcode"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("Applied to sandbox 'live': 0 to add, 1 to change, 0 to remove."))
+        #expect(try hostname(identity.pid) == "newbox")
+        // The same main command, still running: nothing was restarted.
+        #expect(children(of: identity.pid) == [main])
+        #expect(RealKernel().hostname() != "newbox")
+        // The record now holds the spec's plan: nothing left to do.
+        let after = try live.plan(spec, folder)
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+        let again = try apply(spec, folder, ["--detailed-exitcode"])
+        #expect(again.status == 0 && again.stdout.contains("No changes"), "\(again.stdout)\(again.stderr)")
+        let stored = try SandboxRecord.decode(try record(folder))
+        #expect(stored.plan.steps.contains { $0.calls.contains(.sethostname(name: "newbox")) })
+        #expect(stored.initProcess == identity && stored.appliedAt > 0)
+      }
+    }
+  }
+
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
+  func aMountIsAddedAndRemovedInPlace() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { specPath, applied, identity, main in
+        let spec = try edited(applied, folder) { $0 + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\"\n" }
+        let added = try apply(spec, folder)
+        #expect(added.status == 0, "\(added.stdout)\(added.stderr)")
+        #expect(try mountPoints(identity.pid).contains("/mnt"))
+        let nsenter = try #require(TargetPlanEndToEndTests.nsenter)
+        let inside = try NSBuildProcess.runCommand(
+          nsenter, ["-t", "\(identity.pid)", "--mount", "--", "sh", "-c", "grep ' /mnt ' /proc/self/mountinfo"])
+        #expect(inside.stdout.contains("tmpfs"), "\(inside.stdout)\(inside.stderr)")
+        #expect(!(try HostSnapshot.take().mountinfo.contains { $0.contains(" /mnt ") && $0.contains("tmpfs") }))
+
+        // Back to the spec as it was: the mount is taken off.
+        let removed = try apply(specPath, folder)
+        #expect(removed.status == 0, "\(removed.stdout)\(removed.stderr)")
+        #expect(!(try mountPoints(identity.pid).contains("/mnt")))
+        #expect(try mountPoints(identity.pid).contains("/srv"))
+        #expect(children(of: identity.pid) == [main])
+        #expect(try live.plan(specPath, folder).status == 0)
+      }
+    }
+  }
+
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func driftMadeByHandIsBroughtBack() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { specPath, _, identity, _ in
+        try live.inside(identity.pid, "--uts", ["hostname", "handmade"])
+        try live.inside(identity.pid, "--mount", ["sh", "-c", "echo by hand > /srv/motd"])
+        #expect(try live.plan(specPath, folder).status == 2)
+        let result = try apply(specPath, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try hostname(identity.pid) == "livebox")
+        #expect(try String(contentsOfFile: "/proc/\(identity.pid)/root/srv/motd", encoding: .utf8) == "as applied")
+        #expect(try live.plan(specPath, folder).status == 0)
+      }
+    }
+  }
+
+  /// A later step fails (a file whose path a folder made by hand inside now takes: EEXIST): the hostname set and
+  /// the mount attached before it are taken back, and the record is left alone.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func aFailedStepLeavesTheSandboxAsItWas() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "livebox", with: "newbox")
+            + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\"\n"
+            + "[[files]]\ntype = \"file\"\npath = \"/srv/taken\"\ncontent = \"x\"\n"
+        }
+        try live.inside(identity.pid, "--mount", ["mkdir", "/srv/taken"])
+        let before = try mountPoints(identity.pid)
+        let stored = try record(folder)
+        let result = try apply(spec, folder)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        // Reported as `run` reports a failed step: step, call, path, errno name, spec line.
+        #expect(result.stderr.contains("edited.toml:"), "\(result.stderr)")
+        #expect(result.stderr.contains("EEXIST") && result.stderr.contains("/srv/taken"), "\(result.stderr)")
+        #expect(result.stderr.contains("step 3/3"), "\(result.stderr)")
+        #expect(result.stderr.contains("taken back"), "\(result.stderr)")
+        #expect(try hostname(identity.pid) == "livebox")
+        #expect(try mountPoints(identity.pid) == before)
+        #expect(try record(folder) == stored)
+        #expect(children(of: identity.pid) == [main])
+      }
+    }
+  }
+
+  @Test func aPlanThatReplacesTheSandboxIsRefused() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, _ in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "\"pid\", \"net\"]", with: "\"pid\", \"net\", \"ipc\"]")
+        }
+        let stored = try record(folder)
+        let result = try apply(spec, folder)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("must be replaced"), "\(result.stderr)")
+        #expect(result.stderr.contains("--replace") && result.stderr.contains("namespaces(7)"), "\(result.stderr)")
+        #expect(try record(folder) == stored)
+        #expect(identity.isAlive(reader: RealKernel()))
+      }
+    }
+  }
+}
