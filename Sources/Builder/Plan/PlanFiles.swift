@@ -4,14 +4,25 @@ extension Planner {
   /// `=` when the host's tree already holds exactly this entry (and `run` then skips the step); `+` otherwise.
   func fileChange(_ file: FileEntry) -> Change {
     guard let existing = state.hostEntries[file.path] else { return .create }
-    switch (file.kind, existing) {
-    case (.dir, .directory): return .unchanged(value: "a directory")
-    case (.file, .file(let contents?)) where contents == Array(file.content.utf8):
-      return .unchanged(value: "these contents")
-    case (.symlink, .symlink(let link)) where link == file.link: return .unchanged(value: "a link to \(link)")
-    // Whether run follows a link where a folder should be is not foretold here: shown as a change, as before.
-    case (.dir, .symlink): return .modify(before: "something else is there", after: file.kind.rawValue)
-    default: return .conflict(before: Self.describe(existing), after: file.kind.rawValue)
+    let conflict = Change.conflict(before: Self.describe(existing), after: file.kind.rawValue)
+    switch file.kind {
+    case .dir:
+      switch existing {
+      case .directory: return .unchanged(value: "a directory")
+      // Whether run follows a link where a folder should be is not foretold here: shown as a change, as before.
+      case .symlink: return .modify(before: "something else is there", after: file.kind.rawValue)
+      case .file, .other: return conflict
+      }
+    case .file:
+      switch existing {
+      case .file(let contents?) where contents == Array(file.content.utf8): return .unchanged(value: "these contents")
+      case .file, .directory, .symlink, .other: return conflict
+      }
+    case .symlink:
+      switch existing {
+      case .symlink(let link) where link == file.link: return .unchanged(value: "a link to \(link)")
+      case .symlink, .directory, .file, .other: return conflict
+      }
     }
   }
 
