@@ -26,13 +26,14 @@ struct FilesystemPlan {
   /// Every folder above a `[[files]]` path or mount target: a mount on one of them has something made beneath it.
   var itemParents: Set<Substring> = []
 
-  /// Where paths land on the host, built once (a lookup per `[[files]]` entry stays linear in the mounts).
-  private let placement: HostPlacement
+  /// What run leaves on the host, with where paths land there, built once (a lookup per `[[files]]` entry stays
+  /// linear in the mounts).
+  private let changes: HostChanges
+  private var placement: HostPlacement { changes.placement }
 
   init(planner: Planner) {
     self.planner = planner
-    self.placement = HostPlacement(
-      spec: planner.spec, sources: planner.state.hostSources, hostTree: planner.state.hostTreePaths)
+    self.changes = HostChanges(spec: planner.spec, state: planner.state)
   }
 
   /// The kernel lacks a call of the new mount API (see ``DetachedMount``): mounts go through mount(2) on
@@ -250,10 +251,10 @@ struct FilesystemPlan {
         root: at.root, path: at.path, contents: file.content, mode: file.mode ?? 0o644, lookup: at.lookup)
     case .symlink: call = .symlink(root: at.root, path: at.path, link: file.link ?? "", lookup: at.lookup)
     }
-    let folders = planner.foldersMade(above: placement.landing(of: file.path), placement)
+    let folders = changes.foldersMade(above: placement.landing(of: file.path))
     return Step(
       kind: .file, actor: .initProcess, subject: .file(path: file.path), calls: [call],
-      change: planner.fileChange(file),
+      change: FileChange.of(file, existing: planner.state.hostEntries[file.path]),
       reason: Self.reasons([
         folders.isEmpty ? nil : "makes the missing folders \(folders.joined(separator: ", ")) on the host first",
         linksNote(file.path),

@@ -1,10 +1,12 @@
 import SpecParser
 
-extension Planner {
-  /// `=` when the host's tree already holds exactly this entry (and `run` then skips the step); `+` otherwise.
-  func fileChange(_ file: FileEntry) -> Change {
-    guard let existing = state.hostEntries[file.path] else { return .create }
-    let conflict = Change.conflict(before: Self.describe(existing), after: file.kind.rawValue)
+/// What a `[[files]]` entry does to what already stands at its path: `=` when the host's tree holds exactly this
+/// entry (and `run` then skips the step); `+` where nothing stands; `~` or `!` (see ``Change``) otherwise. Shared by
+/// the plan's file steps and ``HostChanges``.
+enum FileChange {
+  static func of(_ file: FileEntry, existing: HostEntry?) -> Change {
+    guard let existing else { return .create }
+    let conflict = Change.conflict(before: describe(existing), after: file.kind.rawValue)
     switch file.kind {
     case .dir:
       switch existing {
