@@ -88,8 +88,7 @@ import Testing
       type = "proc"
       target = "/proc"
       """
-    let check = SpecDecoder.decode(source: Array(text.utf8), file: "test.toml", directory: "/work")
-    let spec = try #require(check.spec)
+    let spec = try decodeSpec(text)
     let plan = try Planner(spec: spec, state: PlannerTests.root).plan(command: ["true"])
     let step = try #require(plan.steps.first { $0.kind == .sources })
     // `path` on line 5, the first bind on line 6, the proc on line 14.
