@@ -26,7 +26,8 @@ struct NSBuild: ParsableCommand {
       """,
     version: version,
     subcommands: [
-      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, SchemaCommand.self, TOMLJSONCommand.self,
+      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, ExecCommand.self, SchemaCommand.self,
+      TOMLJSONCommand.self,
     ]
   )
 
