@@ -182,6 +182,18 @@ public protocol LinuxKernel: SystemReader {
   func mountSetattr(fd: Int32, recursive: Bool, propagation: MountFlags) throws(SyscallError)
   /// umount2(2) MNT_DETACH|UMOUNT_NOFOLLOW of the bare `name` in the folder `dirfd` (a mount on a file).
   func detach(_ dirfd: Int32, _ name: String) throws(SyscallError)
+
+  // Changing a live sandbox in place (`plan --target`).
+  /// fspick(2) of the mount at `fd`, fsconfig(2) of `key` = `value`, FSCONFIG_CMD_RECONFIGURE.
+  func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError)
+  /// fchmod(2) of the folder open at `fd`.
+  func changeMode(of fd: Int32, mode: UInt32) throws(SyscallError)
+  /// fchown(2) of the folder open at `fd`; nil keeps that ID.
+  func changeOwner(of fd: Int32, uid: UInt32?, gid: UInt32?) throws(SyscallError)
+  /// renameat(2) of `from` to `to`, both in the folder `dirfd`.
+  func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError)
+  /// prlimit(2) of resource number `resource` on `pid`; nil for RLIM_INFINITY.
+  func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError)
 }
 
 /// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the
