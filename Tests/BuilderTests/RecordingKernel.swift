@@ -43,8 +43,10 @@ final class RecordingKernel: LinuxKernel {
   func exit(_ status: Int32) -> Never { preconditionFailure("exit(\(status)) in a recording kernel") }
   func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)? {
     if logsChain { log.append("wait(\(pid))") }
-    return nil
+    return waits.isEmpty ? nil : (pid, waits.removeFirst())
   }
+  /// What each wait(2) returns, in turn, once `waits` is set; nil (no child) once they run out.
+  var waits: [WaitStatus] = []
   func kill(_ pid: Int32, _ signal: Int32) { log.append("kill(\(pid), \(signal))") }
   /// getpid(2) and getppid(2): nsbuild's, then each child's once a fork returns 0.
   private var ownPID: Int32 = 100
