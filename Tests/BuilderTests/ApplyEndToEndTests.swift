@@ -174,4 +174,67 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       }
     }
   }
+
+  /// Rootless: a sandbox nobody (65534) runs in its own user namespace is changed in place by nobody, whose joiner
+  /// enters the user namespace first; the record, in nobody's state folder, is rewritten by nobody.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
+  func aRootlessSandboxIsChangedByItsOwner() throws {
+    try withFolder { folder in
+      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      let text = """
+        version = 1
+        [namespaces]
+        unshare = ["user", "mount", "uts", "pid"]
+        [uts]
+        hostname = "rootlessbox"
+        [[mounts]]
+        type = "tmpfs"
+        target = "/srv"
+        [process]
+        args = ["\(folder)/sleep", "1000"]
+
+        """
+      let specPath = try write(text, to: folder)
+      let nsbuild = Foundation.Process()
+      nsbuild.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+      nsbuild.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", folder + "/nsbuild", "run", specPath]
+      nsbuild.standardInput = FileHandle.nullDevice
+      nsbuild.standardOutput = FileHandle.nullDevice
+      nsbuild.standardError = FileHandle.nullDevice
+      try nsbuild.run()
+      defer {
+        kill(nsbuild.processIdentifier, SIGTERM)
+        nsbuild.waitUntilExit()
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      let identity = try live.initProcess(of: nsbuild, folder: folder)
+      let parsed = try #require(SpecDecoder.decode(source: Array(text.utf8), file: "s.toml", directory: "/").spec)
+      var state = Observer(reader: RealKernel()).observe(parsed)
+      (state.uid, state.gid, state.euid) = (65534, 65534, 65534)
+      let record = SandboxRecord(
+        name: try SandboxName(validating: "live"), specPath: specPath, specDigest: "0", createdAt: 0, appliedAt: 0,
+        initProcess: identity, namespaceIDs: [:], ownerUID: 65534, plan: try Planner(spec: parsed, state: state).plan())
+      try FileManager.default.createDirectory(atPath: folder + "/state/live", withIntermediateDirectories: true)
+      try Data(try record.encoded()).write(to: URL(fileURLWithPath: folder + "/state/live/state.json"))
+      for path in ["/state", "/state/live", "/state/live/state.json"] {
+        try FileManager.default.setAttributes(
+          [.ownerAccountID: 65534, .groupOwnerAccountID: 65534], ofItemAtPath: folder + path)
+      }
+      let edited = folder + "/edited.toml"
+      try Data(text.replacingOccurrences(of: "rootlessbox", with: "newbox").utf8).write(
+        to: URL(fileURLWithPath: edited))
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: edited)
+      let result = try NSBuildProcess.run(
+        ["apply", edited, "--target", "live"], binary: folder + "/nsbuild", asUser: 65534,
+        environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+      #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+      #expect(try hostname(identity.pid) == "newbox")
+      let stored = try SandboxRecord.decode(try self.record(folder))
+      #expect(stored.plan.steps.contains { $0.calls.contains(.sethostname(name: "newbox")) })
+      let after = try NSBuildProcess.run(
+        ["plan", edited, "--target", "live", "--detailed-exitcode"], binary: folder + "/nsbuild", asUser: 65534,
+        environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+      #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+    }
+  }
 }
