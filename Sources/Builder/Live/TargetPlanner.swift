@@ -229,6 +229,17 @@ extension TargetPlanner {
     } catch {
       throw .noRecord(name.rawValue, reason: "\(path): \(error)")
     }
+    return try Self.plan(plan, record: record, reader: reader)
+  }
+
+  /// Marks `plan` against the sandbox `record` describes, read through `reader` now (`apply` calls it holding the
+  /// sandbox's lock, with the record it read under it): the same marking `plan --target` prints.
+  ///
+  /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when its init is gone,
+  ///   ``TargetPlanError/otherNamespaces(_:namespace:recorded:live:)`` when it holds other namespaces.
+  public static func plan<Reader: SystemReader>(
+    _ plan: Plan, record: SandboxRecord, reader: Reader
+  ) throws(TargetPlanError) -> TargetPlan {
     let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
     let live = LiveObserver(reader: reader).observe(record, files: files)
     return try TargetPlanner(record: record, live: live).plan(plan)

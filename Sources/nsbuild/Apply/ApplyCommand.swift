@@ -70,9 +70,7 @@ struct ApplyCommand: ParsableCommand {
     let marked: TargetPlan
     do {
       // The init is checked again under the lock: pid and start time, then its namespaces against the record.
-      let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
-      let live = LiveObserver(reader: kernel).observe(record, files: files)
-      marked = try TargetPlanner(record: record, live: live).plan(plan)
+      marked = try TargetPlanner.plan(plan, record: record, reader: kernel)
     } catch { throw fail(error, terminal) }
     let causes = marked.sandboxReplacements
     if !causes.isEmpty {
