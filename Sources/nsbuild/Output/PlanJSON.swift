@@ -106,6 +106,9 @@ struct PlanJSON: Encodable {
     var summary: String
     var drift: [DriftJSON]
     var apply: [StepJSON]
+    /// What a failed apply takes back, newest first: the undo steps of each step in `apply`, each with the id of the
+    /// step it takes back (``TargetPlan/Entry/undo``).
+    var undo: [StepJSON]
     var unread: [String]
   }
 
@@ -218,7 +221,7 @@ struct PlanJSON: Encodable {
       replace_sandbox: !target.sandboxReplacements.isEmpty,
       replaced_because: target.sandboxReplacements.map(ForcedByJSON.init), summary: target.summary,
       drift: target.drift.map(DriftJSON.init), apply: target.applySteps.map { Self.step($0, file: file) },
-      unread: target.unread)
+      undo: target.entries.flatMap(\.undo).flatMap { $0 }.map { Self.step($0, file: file) }, unread: target.unread)
   }
 
   static func change(_ step: Step) -> ChangeJSON {

@@ -141,10 +141,11 @@ enum PlanSchema {
         "name": string, "pid": positive, "start_time": count, "replace_sandbox": ["type": "boolean"],
         "replaced_because": ["type": "array", "items": forcedBy], "summary": string,
         "drift": ["type": "array", "items": drift], "apply": ["type": "array", "items": step],
-        "unread": ["type": "array", "items": string],
+        "undo": ["type": "array", "items": step], "unread": ["type": "array", "items": string],
       ],
       required: [
-        "name", "pid", "start_time", "replace_sandbox", "replaced_because", "summary", "drift", "apply", "unread",
+        "name", "pid", "start_time", "replace_sandbox", "replaced_because", "summary", "drift", "apply", "undo",
+        "unread",
       ])
   }
 
