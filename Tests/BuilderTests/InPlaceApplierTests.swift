@@ -90,4 +90,14 @@ import Testing
     #expect(undoFailures.isEmpty)
     #expect(taken.suffix(2) == ["unmount /mnt", "set hostname back to handmade"])
   }
+
+  @Test func aSignalDuringApplyTakesBackWhatWasTaken() throws {
+    let plan = try plan()
+    let kernel = RecordingKernel()
+    // SIGTERM kept while the first step was taken.
+    kernel.deferredSignals = [15]
+    let (outcome, taken) = apply(plan, kernel, failing: [:])
+    #expect(outcome == .interrupted(signal: 15, undoFailures: []))
+    #expect(taken == ["set hostname newbox", "set hostname back to handmade"])
+  }
 }

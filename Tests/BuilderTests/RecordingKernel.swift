@@ -202,7 +202,9 @@ final class RecordingKernel: LinuxKernel {
   func blockSignals(_ signals: [Int32]) { log.append("block \(signals)") }
   func deferSignals(_ on: Bool) {}
   func ignoreWriteSignals(_ on: Bool) {}
-  func takeDeferredSignal() -> Int32? { nil }
+  /// What each takeDeferredSignal() returns, in turn; nil once these run out.
+  var deferredSignals: [Int32?] = []
+  func takeDeferredSignal() -> Int32? { deferredSignals.isEmpty ? nil : deferredSignals.removeFirst() }
   func scrubEnvironment() { log.append(Syscall.scrubEnvironment.description) }
   func setsid() throws(SyscallError) { try record("setsid()", call: "setsid") }
   func setrlimit(_ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {

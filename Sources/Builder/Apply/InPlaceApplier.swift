@@ -7,6 +7,9 @@ public enum ApplyOutcome: Sendable, Hashable {
   /// `failure` stopped it; the steps already taken were taken back (their ``TargetPlan/Entry/undo`` steps, newest
   /// first). `undoFailures` lists the undo steps that failed in turn, whose change stays in the sandbox.
   case failed(StepFailure, undoFailures: [StepFailure])
+  /// A signal (SIGTERM, SIGINT, SIGHUP…) came while steps were taken: it was kept until the step under way ended,
+  /// then every step taken was taken back as for a failure.
+  case interrupted(signal: Int32, undoFailures: [StepFailure])
 }
 
 /// Takes the steps of a ``TargetPlan`` on a live sandbox, in plan order and nothing else (``TargetPlan/applySteps``):
@@ -30,7 +33,11 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
     self.trace = trace
   }
 
+  /// Takes every step. The signals nsbuild passes on in `run` are kept meanwhile (a step is never cut halfway, nor
+  /// left without its undo): one that came ends the apply after the step under way, taking back what was taken.
   public func apply() -> ApplyOutcome {
+    _ = try? kernel.forwardSignals(Planner.forwardedSignals, to: 0)
+    kernel.deferSignals(true)
     var undo: [Step] = []
     for entry in plan.entries {
       for (index, step) in entry.apply.enumerated() {
@@ -41,6 +48,9 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
           return .failed(failure, undoFailures: takeBack(undo))
         }
         undo += back
+        if let signal = kernel.takeDeferredSignal() {
+          return .interrupted(signal: signal, undoFailures: takeBack(undo))
+        }
       }
     }
     return .applied

@@ -115,17 +115,26 @@ struct ApplyCommand: ParsableCommand {
       }
     case .failed(let failure, let undoFailures):
       FailureReport(plan: Plan(steps: steps), loaded: loaded, terminal: terminal).print(failure)
-      if undoFailures.isEmpty {
-        terminal.err("nsbuild: the steps taken before it were taken back: the sandbox is as it was before apply\n")
-      } else {
-        for undo in undoFailures {
-          terminal.err(
-            TerminalText.printable("nsbuild: error: taking back step \(undo.stepID) failed: \(undo.error)") + "\n")
-        }
-        terminal.err("nsbuild: the sandbox is not as it was: `nsbuild plan --target` shows what differs\n")
-      }
+      reportUndo(undoFailures, terminal)
       throw ExitCode(1)
+    case .interrupted(let signal, let undoFailures):
+      terminal.err("nsbuild: apply was interrupted by signal \(signal)\n")
+      reportUndo(undoFailures, terminal)
+      throw ExitCode(128 + signal)
     }
+  }
+
+  /// Says whether the steps taken were all taken back.
+  private func reportUndo(_ undoFailures: [StepFailure], _ terminal: Terminal) {
+    guard !undoFailures.isEmpty else {
+      terminal.err("nsbuild: the steps taken before it were taken back: the sandbox is as it was before apply\n")
+      return
+    }
+    for undo in undoFailures {
+      terminal.err(
+        TerminalText.printable("nsbuild: error: taking back step \(undo.stepID) failed: \(undo.error)") + "\n")
+    }
+    terminal.err("nsbuild: the sandbox is not as it was: `nsbuild plan --target` shows what differs\n")
   }
 
   private func fail(_ error: Any, _ terminal: Terminal) -> ExitCode {
