@@ -22,11 +22,13 @@ struct NSBuild: ParsableCommand {
         nsbuild diff old.toml sandbox.toml
         nsbuild run specs/dev.toml -- hostname
         nsbuild run specs/rootless.toml -- id -u
+        nsbuild up specs/dev.toml && nsbuild ls && nsbuild down dev
         nsbuild schema > sandbox.schema.json
       """,
     version: version,
     subcommands: [
-      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, SchemaCommand.self, TOMLJSONCommand.self,
+      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, UpCommand.self, DownCommand.self,
+      ListCommand.self, StatusCommand.self, SchemaCommand.self, TOMLJSONCommand.self,
     ]
   )
 

@@ -12,7 +12,7 @@ import SpecParser
 func planSpec(
   _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
   strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit,
-  printWarnings: Bool = true
+  printWarnings: Bool = true, live: LiveLaunch? = nil
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
   switch loadSpec(path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics) {
@@ -38,7 +38,7 @@ func planSpec(
   shown.check.diagnostics = ReviewWarnings.specDiagnostics(loaded.check.diagnostics, privileged: canRun)
   if printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }
   do {
-    let plan = try Planner(spec: spec, state: state).plan(command: command)
+    let plan = try Planner(spec: spec, state: state).plan(command: command, live: live)
     return (shown, plan)
   } catch {
     if !printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }

@@ -39,6 +39,7 @@ final class FakeHost: SystemReader {
   func isTerminal(_ fd: Int32) -> Bool { false }
   func currentDirectory() throws(SyscallError) -> String { "/work" }
   func missingMountCall() -> String? { missingCall }
+  func directoryEntries(_ dirfd: Int32) throws(SyscallError) -> [String] { throw missing("getdents64", "fd \(dirfd)") }
 
   func readFile(_ path: String) throws(SyscallError) -> [UInt8] {
     log.append("read \(path)")

@@ -140,6 +140,12 @@ public struct Step: Sendable, Hashable, Codable {
     /// init becomes root of the new user namespace before it creates anything.
     case namespaceRoot = "userns_root"
     case umask, cwd, exec, foreground = "tcsetpgrp"
+    /// `up`: the sandbox process leaves nsbuild's session and streams, so the sandbox outlives nsbuild.
+    case detach
+    /// `up` without a command: init holds the namespaces until a signal ends it (the pause role).
+    case hold
+    /// `up`: the sandbox process no longer dies with nsbuild, once init said the sandbox is ready.
+    case outlive = "outlive_nsbuild"
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the
@@ -332,6 +338,12 @@ public enum Syscall: Sendable, Hashable, Codable {
   case sendSlots(slots: [Int])
   /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.
   case receiveSlots(slots: [Int])
+  /// dup2(2) of /dev/null onto fd 0 and of `output` (O_APPEND, created 0600, openat2(2) RESOLVE_NO_SYMLINKS) onto
+  /// fds 1 and 2: a sandbox that outlives nsbuild (`up`) keeps none of its caller's streams open.
+  case redirectStandardStreams(output: String)
+  /// sigaction(2) SIGCHLD to SIG_IGN (children are reaped as they end), then pause(2) until a signal ends the
+  /// process: init holding a live sandbox's namespaces with no command of its own.
+  case holdUntilSignalled
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).
