@@ -10,7 +10,8 @@ struct SandboxRole<Kernel: LinuxKernel> {
     var channels = start.channels
     let child = launcher.plan.child(of: .sandbox)
     let forkStep = child.flatMap(launcher.forkStep(of:))
-    let runner = StepRunner(kernel: kernel, reportFD: channels.reportFD, parent: start.link)
+    var runner = StepRunner(kernel: kernel, reportFD: channels.reportFD, parent: start.link)
+    runner.keptFDs = channels.ends.map(\.fd) + [start.link.lifeline].compactMap { $0 }
     if let status = launcher.run(launcher.steps(.sandbox, before: forkStep?.id), with: runner, channels) {
       return .exit(status)
     }

@@ -841,3 +841,7 @@ int nsb_pidfd_wait(int pidfd, int milliseconds) {
   int ready = poll(&entry, 1, milliseconds);
   return ready < 0 ? -1 : ready > 0 ? 1 : 0;
 }
+
+int nsb_close_range(unsigned int first, unsigned int last) {
+  return (int)syscall(SYS_close_range, first, last, 0);
+}

@@ -95,7 +95,7 @@ public protocol LinuxKernel: SystemReader {
   func setNoNewPrivs() throws(SyscallError)
   /// umask(2).
   func umask(_ mask: UInt32)
-  /// close_range(2): closes every fd from `first` up but those in `keep` (at most two).
+  /// close_range(2): closes every fd from `first` up but those in `keep`.
   func closeAll(from first: Int32, except keep: [Int32]) throws(SyscallError)
   /// close_range(2) from `first` with CLOSE_RANGE_CLOEXEC.
   func closeOnExec(from first: Int32) throws(SyscallError)

@@ -20,6 +20,19 @@ extension Terminal {
     }
   }
 
+  /// The name `up` gives the sandbox of spec `spec`: `given` (`--name`), or the spec's stem.
+  func sandboxName(given: String?, spec: String, failureCode: Int32) throws -> SandboxName {
+    if let given { return try sandboxName(given, failureCode: failureCode) }
+    do { return try SandboxName.defaultName(forSpecAt: spec) } catch {
+      throw fail("\(error); give one with --name", failureCode: failureCode)
+    }
+  }
+
+  /// What `up` plans with for sandbox `name`: the log in its state folder.
+  func liveLaunch(_ name: SandboxName) -> LiveLaunch {
+    LiveLaunch(output: sandboxStore.directory.folder(of: name) + "/" + SandboxStore<RealKernel>.outputFile)
+  }
+
   /// Prints `message` (an error, or text) on stderr; the exit code to throw.
   func fail(_ message: Any, failureCode: Int32) -> ExitCode {
     err("nsbuild: error: \(TerminalText.printable("\(message)"))\n")

@@ -43,14 +43,7 @@ struct UpCommand: ParsableCommand {
   func run() throws {
     let terminal = Terminal()
     let failed = ExitStatus.setupFailed
-    let sandbox: SandboxName
-    if let name {
-      sandbox = try terminal.sandboxName(name, failureCode: failed)
-    } else {
-      do { sandbox = try SandboxName.defaultName(forSpecAt: spec) } catch {
-        throw terminal.fail("\(error); give one with --name", failureCode: failed)
-      }
-    }
+    let sandbox = try terminal.sandboxName(given: name, spec: spec, failureCode: failed)
     let store = terminal.sandboxStore
     let lock: SandboxLock
     do { lock = try store.lock(sandbox, creating: true) } catch { throw terminal.fail(error, failureCode: failed) }
@@ -70,10 +63,9 @@ struct UpCommand: ParsableCommand {
   private func build(_ sandbox: SandboxName, _ store: SandboxStore<RealKernel>, _ terminal: Terminal) throws {
     let kernel = terminal.kernel
     store.discardOutput(sandbox)
-    let live = LiveLaunch(output: store.directory.folder(of: sandbox) + "/" + SandboxStore<RealKernel>.outputFile)
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
-      strictModes: strictModes ? .refuse : .warn, live: live)
+      strictModes: strictModes ? .refuse : .warn, live: terminal.liveLaunch(sandbox))
     try refuseForeseenFailures(plan, loaded: loaded, terminal: terminal)
     let created = currentTime()
     let trace = stepTrace(plan, verbose: verbose, terminal: terminal)

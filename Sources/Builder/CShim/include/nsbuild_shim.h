@@ -230,3 +230,5 @@ int nsb_pidfd_open(int pid);
 int nsb_pidfd_send_signal(int pidfd, int signal);
 /// poll(2) of a pidfd for up to `milliseconds` (-1: no limit): 1 once the process ended, 0 on timeout, -1 on error.
 int nsb_pidfd_wait(int pidfd, int milliseconds);
+/// close_range(2) of `first` to `last` (both included).
+int nsb_close_range(unsigned int first, unsigned int last);
