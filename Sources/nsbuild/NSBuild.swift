@@ -27,8 +27,8 @@ struct NSBuild: ParsableCommand {
       """,
     version: version,
     subcommands: [
-      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, UpCommand.self, DownCommand.self,
-      ListCommand.self, StatusCommand.self, SchemaCommand.self, TOMLJSONCommand.self,
+      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, ExecCommand.self, UpCommand.self,
+      DownCommand.self, ListCommand.self, StatusCommand.self, SchemaCommand.self, TOMLJSONCommand.self,
     ]
   )
 

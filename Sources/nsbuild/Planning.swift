@@ -2,7 +2,8 @@ import ArgumentParser
 import Builder
 import SpecParser
 
-/// Loads, checks and plans a spec for `plan` and `run`; prints what stops it and exits with `failureCode`.
+/// Loads, checks and plans a spec for `plan`, `run` and `exec` (whose live sandbox `target` reads once the spec is
+/// known good); prints what stops it and exits with `failureCode`.
 /// A spec another user could change is refused unless `strictModes` says to warn. With `json`, a spec that cannot be planned prints `{"format_version", "spec", "diagnostics"}` on stdout too.
 ///
 /// The spec's warnings go to stderr at once only when `printWarnings` (`run`); `plan` prints them with the plan, so
@@ -12,7 +13,8 @@ import SpecParser
 func planSpec(
   _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
   strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit,
-  printWarnings: Bool = true, live: LiveLaunch? = nil
+  printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil },
+  up: LiveLaunch? = nil
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
   switch loadSpec(path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics) {
@@ -37,9 +39,11 @@ func planSpec(
   let canRun = state.isPrivileged || (state.host.effectiveCapabilities.map { $0 & (1 << 21) != 0 } ?? true)
   shown.check.diagnostics = ReviewWarnings.specDiagnostics(loaded.check.diagnostics, privileged: canRun)
   if printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }
+  let live = try target(loaded.check)
   do {
-    let plan = try Planner(spec: spec, state: state).plan(command: command, live: live)
-    return (shown, plan)
+    let planner = Planner(spec: spec, state: state)
+    if let live { return (shown, try planner.execPlan(into: live, command: command)) }
+    return (shown, try planner.plan(command: command, live: up))
   } catch {
     if !printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }
     // Limits come from spec keys: shown at their place with a caret, as `check` shows them.

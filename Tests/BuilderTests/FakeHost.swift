@@ -18,6 +18,10 @@ final class FakeHost: SystemReader {
   var namespaces: [Namespace: String] = [:]
   /// The call of the new mount API this kernel lacks, if any.
   var missingCall: String?
+  /// Namespace files by path (`/run/netns/x`, `/proc/PID/ns/net`): what ioctl_ns(2) would say of each.
+  var namespaceFiles: [String: NamespaceFileInfo] = [:]
+  /// The caller's environment (`NSBUILD_STATE_DIR=…`).
+  var env: [String] = []
   private(set) var log: [String] = []
 
   private func missing(_ call: String, _ path: String) -> SyscallError {
@@ -35,11 +39,16 @@ final class FakeHost: SystemReader {
   func namespaceID(_ namespace: Namespace) -> String? { namespaces[namespace] }
   func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
   func groupName(_ gid: UInt32) -> String? { nil }
-  func environment() -> [String] { [] }
+  func environment() -> [String] { env }
   func isTerminal(_ fd: Int32) -> Bool { false }
   func currentDirectory() throws(SyscallError) -> String { "/work" }
   func missingMountCall() -> String? { missingCall }
   func directoryEntries(_ dirfd: Int32) throws(SyscallError) -> [String] { throw missing("getdents64", "fd \(dirfd)") }
+  func namespaceFile(_ path: String) throws(SyscallError) -> NamespaceFileInfo {
+    log.append("ioctl_ns \(path)")
+    guard let info = namespaceFiles[path] else { throw missing("open", path) }
+    return info
+  }
 
   func readFile(_ path: String) throws(SyscallError) -> [UInt8] {
     log.append("read \(path)")

@@ -24,9 +24,10 @@ import Testing
       try Data(plan.stdout.utf8).write(to: URL(fileURLWithPath: folder + "/plan\(index).json"))
     }
     // The goldens too: the documents reviewers read, with their structured calls.
-    let goldens = try FileManager.default.contentsOfDirectory(atPath: GoldenPlanTests.golden)
-      .filter { $0.hasSuffix(".plan.json") }.sorted()
-    #expect(goldens.count == (try exampleSpecNames()).count)
+    let files = try FileManager.default.contentsOfDirectory(atPath: GoldenPlanTests.golden)
+    #expect(files.filter { $0.hasSuffix(".plan.json") }.count == (try exampleSpecNames()).count)
+    // `exec`'s plans too (ExecGoldenTests).
+    let goldens = files.filter { $0.hasSuffix(".plan.json") || $0.hasSuffix(".exec.json") }.sorted()
     for (index, golden) in goldens.enumerated() {
       try FileManager.default.copyItem(
         atPath: GoldenPlanTests.golden + "/" + golden, toPath: folder + "/plan\(documents.count + index).json")

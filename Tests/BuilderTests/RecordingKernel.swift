@@ -136,6 +136,27 @@ final class RecordingKernel: LinuxKernel {
     try record("setns(/proc/\(pid)/ns/mnt)", call: "setns")
   }
   func checkProcFD() throws(SyscallError) {}
+  /// Namespace files by path, for ``namespaceFile(_:)``.
+  var namespaceFiles: [String: NamespaceFileInfo] = [:]
+  func namespaceFile(_ path: String) throws(SyscallError) -> NamespaceFileInfo {
+    guard let info = namespaceFiles[path] else { throw SyscallError(call: "open", errno: 2, path: path) }
+    return info
+  }
+  /// The fd the next open of a namespace file or pidfd returns.
+  private var nextNamespaceFD: Int32 = 60
+  func openNamespace(_ path: String) throws(SyscallError) -> Int32 {
+    try record("open(\(path))", call: "open", path: path)
+    nextNamespaceFD += 1
+    return nextNamespaceFD
+  }
+  func pidfdOpen(_ pid: Int32) throws(SyscallError) -> Int32 {
+    try record("pidfd_open(\(pid))", call: "pidfd_open", path: "pid \(pid)")
+    nextNamespaceFD += 1
+    return nextNamespaceFD
+  }
+  func setns(_ fd: Int32, _ namespaces: CloneFlags) throws(SyscallError) {
+    try record("setns(\(fd), \(namespaces))", call: "setns", path: "\(namespaces)")
+  }
   func saveMountNamespace() throws(SyscallError) -> SavedMountNamespace {
     try record("open(/proc/self/ns/mnt, /, .)", call: "open")
     return SavedMountNamespace(namespace: 70, root: 71, workingDirectory: 72)

@@ -16,6 +16,13 @@ struct SchemaTests {
     #expect((schema["required"] as? [String]) == ["version"])
   }
 
+  @Test func joinTakesEveryNamespaceTypeAsAKey() throws {
+    let properties = try schemaObject()["properties"] as? [String: Any]
+    let namespaces = (properties?["namespaces"] as? [String: Any])?["properties"] as? [String: Any]
+    let join = (namespaces?["join"] as? [String: Any])?["properties"] as? [String: Any]
+    #expect(Set((join ?? [:]).keys) == Set(Namespace.allCases.map(\.rawValue)))
+  }
+
   /// Every table's keys in the schema are the keys the decoder knows, so a key added to the decoder but not to the
   /// schema (or the other way round) fails here. The decoder lists its keys in the hint for a key it cannot place.
   @Test(arguments: [

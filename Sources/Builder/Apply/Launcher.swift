@@ -16,7 +16,7 @@ public enum RunOutcome: Sendable, Hashable {
 /// Applies a plan with real processes: the chain ``Plan/processes`` lists, each forked by the process above it at
 /// the step the plan names, each taking exactly the calls of the steps whose actor it is, in plan order, and giving
 /// the others what ``Plan/handoffs`` says. The plan is the only input; each role's code is a file of its own
-/// (``ParentRole``, ``SandboxRole``, ``InitRole``, ``CommandRole``), and this driver follows a process from one
+/// (``ParentRole``, ``SandboxRole``, ``InitRole``, ``CommandRole``, and ``JoinerRole`` for `exec`), and this driver follows a process from one
 /// role to the next across fork(2).
 ///
 /// The processes talk over close-on-exec pipes (``ChainMessage``, ``ChainChannels``): any process that fails
@@ -67,6 +67,7 @@ public struct Launcher<Kernel: LinuxKernel> {
     case .sandbox: SandboxRole(launcher: self, start: start).run()
     case .initProcess: InitRole(launcher: self, start: start).run()
     case .command: CommandRole(launcher: self, start: start).run()
+    case .joiner: JoinerRole(launcher: self, start: start).run()
     }
   }
 }

@@ -181,6 +181,10 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .receiveSlots(let slots):
       let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
       for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }
+    case .openNamespace(let namespace, let file, let slot): try openNamespace(namespace, file, into: slot)
+    case .pidfdOpen(let pid, let startTime, let slot):
+      try openProcess(ProcessIdentity(pid: pid, startTime: startTime), into: slot)
+    case .setns(let slot, let namespaces): try enter(slot, namespaces)
     }
   }
 

@@ -845,3 +845,45 @@ int nsb_pidfd_wait(int pidfd, int milliseconds) {
 int nsb_close_range(unsigned int first, unsigned int last) {
   return (int)syscall(SYS_close_range, first, last, 0);
 }
+
+#include <linux/nsfs.h>
+
+int nsb_setns(int fd, int nstype) { return setns(fd, nstype); }
+
+int nsb_open_namespace(const char *path) { return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY); }
+
+int nsb_namespace_info(const char *path, int *nstype, uint64_t *inode, uint64_t *owner_inode, int *has_owner,
+                       uint32_t *owner_uid, int *has_owner_uid) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return -1;
+  struct stat st;
+  int type = ioctl(fd, NS_GET_NSTYPE);
+  if (type < 0 || fstat(fd, &st) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  *nstype = type;
+  *inode = (uint64_t)st.st_ino;
+  *has_owner = 0;
+  int owner = ioctl(fd, NS_GET_USERNS);
+  if (owner >= 0) {
+    struct stat owner_st;
+    if (fstat(owner, &owner_st) == 0) {
+      *owner_inode = (uint64_t)owner_st.st_ino;
+      *has_owner = 1;
+    }
+    close(owner);
+  }
+  *has_owner_uid = 0;
+  if (type == CLONE_NEWUSER) {
+    uid_t uid;
+    if (ioctl(fd, NS_GET_OWNER_UID, &uid) == 0) {
+      *owner_uid = (uint32_t)uid;
+      *has_owner_uid = 1;
+    }
+  }
+  close(fd);
+  return 0;
+}

@@ -147,6 +147,14 @@ public protocol LinuxKernel: SystemReader {
   /// setns(2) back into `saved`'s mount namespace, then fchdir(2) and chroot(2) to its root and fchdir(2) to its
   /// working directory (setns resets both); closes the three fds.
   func returnToMountNamespace(_ saved: SavedMountNamespace) throws(SyscallError)
+  /// open(2) O_RDONLY|O_CLOEXEC|O_NOCTTY of a namespace file (`/run/netns/x`, `/proc/PID/ns/net`): an fd setns(2)
+  /// takes.
+  func openNamespace(_ path: String) throws(SyscallError) -> Int32
+  /// pidfd_open(2) of `pid` (Linux 5.3): an fd that names that process until it is closed, close-on-exec.
+  func pidfdOpen(_ pid: Int32) throws(SyscallError) -> Int32
+  /// setns(2) of the namespace file or pidfd `fd` with `namespaces` (namespaces(7) types; several only for a pidfd,
+  /// Linux 5.8). Fails with EINVAL in a multithreaded process for a user or mount namespace.
+  func setns(_ fd: Int32, _ namespaces: CloneFlags) throws(SyscallError)
   /// sendmsg(2) of `fds` as SCM_RIGHTS over `socket`, in messages of at most 250.
   func sendFDs(_ fds: [Int32], over socket: Int32) throws(SyscallError)
   /// recvmsg(2) of exactly `count` fds sent by ``sendFDs(_:over:)``, close-on-exec, in the order sent; EPROTO when

@@ -1,3 +1,5 @@
+import SpecParser
+
 /// The name of a live sandbox (`nsbuild up --name`), as `ls`, `exec`, `plan --target` and `[namespaces] join` name
 /// it: 1 to 63 characters, lower-case ASCII letters, digits, `-`, `_` and `.`, starting with a letter or digit (a
 /// DNS label's length, a file name that is never `.` or `..` or hidden).
@@ -5,17 +7,17 @@ public struct SandboxName: Sendable, Hashable, Codable, CustomStringConvertible 
   public let rawValue: String
 
   /// The longest name: a DNS label's 63 bytes, as Kubernetes and runc's container ids allow.
-  public static let maximumLength = 63
+  public static let maximumLength = SandboxNameSyntax.maximumLength
 
-  /// - Throws: ``SandboxNameError`` naming the first character or rule the name breaks.
+  /// - Throws: ``SandboxNameError`` naming the first character or rule the name breaks (``SandboxNameSyntax``, the one
+  ///   rule the spec's `[namespaces] join` checks too).
   public init(validating name: String) throws(SandboxNameError) {
-    let bytes = Array(name.utf8)
-    guard !bytes.isEmpty else { throw .empty }
-    guard bytes.count <= Self.maximumLength else { throw .tooLong(name, count: bytes.count) }
-    for (offset, byte) in bytes.enumerated() where !Self.allowed(byte, first: offset == 0) {
-      throw .badCharacter(name, offset: offset)
+    switch SandboxNameSyntax.problem(in: name) {
+    case nil: rawValue = name
+    case .empty: throw .empty
+    case .tooLong(let count): throw .tooLong(name, count: count)
+    case .badCharacter(let offset): throw .badCharacter(name, offset: offset)
     }
-    rawValue = name
   }
 
   /// The name `up` gives a spec when `--name` is absent: the file's stem (`dev` for `specs/dev.toml`), lower-cased.
@@ -40,14 +42,6 @@ public struct SandboxName: Sendable, Hashable, Codable, CustomStringConvertible 
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.singleValueContainer()
     try container.encode(rawValue)
-  }
-
-  private static func allowed(_ byte: UInt8, first: Bool) -> Bool {
-    switch byte {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-    case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."): !first
-    default: false
-    }
   }
 }
 

@@ -53,6 +53,8 @@ public struct ObservedState: Sendable, Hashable {
   /// Where run would make the first missing name on the way to each of those paths, by sandbox path (see
   /// ``MakingFolder``).
   public var makingFolders: [String: MakingFolder] = [:]
+  /// What each `[namespaces] join` entry names now, by namespace (see ``JoinTargetReader``).
+  public var joinTargets: [Namespace: JoinObservation] = [:]
   /// Whether overlayfs makes an `index` folder in each work folder (its `index` feature is on by default here).
   public var overlayMakesIndex = false
 

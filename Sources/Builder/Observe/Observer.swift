@@ -28,9 +28,12 @@ public struct Observer<Reader: SystemReader> {
     // Last: which paths run makes on the host follows from everything read above.
     state.withoutBirthTimes = BirthTimeReader(reader: reader).paths(
       withoutBirthTimesIn: Planner(spec: spec, state: state).hostChanges())
-    for namespace in spec.namespaces {
+    // The joined ones too, and nsbuild's user namespace, which decides what setns(2) allows.
+    let joined = spec.joins.map(\.namespace) + (spec.joins.isEmpty ? [] : [.user])
+    for namespace in spec.namespaces + joined {
       if let id = reader.namespaceID(namespace) { state.namespaceIDs[namespace] = id }
     }
+    state.joinTargets = JoinTargetReader(reader: reader).read(for: spec)
     return state
   }
 

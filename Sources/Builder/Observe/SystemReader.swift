@@ -92,6 +92,12 @@ public protocol SystemReader {
   /// The owner, group and permission bits of the file open at `fd` (fstat(2)), for `plan`'s predictions of who may
   /// make entries in a folder; nil when they cannot be told (a test's fake then makes the plan claim nothing).
   func ownership(of fd: Int32) -> FileOwnership?
+  /// What the namespace file at `path` is (ioctl_ns(2) NS_GET_NSTYPE, NS_GET_USERNS, NS_GET_OWNER_UID; fstat(2)
+  /// for its inode): opened read-only and closed again, nothing entered.
+  ///
+  /// - Throws: ``SyscallError`` from open(2) (ENOENT: no such file) or ioctl(2) (ENOTTY or EINVAL: not a namespace
+  ///   file).
+  func namespaceFile(_ path: String) throws(SyscallError) -> NamespaceFileInfo
   /// The first of fsopen(2), fsconfig(2), fsmount(2), open_tree(2) and move_mount(2) this kernel lacks (ENOSYS), probed with arguments that make nothing, or
   /// nil when it has them all.
   func missingMountCall() -> String?

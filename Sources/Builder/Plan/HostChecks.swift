@@ -8,7 +8,7 @@ extension Planner {
   func warnings() -> [PlanWarning] {
     specWarnings() + userNamespaceWarnings() + credentialWarnings() + kernelWarnings() + mountWarnings()
       + hiddenSubmountWarnings() + hostPropagationWarnings() + predictionWarnings() + hostPathWarnings()
-      + obstacleWarnings() + writeAccessWarnings() + undoWarnings() + sysfsBusyWarnings()
+      + obstacleWarnings() + writeAccessWarnings() + undoWarnings() + sysfsBusyWarnings() + joinWarnings()
   }
 
   private func specWarnings() -> [PlanWarning] {

@@ -90,7 +90,9 @@ extension Planner {
   /// The capabilities the command can keep: those the spec lists, less any outside nsbuild's own bounding set when
   /// there is no user namespace to grant them (capset(2) cannot raise what the bounding set lacks).
   var keptCapabilities: [Capability] {
-    guard !spec.unshares(.user), let bounding = state.host.boundingSet else { return spec.process.capabilities }
+    guard !spec.unshares(.user), spec.join(of: .user) == nil, let bounding = state.host.boundingSet else {
+      return spec.process.capabilities
+    }
     return spec.process.capabilities.filter { bounding & (1 << UInt64($0.number)) != 0 }
   }
 
@@ -98,7 +100,8 @@ extension Planner {
   /// drop and cannot change IDs, so those steps are left out.
   private func identitySteps() -> [Step] {
     let process = spec.process
-    let holdsCapabilities = state.isPrivileged || spec.unshares(.user)
+    // A joined user namespace grants every capability in it too (setns(2)): they are dropped as in a new one.
+    let holdsCapabilities = state.isPrivileged || spec.unshares(.user) || spec.join(of: .user) != nil
     var steps: [Step] = []
     let keep = keptCapabilities
     if holdsCapabilities {
@@ -138,7 +141,10 @@ extension Planner {
           reason:
             "groups and gid before uid, while allowed to change them; then PR_SET_PDEATHSIG again, which they clear"
             + (process.uid == nil || process.gid == nil || process.groups == nil
-              ? "; what the spec leaves out is " + (spec.unshares(.user) ? "the user namespace's root" : "root")
+              ? "; what the spec leaves out is "
+                + (spec.unshares(.user)
+                  ? "the user namespace's root"
+                  : spec.join(of: .user) != nil ? "the caller's, as the joined user namespace maps them" : "root")
                 + (canSetGroups ? ", with no supplementary group" : "") : ""),
           origin: stepOrigin))
     }

@@ -70,7 +70,7 @@ public struct PlanDiff: Sendable, Hashable {
     case .mountTarget(let path), .file(let path): return kind + " " + path
     case .clock(let clock): return kind + " " + clock.rawValue
     case .networkInterface(let name): return kind + " " + name
-    case .process, .namespaces, .idMap, .hostname, .domainname, .hostPaths, .processAttribute,
+    case .process, .namespaces, .joinedNamespaces, .idMap, .hostname, .domainname, .hostPaths, .processAttribute,
       .foregroundProcessGroup:
       return kind
     }

@@ -23,9 +23,10 @@ extension Planner {
   }
 
   /// The uid and gid the command gets for `[process] uid` and `gid` left out: the user namespace's root, or root
-  /// without one. Nil when nsbuild cannot change IDs (no root, no user namespace): the command then runs as the caller.
+  /// without one. Nil when nsbuild cannot change IDs (no root, no user namespace), or in a joined user namespace,
+  /// whose maps are another sandbox's: the command then keeps the caller's IDs, as they map there.
   var defaultIdentity: (uid: UInt32, gid: UInt32)? {
-    guard spec.unshares(.user) else { return state.isPrivileged ? (0, 0) : nil }
+    guard spec.unshares(.user) else { return state.isPrivileged && spec.join(of: .user) == nil ? (0, 0) : nil }
     let maps = writtenMaps
     return (Self.rootID(in: maps.uid, caller: state.uid), Self.rootID(in: maps.gid, caller: state.gid))
   }
@@ -36,8 +37,11 @@ extension Planner {
     spec.unshares(.user) && (spec.user.setgroups ?? (state.isPrivileged ? .allow : .deny)) == .deny
   }
 
-  /// Whether the command's process may call setgroups(2): root outside, or a user namespace allowing it.
-  var canSetGroups: Bool { spec.unshares(.user) ? !setgroupsDenied : state.isPrivileged }
+  /// Whether the command's process may call setgroups(2): root outside, or a user namespace allowing it; in a
+  /// joined one, whose `setgroups` file is another sandbox's, only when the spec asks for groups.
+  var canSetGroups: Bool {
+    spec.unshares(.user) ? !setgroupsDenied : state.isPrivileged && spec.join(of: .user) == nil
+  }
 
   /// init becomes root of the new user namespace (setresgid(2), setresuid(2)) when the caller's own IDs are not
   /// that already: after the host paths are opened, with the caller's own access, and before anything is created.

@@ -60,9 +60,10 @@ extension Planner {
   }
 
   /// Without a user namespace, unshare(2) of any namespace needs CAP_SYS_ADMIN; said when the caller's effective
-  /// set was read and lacks it.
+  /// set was read and lacks it. A joined user namespace grants it there (its own warnings say when it cannot be
+  /// joined).
   private func needsRootWarning() -> PlanWarning? {
-    guard !spec.unshares(.user), !spec.namespaces.isEmpty, !state.isPrivileged,
+    guard !spec.unshares(.user), spec.join(of: .user) == nil, !spec.namespaces.isEmpty, !state.isPrivileged,
       state.host.effectiveCapabilities.map({ $0 & (1 << 21) == 0 }) ?? false
     else { return nil }
     return PlanWarning(

@@ -3,7 +3,8 @@ import SpecParser
 /// Turns a spec and the current state into the ordered steps `run` takes. Pure: it reads its arguments only.
 ///
 /// The order is fixed here, in one place, because the kernel dictates it:
-/// 1. fork the sandbox process, which unshares every namespace in one unshare(2);
+/// 1. fork the sandbox process, which enters the namespaces `[namespaces] join` names (setns(2), see `joinSteps`)
+///    and unshares every other namespace in one unshare(2);
 /// 2. from the parent: setgroups, then uid_map, then gid_map (user_namespaces(7): setgroups must be denied before an
 ///    unprivileged gid_map), then timens_offsets (time_namespaces(7): before any process enters);
 /// 3. fork into the new pid and time namespaces (they apply to children only);
@@ -28,8 +29,9 @@ public struct Planner: Sendable {
     let limits = Self.limitProblems(of: spec, host: state.host)
     if !limits.isEmpty { throw PlanError.limits(limits) }
     var steps: [Step] = [spawnStep(live: live != nil)]
+    // `up`: before anything is opened or joined, the sandbox process leaves nsbuild's session, streams and fds.
     if let live { steps.append(detachStep(live)) }
-    steps.append(unshareStep())
+    steps += joinSteps() + [unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
     // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
@@ -125,10 +127,15 @@ public struct Planner: Sendable {
 
   private func forkStep() -> Step {
     let entering = [Namespace.pid, .time].filter(spec.unshares)
+    let joined = [Namespace.pid, .time].filter { spec.join(of: $0) != nil }
     let reason =
-      entering.isEmpty
+      entering.isEmpty && joined.isEmpty
       ? "the sandbox process stays to report the command's status"
-      : "the new \(entering.map(\.rawValue).joined(separator: " and ")) namespace applies to children only"
+      : "the "
+        + [
+          entering.isEmpty ? nil : "new \(entering.map(\.rawValue).joined(separator: " and "))",
+          joined.isEmpty ? nil : "joined \(joined.map(\.rawValue).joined(separator: " and "))",
+        ].compactMap { $0 }.joined(separator: " and ") + " namespace applies to children only"
     // SIGTERM, which init takes between two steps like a TERM to nsbuild: if the chain above dies during setup
     // (even by SIGKILL), init still takes back what it made. It turns to SIGKILL before the command starts.
     // Before the fork, the sandbox process (which stays, outside the new root) leaves the host folder it was started

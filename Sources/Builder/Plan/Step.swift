@@ -146,6 +146,8 @@ public struct Step: Sendable, Hashable, Codable {
     case hold
     /// `up`: the sandbox process no longer dies with nsbuild, once init said the sandbox is ready.
     case outlive = "outlive_nsbuild"
+    /// setns(2) into existing namespaces (`[namespaces] join`, or a live sandbox's for `exec`).
+    case join = "setns"
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the
@@ -160,6 +162,9 @@ public struct Step: Sendable, Hashable, Codable {
     case initProcess = "init"
     /// The command's process, from its fork until execve(2).
     case command
+    /// The process that enters a live sandbox's namespaces for `exec` (setns(2)) and forks the command into its pid
+    /// namespace, then waits for it and exits with its status.
+    case joiner
   }
 }
 
@@ -347,6 +352,16 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// close_range(2) of every fd from 3 but the chain's own pipes and sockets: what nsbuild's caller left open (a
   /// process spawner's socket, nsbuild's lock on the state folder) does not stay open in a sandbox that outlives it.
   case closeInheritedFDs
+  /// open(2) O_RDONLY|O_CLOEXEC of the `namespace` file `file` into fd slot `slot`. For a process's
+  /// `/proc/PID/ns/TYPE`, its start time is read again once the file is open: a different one (the pid was
+  /// recycled) fails with ESRCH, and the fd is closed.
+  case openNamespace(namespace: Namespace, file: NamespaceFile, slot: Int)
+  /// pidfd_open(2) of `pid` into fd slot `slot` (Linux 5.3), then its start time read again (ESRCH when it is no
+  /// longer `startTime`): from then on the fd names that process, whatever reuses its pid.
+  case pidfdOpen(pid: Int32, startTime: UInt64, slot: Int)
+  /// setns(2) of the fd in slot `slot` with `namespaces`: one `CLONE_NEW*` type for a namespace file, which the
+  /// kernel checks (EINVAL for another), or several for a pidfd (Linux 5.8), entered at once; then close(2) of it.
+  case setns(slot: Int, namespaces: CloneFlags)
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).

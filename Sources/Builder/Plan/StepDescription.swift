@@ -6,6 +6,12 @@ extension Step {
     if let label { return label }
     switch kind {
     case .spawn: return "fork the sandbox process"
+    case .join:
+      let flags = calls.reduce(into: CloneFlags()) { flags, call in
+        if case .setns(_, let namespaces) = call { flags.formUnion(namespaces) }
+      }
+      let names = Namespace.allCases.filter { flags.contains(CloneFlags($0)) }.map(\.rawValue)
+      return "join " + names.joined(separator: ", ")
     case .unshare:
       guard case .unshare(let flags) = calls.first else { return "unshare" }
       let names = Namespace.allCases.filter { flags.contains(CloneFlags($0)) }.map(\.rawValue)
@@ -197,6 +203,13 @@ extension Syscall: CustomStringConvertible {
       return "dup2(open(\"/dev/null\"), 0); dup2(openat2(\(Quoting.c(output)), O_APPEND|O_CREAT, 0600), 1 and 2)"
     case .holdUntilSignalled: return "sigaction(SIGCHLD, SIG_IGN); pause() until SIGTERM"
     case .closeInheritedFDs: return "close_range(3, ~0U) but the chain's pipes and sockets"
+    case .openNamespace(let namespace, let file, let slot):
+      let open = "fd[\(slot)] = open(\(Quoting.c(file.path(for: namespace))), O_RDONLY|O_CLOEXEC)"
+      guard case .process(let pid, let startTime) = file else { return open }
+      return open + "; /proc/\(pid)/stat starttime == \(startTime)"
+    case .pidfdOpen(let pid, let startTime, let slot):
+      return "fd[\(slot)] = pidfd_open(\(pid), 0); /proc/\(pid)/stat starttime == \(startTime)"
+    case .setns(let slot, let namespaces): return "setns(fd[\(slot)], \(namespaces)); close(fd[\(slot)])"
     }
   }
 

@@ -6,6 +6,8 @@ extension Step {
     case process(role: Actor)
     /// The namespaces unshare(2) gives the sandbox process, by their `CLONE_NEW*` flags (namespaces(7)).
     case namespaces(flags: CloneFlags)
+    /// Existing namespaces setns(2) enters, by their `CLONE_NEW*` flags (`[namespaces] join`, or `exec`'s).
+    case joinedNamespaces(flags: CloneFlags)
     /// One of the files of the sandbox process that set up its user namespace (user_namespaces(7)).
     case idMap(file: IDMapFile)
     /// A clock whose offset the new time namespace gets (time_namespaces(7)).

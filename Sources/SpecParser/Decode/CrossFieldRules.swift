@@ -13,7 +13,7 @@ struct CrossFieldRules {
     require(.time, for: "time.monotonic", what: "a monotonic offset", when: spec.time.monotonic != nil)
     require(.time, for: "time.boottime", what: "a boottime offset", when: spec.time.boottime != nil)
     require(.net, for: "net.loopback", what: "loopback", when: spec.net.loopback == false)
-    if spec.namespaces.isEmpty {
+    if spec.namespaces.isEmpty, spec.joins.isEmpty {
       sink.warning(
         "no-namespaces", "no namespaces are unshared: the command runs in the host's namespaces",
         at: spec.origins["namespaces.unshare"] ?? start, hint: "list namespaces in [namespaces] unshare")
@@ -30,7 +30,7 @@ struct CrossFieldRules {
       let path = SpecKeyPath("mounts").index(index)
       if !spec.unshares(.mount) {
         requireAt(.mount, path: path, what: "a mount")
-      } else if mount.kind == .proc, !spec.unshares(.pid) {
+      } else if mount.kind == .proc, !spec.unshares(.pid), spec.join(of: .pid) == nil {
         sink.warning(
           "proc-without-pid", "this proc mount shows the host's processes: `pid` is not unshared",
           at: spec.origins[path] ?? start, hint: "add \"pid\" to [namespaces] unshare")
@@ -47,6 +47,14 @@ struct CrossFieldRules {
 
   private func requireAt(_ namespace: Namespace, path: SpecKeyPath, what: String) {
     guard !spec.unshares(namespace), let range = spec.origins[path] else { return }
+    if let join = spec.join(of: namespace) {
+      // A joined namespace is another sandbox's: this one sets nothing up in it.
+      sink.error(
+        "namespace-required",
+        "\(what) needs a new \(namespace.rawValue) namespace: the joined one is \(join.target)'s, which this sandbox does not set up",
+        at: range, hint: "leave this out, or unshare \"\(namespace.rawValue)\" instead of joining it")
+      return
+    }
     sink.error(
       "namespace-required", "\(what) needs the \(namespace.rawValue) namespace", at: range,
       hint: "add \"\(namespace.rawValue)\" to [namespaces] unshare")

@@ -97,7 +97,10 @@ struct SpecSections {
         "missing-key", "missing `version` at the top of the spec", at: root.range,
         hint: "add `version = 1` as the first line")
     }
-    spec.namespaces = root.table("namespaces").map(decodeNamespaces) ?? []
+    if let namespaces = root.table("namespaces") {
+      spec.namespaces = decodeNamespaces(namespaces)
+      spec.joins = namespaces.table("join").map { decodeJoins($0, unshared: spec.namespaces) } ?? []
+    }
     spec.uts = root.table("uts").map(decodeUTS) ?? UTS()
     spec.user = root.table("user").map(decodeUser) ?? UserMapping()
     spec.time = root.table("time").map(decodeTime) ?? TimeOffsets()
@@ -110,7 +113,7 @@ struct SpecSections {
   }
 
   func decodeNamespaces(_ table: TableReader) -> [Namespace] {
-    table.rejectUnknownKeys(["unshare"])
+    table.rejectUnknownKeys(["unshare", "join"])
     var result: [Namespace] = []
     var seen: [Namespace: SourceRange] = [:]
     let names = Namespace.allCases.map(\.rawValue)

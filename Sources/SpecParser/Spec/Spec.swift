@@ -8,6 +8,8 @@ public struct Spec: Sendable, Hashable {
   public var version: Int
   /// The namespaces to unshare, in the order written (namespaces(7) names).
   public var namespaces: [Namespace]
+  /// The existing namespaces to enter (`[namespaces] join`), one per type, in namespaces(7) order (``Namespace``'s).
+  public var joins: [NamespaceJoin]
   public var uts: UTS
   public var user: UserMapping
   public var time: TimeOffsets
@@ -23,13 +25,15 @@ public struct Spec: Sendable, Hashable {
   public var origins: [SpecKeyPath: SourceRange]
 
   public init(
-    version: Int = 1, namespaces: [Namespace] = [], uts: UTS = UTS(), user: UserMapping = UserMapping(),
+    version: Int = 1, namespaces: [Namespace] = [], joins: [NamespaceJoin] = [], uts: UTS = UTS(),
+    user: UserMapping = UserMapping(),
     time: TimeOffsets = TimeOffsets(), net: Network = Network(), root: Root = Root(), mounts: [Mount] = [],
     files: [FileEntry] = [], process: Process = Process(),
     origins: [SpecKeyPath: SourceRange] = [:]
   ) {
     self.version = version
     self.namespaces = namespaces
+    self.joins = joins
     self.uts = uts
     self.user = user
     self.time = time
@@ -50,6 +54,9 @@ public struct Spec: Sendable, Hashable {
 
   /// Whether `namespace` is listed in `[namespaces] unshare`.
   public func unshares(_ namespace: Namespace) -> Bool { namespaces.contains(namespace) }
+
+  /// The join of `namespace` in `[namespaces] join`, if any.
+  public func join(of namespace: Namespace) -> NamespaceJoin? { joins.first { $0.namespace == namespace } }
 }
 
 /// A key path into the spec file, such as `uts.hostname`, `mounts[2].target` or `namespaces.unshare[0]`.

@@ -65,7 +65,7 @@ struct UpCommand: ParsableCommand {
     store.discardOutput(sandbox)
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
-      strictModes: strictModes ? .refuse : .warn, live: terminal.liveLaunch(sandbox))
+      strictModes: strictModes ? .refuse : .warn, up: terminal.liveLaunch(sandbox))
     try refuseForeseenFailures(plan, loaded: loaded, terminal: terminal)
     let created = currentTime()
     let trace = stepTrace(plan, verbose: verbose, terminal: terminal)

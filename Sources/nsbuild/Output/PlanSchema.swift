@@ -21,7 +21,7 @@ enum PlanSchema {
     "domainname", "loopback", "sources", "root", "mount", "protect", "file", "pivot_root", "readonly_root", "close_fds",
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
-    "exec", "userns_root", "tcsetpgrp", "detach", "hold", "outlive_nsbuild",
+    "exec", "userns_root", "tcsetpgrp", "setns", "detach", "hold", "outlive_nsbuild",
   ]
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
@@ -36,14 +36,14 @@ enum PlanSchema {
     "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",
     "enter_mount_namespace", "save_mount_namespace", "return_to_mount_namespace", "send_slots", "receive_slots",
     "fsopen", "fsconfig_string", "fsconfig_fd", "fsconfig_create", "fsmount", "open_tree", "move_mount",
-    "set_propagation", "redirect_standard_streams", "hold_until_signalled",
+    "set_propagation", "open_namespace", "pidfd_open", "setns", "redirect_standard_streams", "hold_until_signalled",
     "close_inherited_fds",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.
   static let subjectTypes: [String] = [
     "process", "namespaces", "id_map", "clock", "hostname", "domainname", "network_interface", "host_paths",
-    "mount_target", "file", "process_attribute", "foreground_process_group",
+    "mount_target", "file", "process_attribute", "foreground_process_group", "joined_namespaces",
   ]
 
   /// A labelled value of a call or subject: its `Codable` form (numbers, strings, booleans, flag names, objects).

@@ -53,14 +53,34 @@ enum SpecSchema {
 
   static var namespaces: JSONValue {
     table(
-      "The namespaces to create.",
+      "The namespaces to create, and existing ones to join.",
       [
         "unshare": [
           "description": "Namespaces to unshare, by namespaces(7) name; each once.",
           "type": "array", "uniqueItems": true,
           "items": ["type": "string", "enum": .array(Namespace.allCases.map { .string($0.rawValue) })],
-        ]
+        ],
+        "join": table(
+          "Existing namespaces to enter with setns(2), by namespaces(7) name: a live sandbox's name or the absolute path of a namespace file (/run/netns/NAME, /proc/PID/ns/net). A namespace is either unshared or joined.",
+          .object(Dictionary(uniqueKeysWithValues: Namespace.allCases.map { ($0.rawValue, joinTarget) }))),
       ])
+  }
+
+  /// A `[namespaces] join` value: a sandbox name (``SandboxNameSyntax``) or an absolute path without `..`.
+  static var joinTarget: JSONValue {
+    [
+      "type": "string",
+      "anyOf": [
+        [
+          "description": "A live sandbox's name.",
+          "pattern": .string("^[a-z0-9][a-z0-9._-]{0,\(SandboxNameSyntax.maximumLength - 1)}$"),
+        ],
+        [
+          "description": "An absolute path to a namespace file.", "pattern": "^/",
+          "not": ["pattern": "(^|/)\\.\\.(/|$)"],
+        ],
+      ],
+    ]
   }
 
   static var uts: JSONValue {
@@ -340,6 +360,23 @@ enum SpecSchema {
       return rule(if: ["required": [.string(section)], "properties": [section: anyKey]], needs: namespace)
     }
     rules.append(rule(if: ["required": ["mounts"], "properties": ["mounts": ["minItems": 1]]], needs: .mount))
+    // `join-and-unshare`: a namespace is joined or unshared, never both.
+    for namespace in Namespace.allCases {
+      rules.append([
+        "not": [
+          "required": ["namespaces"],
+          "properties": [
+            "namespaces": [
+              "required": ["unshare", "join"],
+              "properties": [
+                "unshare": ["contains": ["const": .string(namespace.rawValue)]],
+                "join": ["required": [.string(namespace.rawValue)]],
+              ],
+            ]
+          ],
+        ]
+      ])
+    }
     return rules
   }
 

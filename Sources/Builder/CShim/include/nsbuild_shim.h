@@ -21,6 +21,18 @@ int nsb_prctl_set_dumpable(int dumpable);
 int nsb_check_proc_fd(void);
 /* setns(2) of the mount namespace open in fd. */
 int nsb_setns_mount(int fd);
+/* setns(2) of the namespace open in fd (a namespace file, or a pidfd with several CLONE_NEW* flags). */
+int nsb_setns(int fd, int nstype);
+/* pidfd_open(2) (Linux 5.3), with the flags 0: the fd of process pid, close-on-exec. */
+int nsb_pidfd_open(int pid);
+/* open(2) of a namespace file, O_RDONLY|O_CLOEXEC|O_NOCTTY: an fd setns(2) takes. */
+int nsb_open_namespace(const char *path);
+/* What the namespace file at path is (ioctl_ns(2)): NS_GET_NSTYPE's CLONE_NEW* type, its inode (the number
+   readlink(2) shows in `net:[N]`), and, where the caller may see it, the inode of its owning user namespace
+   (NS_GET_USERNS: for a user namespace, its parent) and, for a user namespace, its owner's uid (NS_GET_OWNER_UID).
+   -1 with errno when it cannot be opened or is no namespace file (ENOTTY, EINVAL). */
+int nsb_namespace_info(const char *path, int *nstype, uint64_t *inode, uint64_t *owner_inode, int *has_owner,
+                       uint32_t *owner_uid, int *has_owner_uid);
 int nsb_prctl_set_no_new_privs(void);
 /// pipe2(2) with O_CLOEXEC.
 int nsb_pipe_cloexec(int fds[2]);
