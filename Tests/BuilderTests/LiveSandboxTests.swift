@@ -124,6 +124,18 @@ struct LiveSandboxTests: ScratchFolderTests {
     try HostSnapshot.expectUnchanged(since: before)
   }
 
+  @Test func execEntersWhatUpHolds() throws {
+    try withLive { live in
+      let spec = try write(Self.holder, to: live.folder)
+      #expect(try live.run(["up", "--name", "held", spec]).status == 0)
+      let inside = try live.run(["exec", "held", "--", "/bin/sh", "-c", "hostname; readlink /proc/self/ns/pid"])
+      #expect(inside.status == 0, "\(inside.stderr)")
+      let pid = try #require(try live.status("held")["pid"] as? Int)
+      #expect(inside.stdout == "live-holder\n\(Self.namespaces(of: pid)["pid"] ?? "?")\n")
+      #expect(try live.status("held")["status"] as? String == "running")
+    }
+  }
+
   @Test func theMainCommandsEndEndsTheSandbox() throws {
     try withLive { live in
       let flag = live.folder + "/flag"

@@ -87,7 +87,7 @@ import Testing
     #expect(plan.steps[1].actor == .sandbox)
     #expect(
       plan.steps[1].calls == [
-        .setsid, .redirectStandardStreams(output: "/run/nsbuild/dev/output.log"), .closeInheritedFDs,
+        .setsid, .redirectStandardStreams(output: "/run/nsbuild/dev/output.log"), .closeInheritedDescriptors,
       ])
     #expect(plan.steps.suffix(2).map(\.kind) == [.outlive, .hold])
     #expect(plan.steps.suffix(2).map(\.actor) == [.sandbox, .initProcess])

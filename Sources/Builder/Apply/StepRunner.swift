@@ -25,7 +25,7 @@ struct StepRunner<Kernel: LinuxKernel> {
   var fds = FDTable()
   /// The one fd `.closeSlots` leaves open besides 0, 1 and 2: the pipe a failure is reported on.
   var reportFD: Int32?
-  /// In the sandbox process under `up`: its ends of the chain's pipes and sockets, which `.closeInheritedFDs` keeps.
+  /// In the sandbox process under `up`: its ends of the chain's pipes and sockets, which `.closeInheritedDescriptors` keeps.
   var keptFDs: [Int32] = []
   /// In init under `up`: the pipe it says the sandbox is ready on (``Handoff/Kind/sandboxReady``), which
   /// `.closeSlots` leaves open too.
@@ -177,7 +177,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .sendSlots(let slots): try send(slots)
     case .redirectStandardStreams(let output): try kernel.redirectStandardStreams(output: output)
     case .holdUntilSignalled: kernel.holdUntilSignalled()
-    case .closeInheritedFDs: try kernel.closeAll(from: 3, except: keptFDs)
+    case .closeInheritedDescriptors: try kernel.closeAll(from: 3, except: keptFDs)
     case .receiveSlots(let slots):
       let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
       for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }

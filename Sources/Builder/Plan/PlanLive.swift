@@ -18,7 +18,7 @@ extension Planner {
   func detachStep(_ live: LiveLaunch) -> Step {
     Step(
       kind: .detach, actor: .sandbox, subject: .process(role: .sandbox),
-      calls: [.setsid, .redirectStandardStreams(output: live.output), .closeInheritedFDs], change: .create,
+      calls: [.setsid, .redirectStandardStreams(output: live.output), .closeInheritedDescriptors], change: .create,
       reason:
         "the sandbox outlives nsbuild: its own session, so the caller's terminal signals and hang-ups do not reach it; stdin from /dev/null, stdout and stderr to its log, and no other fd of nsbuild's caller or of nsbuild's lock, so nothing outside waits on the sandbox"
     )

@@ -351,7 +351,7 @@ public enum Syscall: Sendable, Hashable, Codable {
   case holdUntilSignalled
   /// close_range(2) of every fd from 3 but the chain's own pipes and sockets: what nsbuild's caller left open (a
   /// process spawner's socket, nsbuild's lock on the state folder) does not stay open in a sandbox that outlives it.
-  case closeInheritedFDs
+  case closeInheritedDescriptors
   /// open(2) O_RDONLY|O_CLOEXEC of the `namespace` file `file` into fd slot `slot`. For a process's
   /// `/proc/PID/ns/TYPE`, its start time is read again once the file is open: a different one (the pid was
   /// recycled) fails with ESRCH, and the fd is closed.

@@ -202,7 +202,7 @@ extension Syscall: CustomStringConvertible {
     case .redirectStandardStreams(let output):
       return "dup2(open(\"/dev/null\"), 0); dup2(openat2(\(Quoting.c(output)), O_APPEND|O_CREAT, 0600), 1 and 2)"
     case .holdUntilSignalled: return "sigaction(SIGCHLD, SIG_IGN); pause() until SIGTERM"
-    case .closeInheritedFDs: return "close_range(3, ~0U) but the chain's pipes and sockets"
+    case .closeInheritedDescriptors: return "close_range(3, ~0U) but the chain's pipes and sockets"
     case .openNamespace(let namespace, let file, let slot):
       let open = "fd[\(slot)] = open(\(Quoting.c(file.path(for: namespace))), O_RDONLY|O_CLOEXEC)"
       guard case .process(let pid, let startTime) = file else { return open }

@@ -37,7 +37,7 @@ enum PlanSchema {
     "enter_mount_namespace", "save_mount_namespace", "return_to_mount_namespace", "send_slots", "receive_slots",
     "fsopen", "fsconfig_string", "fsconfig_fd", "fsconfig_create", "fsmount", "open_tree", "move_mount",
     "set_propagation", "open_namespace", "pidfd_open", "setns", "redirect_standard_streams", "hold_until_signalled",
-    "close_inherited_fds",
+    "close_inherited_descriptors",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.
