@@ -17,7 +17,7 @@ struct UpCommand: ParsableCommand {
       State lives in /run/nsbuild/NAME (root) or $XDG_RUNTIME_DIR/nsbuild/NAME, or $NSBUILD_STATE_DIR/NAME.
 
       Exit status: 0 once the sandbox is ready; 125 when it cannot be built (bad spec or name, a sandbox of that \
-      name running, a failed step).
+      name running, a failed step); 126 or 127 when its main command cannot be executed or is not found.
 
       Examples:
         nsbuild up specs/dev.toml
