@@ -161,6 +161,27 @@ struct LiveSandboxTests: ScratchFolderTests {
     }
   }
 
+  @Test func downKillsAMainCommandThatIgnoresTerm() throws {
+    try withLive { live in
+      let spec = try write(
+        """
+        version = 1
+        [namespaces]
+        unshare = ["mount", "uts", "ipc", "pid"]
+        [process]
+        args = ["/bin/sh", "-c", "trap '' TERM; while true; do sleep 0.05; done"]
+        """, to: live.folder)
+      #expect(try live.run(["up", "--name", "stubborn", spec]).status == 0)
+      let pid = try #require(try live.status("stubborn")["pid"] as? Int)
+      let startTime = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+      let down = try live.run(["down", "--timeout", "0.2", "stubborn"])
+      #expect(down.status == 0, "\(down.stderr)")
+      #expect((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) != startTime)
+      #expect(processes(mentioning: "trap '' TERM").isEmpty)
+      #expect(!FileManager.default.fileExists(atPath: live.state + "/stubborn"))
+    }
+  }
+
   @Test func aKilledInitShowsAsDeadAndDownCleansIt() throws {
     try withLive { live in
       let spec = try write(Self.holder, to: live.folder)
