@@ -16,11 +16,18 @@ struct PlanCommand: ParsableCommand {
       Exit status: 0 on success, 1 on a spec error; with --detailed-exitcode, 0 when nothing would change and 2 \
       when something would.
 
+      With --target NAME, the steps are marked against the live sandbox NAME (its state record and what stands in \
+      it, read without changing anything): = already so, ~ changed in place, + added, - removed, -/+ replaced (with \
+      what forces it and the man page); under each, the steps `apply` takes. What was changed inside by hand since \
+      the last up or apply is shown apart, as drift. --detailed-exitcode is then 0 when apply has nothing to do, 2 \
+      when it has.
+
       Examples:
         nsbuild plan specs/dev.toml
         nsbuild plan specs/dev.toml -- make test
         nsbuild plan --format json specs/dev.toml
         nsbuild plan --up --name web specs/dev.toml
+        nsbuild plan specs/dev.toml --target dev --detailed-exitcode
       """
   )
 
@@ -30,6 +37,9 @@ struct PlanCommand: ParsableCommand {
   @Flag(
     help: "Exit 0 when run would leave nothing changed on the host, 2 when it would (files, mount points), 1 on error.")
   var detailedExitcode = false
+
+  @Option(help: ArgumentHelp("Mark the steps against the live sandbox with this name.", valueName: "name"))
+  var target: String?
 
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
@@ -58,6 +68,9 @@ struct PlanCommand: ParsableCommand {
     guard maxDiagnostics >= 0 else {
       throw ValidationError("--max-diagnostics must be 0 (all) or more, not \(maxDiagnostics)")
     }
+    if let target {
+      do { _ = try SandboxName(validating: target) } catch { throw ValidationError("--target: \(error)") }
+    }
   }
 
   func run() throws {
@@ -69,6 +82,10 @@ struct PlanCommand: ParsableCommand {
     // Every warning is on stdout with the plan, so `plan > review.txt` keeps the whole review: the spec's own
     // (--no-strict-modes' ownership one included) with their source lines, then the plan's that they do not repeat.
     let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
+    if let target {
+      try planTarget(target, plan: plan, loaded: loaded, specWarnings: specWarnings, terminal: terminal)
+      return
+    }
     switch format {
     case .text:
       terminal.out(
@@ -87,5 +104,26 @@ struct PlanCommand: ParsableCommand {
       return nil
     }
     return terminal.liveLaunch(try terminal.sandboxName(given: name, spec: spec, failureCode: 1))
+  }
+
+  /// `--target`: the plan marked against the live sandbox `name`.
+  private func planTarget(
+    _ name: String, plan: Plan, loaded: LoadedSpec, specWarnings: [Diagnostic], terminal: Terminal
+  ) throws {
+    let marked: TargetPlan
+    do {
+      marked = try TargetPlanner.plan(plan, target: try SandboxName(validating: name), reader: terminal.kernel)
+    } catch {
+      terminal.err(TerminalText.printable("nsbuild: error: \(error)") + "\n")
+      throw ExitCode(1)
+    }
+    switch format {
+    case .text:
+      terminal.out(TargetPlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(marked))
+    case .json:
+      terminal.out(
+        try JSONText.encode(PlanJSON(plan, target: marked, file: loaded.path, specWarnings: specWarnings)) + "\n")
+    }
+    if detailedExitcode, marked.hasChanges { throw ExitCode(2) }
   }
 }

@@ -18,6 +18,8 @@ final class FakeHost: SystemReader {
   var namespaces: [Namespace: String] = [:]
   /// The call of the new mount API this kernel lacks, if any.
   var missingCall: String?
+  /// The UTS names inside live sandboxes, by their init's pid (what `uname` says after joining its UTS namespace).
+  var utsNamesInside: [Int32: (hostname: String, domainname: String)] = [:]
   /// Namespace files by path (`/run/netns/x`, `/proc/PID/ns/net`): what ioctl_ns(2) would say of each.
   var namespaceFiles: [String: NamespaceFileInfo] = [:]
   /// The caller's environment (`NSBUILD_STATE_DIR=…`).
@@ -93,4 +95,9 @@ final class FakeHost: SystemReader {
     throw missing("openat", name)
   }
   func ownership(of fd: Int32) -> FileOwnership? { nil }
+  func utsNames(ofProcess pid: Int32) throws(SyscallError) -> (hostname: String, domainname: String) {
+    log.append("uname in /proc/\(pid)/ns/uts")
+    guard let names = utsNamesInside[pid] else { throw missing("open", "/proc/\(pid)/ns/uts") }
+    return names
+  }
 }

@@ -25,7 +25,10 @@ import Testing
     }
     // The goldens too: the documents reviewers read, with their structured calls.
     let files = try FileManager.default.contentsOfDirectory(atPath: GoldenPlanTests.golden)
-    #expect(files.filter { $0.hasSuffix(".plan.json") }.count == (try exampleSpecNames()).count)
+    // One per example spec, and the `plan --target` transcripts (live-*), which add `action`, `forced_by` and `target`.
+    #expect(
+      files.filter { $0.hasSuffix(".plan.json") && !$0.hasPrefix("live-") }.count == (try exampleSpecNames()).count)
+    #expect(files.contains { $0.hasPrefix("live-") })
     // `exec`'s plans too (ExecGoldenTests).
     let goldens = files.filter { $0.hasSuffix(".plan.json") || $0.hasSuffix(".exec.json") }.sorted()
     for (index, golden) in goldens.enumerated() {
@@ -60,9 +63,27 @@ import Testing
           lambda step: step["subject"].update(type="no_such_subject"),
       ]
       print("refused", sum(broken(change) for change in changes), "of", len(changes))
+      live = json.load(open(sorted(glob.glob(sys.argv[2] + "/live-*.plan.json"))[0]))
+      def refused(change):
+          doc = copy.deepcopy(live)
+          change(doc)
+          try:
+              jsonschema.validate(doc, schema)
+              return False
+          except jsonschema.ValidationError:
+              return True
+      targets = [
+          lambda doc: doc["steps"][0].update(action="bogus"),
+          lambda doc: doc["target"].pop("drift"),
+          lambda doc: doc["target"]["replaced_because"].append({"cause": "bogus"}),
+          lambda doc: doc["summary"].update(to_add=-1),
+      ]
+      print("target refused", sum(refused(change) for change in targets), "of", len(targets))
       """
-    let result = try NSBuildProcess.runCommand(Self.python ?? "python3", ["-c", script, folder])
+    let result = try NSBuildProcess.runCommand(
+      Self.python ?? "python3", ["-c", script, folder, GoldenPlanTests.golden])
     #expect(
-      result.stdout == "valid \(documents.count + goldens.count)\nrefused 7 of 7\n", "\(result.stderr)")
+      result.stdout == "valid \(documents.count + goldens.count)\nrefused 7 of 7\ntarget refused 4 of 4\n",
+      "\(result.stderr)")
   }
 }

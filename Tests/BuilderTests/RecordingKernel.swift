@@ -365,6 +365,25 @@ final class RecordingKernel: LinuxKernel {
   func detach(_ dirfd: Int32, _ name: String) throws(SyscallError) {
     try record("umount2(\(dirfd), \(name), MNT_DETACH)", call: "umount2", path: name)
   }
+  func utsNames(ofProcess pid: Int32) throws(SyscallError) -> (hostname: String, domainname: String) {
+    (state.hostname, state.domainname)
+  }
+  func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError) {
+    try record("fsconfig(\(fd), \(key), \(value), RECONFIGURE)", call: "fsconfig")
+  }
+  func changeMode(of fd: Int32, mode: UInt32) throws(SyscallError) {
+    try record("fchmod(\(fd), \(FileMode.octal(mode)))", call: "fchmod")
+  }
+  func changeOwner(of fd: Int32, uid: UInt32?, gid: UInt32?) throws(SyscallError) {
+    try record("fchown(\(fd), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))", call: "fchown")
+  }
+  func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError) {
+    try record("renameat(\(dirfd), \(from), \(to))", call: "renameat", path: to)
+    if keepsFiles { files[entryPath(dirfd, to)] = files.removeValue(forKey: entryPath(dirfd, from)) }
+  }
+  func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
+    try record("prlimit(\(pid), \(resource))", call: "prlimit")
+  }
   /// The call the fake kernel lacks (see ``HostFacts/missingMountCall``): none by default.
   var missingCall: String?
   func missingMountCall() -> String? { missingCall }
@@ -389,10 +408,6 @@ final class RecordingKernel: LinuxKernel {
     return nextFD
   }
   func unlock(_ fd: Int32) { log.append("flock(\(fd), LOCK_UN)") }
-  func rename(_ dirfd: Int32, _ from: String, _ to: String) throws(SyscallError) {
-    try record("renameat(\(entryPath(dirfd, from)), \(to))", call: "renameat", path: to)
-    if keepsFiles { files[entryPath(dirfd, to)] = files.removeValue(forKey: entryPath(dirfd, from)) }
-  }
   func openProcess(_ pid: Int32) throws(SyscallError) -> Int32 {
     try record("pidfd_open(\(pid))", call: "pidfd_open")
     return 90

@@ -35,7 +35,7 @@ import Testing
     let write = kernel.log.firstIndex {
       $0.contains("writefile(") && $0.contains(".state.json.new") && $0.hasSuffix(", 600)")
     }
-    let rename = kernel.log.firstIndex { $0.hasPrefix("renameat(/run/nsbuild/web/.state.json.new, state.json)") }
+    let rename = kernel.log.firstIndex { $0.hasPrefix("renameat(") && $0.hasSuffix(", .state.json.new, state.json)") }
     #expect(write != nil && rename != nil && write! < rename!)
     #expect(try store.load(name) == record)
     var changed = record

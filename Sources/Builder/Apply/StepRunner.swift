@@ -185,6 +185,43 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .pidfdOpen(let pid, let startTime, let slot):
       try openProcess(ProcessIdentity(pid: pid, startTime: startTime), into: slot)
     case .setns(let slot, let namespaces): try enter(slot, namespaces)
+    case .unmount(let slot, let path): try naming(path) { () throws(SyscallError) in try kernel.detach(try fd(slot)) }
+    case .reconfigure(let slot, let path, let key, let value):
+      try naming(path) { () throws(SyscallError) in try kernel.reconfigure(try fd(slot), key: key, value: value) }
+    case .changeMode(let slot, let path, let mode):
+      try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
+    case .changeOwner(let slot, let path, let uid, let gid):
+      try naming(path) { () throws(SyscallError) in try kernel.changeOwner(of: try fd(slot), uid: uid, gid: gid) }
+    case .replaceFile(let root, let path, let contents, let mode):
+      try naming(beneath: root) { () throws(SyscallError) in try replaceFile(path, beneath: root, contents, mode) }
+    case .prlimit(let target, let limit):
+      try verify(target)
+      try naming("RLIMIT_\(limit.resource.rawValue.uppercased()) of \(target.pid)") { () throws(SyscallError) in
+        try kernel.prlimit(target.pid, limit.resource.number, soft: limit.soft, hard: limit.hard)
+      }
+    }
+  }
+
+  /// A new file written beside `path` and renamed over it (see ``Syscall/replaceFile(root:path:contents:mode:)``); a
+  /// temporary one left by an earlier, interrupted apply is removed first.
+  private func replaceFile(_ path: String, beneath root: Int, _ contents: String, _ mode: UInt32)
+    throws(SyscallError)
+  {
+    let (folder, name) = try rooted(root, .inRoot).openParent(path)
+    defer { kernel.close(folder) }
+    let temporary = "." + name + ".nsbuild-new"
+    try? kernel.removeEntry(folder, temporary, directory: false)
+    try kernel.writeFile(folder, temporary, contents: Array(contents.utf8), mode: mode)
+    do { try kernel.rename(folder, temporary, to: name) } catch {
+      try? kernel.removeEntry(folder, temporary, directory: false)
+      throw error
+    }
+  }
+
+  /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.
+  private func verify(_ target: ProcessIdentity) throws(SyscallError) {
+    guard target.isAlive(reader: kernel) else {
+      throw SyscallError(call: "prlimit", errno: ErrnoNames.ESRCH, path: "/proc/\(target.pid) (not the sandbox's init)")
     }
   }
 

@@ -803,7 +803,6 @@ int nsb_lock_exclusive_waiting(int dirfd, const char *name) {
   }
 }
 
-int nsb_rename(int dirfd, const char *from, const char *to) { return renameat(dirfd, from, dirfd, to); }
 
 long nsb_list_directory(int dirfd, char *buffer, unsigned long size) {
   int copy = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -886,4 +885,117 @@ int nsb_namespace_info(const char *path, int *nstype, uint64_t *inode, uint64_t 
   }
   close(fd);
   return 0;
+}
+
+// Live sandboxes (`plan --target`): joining a namespace, reading one's UTS names, changing a sandbox in place.
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#ifndef SYS_fspick
+#define SYS_fspick 433
+#endif
+#define NSB_FSPICK_CLOEXEC 0x00000001
+#define NSB_FSPICK_EMPTY_PATH 0x00000008
+#define NSB_FSCONFIG_CMD_RECONFIGURE 7
+
+/// Copies `text` with its NUL into `out` at `*used`; 0 when it does not fit.
+static int nsb_put(char *out, unsigned long size, unsigned long *used, const char *text) {
+  unsigned long length = strlen(text) + 1;
+  if (*used + length > size) return 0;
+  memcpy(out + *used, text, length);
+  *used += length;
+  return 1;
+}
+
+/// The child of nsb_uts_names: joins, reads, writes the names (or its errno, as a negative int) and exits.
+static void nsb_uts_child(int pipe_out, const char *uts_path, const char *user_path) {
+  int fd = open(uts_path, O_RDONLY | O_CLOEXEC);
+  int result = fd < 0 ? -1 : nsb_setns(fd, CLONE_NEWUTS);
+  if (result < 0 && errno == EPERM && user_path != NULL) {
+    int user = open(user_path, O_RDONLY | O_CLOEXEC);
+    if (user >= 0 && nsb_setns(user, CLONE_NEWUSER) == 0) result = nsb_setns(fd, CLONE_NEWUTS);
+  }
+  struct utsname names;
+  if (result == 0 && uname(&names) == 0) {
+    char buffer[2 * sizeof names.nodename + 2];
+    unsigned long used = 0;
+    if (nsb_put(buffer, sizeof buffer, &used, names.nodename) &&
+        nsb_put(buffer, sizeof buffer, &used, names.domainname)) {
+      if (write(pipe_out, buffer, used) == (ssize_t)used) _exit(0);
+    }
+    _exit(EIO);
+  }
+  _exit(errno > 0 && errno < 126 ? errno : EIO);
+}
+
+long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsigned long size) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return -1;
+  pid_t child = fork();
+  if (child < 0) {
+    int saved = errno;
+    close(fds[0]);
+    close(fds[1]);
+    errno = saved;
+    return -1;
+  }
+  if (child == 0) {
+    close(fds[0]);
+    nsb_uts_child(fds[1], uts_path, user_path);
+  }
+  close(fds[1]);
+  unsigned long used = 0;
+  for (;;) {
+    if (used >= size) break;
+    ssize_t got = read(fds[0], out + used, size - used);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    used += (unsigned long)got;
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    errno = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+    return -1;
+  }
+  return (long)used;
+}
+
+int nsb_reconfigure(int fd, const char *key, const char *value) {
+  int context = (int)syscall(SYS_fspick, fd, "", NSB_FSPICK_EMPTY_PATH | NSB_FSPICK_CLOEXEC);
+  if (context < 0) return -1;
+  int result = (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_STRING, key, value, 0);
+  if (result == 0) result = (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0);
+  int saved = errno;
+  close(context);
+  errno = saved;
+  return result;
+}
+
+int nsb_change_mode(int fd, unsigned int mode) {
+  int folder = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder < 0) return -1;
+  int result = fchmod(folder, mode);
+  int saved = errno;
+  close(folder);
+  errno = saved;
+  return result;
+}
+
+int nsb_change_owner(int fd, uint32_t uid, uint32_t gid) {
+  int folder = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder < 0) return -1;
+  int result = fchown(folder, (uid_t)uid, (gid_t)gid);
+  int saved = errno;
+  close(folder);
+  errno = saved;
+  return result;
+}
+
+int nsb_prlimit(int pid, int resource, uint64_t soft, uint64_t hard) {
+  struct rlimit limit = {soft == UINT64_MAX ? RLIM_INFINITY : soft, hard == UINT64_MAX ? RLIM_INFINITY : hard};
+  return prlimit(pid, resource, &limit, NULL);
 }

@@ -197,14 +197,24 @@ public protocol LinuxKernel: SystemReader {
   /// flock(2) LOCK_UN: releases the lock the open file `fd` holds, even while a forked child still has a copy of
   /// the fd (flock(2): the lock belongs to the open file description all those copies share).
   func unlock(_ fd: Int32)
-  /// renameat(2) of `from` to `to` in `dirfd`: `to` is replaced atomically.
-  func rename(_ dirfd: Int32, _ from: String, _ to: String) throws(SyscallError)
   /// pidfd_open(2): an fd that names process `pid` for as long as it is open, whatever pid is reused later.
   func openProcess(_ pid: Int32) throws(SyscallError) -> Int32
   /// pidfd_send_signal(2): `signal` to the process `pidfd` names (ESRCH once it ended).
   func signalProcess(_ pidfd: Int32, _ signal: Int32) throws(SyscallError)
   /// poll(2) of `pidfd` for up to `milliseconds` (nil: no limit): whether the process ended.
   func waitForEnd(_ pidfd: Int32, milliseconds: Int32?) throws(SyscallError) -> Bool
+
+  // Changing a live sandbox in place (`plan --target`).
+  /// fspick(2) of the mount at `fd`, fsconfig(2) of `key` = `value`, FSCONFIG_CMD_RECONFIGURE.
+  func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError)
+  /// fchmod(2) of the folder open at `fd`.
+  func changeMode(of fd: Int32, mode: UInt32) throws(SyscallError)
+  /// fchown(2) of the folder open at `fd`; nil keeps that ID.
+  func changeOwner(of fd: Int32, uid: UInt32?, gid: UInt32?) throws(SyscallError)
+  /// renameat(2) of `from` to `to`, both in the folder `dirfd`.
+  func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError)
+  /// prlimit(2) of resource number `resource` on `pid`; nil for RLIM_INFINITY.
+  func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError)
 }
 
 /// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the

@@ -1,50 +1,40 @@
 import CShim
 import Glibc
+import SpecParser
 
-/// The calls of live sandboxes: the holder's streams and its wait, the state store's lock, rename and listing, and
-/// the pidfds `down` signals through.
+/// The calls that read and change a live sandbox from outside it (`plan --target`, and `apply` later).
 extension RealKernel {
-  public func redirectStandardStreams(output: String) throws(SyscallError) {
-    _ = try retry("openat2", path: output) { nsb_redirect_standard_streams(output) }
-  }
-
-  public func holdUntilSignalled() -> Never { nsb_hold_until_signalled() }
-
-  public func lockExclusiveWaiting(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
-    try retry("flock", path: name) { nsb_lock_exclusive_waiting(dirfd, name) }
-  }
-
-  public func unlock(_ fd: Int32) { _ = flock(fd, LOCK_UN) }
-
-  public func rename(_ dirfd: Int32, _ from: String, _ to: String) throws(SyscallError) {
-    _ = try retry("renameat", path: to) { nsb_rename(dirfd, from, to) }
-  }
-
-  public func directoryEntries(_ dirfd: Int32) throws(SyscallError) -> [String] {
-    var size = 1 << 16
-    while true {
-      var buffer = [CChar](repeating: 0, count: size)
-      let used = nsb_list_directory(dirfd, &buffer, UInt(size))
-      if used >= 0 {
-        return buffer.prefix(Int(used)).split(separator: 0).map {
-          String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-      }
-      let code = Glibc.errno
-      guard code == ERANGE || code == EINTR else { throw SyscallError(call: "getdents64", errno: code, path: nil) }
-      if code == ERANGE { size *= 4 }
+  public func utsNames(ofProcess pid: Int32) throws(SyscallError) -> (hostname: String, domainname: String) {
+    let uts = "/proc/\(pid)/ns/uts"
+    fflush(nil)
+    var buffer = [CChar](repeating: 0, count: 2 * 65 + 2)
+    let length = nsb_uts_names(uts, "/proc/\(pid)/ns/user", &buffer, UInt(buffer.count))
+    guard length >= 0 else { throw SyscallError(call: "setns", errno: Glibc.errno, path: uts) }
+    let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
+    let names = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
+      String(decoding: $0, as: UTF8.self)
     }
+    guard names.count >= 2 else { throw SyscallError(call: "uname", errno: EIO, path: uts) }
+    return (names[0], names[1])
   }
 
-  public func openProcess(_ pid: Int32) throws(SyscallError) -> Int32 {
-    try retry("pidfd_open", path: "pid \(pid)") { nsb_pidfd_open(pid) }
+  public func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError) {
+    _ = try retry("fsconfig") { nsb_reconfigure(fd, key, value) }
   }
 
-  public func signalProcess(_ pidfd: Int32, _ signal: Int32) throws(SyscallError) {
-    _ = try retry("pidfd_send_signal") { nsb_pidfd_send_signal(pidfd, signal) }
+  public func changeMode(of fd: Int32, mode: UInt32) throws(SyscallError) {
+    _ = try retry("fchmod") { nsb_change_mode(fd, mode) }
   }
 
-  public func waitForEnd(_ pidfd: Int32, milliseconds: Int32?) throws(SyscallError) -> Bool {
-    try retry("poll") { nsb_pidfd_wait(pidfd, milliseconds ?? -1) } == 1
+  public func changeOwner(of fd: Int32, uid: UInt32?, gid: UInt32?) throws(SyscallError) {
+    _ = try retry("fchown") { nsb_change_owner(fd, uid ?? UInt32.max, gid ?? UInt32.max) }
+  }
+
+  public func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError) {
+    _ = try retry("renameat", path: to) { renameat(dirfd, from, dirfd, to) }
+  }
+
+  public func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
+    _ = try retry("prlimit") { nsb_prlimit(pid, resource, soft ?? UInt64.max, hard ?? UInt64.max) }
   }
 }

@@ -47,7 +47,7 @@ public struct SandboxStore<Kernel: LinuxKernel> {
     try within(folder) { (fd) throws(SyscallError) in
       try? kernel.removeEntry(fd, Self.newRecordFile, directory: false)
       try kernel.writeFile(fd, Self.newRecordFile, contents: bytes, mode: 0o600)
-      try kernel.rename(fd, Self.newRecordFile, Self.recordFile)
+      try kernel.rename(fd, Self.newRecordFile, to: Self.recordFile)
     }
   }
 

@@ -87,6 +87,12 @@ public protocol SystemReader {
   func domainname() -> String
   /// clock_gettime(2) of `clock`, in whole seconds.
   func clockSeconds(_ clock: ClockID) -> Int64
+  /// The hostname and NIS domain name of the UTS namespace of process `pid`, as uname(2) gives them there: read by a
+  /// forked child that joins `/proc/PID/ns/uts` with setns(2) (its owning user namespace first when needed), so
+  /// nothing of the caller changes.
+  ///
+  /// - Throws: ``SyscallError`` of setns(2) (EPERM without the privilege to join, ENOENT when `pid` is gone).
+  func utsNames(ofProcess pid: Int32) throws(SyscallError) -> (hostname: String, domainname: String)
   /// readlink(2) of /proc/self/ns/NAME (namespaces(7)), e.g. `uts:[4026531838]`; nil when it cannot be read.
   func namespaceID(_ namespace: Namespace) -> String?
   /// The owner, group and permission bits of the file open at `fd` (fstat(2)), for `plan`'s predictions of who may

@@ -93,7 +93,7 @@ public struct PlanDiff: Sendable, Hashable {
   }
 
   /// What must be equal for two matched steps to count as the same.
-  private static func content(_ step: Step) -> [String] {
+  static func content(_ step: Step) -> [String] {
     [step.actor.rawValue, step.title] + step.calls.map { normalized($0.description) }
   }
 }

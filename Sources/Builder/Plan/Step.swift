@@ -146,6 +146,8 @@ public struct Step: Sendable, Hashable, Codable {
     case hold
     /// `up`: the sandbox process no longer dies with nsbuild, once init said the sandbox is ready.
     case outlive = "outlive_nsbuild"
+    /// A mount taken off a live sandbox (`plan --target`): umount2(2) from inside its mount namespace.
+    case unmount = "umount"
     /// setns(2) into existing namespaces (`[namespaces] join`, or a live sandbox's for `exec`).
     case join = "setns"
   }
@@ -162,8 +164,9 @@ public struct Step: Sendable, Hashable, Codable {
     case initProcess = "init"
     /// The command's process, from its fork until execve(2).
     case command
-    /// The process that enters a live sandbox's namespaces for `exec` (setns(2)) and forks the command into its pid
-    /// namespace, then waits for it and exits with its status.
+    /// A process that enters a live sandbox's namespaces with setns(2): for `exec`, it forks the command into the
+    /// sandbox's pid namespace, then waits for it and exits with its status; for `apply` (`plan --target`), it makes
+    /// the calls of an in-place change from inside.
     case joiner
   }
 }
@@ -352,6 +355,24 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// close_range(2) of every fd from 3 but the chain's own pipes and sockets: what nsbuild's caller left open (a
   /// process spawner's socket, nsbuild's lock on the state folder) does not stay open in a sandbox that outlives it.
   case closeInheritedDescriptors
+  /// umount2(2) MNT_DETACH of the folder mount open in fd slot `slot` (`path` in the sandbox): a mount taken off a
+  /// live sandbox; processes that still use it keep it until they let go (umount(2)).
+  case unmount(slot: Int, path: String)
+  /// fspick(2) FSPICK_EMPTY_PATH of the mount open in fd slot `slot`, fsconfig(2) FSCONFIG_SET_STRING of `key` to
+  /// `value`, then FSCONFIG_CMD_RECONFIGURE: a superblock option changed in place (a tmpfs `size`, tmpfs(5)).
+  case reconfigure(slot: Int, path: String, key: String, value: String)
+  /// fchmodat(2) of the root folder of the mount open in fd slot `slot` (`path` in the sandbox) to `mode`: what a
+  /// tmpfs `mode` option sets, changed without a new tmpfs (tmpfs(5)).
+  case changeMode(slot: Int, path: String, mode: UInt32)
+  /// fchown(2) of the root folder of the mount open in fd slot `slot` to `uid` and `gid` (nil: kept), as IDs of the
+  /// process's user namespace: what a tmpfs `uid`/`gid` option sets, changed without a new tmpfs (tmpfs(5)).
+  case changeOwner(slot: Int, path: String, uid: UInt32?, gid: UInt32?)
+  /// prlimit(2) of `limit` on the live sandbox's init, `target`, once `/proc/PID/stat` shows its start time.
+  case prlimit(target: ProcessIdentity, limit: ResourceLimit)
+  /// A `[[files]]` file that stands in a live sandbox made anew: the folder of `path` opened beneath root slot `root`
+  /// (RESOLVE_IN_ROOT), a new file holding `contents` with `mode` written there as `.NAME.nsbuild-new`, then
+  /// renameat(2) over `NAME`: no reader sees it half-written, and a symlink at `NAME` is replaced, never followed.
+  case replaceFile(root: Int, path: String, contents: String, mode: UInt32)
   /// open(2) O_RDONLY|O_CLOEXEC of the `namespace` file `file` into fd slot `slot`. For a process's
   /// `/proc/PID/ns/TYPE`, its start time is read again once the file is open: a different one (the pid was
   /// recycled) fails with ESRCH, and the fd is closed.

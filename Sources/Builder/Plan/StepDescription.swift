@@ -59,6 +59,9 @@ extension Step {
         return "exec " + command.args.map(Quoting.shell).joined(separator: " ")
       }
       return "exec"
+    case .unmount:
+      guard case .mountTarget(let path) = subject else { return "unmount" }
+      return "unmount \(path)"
     }
   }
 
@@ -203,6 +206,19 @@ extension Syscall: CustomStringConvertible {
       return "dup2(open(\"/dev/null\"), 0); dup2(openat2(\(Quoting.c(output)), O_APPEND|O_CREAT, 0600), 1 and 2)"
     case .holdUntilSignalled: return "sigaction(SIGCHLD, SIG_IGN); pause() until SIGTERM"
     case .closeInheritedDescriptors: return "close_range(3, ~0U) but the chain's pipes and sockets"
+    case .unmount(let slot, let path): return "umount2(fd[\(slot)] (\(path)), MNT_DETACH)"
+    case .reconfigure(let slot, let path, let key, let value):
+      return
+        "fspick(fd[\(slot)] (\(path)), \"\", FSPICK_EMPTY_PATH) = it; fsconfig(it, FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value)), 0); fsconfig(it, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)"
+    case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
+    case .changeOwner(let slot, let path, let uid, let gid):
+      return "fchown(fd[\(slot)] (\(path)), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))"
+    case .replaceFile(let root, let path, let contents, let mode):
+      let name = path.split(separator: "/").last.map(String.init) ?? path
+      return
+        "openat2(fd[\(root)], folder of \(Quoting.c(path)), RESOLVE_IN_ROOT); a new \(Quoting.c("." + name + ".nsbuild-new")), \(FileMode.octal(mode)), holding \(Quoting.excerpt(contents)); renameat(2) over \(Quoting.c(name))"
+    case .prlimit(let target, let limit):
+      return "prlimit(\(target.pid), " + Syscall.setrlimit(limit: limit).description.dropFirst("setrlimit(".count)
     case .openNamespace(let namespace, let file, let slot):
       let open = "fd[\(slot)] = open(\(Quoting.c(file.path(for: namespace))), O_RDONLY|O_CLOEXEC)"
       guard case .process(let pid, let startTime) = file else { return open }

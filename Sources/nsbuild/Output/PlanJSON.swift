@@ -38,6 +38,15 @@ struct PlanJSON: Encodable {
     var change: ChangeJSON
     var reason: String?
     var origin: Origin?
+    /// `plan --target` only: what apply does about the step (``TargetAction/name``).
+    var action: String?
+    /// `plan --target` only: what forces a `replace`, why, and the man page.
+    var forced_by: ForcedByJSON?
+    /// `plan --target` only: the ids of the steps of `target.apply` taken for this one.
+    var apply: [Int]?
+    /// `plan --target` only: the drift this step brings back.
+    var restores: DriftJSON?
+    var note: String?
   }
 
   struct Summary: Encodable {
@@ -46,6 +55,58 @@ struct PlanJSON: Encodable {
     var changes: Int
     /// What run leaves changed on the host's file system (see `Plan.hostChanges`).
     var host_changes: [String]
+    /// `plan --target` only: Terraform's counts (see ``TargetPlan/summary``).
+    var to_add: Int?
+    var to_change: Int?
+    var to_remove: Int?
+  }
+
+  /// What forces a replacement (``Replacement``).
+  struct ForcedByJSON: Encodable {
+    var cause: String
+    var scope: String
+    var reason: String
+    var man_page: String
+
+    init(_ replacement: Replacement) {
+      cause = replacement.cause.rawValue
+      scope = replacement.scope.rawValue
+      reason = replacement.reason
+      man_page = replacement.manPage
+    }
+  }
+
+  /// One ``Drift``.
+  struct DriftJSON: Encodable {
+    var kind: String
+    var subject: SubjectJSON
+    var name: String
+    var applied: String
+    var live: String
+    var restorable: Bool
+
+    init(_ drift: Drift) {
+      kind = drift.kind.rawValue
+      subject = SubjectJSON(subject: drift.subject)
+      name = DriftReport.name(of: drift.subject, kind: drift.kind)
+      applied = drift.applied
+      live = drift.live
+      restorable = drift.restorable
+    }
+  }
+
+  /// `plan --target`: the live sandbox the steps are marked against, its drift and the steps apply takes.
+  struct TargetJSON: Encodable {
+    var name: String
+    var pid: Int32
+    var start_time: UInt64
+    /// True when only a new sandbox makes the spec's changes (`apply --replace`).
+    var replace_sandbox: Bool
+    var replaced_because: [ForcedByJSON]
+    var summary: String
+    var drift: [DriftJSON]
+    var apply: [StepJSON]
+    var unread: [String]
   }
 
   /// One process of the chain `run` starts (``Plan/processes``), in the order they are forked.
@@ -73,6 +134,8 @@ struct PlanJSON: Encodable {
   var handoffs: [HandoffJSON]
   var summary: Summary
   var warnings: [WarningJSON]
+  /// `plan --target` only.
+  var target: TargetJSON?
 
   struct WarningJSON: Encodable {
     var message: String
@@ -126,6 +189,36 @@ struct PlanJSON: Encodable {
       subject: SubjectJSON(subject: step.subject), calls: step.calls.map(\.description),
       operations: step.operations.map { CallJSON(operation: $0, file: file) }, change: change(step),
       reason: step.reason, origin: step.origin.map { Origin($0, file: file) })
+  }
+
+  /// `plan --target`: the entries' steps (an item removed is the applied plan's step, with its id there), each with
+  /// its action, and the live sandbox's section.
+  init(_ plan: Plan, target: TargetPlan, file: String, specWarnings: [Diagnostic] = []) {
+    self.init(plan, file: file, specWarnings: specWarnings)
+    steps = target.entries.map { entry in
+      var json = Self.step(entry.step, file: file)
+      json.action = entry.action.name
+      // An item removed is the applied plan's step: its line was in the spec as it was then, not in this file.
+      if entry.action == .remove { json.origin = nil }
+      if case .replace(let replacement) = entry.action { json.forced_by = ForcedByJSON(replacement) }
+      json.apply = entry.apply.isEmpty ? nil : entry.apply.map(\.id)
+      json.restores = entry.restores.map(DriftJSON.init)
+      json.note = entry.note
+      return json
+    }
+    // Counted against the sandbox, as the steps are marked, not against the host the plain plan is compared with.
+    let unchanged = target.entries.filter { $0.action == .unchanged }.count
+    (summary.steps, summary.unchanged) = (target.entries.count, unchanged)
+    summary.changes = target.entries.count - unchanged
+    summary.to_add = target.toAdd
+    summary.to_change = target.toChange
+    summary.to_remove = target.toRemove
+    self.target = TargetJSON(
+      name: target.name.rawValue, pid: target.target.pid, start_time: target.target.startTime,
+      replace_sandbox: !target.sandboxReplacements.isEmpty,
+      replaced_because: target.sandboxReplacements.map(ForcedByJSON.init), summary: target.summary,
+      drift: target.drift.map(DriftJSON.init), apply: target.applySteps.map { Self.step($0, file: file) },
+      unread: target.unread)
   }
 
   static func change(_ step: Step) -> ChangeJSON {

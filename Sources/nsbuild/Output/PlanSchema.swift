@@ -21,7 +21,7 @@ enum PlanSchema {
     "domainname", "loopback", "sources", "root", "mount", "protect", "file", "pivot_root", "readonly_root", "close_fds",
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
-    "exec", "userns_root", "tcsetpgrp", "setns", "detach", "hold", "outlive_nsbuild",
+    "exec", "userns_root", "tcsetpgrp", "setns", "umount", "detach", "hold", "outlive_nsbuild",
   ]
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
@@ -36,8 +36,10 @@ enum PlanSchema {
     "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",
     "enter_mount_namespace", "save_mount_namespace", "return_to_mount_namespace", "send_slots", "receive_slots",
     "fsopen", "fsconfig_string", "fsconfig_fd", "fsconfig_create", "fsmount", "open_tree", "move_mount",
-    "set_propagation", "open_namespace", "pidfd_open", "setns", "redirect_standard_streams", "hold_until_signalled",
-    "close_inherited_descriptors",
+    "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "change_owner",
+    "prlimit",
+    "replace_file",
+    "redirect_standard_streams", "hold_until_signalled", "close_inherited_descriptors",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.
@@ -90,7 +92,10 @@ enum PlanSchema {
         "handoffs": ["type": "array", "items": handoff],
         "summary": object(
           "Counts, and what run leaves changed on the host's file system.",
-          ["steps": count, "unchanged": count, "changes": count, "host_changes": ["type": "array", "items": string]],
+          [
+            "steps": count, "unchanged": count, "changes": count, "host_changes": ["type": "array", "items": string],
+            "to_add": count, "to_change": count, "to_remove": count,
+          ],
           required: ["steps", "unchanged", "changes", "host_changes"]),
         "warnings": [
           "type": "array",
@@ -104,7 +109,44 @@ enum PlanSchema {
               ],
             ], required: ["message"]),
         ],
+        "target": target,
       ], required: ["format_version", "spec", "steps", "processes", "handoffs", "summary", "warnings"])
+  }
+
+  /// `plan --target`'s additions: how apply treats each step, and the live sandbox's section.
+  static let actions: [String] = ["unchanged", "change", "add", "remove", "replace"]
+
+  static var forcedBy: JSONValue {
+    object(
+      "What forces a replacement: its cause, what it replaces, why, and the man page that says so.",
+      [
+        "cause": ["type": "string", "enum": .array(Replacement.Cause.allCases.map { .string($0.rawValue) })],
+        "scope": ["type": "string", "enum": ["sandbox", "mount", "main_command"]],
+        "reason": string, "man_page": string,
+      ], required: ["cause", "scope", "reason", "man_page"])
+  }
+
+  static var drift: JSONValue {
+    object(
+      "Something changed inside the live sandbox since the plan was last applied.",
+      [
+        "kind": ["type": "string", "enum": .array(kinds.map { .string($0) })], "subject": subject, "name": string,
+        "applied": string, "live": string, "restorable": ["type": "boolean"],
+      ], required: ["kind", "subject", "name", "applied", "live", "restorable"])
+  }
+
+  static var target: JSONValue {
+    object(
+      "`plan --target`: the live sandbox, its drift, and the steps apply takes in place, numbered from 1.",
+      [
+        "name": string, "pid": positive, "start_time": count, "replace_sandbox": ["type": "boolean"],
+        "replaced_because": ["type": "array", "items": forcedBy], "summary": string,
+        "drift": ["type": "array", "items": drift], "apply": ["type": "array", "items": step],
+        "unread": ["type": "array", "items": string],
+      ],
+      required: [
+        "name", "pid", "start_time", "replace_sandbox", "replaced_because", "summary", "drift", "apply", "unread",
+      ])
   }
 
   static let actors: JSONValue = ["type": "string", "enum": .array(Step.Actor.allCases.map { .string($0.rawValue) })]
@@ -146,6 +188,11 @@ enum PlanSchema {
           ], required: ["op"]),
         "reason": string,
         "origin": origin,
+        "action": ["type": "string", "enum": .array(actions.map { .string($0) })],
+        "forced_by": forcedBy,
+        "apply": ["type": "array", "items": positive],
+        "restores": drift,
+        "note": string,
       ], required: ["id", "kind", "actor", "title", "subject", "calls", "operations", "change"])
   }
 

@@ -218,6 +218,20 @@ const char *nsb_missing_mount_call(void);
 /// umount2(2) MNT_DETACH|UMOUNT_NOFOLLOW of `name` in the folder `dirfd` (fchdir(2) there and back, since umount2
 /// takes no dirfd): a mount on a file, reached through an fd nsbuild opened, never through /proc.
 int nsb_detach_at(int dirfd, const char *name);
+/// The hostname and NIS domain name of the UTS namespace at `uts_path` (a /proc/PID/ns/uts), read by a forked child
+/// that joins it with setns(2) (joining `user_path`, the owning user namespace, first when the UTS one alone is
+/// refused with EPERM) and calls uname(2); written to `out` as "node\0domain\0". Returns the bytes written, or -1
+/// with errno (the child's errno of setns or uname). Async-signal-safe in the child: a caller may have threads.
+long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsigned long size);
+/// fspick(2) FSPICK_EMPTY_PATH|FSPICK_CLOEXEC of the mount open at `fd`, fsconfig(2) SET_STRING `key` = `value`,
+/// then FSCONFIG_CMD_RECONFIGURE: a superblock option changed in place.
+int nsb_reconfigure(int fd, const char *key, const char *value);
+/// fchmod(2) of the folder open at `fd` (an O_PATH fd too: reopened as "." beneath it).
+int nsb_change_mode(int fd, unsigned int mode);
+/// fchown(2) of the folder open at `fd` (an O_PATH fd too); (uid_t)-1 and (gid_t)-1 keep that ID.
+int nsb_change_owner(int fd, uint32_t uid, uint32_t gid);
+/// prlimit(2) of `resource` on `pid`: `soft` and `hard`, UINT64_MAX for RLIM_INFINITY.
+int nsb_prlimit(int pid, int resource, uint64_t soft, uint64_t hard);
 #endif
 
 // Live sandboxes (`up`, `down`).
@@ -231,8 +245,6 @@ void nsb_hold_until_signalled(void) __attribute__((noreturn));
 /// locked is no longer the one under that name (removed with its folder by the holder before us). The fd, or -1
 /// (ENOENT when the folder itself was removed).
 int nsb_lock_exclusive_waiting(int dirfd, const char *name);
-/// renameat(2) within one folder.
-int nsb_rename(int dirfd, const char *from, const char *to);
 /// The names in the folder open at `dirfd` (not "." and ".."), each followed by a NUL, into `buffer`; the bytes used,
 /// or -1 (ERANGE when `size` is too small).
 long nsb_list_directory(int dirfd, char *buffer, unsigned long size);

@@ -1,0 +1,122 @@
+import SpecParser
+
+/// A difference between a live sandbox and the plan last applied to it: something changed inside by hand since
+/// `up` or the last `apply` (a `hostname` run inside, a mount taken off), not by the spec.
+public struct Drift: Sendable, Hashable, CustomStringConvertible {
+  /// What drifted, as the applied plan's step names it (`hostname`, `mount_target /tmp`, `file /etc/motd`).
+  public var subject: Step.Subject
+  /// The step kind of the applied plan that made it.
+  public var kind: Step.Kind
+  /// What the applied plan made, and what stands now, as text (`devbox`, `tmpfs`, `up`; `absent`).
+  public var applied: String
+  public var live: String
+  /// Whether `apply` can bring it back in place (a mount, a name, lo, a file), or only a replacement can (ID maps).
+  public var restorable: Bool
+
+  public init(kind: Step.Kind, subject: Step.Subject, applied: String, live: String, restorable: Bool = true) {
+    self.kind = kind
+    self.subject = subject
+    self.applied = applied
+    self.live = live
+    self.restorable = restorable
+  }
+
+  public var description: String { "\(DriftReport.name(of: subject, kind: kind)): applied \(applied), now \(live)" }
+}
+
+/// How a live sandbox differs from its applied plan. `nsbuild status NAME` calls ``read(_:reader:)`` to say whether
+/// there is drift; `plan --target` shows the same list in its own section.
+public enum DriftReport {
+  /// The drift of the sandbox `record` describes, read through `reader` (read-only, from the host's /proc).
+  /// Empty when nothing drifted, and when its init is gone (``ProcessIdentity/isAlive(reader:)`` tells that apart).
+  public static func read<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> [Drift] {
+    let live = LiveObserver(reader: reader).observe(record, files: record.plan.filePaths)
+    return compare(record.plan, live)
+  }
+
+  /// The drift between what `applied` made and what `live` shows; values `live` could not read are not drift.
+  public static func compare(_ applied: Plan, _ live: LiveSandbox) -> [Drift] {
+    guard live.isAlive else { return [] }
+    return applied.steps.flatMap { drift(of: $0, live) }
+  }
+
+  /// A person's name for what drifted: `hostname`, `mount /tmp`, `file /etc/motd`, `uid_map`.
+  public static func name(of subject: Step.Subject, kind: Step.Kind) -> String {
+    switch subject {
+    case .mountTarget(let path): "mount " + path
+    case .file(let path): "file " + path
+    case .networkInterface(let name): "interface " + name
+    case .clock(let clock): "timens_offsets " + clock.rawValue
+    case .idMap(let file): file.rawValue
+    case .process, .namespaces, .joinedNamespaces, .hostname, .domainname, .hostPaths, .processAttribute,
+      .foregroundProcessGroup:
+      kind.rawValue
+    }
+  }
+
+  private static func drift(of step: Step, _ live: LiveSandbox) -> [Drift] {
+    func found(_ applied: String, _ now: String?, restorable: Bool = true) -> [Drift] {
+      guard let now, now != applied else { return [] }
+      return [Drift(kind: step.kind, subject: step.subject, applied: applied, live: now, restorable: restorable)]
+    }
+    switch step.kind {
+    case .hostname:
+      guard case .sethostname(let name)? = step.calls.first else { return [] }
+      return found(name, live.hostname)
+    case .domainname:
+      guard case .setdomainname(let name)? = step.calls.first else { return [] }
+      return found(name, live.domainname)
+    case .loopback: return found("up", live.loopbackUp.map { $0 ? "up" : "down" })
+    case .mount: return mountDrift(step, live)
+    case .file: return fileDrift(step, live)
+    case .uidMap, .gidMap:
+      guard case .writeProcFile(let file, let contents)? = step.calls.first else { return [] }
+      return found(words(contents), live.procFiles[file].map(words), restorable: false)
+    case .spawn, .unshare, .setgroups, .timeOffsets, .fork, .propagation, .sources, .root, .protect, .pivotRoot,
+      .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials,
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
+      .outlive:
+      return []
+    }
+  }
+
+  /// A mount the applied plan made that is no longer there, or is now of another filesystem type.
+  private static func mountDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
+    guard case .mountTarget(let path) = step.subject, live.mounts != nil else { return [] }
+    let type = MountShape(step).fstype
+    guard let mount = live.mount(at: path) else {
+      return [Drift(kind: .mount, subject: step.subject, applied: type ?? "mounted", live: "absent")]
+    }
+    guard let type, mount.fstype != type else { return [] }
+    return [Drift(kind: .mount, subject: step.subject, applied: type, live: mount.fstype)]
+  }
+
+  private static func fileDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
+    guard case .file(let path) = step.subject, let now = live.files[path] else { return [] }
+    for case .createFile(_, _, let contents, _, _) in step.calls {
+      let wanted = Array(contents.utf8)
+      switch now {
+      case .file(let current) where current == wanted: return []
+      case .file: return [Drift(kind: .file, subject: step.subject, applied: "as written", live: "changed")]
+      case .missing: return [Drift(kind: .file, subject: step.subject, applied: "as written", live: "absent")]
+      case .other: return [Drift(kind: .file, subject: step.subject, applied: "a file", live: "not a regular file")]
+      }
+    }
+    return []
+  }
+
+  /// The kernel pads ID map columns: compare the numbers only.
+  private static func words(_ text: String) -> String {
+    text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")
+  }
+}
+
+extension Plan {
+  /// The sandbox paths of the plan's `[[files]]` steps.
+  public var filePaths: [String] {
+    steps.compactMap { step in
+      guard step.kind == .file, case .file(let path) = step.subject else { return nil }
+      return path
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import SpecParser
+
+/// The in-place steps for mounts: one attached to the running sandbox, one taken off, one changed where it stands.
+extension InPlaceSteps {
+  /// A mount attached to the running sandbox: host trees are copied (open_tree(2)) before joining, while they are
+  /// still in this mount namespace; then the joiner enters the sandbox's namespaces, makes the rest of the mount
+  /// (fsopen(2) there, so a proc, sysfs or mqueue is the sandbox's) and moves it onto its target (move_mount(2)).
+  func add(_ step: Step) -> Step {
+    guard case .mountTarget(let path) = step.subject else { return step }
+    let shape = MountShape(step)
+    let operations = step.operations + (protects[path]?.operations ?? [])
+    let roots = Self.rootSlots(operations.map(\.call))
+    let used = Self.slots(in: operations.map(\.call))
+    var before = (sources?.operations ?? []).filter { operation in
+      guard let slot = Self.opened(operation.call) else { return false }
+      return used.contains(slot) && !roots.contains(slot)
+    }
+    var after: [Step.Operation] = []
+    for operation in operations {
+      if Self.copiesHostTree(operation.call, detached: shape.fstype == "bind" ? shape.detachedSlot : nil) {
+        before.append(operation)
+      } else if case .lockShared = operation.call {
+        continue  // the lock `run` takes is held by the sandbox process, which a joiner is not
+      } else {
+        after.append(operation)
+      }
+    }
+    // A proc shows the pid namespace of the process that makes it: the joiner forks once inside the sandbox's.
+    let proc = shape.fstype == "proc"
+    let opens = reopen(roots, besides: operations.map(\.call))
+    let entering =
+      join([.mount] + Self.namespaces(of: shape.fstype), besides: (before + opens + after).map(\.call))
+      + (proc ? [Step.Operation(.fork)] : [])
+    let copies = before.contains { if case .openTree = $0.call { true } else { false } }
+    return Step(
+      kind: .mount, actor: .joiner, subject: step.subject, operations: before + entering + opens + after,
+      change: .create,
+      reason: copies
+        ? "host trees are copied before joining (open_tree(2) clones only mounts of the caller's mount namespace)"
+        : nil,
+      origin: step.origin, label: step.title)
+  }
+
+  /// The namespaces a fresh filesystem of `fstype` belongs to besides the mount namespace, which the joiner must be
+  /// in when it makes one: a proc shows its pid namespace, a sysfs its network namespace, an mqueue its IPC
+  /// namespace, a cgroup2 its cgroup namespace (proc(5), sysfs(5), mq_overview(7), cgroup_namespaces(7)).
+  static func namespaces(of fstype: String?) -> [Namespace] {
+    switch fstype {
+    case "proc": [.pid]
+    case "sysfs": [.net]
+    case "mqueue": [.ipc]
+    case "cgroup2": [.cgroup]
+    default: []
+    }
+  }
+
+  /// The mount on `path` taken off inside the sandbox's mount namespace (umount2(2) MNT_DETACH).
+  func remove(_ path: String, origin: SourceRange?) -> Step {
+    let calls: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .unmount(slot: 1, path: path),
+    ]
+    return Step(
+      kind: .unmount, actor: .joiner, subject: .mountTarget(path: path),
+      operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
+      reason: "processes that still use it keep it until they let go (MNT_DETACH)", origin: origin)
+  }
+
+  /// The standing mount changed to what `new` makes, when the difference is its attributes (mount_setattr(2)),
+  /// its propagation, a tmpfs's size (a remount, fspick(2)) or mode (fchmod(2) of its root); nil when it is
+  /// anything else, which only a new mount makes.
+  func change(_ old: Step, to new: Step) -> Step? {
+    guard case .mountTarget(let path) = new.subject else { return nil }
+    let (before, after) = (MountShape(old), MountShape(new))
+    guard before.isSameMount(as: after) else { return nil }
+    var calls: [Syscall] = []
+    if before.attributes != after.attributes || before.recursive != after.recursive {
+      calls.append(
+        .setattrAt(
+          slot: 1, path: path, recursive: after.recursive, set: after.attributes,
+          clear: before.attributes.subtracting(after.attributes)))
+    }
+    for key in Set(before.options.keys).union(after.options.keys).sorted()
+    where before.options[key] != after.options[key] {
+      guard let call = Self.optionChange(key, after.options[key] ?? nil, path: path) else { return nil }
+      calls.append(call)
+    }
+    if before.propagation != after.propagation {
+      for case .setPropagation(_, _, let recursive, let propagation) in after.propagation {
+        calls.append(.setPropagation(slot: 1, path: path, recursive: recursive, propagation: propagation))
+      }
+    }
+    guard !calls.isEmpty else { return nil }
+    let lookup: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+    ]
+    return Step(
+      kind: .mount, actor: .joiner, subject: new.subject,
+      operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
+        + calls.map { Step.Operation($0, origin: new.origin) },
+      change: .create, origin: new.origin, label: "change the mount on \(path)")
+  }
+
+  /// A tmpfs option changed on the standing mount: `size` by a remount, `mode` and `uid`/`gid` by fchmod(2) and
+  /// fchown(2) of its root (tmpfs(5)).
+  fileprivate static func optionChange(_ key: String, _ value: String?, path: String) -> Syscall? {
+    guard let value else { return nil }
+    switch key {
+    case "size", "nr_inodes": return .reconfigure(slot: 1, path: path, key: key, value: value)
+    case "mode": return UInt32(value, radix: 8).map { .changeMode(slot: 1, path: path, mode: $0) }
+    case "uid": return UInt32(value).map { .changeOwner(slot: 1, path: path, uid: $0, gid: nil) }
+    case "gid": return UInt32(value).map { .changeOwner(slot: 1, path: path, uid: nil, gid: $0) }
+    default: return nil
+    }
+  }
+}

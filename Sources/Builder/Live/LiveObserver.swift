@@ -1,0 +1,107 @@
+import SpecParser
+
+/// Reads a live sandbox (``LiveSandbox``) through a ``SystemReader`` only, from the host's /proc: it cannot change
+/// what it looks at. Each read names the recorded init by pid, checked against its start time first.
+public struct LiveObserver<Reader: SystemReader> {
+  let reader: Reader
+
+  public init(reader: Reader) {
+    self.reader = reader
+  }
+
+  /// What stands in the sandbox of `record`; `files` are the `[[files]]` paths to read inside it. Namespaces the
+  /// applied plan did not unshare are the host's: their values are not read as the sandbox's.
+  public func observe(_ record: SandboxRecord, files: [String] = []) -> LiveSandbox {
+    let target = record.initProcess
+    var live = LiveSandbox(isAlive: target.isAlive(reader: reader))
+    guard live.isAlive else { return live }
+    let proc = "/proc/\(target.pid)/"
+    let unshared = record.plan.unsharedNamespaces
+    live.namespaceIDs = namespaceIDs(proc)
+    if unshared.contains(.uts) {
+      do {
+        (live.hostname, live.domainname) = try reader.utsNames(ofProcess: target.pid)
+      } catch { live.unread.append("hostname and domainname: \(error)") }
+    }
+    if unshared.contains(.mount) {
+      live.mounts = text(proc + "mountinfo").map(HostMount.parse)
+      if live.mounts == nil { live.unread.append("mounts: \(proc)mountinfo") }
+    }
+    for file in ["uid_map", "gid_map", "setgroups", "timens_offsets"] {
+      if let contents = text(proc + file) { live.procFiles[file] = contents }
+    }
+    live.limits = ProcLimits.parse(text(proc + "limits") ?? "")
+    if unshared.contains(.net) { live.loopbackUp = loopbackUp(proc) }
+    // The root is held open before the check below, so the files are read beneath the root of the process checked.
+    let root = files.isEmpty ? nil : try? reader.openPath(proc + "root")
+    defer { if let root { reader.close(root) } }
+    // Every /proc read above names the same pid: a recycled one since the check would be another process.
+    guard target.isAlive(reader: reader) else { return LiveSandbox(isAlive: false) }
+    if let root { live.files = readFiles(files, root: root) }
+    return live
+  }
+
+  private func text(_ path: String) -> String? {
+    (try? reader.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// Whether `lo` is up in the process's network namespace: only an interface that is up has joined the all-hosts
+  /// multicast group (`/proc/PID/net/igmp`) or holds IPv6 addresses (`if_inet6`, whose addresses go when it goes
+  /// down); 127.0.0.1 in `fib_trie` stays after a `down`, so it cannot tell.
+  private func loopbackUp(_ proc: String) -> Bool? {
+    let igmp = text(proc + "net/igmp")
+    let inet6 = text(proc + "net/if_inet6")
+    guard igmp != nil || inet6 != nil else { return nil }
+    let lines = ((igmp ?? "") + "\n" + (inet6 ?? "")).split(separator: "\n")
+    return lines.contains { line in
+      let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+      // igmp: `1	lo        :     1      V3`; if_inet6: `…0001 01 80 10 80       lo`.
+      return (fields.count > 1 && fields[1] == "lo") || fields.last == "lo"
+    }
+  }
+
+  private func namespaceIDs(_ proc: String) -> [String: String] {
+    guard let folder = try? reader.openPath(proc + "ns") else { return [:] }
+    defer { reader.close(folder) }
+    var ids: [String: String] = [:]
+    for namespace in Namespace.allCases {
+      if let link = try? reader.readLink(folder, namespace.procName) { ids[namespace.procName] = link }
+    }
+    return ids
+  }
+
+  /// Each path beneath the sandbox's root, `rootFD`: opened through the host's /proc (the magic link
+  /// `/proc/PID/root` resolves to the process's root); every lookup stays beneath it (RESOLVE_IN_ROOT) and the
+  /// last name is opened without following a symlink.
+  private func readFiles(_ paths: [String], root rootFD: Int32) -> [String: LiveFile] {
+    var files: [String: LiveFile] = [:]
+    for path in paths {
+      let parts = path.split(separator: "/")
+      guard let name = parts.last.map(String.init) else { continue }
+      let parent = "/" + parts.dropLast().joined(separator: "/")
+      guard let folder = try? reader.openInRoot(rootFD, parent) else {
+        files[path] = .missing
+        continue
+      }
+      defer { reader.close(folder) }
+      do {
+        files[path] = .file(contents: try reader.readRegularFile(folder, name).1)
+      } catch {
+        files[path] = error.errno == ErrnoNames.ENOENT ? .missing : .other
+      }
+    }
+    return files
+  }
+}
+
+extension Plan {
+  /// The namespaces the plan's unshare step makes.
+  public var unsharedNamespaces: [Namespace] {
+    for step in steps {
+      for case .unshare(let flags) in step.calls {
+        return Namespace.allCases.filter { flags.contains(CloneFlags($0)) }
+      }
+    }
+    return []
+  }
+}

@@ -1,0 +1,120 @@
+/// How `plan --target` marks a step against a live sandbox: what `apply` does about it.
+public enum TargetAction: Sendable, Hashable {
+  /// `=`: the sandbox already stands as the step makes it; apply skips it.
+  case unchanged
+  /// `~`: changed in place in the running sandbox (a hostname, a mount's options, a file, a resource limit).
+  case inPlace
+  /// `+`: an item the sandbox lacks (a new mount, a file, a hostname) is added in place.
+  case add
+  /// `-`: an item the spec no longer has (a mount) is taken off in place.
+  case remove
+  /// `-/+`: the kernel cannot change this in a running sandbox; what `replacement` says is made anew.
+  case replace(Replacement)
+
+  /// `=`, `~`, `+`, `-` or `-/+`.
+  public var symbol: String {
+    switch self {
+    case .unchanged: "="
+    case .inPlace: "~"
+    case .add: "+"
+    case .remove: "-"
+    case .replace: "-/+"
+    }
+  }
+
+  /// The snake_case name `plan --format json` writes in a step's `action`.
+  public var name: String {
+    switch self {
+    case .unchanged: "unchanged"
+    case .inPlace: "change"
+    case .add: "add"
+    case .remove: "remove"
+    case .replace: "replace"
+    }
+  }
+}
+
+/// Why a change cannot be made in a running sandbox, what it replaces and the man page that says so.
+public struct Replacement: Sendable, Hashable {
+  /// What forces the replacement.
+  public enum Cause: String, Sendable, Hashable, CaseIterable {
+    /// The set of namespaces unshared changed.
+    case namespaceSet = "namespace_set"
+    /// `uid_map` or `gid_map` changed (or the user namespace's root step with them).
+    case idMap = "id_map"
+    /// `/proc/PID/setgroups` changed.
+    case setgroups
+    /// A time namespace clock offset changed.
+    case clockOffsets = "clock_offsets"
+    /// The root (a root folder, overlay, pivot_root, a read-only `/`) changed.
+    case root
+    /// A mount's source or filesystem type changed: that mount is taken off and a new one attached.
+    case mountSource = "mount_source"
+    /// A mount changed in a way neither mount_setattr(2) nor a remount makes: that mount is made anew.
+    case mountRemade = "mount_remade"
+    /// A `[process]` setting changed: taken at fork and execve(2).
+    case process
+  }
+
+  /// How much is made anew.
+  public enum Scope: String, Sendable, Hashable {
+    /// The whole sandbox (`apply --replace` downs and ups it).
+    case sandbox
+    /// That one mount.
+    case mount
+    /// The main command, when the sandbox has one; the next `exec` gets the new settings either way.
+    case mainCommand = "main_command"
+  }
+
+  public var cause: Cause
+
+  public init(_ cause: Cause) {
+    self.cause = cause
+  }
+
+  public var scope: Scope {
+    switch cause {
+    case .namespaceSet, .idMap, .setgroups, .clockOffsets, .root: .sandbox
+    case .mountSource, .mountRemade: .mount
+    case .process: .mainCommand
+    }
+  }
+
+  /// The man page that documents the rule, as `name(section)`.
+  public var manPage: String {
+    switch cause {
+    case .namespaceSet: "namespaces(7)"
+    case .idMap, .setgroups: "user_namespaces(7)"
+    case .clockOffsets: "time_namespaces(7)"
+    case .root: "pivot_root(2)"
+    case .mountSource: "move_mount(2)"
+    case .mountRemade: "mount_setattr(2)"
+    case .process: "execve(2)"
+    }
+  }
+
+  /// Why, in the kernel's terms, without the man page.
+  public var reason: String {
+    switch cause {
+    case .namespaceSet:
+      "a process's namespaces are fixed when unshare(2) makes them: another set of namespaces is another sandbox"
+    case .idMap:
+      "uid_map and gid_map can be written once: a second write fails with EPERM"
+    case .setgroups:
+      "setgroups cannot be changed once gid_map is written (EPERM)"
+    case .clockOffsets:
+      "clock offsets are frozen once a process entered the time namespace: a later write fails with EACCES"
+    case .root:
+      "pivot_root cannot be redone under running processes: their root and working directory stay on the old root"
+    case .mountSource:
+      "a mount's source or type cannot change in place: the mount is taken off (umount2) and a new one attached"
+    case .mountRemade:
+      "neither mount_setattr(2) nor a remount makes this change: the mount is taken off and a new one attached"
+    case .process:
+      "[process] settings are taken at fork and execve(2): the next `exec` uses them, and a main command is replaced"
+    }
+  }
+
+  /// `reason (man page)`.
+  public var description: String { "\(reason) (\(manPage))" }
+}

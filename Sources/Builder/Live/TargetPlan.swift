@@ -1,0 +1,107 @@
+/// `plan SPEC --target NAME`: every step of the spec's plan marked against a live sandbox (``TargetAction``), the
+/// steps `apply` takes to get there in place, and the sandbox's drift, shown apart. Made by ``TargetPlanner``.
+public struct TargetPlan: Sendable, Hashable {
+  /// One step of the spec's plan (or of the applied plan, for an item the spec no longer has), marked.
+  public struct Entry: Sendable, Hashable {
+    /// The new plan's step; the applied plan's for ``TargetAction/remove`` and the removals that replace.
+    public var step: Step
+    public var action: TargetAction
+    /// The steps `apply` takes for this entry, numbered across the whole target plan; empty for `=` and for what
+    /// only replacing the sandbox changes.
+    public var apply: [Step]
+    /// The drift this entry brings back (a hostname changed inside, a mount taken off), when that is its reason.
+    public var restores: Drift?
+    /// What else a reviewer should know (`the name stays as it is`).
+    public var note: String?
+    /// Setup steps `run` takes once (forks, opening host paths): never counted, always `=`.
+    public var isSetup: Bool
+
+    public init(
+      step: Step, action: TargetAction, apply: [Step] = [], restores: Drift? = nil, note: String? = nil,
+      isSetup: Bool = false
+    ) {
+      self.step = step
+      self.action = action
+      self.apply = apply
+      self.restores = restores
+      self.note = note
+      self.isSetup = isSetup
+    }
+  }
+
+  public var name: SandboxName
+  public var target: ProcessIdentity
+  public var entries: [Entry]
+  /// How the sandbox differs from the plan last applied to it (see ``DriftReport``).
+  public var drift: [Drift]
+  /// What could not be read from the sandbox, and why.
+  public var unread: [String]
+
+  public init(name: SandboxName, target: ProcessIdentity, entries: [Entry], drift: [Drift], unread: [String] = []) {
+    self.name = name
+    self.target = target
+    self.drift = drift
+    self.unread = unread
+    var next = 1
+    self.entries = entries.map { entry in
+      var entry = entry
+      for index in entry.apply.indices {
+        entry.apply[index].id = next
+        next += 1
+      }
+      return entry
+    }
+  }
+
+  /// Every step `apply` takes, in order.
+  public var applySteps: [Step] { entries.flatMap(\.apply) }
+
+  /// Items added: `+`, and the new half of a mount replaced (as Terraform counts a replacement).
+  public var toAdd: Int { count { $0 == .add || $0 == .mount } }
+  /// Items changed in place, and `[process]` changes (the next `exec`, a main command replaced).
+  public var toChange: Int { count { $0 == .inPlace || $0 == .mainCommand } }
+  /// Items removed: `-`, and the old half of a mount replaced.
+  public var toRemove: Int { count { $0 == .remove || $0 == .mount } }
+
+  /// What forces the whole sandbox to be replaced, once each, in plan order; empty when it can change in place.
+  public var sandboxReplacements: [Replacement] {
+    var seen: [Replacement] = []
+    for entry in entries {
+      if case .replace(let replacement) = entry.action, replacement.scope == .sandbox, !seen.contains(replacement) {
+        seen.append(replacement)
+      }
+    }
+    return seen
+  }
+
+  /// Whether `apply` has anything to do (`--detailed-exitcode` 2).
+  public var hasChanges: Bool { toAdd + toChange + toRemove > 0 || !sandboxReplacements.isEmpty }
+
+  /// The Terraform-like summary: `2 to add, 1 to change, 0 to remove; the sandbox must be replaced because …`.
+  public var summary: String {
+    let counts = "\(toAdd) to add, \(toChange) to change, \(toRemove) to remove"
+    let causes = sandboxReplacements
+    guard !causes.isEmpty else { return counts }
+    return counts + "; the sandbox must be replaced because " + causes.map(\.description).joined(separator: "; ")
+  }
+
+  private enum Counted { case add, inPlace, remove, mount, mainCommand }
+
+  private func count(_ matches: (Counted) -> Bool) -> Int {
+    entries.filter { entry in
+      guard !entry.isSetup else { return false }
+      switch entry.action {
+      case .unchanged: return false
+      case .add: return matches(.add)
+      case .inPlace: return matches(.inPlace)
+      case .remove: return matches(.remove)
+      case .replace(let replacement):
+        switch replacement.scope {
+        case .sandbox: return false
+        case .mount: return matches(.mount)
+        case .mainCommand: return matches(.mainCommand)
+        }
+      }
+    }.count
+  }
+}

@@ -1,0 +1,80 @@
+import Builder
+import SpecParser
+
+/// Renders `plan SPEC --target NAME` for a person: every step of the spec's plan with its mark against the live
+/// sandbox, under each the steps `apply` takes for it (or what forces a replacement), then the drift, apart, and a
+/// Terraform-like summary line.
+struct TargetPlanTextRenderer {
+  let color: Bool
+  let file: String
+
+  func render(_ plan: TargetPlan) -> String {
+    let actorWidth = plan.entries.map(\.step.actor.rawValue.count).max() ?? 0
+    var out =
+      "Target: sandbox \(plan.name), init pid \(plan.target.pid) (start time \(plan.target.startTime)); "
+      + "marked against what stands in it and the plan last applied\n\n"
+    for entry in plan.entries { out += render(entry, actorWidth: actorWidth) }
+    out += "\n" + driftSection(plan.drift)
+    for reason in plan.unread { out += paint("not read:", "35") + " \(shown(reason))\n" }
+    out += "\nLegend: = already so  ~ change in place  + add  - remove  -/+ replace\n"
+    out += paint("Plan: \(shown(plan.summary)).", "1") + "\n"
+    return out
+  }
+
+  private func render(_ entry: TargetPlan.Entry, actorWidth: Int) -> String {
+    let symbol = entry.action.symbol
+    let padded = symbol + String(repeating: " ", count: 3 - symbol.count)
+    let actor = entry.step.actor.rawValue
+    var line =
+      "\(paint(padded, colorCode(entry.action))) \(actor)\(String(repeating: " ", count: actorWidth - actor.count))  "
+      + shown(entry.step.title)
+    // The values read from the sandbox, where the step names one (its hostname, domain name).
+    if [.hostname, .domainname].contains(entry.step.kind), case .modify(let before, let after) = entry.step.change {
+      line += "  (sandbox: \(shown(before)) → \(shown(after)))"
+    }
+    // An item removed comes from the applied plan: its spec line is in the spec as it was then, not in this file.
+    if let origin = entry.step.origin, entry.action != .remove {
+      line += "  " + paint("\(shown(file)):\(origin.start.line):\(origin.start.column)", "36")
+    }
+    var out = line + "\n"
+    let indent = String(repeating: " ", count: 6)
+    if case .replace(let replacement) = entry.action {
+      out += indent + "forced by \(replacement.cause.rawValue): \(shown(replacement.description))\n"
+      if replacement.scope == .sandbox { out += indent + "replaces the whole sandbox (apply --replace)\n" }
+    }
+    if let drift = entry.restores { out += indent + "restores drift: \(shown(drift.description))\n" }
+    if let note = entry.note { out += indent + "note: \(shown(note))\n" }
+    for step in entry.apply {
+      out += indent + paint("apply \(step.id) \(step.actor.rawValue): \(shown(step.title))", "1") + "\n"
+      for call in step.calls { out += indent + "  " + paint(shown(call.description), "2") + "\n" }
+      if let reason = step.reason { out += indent + "  why: \(shown(reason))\n" }
+    }
+    return out
+  }
+
+  private func driftSection(_ drift: [Drift]) -> String {
+    guard !drift.isEmpty else { return "Drift: none (the sandbox stands as the plan last applied made it)\n" }
+    var out = "Drift (changed inside since the last up or apply, not by the spec):\n"
+    for item in drift {
+      let fix = item.restorable ? "apply brings it back" : "only replacing the sandbox brings it back"
+      out += "  " + paint("!", "35") + " \(shown(item.description)) (\(fix))\n"
+    }
+    return out
+  }
+
+  private func colorCode(_ action: TargetAction) -> String {
+    switch action {
+    case .unchanged: "2"
+    case .inPlace: "33"
+    case .add: "32"
+    case .remove: "31"
+    case .replace: "1;31"
+    }
+  }
+
+  private func shown(_ text: String) -> String { TerminalText.printable(text) }
+
+  private func paint(_ text: String, _ code: String) -> String {
+    color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+  }
+}
