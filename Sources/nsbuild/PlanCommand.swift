@@ -98,7 +98,9 @@ struct PlanCommand: ParsableCommand {
   }
 
   /// With `--up`, what `up` would plan with: the log in the caller's state folder, under the name `up` would give.
+  /// With `--target`, the same for that sandbox: its record holds the plan `up` took, which is compared with this.
   private func liveLaunch(_ terminal: Terminal) throws -> LiveLaunch? {
+    if let target { return terminal.liveLaunch(try terminal.sandboxName(target, failureCode: 1)) }
     guard up else {
       if name != nil { throw terminal.fail("--name is for --up", failureCode: 1) }
       return nil
