@@ -136,6 +136,19 @@ struct LiveSandboxTests: ScratchFolderTests {
     }
   }
 
+  @Test func planTargetComparesWithWhatUpApplied() throws {
+    try withLive { live in
+      let spec = try write(Self.holder, to: live.folder)
+      #expect(try live.run(["up", "--name", "cmp", spec]).status == 0)
+      let same = try live.run(["plan", spec, "--target", "cmp", "--detailed-exitcode"])
+      #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+      #expect(same.stdout.contains("=   init     hold the namespaces until SIGTERM"))
+      _ = try write(Self.holder.replacing("live-holder", with: "live-renamed"), to: live.folder)
+      let changed = try live.run(["plan", spec, "--target", "cmp", "--detailed-exitcode"])
+      #expect(changed.status == 2, "\(changed.stdout)\(changed.stderr)")
+    }
+  }
+
   @Test func theMainCommandsEndEndsTheSandbox() throws {
     try withLive { live in
       let flag = live.folder + "/flag"
