@@ -4,7 +4,7 @@ import Testing
 /// What the command runs as, checked from inside (/proc/self/status) and, for what the sandbox makes, from the host:
 /// exactly the spec's IDs, nothing of the caller's, and the whole ID range where the kernel takes it.
 @Suite(.enabled(if: NSBuildProcess.isRoot, "needs root to create namespaces and switch users; CI runs as root"))
-struct CredentialTests {
+struct CredentialTests: ScratchFolderTests {
   static let ids = "grep -E '^(Uid|Gid|Groups):' /proc/self/status | tr -s '\\t ' ' '"
 
   /// Runs `nsbuild ARGS` from a public copy holding `spec` as s.toml, through `setpriv PRIV…` when given.
@@ -12,17 +12,9 @@ struct CredentialTests {
     -> NSBuildProcess.Result
   {
     let folder = try folder ?? NSBuildProcess.publicCopy(specs: [:])
-    try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
-    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/s.toml")
-    let words = [folder + "/nsbuild", args[0], folder + "/s.toml"] + args.dropFirst()
+    let words = [folder + "/nsbuild", args[0], try write(spec, to: folder)] + args.dropFirst()
     if setpriv.isEmpty { return try NSBuildProcess.runCommand(words[0], Array(words.dropFirst())) }
     return try NSBuildProcess.runCommand("/usr/bin/setpriv", setpriv + words)
-  }
-
-  func withFolder<T>(_ body: (String) throws -> T) throws -> T {
-    let folder = try NSBuildProcess.publicCopy(specs: [:])
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    return try body(folder)
   }
 
   /// A root caller left out of its own map (0 → 100000) gets the sandbox the spec describes: root inside, mount
@@ -182,7 +174,7 @@ struct CredentialTests {
         [process]
         capabilities = ["CAP_SYS_ADMIN"]
         """
-      try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+      _ = try write(spec, to: folder)
       // The folder is made read-only on a host of its own (a private mount namespace), then nsbuild runs there.
       let script =
         "mount --bind \(source) \(source) && mount -o remount,bind,ro \(source) && \(folder)/nsbuild run \(folder)/s.toml -- /bin/sh -c 'mount -o remount,bind,rw /mnt; touch /mnt/written; echo done'"
@@ -243,25 +235,10 @@ struct CredentialTests {
       gid_map = [{ inside = 0, outside = \(try range("/etc/subgid")), count = 1000 }]
       [root]
       type = "tmpfs"
-      [[mounts]]
-      type = "bind"
-      source = "/usr"
-      target = "/usr"
+      \(usrFromHost)
       [[mounts]]
       type = "dev"
       target = "/dev"
-      [[files]]
-      type = "symlink"
-      path = "/bin"
-      link = "usr/bin"
-      [[files]]
-      type = "symlink"
-      path = "/lib"
-      link = "usr/lib"
-      [[files]]
-      type = "symlink"
-      path = "/lib64"
-      link = "usr/lib64"
       """
     let script = "id -u; id -g; echo x > /dev/null && echo dev; mkdir /made && stat -c %u:%g /made"
     let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]

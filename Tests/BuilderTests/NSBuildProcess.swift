@@ -160,9 +160,11 @@ extension ScratchFolderTests {
     return try body(folder)
   }
 
-  /// Writes `spec` to `folder`/s.toml and returns that path.
+  /// Writes `spec` to `folder`/s.toml, readable by all (a caller switched to another user reads it too), and
+  /// returns that path.
   func write(_ spec: String, to folder: String) throws -> String {
     try Data(spec.utf8).write(to: URL(fileURLWithPath: folder + "/s.toml"))
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/s.toml")
     return folder + "/s.toml"
   }
 }

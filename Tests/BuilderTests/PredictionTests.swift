@@ -32,7 +32,7 @@ import Testing
 
   @Test func whereTheWorkingDirectoryLands() throws {
     func place(_ text: String) throws -> WorkingDirectoryPlace {
-      Planner.workingDirectoryPlace(of: try decodeSpec("version = 1\n" + text))
+      WorkingDirectoryPlace(of: try decodeSpec("version = 1\n" + text))
     }
     let mount = "[namespaces]\nunshare = [\"mount\"]\n"
     #expect(try place(mount + "[process]\ncwd = \"/srv/x\"\n") == .beneath(tree: "/", path: "/srv/x"))

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What nsbuild keeps of a live sandbox, as `state.json` in its ``StateDirectory`` folder: enough to find its init
 /// again (and to tell it from a recycled pid), to show it in `ls` and `status`, and to plan against it (the plan last

@@ -6,7 +6,7 @@ import SpecParser
 struct BirthTimeReader<Reader: SystemReader> {
   let reader: Reader
 
-  /// `changes` as ``Planner/hostChanges()`` lists them; each is looked up at its nearest existing folder (what it
+  /// `changes` as ``HostChanges/list()`` lists them; each is looked up at its nearest existing folder (what it
   /// would be made in), one statx(2) per folder.
   func paths(withoutBirthTimesIn changes: [String]) -> [String] {
     var known: [String: Bool] = [:]

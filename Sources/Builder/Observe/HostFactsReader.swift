@@ -65,7 +65,7 @@ public struct HostFactsReader<Reader: SystemReader> {
       facts.effectiveCapabilities = effectiveCapabilities()
     }
     facts.missingPaths = paths.filter { !reader.exists($0) }
-    if spec.map(Planner.readsHostMounts) ?? true {
+    if spec?.readsHostMounts ?? true {
       facts.mounts = HostMount.parse(text("/proc/self/mountinfo") ?? "")
       for path in paths { if let real = reader.realPath(path), real != path { facts.realPaths[path] = real } }
     }

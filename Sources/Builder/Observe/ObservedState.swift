@@ -36,7 +36,7 @@ public struct ObservedState: Sendable, Hashable {
   /// In a root folder, where a spec path lands when a symlink on the way leads elsewhere, by sandbox path (see
   /// ``HostEntryReader/destinations(for:)``); ``hostEntries`` holds what stands there.
   public var inRootDestinations: [String: String] = [:]
-  /// Whether `[process] cwd` is a folder where ``Planner/workingDirectoryPlace(of:)`` puts it on the host; nil when
+  /// Whether `[process] cwd` is a folder where ``WorkingDirectoryPlace`` puts it on the host; nil when
   /// not read (it lands somewhere the host does not tell).
   public var workingDirectoryExists: Bool?
   /// The caller's namespaces as `/proc/self/ns/*` names them (`uts:[4026531838]`), by namespaces(7) name.

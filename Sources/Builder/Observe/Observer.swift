@@ -1,7 +1,8 @@
 import SpecParser
 
 /// Builds the ``ObservedState`` a spec is planned against, from a ``SystemReader`` only: observing cannot change
-/// the host it looks at. Data flows one way: spec, then ``observe(_:)``, then ``Planner``, then ``Launcher``.
+/// the host it looks at. Data flows one way: spec, then ``observe(_:)``, then ``Planner``, then ``Launcher``; what to
+/// read follows from rules over the spec and what was read so far (Sources/Builder/Rules), never from the planner.
 public struct Observer<Reader: SystemReader> {
   let reader: Reader
 
@@ -27,7 +28,7 @@ public struct Observer<Reader: SystemReader> {
     (state.obstacles, state.makingFolders) = HostObstacleReader(reader: reader).read(for: spec)
     // Last: which paths run makes on the host follows from everything read above.
     state.withoutBirthTimes = BirthTimeReader(reader: reader).paths(
-      withoutBirthTimesIn: Planner(spec: spec, state: state).hostChanges())
+      withoutBirthTimesIn: HostChanges(spec: spec, state: state).list())
     // The joined ones too, and nsbuild's user namespace, which decides what setns(2) allows.
     let joined = spec.joins.map(\.namespace) + (spec.joins.isEmpty ? [] : [.user])
     for namespace in spec.namespaces + joined {

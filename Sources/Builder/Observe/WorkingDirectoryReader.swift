@@ -1,6 +1,6 @@
 import SpecParser
 
-/// Reads whether `[process] cwd` will be a folder, where ``Planner/workingDirectoryPlace(of:)`` says it lands on the
+/// Reads whether `[process] cwd` will be a folder, where ``WorkingDirectoryPlace`` says it lands on the
 /// host: looked up beneath that host folder with openat2(2) RESOLVE_IN_ROOT, through no symlink (one could lead
 /// beneath a mount of the spec, where the sandbox sees something else: then nothing is predicted).
 public struct WorkingDirectoryReader<Reader: SystemReader> {
@@ -13,7 +13,7 @@ public struct WorkingDirectoryReader<Reader: SystemReader> {
   /// nil when the place is not on the host (made by the spec, on a tmpfs, or not predictable), has a symlink on the
   /// way, or cannot be opened.
   public func exists(for spec: Spec) -> Bool? {
-    guard case .beneath(let tree, let path) = Planner.workingDirectoryPlace(of: spec),
+    guard case .beneath(let tree, let path) = WorkingDirectoryPlace(of: spec),
       let root = try? reader.openPath(tree)
     else { return nil }
     defer { reader.close(root) }

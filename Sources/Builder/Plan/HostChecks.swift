@@ -179,7 +179,7 @@ extension Planner {
     let host = HostPlacement(spec: spec).base(of: destination)?.hostPath(of: destination) ?? destination
     if file.kind == .dir {
       return
-        "\(host) exists on the host and is not a folder (\(Self.describe(existing))): run cannot make the folder there"
+        "\(host) exists on the host and is not a folder (\(FileChange.describe(existing))): run cannot make the folder there"
     }
     return "\(host) exists on the host with other contents: run will refuse to overwrite it"
   }

@@ -8,13 +8,6 @@ import SpecParser
 /// Linux 6.18 also clears `unbindable` (measured: an unbindable tmpfs beneath a source shows in the sandbox). Mounts
 /// of other mount namespaces are in none of the caller's folders, so there is nothing of theirs to show.
 extension Planner {
-  /// Whether `spec` binds, overlays or sets a mount's propagation: what the host's mounts beneath or around them
-  /// decide (see ``HostFacts/mounts``).
-  static func readsHostMounts(_ spec: Spec) -> Bool {
-    spec.mounts.contains { $0.kind == .bind || $0.kind == .overlay || $0.propagation != nil }
-      || spec.root.propagation != .private || mountsCallersSysfs(spec)
-  }
-
   func hiddenSubmountWarnings() -> [PlanWarning] {
     let tree = HostMountTree(state.host.mounts)
     var result: [PlanWarning] = []

@@ -26,13 +26,14 @@ struct FilesystemPlan {
   /// Every folder above a `[[files]]` path or mount target: a mount on one of them has something made beneath it.
   var itemParents: Set<Substring> = []
 
-  /// Where paths land on the host, built once (a lookup per `[[files]]` entry stays linear in the mounts).
-  private let placement: HostPlacement
+  /// What run leaves on the host, with where paths land there, built once (a lookup per `[[files]]` entry stays
+  /// linear in the mounts).
+  private let changes: HostChanges
+  private var placement: HostPlacement { changes.placement }
 
   init(planner: Planner) {
     self.planner = planner
-    self.placement = HostPlacement(
-      spec: planner.spec, sources: planner.state.hostSources, hostTree: planner.state.hostTreePaths)
+    self.changes = HostChanges(spec: planner.spec, state: planner.state)
   }
 
   /// The kernel lacks a call of the new mount API (see ``DetachedMount``): mounts go through mount(2) on
@@ -128,31 +129,14 @@ struct FilesystemPlan {
   /// host's tree as the root, `/` itself as fd slot 0.
   /// Each open comes from the spec entry that first names its path, so a failed open points at that entry.
   private mutating func sourcesStep() -> Step {
-    var paths: [(path: String, origin: SourceRange?)] = []
-    if case .directory(let directory) = spec.root.kind { paths.append((directory, planner.origin("root.path"))) }
-    for (index, mount) in spec.mounts.enumerated() {
-      var named: [String] = []
-      switch mount.kind {
-      case .bind: named += mount.source.map { [$0] } ?? []
-      case .overlay:
-        named += mount.lower
-        if case .directories(let upper, let work) = mount.upper { named += [upper, work] }
-      case .dev: named += DevicePlan.nodes.map { "/dev/" + $0 }
-      case .tmpfs, .proc, .sysfs, .devpts, .mqueue: break  // made fresh: no host path
-      }
-      let origin = planner.origin(SpecKeyPath("mounts").index(index))
-      paths += named.map { ($0, origin) }
-    }
-    // The host's null device masks a fresh proc's files (as runc and crun do); opened here, never from the sandbox.
-    if let index = spec.mounts.firstIndex(where: KernelFilesystemProtection.needsNullDevice) {
-      paths.append(("/dev/null", planner.origin(SpecKeyPath("mounts").index(index))))
-    }
+    let paths = HostSources.sources(of: spec, devices: true) + [HostSources.nullDevice(of: spec)].compactMap { $0 }
     var operations: [Step.Operation] = []
     if case .host = spec.root.kind { operations.append(Step.Operation(.openPath(path: "/", slot: Self.root))) }
     var rootDirectory: String?
     if case .directory(let directory) = spec.root.kind { rootDirectory = directory }
     var opened: [String] = []
-    for (path, origin) in paths where sources[path] == nil {
+    for source in paths where sources[source.path] == nil {
+      let path = source.path
       let slot = slot()
       sources[path] = slot
       opened.append(path)
@@ -162,11 +146,18 @@ struct FilesystemPlan {
         path == rootDirectory
         ? .openDirectoryNoSymlinks(path: path, slot: slot)
         : .openNoSymlinks(path: resolved.path, slot: slot, via: resolved.links)
-      operations.append(Step.Operation(call, origin: origin))
+      operations.append(Step.Operation(call, origin: origin(of: source.namedBy)))
     }
     return Step(
       kind: .sources, actor: .initProcess, subject: .hostPaths(paths: opened), operations: operations,
       change: .create, reason: "before any mount can hide them", label: "open the host paths the sandbox uses")
+  }
+
+  private func origin(of entry: HostSources.Source.Entry) -> SourceRange? {
+    switch entry {
+    case .rootPath: planner.origin("root.path")
+    case .mount(let index): planner.origin(SpecKeyPath("mounts").index(index))
+    }
   }
 
   private mutating func rootStep() -> Step? {
@@ -260,10 +251,10 @@ struct FilesystemPlan {
         root: at.root, path: at.path, contents: file.content, mode: file.mode ?? 0o644, lookup: at.lookup)
     case .symlink: call = .symlink(root: at.root, path: at.path, link: file.link ?? "", lookup: at.lookup)
     }
-    let folders = planner.foldersMade(above: placement.landing(of: file.path), placement)
+    let folders = changes.foldersMade(above: placement.landing(of: file.path))
     return Step(
       kind: .file, actor: .initProcess, subject: .file(path: file.path), calls: [call],
-      change: planner.fileChange(file),
+      change: FileChange.of(file, existing: planner.state.hostEntries[file.path]),
       reason: Self.reasons([
         folders.isEmpty ? nil : "makes the missing folders \(folders.joined(separator: ", ")) on the host first",
         linksNote(file.path),

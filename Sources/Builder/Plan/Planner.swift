@@ -67,7 +67,8 @@ public struct Planner: Sendable {
     for index in steps.indices { steps[index].id = index + 1 }
     let chain = Self.chain(of: steps)
     return Plan(
-      steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps), hostChanges: hostChanges(),
+      steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps),
+      hostChanges: HostChanges(spec: spec, state: state).list(),
       processes: chain.processes, handoffs: chain.handoffs)
   }
 

@@ -7,13 +7,8 @@ import SpecParser
 /// of a detached sysfs (the new mount API, see ``DetachedMount``) stacks it there, so the warning is for a kernel
 /// without that API.
 extension Planner {
-  /// Whether `spec` mounts a sysfs that shares the caller's net namespace, so the host's mounts decide whether it can.
-  static func mountsCallersSysfs(_ spec: Spec) -> Bool {
-    !spec.unshares(.user) && !spec.unshares(.net) && spec.mounts.contains { $0.kind == .sysfs }
-  }
-
   func sysfsBusyWarnings() -> [PlanWarning] {
-    guard Self.mountsCallersSysfs(spec), state.host.missingMountCall != nil else { return [] }
+    guard spec.mountsCallersSysfs, state.host.missingMountCall != nil else { return [] }
     let tree = HostMountTree(state.host.mounts)
     var result: [PlanWarning] = []
     for (index, mount) in spec.mounts.enumerated() where mount.kind == .sysfs {
