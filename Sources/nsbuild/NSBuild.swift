@@ -22,12 +22,13 @@ struct NSBuild: ParsableCommand {
         nsbuild diff old.toml sandbox.toml
         nsbuild run specs/dev.toml -- hostname
         nsbuild run specs/rootless.toml -- id -u
+        nsbuild up specs/dev.toml && nsbuild ls && nsbuild down dev
         nsbuild schema > sandbox.schema.json
       """,
     version: version,
     subcommands: [
-      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, ExecCommand.self, ApplyCommand.self,
-      SchemaCommand.self,
+      CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, ExecCommand.self, UpCommand.self,
+      ApplyCommand.self, DownCommand.self, ListCommand.self, StatusCommand.self, SchemaCommand.self,
       TOMLJSONCommand.self,
     ]
   )

@@ -26,6 +26,7 @@ struct PlanCommand: ParsableCommand {
         nsbuild plan specs/dev.toml
         nsbuild plan specs/dev.toml -- make test
         nsbuild plan --format json specs/dev.toml
+        nsbuild plan --up --name web specs/dev.toml
         nsbuild plan specs/dev.toml --target dev --detailed-exitcode
       """
   )
@@ -42,6 +43,12 @@ struct PlanCommand: ParsableCommand {
 
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
+
+  @Flag(help: "Plan for `up` (a sandbox that outlives nsbuild; [process] args optional) rather than `run`.")
+  var up = false
+
+  @Option(help: "With --up: the sandbox's name, which names its output.log (default: the spec's stem).")
+  var name: String?
 
   // Unconditional, so `--max-diagnostics -1` reaches validate() and its message rather than "Missing value".
   @Option(
@@ -70,7 +77,8 @@ struct PlanCommand: ParsableCommand {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
-      strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics, printWarnings: false)
+      strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics, printWarnings: false,
+      up: try liveLaunch(terminal))
     // Every warning is on stdout with the plan, so `plan > review.txt` keeps the whole review: the spec's own
     // (--no-strict-modes' ownership one included) with their source lines, then the plan's that they do not repeat.
     let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
@@ -87,6 +95,17 @@ struct PlanCommand: ParsableCommand {
       terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path, specWarnings: specWarnings)) + "\n")
     }
     if detailedExitcode, !plan.hostChanges.isEmpty { throw ExitCode(2) }
+  }
+
+  /// With `--up`, what `up` would plan with: the log in the caller's state folder, under the name `up` would give.
+  /// With `--target`, the same for that sandbox: its record holds the plan `up` took, which is compared with this.
+  private func liveLaunch(_ terminal: Terminal) throws -> LiveLaunch? {
+    if let target { return terminal.liveLaunch(try terminal.sandboxName(target, failureCode: 1)) }
+    guard up else {
+      if name != nil { throw terminal.fail("--name is for --up", failureCode: 1) }
+      return nil
+    }
+    return terminal.liveLaunch(try terminal.sandboxName(given: name, spec: spec, failureCode: 1))
   }
 
   /// `--target`: the plan marked against the live sandbox `name`.

@@ -13,7 +13,8 @@ import SpecParser
 func planSpec(
   _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
   strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit,
-  printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil }
+  printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil },
+  up: LiveLaunch? = nil
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
   switch loadSpec(path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics) {
@@ -42,7 +43,7 @@ func planSpec(
   do {
     let planner = Planner(spec: spec, state: state)
     if let live { return (shown, try planner.execPlan(into: live, command: command)) }
-    return (shown, try planner.plan(command: command))
+    return (shown, try planner.plan(command: command, live: up))
   } catch {
     if !printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }
     // Limits come from spec keys: shown at their place with a caret, as `check` shows them.

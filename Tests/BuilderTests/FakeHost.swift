@@ -45,6 +45,7 @@ final class FakeHost: SystemReader {
   func isTerminal(_ fd: Int32) -> Bool { false }
   func currentDirectory() throws(SyscallError) -> String { "/work" }
   func missingMountCall() -> String? { missingCall }
+  func directoryEntries(_ dirfd: Int32) throws(SyscallError) -> [String] { throw missing("getdents64", "fd \(dirfd)") }
   func namespaceFile(_ path: String) throws(SyscallError) -> NamespaceFileInfo {
     log.append("ioctl_ns \(path)")
     guard let info = namespaceFiles[path] else { throw missing("open", path) }

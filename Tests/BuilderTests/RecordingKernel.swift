@@ -253,18 +253,32 @@ final class RecordingKernel: LinuxKernel {
   var regularFiles: Set<String> = ["kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug"]
   func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
     try record("openat2-nosymlinks(\(path))", call: "openat2", path: path)
+    if keepsFiles, !folders.contains(path) { throw SyscallError(call: "openat2", errno: 2, path: path) }
     nextFD += 1
+    openedPaths[nextFD] = path
     return nextFD
   }
+  /// With `keepsFiles`, the folder, file and rename calls act on `files` and `folders` (paths built from the fd's
+  /// folder), so a test can read back what was written (the state store).
+  var keepsFiles = false
+  var folders: Set<String> = ["/"]
+  private func entryPath(_ dirfd: Int32, _ name: String) -> String { (openedPaths[dirfd] ?? "?") + "/" + name }
   func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] { [] }
   func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
     try record("fchmod-dir(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "fchmod", path: name)
   }
   func makeDirectory(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
     try record("mkdirat(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "mkdirat", path: name)
+    if keepsFiles, !folders.insert(entryPath(dirfd, name)).inserted {
+      throw SyscallError(call: "mkdirat", errno: 17, path: name)
+    }
   }
   func writeFile(_ dirfd: Int32, _ name: String, contents: [UInt8], mode: UInt32) throws(SyscallError) {
     try record("writefile(\(dirfd), \(name), \(contents.count), \(String(mode, radix: 8)))", call: "openat", path: name)
+    if keepsFiles {
+      guard files[entryPath(dirfd, name)] == nil else { throw SyscallError(call: "linkat", errno: 17, path: name) }
+      files[entryPath(dirfd, name)] = contents
+    }
   }
   func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity {
     FileIdentity(device: 0, inode: 0, birth: FileIdentity.Birth(seconds: 0, nanoseconds: 0))
@@ -272,6 +286,10 @@ final class RecordingKernel: LinuxKernel {
   func detach(_ fd: Int32) throws(SyscallError) { try record("umount2(fd \(fd), MNT_DETACH)", call: "umount2") }
   func removeEntry(_ dirfd: Int32, _ name: String, directory: Bool) throws(SyscallError) {
     try record("unlinkat(\(dirfd), \(name)\(directory ? ", AT_REMOVEDIR" : ""))", call: "unlinkat", path: name)
+    guard keepsFiles else { return }
+    let path = entryPath(dirfd, name)
+    let found = directory ? folders.remove(path) != nil : files.removeValue(forKey: path) != nil
+    if !found { throw SyscallError(call: "unlinkat", errno: 2, path: name) }
   }
   func symlink(_ link: String, _ dirfd: Int32, _ name: String) throws(SyscallError) {
     try record("symlinkat(\(link), \(dirfd), \(name))", call: "symlinkat", path: name)
@@ -365,6 +383,7 @@ final class RecordingKernel: LinuxKernel {
   }
   func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError) {
     try record("renameat(\(dirfd), \(from), \(to))", call: "renameat", path: to)
+    if keepsFiles { files[entryPath(dirfd, to)] = files.removeValue(forKey: entryPath(dirfd, from)) }
   }
   func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
     try record("prlimit(\(pid), \(resource))", call: "prlimit")
@@ -372,4 +391,36 @@ final class RecordingKernel: LinuxKernel {
   /// The call the fake kernel lacks (see ``HostFacts/missingMountCall``): none by default.
   var missingCall: String?
   func missingMountCall() -> String? { missingCall }
+
+  func directoryEntries(_ dirfd: Int32) throws(SyscallError) -> [String] {
+    let folder = (openedPaths[dirfd] ?? "?") + "/"
+    let paths = files.keys.map { $0 } + folders.map { $0 }
+    return paths.filter { $0.hasPrefix(folder) && !$0.dropFirst(folder.count).contains("/") && $0 != folder }
+      .map { String($0.dropFirst(folder.count)) }.sorted()
+  }
+  func redirectStandardStreams(output: String) throws(SyscallError) {
+    try record(Syscall.redirectStandardStreams(output: output).description, call: "openat2", path: output)
+  }
+  func holdUntilSignalled() -> Never { preconditionFailure("pause() in a recording kernel") }
+  func lockExclusiveWaiting(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
+    try record("flock(\(entryPath(dirfd, name)), LOCK_EX)", call: "flock", path: name)
+    if keepsFiles, !folders.contains(openedPaths[dirfd] ?? "?") {
+      throw SyscallError(call: "flock", errno: 2, path: name)
+    }
+    if keepsFiles, files[entryPath(dirfd, name)] == nil { files[entryPath(dirfd, name)] = [] }
+    nextFD += 1
+    return nextFD
+  }
+  func unlock(_ fd: Int32) { log.append("flock(\(fd), LOCK_UN)") }
+  func openProcess(_ pid: Int32) throws(SyscallError) -> Int32 {
+    try record("pidfd_open(\(pid))", call: "pidfd_open")
+    return 90
+  }
+  func signalProcess(_ pidfd: Int32, _ signal: Int32) throws(SyscallError) {
+    try record("pidfd_send_signal(\(pidfd), \(signal))", call: "pidfd_send_signal")
+  }
+  func waitForEnd(_ pidfd: Int32, milliseconds: Int32?) throws(SyscallError) -> Bool {
+    try record("poll(\(pidfd), \(milliseconds.map(String.init) ?? "-1"))", call: "poll")
+    return true
+  }
 }

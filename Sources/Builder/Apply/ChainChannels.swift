@@ -59,6 +59,11 @@ struct ChainChannels {
       let other = handoff.from == role ? handoff.to : handoff.from
       guard handoff.from == role || handoff.to == role, below.contains(other) else { continue }
       switch handoff.kind {
+      case .sandboxReady:
+        // One way: init says it is ready and waits for nothing.
+        let ready = try kernel.pipe()
+        add(ready.write, .readyWrite, handoff.kind, owner: other)
+        add(ready.read, .readyRead, handoff.kind, owner: role)
       case .idMapsWritten, .commandReady:
         let ready = try kernel.pipe()
         let go = try kernel.pipe()

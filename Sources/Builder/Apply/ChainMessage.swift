@@ -9,9 +9,12 @@ enum ChainMessage: Sendable, Hashable {
   case go
   /// The sender failed at this step and call, and exits; nsbuild reports it with the plan at hand.
   case failed(StepFailure)
+  /// `up`: the sandbox process tells nsbuild init's pid (as the host sees it) once the sandbox is ready and no
+  /// longer dies with nsbuild.
+  case holder(pid: Int32)
 
   private enum Tag: UInt8 {
-    case ready = 1, go, failed
+    case ready = 1, go, failed, holder
   }
 
   var encoded: [UInt8] {
@@ -19,7 +22,22 @@ enum ChainMessage: Sendable, Hashable {
     case .ready: [Tag.ready.rawValue]
     case .go: [Tag.go.rawValue]
     case .failed(let failure): [Tag.failed.rawValue] + FailureRecord.encode(failure)
+    case .holder(let pid): [Tag.holder.rawValue] + withUnsafeBytes(of: pid.littleEndian) { Array($0) }
     }
+  }
+
+  /// Every message in `bytes`, which one read(2) of the report pipe returned: a `holder` message (five bytes) may
+  /// be followed there by a failure another process wrote just after it.
+  static func all(in bytes: [UInt8]) -> [ChainMessage] {
+    var rest = bytes[...]
+    var messages: [ChainMessage] = []
+    while let first = rest.first, first == Tag.holder.rawValue, rest.count >= 5 {
+      let pid = rest.dropFirst().prefix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+      messages.append(.holder(pid: Int32(bitPattern: pid)))
+      rest = rest.dropFirst(5)
+    }
+    if !rest.isEmpty, let last = ChainMessage(decoding: Array(rest)) { messages.append(last) }
+    return messages
   }
 
   init?(decoding bytes: [UInt8]) {
@@ -30,6 +48,9 @@ enum ChainMessage: Sendable, Hashable {
     case .failed:
       guard let failure = FailureRecord.decode(Array(bytes.dropFirst())) else { return nil }
       self = .failed(failure)
+    case .holder:
+      guard bytes.count == 5, let message = Self.all(in: bytes).first else { return nil }
+      self = message
     }
   }
 }

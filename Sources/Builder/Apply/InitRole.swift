@@ -14,9 +14,10 @@ struct InitRole<Kernel: LinuxKernel> {
     let setup = StepRunner(
       kernel: kernel, reportFD: channels.reportFD, journal: SetupJournal(),
       lockSocket: channels.fd(.send, of: .initProcess, .locksHeld),
-      passing: channels.fd(.receive, of: .initProcess, .fdsPassed), parent: start.link)
+      passing: channels.fd(.receive, of: .initProcess, .fdsPassed), parent: start.link,
+      readyFD: channels.fd(.readyWrite, of: .initProcess, .sandboxReady))
     guard let child = launcher.plan.child(of: .initProcess), let forkStep = launcher.forkStep(of: child) else {
-      return .exit(ExitStatus.setupFailed)
+      return hold(setup, channels)
     }
     if let status = launcher.run(launcher.steps(.initProcess, before: forkStep.id), with: setup, channels) {
       return .exit(status)
@@ -42,6 +43,7 @@ struct InitRole<Kernel: LinuxKernel> {
     case .success(.parent(let pid)): command = pid
     }
     if let status = finish(after: forkStep.id, setup, command: command, channels) { return .exit(status) }
+    announceReady(&channels)
     // Its ends of the pause, and the report pipe: nothing is reported from here.
     channels.close(kernel) { [.readyRead, .goWrite, .reportWrite].contains($0.use) }
     return reap(until: command)
@@ -62,13 +64,41 @@ struct InitRole<Kernel: LinuxKernel> {
     // command before its execve(2) while init went on to close its fds with nothing taken back.
     kernel.deferSignals(true)
     let late = StepRunner(
-      kernel: kernel, fds: setup.fds, journal: setup.journal, lockSocket: setup.lockSocket, parent: start.link)
+      kernel: kernel, fds: setup.fds, journal: setup.journal, lockSocket: setup.lockSocket, parent: start.link,
+      readyFD: setup.readyFD)
     let steps = launcher.steps(.initProcess, after: fork)
     if let status = launcher.run(steps, with: late, channels, stopping: command) { return status }
     kernel.deferSignals(false)
     // One kept after the last step's check goes on to the command, which is released now.
     if let signal = kernel.takeDeferredSignal() { kernel.kill(command, signal) }
     return nil
+  }
+
+  /// `up` without a command: builds the sandbox, says it is ready, and holds its namespaces (the hold step, which
+  /// returns only by a signal ending init).
+  private func hold(_ setup: StepRunner<Kernel>, _ channels: ChainChannels) -> RoleEnd {
+    var channels = channels
+    let steps = launcher.steps(.initProcess)
+    guard let holding = steps.last, holding.kind == .hold else { return .exit(ExitStatus.setupFailed) }
+    if let status = launcher.run(Array(steps.dropLast()), with: setup, channels) { return .exit(status) }
+    kernel.deferSignals(false)
+    if let signal = kernel.takeDeferredSignal() {
+      launcher.undo(setup.journal, setup.fds)
+      return .exit(128 + signal)
+    }
+    announceReady(&channels)
+    channels.close(kernel) { $0.use == .reportWrite }
+    launcher.trace(holding)
+    try? StepRunner(kernel: kernel).run(holding)
+    return .exit(ExitStatus.setupFailed)  // never: the hold step ends only with init
+  }
+
+  /// `up`: tells the sandbox process that the sandbox is ready (a one-way notice: init has nothing left to wait
+  /// for), and closes that pipe.
+  private func announceReady(_ channels: inout ChainChannels) {
+    guard let ready = channels.fd(.readyWrite, of: .initProcess, .sandboxReady) else { return }
+    kernel.send(.ready, on: ready)
+    channels.close([ready], kernel)
   }
 
   /// Waits for every child (orphans re-parent to PID 1); the command's status once it ends.

@@ -52,6 +52,12 @@ enum LaunchRequirements {
   /// The last process of the chain ends its setup with the exec step, after the step that forked it.
   private static func execProblem(in plan: Plan, forkedAt: [Step.Actor: Int]) -> LaunchRequirementError? {
     guard let last = plan.processes.last?.role else { return .noChain }
+    // `up` without a command: init, the last process, holds instead of running one.
+    if last == .initProcess, let hold = plan.steps.last(where: { $0.kind == .hold }), hold.actor == last,
+      hold.calls.contains(.holdUntilSignalled)
+    {
+      return nil
+    }
     guard let index = plan.steps.firstIndex(where: { $0.kind == .exec }), plan.steps[index].actor == last else {
       return .missingStep(.exec, actor: last)
     }

@@ -8,6 +8,9 @@ public enum RunOutcome: Sendable, Hashable {
   case failed(StepFailure)
   /// The plan lacks a step the launch needs (see ``LaunchRequirementError``): nothing was forked.
   case refused(LaunchRequirementError)
+  /// `up`: the sandbox is built and no longer dies with nsbuild. Its init's pid and the sandbox process's (init's
+  /// parent, which holds its mount namespace too), as the host sees them.
+  case ready(initPID: Int32, sandboxPID: Int32)
 }
 
 /// Applies a plan with real processes: the chain ``Plan/processes`` lists, each forked by the process above it at

@@ -26,12 +26,34 @@ struct ParentRole<Kernel: LinuxKernel> {
     case .success(.parent(let forked)): pid = forked
     }
     if let failure = takeSteps(after: forkStep.id, on: pid, &channels) { return .outcome(.failed(failure)) }
+    if launcher.plan.handoff(.sandboxReady) != nil { return .outcome(awaitReady(pid, channels)) }
     launcher.holdLocks(.parent, channels)
     let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
     if let report = channels.fd(.reportRead, of: .parent), case .failed(let failure) = kernel.receive(on: report) {
       return .outcome(.failed(failure))
     }
     return .outcome(.finished(status))
+  }
+
+  /// `up`: reads the report pipe to its end, which comes once every process has taken its last step (init holding,
+  /// the command past its execve(2)); nsbuild does not wait for the sandbox, which outlives it.
+  private func awaitReady(_ pid: Int32, _ channels: ChainChannels) -> RunOutcome {
+    var holder: Int32?
+    if let report = channels.fd(.reportRead, of: .parent) {
+      while let bytes = try? kernel.read(report, count: 4096), !bytes.isEmpty {
+        for message in ChainMessage.all(in: bytes) {
+          switch message {
+          case .holder(let initPID): holder = initPID
+          case .failed(let failure):
+            _ = try? kernel.wait(pid)
+            return .failed(failure)
+          case .ready, .go: break
+          }
+        }
+      }
+    }
+    guard let holder else { return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)) }
+    return .ready(initPID: holder, sandboxPID: pid)
   }
 
   /// Takes nsbuild's steps that follow its fork, on the child `pid`, once it says ready if it waits for them; then

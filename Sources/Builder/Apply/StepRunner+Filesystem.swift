@@ -20,7 +20,7 @@ extension StepRunner {
     fds.closeAll(kernel)
     // And whatever nsbuild's own caller left open (and init's lifeline, checked for the last time just before):
     // init stays running while the command does.
-    try kernel.closeAll(from: 3, except: [reportFD].compactMap { $0 })
+    try kernel.closeAll(from: 3, except: [reportFD, readyFD].compactMap { $0 })
   }
 
   func resolve(

@@ -25,6 +25,11 @@ struct StepRunner<Kernel: LinuxKernel> {
   var fds = FDTable()
   /// The one fd `.closeSlots` leaves open besides 0, 1 and 2: the pipe a failure is reported on.
   var reportFD: Int32?
+  /// In the sandbox process under `up`: its ends of the chain's pipes and sockets, which `.closeInheritedDescriptors` keeps.
+  var keptFDs: [Int32] = []
+  /// In init under `up`: the pipe it says the sandbox is ready on (``Handoff/Kind/sandboxReady``), which
+  /// `.closeSlots` leaves open too.
+  var readyFD: Int32?
   /// In init: what the filesystem steps make, for a failed setup to take back.
   var journal: SetupJournal?
   /// In init: the socket the lock fds go to the sandbox process on, which holds them until the sandbox ends.
@@ -41,8 +46,9 @@ struct StepRunner<Kernel: LinuxKernel> {
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
     journal: SetupJournal? = nil, lockSocket: Int32? = nil, passing: Int32? = nil, parent: ParentLink = ParentLink(),
-    terminal: Int32? = nil
+    terminal: Int32? = nil, readyFD: Int32? = nil
   ) {
+    self.readyFD = readyFD
     self.terminal = terminal
     self.kernel = kernel
     self.sandboxPID = sandboxPID
@@ -169,6 +175,9 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .enterMountNamespace: try kernel.enterMountNamespace(of: sandboxPID)
     case .returnToMountNamespace: try returnToMountNamespace()
     case .sendSlots(let slots): try send(slots)
+    case .redirectStandardStreams(let output): try kernel.redirectStandardStreams(output: output)
+    case .holdUntilSignalled: kernel.holdUntilSignalled()
+    case .closeInheritedDescriptors: try kernel.closeAll(from: 3, except: keptFDs)
     case .receiveSlots(let slots):
       let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())
       for (slot, fd) in zip(slots, received) { hold(fd, in: slot) }

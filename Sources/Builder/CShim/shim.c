@@ -731,11 +731,123 @@ const char *nsb_missing_mount_call(void) {
   return missing;
 }
 
+#include <dirent.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <linux/openat2.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+int nsb_redirect_standard_streams(const char *output) {
+  int input = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (input < 0) return -1;
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+  how.mode = 0600;
+  how.resolve = RESOLVE_NO_SYMLINKS;
+  int out = (int)syscall(SYS_openat2, AT_FDCWD, output, &how, sizeof how);
+  if (out < 0) {
+    int saved = errno;
+    close(input);
+    errno = saved;
+    return -1;
+  }
+  int result = dup2(input, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ? -1 : 0;
+  int saved = errno;
+  close(input);
+  close(out);
+  errno = saved;
+  return result;
+}
+
+void nsb_hold_until_signalled(void) {
+  struct sigaction ignore;
+  memset(&ignore, 0, sizeof ignore);
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGCHLD, &ignore, NULL);
+  // Orphans that ended before SIGCHLD was ignored are still zombies: reap them once.
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  for (;;) pause();
+}
+
+int nsb_lock_exclusive_waiting(int dirfd, const char *name) {
+  for (;;) {
+    int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    int locked;
+    do locked = flock(fd, LOCK_EX);
+    while (locked < 0 && errno == EINTR);
+    struct stat held, named;
+    if (locked == 0 && fstat(fd, &held) == 0 && fstatat(dirfd, name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+        held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+      return fd;
+    int saved = errno;
+    close(fd);
+    if (locked < 0) {
+      errno = saved;
+      return -1;
+    }
+  }
+}
+
+
+long nsb_list_directory(int dirfd, char *buffer, unsigned long size) {
+  int copy = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (copy < 0) return -1;
+  DIR *dir = fdopendir(copy);
+  if (!dir) {
+    close(copy);
+    return -1;
+  }
+  unsigned long used = 0;
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL) {
+    if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+    size_t length = strlen(entry->d_name) + 1;
+    if (used + length > size) {
+      closedir(dir);
+      errno = ERANGE;
+      return -1;
+    }
+    memcpy(buffer + used, entry->d_name, length);
+    used += length;
+  }
+  closedir(dir);
+  return (long)used;
+}
+
+int nsb_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int nsb_pidfd_send_signal(int pidfd, int signal) {
+  return (int)syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+}
+
+int nsb_pidfd_wait(int pidfd, int milliseconds) {
+  struct pollfd entry = {.fd = pidfd, .events = POLLIN};
+  int ready = poll(&entry, 1, milliseconds);
+  return ready < 0 ? -1 : ready > 0 ? 1 : 0;
+}
+
+int nsb_close_range(unsigned int first, unsigned int last) {
+  return (int)syscall(SYS_close_range, first, last, 0);
+}
+
 #include <linux/nsfs.h>
 
 int nsb_setns(int fd, int nstype) { return setns(fd, nstype); }
-
-int nsb_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 int nsb_open_namespace(const char *path) { return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY); }
 

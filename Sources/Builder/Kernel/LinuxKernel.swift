@@ -95,7 +95,7 @@ public protocol LinuxKernel: SystemReader {
   func setNoNewPrivs() throws(SyscallError)
   /// umask(2).
   func umask(_ mask: UInt32)
-  /// close_range(2): closes every fd from `first` up but those in `keep` (at most two).
+  /// close_range(2): closes every fd from `first` up but those in `keep`.
   func closeAll(from first: Int32, except keep: [Int32]) throws(SyscallError)
   /// close_range(2) from `first` with CLOSE_RANGE_CLOEXEC.
   func closeOnExec(from first: Int32) throws(SyscallError)
@@ -182,6 +182,27 @@ public protocol LinuxKernel: SystemReader {
   func mountSetattr(fd: Int32, recursive: Bool, propagation: MountFlags) throws(SyscallError)
   /// umount2(2) MNT_DETACH|UMOUNT_NOFOLLOW of the bare `name` in the folder `dirfd` (a mount on a file).
   func detach(_ dirfd: Int32, _ name: String) throws(SyscallError)
+
+  // Live sandboxes (`up`, `down`, the state store).
+  /// dup2(2) of /dev/null onto fd 0 and of `output` (opened O_APPEND, created 0600, openat2(2) RESOLVE_NO_SYMLINKS)
+  /// onto fds 1 and 2: a process that outlives nsbuild holds none of its caller's streams.
+  func redirectStandardStreams(output: String) throws(SyscallError)
+  /// sigaction(2) SIGCHLD to SIG_IGN, so every child is reaped as it ends (wait(2) "NOTES"), then pause(2) for ever:
+  /// only a signal whose handler ends the process, or SIGKILL, ends it.
+  func holdUntilSignalled() -> Never
+  /// flock(2) LOCK_EX on `name` in `dirfd` (created 0600 when missing, never through a symlink), waiting for any
+  /// other holder; retried while the file locked is no longer the one named so (its holder removed it). The fd that
+  /// holds the lock until closed. Throws ENOENT when the folder itself was removed meanwhile.
+  func lockExclusiveWaiting(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32
+  /// flock(2) LOCK_UN: releases the lock the open file `fd` holds, even while a forked child still has a copy of
+  /// the fd (flock(2): the lock belongs to the open file description all those copies share).
+  func unlock(_ fd: Int32)
+  /// pidfd_open(2): an fd that names process `pid` for as long as it is open, whatever pid is reused later.
+  func openProcess(_ pid: Int32) throws(SyscallError) -> Int32
+  /// pidfd_send_signal(2): `signal` to the process `pidfd` names (ESRCH once it ended).
+  func signalProcess(_ pidfd: Int32, _ signal: Int32) throws(SyscallError)
+  /// poll(2) of `pidfd` for up to `milliseconds` (nil: no limit): whether the process ended.
+  func waitForEnd(_ pidfd: Int32, milliseconds: Int32?) throws(SyscallError) -> Bool
 
   // Changing a live sandbox in place (`plan --target`).
   /// fspick(2) of the mount at `fd`, fsconfig(2) of `key` = `value`, FSCONFIG_CMD_RECONFIGURE.

@@ -250,8 +250,18 @@ public struct RealKernel: LinuxKernel {
   public func umask(_ mask: UInt32) { _ = Glibc.umask(mode_t(mask)) }
 
   public func closeAll(from first: Int32, except keep: [Int32]) throws(SyscallError) {
-    let kept = keep + [-1, -1]
-    _ = try retry("close_range") { nsb_close_from_except(UInt32(first), kept[0], kept[1]) }
+    guard keep.count > 2 else {
+      let kept = keep + [-1, -1]
+      _ = try retry("close_range") { nsb_close_from_except(UInt32(first), kept[0], kept[1]) }
+      return
+    }
+    // Every gap between the kept fds, in ascending order, then the rest.
+    var from = UInt32(first)
+    for fd in Set(keep).sorted() where fd >= 0 && UInt32(fd) >= from {
+      if UInt32(fd) > from { _ = try retry("close_range") { nsb_close_range(from, UInt32(fd) - 1) } }
+      from = UInt32(fd) + 1
+    }
+    _ = try retry("close_range") { nsb_close_range(from, ~0) }
   }
 
   public func closeOnExec(from first: Int32) throws(SyscallError) {

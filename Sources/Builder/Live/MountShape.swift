@@ -54,7 +54,7 @@ struct MountShape: Hashable {
       .closeOnExecFrom, .execve, .takeBackForeground, .enterMountNamespace, .saveMountNamespace,
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
       .changeMode, .changeOwner,
-      .prlimit, .replaceFile:
+      .prlimit, .replaceFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors:
       break
     }
   }

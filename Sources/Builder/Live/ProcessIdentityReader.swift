@@ -10,8 +10,19 @@ extension ProcessIdentity {
 
   /// Whether the process this identity names still runs: the pid is there and started when it did, so it is not a
   /// later process that was given a recycled pid.
+  /// A zombie (state `Z` or `X`, proc(5) field 3) has ended: its namespaces are released, only its exit status is
+  /// left for its parent to collect.
   public func isAlive<Reader: SystemReader>(reader: Reader) -> Bool {
-    Self.current(of: pid, reader: reader) == self
+    guard let stat = try? reader.readFile("/proc/\(pid)/stat"), Self.startTime(fromStat: stat) == startTime else {
+      return false
+    }
+    return !Self.hasEnded(stat: stat)
+  }
+
+  /// Whether field 3 (`state`) of a `/proc/PID/stat` line says the process ended (`Z` zombie, `X` dead).
+  static func hasEnded(stat: [UInt8]) -> Bool {
+    guard let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count else { return true }
+    return [UInt8(ascii: "Z"), UInt8(ascii: "X")].contains(stat[close + 2])
   }
 
   /// Field 22 (`starttime`) of a `/proc/PID/stat` line (proc(5)). The command name, field 2, is in parentheses and

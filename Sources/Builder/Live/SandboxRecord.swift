@@ -25,11 +25,17 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   public var ownerUID: UInt32
   /// The plan `up` or the last `apply` carried out: what `plan --target` compares the spec and the sandbox with.
   public var plan: Plan
+  /// The sandbox process: init's parent on the host, which stays outside the new root, holds the locks on host mount
+  /// points and is in the sandbox's mount namespace too; `down` waits for it to end after init. Nil in a record that
+  /// did not keep it.
+  public var sandboxProcess: ProcessIdentity?
 
   public init(
     name: SandboxName, specPath: String, specDigest: String, createdAt: Int64, appliedAt: Int64,
-    initProcess: ProcessIdentity, namespaceIDs: [String: String], ownerUID: UInt32, plan: Plan
+    initProcess: ProcessIdentity, namespaceIDs: [String: String], ownerUID: UInt32, plan: Plan,
+    sandboxProcess: ProcessIdentity? = nil
   ) {
+    self.sandboxProcess = sandboxProcess
     self.name = name
     self.specPath = specPath
     self.specDigest = specDigest

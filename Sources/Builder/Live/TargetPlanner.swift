@@ -144,7 +144,8 @@ public struct TargetPlanner: Sendable {
     case .propagation: [steps.propagation(step)]
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join:
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
+      .outlive:
       []
     }
   }
@@ -159,7 +160,8 @@ public struct TargetPlanner: Sendable {
     case .propagation: "the mounts keep their propagation"
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .mount, .protect,
       .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join:
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
+      .outlive:
       "nothing to take back"
     }
   }
@@ -185,7 +187,9 @@ public struct TargetPlanner: Sendable {
         self = .replaces(.process)
       // Joining other sandboxes' namespaces sets the namespaces as unshare(2) does: another set is another sandbox.
       case .join: self = .replaces(.namespaceSet)
-      case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .unmount:
+      // `up`'s detach, hold and outlive steps are the holder's, taken once.
+      case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .unmount,
+        .detach, .hold, .outlive:
         self = .setup
       }
     }

@@ -31,7 +31,8 @@ extension TargetPlanner {
         return [undoing.propagation(old)]
       case .loopback, .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root,
         .protect, .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet,
-        .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .join:
+        .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .join, .detach,
+        .hold, .outlive:
         return []
       }
     }

@@ -107,6 +107,8 @@ public protocol SystemReader {
   /// The first of fsopen(2), fsconfig(2), fsmount(2), open_tree(2) and move_mount(2) this kernel lacks (ENOSYS), probed with arguments that make nothing, or
   /// nil when it has them all.
   func missingMountCall() -> String?
+  /// The names in the folder open at `dirfd` (readdir(3)), "." and ".." left out, in no particular order.
+  func directoryEntries(_ dirfd: Int32) throws(SyscallError) -> [String]
 }
 
 /// The clocks that a time namespace offsets (time_namespaces(7)).

@@ -19,14 +19,19 @@ public struct Planner: Sendable {
     self.state = state
   }
 
-  /// The plan for `command` (the spec's `[process] args` when nil).
+  /// The plan for `command` (the spec's `[process] args` when nil). With `live` (`up`), the sandbox outlives
+  /// nsbuild (see ``LiveLaunch``), and the command is optional: without one, init holds the namespaces.
   ///
-  /// - Throws: ``PlanError`` when there is no command to run.
-  public func plan(command: [String]? = nil) throws(PlanError) -> Plan {
-    guard let args = command ?? spec.process.args, !args.isEmpty else { throw PlanError.noCommand }
+  /// - Throws: ``PlanError`` when there is no command to run (and no `live`).
+  public func plan(command: [String]? = nil, live: LiveLaunch? = nil) throws(PlanError) -> Plan {
+    let args = (command ?? spec.process.args).flatMap { $0.isEmpty ? nil : $0 }
+    if args == nil, live == nil { throw PlanError.noCommand }
     let limits = Self.limitProblems(of: spec, host: state.host)
     if !limits.isEmpty { throw PlanError.limits(limits) }
-    var steps: [Step] = [spawnStep()] + joinSteps() + [unshareStep()]
+    var steps: [Step] = [spawnStep(live: live != nil)]
+    // `up`: before anything is opened or joined, the sandbox process leaves nsbuild's session, streams and fds.
+    if let live { steps.append(detachStep(live)) }
+    steps += joinSteps() + [unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
     // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
@@ -37,7 +42,10 @@ public struct Planner: Sendable {
     steps += utsSteps()
     steps += networkSteps()
     steps += filesystem
-    steps += commandSteps(args, fromCommandLine: command != nil)
+    if let args {
+      // `up`'s nsbuild is gone when the command ends: no terminal to give back.
+      steps += commandSteps(args, fromCommandLine: command != nil).filter { live == nil || $0.kind != .foreground }
+    }
     // Init closes its setup fds once the command's own steps are done, just before its execve(2): until then a
     // failed step (a missing cwd) or a signal still finds the way back to take back what was made.
     if let close = steps.firstIndex(where: { $0.kind == .closeFDs }),
@@ -52,6 +60,10 @@ public struct Planner: Sendable {
       steps[spawn].reason = [steps[spawn].reason, "init now dies with the sandbox process by SIGKILL"]
         .compactMap { $0 }.joined(separator: "; ")
     }
+    if live != nil {
+      if args == nil { steps.append(holdStep()) }
+      steps.insert(outliveStep(), at: args == nil ? steps.count - 1 : steps.count)
+    }
     for index in steps.indices { steps[index].id = index + 1 }
     let chain = Self.chain(of: steps)
     return Plan(
@@ -63,9 +75,9 @@ public struct Planner: Sendable {
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }
 
   /// With `die_with_parent`, nsbuild first ties itself to its own parent; the calls before fork(2) are its own.
-  private func spawnStep() -> Step {
+  private func spawnStep(live: Bool) -> Step {
     let own: [Syscall] = spec.process.dieWithParent ? [.setParentDeathSignal(signal: 9), .checkParent] : []
-    return Step(
+    var step = Step(
       kind: .spawn, actor: .parent, subject: .process(role: .sandbox),
       calls: own + [
         .fork, .setParentDeathSignal(signal: 9), .checkParent, .forwardSignals(signals: Self.forwardedSignals),
@@ -75,6 +87,9 @@ public struct Planner: Sendable {
         ? "nsbuild dies with its parent and the sandbox with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command"
         : "the sandbox dies with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command",
       origin: origin("process.die_with_parent"))
+    guard live else { return step }
+    step.reason = (step.reason ?? "") + ", until the sandbox is ready (`up`)"
+    return step
   }
 
   private func unshareStep() -> Step {

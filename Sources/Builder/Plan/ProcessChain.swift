@@ -59,6 +59,9 @@ public struct Handoff: Sendable, Hashable, Codable {
     case locksHeld = "locks_held"
     /// `from`, the command, is ready to execve(2) and waits until `to` has closed its setup fds.
     case commandReady = "command_ready"
+    /// `up`: `from`, init, tells `to`, the sandbox process, that it has taken its last step (the command, if any,
+    /// released), over a pipe its setup fds' close leaves open; the sandbox process then stops dying with nsbuild.
+    case sandboxReady = "sandbox_ready"
   }
 }
 

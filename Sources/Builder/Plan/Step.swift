@@ -140,6 +140,12 @@ public struct Step: Sendable, Hashable, Codable {
     /// init becomes root of the new user namespace before it creates anything.
     case namespaceRoot = "userns_root"
     case umask, cwd, exec, foreground = "tcsetpgrp"
+    /// `up`: the sandbox process leaves nsbuild's session and streams, so the sandbox outlives nsbuild.
+    case detach
+    /// `up` without a command: init holds the namespaces until a signal ends it (the pause role).
+    case hold
+    /// `up`: the sandbox process no longer dies with nsbuild, once init said the sandbox is ready.
+    case outlive = "outlive_nsbuild"
     /// A mount taken off a live sandbox (`plan --target`): umount2(2) from inside its mount namespace.
     case unmount = "umount"
     /// setns(2) into existing namespaces (`[namespaces] join`, or a live sandbox's for `exec`).
@@ -340,6 +346,15 @@ public enum Syscall: Sendable, Hashable, Codable {
   case sendSlots(slots: [Int])
   /// recvmsg(2) SCM_RIGHTS of the fds the parent sent, into `slots`, in order.
   case receiveSlots(slots: [Int])
+  /// dup2(2) of /dev/null onto fd 0 and of `output` (O_APPEND, created 0600, openat2(2) RESOLVE_NO_SYMLINKS) onto
+  /// fds 1 and 2: a sandbox that outlives nsbuild (`up`) keeps none of its caller's streams open.
+  case redirectStandardStreams(output: String)
+  /// sigaction(2) SIGCHLD to SIG_IGN (children are reaped as they end), then pause(2) until a signal ends the
+  /// process: init holding a live sandbox's namespaces with no command of its own.
+  case holdUntilSignalled
+  /// close_range(2) of every fd from 3 but the chain's own pipes and sockets: what nsbuild's caller left open (a
+  /// process spawner's socket, nsbuild's lock on the state folder) does not stay open in a sandbox that outlives it.
+  case closeInheritedDescriptors
   /// umount2(2) MNT_DETACH of the folder mount open in fd slot `slot` (`path` in the sandbox): a mount taken off a
   /// live sandbox; processes that still use it keep it until they let go (umount(2)).
   case unmount(slot: Int, path: String)

@@ -40,6 +40,9 @@ extension Step {
     case .scrubEnvironment: return "wipe nsbuild's environment from init"
     case .spawnCommand: return "fork the command"
     case .foreground: return "give the terminal back to nsbuild's caller"
+    case .detach: return "leave nsbuild's session and streams"
+    case .hold: return "hold the namespaces until SIGTERM"
+    case .outlive: return "outlive nsbuild"
     case .session: return "start a new session"
     case .rlimits: return "set resource limits"
     case .boundingSet: return "drop capabilities from the bounding set"
@@ -199,6 +202,10 @@ extension Syscall: CustomStringConvertible {
     case .enterMountNamespace: return "setns(open(\"/proc/<sandbox>/ns/mnt\"), CLONE_NEWNS)"
     case .sendSlots(let slots): return "sendmsg(SCM_RIGHTS, \(Self.slotList(slots))) to init; close each"
     case .receiveSlots(let slots): return "recvmsg(SCM_RIGHTS) = \(Self.slotList(slots))"
+    case .redirectStandardStreams(let output):
+      return "dup2(open(\"/dev/null\"), 0); dup2(openat2(\(Quoting.c(output)), O_APPEND|O_CREAT, 0600), 1 and 2)"
+    case .holdUntilSignalled: return "sigaction(SIGCHLD, SIG_IGN); pause() until SIGTERM"
+    case .closeInheritedDescriptors: return "close_range(3, ~0U) but the chain's pipes and sockets"
     case .unmount(let slot, let path): return "umount2(fd[\(slot)] (\(path)), MNT_DETACH)"
     case .reconfigure(let slot, let path, let key, let value):
       return

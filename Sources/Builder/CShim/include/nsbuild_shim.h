@@ -233,3 +233,26 @@ int nsb_change_owner(int fd, uint32_t uid, uint32_t gid);
 /// prlimit(2) of `resource` on `pid`: `soft` and `hard`, UINT64_MAX for RLIM_INFINITY.
 int nsb_prlimit(int pid, int resource, uint64_t soft, uint64_t hard);
 #endif
+
+// Live sandboxes (`up`, `down`).
+/// stdin from /dev/null, stdout and stderr appended to `output` (created 0600; openat2(2) RESOLVE_NO_SYMLINKS, so no
+/// symlink on the way is followed), by dup2(2): a process that outlives nsbuild keeps none of its caller's streams.
+int nsb_redirect_standard_streams(const char *output);
+/// SIGCHLD set to SIG_IGN (children are reaped by the kernel as they end, sigaction(2) "SA_NOCLDWAIT"), then pause(2)
+/// for ever: only a signal whose handler exits (or SIGKILL) ends the process.
+void nsb_hold_until_signalled(void) __attribute__((noreturn));
+/// flock(2) LOCK_EX (waiting) on `name` in `dirfd`, created 0600 if missing (O_NOFOLLOW); retried while the file
+/// locked is no longer the one under that name (removed with its folder by the holder before us). The fd, or -1
+/// (ENOENT when the folder itself was removed).
+int nsb_lock_exclusive_waiting(int dirfd, const char *name);
+/// The names in the folder open at `dirfd` (not "." and ".."), each followed by a NUL, into `buffer`; the bytes used,
+/// or -1 (ERANGE when `size` is too small).
+long nsb_list_directory(int dirfd, char *buffer, unsigned long size);
+/// pidfd_open(2) of `pid` (PIDFD_CLOEXEC is implied).
+int nsb_pidfd_open(int pid);
+/// pidfd_send_signal(2).
+int nsb_pidfd_send_signal(int pidfd, int signal);
+/// poll(2) of a pidfd for up to `milliseconds` (-1: no limit): 1 once the process ended, 0 on timeout, -1 on error.
+int nsb_pidfd_wait(int pidfd, int milliseconds);
+/// close_range(2) of `first` to `last` (both included).
+int nsb_close_range(unsigned int first, unsigned int last);

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Builder
+
+/// `nsbuild down NAME [--timeout SECONDS]`: ends a live sandbox and removes its state.
+struct DownCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "down",
+    abstract: "End a sandbox `up` made, and remove its state.",
+    discussion: """
+      Sends SIGTERM to the sandbox's init (through a pidfd, once its pid and start time are the recorded ones, so \
+      a recycled pid is never signalled), SIGKILL after the timeout, waits until it and the sandbox process ended, \
+      then removes the state folder. A sandbox whose init is already dead only has its state removed.
+
+      Exit status: 0 when the sandbox is gone; 1 when there is no sandbox of that name or it cannot be ended.
+
+      Examples:
+        nsbuild down dev
+        nsbuild down --timeout 30 web
+      """
+  )
+
+  @Option(help: "Seconds to wait after SIGTERM before SIGKILL.")
+  var timeout: Double = 10
+
+  @Argument(help: "The sandbox's name.")
+  var name: String
+
+  func validate() throws {
+    guard timeout >= 0, timeout <= 86_400 else { throw ValidationError("--timeout must be 0 to 86400 seconds") }
+  }
+
+  func run() throws {
+    let terminal = Terminal()
+    let sandbox = try terminal.sandboxName(name, failureCode: 1)
+    let store = terminal.sandboxStore
+    let lock: SandboxLock
+    do { lock = try store.lock(sandbox, creating: false) } catch { throw terminal.fail(error, failureCode: 1) }
+    defer { store.unlock(lock) }
+    do {
+      // No record: an `up` that never finished (nsbuild killed); only its folder is left.
+      if let record = try store.load(sandbox) {
+        try end(record, terminal.kernel)
+      }
+      try store.remove(sandbox)
+    } catch { throw terminal.fail(error, failureCode: 1) }
+    terminal.out("\(sandbox)\n")
+  }
+
+  /// Ends init, then waits for the sandbox process, which exits once it has reaped init.
+  private func end(_ record: SandboxRecord, _ kernel: RealKernel) throws {
+    let grace = Int32(timeout * 1000)
+    _ = try SandboxProcesses.end(record.initProcess, graceMilliseconds: grace, kernel: kernel)
+    if let holder = record.sandboxProcess {
+      _ = try SandboxProcesses.end(holder, graceMilliseconds: grace, kernel: kernel)
+    }
+  }
+}

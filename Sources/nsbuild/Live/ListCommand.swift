@@ -1,0 +1,41 @@
+import ArgumentParser
+import Builder
+import SpecParser
+
+/// `nsbuild ls`: the caller's live sandboxes, one a line.
+struct ListCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ls",
+    abstract: "List the sandboxes `up` made: NAME, STATUS (running or dead), PID, CREATED, SPEC.",
+    discussion: """
+      A sandbox is dead when its init no longer runs (killed from outside, or its main command ended): \
+      `nsbuild down NAME` removes its state. PID is init's as the host sees it; CREATED is in UTC.
+      """
+  )
+
+  func run() throws {
+    let terminal = Terminal()
+    let store = terminal.sandboxStore
+    var rows = [["NAME", "STATUS", "PID", "CREATED", "SPEC"]]
+    let names: [SandboxName]
+    do { names = try store.list() } catch { throw terminal.fail(error, failureCode: 1) }
+    for name in names {
+      do {
+        guard let record = try store.load(name) else { continue }  // an `up` still building it
+        let status = SandboxStatus(record, reader: terminal.kernel)
+        rows.append([
+          name.rawValue, status.rawValue, String(record.initProcess.pid), iso8601(record.createdAt), record.specPath,
+        ])
+      } catch {
+        rows.append([name.rawValue, "unreadable", "-", "-", "\(error)"])
+      }
+    }
+    let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    for row in rows {
+      let padded = row.enumerated().map { index, cell in
+        index < 4 ? cell + String(repeating: " ", count: widths[index] - cell.count) : cell
+      }
+      terminal.out(TerminalText.printable(padded.joined(separator: "  ")) + "\n")
+    }
+  }
+}

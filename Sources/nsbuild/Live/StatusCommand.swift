@@ -1,0 +1,99 @@
+import ArgumentParser
+import Builder
+import SpecParser
+
+/// `nsbuild status NAME [--format json]`: one live sandbox in detail.
+struct StatusCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "status",
+    abstract: "Show one sandbox `up` made: status, init's pid, namespaces, spec and times.",
+    discussion: """
+      The JSON form (format_version 1) has: name, status ("running" or "dead"), pid (init's, as the host sees \
+      it), sandbox_pid, namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
+      sha256}, created_at and applied_at (ISO 8601, UTC), and drift, null until drift detection exists.
+
+      Exit status: 0; 1 when there is no sandbox of that name.
+      """
+  )
+
+  @Option(help: "Output format: text or json (versioned).")
+  var format: OutputFormat = .text
+
+  @Argument(help: "The sandbox's name.")
+  var name: String
+
+  func run() throws {
+    let terminal = Terminal()
+    let sandbox = try terminal.sandboxName(name, failureCode: 1)
+    let record: SandboxRecord
+    do {
+      guard let found = try terminal.sandboxStore.load(sandbox) else { throw SandboxStoreError.noSuchSandbox(sandbox) }
+      record = found
+    } catch { throw terminal.fail(error, failureCode: 1) }
+    let status = StatusJSON(record, status: SandboxStatus(record, reader: terminal.kernel))
+    switch format {
+    case .json: terminal.out(try JSONText.encode(status) + "\n")
+    case .text: terminal.out(status.lines.map { TerminalText.printable($0) + "\n" }.joined())
+    }
+  }
+}
+
+/// What `status --format json` prints.
+struct StatusJSON: Encodable {
+  static let formatVersion = 1
+
+  struct SpecJSON: Encodable {
+    var path: String
+    var sha256: String
+  }
+
+  var name: String
+  var status: String
+  var pid: Int32
+  var sandboxPID: Int32?
+  var namespaces: [String: String]
+  var spec: SpecJSON
+  var createdAt: String
+  var appliedAt: String
+
+  init(_ record: SandboxRecord, status: SandboxStatus) {
+    name = record.name.rawValue
+    self.status = status.rawValue
+    pid = record.initProcess.pid
+    sandboxPID = record.sandboxProcess?.pid
+    namespaces = record.namespaceIDs
+    spec = SpecJSON(path: record.specPath, sha256: record.specDigest)
+    createdAt = iso8601(record.createdAt)
+    appliedAt = iso8601(record.appliedAt)
+  }
+
+  enum Keys: String, CodingKey {
+    case formatVersion = "format_version", name, status, pid, sandboxPID = "sandbox_pid", namespaces, spec
+    case createdAt = "created_at", appliedAt = "applied_at", drift
+  }
+
+  /// `drift` is always there, null: drift detection is not built yet (a later version fills it).
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: Keys.self)
+    try container.encode(Self.formatVersion, forKey: .formatVersion)
+    try container.encode(name, forKey: .name)
+    try container.encode(status, forKey: .status)
+    try container.encode(pid, forKey: .pid)
+    try container.encodeIfPresent(sandboxPID, forKey: .sandboxPID)
+    try container.encode(namespaces, forKey: .namespaces)
+    try container.encode(spec, forKey: .spec)
+    try container.encode(createdAt, forKey: .createdAt)
+    try container.encode(appliedAt, forKey: .appliedAt)
+    try container.encodeNil(forKey: .drift)
+  }
+
+  var lines: [String] {
+    var lines = [
+      "name:     \(name)", "status:   \(status)", "pid:      \(pid)", "created:  \(createdAt)",
+      "applied:  \(appliedAt)",
+      "spec:     \(spec.path)", "sha256:   \(spec.sha256)", "drift:    unknown (not checked yet)", "namespaces:",
+    ]
+    lines += namespaces.keys.sorted().map { "  \($0): \(namespaces[$0] ?? "")" }
+    return lines
+  }
+}

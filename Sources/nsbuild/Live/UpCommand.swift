@@ -1,0 +1,100 @@
+import ArgumentParser
+import Builder
+import SpecParser
+
+/// `nsbuild up SPEC [--name NAME] [-- CMD ARG…]`: builds the sandbox and leaves it running.
+struct UpCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "up",
+    abstract: "Build the sandbox the spec describes and leave it running, until `nsbuild down`.",
+    discussion: """
+      Takes exactly the steps `nsbuild plan --up` shows: those of `run`, and the sandbox process then leaves \
+      nsbuild's session and streams, and stops dying with nsbuild once the sandbox is ready. Without a command \
+      ([process] args, or after `--`), init holds the namespaces until SIGTERM; with one, the sandbox ends when it \
+      does. The sandbox's stdout and stderr go to output.log in its state folder. Prints the sandbox's name once it \
+      is ready.
+
+      State lives in /run/nsbuild/NAME (root) or $XDG_RUNTIME_DIR/nsbuild/NAME, or $NSBUILD_STATE_DIR/NAME.
+
+      Exit status: 0 once the sandbox is ready; 125 when it cannot be built (bad spec or name, a sandbox of that \
+      name running, a failed step); 126 or 127 when its main command cannot be executed or is not found.
+
+      Examples:
+        nsbuild up specs/dev.toml
+        nsbuild up --name web specs/dev.toml -- python3 -m http.server
+      """
+  )
+
+  @Option(help: "The sandbox's name (lower-case letters, digits, '-', '_', '.'; at most 63); default: the spec's stem.")
+  var name: String?
+
+  @Flag(name: .shortAndLong, help: "Print each step nsbuild takes, numbered as `plan --up` numbers it.")
+  var verbose = false
+
+  @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
+  var strictModes = true
+
+  @Argument(help: "The spec file (TOML).")
+  var spec: String
+
+  @Argument(parsing: .postTerminator, help: "The sandbox's main command, instead of [process] args.")
+  var command: [String] = []
+
+  func run() throws {
+    let terminal = Terminal()
+    let failed = ExitStatus.setupFailed
+    let sandbox = try terminal.sandboxName(given: name, spec: spec, failureCode: failed)
+    let store = terminal.sandboxStore
+    let lock: SandboxLock
+    do { lock = try store.lock(sandbox, creating: true) } catch { throw terminal.fail(error, failureCode: failed) }
+    defer { store.unlock(lock) }
+    if let running = try? store.load(sandbox), running.initProcess.isAlive(reader: terminal.kernel) {
+      throw terminal.fail(
+        "a sandbox named '\(sandbox)' is running (init pid \(running.initProcess.pid)); `nsbuild down \(sandbox)` ends it",
+        failureCode: failed)
+    }
+    // A dead sandbox of that name is replaced: its record goes, whatever happens next.
+    do { try build(sandbox, store, terminal) } catch {
+      try? store.remove(sandbox)
+      throw error
+    }
+  }
+
+  private func build(_ sandbox: SandboxName, _ store: SandboxStore<RealKernel>, _ terminal: Terminal) throws {
+    let kernel = terminal.kernel
+    store.discardOutput(sandbox)
+    let (loaded, plan) = try planSpec(
+      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
+      strictModes: strictModes ? .refuse : .warn, up: terminal.liveLaunch(sandbox))
+    try refuseForeseenFailures(plan, loaded: loaded, terminal: terminal)
+    let created = currentTime()
+    let trace = stepTrace(plan, verbose: verbose, terminal: terminal)
+    switch Launcher(kernel: kernel, plan: plan, trace: trace).run() {
+    case .ready(let initPID, let sandboxPID):
+      guard let identity = ProcessIdentity.current(of: initPID, reader: kernel) else {
+        throw terminal.fail(
+          "the sandbox ended as soon as it was ready (its main command ended)", failureCode: ExitStatus.setupFailed)
+      }
+      let record = SandboxRecord(
+        name: sandbox, specPath: kernel.realPath(loaded.path) ?? loaded.path, specDigest: SHA256.hex(loaded.source),
+        createdAt: created, appliedAt: currentTime(), initProcess: identity,
+        namespaceIDs: SandboxProcesses.namespaceIDs(of: initPID, reader: kernel),
+        ownerUID: kernel.effectiveUserID(), plan: plan,
+        sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel))
+      do { try store.save(record) } catch {
+        // Not recorded, it could never be found again: it goes.
+        _ = try? SandboxProcesses.end(identity, graceMilliseconds: 0, kernel: kernel)
+        throw terminal.fail(error, failureCode: ExitStatus.setupFailed)
+      }
+      terminal.out("\(sandbox)\n")
+    case .finished(let status):
+      throw terminal.fail(
+        "the sandbox ended before it was ready (status \(status.exitCode))", failureCode: ExitStatus.setupFailed)
+    case .failed(let failure):
+      FailureReport(plan: plan, loaded: loaded, terminal: terminal).print(failure)
+      throw ExitCode(ExitStatus.of(failure, in: plan))
+    case .refused(let problem):
+      throw terminal.fail(problem, failureCode: ExitStatus.setupFailed)
+    }
+  }
+}
