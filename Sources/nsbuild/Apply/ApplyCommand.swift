@@ -50,36 +50,35 @@ struct ApplyCommand: ParsableCommand {
 
   func run() throws {
     let terminal = Terminal()
-    let kernel = terminal.kernel
-    let name = try SandboxName(validating: target)
+    let name = try terminal.sandboxName(target, failureCode: 1)
+    // Planned as `plan SPEC --target NAME` plans it: for `up`, whose plan the record holds.
     let (loaded, plan) = try planSpec(
-      spec, command: nil, terminal: terminal, failureCode: 1, strictModes: strictModes ? .refuse : .warn)
-    let store = ApplyStore(
-      directory: StateDirectory.forCaller(euid: kernel.effectiveUserID(), environment: kernel.environment()),
-      kernel: kernel)
+      spec, command: nil, terminal: terminal, failureCode: 1, strictModes: strictModes ? .refuse : .warn,
+      up: terminal.liveLaunch(name))
+    let store = terminal.sandboxStore
     // Held from reading the record to writing the new one: a second apply waits, then plans against this one's
     // result.
-    let lock: Int32?
-    do { lock = try store.lock(name) } catch { throw fail(error, terminal) }
+    let lock: SandboxLock
+    do { lock = try store.lock(name, creating: false) } catch { throw terminal.fail(error, failureCode: 1) }
     defer { store.unlock(lock) }
     let record: SandboxRecord
+    let marked: TargetPlan
     do {
       guard let found = try store.load(name) else { throw ApplyError("no sandbox named '\(name)' (see `nsbuild ls`)") }
       record = found
-    } catch { throw fail(error, terminal) }
-    let marked: TargetPlan
-    do {
       // The init is checked again under the lock: pid and start time, then its namespaces against the record.
-      marked = try TargetPlanner.plan(plan, record: record, reader: kernel)
-    } catch { throw fail(error, terminal) }
+      marked = try TargetPlanner.plan(plan, record: record, reader: terminal.kernel)
+    } catch { throw terminal.fail(error, failureCode: 1) }
     let causes = marked.sandboxReplacements
     if !causes.isEmpty {
       guard replace else {
-        throw fail(
+        throw terminal.fail(
           "sandbox '\(name)' must be replaced, which apply does only with --replace (what runs in it ends): "
-            + causes.map(\.description).joined(separator: "; "), terminal)
+            + causes.map(\.description).joined(separator: "; "), failureCode: 1)
       }
-      throw fail("--replace needs `nsbuild up` and `down`, which this build lacks", terminal)
+      try replaceSandbox(record, plan: plan, loaded: loaded, store: store, terminal: terminal)
+      if detailedExitcode { throw ExitCode(2) }
+      return
     }
     guard marked.hasChanges else {
       terminal.out("No changes: sandbox '\(name)' already stands as \(loaded.path) says.\n")
@@ -89,9 +88,33 @@ struct ApplyCommand: ParsableCommand {
     if detailedExitcode { throw ExitCode(2) }
   }
 
+  /// `--replace`: the sandbox is ended as `down` ends it, then started from the spec as `up` starts it, under the
+  /// same lock and name. When the new one cannot be started, the name is free: its state goes.
+  private func replaceSandbox(
+    _ record: SandboxRecord, plan: Plan, loaded: LoadedSpec, store: SandboxStore<RealKernel>, terminal: Terminal
+  ) throws {
+    try refuseForeseenFailures(plan, loaded: loaded, terminal: terminal)
+    let kernel = terminal.kernel
+    do {
+      _ = try SandboxProcesses.end(record.initProcess, graceMilliseconds: 10_000, kernel: kernel)
+      if let holder = record.sandboxProcess {
+        _ = try SandboxProcesses.end(holder, graceMilliseconds: 10_000, kernel: kernel)
+      }
+    } catch { throw terminal.fail("the sandbox could not be ended: \(error)", failureCode: 1) }
+    store.discardOutput(record.name)
+    do {
+      try launchSandbox(record.name, plan: plan, loaded: loaded, store: store, terminal: terminal, verbose: verbose)
+    } catch {
+      try? store.remove(record.name)
+      terminal.err("nsbuild: sandbox '\(record.name)' was ended and could not be started again\n")
+      throw error
+    }
+    terminal.out("Replaced sandbox '\(record.name)': ended, and started again from \(loaded.path).\n")
+  }
+
   /// Takes the target plan's steps; on success records `plan` as the one applied.
   private func take(
-    _ marked: TargetPlan, plan: Plan, record: SandboxRecord, loaded: LoadedSpec, store: ApplyStore,
+    _ marked: TargetPlan, plan: Plan, record: SandboxRecord, loaded: LoadedSpec, store: SandboxStore<RealKernel>,
     terminal: Terminal
   ) throws {
     let steps = marked.applySteps
@@ -103,11 +126,12 @@ struct ApplyCommand: ParsableCommand {
     case .applied:
       var applied = record
       applied.plan = plan
-      applied.appliedAt = store.now()
-      applied.specPath = store.absolutePath(loaded.path)
-      applied.specDigest = store.digest(loaded.source) ?? record.specDigest
+      applied.appliedAt = currentTime()
+      applied.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
+      applied.specDigest = SHA256.hex(loaded.source)
       do { try store.save(applied) } catch {
-        throw fail("the sandbox was changed, but its record could not be written: \(error)", terminal)
+        throw terminal.fail(
+          "the sandbox was changed, but its record could not be written: \(error)", failureCode: 1)
       }
       terminal.out("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
       if marked.entries.contains(where: { $0.action == .replace(Replacement(.process)) }) {
@@ -137,10 +161,6 @@ struct ApplyCommand: ParsableCommand {
     terminal.err("nsbuild: the sandbox is not as it was: `nsbuild plan --target` shows what differs\n")
   }
 
-  private func fail(_ error: Any, _ terminal: Terminal) -> ExitCode {
-    terminal.err(TerminalText.printable("nsbuild: error: \(error)") + "\n")
-    return ExitCode(1)
-  }
 }
 
 /// Why `apply` cannot start.

@@ -67,34 +67,45 @@ struct UpCommand: ParsableCommand {
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
       strictModes: strictModes ? .refuse : .warn, up: terminal.liveLaunch(sandbox))
     try refuseForeseenFailures(plan, loaded: loaded, terminal: terminal)
-    let created = currentTime()
-    let trace = stepTrace(plan, verbose: verbose, terminal: terminal)
-    switch Launcher(kernel: kernel, plan: plan, trace: trace).run() {
-    case .ready(let initPID, let sandboxPID):
-      guard let identity = ProcessIdentity.current(of: initPID, reader: kernel) else {
-        throw terminal.fail(
-          "the sandbox ended as soon as it was ready (its main command ended)", failureCode: ExitStatus.setupFailed)
-      }
-      let record = SandboxRecord(
-        name: sandbox, specPath: kernel.realPath(loaded.path) ?? loaded.path, specDigest: SHA256.hex(loaded.source),
-        createdAt: created, appliedAt: currentTime(), initProcess: identity,
-        namespaceIDs: SandboxProcesses.namespaceIDs(of: initPID, reader: kernel),
-        ownerUID: kernel.effectiveUserID(), plan: plan,
-        sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel))
-      do { try store.save(record) } catch {
-        // Not recorded, it could never be found again: it goes.
-        _ = try? SandboxProcesses.end(identity, graceMilliseconds: 0, kernel: kernel)
-        throw terminal.fail(error, failureCode: ExitStatus.setupFailed)
-      }
-      terminal.out("\(sandbox)\n")
-    case .finished(let status):
+    try launchSandbox(sandbox, plan: plan, loaded: loaded, store: store, terminal: terminal, verbose: verbose)
+    terminal.out("\(sandbox)\n")
+  }
+}
+
+/// Starts the sandbox `plan` (an `up` plan, made with ``Terminal/liveLaunch(_:)``) describes and records it as
+/// `sandbox` once it is ready; `up` and `apply --replace` call it holding the sandbox's lock. Throws the `ExitCode`
+/// to exit with, having said why.
+func launchSandbox(
+  _ sandbox: SandboxName, plan: Plan, loaded: LoadedSpec, store: SandboxStore<RealKernel>, terminal: Terminal,
+  verbose: Bool
+) throws {
+  let kernel = terminal.kernel
+  let created = currentTime()
+  let trace = stepTrace(plan, verbose: verbose, terminal: terminal)
+  switch Launcher(kernel: kernel, plan: plan, trace: trace).run() {
+  case .ready(let initPID, let sandboxPID):
+    guard let identity = ProcessIdentity.current(of: initPID, reader: kernel) else {
       throw terminal.fail(
-        "the sandbox ended before it was ready (status \(status.exitCode))", failureCode: ExitStatus.setupFailed)
-    case .failed(let failure):
-      FailureReport(plan: plan, loaded: loaded, terminal: terminal).print(failure)
-      throw ExitCode(ExitStatus.of(failure, in: plan))
-    case .refused(let problem):
-      throw terminal.fail(problem, failureCode: ExitStatus.setupFailed)
+        "the sandbox ended as soon as it was ready (its main command ended)", failureCode: ExitStatus.setupFailed)
     }
+    let record = SandboxRecord(
+      name: sandbox, specPath: kernel.realPath(loaded.path) ?? loaded.path, specDigest: SHA256.hex(loaded.source),
+      createdAt: created, appliedAt: currentTime(), initProcess: identity,
+      namespaceIDs: SandboxProcesses.namespaceIDs(of: initPID, reader: kernel),
+      ownerUID: kernel.effectiveUserID(), plan: plan,
+      sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel))
+    do { try store.save(record) } catch {
+      // Not recorded, it could never be found again: it goes.
+      _ = try? SandboxProcesses.end(identity, graceMilliseconds: 0, kernel: kernel)
+      throw terminal.fail(error, failureCode: ExitStatus.setupFailed)
+    }
+  case .finished(let status):
+    throw terminal.fail(
+      "the sandbox ended before it was ready (status \(status.exitCode))", failureCode: ExitStatus.setupFailed)
+  case .failed(let failure):
+    FailureReport(plan: plan, loaded: loaded, terminal: terminal).print(failure)
+    throw ExitCode(ExitStatus.of(failure, in: plan))
+  case .refused(let problem):
+    throw terminal.fail(problem, failureCode: ExitStatus.setupFailed)
   }
 }
