@@ -11,8 +11,8 @@ import Testing
 struct ApplyEndToEndTests: ScratchFolderTests {
   let live = TargetPlanEndToEndTests()
 
-  /// A running sandbox of `spec` plus `[process] args` (a sleep copy in `folder`); `body` gets its init and the
-  /// sleep's pid (the main command). Everything is ended afterwards.
+  /// A sandbox of `spec` plus `[process] args` (a sleep copy in `folder`) brought up with `nsbuild up` as "live"
+  /// in `folder`/state; `body` gets its init and the sleep's pid (the main command). `down` ends it afterwards.
   func withSandbox(
     _ folder: String, hostname: String = "livebox", extra: String = "",
     _ body: (_ specPath: String, _ applied: String, _ identity: ProcessIdentity, _ main: Int32) throws -> Void
@@ -20,16 +20,20 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
     let applied = live.spec(hostname: hostname) + extra + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
     let specPath = try write(applied, to: folder)
-    let nsbuild = try NSBuildProcess.start(["run", specPath])
+    let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+    let up = try NSBuildProcess.run(["up", specPath, "--name", "live"], environment: environment)
     defer {
-      kill(nsbuild.processIdentifier, SIGTERM)
-      nsbuild.waitUntilExit()
+      _ = try? NSBuildProcess.run(["down", "live"], environment: environment)
       try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
     }
-    let identity = try live.initProcess(of: nsbuild, folder: folder)
-    try live.writeRecord(applied, init: identity, state: folder + "/state")
-    let main = try #require(children(of: identity.pid).first)
-    try body(specPath, applied, identity, main)
+    try #require(up.status == 0, "\(up.stdout)\(up.stderr)")
+    let identity = try SandboxRecord.decode(try record(folder)).initProcess
+    var main: Int32?
+    try waitFor("the main command to run") {
+      main = children(of: identity.pid).first
+      return main != nil && !processes(mentioning: folder + "/sleep 1000").isEmpty
+    }
+    try body(specPath, applied, identity, try #require(main))
   }
 
   func apply(_ spec: String, _ folder: String, _ options: [String] = []) throws -> NSBuildProcess.Result {
@@ -235,6 +239,45 @@ struct ApplyEndToEndTests: ScratchFolderTests {
         ["plan", edited, "--target", "live", "--detailed-exitcode"], binary: folder + "/nsbuild", asUser: 65534,
         environment: ["NSBUILD_STATE_DIR": folder + "/state"])
       #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+    }
+  }
+
+  /// Two applies of one spec at once serialize on the sandbox's lock: the first attaches the mount, the second, which
+  /// plans under the lock against the first's record, finds nothing to do. Unserialized, both would attach it.
+  @Test func twoConcurrentAppliesSerialize() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, _ in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "livebox", with: "newbox") + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\"\n"
+        }
+        let applies = (0..<2).map { index -> (Foundation.Process, String) in
+          let process = Foundation.Process()
+          process.executableURL = URL(fileURLWithPath: NSBuildProcess.binary)
+          process.arguments = ["apply", spec, "--target", "live"]
+          process.environment = ProcessInfo.processInfo.environment.merging(["NSBUILD_STATE_DIR": folder + "/state"]) {
+            $1
+          }
+          let log = folder + "/apply\(index).log"
+          FileManager.default.createFile(atPath: log, contents: nil)
+          let handle = FileHandle(forWritingAtPath: log)
+          process.standardOutput = handle
+          process.standardError = handle
+          process.standardInput = FileHandle.nullDevice
+          return (process, log)
+        }
+        for (process, _) in applies { try process.run() }
+        for (process, _) in applies { process.waitUntilExit() }
+        let logs = try applies.map { try String(contentsOfFile: $0.1, encoding: .utf8) }
+        #expect(applies.allSatisfy { $0.0.terminationStatus == 0 }, "\(logs)")
+        #expect(logs.filter { $0.contains("Applied to sandbox") }.count == 1, "\(logs)")
+        #expect(logs.filter { $0.contains("No changes") }.count == 1, "\(logs)")
+        #expect(try mountPoints(identity.pid).filter { $0 == "/mnt" }.count == 1)
+        #expect(try hostname(identity.pid) == "newbox")
+        // The record is whole, and holds the spec's plan.
+        let stored = try SandboxRecord.decode(try record(folder))
+        #expect(stored.plan.steps.contains { $0.calls.contains(.sethostname(name: "newbox")) })
+        #expect(try live.plan(spec, folder).status == 0)
+      }
     }
   }
 }
