@@ -280,4 +280,60 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       }
     }
   }
+
+  /// A changed uid_map cannot be written again: plan marks it `-/+` with its reason, apply refuses, and
+  /// `apply --replace` ends the sandbox and starts it again from the spec (a new init, with the new map).
+  @Test func aChangedUidMapReplacesTheSandboxOnlyWithReplace() throws {
+    try withFolder { folder in
+      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      let text = """
+        version = 1
+        [namespaces]
+        unshare = ["user", "mount", "uts", "pid"]
+        [user]
+        uid_map = [{ inside = 0, outside = 0, count = 1 }]
+        gid_map = [{ inside = 0, outside = 0, count = 1 }]
+        [uts]
+        hostname = "mapped"
+        [[mounts]]
+        type = "tmpfs"
+        target = "/srv"
+        [process]
+        args = ["\(folder)/sleep", "1000"]
+
+        """
+      let specPath = try write(text, to: folder)
+      let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+      let up = try NSBuildProcess.run(["up", specPath, "--name", "live"], environment: environment)
+      defer {
+        _ = try? NSBuildProcess.run(["down", "live"], environment: environment)
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      try #require(up.status == 0, "\(up.stdout)\(up.stderr)")
+      let old = try SandboxRecord.decode(try record(folder)).initProcess
+      let spec = try edited(text, folder) {
+        $0.replacingOccurrences(
+          of: "uid_map = [{ inside = 0, outside = 0, count = 1 }]",
+          with: "uid_map = [{ inside = 0, outside = 0, count = 2 }]")
+      }
+      let planned = try live.plan(spec, folder)
+      #expect(planned.status == 2, "\(planned.stderr)")
+      #expect(planned.stdout.contains("-/+"), "\(planned.stdout)")
+      #expect(planned.stdout.contains("uid_map and gid_map can be written once"), "\(planned.stdout)")
+
+      let refused = try apply(spec, folder)
+      #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+      #expect(refused.stderr.contains("must be replaced") && refused.stderr.contains("user_namespaces(7)"))
+      #expect(old.isAlive(reader: RealKernel()))
+
+      let replaced = try apply(spec, folder, ["--replace"])
+      #expect(replaced.status == 0, "\(replaced.stdout)\(replaced.stderr)")
+      let new = try SandboxRecord.decode(try record(folder)).initProcess
+      #expect(new != old && !old.isAlive(reader: RealKernel()) && new.isAlive(reader: RealKernel()))
+      let map = try String(contentsOfFile: "/proc/\(new.pid)/uid_map", encoding: .utf8)
+      #expect(map.split(whereSeparator: { $0 == " " || $0 == "\n" }) == ["0", "0", "2"], "\(map)")
+      let after = try live.plan(spec, folder)
+      #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+    }
+  }
 }
