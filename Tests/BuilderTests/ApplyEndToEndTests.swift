@@ -4,9 +4,10 @@ import Testing
 
 @testable import Builder
 
-/// `apply SPEC --target NAME` on a real long-lived sandbox (started as ``TargetPlanEndToEndTests`` starts its own:
-/// `run` in the background, a record written by hand in a temporary NSBUILD_STATE_DIR). Each change is checked from
-/// inside (nsenter(1)) and from the host (/proc/PID/mountinfo), and `plan --target` is 0 afterwards.
+/// `apply SPEC --target NAME` on real sandboxes that `nsbuild up` starts (and `down` ends) in a temporary
+/// NSBUILD_STATE_DIR. Each change is checked from inside (nsenter(1)) and from the host (/proc/PID/mountinfo), the
+/// main command's pid is the same after it, and `plan --target` is 0 afterwards. The spec and plan helpers are
+/// ``TargetPlanEndToEndTests``'s.
 @Suite(.enabled(if: NSBuildProcess.isRoot, "needs root to create namespaces; CI runs as root"))
 struct ApplyEndToEndTests: ScratchFolderTests {
   let live = TargetPlanEndToEndTests()
@@ -179,8 +180,8 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
-  /// Rootless: a sandbox nobody (65534) runs in its own user namespace is changed in place by nobody, whose joiner
-  /// enters the user namespace first; the record, in nobody's state folder, is rewritten by nobody.
+  /// Rootless: a sandbox nobody (65534) brings up in its own user namespace is changed in place by nobody, whose
+  /// joiner enters the user namespace first; the record, in nobody's state folder, is rewritten by nobody.
   @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
   func aRootlessSandboxIsChangedByItsOwner() throws {
     try withFolder { folder in
@@ -199,31 +200,21 @@ struct ApplyEndToEndTests: ScratchFolderTests {
 
         """
       let specPath = try write(text, to: folder)
-      let nsbuild = Foundation.Process()
-      nsbuild.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-      nsbuild.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", folder + "/nsbuild", "run", specPath]
-      nsbuild.standardInput = FileHandle.nullDevice
-      nsbuild.standardOutput = FileHandle.nullDevice
-      nsbuild.standardError = FileHandle.nullDevice
-      try nsbuild.run()
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: specPath)
+      // nobody's state folder, as its $XDG_RUNTIME_DIR/nsbuild would be.
+      try FileManager.default.createDirectory(
+        atPath: folder + "/state", withIntermediateDirectories: true,
+        attributes: [.ownerAccountID: 65534, .groupOwnerAccountID: 65534, .posixPermissions: 0o700])
+      let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+      let up = try NSBuildProcess.run(
+        ["up", specPath, "--name", "live"], binary: folder + "/nsbuild", asUser: 65534, environment: environment)
       defer {
-        kill(nsbuild.processIdentifier, SIGTERM)
-        nsbuild.waitUntilExit()
+        _ = try? NSBuildProcess.run(
+          ["down", "live"], binary: folder + "/nsbuild", asUser: 65534, environment: environment)
         try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
       }
-      let identity = try live.initProcess(of: nsbuild, folder: folder)
-      let parsed = try #require(SpecDecoder.decode(source: Array(text.utf8), file: "s.toml", directory: "/").spec)
-      var state = Observer(reader: RealKernel()).observe(parsed)
-      (state.uid, state.gid, state.euid) = (65534, 65534, 65534)
-      let record = SandboxRecord(
-        name: try SandboxName(validating: "live"), specPath: specPath, specDigest: "0", createdAt: 0, appliedAt: 0,
-        initProcess: identity, namespaceIDs: [:], ownerUID: 65534, plan: try Planner(spec: parsed, state: state).plan())
-      try FileManager.default.createDirectory(atPath: folder + "/state/live", withIntermediateDirectories: true)
-      try Data(try record.encoded()).write(to: URL(fileURLWithPath: folder + "/state/live/state.json"))
-      for path in ["/state", "/state/live", "/state/live/state.json"] {
-        try FileManager.default.setAttributes(
-          [.ownerAccountID: 65534, .groupOwnerAccountID: 65534], ofItemAtPath: folder + path)
-      }
+      try #require(up.status == 0, "\(up.stdout)\(up.stderr)")
+      let identity = try SandboxRecord.decode(try record(folder)).initProcess
       let edited = folder + "/edited.toml"
       try Data(text.replacingOccurrences(of: "rootlessbox", with: "newbox").utf8).write(
         to: URL(fileURLWithPath: edited))
