@@ -78,6 +78,9 @@ struct ApplyEndToEndTests: ScratchFolderTests {
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("Applied to sandbox 'live': 0 to add, 1 to change, 0 to remove."))
         #expect(try hostname(identity.pid) == "newbox")
+        let exec = try NSBuildProcess.run(
+          ["exec", "live", "--", "/bin/hostname"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        #expect(exec.status == 0 && exec.stdout == "newbox\n", "\(exec.stdout)\(exec.stderr)")
         // The same main command, still running: nothing was restarted.
         #expect(children(of: identity.pid) == [main])
         #expect(RealKernel().hostname() != "newbox")
