@@ -137,14 +137,15 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
-  /// A later step fails (a file whose path a folder made by hand inside now takes: EEXIST): the hostname set and
-  /// the mount attached before it are taken back, and the record is left alone.
+  /// A later step fails (a file whose path a folder made by hand inside now takes: EEXIST): the hostname set, the
+  /// mount attached and the file rewritten before it are taken back, and the record is left alone.
   @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
   func aFailedStepLeavesTheSandboxAsItWas() throws {
     try withFolder { folder in
       try withSandbox(folder) { _, applied, identity, main in
         let spec = try edited(applied, folder) {
           $0.replacingOccurrences(of: "livebox", with: "newbox")
+            .replacingOccurrences(of: "content = \"as applied\"", with: "content = \"new\"")
             + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\"\n"
             + "[[files]]\ntype = \"file\"\npath = \"/srv/taken\"\ncontent = \"x\"\n"
         }
@@ -156,10 +157,11 @@ struct ApplyEndToEndTests: ScratchFolderTests {
         // Reported as `run` reports a failed step: step, call, path, errno name, spec line.
         #expect(result.stderr.contains("edited.toml:"), "\(result.stderr)")
         #expect(result.stderr.contains("EEXIST") && result.stderr.contains("/srv/taken"), "\(result.stderr)")
-        #expect(result.stderr.contains("step 3/3"), "\(result.stderr)")
+        #expect(result.stderr.contains("step 4/4"), "\(result.stderr)")
         #expect(result.stderr.contains("taken back"), "\(result.stderr)")
         #expect(try hostname(identity.pid) == "livebox")
         #expect(try mountPoints(identity.pid) == before)
+        #expect(try String(contentsOfFile: "/proc/\(identity.pid)/root/srv/motd", encoding: .utf8) == "as applied")
         #expect(try record(folder) == stored)
         #expect(children(of: identity.pid) == [main])
       }
