@@ -23,6 +23,7 @@ struct NSBuild: ParsableCommand {
         nsbuild run specs/dev.toml -- hostname
         nsbuild run specs/rootless.toml -- id -u
         nsbuild up specs/dev.toml && nsbuild ls && nsbuild down dev
+        nsbuild plan specs/dev.toml --target dev && nsbuild apply specs/dev.toml --target dev
         nsbuild schema > sandbox.schema.json
       """,
     version: version,

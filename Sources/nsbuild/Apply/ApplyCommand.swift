@@ -17,8 +17,11 @@ struct ApplyCommand: ParsableCommand {
       steps already taken are taken back, newest first (the `undo:` lines of plan), so the sandbox is left as it \
       was; its record is not changed.
 
+      A signal (SIGTERM, SIGINT, …) is kept until the step under way ends; then the steps taken are taken back.
+
       Exit status: 0 when the sandbox matches the spec (changed, or nothing to do); 1 on an error or a failed step; \
-      with --detailed-exitcode, 0 when there was nothing to do and 2 when changes were applied.
+      128+N after signal N; with --replace, `up`'s (125) when the new sandbox cannot be started; with \
+      --detailed-exitcode, 0 when there was nothing to do and 2 when changes were applied.
 
       Examples:
         nsbuild apply specs/dev.toml --target dev
