@@ -16,7 +16,7 @@ struct LifetimeTests: ScratchFolderTests {
 
   /// A copy of sleep(1) in `folder`, so the command's own command line names the folder too.
   func sleepCopy(in folder: String) throws -> String {
-    try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+    try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
     return folder + "/sleep"
   }
 

@@ -136,6 +136,26 @@ struct LiveSandboxTests: ScratchFolderTests {
     }
   }
 
+  /// A hostname set by hand inside shows in `status` as drift; none before, and unknown (null) once dead.
+  @Test func statusShowsDriftMadeByHand() throws {
+    try withLive { live in
+      let spec = try write(Self.holder, to: live.folder)
+      #expect(try live.run(["up", "--name", "drifty", spec]).status == 0)
+      #expect((try live.status("drifty")["drift"] as? [Any])?.isEmpty == true)
+      let pid = try #require(try live.status("drifty")["pid"] as? Int)
+      let set = try NSBuildProcess.runCommand("/usr/bin/nsenter", ["-t", "\(pid)", "-u", "hostname", "by-hand"])
+      #expect(set.status == 0, "\(set.stderr)")
+      let drift = try #require(try live.status("drifty")["drift"] as? [[String: Any]])
+      #expect(drift.count == 1)
+      #expect(drift.first?["applied"] as? String == "live-holder")
+      #expect(drift.first?["live"] as? String == "by-hand")
+      #expect(try live.run(["status", "drifty"]).stdout.contains("drift:    1 change(s)"))
+      kill(pid_t(pid), SIGKILL)
+      #expect(try live.waitForStatus("drifty", "dead"))
+      #expect(try live.status("drifty")["drift"] is NSNull)
+    }
+  }
+
   @Test func planTargetComparesWithWhatUpApplied() throws {
     try withLive { live in
       let spec = try write(Self.holder, to: live.folder)

@@ -99,14 +99,24 @@ struct NSBuildProcess {
     return process
   }
 
+  /// Puts the program at `source` at `path`, executable by all: a hard link where it can, so no fd is ever open for
+  /// writing on it. A copy's write fd, inherited by a process another test thread forks meanwhile (posix_spawn
+  /// keeps fds without close-on-exec, and any fd until its exec), makes execve(2) of the copy fail with ETXTBSY
+  /// while that process lives.
+  static func placeExecutable(_ source: String, at path: String) throws {
+    if link(source, path) != 0 {
+      try FileManager.default.copyItem(atPath: source, toPath: path)
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    }
+  }
+
   /// A world-readable folder holding a copy of the binary and the named specs, so an unprivileged user can run them
   /// (the checkout may sit under a folder other users cannot enter).
   static func publicCopy(specs: [String: String]) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nsbuild-test-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(
       atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-    try FileManager.default.copyItem(atPath: binary, toPath: folder + "/nsbuild")
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/nsbuild")
+    try placeExecutable(binary, at: folder + "/nsbuild")
     for (name, text) in specs {
       try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
       try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/" + name)

@@ -78,7 +78,7 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
   @Test(.enabled(if: nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
   func planTargetReadsTheRealSandboxAndItsDrift() throws {
     try withFolder { folder in
-      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
       let applied = spec(hostname: "livebox") + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
       let specPath = try write(applied, to: folder)
       let nsbuild = try NSBuildProcess.start(["run", specPath])
@@ -147,7 +147,7 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
   @Test(.enabled(if: nsenter != nil, "needs nsenter(1) to join the sandbox"))
   func theInPlaceAndReplaceTableHoldsOnThisKernel() throws {
     try withFolder { folder in
-      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
       let text = spec(hostname: "livebox") + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
       let nsbuild = try NSBuildProcess.start(["run", try write(text, to: folder)])
       defer {
@@ -194,7 +194,7 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
   @Test(.enabled(if: nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
   func aRootlessSandboxIsReadByItsOwner() throws {
     try withFolder { folder in
-      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
       let text = """
         version = 1
         [namespaces]

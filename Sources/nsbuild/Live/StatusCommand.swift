@@ -10,7 +10,9 @@ struct StatusCommand: ParsableCommand {
     discussion: """
       The JSON form (format_version 1) has: name, status ("running" or "dead"), pid (init's, as the host sees \
       it), sandbox_pid, namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
-      sha256}, created_at and applied_at (ISO 8601, UTC), and drift, null until drift detection exists.
+      sha256}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
+      up or apply, each as {name, applied, live, restorable} (restorable: apply puts it back), [] when nothing; null \
+      when the sandbox is dead and nothing can be read.
 
       Exit status: 0; 1 when there is no sandbox of that name.
       """
@@ -30,7 +32,12 @@ struct StatusCommand: ParsableCommand {
       guard let found = try terminal.sandboxStore.load(sandbox) else { throw SandboxStoreError.noSuchSandbox(sandbox) }
       record = found
     } catch { throw terminal.fail(error, failureCode: 1) }
-    let status = StatusJSON(record, status: SandboxStatus(record, reader: terminal.kernel))
+    let state = SandboxStatus(record, reader: terminal.kernel)
+    var status = StatusJSON(record, status: state)
+    // Read from the live sandbox (its /proc, its UTS names); a dead one has nothing to compare.
+    if state == .running {
+      status.drift = DriftReport.read(record, reader: terminal.kernel).map(StatusJSON.DriftEntry.init)
+    }
     switch format {
     case .json: terminal.out(try JSONText.encode(status) + "\n")
     case .text: terminal.out(status.lines.map { TerminalText.printable($0) + "\n" }.joined())
@@ -55,6 +62,23 @@ struct StatusJSON: Encodable {
   var spec: SpecJSON
   var createdAt: String
   var appliedAt: String
+  /// Nil when it could not be read (a dead sandbox).
+  var drift: [DriftEntry]?
+
+  /// One difference between the live sandbox and what was applied.
+  struct DriftEntry: Encodable {
+    var name: String
+    var applied: String
+    var live: String
+    var restorable: Bool
+
+    init(_ drift: Drift) {
+      name = DriftReport.name(of: drift.subject, kind: drift.kind)
+      applied = drift.applied
+      live = drift.live
+      restorable = drift.restorable
+    }
+  }
 
   init(_ record: SandboxRecord, status: SandboxStatus) {
     name = record.name.rawValue
@@ -72,7 +96,7 @@ struct StatusJSON: Encodable {
     case createdAt = "created_at", appliedAt = "applied_at", drift
   }
 
-  /// `drift` is always there, null: drift detection is not built yet (a later version fills it).
+  /// `drift` is always there: null when it could not be read.
   func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: Keys.self)
     try container.encode(Self.formatVersion, forKey: .formatVersion)
@@ -84,16 +108,22 @@ struct StatusJSON: Encodable {
     try container.encode(spec, forKey: .spec)
     try container.encode(createdAt, forKey: .createdAt)
     try container.encode(appliedAt, forKey: .appliedAt)
-    try container.encodeNil(forKey: .drift)
+    if let drift { try container.encode(drift, forKey: .drift) } else { try container.encodeNil(forKey: .drift) }
   }
 
   var lines: [String] {
     var lines = [
       "name:     \(name)", "status:   \(status)", "pid:      \(pid)", "created:  \(createdAt)",
       "applied:  \(appliedAt)",
-      "spec:     \(spec.path)", "sha256:   \(spec.sha256)", "drift:    unknown (not checked yet)", "namespaces:",
+      "spec:     \(spec.path)", "sha256:   \(spec.sha256)", "drift:    \(driftSummary)", "namespaces:",
     ]
     lines += namespaces.keys.sorted().map { "  \($0): \(namespaces[$0] ?? "")" }
+    lines += (drift ?? []).map { "drift: \($0.name): applied \($0.applied), now \($0.live)" }
     return lines
+  }
+
+  private var driftSummary: String {
+    guard let drift else { return "unknown (the sandbox is not running)" }
+    return drift.isEmpty ? "none" : "\(drift.count) change(s) made inside since the last up or apply"
   }
 }
