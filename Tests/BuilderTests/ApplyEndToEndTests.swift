@@ -18,7 +18,7 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     _ folder: String, hostname: String = "livebox", extra: String = "",
     _ body: (_ specPath: String, _ applied: String, _ identity: ProcessIdentity, _ main: Int32) throws -> Void
   ) throws {
-    try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+    try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
     let applied = live.spec(hostname: hostname) + extra + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
     let specPath = try write(applied, to: folder)
     let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
@@ -190,7 +190,7 @@ struct ApplyEndToEndTests: ScratchFolderTests {
   @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
   func aRootlessSandboxIsChangedByItsOwner() throws {
     try withFolder { folder in
-      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
       let text = """
         version = 1
         [namespaces]
@@ -281,7 +281,7 @@ struct ApplyEndToEndTests: ScratchFolderTests {
   /// `apply --replace` ends the sandbox and starts it again from the spec (a new init, with the new map).
   @Test func aChangedUidMapReplacesTheSandboxOnlyWithReplace() throws {
     try withFolder { folder in
-      try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: folder + "/sleep")
+      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
       let text = """
         version = 1
         [namespaces]
