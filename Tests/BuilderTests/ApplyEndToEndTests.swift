@@ -168,6 +168,29 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// A mount taken off before a failed step is attached again, as the applied plan made it.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func aMountTakenOffBeforeAFailedStepIsAttachedAgain() throws {
+    try withFolder { folder in
+      let mount = "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\"\nsize = \"4M\"\n"
+      try withSandbox(folder, extra: mount) { _, applied, identity, _ in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: mount, with: "")
+            + "[[files]]\ntype = \"file\"\npath = \"/srv/taken\"\ncontent = \"x\"\n"
+        }
+        try live.inside(identity.pid, "--mount", ["mkdir", "/srv/taken"])
+        let result = try apply(spec, folder)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("EEXIST") && result.stderr.contains("taken back"), "\(result.stderr)")
+        // The unmount was step 1, taken before the file failed.
+        #expect(result.stderr.contains("step 2/2"), "\(result.stderr)")
+        let mounts = try String(contentsOfFile: "/proc/\(identity.pid)/mountinfo", encoding: .utf8)
+        #expect(mounts.split(separator: "\n").filter { $0.contains(" /mnt ") && $0.contains("size=4096k") }.count == 1)
+        #expect(try live.plan(try write(applied, to: folder), folder).status == 0)
+      }
+    }
+  }
+
   @Test func aPlanThatReplacesTheSandboxIsRefused() throws {
     try withFolder { folder in
       try withSandbox(folder) { _, applied, identity, _ in
