@@ -34,38 +34,40 @@ struct ExecCommand: ParsableCommand {
 
   func run() throws {
     let terminal = Terminal()
-    let kernel = terminal.kernel
+    let sandbox = try terminal.sandboxName(name, failureCode: ExitStatus.setupFailed)
+    let store = terminal.sandboxStore
+    // The setup holds the sandbox's lock, so `down` or `apply` cannot change it between the check of its init and
+    // the plan. It is let go before the launch: the joiner checks the init's pid and start time again as it enters
+    // (pidfd_open, or each /proc/PID/ns file), and a shell kept open must not hold up an `apply`.
+    let lock: SandboxLock
+    do { lock = try store.lock(sandbox, creating: false) } catch {
+      throw terminal.fail(error, failureCode: ExitStatus.setupFailed)
+    }
+    let planned: (LoadedSpec, Plan)
+    do {
+      defer { store.unlock(lock) }
+      planned = try plan(sandbox, store: store, terminal: terminal)
+    }
+    try launchPlan(planned.1, loaded: planned.0, terminal: terminal, verbose: verbose)
+  }
+
+  /// The plan that joins `sandbox`, from its record and the spec the record names.
+  private func plan(_ sandbox: SandboxName, store: SandboxStore<RealKernel>, terminal: Terminal) throws -> (
+    LoadedSpec, Plan
+  ) {
     let record: SandboxRecord
     do {
-      let sandbox = try SandboxName(validating: name)
-      let state = StateDirectory.forCaller(euid: kernel.effectiveUserID(), environment: kernel.environment())
-      let path = state.record(of: sandbox)
-      let bytes: [UInt8]
-      do { bytes = try kernel.readFile(path) } catch {
-        throw ExecError(
-          error.errno == ErrnoNames.ENOENT ? "no sandbox named '\(name)' is up (no state at \(path))" : "\(error)")
-      }
-      record = try SandboxRecord.decode(bytes)
-    } catch {
-      terminal.err(TerminalText.printable("nsbuild: error: \(error)") + "\n")
-      throw ExitCode(ExitStatus.setupFailed)
-    }
-    let (loaded, plan) = try planSpec(
+      guard let found = try store.load(sandbox) else { throw SandboxStoreError.noSuchSandbox(sandbox) }
+      record = found
+    } catch { throw terminal.fail(error, failureCode: ExitStatus.setupFailed) }
+    return try planSpec(
       record.specPath, command: command.isEmpty ? nil : command, terminal: terminal,
       failureCode: ExitStatus.setupFailed
     ) { _ in
       // Read once the spec is known good, just before planning: the init must be the one recorded.
-      do { return try LiveTarget.read(record, reader: kernel) } catch {
-        terminal.err(TerminalText.printable("nsbuild: error: \(error)") + "\n")
-        throw ExitCode(ExitStatus.setupFailed)
+      do { return try LiveTarget.read(record, reader: terminal.kernel) } catch {
+        throw terminal.fail(error, failureCode: ExitStatus.setupFailed)
       }
     }
-    try launchPlan(plan, loaded: loaded, terminal: terminal, verbose: verbose)
   }
-}
-
-/// Why `exec` cannot find its sandbox.
-struct ExecError: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
 }
