@@ -191,6 +191,24 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// `[process] rlimits` added: init's limit is set from outside with prlimit(2), which the processes it forks
+  /// inherit.
+  @Test func initsLimitsAreSetWithPrlimit() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\nrlimits = { nofile = 512 }\n")
+        }
+        let result = try apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let limits = try String(contentsOfFile: "/proc/\(identity.pid)/limits", encoding: .utf8)
+        let line = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }
+        #expect(line?.split(separator: " ").dropFirst(3).prefix(2) == ["512", "512"], "\(limits)")
+        #expect(children(of: identity.pid) == [main])
+      }
+    }
+  }
+
   @Test func aPlanThatReplacesTheSandboxIsRefused() throws {
     try withFolder { folder in
       try withSandbox(folder) { _, applied, identity, _ in
