@@ -35,14 +35,24 @@ struct ChainChannels {
 
   /// The waiter's ends of the pause `role` waits in, if any.
   func waiting(_ role: Step.Actor) -> (ready: Int32, go: Int32)? {
-    guard let ready = fd(.readyWrite, of: role), let go = fd(.goRead, of: role) else { return nil }
+    // The "go" of the same hand-off: ``Handoff/Kind/recorded`` has a "go" and no "ready".
+    guard let kind = handoff(.readyWrite, of: role), let ready = fd(.readyWrite, of: role, kind),
+      let go = fd(.goRead, of: role, kind)
+    else { return nil }
     return (ready, go)
   }
 
   /// The releaser's ends of the pause `role` ends, if any.
   func releasing(_ role: Step.Actor) -> (ready: Int32, go: Int32)? {
-    guard let ready = fd(.readyRead, of: role), let go = fd(.goWrite, of: role) else { return nil }
+    guard let kind = handoff(.readyRead, of: role), let ready = fd(.readyRead, of: role, kind),
+      let go = fd(.goWrite, of: role, kind)
+    else { return nil }
     return (ready, go)
+  }
+
+  /// The hand-off of `role`'s first end for `use`.
+  private func handoff(_ use: Use, of role: Step.Actor) -> Handoff.Kind? {
+    ends.first { $0.use == use && $0.owner == role }?.handoff
   }
 
   /// Makes the channels `role` shares with the roles in `below` (the process it is about to fork and those under
@@ -64,6 +74,11 @@ struct ChainChannels {
         let ready = try kernel.pipe()
         add(ready.write, .readyWrite, handoff.kind, owner: other)
         add(ready.read, .readyRead, handoff.kind, owner: role)
+      case .recorded:
+        // One way: nsbuild says "go" once the record is saved; the sandbox process says nothing back.
+        let go = try kernel.pipe()
+        add(go.read, .goRead, handoff.kind, owner: other)
+        add(go.write, .goWrite, handoff.kind, owner: role)
       case .idMapsWritten, .commandReady:
         let ready = try kernel.pipe()
         let go = try kernel.pipe()

@@ -52,8 +52,10 @@ struct ParentRole<Kernel: LinuxKernel> {
         }
       }
     }
-    guard let holder else { return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)) }
-    return .ready(initPID: holder, sandboxPID: pid)
+    guard let holder, let recorded = channels.fd(.goWrite, of: .parent, .recorded) else {
+      return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed))
+    }
+    return .ready(initPID: holder, sandboxPID: pid, recorded: recorded)
   }
 
   /// Takes nsbuild's steps that follow its fork, on the child `pid`, once it says ready if it waits for them; then

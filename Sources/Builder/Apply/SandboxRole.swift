@@ -31,8 +31,8 @@ struct SandboxRole<Kernel: LinuxKernel> {
     // The locks init hands on come as it closes its setup fds, before it says it is ready; they stay open until exit.
     if let ready = channels.fd(.readyRead, of: .sandbox, .sandboxReady) {
       launcher.holdLocks(.sandbox, channels)
-      outlive(init: pid, after: forkStep.id, ready, runner, channels)
-      channels.close(kernel) { $0.use == .reportWrite || $0.handoff == .sandboxReady }
+      outlive(init: pid, after: forkStep.id, ready, runner, &channels)
+      channels.close(kernel) { $0.use == .reportWrite || $0.handoff == .sandboxReady || $0.handoff == .recorded }
     } else {
       // Nothing is reported from here.
       channels.close(kernel) { $0.use == .reportWrite }
@@ -42,16 +42,23 @@ struct SandboxRole<Kernel: LinuxKernel> {
     return .exit(status.exitCode)
   }
 
-  /// `up`: once init says the sandbox is ready, takes this process's last steps (it stops dying with nsbuild) and
-  /// tells nsbuild init's pid; a failure there ends init, so nothing stays that nsbuild did not record.
+  /// `up`: once init says the sandbox is ready, tells nsbuild init's pid and waits until nsbuild saved the record
+  /// (``Handoff/Kind/recorded``); only then takes this process's last steps (it stops dying with nsbuild). Until
+  /// then a SIGKILL of nsbuild ends this process and init with it (PR_SET_PDEATHSIG); end of file instead of "go",
+  /// or a failed last step, ends init: nothing stays that nsbuild did not record.
   private func outlive(
-    init pid: Int32, after fork: Int, _ ready: Int32, _ runner: StepRunner<Kernel>, _ channels: ChainChannels
+    init pid: Int32, after fork: Int, _ ready: Int32, _ runner: StepRunner<Kernel>, _ channels: inout ChainChannels
   ) {
     guard kernel.receive(on: ready) == .ready else { return }
-    if launcher.run(launcher.steps(.sandbox, after: fork), with: runner, channels) != nil {
+    let recorded = channels.fd(.goRead, of: .sandbox, .recorded)
+    if let report = channels.reportFD { kernel.send(.holder(pid: pid), on: report) }
+    // nsbuild reads the report pipe to its end before it saves the record.
+    channels.close(kernel) { $0.use == .reportWrite }
+    guard let recorded, kernel.receive(on: recorded) == .go,
+      launcher.run(launcher.steps(.sandbox, after: fork), with: runner, channels) == nil
+    else {
       kernel.kill(pid, 9)
       return
     }
-    if let report = channels.reportFD { kernel.send(.holder(pid: pid), on: report) }
   }
 }

@@ -27,7 +27,10 @@ extension Planner {
       handoffs.append(Handoff(.locksHeld, from: .initProcess, to: .sandbox))
     }
     if id(.spawnCommand) != nil { handoffs.append(Handoff(.commandReady, from: .command, to: .initProcess)) }
-    if id(.outlive) != nil { handoffs.append(Handoff(.sandboxReady, from: .initProcess, to: .sandbox)) }
+    if id(.outlive) != nil {
+      handoffs.append(Handoff(.sandboxReady, from: .initProcess, to: .sandbox))
+      handoffs.append(Handoff(.recorded, from: .parent, to: .sandbox))
+    }
     return (processes, handoffs)
   }
 }

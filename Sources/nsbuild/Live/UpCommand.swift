@@ -82,8 +82,12 @@ func launchSandbox(
   let kernel = terminal.kernel
   let created = currentTime()
   let trace = stepTrace(plan, verbose: verbose, terminal: terminal)
-  switch Launcher(kernel: kernel, plan: plan, trace: trace).run() {
-  case .ready(let initPID, let sandboxPID):
+  let launcher = Launcher(kernel: kernel, plan: plan, trace: trace)
+  switch launcher.run() {
+  case .ready(let initPID, let sandboxPID, let recorded):
+    // The sandbox outlives nsbuild only once its record is saved: killed before that, nsbuild takes it along.
+    var saved = false
+    defer { launcher.release(recorded, saved: saved) }
     guard let identity = ProcessIdentity.current(of: initPID, reader: kernel) else {
       throw terminal.fail(
         "the sandbox ended as soon as it was ready (its main command ended)", failureCode: ExitStatus.setupFailed)
@@ -99,6 +103,7 @@ func launchSandbox(
       _ = try? SandboxProcesses.end(identity, graceMilliseconds: 0, kernel: kernel)
       throw terminal.fail(error, failureCode: ExitStatus.setupFailed)
     }
+    saved = true
   case .finished(let status):
     throw terminal.fail(
       "the sandbox ended before it was ready (status \(status.exitCode))", failureCode: ExitStatus.setupFailed)
