@@ -34,6 +34,16 @@ extension Planner {
         : "init stays with no command: it holds the namespaces until SIGTERM")
   }
 
+  /// `up` without a pid namespace of its own: `down` ends init, and with it every process inside only when init
+  /// is PID 1 of a new pid namespace (pid_namespaces(7)); otherwise the command's children would stay running.
+  /// Refused, as container engines do; a joined pid namespace is not enough, init is not its PID 1.
+  func livePIDNamespaceWarning() -> PlanWarning? {
+    guard !spec.unshares(.pid) else { return nil }
+    return PlanWarning(
+      "`up` needs \"pid\" in [namespaces] unshare: `nsbuild down` ends a sandbox by ending its init, which takes every process inside with it only as PID 1 of a new pid namespace (pid_namespaces(7)); without one, processes the command started would outlive `down`",
+      origin: origin("namespaces.unshare") ?? origin("namespaces"), stopsRun: true)
+  }
+
   /// Last: the sandbox process stops dying with nsbuild, once init said the sandbox is ready.
   func outliveStep() -> Step {
     Step(

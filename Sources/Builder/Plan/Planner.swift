@@ -66,8 +66,9 @@ public struct Planner: Sendable {
     }
     for index in steps.indices { steps[index].id = index + 1 }
     let chain = Self.chain(of: steps)
+    let all = warnings() + (live.flatMap { _ in livePIDNamespaceWarning() }.map { [$0] } ?? [])
     return Plan(
-      steps: steps, warnings: Self.tie(PlanWarning.capped(warnings()), to: steps),
+      steps: steps, warnings: Self.tie(PlanWarning.capped(all), to: steps),
       hostChanges: HostChanges(spec: spec, state: state).list(),
       processes: chain.processes, handoffs: chain.handoffs)
   }

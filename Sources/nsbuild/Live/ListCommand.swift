@@ -6,10 +6,12 @@ import SpecParser
 struct ListCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ls",
-    abstract: "List the sandboxes `up` made: NAME, STATUS (running or dead), PID, CREATED, SPEC.",
+    abstract: "List the sandboxes `up` made: NAME, STATUS (running, dead or incomplete), PID, CREATED, SPEC.",
     discussion: """
       A sandbox is dead when its init no longer runs (killed from outside, or its main command ended): \
-      `nsbuild down NAME` removes its state. PID is init's as the host sees it; CREATED is in UTC.
+      `nsbuild down NAME` removes its state. It is incomplete while an `up` builds it, or when that `up` was killed \
+      before it recorded the sandbox (whose processes died with it): `nsbuild down NAME` removes the folder. PID \
+      is init's as the host sees it; CREATED is in UTC.
       """
   )
 
@@ -21,7 +23,11 @@ struct ListCommand: ParsableCommand {
     do { names = try store.list() } catch { throw terminal.fail(error, failureCode: 1) }
     for name in names {
       do {
-        guard let record = try store.load(name) else { continue }  // an `up` still building it
+        guard let record = try store.load(name) else {
+          // An `up` still building it, or one killed before it saved the record.
+          rows.append([name.rawValue, "incomplete", "-", "-", "-"])
+          continue
+        }
         let status = SandboxStatus(record, reader: terminal.kernel)
         rows.append([
           name.rawValue, status.rawValue, String(record.initProcess.pid), iso8601(record.createdAt), record.specPath,
