@@ -52,7 +52,8 @@ struct ChainChannels {
 
   /// The hand-off of `role`'s first end for `use`.
   private func handoff(_ use: Use, of role: Step.Actor) -> Handoff.Kind? {
-    ends.first { $0.use == use && $0.owner == role }?.handoff
+    // ``Handoff/Kind/recorded`` runs the other way round ("go" first, "ready" after): it is no pause.
+    ends.first { $0.use == use && $0.owner == role && $0.handoff != .recorded }?.handoff
   }
 
   /// Makes the channels `role` shares with the roles in `below` (the process it is about to fork and those under
@@ -74,12 +75,7 @@ struct ChainChannels {
         let ready = try kernel.pipe()
         add(ready.write, .readyWrite, handoff.kind, owner: other)
         add(ready.read, .readyRead, handoff.kind, owner: role)
-      case .recorded:
-        // One way: nsbuild says "go" once the record is saved; the sandbox process says nothing back.
-        let go = try kernel.pipe()
-        add(go.read, .goRead, handoff.kind, owner: other)
-        add(go.write, .goWrite, handoff.kind, owner: role)
-      case .idMapsWritten, .commandReady:
+      case .idMapsWritten, .commandReady, .recorded:
         let ready = try kernel.pipe()
         let go = try kernel.pipe()
         add(ready.write, .readyWrite, handoff.kind, owner: other)

@@ -9,10 +9,10 @@ public enum RunOutcome: Sendable, Hashable {
   /// The plan lacks a step the launch needs (see ``LaunchRequirementError``): nothing was forked.
   case refused(LaunchRequirementError)
   /// `up`: the sandbox is built and no longer dies with nsbuild. Its init's pid and the sandbox process's (init's
-  /// parent, which holds its mount namespace too), as the host sees them; `recorded`, the pipe (write end) to send
-  /// ``ChainMessage/go`` on once the sandbox's record is saved (``Handoff/Kind/recorded``): until then the sandbox
+  /// parent, which holds its mount namespace too), as the host sees them; `recorded`, nsbuild's ends of the pipes
+  /// that say the sandbox's record is saved (``Handoff/Kind/recorded``): until then the sandbox
   /// still dies with nsbuild. The caller closes it (see ``Launcher/release(_:saved:)``).
-  case ready(initPID: Int32, sandboxPID: Int32, recorded: Int32)
+  case ready(initPID: Int32, sandboxPID: Int32, recorded: RecordedHandoff)
 }
 
 /// Applies a plan with real processes: the chain ``Plan/processes`` lists, each forked by the process above it at

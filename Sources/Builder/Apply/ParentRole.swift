@@ -52,10 +52,10 @@ struct ParentRole<Kernel: LinuxKernel> {
         }
       }
     }
-    guard let holder, let recorded = channels.fd(.goWrite, of: .parent, .recorded) else {
-      return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed))
-    }
-    return .ready(initPID: holder, sandboxPID: pid, recorded: recorded)
+    guard let holder, let go = channels.fd(.goWrite, of: .parent, .recorded),
+      let outlived = channels.fd(.readyRead, of: .parent, .recorded)
+    else { return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)) }
+    return .ready(initPID: holder, sandboxPID: pid, recorded: RecordedHandoff(go: go, outlived: outlived))
   }
 
   /// Takes nsbuild's steps that follow its fork, on the child `pid`, once it says ready if it waits for them; then

@@ -51,6 +51,7 @@ struct SandboxRole<Kernel: LinuxKernel> {
   ) {
     guard kernel.receive(on: ready) == .ready else { return }
     let recorded = channels.fd(.goRead, of: .sandbox, .recorded)
+    let outlived = channels.fd(.readyWrite, of: .sandbox, .recorded)
     if let report = channels.reportFD { kernel.send(.holder(pid: pid), on: report) }
     // nsbuild reads the report pipe to its end before it saves the record.
     channels.close(kernel) { $0.use == .reportWrite }
@@ -60,5 +61,7 @@ struct SandboxRole<Kernel: LinuxKernel> {
       kernel.kill(pid, 9)
       return
     }
+    // nsbuild exits once it reads this: its exit no longer ends the sandbox.
+    if let outlived { kernel.send(.ready, on: outlived) }
   }
 }

@@ -62,9 +62,10 @@ public struct Handoff: Sendable, Hashable, Codable {
     /// `up`: `from`, init, tells `to`, the sandbox process, that it has taken its last step (the command, if any,
     /// released), over a pipe its setup fds' close leaves open; the sandbox process then stops dying with nsbuild.
     case sandboxReady = "sandbox_ready"
-    /// `up`: `from`, nsbuild, tells `to`, the sandbox process, that it saved the sandbox's record (`state.json`),
-    /// over a pipe; only then does the sandbox process stop dying with nsbuild. End of file instead (nsbuild killed
-    /// before it saved the record, or the save failed) ends the sandbox, so no sandbox outlives nsbuild unrecorded.
+    /// `up`: `from`, nsbuild, says "go" once it saved the sandbox's record (`state.json`); only then does `to`, the
+    /// sandbox process, stop dying with nsbuild, and it says "ready" back, so nsbuild exits only after that. End of
+    /// file instead of "go" (nsbuild killed before it saved the record, or the save failed) ends the sandbox: no
+    /// sandbox outlives nsbuild unrecorded.
     case recorded
   }
 }
