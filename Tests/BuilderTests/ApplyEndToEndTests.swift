@@ -373,4 +373,52 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
     }
   }
+
+  /// The `Umask:` line of /proc/PID/status (proc(5)): the umask a process runs with.
+  func umask(_ pid: Int32) throws -> String? {
+    try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8).split(separator: "\n")
+      .first { $0.hasPrefix("Umask:") }.map {
+        String($0.dropFirst("Umask:".count)).trimmingCharacters(in: .whitespaces)
+      }
+  }
+
+  /// A `[process]` change with a main command: apply does not restart it, and says so (plan's note on the `-/+`,
+  /// apply's warning); the main command keeps its pid and its umask, plan still marks it until `apply --replace`
+  /// starts the sandbox anew, whose main command has the new umask.
+  @Test func aMainCommandKeepsItsSettingsUntilApplyReplace() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let before = try #require(try umask(main))
+        #expect(before != "0077")
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\numask = \"077\"\n")
+        }
+        let planned = try live.plan(spec, folder)
+        #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+        #expect(planned.stdout.contains("-/+") && planned.stdout.contains(TargetPlanner.mainCommandKept))
+
+        let result = try apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("warning: [process] changed: " + TargetPlanner.mainCommandKept))
+        #expect(children(of: identity.pid) == [main])
+        #expect(try umask(main) == before)
+        let still = try live.plan(spec, folder)
+        #expect(still.status == 2, "\(still.stdout)\(still.stderr)")
+        #expect(still.stdout.contains(TargetPlanner.mainCommandKept), "\(still.stdout)")
+
+        let replaced = try apply(spec, folder, ["--replace"])
+        #expect(replaced.status == 0, "\(replaced.stdout)\(replaced.stderr)")
+        let new = try SandboxRecord.decode(try record(folder)).initProcess
+        #expect(new != identity && !identity.isAlive(reader: RealKernel()))
+        var newMain: Int32?
+        try waitFor("the new main command to run") {
+          newMain = children(of: new.pid).first
+          return newMain != nil
+        }
+        #expect(try umask(try #require(newMain)) == "0077")
+        let after = try live.plan(spec, folder)
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+      }
+    }
+  }
 }

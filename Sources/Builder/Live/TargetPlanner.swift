@@ -43,11 +43,31 @@ public struct TargetPlanner: Sendable {
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
       }
       entry.step.change = change(of: entry)
-      return entry
+      return mainCommandNoted(entry)
     }
     return TargetPlan(
       name: record.name, target: record.initProcess, entries: entries, drift: drift, unread: live.unread)
   }
+
+  /// A `[process]` change with a main command running: `apply` does not restart that process, so the entry says it
+  /// keeps its old settings until `apply --replace`. The `exec` step is marked so too while the record says an
+  /// earlier apply left the main command on settings it was not started with.
+  private func mainCommandNoted(_ entry: TargetPlan.Entry) -> TargetPlan.Entry {
+    guard record.hasMainCommand, !entry.isSetup else { return entry }
+    var entry = entry
+    if entry.step.kind == .exec, entry.action == .unchanged, record.mainCommandOutdated == true {
+      entry.action = .replace(Replacement(.process))
+      entry.step.change = .modify(before: "started with earlier [process] settings", after: "as the spec says")
+    }
+    guard entry.action == .replace(Replacement(.process)) else { return entry }
+    entry.note = Self.mainCommandKept
+    return entry
+  }
+
+  /// What `apply` does (and does not) about a main command whose `[process]` settings changed.
+  public static let mainCommandKept =
+    "the running main command keeps its old [process] settings until `nsbuild apply --replace` restarts the "
+    + "sandbox; apply does not restart it (the next `nsbuild exec` uses the new ones)"
 
   private func matched(_ old: Step, _ new: Step, drift: [Drift], _ steps: InPlaceSteps) -> TargetPlan.Entry {
     let category = Category(new.kind)
