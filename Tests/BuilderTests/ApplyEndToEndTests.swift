@@ -421,4 +421,88 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       }
     }
   }
+
+  /// The steps `plan --target` lists for apply, as `apply --verbose` traces them (`nsbuild: step N/K TITLE`).
+  func traceLines(_ planned: String) -> [String] {
+    let titles = planned.split(separator: "\n").compactMap { line -> String? in
+      let text = line.trimmingCharacters(in: .whitespaces)
+      guard text.hasPrefix("apply "), let colon = text.range(of: ": ") else { return nil }
+      return String(text[colon.upperBound...])
+    }
+    return titles.enumerated().map { "nsbuild: step \($0.offset + 1)/\(titles.count) \($0.element)\n" }
+  }
+
+  /// nsbuild killed with SIGKILL between two in-place steps: its stderr is a pipe of two pages whose room fits the
+  /// first step's trace line and no more (a pipe write of at most PIPE_BUF bytes is atomic, pipe(7)), so it blocks
+  /// writing the second's, after the first step. The sandbox is left half changed: `plan --target` reads it (exit 2,
+  /// no error), the lock died with the process (flock(2)), and `apply` converges (then plan is 0).
+  @Test func anApplyKilledBetweenStepsIsFixedByTheNextApply() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "livebox", with: "newbox").replacingOccurrences(of: "8M", with: "16M")
+            .replacingOccurrences(of: "as applied", with: "changed")
+            + "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\"\n"
+        }
+        let planned = try live.plan(spec, folder)
+        let lines = traceLines(planned.stdout)
+        try #require(planned.status == 2 && lines.count >= 3, "\(planned.stdout)\(planned.stderr)")
+
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        // F_SETPIPE_SZ (fcntl(2); Glibc's module does not export it without _GNU_SOURCE).
+        let setPipeSize: Int32 = 1031
+        try #require(fcntl(fds[1], setPipeSize, Int32(2 * page)) == Int32(2 * page))
+        // What apply writes to stderr before its first step (the spec's warnings), as an apply of the same spec to
+        // a sandbox that does not exist writes it before its error.
+        let absent = try NSBuildProcess.run(
+          ["apply", spec, "--target", "absent", "--verbose"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        let prefix = try #require(absent.stderr.components(separatedBy: "nsbuild: error").first)
+        let room = prefix.utf8.count + lines[0].utf8.count
+        try #require(room < page, "\(absent.stderr)")
+        let filler = [UInt8](repeating: UInt8(ascii: "."), count: 2 * page - room)
+        try #require(Glibc.write(fds[1], filler, filler.count) == filler.count)
+        let process = Foundation.Process()
+        process.executableURL = URL(fileURLWithPath: NSBuildProcess.binary)
+        process.arguments = ["apply", spec, "--target", "live", "--verbose"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["NSBUILD_STATE_DIR": folder + "/state"]) {
+          $1
+        }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try waitFor("apply to block writing its second step's trace line") {
+          let wchan = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/wchan", encoding: .utf8)) ?? ""
+          return wchan.contains("pipe_write") || !process.isRunning
+        }
+        try #require(process.isRunning, "apply ended before its second step")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+        // What it wrote: the first step's trace line, nothing after it.
+        var written = [UInt8](repeating: 0, count: 2 * page)
+        let count = Glibc.read(fds[0], &written, written.count)
+        let trace = String(decoding: written[..<max(count, 0)].dropFirst(filler.count), as: UTF8.self)
+        #expect(trace == prefix + lines[0])
+        // No joiner of it lives on, and the lock is free (flock(1) -n fails at once when it is held).
+        try waitFor("the killed apply's processes to end") { processes(mentioning: "apply \(spec)").isEmpty }
+        let lock = try NSBuildProcess.runCommand("/usr/bin/flock", ["-n", folder + "/state/live/lock", "true"])
+        #expect(lock.status == 0, "the lock is still held: \(lock.stderr)")
+
+        let half = try live.plan(spec, folder)
+        #expect(half.status == 2 && !half.stderr.contains("error"), "\(half.stdout)\(half.stderr)")
+        #expect(traceLines(half.stdout).count < lines.count, "the first step was not taken: \(half.stdout)")
+        let result = try apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try hostname(identity.pid) == "newbox")
+        #expect(try mountPoints(identity.pid).filter { $0 == "/mnt" }.count == 1)
+        #expect(children(of: identity.pid) == [main])
+        let after = try live.plan(spec, folder)
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+      }
+    }
+  }
 }

@@ -25,7 +25,10 @@ public struct TargetPlanner: Sendable {
       }
     }
     let old = record.plan.steps
-    let drift = DriftReport.compare(record.plan, live)
+    // A name an apply set and then stopped (nsbuild killed) before recording it is the spec's, not drift.
+    let drift = DriftReport.compare(record.plan, live).filter { item in
+      !new.steps.contains { $0.kind == item.kind && $0.subject == item.subject && alreadyStands($0) }
+    }
     let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
     let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
@@ -64,6 +67,18 @@ public struct TargetPlanner: Sendable {
     return entry
   }
 
+  /// Whether the sandbox already stands as `step` makes it, where what the step makes is read whole: its host or
+  /// domain name. An apply that was killed after such a step, before it wrote the record, left it so.
+  private func alreadyStands(_ step: Step) -> Bool {
+    if case .sethostname(let name)? = step.calls.first { return live.hostname == name }
+    if case .setdomainname(let name)? = step.calls.first { return live.domainname == name }
+    return false
+  }
+
+  /// The note of a step the sandbox already stands as, though the record says otherwise.
+  static let standsUnrecorded =
+    "already so in the sandbox, though not recorded: an apply took this step and stopped before writing the record"
+
   /// What `apply` does (and does not) about a main command whose `[process]` settings changed.
   public static let mainCommandKept =
     "the running main command keeps its old [process] settings until `nsbuild apply --replace` restarts the "
@@ -72,7 +87,10 @@ public struct TargetPlanner: Sendable {
   private func matched(_ old: Step, _ new: Step, drift: [Drift], _ steps: InPlaceSteps) -> TargetPlan.Entry {
     let category = Category(new.kind)
     if case .setup = category { return setup(new, changed: PlanDiff.content(old) != PlanDiff.content(new)) }
-    guard PlanDiff.content(old) == PlanDiff.content(new) else { return changed(old, new, category, steps) }
+    guard PlanDiff.content(old) == PlanDiff.content(new) else {
+      guard alreadyStands(new) else { return changed(old, new, category, steps) }
+      return TargetPlan.Entry(step: new, action: .unchanged, note: Self.standsUnrecorded)
+    }
     guard case .inPlace = category,
       let found = drift.first(where: { $0.kind == new.kind && $0.subject == new.subject && $0.restorable })
     else { return TargetPlan.Entry(step: new, action: .unchanged) }
