@@ -137,11 +137,31 @@ public struct TargetPlanner: Sendable {
 
   private func added(_ new: Step, _ steps: InPlaceSteps) -> TargetPlan.Entry {
     switch Category(new.kind) {
-    case .inPlace: return TargetPlan.Entry(step: new, action: .add, apply: inPlace(new, steps))
+    case .inPlace:
+      if let path = unrecordedMount(new) {
+        // Attached again rather than stacked: one mount on the path, as `up` would have made it.
+        return TargetPlan.Entry(
+          step: new, action: .add, apply: [steps.remove(path, origin: new.origin), steps.add(new)],
+          note: Self.unrecordedMountNote)
+      }
+      return TargetPlan.Entry(step: new, action: .add, apply: inPlace(new, steps))
     case .replaces(let cause): return TargetPlan.Entry(step: new, action: .replace(Replacement(cause)))
     case .setup: return setup(new, changed: true)
     }
   }
+
+  /// The path of a mount the spec adds where the sandbox already has a mount of that type the applied plan did not
+  /// make: most likely the one an apply attached before it was killed, before it wrote the record.
+  private func unrecordedMount(_ step: Step) -> String? {
+    guard step.kind == .mount, case .mountTarget(let path) = step.subject, let type = MountShape(step).fstype,
+      live.mount(at: path)?.fstype == type
+    else { return nil }
+    return path
+  }
+
+  static let unrecordedMountNote =
+    "a mount of this type already stands here that the record does not have (an apply killed before writing the "
+    + "record?): it is taken off (umount2 MNT_DETACH) and the spec's attached, so one mount stands on the path"
 
   private func removed(_ old: Step, _ steps: InPlaceSteps) -> TargetPlan.Entry {
     switch Category(old.kind) {
