@@ -53,6 +53,20 @@ extension LiveSandboxTests {
     }
   }
 
+  @Test func aFolderWithoutARecordIsListedAsIncompleteAndDownRemovesIt() throws {
+    try withLive { live in
+      // What an `up` killed before its record leaves once its processes died with it.
+      let folder = live.state + "/ghost"
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      #expect(FileManager.default.createFile(atPath: folder + "/lock", contents: nil))
+      #expect(FileManager.default.createFile(atPath: folder + "/output.log", contents: nil))
+      #expect(try Self.listed(live).map { "\($0.name) \($0.status)" } == ["ghost incomplete"])
+      let down = try live.run(["down", "--timeout", "0.2", "ghost"])
+      #expect(down.status == 0, "\(down.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: folder))
+    }
+  }
+
   @Test func upWithoutAPIDNamespaceIsRefusedNamingTheLine() throws {
     try withLive { live in
       let spec = try write(

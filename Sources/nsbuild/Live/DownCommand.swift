@@ -1,5 +1,6 @@
 import ArgumentParser
 import Builder
+import Glibc
 
 /// `nsbuild down NAME [--timeout SECONDS]`: ends a live sandbox and removes its state.
 struct DownCommand: ParsableCommand {
@@ -9,7 +10,9 @@ struct DownCommand: ParsableCommand {
     discussion: """
       Sends SIGTERM to the sandbox's init (through a pidfd, once its pid and start time are the recorded ones, so \
       a recycled pid is never signalled), SIGKILL after the timeout, waits until it and the sandbox process ended, \
-      then removes the state folder. A sandbox whose init is already dead only has its state removed.
+      then removes the state folder. A sandbox whose init is already dead only has its state removed. A folder with \
+      no record (an `up` killed before it recorded the sandbox, whose processes die with it) is removed once no \
+      process writes to its output.log any more; if some still do after the timeout, down says which and fails.
 
       Exit status: 0 when the sandbox is gone; 1 when there is no sandbox of that name or it cannot be ended.
 
@@ -37,13 +40,33 @@ struct DownCommand: ParsableCommand {
     do { lock = try store.lock(sandbox, creating: false) } catch { throw terminal.fail(error, failureCode: 1) }
     defer { store.unlock(lock) }
     do {
-      // No record: an `up` that never finished (nsbuild killed); only its folder is left.
+      // No record: an `up` that never finished (nsbuild killed); its processes die with it, as they may be doing.
       if let record = try store.load(sandbox) {
         try end(record, terminal.kernel)
+      } else {
+        let left = unrecordedProcesses(store.directory.folder(of: sandbox), terminal.kernel)
+        guard left.isEmpty else {
+          throw terminal.fail(
+            "'\(sandbox)' has no record (its `up` never finished) and processes still write to its output.log: pids \(left.map(String.init).joined(separator: ", ")); they are not nsbuild's to end",
+            failureCode: 1)
+        }
       }
       try store.remove(sandbox)
+    } catch let exit as ExitCode {
+      throw exit
     } catch { throw terminal.fail(error, failureCode: 1) }
     terminal.out("\(sandbox)\n")
+  }
+
+  /// The processes still writing to `folder`'s output.log once the timeout passed (none, as soon as none is left).
+  private func unrecordedProcesses(_ folder: String, _ kernel: RealKernel) -> [Int32] {
+    let log = folder + "/" + SandboxStore<RealKernel>.outputFile
+    let tries = max(1, Int(timeout * 20))
+    for _ in 1..<tries {
+      if SandboxProcesses.writing(to: log, reader: kernel).isEmpty { return [] }
+      usleep(50_000)
+    }
+    return SandboxProcesses.writing(to: log, reader: kernel)
   }
 
   /// Ends init, then waits for the sandbox process, which exits once it has reaped init.
