@@ -22,7 +22,7 @@ struct NSBuild: ParsableCommand {
         nsbuild diff old.toml sandbox.toml
         nsbuild run specs/dev.toml -- hostname
         nsbuild run specs/rootless.toml -- id -u
-        nsbuild up specs/dev.toml && nsbuild ls && nsbuild down dev
+        nsbuild up specs/pod.toml && nsbuild ls && nsbuild down pod
         nsbuild plan specs/dev.toml --target dev && nsbuild apply specs/dev.toml --target dev
         nsbuild schema > sandbox.schema.json
       """,

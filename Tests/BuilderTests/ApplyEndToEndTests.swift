@@ -373,4 +373,143 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
     }
   }
+
+  /// The `Umask:` line of /proc/PID/status (proc(5)): the umask a process runs with.
+  func umask(_ pid: Int32) throws -> String? {
+    try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8).split(separator: "\n")
+      .first { $0.hasPrefix("Umask:") }.map {
+        String($0.dropFirst("Umask:".count)).trimmingCharacters(in: .whitespaces)
+      }
+  }
+
+  /// A `[process]` change with a main command: apply does not restart it, and says so (plan's note on the `-/+`,
+  /// apply's warning); the main command keeps its pid and its umask, plan still marks it until `apply --replace`
+  /// starts the sandbox anew, whose main command has the new umask.
+  @Test func aMainCommandKeepsItsSettingsUntilApplyReplace() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let before = try #require(try umask(main))
+        #expect(before != "0077")
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\numask = \"077\"\n")
+        }
+        let planned = try live.plan(spec, folder)
+        #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+        #expect(planned.stdout.contains("-/+") && planned.stdout.contains(TargetPlanner.mainCommandKept))
+
+        let result = try apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("warning: [process] changed: " + TargetPlanner.mainCommandKept))
+        #expect(children(of: identity.pid) == [main])
+        #expect(try umask(main) == before)
+        let still = try live.plan(spec, folder)
+        #expect(still.status == 2, "\(still.stdout)\(still.stderr)")
+        #expect(still.stdout.contains(TargetPlanner.mainCommandKept), "\(still.stdout)")
+
+        let replaced = try apply(spec, folder, ["--replace"])
+        #expect(replaced.status == 0, "\(replaced.stdout)\(replaced.stderr)")
+        let new = try SandboxRecord.decode(try record(folder)).initProcess
+        #expect(new != identity && !identity.isAlive(reader: RealKernel()))
+        var newMain: Int32?
+        try waitFor("the new main command to run") {
+          newMain = children(of: new.pid).first
+          return newMain != nil
+        }
+        #expect(try umask(try #require(newMain)) == "0077")
+        let after = try live.plan(spec, folder)
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+      }
+    }
+  }
+
+  /// The steps `plan --target` lists for apply, as `apply --verbose` traces them (`nsbuild: step N/K TITLE`).
+  func traceLines(_ planned: String) -> [String] {
+    let titles = planned.split(separator: "\n").compactMap { line -> String? in
+      let text = line.trimmingCharacters(in: .whitespaces)
+      guard text.hasPrefix("apply "), let colon = text.range(of: ": ") else { return nil }
+      return String(text[colon.upperBound...])
+    }
+    return titles.enumerated().map { "nsbuild: step \($0.offset + 1)/\(titles.count) \($0.element)\n" }
+  }
+
+  /// nsbuild killed with SIGKILL between two in-place steps (after the hostname; after the mount on /mnt added): its
+  /// stderr is a pipe of two pages whose room fits the trace lines of the steps to take and no more (a pipe write of
+  /// at most PIPE_BUF bytes is atomic, pipe(7)), so it blocks writing the next one's, after those steps. The sandbox
+  /// is left half changed: `plan --target` reads it (exit 2, no error), the lock died with the process (flock(2)),
+  /// and `apply` converges (then plan is 0, and /mnt holds one mount).
+  @Test(arguments: [1, 3]) func anApplyKilledBetweenStepsIsFixedByTheNextApply(stepsTaken: Int) throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "livebox", with: "newbox")
+            .replacingOccurrences(
+              of: "size = \"8M\"", with: "size = \"16M\"\n[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/mnt\""
+            )
+            .replacingOccurrences(of: "as applied", with: "changed")
+        }
+        let planned = try live.plan(spec, folder)
+        let lines = traceLines(planned.stdout)
+        try #require(
+          planned.status == 2 && lines.count > stepsTaken && lines[2].hasSuffix("mount tmpfs on /mnt\n"),
+          "\(planned.stdout)\(planned.stderr)")
+
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        // F_SETPIPE_SZ (fcntl(2); Glibc's module does not export it without _GNU_SOURCE).
+        let setPipeSize: Int32 = 1031
+        try #require(fcntl(fds[1], setPipeSize, Int32(2 * page)) == Int32(2 * page))
+        // What apply writes to stderr before its first step (the spec's warnings), as an apply of the same spec to
+        // a sandbox that does not exist writes it before its error.
+        let absent = try NSBuildProcess.run(
+          ["apply", spec, "--target", "absent", "--verbose"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        let prefix = try #require(absent.stderr.components(separatedBy: "nsbuild: error").first)
+        let room = prefix.utf8.count + lines.prefix(stepsTaken).joined().utf8.count
+        try #require(room < page, "\(absent.stderr)")
+        let filler = [UInt8](repeating: UInt8(ascii: "."), count: 2 * page - room)
+        try #require(Glibc.write(fds[1], filler, filler.count) == filler.count)
+        let process = Foundation.Process()
+        process.executableURL = URL(fileURLWithPath: NSBuildProcess.binary)
+        process.arguments = ["apply", spec, "--target", "live", "--verbose"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["NSBUILD_STATE_DIR": folder + "/state"]) {
+          $1
+        }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try waitFor("apply to block writing its second step's trace line") {
+          let wchan = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/wchan", encoding: .utf8)) ?? ""
+          return wchan.contains("pipe_write") || !process.isRunning
+        }
+        try #require(process.isRunning, "apply ended before its second step")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+        // What it wrote: the first step's trace line, nothing after it.
+        var written = [UInt8](repeating: 0, count: 2 * page)
+        let count = Glibc.read(fds[0], &written, written.count)
+        let trace = String(decoding: written[..<max(count, 0)].dropFirst(filler.count), as: UTF8.self)
+        #expect(trace == prefix + lines.prefix(stepsTaken).joined())
+        // No joiner of it lives on, and the lock is free (flock(1) -n fails at once when it is held).
+        try waitFor("the killed apply's processes to end") { processes(mentioning: "apply \(spec)").isEmpty }
+        let lock = try NSBuildProcess.runCommand("/usr/bin/flock", ["-n", folder + "/state/live/lock", "true"])
+        #expect(lock.status == 0, "the lock is still held: \(lock.stderr)")
+
+        let half = try live.plan(spec, folder)
+        #expect(half.status == 2 && !half.stderr.contains("error"), "\(half.stdout)\(half.stderr)")
+        // The hostname the killed apply set is already so, not drift to bring back.
+        #expect(!traceLines(half.stdout).contains { $0.contains("hostname") }, "\(half.stdout)")
+        #expect(half.stdout.contains("Drift: none"), "\(half.stdout)")
+        let result = try apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try hostname(identity.pid) == "newbox")
+        #expect(try mountPoints(identity.pid).filter { $0 == "/mnt" }.count == 1)
+        #expect(children(of: identity.pid) == [main])
+        let after = try live.plan(spec, folder)
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+      }
+    }
+  }
 }

@@ -341,6 +341,17 @@ struct LiveSandboxTests: ScratchFolderTests {
     let pid = try #require(document?["pid"] as? Int)
     let hostname = try NSBuildProcess.runCommand("/usr/bin/nsenter", ["-t", "\(pid)", "-U", "-u", "hostname"])
     #expect(hostname.stdout == "rootless-live\n")
+    // exec by its owner, unprivileged: joined through the user namespace first, root inside is nobody outside, and
+    // the command is inside the sandbox's pid namespace; its exit status is exec's.
+    let script = "hostname; id -u; cat /proc/self/uid_map; readlink /proc/self/ns/pid; exit 7"
+    let exec = try nobody(["exec", "r", "--", "/bin/sh", "-c", script])
+    #expect(exec.status == 7, "\(exec.stdout)\(exec.stderr)")
+    let lines = exec.stdout.split(separator: "\n").map { String($0) }
+    let sandboxPID = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/pid")
+    #expect(lines.count == 4, "\(exec.stdout)\(exec.stderr)")
+    #expect(lines.first == "rootless-live" && lines.dropFirst().first == "0", "\(exec.stdout)")
+    #expect(lines.dropFirst(2).first?.split(separator: " ") == ["0", "65534", "1"], "\(exec.stdout)")
+    #expect(lines.last == sandboxPID, "\(exec.stdout)")
     let down = try nobody(["down", "r"])
     #expect(down.status == 0, "\(down.stderr)")
     #expect(!FileManager.default.fileExists(atPath: runtime + "/nsbuild/r"))

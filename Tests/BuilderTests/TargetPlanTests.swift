@@ -141,6 +141,52 @@ import Testing
     try Self.compareGolden(target, spec: spec, "mounts")
   }
 
+  /// An apply killed after setting the hostname, before writing the record: the name already as the spec says is
+  /// `=` (noted), and not drift.
+  @Test func aHostnameAlreadyAsTheSpecSaysIsUnchangedNotDrift() throws {
+    let spec = Self.spec(["hostname = \"livebox\"": "hostname = \"newbox\""])
+    let target = try Self.target(applied: Self.spec(), spec: spec, host: Self.host(hostname: "newbox"))
+    #expect(actions(target).isEmpty && target.drift.isEmpty && !target.hasChanges)
+    let entry = try #require(target.entries.first { $0.step.kind == .hostname })
+    #expect(entry.note == TargetPlanner.standsUnrecorded)
+    // Another name inside is still drift the spec's change overrides.
+    let other = try Self.target(applied: Self.spec(), spec: spec, host: Self.host(hostname: "byhand"))
+    #expect(actions(other) == ["hostname": "~"] && other.drift.count == 1)
+  }
+
+  /// An apply killed after attaching a mount, before writing the record: the spec's mount is attached again after
+  /// the standing one is taken off, never stacked on it; a mount of another type there is stacked on as `up` does.
+  @Test func aMountOfItsTypeStandingUnrecordedIsTakenOffFirst() throws {
+    let spec = Self.spec(extra: "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/data\"\n")
+    let host = Self.host(mounts: ["/tmp": "tmpfs", "/cache": "tmpfs", "/data": "tmpfs"])
+    let target = try Self.target(applied: Self.spec(), spec: spec, host: host)
+    #expect(actions(target) == ["mount /data": "+"])
+    #expect(target.applySteps.map(\.kind) == [.unmount, .mount])
+    #expect(target.entries.contains { $0.note == TargetPlanner.unrecordedMountNote })
+    let other = Self.host(mounts: ["/tmp": "tmpfs", "/cache": "tmpfs", "/data": "ext4"])
+    #expect(try Self.target(applied: Self.spec(), spec: spec, host: other).applySteps.map(\.kind) == [.mount])
+  }
+
+  /// A `[process]` change with a main command: `-/+` of the main command, noted that it keeps its settings until
+  /// `apply --replace`; once an apply recorded it (mainCommandOutdated), the exec step stays marked so.
+  @Test func aProcessChangeWithAMainCommandIsNotedAsKeptUntilReplace() throws {
+    let spec = Self.spec(extra: "umask = \"077\"\n")
+    let target = try Self.target(applied: Self.spec(), spec: spec, host: Self.host())
+    let replaced = target.entries.filter { $0.action == .replace(Replacement(.process)) }
+    #expect(!replaced.isEmpty && replaced.allSatisfy { $0.note == TargetPlanner.mainCommandKept })
+    #expect(target.replacesMainCommand && target.hasChanges && target.sandboxReplacements.isEmpty)
+
+    var record = try Self.record(try Self.plan(spec))
+    record.mainCommandOutdated = true
+    let live = LiveObserver(reader: Self.host()).observe(record)
+    let outdated = try TargetPlanner(record: record, live: live).plan(try Self.plan(spec))
+    #expect(actions(outdated) == ["exec": "-/+"], "\(actions(outdated))")
+    #expect(outdated.hasChanges)
+    record.mainCommandOutdated = nil
+    let current = try TargetPlanner(record: record, live: live).plan(try Self.plan(spec))
+    #expect(!current.hasChanges)
+  }
+
   @Test func aTmpfsSizeIsChangedByARemount() throws {
     let spec = Self.spec(["size = \"16M\"": "size = \"32M\""])
     let target = try Self.target(applied: Self.spec(), spec: spec, host: Self.host())

@@ -29,6 +29,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   /// points and is in the sandbox's mount namespace too; `down` waits for it to end after init. Nil in a record that
   /// did not keep it.
   public var sandboxProcess: ProcessIdentity?
+  /// True once `apply` recorded `[process]` settings the running main command was not started with: a main command
+  /// is not restarted in place, so `plan --target` marks it `-/+` until `apply --replace` starts the sandbox anew.
+  /// Absent (nil) in a record `up` wrote, or one that predates the field: the main command runs as `plan` says.
+  public var mainCommandOutdated: Bool?
 
   public init(
     name: SandboxName, specPath: String, specDigest: String, createdAt: Int64, appliedAt: Int64,
@@ -46,6 +50,9 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
     self.ownerUID = ownerUID
     self.plan = plan
   }
+
+  /// Whether the sandbox has a main command (`up` with `[process] args`): its plan execs one rather than holding.
+  public var hasMainCommand: Bool { plan.steps.contains { $0.kind == .exec } }
 
   /// The record as `state.json` holds it: JSON with sorted keys.
   /// - Throws: `EncodingError` (not expected: every value is encodable).

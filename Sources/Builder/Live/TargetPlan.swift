@@ -82,6 +82,9 @@ public struct TargetPlan: Sendable, Hashable {
     return seen
   }
 
+  /// Whether a `[process]` change is marked `-/+` of the main command (see ``TargetPlanner/mainCommandKept``).
+  public var replacesMainCommand: Bool { entries.contains { $0.action == .replace(Replacement(.process)) } }
+
   /// Whether `apply` has anything to do (`--detailed-exitcode` 2).
   public var hasChanges: Bool { toAdd + toChange + toRemove > 0 || !sandboxReplacements.isEmpty }
 

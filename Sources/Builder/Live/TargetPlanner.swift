@@ -25,7 +25,10 @@ public struct TargetPlanner: Sendable {
       }
     }
     let old = record.plan.steps
-    let drift = DriftReport.compare(record.plan, live)
+    // A name an apply set and then stopped (nsbuild killed) before recording it is the spec's, not drift.
+    let drift = DriftReport.compare(record.plan, live).filter { item in
+      !new.steps.contains { $0.kind == item.kind && $0.subject == item.subject && alreadyStands($0) }
+    }
     let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
     let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
@@ -43,16 +46,51 @@ public struct TargetPlanner: Sendable {
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
       }
       entry.step.change = change(of: entry)
-      return entry
+      return mainCommandNoted(entry)
     }
     return TargetPlan(
       name: record.name, target: record.initProcess, entries: entries, drift: drift, unread: live.unread)
   }
 
+  /// A `[process]` change with a main command running: `apply` does not restart that process, so the entry says it
+  /// keeps its old settings until `apply --replace`. The `exec` step is marked so too while the record says an
+  /// earlier apply left the main command on settings it was not started with.
+  private func mainCommandNoted(_ entry: TargetPlan.Entry) -> TargetPlan.Entry {
+    guard record.hasMainCommand, !entry.isSetup else { return entry }
+    var entry = entry
+    if entry.step.kind == .exec, entry.action == .unchanged, record.mainCommandOutdated == true {
+      entry.action = .replace(Replacement(.process))
+      entry.step.change = .modify(before: "started with earlier [process] settings", after: "as the spec says")
+    }
+    guard entry.action == .replace(Replacement(.process)) else { return entry }
+    entry.note = Self.mainCommandKept
+    return entry
+  }
+
+  /// Whether the sandbox already stands as `step` makes it, where what the step makes is read whole: its host or
+  /// domain name. An apply that was killed after such a step, before it wrote the record, left it so.
+  private func alreadyStands(_ step: Step) -> Bool {
+    if case .sethostname(let name)? = step.calls.first { return live.hostname == name }
+    if case .setdomainname(let name)? = step.calls.first { return live.domainname == name }
+    return false
+  }
+
+  /// The note of a step the sandbox already stands as, though the record says otherwise.
+  static let standsUnrecorded =
+    "already so in the sandbox, though not recorded: an apply took this step and stopped before writing the record"
+
+  /// What `apply` does (and does not) about a main command whose `[process]` settings changed.
+  public static let mainCommandKept =
+    "the running main command keeps its old [process] settings until `nsbuild apply --replace` restarts the "
+    + "sandbox; apply does not restart it (the next `nsbuild exec` uses the new ones)"
+
   private func matched(_ old: Step, _ new: Step, drift: [Drift], _ steps: InPlaceSteps) -> TargetPlan.Entry {
     let category = Category(new.kind)
     if case .setup = category { return setup(new, changed: PlanDiff.content(old) != PlanDiff.content(new)) }
-    guard PlanDiff.content(old) == PlanDiff.content(new) else { return changed(old, new, category, steps) }
+    guard PlanDiff.content(old) == PlanDiff.content(new) else {
+      guard alreadyStands(new) else { return changed(old, new, category, steps) }
+      return TargetPlan.Entry(step: new, action: .unchanged, note: Self.standsUnrecorded)
+    }
     guard case .inPlace = category,
       let found = drift.first(where: { $0.kind == new.kind && $0.subject == new.subject && $0.restorable })
     else { return TargetPlan.Entry(step: new, action: .unchanged) }
@@ -99,11 +137,31 @@ public struct TargetPlanner: Sendable {
 
   private func added(_ new: Step, _ steps: InPlaceSteps) -> TargetPlan.Entry {
     switch Category(new.kind) {
-    case .inPlace: return TargetPlan.Entry(step: new, action: .add, apply: inPlace(new, steps))
+    case .inPlace:
+      if let path = unrecordedMount(new) {
+        // Attached again rather than stacked: one mount on the path, as `up` would have made it.
+        return TargetPlan.Entry(
+          step: new, action: .add, apply: [steps.remove(path, origin: new.origin), steps.add(new)],
+          note: Self.unrecordedMountNote)
+      }
+      return TargetPlan.Entry(step: new, action: .add, apply: inPlace(new, steps))
     case .replaces(let cause): return TargetPlan.Entry(step: new, action: .replace(Replacement(cause)))
     case .setup: return setup(new, changed: true)
     }
   }
+
+  /// The path of a mount the spec adds where the sandbox already has a mount of that type the applied plan did not
+  /// make: most likely the one an apply attached before it was killed, before it wrote the record.
+  private func unrecordedMount(_ step: Step) -> String? {
+    guard step.kind == .mount, case .mountTarget(let path) = step.subject, let type = MountShape(step).fstype,
+      live.mount(at: path)?.fstype == type
+    else { return nil }
+    return path
+  }
+
+  static let unrecordedMountNote =
+    "a mount of this type already stands here that the record does not have (an apply killed before writing the "
+    + "record?): it is taken off (umount2 MNT_DETACH) and the spec's attached, so one mount stands on the path"
 
   private func removed(_ old: Step, _ steps: InPlaceSteps) -> TargetPlan.Entry {
     switch Category(old.kind) {

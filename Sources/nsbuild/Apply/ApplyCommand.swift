@@ -11,7 +11,9 @@ struct ApplyCommand: ParsableCommand {
       Takes exactly the steps `nsbuild plan SPEC --target NAME` lists under each change (apply 1, apply 2, …), in \
       that order, holding the sandbox's lock; then records the spec's plan as the one applied. A plan that must \
       replace the whole sandbox (-/+ of the namespace set, ID maps, setgroups, clock offsets or the root) is refused \
-      unless --replace is given, which downs the sandbox and ups it again.
+      unless --replace is given, which downs the sandbox and ups it again. A changed [process] is used by the next \
+      `nsbuild exec`; a running main command is not restarted and keeps its old settings (apply warns) until \
+      --replace starts the sandbox anew.
 
       When a step fails, the failure is reported as `run` reports it (step, call, path, errno, spec line) and the \
       steps already taken are taken back, newest first (the `undo:` lines of plan), so the sandbox is left as it \
@@ -73,6 +75,12 @@ struct ApplyCommand: ParsableCommand {
       marked = try TargetPlanner.plan(plan, record: record, reader: terminal.kernel)
     } catch { throw terminal.fail(error, failureCode: 1) }
     let causes = marked.sandboxReplacements
+    // A main command is not restarted in place: --replace starts the sandbox anew to run it with new settings.
+    if replace, causes.isEmpty, record.hasMainCommand, marked.replacesMainCommand {
+      try replaceSandbox(record, plan: plan, loaded: loaded, store: store, terminal: terminal)
+      if detailedExitcode { throw ExitCode(2) }
+      return
+    }
     if !causes.isEmpty {
       guard replace else {
         throw terminal.fail(
@@ -132,13 +140,17 @@ struct ApplyCommand: ParsableCommand {
       applied.appliedAt = currentTime()
       applied.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
       applied.specDigest = SHA256.hex(loaded.source)
+      let outdated = record.hasMainCommand && marked.replacesMainCommand
+      applied.mainCommandOutdated = outdated ? true : nil
       do { try store.save(applied) } catch {
         throw terminal.fail(
           "the sandbox was changed, but its record could not be written: \(error)", failureCode: 1)
       }
       terminal.out("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
-      if marked.entries.contains(where: { $0.action == .replace(Replacement(.process)) }) {
-        terminal.out("[process] changed: the next `nsbuild exec` uses it; a running main command keeps its own.\n")
+      if outdated {
+        terminal.err("nsbuild: warning: [process] changed: \(TargetPlanner.mainCommandKept)\n")
+      } else if marked.replacesMainCommand {
+        terminal.out("[process] changed: the next `nsbuild exec` uses it.\n")
       }
     case .failed(let failure, let undoFailures):
       FailureReport(plan: Plan(steps: steps), loaded: loaded, terminal: terminal).print(failure)

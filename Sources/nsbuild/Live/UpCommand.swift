@@ -20,8 +20,8 @@ struct UpCommand: ParsableCommand {
       name running, a failed step); 126 or 127 when its main command cannot be executed or is not found.
 
       Examples:
-        nsbuild up specs/dev.toml
-        nsbuild up --name web specs/dev.toml -- python3 -m http.server
+        nsbuild up specs/pod.toml
+        nsbuild up --name web specs/pod.toml -- python3 -m http.server
       """
   )
 
