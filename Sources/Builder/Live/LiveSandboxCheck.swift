@@ -26,6 +26,11 @@ public enum LiveSandboxCheck: Sendable, Hashable {
     for (name, recorded) in record.namespaceIDs.sorted(by: { $0.key < $1.key }) where now[name] != recorded {
       mismatches.append("\(name): recorded \(recorded), now \(now[name] ?? "unreadable")")
     }
+    // A namespace the sandbox made is not the caller's own: a record naming a process of the caller's is no sandbox.
+    for namespace in record.plan.unsharedNamespaces
+    where now[namespace.procName] != nil && now[namespace.procName] == reader.namespaceID(namespace) {
+      mismatches.append("\(namespace.procName): the sandbox made its own, but the process is in nsbuild's")
+    }
     // The links were read by pid: the process must still be the one checked, not one given its pid since.
     guard holder.isAlive(reader: reader) else {
       return .dead(now: ProcessIdentity.current(of: holder.pid, reader: reader))
