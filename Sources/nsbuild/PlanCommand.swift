@@ -68,9 +68,6 @@ struct PlanCommand: ParsableCommand {
     guard maxDiagnostics >= 0 else {
       throw ValidationError("--max-diagnostics must be 0 (all) or more, not \(maxDiagnostics)")
     }
-    if let target {
-      do { _ = try SandboxName(validating: target) } catch { throw ValidationError("--target: \(error)") }
-    }
   }
 
   func run() throws {
@@ -112,9 +109,16 @@ struct PlanCommand: ParsableCommand {
   private func planTarget(
     _ name: String, plan: Plan, loaded: LoadedSpec, specWarnings: [Diagnostic], terminal: Terminal
   ) throws {
+    let sandbox = try terminal.sandboxName(name, failureCode: 1)
+    let record: SandboxRecord
+    do {
+      // Read as every other command reads it: no symlink followed, the record of this name only.
+      guard let found = try terminal.sandboxStore.load(sandbox) else { throw SandboxStoreError.noSuchSandbox(sandbox) }
+      record = found
+    } catch { throw terminal.fail(error, failureCode: 1) }
     let marked: TargetPlan
     do {
-      marked = try TargetPlanner.plan(plan, target: try SandboxName(validating: name), reader: terminal.kernel)
+      marked = try TargetPlanner.plan(plan, record: record, reader: terminal.kernel)
     } catch {
       terminal.err(TerminalText.printable("nsbuild: error: \(error)") + "\n")
       throw ExitCode(1)

@@ -72,7 +72,8 @@ struct JoinEndToEndTests {
     try FileManager.default.createDirectory(atPath: state + "/" + name, withIntermediateDirectories: true)
     let record = SandboxRecord(
       name: try SandboxName(validating: name), specPath: specPath, specDigest: "", createdAt: 0, appliedAt: 0,
-      initProcess: identity, namespaceIDs: [:], ownerUID: 0, plan: Plan(steps: []))
+      initProcess: identity, namespaceIDs: LiveSandboxTests.namespaces(of: Int(identity.pid)), ownerUID: 0,
+      plan: Plan(steps: []))
     try Data(try record.encoded()).write(to: URL(fileURLWithPath: state + "/" + name + "/state.json"))
     return state
   }

@@ -263,7 +263,11 @@ final class RecordingKernel: LinuxKernel {
   var keepsFiles = false
   var folders: Set<String> = ["/"]
   private func entryPath(_ dirfd: Int32, _ name: String) -> String { (openedPaths[dirfd] ?? "?") + "/" + name }
-  func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] { [] }
+  func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
+    guard keepsFiles else { return [] }
+    guard let bytes = files[entryPath(dirfd, name)] else { throw SyscallError(call: "openat", errno: 2, path: name) }
+    return bytes
+  }
   func changeDirectoryMode(_ dirfd: Int32, _ name: String, mode: UInt32) throws(SyscallError) {
     try record("fchmod-dir(\(dirfd), \(name), \(String(mode, radix: 8)))", call: "fchmod", path: name)
   }

@@ -66,6 +66,7 @@ import Testing
 
   @Test func anUnreadableRecordSaysWhere() throws {
     let (store, kernel) = Self.store()
+    kernel.folders.formUnion(["/run/nsbuild", "/run/nsbuild/x"])
     kernel.files["/run/nsbuild/x/state.json"] = Array("{}".utf8)
     #expect(throws: SandboxStoreError.self) { try store.load(try SandboxName(validating: "x")) }
   }

@@ -237,6 +237,19 @@ import Testing
     try Self.compareGolden(target, spec: Self.spec(), "drift")
   }
 
+  /// mountinfo shows a bind with the type of the filesystem it came from (ext4…), never `bind`: a bind standing
+  /// where it was made is no drift; one taken off is.
+  @Test func aBindIsComparedByBeingMountedNotByType() throws {
+    let bind = "[[mounts]]\ntype = \"bind\"\nsource = \"/usr\"\ntarget = \"/usr\"\n"
+    let spec = Self.spec(extra: bind)
+    let standing = Self.host(mounts: ["/tmp": "tmpfs", "/cache": "tmpfs", "/usr": "ext4"])
+    let target = try Self.target(applied: spec, spec: spec, host: standing)
+    #expect(target.drift.isEmpty, "\(target.drift)")
+    #expect(!actions(target).values.contains("-/+"))
+    let taken = try Self.target(applied: spec, spec: spec, host: Self.host())
+    #expect(taken.drift.map(\.description) == ["mount /usr: applied bind, now absent"])
+  }
+
   @Test func loTakenDownInsideIsDriftBroughtBackByAJoinerInTheNetworkNamespace() throws {
     let host = Self.host()
     host.files["/proc/\(Self.pid)/net/igmp"] = "Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n"

@@ -80,14 +80,16 @@ public enum DriftReport {
     }
   }
 
-  /// A mount the applied plan made that is no longer there, or is now of another filesystem type.
+  /// A mount the applied plan made that is no longer there, or is now of another filesystem type. A bind has no
+  /// type of its own: mountinfo (proc_pid_mountinfo(5)) shows the type of the filesystem it was taken from, never
+  /// `bind`, so a bind is compared by being mounted there only.
   private static func mountDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
     guard case .mountTarget(let path) = step.subject, live.mounts != nil else { return [] }
     let type = MountShape(step).fstype
     guard let mount = live.mount(at: path) else {
       return [Drift(kind: .mount, subject: step.subject, applied: type ?? "mounted", live: "absent")]
     }
-    guard let type, mount.fstype != type else { return [] }
+    guard let type, type != "bind", mount.fstype != type else { return [] }
     return [Drift(kind: .mount, subject: step.subject, applied: type, live: mount.fstype)]
   }
 

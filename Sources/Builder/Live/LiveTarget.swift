@@ -20,14 +20,17 @@ public struct LiveTarget: Sendable, Hashable {
   /// The sandbox `record` describes, as it stands now, read through `reader` (read-only).
   ///
   /// - Throws: ``LiveTargetError/dead(_:now:)`` when its init is gone or its pid now names another process (never
-  ///   joined: a recycled pid is not the sandbox); ``LiveTargetError/unreadable(_:_:)`` when its namespaces cannot
+  ///   joined: a recycled pid is not the sandbox); ``LiveTargetError/stranger(_:pid:mismatches:)`` when the process
+  ///   is not in the recorded namespaces (``LiveSandboxCheck``); ``LiveTargetError/unreadable(_:_:)`` when its namespaces cannot
   ///   be read.
   public static func read<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) throws(LiveTargetError)
     -> LiveTarget
   {
     let holder = record.initProcess
-    guard holder.isAlive(reader: reader) else {
-      throw .dead(record.name, now: ProcessIdentity.current(of: holder.pid, reader: reader))
+    switch LiveSandboxCheck.check(record, reader: reader) {
+    case .running: break
+    case .dead(let now): throw .dead(record.name, now: now)
+    case .stranger(let mismatches): throw .stranger(record.name, pid: holder.pid, mismatches: mismatches)
     }
     // Every namespace of the init that is not nsbuild's own: those the sandbox made, and those it joined.
     var namespaces: [Namespace] = []
@@ -37,6 +40,10 @@ public struct LiveTarget: Sendable, Hashable {
       let info: NamespaceFileInfo
       do { info = try reader.namespaceFile(path) } catch { throw .unreadable(record.name, error) }
       if info.id != reader.namespaceID(namespace) { namespaces.append(namespace) }
+    }
+    // An init in nsbuild's own namespaces only is no sandbox: there would be nothing to enter.
+    guard !namespaces.isEmpty else {
+      throw .stranger(record.name, pid: holder.pid, mismatches: ["every namespace is nsbuild's own"])
     }
     return LiveTarget(
       initProcess: holder, namespaces: namespaces, setnsTakesPidfd: Self.isAtLeast(reader.kernelRelease(), 5, 8))
@@ -54,6 +61,8 @@ public struct LiveTarget: Sendable, Hashable {
 public enum LiveTargetError: Error, Sendable, Hashable, CustomStringConvertible {
   /// Its init ended; `now` is whatever process holds its pid now, if any.
   case dead(SandboxName, now: ProcessIdentity?)
+  /// Its pid and start time are the recorded ones, but not its namespaces: not the sandbox, never entered.
+  case stranger(SandboxName, pid: Int32, mismatches: [String])
   case unreadable(SandboxName, SyscallError)
 
   public var description: String {
@@ -61,6 +70,8 @@ public enum LiveTargetError: Error, Sendable, Hashable, CustomStringConvertible 
     case .dead(let name, nil): "sandbox '\(name)' is dead: its init has ended; `nsbuild down \(name)` removes it"
     case .dead(let name, .some(let now)):
       "sandbox '\(name)' is dead: its init's pid \(now.pid) now names another process (started at \(now.startTime)), which nsbuild will not enter; `nsbuild down \(name)` removes it"
+    case .stranger(let name, let pid, let mismatches):
+      "\(LiveSandboxCheck.stranger(mismatches: mismatches).problem(name, pid: pid) ?? ""), which nsbuild will not enter; `nsbuild down \(name)` removes the record"
     case .unreadable(let name, let error): "sandbox '\(name)': its namespaces cannot be read: \(error)"
     }
   }

@@ -68,9 +68,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   public static func decode(_ bytes: [UInt8]) throws(SandboxRecordError) -> SandboxRecord {
     struct Version: Decodable { var formatVersion: Int }
     let data = Data(bytes)
-    guard let version = try? JSONDecoder().decode(Version.self, from: data) else {
-      throw .unreadable("not a sandbox record (no formatVersion)")
-    }
+    let version: Version
+    do { version = try JSONDecoder().decode(Version.self, from: data) } catch DecodingError.dataCorrupted {
+      throw .unreadable("it is not valid JSON (an empty, truncated or garbled file)")
+    } catch { throw .unreadable("not a sandbox record (no formatVersion)") }
     guard version.formatVersion == formatVersion else { throw .otherVersion(version.formatVersion) }
     do { return try JSONDecoder().decode(SandboxRecord.self, from: data) } catch {
       throw .unreadable("\(error)")

@@ -23,15 +23,32 @@ public struct SandboxStore<Kernel: LinuxKernel> {
   }
 
   /// The record of sandbox `name`; nil when there is none (no folder, or a folder whose `up` never finished).
-  /// - Throws: ``SandboxStoreError/unreadable(_:path:)`` for a record that cannot be read or decoded.
+  /// `state.json` is read beneath the folder's fd, opened with openat2(2) RESOLVE_NO_SYMLINKS, and with O_NOFOLLOW:
+  /// a symlink anywhere on the way is refused, never followed to another sandbox's record.
+  /// - Throws: ``SandboxStoreError/unreadable(_:path:)`` for a record that cannot be decoded,
+  ///   ``SandboxStoreError/notRegular(path:)`` for a `state.json` that is a symlink or not a regular file,
+  ///   ``SandboxStoreError/otherName(_:path:)`` for a record of another sandbox, ``SandboxStoreError/system(_:path:)``
+  ///   otherwise.
   public func load(_ name: SandboxName) throws(SandboxStoreError) -> SandboxRecord? {
+    let folder = directory.folder(of: name)
     let path = directory.record(of: name)
-    let bytes: [UInt8]
-    do { bytes = try kernel.readFile(path) } catch {
+    let fd: Int32
+    do { fd = try kernel.openDirectoryWithoutSymlinks(folder) } catch {
       if error.errno == ErrnoNames.ENOENT { return nil }
+      throw .system(error, path: folder)
+    }
+    defer { kernel.close(fd) }
+    let bytes: [UInt8]
+    do { bytes = try kernel.readExistingFile(fd, Self.recordFile) } catch {
+      if error.errno == ErrnoNames.ENOENT { return nil }
+      if error.errno == ErrnoNames.ELOOP || error.errno == ErrnoNames.EINVAL { throw .notRegular(path: path) }
       throw .system(error, path: path)
     }
-    do { return try SandboxRecord.decode(bytes) } catch { throw .unreadable(error, path: path) }
+    let record: SandboxRecord
+    do { record = try SandboxRecord.decode(bytes) } catch { throw .unreadable(error, path: path) }
+    // A record copied (or linked) from another sandbox's folder names that sandbox, not this one.
+    guard record.name == name else { throw .otherName(record.name, path: path) }
+    return record
   }
 
   /// Writes `record` as its sandbox's `state.json`, atomically: a new file, complete before it gets its name, then
@@ -163,12 +180,20 @@ public enum SandboxStoreError: Error, Sendable, Hashable, CustomStringConvertibl
   case system(SyscallError, path: String)
   /// The record at `path` cannot be read as one.
   case unreadable(SandboxRecordError, path: String)
+  /// `state.json` at `path` is a symlink or not a regular file: never followed.
+  case notRegular(path: String)
+  /// The record at `path` is the record of sandbox `recorded`, not of the folder it lies in.
+  case otherName(SandboxName, path: String)
 
   public var description: String {
     switch self {
     case .noSuchSandbox(let name): "no sandbox named '\(name)' (see `nsbuild ls`)"
     case .system(let error, let path): "the state folder \(path): \(error)"
     case .unreadable(let error, let path): "\(path): \(error)"
+    case .notRegular(let path):
+      "\(path) is a symlink or not a regular file; nsbuild reads only a regular file it wrote there (remove the folder by hand)"
+    case .otherName(let recorded, let path):
+      "\(path) is the record of sandbox '\(recorded)', not of the folder it lies in; refusing it (remove the folder by hand)"
     }
   }
 }

@@ -258,8 +258,6 @@ public struct TargetPlanner: Sendable {
 public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The sandbox's init (pid with its start time) no longer runs.
   case notRunning(String, pid: Int32)
-  /// No such sandbox, or its state could not be read.
-  case noRecord(String, reason: String)
   /// The init's namespace `namespace` is no longer the one the record names.
   case otherNamespaces(String, namespace: String, recorded: String, live: String)
 
@@ -267,7 +265,6 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
     switch self {
     case .notRunning(let name, let pid):
       "sandbox '\(name)' is not running: its init (pid \(pid)) is gone; `nsbuild down \(name)` cleans it up"
-    case .noRecord(let name, let reason): "no live sandbox '\(name)': \(reason)"
     case .otherNamespaces(let name, let namespace, let recorded, let live):
       "sandbox '\(name)': its init's \(namespace) namespace is \(live), not \(recorded) as recorded; it is not planned against"
     }
@@ -275,25 +272,6 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 extension TargetPlanner {
-  /// Marks `plan` against the live sandbox `name`: its record read from the caller's ``StateDirectory`` (honouring
-  /// `NSBUILD_STATE_DIR`), the sandbox itself through `reader` (read-only).
-  ///
-  /// - Throws: ``TargetPlanError/noRecord(_:reason:)`` when there is no readable record,
-  ///   ``TargetPlanError/notRunning(_:pid:)`` when its init is gone.
-  public static func plan<Reader: SystemReader>(
-    _ plan: Plan, target name: SandboxName, reader: Reader
-  ) throws(TargetPlanError) -> TargetPlan {
-    let state = StateDirectory.forCaller(euid: reader.effectiveUserID(), environment: reader.environment())
-    let path = state.record(of: name)
-    let record: SandboxRecord
-    do { record = try SandboxRecord.decode(try reader.readFile(path)) } catch let error as SyscallError {
-      throw .noRecord(name.rawValue, reason: "\(error)")
-    } catch {
-      throw .noRecord(name.rawValue, reason: "\(path): \(error)")
-    }
-    return try Self.plan(plan, record: record, reader: reader)
-  }
-
   /// Marks `plan` against the sandbox `record` describes, read through `reader` now (`apply` calls it holding the
   /// sandbox's lock, with the record it read under it): the same marking `plan --target` prints.
   ///

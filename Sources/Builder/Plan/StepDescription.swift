@@ -11,7 +11,7 @@ extension Step {
         if case .setns(_, let namespaces) = call { flags.formUnion(namespaces) }
       }
       let names = Namespace.allCases.filter { flags.contains(CloneFlags($0)) }.map(\.rawValue)
-      return "join " + names.joined(separator: ", ")
+      return names.isEmpty ? "join no namespace" : "join " + names.joined(separator: ", ")
     case .unshare:
       guard case .unshare(let flags) = calls.first else { return "unshare" }
       let names = Namespace.allCases.filter { flags.contains(CloneFlags($0)) }.map(\.rawValue)

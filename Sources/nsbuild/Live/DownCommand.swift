@@ -1,6 +1,7 @@
 import ArgumentParser
 import Builder
 import Glibc
+import SpecParser
 
 /// `nsbuild down NAME [--timeout SECONDS]`: ends a live sandbox and removes its state.
 struct DownCommand: ParsableCommand {
@@ -10,9 +11,11 @@ struct DownCommand: ParsableCommand {
     discussion: """
       Sends SIGTERM to the sandbox's init (through a pidfd, once its pid and start time are the recorded ones, so \
       a recycled pid is never signalled), SIGKILL after the timeout, waits until it and the sandbox process ended, \
-      then removes the state folder. A sandbox whose init is already dead only has its state removed. A folder with \
-      no record (an `up` killed before it recorded the sandbox, whose processes die with it) is removed once no \
-      process writes to its output.log any more; if some still do after the timeout, down says which and fails.
+      then removes the state folder. A sandbox whose init is already dead, or whose recorded pid and start time name \
+      a process outside the recorded namespaces (not the sandbox: never signalled), only has its state removed. A \
+      folder with no record (an `up` killed before it recorded the sandbox, whose processes die with it) is removed \
+      once no process writes to its output.log any more; if some still do after the timeout, down says which and \
+      fails.
 
       Exit status: 0 when the sandbox is gone; 1 when there is no sandbox of that name or it cannot be ended.
 
@@ -42,7 +45,13 @@ struct DownCommand: ParsableCommand {
     do {
       // No record: an `up` that never finished (nsbuild killed); its processes die with it, as they may be doing.
       if let record = try store.load(sandbox) {
-        try end(record, terminal.kernel)
+        let check = LiveSandboxCheck.check(record, reader: terminal.kernel)
+        if let problem = check.problem(sandbox, pid: record.initProcess.pid) {
+          // Dead, or a process that is not the sandbox's init: nothing of the sandbox to signal.
+          terminal.err("nsbuild: \(TerminalText.printable(problem)); signalling nothing, removing its state\n")
+        } else {
+          try end(record, terminal.kernel)
+        }
       } else {
         let left = unrecordedProcesses(store.directory.folder(of: sandbox), terminal.kernel)
         guard left.isEmpty else {
@@ -54,6 +63,10 @@ struct DownCommand: ParsableCommand {
       try store.remove(sandbox)
     } catch let exit as ExitCode {
       throw exit
+    } catch let error as SyscallError where error.errno == ErrnoNames.EPERM && error.call == "pidfd_send_signal" {
+      throw terminal.fail(
+        "sandbox '\(sandbox)' belongs to another user: this user may not signal its processes (\(error)); run `nsbuild down` as the user that made it",
+        failureCode: 1)
     } catch { throw terminal.fail(error, failureCode: 1) }
     terminal.out("\(sandbox)\n")
   }

@@ -61,11 +61,20 @@ func iso8601(_ seconds: Int64) -> String {
   return "\(year)-\(two(month))-\(two(day))T\(two(second / 3600)):\(two(second % 3600 / 60)):\(two(second % 60))Z"
 }
 
-/// Whether a recorded sandbox's init still runs.
+/// Whether a recorded sandbox's init still runs (``LiveSandboxCheck``): `stranger` when the recorded pid and start
+/// time name a process outside the recorded namespaces, which is not the sandbox.
 enum SandboxStatus: String {
-  case running, dead
+  case running, dead, stranger
+
+  init(_ check: LiveSandboxCheck) {
+    switch check {
+    case .running: self = .running
+    case .dead: self = .dead
+    case .stranger: self = .stranger
+    }
+  }
 
   init(_ record: SandboxRecord, reader: some SystemReader) {
-    self = record.initProcess.isAlive(reader: reader) ? .running : .dead
+    self.init(LiveSandboxCheck.check(record, reader: reader))
   }
 }

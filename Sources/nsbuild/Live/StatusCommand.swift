@@ -8,7 +8,9 @@ struct StatusCommand: ParsableCommand {
     commandName: "status",
     abstract: "Show one sandbox `up` made: status, init's pid, namespaces, spec and times.",
     discussion: """
-      The JSON form (format_version 1) has: name, status ("running" or "dead"), pid (init's, as the host sees \
+      The JSON form (format_version 1) has: name, status ("running", "dead", or "stranger": the recorded pid and \
+      start time name a process outside the recorded namespaces, which is not the sandbox), problem (why it is not \
+      running; absent when it is), pid (init's, as the host sees \
       it), sandbox_pid, namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
       sha256}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
       up or apply, each as {name, applied, live, restorable} (restorable: apply puts it back), [] when nothing; null \
@@ -32,8 +34,10 @@ struct StatusCommand: ParsableCommand {
       guard let found = try terminal.sandboxStore.load(sandbox) else { throw SandboxStoreError.noSuchSandbox(sandbox) }
       record = found
     } catch { throw terminal.fail(error, failureCode: 1) }
-    let state = SandboxStatus(record, reader: terminal.kernel)
+    let check = LiveSandboxCheck.check(record, reader: terminal.kernel)
+    let state = SandboxStatus(check)
     var status = StatusJSON(record, status: state)
+    status.problem = check.problem(sandbox, pid: record.initProcess.pid)
     // Read from the live sandbox (its /proc, its UTS names); a dead one has nothing to compare.
     if state == .running {
       status.drift = DriftReport.read(record, reader: terminal.kernel).map(StatusJSON.DriftEntry.init)
@@ -62,6 +66,8 @@ struct StatusJSON: Encodable {
   var spec: SpecJSON
   var createdAt: String
   var appliedAt: String
+  /// Why the sandbox is not running; nil when it is.
+  var problem: String?
   /// Nil when it could not be read (a dead sandbox).
   var drift: [DriftEntry]?
 
@@ -92,7 +98,7 @@ struct StatusJSON: Encodable {
   }
 
   enum Keys: String, CodingKey {
-    case formatVersion = "format_version", name, status, pid, sandboxPID = "sandbox_pid", namespaces, spec
+    case formatVersion = "format_version", name, status, problem, pid, sandboxPID = "sandbox_pid", namespaces, spec
     case createdAt = "created_at", appliedAt = "applied_at", drift
   }
 
@@ -102,6 +108,7 @@ struct StatusJSON: Encodable {
     try container.encode(Self.formatVersion, forKey: .formatVersion)
     try container.encode(name, forKey: .name)
     try container.encode(status, forKey: .status)
+    try container.encodeIfPresent(problem, forKey: .problem)
     try container.encode(pid, forKey: .pid)
     try container.encodeIfPresent(sandboxPID, forKey: .sandboxPID)
     try container.encode(namespaces, forKey: .namespaces)
@@ -117,6 +124,7 @@ struct StatusJSON: Encodable {
       "applied:  \(appliedAt)",
       "spec:     \(spec.path)", "sha256:   \(spec.sha256)", "drift:    \(driftSummary)", "namespaces:",
     ]
+    if let problem { lines.insert("problem:  \(problem)", at: 2) }
     lines += namespaces.keys.sorted().map { "  \($0): \(namespaces[$0] ?? "")" }
     lines += (drift ?? []).map { "drift: \($0.name): applied \($0.applied), now \($0.live)" }
     return lines

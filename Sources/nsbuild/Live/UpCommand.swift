@@ -48,7 +48,7 @@ struct UpCommand: ParsableCommand {
     let lock: SandboxLock
     do { lock = try store.lock(sandbox, creating: true) } catch { throw terminal.fail(error, failureCode: failed) }
     defer { store.unlock(lock) }
-    if let running = try? store.load(sandbox), running.initProcess.isAlive(reader: terminal.kernel) {
+    if let running = try? store.load(sandbox), LiveSandboxCheck.check(running, reader: terminal.kernel) == .running {
       throw terminal.fail(
         "a sandbox named '\(sandbox)' is running (init pid \(running.initProcess.pid)); `nsbuild down \(sandbox)` ends it",
         failureCode: failed)

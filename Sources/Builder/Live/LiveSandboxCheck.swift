@@ -1,0 +1,54 @@
+/// Whether the process a ``SandboxRecord`` names is still that sandbox's init: the one check `status`, `ls`, `exec`,
+/// `down` and `up` make before they trust a record (a record is a file, and a file can be written by hand or left
+/// behind by a sandbox whose pid was reused).
+///
+/// The init is the sandbox's when its pid and start time (`/proc/PID/stat` field 22, proc(5)) are the recorded ones
+/// and every namespace the record names is, by `readlink /proc/PID/ns/NAME` (namespaces(7)), the one `up` recorded.
+public enum LiveSandboxCheck: Sendable, Hashable {
+  /// The recorded init runs, in the recorded namespaces.
+  case running
+  /// The init has ended; `now` is the process that holds its pid now, if any.
+  case dead(now: ProcessIdentity?)
+  /// A process with the recorded pid and start time runs, but not in the recorded namespaces (or the record names
+  /// none): not the sandbox, never to be signalled or entered. `mismatches` says which, e.g.
+  /// `net: recorded net:[4026532210], now net:[4026531840]`.
+  case stranger(mismatches: [String])
+
+  /// Checks `record`'s init through `reader` (read-only).
+  public static func check<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> LiveSandboxCheck {
+    let holder = record.initProcess
+    guard holder.isAlive(reader: reader) else {
+      return .dead(now: ProcessIdentity.current(of: holder.pid, reader: reader))
+    }
+    let now = SandboxProcesses.namespaceIDs(of: holder.pid, reader: reader)
+    var mismatches: [String] = []
+    if record.namespaceIDs.isEmpty { mismatches.append("the record names no namespace") }
+    for (name, recorded) in record.namespaceIDs.sorted(by: { $0.key < $1.key }) where now[name] != recorded {
+      mismatches.append("\(name): recorded \(recorded), now \(now[name] ?? "unreadable")")
+    }
+    // A namespace the sandbox made is not the caller's own: a record naming a process of the caller's is no sandbox.
+    for namespace in record.plan.unsharedNamespaces
+    where now[namespace.procName] != nil && now[namespace.procName] == reader.namespaceID(namespace) {
+      mismatches.append("\(namespace.procName): the sandbox made its own, but the process is in nsbuild's")
+    }
+    // The links were read by pid: the process must still be the one checked, not one given its pid since.
+    guard holder.isAlive(reader: reader) else {
+      return .dead(now: ProcessIdentity.current(of: holder.pid, reader: reader))
+    }
+    return mismatches.isEmpty ? .running : .stranger(mismatches: mismatches)
+  }
+
+  /// Why sandbox `name` is not running, in a sentence; nil when it is.
+  public func problem(_ name: SandboxName, pid: Int32) -> String? {
+    switch self {
+    case .running: return nil
+    case .dead(nil): return "sandbox '\(name)' is dead: its init (pid \(pid)) has ended"
+    case .dead(.some(let now)):
+      return
+        "sandbox '\(name)' is dead: its init's pid \(pid) now names another process (started at \(now.startTime))"
+    case .stranger(let mismatches):
+      return
+        "sandbox '\(name)': pid \(pid) is not its init: its namespaces are not the recorded ones (\(mismatches.joined(separator: "; ")))"
+    }
+  }
+}
