@@ -231,22 +231,7 @@ struct ApplyEndToEndTests: ScratchFolderTests {
   @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
   func aRootlessSandboxIsChangedByItsOwner() throws {
     try withFolder { folder in
-      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
-      let text = """
-        version = 1
-        [namespaces]
-        unshare = ["user", "mount", "uts", "pid"]
-        [uts]
-        hostname = "rootlessbox"
-        [[mounts]]
-        type = "tmpfs"
-        target = "/srv"
-        [process]
-        args = ["\(folder)/sleep", "1000"]
-
-        """
-      let specPath = try write(text, to: folder)
-      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: specPath)
+      let (specPath, text) = try writeRootlessSleeper(in: folder)
       // nobody's state folder, as its $XDG_RUNTIME_DIR/nsbuild would be.
       try FileManager.default.createDirectory(
         atPath: folder + "/state", withIntermediateDirectories: true,

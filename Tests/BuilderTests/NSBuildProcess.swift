@@ -170,6 +170,26 @@ extension ScratchFolderTests {
     return try body(folder)
   }
 
+  /// A rootless spec whose main command is a copy of sleep(1) in `folder` (so its command line names the folder),
+  /// written readable by all: its path and text.
+  func writeRootlessSleeper(in folder: String) throws -> (path: String, text: String) {
+    try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
+    let text = """
+      version = 1
+      [namespaces]
+      unshare = ["user", "mount", "uts", "pid"]
+      [uts]
+      hostname = "rootlessbox"
+      [[mounts]]
+      type = "tmpfs"
+      target = "/srv"
+      [process]
+      args = ["\(folder)/sleep", "1000"]
+
+      """
+    return (try write(text, to: folder), text)
+  }
+
   /// Writes `spec` to `folder`/s.toml, readable by all (a caller switched to another user reads it too), and
   /// returns that path.
   func write(_ spec: String, to folder: String) throws -> String {

@@ -194,22 +194,7 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
   @Test(.enabled(if: nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
   func aRootlessSandboxIsReadByItsOwner() throws {
     try withFolder { folder in
-      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
-      let text = """
-        version = 1
-        [namespaces]
-        unshare = ["user", "mount", "uts", "pid"]
-        [uts]
-        hostname = "rootlessbox"
-        [[mounts]]
-        type = "tmpfs"
-        target = "/srv"
-        [process]
-        args = ["\(folder)/sleep", "1000"]
-
-        """
-      let specPath = try write(text, to: folder)
-      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: specPath)
+      let (specPath, text) = try writeRootlessSleeper(in: folder)
       let nsbuild = Foundation.Process()
       nsbuild.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
       nsbuild.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", folder + "/nsbuild", "run", specPath]
