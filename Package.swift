@@ -20,10 +20,12 @@ let package = Package(
       dependencies: ["SpecParser", "CShim"],
       exclude: ["CShim"]
     ),
+    // Other formats a spec converts to and from (OCI runtime bundles, Kubernetes Pods), with their reports.
+    .target(name: "Interchange", dependencies: ["Builder", "SpecParser"]),
     .executableTarget(
       name: "nsbuild",
       dependencies: [
-        "Builder", "SpecParser",
+        "Builder", "SpecParser", "Interchange",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -35,6 +37,7 @@ let package = Package(
     ),
     .testTarget(name: "SpecParserTests", dependencies: ["SpecParser"]),
     .testTarget(name: "BuilderTests", dependencies: ["Builder", "SpecParser", "nsbuild"]),
+    .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Builder", "SpecParser", "nsbuild"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -29,7 +29,8 @@ struct NSBuild: ParsableCommand {
     version: version,
     subcommands: [
       CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, ExecCommand.self, UpCommand.self,
-      ApplyCommand.self, DownCommand.self, ListCommand.self, StatusCommand.self, SchemaCommand.self,
+      ApplyCommand.self, DownCommand.self, ListCommand.self, StatusCommand.self, ExportCommand.self, ImportCommand.self,
+      SchemaCommand.self,
       TOMLJSONCommand.self,
     ]
   )

@@ -1,0 +1,29 @@
+/// The text form of a report: one line per field, `FILE:LINE:COL: OUTCOME FIELD -> DESTINATION (NOTE)`, so an editor
+/// jumps to the field, then a summary line.
+public enum InterchangeReportText {
+  /// Renders `report` for the terminal; `file` is the source the fields' lines refer to.
+  public static func render(_ report: InterchangeReport, file: String) -> String {
+    var lines = report.entries.map { line(for: $0, file: file) }
+    lines.append(summary(report))
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func line(for entry: InterchangeReportEntry, file: String) -> String {
+    var place = file
+    if let line = entry.line {
+      place += ":\(line)"
+      if let column = entry.column { place += ":\(column)" }
+    }
+    var text = "\(place): \(entry.outcome.rawValue) \(entry.field)"
+    if let destination = entry.destination { text += " -> \(destination)" }
+    if let note = entry.note { text += " (\(note))" }
+    return text
+  }
+
+  static func summary(_ report: InterchangeReport) -> String {
+    let counts = InterchangeReportEntry.Outcome.allCases.map { outcome in
+      "\(report.entries.filter { $0.outcome == outcome }.count) \(outcome.rawValue)"
+    }
+    return "\(report.direction.rawValue) to \(report.format): " + counts.joined(separator: ", ")
+  }
+}
