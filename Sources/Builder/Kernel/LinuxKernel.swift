@@ -13,7 +13,8 @@ public protocol LinuxKernel: SystemReader {
   func fork() throws(SyscallError) -> Int32
   /// _exit(2).
   func exit(_ status: Int32) -> Never
-  /// waitpid(2) on `pid` (-1 for any child); nil when there is no child left (ECHILD).
+  /// waitpid(2) on `pid` (-1 for any child); nil when there is no child left (ECHILD). A reaped child whose signals
+  /// ``forwardSignals(_:to:)`` passed on gets none from then on: its pid may name another process.
   func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)?
   /// kill(2).
   func kill(_ pid: Int32, _ signal: Int32)

@@ -58,7 +58,12 @@ int nsb_cloexec_from(unsigned int first);
 /// yet, and the handler exits with 128+signal, as the signal would, even as a PID 1 that ignores it, except for
 /// SIGWINCH, which is ignored then); then unblocks every signal (sigprocmask(2)), so the mask the command inherits
 /// is empty. A signal already ignored (nohup(1)'s SIGHUP) is left ignored, and so reaches nobody.
+/// The child is reached through a pidfd (pidfd_send_signal(2)) opened here, while it cannot have been reaped, so a
+/// signal never reaches a later process that reuses its pid; kill(2) where pidfd_open(2) is missing.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
+/// Says that `pid` was reaped (waitpid(2)): when it is the target of nsb_forward_signals, nothing is passed on from
+/// now, since its pid (and its group's) may be reused.
+void nsb_forward_reaped(pid_t pid);
 /// With `on`, a signal that would end a process with no child yet (see nsb_forward_signals) is kept instead, for
 /// nsb_take_deferred_signal: init, while it builds the tree, ends between two steps once it has taken back what it
 /// made.
