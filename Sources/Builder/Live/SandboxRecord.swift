@@ -13,6 +13,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   public var specPath: String
   /// The SHA-256 of that file's bytes when it was applied, in lower-case hex (`sha256sum`'s form).
   public var specDigest: String
+  /// The spec file's text as `up` or the last `apply` read it (the bytes ``specDigest`` names, as UTF-8): what `exec`
+  /// plans with when the file is gone or no longer a valid spec, and what `status` compares the file with. Nil in
+  /// a record that predates the field.
+  public var specSource: String?
   /// When `up` made the sandbox and when a plan was last applied to it, in seconds since the Unix epoch (UTC).
   public var createdAt: Int64
   public var appliedAt: Int64
@@ -37,9 +41,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   public init(
     name: SandboxName, specPath: String, specDigest: String, createdAt: Int64, appliedAt: Int64,
     initProcess: ProcessIdentity, namespaceIDs: [String: String], ownerUID: UInt32, plan: Plan,
-    sandboxProcess: ProcessIdentity? = nil
+    sandboxProcess: ProcessIdentity? = nil, specSource: String? = nil
   ) {
     self.sandboxProcess = sandboxProcess
+    self.specSource = specSource
     self.name = name
     self.specPath = specPath
     self.specDigest = specDigest

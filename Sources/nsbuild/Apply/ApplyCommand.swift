@@ -92,6 +92,7 @@ struct ApplyCommand: ParsableCommand {
       return
     }
     guard marked.hasChanges else {
+      try recordSpecRead(record, loaded: loaded, store: store, terminal: terminal)
       terminal.out("No changes: sandbox '\(name)' already stands as \(loaded.path) says.\n")
       return
     }
@@ -140,6 +141,7 @@ struct ApplyCommand: ParsableCommand {
       applied.appliedAt = currentTime()
       applied.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
       applied.specDigest = SHA256.hex(loaded.source)
+      applied.specSource = String(decoding: loaded.source, as: UTF8.self)
       let outdated = record.hasMainCommand && marked.replacesMainCommand
       applied.mainCommandOutdated = outdated ? true : nil
       do { try store.save(applied) } catch {
@@ -160,6 +162,21 @@ struct ApplyCommand: ParsableCommand {
       terminal.err("nsbuild: apply was interrupted by signal \(signal)\n")
       reportUndo(undoFailures, terminal)
       throw ExitCode(128 + signal)
+    }
+  }
+
+  /// Nothing to apply: the record names the spec file as read now (an edit that changes no step, a comment, a
+  /// [process] change with no main command), so `status` and `exec` go by it. The applied time stays.
+  private func recordSpecRead(
+    _ record: SandboxRecord, loaded: LoadedSpec, store: SandboxStore<RealKernel>, terminal: Terminal
+  ) throws {
+    var read = record
+    read.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
+    read.specDigest = SHA256.hex(loaded.source)
+    read.specSource = String(decoding: loaded.source, as: UTF8.self)
+    guard read != record else { return }
+    do { try store.save(read) } catch {
+      throw terminal.fail("the sandbox's record could not be written: \(error)", failureCode: 1)
     }
   }
 

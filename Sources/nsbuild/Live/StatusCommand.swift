@@ -12,7 +12,8 @@ struct StatusCommand: ParsableCommand {
       start time name a process outside the recorded namespaces, which is not the sandbox), problem (why it is not \
       running; absent when it is), pid (init's, as the host sees \
       it), sandbox_pid, namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
-      sha256}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
+      sha256, file: "unchanged", "changed", "gone" or "unreadable": the file at path now, next to the sha256 of \
+      the bytes the last up or apply read}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
       up or apply, each as {name, applied, live, restorable} (restorable: apply puts it back), [] when nothing; null \
       when the sandbox is dead and nothing can be read.
 
@@ -36,7 +37,7 @@ struct StatusCommand: ParsableCommand {
     } catch { throw terminal.fail(error, failureCode: 1) }
     let check = LiveSandboxCheck.check(record, reader: terminal.kernel)
     let state = SandboxStatus(check)
-    var status = StatusJSON(record, status: state)
+    var status = StatusJSON(record, status: state, specFile: SpecFileState.read(record, reader: terminal.kernel))
     status.problem = check.problem(sandbox, pid: record.initProcess.pid)
     // Read from the live sandbox (its /proc, its UTS names); a dead one has nothing to compare.
     if state == .running {
@@ -56,6 +57,8 @@ struct StatusJSON: Encodable {
   struct SpecJSON: Encodable {
     var path: String
     var sha256: String
+    /// ``SpecFileState``'s raw value: the file now, next to `sha256`.
+    var file: String
   }
 
   var name: String
@@ -68,6 +71,8 @@ struct StatusJSON: Encodable {
   var appliedAt: String
   /// Why the sandbox is not running; nil when it is.
   var problem: String?
+  /// How the spec file stands now, in words (text form only).
+  var specFileNote: String
   /// Nil when it could not be read (a dead sandbox).
   var drift: [DriftEntry]?
 
@@ -86,13 +91,14 @@ struct StatusJSON: Encodable {
     }
   }
 
-  init(_ record: SandboxRecord, status: SandboxStatus) {
+  init(_ record: SandboxRecord, status: SandboxStatus, specFile: SpecFileState) {
     name = record.name.rawValue
     self.status = status.rawValue
     pid = record.initProcess.pid
     sandboxPID = record.sandboxProcess?.pid
     namespaces = record.namespaceIDs
-    spec = SpecJSON(path: record.specPath, sha256: record.specDigest)
+    spec = SpecJSON(path: record.specPath, sha256: record.specDigest, file: specFile.rawValue)
+    specFileNote = specFile.description
     createdAt = iso8601(record.createdAt)
     appliedAt = iso8601(record.appliedAt)
   }
@@ -122,7 +128,8 @@ struct StatusJSON: Encodable {
     var lines = [
       "name:     \(name)", "status:   \(status)", "pid:      \(pid)", "created:  \(createdAt)",
       "applied:  \(appliedAt)",
-      "spec:     \(spec.path)", "sha256:   \(spec.sha256)", "drift:    \(driftSummary)", "namespaces:",
+      "spec:     \(spec.path) (\(specFileNote))", "sha256:   \(spec.sha256)", "drift:    \(driftSummary)",
+      "namespaces:",
     ]
     if let problem { lines.insert("problem:  \(problem)", at: 2) }
     lines += namespaces.keys.sorted().map { "  \($0): \(namespaces[$0] ?? "")" }

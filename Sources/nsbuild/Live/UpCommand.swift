@@ -97,7 +97,8 @@ func launchSandbox(
       createdAt: created, appliedAt: currentTime(), initProcess: identity,
       namespaceIDs: SandboxProcesses.namespaceIDs(of: initPID, reader: kernel),
       ownerUID: kernel.effectiveUserID(), plan: plan,
-      sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel))
+      sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel),
+      specSource: String(decoding: loaded.source, as: UTF8.self))
     do { try store.save(record) } catch {
       // Not recorded, it could never be found again: it goes.
       _ = try? SandboxProcesses.end(identity, graceMilliseconds: 0, kernel: kernel)
