@@ -367,43 +367,62 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       }
   }
 
-  /// A `[process]` change with a main command: apply does not restart it, and says so (plan's note on the `-/+`,
-  /// apply's warning); the main command keeps its pid and its umask, plan still marks it until `apply --replace`
-  /// starts the sandbox anew, whose main command has the new umask.
-  @Test func aMainCommandKeepsItsSettingsUntilApplyReplace() throws {
+  /// The NUL-separated strings of /proc/PID/environ or /proc/PID/cmdline.
+  func procStrings(_ pid: Int32, _ file: String) -> [String] {
+    let data = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/\(file)"))) ?? Data()
+    return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// A `[process]` change with a main command: `-/+` of it with execve(2)'s reason; apply ends the old command and
+  /// starts the new one with the new args and env in the same sandbox (init, hostname and namespaces stay), twice
+  /// (the second time through the keeper the first apply left); the new command's end still ends the sandbox.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
+  func aProcessChangeReplacesTheMainCommandInPlace() throws {
     try withFolder { folder in
       try withSandbox(folder) { _, applied, identity, main in
-        let before = try #require(try umask(main))
-        #expect(before != "0077")
-        let spec = try edited(applied, folder) {
-          $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\numask = \"077\"\n")
-        }
-        let planned = try live.plan(spec, folder)
-        #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
-        #expect(planned.stdout.contains("-/+") && planned.stdout.contains(TargetPlanner.mainCommandKept))
+        let namespaces = LiveSandboxTests.namespaces(of: Int(identity.pid))
+        var current = main
+        for (mark, seconds) in [("second", "2000"), ("third", "3000")] {
+          let spec = try edited(applied, folder) {
+            $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"\(seconds)\"]\nenv = { MARK = \"\(mark)\" }\n")
+          }
+          let planned = try live.plan(spec, folder)
+          #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+          let marked = planned.stdout.split(separator: "\n").filter { $0.hasPrefix("-/+") }
+          #expect(marked.count == 1 && marked.allSatisfy { $0.contains("exec") }, "\(planned.stdout)")
+          #expect(planned.stdout.contains("execve(2)"), "\(planned.stdout)")
+          #expect(planned.stdout.contains(TargetPlanner.mainCommandReplaced), "\(planned.stdout)")
 
-        let result = try apply(spec, folder)
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stderr.contains("warning: [process] changed: " + TargetPlanner.mainCommandKept))
-        #expect(children(of: identity.pid) == [main])
-        #expect(try umask(main) == before)
-        let still = try live.plan(spec, folder)
-        #expect(still.status == 2, "\(still.stdout)\(still.stderr)")
-        #expect(still.stdout.contains(TargetPlanner.mainCommandKept), "\(still.stdout)")
-
-        let replaced = try apply(spec, folder, ["--replace"])
-        #expect(replaced.status == 0, "\(replaced.stdout)\(replaced.stderr)")
-        let new = try SandboxRecord.decode(try record(folder)).initProcess
-        #expect(new != identity && !identity.isAlive(reader: RealKernel()))
-        var newMain: Int32?
-        try waitFor("the new main command to run") {
-          newMain = children(of: new.pid).first
-          return newMain != nil
+          let result = try apply(spec, folder)
+          #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+          let record = try SandboxRecord.decode(try record(folder))
+          #expect(record.initProcess == identity)
+          let new = try #require(record.mainCommand)
+          #expect(new.pid != current && new.isAlive(reader: RealKernel()))
+          #expect(
+            ProcessIdentity.current(of: current, reader: RealKernel()).map { $0.isAlive(reader: RealKernel()) } != true)
+          #expect(procStrings(new.pid, "environ").contains("MARK=\(mark)"), "\(procStrings(new.pid, "environ"))")
+          #expect(procStrings(new.pid, "cmdline") == [folder + "/sleep", seconds])
+          #expect(identity.isAlive(reader: RealKernel()))
+          #expect(try hostname(identity.pid) == "livebox")
+          #expect(LiveSandboxTests.namespaces(of: Int(new.pid)) == namespaces)
+          let status = try NSBuildProcess.run(
+            ["status", "--format", "json", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+          let fields = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+          #expect(fields?["main_pid"] as? Int == Int(new.pid), "\(status.stdout)")
+          #expect(fields?["keeper_pid"] as? Int == record.mainKeeper.map { Int($0.pid) }, "\(status.stdout)")
+          let after = try live.plan(spec, folder)
+          #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+          current = new.pid
         }
-        #expect(try umask(try #require(newMain)) == "0077")
-        let after = try live.plan(spec, folder)
-        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+        // The main command's end is the sandbox's, as before: init ends, and the keeper with it.
+        let keeper = try #require(try SandboxRecord.decode(try record(folder)).mainKeeper)
+        kill(current, SIGTERM)
+        try waitFor("the sandbox to end with its main command") {
+          !identity.isAlive(reader: RealKernel()) && !keeper.isAlive(reader: RealKernel())
+        }
       }
+      #expect(processes(mentioning: folder).isEmpty)
     }
   }
 

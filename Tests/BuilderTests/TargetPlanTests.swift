@@ -167,13 +167,13 @@ import Testing
     #expect(try Self.target(applied: Self.spec(), spec: spec, host: other).applySteps.map(\.kind) == [.mount])
   }
 
-  /// A `[process]` change with a main command: `-/+` of the main command, noted that it keeps its settings until
-  /// `apply --replace`; once an apply recorded it (mainCommandOutdated), the exec step stays marked so.
-  @Test func aProcessChangeWithAMainCommandIsNotedAsKeptUntilReplace() throws {
+  /// A `[process]` change with a main command: `-/+` of the main command, noted how apply replaces it; once an
+  /// earlier apply recorded it without replacing it (mainCommandOutdated), the exec step stays marked so.
+  @Test func aProcessChangeWithAMainCommandIsNotedAsReplaced() throws {
     let spec = Self.spec(extra: "umask = \"077\"\n")
     let target = try Self.target(applied: Self.spec(), spec: spec, host: Self.host())
     let replaced = target.entries.filter { $0.action == .replace(Replacement(.process)) }
-    #expect(!replaced.isEmpty && replaced.allSatisfy { $0.note == TargetPlanner.mainCommandKept })
+    #expect(!replaced.isEmpty && replaced.allSatisfy { $0.note == TargetPlanner.mainCommandReplaced })
     #expect(target.replacesMainCommand && target.hasChanges && target.sandboxReplacements.isEmpty)
 
     var record = try Self.record(try Self.plan(spec))

@@ -820,6 +820,21 @@ void nsb_hold_until_signalled(void) {
   for (;;) pause();
 }
 
+int nsb_handoff_signal(void) { return SIGRTMIN + 6; }
+
+int nsb_take_handoff(int outside_only) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGRTMIN + 6);
+  struct timespec now = {0, 0};
+  siginfo_t info;
+  int outside = 0;
+  while (sigtimedwait(&set, &info, &now) > 0) {
+    if (info.si_code == SI_USER && (!outside_only || info.si_pid == 0)) outside = 1;
+  }
+  return outside;
+}
+
 int nsb_lock_exclusive_waiting(int dirfd, const char *name) {
   for (;;) {
     int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);

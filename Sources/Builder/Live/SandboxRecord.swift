@@ -33,10 +33,17 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   /// points and is in the sandbox's mount namespace too; `down` waits for it to end after init. Nil in a record that
   /// did not keep it.
   public var sandboxProcess: ProcessIdentity?
-  /// True once `apply` recorded `[process]` settings the running main command was not started with: a main command
-  /// is not restarted in place, so `plan --target` marks it `-/+` until `apply --replace` starts the sandbox anew.
-  /// Absent (nil) in a record `up` wrote, or one that predates the field: the main command runs as `plan` says.
+  /// True once an `apply` of an earlier nsbuild, which did not replace a main command, recorded `[process]` settings
+  /// the running main command was not started with: `plan --target` marks it `-/+` until an apply replaces it.
+  /// Absent (nil) otherwise: the main command runs as `plan` says.
   public var mainCommandOutdated: Bool?
+  /// The main command now running, as the host sees it: the one `up` started (init's child), or the one the last
+  /// `apply` started anew. Nil with no main command, or in a record that predates the field.
+  public var mainCommand: ProcessIdentity?
+  /// The keeper of a main command `apply` started anew: the joiner that forked it, outside the sandbox, which waits
+  /// for it and ends the sandbox when it ends; `down` waits for it too. Nil while init keeps the main command (the
+  /// one `up` started).
+  public var mainKeeper: ProcessIdentity?
 
   public init(
     name: SandboxName, specPath: String, specDigest: String, createdAt: Int64, appliedAt: Int64,

@@ -246,6 +246,14 @@ int nsb_redirect_standard_streams(const char *output);
 /// SIGCHLD set to SIG_IGN (children are reaped by the kernel as they end, sigaction(2) "SA_NOCLDWAIT"), then pause(2)
 /// for ever: only a signal whose handler exits (or SIGKILL) ends the process.
 void nsb_hold_until_signalled(void) __attribute__((noreturn));
+/// The real-time signal `apply` sends a live sandbox's init before it ends the main command it replaces
+/// (SIGRTMIN+6): "that command's end does not end the sandbox".
+int nsb_handoff_signal(void);
+/// 1 when a handoff signal sent by kill(2) or pidfd_send_signal(2) (si_code SI_USER) is pending, taken with
+/// sigtimedwait(2) without waiting (every one pending is taken); with `outside_only`, only one from an ancestor pid
+/// namespace counts: it arrives with si_pid 0, which no process inside can forge (rt_sigqueueinfo(2) refuses
+/// si_code >= 0 for another process; kill(2) from inside gives the sender's pid). The signal must be blocked.
+int nsb_take_handoff(int outside_only);
 /// flock(2) LOCK_EX (waiting) on `name` in `dirfd`, created 0600 if missing (O_NOFOLLOW); retried while the file
 /// locked is no longer the one under that name (removed with its folder by the holder before us). The fd, or -1
 /// (ENOENT when the folder itself was removed).
