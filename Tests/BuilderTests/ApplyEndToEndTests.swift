@@ -426,6 +426,59 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// Rootless, as nobody: apply replaces the main command with one that has the new env, init stays, and the new
+  /// command's end ends the sandbox.
+  @Test func aRootlessMainCommandIsReplacedByItsOwner() throws {
+    try withFolder { folder in
+      let (specPath, text) = try writeRootlessSleeper(in: folder)
+      try FileManager.default.createDirectory(
+        atPath: folder + "/state", withIntermediateDirectories: true,
+        attributes: [.ownerAccountID: 65534, .groupOwnerAccountID: 65534, .posixPermissions: 0o700])
+      let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+      func nobody(_ arguments: [String]) throws -> NSBuildProcess.Result {
+        try NSBuildProcess.run(arguments, binary: folder + "/nsbuild", asUser: 65534, environment: environment)
+      }
+      try #require(try nobody(["up", specPath, "--name", "live"]).status == 0)
+      defer {
+        _ = try? nobody(["down", "live"])
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      let before = try SandboxRecord.decode(try record(folder))
+      let old = try #require(before.mainCommand)
+      let edited = folder + "/edited.toml"
+      try Data(text.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\nenv = { MARK = \"nobody\" }\n").utf8)
+        .write(to: URL(fileURLWithPath: edited))
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: edited)
+      let planned = try nobody(["plan", edited, "--target", "live", "--detailed-exitcode"])
+      #expect(planned.status == 2 && planned.stdout.contains("-/+"), "\(planned.stdout)\(planned.stderr)")
+      let result = try nobody(["apply", edited, "--target", "live"])
+      #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+      let after = try SandboxRecord.decode(try record(folder))
+      let new = try #require(after.mainCommand)
+      #expect(after.initProcess == before.initProcess && before.initProcess.isAlive(reader: RealKernel()))
+      #expect(new != old && !old.isAlive(reader: RealKernel()))
+      #expect(procStrings(new.pid, "environ").contains("MARK=nobody"))
+      kill(new.pid, SIGTERM)
+      try waitFor("the sandbox to end with its main command") { !before.initProcess.isAlive(reader: RealKernel()) }
+    }
+  }
+
+  /// The handoff signal sent to init from inside the sandbox (kill(2) gives the sender's pid) is not apply's: the
+  /// main command's end still ends the sandbox.
+  @Test func aHandoffSignalFromInsideIsIgnored() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, _, identity, main in
+        let handoff = RealKernel().handoffSignal
+        let inside = try NSBuildProcess.run(
+          ["exec", "live", "--", "/bin/sh", "-c", "kill -\(handoff) 1 && echo sent"],
+          environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        #expect(inside.stdout == "sent\n", "\(inside.stdout)\(inside.stderr)")
+        kill(main, SIGTERM)
+        try waitFor("the sandbox to end with its main command") { !identity.isAlive(reader: RealKernel()) }
+      }
+    }
+  }
+
   /// The steps `plan --target` lists for apply, as `apply --verbose` traces them (`nsbuild: step N/K TITLE`).
   func traceLines(_ planned: String) -> [String] {
     let titles = planned.split(separator: "\n").compactMap { line -> String? in

@@ -105,6 +105,10 @@ struct ApplyCommand: ParsableCommand {
     let kernel = terminal.kernel
     do {
       _ = try SandboxProcesses.end(record.initProcess, graceMilliseconds: 10_000, kernel: kernel)
+      // A main command's keeper exits once its command ended with the pid namespace.
+      if let keeper = record.mainKeeper {
+        _ = try SandboxProcesses.end(keeper, graceMilliseconds: 10_000, kernel: kernel)
+      }
       if let holder = record.sandboxProcess {
         _ = try SandboxProcesses.end(holder, graceMilliseconds: 10_000, kernel: kernel)
       }
