@@ -175,6 +175,14 @@ import Testing
     let replaced = target.entries.filter { $0.action == .replace(Replacement(.process)) }
     #expect(!replaced.isEmpty && replaced.allSatisfy { $0.note == TargetPlanner.mainCommandReplaced })
     #expect(target.replacesMainCommand && target.hasChanges && target.sandboxReplacements.isEmpty)
+    try Self.compareGolden(target, spec: spec, "main-command")
+    // New args and env: the exec step itself is replaced.
+    let args = Self.spec(
+      ["args = [\"/bin/sleep\", \"1000\"]": "args = [\"/bin/sleep\", \"2000\"]"], extra: "env = { MARK = \"new\" }\n")
+    let command = try Self.target(applied: Self.spec(), spec: args, host: Self.host())
+    #expect(actions(command)["exec"] == "-/+", "\(actions(command))")
+    #expect(command.replacesMainCommand && command.sandboxReplacements.isEmpty && command.applySteps.isEmpty)
+    try Self.compareGolden(command, spec: args, "main-command-args")
 
     var record = try Self.record(try Self.plan(spec))
     record.mainCommandOutdated = true
