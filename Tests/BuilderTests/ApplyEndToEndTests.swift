@@ -426,8 +426,8 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
-  /// Rootless, as nobody: apply replaces the main command with one that has the new env, init stays, and the new
-  /// command's end ends the sandbox.
+  /// Rootless, as nobody: apply replaces the main command with one that has the new env, init stays; `down` then
+  /// leaves nothing (init, the new command, its keeper, the state).
   @Test func aRootlessMainCommandIsReplacedByItsOwner() throws {
     try withFolder { folder in
       let (specPath, text) = try writeRootlessSleeper(in: folder)
@@ -458,8 +458,13 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       #expect(after.initProcess == before.initProcess && before.initProcess.isAlive(reader: RealKernel()))
       #expect(new != old && !old.isAlive(reader: RealKernel()))
       #expect(procStrings(new.pid, "environ").contains("MARK=nobody"))
-      kill(new.pid, SIGTERM)
-      try waitFor("the sandbox to end with its main command") { !before.initProcess.isAlive(reader: RealKernel()) }
+      let keeper = try #require(after.mainKeeper)
+      // down ends init, the new command with its pid namespace, and waits for the keeper: nothing is left.
+      let down = try nobody(["down", "live"])
+      #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
+      for process in [before.initProcess, new, keeper] { #expect(!process.isAlive(reader: RealKernel())) }
+      #expect(processes(mentioning: folder).isEmpty)
+      #expect(!FileManager.default.fileExists(atPath: folder + "/state/live"))
     }
   }
 
