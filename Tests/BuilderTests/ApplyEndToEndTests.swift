@@ -468,6 +468,28 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// A new main command that cannot be started: apply exits 1 naming the failed step and saying what became of the
+  /// old one; the sandbox ends with the failed command, as with any main command's end, and down leaves nothing.
+  @Test func aNewMainCommandThatCannotStartIsReported() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "args = [\"\(folder)/sleep\"", with: "args = [\"\(folder)/missing\"")
+        }
+        let old = try #require(ProcessIdentity.current(of: main, reader: RealKernel()))
+        let result = try apply(spec, folder)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("ENOENT"), "\(result.stderr)")
+        #expect(result.stderr.contains("the old main command was ended"), "\(result.stderr)")
+        #expect(!old.isAlive(reader: RealKernel()))
+        try waitFor("the sandbox to end with its failed main command") { !identity.isAlive(reader: RealKernel()) }
+        let record = try SandboxRecord.decode(try record(folder))
+        #expect(record.mainCommandOutdated == true)
+      }
+      #expect(processes(mentioning: folder).isEmpty)
+    }
+  }
+
   /// The handoff signal sent to init from inside the sandbox (kill(2) gives the sender's pid) is not apply's: the
   /// main command's end still ends the sandbox.
   @Test func aHandoffSignalFromInsideIsIgnored() throws {

@@ -11,6 +11,9 @@ struct JoinerRole<Kernel: LinuxKernel> {
   private var kernel: Kernel { launcher.kernel }
 
   func run() -> RoleEnd {
+    // `apply` keeps signals while it takes its steps (``InPlaceApplier``); its keeper does not: until its fork a
+    // signal ends it as it would, then it goes on to the command.
+    kernel.deferSignals(false)
     var channels = start.channels
     guard let child = launcher.plan.child(of: .joiner), let forkStep = launcher.forkStep(of: child) else {
       return .exit(ExitStatus.setupFailed)

@@ -33,9 +33,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   /// points and is in the sandbox's mount namespace too; `down` waits for it to end after init. Nil in a record that
   /// did not keep it.
   public var sandboxProcess: ProcessIdentity?
-  /// True once an `apply` of an earlier nsbuild, which did not replace a main command, recorded `[process]` settings
-  /// the running main command was not started with: `plan --target` marks it `-/+` until an apply replaces it.
-  /// Absent (nil) otherwise: the main command runs as `plan` says.
+  /// True while the plan recorded has `[process]` settings the running main command was not started with: written
+  /// by `apply` before it replaces the main command (so a replacement that failed, or an nsbuild killed halfway,
+  /// leaves it marked), or by an earlier nsbuild's apply, which did not replace it. `plan --target` marks the main
+  /// command `-/+` until an apply replaces it. Absent (nil) otherwise: the main command runs as `plan` says.
   public var mainCommandOutdated: Bool?
   /// The main command now running, as the host sees it: the one `up` started (init's child), or the one the last
   /// `apply` started anew. Nil with no main command, or in a record that predates the field.

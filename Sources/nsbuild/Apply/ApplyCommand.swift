@@ -145,11 +145,12 @@ struct ApplyCommand: ParsableCommand {
       applied.mainCommandOutdated = nil
       let replacing = record.hasMainCommand && marked.replacesMainCommand
       if replacing {
-        // Recorded first as applied without a main command: should the replacement fail halfway, the record
-        // still names the sandbox's init and its in-place changes.
-        applied.mainCommand = nil
+        // Recorded first with the in-place changes and the main command marked as not yet replaced: should the
+        // replacement fail or nsbuild be killed halfway, `plan --target` still marks it `-/+`.
+        applied.mainCommandOutdated = true
         try save(applied, store: store, terminal: terminal)
         let started = try MainCommandReplacement(terminal: terminal, verbose: verbose).replace(record, loaded: loaded)
+        applied.mainCommandOutdated = nil
         applied.mainCommand = started.command
         applied.mainKeeper = started.keeper
       }
