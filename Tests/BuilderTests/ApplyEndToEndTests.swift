@@ -382,6 +382,9 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       try withSandbox(folder) { _, applied, identity, main in
         let namespaces = LiveSandboxTests.namespaces(of: Int(identity.pid))
         var current = main
+        // `up` recorded its main command: init's child, kept by init.
+        let upRecord = try SandboxRecord.decode(try record(folder))
+        #expect(upRecord.mainCommand?.pid == main && upRecord.mainKeeper == nil)
         for (mark, seconds) in [("second", "2000"), ("third", "3000")] {
           let spec = try edited(applied, folder) {
             $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"\(seconds)\"]\nenv = { MARK = \"\(mark)\" }\n")
@@ -411,6 +414,10 @@ struct ApplyEndToEndTests: ScratchFolderTests {
           let fields = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
           #expect(fields?["main_pid"] as? Int == Int(new.pid), "\(status.stdout)")
           #expect(fields?["keeper_pid"] as? Int == record.mainKeeper.map { Int($0.pid) }, "\(status.stdout)")
+          let text = try NSBuildProcess.run(["status", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+          let keeperPID = try #require(record.mainKeeper?.pid)
+          #expect(
+            text.stdout.contains("main:     \(new.pid) (kept by pid \(keeperPID), started by apply)"), "\(text.stdout)")
           let after = try live.plan(spec, folder)
           #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
           current = new.pid
