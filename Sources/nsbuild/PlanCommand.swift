@@ -118,7 +118,8 @@ struct PlanCommand: ParsableCommand {
     } catch { throw terminal.fail(error, failureCode: 1) }
     let marked: TargetPlan
     do {
-      marked = try TargetPlanner.plan(plan, record: record, reader: terminal.kernel)
+      marked = try TargetPlanner.plan(
+        plan, spec: loaded.check.spec, launch: terminal.liveLaunch(sandbox), record: record, reader: terminal.kernel)
     } catch {
       terminal.err(TerminalText.printable("nsbuild: error: \(error)") + "\n")
       throw ExitCode(1)

@@ -359,6 +359,34 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// The ids and titles of `target.apply` in `plan SPEC --target live --format json`, by id.
+  func plannedSteps(_ spec: String, _ folder: String) throws -> [Int: String] {
+    let json = try NSBuildProcess.run(
+      ["plan", spec, "--target", "live", "--format", "json"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+    let fields = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+    let target = try #require(fields?["target"] as? [String: Any], "\(json.stdout)\(json.stderr)")
+    let steps = try #require(target["apply"] as? [[String: Any]])
+    var titles: [Int: String] = [:]
+    for step in steps {
+      guard let id = step["id"] as? Int, let title = step["title"] as? String else { continue }
+      titles[id] = title
+    }
+    return titles
+  }
+
+  /// The steps `apply --verbose` says it takes (`nsbuild: step N/M title`) in `text`, by id.
+  func takenSteps(_ text: String) -> [Int: String] {
+    var taken: [Int: String] = [:]
+    for line in text.split(separator: "\n") where line.hasPrefix("nsbuild: step ") {
+      let rest = line.dropFirst("nsbuild: step ".count)
+      guard let slash = rest.firstIndex(of: "/"), let id = Int(rest[..<slash]),
+        let space = rest.firstIndex(of: " ")
+      else { continue }
+      taken[id] = String(rest[rest.index(after: space)...])
+    }
+    return taken
+  }
+
   /// The `Umask:` line of /proc/PID/status (proc(5)): the umask a process runs with.
   func umask(_ pid: Int32) throws -> String? {
     try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8).split(separator: "\n")
@@ -391,13 +419,25 @@ struct ApplyEndToEndTests: ScratchFolderTests {
           }
           let planned = try live.plan(spec, folder)
           #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
-          let marked = planned.stdout.split(separator: "\n").filter { $0.hasPrefix("-/+") }
+          let marked = planned.stdout.split(separator: "\n").filter {
+            $0.hasPrefix("-/+") && !$0.hasPrefix("-/+ main command replaced")
+          }
           #expect(marked.count == 1 && marked.allSatisfy { $0.contains("exec") }, "\(planned.stdout)")
           #expect(planned.stdout.contains("execve(2)"), "\(planned.stdout)")
           #expect(planned.stdout.contains(TargetPlanner.mainCommandReplaced), "\(planned.stdout)")
+          #expect(planned.stdout.contains("signal \(mark == "second" ? "init" : "the keeper")"), "\(planned.stdout)")
+          #expect(planned.stdout.contains("end main command \(current) (SIGTERM, SIGKILL after 10 s)"))
+          let printed = try plannedSteps(spec, folder)
+          #expect(
+            printed.values.contains { $0.hasPrefix("end main command") } && printed.values.contains("fork the keeper"))
 
-          let result = try apply(spec, folder)
+          let result = try apply(spec, folder, ["--verbose"])
           #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+          // Every step plan printed was taken, in nsbuild or in the keeper and the command (whose stderr is the
+          // log), and no other: the same ids and titles.
+          let log = (try? String(contentsOfFile: folder + "/state/live/output.log", encoding: .utf8)) ?? ""
+          #expect(takenSteps(result.stderr + "\n" + log) == printed, "\(result.stderr)\(log)")
+          try? Data().write(to: URL(fileURLWithPath: folder + "/state/live/output.log"))
           let record = try SandboxRecord.decode(try record(folder))
           #expect(record.initProcess == identity)
           let new = try #require(record.mainCommand)

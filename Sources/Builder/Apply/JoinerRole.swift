@@ -39,6 +39,8 @@ struct JoinerRole<Kernel: LinuxKernel> {
     }
     // Only the command reports from here.
     channels.close(kernel) { $0.use == .reportWrite }
+    // The keeper's last step is taken from here: it waits for the command.
+    if keeper { launcher.steps(.joiner, after: forkStep.id).forEach(launcher.trace) }
     let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
     // A later apply that replaces this command asked first: its end is not the sandbox's.
     if keeper, !kernel.takeHandoff(outsideOnly: false) { endSandbox(after: forkStep.id, runner) }
@@ -49,7 +51,6 @@ struct JoinerRole<Kernel: LinuxKernel> {
   /// sandbox ended first).
   private func endSandbox(after fork: Int, _ runner: StepRunner<Kernel>) {
     for step in launcher.steps(.joiner, after: fork) {
-      launcher.trace(step)
       for case .endSandboxAfterCommand(let slot) in step.calls {
         if let pidfd = try? runner.fd(slot) { try? kernel.signalProcess(pidfd, 15) }
       }

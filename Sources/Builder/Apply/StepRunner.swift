@@ -195,6 +195,14 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming(path) { () throws(SyscallError) in try kernel.changeOwner(of: try fd(slot), uid: uid, gid: gid) }
     case .replaceFile(let root, let path, let contents, let mode):
       try naming(beneath: root) { () throws(SyscallError) in try replaceFile(path, beneath: root, contents, mode) }
+    case .sendHandoffSignal(let target):
+      try naming("the main command's keeper, pid \(target.pid)") { () throws(SyscallError) in
+        try signalHandoff(to: target)
+      }
+    case .endProcess(let target, let grace):
+      try naming("pid \(target.pid)") { () throws(SyscallError) in
+        _ = try SandboxProcesses.end(target, graceMilliseconds: grace, kernel: kernel)
+      }
     case .prlimit(let target, let limit):
       try verify(target)
       try naming("RLIMIT_\(limit.resource.rawValue.uppercased()) of \(target.pid)") { () throws(SyscallError) in
@@ -217,6 +225,16 @@ struct StepRunner<Kernel: LinuxKernel> {
       try? kernel.removeEntry(folder, temporary, directory: false)
       throw error
     }
+  }
+
+  /// The handoff signal to `keeper` through a pidfd, sent only once its start time says the pidfd names it.
+  private func signalHandoff(to keeper: ProcessIdentity) throws(SyscallError) {
+    let pidfd = try kernel.openProcess(keeper.pid)
+    defer { kernel.close(pidfd) }
+    guard keeper.isAlive(reader: kernel) else {
+      throw SyscallError(call: "pidfd_open", errno: ErrnoNames.ESRCH, path: "pid \(keeper.pid) (not the keeper)")
+    }
+    try kernel.signalProcess(pidfd, kernel.handoffSignal)
   }
 
   /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.

@@ -41,8 +41,14 @@ public struct TargetPlan: Sendable, Hashable {
   public var drift: [Drift]
   /// What could not be read from the sandbox, and why.
   public var unread: [String]
+  /// The `-/+` of the sandbox's main command, when `[process]` changed and it has one: taken after every entry's
+  /// steps, numbered after them.
+  public var mainCommand: MainCommandSteps?
 
-  public init(name: SandboxName, target: ProcessIdentity, entries: [Entry], drift: [Drift], unread: [String] = []) {
+  public init(
+    name: SandboxName, target: ProcessIdentity, entries: [Entry], drift: [Drift], unread: [String] = [],
+    mainCommand: MainCommandSteps? = nil
+  ) {
     self.name = name
     self.target = target
     self.drift = drift
@@ -59,10 +65,11 @@ public struct TargetPlan: Sendable, Hashable {
       }
       return entry
     }
+    self.mainCommand = mainCommand?.numbered(from: next)
   }
 
-  /// Every step `apply` takes, in order.
-  public var applySteps: [Step] { entries.flatMap(\.apply) }
+  /// Every step `apply` takes, in order: the entries' in place, then the main command's replacement.
+  public var applySteps: [Step] { entries.flatMap(\.apply) + (mainCommand?.steps ?? []) }
 
   /// Items added: `+`, and the new half of a mount replaced (as Terraform counts a replacement).
   public var toAdd: Int { count { $0 == .add || $0 == .mount } }

@@ -1,3 +1,5 @@
+import SpecParser
+
 /// Marks the spec's new plan against a live sandbox (`plan SPEC --target NAME`). Pure: it reads its arguments only.
 ///
 /// The new plan's steps are matched with the applied plan's (``SandboxRecord/plan``) by kind and subject, as
@@ -9,10 +11,18 @@
 public struct TargetPlanner: Sendable {
   public let record: SandboxRecord
   public let live: LiveSandbox
+  /// The processes that keep the sandbox's main command (see ``MainCommandSteps/Keeper``), and the chain that starts
+  /// the spec's anew: with them a `[process]` change gets the steps of ``TargetPlan/mainCommand``.
+  public let keepers: [MainCommandSteps.Keeper]
+  public let chain: Plan?
 
-  public init(record: SandboxRecord, live: LiveSandbox) {
+  public init(
+    record: SandboxRecord, live: LiveSandbox, keepers: [MainCommandSteps.Keeper] = [], chain: Plan? = nil
+  ) {
     self.record = record
     self.live = live
+    self.keepers = keepers
+    self.chain = chain
   }
 
   /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when the sandbox's init is gone.
@@ -49,7 +59,16 @@ public struct TargetPlanner: Sendable {
       return mainCommandNoted(entry)
     }
     return TargetPlan(
-      name: record.name, target: record.initProcess, entries: entries, drift: drift, unread: live.unread)
+      name: record.name, target: record.initProcess, entries: entries, drift: drift, unread: live.unread,
+      mainCommand: mainCommand(entries))
+  }
+
+  /// The steps that replace the main command, when an entry marks it `-/+` and the chain was planned.
+  private func mainCommand(_ entries: [TargetPlan.Entry]) -> MainCommandSteps? {
+    guard let chain, let first = entries.first(where: { $0.action == .replace(Replacement(.process)) }) else {
+      return nil
+    }
+    return MainCommandSteps(ending: MainCommandSteps.ending(keepers, origin: first.step.origin), chain: chain)
   }
 
   /// A `[process]` change with a main command running: the entry says how `apply` replaces that process. The `exec`
@@ -82,9 +101,9 @@ public struct TargetPlanner: Sendable {
   /// What `apply` does about a main command whose `[process]` settings changed.
   public static let mainCommandReplaced =
     "a running process's args, env, ids and capabilities cannot be changed from outside (execve(2) sets them): "
-    + "apply ends the main command (SIGTERM, then SIGKILL after 10 s, through a pidfd), its keeper told first that "
-    + "this end is not the sandbox's, and starts the new one in the live sandbox as `nsbuild exec` does; init and "
-    + "every other process stay (the next `nsbuild exec` uses the new settings too)"
+    + "apply ends the main command, its keeper told first that this end is not the sandbox's, and starts the new "
+    + "one in the live sandbox as `nsbuild exec` does, by a keeper that stays (the steps under `main command "
+    + "replaced`); init and every other process stay (the next `nsbuild exec` uses the new settings too)"
 
   private func matched(_ old: Step, _ new: Step, drift: [Drift], _ steps: InPlaceSteps) -> TargetPlan.Entry {
     let category = Category(new.kind)
@@ -205,7 +224,7 @@ public struct TargetPlanner: Sendable {
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
-      .outlive:
+      .outlive, .endCommand:
       []
     }
   }
@@ -221,7 +240,7 @@ public struct TargetPlanner: Sendable {
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .mount, .protect,
       .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
-      .outlive:
+      .outlive, .endCommand:
       "nothing to take back"
     }
   }
@@ -247,9 +266,10 @@ public struct TargetPlanner: Sendable {
         self = .replaces(.process)
       // Joining other sandboxes' namespaces sets the namespaces as unshare(2) does: another set is another sandbox.
       case .join: self = .replaces(.namespaceSet)
-      // `up`'s detach, hold and outlive steps are the holder's, taken once.
+      // `up`'s detach, hold and outlive steps are the holder's, taken once; an apply's ending of a main command is
+      // never in a spec's plan.
       case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .unmount,
-        .detach, .hold, .outlive:
+        .detach, .hold, .outlive, .endCommand:
         self = .setup
       }
     }
@@ -262,6 +282,8 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
   case notRunning(String, pid: Int32)
   /// The init's namespace `namespace` is no longer the one the record names.
   case otherNamespaces(String, namespace: String, recorded: String, live: String)
+  /// `[process]` changed, and the new main command cannot be planned: why.
+  case mainCommand(String, String)
 
   public var description: String {
     switch self {
@@ -269,21 +291,37 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
       "sandbox '\(name)' is not running: its init (pid \(pid)) is gone; `nsbuild down \(name)` cleans it up"
     case .otherNamespaces(let name, let namespace, let recorded, let live):
       "sandbox '\(name)': its init's \(namespace) namespace is \(live), not \(recorded) as recorded; it is not planned against"
+    case .mainCommand(let name, let why):
+      "sandbox '\(name)': [process] changed, and its new main command cannot be planned: \(why)"
     }
   }
 }
 
 extension TargetPlanner {
   /// Marks `plan` against the sandbox `record` describes, read through `reader` now (`apply` calls it holding the
-  /// sandbox's lock, with the record it read under it): the same marking `plan --target` prints.
+  /// sandbox's lock, with the record it read under it): the same marking `plan --target` prints. When `[process]`
+  /// changed and the sandbox has a main command, the steps that replace it (``TargetPlan/mainCommand``) end the
+  /// command each keeper waits for (``MainCommandSteps/keepers(of:log:reader:)``) and start `spec`'s anew
+  /// (``Planner/mainCommandPlan(into:live:)``, its output to `launch`'s log).
   ///
   /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when its init is gone,
-  ///   ``TargetPlanError/otherNamespaces(_:namespace:recorded:live:)`` when it holds other namespaces.
+  ///   ``TargetPlanError/otherNamespaces(_:namespace:recorded:live:)`` when it holds other namespaces,
+  ///   ``TargetPlanError/mainCommand(_:_:)`` when the new main command cannot be planned.
   public static func plan<Reader: SystemReader>(
-    _ plan: Plan, record: SandboxRecord, reader: Reader
+    _ plan: Plan, spec: Spec?, launch: LiveLaunch, record: SandboxRecord, reader: Reader
   ) throws(TargetPlanError) -> TargetPlan {
     let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
     let live = LiveObserver(reader: reader).observe(record, files: files)
-    return try TargetPlanner(record: record, live: live).plan(plan)
+    let marked = try TargetPlanner(record: record, live: live).plan(plan)
+    guard record.hasMainCommand, marked.replacesMainCommand else { return marked }
+    let chain: Plan
+    do {
+      guard let spec else { throw PlanError.noCommand }
+      let target = try LiveTarget.read(record, reader: reader)
+      let state = Observer(reader: reader).observe(spec)
+      chain = try Planner(spec: spec, state: state).mainCommandPlan(into: target, live: launch)
+    } catch { throw .mainCommand(record.name.rawValue, "\(error)") }
+    let keepers = MainCommandSteps.keepers(of: record, log: launch.output, reader: reader)
+    return try TargetPlanner(record: record, live: live, keepers: keepers, chain: chain).plan(plan)
   }
 }

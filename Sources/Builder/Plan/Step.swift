@@ -87,6 +87,8 @@ public struct Step: Sendable, Hashable, Codable {
     case unmount = "umount"
     /// setns(2) into existing namespaces (`[namespaces] join`, or a live sandbox's for `exec`).
     case join = "setns"
+    /// `apply`: a live sandbox's main command ended so that a new one replaces it (its keeper told first).
+    case endCommand = "end_command"
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the

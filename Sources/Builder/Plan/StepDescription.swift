@@ -6,6 +6,7 @@ extension Step {
     if let label { return label }
     switch kind {
     case .spawn: return "fork the sandbox process"
+    case .endCommand: return "end the main command"
     case .join:
       let flags = calls.reduce(into: CloneFlags()) { flags, call in
         if case .setns(_, let namespaces) = call { flags.formUnion(namespaces) }
@@ -218,6 +219,11 @@ extension Syscall: CustomStringConvertible {
       let name = path.split(separator: "/").last.map(String.init) ?? path
       return
         "openat2(fd[\(root)], folder of \(Quoting.c(path)), RESOLVE_IN_ROOT); a new \(Quoting.c("." + name + ".nsbuild-new")), \(FileMode.octal(mode)), holding \(Quoting.excerpt(contents)); renameat(2) over \(Quoting.c(name))"
+    case .sendHandoffSignal(let target):
+      return "pidfd_send_signal(pidfd_open(\(target.pid)) (start time \(target.startTime)), SIGRTMIN+6)"
+    case .endProcess(let target, let grace):
+      return
+        "pidfd_send_signal(pidfd_open(\(target.pid)) (start time \(target.startTime)), SIGTERM); SIGKILL after \(Self.seconds(grace)); poll(pidfd) until it ended"
     case .prlimit(let target, let limit):
       return "prlimit(\(target.pid), " + Syscall.setrlimit(limit: limit).description.dropFirst("setrlimit(".count)
     case .openNamespace(let namespace, let file, let slot):
@@ -228,6 +234,13 @@ extension Syscall: CustomStringConvertible {
       return "fd[\(slot)] = pidfd_open(\(pid), 0); /proc/\(pid)/stat starttime == \(startTime)"
     case .setns(let slot, let namespaces): return "setns(fd[\(slot)], \(namespaces)); close(fd[\(slot)])"
     }
+  }
+
+  /// `10 s`, `1.5 s`: a grace period in milliseconds, as a person reads it.
+  public static func seconds(_ milliseconds: Int32) -> String {
+    milliseconds % 1000 == 0
+      ? "\(milliseconds / 1000) s"
+      : "\(milliseconds / 1000).\(String(String(1000 + milliseconds % 1000).dropFirst())) s"
   }
 
   private static func slotList(_ slots: [Int]) -> String {

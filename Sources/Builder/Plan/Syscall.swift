@@ -191,6 +191,15 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// setns(2) of the fd in slot `slot` with `namespaces`: one `CLONE_NEW*` type for a namespace file, which the
   /// kernel checks (EINVAL for another), or several for a pidfd (Linux 5.8), entered at once; then close(2) of it.
   case setns(slot: Int, namespaces: CloneFlags)
+  /// pidfd_open(2) of `target` (its start time read again once the pidfd is open: ESRCH for another process), then
+  /// pidfd_send_signal(2) of the handoff signal (SIGRTMIN+6, ``LinuxKernel/handoffSignal``): the main command's keeper
+  /// (init, or the keeper an earlier `apply` left) then takes the end of its command as not the sandbox's. Init takes
+  /// it only from outside its pid namespace (its si_pid is 0 there), so only `apply` can send it.
+  case sendHandoffSignal(target: ProcessIdentity)
+  /// pidfd_open(2) of `target` (nothing to do when it ended, or its pid now names another process), then
+  /// pidfd_send_signal(2) of SIGTERM, poll(2) on the pidfd for `graceMilliseconds`, SIGKILL when it still runs, and
+  /// poll(2) until it ended (pidfd_open(2), pidfd_send_signal(2)).
+  case endProcess(target: ProcessIdentity, graceMilliseconds: Int32)
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).

@@ -74,7 +74,8 @@ struct ApplyCommand: ParsableCommand {
       guard let found = try store.load(name) else { throw ApplyError("no sandbox named '\(name)' (see `nsbuild ls`)") }
       record = found
       // The init is checked again under the lock: pid and start time, then its namespaces against the record.
-      marked = try TargetPlanner.plan(plan, record: record, reader: terminal.kernel)
+      marked = try TargetPlanner.plan(
+        plan, spec: loaded.check.spec, launch: terminal.liveLaunch(name), record: record, reader: terminal.kernel)
     } catch { throw terminal.fail(error, failureCode: 1) }
     let causes = marked.sandboxReplacements
     if !causes.isEmpty {
@@ -143,20 +144,20 @@ struct ApplyCommand: ParsableCommand {
       applied.specDigest = SHA256.hex(loaded.source)
       applied.specSource = String(decoding: loaded.source, as: UTF8.self)
       applied.mainCommandOutdated = nil
-      let replacing = record.hasMainCommand && marked.replacesMainCommand
-      if replacing {
+      let replacing = marked.mainCommand
+      if let replacing {
         // Recorded first with the in-place changes and the main command marked as not yet replaced: should the
         // replacement fail or nsbuild be killed halfway, `plan --target` still marks it `-/+`.
         applied.mainCommandOutdated = true
         try save(applied, store: store, terminal: terminal)
-        let started = try MainCommandReplacement(terminal: terminal, verbose: verbose).replace(record, loaded: loaded)
+        let started = try MainCommandReplacement(terminal: terminal, trace: trace).replace(replacing, loaded: loaded)
         applied.mainCommandOutdated = nil
         applied.mainCommand = started.command
         applied.mainKeeper = started.keeper
       }
       try save(applied, store: store, terminal: terminal)
       terminal.out("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
-      if replacing {
+      if replacing != nil {
         terminal.out(
           "[process] changed: the main command was replaced (pid \(applied.mainCommand?.pid ?? 0)); the next `nsbuild exec` uses it too.\n"
         )

@@ -22,7 +22,7 @@ struct FailureHint {
     case .uidMap, .gidMap: return idMap(step, errno)
     case .spawn, .setgroups, .fork, .propagation, .hostname, .domainname, .loopback, .root, .protect, .pivotRoot,
       .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials, .capabilities,
-      .noNewPrivs, .namespaceRoot, .umask, .cwd, .foreground, .join, .unmount, .detach, .hold, .outlive:
+      .noNewPrivs, .namespaceRoot, .umask, .cwd, .foreground, .join, .unmount, .detach, .hold, .outlive, .endCommand:
       return nil
     }
   }

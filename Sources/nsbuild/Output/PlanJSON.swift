@@ -110,6 +110,20 @@ struct PlanJSON: Encodable {
     /// step it takes back (``TargetPlan/Entry/undo``).
     var undo: [StepJSON]
     var unread: [String]
+    /// The `-/+` of the main command (``TargetPlan/mainCommand``), when `[process]` changed and the sandbox has
+    /// one; absent otherwise. Its steps are the last of `apply`.
+    var main_command: MainCommandJSON?
+  }
+
+  /// The steps that replace a live sandbox's main command: nsbuild's, then the keeper chain's, whose processes and
+  /// hand-offs are given as for exec's chain.
+  struct MainCommandJSON: Encodable {
+    /// The ids, in `target.apply`, of nsbuild's steps that end the old command.
+    var ending: [Int]
+    /// The ids, in `target.apply`, of the keeper chain's steps that start the new one.
+    var chain: [Int]
+    var processes: [ProcessJSON]
+    var handoffs: [HandoffJSON]
   }
 
   /// One process of the chain `run` starts (``Plan/processes``), in the order they are forked.
@@ -155,12 +169,8 @@ struct PlanJSON: Encodable {
   init(_ plan: Plan, file: String, specWarnings: [Diagnostic] = []) {
     spec = file
     steps = plan.steps.map { Self.step($0, file: file) }
-    processes = plan.processes.map { process in
-      ProcessJSON(
-        role: process.role.rawValue, forked_by: process.forkedBy, parent: process.parent?.rawValue,
-        watches_parent: process.watchesParent.rawValue)
-    }
-    handoffs = plan.handoffs.map { HandoffJSON(kind: $0.kind.rawValue, from: $0.from.rawValue, to: $0.to.rawValue) }
+    processes = Self.processes(plan)
+    handoffs = Self.handoffs(plan)
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
     summary = Summary(
       steps: plan.steps.count, unchanged: unchanged, changes: plan.steps.count - unchanged,
@@ -194,6 +204,18 @@ struct PlanJSON: Encodable {
       reason: step.reason, origin: step.origin.map { Origin($0, file: file) })
   }
 
+  private static func processes(_ plan: Plan) -> [ProcessJSON] {
+    plan.processes.map { process in
+      ProcessJSON(
+        role: process.role.rawValue, forked_by: process.forkedBy, parent: process.parent?.rawValue,
+        watches_parent: process.watchesParent.rawValue)
+    }
+  }
+
+  private static func handoffs(_ plan: Plan) -> [HandoffJSON] {
+    plan.handoffs.map { HandoffJSON(kind: $0.kind.rawValue, from: $0.from.rawValue, to: $0.to.rawValue) }
+  }
+
   /// `plan --target`: the entries' steps (an item removed is the applied plan's step, with its id there), each with
   /// its action, and the live sandbox's section.
   init(_ plan: Plan, target: TargetPlan, file: String, specWarnings: [Diagnostic] = []) {
@@ -221,7 +243,12 @@ struct PlanJSON: Encodable {
       replace_sandbox: !target.sandboxReplacements.isEmpty,
       replaced_because: target.sandboxReplacements.map(ForcedByJSON.init), summary: target.summary,
       drift: target.drift.map(DriftJSON.init), apply: target.applySteps.map { Self.step($0, file: file) },
-      undo: target.entries.flatMap(\.undo).flatMap { $0 }.map { Self.step($0, file: file) }, unread: target.unread)
+      undo: target.entries.flatMap(\.undo).flatMap { $0 }.map { Self.step($0, file: file) }, unread: target.unread,
+      main_command: target.mainCommand.map { replaced in
+        MainCommandJSON(
+          ending: replaced.ending.map(\.id), chain: replaced.chain.steps.map(\.id),
+          processes: Self.processes(replaced.chain), handoffs: Self.handoffs(replaced.chain))
+      })
   }
 
   static func change(_ step: Step) -> ChangeJSON {

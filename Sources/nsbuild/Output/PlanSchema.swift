@@ -21,7 +21,7 @@ enum PlanSchema {
     "domainname", "loopback", "sources", "root", "mount", "protect", "file", "pivot_root", "readonly_root", "close_fds",
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
-    "exec", "userns_root", "tcsetpgrp", "setns", "umount", "detach", "hold", "outlive_nsbuild",
+    "exec", "userns_root", "tcsetpgrp", "setns", "umount", "detach", "hold", "outlive_nsbuild", "end_command",
   ]
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
@@ -40,6 +40,7 @@ enum PlanSchema {
     "prlimit",
     "replace_file",
     "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
+    "send_handoff_signal", "end_process",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.
@@ -143,11 +144,21 @@ enum PlanSchema {
         "replaced_because": ["type": "array", "items": forcedBy], "summary": string,
         "drift": ["type": "array", "items": drift], "apply": ["type": "array", "items": step],
         "undo": ["type": "array", "items": step], "unread": ["type": "array", "items": string],
+        "main_command": mainCommand,
       ],
       required: [
         "name", "pid", "start_time", "replace_sandbox", "replaced_because", "summary", "drift", "apply", "undo",
         "unread",
       ])
+  }
+
+  static var mainCommand: JSONValue {
+    object(
+      "The -/+ of the live sandbox's main command ([process] changed): the ids in `apply` of nsbuild's steps that end the old command, then of the keeper chain's that start the new one, with that chain's processes and hand-offs.",
+      [
+        "ending": ["type": "array", "items": positive], "chain": ["type": "array", "items": positive],
+        "processes": ["type": "array", "items": process], "handoffs": ["type": "array", "items": handoff],
+      ], required: ["ending", "chain", "processes", "handoffs"])
   }
 
   static let actors: JSONValue = ["type": "string", "enum": .array(Step.Actor.allCases.map { .string($0.rawValue) })]

@@ -14,6 +14,7 @@ struct TargetPlanTextRenderer {
       "Target: sandbox \(plan.name), init pid \(plan.target.pid) (start time \(plan.target.startTime)); "
       + "marked against what stands in it and the plan last applied\n\n"
     for entry in plan.entries { out += render(entry, actorWidth: actorWidth) }
+    if let replaced = plan.mainCommand { out += render(replaced) }
     out += "\n" + driftSection(plan.drift)
     for reason in plan.unread { out += paint("not read:", "35") + " \(shown(reason))\n" }
     out += "\nLegend: = already so  ~ change in place  + add  - remove  -/+ replace\n"
@@ -45,15 +46,37 @@ struct TargetPlanTextRenderer {
     if let drift = entry.restores { out += indent + "restores drift: \(shown(drift.description))\n" }
     if let note = entry.note { out += indent + "note: \(shown(note))\n" }
     for (index, step) in entry.apply.enumerated() {
-      out += indent + paint("apply \(step.id) \(step.actor.rawValue): \(shown(step.title))", "1") + "\n"
-      for call in step.calls { out += indent + "  " + paint(shown(call.description), "2") + "\n" }
-      if let reason = step.reason { out += indent + "  why: \(shown(reason))\n" }
+      out += applied(step, indent: indent)
       // What a failed apply takes back, newest first: the sandbox is left as it was.
       let undo = entry.undo.indices.contains(index) ? entry.undo[index] : []
       out +=
         indent + "  undo: "
         + (undo.isEmpty ? "nothing to take back" : undo.map { shown($0.title) }.joined(separator: "; ")) + "\n"
     }
+    return out
+  }
+
+  /// The `-/+` of the main command: nsbuild's steps that end it, then the keeper chain's, each with its calls,
+  /// actor and spec line, as `plan` shows exec's chain; nothing to take back once the old command ended.
+  private func render(_ replaced: MainCommandSteps) -> String {
+    let indent = String(repeating: " ", count: 6)
+    var out =
+      paint("-/+", colorCode(.replace(Replacement(.process)))) + " main command replaced: "
+      + "processes \(shown(replaced.chain.chainSummary))\n"
+    out += indent + "undo: nothing to take back once the old command ended; a failure leaves no main command\n"
+    for step in replaced.steps { out += applied(step, indent: indent, origin: true) }
+    return out
+  }
+
+  /// `apply N actor: title`, with `file:line:col` when `origin`, its calls and why.
+  private func applied(_ step: Step, indent: String, origin: Bool = false) -> String {
+    var line = indent + paint("apply \(step.id) \(step.actor.rawValue): \(shown(step.title))", "1")
+    if origin, let origin = step.origin {
+      line += "  " + paint("\(shown(file)):\(origin.start.line):\(origin.start.column)", "36")
+    }
+    var out = line + "\n"
+    for call in step.calls { out += indent + "  " + paint(shown(call.description), "2") + "\n" }
+    if let reason = step.reason { out += indent + "  why: \(shown(reason))\n" }
     return out
   }
 
