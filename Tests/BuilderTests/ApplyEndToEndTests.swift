@@ -473,6 +473,50 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// nsbuild killed after the keeper of a new main command was forked, before the record named it: the record is
+  /// the one apply wrote first (the new plan, the main command not yet replaced, the old command and keeper). Made
+  /// here by writing that record back over a replacement that finished. The next apply finds the unrecorded keeper
+  /// (it writes to the sandbox's log and forks into its pid namespace from outside), says so in its plan, and ends
+  /// its command and it before starting the new one: one main command runs, and the sandbox stays.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
+  func anApplyKilledBeforeItsRecordLeavesOneMainCommand() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
+        let upRecord = try SandboxRecord.decode(try record(folder))
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"2000\"]\nenv = { MARK = \"second\" }\n")
+        }
+        let first = try apply(spec, folder)
+        try #require(first.status == 0, "\(first.stdout)\(first.stderr)")
+        var window = try SandboxRecord.decode(try record(folder))
+        let (command, keeper) = (try #require(window.mainCommand), try #require(window.mainKeeper))
+        window.mainCommand = upRecord.mainCommand
+        window.mainKeeper = nil
+        window.mainCommandOutdated = true
+        try Data(try window.encoded()).write(to: URL(fileURLWithPath: folder + "/state/live/state.json"))
+
+        let planned = try live.plan(spec, folder)
+        #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+        #expect(planned.stdout.contains("signal the keeper \(keeper.pid)"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("end main command \(command.pid) "), "\(planned.stdout)")
+        #expect(planned.stdout.contains("wait for the keeper \(keeper.pid) to exit (not recorded"))
+        #expect(!planned.stdout.contains("end main command \(main) "), "the old command ended: \(planned.stdout)")
+
+        let second = try apply(spec, folder)
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        let after = try SandboxRecord.decode(try record(folder))
+        let new = try #require(after.mainCommand)
+        #expect(!command.isAlive(reader: RealKernel()) && !keeper.isAlive(reader: RealKernel()))
+        #expect(new != command && new.isAlive(reader: RealKernel()) && identity.isAlive(reader: RealKernel()))
+        #expect(after.mainCommandOutdated == nil && after.mainKeeper != keeper)
+        // One main command: the only process running the sleep copy with the new args.
+        let sleepers = processes(mentioning: folder + "/sleep 2000")
+        #expect(sleepers.count == 1, "\(sleepers)")
+        #expect(try hostname(identity.pid) == "livebox")
+      }
+    }
+  }
+
   /// Rootless, as nobody: apply replaces the main command with one that has the new env, init stays; `down` then
   /// leaves nothing (init, the new command, its keeper, the state).
   @Test func aRootlessMainCommandIsReplacedByItsOwner() throws {
