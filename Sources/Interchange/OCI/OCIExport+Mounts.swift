@@ -104,13 +104,16 @@ extension OCIExporter {
     let base = mount.target == "/" ? "" : mount.target
     switch mount.kind {
     case .proc:
-      linux.readonlyPaths = (linux.readonlyPaths ?? []) + KernelFilesystemProtection.readOnlyProcPaths.map { base + "/" + $0 }
+      linux.readonlyPaths =
+        (linux.readonlyPaths ?? []) + KernelFilesystemProtection.readOnlyProcPaths.map { base + "/" + $0 }
       linux.maskedPaths =
-        (linux.maskedPaths ?? []) + (KernelFilesystemProtection.maskedProcFolders + KernelFilesystemProtection.maskedProcFiles).map {
+        (linux.maskedPaths ?? [])
+        + (KernelFilesystemProtection.maskedProcFolders + KernelFilesystemProtection.maskedProcFiles).map {
           base + "/" + $0
         }
     case .sysfs:
-      linux.maskedPaths = (linux.maskedPaths ?? []) + KernelFilesystemProtection.maskedSysfsFolders.map { base + "/" + $0 }
+      linux.maskedPaths =
+        (linux.maskedPaths ?? []) + KernelFilesystemProtection.maskedSysfsFolders.map { base + "/" + $0 }
     case .bind, .tmpfs, .dev, .devpts, .mqueue, .overlay: break
     }
   }
