@@ -149,7 +149,8 @@ import Testing
     let mounts = try #require(bundle.config.mounts).filter { ["/usr", "/tmp", "/proc"].contains($0.destination) }
     #expect(mounts[0].options == ["rbind", "rro", "rnosuid", "rslave"])
     #expect(mounts[1].options == ["noexec", "size=16777216", "mode=1777"])
-    #expect(mounts[2] == OCIMount(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "nodev", "noexec"]))
+    #expect(
+      mounts[2] == OCIMount(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "nodev", "noexec"]))
     #expect(bundle.config.linux?.maskedPaths?.contains("/proc/kcore") == true)
     #expect(bundle.config.linux?.readonlyPaths?.contains("/proc/sys") == true)
     #expect(bundle.config.linux?.timeOffsets?["monotonic"] == OCITimeOffset(secs: -2, nanosecs: 500_000_000))

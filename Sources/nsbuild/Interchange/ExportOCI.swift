@@ -14,7 +14,10 @@ func exportOCI(_ command: ExportCommand) throws {
   case .success(let spec): loaded = spec
   case .failure: throw ExitCode(1)
   }
-  terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
+  // The spec's warnings are about running it with nsbuild; a JSON report stays alone on stderr.
+  if command.reportFormat == .text || loaded.check.spec == nil {
+    terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
+  }
   guard let spec = loaded.check.spec else { throw ExitCode(1) }
   let bundle = OCIExport.bundle(for: spec, source: loaded.source, host: OCIExportHost.read(terminal.kernel))
   do {
