@@ -182,6 +182,7 @@ private struct JSONParser {
   }
 
   mutating func escape() throws(JSONSyntaxError) -> Unicode.Scalar {
+    let backslash = index - 1
     guard let byte = current else { throw error("the document ends inside an escape") }
     index += 1
     switch byte {
@@ -207,8 +208,7 @@ private struct JSONParser {
       }
       return Unicode.Scalar(unit) ?? "\u{FFFD}"
     default:
-      index -= 1
-      throw error("unknown escape '\\\(Character(Unicode.Scalar(byte)))'")
+      throw JSONSyntaxError(offset: backslash, message: "unknown escape '\\\(Character(Unicode.Scalar(byte)))'")
     }
   }
 

@@ -13,7 +13,15 @@ extension OCIImporter {
       let mount = mounts[index]
       if mount.type == "tmpfs", let dev = devMount(mounts, at: index, skipping: added) {
         spec.mounts.append(dev.mount)
-        report(path, .exported, "mounts[\(spec.mounts.count - 1)] (type dev)", note: dev.absorbed)
+        let destination = "mounts[\(spec.mounts.count - 1)] (type dev)"
+        if dev.lost.isEmpty {
+          report(path, .exported, destination, note: dev.absorbed)
+        } else {
+          report(
+            path, .approximated, destination,
+            note: dev.absorbed + "; not kept: " + dev.lost.joined(separator: ", "),
+            section: "mounts[\(spec.mounts.count - 1)]")
+        }
         index += dev.count - 1
         continue
       }
@@ -31,7 +39,7 @@ extension OCIImporter {
   /// A tmpfs at T with a devpts at T/pts (and a tmpfs at T/shm, an mqueue at T/mqueue) after it: nsbuild's `dev`,
   /// whose devices the runtimes also make. Returns how many config mounts it takes.
   private func devMount(_ mounts: [OCIMount], at index: Int, skipping added: Set<Int>) -> (
-    mount: Mount, count: Int, absorbed: String
+    mount: Mount, count: Int, absorbed: String, lost: [String]
   )? {
     let target = mounts[index].destination
     guard index + 1 < mounts.count, !added.contains(index + 1), mounts[index + 1].type == "devpts",
@@ -45,9 +53,23 @@ extension OCIImporter {
     }
     let options = (mounts[index].options ?? []).compactMap(MountOption.init(rawValue:)).filter { $0 != .nosuid }
     let parts = mounts[index..<index + count].map { "\($0.destination) (\($0.type ?? ""))" }
+    // What nsbuild's dev has anyway (DevicePlan): a nosuid tmpfs of mode 755, a nosuid, noexec devpts of its own
+    // with ptmxmode 0666 and mode 620, a shm folder of mode 1777.
+    let own: [Set<String>] = [
+      ["nosuid", "mode=755", "mode=0755"],
+      ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=620", "mode=0620"],
+      ["nosuid", "nodev", "noexec", "mode=1777"],
+    ]
+    var lost: [String] = []
+    for offset in 0..<count {
+      let mount = mounts[index + offset]
+      for option in mount.options ?? [] where !own[offset].contains(option) && MountOption(rawValue: option) == nil {
+        lost.append("\(mount.destination) \(option)")
+      }
+    }
     return (
       Mount(kind: .dev, target: target, options: options), count,
-      "\(parts.joined(separator: ", ")) as nsbuild's minimal /dev; options beyond its own are not kept"
+      "\(parts.joined(separator: ", ")) as nsbuild's minimal /dev", lost
     )
   }
 

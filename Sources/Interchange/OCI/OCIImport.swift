@@ -19,6 +19,12 @@ public enum OCIImport {
     public var column: Int
     public var message: String
 
+    public init(line: Int, column: Int, message: String) {
+      self.line = line
+      self.column = column
+      self.message = message
+    }
+
     public var description: String { "\(line):\(column): \(message)" }
   }
 
@@ -35,6 +41,10 @@ public enum OCIImport {
     }
     guard case .object = tree.kind else {
       throw Failure(line: 1, column: 1, message: "a config.json is a JSON object")
+    }
+    if let problem = OCINumberCheck.firstProblem(in: tree) {
+      let place = JSONSyntax.position(of: problem.offset, in: bytes)
+      throw Failure(line: place.line, column: place.column, message: "expected \(problem.range) at `\(problem.path)`")
     }
     let config: OCIConfig
     do {
