@@ -88,6 +88,7 @@ import Testing
     ("{\"a\": 01}", 1, 7, "a number has no leading zeros"),
     ("{\"a\": 1} x", 1, 10, "unexpected text after the document's end"),
     ("{\"a\": \"\\q\"}", 1, 8, "unknown escape '\\q'"),
+    ("{\"a\": \"\\u+123\"}", 1, 10, "expected four hex digits after \\u"),
     (
       "{\"mounts\": [{\"destination\": \"/x\"},\n {\"destination\": 5}]}", 2, 18,
       "expected a string at `mounts[1].destination`"
@@ -113,5 +114,21 @@ import Testing
     #expect(result.status == 1)
     #expect(result.stderr == "\(path):3:1: error: expected a value\n")
     #expect(result.stdout.isEmpty)
+  }
+}
+
+extension OCIImportTests {
+  @Test func clockOffsetsComeBackAndImpossibleOnesAreDropped() throws {
+    let json = """
+      {"linux": {"namespaces": [{"type": "time"}, {"type": "user"}],
+        "timeOffsets": {"monotonic": {"secs": -2, "nanosecs": 500000000},
+          "boottime": {"secs": 9223372036854775807, "nanosecs": 4000000000}}}}
+      """
+    let result = try OCIImport.spec(from: Array(json.utf8), folder: "/")
+    #expect(result.spec.time.monotonic == ClockOffset(seconds: -2, nanoseconds: 500_000_000))
+    #expect(result.spec.time.boottime == nil)
+    let dropped = try #require(result.report.entries.first { $0.outcome == .dropped })
+    #expect((dropped.field, dropped.line) == ("linux.timeOffsets.boottime", 3))
+    #expect(SpecWriter.toml(result.spec).contains(#"monotonic = "-1s500000000ns""#))
   }
 }

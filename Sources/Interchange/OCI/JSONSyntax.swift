@@ -213,8 +213,10 @@ private struct JSONParser {
   }
 
   mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
-    guard index + 4 <= bytes.count,
-      let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+    let digits = index + 4 <= bytes.count ? bytes[index..<index + 4] : []
+    // Digits only: UInt32(_:radix:) would also take a sign.
+    guard digits.count == 4, digits.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
+      let value = UInt32(String(decoding: digits, as: UTF8.self), radix: 16)
     else { throw error("expected four hex digits after \\u") }
     index += 4
     return value

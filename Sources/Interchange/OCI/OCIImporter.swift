@@ -124,6 +124,13 @@ struct OCIImporter {
   mutating func importTime() {
     for (name, offset) in (config.linux?.timeOffsets ?? [:]).sorted(by: { $0.key < $1.key }) {
       let value = ClockOffset(seconds: offset.secs ?? 0, nanoseconds: Int64(offset.nanosecs ?? 0))
+      // timens_offsets takes nanoseconds below one second (time_namespaces(7)).
+      guard value.nanoseconds < 1_000_000_000 else {
+        report(
+          "linux.timeOffsets.\(name)", .dropped, note: "nanosecs must be below 1000000000 (time_namespaces(7))",
+          section: "time")
+        continue
+      }
       switch name {
       case "monotonic": spec.time.monotonic = value
       case "boottime": spec.time.boottime = value

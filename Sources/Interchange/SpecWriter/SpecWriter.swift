@@ -106,7 +106,10 @@ public enum SpecWriter {
   /// Whole seconds as an integer; otherwise a duration string in seconds and nanoseconds (`"-1s500000000ns"`).
   static func duration(_ offset: ClockOffset) -> String {
     guard offset.nanoseconds != 0 else { return String(offset.seconds) }
-    let total = offset.seconds * 1_000_000_000 + offset.nanoseconds
+    // The kernel's offsets stay far below the overflow (time_namespaces(7)); past it, the seconds alone.
+    let (scaled, overflow) = offset.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    let (total, overflowAgain) = scaled.addingReportingOverflow(offset.nanoseconds)
+    guard !overflow && !overflowAgain else { return String(offset.seconds) }
     let sign = total < 0 ? "-" : ""
     let magnitude = total.magnitude
     let seconds = magnitude / 1_000_000_000
