@@ -40,6 +40,7 @@ import Testing
     #expect(
       mounts.map(\.destination) == ["/.dockerenv", "/etc", "/proc", "/usr", "/dev", "/dev/pts", "/dev/shm", "/tmp"])
     #expect(mounts[1] == OCIMount(destination: "/etc", type: "bind", source: "/etc", options: ["rbind", "rro"]))
+    #expect(mounts[0].options == ["rbind", "ro"], "a file has nothing beneath it: plain ro")
     #expect(bundle.rootfs.contains(.symlink("bin", target: "usr/bin")))
     #expect(bundle.rootfs.contains(.file(".dockerenv", content: [], mode: 0o644)))
     #expect(bundle.config.root == OCIRoot(path: "rootfs", readonly: true))

@@ -39,10 +39,14 @@ extension OCIExporter {
     for entry in host.rootEntries where entry.name != "dev" && !targets.contains("/" + entry.name) {
       let path = "/" + entry.name
       var options = ["rbind"]
-      if spec.root.readonly { options.append("rro") }
       switch entry.kind {
-      case .directory: rootfs.append(.directory(entry.name))
-      case .file: rootfs.append(.file(entry.name, content: [], mode: 0o644))
+      case .directory:
+        rootfs.append(.directory(entry.name))
+        if spec.root.readonly { options.append("rro") }
+      case .file:
+        rootfs.append(.file(entry.name, content: [], mode: 0o644))
+        // Nothing is mounted beneath a file; crun 1.8 refuses `rro` on one (it opens the target as a folder).
+        if spec.root.readonly { options.append("ro") }
       case .symlink(let target):
         rootfs.append(.symlink(entry.name, target: target))
         continue
