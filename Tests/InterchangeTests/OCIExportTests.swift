@@ -1,3 +1,4 @@
+import Builder
 import Interchange
 import SpecParser
 import Testing
@@ -194,5 +195,38 @@ import Testing
     #expect(bundle.rootfs.contains(.file("etc/motd", content: Array("hi".utf8), mode: 0o644)))
     #expect(try entry(bundle, "files[0]").outcome == .approximated)
     #expect(try entry(bundle, "root.type").outcome == .approximated)
+  }
+}
+
+extension OCIExportTests {
+  @Test func aLiveSandboxJoinedByNameResolvesToItsInitsNamespaceAndComesBack() throws {
+    let text = """
+      version = 1
+      [namespaces]
+      unshare = ["mount", "uts"]
+      join = { net = "pod", ipc = "gone" }
+      """
+    let source = Array(text.utf8)
+    let spec = try #require(SpecDecoder.decode(source: source, file: "t.toml", directory: "/work").spec)
+    var host = Self.host
+    host.joins = [.net: .success("/proc/42/ns/net"), .ipc: .failure(.init("no sandbox named 'gone' is up"))]
+    let bundle = OCIExport.bundle(for: spec, source: source, host: host)
+    #expect(bundle.config.linux?.namespaces?.contains(OCINamespace(type: "network", path: "/proc/42/ns/net")) == true)
+    let net = try entry(bundle, "namespaces.join.net")
+    #expect((net.line, net.outcome) == (4, .resolved))
+    let ipc = try entry(bundle, "namespaces.join.ipc")
+    #expect(ipc.outcome == .dropped && ipc.note?.contains("no sandbox named 'gone' is up") == true)
+    #expect(bundle.config.annotations?[OCIAnnotation.joins] == "net=pod")
+    let json = try OCIBundleWriterJSON.encode(bundle.config)
+    let imported = try OCIImport.spec(from: json, folder: "/b")
+    #expect(imported.spec.joins == [NamespaceJoin(.net, target: .sandbox(name: "pod"))])
+    #expect(imported.spec.namespaces == [.mount, .uts])
+  }
+}
+
+/// config.json's bytes as the bundle writer makes them.
+enum OCIBundleWriterJSON {
+  static func encode(_ config: OCIConfig) throws -> [UInt8] {
+    [UInt8](try OCIBundleWriter<RealKernel>.json(config))
   }
 }

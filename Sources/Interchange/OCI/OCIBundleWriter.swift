@@ -80,11 +80,28 @@ public struct OCIBundleWriter<Kernel: LinuxKernel> {
 }
 
 extension OCIExportHost {
-  /// What the calling process and the host's `/` are, read through `reader`.
-  public static func read<Reader: SystemReader>(_ reader: Reader) -> OCIExportHost {
+  /// What the calling process and the host's `/` are, and where `spec`'s joins of live sandboxes are, read through
+  /// `reader`.
+  public static func read<Reader: SystemReader>(_ reader: Reader, for spec: Spec) -> OCIExportHost {
     OCIExportHost(
       uid: reader.realUserID(), gid: reader.realGroupID(), environment: reader.environment(),
-      umask: umask(reader), rootEntries: rootEntries(reader))
+      umask: umask(reader), rootEntries: rootEntries(reader), joins: joins(reader, spec))
+  }
+
+  /// The namespace file of each live sandbox `spec` joins by name, as `plan` finds it (``Observer``).
+  static func joins<Reader: SystemReader>(_ reader: Reader, _ spec: Spec) -> [Namespace: Result<String, JoinProblem>] {
+    guard spec.joins.contains(where: { if case .sandbox = $0.target { true } else { false } }) else { return [:] }
+    let observed = Observer(reader: reader).observe(spec).joinTargets
+    var result: [Namespace: Result<String, JoinProblem>] = [:]
+    for join in spec.joins {
+      guard case .sandbox = join.target, let observation = observed[join.namespace] else { continue }
+      if let problem = observation.problem {
+        result[join.namespace] = .failure(JoinProblem(problem))
+      } else {
+        result[join.namespace] = .success(observation.file.path(for: join.namespace))
+      }
+    }
+    return result
   }
 
   /// The `Umask:` line of /proc/self/status (proc(5)); 022 when it cannot be read.

@@ -164,6 +164,9 @@ public enum OCIAnnotation {
   public static let unset = "org.nsbuild.unset"
   /// `uid`, `gid` or both (comma-separated): ID maps the spec left to the default (the caller mapped to 0).
   public static let defaultMaps = "org.nsbuild.default-maps"
+  /// The joins of live sandboxes by name, `TYPE=NAME` comma-separated: the config holds their inits' namespace
+  /// files as they were at export time.
+  public static let joins = "org.nsbuild.joins"
   /// `true` when `process.user.umask` is the umask `export` ran with, the spec giving none.
   public static let inheritedUmask = "org.nsbuild.inherited-umask"
 }

@@ -93,6 +93,7 @@ struct OCIExporter {
 
   mutating func exportNamespaces() {
     var namespaces = spec.namespaces.map { OCINamespace(type: OCIExport.name(of: $0)) }
+    var joinedSandboxes: [String] = []
     annotations[OCIAnnotation.unshare] = spec.namespaces.map(\.rawValue).joined(separator: ",")
     let needsMount = !spec.unshares(.mount) && spec.join(of: .mount) == nil
     if needsMount {
@@ -111,12 +112,24 @@ struct OCIExporter {
         namespaces.append(OCINamespace(type: OCIExport.name(of: join.namespace), path: path))
         report(key, .exported, "linux.namespaces path")
       case .sandbox(let name):
-        report(
-          key, .dropped,
-          note: "live sandbox '\(name)' is found by name when nsbuild runs; a config takes a namespace file: "
-            + "join its path (/proc/PID/ns/\(join.namespace.procName) of its init, or a bind of it) instead")
+        switch host.joins[join.namespace] {
+        case .success(let path)?:
+          namespaces.append(OCINamespace(type: OCIExport.name(of: join.namespace), path: path))
+          joinedSandboxes.append("\(join.namespace.rawValue)=\(name)")
+          report(
+            key, .resolved, "linux.namespaces path",
+            note: "\(path), of live sandbox '\(name)''s init now: the config holds while that process runs")
+        case .failure(let problem)?:
+          report(key, .dropped, note: "live sandbox '\(name)': \(problem.reason); a config takes a namespace file")
+        case nil:
+          report(
+            key, .dropped,
+            note: "live sandbox '\(name)' is found by name when nsbuild runs; a config takes a namespace file: "
+              + "join its path (/proc/PID/ns/\(join.namespace.procName) of its init, or a bind of it) instead")
+        }
       }
     }
+    if !joinedSandboxes.isEmpty { annotations[OCIAnnotation.joins] = joinedSandboxes.joined(separator: ",") }
     linux.namespaces = namespaces
   }
 

@@ -1,3 +1,5 @@
+import SpecParser
+
 /// What an export reads from the machine it runs on, to resolve what a spec leaves to run time: the caller's IDs
 /// (`outside = "caller"`, the default ID maps), its environment (`clear_env = false`), its umask, and the entries of
 /// the host's `/` (a host-tree spec becomes binds of them). Gathered by the CLI through `SystemReader`; tests build
@@ -12,13 +14,26 @@ public struct OCIExportHost: Sendable, Hashable {
   public var umask: UInt32
   /// The entries of the host's `/`, sorted by name.
   public var rootEntries: [OCIHostEntry]
+  /// For each `[namespaces] join` of a live sandbox by name: the namespace file of its init now
+  /// (`/proc/PID/ns/TYPE`), or why there is none (`Observer`'s join observation).
+  public var joins: [Namespace: Result<String, JoinProblem>]
 
-  public init(uid: UInt32, gid: UInt32, environment: [String], umask: UInt32, rootEntries: [OCIHostEntry]) {
+  /// Why a live sandbox's namespace cannot be found at export time.
+  public struct JoinProblem: Error, Sendable, Hashable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+  }
+
+  public init(
+    uid: UInt32, gid: UInt32, environment: [String], umask: UInt32, rootEntries: [OCIHostEntry],
+    joins: [Namespace: Result<String, JoinProblem>] = [:]
+  ) {
     self.uid = uid
     self.gid = gid
     self.environment = environment
     self.umask = umask
     self.rootEntries = rootEntries
+    self.joins = joins
   }
 }
 

@@ -72,6 +72,12 @@ struct OCIImporter {
   mutating func importNamespaces() {
     let namespaces = config.linux?.namespaces ?? []
     var unshared: [Namespace] = []
+    // An nsbuild export of a join by sandbox name holds its init's namespace file; the annotation keeps the name.
+    var sandboxJoins: [String: String] = [:]
+    for pair in list(OCIAnnotation.joins) ?? [] {
+      let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+      if parts.count == 2 { sandboxJoins[parts[0]] = parts[1] }
+    }
     for (index, entry) in namespaces.enumerated() {
       let path = "linux.namespaces[\(index)]"
       guard let namespace = Namespace.allCases.first(where: { OCIExport.name(of: $0) == entry.type }) else {
@@ -79,7 +85,8 @@ struct OCIImporter {
         continue
       }
       if let file = entry.path {
-        spec.joins.append(NamespaceJoin(namespace, target: .path(file)))
+        let sandbox = sandboxJoins[namespace.rawValue]
+        spec.joins.append(NamespaceJoin(namespace, target: sandbox.map { .sandbox(name: $0) } ?? .path(file)))
         report(path, .exported, "namespaces.join.\(namespace.rawValue)")
       } else {
         unshared.append(namespace)

@@ -19,7 +19,7 @@ func exportOCI(_ command: ExportCommand) throws {
     terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
   }
   guard let spec = loaded.check.spec else { throw ExitCode(1) }
-  let bundle = OCIExport.bundle(for: spec, source: loaded.source, host: OCIExportHost.read(terminal.kernel))
+  let bundle = OCIExport.bundle(for: spec, source: loaded.source, host: OCIExportHost.read(terminal.kernel, for: spec))
   do {
     try OCIBundleWriter(kernel: terminal.kernel).write(bundle, to: out)
   } catch {
