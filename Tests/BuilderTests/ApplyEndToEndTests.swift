@@ -568,9 +568,13 @@ struct ApplyEndToEndTests: ScratchFolderTests {
           $0.replacingOccurrences(of: "args = [\"\(folder)/sleep\"", with: "args = [\"\(folder)/missing\"")
         }
         let old = try #require(ProcessIdentity.current(of: main, reader: RealKernel()))
+        let printed = try plannedSteps(spec, folder)
+        let exec = try #require(printed.first { $0.value.hasPrefix("exec ") }?.key, "\(printed)")
         let result = try apply(spec, folder)
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("ENOENT"), "\(result.stderr)")
+        // Numbered as plan --target numbered it.
+        #expect(result.stderr.contains("step \(exec)/\(printed.count) exec"), "\(result.stderr)")
         #expect(result.stderr.contains("the old main command was ended"), "\(result.stderr)")
         #expect(!old.isAlive(reader: RealKernel()))
         try waitFor("the sandbox to end with its failed main command") { !identity.isAlive(reader: RealKernel()) }

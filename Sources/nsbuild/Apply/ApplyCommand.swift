@@ -12,9 +12,10 @@ struct ApplyCommand: ParsableCommand {
       that order, holding the sandbox's lock; then records the spec's plan as the one applied. A plan that must \
       replace the whole sandbox (-/+ of the namespace set, ID maps, setgroups, clock offsets or the root) is refused \
       unless --replace is given, which downs the sandbox and ups it again. A changed [process] is used by the next \
-      `nsbuild exec`, and replaces a running main command (-/+): apply tells the command's keeper (init, for the \
-      one `up` started) that its end is not the sandbox's, ends it (SIGTERM, then SIGKILL after 10 s) and starts \
-      the new one inside the live sandbox as `exec` does; init and every other process stay. The new main \
+      `nsbuild exec`, and replaces a running main command (-/+), by the steps plan lists under `-/+ main \
+      command replaced`: apply tells the command's keeper (init, for the one `up` started) that its end is not the \
+      sandbox's, ends it (SIGTERM, then SIGKILL after 10 s) and starts the new one inside the live sandbox as \
+      `exec` does; init and every other process stay. The new main \
       command's end ends the sandbox, as the first one's did.
 
       When a step fails, the failure is reported as `run` reports it (step, call, path, errno, spec line) and the \
@@ -150,7 +151,8 @@ struct ApplyCommand: ParsableCommand {
         // replacement fail or nsbuild be killed halfway, `plan --target` still marks it `-/+`.
         applied.mainCommandOutdated = true
         try save(applied, store: store, terminal: terminal)
-        let started = try MainCommandReplacement(terminal: terminal, trace: trace).replace(replacing, loaded: loaded)
+        let started = try MainCommandReplacement(terminal: terminal, trace: trace, applySteps: steps).replace(
+          replacing, loaded: loaded)
         applied.mainCommandOutdated = nil
         applied.mainCommand = started.command
         applied.mainKeeper = started.keeper

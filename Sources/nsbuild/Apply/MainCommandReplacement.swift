@@ -14,6 +14,8 @@ import SpecParser
 struct MainCommandReplacement {
   let terminal: Terminal
   let trace: (Step) -> Void
+  /// Every step of the target plan, as `apply` numbers them: a failure is reported as `step N/TOTAL`.
+  let applySteps: [Step]
 
   /// The main command started and its keeper, as the host sees them. Throws the `ExitCode` to exit with, having
   /// said why.
@@ -22,7 +24,7 @@ struct MainCommandReplacement {
   ) {
     let kernel = terminal.kernel
     if let failure = steps.end(kernel: kernel, trace: trace) {
-      FailureReport(plan: Plan(steps: steps.steps), loaded: loaded, terminal: terminal).print(failure)
+      FailureReport(plan: Plan(steps: applySteps), loaded: loaded, terminal: terminal).print(failure)
       terminal.err("nsbuild: the main command could not be ended to be replaced\n")
       throw ExitCode(1)
     }
@@ -34,7 +36,7 @@ struct MainCommandReplacement {
       }
       return (command, ProcessIdentity.current(of: keeperPID, reader: kernel))
     case .failed(let failure):
-      FailureReport(plan: steps.chain, loaded: loaded, terminal: terminal).print(failure)
+      FailureReport(plan: Plan(steps: applySteps), loaded: loaded, terminal: terminal).print(failure)
       terminal.err("nsbuild: \(ended) until it ended with the new one's failure\n")
       throw ExitCode(1)
     case .finished(let status):
