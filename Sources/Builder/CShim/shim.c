@@ -967,7 +967,10 @@ long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsig
 int nsb_reconfigure(int fd, const char *key, const char *value) {
   int context = (int)syscall(SYS_fspick, fd, "", NSB_FSPICK_EMPTY_PATH | NSB_FSPICK_CLOEXEC);
   if (context < 0) return -1;
-  int result = (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_STRING, key, value, 0);
+  /* An empty value names a flag (rw, ro): FSCONFIG_SET_FLAG takes no value. */
+  int result = value[0] == '\0'
+    ? (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_FLAG, key, NULL, 0)
+    : (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_STRING, key, value, 0);
   if (result == 0) result = (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0);
   int saved = errno;
   close(context);

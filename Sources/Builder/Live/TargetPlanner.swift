@@ -48,8 +48,10 @@ public struct TargetPlanner: Sendable {
       entry.step.change = change(of: entry)
       return mainCommandNoted(entry)
     }
+    // Mounts made by hand are taken off first: one may cover a path the steps after it write beneath.
     return TargetPlan(
-      name: record.name, target: record.initProcess, entries: entries, drift: drift, unread: live.unread)
+      name: record.name, target: record.initProcess, entries: handMade(drift, new, steps) + entries, drift: drift,
+      unread: live.unread)
   }
 
   /// A `[process]` change with a main command running: `apply` does not restart that process, so the entry says it
@@ -65,6 +67,24 @@ public struct TargetPlanner: Sendable {
     guard entry.action == .replace(Replacement(.process)) else { return entry }
     entry.note = Self.mainCommandKept
     return entry
+  }
+
+  /// A `-` entry for each mount made by hand beneath the plan's mounts (``DriftReport/handMadeMounts(_:_:)``) that
+  /// the new plan does not mount either: taken off (umount2(2) MNT_DETACH), which cannot be undone.
+  private func handMade(_ drift: [Drift], _ new: Plan, _ steps: InPlaceSteps) -> [TargetPlan.Entry] {
+    drift.compactMap { item in
+      guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
+        !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject })
+      else { return nil }
+      let step = Step(
+        kind: .mount, actor: .joiner, subject: item.subject, operations: [],
+        change: .modify(before: item.live, after: "absent"), label: "\(item.live) mounted on \(path) by hand")
+      var entry = TargetPlan.Entry(
+        step: step, action: .remove, apply: [steps.remove(path, origin: nil)], restores: item,
+        note: "the spec does not mount it: taken off, its contents with it (a failed apply does not put it back)")
+      entry.undo = [[]]
+      return entry
+    }
   }
 
   /// Whether the sandbox already stands as `step` makes it, where what the step makes is read whole: its host or
@@ -98,6 +118,12 @@ public struct TargetPlanner: Sendable {
     if new.kind == .mount {
       if found.live == "absent" {
         return TargetPlan.Entry(step: new, action: .add, apply: [steps.add(new)], restores: found)
+      }
+      // Flags, size or propagation changed by hand: set back where it stands, its contents kept.
+      if case .mountTarget(let path) = new.subject, let mount = live.mount(at: path),
+        let back = steps.restore(new, standing: mount)
+      {
+        return TargetPlan.Entry(step: new, action: .inPlace, apply: [back], restores: found)
       }
       return replacedMount(old, new, .mountSource, steps, restores: found)
     }

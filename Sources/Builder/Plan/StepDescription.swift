@@ -208,8 +208,12 @@ extension Syscall: CustomStringConvertible {
     case .closeInheritedDescriptors: return "close_range(3, ~0U) but the chain's pipes and sockets"
     case .unmount(let slot, let path): return "umount2(fd[\(slot)] (\(path)), MNT_DETACH)"
     case .reconfigure(let slot, let path, let key, let value):
+      // An empty value sets a flag (`rw`, `ro`): FSCONFIG_SET_FLAG, as the shim does.
+      let set =
+        value.isEmpty
+        ? "FSCONFIG_SET_FLAG, \(Quoting.c(key)), NULL" : "FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value))"
       return
-        "fspick(fd[\(slot)] (\(path)), \"\", FSPICK_EMPTY_PATH) = it; fsconfig(it, FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value)), 0); fsconfig(it, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)"
+        "fspick(fd[\(slot)] (\(path)), \"\", FSPICK_EMPTY_PATH) = it; fsconfig(it, \(set), 0); fsconfig(it, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)"
     case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
     case .changeOwner(let slot, let path, let uid, let gid):
       return "fchown(fd[\(slot)] (\(path)), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))"
