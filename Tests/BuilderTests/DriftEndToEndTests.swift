@@ -1,0 +1,114 @@
+import Foundation
+import SpecParser
+import Testing
+
+@testable import Builder
+
+/// Drift made by hand inside real sandboxes (`nsbuild up`, own NSBUILD_STATE_DIR): a mount remounted read-only or
+/// to another size, a mount added beneath the spec's, a `[[files]]` file deleted. `status` (text and JSON) and
+/// `plan --target` report it apart from the spec's changes, and `apply` brings the sandbox back to the spec, checked
+/// from inside (`exec`) and from the host (/proc/PID/mountinfo). Helpers are ``ApplyEndToEndTests``'s.
+@Suite(.enabled(if: NSBuildProcess.isRoot, "needs root to create namespaces; CI runs as root"))
+struct DriftEndToEndTests: ScratchFolderTests {
+  let sandbox = ApplyEndToEndTests()
+
+  func run(_ arguments: [String], _ folder: String) throws -> NSBuildProcess.Result {
+    try NSBuildProcess.run(arguments, environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+  }
+
+  /// The `drift` list of `status --format json`.
+  func jsonDrift(_ folder: String) throws -> [[String: Any]] {
+    let result = try run(["status", "live", "--format", "json"], folder)
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    return try #require(object?["drift"] as? [[String: Any]], "\(result.stdout)\(result.stderr)")
+  }
+
+  /// The mountinfo line of `path` in the sandbox's mount namespace, read from the host.
+  func mountLine(_ pid: Int32, _ path: String) throws -> String? {
+    try String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8).split(separator: "\n")
+      .last { $0.split(separator: " ").count > 4 && $0.split(separator: " ")[4] == path }.map(String.init)
+  }
+
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func aMountRemountedByHandIsSetBackInPlaceWithItsContents() throws {
+    try withFolder { folder in
+      try sandbox.withSandbox(folder) { specPath, _, identity, main in
+        #expect(try jsonDrift(folder).isEmpty)
+        try sandbox.live.inside(
+          identity.pid, "--mount", ["sh", "-c", "echo kept > /srv/kept && mount -o remount,ro,size=4M /srv"])
+        #expect(try mountLine(identity.pid, "/srv")?.contains("size=4096k") == true)
+
+        let status = try run(["status", "live"], folder)
+        #expect(status.stdout.contains("drift: mount /srv: applied options rw; size 8192k, now options ro"))
+        let drift = try jsonDrift(folder)
+        #expect(drift.count == 1 && drift.first?["name"] as? String == "mount /srv", "\(drift)")
+        #expect((drift.first?["live"] as? String)?.contains("size 4096k") == true, "\(drift)")
+
+        let planned = try sandbox.live.plan(specPath, folder)
+        #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+        let marked = planned.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.hasPrefix("=") }
+        #expect(marked.contains { $0.hasPrefix("~") && $0.contains("mount tmpfs on /srv") }, "\(planned.stdout)")
+        #expect(planned.stdout.contains("Drift (changed inside"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("FSCONFIG_SET_FLAG, \"rw\""), "\(planned.stdout)")
+        #expect(planned.stdout.contains("Plan: 0 to add, 1 to change, 0 to remove."), "\(planned.stdout)")
+
+        let applied = try sandbox.apply(specPath, folder)
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        let line = try #require(try mountLine(identity.pid, "/srv"))
+        #expect(line.contains(" rw,") && line.contains("size=8192k") && !line.contains(" ro,"), "\(line)")
+        // The same mount, set back where it stands: what was written in it is still there, and it is writable.
+        let inside = try run(["exec", "live", "--", "/bin/sh", "-c", "cat /srv/kept && echo more > /srv/kept"], folder)
+        #expect(inside.status == 0 && inside.stdout == "kept\n", "\(inside.stdout)\(inside.stderr)")
+        #expect(try jsonDrift(folder).isEmpty)
+        #expect(try sandbox.live.plan(specPath, folder).status == 0)
+        #expect(children(of: identity.pid) == [main])
+      }
+    }
+  }
+
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func aMountAddedByHandIsShownAsDriftAndTakenOff() throws {
+    try withFolder { folder in
+      try sandbox.withSandbox(folder) { specPath, _, identity, _ in
+        try sandbox.live.inside(
+          identity.pid, "--mount", ["sh", "-c", "mkdir /srv/cache && mount -t tmpfs handmade /srv/cache"])
+        #expect(try mountLine(identity.pid, "/srv/cache") != nil)
+        let drift = try jsonDrift(folder)
+        #expect(drift.count == 1 && drift.first?["applied"] as? String == "absent", "\(drift)")
+
+        let planned = try sandbox.live.plan(specPath, folder)
+        #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+        #expect(planned.stdout.contains("-   joiner   tmpfs mounted on /srv/cache by hand"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("apply takes it away"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("Plan: 0 to add, 0 to change, 1 to remove."), "\(planned.stdout)")
+
+        let applied = try sandbox.apply(specPath, folder)
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(try mountLine(identity.pid, "/srv/cache") == nil)
+        let inside = try run(["exec", "live", "--", "/bin/sh", "-c", "grep -c ' /srv/cache ' /proc/self/mountinfo"], folder)
+        #expect(inside.stdout == "0\n", "\(inside.stdout)\(inside.stderr)")
+        #expect(try mountLine(identity.pid, "/srv")?.contains("tmpfs") == true)
+        #expect(try jsonDrift(folder).isEmpty)
+        #expect(try sandbox.live.plan(specPath, folder).status == 0)
+      }
+    }
+  }
+
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func aFileDeletedByHandIsReportedAndWrittenAgain() throws {
+    try withFolder { folder in
+      try sandbox.withSandbox(folder) { specPath, _, identity, _ in
+        try sandbox.live.inside(identity.pid, "--mount", ["rm", "/srv/motd"])
+        let status = try run(["status", "live"], folder)
+        #expect(status.stdout.contains("drift: file /srv/motd: applied as written, now absent"), "\(status.stdout)")
+        #expect(try jsonDrift(folder).first?["name"] as? String == "file /srv/motd")
+        let planned = try sandbox.live.plan(specPath, folder)
+        #expect(planned.stdout.contains("! file /srv/motd: applied as written, now absent"), "\(planned.stdout)")
+        #expect(try sandbox.apply(specPath, folder).status == 0)
+        let inside = try run(["exec", "live", "--", "/bin/cat", "/srv/motd"], folder)
+        #expect(inside.stdout == "as applied", "\(inside.stdout)\(inside.stderr)")
+        #expect(try jsonDrift(folder).isEmpty)
+      }
+    }
+  }
+}
