@@ -264,6 +264,19 @@ import Testing
       ])
   }
 
+  /// A hostname that could not be read (the UTS join failed) is never claimed equal: `~`, set again, noted.
+  @Test func anUnreadHostnameIsAChangeNotEqual() throws {
+    let host = Self.host()
+    host.utsNamesInside[Self.pid] = nil
+    let target = try Self.target(applied: Self.spec(), spec: Self.spec(), host: host)
+    #expect(actions(target) == ["hostname": "~"], "\(actions(target))")
+    let entry = try #require(target.entries.first { $0.step.kind == .hostname })
+    #expect(entry.note == TargetPlanner.unreadName)
+    #expect(entry.step.change == .modify(before: "unknown (not read)", after: "livebox"))
+    #expect(entry.apply.first?.calls.last == .sethostname(name: "livebox"))
+    #expect(!target.unread.isEmpty && target.summary == "0 to add, 1 to change, 0 to remove")
+  }
+
   @Test func driftReportReadsTheRecordsSandbox() throws {
     let record = try Self.record(try Self.plan(Self.spec()))
     #expect(DriftReport.read(record, reader: Self.host()).isEmpty)

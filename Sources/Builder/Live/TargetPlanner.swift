@@ -95,6 +95,14 @@ public struct TargetPlanner: Sendable {
     return false
   }
 
+  /// Whether `step` sets a host or domain name the sandbox's could not be read of (``LiveSandbox/unread``).
+  private func unread(_ step: Step) -> Bool {
+    (step.kind == .hostname && live.hostname == nil) || (step.kind == .domainname && live.domainname == nil)
+  }
+
+  /// The note of a name step whose name could not be read from the sandbox.
+  static let unreadName = "the sandbox's name could not be read (see `not read`): apply sets it again"
+
   /// The note of a step the sandbox already stands as, though the record says otherwise.
   static let standsUnrecorded =
     "already so in the sandbox, though not recorded: an apply took this step and stopped before writing the record"
@@ -110,6 +118,10 @@ public struct TargetPlanner: Sendable {
     guard PlanDiff.content(old) == PlanDiff.content(new) else {
       guard alreadyStands(new) else { return changed(old, new, category, steps) }
       return TargetPlan.Entry(step: new, action: .unchanged, note: Self.standsUnrecorded)
+    }
+    // A name that could not be read is not claimed to be the spec's: apply sets it again.
+    if unread(new) {
+      return TargetPlan.Entry(step: new, action: .inPlace, apply: inPlace(new, steps), note: Self.unreadName)
     }
     guard case .inPlace = category,
       let found = drift.first(where: { $0.kind == new.kind && $0.subject == new.subject && $0.restorable })
@@ -140,7 +152,9 @@ public struct TargetPlanner: Sendable {
     switch entry.action {
     case .unchanged: return .unchanged(value: now ?? wanted ?? "as applied")
     case .add: return .create
-    case .inPlace, .replace: return .modify(before: now ?? "as applied", after: wanted ?? "as the spec says")
+    case .inPlace, .replace:
+      let before = now ?? (wanted == nil ? "as applied" : "unknown (not read)")
+      return .modify(before: before, after: wanted ?? "as the spec says")
     case .remove: return .modify(before: now ?? "as applied", after: "absent")
     }
   }
