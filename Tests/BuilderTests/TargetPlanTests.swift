@@ -277,6 +277,65 @@ import Testing
     #expect(!target.unread.isEmpty && target.summary == "0 to add, 1 to change, 0 to remove")
   }
 
+  /// lo no longer brought up by the spec: taken down in place, a change (not a removal), brought up again on undo.
+  @Test func loDroppedFromTheSpecIsTakenDownAsAChange() throws {
+    let spec = Self.spec(["loopback = true": "loopback = false"])
+    let target = try Self.target(applied: Self.spec(), spec: spec, host: Self.host())
+    #expect(actions(target) == ["loopback lo": "~"], "\(actions(target))")
+    #expect(target.summary == "0 to add, 1 to change, 0 to remove")
+    let entry = try #require(target.entries.first { $0.step.kind == .loopback })
+    #expect(entry.apply.first?.calls.last == .loopbackDown)
+    #expect(entry.step.change == .modify(before: "up", after: "down"))
+    #expect(entry.undo.first?.first?.calls.last == .loopbackUp)
+    try Self.compareGolden(target, spec: spec, "lo-down")
+  }
+
+  /// lo brought up by an apply while it is down: a failed apply takes it down again.
+  @Test func loBroughtUpIsTakenDownAgainOnUndo() throws {
+    let applied = Self.spec(["loopback = true": "loopback = false"])
+    let host = Self.host()
+    host.files["/proc/\(Self.pid)/net/igmp"] = "Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n"
+    let target = try Self.target(applied: applied, spec: Self.spec(), host: host)
+    let entry = try #require(target.entries.first { $0.step.kind == .loopback })
+    #expect(entry.action == .add && entry.apply.first?.calls.last == .loopbackUp)
+    #expect(entry.undo.first?.map(\.title) == ["bring lo down again"])
+    #expect(entry.undo.first?.first?.calls.last == .loopbackDown)
+  }
+
+  /// A `[[files]]` entry dropped from the spec: the record says nsbuild wrote it, so apply removes it (unlinkat),
+  /// and a failed apply writes it back as it was read.
+  @Test func aFileDroppedFromTheSpecIsRemoved() throws {
+    let file = "[[files]]\ntype = \"file\"\npath = \"/cache/motd\"\ncontent = \"hello\"\n"
+    let applied = Self.spec(extra: file)
+    let record = try Self.record(try Self.plan(applied))
+    var live = LiveObserver(reader: Self.host()).observe(record)
+    live.files["/cache/motd"] = .file(contents: Array("by hand".utf8))
+    let target = try TargetPlanner(record: record, live: live).plan(try Self.plan(Self.spec()))
+    #expect(actions(target) == ["file /cache/motd": "-"], "\(actions(target))")
+    #expect(target.summary == "0 to add, 0 to change, 1 to remove")
+    let entry = try #require(target.entries.first { $0.step.kind == .file })
+    let remove = try #require(entry.apply.first)
+    #expect(remove.actor == .joiner && remove.calls.contains { if case .removeFile = $0 { true } else { false } })
+    let back = try #require(entry.undo.first?.first)
+    #expect(
+      back.calls.contains { call in
+        if case .replaceFile(_, _, "by hand", _) = call { true } else { false }
+      }, "\(back.calls)")
+  }
+
+  /// A file an apply creates where none stood is removed again when a later step fails.
+  @Test func aFileCreatedByAFailedApplyIsRemovedOnUndo() throws {
+    let spec = Self.spec(extra: "[[files]]\ntype = \"file\"\npath = \"/cache/new\"\ncontent = \"x\"\n")
+    let record = try Self.record(try Self.plan(Self.spec()))
+    var live = LiveObserver(reader: Self.host()).observe(record)
+    live.files["/cache/new"] = .missing
+    let target = try TargetPlanner(record: record, live: live).plan(try Self.plan(spec))
+    let entry = try #require(target.entries.first { $0.step.kind == .file })
+    #expect(entry.action == .add)
+    #expect(entry.undo.first?.map(\.title) == ["remove /cache/new again"])
+    #expect(entry.undo.first?.first?.calls.contains { if case .removeFile = $0 { true } else { false } } == true)
+  }
+
   @Test func driftReportReadsTheRecordsSandbox() throws {
     let record = try Self.record(try Self.plan(Self.spec()))
     #expect(DriftReport.read(record, reader: Self.host()).isEmpty)

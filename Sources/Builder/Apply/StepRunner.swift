@@ -97,6 +97,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .sethostname(let name): try kernel.sethostname(name)
     case .setdomainname(let name): try kernel.setdomainname(name)
     case .loopbackUp: try kernel.loopbackUp()
+    case .loopbackDown: try kernel.loopbackDown()
     case .scrubEnvironment: kernel.scrubEnvironment()
     case .openPath(let path, let slot):
       hold(try kernel.openPath(path), in: slot)
@@ -192,6 +193,8 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
     case .changeOwner(let slot, let path, let uid, let gid):
       try naming(path) { () throws(SyscallError) in try kernel.changeOwner(of: try fd(slot), uid: uid, gid: gid) }
+    case .removeFile(let root, let path):
+      try naming(beneath: root) { () throws(SyscallError) in try removeFile(path, beneath: root) }
     case .replaceFile(let root, let path, let contents, let mode):
       try naming(beneath: root) { () throws(SyscallError) in try replaceFile(path, beneath: root, contents, mode) }
     case .prlimit(let target, let limit):
@@ -215,6 +218,15 @@ struct StepRunner<Kernel: LinuxKernel> {
     do { try kernel.rename(folder, temporary, to: name) } catch {
       try? kernel.removeEntry(folder, temporary, directory: false)
       throw error
+    }
+  }
+
+  /// `path`'s last name unlinked in its folder opened beneath `root` (see ``Syscall/removeFile(root:path:)``).
+  private func removeFile(_ path: String, beneath root: Int) throws(SyscallError) {
+    let (folder, name) = try rooted(root, .inRoot).openParent(path)
+    defer { kernel.close(folder) }
+    do { try kernel.removeEntry(folder, name, directory: false) } catch {
+      guard error.errno == ErrnoNames.ENOENT else { throw error }
     }
   }
 

@@ -205,7 +205,7 @@ void nsb_scrub_environ(void) {
   environ = empty;
 }
 
-int nsb_loopback_up(void) {
+static int nsb_loopback_flags(int up) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   struct ifreq request;
@@ -213,7 +213,8 @@ int nsb_loopback_up(void) {
   strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
   int result = ioctl(fd, SIOCGIFFLAGS, &request);
   if (result == 0) {
-    request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (up) request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    else request.ifr_flags &= ~IFF_UP;
     result = ioctl(fd, SIOCSIFFLAGS, &request);
   }
   int saved = errno;
@@ -221,6 +222,10 @@ int nsb_loopback_up(void) {
   errno = saved;
   return result;
 }
+
+int nsb_loopback_down(void) { return nsb_loopback_flags(0); }
+
+int nsb_loopback_up(void) { return nsb_loopback_flags(1); }
 
 int nsb_setresuid(uid_t id) { return setresuid(id, id, id); }
 

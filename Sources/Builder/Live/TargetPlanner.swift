@@ -42,7 +42,7 @@ public struct TargetPlanner: Sendable {
         entry = added(new.steps[index], steps)
         entry.undo = undo(entry, old: nil, new: new.steps[index], steps, undoing)
       case .removed(let index):
-        entry = removed(old[index], steps)
+        entry = removed(old[index], steps, undoing)
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
       }
       entry.step.change = change(of: entry)
@@ -152,6 +152,8 @@ public struct TargetPlanner: Sendable {
     switch entry.action {
     case .unchanged: return .unchanged(value: now ?? wanted ?? "as applied")
     case .add: return .create
+    case .inPlace where entry.step.kind == .loopback && entry.apply.contains { $0.calls.contains(.loopbackDown) }:
+      return .modify(before: "up", after: "down")
     case .inPlace, .replace:
       let before = now ?? (wanted == nil ? "as applied" : "unknown (not read)")
       return .modify(before: before, after: wanted ?? "as the spec says")
@@ -203,9 +205,20 @@ public struct TargetPlanner: Sendable {
     "a mount of this type already stands here that the record does not have (an apply killed before writing the "
     + "record?): it is taken off (umount2 MNT_DETACH) and the spec's attached, so one mount stands on the path"
 
-  private func removed(_ old: Step, _ steps: InPlaceSteps) -> TargetPlan.Entry {
+  private func removed(_ old: Step, _ steps: InPlaceSteps, _ undoing: InPlaceSteps) -> TargetPlan.Entry {
     switch Category(old.kind) {
     case .inPlace:
+      // lo goes back down, as a fresh network namespace has it: a change of its state, not an item removed.
+      if old.kind == .loopback, live.loopbackUp != false {
+        // The applied plan's step, named for what apply does; its spec line is in the spec as it was then.
+        var step = old
+        (step.label, step.origin) = ("bring lo down (the spec no longer brings it up)", nil)
+        return TargetPlan.Entry(step: step, action: .inPlace, apply: [steps.loopbackDown(old)])
+      }
+      // The record says nsbuild wrote this file: apply removes it.
+      if old.kind == .file, let remove = undoing.removeFile(old) {
+        return TargetPlan.Entry(step: old, action: .remove, apply: [remove])
+      }
       guard old.kind == .mount, case .mountTarget(let path) = old.subject else {
         return TargetPlan.Entry(step: old, action: .remove, note: Self.leftAsIs(old.kind))
       }
@@ -252,8 +265,8 @@ public struct TargetPlanner: Sendable {
   private static func leftAsIs(_ kind: Step.Kind) -> String {
     switch kind {
     case .hostname, .domainname: "the name stays as it is: the UTS namespace has no other to go back to"
-    case .file: "the file stays in the sandbox: apply removes only mounts"
-    case .loopback: "lo stays up"
+    case .file: "the file stays in the sandbox"
+    case .loopback: "lo is down already"
     case .rlimits: "init keeps its limits; the next `exec` gets the inherited ones"
     case .propagation: "the mounts keep their propagation"
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .mount, .protect,

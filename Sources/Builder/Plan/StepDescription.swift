@@ -97,6 +97,7 @@ extension Syscall: CustomStringConvertible {
     case .sethostname(let name): return "sethostname(\(Quoting.c(name)), \(name.utf8.count))"
     case .setdomainname(let name): return "setdomainname(\(Quoting.c(name)), \(name.utf8.count))"
     case .loopbackUp: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", IFF_UP})"
+    case .loopbackDown: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", ~IFF_UP})"
     case .scrubEnvironment: return "memset(environ strings, 0)"
     case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
     case .openDirectoryNoSymlinks(let path, let slot):
@@ -217,6 +218,8 @@ extension Syscall: CustomStringConvertible {
     case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
     case .changeOwner(let slot, let path, let uid, let gid):
       return "fchown(fd[\(slot)] (\(path)), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))"
+    case .removeFile(let root, let path):
+      return "openat2(fd[\(root)], parent of \(Quoting.c(path)), RESOLVE_IN_ROOT) = it; unlinkat(it, last name, 0)"
     case .replaceFile(let root, let path, let contents, let mode):
       let name = path.split(separator: "/").last.map(String.init) ?? path
       return

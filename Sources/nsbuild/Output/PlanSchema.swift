@@ -31,14 +31,14 @@ enum PlanSchema {
     "open_directory_no_symlinks",
     "open_no_symlinks", "lock_shared", "close_slots", "resolve", "mount_at", "mount_overlay", "read_only_path",
     "mask_path", "setattr_at", "restore_writable", "propagate_at", "make_directory", "create_file", "symlink",
-    "change_directory_to", "pivot_root", "detach_old_root", "loopback_up", "scrub_environment", "setsid", "setrlimit",
+    "change_directory_to", "pivot_root", "detach_old_root", "loopback_up", "loopback_down", "scrub_environment", "setsid", "setrlimit",
     "setgroups", "setresgid", "setresuid", "keep_capabilities", "drop_bounding_set", "capset", "raise_ambient",
     "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",
     "enter_mount_namespace", "save_mount_namespace", "return_to_mount_namespace", "send_slots", "receive_slots",
     "fsopen", "fsconfig_string", "fsconfig_fd", "fsconfig_create", "fsmount", "open_tree", "move_mount",
     "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "change_owner",
     "prlimit",
-    "replace_file",
+    "replace_file", "remove_file",
     "redirect_standard_streams", "hold_until_signalled", "close_inherited_descriptors",
   ]
 
