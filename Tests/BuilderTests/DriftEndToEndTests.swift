@@ -111,4 +111,58 @@ struct DriftEndToEndTests: ScratchFolderTests {
       }
     }
   }
+
+  /// lo's state in the sandbox's network namespace, read from the host: up when it joined the all-hosts group.
+  func loopbackUp(_ pid: Int32) throws -> Bool {
+    try String(contentsOfFile: "/proc/\(pid)/net/igmp", encoding: .utf8).split(separator: "\n")
+      .contains { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first == "lo" }
+  }
+
+  @Test func aFileDroppedFromTheSpecIsRemovedByApply() throws {
+    try withFolder { folder in
+      try sandbox.withSandbox(folder) { _, applied, identity, _ in
+        let spec = try sandbox.edited(applied, folder) {
+          $0.replacingOccurrences(of: "[[files]]\ntype = \"file\"\npath = \"/srv/motd\"\ncontent = \"as applied\"\n", with: "")
+        }
+        let planned = try sandbox.live.plan(spec, folder)
+        #expect(planned.stdout.contains("-   init     create file /srv/motd"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("Plan: 0 to add, 0 to change, 1 to remove."), "\(planned.stdout)")
+        let result = try sandbox.apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(identity.pid)/root/srv/motd"))
+        let inside = try run(["exec", "live", "--", "/bin/sh", "-c", "test -e /srv/motd; echo $?"], folder)
+        #expect(inside.stdout == "1\n", "\(inside.stdout)\(inside.stderr)")
+        #expect(try sandbox.live.plan(spec, folder).status == 0)
+      }
+    }
+  }
+
+  /// A failed apply (the last file's path taken by a folder made by hand: EEXIST) takes back lo brought up and a
+  /// file it created, as well as the rest: the sandbox is as it was.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func aFailedApplyTakesLoDownAndRemovesTheFileItCreated() throws {
+    try withFolder { folder in
+      let down = { (spec: String) in spec.replacingOccurrences(of: "loopback = true", with: "loopback = false") }
+      try sandbox.withSandbox(folder, edit: down) { _, applied, identity, main in
+        #expect(try !loopbackUp(identity.pid))
+        let spec = try sandbox.edited(applied, folder) {
+          $0.replacingOccurrences(of: "loopback = false", with: "loopback = true")
+            + "[[files]]\ntype = \"file\"\npath = \"/srv/new\"\ncontent = \"n\"\n"
+            + "[[files]]\ntype = \"file\"\npath = \"/srv/taken\"\ncontent = \"x\"\n"
+        }
+        try sandbox.live.inside(identity.pid, "--mount", ["mkdir", "/srv/taken"])
+        let planned = try sandbox.live.plan(spec, folder)
+        #expect(planned.stdout.contains("undo: bring lo down again"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("undo: remove /srv/new again"), "\(planned.stdout)")
+        let result = try sandbox.apply(spec, folder)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("EEXIST") && result.stderr.contains("taken back"), "\(result.stderr)")
+        #expect(try !loopbackUp(identity.pid))
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(identity.pid)/root/srv/new"))
+        let inside = try run(["exec", "live", "--", "/bin/sh", "-c", "ls /srv"], folder)
+        #expect(inside.stdout == "motd\ntaken\n", "\(inside.stdout)\(inside.stderr)")
+        #expect(children(of: identity.pid) == [main])
+      }
+    }
+  }
 }
