@@ -336,6 +336,22 @@ import Testing
     #expect(entry.undo.first?.first?.calls.contains { if case .removeFile = $0 { true } else { false } } == true)
   }
 
+  /// A proc mount dropped from the spec: its protect step (a setup step, `=`) and the mount's `-` name no line of the
+  /// new spec, whose lines end before the applied spec's did.
+  @Test func stepsOfTheAppliedSpecNameNoLineOfTheNewOne() throws {
+    let applied = Self.spec(extra: "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n")
+    let target = try Self.target(
+      applied: applied, spec: Self.spec(), host: Self.host(mounts: ["/tmp": "tmpfs", "/cache": "tmpfs", "/proc": "proc"]))
+    let gone = target.entries.filter { [.protect, .mount].contains($0.step.kind) && $0.step.subject == .mountTarget(path: "/proc") }
+    #expect(gone.count == 2 && gone.allSatisfy { $0.step.origin == nil }, "\(gone.map(\.step.title))")
+    let text = TargetPlanTextRenderer(color: false, file: "live.toml").render(target)
+    let lines = Self.spec().split(separator: "\n").count
+    for line in text.split(separator: "\n") where line.contains("live.toml:") {
+      let number = line.split(separator: "live.toml:").last?.split(separator: ":").first.flatMap { Int($0) }
+      #expect((number ?? 0) <= lines, "\(line)")
+    }
+  }
+
   @Test func driftReportReadsTheRecordsSandbox() throws {
     let record = try Self.record(try Self.plan(Self.spec()))
     #expect(DriftReport.read(record, reader: Self.host()).isEmpty)

@@ -42,7 +42,10 @@ public struct TargetPlanner: Sendable {
         entry = added(new.steps[index], steps)
         entry.undo = undo(entry, old: nil, new: new.steps[index], steps, undoing)
       case .removed(let index):
-        entry = removed(old[index], steps, undoing)
+        // Its spec line is in the spec as it was applied, not in this one: never shown against this file.
+        var gone = old[index]
+        gone.origin = nil
+        entry = removed(gone, steps, undoing)
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
       }
       entry.step.change = change(of: entry)
