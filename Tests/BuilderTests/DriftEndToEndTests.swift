@@ -165,4 +165,32 @@ struct DriftEndToEndTests: ScratchFolderTests {
       }
     }
   }
+
+  /// A sandbox that joined another's network namespace, planned after that one went `down`: a clear error naming
+  /// the join target, not a namespace_set replacement.
+  @Test func aJoinTargetThatWentDownIsAnErrorForPlanTarget() throws {
+    try withFolder { folder in
+      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
+      try FileManager.default.createDirectory(atPath: folder + "/pod", withIntermediateDirectories: true)
+      let pod = try write(
+        "version = 1\n[namespaces]\nunshare = [\"mount\", \"pid\", \"net\"]\n[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n",
+        to: folder + "/pod")
+      let joined = try write(
+        "version = 1\n[namespaces]\nunshare = [\"mount\", \"pid\"]\njoin = { net = \"pod\" }\n[process]\n"
+          + "args = [\"\(folder)/sleep\", \"1000\"]\n", to: folder)
+      defer {
+        _ = try? run(["down", "live"], folder)
+        _ = try? run(["down", "pod"], folder)
+        try? waitFor("every process of the sandboxes to end") { processes(mentioning: folder).isEmpty }
+      }
+      #expect(try run(["up", pod, "--name", "pod"], folder).status == 0)
+      #expect(try run(["up", joined, "--name", "live"], folder).status == 0)
+      #expect(try sandbox.live.plan(joined, folder).status == 0)
+      #expect(try run(["down", "pod"], folder).status == 0)
+      let planned = try sandbox.live.plan(joined, folder)
+      #expect(planned.status == 1, "\(planned.stdout)\(planned.stderr)")
+      #expect(planned.stderr.contains("sandbox 'live': join target pod is not running"), "\(planned.stderr)")
+      #expect(!planned.stdout.contains("namespace_set"), "\(planned.stdout)")
+    }
+  }
 }

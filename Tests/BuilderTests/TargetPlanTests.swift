@@ -372,6 +372,14 @@ import Testing
     }
   }
 
+  /// A join of a sandbox `plan` did not find (it is not running) is an error naming it, not a namespace_set `-/+`.
+  @Test func aJoinTargetThatIsGoneIsAnError() throws {
+    let spec = Self.spec(["unshare = [\"mount\", \"uts\", \"pid\", \"net\"]": "unshare = [\"mount\", \"uts\", \"pid\"]\njoin = { net = \"pod\" }"])
+    let error = TargetPlanError.joinTargetNotRunning("live", target: "pod")
+    #expect(throws: error) { try Self.target(applied: spec, spec: spec, host: Self.host()) }
+    #expect(error.description.hasPrefix("sandbox 'live': join target pod is not running"))
+  }
+
   @Test func aDeadSandboxIsAnError() throws {
     let host = Self.host()
     host.files["/proc/\(Self.pid)/stat"] =

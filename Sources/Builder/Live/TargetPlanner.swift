@@ -15,13 +15,20 @@ public struct TargetPlanner: Sendable {
     self.live = live
   }
 
-  /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when the sandbox's init is gone.
+  /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when the sandbox's init is gone,
+  ///   ``TargetPlanError/joinTargetNotRunning(_:target:)`` when a sandbox the spec joins is not running.
   public func plan(_ new: Plan) throws(TargetPlanError) -> TargetPlan {
     guard live.isAlive else { throw .notRunning(record.name.rawValue, pid: record.initProcess.pid) }
     // Pid and start time name the process; its namespaces must still be the ones recorded (`up` keeps them).
     for (namespace, id) in record.namespaceIDs.sorted(by: { $0.key < $1.key }) {
       if let now = live.namespaceIDs[namespace], now != id {
         throw .otherNamespaces(record.name.rawValue, namespace: namespace, recorded: id, live: now)
+      }
+    }
+    // A joined sandbox `plan` could not find: its namespaces cannot be compared with the ones this sandbox joined.
+    for step in new.steps where step.kind == .join {
+      for case .openNamespace(_, .unresolvedSandbox(let target), _) in step.calls {
+        throw .joinTargetNotRunning(record.name.rawValue, target: target)
       }
     }
     let old = record.plan.steps
@@ -316,6 +323,8 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
   case notRunning(String, pid: Int32)
   /// The init's namespace `namespace` is no longer the one the record names.
   case otherNamespaces(String, namespace: String, recorded: String, live: String)
+  /// The spec joins the namespaces of the sandbox `target`, which is not running (no state, or its init ended).
+  case joinTargetNotRunning(String, target: String)
 
   public var description: String {
     switch self {
@@ -323,6 +332,10 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
       "sandbox '\(name)' is not running: its init (pid \(pid)) is gone; `nsbuild down \(name)` cleans it up"
     case .otherNamespaces(let name, let namespace, let recorded, let live):
       "sandbox '\(name)': its init's \(namespace) namespace is \(live), not \(recorded) as recorded; it is not planned against"
+    case .joinTargetNotRunning(let name, let target):
+      "sandbox '\(name)': join target \(target) is not running, so the namespaces the spec joins cannot be compared "
+        + "with the ones it holds; `nsbuild up` \(target) again (then `apply --replace` joins the new one), or drop "
+        + "the join from the spec"
     }
   }
 }
