@@ -85,7 +85,8 @@ struct DriftEndToEndTests: ScratchFolderTests {
         let applied = try sandbox.apply(specPath, folder)
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
         #expect(try mountLine(identity.pid, "/srv/cache") == nil)
-        let inside = try run(["exec", "live", "--", "/bin/sh", "-c", "grep -c ' /srv/cache ' /proc/self/mountinfo"], folder)
+        let inside = try run(
+          ["exec", "live", "--", "/bin/sh", "-c", "grep -c ' /srv/cache ' /proc/self/mountinfo"], folder)
         #expect(inside.stdout == "0\n", "\(inside.stdout)\(inside.stderr)")
         #expect(try mountLine(identity.pid, "/srv")?.contains("tmpfs") == true)
         #expect(try jsonDrift(folder).isEmpty)
@@ -122,7 +123,8 @@ struct DriftEndToEndTests: ScratchFolderTests {
     try withFolder { folder in
       try sandbox.withSandbox(folder) { _, applied, identity, _ in
         let spec = try sandbox.edited(applied, folder) {
-          $0.replacingOccurrences(of: "[[files]]\ntype = \"file\"\npath = \"/srv/motd\"\ncontent = \"as applied\"\n", with: "")
+          $0.replacingOccurrences(
+            of: "[[files]]\ntype = \"file\"\npath = \"/srv/motd\"\ncontent = \"as applied\"\n", with: "")
         }
         let planned = try sandbox.live.plan(spec, folder)
         #expect(planned.stdout.contains("-   init     create file /srv/motd"), "\(planned.stdout)")

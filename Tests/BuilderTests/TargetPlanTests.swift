@@ -341,8 +341,11 @@ import Testing
   @Test func stepsOfTheAppliedSpecNameNoLineOfTheNewOne() throws {
     let applied = Self.spec(extra: "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n")
     let target = try Self.target(
-      applied: applied, spec: Self.spec(), host: Self.host(mounts: ["/tmp": "tmpfs", "/cache": "tmpfs", "/proc": "proc"]))
-    let gone = target.entries.filter { [.protect, .mount].contains($0.step.kind) && $0.step.subject == .mountTarget(path: "/proc") }
+      applied: applied, spec: Self.spec(),
+      host: Self.host(mounts: ["/tmp": "tmpfs", "/cache": "tmpfs", "/proc": "proc"]))
+    let gone = target.entries.filter {
+      [.protect, .mount].contains($0.step.kind) && $0.step.subject == .mountTarget(path: "/proc")
+    }
     #expect(gone.count == 2 && gone.allSatisfy { $0.step.origin == nil }, "\(gone.map(\.step.title))")
     let text = TargetPlanTextRenderer(color: false, file: "live.toml").render(target)
     let lines = Self.spec().split(separator: "\n").count
@@ -374,7 +377,10 @@ import Testing
 
   /// A join of a sandbox `plan` did not find (it is not running) is an error naming it, not a namespace_set `-/+`.
   @Test func aJoinTargetThatIsGoneIsAnError() throws {
-    let spec = Self.spec(["unshare = [\"mount\", \"uts\", \"pid\", \"net\"]": "unshare = [\"mount\", \"uts\", \"pid\"]\njoin = { net = \"pod\" }"])
+    let spec = Self.spec([
+      "unshare = [\"mount\", \"uts\", \"pid\", \"net\"]":
+        "unshare = [\"mount\", \"uts\", \"pid\"]\njoin = { net = \"pod\" }"
+    ])
     let error = TargetPlanError.joinTargetNotRunning("live", target: "pod")
     #expect(throws: error) { try Self.target(applied: spec, spec: spec, host: Self.host()) }
     #expect(error.description.hasPrefix("sandbox 'live': join target pod is not running"))

@@ -86,7 +86,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
     let joined = step.calls.lastIndex { if case .setns = $0 { true } else { false } } ?? -1
     let index = step.calls.indices.first { index in
       switch step.calls[index] {
-      case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure, .changeMode, .changeOwner,
+      case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure, .changeMode,
+        .changeOwner,
         .replaceFile, .removeFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation:
         return true
       case .setattrAt: return index > joined

@@ -47,10 +47,11 @@ public enum DriftReport {
   /// sandbox is not told apart from the host's own mounts there (the record keeps no list of them).
   static func handMadeMounts(_ applied: Plan, _ live: LiveSandbox) -> [Drift] {
     guard let mounts = live.mounts else { return [] }
-    let targets = Set(applied.steps.compactMap { step -> String? in
-      guard step.kind == .mount, case .mountTarget(let path) = step.subject else { return nil }
-      return path
-    })
+    let targets = Set(
+      applied.steps.compactMap { step -> String? in
+        guard step.kind == .mount, case .mountTarget(let path) = step.subject else { return nil }
+        return path
+      })
     let made = targets.union(applied.steps.flatMap(\.calls).compactMap(mountedPath))
     // The topmost mount on each target is the plan's: a host mount it covers keeps its own children.
     var owned = Set(targets.compactMap { live.mount(at: $0)?.id })
