@@ -237,6 +237,34 @@ import Testing
     try Self.compareGolden(target, spec: Self.spec(), "drift")
   }
 
+  /// /tmp remounted read-only and smaller by hand, and a tmpfs mounted by hand beneath /cache: drift shown apart;
+  /// /tmp set back where it stands (its files kept), the extra mount taken off first.
+  @Test func mountOptionsAndAMountMadeByHandAreDrift() throws {
+    let host = Self.host()
+    host.files["/proc/\(Self.pid)/mountinfo"] = """
+      20 1 0:20 / / rw,relatime - ext4 /dev/sda1 rw
+      30 20 0:30 / /cache rw,relatime - tmpfs tmpfs rw
+      31 20 0:31 / /tmp ro,nosuid,relatime - tmpfs tmpfs ro,size=4096k
+      32 30 0:32 / /cache/x rw,relatime - tmpfs handmade rw
+
+      """
+    let target = try Self.target(applied: Self.spec(), spec: Self.spec(), host: host)
+    #expect(
+      target.drift.map(\.description) == [
+        "mount /tmp: applied options rw; size 16384k, now options ro,nosuid (filesystem read-only); size 4096k",
+        "mount /cache/x: applied absent, now tmpfs",
+      ])
+    #expect(actions(target) == ["mount /tmp": "~", "mount /cache/x": "-"], "\(actions(target))")
+    #expect(target.entries.first?.apply.first?.kind == .unmount)
+    let back = try #require(target.entries.first { $0.action == .inPlace }?.apply.first)
+    #expect(back.calls.contains(.reconfigure(slot: 1, path: "/tmp", key: "rw", value: "")))
+    #expect(back.calls.contains(.reconfigure(slot: 1, path: "/tmp", key: "size", value: "16777216")))
+    #expect(
+      back.calls.contains(.setattrAt(slot: 1, path: "/tmp", recursive: false, set: [], clear: [.rdonly, .nosuid])))
+    #expect(target.summary == "0 to add, 1 to change, 1 to remove")
+    try Self.compareGolden(target, spec: Self.spec(), "mount-drift")
+  }
+
   /// mountinfo shows a bind with the type of the filesystem it came from (ext4…), never `bind`: a bind standing
   /// where it was made is no drift; one taken off is.
   @Test func aBindIsComparedByBeingMountedNotByType() throws {

@@ -34,7 +34,9 @@ public struct TargetPlanner: Sendable {
     let old = record.plan.steps
     // A name an apply set and then stopped (nsbuild killed) before recording it is the spec's, not drift.
     let drift = DriftReport.compare(record.plan, live).filter { item in
-      !new.steps.contains { $0.kind == item.kind && $0.subject == item.subject && alreadyStands($0) }
+      !new.steps.contains { step in
+        step.kind == item.kind && step.subject == item.subject && (alreadyStands(step) || mountStands(step))
+      }
     }
     let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
     let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
@@ -112,6 +114,17 @@ public struct TargetPlanner: Sendable {
 
   /// The note of a name step whose name could not be read from the sandbox.
   static let unreadName = "the sandbox's name could not be read (see `not read`): apply sets it again"
+
+  /// Whether the mount `step` makes stands with its flags, size and propagation (``MountDrift``): a killed apply
+  /// changed it so. Not drift then; the step is still planned, since its mode or owner are not read.
+  private func mountStands(_ step: Step) -> Bool {
+    guard step.kind == .mount, case .mountTarget(let path) = step.subject, let mount = live.mount(at: path) else {
+      return false
+    }
+    let shape = MountShape(step)
+    guard shape.fstype == "bind" || shape.fstype == mount.fstype else { return false }
+    return MountDrift(shape: shape, mount: mount).described == nil
+  }
 
   /// The note of a step the sandbox already stands as, though the record says otherwise.
   static let standsUnrecorded =

@@ -23,7 +23,12 @@ extension TargetPlanner {
       case .unmount:
         // A mount taken off is attached again as the applied plan made it (a tmpfs comes back empty).
         guard let old, old.kind == .mount else { return [] }
-        return [undoing.add(old)]
+        var back = undoing.add(old)
+        // A tmpfs's files lived in the mount taken off (tmpfs(5)): the one attached again is empty.
+        if MountShape(old).fstype == "tmpfs", case .mountTarget(let path) = old.subject {
+          back.label = "attach tmpfs on \(path) again (empty: its files went with the one taken off)"
+        }
+        return [back]
       // A file removed is written back from the applied plan's step.
       case .file: return new == nil ? file(taken, new: old, undoing) : file(taken, new: new, steps)
       case .loopback:
