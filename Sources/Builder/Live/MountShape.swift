@@ -55,7 +55,8 @@ struct MountShape: Hashable {
       .closeOnExecFrom, .execve, .takeBackForeground, .enterMountNamespace, .saveMountNamespace,
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
       .changeMode, .changeOwner,
-      .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors:
+      .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
+      .endSandboxAfterCommand:
       break
     }
   }
