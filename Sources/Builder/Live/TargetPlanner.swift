@@ -84,15 +84,20 @@ public struct TargetPlanner: Sendable {
   /// A `-` entry for each mount made by hand beneath the plan's mounts (``DriftReport/handMadeMounts(_:_:)``) that
   /// the new plan does not mount either: taken off (umount2(2) MNT_DETACH), which cannot be undone.
   private func handMade(_ drift: [Drift], _ new: Plan, _ steps: InPlaceSteps) -> [TargetPlan.Entry] {
-    drift.compactMap { item in
+    // Numbered after the new plan's steps: ids name a step once in the JSON.
+    var next = (new.steps.map(\.id).max() ?? 0) + 1
+    return drift.compactMap { item in
       guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
         !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject })
       else { return nil }
+      let remove = steps.remove(path, origin: nil)
+      // The entry's own calls are the ones that take it off: no plan made it.
+      defer { next += 1 }
       let step = Step(
-        kind: .mount, actor: .joiner, subject: item.subject, operations: [],
+        id: next, kind: .mount, actor: .joiner, subject: item.subject, operations: remove.operations,
         change: .modify(before: item.live, after: "absent"), label: "\(item.live) mounted on \(path) by hand")
       var entry = TargetPlan.Entry(
-        step: step, action: .remove, apply: [steps.remove(path, origin: nil)], restores: item,
+        step: step, action: .remove, apply: [remove], restores: item,
         note: "the spec does not mount it: taken off, its contents with it (a failed apply does not put it back)")
       entry.undo = [[]]
       return entry
