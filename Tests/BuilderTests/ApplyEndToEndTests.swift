@@ -15,11 +15,11 @@ struct ApplyEndToEndTests: ScratchFolderTests {
   /// A sandbox of `spec` plus `[process] args` (a sleep copy in `folder`) brought up with `nsbuild up` as "live"
   /// in `folder`/state; `body` gets its init and the sleep's pid (the main command). `down` ends it afterwards.
   func withSandbox(
-    _ folder: String, hostname: String = "livebox", extra: String = "",
+    _ folder: String, hostname: String = "livebox", extra: String = "", edit: (String) -> String = { $0 },
     _ body: (_ specPath: String, _ applied: String, _ identity: ProcessIdentity, _ main: Int32) throws -> Void
   ) throws {
     try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/sleep")
-    let applied = live.spec(hostname: hostname) + extra + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
+    let applied = edit(live.spec(hostname: hostname)) + extra + "[process]\nargs = [\"\(folder)/sleep\", \"1000\"]\n"
     let specPath = try write(applied, to: folder)
     let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
     let up = try NSBuildProcess.run(["up", specPath, "--name", "live"], environment: environment)

@@ -25,6 +25,10 @@ final class FakeHost: SystemReader {
   /// The caller's environment (`NSBUILD_STATE_DIR=…`).
   var env: [String] = []
   private(set) var log: [String] = []
+  /// Paths that are symlinks: opening them without following one fails with ELOOP.
+  var symlinks: Set<String> = []
+  /// The folders opened, by fd (1000 + index).
+  private var folders: [String] = []
 
   private func missing(_ call: String, _ path: String) -> SyscallError {
     SyscallError(call: call, errno: ErrnoNames.ENOENT, path: path)
@@ -71,7 +75,14 @@ final class FakeHost: SystemReader {
   func openInRootWithoutSymlinks(_ root: Int32, _ path: String) throws(SyscallError) -> Int32 {
     throw missing("openat2", path)
   }
-  func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 { throw missing("openat2", path) }
+  /// A sandbox's state folder opens (its `state.json` in ``files``), or fails as ``symlinks`` say; nothing else.
+  func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
+    log.append("open \(path)")
+    if symlinks.contains(path) { throw SyscallError(call: "openat2", errno: ErrnoNames.ELOOP, path: path) }
+    guard files[path + "/state.json"] != nil else { throw missing("openat2", path) }
+    folders.append(path)
+    return Int32(1000 + folders.count - 1)
+  }
   func openWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 { throw missing("openat2", path) }
   func openEntry(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 { throw missing("openat", name) }
   func read(_ fd: Int32, count: Int) throws(SyscallError) -> [UInt8] { [] }
@@ -80,7 +91,8 @@ final class FakeHost: SystemReader {
     throw missing("fstatat", name)
   }
   func readExistingFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> [UInt8] {
-    throw missing("openat", name)
+    guard folders.indices.contains(Int(dirfd) - 1000) else { throw missing("openat", name) }
+    return try readFile(folders[Int(dirfd) - 1000] + "/" + name)
   }
   func identity(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileIdentity { throw missing("statx", name) }
   func readLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> String { throw missing("readlinkat", name) }

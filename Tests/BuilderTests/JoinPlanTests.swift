@@ -136,6 +136,24 @@ import Testing
       ])
   }
 
+  /// The record is loaded as every command loads one: a symlinked state folder is refused, never followed, and a
+  /// record naming another sandbox is refused; both read through the SystemReader alone.
+  @Test func aSymlinkedOrForeignRecordIsRefused() throws {
+    let host = Self.host()
+    host.env = ["NSBUILD_STATE_DIR=/state"]
+    host.files["/state/pod/state.json"] = try Self.record("other", pid: 700, start: 5555)
+    let (_, plan) = try planned("join = { net = \"pod\" }\n", on: host)
+    #expect(
+      plan.warnings.filter(\.stopsRun).map(\.message) == [
+        "cannot join the net namespace of sandbox 'pod': sandbox 'pod': /state/pod/state.json is the record of sandbox 'other', not of the folder it lies in; refusing it (remove the folder by hand)"
+      ])
+    #expect(host.log.contains("open /state/pod"))
+    host.symlinks = ["/state/pod"]
+    let (_, linked) = try planned("join = { net = \"pod\" }\n", on: host)
+    let message = try #require(linked.warnings.first { $0.stopsRun }?.message)
+    #expect(message.contains("ELOOP") && message.contains("/state/pod"), "\(message)")
+  }
+
   @Test func aNamespaceOtherThanTheRecordedOneIsRefused() throws {
     let host = Self.host()
     host.env = ["NSBUILD_STATE_DIR=/state"]

@@ -198,6 +198,7 @@ final class RecordingKernel: LinuxKernel {
     try record("forward(\(signals) → \(target))", call: "sigaction")
   }
   func loopbackUp() throws(SyscallError) { try record(Syscall.loopbackUp.description, call: "ioctl") }
+  func loopbackDown() throws(SyscallError) { try record(Syscall.loopbackDown.description, call: "ioctl") }
   func unblockSignals() { log.append("unblock signals") }
   func blockSignals(_ signals: [Int32]) { log.append("block \(signals)") }
   func deferSignals(_ on: Bool) {}

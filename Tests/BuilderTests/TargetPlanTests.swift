@@ -264,6 +264,34 @@ import Testing
     try Self.compareGolden(target, spec: Self.spec(), "drift")
   }
 
+  /// /tmp remounted read-only and smaller by hand, and a tmpfs mounted by hand beneath /cache: drift shown apart;
+  /// /tmp set back where it stands (its files kept), the extra mount taken off first.
+  @Test func mountOptionsAndAMountMadeByHandAreDrift() throws {
+    let host = Self.host()
+    host.files["/proc/\(Self.pid)/mountinfo"] = """
+      20 1 0:20 / / rw,relatime - ext4 /dev/sda1 rw
+      30 20 0:30 / /cache rw,relatime - tmpfs tmpfs rw
+      31 20 0:31 / /tmp ro,nosuid,relatime - tmpfs tmpfs ro,size=4096k
+      32 30 0:32 / /cache/x rw,relatime - tmpfs handmade rw
+
+      """
+    let target = try Self.target(applied: Self.spec(), spec: Self.spec(), host: host)
+    #expect(
+      target.drift.map(\.description) == [
+        "mount /tmp: applied options rw; size 16384k, now options ro,nosuid (filesystem read-only); size 4096k",
+        "mount /cache/x: applied absent, now tmpfs",
+      ])
+    #expect(actions(target) == ["mount /tmp": "~", "mount /cache/x": "-"], "\(actions(target))")
+    #expect(target.entries.first?.apply.first?.kind == .unmount)
+    let back = try #require(target.entries.first { $0.action == .inPlace }?.apply.first)
+    #expect(back.calls.contains(.reconfigure(slot: 1, path: "/tmp", key: "rw", value: "")))
+    #expect(back.calls.contains(.reconfigure(slot: 1, path: "/tmp", key: "size", value: "16777216")))
+    #expect(
+      back.calls.contains(.setattrAt(slot: 1, path: "/tmp", recursive: false, set: [], clear: [.rdonly, .nosuid])))
+    #expect(target.summary == "0 to add, 1 to change, 1 to remove")
+    try Self.compareGolden(target, spec: Self.spec(), "mount-drift")
+  }
+
   /// mountinfo shows a bind with the type of the filesystem it came from (ext4…), never `bind`: a bind standing
   /// where it was made is no drift; one taken off is.
   @Test func aBindIsComparedByBeingMountedNotByType() throws {
@@ -291,6 +319,97 @@ import Testing
       ])
   }
 
+  /// A hostname that could not be read (the UTS join failed) is never claimed equal: `~`, set again, noted.
+  @Test func anUnreadHostnameIsAChangeNotEqual() throws {
+    let host = Self.host()
+    host.utsNamesInside[Self.pid] = nil
+    let target = try Self.target(applied: Self.spec(), spec: Self.spec(), host: host)
+    #expect(actions(target) == ["hostname": "~"], "\(actions(target))")
+    let entry = try #require(target.entries.first { $0.step.kind == .hostname })
+    #expect(entry.note == TargetPlanner.unreadName)
+    #expect(entry.step.change == .modify(before: "unknown (not read)", after: "livebox"))
+    #expect(entry.apply.first?.calls.last == .sethostname(name: "livebox"))
+    #expect(!target.unread.isEmpty && target.summary == "0 to add, 1 to change, 0 to remove")
+  }
+
+  /// lo no longer brought up by the spec: taken down in place, a change (not a removal), brought up again on undo.
+  @Test func loDroppedFromTheSpecIsTakenDownAsAChange() throws {
+    let spec = Self.spec(["loopback = true": "loopback = false"])
+    let target = try Self.target(applied: Self.spec(), spec: spec, host: Self.host())
+    #expect(actions(target) == ["loopback lo": "~"], "\(actions(target))")
+    #expect(target.summary == "0 to add, 1 to change, 0 to remove")
+    let entry = try #require(target.entries.first { $0.step.kind == .loopback })
+    #expect(entry.apply.first?.calls.last == .loopbackDown)
+    #expect(entry.step.change == .modify(before: "up", after: "down"))
+    #expect(entry.undo.first?.first?.calls.last == .loopbackUp)
+    try Self.compareGolden(target, spec: spec, "lo-down")
+  }
+
+  /// lo brought up by an apply while it is down: a failed apply takes it down again.
+  @Test func loBroughtUpIsTakenDownAgainOnUndo() throws {
+    let applied = Self.spec(["loopback = true": "loopback = false"])
+    let host = Self.host()
+    host.files["/proc/\(Self.pid)/net/igmp"] = "Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n"
+    let target = try Self.target(applied: applied, spec: Self.spec(), host: host)
+    let entry = try #require(target.entries.first { $0.step.kind == .loopback })
+    #expect(entry.action == .add && entry.apply.first?.calls.last == .loopbackUp)
+    #expect(entry.undo.first?.map(\.title) == ["bring lo down again"])
+    #expect(entry.undo.first?.first?.calls.last == .loopbackDown)
+  }
+
+  /// A `[[files]]` entry dropped from the spec: the record says nsbuild wrote it, so apply removes it (unlinkat),
+  /// and a failed apply writes it back as it was read.
+  @Test func aFileDroppedFromTheSpecIsRemoved() throws {
+    let file = "[[files]]\ntype = \"file\"\npath = \"/cache/motd\"\ncontent = \"hello\"\n"
+    let applied = Self.spec(extra: file)
+    let record = try Self.record(try Self.plan(applied))
+    var live = LiveObserver(reader: Self.host()).observe(record)
+    live.files["/cache/motd"] = .file(contents: Array("by hand".utf8))
+    let target = try TargetPlanner(record: record, live: live).plan(try Self.plan(Self.spec()))
+    #expect(actions(target) == ["file /cache/motd": "-"], "\(actions(target))")
+    #expect(target.summary == "0 to add, 0 to change, 1 to remove")
+    let entry = try #require(target.entries.first { $0.step.kind == .file })
+    let remove = try #require(entry.apply.first)
+    #expect(remove.actor == .joiner && remove.calls.contains { if case .removeFile = $0 { true } else { false } })
+    let back = try #require(entry.undo.first?.first)
+    #expect(
+      back.calls.contains { call in
+        if case .replaceFile(_, _, "by hand", _) = call { true } else { false }
+      }, "\(back.calls)")
+  }
+
+  /// A file an apply creates where none stood is removed again when a later step fails.
+  @Test func aFileCreatedByAFailedApplyIsRemovedOnUndo() throws {
+    let spec = Self.spec(extra: "[[files]]\ntype = \"file\"\npath = \"/cache/new\"\ncontent = \"x\"\n")
+    let record = try Self.record(try Self.plan(Self.spec()))
+    var live = LiveObserver(reader: Self.host()).observe(record)
+    live.files["/cache/new"] = .missing
+    let target = try TargetPlanner(record: record, live: live).plan(try Self.plan(spec))
+    let entry = try #require(target.entries.first { $0.step.kind == .file })
+    #expect(entry.action == .add)
+    #expect(entry.undo.first?.map(\.title) == ["remove /cache/new again"])
+    #expect(entry.undo.first?.first?.calls.contains { if case .removeFile = $0 { true } else { false } } == true)
+  }
+
+  /// A proc mount dropped from the spec: its protect step (a setup step, `=`) and the mount's `-` name no line of the
+  /// new spec, whose lines end before the applied spec's did.
+  @Test func stepsOfTheAppliedSpecNameNoLineOfTheNewOne() throws {
+    let applied = Self.spec(extra: "[[mounts]]\ntype = \"proc\"\ntarget = \"/proc\"\n")
+    let target = try Self.target(
+      applied: applied, spec: Self.spec(),
+      host: Self.host(mounts: ["/tmp": "tmpfs", "/cache": "tmpfs", "/proc": "proc"]))
+    let gone = target.entries.filter {
+      [.protect, .mount].contains($0.step.kind) && $0.step.subject == .mountTarget(path: "/proc")
+    }
+    #expect(gone.count == 2 && gone.allSatisfy { $0.step.origin == nil }, "\(gone.map(\.step.title))")
+    let text = TargetPlanTextRenderer(color: false, file: "live.toml").render(target)
+    let lines = Self.spec().split(separator: "\n").count
+    for line in text.split(separator: "\n") where line.contains("live.toml:") {
+      let number = line.split(separator: "live.toml:").last?.split(separator: ":").first.flatMap { Int($0) }
+      #expect((number ?? 0) <= lines, "\(line)")
+    }
+  }
+
   @Test func driftReportReadsTheRecordsSandbox() throws {
     let record = try Self.record(try Self.plan(Self.spec()))
     #expect(DriftReport.read(record, reader: Self.host()).isEmpty)
@@ -309,6 +428,17 @@ import Testing
     #expect(throws: TargetPlanError.otherNamespaces("live", namespace: "uts", recorded: "uts:[1]", live: "uts:[2]")) {
       try TargetPlanner(record: record, live: live).plan(try Self.plan(Self.spec()))
     }
+  }
+
+  /// A join of a sandbox `plan` did not find (it is not running) is an error naming it, not a namespace_set `-/+`.
+  @Test func aJoinTargetThatIsGoneIsAnError() throws {
+    let spec = Self.spec([
+      "unshare = [\"mount\", \"uts\", \"pid\", \"net\"]":
+        "unshare = [\"mount\", \"uts\", \"pid\"]\njoin = { net = \"pod\" }"
+    ])
+    let error = TargetPlanError.joinTargetNotRunning("live", target: "pod")
+    #expect(throws: error) { try Self.target(applied: spec, spec: spec, host: Self.host()) }
+    #expect(error.description.hasPrefix("sandbox 'live': join target pod is not running"))
   }
 
   @Test func aDeadSandboxIsAnError() throws {

@@ -86,8 +86,9 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
     let joined = step.calls.lastIndex { if case .setns = $0 { true } else { false } } ?? -1
     let index = step.calls.indices.first { index in
       switch step.calls[index] {
-      case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .reconfigure, .changeMode, .changeOwner,
-        .replaceFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation, .sendHandoffSignal, .endProcess:
+      case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure, .changeMode,
+        .changeOwner, .replaceFile, .removeFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation,
+        .sendHandoffSignal, .endProcess:
         return true
       case .setattrAt: return index > joined
       case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,

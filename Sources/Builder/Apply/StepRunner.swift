@@ -97,6 +97,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .sethostname(let name): try kernel.sethostname(name)
     case .setdomainname(let name): try kernel.setdomainname(name)
     case .loopbackUp: try kernel.loopbackUp()
+    case .loopbackDown: try kernel.loopbackDown()
     case .scrubEnvironment: kernel.scrubEnvironment()
     case .openPath(let path, let slot):
       hold(try kernel.openPath(path), in: slot)
@@ -193,6 +194,8 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
     case .changeOwner(let slot, let path, let uid, let gid):
       try naming(path) { () throws(SyscallError) in try kernel.changeOwner(of: try fd(slot), uid: uid, gid: gid) }
+    case .removeFile(let root, let path):
+      try naming(beneath: root) { () throws(SyscallError) in try removeFile(path, beneath: root) }
     case .replaceFile(let root, let path, let contents, let mode):
       try naming(beneath: root) { () throws(SyscallError) in try replaceFile(path, beneath: root, contents, mode) }
     case .sendHandoffSignal(let target):
@@ -235,6 +238,15 @@ struct StepRunner<Kernel: LinuxKernel> {
       throw SyscallError(call: "pidfd_open", errno: ErrnoNames.ESRCH, path: "pid \(keeper.pid) (not the keeper)")
     }
     try kernel.signalProcess(pidfd, kernel.handoffSignal)
+  }
+
+  /// `path`'s last name unlinked in its folder opened beneath `root` (see ``Syscall/removeFile(root:path:)``).
+  private func removeFile(_ path: String, beneath root: Int) throws(SyscallError) {
+    let (folder, name) = try rooted(root, .inRoot).openParent(path)
+    defer { kernel.close(folder) }
+    do { try kernel.removeEntry(folder, name, directory: false) } catch {
+      guard error.errno == ErrnoNames.ENOENT else { throw error }
+    }
   }
 
   /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.

@@ -242,7 +242,7 @@ void nsb_scrub_environ(void) {
   environ = empty;
 }
 
-int nsb_loopback_up(void) {
+static int nsb_loopback_flags(int up) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   struct ifreq request;
@@ -250,7 +250,8 @@ int nsb_loopback_up(void) {
   strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
   int result = ioctl(fd, SIOCGIFFLAGS, &request);
   if (result == 0) {
-    request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (up) request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    else request.ifr_flags &= ~IFF_UP;
     result = ioctl(fd, SIOCSIFFLAGS, &request);
   }
   int saved = errno;
@@ -258,6 +259,10 @@ int nsb_loopback_up(void) {
   errno = saved;
   return result;
 }
+
+int nsb_loopback_down(void) { return nsb_loopback_flags(0); }
+
+int nsb_loopback_up(void) { return nsb_loopback_flags(1); }
 
 int nsb_setresuid(uid_t id) { return setresuid(id, id, id); }
 
@@ -1019,7 +1024,10 @@ long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsig
 int nsb_reconfigure(int fd, const char *key, const char *value) {
   int context = (int)syscall(SYS_fspick, fd, "", NSB_FSPICK_EMPTY_PATH | NSB_FSPICK_CLOEXEC);
   if (context < 0) return -1;
-  int result = (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_STRING, key, value, 0);
+  /* An empty value names a flag (rw, ro): FSCONFIG_SET_FLAG takes no value. */
+  int result = value[0] == '\0'
+    ? (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_FLAG, key, NULL, 0)
+    : (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_SET_STRING, key, value, 0);
   if (result == 0) result = (int)syscall(SYS_fsconfig, context, NSB_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0);
   int saved = errno;
   close(context);

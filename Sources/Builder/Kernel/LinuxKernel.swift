@@ -74,6 +74,8 @@ public protocol LinuxKernel: SystemReader {
   func unblockSignals()
   /// Brings `lo` up in the current network namespace (ioctl(2) SIOCSIFFLAGS).
   func loopbackUp() throws(SyscallError)
+  /// `lo` taken down in the caller's network namespace (SIOCSIFFLAGS without IFF_UP, netdevice(7)).
+  func loopbackDown() throws(SyscallError)
   /// Zeroes the process's initial environment strings (what /proc/PID/environ shows) and empties `environ`.
   func scrubEnvironment()
   /// setsid(2).

@@ -207,6 +207,10 @@ public struct RealKernel: LinuxKernel {
     _ = try retry("ioctl", path: "lo") { nsb_loopback_up() }
   }
 
+  public func loopbackDown() throws(SyscallError) {
+    _ = try retry("ioctl", path: "lo") { nsb_loopback_down() }
+  }
+
   public func scrubEnvironment() { nsb_scrub_environ() }
 
   public func setsid() throws(SyscallError) {

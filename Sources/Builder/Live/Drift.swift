@@ -37,7 +37,33 @@ public enum DriftReport {
   /// The drift between what `applied` made and what `live` shows; values `live` could not read are not drift.
   public static func compare(_ applied: Plan, _ live: LiveSandbox) -> [Drift] {
     guard live.isAlive else { return [] }
-    return applied.steps.flatMap { drift(of: $0, live) }
+    return applied.steps.flatMap { drift(of: $0, live) } + handMadeMounts(applied, live)
+  }
+
+  /// Mounts made by hand beneath the applied plan's mounts (`mount -t tmpfs none /srv/cache` inside): each mount
+  /// whose parent is one of them (the topmost on its target), or is such a mount itself, at a path the plan mounts
+  /// nothing on. One stacked by hand on a target is that target's drift (its type or options). Drift whose
+  /// applied value is `absent`; `apply` takes it off. A mount made by hand on a folder of the host's tree seen in the
+  /// sandbox is not told apart from the host's own mounts there (the record keeps no list of them).
+  static func handMadeMounts(_ applied: Plan, _ live: LiveSandbox) -> [Drift] {
+    guard let mounts = live.mounts else { return [] }
+    let targets = Set(
+      applied.steps.compactMap { step -> String? in
+        guard step.kind == .mount, case .mountTarget(let path) = step.subject else { return nil }
+        return path
+      })
+    let made = targets.union(applied.steps.flatMap(\.calls).compactMap(mountedPath))
+    // The topmost mount on each target is the plan's: a host mount it covers keeps its own children.
+    var owned = Set(targets.compactMap { live.mount(at: $0)?.id })
+    var found: [Drift] = []
+    // Parents come before their children in mountinfo, so one pass finds mounts nested by hand too.
+    for mount in mounts where owned.contains(mount.parentID) && !owned.contains(mount.id) {
+      owned.insert(mount.id)
+      guard !made.contains(mount.mountPoint) else { continue }
+      found.append(
+        Drift(kind: .mount, subject: .mountTarget(path: mount.mountPoint), applied: "absent", live: mount.fstype))
+    }
+    return found
   }
 
   /// A person's name for what drifted: `hostname`, `mount /tmp`, `file /etc/motd`, `uid_map`.
@@ -80,7 +106,8 @@ public enum DriftReport {
     }
   }
 
-  /// A mount the applied plan made that is no longer there, or is now of another filesystem type. A bind has no
+  /// A mount the applied plan made that is no longer there, is now of another filesystem type, or has other flags,
+  /// size or propagation (``MountDrift``). A bind has no
   /// type of its own: mountinfo (proc_pid_mountinfo(5)) shows the type of the filesystem it was taken from, never
   /// `bind`, so a bind is compared by being mounted there only.
   private static func mountDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
@@ -89,8 +116,11 @@ public enum DriftReport {
     guard let mount = live.mount(at: path) else {
       return [Drift(kind: .mount, subject: step.subject, applied: type ?? "mounted", live: "absent")]
     }
-    guard let type, type != "bind", mount.fstype != type else { return [] }
-    return [Drift(kind: .mount, subject: step.subject, applied: type, live: mount.fstype)]
+    if let type, type != "bind", mount.fstype != type {
+      return [Drift(kind: .mount, subject: step.subject, applied: type, live: mount.fstype)]
+    }
+    guard let changed = MountDrift(shape: MountShape(step), mount: mount).described else { return [] }
+    return [Drift(kind: .mount, subject: step.subject, applied: changed.applied, live: changed.standing)]
   }
 
   private static func fileDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
@@ -105,6 +135,17 @@ public enum DriftReport {
       }
     }
     return []
+  }
+
+  /// Where a call of the applied plan attaches a mount in the sandbox (a device node, a /proc path masked), so it is
+  /// not taken for one made by hand.
+  private static func mountedPath(_ call: Syscall) -> String? {
+    if case .moveMount(_, _, let path) = call { return path }
+    if case .mountAt(_, _, let path, _, _, _) = call { return path }
+    if case .mountOverlay(_, let path, _, _, _, _, _) = call { return path }
+    if case .readOnlyPath(_, _, let shown, _) = call { return shown }
+    if case .maskPath(_, _, let shown, _, _) = call { return shown }
+    return nil
   }
 
   /// The kernel pads ID map columns: compare the numbers only.

@@ -101,6 +101,40 @@ extension InPlaceSteps {
       change: .create, origin: new.origin, label: "change the mount on \(path)")
   }
 
+  /// The standing mount on `step`'s target brought back to what `step` made, where it drifted in place
+  /// (``MountDrift``): its filesystem made writable again (fspick(2), FSCONFIG_SET_FLAG `rw`), its flags set and
+  /// cleared (mount_setattr(2)), a tmpfs's size (a remount) and its propagation; nil when none of these drifted.
+  func restore(_ step: Step, standing mount: HostMount) -> Step? {
+    guard case .mountTarget(let path) = step.subject else { return nil }
+    let drift = MountDrift(shape: MountShape(step), mount: mount)
+    // Another filesystem type stands there: only a new mount brings the applied one back.
+    guard drift.shape.fstype == "bind" || drift.shape.fstype == mount.fstype else { return nil }
+    var calls: [Syscall] = []
+    if drift.superblockReadOnly { calls.append(.reconfigure(slot: 1, path: path, key: "rw", value: "")) }
+    if drift.attributesDrifted || drift.superblockReadOnly {
+      let clear = drift.shape.fstype == "bind" ? MountAttributes() : drift.standing.subtracting(drift.applied)
+      calls.append(
+        .setattrAt(slot: 1, path: path, recursive: drift.shape.recursive, set: drift.applied, clear: clear))
+    }
+    if drift.size != nil, let size = drift.shape.options["size"] ?? nil {
+      calls.append(.reconfigure(slot: 1, path: path, key: "size", value: size))
+    }
+    if drift.propagation != nil {
+      for case .setPropagation(_, _, let recursive, let propagation) in drift.shape.propagation {
+        calls.append(.setPropagation(slot: 1, path: path, recursive: recursive, propagation: propagation))
+      }
+    }
+    guard !calls.isEmpty else { return nil }
+    let lookup: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+    ]
+    return Step(
+      kind: .mount, actor: .joiner, subject: step.subject,
+      operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
+        + calls.map { Step.Operation($0, origin: step.origin) },
+      change: .create, origin: step.origin, label: "bring the mount on \(path) back as applied")
+  }
+
   /// A tmpfs option changed on the standing mount: `size` by a remount, `mode` and `uid`/`gid` by fchmod(2) and
   /// fchown(2) of its root (tmpfs(5)).
   fileprivate static func optionChange(_ key: String, _ value: String?, path: String) -> Syscall? {

@@ -51,6 +51,31 @@ struct InPlaceSteps {
     joined(step, kind: .loopback, joining: [.net], calls: step.calls)
   }
 
+  /// `lo` taken down in the sandbox's network namespace, as a fresh one has it: the spec no longer brings it up, or
+  /// a failed apply takes back bringing it up.
+  func loopbackDown(_ step: Step) -> Step {
+    let down = Step.Operation(.loopbackDown, origin: step.origin)
+    return Step(
+      kind: .loopback, actor: .joiner, subject: step.subject,
+      operations: join([.net], besides: [down.call]) + [down], change: .create, origin: step.origin,
+      label: "bring lo down")
+  }
+
+  /// The `[[files]]` file `step` wrote, removed beneath the sandbox's root (unlinkat(2)); nil when `step` writes
+  /// no file.
+  func removeFile(_ step: Step) -> Step? {
+    guard case .file(let path) = step.subject else { return nil }
+    for case .createFile(let root, let relative, _, _, _) in step.calls {
+      let remove = Step.Operation(.removeFile(root: root, path: relative), origin: step.origin)
+      let opens = reopen([root], besides: [remove.call])
+      return Step(
+        kind: .file, actor: .joiner, subject: step.subject,
+        operations: join([.mount], besides: (opens + [remove]).map(\.call)) + opens + [remove], change: .create,
+        origin: step.origin, label: "remove \(path)")
+    }
+    return nil
+  }
+
   /// The propagation of the sandbox's `/`, set again inside its mount namespace.
   func propagation(_ step: Step) -> Step {
     joined(step, kind: .propagation, joining: [.mount], calls: step.calls)

@@ -49,12 +49,13 @@ struct MountShape: Hashable {
       .idMapHelper, .mount, .mountSetattr, .sethostname, .setdomainname, .openPath, .openDirectoryNoSymlinks,
       .openNoSymlinks, .lockShared, .closeSlots, .resolve, .readOnlyPath, .maskPath, .restoreWritable,
       .propagateAt, .fsconfigFD, .fsconfigCreate, .makeDirectory, .createFile, .symlink, .changeDirectoryTo,
-      .pivotRoot, .detachOldRoot, .loopbackUp, .scrubEnvironment, .setsid, .setrlimit, .setgroups, .setresgid,
+      .pivotRoot, .detachOldRoot, .loopbackUp, .loopbackDown, .scrubEnvironment, .setsid, .setrlimit, .setgroups,
+      .setresgid,
       .setresuid, .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir,
       .closeOnExecFrom, .execve, .takeBackForeground, .enterMountNamespace, .saveMountNamespace,
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
       .changeMode, .changeOwner,
-      .prlimit, .replaceFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
+      .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
       .endSandboxAfterCommand, .sendHandoffSignal, .endProcess:
       break
     }

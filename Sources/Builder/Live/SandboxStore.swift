@@ -11,7 +11,7 @@ public struct SandboxStore<Kernel: LinuxKernel> {
   public let kernel: Kernel
 
   /// The files of a sandbox's folder.
-  static var recordFile: String { "state.json" }
+  static var recordFile: String { StateDirectory.recordFile }
   static var newRecordFile: String { ".state.json.new" }
   static var lockFile: String { "lock" }
   /// What the sandbox's processes write (see ``LiveLaunch``).
@@ -30,25 +30,7 @@ public struct SandboxStore<Kernel: LinuxKernel> {
   ///   ``SandboxStoreError/otherName(_:path:)`` for a record of another sandbox, ``SandboxStoreError/system(_:path:)``
   ///   otherwise.
   public func load(_ name: SandboxName) throws(SandboxStoreError) -> SandboxRecord? {
-    let folder = directory.folder(of: name)
-    let path = directory.record(of: name)
-    let fd: Int32
-    do { fd = try kernel.openDirectoryWithoutSymlinks(folder) } catch {
-      if error.errno == ErrnoNames.ENOENT { return nil }
-      throw .system(error, path: folder)
-    }
-    defer { kernel.close(fd) }
-    let bytes: [UInt8]
-    do { bytes = try kernel.readExistingFile(fd, Self.recordFile) } catch {
-      if error.errno == ErrnoNames.ENOENT { return nil }
-      if error.errno == ErrnoNames.ELOOP || error.errno == ErrnoNames.EINVAL { throw .notRegular(path: path) }
-      throw .system(error, path: path)
-    }
-    let record: SandboxRecord
-    do { record = try SandboxRecord.decode(bytes) } catch { throw .unreadable(error, path: path) }
-    // A record copied (or linked) from another sandbox's folder names that sandbox, not this one.
-    guard record.name == name else { throw .otherName(record.name, path: path) }
-    return record
+    try SandboxRecordReader(directory: directory, reader: kernel).load(name)
   }
 
   /// Writes `record` as its sandbox's `state.json`, atomically: a new file, complete before it gets its name, then

@@ -25,7 +25,9 @@ public struct StateDirectory: Sendable, Hashable {
   /// The folder of sandbox `name`.
   public func folder(of name: SandboxName) -> String { path + "/" + name.rawValue }
   /// Its ``SandboxRecord``.
-  public func record(of name: SandboxName) -> String { folder(of: name) + "/state.json" }
+  public func record(of name: SandboxName) -> String { folder(of: name) + "/" + Self.recordFile }
+  /// The name of a ``SandboxRecord`` in its sandbox's folder.
+  public static var recordFile: String { "state.json" }
   /// The file `apply`, `exec`'s setup and `down` hold an exclusive flock(2) on, so they serialize.
   public func lock(of name: SandboxName) -> String { folder(of: name) + "/lock" }
 }

@@ -25,7 +25,8 @@ public struct TargetPlanner: Sendable {
     self.chain = chain
   }
 
-  /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when the sandbox's init is gone.
+  /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when the sandbox's init is gone,
+  ///   ``TargetPlanError/joinTargetNotRunning(_:target:)`` when a sandbox the spec joins is not running.
   public func plan(_ new: Plan) throws(TargetPlanError) -> TargetPlan {
     guard live.isAlive else { throw .notRunning(record.name.rawValue, pid: record.initProcess.pid) }
     // Pid and start time name the process; its namespaces must still be the ones recorded (`up` keeps them).
@@ -34,10 +35,18 @@ public struct TargetPlanner: Sendable {
         throw .otherNamespaces(record.name.rawValue, namespace: namespace, recorded: id, live: now)
       }
     }
+    // A joined sandbox `plan` could not find: its namespaces cannot be compared with the ones this sandbox joined.
+    for step in new.steps where step.kind == .join {
+      for case .openNamespace(_, .unresolvedSandbox(let target), _) in step.calls {
+        throw .joinTargetNotRunning(record.name.rawValue, target: target)
+      }
+    }
     let old = record.plan.steps
     // A name an apply set and then stopped (nsbuild killed) before recording it is the spec's, not drift.
     let drift = DriftReport.compare(record.plan, live).filter { item in
-      !new.steps.contains { $0.kind == item.kind && $0.subject == item.subject && alreadyStands($0) }
+      !new.steps.contains { step in
+        step.kind == item.kind && step.subject == item.subject && (alreadyStands(step) || mountStands(step))
+      }
     }
     let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
     let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
@@ -52,15 +61,19 @@ public struct TargetPlanner: Sendable {
         entry = added(new.steps[index], steps)
         entry.undo = undo(entry, old: nil, new: new.steps[index], steps, undoing)
       case .removed(let index):
-        entry = removed(old[index], steps)
+        // Its spec line is in the spec as it was applied, not in this one: never shown against this file.
+        var gone = old[index]
+        gone.origin = nil
+        entry = removed(gone, steps, undoing)
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
       }
       entry.step.change = change(of: entry)
       return mainCommandNoted(entry)
     }
+    // Mounts made by hand are taken off first: one may cover a path the steps after it write beneath.
     return TargetPlan(
-      name: record.name, target: record.initProcess, entries: entries, drift: drift, unread: live.unread,
-      mainCommand: mainCommand(entries))
+      name: record.name, target: record.initProcess, entries: handMade(drift, new, steps) + entries, drift: drift,
+      unread: live.unread, mainCommand: mainCommand(entries))
   }
 
   /// The steps that replace the main command, when an entry marks it `-/+` and the chain was planned.
@@ -86,12 +99,54 @@ public struct TargetPlanner: Sendable {
     return entry
   }
 
+  /// A `-` entry for each mount made by hand beneath the plan's mounts (``DriftReport/handMadeMounts(_:_:)``) that
+  /// the new plan does not mount either: taken off (umount2(2) MNT_DETACH), which cannot be undone.
+  private func handMade(_ drift: [Drift], _ new: Plan, _ steps: InPlaceSteps) -> [TargetPlan.Entry] {
+    // Numbered after the new plan's steps: ids name a step once in the JSON.
+    var next = (new.steps.map(\.id).max() ?? 0) + 1
+    return drift.compactMap { item in
+      guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
+        !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject })
+      else { return nil }
+      let remove = steps.remove(path, origin: nil)
+      // The entry's own calls are the ones that take it off: no plan made it.
+      defer { next += 1 }
+      let step = Step(
+        id: next, kind: .mount, actor: .joiner, subject: item.subject, operations: remove.operations,
+        change: .modify(before: item.live, after: "absent"), label: "\(item.live) mounted on \(path) by hand")
+      var entry = TargetPlan.Entry(
+        step: step, action: .remove, apply: [remove], restores: item,
+        note: "the spec does not mount it: taken off, its contents with it (a failed apply does not put it back)")
+      entry.undo = [[]]
+      return entry
+    }
+  }
+
   /// Whether the sandbox already stands as `step` makes it, where what the step makes is read whole: its host or
   /// domain name. An apply that was killed after such a step, before it wrote the record, left it so.
   private func alreadyStands(_ step: Step) -> Bool {
     if case .sethostname(let name)? = step.calls.first { return live.hostname == name }
     if case .setdomainname(let name)? = step.calls.first { return live.domainname == name }
     return false
+  }
+
+  /// Whether `step` sets a host or domain name the sandbox's could not be read of (``LiveSandbox/unread``).
+  private func unread(_ step: Step) -> Bool {
+    (step.kind == .hostname && live.hostname == nil) || (step.kind == .domainname && live.domainname == nil)
+  }
+
+  /// The note of a name step whose name could not be read from the sandbox.
+  static let unreadName = "the sandbox's name could not be read (see `not read`): apply sets it again"
+
+  /// Whether the mount `step` makes stands with its flags, size and propagation (``MountDrift``): a killed apply
+  /// changed it so. Not drift then; the step is still planned, since its mode or owner are not read.
+  private func mountStands(_ step: Step) -> Bool {
+    guard step.kind == .mount, case .mountTarget(let path) = step.subject, let mount = live.mount(at: path) else {
+      return false
+    }
+    let shape = MountShape(step)
+    guard shape.fstype == "bind" || shape.fstype == mount.fstype else { return false }
+    return MountDrift(shape: shape, mount: mount).described == nil
   }
 
   /// The note of a step the sandbox already stands as, though the record says otherwise.
@@ -112,6 +167,10 @@ public struct TargetPlanner: Sendable {
       guard alreadyStands(new) else { return changed(old, new, category, steps) }
       return TargetPlan.Entry(step: new, action: .unchanged, note: Self.standsUnrecorded)
     }
+    // A name that could not be read is not claimed to be the spec's: apply sets it again.
+    if unread(new) {
+      return TargetPlan.Entry(step: new, action: .inPlace, apply: inPlace(new, steps), note: Self.unreadName)
+    }
     guard case .inPlace = category,
       let found = drift.first(where: { $0.kind == new.kind && $0.subject == new.subject && $0.restorable })
     else { return TargetPlan.Entry(step: new, action: .unchanged) }
@@ -119,6 +178,12 @@ public struct TargetPlanner: Sendable {
     if new.kind == .mount {
       if found.live == "absent" {
         return TargetPlan.Entry(step: new, action: .add, apply: [steps.add(new)], restores: found)
+      }
+      // Flags, size or propagation changed by hand: set back where it stands, its contents kept.
+      if case .mountTarget(let path) = new.subject, let mount = live.mount(at: path),
+        let back = steps.restore(new, standing: mount)
+      {
+        return TargetPlan.Entry(step: new, action: .inPlace, apply: [back], restores: found)
       }
       return replacedMount(old, new, .mountSource, steps, restores: found)
     }
@@ -135,7 +200,11 @@ public struct TargetPlanner: Sendable {
     switch entry.action {
     case .unchanged: return .unchanged(value: now ?? wanted ?? "as applied")
     case .add: return .create
-    case .inPlace, .replace: return .modify(before: now ?? "as applied", after: wanted ?? "as the spec says")
+    case .inPlace where entry.step.kind == .loopback && entry.apply.contains { $0.calls.contains(.loopbackDown) }:
+      return .modify(before: "up", after: "down")
+    case .inPlace, .replace:
+      let before = now ?? (wanted == nil ? "as applied" : "unknown (not read)")
+      return .modify(before: before, after: wanted ?? "as the spec says")
     case .remove: return .modify(before: now ?? "as applied", after: "absent")
     }
   }
@@ -184,9 +253,20 @@ public struct TargetPlanner: Sendable {
     "a mount of this type already stands here that the record does not have (an apply killed before writing the "
     + "record?): it is taken off (umount2 MNT_DETACH) and the spec's attached, so one mount stands on the path"
 
-  private func removed(_ old: Step, _ steps: InPlaceSteps) -> TargetPlan.Entry {
+  private func removed(_ old: Step, _ steps: InPlaceSteps, _ undoing: InPlaceSteps) -> TargetPlan.Entry {
     switch Category(old.kind) {
     case .inPlace:
+      // lo goes back down, as a fresh network namespace has it: a change of its state, not an item removed.
+      if old.kind == .loopback, live.loopbackUp != false {
+        // The applied plan's step, named for what apply does; its spec line is in the spec as it was then.
+        var step = old
+        (step.label, step.origin) = ("bring lo down (the spec no longer brings it up)", nil)
+        return TargetPlan.Entry(step: step, action: .inPlace, apply: [steps.loopbackDown(old)])
+      }
+      // The record says nsbuild wrote this file: apply removes it.
+      if old.kind == .file, let remove = undoing.removeFile(old) {
+        return TargetPlan.Entry(step: old, action: .remove, apply: [remove])
+      }
       guard old.kind == .mount, case .mountTarget(let path) = old.subject else {
         return TargetPlan.Entry(step: old, action: .remove, note: Self.leftAsIs(old.kind))
       }
@@ -233,8 +313,8 @@ public struct TargetPlanner: Sendable {
   private static func leftAsIs(_ kind: Step.Kind) -> String {
     switch kind {
     case .hostname, .domainname: "the name stays as it is: the UTS namespace has no other to go back to"
-    case .file: "the file stays in the sandbox: apply removes only mounts"
-    case .loopback: "lo stays up"
+    case .file: "the file stays in the sandbox"
+    case .loopback: "lo is down already"
     case .rlimits: "init keeps its limits; the next `exec` gets the inherited ones"
     case .propagation: "the mounts keep their propagation"
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .mount, .protect,
@@ -284,6 +364,8 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
   case otherNamespaces(String, namespace: String, recorded: String, live: String)
   /// `[process]` changed, and the new main command cannot be planned: why.
   case mainCommand(String, String)
+  /// The spec joins the namespaces of the sandbox `target`, which is not running (no state, or its init ended).
+  case joinTargetNotRunning(String, target: String)
 
   public var description: String {
     switch self {
@@ -293,6 +375,10 @@ public enum TargetPlanError: Error, Sendable, Hashable, CustomStringConvertible 
       "sandbox '\(name)': its init's \(namespace) namespace is \(live), not \(recorded) as recorded; it is not planned against"
     case .mainCommand(let name, let why):
       "sandbox '\(name)': [process] changed, and its new main command cannot be planned: \(why)"
+    case .joinTargetNotRunning(let name, let target):
+      "sandbox '\(name)': join target \(target) is not running, so the namespaces the spec joins cannot be compared "
+        + "with the ones it holds; `nsbuild up` \(target) again (then `apply --replace` joins the new one), or drop "
+        + "the join from the spec"
     }
   }
 }

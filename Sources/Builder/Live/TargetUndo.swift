@@ -23,19 +23,38 @@ extension TargetPlanner {
       case .unmount:
         // A mount taken off is attached again as the applied plan made it (a tmpfs comes back empty).
         guard let old, old.kind == .mount else { return [] }
-        return [undoing.add(old)]
-      case .file: return file(taken, new: new, steps)
+        var back = undoing.add(old)
+        // A tmpfs's files lived in the mount taken off (tmpfs(5)): the one attached again is empty.
+        if MountShape(old).fstype == "tmpfs", case .mountTarget(let path) = old.subject {
+          back.label = "attach tmpfs on \(path) again (empty: its files went with the one taken off)"
+        }
+        return [back]
+      // A file removed is written back from the applied plan's step.
+      case .file: return new == nil ? file(taken, new: old, undoing) : file(taken, new: new, steps)
+      case .loopback:
+        // lo set back as it stood: down again when this apply brought it up, up again when it took it down.
+        if taken.calls.contains(.loopbackDown) { return [steps.loopback(Self.loUp(taken))] }
+        guard live.loopbackUp == false else { return [] }
+        var down = steps.loopbackDown(taken)
+        down.label = "bring lo down again"
+        return [down]
       case .rlimits: return limits(taken)
       case .propagation:
         guard let old else { return [] }
         return [undoing.propagation(old)]
-      case .loopback, .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root,
+      case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root,
         .protect, .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet,
         .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .join, .detach,
         .hold, .outlive, .endCommand:
         return []
       }
     }
+  }
+
+  /// Whether `call` removes a file.
+  static func removes(_ call: Syscall) -> Bool {
+    if case .removeFile = call { return true }
+    return false
   }
 
   /// Whether `call` attaches a mount to the sandbox's tree (move_mount(2)).
@@ -68,11 +87,24 @@ extension TargetPlanner {
     return [back]
   }
 
-  /// A file that stood there is written back with the contents read before; one that did not stays (apply removes
-  /// no file), and so does one whose contents are not UTF-8 text, which a spec's file never is.
+  /// The step that brings `lo` up, in place of `taken`'s calls.
+  private static func loUp(_ taken: Step) -> Step {
+    var up = taken
+    up.operations = [Step.Operation(.loopbackUp, origin: taken.origin)]
+    up.label = "bring lo up again"
+    return up
+  }
+
+  /// A file that stood there is written back with the contents read before; one this apply made (nothing stood
+  /// there) is removed; one whose contents are not UTF-8 text, which a spec's file never is, stays.
   private func file(_ taken: Step, new: Step?, _ steps: InPlaceSteps) -> [Step] {
-    guard let new, case .file(let path) = new.subject, case .file(let contents)? = live.files[path],
-      let text = String(validating: contents, as: UTF8.self)
+    guard let new, case .file(let path) = new.subject else { return [] }
+    if live.files[path] == .missing, !taken.calls.contains(where: Self.removes), let remove = steps.removeFile(new) {
+      var back = remove
+      back.label = "remove \(path) again"
+      return [back]
+    }
+    guard case .file(let contents)? = live.files[path], let text = String(validating: contents, as: UTF8.self)
     else { return [] }
     var before = new
     before.operations = new.operations.map { operation in

@@ -1,7 +1,7 @@
 import SpecParser
 
 /// Reads what each `[namespaces] join` entry names, read-only: a live sandbox's state record (``SandboxRecord``, in
-/// the caller's ``StateDirectory``) and whether its init still runs (pid and start time), or a path; then the
+/// the caller's ``StateDirectory``, loaded by ``SandboxRecordReader`` as every command loads one) and whether its init still runs (pid and start time), or a path; then the
 /// namespace file itself (ioctl_ns(2)). What it finds is only what `plan` reports: `run` opens the file again and
 /// checks the process again when it joins.
 struct JoinTargetReader<Reader: SystemReader> {
@@ -41,14 +41,16 @@ struct JoinTargetReader<Reader: SystemReader> {
       return JoinObservation(file: missing, problem: "'\(name)' is not a sandbox name")
     }
     let path = state.record(of: sandboxName)
-    let bytes: [UInt8]
-    do { bytes = try reader.readFile(path) } catch {
-      let reason = error.errno == ErrnoNames.ENOENT ? "no sandbox named '\(name)' is up" : "\(error)"
-      return JoinObservation(file: missing, problem: "\(reason) (no state at \(path))")
+    // As every command loads a record: no symlink on the way, and one naming another sandbox is refused.
+    let found: SandboxRecord?
+    do { found = try SandboxRecordReader(directory: state, reader: reader).load(sandboxName) } catch {
+      if case .unreadable(let error, let path) = error {
+        return JoinObservation(file: missing, problem: "sandbox '\(name)': \(error.description) (\(path))")
+      }
+      return JoinObservation(file: missing, problem: "sandbox '\(name)': \(error.description)")
     }
-    let record: SandboxRecord
-    do { record = try SandboxRecord.decode(bytes) } catch {
-      return JoinObservation(file: missing, problem: "sandbox '\(name)': \(error.description) (\(path))")
+    guard let record = found else {
+      return JoinObservation(file: missing, problem: "no sandbox named '\(name)' is up (no state at \(path))")
     }
     let holder = record.initProcess
     guard holder.isAlive(reader: reader) else {

@@ -16,6 +16,10 @@ public struct HostMount: Sendable, Hashable {
   public var peerGroup: Int?
   public var masterGroup: Int?
   public var isUnbindable: Bool
+  /// The per-mount options (`rw,nosuid,relatime`) and the filesystem's super options (`rw,size=8192k,mode=755`),
+  /// as proc_pid_mountinfo(5) lists them: `plan --target` compares them with the applied plan's (drift).
+  public var mountOptions: [String] = []
+  public var superOptions: [String] = []
 
   public init(
     id: Int, parentID: Int, mountPoint: String, fstype: String, peerGroup: Int? = nil, masterGroup: Int? = nil,
@@ -42,6 +46,8 @@ public struct HostMount: Sendable, Hashable {
         id: id, parentID: parent, mountPoint: unescape(fields[4]), fstype: fields[dash + 1], root: unescape(fields[3]))
       let superOptions = dash + 3 < fields.count ? fields[dash + 3] : ""
       mount.isReadOnly = [fields[5], superOptions].contains { $0.split(separator: ",").contains("ro") }
+      mount.mountOptions = fields[5].split(separator: ",").map(String.init)
+      mount.superOptions = superOptions.split(separator: ",").map(String.init)
       for field in fields[6..<dash] {
         if field.hasPrefix("shared:") { mount.peerGroup = Int(field.dropFirst(7)) }
         if field.hasPrefix("master:") { mount.masterGroup = Int(field.dropFirst(7)) }

@@ -98,6 +98,7 @@ extension Syscall: CustomStringConvertible {
     case .sethostname(let name): return "sethostname(\(Quoting.c(name)), \(name.utf8.count))"
     case .setdomainname(let name): return "setdomainname(\(Quoting.c(name)), \(name.utf8.count))"
     case .loopbackUp: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", IFF_UP})"
+    case .loopbackDown: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", ~IFF_UP})"
     case .scrubEnvironment: return "memset(environ strings, 0)"
     case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
     case .openDirectoryNoSymlinks(let path, let slot):
@@ -210,11 +211,17 @@ extension Syscall: CustomStringConvertible {
     case .closeInheritedDescriptors: return "close_range(3, ~0U) but the chain's pipes and sockets"
     case .unmount(let slot, let path): return "umount2(fd[\(slot)] (\(path)), MNT_DETACH)"
     case .reconfigure(let slot, let path, let key, let value):
+      // An empty value sets a flag (`rw`, `ro`): FSCONFIG_SET_FLAG, as the shim does.
+      let set =
+        value.isEmpty
+        ? "FSCONFIG_SET_FLAG, \(Quoting.c(key)), NULL" : "FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value))"
       return
-        "fspick(fd[\(slot)] (\(path)), \"\", FSPICK_EMPTY_PATH) = it; fsconfig(it, FSCONFIG_SET_STRING, \(Quoting.c(key)), \(Quoting.c(value)), 0); fsconfig(it, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)"
+        "fspick(fd[\(slot)] (\(path)), \"\", FSPICK_EMPTY_PATH) = it; fsconfig(it, \(set), 0); fsconfig(it, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)"
     case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
     case .changeOwner(let slot, let path, let uid, let gid):
       return "fchown(fd[\(slot)] (\(path)), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))"
+    case .removeFile(let root, let path):
+      return "openat2(fd[\(root)], parent of \(Quoting.c(path)), RESOLVE_IN_ROOT) = it; unlinkat(it, last name, 0)"
     case .replaceFile(let root, let path, let contents, let mode):
       let name = path.split(separator: "/").last.map(String.init) ?? path
       return

@@ -114,6 +114,9 @@ public enum Syscall: Sendable, Hashable, Codable {
   case detachOldRoot
   /// ioctl(2) SIOCSIFFLAGS on `lo` with IFF_UP.
   case loopbackUp
+  /// ioctl(2) SIOCSIFFLAGS on `lo` without IFF_UP (netdevice(7)): what a fresh network namespace has; `apply` takes
+  /// it down when the spec no longer brings it up, and when it takes back an apply that did.
+  case loopbackDown
   /// Zero nsbuild's own environment strings so `/proc/1/environ` shows none of them.
   case scrubEnvironment
   case setsid
@@ -181,6 +184,10 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// (RESOLVE_IN_ROOT), a new file holding `contents` with `mode` written there as `.NAME.nsbuild-new`, then
   /// renameat(2) over `NAME`: no reader sees it half-written, and a symlink at `NAME` is replaced, never followed.
   case replaceFile(root: Int, path: String, contents: String, mode: UInt32)
+  /// A `[[files]]` file removed from a live sandbox: the folder of `path` opened beneath root slot `root`
+  /// (RESOLVE_IN_ROOT), then unlinkat(2) of its last name, never following it (a folder there fails with EISDIR);
+  /// one already gone is not an error.
+  case removeFile(root: Int, path: String)
   /// open(2) O_RDONLY|O_CLOEXEC of the `namespace` file `file` into fd slot `slot`. For a process's
   /// `/proc/PID/ns/TYPE`, its start time is read again once the file is open: a different one (the pid was
   /// recycled) fails with ESRCH, and the fd is closed.

@@ -84,7 +84,10 @@ struct TargetPlanTextRenderer {
     guard !drift.isEmpty else { return "Drift: none (the sandbox stands as the plan last applied made it)\n" }
     var out = "Drift (changed inside since the last up or apply, not by the spec):\n"
     for item in drift {
-      let fix = item.restorable ? "apply brings it back" : "only replacing the sandbox brings it back"
+      let fix =
+        !item.restorable
+        ? "only replacing the sandbox brings it back"
+        : item.applied == "absent" ? "apply takes it away" : "apply brings it back"
       out += "  " + paint("!", "35") + " \(shown(item.description)) (\(fix))\n"
     }
     return out

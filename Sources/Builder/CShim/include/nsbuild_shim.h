@@ -82,6 +82,7 @@ int nsb_unblock_signals(void);
 void nsb_scrub_environ(void);
 /// Brings the loopback interface up (SIOCSIFFLAGS with IFF_UP) in the current network namespace.
 int nsb_loopback_up(void);
+int nsb_loopback_down(void);
 #endif
 /// setresuid(2) and setresgid(2) with all three IDs the same.
 int nsb_setresuid(uid_t id);
