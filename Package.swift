@@ -39,7 +39,7 @@ let package = Package(
     ),
     .testTarget(name: "SpecParserTests", dependencies: ["SpecParser"]),
     .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
-    .testTarget(name: "BuilderTests", dependencies: ["Builder", "SpecParser", "nsbuild"]),
+    .testTarget(name: "BuilderTests", dependencies: ["Builder", "SpecParser", "Netlink", "nsbuild"]),
     .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Builder", "SpecParser", "nsbuild"]),
   ],
   swiftLanguageModes: [.v6]

@@ -90,6 +90,9 @@ private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyP
     return Diagnostic(
       .error, code: "cannot-set-groups", message: error.description, file: path,
       range: origins["process.groups"] ?? start)
+  case .needsRoot:
+    return Diagnostic(
+      .error, code: "needs-root", message: error.description, file: path, range: origins["net.veth[0]"] ?? start)
   case .limits(let problems):
     return Diagnostic(
       .error, code: "rlimit-too-high", message: error.description, file: path,

@@ -12,6 +12,13 @@ final class RecordingKernel: LinuxKernel {
   var env = ["HOME=/home/me", "PATH=/usr/bin"]
   var files: [String: [UInt8]] = [:]
 
+  /// The rtnetlink requests sent, whole, in order.
+  var netlinkRequests: [[UInt8]] = []
+  /// The index RTM_GETLINK answers for each name (7 for any other).
+  var linkIndexes: [String: Int32] = [:]
+
+  func recordNetlink(_ entry: String) throws(SyscallError) { try record(entry, call: "sendmsg") }
+
   private func record(_ entry: String, call: String, path: String? = nil) throws(SyscallError) {
     log.append(entry)
     if let errno = failures.first(where: { entry.hasPrefix($0.key) })?.value {

@@ -87,7 +87,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
     let index = step.calls.indices.first { index in
       switch step.calls[index] {
       case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .reconfigure, .changeMode, .changeOwner,
-        .replaceFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation:
+        .replaceFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation, .rtnetlink:
         return true
       case .setattrAt: return index > joined
       case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,
@@ -97,7 +97,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         .changeDirectoryTo, .pivotRoot, .detachOldRoot, .setsid, .setrlimit, .setgroups, .setresgid, .setresuid,
         .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir, .closeOnExecFrom,
         .execve, .saveMountNamespace, .enterMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots,
-        .openNamespace, .pidfdOpen, .setns, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors:
+        .openNamespace, .pidfdOpen, .setns, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
+        .openSandboxNamespace:
         return false
       }
     }

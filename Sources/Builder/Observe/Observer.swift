@@ -35,6 +35,7 @@ public struct Observer<Reader: SystemReader> {
       if let id = reader.namespaceID(namespace) { state.namespaceIDs[namespace] = id }
     }
     state.joinTargets = JoinTargetReader(reader: reader).read(for: spec)
+    state.hostInterfaces = HostInterfaceReader(reader: reader).read(for: spec)
     return state
   }
 

@@ -34,6 +34,7 @@ public struct Planner: Sendable {
     steps += joinSteps() + [unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
+    steps += try hostNetworkSteps()
     // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
     var filesystem = filesystemSteps()
     steps += filesystem.filter { $0.actor == .parent }
@@ -177,13 +178,13 @@ public struct Planner: Sendable {
   }
 
   private func networkSteps() -> [Step] {
-    guard spec.unshares(.net), spec.net.loopback else { return [] }
+    guard spec.unshares(.net), spec.net.loopback else { return insideNetworkSteps() }
     return [
       Step(
         kind: .loopback, actor: .initProcess, subject: .networkInterface(name: "lo"), calls: [.loopbackUp],
         change: .modify(before: "down", after: "up"),
         reason: "a new network namespace starts with lo down", origin: origin("net.loopback"))
-    ]
+    ] + insideNetworkSteps()
   }
 }
 
@@ -196,6 +197,8 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   case cannotSetGroups
   /// `[process] rlimits` asks for hard limits the command cannot get (see ``Planner/limitProblems(of:host:)``).
   case limits([LimitProblem])
+  /// `[[net.veth]]` without root: a veth's host end needs CAP_NET_ADMIN in the host's network namespace.
+  case needsRoot(String)
 
   public var description: String {
     switch self {
@@ -204,6 +207,7 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case .cannotSetGroups:
       "[process] groups cannot be set: without root, setgroups is denied in the new user namespace (user_namespaces(7)), so setgroups(2) fails with EPERM; leave `groups` out or run as root"
     case .limits(let problems): problems.map(\.message).joined(separator: "\n")
+    case .needsRoot(let reason): reason
     }
   }
 }

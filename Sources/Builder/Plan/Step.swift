@@ -87,6 +87,11 @@ public struct Step: Sendable, Hashable, Codable {
     case unmount = "umount"
     /// setns(2) into existing namespaces (`[namespaces] join`, or a live sandbox's for `exec`).
     case join = "setns"
+    /// A veth(4) pair: its host end made by nsbuild with the peer directly in the sandbox's network namespace, or the
+    /// inside end's addresses, link state and routes set by init (rtnetlink(7)).
+    case veth
+    /// A bridge on the host the host end of a veth joins, made when missing and left on the host.
+    case bridge
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the

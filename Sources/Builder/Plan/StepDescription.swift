@@ -6,6 +6,7 @@ extension Step {
     if let label { return label }
     switch kind {
     case .spawn: return "fork the sandbox process"
+    case .veth, .bridge: return networkTitle
     case .join:
       let flags = calls.reduce(into: CloneFlags()) { flags, call in
         if case .setns(_, let namespaces) = call { flags.formUnion(namespaces) }
@@ -226,6 +227,9 @@ extension Syscall: CustomStringConvertible {
     case .pidfdOpen(let pid, let startTime, let slot):
       return "fd[\(slot)] = pidfd_open(\(pid), 0); /proc/\(pid)/stat starttime == \(startTime)"
     case .setns(let slot, let namespaces): return "setns(fd[\(slot)], \(namespaces)); close(fd[\(slot)])"
+    case .openSandboxNamespace(let namespace, let slot):
+      return "open(\"/proc/<sandbox>/ns/\(namespace.procName)\", O_RDONLY|O_CLOEXEC) = fd[\(slot)]"
+    case .rtnetlink(let request): return "sendmsg(NETLINK_ROUTE, \(request))"
     }
   }
 

@@ -1,3 +1,4 @@
+import Netlink
 import SpecParser
 
 /// A call `run` makes, with its arguments. The applier interprets these values and nothing else. Every associated
@@ -188,6 +189,13 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// setns(2) of the fd in slot `slot` with `namespaces`: one `CLONE_NEW*` type for a namespace file, which the
   /// kernel checks (EINVAL for another), or several for a pidfd (Linux 5.8), entered at once; then close(2) of it.
   case setns(slot: Int, namespaces: CloneFlags)
+  /// open(2) O_RDONLY|O_CLOEXEC of the sandbox process's `/proc/<pid>/ns/TYPE` into fd slot `slot`, by nsbuild, in
+  /// its own /proc: the pid is its unreaped child's, so it names no other process.
+  case openSandboxNamespace(namespace: Namespace, slot: Int)
+  /// One rtnetlink(7) request on a NETLINK_ROUTE socket of the calling process's network namespace, answered by an
+  /// acknowledgement (NLMSG_ERROR 0) or an errno. Interface indexes it names are looked up first (RTM_GETLINK); an
+  /// fd slot it names (IFLA_NET_NS_FD) is closed once it is sent.
+  case rtnetlink(request: RouteRequest)
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).

@@ -21,7 +21,7 @@ enum PlanSchema {
     "domainname", "loopback", "sources", "root", "mount", "protect", "file", "pivot_root", "readonly_root", "close_fds",
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
-    "exec", "userns_root", "tcsetpgrp", "setns", "umount", "detach", "hold", "outlive_nsbuild",
+    "exec", "userns_root", "tcsetpgrp", "setns", "umount", "detach", "hold", "outlive_nsbuild", "veth", "bridge",
   ]
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
@@ -39,7 +39,8 @@ enum PlanSchema {
     "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "change_owner",
     "prlimit",
     "replace_file",
-    "redirect_standard_streams", "hold_until_signalled", "close_inherited_descriptors",
+    "redirect_standard_streams", "hold_until_signalled", "close_inherited_descriptors", "open_sandbox_namespace",
+    "rtnetlink",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.
