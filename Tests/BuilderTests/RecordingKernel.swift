@@ -74,7 +74,9 @@ final class RecordingKernel: LinuxKernel {
   func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError) {
     if logsChain { log.append("write(\(fd), \(shown(bytes)))") }
   }
-  func close(_ fd: Int32) {}
+  /// The fds closed, in order.
+  var closedFDs: [Int32] = []
+  func close(_ fd: Int32) { closedFDs.append(fd) }
   func setDumpable(_ dumpable: Bool) throws(SyscallError) {
     try record(Syscall.setDumpable(dumpable: dumpable).description, call: "prctl")
   }
@@ -153,6 +155,8 @@ final class RecordingKernel: LinuxKernel {
   }
   /// The fd the next open of a namespace file or pidfd returns.
   private var nextNamespaceFD: Int32 = 60
+  /// The fd the last namespace file opened got.
+  var lastNamespaceFD: Int32 { nextNamespaceFD }
   func openNamespace(_ path: String) throws(SyscallError) -> Int32 {
     try record("open(\(path))", call: "open", path: path)
     nextNamespaceFD += 1

@@ -30,6 +30,14 @@ extension Planner {
     return steps
   }
 
+  /// `bridge NAME` for each bridge run makes: it stays on the host after the sandbox, for others to join.
+  func bridgesLeft() -> [String] {
+    guard spec.unshares(.net), state.isPrivileged else { return [] }
+    var seen: Set<String> = []
+    return spec.net.veths.compactMap(\.bridge).filter { state.hostInterfaces[$0] == nil && seen.insert($0).inserted }
+      .map { "bridge " + $0 }
+  }
+
   private func bridgeStep(_ name: String, origin: SourceRange?) -> Step {
     let change: Change
     switch state.hostInterfaces[name].map(\.isBridge) {

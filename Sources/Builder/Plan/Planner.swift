@@ -70,7 +70,7 @@ public struct Planner: Sendable {
     let all = warnings() + (live.flatMap { _ in livePIDNamespaceWarning() }.map { [$0] } ?? [])
     return Plan(
       steps: steps, warnings: Self.tie(PlanWarning.capped(all), to: steps),
-      hostChanges: HostChanges(spec: spec, state: state).list(),
+      hostChanges: HostChanges(spec: spec, state: state).list() + bridgesLeft(),
       processes: chain.processes, handoffs: chain.handoffs)
   }
 
