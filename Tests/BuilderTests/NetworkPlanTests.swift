@@ -88,7 +88,7 @@ import Testing
     let planned = try plan(Self.bridged, state: state)
     #expect(planned.steps[2].change == .unchanged(value: "bridge nsb-br exists"))
     #expect(planned.steps[3].change == .create)
-    #expect(planned.steps[4].change == .conflict(before: "nsb-a1 exists on the host", after: "veth nsb-a1"))
+    #expect(planned.steps[4].change == .conflict(before: "host interface nsb-a1", after: "veth"))
     #expect(planned.hostChanges.isEmpty)
     state.hostInterfaces = ["nsb-br": HostInterface(isBridge: false)]
     #expect(try plan(Self.bridged, state: state).steps[2].change.symbol == "!")

@@ -42,7 +42,7 @@ extension Planner {
     let change: Change
     switch state.hostInterfaces[name].map(\.isBridge) {
     case true?: change = .unchanged(value: "bridge \(name) exists")
-    case false?: change = .conflict(before: "\(name), an interface that is not a bridge", after: "bridge \(name)")
+    case false?: change = .conflict(before: "host interface \(name), not a bridge,", after: "bridge")
     case nil: change = .create
     }
     return Step(
@@ -64,7 +64,7 @@ extension Planner {
       + [.rtnetlink(request: .setUp(name: veth.hostName))]
     let change: Change =
       state.hostInterfaces[veth.hostName] == nil
-      ? .create : .conflict(before: "\(veth.hostName) exists on the host", after: "veth \(veth.hostName)")
+      ? .create : .conflict(before: "host interface \(veth.hostName)", after: "veth")
     return Step(
       kind: .veth, actor: .parent, subject: .networkInterface(name: veth.hostName), calls: calls, change: change,
       reason: "from the host's network namespace, the peer made in the sandbox's; the host end goes with it",
