@@ -62,3 +62,7 @@ extension RecordingKernel {
     return header(length: 16 + body.count, type: NetlinkNumbers.NLMSG_ERROR, sequence: sequence) + body
   }
 }
+
+extension RecordingKernel {
+  func keepAcrossExec(_ fd: Int32) throws(SyscallError) { try recordNetlink("fcntl(\(fd), F_SETFD, 0)") }
+}

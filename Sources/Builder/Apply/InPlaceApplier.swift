@@ -87,7 +87,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
     let index = step.calls.indices.first { index in
       switch step.calls[index] {
       case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .reconfigure, .changeMode, .changeOwner,
-        .replaceFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation, .rtnetlink:
+        .replaceFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation, .rtnetlink, .startPasta:
         return true
       case .setattrAt: return index > joined
       case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,

@@ -39,6 +39,7 @@ struct ParentRole<Kernel: LinuxKernel> {
     }
     launcher.holdLocks(.parent, channels)
     let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
+    made.endHelpers(kernel)
     if let report = channels.fd(.reportRead, of: .parent), case .failed(let failure) = kernel.receive(on: report) {
       made.delete(kernel)
       return .outcome(.failed(failure))

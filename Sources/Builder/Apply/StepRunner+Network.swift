@@ -69,19 +69,32 @@ extension StepRunner {
   }
 }
 
-/// The links a process made on its own side (a veth's host end, a bridge), newest last.
+/// What nsbuild set up on the host for the sandbox's network, newest last: links it made (a veth's host end, a
+/// bridge), deleted when setup fails, and helper processes (pasta), ended when the sandbox ends.
 final class MadeLinks {
   var made: [String] = []
+  /// The pids of helper processes nsbuild started (pasta), its children.
+  var helpers: [Int32] = []
 
-  /// RTM_DELLINK of each, newest first; what fails to go (already gone with its namespace) is left.
+  /// RTM_DELLINK of each link, newest first (what fails to go, already gone with its namespace, is left), and the
+  /// helpers ended.
   func delete<Kernel: LinuxKernel>(_ kernel: Kernel) {
     for name in made.reversed() {
-      if let bytes = try? RouteRequest.deleteLink(name: name).encoded(
-        sequence: 3, resolve: { (_) throws(SyscallError) in 0 })
-      {
+      let request = RouteRequest.deleteLink(name: name)
+      if let bytes = try? request.encoded(sequence: 3, resolve: { (_) throws(SyscallError) in 0 }) {
         _ = try? kernel.rtnetlink(bytes)
       }
     }
     made = []
+    endHelpers(kernel)
+  }
+
+  /// SIGTERM to each helper, then wait(2) for it.
+  func endHelpers<Kernel: LinuxKernel>(_ kernel: Kernel) {
+    for pid in helpers {
+      kernel.kill(pid, 15)
+      _ = try? kernel.wait(pid)
+    }
+    helpers = []
   }
 }

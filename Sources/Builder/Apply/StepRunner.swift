@@ -190,6 +190,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .openSandboxNamespace(let namespace, let slot):
       hold(try kernel.openNamespace("/proc/\(sandboxPID)/ns/\(namespace.procName)"), in: slot)
     case .rtnetlink(let request): try send(request)
+    case .startPasta(let program, let arguments): try startPasta(program, arguments)
     case .unmount(let slot, let path): try naming(path) { () throws(SyscallError) in try kernel.detach(try fd(slot)) }
     case .reconfigure(let slot, let path, let key, let value):
       try naming(path) { () throws(SyscallError) in try kernel.reconfigure(try fd(slot), key: key, value: value) }

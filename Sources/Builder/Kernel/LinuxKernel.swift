@@ -219,6 +219,8 @@ public protocol LinuxKernel: SystemReader {
   /// NETLINK_EXT_ACK and NETLINK_CAP_ACK, so an error carries the kernel's text), send(2) of `message` to the
   /// kernel, recv(2) of the answer (one datagram), close(2). The answer is returned as received, undecoded.
   func rtnetlink(_ message: [UInt8]) throws(SyscallError) -> [UInt8]
+  /// fcntl(2) F_SETFD 0: `fd` stays open across execve(2) (a pipe handed to a helper program).
+  func keepAcrossExec(_ fd: Int32) throws(SyscallError)
 }
 
 /// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the

@@ -31,3 +31,9 @@ extension RealKernel {
     return Array(buffer[0..<Int(received)])
   }
 }
+
+extension RealKernel {
+  public func keepAcrossExec(_ fd: Int32) throws(SyscallError) {
+    _ = try retry("fcntl", path: "fd \(fd)") { fcntl(fd, F_SETFD, 0) }
+  }
+}

@@ -203,7 +203,7 @@ public struct TargetPlanner: Sendable {
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
-      .outlive, .veth, .bridge:
+      .outlive, .veth, .bridge, .pasta:
       []
     }
   }
@@ -223,6 +223,7 @@ public struct TargetPlanner: Sendable {
       "nothing to take back"
     case .veth: "the veth stays until the sandbox ends"
     case .bridge: "the bridge stays on the host"
+    case .pasta: "pasta runs until the sandbox ends"
     }
   }
 
@@ -247,7 +248,7 @@ public struct TargetPlanner: Sendable {
         self = .replaces(.process)
       // Joining other sandboxes' namespaces sets the namespaces as unshare(2) does: another set is another sandbox.
       case .join: self = .replaces(.namespaceSet)
-      case .veth, .bridge: self = .replaces(.network)
+      case .veth, .bridge, .pasta: self = .replaces(.network)
       // `up`'s detach, hold and outlive steps are the holder's, taken once.
       case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .unmount,
         .detach, .hold, .outlive:

@@ -32,7 +32,7 @@ extension TargetPlanner {
       case .loopback, .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root,
         .protect, .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet,
         .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .join, .detach,
-        .hold, .outlive, .veth, .bridge:
+        .hold, .outlive, .veth, .bridge, .pasta:
         return []
       }
     }

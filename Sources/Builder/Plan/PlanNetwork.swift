@@ -10,11 +10,11 @@ extension Planner {
 
   /// nsbuild's steps: each missing bridge, then each veth with its host end's addresses, up.
   ///
-  /// - Throws: ``PlanError/needsRoot(_:)`` without root: CAP_NET_ADMIN in the host's network namespace is root's.
+  /// - Throws: ``PlanError/networkUnavailable(_:)`` without root: CAP_NET_ADMIN in the host's network namespace is root's.
   func hostNetworkSteps() throws(PlanError) -> [Step] {
     guard spec.unshares(.net), !spec.net.veths.isEmpty else { return [] }
     guard state.isPrivileged else {
-      throw PlanError.needsRoot(
+      throw PlanError.networkUnavailable(
         "[[net.veth]] needs root: a veth's host end is made in the host's network namespace, which takes CAP_NET_ADMIN there (rtnetlink(7)); without root use [net.pasta]"
       )
     }
@@ -101,5 +101,48 @@ extension Step {
   var networkTitle: String {
     if case .networkInterface(let name) = subject { return "\(kind.rawValue) \(name)" }
     return kind.rawValue
+  }
+}
+
+/// `[net.pasta]`: pasta(1) started by nsbuild on the sandbox's network namespace once the sandbox process has
+/// unshared it, for callers without root (or with it) who want the host's network without a veth.
+extension Planner {
+  /// - Throws: ``PlanError/networkUnavailable(_:)`` when pasta is not installed, or under `up` (pasta would end with
+  ///   nsbuild, which `up` leaves).
+  func pastaSteps(live: Bool) throws(PlanError) -> [Step] {
+    guard spec.unshares(.net), let pasta = spec.net.pasta else { return [] }
+    guard !live else {
+      throw PlanError.networkUnavailable(
+        "[net.pasta] is not supported with `up` yet: nsbuild starts pasta and ends it with the sandbox, and `up` leaves the sandbox running after nsbuild exits; use `run`"
+      )
+    }
+    guard let program = state.pasta else {
+      throw PlanError.networkUnavailable(
+        "[net.pasta] needs pasta(1), which is not installed (Debian and Ubuntu: apt-get install passt)")
+    }
+    return [
+      Step(
+        kind: .pasta, actor: .parent, subject: .networkInterface(name: "pasta"),
+        calls: [.startPasta(program: program, arguments: Self.pastaArguments(pasta, euid: state.euid))],
+        change: .create,
+        reason:
+          "pasta joins the sandbox's user and network namespaces and configures its tap interface as the host's (addresses, routes, the gateway mapped to the host); it dies with nsbuild and is ended with the sandbox",
+        origin: origin("net.pasta"))
+    ]
+  }
+
+  /// `--foreground --quiet --config-net --runas UID`, then the forwards: `-t`/`-u` for host → sandbox ports (none
+  /// when the spec lists none: pasta's default, `auto`, would forward whatever the sandbox binds), `-T none -U none`
+  /// (no sandbox → host port forwards; the sandbox reaches the host through the gateway's address).
+  static func pastaArguments(_ pasta: Pasta, euid: UInt32) -> [String] {
+    func forwards(_ transport: PortForward.TransportProtocol) -> String {
+      let ports = pasta.ports.filter { $0.transport == transport }.map { "\($0.hostPort):\($0.sandboxPort)" }
+      return ports.isEmpty ? "none" : ports.joined(separator: ",")
+    }
+    // --runas: as root pasta otherwise drops to nobody, who may not open the sandbox's /proc/PID/ns files.
+    return [
+      "--foreground", "--quiet", "--config-net", "--runas", String(euid), "-t", forwards(.tcp), "-u", forwards(.udp),
+      "-T", "none", "-U", "none",
+    ]
   }
 }

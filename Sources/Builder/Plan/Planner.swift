@@ -34,7 +34,7 @@ public struct Planner: Sendable {
     steps += joinSteps() + [unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
-    steps += try hostNetworkSteps()
+    steps += try hostNetworkSteps() + pastaSteps(live: live != nil)
     // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
     var filesystem = filesystemSteps()
     steps += filesystem.filter { $0.actor == .parent }
@@ -197,8 +197,9 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   case cannotSetGroups
   /// `[process] rlimits` asks for hard limits the command cannot get (see ``Planner/limitProblems(of:host:)``).
   case limits([LimitProblem])
-  /// `[[net.veth]]` without root: a veth's host end needs CAP_NET_ADMIN in the host's network namespace.
-  case needsRoot(String)
+  /// `[net]` asks for what this caller or host cannot give: a veth without root (its host end needs CAP_NET_ADMIN
+  /// in the host's network namespace), pasta(1) not installed, or pasta under `up`.
+  case networkUnavailable(String)
 
   public var description: String {
     switch self {
@@ -207,7 +208,7 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case .cannotSetGroups:
       "[process] groups cannot be set: without root, setgroups is denied in the new user namespace (user_namespaces(7)), so setgroups(2) fails with EPERM; leave `groups` out or run as root"
     case .limits(let problems): problems.map(\.message).joined(separator: "\n")
-    case .needsRoot(let reason): reason
+    case .networkUnavailable(let reason): reason
     }
   }
 }

@@ -92,6 +92,8 @@ public struct Step: Sendable, Hashable, Codable {
     case veth
     /// A bridge on the host the host end of a veth joins, made when missing and left on the host.
     case bridge
+    /// pasta(1), user-mode networking for the sandbox's network namespace, started by nsbuild.
+    case pasta
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the

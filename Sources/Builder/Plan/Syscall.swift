@@ -196,6 +196,12 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// acknowledgement (NLMSG_ERROR 0) or an errno. Interface indexes it names are looked up first (RTM_GETLINK); an
   /// fd slot it names (IFLA_NET_NS_FD) is closed once it is sent.
   case rtnetlink(request: RouteRequest)
+  /// fork(2) and execve(2) of pasta(1) `program` with `arguments`, then `--pid /dev/fd/N` (a pipe) and the sandbox
+  /// process's pid: pasta joins its user and network namespaces, sets up its tap interface there, and writes its pid
+  /// to the pipe once the namespace's network is configured, which nsbuild waits for. pasta dies with nsbuild
+  /// (PR_SET_PDEATHSIG) and is ended (SIGTERM) when the sandbox ends: it does not end by itself when the namespace
+  /// goes.
+  case startPasta(program: String, arguments: [String])
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).

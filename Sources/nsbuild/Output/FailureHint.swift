@@ -21,6 +21,8 @@ struct FailureHint {
         ? "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))" : nil
     case .uidMap, .gidMap: return idMap(step, errno)
     case .veth, .bridge: return Self.network(errno)
+    case .pasta:
+      return "pasta needs /dev/net/tun readable and writable by the caller, and a host interface with a default route"
     case .spawn, .setgroups, .fork, .propagation, .hostname, .domainname, .loopback, .root, .protect, .pivotRoot,
       .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials, .capabilities,
       .noNewPrivs, .namespaceRoot, .umask, .cwd, .foreground, .join, .unmount, .detach, .hold, .outlive:

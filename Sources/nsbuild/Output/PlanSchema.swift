@@ -22,6 +22,7 @@ enum PlanSchema {
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
     "exec", "userns_root", "tcsetpgrp", "setns", "umount", "detach", "hold", "outlive_nsbuild", "veth", "bridge",
+    "pasta",
   ]
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
@@ -40,7 +41,7 @@ enum PlanSchema {
     "prlimit",
     "replace_file",
     "redirect_standard_streams", "hold_until_signalled", "close_inherited_descriptors", "open_sandbox_namespace",
-    "rtnetlink",
+    "rtnetlink", "start_pasta",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.
