@@ -98,7 +98,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir, .closeOnExecFrom,
         .execve, .saveMountNamespace, .enterMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots,
         .openNamespace, .pidfdOpen, .setns, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-        .openSandboxNamespace:
+        .openSandboxNamespace, .endSandboxAfterCommand:
         return false
       }
     }

@@ -55,7 +55,7 @@ struct MountShape: Hashable {
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
       .changeMode, .changeOwner,
       .prlimit, .replaceFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-      .openSandboxNamespace, .rtnetlink, .startPasta:
+      .openSandboxNamespace, .rtnetlink, .startPasta, .endSandboxAfterCommand:
       break
     }
   }

@@ -40,8 +40,8 @@ enum PlanSchema {
     "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "change_owner",
     "prlimit",
     "replace_file",
-    "redirect_standard_streams", "hold_until_signalled", "close_inherited_descriptors", "open_sandbox_namespace",
-    "rtnetlink", "start_pasta",
+    "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
+    "open_sandbox_namespace", "rtnetlink", "start_pasta",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.
