@@ -116,6 +116,18 @@ import Testing
     )
   }
 
+  @Test func aLiveSandboxsNetworkIsReplacedNotChangedInPlace() {
+    for kind in [Step.Kind.veth, .bridge, .pasta] {
+      guard case .replaces(let cause) = TargetPlanner.Category(kind) else {
+        Issue.record("\(kind) is not replaced")
+        continue
+      }
+      #expect(cause == .network)
+      #expect(Replacement(cause).scope == .sandbox)
+      #expect(Replacement(cause).description.hasSuffix("(rtnetlink(7))"))
+    }
+  }
+
   /// nsbuild, forked the sandbox (pid 4242), takes its network step once it says ready.
   func launchParent(_ plan: Plan, failing: [String: Int32] = [:]) -> (RoleEnd, RecordingKernel) {
     let kernel = RecordingKernel()
