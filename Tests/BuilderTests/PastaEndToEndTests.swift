@@ -48,10 +48,7 @@ extension HostNetworkTests {
       let before = Self.pastas()
       let network = try E2E.network()
       // Host port → sandbox.
-      let user = uid.map {
-        ["/usr/bin/setpriv", "--reuid=\($0)", "--regid=\($0)", "--clear-groups", folder + "/nsbuild"]
-      }
-      let launch = user ?? [NSBuildProcess.binary]
+      let launch = uid.map { Self.asUser($0, folder) } ?? [NSBuildProcess.binary]
       let sandbox = try E2E.Background(launch[0], Array(launch.dropFirst()) + ["run", folder + "/serve.toml"])
       let client = try NSBuildProcess.runCommand(
         E2E.python, [folder + "/tcp.py", "call", "127.0.0.1", "\(host)", "from-host"])
@@ -60,7 +57,7 @@ extension HostNetworkTests {
       #expect(served.status == 0 && served.stdout == "from-host\n", "\(served.stderr)")
       // Sandbox → the host's loopback, through the gateway's address.
       let server = try E2E.Background(E2E.python, [folder + "/tcp.py", "serve", "127.0.0.1", "\(back)", "from-host"])
-      let caller = try NSBuildProcess.run(["run", folder + "/call.toml"], binary: folder + "/nsbuild", asUser: uid)
+      let caller = try E2E.Background(launch[0], Array(launch.dropFirst()) + ["run", folder + "/call.toml"]).finish()
       let answered = server.finish()
       #expect(caller.status == 0 && caller.stdout == "from-host\n", "\(caller.stderr)")
       #expect(answered.stdout == "from-sandbox\n", "\(answered.stderr)")
@@ -73,13 +70,20 @@ extension HostNetworkTests {
       try exchange(asUser: nil)
     }
 
-    @Test(
-      .enabled(
-        if: PastaTools.tunOpenToAll,
-        "pasta opens /dev/net/tun, which only root may open on this machine (mode 0600): rootless pasta needs it 0666, as distributions ship it"
-      ))
-    func rootless() throws {
+    @Test func rootless() throws {
       try exchange(asUser: 65534)
+    }
+
+    /// nsbuild as `uid` (setpriv(1)). pasta opens /dev/net/tun as the caller, which needs it readable and writable by
+    /// all, as distributions ship it; where it is root's only (0600, as on some VMs), the run gets, in a mount
+    /// namespace of its own, a node of the same device made 0666 bound over it: the host's stays as it is.
+    static func asUser(_ uid: UInt32, _ folder: String) -> [String] {
+      let user = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", folder + "/nsbuild"]
+      guard !PastaTools.tunOpenToAll else { return user }
+      let tun = folder + "/tun"
+      let setup =
+        "mkdir -p \(tun) && mount -t tmpfs -o mode=0755 tmpfs \(tun) && mknod -m 0666 \(tun)/tun c 10 200 && mount --bind \(tun)/tun /dev/net/tun && exec \"$@\""
+      return ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", setup, "sh"] + user
     }
 
     @Test func aKilledNSBuildLeavesNoPasta() throws {
