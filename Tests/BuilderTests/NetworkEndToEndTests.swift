@@ -102,7 +102,8 @@ extension HostNetworkTests {
       }
     }
 
-    /// The host's interfaces, addresses and routes as `ip` prints them, with counters and the link state dropped.
+    /// The host's interfaces, addresses and routes as `ip` prints them, with counters and the link state dropped, that
+    /// these tests could have made.
     static func network() throws -> [String] {
       let links = try NSBuildProcess.runCommand(ip, ["-o", "link"]).stdout
       let addresses = try NSBuildProcess.runCommand(ip, ["-o", "addr"]).stdout
@@ -114,7 +115,10 @@ extension HostNetworkTests {
       let addressLines = addresses.split(separator: "\n").map {
         $0.split(separator: " ").prefix(4).joined(separator: " ")
       }
-      return names + addressLines + routes.split(separator: "\n").map(String.init)
+      // Only what these tests could leave: their interfaces (nsbt…), subnets (10.20x, fd42:) and what routes through
+      // them; the rest of the suite (OCI runtimes, live sandboxes) runs beside them.
+      let all = names + addressLines + routes.split(separator: "\n").map(String.init)
+      return all.filter { $0.contains("nsbt") || $0.contains("10.20") || $0.contains("fd42:") }
     }
 
     /// Waits until `ip link show NAME` says it is `present` (a namespace is freed by the kernel after its last
