@@ -15,9 +15,11 @@ let package = Package(
     .target(name: "SpecParser"),
     // The syscalls `import Glibc` lacks (unshare, setns, pivot_root, mount_setattr, ...).
     .target(name: "CShim", path: "Sources/Builder/CShim"),
+    // rtnetlink messages (rtnetlink(7)) encoded and decoded: pure Swift, no I/O.
+    .target(name: "Netlink"),
     .target(
       name: "Builder",
-      dependencies: ["SpecParser", "CShim"],
+      dependencies: ["SpecParser", "CShim", "Netlink"],
       exclude: ["CShim"]
     ),
     // Other formats a spec converts to and from (OCI runtime bundles, Kubernetes Pods), with their reports.
@@ -36,7 +38,8 @@ let package = Package(
       path: "bench/planner"
     ),
     .testTarget(name: "SpecParserTests", dependencies: ["SpecParser"]),
-    .testTarget(name: "BuilderTests", dependencies: ["Builder", "SpecParser", "nsbuild"]),
+    .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
+    .testTarget(name: "BuilderTests", dependencies: ["Builder", "SpecParser", "Netlink", "nsbuild"]),
     .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Builder", "SpecParser", "nsbuild"]),
   ],
   swiftLanguageModes: [.v6]

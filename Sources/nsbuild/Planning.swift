@@ -102,6 +102,10 @@ private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyP
     return Diagnostic(
       .error, code: "cannot-set-groups", message: error.description, file: path,
       range: origins["process.groups"] ?? start)
+  case .networkUnavailable:
+    return Diagnostic(
+      .error, code: "network-unavailable", message: error.description, file: path,
+      range: origins["net.veth[0]"] ?? origins["net.pasta"] ?? start)
   case .limits(let problems):
     return Diagnostic(
       .error, code: "rlimit-too-high", message: error.description, file: path,

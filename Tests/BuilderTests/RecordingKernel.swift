@@ -12,6 +12,13 @@ final class RecordingKernel: LinuxKernel {
   var env = ["HOME=/home/me", "PATH=/usr/bin"]
   var files: [String: [UInt8]] = [:]
 
+  /// The rtnetlink requests sent, whole, in order.
+  var netlinkRequests: [[UInt8]] = []
+  /// The index RTM_GETLINK answers for each name (7 for any other).
+  var linkIndexes: [String: Int32] = [:]
+
+  func recordNetlink(_ entry: String) throws(SyscallError) { try record(entry, call: "sendmsg") }
+
   private func record(_ entry: String, call: String, path: String? = nil) throws(SyscallError) {
     log.append(entry)
     if let errno = failures.first(where: { entry.hasPrefix($0.key) })?.value {
@@ -67,7 +74,9 @@ final class RecordingKernel: LinuxKernel {
   func write(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError) {
     if logsChain { log.append("write(\(fd), \(shown(bytes)))") }
   }
-  func close(_ fd: Int32) {}
+  /// The fds closed, in order.
+  var closedFDs: [Int32] = []
+  func close(_ fd: Int32) { closedFDs.append(fd) }
   func setDumpable(_ dumpable: Bool) throws(SyscallError) {
     try record(Syscall.setDumpable(dumpable: dumpable).description, call: "prctl")
   }
@@ -146,6 +155,8 @@ final class RecordingKernel: LinuxKernel {
   }
   /// The fd the next open of a namespace file or pidfd returns.
   private var nextNamespaceFD: Int32 = 60
+  /// The fd the last namespace file opened got.
+  var lastNamespaceFD: Int32 { nextNamespaceFD }
   func openNamespace(_ path: String) throws(SyscallError) -> Int32 {
     try record("open(\(path))", call: "open", path: path)
     nextNamespaceFD += 1

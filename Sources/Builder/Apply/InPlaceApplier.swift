@@ -88,7 +88,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
       switch step.calls[index] {
       case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure, .changeMode,
         .changeOwner, .replaceFile, .removeFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation,
-        .sendHandoffSignal, .endProcess:
+        .sendHandoffSignal, .endProcess, .rtnetlink, .startPasta:
         return true
       case .setattrAt: return index > joined
       case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,
@@ -99,7 +99,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir, .closeOnExecFrom,
         .execve, .saveMountNamespace, .enterMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots,
         .openNamespace, .pidfdOpen, .setns, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-        .endSandboxAfterCommand:
+        .openSandboxNamespace, .endSandboxAfterCommand:
         return false
       }
     }

@@ -3,6 +3,9 @@
 struct ParentRole<Kernel: LinuxKernel> {
   let launcher: Launcher<Kernel>
   private var kernel: Kernel { launcher.kernel }
+  /// The host links nsbuild's own steps made (a veth's host end, a bridge): deleted when setup fails, since only
+  /// the veth would go by itself, with the sandbox's network namespace.
+  private let made = MadeLinks()
 
   func run() -> RoleEnd {
     guard let child = launcher.plan.child(of: .parent), let forkStep = launcher.forkStep(of: child) else {
@@ -25,12 +28,21 @@ struct ParentRole<Kernel: LinuxKernel> {
     case .success(.child(let end)): return end
     case .success(.parent(let forked)): pid = forked
     }
-    if let failure = takeSteps(after: forkStep.id, on: pid, &channels) { return .outcome(.failed(failure)) }
-    if launcher.plan.handoff(.sandboxReady) != nil { return .outcome(awaitReady(pid, channels)) }
+    if let failure = takeSteps(after: forkStep.id, on: pid, &channels) {
+      made.delete(kernel)
+      return .outcome(.failed(failure))
+    }
+    if launcher.plan.handoff(.sandboxReady) != nil {
+      let outcome = awaitReady(pid, channels)
+      if case .failed = outcome { made.delete(kernel) }
+      return .outcome(outcome)
+    }
     if launcher.plan.handoff(.commandStarted) != nil { return .outcome(awaitStarted(pid, channels)) }
     launcher.holdLocks(.parent, channels)
     let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
+    made.endHelpers(kernel)
     if let report = channels.fd(.reportRead, of: .parent), case .failed(let failure) = kernel.receive(on: report) {
+      made.delete(kernel)
       return .outcome(.failed(failure))
     }
     return .outcome(.finished(status))
@@ -87,7 +99,8 @@ struct ParentRole<Kernel: LinuxKernel> {
     let pause = channels.releasing(.parent)
     let passing = channels.fd(.send, of: .parent, .fdsPassed)
     if !writes.isEmpty, pause.map({ kernel.receive(on: $0.ready) == .ready }) ?? true {
-      let runner = StepRunner(kernel: kernel, sandboxPID: pid, passing: passing)
+      var runner = StepRunner(kernel: kernel, sandboxPID: pid, passing: passing)
+      runner.links = made
       for step in writes {
         launcher.trace(step)
         do { try runner.run(step) } catch {

@@ -42,6 +42,8 @@ struct StepRunner<Kernel: LinuxKernel> {
   var terminal: Int32?
   /// The parent's own mount namespace while it is in the sandbox's.
   let home = MountNamespaceHome()
+  /// The links this process made (a veth's host end, a bridge), for a failed setup to delete.
+  var links = MadeLinks()
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
@@ -187,6 +189,10 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .pidfdOpen(let pid, let startTime, let slot):
       try openProcess(ProcessIdentity(pid: pid, startTime: startTime), into: slot)
     case .setns(let slot, let namespaces): try enter(slot, namespaces)
+    case .openSandboxNamespace(let namespace, let slot):
+      hold(try kernel.openNamespace("/proc/\(sandboxPID)/ns/\(namespace.procName)"), in: slot)
+    case .rtnetlink(let request): try send(request)
+    case .startPasta(let program, let arguments): try startPasta(program, arguments)
     case .unmount(let slot, let path): try naming(path) { () throws(SyscallError) in try kernel.detach(try fd(slot)) }
     case .reconfigure(let slot, let path, let key, let value):
       try naming(path) { () throws(SyscallError) in try kernel.reconfigure(try fd(slot), key: key, value: value) }

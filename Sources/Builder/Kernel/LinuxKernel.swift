@@ -224,6 +224,12 @@ public protocol LinuxKernel: SystemReader {
   func rename(_ dirfd: Int32, _ from: String, to: String) throws(SyscallError)
   /// prlimit(2) of resource number `resource` on `pid`; nil for RLIM_INFINITY.
   func prlimit(_ pid: Int32, _ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError)
+  /// One rtnetlink(7) exchange: socket(2) AF_NETLINK NETLINK_ROUTE in the caller's network namespace (with
+  /// NETLINK_EXT_ACK and NETLINK_CAP_ACK, so an error carries the kernel's text), send(2) of `message` to the
+  /// kernel, recv(2) of the answer (one datagram), close(2). The answer is returned as received, undecoded.
+  func rtnetlink(_ message: [UInt8]) throws(SyscallError) -> [UInt8]
+  /// fcntl(2) F_SETFD 0: `fd` stays open across execve(2) (a pipe handed to a helper program).
+  func keepAcrossExec(_ fd: Int32) throws(SyscallError)
 }
 
 /// What fstat(2) says of a file: its type, owner (`st_uid`), group and permission bits (`st_mode & 07777`, the

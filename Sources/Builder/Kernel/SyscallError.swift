@@ -42,7 +42,9 @@ public enum ErrnoNames {
     36: ("ENAMETOOLONG", "File name too long"), 38: ("ENOSYS", "Function not implemented"),
     39: ("ENOTEMPTY", "Directory not empty"), 40: ("ELOOP", "Too many levels of symbolic links"),
     71: ("EPROTO", "Protocol error"), 75: ("EOVERFLOW", "Value too large for defined data type"),
-    95: ("EOPNOTSUPP", "Operation not supported"), 109: ("ETOOMANYREFS", "Too many references: cannot splice"),
+    95: ("EOPNOTSUPP", "Operation not supported"), 97: ("EAFNOSUPPORT", "Address family not supported by protocol"),
+    98: ("EADDRINUSE", "Address already in use"), 99: ("EADDRNOTAVAIL", "Cannot assign requested address"),
+    101: ("ENETUNREACH", "Network is unreachable"), 109: ("ETOOMANYREFS", "Too many references: cannot splice"),
     122: ("EDQUOT", "Disk quota exceeded"),
   ]
 
@@ -68,4 +70,5 @@ public enum ErrnoNames {
   public static let EROFS: Int32 = 30
   public static let ERANGE: Int32 = 34
   public static let ELOOP: Int32 = 40
+  public static let EPROTO: Int32 = 71
 }

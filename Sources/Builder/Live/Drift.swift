@@ -101,7 +101,7 @@ public enum DriftReport {
     case .spawn, .unshare, .setgroups, .timeOffsets, .fork, .propagation, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
-      .outlive, .endCommand:
+      .outlive, .endCommand, .veth, .bridge, .pasta:
       return []
     }
   }

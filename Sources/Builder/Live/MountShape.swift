@@ -56,7 +56,7 @@ struct MountShape: Hashable {
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
       .changeMode, .changeOwner,
       .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-      .endSandboxAfterCommand, .sendHandoffSignal, .endProcess:
+      .endSandboxAfterCommand, .sendHandoffSignal, .endProcess, .openSandboxNamespace, .rtnetlink, .startPasta:
       break
     }
   }

@@ -54,6 +54,8 @@ public struct Replacement: Sendable, Hashable {
     case mountRemade = "mount_remade"
     /// A `[process]` setting changed: taken at fork and execve(2).
     case process
+    /// A `[[net.veth]]` entry (or the host side it makes) changed: not changed in place yet.
+    case network
   }
 
   /// How much is made anew.
@@ -74,7 +76,7 @@ public struct Replacement: Sendable, Hashable {
 
   public var scope: Scope {
     switch cause {
-    case .namespaceSet, .idMap, .setgroups, .clockOffsets, .root: .sandbox
+    case .namespaceSet, .idMap, .setgroups, .clockOffsets, .root, .network: .sandbox
     case .mountSource, .mountRemade: .mount
     case .process: .mainCommand
     }
@@ -90,6 +92,7 @@ public struct Replacement: Sendable, Hashable {
     case .mountSource: "move_mount(2)"
     case .mountRemade: "mount_setattr(2)"
     case .process: "execve(2)"
+    case .network: "rtnetlink(7)"
     }
   }
 
@@ -112,6 +115,8 @@ public struct Replacement: Sendable, Hashable {
       "neither mount_setattr(2) nor a remount makes this change: the mount is taken off and a new one attached"
     case .process:
       "[process] settings are taken at fork and execve(2): the next `exec` uses them, and a main command is replaced"
+    case .network:
+      "nsbuild does not yet add, change or remove a live sandbox's veths, addresses or routes in place: a changed [net] makes the sandbox anew"
     }
   }
 

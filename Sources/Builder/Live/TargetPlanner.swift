@@ -304,7 +304,7 @@ public struct TargetPlanner: Sendable {
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
-      .outlive, .endCommand:
+      .outlive, .endCommand, .veth, .bridge, .pasta:
       []
     }
   }
@@ -322,6 +322,9 @@ public struct TargetPlanner: Sendable {
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
       .outlive, .endCommand:
       "nothing to take back"
+    case .veth: "the veth stays until the sandbox ends"
+    case .bridge: "the bridge stays on the host"
+    case .pasta: "pasta runs until the sandbox ends"
     }
   }
 
@@ -346,6 +349,7 @@ public struct TargetPlanner: Sendable {
         self = .replaces(.process)
       // Joining other sandboxes' namespaces sets the namespaces as unshare(2) does: another set is another sandbox.
       case .join: self = .replaces(.namespaceSet)
+      case .veth, .bridge, .pasta: self = .replaces(.network)
       // `up`'s detach, hold and outlive steps are the holder's, taken once; an apply's ending of a main command is
       // never in a spec's plan.
       case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .unmount,

@@ -45,7 +45,7 @@ extension TargetPlanner {
       case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root,
         .protect, .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet,
         .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .join, .detach,
-        .hold, .outlive, .endCommand:
+        .hold, .outlive, .endCommand, .veth, .bridge, .pasta:
         return []
       }
     }

@@ -57,6 +57,10 @@ public struct ObservedState: Sendable, Hashable {
   public var joinTargets: [Namespace: JoinObservation] = [:]
   /// Whether overlayfs makes an `index` folder in each work folder (its `index` feature is on by default here).
   public var overlayMakesIndex = false
+  /// The host interfaces the spec's veths and bridges name that exist now, by name (see ``HostInterfaceReader``).
+  public var hostInterfaces: [String: HostInterface] = [:]
+  /// Where pasta(1) is installed and executable by this process, when the spec has `[net.pasta]`.
+  public var pasta: String?
 
   public init(
     uid: UInt32, gid: UInt32, euid: UInt32, hostname: String, domainname: String, monotonicSeconds: Int64 = 0,

@@ -35,6 +35,10 @@ public struct Observer<Reader: SystemReader> {
       if let id = reader.namespaceID(namespace) { state.namespaceIDs[namespace] = id }
     }
     state.joinTargets = JoinTargetReader(reader: reader).read(for: spec)
+    state.hostInterfaces = HostInterfaceReader(reader: reader).read(for: spec)
+    if spec.net.pasta != nil, spec.unshares(.net) {
+      state.pasta = ["/usr/bin/pasta", "/usr/sbin/pasta", "/bin/pasta"].first { reader.executionError($0) == 0 }
+    }
     return state
   }
 

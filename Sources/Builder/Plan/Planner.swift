@@ -34,6 +34,7 @@ public struct Planner: Sendable {
     steps += joinSteps() + [unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
+    steps += try hostNetworkSteps() + pastaSteps(live: live != nil)
     // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
     var filesystem = filesystemSteps()
     steps += filesystem.filter { $0.actor == .parent }
@@ -69,7 +70,7 @@ public struct Planner: Sendable {
     let all = warnings() + (live.flatMap { _ in livePIDNamespaceWarning() }.map { [$0] } ?? [])
     return Plan(
       steps: steps, warnings: Self.tie(PlanWarning.capped(all), to: steps),
-      hostChanges: HostChanges(spec: spec, state: state).list(),
+      hostChanges: HostChanges(spec: spec, state: state).list() + bridgesLeft(),
       processes: chain.processes, handoffs: chain.handoffs)
   }
 
@@ -177,13 +178,13 @@ public struct Planner: Sendable {
   }
 
   private func networkSteps() -> [Step] {
-    guard spec.unshares(.net), spec.net.loopback else { return [] }
+    guard spec.unshares(.net), spec.net.loopback else { return insideNetworkSteps() }
     return [
       Step(
         kind: .loopback, actor: .initProcess, subject: .networkInterface(name: "lo"), calls: [.loopbackUp],
         change: .modify(before: "down", after: "up"),
         reason: "a new network namespace starts with lo down", origin: origin("net.loopback"))
-    ]
+    ] + insideNetworkSteps()
   }
 }
 
@@ -196,6 +197,9 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   case cannotSetGroups
   /// `[process] rlimits` asks for hard limits the command cannot get (see ``Planner/limitProblems(of:host:)``).
   case limits([LimitProblem])
+  /// `[net]` asks for what this caller or host cannot give: a veth without root (its host end needs CAP_NET_ADMIN
+  /// in the host's network namespace), pasta(1) not installed, or pasta under `up`.
+  case networkUnavailable(String)
 
   public var description: String {
     switch self {
@@ -204,6 +208,7 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case .cannotSetGroups:
       "[process] groups cannot be set: without root, setgroups is denied in the new user namespace (user_namespaces(7)), so setgroups(2) fails with EPERM; leave `groups` out or run as root"
     case .limits(let problems): problems.map(\.message).joined(separator: "\n")
+    case .networkUnavailable(let reason): reason
     }
   }
 }

@@ -89,6 +89,13 @@ public struct Step: Sendable, Hashable, Codable {
     case join = "setns"
     /// `apply`: a live sandbox's main command ended so that a new one replaces it (its keeper told first).
     case endCommand = "end_command"
+    /// A veth(4) pair: its host end made by nsbuild with the peer directly in the sandbox's network namespace, or the
+    /// inside end's addresses, link state and routes set by init (rtnetlink(7)).
+    case veth
+    /// A bridge on the host the host end of a veth joins, made when missing and left on the host.
+    case bridge
+    /// pasta(1), user-mode networking for the sandbox's network namespace, started by nsbuild.
+    case pasta
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the

@@ -7,6 +7,8 @@ extension Step {
     switch kind {
     case .spawn: return "fork the sandbox process"
     case .endCommand: return "end the main command"
+    case .veth, .bridge: return networkTitle
+    case .pasta: return "start pasta for the sandbox's network"
     case .join:
       let flags = calls.reduce(into: CloneFlags()) { flags, call in
         if case .setns(_, let namespaces) = call { flags.formUnion(namespaces) }
@@ -240,6 +242,12 @@ extension Syscall: CustomStringConvertible {
     case .pidfdOpen(let pid, let startTime, let slot):
       return "fd[\(slot)] = pidfd_open(\(pid), 0); /proc/\(pid)/stat starttime == \(startTime)"
     case .setns(let slot, let namespaces): return "setns(fd[\(slot)], \(namespaces)); close(fd[\(slot)])"
+    case .openSandboxNamespace(let namespace, let slot):
+      return "open(\"/proc/<sandbox>/ns/\(namespace.procName)\", O_RDONLY|O_CLOEXEC) = fd[\(slot)]"
+    case .rtnetlink(let request): return "sendmsg(NETLINK_ROUTE, \(request))"
+    case .startPasta(let program, let arguments):
+      let args = ([program] + arguments + ["--pid", "/dev/fd/<ready pipe>", "<sandbox pid>"]).map(Quoting.c)
+      return "fork(); execve(\(Quoting.c(program)), [\(args.joined(separator: ", "))]); read(ready pipe)"
     }
   }
 

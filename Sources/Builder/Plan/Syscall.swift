@@ -1,3 +1,4 @@
+import Netlink
 import SpecParser
 
 /// A call `run` makes, with its arguments. The applier interprets these values and nothing else. Every associated
@@ -207,6 +208,19 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// pidfd_send_signal(2) of SIGTERM, poll(2) on the pidfd for `graceMilliseconds`, SIGKILL when it still runs, and
   /// poll(2) until it ended (pidfd_open(2), pidfd_send_signal(2)).
   case endProcess(target: ProcessIdentity, graceMilliseconds: Int32)
+  /// open(2) O_RDONLY|O_CLOEXEC of the sandbox process's `/proc/<pid>/ns/TYPE` into fd slot `slot`, by nsbuild, in
+  /// its own /proc: the pid is its unreaped child's, so it names no other process.
+  case openSandboxNamespace(namespace: Namespace, slot: Int)
+  /// One rtnetlink(7) request on a NETLINK_ROUTE socket of the calling process's network namespace, answered by an
+  /// acknowledgement (NLMSG_ERROR 0) or an errno. Interface indexes it names are looked up first (RTM_GETLINK); an
+  /// fd slot it names (IFLA_NET_NS_FD) is closed once it is sent.
+  case rtnetlink(request: RouteRequest)
+  /// fork(2) and execve(2) of pasta(1) `program` with `arguments`, then `--pid /dev/fd/N` (a pipe) and the sandbox
+  /// process's pid: pasta joins its user and network namespaces, sets up its tap interface there, and writes its pid
+  /// to the pipe once the namespace's network is configured, which nsbuild waits for. pasta dies with nsbuild
+  /// (PR_SET_PDEATHSIG) and is ended (SIGTERM) when the sandbox ends: it does not end by itself when the namespace
+  /// goes.
+  case startPasta(program: String, arguments: [String])
 }
 
 /// How a path beneath a root fd is looked up (openat2(2) `resolve` flags).

@@ -202,6 +202,14 @@ struct OCIExporter {
   }
 
   mutating func exportNetwork() {
+    for index in spec.net.veths.indices {
+      report(
+        SpecKeyPath("net.veth").index(index), .dropped,
+        note: "no field: an OCI runtime makes no network interface; the engine (podman's netavark, CNI) sets it up")
+    }
+    if spec.net.pasta != nil {
+      report("net.pasta", .dropped, note: "no field: the engine starts pasta (podman does), not the runtime")
+    }
     guard writes("net.loopback") else { return }
     if spec.net.loopback {
       report("net.loopback", .exported, note: "the runtimes bring lo up in a new network namespace")

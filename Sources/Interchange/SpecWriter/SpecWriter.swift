@@ -35,6 +35,14 @@ public enum SpecWriter {
     add("user", "[user]", userLines(spec.user))
     add("time", "[time]", timeLines(spec.time))
     add("net", "[net]", spec.net.loopback ? [] : ["loopback = false"])
+    for (index, veth) in spec.net.veths.enumerated() { add("net.veth[\(index)]", "[[net.veth]]", vethLines(veth)) }
+    if let pasta = spec.net.pasta {
+      sections.append(
+        (
+          "net.pasta", "[net.pasta]",
+          pasta.ports.isEmpty ? [] : ["ports = " + TOMLText.strings(pasta.ports.map(\.description))]
+        ))
+    }
     add("root", "[root]", rootLines(spec.root))
     for (index, mount) in spec.mounts.enumerated() { add("mounts[\(index)]", "[[mounts]]", mountLines(mount)) }
     for (index, file) in spec.files.enumerated() { add("files[\(index)]", "[[files]]", fileLines(file)) }
@@ -155,6 +163,19 @@ public enum SpecWriter {
     if let mode = file.mode { lines.append("mode = " + TOMLText.string(FileMode.octal(mode))) }
     if file.kind == .file { lines.append("content = " + TOMLText.string(file.content)) }
     if let link = file.link { lines.append("link = " + TOMLText.string(link)) }
+    return lines
+  }
+
+  /// One `[[net.veth]]` entry; the host name always, since its default is a hash of what was written.
+  static func vethLines(_ veth: Veth) -> [String] {
+    var lines = ["name = " + TOMLText.string(veth.name), "host_name = " + TOMLText.string(veth.hostName)]
+    if !veth.addresses.isEmpty { lines.append("addresses = " + TOMLText.strings(veth.addresses.map(\.description))) }
+    if !veth.hostAddresses.isEmpty {
+      lines.append("host_addresses = " + TOMLText.strings(veth.hostAddresses.map(\.description)))
+    }
+    if let bridge = veth.bridge { lines.append("bridge = " + TOMLText.string(bridge)) }
+    if !veth.gateways.isEmpty { lines.append("gateway = " + TOMLText.strings(veth.gateways.map(\.description))) }
+    if let mtu = veth.mtu { lines.append("mtu = \(mtu)") }
     return lines
   }
 

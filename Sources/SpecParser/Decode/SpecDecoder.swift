@@ -70,6 +70,7 @@ public enum SpecDecoder {
     CredentialRules(spec: spec, sink: sink).check()
     HostTreeRules(spec: spec, sink: sink).check()
     ProcCoverRules(spec: spec, sink: sink).check()
+    NetworkRules(spec: spec, sink: sink).check()
     return SpecCheck(
       spec: sink.hasErrors ? nil : spec, diagnostics: sink.finish(), omitted: sink.omitted, limit: maxDiagnostics)
   }
@@ -134,11 +135,6 @@ struct SpecSections {
       result.append(namespace)
     }
     return result
-  }
-
-  func decodeNetwork(_ table: TableReader) -> Network {
-    table.rejectUnknownKeys(["loopback"])
-    return Network(loopback: table.bool("loopback") ?? true)
   }
 
   func decodeUTS(_ table: TableReader) -> UTS {

@@ -95,13 +95,3 @@ public struct UTS: Sendable, Hashable {
     self.domainname = domainname
   }
 }
-
-/// `[net]`: settings of a new network namespace (network_namespaces(7)).
-public struct Network: Sendable, Hashable {
-  /// Bring the loopback interface up, as bwrap and nsjail do (unshare(1) leaves it down). Default true.
-  public var loopback: Bool
-
-  public init(loopback: Bool = true) {
-    self.loopback = loopback
-  }
-}

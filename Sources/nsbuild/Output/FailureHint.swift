@@ -20,10 +20,25 @@ struct FailureHint {
       return errno == ErrnoNames.ERANGE
         ? "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))" : nil
     case .uidMap, .gidMap: return idMap(step, errno)
+    case .veth, .bridge: return Self.network(errno)
+    case .pasta:
+      return "pasta needs /dev/net/tun readable and writable by the caller, and a host interface with a default route"
     case .spawn, .setgroups, .fork, .propagation, .hostname, .domainname, .loopback, .root, .protect, .pivotRoot,
       .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials, .capabilities,
       .noNewPrivs, .namespaceRoot, .umask, .cwd, .foreground, .join, .unmount, .detach, .hold, .outlive, .endCommand:
       return nil
+    }
+  }
+
+  /// What rtnetlink(7) errors mean for a veth or bridge step.
+  private static func network(_ errno: Int32) -> String? {
+    switch errno {
+    case ErrnoNames.EEXIST:
+      "an interface, address or route of that name is already there: another sandbox (or the host) uses it; pick another host_name or address"
+    case ErrnoNames.EPERM: "making a veth or a bridge takes CAP_NET_ADMIN in the host's network namespace: run as root"
+    case 101: "a gateway must lie in a subnet of an address of the interface (ENETUNREACH)"
+    case 95: "this kernel lacks the veth or bridge driver (modprobe veth, bridge)"
+    default: nil
     }
   }
 

@@ -22,6 +22,7 @@ enum PlanSchema {
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
     "exec", "userns_root", "tcsetpgrp", "setns", "umount", "detach", "hold", "outlive_nsbuild", "end_command",
+    "veth", "bridge", "pasta",
   ]
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
@@ -42,6 +43,7 @@ enum PlanSchema {
     "replace_file", "remove_file",
     "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
     "send_handoff_signal", "end_process",
+    "open_sandbox_namespace", "rtnetlink", "start_pasta",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.

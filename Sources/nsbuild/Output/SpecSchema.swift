@@ -28,9 +28,7 @@ enum SpecSchema {
         "uts": uts,
         "user": user,
         "time": time,
-        "net": table(
-          "The new network namespace (needs `net`).",
-          ["loopback": ["description": "Bring the loopback interface up; default true.", "type": "boolean"]]),
+        "net": network,
         "root": root,
         "mounts": [
           "description": "Filesystems to mount inside the sandbox, in the order written (needs `mount`).",
@@ -353,7 +351,7 @@ enum SpecSchema {
       ("uts", ["hostname", "domainname"], .uts),
       ("user", ["uid_map", "gid_map", "setgroups"], .user),
       ("time", ["monotonic", "boottime"], .time),
-      ("net", ["loopback"], .net),
+      ("net", ["loopback", "veth", "pasta"], .net),
     ]
     var rules = keyed.map { section, keys, namespace in
       let anyKey: JSONValue = ["anyOf": .array(keys.map { ["required": [.string($0)]] })]

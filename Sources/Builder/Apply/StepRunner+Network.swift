@@ -1,0 +1,100 @@
+import Netlink
+
+extension StepRunner {
+  /// Sends `request` on a NETLINK_ROUTE socket of this process's network namespace and reads its answer (see
+  /// ``Syscall/rtnetlink(request:)``): an interface it names by index is looked up first, and an fd slot it names
+  /// is closed once it is sent, so nsbuild holds no fd of the sandbox's namespace after it.
+  ///
+  /// - Throws: ``SyscallError`` `sendmsg` with the kernel's errno, its path the message type and the link, with the
+  ///   kernel's extended-ack text when it gave one.
+  func send(_ request: RouteRequest) throws(SyscallError) {
+    let place = Self.place(of: request)
+    var slots: [Int] = []
+    defer {
+      for slot in slots {
+        if let held = fds[slot] { kernel.close(held) }
+        fds[slot] = nil
+      }
+    }
+    let bytes = try request.encoded(sequence: 1) { (value) throws(SyscallError) -> UInt32 in
+      switch value {
+      case .interfaceIndex(let name): return try interfaceIndex(name)
+      case .fdSlot(let slot):
+        slots.append(slot)
+        return UInt32(bitPattern: try fd(slot))
+      }
+    }
+    switch NetlinkReply.parse(try kernel.rtnetlink(bytes), sequence: 1) {
+    case .ack: break
+    case .error(let errno, let message):
+      throw SyscallError(call: "sendmsg", errno: errno, path: place + (message.map { " (\($0))" } ?? ""))
+    case .message, .malformed:
+      throw SyscallError(call: "recvmsg", errno: ErrnoNames.EPROTO, path: place + ": no acknowledgement")
+    }
+    if request.type == NetlinkNumbers.RTM_NEWLINK, request.flags & NetlinkNumbers.NLM_F_CREATE != 0,
+      let name = Self.linkName(of: request)
+    {
+      links.made.append(name)
+    }
+  }
+
+  /// The index of the link named `name` (RTM_GETLINK; rtnetlink(7)).
+  private func interfaceIndex(_ name: String) throws(SyscallError) -> UInt32 {
+    let bytes = try RouteRequest.getLink(name: name).encoded(sequence: 2) { (_) throws(SyscallError) in 0 }
+    switch NetlinkReply.parse(try kernel.rtnetlink(bytes), sequence: 2) {
+    case .message(let message):
+      if let link = LinkReply(message), link.index > 0 { return UInt32(link.index) }
+    case .error(let errno, _): throw SyscallError(call: "sendmsg", errno: errno, path: "RTM_GETLINK " + name)
+    case .ack, .malformed: break
+    }
+    throw SyscallError(call: "recvmsg", errno: ErrnoNames.EPROTO, path: "RTM_GETLINK \(name): no link in the answer")
+  }
+
+  /// `RTM_NEWLINK nsb0`: the message type and the link it is about, for errors.
+  static func place(of request: RouteRequest) -> String {
+    var name = linkName(of: request)
+    if case .address(let header) = request.header { name = header.interface }
+    for attribute in request.attributes {
+      if case .interfaceIndex(let interface) = attribute.value, attribute.name == "RTA_OIF" { name = interface }
+    }
+    return request.typeName + (name.map { " " + $0 } ?? "")
+  }
+
+  /// The IFLA_IFNAME a link request names.
+  static func linkName(of request: RouteRequest) -> String? {
+    for attribute in request.attributes where attribute.type == NetlinkNumbers.IFLA_IFNAME {
+      if case .string(let name) = attribute.value { return name }
+    }
+    return nil
+  }
+}
+
+/// What nsbuild set up on the host for the sandbox's network, newest last: links it made (a veth's host end, a
+/// bridge), deleted when setup fails, and helper processes (pasta), ended when the sandbox ends.
+final class MadeLinks {
+  var made: [String] = []
+  /// The pids of helper processes nsbuild started (pasta), its children.
+  var helpers: [Int32] = []
+
+  /// RTM_DELLINK of each link, newest first (what fails to go, already gone with its namespace, is left), and the
+  /// helpers ended.
+  func delete<Kernel: LinuxKernel>(_ kernel: Kernel) {
+    for name in made.reversed() {
+      let request = RouteRequest.deleteLink(name: name)
+      if let bytes = try? request.encoded(sequence: 3, resolve: { (_) throws(SyscallError) in 0 }) {
+        _ = try? kernel.rtnetlink(bytes)
+      }
+    }
+    made = []
+    endHelpers(kernel)
+  }
+
+  /// SIGTERM to each helper, then wait(2) for it.
+  func endHelpers<Kernel: LinuxKernel>(_ kernel: Kernel) {
+    for pid in helpers {
+      kernel.kill(pid, 15)
+      _ = try? kernel.wait(pid)
+    }
+    helpers = []
+  }
+}

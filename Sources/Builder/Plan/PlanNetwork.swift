@@ -1,0 +1,148 @@
+import Netlink
+import SpecParser
+
+/// `[[net.veth]]`: the host side made by nsbuild once the sandbox process has unshared its network namespace (as it
+/// writes the ID maps, "from the parent side"), the inside by init. A veth is made from the host's namespace, its
+/// peer put in the sandbox's by fd (IFLA_NET_NS_FD): nothing inside can make or move an interface to the host.
+extension Planner {
+  /// The fd slot the sandbox's network namespace is opened in; each veth's request closes it again.
+  static let networkNamespaceSlot = 0
+
+  /// nsbuild's steps: each missing bridge, then each veth with its host end's addresses, up.
+  ///
+  /// - Throws: ``PlanError/networkUnavailable(_:)`` without root: CAP_NET_ADMIN in the host's network namespace is root's.
+  func hostNetworkSteps() throws(PlanError) -> [Step] {
+    guard spec.unshares(.net), !spec.net.veths.isEmpty else { return [] }
+    guard state.isPrivileged else {
+      throw PlanError.networkUnavailable(
+        "[[net.veth]] needs root: a veth's host end is made in the host's network namespace, which takes CAP_NET_ADMIN there (rtnetlink(7)); without root use [net.pasta]"
+      )
+    }
+    var steps: [Step] = []
+    var bridges: Set<String> = []
+    for (index, veth) in spec.net.veths.enumerated() {
+      let path = SpecKeyPath("net.veth").index(index)
+      if let bridge = veth.bridge, bridges.insert(bridge).inserted {
+        steps.append(bridgeStep(bridge, origin: origin(path.appending("bridge"))))
+      }
+      steps.append(hostEndStep(veth, origin: origin(path)))
+    }
+    return steps
+  }
+
+  /// `bridge NAME` for each bridge run makes: it stays on the host after the sandbox, for others to join.
+  func bridgesLeft() -> [String] {
+    guard spec.unshares(.net), state.isPrivileged else { return [] }
+    var seen: Set<String> = []
+    return spec.net.veths.compactMap(\.bridge).filter { state.hostInterfaces[$0] == nil && seen.insert($0).inserted }
+      .map { "bridge " + $0 }
+  }
+
+  private func bridgeStep(_ name: String, origin: SourceRange?) -> Step {
+    let change: Change
+    switch state.hostInterfaces[name].map(\.isBridge) {
+    case true?: change = .unchanged(value: "bridge \(name) exists")
+    case false?: change = .conflict(before: "host interface \(name), not a bridge,", after: "bridge")
+    case nil: change = .create
+    }
+    return Step(
+      kind: .bridge, actor: .parent, subject: .networkInterface(name: name),
+      calls: [.rtnetlink(request: .newBridge(name: name))], change: change,
+      reason: "made up, and left on the host for other sandboxes to join", origin: origin)
+  }
+
+  private func hostEndStep(_ veth: Veth, origin: SourceRange?) -> Step {
+    let slot = Self.networkNamespaceSlot
+    let calls: [Syscall] =
+      [
+        .openSandboxNamespace(namespace: .net, slot: slot),
+        .rtnetlink(
+          request: .newVeth(
+            name: veth.hostName, peer: veth.name, peerNamespace: slot, mtu: veth.mtu.map(UInt32.init),
+            master: veth.bridge)),
+      ] + veth.hostAddresses.map { .rtnetlink(request: Self.addressRequest($0, on: veth.hostName)) }
+      + [.rtnetlink(request: .setUp(name: veth.hostName))]
+    let change: Change =
+      state.hostInterfaces[veth.hostName] == nil
+      ? .create : .conflict(before: "host interface \(veth.hostName)", after: "veth")
+    return Step(
+      kind: .veth, actor: .parent, subject: .networkInterface(name: veth.hostName), calls: calls, change: change,
+      reason: "from the host's network namespace, the peer made in the sandbox's; the host end goes with it",
+      origin: origin, label: "make veth \(veth.hostName) (host) ↔ \(veth.name) (sandbox)")
+  }
+
+  /// Init's steps: each veth's inside addresses, link up, then its default routes (a gateway must be reachable:
+  /// the link up and its subnet's address there).
+  func insideNetworkSteps() -> [Step] {
+    guard spec.unshares(.net) else { return [] }
+    return spec.net.veths.enumerated().map { index, veth in
+      let calls: [Syscall] =
+        veth.addresses.map { .rtnetlink(request: Self.addressRequest($0, on: veth.name)) }
+        + [.rtnetlink(request: .setUp(name: veth.name))]
+        + veth.gateways.map {
+          .rtnetlink(request: .newRoute(interface: veth.name, gateway: $0.bytes, text: $0.description))
+        }
+      return Step(
+        kind: .veth, actor: .initProcess, subject: .networkInterface(name: veth.name), calls: calls,
+        change: .create, origin: origin(SpecKeyPath("net.veth").index(index)),
+        label: "set up \(veth.name) inside")
+    }
+  }
+
+  static func addressRequest(_ address: InterfaceAddress, on interface: String) -> RouteRequest {
+    .newAddress(
+      interface: interface, address: address.address.bytes, text: address.address.description,
+      prefixLength: UInt8(address.prefixLength))
+  }
+}
+
+extension Step {
+  /// The title of a veth or bridge step without a label.
+  var networkTitle: String {
+    if case .networkInterface(let name) = subject { return "\(kind.rawValue) \(name)" }
+    return kind.rawValue
+  }
+}
+
+/// `[net.pasta]`: pasta(1) started by nsbuild on the sandbox's network namespace once the sandbox process has
+/// unshared it, for callers without root (or with it) who want the host's network without a veth.
+extension Planner {
+  /// - Throws: ``PlanError/networkUnavailable(_:)`` when pasta is not installed, or under `up` (pasta would end with
+  ///   nsbuild, which `up` leaves).
+  func pastaSteps(live: Bool) throws(PlanError) -> [Step] {
+    guard spec.unshares(.net), let pasta = spec.net.pasta else { return [] }
+    guard !live else {
+      throw PlanError.networkUnavailable(
+        "[net.pasta] is not supported with `up` yet: nsbuild starts pasta and ends it with the sandbox, and `up` leaves the sandbox running after nsbuild exits; use `run`"
+      )
+    }
+    guard let program = state.pasta else {
+      throw PlanError.networkUnavailable(
+        "[net.pasta] needs pasta(1), which is not installed (Debian and Ubuntu: apt-get install passt)")
+    }
+    return [
+      Step(
+        kind: .pasta, actor: .parent, subject: .networkInterface(name: "pasta"),
+        calls: [.startPasta(program: program, arguments: Self.pastaArguments(pasta, euid: state.euid))],
+        change: .create,
+        reason:
+          "pasta joins the sandbox's user and network namespaces and configures its tap interface as the host's (addresses, routes, the gateway mapped to the host); it dies with nsbuild and is ended with the sandbox",
+        origin: origin("net.pasta"))
+    ]
+  }
+
+  /// `--foreground --quiet --config-net --runas UID`, then the forwards: `-t`/`-u` for host → sandbox ports (none
+  /// when the spec lists none: pasta's default, `auto`, would forward whatever the sandbox binds), `-T none -U none`
+  /// (no sandbox → host port forwards; the sandbox reaches the host through the gateway's address).
+  static func pastaArguments(_ pasta: Pasta, euid: UInt32) -> [String] {
+    func forwards(_ transport: PortForward.TransportProtocol) -> String {
+      let ports = pasta.ports.filter { $0.transport == transport }.map { "\($0.hostPort):\($0.sandboxPort)" }
+      return ports.isEmpty ? "none" : ports.joined(separator: ",")
+    }
+    // --runas: as root pasta otherwise drops to nobody, who may not open the sandbox's /proc/PID/ns files.
+    return [
+      "--foreground", "--quiet", "--config-net", "--runas", String(euid), "-t", forwards(.tcp), "-u", forwards(.udp),
+      "-T", "none", "-U", "none",
+    ]
+  }
+}

@@ -1,0 +1,171 @@
+import Netlink
+import SpecParser
+import Testing
+
+@testable import Builder
+
+/// `[[net.veth]]` planned and launched against the recording kernel: which process sends which rtnetlink request,
+/// in which order, what plan says of the host, and what a failure takes back.
+@Suite struct NetworkPlanTests {
+  static let header = "version = 1\n[namespaces]\nunshare = [\"net\", \"pid\"]\n[process]\nargs = [\"true\"]\n"
+  static let veth =
+    header + """
+      [[net.veth]]
+      name = "eth0"
+      host_name = "nsb-t0"
+      addresses = ["10.88.0.2/24"]
+      host_addresses = ["10.88.0.1/24"]
+      gateway = "10.88.0.1"
+
+      """
+  static let bridged =
+    header + """
+      [[net.veth]]
+      name = "eth0"
+      host_name = "nsb-a0"
+      bridge = "nsb-br"
+      addresses = ["10.89.0.2/24"]
+      [[net.veth]]
+      name = "eth1"
+      host_name = "nsb-a1"
+      bridge = "nsb-br"
+      addresses = ["10.90.0.2/24"]
+
+      """
+
+  func plan(_ text: String, state: ObservedState = PlannerTests.root) throws -> Plan {
+    try Planner(spec: try decodeSpec(text), state: state).plan()
+  }
+
+  func shape(_ plan: Plan) -> [String] { plan.steps.map { "\($0.actor.rawValue) \($0.kind.rawValue)" } }
+
+  @Test func hostEndAfterUnshareInsideAfterLoopback() throws {
+    let plan = try plan(Self.veth)
+    #expect(
+      Array(shape(plan).prefix(6)) == [
+        "parent spawn", "sandbox unshare", "parent veth", "sandbox fork", "init loopback", "init veth",
+      ])
+    // nsbuild's step is taken while the sandbox process waits, its namespaces made.
+    #expect(plan.handoff(.idMapsWritten) == Handoff(.idMapsWritten, from: .parent, to: .sandbox))
+    let host = plan.steps[2]
+    #expect(
+      host.calls == [
+        .openSandboxNamespace(namespace: .net, slot: 0),
+        .rtnetlink(request: .newVeth(name: "nsb-t0", peer: "eth0", peerNamespace: 0, mtu: nil, master: nil)),
+        .rtnetlink(
+          request: .newAddress(interface: "nsb-t0", address: [10, 88, 0, 1], text: "10.88.0.1", prefixLength: 24)),
+        .rtnetlink(request: .setUp(name: "nsb-t0")),
+      ])
+    #expect(host.change == .create)
+    #expect(host.origin?.start.line == 6)
+    let inside = plan.steps[5]
+    #expect(
+      inside.calls == [
+        .rtnetlink(
+          request: .newAddress(interface: "eth0", address: [10, 88, 0, 2], text: "10.88.0.2", prefixLength: 24)),
+        .rtnetlink(request: .setUp(name: "eth0")),
+        .rtnetlink(request: .newRoute(interface: "eth0", gateway: [10, 88, 0, 1], text: "10.88.0.1")),
+      ])
+    #expect(plan.hostChanges.isEmpty)
+  }
+
+  @Test func aBridgeIsMadeOnceAndLeftOnTheHost() throws {
+    let plan = try plan(Self.bridged)
+    #expect(
+      Array(shape(plan).prefix(5)) == [
+        "parent spawn", "sandbox unshare", "parent bridge", "parent veth", "parent veth",
+      ])
+    #expect(plan.steps[2].calls == [.rtnetlink(request: .newBridge(name: "nsb-br"))])
+    #expect(
+      plan.steps[3].calls.contains(
+        .rtnetlink(request: .newVeth(name: "nsb-a0", peer: "eth0", peerNamespace: 0, mtu: nil, master: "nsb-br"))))
+    #expect(plan.hostChanges == ["bridge nsb-br"])
+  }
+
+  @Test func planSaysWhatTheHostAlreadyHas() throws {
+    var state = PlannerTests.root
+    state.hostInterfaces = ["nsb-br": HostInterface(isBridge: true), "nsb-a1": HostInterface(isBridge: false)]
+    let planned = try plan(Self.bridged, state: state)
+    #expect(planned.steps[2].change == .unchanged(value: "bridge nsb-br exists"))
+    #expect(planned.steps[3].change == .create)
+    #expect(planned.steps[4].change == .conflict(before: "host interface nsb-a1", after: "veth"))
+    #expect(planned.hostChanges.isEmpty)
+    state.hostInterfaces = ["nsb-br": HostInterface(isBridge: false)]
+    #expect(try plan(Self.bridged, state: state).steps[2].change.symbol == "!")
+  }
+
+  @Test func theObserverReadsSysClassNet() throws {
+    let host = FakeHost()
+    for path in ["/sys/class/net/nsb-br", "/sys/class/net/nsb-br/bridge", "/sys/class/net/nsb-a0"] {
+      host.files[path] = ""
+    }
+    let found = HostInterfaceReader(reader: host).read(for: try decodeSpec(Self.bridged))
+    #expect(found == ["nsb-br": HostInterface(isBridge: true), "nsb-a0": HostInterface(isBridge: false)])
+  }
+
+  @Test func vethNeedsRoot() throws {
+    let error = #expect(throws: PlanError.self) { try plan(Self.veth, state: PlannerTests.user) }
+    #expect(error?.description.hasPrefix("[[net.veth]] needs root") == true)
+  }
+
+  @Test func planTextNamesEachAttribute() throws {
+    let text = try plan(Self.veth).steps[2].calls[1].description
+    #expect(
+      text
+        == "sendmsg(NETLINK_ROUTE, RTM_NEWLINK NLM_F_CREATE|NLM_F_EXCL IFLA_IFNAME=nsb-t0 IFLA_LINKINFO={IFLA_INFO_KIND=veth IFLA_INFO_DATA={VETH_INFO_PEER={ifinfomsg IFLA_IFNAME=eth0 IFLA_NET_NS_FD=fd[0]}}})"
+    )
+  }
+
+  @Test func aLiveSandboxsNetworkIsReplacedNotChangedInPlace() {
+    for kind in [Step.Kind.veth, .bridge, .pasta] {
+      guard case .replaces(let cause) = TargetPlanner.Category(kind) else {
+        Issue.record("\(kind) is not replaced")
+        continue
+      }
+      #expect(cause == .network)
+      #expect(Replacement(cause).scope == .sandbox)
+      #expect(Replacement(cause).description.hasSuffix("(rtnetlink(7))"))
+    }
+  }
+
+  /// nsbuild, forked the sandbox (pid 4242), takes its network step once it says ready.
+  func launchParent(_ plan: Plan, failing: [String: Int32] = [:]) -> (RoleEnd, RecordingKernel) {
+    let kernel = RecordingKernel()
+    kernel.forkResults = []
+    kernel.reads = [LauncherTests.ready]
+    kernel.failures = failing
+    kernel.linkIndexes = ["nsb-t0": 12]
+    let end = Launcher(kernel: kernel, plan: plan).start()
+    return (end, kernel)
+  }
+
+  @Test func nsbuildSendsTheHostRequestsWithTheSandboxNamespaceFD() throws {
+    let (_, kernel) = launchParent(try plan(Self.veth))
+    let netlink = kernel.log.filter { $0.hasPrefix("rtnetlink(") || $0.hasPrefix("open(/proc") }
+    #expect(
+      netlink == [
+        "open(/proc/4242/ns/net)", "rtnetlink(RTM_NEWLINK nsb-t0)", "rtnetlink(RTM_GETLINK nsb-t0)",
+        "rtnetlink(RTM_NEWADDR)", "rtnetlink(RTM_NEWLINK nsb-t0)",
+      ])
+    // The namespace fd (the fake's first, 101) went in IFLA_NET_NS_FD, and the address on index 12.
+    let veth = try #require(kernel.netlinkRequests.first)
+    let expected = try RouteRequest.newVeth(name: "nsb-t0", peer: "eth0", peerNamespace: 0, mtu: nil, master: nil)
+      .encoded(sequence: 1) { (_) throws(SyscallError) -> UInt32 in UInt32(kernel.lastNamespaceFD) }
+    #expect(veth == expected)
+    let address = kernel.netlinkRequests[2]
+    #expect(Array(address[20..<24]) == [12, 0, 0, 0])
+    #expect(kernel.closedFDs.contains(kernel.lastNamespaceFD))
+  }
+
+  @Test func aFailedHostRequestDeletesTheVethMade() throws {
+    let (end, kernel) = launchParent(try plan(Self.veth), failing: ["rtnetlink(RTM_NEWADDR": 17])
+    guard case .outcome(.failed(let failure)) = end else {
+      Issue.record("ended as \(end)")
+      return
+    }
+    #expect(failure.stepID == 3)
+    #expect(failure.callIndex == 2)
+    #expect(failure.error.description == "RTM_NEWADDR nsb-t0: sendmsg(2): EEXIST (File exists)")
+    #expect(kernel.log.suffix(4).contains("rtnetlink(RTM_DELLINK nsb-t0)"))
+  }
+}
