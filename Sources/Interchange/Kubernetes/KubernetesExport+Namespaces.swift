@@ -117,8 +117,16 @@ extension KubernetesExporter {
     }
   }
 
-  /// Clock offsets and the loopback interface.
+  /// Clock offsets, the loopback interface and `[[files]]`.
   mutating func exportOthers() {
+    for (index, file) in spec.files.enumerated() {
+      let key = SpecKeyPath("files").index(index)
+      for part in ["type", "path", "mode", "content", "link"] { covered.insert(key.appending(part).description) }
+      report(
+        key, .dropped,
+        note: "no Pod field makes the \(file.kind.rawValue) \(file.path): build it into the image, or mount a "
+          + "ConfigMap")
+    }
     for key in ["time.monotonic", "time.boottime"] as [SpecKeyPath] where writes(key) {
       report(key, .dropped, note: "no Kubernetes field for clock offsets (no time namespace)")
     }

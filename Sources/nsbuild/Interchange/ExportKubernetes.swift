@@ -19,7 +19,10 @@ func exportKubernetes(_ command: ExportCommand) throws {
   case .success(let spec): loaded = spec
   case .failure: throw ExitCode(1)
   }
-  terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
+  // The spec's warnings only beside a text report: stderr holds nothing but the JSON report otherwise.
+  if command.reportFormat == .text || loaded.check.hasErrors {
+    terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
+  }
   guard let spec = loaded.check.spec else { throw ExitCode(1) }
   let options = KubernetesExportOptions(name: podName(command.spec), image: command.image, version: version)
   let (pod, report) = KubernetesExport.pod(for: spec, source: loaded.source, options: options)
