@@ -68,7 +68,7 @@ import YAML
     #expect(error.problem.contains("aliases are expanded"))
   }
 
-  /// Every seed of fuzz/seeds-yaml: an error with a place, or a tree, never a crash.
+  /// Every seed of fuzz/yaml-seeds: an error with a place, or a tree, never a crash.
   @Test func fuzzSeedsGiveATreeOrAPlacedError() throws {
     let folder = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
     let seeds = [
@@ -76,7 +76,7 @@ import YAML
       "anchor-loop.yaml", "control-bytes.yaml", "bad-escape.yaml", "directive-twice.yaml",
     ]
     for seed in seeds {
-      let bytes = try #require(readFile("/" + folder + "/fuzz/seeds-yaml/" + seed), "\(seed)")
+      let bytes = try #require(readFile("/" + folder + "/fuzz/yaml-seeds/" + seed), "\(seed)")
       if let error = parseError(bytes) { #expect(error.mark != nil, "\(seed): \(error)") }
     }
   }

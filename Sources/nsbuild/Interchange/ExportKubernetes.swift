@@ -37,7 +37,7 @@ func exportKubernetes(_ command: ExportCommand) throws {
   } else {
     terminal.out(yaml)
   }
-  try printKubernetesReport(report, file: command.spec, format: command.reportFormat, terminal: terminal)
+  try printReport(report, file: command.spec, format: command.reportFormat, terminal: terminal)
   if report.droppedAny && !command.allowLossy { throw ExitCode(2) }
 }
 
@@ -57,16 +57,4 @@ func writeNewFile(_ path: String, _ bytes: [UInt8], kernel: RealKernel) throws(S
   let fd = try kernel.openDirectoryWithoutSymlinks(folder)
   defer { kernel.close(fd) }
   try kernel.writeFile(fd, name, contents: bytes, mode: 0o644)
-}
-
-/// Prints a conversion report on stderr, as text (each line made printable: values come from the input) or JSON.
-func printKubernetesReport(
-  _ report: InterchangeReport, file: String, format: OutputFormat, terminal: Terminal
-) throws {
-  switch format {
-  case .text:
-    let lines = InterchangeReportText.render(report, file: file).split(separator: "\n")
-    terminal.err(lines.map { TerminalText.printable(String($0)) + "\n" }.joined())
-  case .json: terminal.err(try JSONText.encode(report) + "\n")
-  }
 }
