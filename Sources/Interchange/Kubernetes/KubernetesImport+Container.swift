@@ -97,6 +97,7 @@ extension KubernetesImporter {
     _ security: (YAMLNode, String)?, _ pod: inout PodFields
   ) throws(KubernetesImportError) {
     var allowEscalation: Bool?
+    var privileged = false
     var add: [String] = []
     var drops: [String] = []
     if let (node, path) = security {
@@ -122,6 +123,13 @@ extension KubernetesImporter {
             }
           }
           report(field, pair.value, "process.capabilities", section: "process")
+        case "privileged":
+          privileged = try boolean(pair.value, field)
+          if privileged {
+            report(
+              field, pair.value, "process.capabilities", section: "process",
+              approximated: "every capability; the host's devices and an unmasked /proc and /sys it also gave are not")
+          }
         default:
           drop(field, pair.value, section: "process", "no nsbuild equivalent")
         }
@@ -133,7 +141,12 @@ extension KubernetesImporter {
         SpecWriter.Note(
           section: "process", "No allowPrivilegeEscalation: Kubernetes' default allows it, so no_new_privs is off."))
     }
-    importCapabilities(add: add, drop: drops, security: security?.0)
+    if privileged {
+      spec.process.capabilities = Capability.all
+      spec.process.noNewPrivs = false
+    } else {
+      importCapabilities(add: add, drop: drops, security: security?.0)
+    }
     importIDs(pod)
   }
 

@@ -141,6 +141,8 @@ extension KubernetesImporter {
     // The runtime's own filesystems, as every container has them.
     if !pod.hostPID { spec.mounts.append(Mount(kind: .proc, target: "/proc")) }
     spec.mounts.append(Mount(kind: .dev, target: "/dev"))
-    notes.append(SpecWriter.Note(section: "mounts[0]", "The container runtime's own /proc and /dev."))
+    notes.append(
+      SpecWriter.Note(
+        section: "mounts[0]", "The container runtime's own " + (pod.hostPID ? "/dev." : "/proc and /dev.")))
   }
 }
