@@ -52,6 +52,24 @@ import Testing
     #expect((readonly.line, readonly.column, readonly.outcome) == (5, 12, .exported))
   }
 
+  @Test func aMountPointMissingOnTheHostIsApproximated() throws {
+    let text = """
+      version = 1
+      [namespaces]
+      unshare = ["mount"]
+      [[mounts]]
+      type = "tmpfs"
+      target = "/srv/new"
+      """
+    let source = Array(text.utf8)
+    let spec = try #require(SpecDecoder.decode(source: source, file: "t.toml", directory: "/work").spec)
+    var host = Self.host
+    host.missingTargets = ["/srv/new"]
+    let mount = try entry(OCIExport.bundle(for: spec, source: source, host: host), "mounts[0]")
+    #expect((mount.line, mount.outcome) == (4, .approximated))
+    #expect(mount.note?.contains("on the host, and leave it there") == true)
+  }
+
   @Test func aMountNamespaceIsAddedForTheRuntimes() throws {
     let bundle = try export(
       """

@@ -85,7 +85,15 @@ extension OCIExportHost {
   public static func read<Reader: SystemReader>(_ reader: Reader, for spec: Spec) -> OCIExportHost {
     OCIExportHost(
       uid: reader.realUserID(), gid: reader.realGroupID(), environment: reader.environment(),
-      umask: umask(reader), rootEntries: rootEntries(reader), joins: joins(reader, spec))
+      umask: umask(reader), rootEntries: rootEntries(reader), joins: joins(reader, spec),
+      missingTargets: missingTargets(reader, spec))
+  }
+
+  /// The mount targets of a host-tree spec, below a top folder, that are not on the host.
+  static func missingTargets<Reader: SystemReader>(_ reader: Reader, _ spec: Spec) -> Set<String> {
+    guard spec.root.kind == .host else { return [] }
+    return Set(
+      spec.mounts.map(\.target).filter { AbsolutePath.ancestors(of: $0).count > 1 && !reader.exists($0) })
   }
 
   /// The namespace file of each live sandbox `spec` joins by name, as `plan` finds it (``Observer``).

@@ -17,6 +17,11 @@ extension OCIExporter {
       let resolved = mount.kind == .bind && writtenRelative(key.appending("source"))
       if resolved {
         report(key, .resolved, destination, note: "source \(mount.source ?? "") (relative to the spec's folder)")
+      } else if host.missingTargets.contains(mount.target) {
+        report(
+          key, .approximated, destination,
+          note: "\(mount.target) is not on the host: the runtimes make it through the bind of the host's folder, on "
+            + "the host, and leave it there")
       } else if mount.kind == .dev && mount.target != "/dev" {
         report(key, .approximated, destination, note: "the runtimes make the device nodes in /dev only")
       } else {

@@ -140,7 +140,8 @@ struct OCIExporter {
     }
     if let domainname = spec.uts.domainname {
       config.domainname = domainname
-      report("uts.domainname", .exported, "domainname")
+      report(
+        "uts.domainname", .exported, "domainname", note: "runc 1.1 leaves the parent's (1.2 sets it); crun sets it")
     }
   }
 

@@ -24,9 +24,13 @@ public struct OCIExportHost: Sendable, Hashable {
     public init(_ reason: String) { self.reason = reason }
   }
 
+  /// The spec's mount targets below the host's top folders that do not exist on the host: for a host-tree spec a
+  /// runtime makes them through the bind, on the host, and leaves them.
+  public var missingTargets: Set<String>
+
   public init(
     uid: UInt32, gid: UInt32, environment: [String], umask: UInt32, rootEntries: [OCIHostEntry],
-    joins: [Namespace: Result<String, JoinProblem>] = [:]
+    joins: [Namespace: Result<String, JoinProblem>] = [:], missingTargets: Set<String> = []
   ) {
     self.uid = uid
     self.gid = gid
@@ -34,6 +38,7 @@ public struct OCIExportHost: Sendable, Hashable {
     self.umask = umask
     self.rootEntries = rootEntries
     self.joins = joins
+    self.missingTargets = missingTargets
   }
 }
 

@@ -142,30 +142,42 @@ extension OCIImporter {
     let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
     guard parts.count == 2 else { return option == "rbind" || option == "bind" || option == "newinstance" }
     let (name, value) = (parts[0], parts[1])
-    switch (mount.kind, name) {
-    case (.tmpfs, "size"):
-      guard let size = Self.size(value) else { return false }
-      mount.size = size
-    case (.tmpfs, "mode"):
-      guard let mode = FileMode.parse(value) else { return false }
-      mount.mode = mode
-    case (.tmpfs, "uid"): mount.uid = UInt32(value)
-    case (.tmpfs, "gid"): mount.gid = UInt32(value)
-    case (.overlay, "lowerdir"): mount.lower = value.split(separator: ":").map(String.init)
-    case (.overlay, "upperdir"):
-      if case .directories(_, let work)? = mount.upper {
-        mount.upper = .directories(upper: value, work: work)
-      } else {
-        mount.upper = .directories(upper: value, work: "")
-      }
-    case (.overlay, "workdir"):
-      if case .directories(let upper, _)? = mount.upper {
-        mount.upper = .directories(upper: upper, work: value)
-      } else {
-        mount.upper = .directories(upper: "", work: value)
-      }
-    case (.devpts, "ptmxmode"): return value == "0666" || value == "666"
-    case (.devpts, "mode"): return value == "620" || value == "0620"
+    switch mount.kind {
+    case .tmpfs: return Self.absorbTmpfs(name, value, into: &mount)
+    case .overlay: return Self.absorbOverlay(name, value, into: &mount)
+    case .devpts:
+      return (name == "ptmxmode" && ["0666", "666"].contains(value))
+        || (name == "mode" && ["620", "0620"].contains(value))
+    case .bind, .proc, .sysfs, .dev, .mqueue: return false
+    }
+  }
+
+  /// A value that does not parse is left out, and the option reported with the others.
+  private static func absorbTmpfs(_ name: String, _ value: String, into mount: inout Mount) -> Bool {
+    switch name {
+    case "size":
+      mount.size = size(value)
+      return mount.size != nil
+    case "mode":
+      mount.mode = FileMode.parse(value)
+      return mount.mode != nil
+    case "uid":
+      mount.uid = UInt32(value)
+      return mount.uid != nil
+    case "gid":
+      mount.gid = UInt32(value)
+      return mount.gid != nil
+    default: return false
+    }
+  }
+
+  private static func absorbOverlay(_ name: String, _ value: String, into mount: inout Mount) -> Bool {
+    var (upper, work) = ("", "")
+    if case .directories(let oldUpper, let oldWork)? = mount.upper { (upper, work) = (oldUpper, oldWork) }
+    switch name {
+    case "lowerdir": mount.lower = value.split(separator: ":").map(String.init)
+    case "upperdir": mount.upper = .directories(upper: value, work: work)
+    case "workdir": mount.upper = .directories(upper: upper, work: value)
     default: return false
     }
     return true
