@@ -46,7 +46,9 @@ private struct EventWriter {
   mutating func stream(_ documents: [YAMLNode]) throws(YAMLError) {
     try emit { yaml_stream_start_event_initialize(&$0, YAML_UTF8_ENCODING) }
     for document in documents {
-      try emit { yaml_document_start_event_initialize(&$0, nil, nil, nil, 1) }
+      // An empty plain scalar alone writes nothing, and the document would vanish: `---` keeps it.
+      let implicit: Int32 = document.content == .scalar("", style: .plain) && document.tag == nil ? 0 : 1
+      try emit { yaml_document_start_event_initialize(&$0, nil, nil, nil, implicit) }
       try node(document)
       try emit { yaml_document_end_event_initialize(&$0, 1) }
     }

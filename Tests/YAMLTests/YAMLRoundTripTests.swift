@@ -75,6 +75,15 @@ import YAML
     #expect(yaml == "kind: Deployment\n---\nkind: Service\n")
   }
 
+  /// Found by fuzz/yaml.sh: a document of one empty plain scalar (`&a` alone) vanished through the emitter.
+  @Test func aDocumentOfAnEmptyScalarSurvivesTheEmitter() throws {
+    for source in ["&a \n", "--- \n", "a: 1\n---\n---\nb: 2\n"] {
+      let documents = try YAMLParser.parse(Array(source.utf8))
+      let again = try YAMLParser.parse(Array(try YAMLEmitter.emit(documents).utf8))
+      #expect(again.map(\.withoutMarks) == documents.map(\.withoutMarks), "\(source)")
+    }
+  }
+
   @Test func everyNodeHasItsMark() throws {
     let source = "a:\n  - x\n  - {b: c}\n"
     let document = try #require(try YAMLParser.parse(Array(source.utf8)).first)
