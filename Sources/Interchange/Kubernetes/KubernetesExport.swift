@@ -23,6 +23,9 @@ public struct KubernetesExportOptions: Sendable, Hashable {
 ///
 /// Pure: reads nothing but its arguments.
 public enum KubernetesExport {
+  /// The Pod of `spec` and the report, one entry per field the spec writes (and for the defaults that differ from
+  /// a Pod's: ID 0, no capabilities, no_new_privs), ordered by line. `source` is the spec file's bytes: a path written
+  /// relative there is reported `resolved`. Never fails: what has no Pod field is `dropped` in the report.
   public static func pod(for spec: Spec, source: [UInt8], options: KubernetesExportOptions) -> (
     pod: KubernetesPod, report: InterchangeReport
   ) {

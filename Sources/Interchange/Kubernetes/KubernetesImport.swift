@@ -8,8 +8,11 @@ import YAML
 /// `dropped` line of the report, with its line in the input.
 public enum KubernetesImport {
   public struct Result: Sendable {
+    /// The spec, for ``SpecWriter/toml(_:notes:)``; its `origins` are empty.
     public var spec: Spec
+    /// The comments: each input field with no equivalent, with its line, in the section it belongs to.
     public var notes: [SpecWriter.Note]
+    /// One entry per input field looked at, with its line and column, in the input's order.
     public var report: InterchangeReport
   }
 

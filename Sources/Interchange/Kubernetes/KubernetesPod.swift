@@ -7,14 +7,17 @@ public struct KubernetesPod: Sendable, Hashable {
   public var hostname: String?
   /// `spec.hostUsers`; nil leaves the API default (true: no user namespace).
   public var hostUsers: Bool?
+  /// `spec.hostNetwork`, `hostPID`, `hostIPC`: the node's namespace instead of the Pod's own.
   public var hostNetwork = false
   public var hostPID = false
   public var hostIPC = false
+  /// `spec.shareProcessNamespace`: one pid namespace for the Pod, the pause container as its pid 1.
   public var shareProcessNamespace = false
   /// `spec.enableServiceLinks`: false keeps the cluster's service variables out of the environment.
   public var enableServiceLinks: Bool?
   /// `spec.securityContext.supplementalGroups`.
   public var supplementalGroups: [UInt32]?
+  /// `spec.volumes`, one per bind or tmpfs, in the spec's order.
   public var volumes: [Volume] = []
   public var container: Container
 
@@ -66,6 +69,7 @@ public struct KubernetesPod: Sendable, Hashable {
     public var env: [EnvironmentVariable] = []
     public var workingDir: String?
     public var volumeMounts: [VolumeMount] = []
+    /// `securityContext`: the IDs, read-only root and privilege escalation; nil leaves the field out.
     public var runAsUser: UInt32?
     public var runAsGroup: UInt32?
     public var readOnlyRootFilesystem: Bool?

@@ -48,6 +48,7 @@ public enum KubernetesFeature: String, Sendable, Hashable, CaseIterable {
     case onByDefault
   }
 
+  /// The stage of the feature in `version`; a major version past 1 counts as on.
   public func stage(in version: KubernetesVersion) -> Stage {
     let (alpha, betaOff, on): (Int, Int?, Int) =
       switch self {
