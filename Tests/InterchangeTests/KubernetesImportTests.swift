@@ -101,6 +101,41 @@ import YAML
     #expect(result.stderr.hasPrefix(folder + "/bad.yaml:6:4: error: "), "\(result.stderr)")
   }
 
+  @Test func aCronJobsTemplateIsFoundAndTheReportIsJSON() throws {
+    let folder = try KubeSupport.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let manifest = """
+      apiVersion: batch/v1
+      kind: CronJob
+      metadata: {name: nightly}
+      spec:
+        schedule: "0 3 * * *"
+        jobTemplate:
+          spec:
+            template:
+              spec:
+                restartPolicy: OnFailure
+                containers:
+                - name: backup
+                  command: [/usr/bin/rsync, -a, /data/, /backup/]
+                  securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+
+      """
+    try manifest.write(toFile: folder + "/cron.yaml", atomically: true, encoding: .utf8)
+    let result = try KubeSupport.run(
+      KubeSupport.nsbuild, ["import", folder + "/cron.yaml", "--report-format", "json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("args = [\"/usr/bin/rsync\", \"-a\", \"/data/\", \"/backup/\"]"))
+    let report = try JSONDecoder().decode(InterchangeReport.self, from: Data(result.stderr.utf8))
+    #expect(report.direction == .import && report.format == "kubernetes")
+    let schedule = try #require(report.entries("spec.schedule").first)
+    #expect(schedule.outcome == .dropped && schedule.line == 5)
+    let restart = try #require(report.entries("spec.jobTemplate.spec.template.spec.restartPolicy").first)
+    #expect(restart.outcome == .dropped && restart.line == 10)
+    try result.stdout.write(toFile: folder + "/cron.toml", atomically: true, encoding: .utf8)
+    #expect(try KubeSupport.run(KubeSupport.nsbuild, ["check", folder + "/cron.toml"]).status == 0)
+  }
+
   /// The YAML fuzz seeds, through the whole import: a spec or a placed error, never a crash.
   @Test func fuzzSeedsNeverCrashTheImport() throws {
     let seeds = KubeSupport.root + "/fuzz/yaml-seeds"
