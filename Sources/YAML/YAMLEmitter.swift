@@ -60,12 +60,16 @@ private struct EventWriter {
     let implicit: Int32 = tag == nil ? 1 : 0
     switch node.content {
     case .scalar(let text, let style):
-      var value = Array(text.utf8)
+      // NUL-terminated, so that even an empty value has storage: libyaml asserts its pointer is not null.
+      var value = Array(text.utf8) + [0]
+      guard let length = Int32(exactly: value.count - 1) else {
+        throw YAMLError("a scalar of \(value.count - 1) bytes is more than libyaml takes", at: nil)
+      }
       try emit { event in
         tag.withOptionalPointer { tag in
           value.withUnsafeMutableBufferPointer { value in
             yaml_scalar_event_initialize(
-              &event, nil, tag, value.baseAddress, Int32(value.count), implicit, implicit, Self.style(style))
+              &event, nil, tag, value.baseAddress, length, implicit, implicit, Self.style(style))
           }
         }
       }

@@ -19,8 +19,10 @@ public enum YAMLParser {
     guard yaml_parser_initialize(&parser) != 0 else { throw YAMLError("libyaml could not allocate a parser", at: nil) }
     defer { yaml_parser_delete(&parser) }
     var builder = YAMLTreeBuilder()
-    let result: Result<[YAMLNode], YAMLError> = bytes.withUnsafeBufferPointer { buffer in
-      yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+    // libyaml asserts its input pointer is not null, which an empty array's may be; the terminator is not read.
+    let input = bytes + [0]
+    let result: Result<[YAMLNode], YAMLError> = input.withUnsafeBufferPointer { buffer in
+      yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count - 1)
       do {
         while true {
           var event = yaml_event_t()

@@ -84,6 +84,11 @@ import YAML
     }
   }
 
+  @Test func emptyInputIsNoDocument() throws {
+    #expect(try YAMLParser.parse([]).isEmpty)
+    #expect(try YAMLEmitter.emit([]).isEmpty)
+  }
+
   @Test func everyNodeHasItsMark() throws {
     let source = "a:\n  - x\n  - {b: c}\n"
     let document = try #require(try YAMLParser.parse(Array(source.utf8)).first)
