@@ -23,7 +23,11 @@ let package = Package(
       exclude: ["CShim"]
     ),
     // Other formats a spec converts to and from (OCI runtime bundles, Kubernetes Pods), with their reports.
-    .target(name: "Interchange", dependencies: ["Builder", "SpecParser"]),
+    .target(name: "Interchange", dependencies: ["Builder", "SpecParser", "YAML"]),
+    // Debian's libyaml (libyaml-dev), found by pkg-config; only export and import reach it.
+    .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    // YAML trees with positions, read and written through libyaml's event API.
+    .target(name: "YAML", dependencies: ["CYAML"]),
     .executableTarget(
       name: "nsbuild",
       dependencies: [
@@ -40,6 +44,7 @@ let package = Package(
     .testTarget(name: "SpecParserTests", dependencies: ["SpecParser"]),
     .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
     .testTarget(name: "BuilderTests", dependencies: ["Builder", "SpecParser", "Netlink", "nsbuild"]),
+    .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
     .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Builder", "SpecParser", "nsbuild"]),
   ],
   swiftLanguageModes: [.v6]
