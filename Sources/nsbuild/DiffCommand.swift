@@ -28,11 +28,20 @@ struct DiffCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: .strictModesWarning)
   var strictModes: Bool?
 
-  @Argument(help: "The old spec file (TOML).")
+  @Argument(help: "The old spec file (TOML).", completion: .specFile)
   var old: String
 
-  @Argument(help: "The new spec file (TOML).")
-  var new: String
+  @Argument(
+    help: ArgumentHelp("The new spec file (TOML); default: ./sandbox.toml, when it exists.", valueName: "new"),
+    completion: .specFile)
+  var newArgument: String?
+
+  /// NEW, or ./sandbox.toml when it was left out (validate() checks that it exists).
+  var new: String { newArgument ?? DefaultSpec.path }
+
+  func validate() throws {
+    _ = try DefaultSpec.resolve(newArgument)
+  }
 
   func run() throws {
     let terminal = Terminal()

@@ -58,13 +58,17 @@ struct PlanCommand: ParsableCommand {
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 
-  @Argument(help: "The spec file (TOML).")
-  var spec: String
+  @Argument(help: DefaultSpec.help, completion: .specFile)
+  var specArgument: String?
+
+  /// SPEC, or ./sandbox.toml when it was left out (validate() checks that it exists).
+  var spec: String { specArgument ?? DefaultSpec.path }
 
   @Argument(parsing: .postTerminator, help: "The command to plan for, instead of [process] args.")
   var command: [String] = []
 
   func validate() throws {
+    _ = try DefaultSpec.resolve(specArgument)
     guard maxDiagnostics >= 0 else {
       throw ValidationError("--max-diagnostics must be 0 (all) or more, not \(maxDiagnostics)")
     }

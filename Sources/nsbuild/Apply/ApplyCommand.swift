@@ -46,10 +46,14 @@ struct ApplyCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
 
-  @Argument(help: "The spec file (TOML).")
-  var spec: String
+  @Argument(help: DefaultSpec.help, completion: .specFile)
+  var specArgument: String?
+
+  /// SPEC, or ./sandbox.toml when it was left out (validate() checks that it exists).
+  var spec: String { specArgument ?? DefaultSpec.path }
 
   func validate() throws {
+    _ = try DefaultSpec.resolve(specArgument)
     do { _ = try SandboxName(validating: target) } catch { throw ValidationError("--target: \(error)") }
   }
 
