@@ -38,7 +38,9 @@ struct PlanCommand: ParsableCommand {
     help: "Exit 0 when run would leave nothing changed on the host, 2 when it would (files, mount points), 1 on error.")
   var detailedExitcode = false
 
-  @Option(help: ArgumentHelp("Mark the steps against the live sandbox with this name.", valueName: "name"))
+  @Option(
+    help: ArgumentHelp("Mark the steps against the live sandbox with this name.", valueName: "name"),
+    completion: .liveSandbox)
   var target: String?
 
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)

@@ -31,7 +31,7 @@ struct ApplyCommand: ParsableCommand {
       """
   )
 
-  @Option(help: ArgumentHelp("The live sandbox to change.", valueName: "name"))
+  @Option(help: ArgumentHelp("The live sandbox to change.", valueName: "name"), completion: .liveSandbox)
   var target: String
 
   @Flag(help: "When the plan replaces the whole sandbox, down it and up it again (what runs in it ends).")

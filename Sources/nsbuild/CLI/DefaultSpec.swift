@@ -20,8 +20,3 @@ enum DefaultSpec {
     return path
   }
 }
-
-extension CompletionKind {
-  /// A spec file: the shells offer `*.toml` files (and folders, to walk into).
-  static var specFile: CompletionKind { .file(extensions: ["toml"]) }
-}
