@@ -9,9 +9,10 @@ struct CheckCommand: ParsableCommand {
     commandName: "check",
     abstract: "Validate specs and report every problem with its line and column.",
     discussion: """
-      Checks each spec given, in order (./sandbox.toml when none is given and it exists). Exit status: 0 when no \
-      spec has errors (warnings allowed), 1 otherwise. A spec another user could change (see `run --help`, \
-      --strict-modes) is a warning here.
+      Checks each spec given, in order (./sandbox.toml when none is given and it exists). A spec another user could \
+      change (see `run --help`, --strict-modes) is a warning here.
+
+      Exit status: 0 when no spec has errors (warnings allowed), 1 otherwise.
 
       The JSON form (format_version \(CheckJSON.formatVersion)) is one object: {"format_version", "specs": [{"spec", \
       "ok", "diagnostics": [{"file", "line", "column", "end", "severity", "code", "message", "hint"}]}]}, one entry \

@@ -31,7 +31,7 @@ struct NSBuild: ParsableCommand {
       CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, ExecCommand.self, UpCommand.self,
       ApplyCommand.self, DownCommand.self, ListCommand.self, StatusCommand.self, ExportCommand.self, ImportCommand.self,
       SchemaCommand.self,
-      TOMLJSONCommand.self,
+      TOMLJSONCommand.self, ManualCommand.self,
     ]
   )
 
