@@ -10,7 +10,7 @@ let package = Package(
     .library(name: "Builder", targets: ["Builder"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
     // TOML 1.0 with source positions, and the typed spec. Pure Swift: no Glibc, no Foundation.
