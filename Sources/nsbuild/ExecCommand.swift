@@ -12,7 +12,9 @@ struct ExecCommand: ParsableCommand {
       $NSBUILD_STATE_DIR), checks that its init is the process recorded (pid and start time: never a recycled pid), \
       enters its namespaces with setns(2) and forks the command inside its pid namespace. The command takes the \
       spec's [process] settings (env, cwd, ids, capabilities, no_new_privs, rlimits, umask, session); the command \
-      after `--` replaces [process] args.
+      after `--` replaces [process] args. The spec is the file `up` or the last `apply` read, as it is now; when it \
+      is gone, cannot be read or is no longer valid, exec warns and uses the spec as that up or apply read it \
+      (kept in the sandbox's state).
 
       Exit status: as `run`'s: the command's own; 128+N when it is killed by signal N; 125 when nsbuild fails before \
       the command starts (no such sandbox, a dead one, a failed step); 126 when the command cannot be executed; 127 \
@@ -51,7 +53,8 @@ struct ExecCommand: ParsableCommand {
     try launchPlan(planned.1, loaded: planned.0, terminal: terminal, verbose: verbose)
   }
 
-  /// The plan that joins `sandbox`, from its record and the spec the record names.
+  /// The plan that joins `sandbox`, from its record and the spec the record names; when that file is gone, cannot
+  /// be read or is no longer valid, from the spec text the record keeps (with a warning).
   private func plan(_ sandbox: SandboxName, store: SandboxStore<RealKernel>, terminal: Terminal) throws -> (
     LoadedSpec, Plan
   ) {
@@ -60,14 +63,28 @@ struct ExecCommand: ParsableCommand {
       guard let found = try store.load(sandbox) else { throw SandboxStoreError.noSuchSandbox(sandbox) }
       record = found
     } catch { throw terminal.fail(error, failureCode: ExitStatus.setupFailed) }
-    return try planSpec(
-      record.specPath, command: command.isEmpty ? nil : command, terminal: terminal,
-      failureCode: ExitStatus.setupFailed
-    ) { _ in
-      // Read once the spec is known good, just before planning: the init must be the one recorded.
+    let command = command.isEmpty ? nil : command
+    // Read once the spec is known good, just before planning: the init must be the one recorded.
+    let target: (SpecCheck) throws -> LiveTarget? = { _ in
       do { return try LiveTarget.read(record, reader: terminal.kernel) } catch {
         throw terminal.fail(error, failureCode: ExitStatus.setupFailed)
       }
+    }
+    switch RecordedSpec.choose(record, reader: terminal.kernel) {
+    case .file(let loaded):
+      return try planLoadedSpec(
+        loaded, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target)
+    case .recorded(let loaded, let reason):
+      terminal.err(
+        TerminalText.printable(
+          "nsbuild: warning: spec '\(record.specPath)' \(reason): exec uses the spec as the last up or apply read it "
+            + "(\(iso8601(record.appliedAt)))") + "\n")
+      return try planLoadedSpec(
+        loaded, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target)
+    case .none:
+      // A record that keeps no spec text: the file's own error is the one to report.
+      return try planSpec(
+        record.specPath, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target)
     }
   }
 }

@@ -18,7 +18,7 @@ func launchPlan(_ plan: Plan, loaded: LoadedSpec, terminal: Terminal, verbose: B
   case .refused(let problem):
     terminal.err("nsbuild: error: \(problem)\n")
     throw ExitCode(ExitStatus.setupFailed)
-  case .ready:  // never: only a plan of `up` has its sandbox outlive nsbuild
+  case .ready, .started:  // never: only a plan of `up` (or apply's main command) outlives nsbuild
     throw ExitCode(ExitStatus.setupFailed)
   }
 }

@@ -25,6 +25,18 @@ func planSpec(
     }
     throw ExitCode(failureCode)
   }
+  return try planLoadedSpec(
+    loaded, command: command, terminal: terminal, failureCode: failureCode, json: json,
+    printWarnings: printWarnings, into: target, up: up)
+}
+
+/// ``planSpec(_:command:terminal:failureCode:json:strictModes:maxDiagnostics:printWarnings:into:up:)`` for a spec
+/// already loaded (`exec`'s, which may be the text its sandbox's record keeps).
+func planLoadedSpec(
+  _ loaded: LoadedSpec, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
+  printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil }, up: LiveLaunch? = nil
+) throws -> (LoadedSpec, Plan) {
+  let path = loaded.path
   guard let spec = loaded.check.spec else {
     terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
     if json {

@@ -367,42 +367,148 @@ struct ApplyEndToEndTests: ScratchFolderTests {
       }
   }
 
-  /// A `[process]` change with a main command: apply does not restart it, and says so (plan's note on the `-/+`,
-  /// apply's warning); the main command keeps its pid and its umask, plan still marks it until `apply --replace`
-  /// starts the sandbox anew, whose main command has the new umask.
-  @Test func aMainCommandKeepsItsSettingsUntilApplyReplace() throws {
+  /// The NUL-separated strings of /proc/PID/environ or /proc/PID/cmdline.
+  func procStrings(_ pid: Int32, _ file: String) -> [String] {
+    let data = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/\(file)"))) ?? Data()
+    return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// A `[process]` change with a main command: `-/+` of it with execve(2)'s reason; apply ends the old command and
+  /// starts the new one with the new args and env in the same sandbox (init, hostname and namespaces stay), twice
+  /// (the second time through the keeper the first apply left); the new command's end still ends the sandbox.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to look inside"))
+  func aProcessChangeReplacesTheMainCommandInPlace() throws {
     try withFolder { folder in
       try withSandbox(folder) { _, applied, identity, main in
-        let before = try #require(try umask(main))
-        #expect(before != "0077")
+        let namespaces = LiveSandboxTests.namespaces(of: Int(identity.pid))
+        var current = main
+        // `up` recorded its main command: init's child, kept by init.
+        let upRecord = try SandboxRecord.decode(try record(folder))
+        #expect(upRecord.mainCommand?.pid == main && upRecord.mainKeeper == nil)
+        for (mark, seconds) in [("second", "2000"), ("third", "3000")] {
+          let spec = try edited(applied, folder) {
+            $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"\(seconds)\"]\nenv = { MARK = \"\(mark)\" }\n")
+          }
+          let planned = try live.plan(spec, folder)
+          #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+          let marked = planned.stdout.split(separator: "\n").filter { $0.hasPrefix("-/+") }
+          #expect(marked.count == 1 && marked.allSatisfy { $0.contains("exec") }, "\(planned.stdout)")
+          #expect(planned.stdout.contains("execve(2)"), "\(planned.stdout)")
+          #expect(planned.stdout.contains(TargetPlanner.mainCommandReplaced), "\(planned.stdout)")
+
+          let result = try apply(spec, folder)
+          #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+          let record = try SandboxRecord.decode(try record(folder))
+          #expect(record.initProcess == identity)
+          let new = try #require(record.mainCommand)
+          #expect(new.pid != current && new.isAlive(reader: RealKernel()))
+          #expect(
+            ProcessIdentity.current(of: current, reader: RealKernel()).map { $0.isAlive(reader: RealKernel()) } != true)
+          #expect(procStrings(new.pid, "environ").contains("MARK=\(mark)"), "\(procStrings(new.pid, "environ"))")
+          #expect(procStrings(new.pid, "cmdline") == [folder + "/sleep", seconds])
+          #expect(identity.isAlive(reader: RealKernel()))
+          #expect(try hostname(identity.pid) == "livebox")
+          #expect(LiveSandboxTests.namespaces(of: Int(new.pid)) == namespaces)
+          let status = try NSBuildProcess.run(
+            ["status", "--format", "json", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+          let fields = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+          #expect(fields?["main_pid"] as? Int == Int(new.pid), "\(status.stdout)")
+          #expect(fields?["keeper_pid"] as? Int == record.mainKeeper.map { Int($0.pid) }, "\(status.stdout)")
+          let text = try NSBuildProcess.run(["status", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+          let keeperPID = try #require(record.mainKeeper?.pid)
+          #expect(
+            text.stdout.contains("main:     \(new.pid) (kept by pid \(keeperPID), started by apply)"), "\(text.stdout)")
+          let after = try live.plan(spec, folder)
+          #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+          current = new.pid
+        }
+        // The main command's end is the sandbox's, as before: init ends, and the keeper with it.
+        let keeper = try #require(try SandboxRecord.decode(try record(folder)).mainKeeper)
+        kill(current, SIGTERM)
+        try waitFor("the sandbox to end with its main command") {
+          !identity.isAlive(reader: RealKernel()) && !keeper.isAlive(reader: RealKernel())
+        }
+      }
+      #expect(processes(mentioning: folder).isEmpty)
+    }
+  }
+
+  /// Rootless, as nobody: apply replaces the main command with one that has the new env, init stays; `down` then
+  /// leaves nothing (init, the new command, its keeper, the state).
+  @Test func aRootlessMainCommandIsReplacedByItsOwner() throws {
+    try withFolder { folder in
+      let (specPath, text) = try writeRootlessSleeper(in: folder)
+      try FileManager.default.createDirectory(
+        atPath: folder + "/state", withIntermediateDirectories: true,
+        attributes: [.ownerAccountID: 65534, .groupOwnerAccountID: 65534, .posixPermissions: 0o700])
+      let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+      func nobody(_ arguments: [String]) throws -> NSBuildProcess.Result {
+        try NSBuildProcess.run(arguments, binary: folder + "/nsbuild", asUser: 65534, environment: environment)
+      }
+      try #require(try nobody(["up", specPath, "--name", "live"]).status == 0)
+      defer {
+        _ = try? nobody(["down", "live"])
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      let before = try SandboxRecord.decode(try record(folder))
+      let old = try #require(before.mainCommand)
+      let edited = folder + "/edited.toml"
+      try Data(text.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\nenv = { MARK = \"nobody\" }\n").utf8)
+        .write(to: URL(fileURLWithPath: edited))
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: edited)
+      let planned = try nobody(["plan", edited, "--target", "live", "--detailed-exitcode"])
+      #expect(planned.status == 2 && planned.stdout.contains("-/+"), "\(planned.stdout)\(planned.stderr)")
+      let result = try nobody(["apply", edited, "--target", "live"])
+      #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+      let after = try SandboxRecord.decode(try record(folder))
+      let new = try #require(after.mainCommand)
+      #expect(after.initProcess == before.initProcess && before.initProcess.isAlive(reader: RealKernel()))
+      #expect(new != old && !old.isAlive(reader: RealKernel()))
+      #expect(procStrings(new.pid, "environ").contains("MARK=nobody"))
+      let keeper = try #require(after.mainKeeper)
+      // down ends init, the new command with its pid namespace, and waits for the keeper: nothing is left.
+      let down = try nobody(["down", "live"])
+      #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
+      for process in [before.initProcess, new, keeper] { #expect(!process.isAlive(reader: RealKernel())) }
+      #expect(processes(mentioning: folder).isEmpty)
+      #expect(!FileManager.default.fileExists(atPath: folder + "/state/live"))
+    }
+  }
+
+  /// A new main command that cannot be started: apply exits 1 naming the failed step and saying what became of the
+  /// old one; the sandbox ends with the failed command, as with any main command's end, and down leaves nothing.
+  @Test func aNewMainCommandThatCannotStartIsReported() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, main in
         let spec = try edited(applied, folder) {
-          $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\numask = \"077\"\n")
+          $0.replacingOccurrences(of: "args = [\"\(folder)/sleep\"", with: "args = [\"\(folder)/missing\"")
         }
-        let planned = try live.plan(spec, folder)
-        #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
-        #expect(planned.stdout.contains("-/+") && planned.stdout.contains(TargetPlanner.mainCommandKept))
-
+        let old = try #require(ProcessIdentity.current(of: main, reader: RealKernel()))
         let result = try apply(spec, folder)
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stderr.contains("warning: [process] changed: " + TargetPlanner.mainCommandKept))
-        #expect(children(of: identity.pid) == [main])
-        #expect(try umask(main) == before)
-        let still = try live.plan(spec, folder)
-        #expect(still.status == 2, "\(still.stdout)\(still.stderr)")
-        #expect(still.stdout.contains(TargetPlanner.mainCommandKept), "\(still.stdout)")
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("ENOENT"), "\(result.stderr)")
+        #expect(result.stderr.contains("the old main command was ended"), "\(result.stderr)")
+        #expect(!old.isAlive(reader: RealKernel()))
+        try waitFor("the sandbox to end with its failed main command") { !identity.isAlive(reader: RealKernel()) }
+        let record = try SandboxRecord.decode(try record(folder))
+        #expect(record.mainCommandOutdated == true)
+      }
+      #expect(processes(mentioning: folder).isEmpty)
+    }
+  }
 
-        let replaced = try apply(spec, folder, ["--replace"])
-        #expect(replaced.status == 0, "\(replaced.stdout)\(replaced.stderr)")
-        let new = try SandboxRecord.decode(try record(folder)).initProcess
-        #expect(new != identity && !identity.isAlive(reader: RealKernel()))
-        var newMain: Int32?
-        try waitFor("the new main command to run") {
-          newMain = children(of: new.pid).first
-          return newMain != nil
-        }
-        #expect(try umask(try #require(newMain)) == "0077")
-        let after = try live.plan(spec, folder)
-        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+  /// The handoff signal sent to init from inside the sandbox (kill(2) gives the sender's pid) is not apply's: the
+  /// main command's end still ends the sandbox.
+  @Test func aHandoffSignalFromInsideIsIgnored() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, _, identity, main in
+        let handoff = RealKernel().handoffSignal
+        let inside = try NSBuildProcess.run(
+          ["exec", "live", "--", "/bin/sh", "-c", "kill -\(handoff) 1 && echo sent"],
+          environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        #expect(inside.stdout == "sent\n", "\(inside.stdout)\(inside.stderr)")
+        kill(main, SIGTERM)
+        try waitFor("the sandbox to end with its main command") { !identity.isAlive(reader: RealKernel()) }
       }
     }
   }

@@ -119,3 +119,53 @@ import Testing
     #expect(log.filter { $0 == "fork()" }.count == 1)  // nsbuild's only: the joiner forked no command
   }
 }
+
+/// The plan `apply` runs to start a main command anew: `exec`'s chain, whose joiner is a keeper that stays.
+@Suite struct MainCommandPlanTests {
+  func plan(pidfd: Bool = true) throws -> Plan {
+    let spec = try exampleSpec("rootless.toml")
+    let target = LiveTarget(
+      initProcess: ProcessIdentity(pid: 4242, startTime: 777), namespaces: [.user, .mount, .pid], setnsTakesPidfd: pidfd
+    )
+    return try Planner(spec: spec, state: PlannerTests.user).mainCommandPlan(
+      into: target, live: LiveLaunch(output: "/run/nsbuild/box/output.log"))
+  }
+
+  @Test(arguments: [true, false])
+  func theKeeperDetachesOpensInitAndEndsTheSandboxLast(_ pidfd: Bool) throws {
+    let plan = try plan(pidfd: pidfd)
+    #expect(LaunchRequirements.problem(in: plan) == nil)
+    #expect(plan.processes.map(\.role) == [.parent, .joiner, .command])
+    #expect(plan.handoffs == [Handoff(.commandStarted, from: .joiner, to: .parent)])
+    let spawn = try #require(plan.steps.first)
+    #expect(spawn.calls == [.fork])  // no PR_SET_PDEATHSIG: the keeper outlives nsbuild
+    let detach = try #require(plan.steps.first { $0.kind == .detach })
+    #expect(detach.actor == .joiner)
+    #expect(detach.calls.contains(.redirectStandardStreams(output: "/run/nsbuild/box/output.log")))
+    #expect(detach.calls.contains(.closeInheritedDescriptors))
+    #expect(detach.calls.contains(.pidfdOpen(pid: 4242, startTime: 777, slot: Planner.keeperInitSlot)))
+    let last = try #require(plan.steps.last)
+    #expect(last.actor == .joiner && last.calls == [.endSandboxAfterCommand(slot: Planner.keeperInitSlot)])
+    #expect(plan.steps.contains { $0.kind == .exec && $0.actor == .command })
+  }
+
+  @Test func aKeeperThatDoesNotEndTheSandboxIsRefused() throws {
+    var plan = try plan()
+    plan.steps.removeLast()
+    #expect(LaunchRequirements.problem(in: plan) == .missingStep(.outlive, actor: .joiner))
+    let kernel = RecordingKernel()
+    #expect(Launcher(kernel: kernel, plan: plan).run() == .refused(.missingStep(.outlive, actor: .joiner)))
+    #expect(!kernel.log.contains("fork()"))
+  }
+
+  @Test func withoutArgsThereIsNoMainCommandToStart() throws {
+    var spec = try exampleSpec("rootless.toml")
+    spec.process.args = nil
+    let target = LiveTarget(
+      initProcess: ProcessIdentity(pid: 4242, startTime: 777), namespaces: [.user], setnsTakesPidfd: true)
+    #expect(throws: PlanError.noCommand) {
+      try Planner(spec: spec, state: PlannerTests.user).mainCommandPlan(
+        into: target, live: LiveLaunch(output: "/o"))
+    }
+  }
+}

@@ -99,6 +99,7 @@ struct LiveSandboxTests: ScratchFolderTests {
       #expect(status["format_version"] as? Int == 1)
       #expect(status["status"] as? String == "running")
       #expect(status.keys.contains("drift"))
+      #expect(status["main_pid"] == nil && status["keeper_pid"] == nil)  // init holds, with no main command
       let pid = try #require(status["pid"] as? Int)
       let recorded = try #require(status["namespaces"] as? [String: String])
       #expect(recorded == Self.namespaces(of: pid))

@@ -406,6 +406,8 @@ final class RecordingKernel: LinuxKernel {
     try record(Syscall.redirectStandardStreams(output: output).description, call: "openat2", path: output)
   }
   func holdUntilSignalled() -> Never { preconditionFailure("pause() in a recording kernel") }
+  var handoffSignal: Int32 { 40 }
+  func takeHandoff(outsideOnly: Bool) -> Bool { false }
   func lockExclusiveWaiting(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
     try record("flock(\(entryPath(dirfd, name)), LOCK_EX)", call: "flock", path: name)
     if keepsFiles, !folders.contains(openedPaths[dirfd] ?? "?") {

@@ -167,14 +167,22 @@ import Testing
     #expect(try Self.target(applied: Self.spec(), spec: spec, host: other).applySteps.map(\.kind) == [.mount])
   }
 
-  /// A `[process]` change with a main command: `-/+` of the main command, noted that it keeps its settings until
-  /// `apply --replace`; once an apply recorded it (mainCommandOutdated), the exec step stays marked so.
-  @Test func aProcessChangeWithAMainCommandIsNotedAsKeptUntilReplace() throws {
+  /// A `[process]` change with a main command: `-/+` of the main command, noted how apply replaces it; once an
+  /// earlier apply recorded it without replacing it (mainCommandOutdated), the exec step stays marked so.
+  @Test func aProcessChangeWithAMainCommandIsNotedAsReplaced() throws {
     let spec = Self.spec(extra: "umask = \"077\"\n")
     let target = try Self.target(applied: Self.spec(), spec: spec, host: Self.host())
     let replaced = target.entries.filter { $0.action == .replace(Replacement(.process)) }
-    #expect(!replaced.isEmpty && replaced.allSatisfy { $0.note == TargetPlanner.mainCommandKept })
+    #expect(!replaced.isEmpty && replaced.allSatisfy { $0.note == TargetPlanner.mainCommandReplaced })
     #expect(target.replacesMainCommand && target.hasChanges && target.sandboxReplacements.isEmpty)
+    try Self.compareGolden(target, spec: spec, "main-command")
+    // New args and env: the exec step itself is replaced.
+    let args = Self.spec(
+      ["args = [\"/bin/sleep\", \"1000\"]": "args = [\"/bin/sleep\", \"2000\"]"], extra: "env = { MARK = \"new\" }\n")
+    let command = try Self.target(applied: Self.spec(), spec: args, host: Self.host())
+    #expect(actions(command)["exec"] == "-/+", "\(actions(command))")
+    #expect(command.replacesMainCommand && command.sandboxReplacements.isEmpty && command.applySteps.isEmpty)
+    try Self.compareGolden(command, spec: args, "main-command-args")
 
     var record = try Self.record(try Self.plan(spec))
     record.mainCommandOutdated = true

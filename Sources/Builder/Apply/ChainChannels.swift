@@ -82,6 +82,7 @@ struct ChainChannels {
         add(go.read, .goRead, handoff.kind, owner: other)
         add(ready.read, .readyRead, handoff.kind, owner: role)
         add(go.write, .goWrite, handoff.kind, owner: role)
+      case .commandStarted: break  // over the report pipe, which every chain has
       case .fdsPassed, .locksHeld:
         let (sent, received) = try kernel.socketPair()
         add(sent, .send, handoff.kind, owner: handoff.from)

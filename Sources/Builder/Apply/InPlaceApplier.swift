@@ -97,7 +97,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         .changeDirectoryTo, .pivotRoot, .detachOldRoot, .setsid, .setrlimit, .setgroups, .setresgid, .setresuid,
         .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir, .closeOnExecFrom,
         .execve, .saveMountNamespace, .enterMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots,
-        .openNamespace, .pidfdOpen, .setns, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors:
+        .openNamespace, .pidfdOpen, .setns, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
+        .endSandboxAfterCommand:
         return false
       }
     }

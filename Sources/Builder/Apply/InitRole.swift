@@ -42,12 +42,17 @@ struct InitRole<Kernel: LinuxKernel> {
       return end
     case .success(.parent(let pid)): command = pid
     }
+    // `up`: apply's request to replace the main command waits, blocked, to be taken when that command ends.
+    if live { kernel.blockSignals([kernel.handoffSignal]) }
     if let status = finish(after: forkStep.id, setup, command: command, channels) { return .exit(status) }
     announceReady(&channels)
     // Its ends of the pause, and the report pipe: nothing is reported from here.
     channels.close(kernel) { [.readyRead, .goWrite, .reportWrite].contains($0.use) }
-    return reap(until: command)
+    return reap(until: command, passingOn: Launcher<Kernel>.signals(passedOnBy: forkStep))
   }
+
+  /// A sandbox `up` made (it says when it is ready), whose main command `apply` may replace.
+  private var live: Bool { launcher.plan.handoff(.sandboxReady) != nil }
 
   /// The command says "ready" once its own steps but execve(2) are done, and waits for the end of `go`, which
   /// init's close of its setup fds brings: init takes its steps that follow the fork then. The status to exit with
@@ -101,10 +106,17 @@ struct InitRole<Kernel: LinuxKernel> {
     channels.close([ready], kernel)
   }
 
-  /// Waits for every child (orphans re-parent to PID 1); the command's status once it ends.
-  private func reap(until command: Int32) -> RoleEnd {
+  /// Waits for every child (orphans re-parent to PID 1); the command's status once it ends. Under `up`, a command
+  /// that `apply` ended to replace it (it sent the handoff signal first, from outside the pid namespace) does not
+  /// end the sandbox: init holds it from then on, as with no command, and the new command's keeper ends it.
+  private func reap(until command: Int32, passingOn signals: [Int32]) -> RoleEnd {
     while let (pid, status) = (try? kernel.wait(-1)) ?? nil {
-      if pid == command { return .exit(status.exitCode) }
+      guard pid == command else { continue }
+      guard live, kernel.takeHandoff(outsideOnly: true) else { return .exit(status.exitCode) }
+      // No child to pass signals on to: SIGTERM ends init (the handler exits), which ends the sandbox.
+      try? kernel.forwardSignals(signals, to: 0)
+      kernel.blockSignals([kernel.handoffSignal])
+      kernel.holdUntilSignalled()
     }
     return .exit(ExitStatus.setupFailed)
   }

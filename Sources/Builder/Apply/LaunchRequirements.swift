@@ -46,7 +46,26 @@ enum LaunchRequirements {
       if let above = forkedAt[parent], index < above { return .outOfOrder(step.kind, after: plan.steps[above].kind) }
       forkedAt[process.role] = index
     }
-    return execProblem(in: plan, forkedAt: forkedAt)
+    return execProblem(in: plan, forkedAt: forkedAt) ?? keeperProblem(in: plan, forkedAt: forkedAt)
+  }
+
+  /// A keeper (``Handoff/Kind/commandStarted``) ends the sandbox when its command ends: its last step, after the
+  /// fork of the command, says so. Without it, nsbuild would leave a main command whose end ends nothing.
+  private static func keeperProblem(in plan: Plan, forkedAt: [Step.Actor: Int]) -> LaunchRequirementError? {
+    guard let handoff = plan.handoff(.commandStarted) else { return nil }
+    let keeper = handoff.from
+    guard let index = plan.steps.lastIndex(where: { $0.actor == keeper && $0.kind == .outlive }),
+      plan.steps[index].calls.contains(where: Self.endsSandbox)
+    else { return .missingStep(.outlive, actor: keeper) }
+    guard let command = plan.child(of: keeper)?.role, let fork = forkedAt[command], fork < index else {
+      return .outOfOrder(.outlive, after: .spawnCommand)
+    }
+    return nil
+  }
+
+  private static func endsSandbox(_ call: Syscall) -> Bool {
+    if case .endSandboxAfterCommand = call { return true }
+    return false
   }
 
   /// The last process of the chain ends its setup with the exec step, after the step that forked it.

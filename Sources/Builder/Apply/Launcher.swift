@@ -13,6 +13,10 @@ public enum RunOutcome: Sendable, Hashable {
   /// that say the sandbox's record is saved (``Handoff/Kind/recorded``): until then the sandbox
   /// still dies with nsbuild. The caller closes it (see ``Launcher/release(_:saved:)``).
   case ready(initPID: Int32, sandboxPID: Int32, recorded: RecordedHandoff)
+  /// `apply` starting a main command anew (``Handoff/Kind/commandStarted``): the command passed its execve(2) in
+  /// the live sandbox; its pid and its keeper's (the joiner that stays, waits for it and ends the sandbox when it
+  /// ends), as the host sees them.
+  case started(commandPID: Int32, keeperPID: Int32)
 }
 
 /// Applies a plan with real processes: the chain ``Plan/processes`` lists, each forked by the process above it at

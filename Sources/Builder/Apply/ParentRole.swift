@@ -27,6 +27,7 @@ struct ParentRole<Kernel: LinuxKernel> {
     }
     if let failure = takeSteps(after: forkStep.id, on: pid, &channels) { return .outcome(.failed(failure)) }
     if launcher.plan.handoff(.sandboxReady) != nil { return .outcome(awaitReady(pid, channels)) }
+    if launcher.plan.handoff(.commandStarted) != nil { return .outcome(awaitStarted(pid, channels)) }
     launcher.holdLocks(.parent, channels)
     let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
     if let report = channels.fd(.reportRead, of: .parent), case .failed(let failure) = kernel.receive(on: report) {
@@ -56,6 +57,27 @@ struct ParentRole<Kernel: LinuxKernel> {
       let outlived = channels.fd(.readyRead, of: .parent, .recorded)
     else { return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)) }
     return .ready(initPID: holder, sandboxPID: pid, recorded: RecordedHandoff(go: go, outlived: outlived))
+  }
+
+  /// `apply` starting a main command anew: reads the report pipe to its end, which comes once the command passed its
+  /// execve(2) (or failed); the keeper, `pid`, is not waited for: it stays with the command.
+  private func awaitStarted(_ pid: Int32, _ channels: ChainChannels) -> RunOutcome {
+    var command: Int32?
+    if let report = channels.fd(.reportRead, of: .parent) {
+      while let bytes = try? kernel.read(report, count: 4096), !bytes.isEmpty {
+        for message in ChainMessage.all(in: bytes) {
+          switch message {
+          case .holder(let started): command = started
+          case .failed(let failure):
+            _ = try? kernel.wait(pid)
+            return .failed(failure)
+          case .ready, .go: break
+          }
+        }
+      }
+    }
+    guard let command else { return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)) }
+    return .started(commandPID: command, keeperPID: pid)
   }
 
   /// Takes nsbuild's steps that follow its fork, on the child `pid`, once it says ready if it waits for them; then

@@ -177,6 +177,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .sendSlots(let slots): try send(slots)
     case .redirectStandardStreams(let output): try kernel.redirectStandardStreams(output: output)
     case .holdUntilSignalled: kernel.holdUntilSignalled()
+    case .endSandboxAfterCommand: break  // the joiner's, once its command ended (it knows the command's pid)
     case .closeInheritedDescriptors: try kernel.closeAll(from: 3, except: keptFDs)
     case .receiveSlots(let slots):
       let received = try kernel.receiveFDs(count: slots.count, from: try passingSocket())

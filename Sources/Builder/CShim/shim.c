@@ -127,7 +127,19 @@ int nsb_raise_ambient(uint64_t caps) {
 
 int nsb_cloexec_from(unsigned int first) { return (int)syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC); }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
 static volatile pid_t nsb_forward_target = 0;
+// A pidfd of the target's process (|target|), opened while it is a child not yet reaped, so the one forked: a signal
+// through it never reaches a later process that reuses the pid. -1 where pidfd_open(2) is missing (before 5.3).
+static volatile int nsb_forward_pidfd = -1;
+// Set once the target was reaped (nsb_forward_reaped): its pid may name another process from then on.
+static volatile sig_atomic_t nsb_forward_ended = 0;
 static volatile sig_atomic_t nsb_defer = 0;
 static volatile sig_atomic_t nsb_deferred = 0;
 
@@ -155,6 +167,16 @@ int nsb_take_deferred_signal(void) {
   return signal;
 }
 
+// The child itself: through its pidfd (ESRCH once it is reaped, whatever reuses its pid), else kill(2).
+static void nsb_forward_to_child(pid_t pid, int signal) {
+  int pidfd = nsb_forward_pidfd;
+  if (pidfd >= 0) {
+    syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+  } else {
+    kill(pid, signal);
+  }
+}
+
 static void nsb_forward(int signal) {
   int saved = errno;  // a handler must not disturb the interrupted code's errno
   pid_t target = nsb_forward_target;
@@ -167,16 +189,31 @@ static void nsb_forward(int signal) {
     return;
   }
   if (target == 0) _exit(128 + signal);  // no child yet (init while it sets up): end as the signal would
+  if (nsb_forward_ended) {
+    errno = saved;  // the child was reaped: its pid, or its group's, may be another process's now
+    return;
+  }
   if (target > 0) {
-    kill(target, signal);
-  } else if (target < 0 && kill(target, signal) < 0 && errno == ESRCH) {
-    kill(-target, signal);  // the group does not exist until the child's setsid(2): send to the child alone
+    nsb_forward_to_child(target, signal);
+  } else if (kill(target, signal) < 0 && errno == ESRCH) {
+    nsb_forward_to_child(-target, signal);  // the group does not exist until the child's setsid(2): the child alone
   }
   errno = saved;
 }
 
+void nsb_forward_reaped(pid_t pid) {
+  pid_t target = nsb_forward_target;
+  if (pid > 0 && (target == pid || target == -pid)) nsb_forward_ended = 1;
+}
+
 int nsb_forward_signals(pid_t target, const int *signals, int count) {
+  // The old pidfd is out of the handler's reach before it is closed.
+  int previous = nsb_forward_pidfd;
+  nsb_forward_pidfd = -1;
+  if (previous >= 0) close(previous);
+  nsb_forward_ended = 0;
   nsb_forward_target = target;
+  if (target != 0) nsb_forward_pidfd = (int)syscall(SYS_pidfd_open, target > 0 ? target : -target, 0);
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = nsb_forward;
@@ -781,6 +818,21 @@ void nsb_hold_until_signalled(void) {
   while (waitpid(-1, NULL, WNOHANG) > 0) {
   }
   for (;;) pause();
+}
+
+int nsb_handoff_signal(void) { return SIGRTMIN + 6; }
+
+int nsb_take_handoff(int outside_only) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGRTMIN + 6);
+  struct timespec now = {0, 0};
+  siginfo_t info;
+  int outside = 0;
+  while (sigtimedwait(&set, &info, &now) > 0) {
+    if (info.si_code == SI_USER && (!outside_only || info.si_pid == 0)) outside = 1;
+  }
+  return outside;
 }
 
 int nsb_lock_exclusive_waiting(int dirfd, const char *name) {

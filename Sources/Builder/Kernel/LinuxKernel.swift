@@ -13,7 +13,8 @@ public protocol LinuxKernel: SystemReader {
   func fork() throws(SyscallError) -> Int32
   /// _exit(2).
   func exit(_ status: Int32) -> Never
-  /// waitpid(2) on `pid` (-1 for any child); nil when there is no child left (ECHILD).
+  /// waitpid(2) on `pid` (-1 for any child); nil when there is no child left (ECHILD). A reaped child whose signals
+  /// ``forwardSignals(_:to:)`` passed on gets none from then on: its pid may name another process.
   func wait(_ pid: Int32) throws(SyscallError) -> (pid: Int32, status: WaitStatus)?
   /// kill(2).
   func kill(_ pid: Int32, _ signal: Int32)
@@ -190,6 +191,12 @@ public protocol LinuxKernel: SystemReader {
   /// sigaction(2) SIGCHLD to SIG_IGN, so every child is reaped as it ends (wait(2) "NOTES"), then pause(2) for ever:
   /// only a signal whose handler ends the process, or SIGKILL, ends it.
   func holdUntilSignalled() -> Never
+  /// The real-time signal that tells a live sandbox's init its main command is being replaced (SIGRTMIN+6).
+  var handoffSignal: Int32 { get }
+  /// Whether ``handoffSignal`` is pending, sent by kill(2) or pidfd_send_signal(2) (si_code SI_USER) and, with
+  /// `outsideOnly`, from outside the caller's pid namespace (si_pid 0: what no process inside can forge; signal(7),
+  /// pid_namespaces(7)); takes every pending one. Only meaningful with the signal blocked.
+  func takeHandoff(outsideOnly: Bool) -> Bool
   /// flock(2) LOCK_EX on `name` in `dirfd` (created 0600 when missing, never through a symlink), waiting for any
   /// other holder; retried while the file locked is no longer the one named so (its holder removed it). The fd that
   /// holds the lock until closed. Throws ENOENT when the folder itself was removed meanwhile.

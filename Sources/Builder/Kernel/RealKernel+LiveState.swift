@@ -10,6 +10,10 @@ extension RealKernel {
 
   public func holdUntilSignalled() -> Never { nsb_hold_until_signalled() }
 
+  public var handoffSignal: Int32 { nsb_handoff_signal() }
+
+  public func takeHandoff(outsideOnly: Bool) -> Bool { nsb_take_handoff(outsideOnly ? 1 : 0) == 1 }
+
   public func lockExclusiveWaiting(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
     try retry("flock", path: name) { nsb_lock_exclusive_waiting(dirfd, name) }
   }

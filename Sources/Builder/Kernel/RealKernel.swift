@@ -33,6 +33,8 @@ public struct RealKernel: LinuxKernel {
       if code == EINTR { return try wait(pid) }
       throw SyscallError(call: "waitpid", errno: code)
     }
+    // Its pid is free from now: signals are no longer passed on to it.
+    nsb_forward_reaped(result)
     // WIFEXITED / WTERMSIG, spelled out since the macros are not imported.
     let signal = raw & 0x7F
     let status: WaitStatus = signal == 0 ? .exited((raw >> 8) & 0xFF) : .signaled(signal)

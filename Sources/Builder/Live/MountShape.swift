@@ -54,7 +54,8 @@ struct MountShape: Hashable {
       .closeOnExecFrom, .execve, .takeBackForeground, .enterMountNamespace, .saveMountNamespace,
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
       .changeMode, .changeOwner,
-      .prlimit, .replaceFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors:
+      .prlimit, .replaceFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
+      .endSandboxAfterCommand:
       break
     }
   }

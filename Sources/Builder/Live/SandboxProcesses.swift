@@ -29,6 +29,20 @@ public enum SandboxProcesses {
   /// match the recorded ones, so a recycled pid is never signalled; poll(2) of the pidfd tells its end.
   /// - Throws: ``SyscallError`` from pidfd_open(2), pidfd_send_signal(2) or poll(2) (not ESRCH: a process that ended
   ///   meanwhile is ``Ending/alreadyGone`` or ended).
+  /// The main command of a sandbox `up` just made with one (`plan` execs one): init's first child, from
+  /// `/proc/PID/task/PID/children` (proc(5)), which lists children oldest first; nil without a main command or when
+  /// it cannot be read.
+  public static func mainCommand<Reader: SystemReader>(of initProcess: ProcessIdentity, in plan: Plan, reader: Reader)
+    -> ProcessIdentity?
+  {
+    guard plan.steps.contains(where: { $0.kind == .exec }),
+      let text = try? reader.readFile("/proc/\(initProcess.pid)/task/\(initProcess.pid)/children"),
+      let first = text.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }).first,
+      let pid = Int32(String(decoding: first, as: UTF8.self))
+    else { return nil }
+    return ProcessIdentity.current(of: pid, reader: reader)
+  }
+
   public static func end<Kernel: LinuxKernel>(
     _ identity: ProcessIdentity, graceMilliseconds: Int32, kernel: Kernel
   ) throws(SyscallError) -> Ending {

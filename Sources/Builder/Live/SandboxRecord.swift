@@ -13,6 +13,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   public var specPath: String
   /// The SHA-256 of that file's bytes when it was applied, in lower-case hex (`sha256sum`'s form).
   public var specDigest: String
+  /// The spec file's text as `up` or the last `apply` read it (the bytes ``specDigest`` names, as UTF-8): what `exec`
+  /// plans with when the file is gone or no longer a valid spec, and what `status` compares the file with. Nil in
+  /// a record that predates the field.
+  public var specSource: String?
   /// When `up` made the sandbox and when a plan was last applied to it, in seconds since the Unix epoch (UTC).
   public var createdAt: Int64
   public var appliedAt: Int64
@@ -29,17 +33,26 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   /// points and is in the sandbox's mount namespace too; `down` waits for it to end after init. Nil in a record that
   /// did not keep it.
   public var sandboxProcess: ProcessIdentity?
-  /// True once `apply` recorded `[process]` settings the running main command was not started with: a main command
-  /// is not restarted in place, so `plan --target` marks it `-/+` until `apply --replace` starts the sandbox anew.
-  /// Absent (nil) in a record `up` wrote, or one that predates the field: the main command runs as `plan` says.
+  /// True while the plan recorded has `[process]` settings the running main command was not started with: written
+  /// by `apply` before it replaces the main command (so a replacement that failed, or an nsbuild killed halfway,
+  /// leaves it marked), or by an earlier nsbuild's apply, which did not replace it. `plan --target` marks the main
+  /// command `-/+` until an apply replaces it. Absent (nil) otherwise: the main command runs as `plan` says.
   public var mainCommandOutdated: Bool?
+  /// The main command now running, as the host sees it: the one `up` started (init's child), or the one the last
+  /// `apply` started anew. Nil with no main command, or in a record that predates the field.
+  public var mainCommand: ProcessIdentity?
+  /// The keeper of a main command `apply` started anew: the joiner that forked it, outside the sandbox, which waits
+  /// for it and ends the sandbox when it ends; `down` waits for it too. Nil while init keeps the main command (the
+  /// one `up` started).
+  public var mainKeeper: ProcessIdentity?
 
   public init(
     name: SandboxName, specPath: String, specDigest: String, createdAt: Int64, appliedAt: Int64,
     initProcess: ProcessIdentity, namespaceIDs: [String: String], ownerUID: UInt32, plan: Plan,
-    sandboxProcess: ProcessIdentity? = nil
+    sandboxProcess: ProcessIdentity? = nil, specSource: String? = nil
   ) {
     self.sandboxProcess = sandboxProcess
+    self.specSource = specSource
     self.name = name
     self.specPath = specPath
     self.specDigest = specDigest

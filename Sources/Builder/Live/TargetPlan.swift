@@ -82,7 +82,7 @@ public struct TargetPlan: Sendable, Hashable {
     return seen
   }
 
-  /// Whether a `[process]` change is marked `-/+` of the main command (see ``TargetPlanner/mainCommandKept``).
+  /// Whether a `[process]` change is marked `-/+` of the main command (see ``TargetPlanner/mainCommandReplaced``).
   public var replacesMainCommand: Bool { entries.contains { $0.action == .replace(Replacement(.process)) } }
 
   /// Whether `apply` has anything to do (`--detailed-exitcode` 2).

@@ -52,9 +52,9 @@ public struct TargetPlanner: Sendable {
       name: record.name, target: record.initProcess, entries: entries, drift: drift, unread: live.unread)
   }
 
-  /// A `[process]` change with a main command running: `apply` does not restart that process, so the entry says it
-  /// keeps its old settings until `apply --replace`. The `exec` step is marked so too while the record says an
-  /// earlier apply left the main command on settings it was not started with.
+  /// A `[process]` change with a main command running: the entry says how `apply` replaces that process. The `exec`
+  /// step is marked so too while the record says an earlier nsbuild's apply left the main command on settings it
+  /// was not started with.
   private func mainCommandNoted(_ entry: TargetPlan.Entry) -> TargetPlan.Entry {
     guard record.hasMainCommand, !entry.isSetup else { return entry }
     var entry = entry
@@ -63,7 +63,7 @@ public struct TargetPlanner: Sendable {
       entry.step.change = .modify(before: "started with earlier [process] settings", after: "as the spec says")
     }
     guard entry.action == .replace(Replacement(.process)) else { return entry }
-    entry.note = Self.mainCommandKept
+    entry.note = Self.mainCommandReplaced
     return entry
   }
 
@@ -79,10 +79,12 @@ public struct TargetPlanner: Sendable {
   static let standsUnrecorded =
     "already so in the sandbox, though not recorded: an apply took this step and stopped before writing the record"
 
-  /// What `apply` does (and does not) about a main command whose `[process]` settings changed.
-  public static let mainCommandKept =
-    "the running main command keeps its old [process] settings until `nsbuild apply --replace` restarts the "
-    + "sandbox; apply does not restart it (the next `nsbuild exec` uses the new ones)"
+  /// What `apply` does about a main command whose `[process]` settings changed.
+  public static let mainCommandReplaced =
+    "a running process's args, env, ids and capabilities cannot be changed from outside (execve(2) sets them): "
+    + "apply ends the main command (SIGTERM, then SIGKILL after 10 s, through a pidfd), its keeper told first that "
+    + "this end is not the sandbox's, and starts the new one in the live sandbox as `nsbuild exec` does; init and "
+    + "every other process stay (the next `nsbuild exec` uses the new settings too)"
 
   private func matched(_ old: Step, _ new: Step, drift: [Drift], _ steps: InPlaceSteps) -> TargetPlan.Entry {
     let category = Category(new.kind)

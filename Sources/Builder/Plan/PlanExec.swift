@@ -68,7 +68,7 @@ extension Planner {
   }
 
   /// The joiner forks the command into the joined pid (and time) namespace.
-  private func commandForkStep(_ target: LiveTarget) -> Step {
+  func commandForkStep(_ target: LiveTarget) -> Step {
     let entering = [Namespace.pid, .time].filter(target.namespaces.contains)
     return Step(
       kind: .spawnCommand, actor: .joiner, subject: .process(role: .command),

@@ -67,6 +67,11 @@ public struct Handoff: Sendable, Hashable, Codable {
     /// file instead of "go" (nsbuild killed before it saved the record, or the save failed) ends the sandbox: no
     /// sandbox outlives nsbuild unrecorded.
     case recorded
+    /// `apply` starting a main command anew: `from`, the keeper (a joiner that stays), tells `to`, nsbuild, the
+    /// command's pid (as the host sees it) over the report pipe; that pipe's end of file says the command passed its
+    /// execve(2). nsbuild then records it and exits; the keeper stays, waits for the command and ends the sandbox
+    /// when it ends.
+    case commandStarted = "command_started"
   }
 }
 

@@ -205,6 +205,7 @@ extension Syscall: CustomStringConvertible {
     case .redirectStandardStreams(let output):
       return "dup2(open(\"/dev/null\"), 0); dup2(openat2(\(Quoting.c(output)), O_APPEND|O_CREAT, 0600), 1 and 2)"
     case .holdUntilSignalled: return "sigaction(SIGCHLD, SIG_IGN); pause() until SIGTERM"
+    case .endSandboxAfterCommand(let slot): return "waitpid(command); pidfd_send_signal(fd\(slot), SIGTERM)"
     case .closeInheritedDescriptors: return "close_range(3, ~0U) but the chain's pipes and sockets"
     case .unmount(let slot, let path): return "umount2(fd[\(slot)] (\(path)), MNT_DETACH)"
     case .reconfigure(let slot, let path, let key, let value):

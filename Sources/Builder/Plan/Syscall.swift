@@ -157,6 +157,9 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// sigaction(2) SIGCHLD to SIG_IGN (children are reaped as they end), then pause(2) until a signal ends the
   /// process: init holding a live sandbox's namespaces with no command of its own.
   case holdUntilSignalled
+  /// waitpid(2) on the command this process forked, then pidfd_send_signal(2) of SIGTERM to the init the pidfd in
+  /// `slot` names: a main command that `apply` started anew ends its sandbox when it ends, as the first did.
+  case endSandboxAfterCommand(slot: Int)
   /// close_range(2) of every fd from 3 but the chain's own pipes and sockets: what nsbuild's caller left open (a
   /// process spawner's socket, nsbuild's lock on the state folder) does not stay open in a sandbox that outlives it.
   case closeInheritedDescriptors

@@ -12,8 +12,10 @@ struct ApplyCommand: ParsableCommand {
       that order, holding the sandbox's lock; then records the spec's plan as the one applied. A plan that must \
       replace the whole sandbox (-/+ of the namespace set, ID maps, setgroups, clock offsets or the root) is refused \
       unless --replace is given, which downs the sandbox and ups it again. A changed [process] is used by the next \
-      `nsbuild exec`; a running main command is not restarted and keeps its old settings (apply warns) until \
-      --replace starts the sandbox anew.
+      `nsbuild exec`, and replaces a running main command (-/+): apply tells the command's keeper (init, for the \
+      one `up` started) that its end is not the sandbox's, ends it (SIGTERM, then SIGKILL after 10 s) and starts \
+      the new one inside the live sandbox as `exec` does; init and every other process stay. The new main \
+      command's end ends the sandbox, as the first one's did.
 
       When a step fails, the failure is reported as `run` reports it (step, call, path, errno, spec line) and the \
       steps already taken are taken back, newest first (the `undo:` lines of plan), so the sandbox is left as it \
@@ -79,12 +81,6 @@ struct ApplyCommand: ParsableCommand {
       marked = try TargetPlanner.plan(plan, record: record, reader: terminal.kernel)
     } catch { throw terminal.fail(error, failureCode: 1) }
     let causes = marked.sandboxReplacements
-    // A main command is not restarted in place: --replace starts the sandbox anew to run it with new settings.
-    if replace, causes.isEmpty, record.hasMainCommand, marked.replacesMainCommand {
-      try replaceSandbox(record, plan: plan, loaded: loaded, store: store, terminal: terminal)
-      if detailedExitcode { throw ExitCode(2) }
-      return
-    }
     if !causes.isEmpty {
       guard replace else {
         throw terminal.fail(
@@ -96,6 +92,7 @@ struct ApplyCommand: ParsableCommand {
       return
     }
     guard marked.hasChanges else {
+      try recordSpecRead(record, loaded: loaded, store: store, terminal: terminal)
       terminal.out("No changes: sandbox '\(name)' already stands as \(loaded.path) says.\n")
       return
     }
@@ -112,6 +109,10 @@ struct ApplyCommand: ParsableCommand {
     let kernel = terminal.kernel
     do {
       _ = try SandboxProcesses.end(record.initProcess, graceMilliseconds: 10_000, kernel: kernel)
+      // A main command's keeper exits once its command ended with the pid namespace.
+      if let keeper = record.mainKeeper {
+        _ = try SandboxProcesses.end(keeper, graceMilliseconds: 10_000, kernel: kernel)
+      }
       if let holder = record.sandboxProcess {
         _ = try SandboxProcesses.end(holder, graceMilliseconds: 10_000, kernel: kernel)
       }
@@ -144,15 +145,25 @@ struct ApplyCommand: ParsableCommand {
       applied.appliedAt = currentTime()
       applied.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
       applied.specDigest = SHA256.hex(loaded.source)
-      let outdated = record.hasMainCommand && marked.replacesMainCommand
-      applied.mainCommandOutdated = outdated ? true : nil
-      do { try store.save(applied) } catch {
-        throw terminal.fail(
-          "the sandbox was changed, but its record could not be written: \(error)", failureCode: 1)
+      applied.specSource = String(decoding: loaded.source, as: UTF8.self)
+      applied.mainCommandOutdated = nil
+      let replacing = record.hasMainCommand && marked.replacesMainCommand
+      if replacing {
+        // Recorded first with the in-place changes and the main command marked as not yet replaced: should the
+        // replacement fail or nsbuild be killed halfway, `plan --target` still marks it `-/+`.
+        applied.mainCommandOutdated = true
+        try save(applied, store: store, terminal: terminal)
+        let started = try MainCommandReplacement(terminal: terminal, verbose: verbose).replace(record, loaded: loaded)
+        applied.mainCommandOutdated = nil
+        applied.mainCommand = started.command
+        applied.mainKeeper = started.keeper
       }
+      try save(applied, store: store, terminal: terminal)
       terminal.out("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
-      if outdated {
-        terminal.err("nsbuild: warning: [process] changed: \(TargetPlanner.mainCommandKept)\n")
+      if replacing {
+        terminal.out(
+          "[process] changed: the main command was replaced (pid \(applied.mainCommand?.pid ?? 0)); the next `nsbuild exec` uses it too.\n"
+        )
       } else if marked.replacesMainCommand {
         terminal.out("[process] changed: the next `nsbuild exec` uses it.\n")
       }
@@ -164,6 +175,27 @@ struct ApplyCommand: ParsableCommand {
       terminal.err("nsbuild: apply was interrupted by signal \(signal)\n")
       reportUndo(undoFailures, terminal)
       throw ExitCode(128 + signal)
+    }
+  }
+
+  /// Nothing to apply: the record names the spec file as read now (an edit that changes no step, a comment, a
+  /// [process] change with no main command), so `status` and `exec` go by it. The applied time stays.
+  private func recordSpecRead(
+    _ record: SandboxRecord, loaded: LoadedSpec, store: SandboxStore<RealKernel>, terminal: Terminal
+  ) throws {
+    var read = record
+    read.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
+    read.specDigest = SHA256.hex(loaded.source)
+    read.specSource = String(decoding: loaded.source, as: UTF8.self)
+    guard read != record else { return }
+    do { try store.save(read) } catch {
+      throw terminal.fail("the sandbox's record could not be written: \(error)", failureCode: 1)
+    }
+  }
+
+  private func save(_ record: SandboxRecord, store: SandboxStore<RealKernel>, terminal: Terminal) throws {
+    do { try store.save(record) } catch {
+      throw terminal.fail("the sandbox was changed, but its record could not be written: \(error)", failureCode: 1)
     }
   }
 

@@ -82,10 +82,14 @@ struct DownCommand: ParsableCommand {
     return SandboxProcesses.writing(to: log, reader: kernel)
   }
 
-  /// Ends init, then waits for the sandbox process, which exits once it has reaped init.
+  /// Ends init, then waits for the sandbox process, which exits once it has reaped init, and for the keeper of a
+  /// main command `apply` started anew, which exits once its command ended with the pid namespace.
   private func end(_ record: SandboxRecord, _ kernel: RealKernel) throws {
     let grace = Int32(timeout * 1000)
     _ = try SandboxProcesses.end(record.initProcess, graceMilliseconds: grace, kernel: kernel)
+    if let keeper = record.mainKeeper {
+      _ = try SandboxProcesses.end(keeper, graceMilliseconds: grace, kernel: kernel)
+    }
     if let holder = record.sandboxProcess {
       _ = try SandboxProcesses.end(holder, graceMilliseconds: grace, kernel: kernel)
     }

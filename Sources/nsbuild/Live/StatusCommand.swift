@@ -11,8 +11,11 @@ struct StatusCommand: ParsableCommand {
       The JSON form (format_version 1) has: name, status ("running", "dead", or "stranger": the recorded pid and \
       start time name a process outside the recorded namespaces, which is not the sandbox), problem (why it is not \
       running; absent when it is), pid (init's, as the host sees \
-      it), sandbox_pid, namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
-      sha256}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
+      it), sandbox_pid, main_pid (the main command's, as the host sees it: the one `up` started, or the one the \
+      last apply started anew; absent without one), keeper_pid (the process outside the sandbox that waits for a \
+      main command apply started and ends the sandbox when it ends; absent while init does), namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
+      sha256, file: "unchanged", "changed", "gone" or "unreadable": the file at path now, next to the sha256 of \
+      the bytes the last up or apply read}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
       up or apply, each as {name, applied, live, restorable} (restorable: apply puts it back), [] when nothing; null \
       when the sandbox is dead and nothing can be read.
 
@@ -36,7 +39,7 @@ struct StatusCommand: ParsableCommand {
     } catch { throw terminal.fail(error, failureCode: 1) }
     let check = LiveSandboxCheck.check(record, reader: terminal.kernel)
     let state = SandboxStatus(check)
-    var status = StatusJSON(record, status: state)
+    var status = StatusJSON(record, status: state, specFile: SpecFileState.read(record, reader: terminal.kernel))
     status.problem = check.problem(sandbox, pid: record.initProcess.pid)
     // Read from the live sandbox (its /proc, its UTS names); a dead one has nothing to compare.
     if state == .running {
@@ -56,18 +59,24 @@ struct StatusJSON: Encodable {
   struct SpecJSON: Encodable {
     var path: String
     var sha256: String
+    /// ``SpecFileState``'s raw value: the file now, next to `sha256`.
+    var file: String
   }
 
   var name: String
   var status: String
   var pid: Int32
   var sandboxPID: Int32?
+  var mainPID: Int32?
+  var keeperPID: Int32?
   var namespaces: [String: String]
   var spec: SpecJSON
   var createdAt: String
   var appliedAt: String
   /// Why the sandbox is not running; nil when it is.
   var problem: String?
+  /// How the spec file stands now, in words (text form only).
+  var specFileNote: String
   /// Nil when it could not be read (a dead sandbox).
   var drift: [DriftEntry]?
 
@@ -86,19 +95,23 @@ struct StatusJSON: Encodable {
     }
   }
 
-  init(_ record: SandboxRecord, status: SandboxStatus) {
+  init(_ record: SandboxRecord, status: SandboxStatus, specFile: SpecFileState) {
     name = record.name.rawValue
     self.status = status.rawValue
     pid = record.initProcess.pid
     sandboxPID = record.sandboxProcess?.pid
+    mainPID = record.mainCommand?.pid
+    keeperPID = record.mainKeeper?.pid
     namespaces = record.namespaceIDs
-    spec = SpecJSON(path: record.specPath, sha256: record.specDigest)
+    spec = SpecJSON(path: record.specPath, sha256: record.specDigest, file: specFile.rawValue)
+    specFileNote = specFile.description
     createdAt = iso8601(record.createdAt)
     appliedAt = iso8601(record.appliedAt)
   }
 
   enum Keys: String, CodingKey {
-    case formatVersion = "format_version", name, status, problem, pid, sandboxPID = "sandbox_pid", namespaces, spec
+    case formatVersion = "format_version", name, status, problem, pid, sandboxPID = "sandbox_pid", mainPID = "main_pid"
+    case keeperPID = "keeper_pid", namespaces, spec
     case createdAt = "created_at", appliedAt = "applied_at", drift
   }
 
@@ -111,6 +124,8 @@ struct StatusJSON: Encodable {
     try container.encodeIfPresent(problem, forKey: .problem)
     try container.encode(pid, forKey: .pid)
     try container.encodeIfPresent(sandboxPID, forKey: .sandboxPID)
+    try container.encodeIfPresent(mainPID, forKey: .mainPID)
+    try container.encodeIfPresent(keeperPID, forKey: .keeperPID)
     try container.encode(namespaces, forKey: .namespaces)
     try container.encode(spec, forKey: .spec)
     try container.encode(createdAt, forKey: .createdAt)
@@ -122,9 +137,14 @@ struct StatusJSON: Encodable {
     var lines = [
       "name:     \(name)", "status:   \(status)", "pid:      \(pid)", "created:  \(createdAt)",
       "applied:  \(appliedAt)",
-      "spec:     \(spec.path)", "sha256:   \(spec.sha256)", "drift:    \(driftSummary)", "namespaces:",
+      "spec:     \(spec.path) (\(specFileNote))", "sha256:   \(spec.sha256)", "drift:    \(driftSummary)",
+      "namespaces:",
     ]
     if let problem { lines.insert("problem:  \(problem)", at: 2) }
+    if let mainPID {
+      let keeper = keeperPID.map { "kept by pid \($0), started by apply" } ?? "kept by init"
+      lines.insert("main:     \(mainPID) (\(keeper))", at: lines.firstIndex { $0.hasPrefix("created:") } ?? 3)
+    }
     lines += namespaces.keys.sorted().map { "  \($0): \(namespaces[$0] ?? "")" }
     lines += (drift ?? []).map { "drift: \($0.name): applied \($0.applied), now \($0.live)" }
     return lines

@@ -99,12 +99,14 @@ func launchSandbox(
       throw terminal.fail(
         "the sandbox ended as soon as it was ready (its main command ended)", failureCode: ExitStatus.setupFailed)
     }
-    let record = SandboxRecord(
+    var record = SandboxRecord(
       name: sandbox, specPath: kernel.realPath(loaded.path) ?? loaded.path, specDigest: SHA256.hex(loaded.source),
       createdAt: created, appliedAt: currentTime(), initProcess: identity,
       namespaceIDs: SandboxProcesses.namespaceIDs(of: initPID, reader: kernel),
       ownerUID: kernel.effectiveUserID(), plan: plan,
-      sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel))
+      sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel),
+      specSource: String(decoding: loaded.source, as: UTF8.self))
+    record.mainCommand = SandboxProcesses.mainCommand(of: identity, in: plan, reader: kernel)
     do { try store.save(record) } catch {
       // Not recorded, it could never be found again: it goes.
       _ = try? SandboxProcesses.end(identity, graceMilliseconds: 0, kernel: kernel)
@@ -119,5 +121,7 @@ func launchSandbox(
     throw ExitCode(ExitStatus.of(failure, in: plan))
   case .refused(let problem):
     throw terminal.fail(problem, failureCode: ExitStatus.setupFailed)
+  case .started:  // never: only apply's plan of a main command starts one so
+    throw ExitCode(ExitStatus.setupFailed)
   }
 }

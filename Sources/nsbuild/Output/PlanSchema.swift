@@ -39,7 +39,7 @@ enum PlanSchema {
     "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "change_owner",
     "prlimit",
     "replace_file",
-    "redirect_standard_streams", "hold_until_signalled", "close_inherited_descriptors",
+    "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.

@@ -58,7 +58,12 @@ int nsb_cloexec_from(unsigned int first);
 /// yet, and the handler exits with 128+signal, as the signal would, even as a PID 1 that ignores it, except for
 /// SIGWINCH, which is ignored then); then unblocks every signal (sigprocmask(2)), so the mask the command inherits
 /// is empty. A signal already ignored (nohup(1)'s SIGHUP) is left ignored, and so reaches nobody.
+/// The child is reached through a pidfd (pidfd_send_signal(2)) opened here, while it cannot have been reaped, so a
+/// signal never reaches a later process that reuses its pid; kill(2) where pidfd_open(2) is missing.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
+/// Says that `pid` was reaped (waitpid(2)): when it is the target of nsb_forward_signals, nothing is passed on from
+/// now, since its pid (and its group's) may be reused.
+void nsb_forward_reaped(pid_t pid);
 /// With `on`, a signal that would end a process with no child yet (see nsb_forward_signals) is kept instead, for
 /// nsb_take_deferred_signal: init, while it builds the tree, ends between two steps once it has taken back what it
 /// made.
@@ -241,6 +246,14 @@ int nsb_redirect_standard_streams(const char *output);
 /// SIGCHLD set to SIG_IGN (children are reaped by the kernel as they end, sigaction(2) "SA_NOCLDWAIT"), then pause(2)
 /// for ever: only a signal whose handler exits (or SIGKILL) ends the process.
 void nsb_hold_until_signalled(void) __attribute__((noreturn));
+/// The real-time signal `apply` sends a live sandbox's init before it ends the main command it replaces
+/// (SIGRTMIN+6): "that command's end does not end the sandbox".
+int nsb_handoff_signal(void);
+/// 1 when a handoff signal sent by kill(2) or pidfd_send_signal(2) (si_code SI_USER) is pending, taken with
+/// sigtimedwait(2) without waiting (every one pending is taken); with `outside_only`, only one from an ancestor pid
+/// namespace counts: it arrives with si_pid 0, which no process inside can forge (rt_sigqueueinfo(2) refuses
+/// si_code >= 0 for another process; kill(2) from inside gives the sender's pid). The signal must be blocked.
+int nsb_take_handoff(int outside_only);
 /// flock(2) LOCK_EX (waiting) on `name` in `dirfd`, created 0600 if missing (O_NOFOLLOW); retried while the file
 /// locked is no longer the one under that name (removed with its folder by the holder before us). The fd, or -1
 /// (ENOENT when the folder itself was removed).
