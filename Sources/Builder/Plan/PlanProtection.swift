@@ -8,17 +8,17 @@ import SpecParser
 /// becomes 0 inside, as `unshare -r` does), so such a sandbox is host root for sysctls too. The masked files show
 /// kernel memory, keys and timers whatever the uid. The cost: a user namespace nested inside the sandbox cannot mount
 /// a fresh proc or sysfs over masked paths (the kernel's mount_too_revealing check), which `unmask` is for.
-enum KernelFilesystemProtection {
+public enum KernelFilesystemProtection {
   /// Made read-only (bound onto themselves, then `MOUNT_ATTR_RDONLY`), beneath a proc mount; paths are relative to
   /// the mount's root.
-  static let readOnlyProcPaths = ["bus", "fs", "irq", "sys", "sysrq-trigger"]
+  public static let readOnlyProcPaths = ["bus", "fs", "irq", "sys", "sysrq-trigger"]
   /// Folders covered with an empty read-only tmpfs beneath a proc mount.
-  static let maskedProcFolders = ["acpi", "asound", "scsi"]
+  public static let maskedProcFolders = ["acpi", "asound", "scsi"]
   /// Files covered with the null device beneath a proc mount (they read empty).
-  static let maskedProcFiles = ["kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug"]
+  public static let maskedProcFiles = ["kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug"]
   /// Folders covered beneath a sysfs mount (firmware tables; powercap's energy counters are a side channel,
   /// CVE-2020-8694).
-  static let maskedSysfsFolders = ["firmware", "devices/virtual/powercap"]
+  public static let maskedSysfsFolders = ["firmware", "devices/virtual/powercap"]
 
   /// Whether `mount` gets the protection step.
   static func applies(to mount: Mount) -> Bool {

@@ -24,6 +24,7 @@ public enum InterchangeReportText {
     let counts = InterchangeReportEntry.Outcome.allCases.map { outcome in
       "\(report.entries.filter { $0.outcome == outcome }.count) \(outcome.rawValue)"
     }
-    return "\(report.direction.rawValue) to \(report.format): " + counts.joined(separator: ", ")
+    let preposition = report.direction == .export ? "to" : "from"
+    return "\(report.direction.rawValue) \(preposition) \(report.format): " + counts.joined(separator: ", ")
   }
 }
