@@ -4,11 +4,13 @@ import PackageDescription
 let package = Package(
   name: "nsbuild",
   products: [
-    .executable(name: "nsbuild", targets: ["nsbuild"])
+    .executable(name: "nsbuild", targets: ["nsbuild"]),
+    // For bench/planner, a package of its own that times the parser and planner in process.
+    .library(name: "SpecParser", targets: ["SpecParser"]),
+    .library(name: "Builder", targets: ["Builder"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/google/swift-benchmark", from: "0.1.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
     // TOML 1.0 with source positions, and the typed spec. Pure Swift: no Glibc, no Foundation.
@@ -34,12 +36,6 @@ let package = Package(
         "Builder", "SpecParser", "Interchange",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
-    ),
-    // The parser and planner timed inside one process, without start-up: `swift run -c release PlannerBenchmark`.
-    .executableTarget(
-      name: "PlannerBenchmark",
-      dependencies: ["Builder", "SpecParser", .product(name: "Benchmark", package: "swift-benchmark")],
-      path: "bench/planner"
     ),
     .testTarget(name: "SpecParserTests", dependencies: ["SpecParser"]),
     .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),

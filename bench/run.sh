@@ -160,12 +160,14 @@ done
 "$python" "$here/report.py" scaling "$out" "${sizes[@]}"
 
 # The parser and planner alone, in one process (bench/planner, google/swift-benchmark): no start-up in the way, so
-# the time per mount shows whether either has stopped growing linearly.
+# the time per mount shows whether either has stopped growing linearly. bench/planner is a package of its own (it
+# depends on nsbuild's by path), so nsbuild itself never resolves swift-benchmark; it builds in its own .build.
 if [ -z "${NSBUILD:-}" ]; then
   echo "benchmarking decode and plan in process..." >&2
-  (cd "$root" && swift build -c release --product PlannerBenchmark) >>"$out/build.log" 2>&1 \
+  (cd "$here/planner" && swift build -c release --product PlannerBenchmark) >>"$out/build.log" 2>&1 \
     || { tail -30 "$out/build.log" >&2; exit 1; }
-  "${pin[@]}" "$root/.build/release/PlannerBenchmark" --format json --quiet >"$out/planner.json" 2>>"$out/hyperfine.log"
+  "${pin[@]}" "$here/planner/.build/release/PlannerBenchmark" --format json --quiet >"$out/planner.json" \
+    2>>"$out/hyperfine.log"
   echo
   "$python" "$here/report.py" planner "$out/planner.json"
 fi

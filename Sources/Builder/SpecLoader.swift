@@ -31,14 +31,17 @@ public struct SpecLoader<Reader: SystemReader> {
   /// against the link's folder). The file is reached one name at a time by fd and read through the fd whose owner
   /// and mode were checked (see ``LoadedSpec/unsafePath``); what to do about an unsafe path is the caller's choice.
   ///
-  /// - Parameter maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:maxDiagnostics:)``).
+  /// - Parameters:
+  ///   - maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:maxDiagnostics:)``).
+  ///   - directory: the absolute folder relative paths resolve against instead of the spec's own, for a copy of a
+  ///     spec kept elsewhere (`diff --base`); nil for the spec's folder.
   /// - Throws: ``SyscallError`` when the file cannot be read, naming the whole path.
-  public func load(_ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit) throws(SyscallError)
-    -> LoadedSpec
-  {
+  public func load(
+    _ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil
+  ) throws(SyscallError) -> LoadedSpec {
     let read = try SpecFileReader(reader: reader).read(path)
     let check = SpecDecoder.decode(
-      source: read.source, file: path, directory: read.folder, maxDiagnostics: maxDiagnostics)
+      source: read.source, file: path, directory: directory ?? read.folder, maxDiagnostics: maxDiagnostics)
     return LoadedSpec(path: path, source: read.source, check: check, unsafePath: read.unsafe)
   }
 }

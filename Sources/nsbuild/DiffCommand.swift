@@ -13,11 +13,17 @@ struct DiffCommand: ParsableCommand {
       difference is a line: + a step only NEW takes, - a step only OLD takes, ~ a step both take with different \
       calls (shown below it), with the spec lines it comes from. fd numbers are ignored.
 
+      Relative paths in a spec resolve against its folder. A copy of a spec kept elsewhere (`git show \
+      HEAD:sandbox.toml > /tmp/old.toml`) gets the right answer with --base naming the folder it is a version of; \
+      --git REV reads SPEC's version at REV itself (`git show REV:./SPEC` in SPEC's folder), its paths resolving \
+      as SPEC's do.
+
       Exit status: 0 when both specs plan the same steps, 2 when they differ, 1 on a spec error.
 
       Examples:
         nsbuild diff old.toml sandbox.toml
-        nsbuild diff <(git show HEAD:sandbox.toml) sandbox.toml
+        nsbuild diff --git HEAD sandbox.toml
+        nsbuild diff --base . /tmp/old.toml sandbox.toml
         nsbuild diff --format json old.toml sandbox.toml
       """
   )
@@ -28,16 +34,49 @@ struct DiffCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: .strictModesWarning)
   var strictModes: Bool?
 
-  @Argument(help: "The old spec file (TOML).")
-  var old: String
+  @Option(
+    help: ArgumentHelp(
+      "Resolve OLD's relative paths against this folder, as if OLD were there (default: OLD's own folder).",
+      valueName: "dir"),
+    completion: .directory)
+  var base: String?
 
-  @Argument(help: "The new spec file (TOML).")
-  var new: String
+  @Option(
+    help: ArgumentHelp(
+      "Compare SPEC (the one spec given) with its version at this git revision.", valueName: "rev"))
+  var git: String?
+
+  @Argument(
+    help: ArgumentHelp("The old spec file (TOML); with --git, the spec.", valueName: "old"), completion: .specFile)
+  var oldArgument: String?
+
+  @Argument(
+    help: ArgumentHelp("The new spec file (TOML); default: ./sandbox.toml, when it exists.", valueName: "new"),
+    completion: .specFile)
+  var newArgument: String?
+
+  /// OLD's name in the output: the path given, or `REV:SPEC` with --git.
+  var old: String { git.map { "\($0):\(new)" } ?? oldArgument ?? "" }
+
+  /// NEW, the spec --git names, or ./sandbox.toml when it was left out (validate() checks that it exists).
+  var new: String { (git == nil ? newArgument : oldArgument) ?? DefaultSpec.path }
+
+  func validate() throws {
+    if git != nil {
+      guard newArgument == nil else { throw ValidationError("--git REV compares one spec with its version at REV") }
+      _ = try DefaultSpec.resolve(oldArgument)
+    } else {
+      guard oldArgument != nil else { throw ValidationError("missing OLD: the old spec (or --git REV)") }
+      _ = try DefaultSpec.resolve(newArgument)
+    }
+  }
 
   func run() throws {
     let terminal = Terminal()
     let modes = StrictModes.given(strictModes, default: .warn)
-    let results = [old, new].map { loadSpec($0, terminal: terminal, strictModes: modes) }
+    let results = [
+      try loadOld(terminal: terminal, strictModes: modes), loadSpec(new, terminal: terminal, strictModes: modes),
+    ]
     let loaded = results.map { try? $0.get() }
     for case let spec? in loaded { terminal.printDiagnostics(spec.check.diagnostics, source: spec.source) }
     guard let oldLoaded = loaded[0], let newLoaded = loaded[1], let oldSpec = oldLoaded.check.spec,
@@ -70,6 +109,39 @@ struct DiffCommand: ParsableCommand {
       terminal.out(try JSONText.encode(DiffJSON(diff, old: old, new: new)) + "\n")
     }
     if !diff.isEmpty { throw ExitCode(2) }
+  }
+
+  /// OLD as the spec at `old`, read with --base's folder for its relative paths, or with --git, as `git show`
+  /// prints NEW at that revision, resolving as NEW does.
+  private func loadOld(terminal: Terminal, strictModes: StrictModes) throws -> Result<LoadedSpec, UnreadableSpec> {
+    var directory: String?
+    if let base {
+      guard let folder = terminal.kernel.realPath(base) else {
+        throw terminal.fail("--base: no such folder: \(base)", failureCode: 1)
+      }
+      directory = folder
+    }
+    guard let git else {
+      return loadSpec(old, terminal: terminal, strictModes: strictModes, directory: directory)
+    }
+    let (folder, name) = Self.split(new)
+    guard let canonical = terminal.kernel.realPath(folder) else {
+      throw terminal.fail("cannot find the folder of \(new)", failureCode: 1)
+    }
+    let source: [UInt8]
+    do { source = try GitShow.contents(of: name, in: canonical, at: git) } catch {
+      terminal.err(TerminalText.printable("nsbuild: error: cannot read spec '\(old)': \(error)") + "\n")
+      return .failure(UnreadableSpec(path: old, reason: error.description))
+    }
+    let check = SpecDecoder.decode(source: source, file: old, directory: directory ?? canonical)
+    return .success(LoadedSpec(path: old, source: source, check: check))
+  }
+
+  /// A path's folder and last name: `specs/dev.toml` as (`specs`, `dev.toml`), `dev.toml` as (`.`, `dev.toml`).
+  static func split(_ path: String) -> (folder: String, name: String) {
+    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+    let folder = String(path[..<slash])
+    return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
   }
 
   /// The plan for the spec's own command, or for `true` when it names none, so a spec without args compares too.

@@ -28,7 +28,7 @@ struct ExecCommand: ParsableCommand {
   @Flag(name: .shortAndLong, help: "Print each step as it is applied, numbered as in the plan.")
   var verbose = false
 
-  @Argument(help: "The live sandbox's name, as `nsbuild up` named it.")
+  @Argument(help: "The live sandbox's name, as `nsbuild up` named it.", completion: .liveSandbox)
   var name: String
 
   @Argument(parsing: .postTerminator, help: "The command to run, instead of [process] args.")

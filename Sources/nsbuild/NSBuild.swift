@@ -31,7 +31,7 @@ struct NSBuild: ParsableCommand {
       CheckCommand.self, PlanCommand.self, DiffCommand.self, RunCommand.self, ExecCommand.self, UpCommand.self,
       ApplyCommand.self, DownCommand.self, ListCommand.self, StatusCommand.self, ExportCommand.self, ImportCommand.self,
       SchemaCommand.self,
-      TOMLJSONCommand.self,
+      TOMLJSONCommand.self, ManualCommand.self,
     ]
   )
 
@@ -41,6 +41,12 @@ struct NSBuild: ParsableCommand {
     let arguments = Array(CommandLine.arguments.dropFirst())
     // Some process spawners leave signals blocked; SIGTERM and SIGINT must still end nsbuild (or reach the command).
     RealKernel().unblockSignals()
+    // Nothing to do is a usage error, as it is for git or tar: the usage goes to stderr and the status is 64.
+    if arguments.isEmpty {
+      let terminal = Terminal()
+      terminal.err(helpMessage())
+      terminal.kernel.exit(ExitCode.validationFailure.rawValue)
+    }
     do {
       // `run` starts before every sandboxed command, so it skips building the whole command tree: parsing from the
       // root reflects over every subcommand's options (ArgumentParser's completion-script check), which measured as
@@ -58,6 +64,7 @@ struct NSBuild: ParsableCommand {
       if arguments.first == "run", exitCode(for: error) == .validationFailure {
         let terminal = Terminal()
         terminal.err(fullMessage(for: error) + "\n")
+        if let hint = RunUsageHint.hint(for: Array(arguments.dropFirst())) { terminal.err(hint + "\n") }
         terminal.kernel.exit(ExitStatus.setupFailed)
       }
       exit(withError: error)

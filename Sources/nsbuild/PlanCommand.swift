@@ -38,7 +38,9 @@ struct PlanCommand: ParsableCommand {
     help: "Exit 0 when run would leave nothing changed on the host, 2 when it would (files, mount points), 1 on error.")
   var detailedExitcode = false
 
-  @Option(help: ArgumentHelp("Mark the steps against the live sandbox with this name.", valueName: "name"))
+  @Option(
+    help: ArgumentHelp("Mark the steps against the live sandbox with this name.", valueName: "name"),
+    completion: .liveSandbox)
   var target: String?
 
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
@@ -58,13 +60,17 @@ struct PlanCommand: ParsableCommand {
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 
-  @Argument(help: "The spec file (TOML).")
-  var spec: String
+  @Argument(help: DefaultSpec.help, completion: .specFile)
+  var specArgument: String?
+
+  /// SPEC, or ./sandbox.toml when it was left out (validate() checks that it exists).
+  var spec: String { specArgument ?? DefaultSpec.path }
 
   @Argument(parsing: .postTerminator, help: "The command to plan for, instead of [process] args.")
   var command: [String] = []
 
   func validate() throws {
+    _ = try DefaultSpec.resolve(specArgument)
     guard maxDiagnostics >= 0 else {
       throw ValidationError("--max-diagnostics must be 0 (all) or more, not \(maxDiagnostics)")
     }

@@ -84,7 +84,13 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let result = try NSBuildProcess.run(["check", "--format", "json", folder + "/bad.toml"])
     #expect(result.status == 1)
-    let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    #expect(object?["format_version"] as? Int == 2)
+    let specs = object?["specs"] as? [[String: Any]]
+    #expect(specs?.count == 1)
+    #expect(specs?.first?["spec"] as? String == folder + "/bad.toml")
+    #expect(specs?.first?["ok"] as? Bool == false)
+    let list = specs?.first?["diagnostics"] as? [[String: Any]]
     #expect(list?.count == 2)
     #expect(list?.first?["code"] as? String == "unknown-key")
     #expect(list?.first?["hint"] as? String == "did you mean 'hostname'?")

@@ -26,7 +26,8 @@ import Testing
       let path = try write(Self.spec, to: folder)
       let result = try NSBuildProcess.run(["check", "--format", "json", path])
       #expect(result.status == 1)
-      let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
+      let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+      let list = (document?["specs"] as? [[String: Any]])?.first?["diagnostics"] as? [[String: Any]] ?? []
       #expect(list.count == 101)
       #expect(list.last?["code"] as? String == "too-many-diagnostics")
       #expect(list.last?["severity"] as? String == "error")

@@ -34,7 +34,7 @@ struct ApplyCommand: ParsableCommand {
       """
   )
 
-  @Option(help: ArgumentHelp("The live sandbox to change.", valueName: "name"))
+  @Option(help: ArgumentHelp("The live sandbox to change.", valueName: "name"), completion: .liveSandbox)
   var target: String
 
   @Flag(help: "When the plan replaces the whole sandbox, down it and up it again (what runs in it ends).")
@@ -49,10 +49,14 @@ struct ApplyCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
 
-  @Argument(help: "The spec file (TOML).")
-  var spec: String
+  @Argument(help: DefaultSpec.help, completion: .specFile)
+  var specArgument: String?
+
+  /// SPEC, or ./sandbox.toml when it was left out (validate() checks that it exists).
+  var spec: String { specArgument ?? DefaultSpec.path }
 
   func validate() throws {
+    _ = try DefaultSpec.resolve(specArgument)
     do { _ = try SandboxName(validating: target) } catch { throw ValidationError("--target: \(error)") }
   }
 

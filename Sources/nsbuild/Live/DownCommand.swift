@@ -28,7 +28,7 @@ struct DownCommand: ParsableCommand {
   @Option(help: "Seconds to wait after SIGTERM before SIGKILL.")
   var timeout: Double = 10
 
-  @Argument(help: "The sandbox's name.")
+  @Argument(help: "The sandbox's name.", completion: .liveSandbox)
   var name: String
 
   func validate() throws {

@@ -15,12 +15,19 @@ struct ListCommand: ParsableCommand {
       """
   )
 
+  @Flag(name: .shortAndLong, help: "Print only the names, one a line, without reading the records.")
+  var quiet = false
+
   func run() throws {
     let terminal = Terminal()
     let store = terminal.sandboxStore
     var rows = [["NAME", "STATUS", "PID", "CREATED", "SPEC"]]
     let names: [SandboxName]
     do { names = try store.list() } catch { throw terminal.fail(error, failureCode: 1) }
+    if quiet {
+      terminal.out(names.map { TerminalText.printable($0.rawValue) + "\n" }.joined())
+      return
+    }
     for name in names {
       do {
         guard let record = try store.load(name) else {

@@ -26,7 +26,7 @@ struct StatusCommand: ParsableCommand {
   @Option(help: "Output format: text or json (versioned).")
   var format: OutputFormat = .text
 
-  @Argument(help: "The sandbox's name.")
+  @Argument(help: "The sandbox's name.", completion: .liveSandbox)
   var name: String
 
   func run() throws {

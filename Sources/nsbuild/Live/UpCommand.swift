@@ -34,11 +34,18 @@ struct UpCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
 
-  @Argument(help: "The spec file (TOML).")
-  var spec: String
+  @Argument(help: DefaultSpec.help, completion: .specFile)
+  var specArgument: String?
+
+  /// SPEC, or ./sandbox.toml when it was left out (validate() checks that it exists).
+  var spec: String { specArgument ?? DefaultSpec.path }
 
   @Argument(parsing: .postTerminator, help: "The sandbox's main command, instead of [process] args.")
   var command: [String] = []
+
+  func validate() throws {
+    _ = try DefaultSpec.resolve(specArgument)
+  }
 
   func run() throws {
     let terminal = Terminal()

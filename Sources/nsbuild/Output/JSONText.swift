@@ -10,13 +10,6 @@ enum JSONText {
   }
 }
 
-extension JSONText {
-  /// A JSON array of diagnostics and a newline; `[]` when there are none.
-  static func diagnostics(_ diagnostics: [Diagnostic]) throws -> String {
-    diagnostics.isEmpty ? "[]\n" : try encode(diagnostics.map(DiagnosticJSON.init)) + "\n"
-  }
-}
-
 /// One diagnostic as `check --format json` prints it.
 struct DiagnosticJSON: Encodable {
   struct Position: Encodable {

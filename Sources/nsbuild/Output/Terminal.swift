@@ -48,11 +48,11 @@ enum StrictModes {
 /// refuses that, is reported on stderr, and comes back as the diagnostic the JSON outputs carry.
 func loadSpec(
   _ path: String, terminal: Terminal, strictModes: StrictModes = .warn,
-  maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit
+  maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil
 ) -> Result<LoadedSpec, UnreadableSpec> {
   var loaded: LoadedSpec
   do {
-    loaded = try SpecLoader(reader: terminal.kernel).load(path, maxDiagnostics: maxDiagnostics)
+    loaded = try SpecLoader(reader: terminal.kernel).load(path, maxDiagnostics: maxDiagnostics, directory: directory)
   } catch {
     let reason: String
     switch (error.call, error.errno) {

@@ -2,8 +2,8 @@
 // change in their cost shows without process start-up in the way. Each size is one benchmark; the time per mount
 // (time / mounts) should stay flat as the size grows: a rise means something went quadratic.
 //
-//   swift run -c release PlannerBenchmark                    all of them
-//   swift run -c release PlannerBenchmark --filter plan      the planner only
+//   swift run -c release --package-path bench/planner PlannerBenchmark                  all of them
+//   swift run -c release --package-path bench/planner PlannerBenchmark --filter plan    the planner only
 import Benchmark
 import Builder
 import SpecParser
