@@ -237,4 +237,116 @@ import Testing
     #expect(summary["moved"] == 1)
     #expect(summary["changed"] == changed.count)
   }
+
+  /// A review of one change of each kind: user namespace dropped (warnings), mounts reordered with one resized
+  /// (moved and changed), a writable bind of / added (its calls), a bridge added (made and left on the host).
+  static let goldenOld = """
+    version = 1
+
+    [namespaces]
+    unshare = ["user", "mount", "pid", "net"]
+
+    [[mounts]]
+    type = "tmpfs"
+    target = "/tmp"
+
+    [[mounts]]
+    type = "tmpfs"
+    target = "/var/cache"
+
+    [[net.veth]]
+    name = "eth0"
+    host_name = "nsb-a0"
+    addresses = ["10.89.0.2/24"]
+
+    [process]
+    args = ["/bin/sh"]
+
+    """
+
+  static let goldenNew = """
+    version = 1
+
+    [namespaces]
+    unshare = ["mount", "pid", "net"]
+
+    [[mounts]]
+    type = "tmpfs"
+    target = "/var/cache"
+
+    [[mounts]]
+    type = "tmpfs"
+    target = "/tmp"
+    size = "64m"
+
+    [[mounts]]
+    type = "bind"
+    source = "/"
+    target = "/host"
+    options = ["rw"]
+
+    [[net.veth]]
+    name = "eth0"
+    host_name = "nsb-a0"
+    bridge = "nsb-br"
+    addresses = ["10.89.0.2/24"]
+
+    [process]
+    args = ["/bin/sh"]
+
+    """
+
+  @Test func reviewMatchesGolden() throws {
+    let diff = try diff(Self.goldenOld, Self.goldenNew)
+    let base = GoldenPlanTests.golden + "/review.diff"
+    try GoldenPlanTests().compare(text(diff), base + ".txt")
+    try GoldenPlanTests().compare(
+      try JSONText.encode(DiffJSON(diff, old: "old.toml", new: "new.toml")) + "\n", base + ".json")
+  }
+}
+
+/// `nsbuild diff` run as a program on two spec files: the review's lines and JSON fields, and its exit status.
+@Suite struct DiffReviewCLITests {
+  func diff(_ arguments: [String], old: String, new: String) throws -> NSBuildProcess.Result {
+    let folder = try NSBuildProcess.publicCopy(specs: ["old.toml": old, "new.toml": new])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    return try NSBuildProcess.run(["diff"] + arguments + ["old.toml", "new.toml"], directory: folder)
+  }
+
+  @Test func aReviewShowsMovedStepsAddedCallsAndWarnings() throws {
+    let result = try diff([], old: DiffReviewTests.goldenOld, new: DiffReviewTests.goldenNew)
+    #expect(result.status == 2, "\(result.stderr)")
+    let out = result.stdout
+    #expect(
+      out.contains("\n↕ step 11 mount tmpfs on /tmp  moved from step 13 to 11  old.toml:6:1 → new.toml:10:1\n"),
+      "\(out)")
+    #expect(out.contains("\n+ step 12 bind / on /host  new.toml:15:1\n"), "\(out)")
+    #expect(
+      out.contains(
+        "\n    + mount_setattr(fd[9] (/host), \"\", AT_EMPTY_PATH|AT_RECURSIVE, {attr_set: 0, attr_clr: MOUNT_ATTR_RDONLY})\n"
+      ))
+    #expect(out.contains("\n+ warning: the command runs as host root: "), "\(out)")
+    #expect(!out.contains("\n- step 13 mount tmpfs on /tmp"), "\(out)")
+    // run makes the bridge and leaves it, unless a bridge of that name is there already.
+    let bridgeThere = FileManager.default.fileExists(atPath: "/sys/class/net/nsb-br")
+    #expect(out.contains("\n+ left on the host: bridge nsb-br\n") == !bridgeThere, "\(out)")
+    // The warnings are the diff's; only what `check` would stop at goes to stderr.
+    #expect(!result.stderr.contains("warning:"), "\(result.stderr)")
+    let json = try diff(["--format", "json"], old: DiffReviewTests.goldenOld, new: DiffReviewTests.goldenNew)
+    #expect(json.status == 2)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    let moved = (object["changed"] as? [[String: Any]])?.filter { $0["moved_from"] as? Int == 13 }
+    #expect(moved?.count == 1, "\(json.stdout)")
+    #expect(((object["warnings"] as? [String: Any])?["added"] as? [Any])?.count == 3)
+    #expect((object["summary"] as? [String: Int])?["moved"] == 1)
+  }
+
+  @Test func theSameWarningsMovedDownTheFileAreNoChange() throws {
+    // Without a user namespace, as root: host-root warnings on line 4, on line 6 once two comment lines are added.
+    let old = DiffReviewTests.base.replacing("\"user\", ", with: "")
+    let new = old.replacing("version = 1\n", with: "version = 1\n# reviewed\n# twice\n")
+    let result = try diff([], old: old, new: new)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.hasPrefix("No changes"))
+  }
 }
