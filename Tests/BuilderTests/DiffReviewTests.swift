@@ -197,6 +197,23 @@ import Testing
     #expect(text(moved).contains("\n- left on the host: mount point /var/cache\n"))
   }
 
+  @Test func plansDifferingOnlyInWarningsOrHostChangesDiffer() {
+    let steps = [
+      Step(kind: .exec, actor: .command, subject: .processAttribute(attribute: .program), calls: [], change: .create)
+    ]
+    let hostOnly = PlanDiff(old: Plan(steps: steps, hostChanges: ["folder /srv/a"]), new: Plan(steps: steps))
+    #expect(!hostOnly.isEmpty && hostOnly.entries.isEmpty)
+    #expect(
+      text(hostOnly)
+        == "- left on the host: folder /srv/a\n\nDiff: 0 added, 0 removed, 0 changed; left on the host: 0 added, 1 removed\n"
+    )
+    let warned = PlanDiff(old: Plan(steps: steps), new: Plan(steps: steps, warnings: [PlanWarning("careful")]))
+    #expect(!warned.isEmpty)
+    #expect(
+      text(warned)
+        == "+ warning: careful\n\nDiff: 0 added, 0 removed, 0 changed; warnings: 1 added, 0 removed, 0 unchanged\n")
+  }
+
   @Test func listsDifferAsMultisetsInOrder() {
     let difference = ListDifference(old: ["a", "b", "b", "c"], new: ["b", "d", "a", "d"]) { $0 }
     #expect(difference.removed == ["b", "c"])
