@@ -1,0 +1,253 @@
+import Netlink
+
+/// `[[net.veth]]` against a live sandbox: a new veth is made (`+`), a dropped one deleted (`-`), an address, a route
+/// or the mtu changed in place (`~`), and a veth whose inside name, host name or bridge changed is deleted and made
+/// anew (`-/+` of that link only). What stands is read from the sandbox's namespace (``LiveSandbox/links``), so an
+/// address or route taken away by hand is put back and a link deleted by hand made again.
+extension TargetPlanner {
+  /// The veths of the applied plan and of the spec's, each new one paired with the old one of the same inside name,
+  /// else of the same host name.
+  struct VethPairing {
+    let old: [VethShape]
+    let new: [VethShape]
+
+    func old(for veth: VethShape) -> VethShape? {
+      old.first { $0.name == veth.name } ?? old.first { $0.hostName == veth.hostName }
+    }
+
+    func new(for veth: VethShape) -> VethShape? {
+      new.first { old(for: $0) == veth }
+    }
+
+    /// The veth whose parent step is `step`, or whose init step it is.
+    func shape(of step: Step, in shapes: [VethShape]) -> VethShape? {
+      shapes.first { $0.host.subject == step.subject && step.actor == .parent }
+        ?? shapes.first { $0.inside?.subject == step.subject && step.actor == .initProcess }
+    }
+  }
+
+  /// What becomes of the link a new veth wants.
+  enum LinkFate {
+    /// No such veth was applied: made.
+    case new
+    /// Applied, but deleted by hand since: made again.
+    case gone(VethShape, Drift)
+    /// Another name, host name or bridge: deleted and made anew.
+    case remade(VethShape)
+    /// The same pair, changed in place where it differs.
+    case stays(VethShape)
+  }
+
+  func fate(of veth: VethShape, _ pairing: VethPairing) -> LinkFate {
+    guard let old = pairing.old(for: veth) else { return .new }
+    guard veth.isSameLink(as: old) else { return .remade(old) }
+    if live.links != nil, live.link(old.name) == nil {
+      return .gone(
+        old,
+        Drift(kind: .veth, subject: .networkInterface(name: old.name), applied: "present", live: "absent"))
+    }
+    return .stays(old)
+  }
+
+  /// The entries of a veth or bridge step of the alignment; nil for any other step, empty for one that another
+  /// entry stands for (the old half of a veth made anew).
+  func networkEntries(
+    _ pair: PlanDiff.Alignment, old: [Step], new: [Step], _ pairing: VethPairing, _ steps: InPlaceSteps,
+    _ undoing: InPlaceSteps
+  ) -> [TargetPlan.Entry]? {
+    switch pair {
+    case .matched(_, let after), .added(let after):
+      let step = new[after]
+      switch step.kind {
+      case .veth:
+        guard let veth = pairing.shape(of: step, in: pairing.new) else {
+          return [TargetPlan.Entry(step: step, action: .unchanged)]
+        }
+        return [step.actor == .parent ? hostEnd(veth, pairing, steps) : insideEnd(step, veth, pairing, steps)]
+      case .bridge: return [bridge(step, isNew: { if case .added = pair { true } else { false } }(), steps)]
+      default: return nil
+      }
+    case .removed(let before):
+      var step = old[before]
+      guard step.kind == .veth || step.kind == .bridge else { return nil }
+      step.origin = nil
+      guard step.kind == .veth, let veth = pairing.shape(of: step, in: pairing.old) else {
+        return [TargetPlan.Entry(step: step, action: .remove, note: "the bridge stays on the host")]
+      }
+      // Made anew under its new name: that entry's `-/+` deletes this one.
+      if pairing.new(for: veth) != nil { return [] }
+      guard step.actor == .parent else {
+        return [TargetPlan.Entry(step: step, action: .remove, note: "its addresses and routes go with the link")]
+      }
+      guard live.links == nil || live.link(veth.name) != nil else {
+        return [TargetPlan.Entry(step: step, action: .remove, note: "already gone from the sandbox")]
+      }
+      var entry = TargetPlan.Entry(
+        step: step, action: .remove, apply: [steps.deleteLink(veth.name, subject: step.subject, origin: nil)])
+      entry.undo = [remake(veth, undoing)]
+      return [entry]
+    }
+  }
+
+  /// The undo of deleting `veth`: made again as the applied plan made it, then its inside end set up.
+  private func remake(_ veth: VethShape, _ undoing: InPlaceSteps) -> [Step] {
+    [undoing.makeLink(veth)] + (veth.inside.map { [undoing.setUpInside($0)] } ?? [])
+  }
+
+  private func hostEnd(_ veth: VethShape, _ pairing: VethPairing, _ steps: InPlaceSteps) -> TargetPlan.Entry {
+    let make = steps.makeLink(veth)
+    switch fate(of: veth, pairing) {
+    case .new:
+      var entry = TargetPlan.Entry(step: veth.host, action: .add, apply: [make])
+      entry.undo = [[steps.deleteHostEnd(veth)]]
+      return entry
+    case .gone(_, let drift):
+      var entry = TargetPlan.Entry(step: veth.host, action: .add, apply: [make], restores: drift)
+      entry.undo = [[steps.deleteHostEnd(veth)]]
+      return entry
+    case .remade(let old):
+      let undoing = InPlaceSteps(
+        target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
+      let standing = live.links == nil || live.link(old.name) != nil
+      var entry = TargetPlan.Entry(
+        step: veth.host, action: .replace(Replacement(.link)),
+        apply: (standing ? [steps.deleteLink(old.name, subject: old.host.subject, origin: veth.host.origin)] : [])
+          + [make],
+        note: veth.remade(from: old))
+      entry.undo = (standing ? [remake(old, undoing)] : []) + [[steps.deleteHostEnd(veth)]]
+      return entry
+    case .stays(let old):
+      return changed(veth, old, steps)
+    }
+  }
+
+  /// The host end's addresses and the pair's mtu changed where the pair stands: one step per request, each with
+  /// its inverse as undo, so a failure takes back exactly what was done.
+  private func changed(_ veth: VethShape, _ old: VethShape, _ steps: InPlaceSteps) -> TargetPlan.Entry {
+    var apply: [Step] = []
+    var undo: [[Step]] = []
+    let inside = Step.Subject.networkInterface(name: veth.name)
+    // A spec that drops its `mtu` gets the one a veth is made with (ETH_DATA_LEN).
+    if veth.mtu != old.mtu {
+      let mtu = veth.mtu ?? 1500
+      let before = old.mtu ?? 1500
+      apply += [
+        steps.hostRequest(.setMTU(name: veth.hostName, mtu: mtu), veth, label: "set mtu \(mtu) on \(veth.hostName)"),
+        steps.insideRequest(
+          .setMTU(name: veth.name, mtu: mtu), subject: inside, origin: veth.host.origin,
+          label: "set mtu \(mtu) on \(veth.name) inside"),
+      ]
+      undo += [
+        [
+          steps.hostRequest(
+            .setMTU(name: veth.hostName, mtu: before), veth, label: "set mtu \(before) on \(veth.hostName) again")
+        ],
+        [
+          steps.insideRequest(
+            .setMTU(name: veth.name, mtu: before), subject: inside, origin: veth.host.origin,
+            label: "set mtu \(before) on \(veth.name) inside again")
+        ],
+      ]
+    }
+    let wanted = Set(veth.hostAddresses.compactMap(\.linkAddress))
+    let applied = Set(old.hostAddresses.compactMap(\.linkAddress))
+    let removed = old.hostAddresses.filter { $0.linkAddress.map { !wanted.contains($0) } ?? false }
+    let added = veth.hostAddresses.filter { $0.linkAddress.map { !applied.contains($0) } ?? false }
+    for request in removed.compactMap(\.inverse) + added {
+      guard let back = request.inverse else { continue }
+      apply.append(steps.hostRequest(request, veth, label: Self.describe(request, on: veth.hostName)))
+      undo.append([steps.hostRequest(back, veth, label: Self.describe(back, on: veth.hostName) + " again")])
+    }
+    guard !apply.isEmpty else { return TargetPlan.Entry(step: veth.host, action: .unchanged) }
+    var entry = TargetPlan.Entry(step: veth.host, action: .inPlace, apply: apply)
+    entry.undo = undo
+    return entry
+  }
+
+  /// `add 10.0.0.1/24 to nsb0`, `remove default via 10.0.0.1 from eth0`.
+  static func describe(_ request: RouteRequest, on link: String) -> String {
+    switch request.type {
+    case NetlinkNumbers.RTM_NEWADDR, NetlinkNumbers.RTM_NEWROUTE: "add \(request.shown) to \(link)"
+    case NetlinkNumbers.RTM_DELADDR, NetlinkNumbers.RTM_DELROUTE: "remove \(request.shown) from \(link)"
+    default: "\(request.typeName) \(link)"
+    }
+  }
+
+  /// Init's step of a veth: set up on a link this apply makes; else its addresses and routes changed where they
+  /// differ from what stands (read from the sandbox; the applied plan's where that could not be read).
+  private func insideEnd(_ step: Step, _ veth: VethShape, _ pairing: VethPairing, _ steps: InPlaceSteps)
+    -> TargetPlan.Entry
+  {
+    switch fate(of: veth, pairing) {
+    case .new, .remade:
+      var entry = TargetPlan.Entry(step: step, action: .add, apply: [steps.setUpInside(step)])
+      // The link's own undo deletes it, and its addresses and routes with it.
+      entry.undo = [[]]
+      return entry
+    case .gone(_, let drift):
+      var entry = TargetPlan.Entry(step: step, action: .add, apply: [steps.setUpInside(step)], restores: drift)
+      entry.undo = [[]]
+      return entry
+    case .stays(let old):
+      return insideChanges(step, veth, old, steps)
+    }
+  }
+
+  private func insideChanges(_ step: Step, _ veth: VethShape, _ old: VethShape, _ steps: InPlaceSteps)
+    -> TargetPlan.Entry
+  {
+    let link = live.link(veth.name)
+    let standingAddresses = link.map { Set($0.addresses) } ?? Set(old.addresses.compactMap(\.linkAddress))
+    let standingRoutes = link.map { Set($0.routes) } ?? Set(old.routes.compactMap(\.linkRoute))
+    let wantedAddresses = Set(veth.addresses.compactMap(\.linkAddress))
+    let wantedRoutes = Set(veth.routes.compactMap(\.linkRoute))
+    // Only what nsbuild applied is taken away: an IPv6 link-local address, or one added by hand, stays.
+    let dropRoutes = old.routes.filter { request in
+      request.linkRoute.map { !wantedRoutes.contains($0) && standingRoutes.contains($0) } ?? false
+    }
+    let dropAddresses = old.addresses.filter { request in
+      request.linkAddress.map { !wantedAddresses.contains($0) && standingAddresses.contains($0) } ?? false
+    }
+    let addAddresses = veth.addresses.filter { $0.linkAddress.map { !standingAddresses.contains($0) } ?? false }
+    let addRoutes = veth.routes.filter { $0.linkRoute.map { !standingRoutes.contains($0) } ?? false }
+    let requests =
+      dropRoutes.compactMap(\.inverse) + dropAddresses.compactMap(\.inverse) + addAddresses
+      + (link?.isUp == false ? [RouteRequest.setUp(name: veth.name)] : []) + addRoutes
+    guard !requests.isEmpty else { return TargetPlan.Entry(step: step, action: .unchanged) }
+    var entry = TargetPlan.Entry(step: step, action: .inPlace)
+    for request in requests {
+      let label =
+        request.type == NetlinkNumbers.RTM_NEWLINK ? "bring \(veth.name) up" : Self.describe(request, on: veth.name)
+      entry.apply.append(steps.insideRequest(request, subject: step.subject, origin: step.origin, label: label))
+      // Up again is not taken back: a link that was down had lost its routes with it.
+      entry.undo.append(
+        request.inverse.map { back in
+          [
+            steps.insideRequest(
+              back, subject: step.subject, origin: step.origin, label: Self.describe(back, on: veth.name) + " again")
+          ]
+        } ?? [])
+    }
+    // Drift the spec did not ask for: what the applied plan made that is gone from the sandbox.
+    entry.restores = DriftReport.compare(record.plan, live).first { $0.kind == .veth && $0.subject == step.subject }
+    return entry
+  }
+
+  /// A bridge a new veth joins: made when the host lacks it (`plan` saw it missing), `=` when it stands.
+  private func bridge(_ step: Step, isNew: Bool, _ steps: InPlaceSteps) -> TargetPlan.Entry {
+    guard isNew, !step.change.isUnchanged, case .networkInterface(let name) = step.subject else {
+      return TargetPlan.Entry(step: step, action: .unchanged)
+    }
+    var made = step
+    made.change = .create
+    var entry = TargetPlan.Entry(step: step, action: .add, apply: [made])
+    entry.undo = [
+      [
+        Step(
+          kind: .bridge, actor: .parent, subject: step.subject, calls: [.rtnetlink(request: .deleteLink(name: name))],
+          change: .create, origin: step.origin, label: "delete bridge \(name) again")
+      ]
+    ]
+    return entry
+  }
+}
