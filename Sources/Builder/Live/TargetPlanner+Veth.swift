@@ -180,18 +180,22 @@ extension TargetPlanner {
   {
     switch fate(of: veth, pairing) {
     case .new, .remade:
-      var entry = TargetPlan.Entry(step: step, action: .add, apply: [steps.setUpInside(step)])
+      var entry = TargetPlan.Entry(step: step, action: .add, apply: [steps.setUpInside(step)], note: Self.onNewLink)
       // The link's own undo deletes it, and its addresses and routes with it.
       entry.undo = [[]]
       return entry
     case .gone(_, let drift):
-      var entry = TargetPlan.Entry(step: step, action: .add, apply: [steps.setUpInside(step)], restores: drift)
+      var entry = TargetPlan.Entry(
+        step: step, action: .add, apply: [steps.setUpInside(step)], restores: drift, note: Self.onNewLink)
       entry.undo = [[]]
       return entry
     case .stays(let old):
       return insideChanges(step, veth, old, steps)
     }
   }
+
+  static let onNewLink =
+    "on the pair this apply makes: a failed apply deletes that pair, and these addresses and routes with it"
 
   private func insideChanges(_ step: Step, _ veth: VethShape, _ old: VethShape, _ steps: InPlaceSteps)
     -> TargetPlan.Entry
