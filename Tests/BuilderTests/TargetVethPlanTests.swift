@@ -169,4 +169,17 @@ import Testing
     // The bridge made before the pair that joins it.
     #expect(target.applySteps.first?.kind == .bridge)
   }
+
+  /// An apply killed after making a pair, before writing the record: the link that stands is deleted and made again.
+  @Test func aPairTheRecordLacksIsMadeAgain() throws {
+    let spec = Self.spec(Self.veth())
+    // As `plan --target` reads it: the links too, since the spec has a veth.
+    let record = try T.record(try T.plan(T.spec()))
+    let live = LiveObserver(reader: Self.host(Self.standing)).observe(record, links: true)
+    let target = try TargetPlanner(record: record, live: live).plan(try T.plan(spec))
+    let entry = try #require(target.entries.first { $0.step.kind == .veth && $0.step.actor == .parent })
+    #expect(entry.action == .add && entry.note == TargetPlanner.unrecordedLink)
+    #expect(entry.apply.map(\.actor) == [.joiner, .parent])
+    #expect(entry.apply.first?.calls.last == .rtnetlink(request: .deleteLink(name: "eth0")))
+  }
 }

@@ -98,6 +98,16 @@ extension TargetPlanner {
     let make = steps.makeLink(veth)
     switch fate(of: veth, pairing) {
     case .new:
+      guard live.link(veth.name) == nil else {
+        // Most likely the pair an apply made before it was killed, before it wrote the record: made again as the
+        // spec says rather than refused (EEXIST), so the next apply converges.
+        var entry = TargetPlan.Entry(
+          step: veth.host, action: .add,
+          apply: [steps.deleteLink(veth.name, subject: veth.host.subject, origin: veth.host.origin), make],
+          note: Self.unrecordedLink)
+        entry.undo = [[], [steps.deleteHostEnd(veth)]]
+        return entry
+      }
       var entry = TargetPlan.Entry(step: veth.host, action: .add, apply: [make])
       entry.undo = [[steps.deleteHostEnd(veth)]]
       return entry
@@ -193,6 +203,10 @@ extension TargetPlanner {
       return insideChanges(step, veth, old, steps)
     }
   }
+
+  static let unrecordedLink =
+    "a link of this name stands in the sandbox though the record has none (an apply killed before writing the "
+    + "record?): it is deleted (a failed apply does not bring it back) and the pair made as the spec says"
 
   static let onNewLink =
     "on the pair this apply makes: a failed apply deletes that pair, and these addresses and routes with it"
