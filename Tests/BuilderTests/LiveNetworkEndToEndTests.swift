@@ -15,10 +15,13 @@ extension HostNetworkTests {
     static let tag = Net.tag
 
     /// A veth entry: `name` inside, `host` on the host, addresses in 10.`net`.TAG.0/24.
-    static func veth(_ name: String, host: String, net: Int, inside: [Int], hostAddress: Int? = nil) -> String {
+    static func veth(
+      _ name: String, host: String, net: Int, inside: [Int], hostAddress: Int? = nil, extra: String = ""
+    ) -> String {
       let addresses = inside.map { "\"10.\(net).\(tag).\($0)/24\"" }.joined(separator: ", ")
       let hostLine = hostAddress.map { "host_addresses = [\"10.\(net).\(tag).\($0)/24\"]\n" } ?? ""
       return "[[net.veth]]\nname = \"\(name)\"\nhost_name = \"\(host)\"\naddresses = [\(addresses)]\n" + hostLine
+        + extra
     }
 
     static func spec(_ veths: [String]) -> String {
@@ -71,9 +74,11 @@ extension HostNetworkTests {
       let dir = try Net().folder { _ in
         [
           "live.toml": Self.spec([first]),
-          "added.toml": Self.spec([Self.veth("eth0", host: a, net: 212, inside: [2, 3], hostAddress: 1), second]),
+          "added.toml": Self.spec([
+            Self.veth("eth0", host: a, net: 212, inside: [2, 3], hostAddress: 1, extra: "mtu = 1400\n"), second,
+          ]),
           "renamed.toml": Self.spec([
-            Self.veth("eth0", host: a, net: 212, inside: [2, 3], hostAddress: 1),
+            Self.veth("eth0", host: a, net: 212, inside: [2, 3], hostAddress: 1, extra: "mtu = 1400\n"),
             Self.veth("eth2", host: b, net: 213, inside: [2], hostAddress: 1),
           ]),
           "failing.toml": Self.spec([
@@ -103,6 +108,7 @@ extension HostNetworkTests {
       #expect(plan.status == 2, "\(plan.stderr)")
       #expect(plan.stdout.contains("+   parent   make veth \(b) (host) ↔ eth1 (sandbox)"), "\(plan.stdout)")
       #expect(plan.stdout.contains("~   init     set up eth0 inside"), "\(plan.stdout)")
+      #expect(plan.stdout.contains("~   parent   make veth \(a) (host)"), "\(plan.stdout)")
       #expect(plan.stdout.contains("+   init     set up eth1 inside"), "\(plan.stdout)")
       #expect(!plan.stdout.contains("\n-/+ "), "\(plan.stdout)")
       let apply = try target("apply", "added.toml")
@@ -113,6 +119,9 @@ extension HostNetworkTests {
       #expect(
         added.contains("eth0 10.212.\(Self.tag).3/24") && added.contains("eth1 10.213.\(Self.tag).2/24"), "\(added)")
       #expect(FileManager.default.fileExists(atPath: "/sys/class/net/" + b))
+      // The mtu set on both ends of the pair that stays.
+      #expect(try Self.inside(pid, ["-o", "link", "show", "eth0"]).contains(" mtu 1400 "))
+      #expect(try String(contentsOfFile: "/sys/class/net/\(a)/mtu", encoding: .utf8) == "1400\n")
       #expect(try target("plan", "added.toml").status == 0)
 
       // TCP from the host to a server in the sandbox, over the link apply made.
@@ -161,6 +170,7 @@ extension HostNetworkTests {
       #expect(try Self.links(pid) == linksBefore)
       #expect(try Self.addresses(pid) == addressesBefore)
       #expect(try Self.hostLinks() == hostBefore)
+      #expect(try String(contentsOfFile: "/sys/class/net/\(a)/mtu", encoding: .utf8) == "1400\n")
       _ = try NSBuildProcess.runCommand(NetworkTools.ip, ["link", "del", taken])
 
       // Back to one veth: the other goes from the host and from the sandbox.
@@ -168,6 +178,7 @@ extension HostNetworkTests {
       #expect(Net.waitForLink(b, present: false))
       #expect(try Self.links(pid) == ["eth0", "lo"])
       #expect(try Self.addresses(pid) == ["eth0 10.212.\(Self.tag).2/24", "lo 127.0.0.1/8"])
+      #expect(try String(contentsOfFile: "/sys/class/net/\(a)/mtu", encoding: .utf8) == "1500\n")
       #expect(try target("plan", "live.toml").status == 0)
       #expect(try Self.initPID(sandbox, state) == pid)
 
