@@ -56,37 +56,50 @@ extension TargetPlanner {
     _ undoing: InPlaceSteps
   ) -> [TargetPlan.Entry]? {
     switch pair {
-    case .matched(_, let after), .added(let after):
-      let step = new[after]
-      switch step.kind {
-      case .veth:
-        guard let veth = pairing.shape(of: step, in: pairing.new) else {
-          return [TargetPlan.Entry(step: step, action: .unchanged)]
-        }
-        return [step.actor == .parent ? hostEnd(veth, pairing, steps) : insideEnd(step, veth, pairing, steps)]
-      case .bridge: return [bridge(step, isNew: { if case .added = pair { true } else { false } }(), steps)]
-      default: return nil
-      }
+    case .matched(_, let after):
+      return current(new[after], isNew: false, pairing, steps)
+    case .added(let after):
+      return current(new[after], isNew: true, pairing, steps)
     case .removed(let before):
       var step = old[before]
       guard step.kind == .veth || step.kind == .bridge else { return nil }
+      // Its spec line is in the spec as it was applied, not in this one.
       step.origin = nil
-      guard step.kind == .veth, let veth = pairing.shape(of: step, in: pairing.old) else {
-        return [TargetPlan.Entry(step: step, action: .remove, note: "the bridge stays on the host")]
-      }
-      // Made anew under its new name: that entry's `-/+` deletes this one.
-      if pairing.new(for: veth) != nil { return [] }
-      guard step.actor == .parent else {
-        return [TargetPlan.Entry(step: step, action: .remove, note: "its addresses and routes go with the link")]
-      }
-      guard live.links == nil || live.link(veth.name) != nil else {
-        return [TargetPlan.Entry(step: step, action: .remove, note: "already gone from the sandbox")]
-      }
-      var entry = TargetPlan.Entry(
-        step: step, action: .remove, apply: [steps.deleteLink(veth.name, subject: step.subject, origin: nil)])
-      entry.undo = [remake(veth, undoing)]
-      return [entry]
+      return dropped(step, pairing, steps, undoing)
     }
+  }
+
+  /// A veth or bridge step of the spec's plan, marked.
+  private func current(_ step: Step, isNew: Bool, _ pairing: VethPairing, _ steps: InPlaceSteps)
+    -> [TargetPlan.Entry]?
+  {
+    if step.kind == .bridge { return [bridge(step, isNew: isNew, steps)] }
+    guard step.kind == .veth else { return nil }
+    guard let veth = pairing.shape(of: step, in: pairing.new) else {
+      return [TargetPlan.Entry(step: step, action: .unchanged)]
+    }
+    return [step.actor == .parent ? hostEnd(veth, pairing, steps) : insideEnd(step, veth, pairing, steps)]
+  }
+
+  /// A veth or bridge step of the applied plan the spec no longer has: the pair deleted from inside; a bridge left.
+  private func dropped(_ step: Step, _ pairing: VethPairing, _ steps: InPlaceSteps, _ undoing: InPlaceSteps)
+    -> [TargetPlan.Entry]
+  {
+    guard step.kind == .veth, let veth = pairing.shape(of: step, in: pairing.old) else {
+      return [TargetPlan.Entry(step: step, action: .remove, note: "the bridge stays on the host")]
+    }
+    // Made anew under its new name: that entry's `-/+` deletes this one.
+    if pairing.new(for: veth) != nil { return [] }
+    guard step.actor == .parent else {
+      return [TargetPlan.Entry(step: step, action: .remove, note: "its addresses and routes go with the link")]
+    }
+    guard live.links == nil || live.link(veth.name) != nil else {
+      return [TargetPlan.Entry(step: step, action: .remove, note: "already gone from the sandbox")]
+    }
+    var entry = TargetPlan.Entry(
+      step: step, action: .remove, apply: [steps.deleteLink(veth.name, subject: step.subject, origin: nil)])
+    entry.undo = [remake(veth, undoing)]
+    return [entry]
   }
 
   /// The undo of deleting `veth`: made again as the applied plan made it, then its inside end set up.
