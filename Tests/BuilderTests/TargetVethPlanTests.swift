@@ -182,4 +182,15 @@ import Testing
     #expect(entry.apply.map(\.actor) == [.joiner, .parent])
     #expect(entry.apply.first?.calls.last == .rtnetlink(request: .deleteLink(name: "eth0")))
   }
+
+  /// Killed after the old pair was deleted and the renamed one made: the one that stands is made again, never EEXIST.
+  @Test func aRenameHalfDoneIsMadeAgain() throws {
+    let renamed = Self.link(1, "lo") + Self.link(3, "eth1") + Self.address(3, [10, 1, 0, 2], 24)
+    let target = try T.target(
+      applied: Self.spec(Self.veth()), spec: Self.spec(Self.veth(name: "eth1")), host: Self.host(renamed))
+    let entry = try #require(target.entries.first { $0.action == .replace(Replacement(.link)) })
+    #expect(entry.apply.map(\.actor) == [.joiner, .parent])
+    #expect(entry.apply.first?.calls.last == .rtnetlink(request: .deleteLink(name: "eth1")))
+    #expect(entry.note?.hasSuffix(TargetPlanner.unrecordedLink) == true)
+  }
 }

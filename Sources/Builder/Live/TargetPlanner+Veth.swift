@@ -129,15 +129,22 @@ extension TargetPlanner {
       entry.undo = [[steps.deleteHostEnd(veth)]]
       return entry
     case .remade(let old):
+      // The old pair's steps, from the applied plan (its fd slots).
       let undoing = InPlaceSteps(
         target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
       let standing = live.links == nil || live.link(old.name) != nil
+      var apply = standing ? [steps.deleteLink(old.name, subject: old.host.subject, origin: veth.host.origin)] : []
+      var undo = standing ? [remake(old, undoing)] : []
+      var note = veth.remade(from: old)
+      // The new pair already stands though the record does not have it (an apply killed before writing it).
+      if old.name != veth.name, live.link(veth.name) != nil {
+        apply.append(steps.deleteLink(veth.name, subject: veth.host.subject, origin: veth.host.origin))
+        undo.append([])
+        note += "; " + Self.unrecordedLink
+      }
       var entry = TargetPlan.Entry(
-        step: veth.host, action: .replace(Replacement(.link)),
-        apply: (standing ? [steps.deleteLink(old.name, subject: old.host.subject, origin: veth.host.origin)] : [])
-          + [make],
-        note: veth.remade(from: old))
-      entry.undo = (standing ? [remake(old, undoing)] : []) + [[steps.deleteHostEnd(veth)]]
+        step: veth.host, action: .replace(Replacement(.link)), apply: apply + [make], note: note)
+      entry.undo = undo + [[steps.deleteHostEnd(veth)]]
       return entry
     case .stays(let old):
       return changed(veth, old, steps)
