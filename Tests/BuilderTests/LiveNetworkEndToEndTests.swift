@@ -144,6 +144,11 @@ extension HostNetworkTests {
       #expect(drifted.status == 2)
       #expect(
         drifted.stdout.contains("interface eth0: applied 10.212.\(Self.tag).3/24, now absent"), "\(drifted.stdout)")
+      let status = try NSBuildProcess.run(["status", sandbox, "--format", "json"], environment: state)
+      let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+      let drift = object?["drift"] as? [[String: Any]]
+      #expect(drift?.first?["applied"] as? String == "10.212.\(Self.tag).3/24", "\(status.stdout)")
+      #expect(drift?.first?["live"] as? String == "absent")
       #expect(try target("apply", "added.toml").status == 2)
       #expect(try Self.addresses(pid).contains("eth0 10.212.\(Self.tag).3/24"))
 
