@@ -5,7 +5,8 @@ import SpecParser
 /// The new plan's steps are matched with the applied plan's (``SandboxRecord/plan``) by kind and subject, as
 /// ``PlanDiff`` matches them. A step the spec did not change is `=`, unless the sandbox drifted from it (``Drift``)
 /// and it can be brought back in place. A changed, added or removed step is marked by what the kernel allows in a
-/// running sandbox (``Category``): names, lo, mounts, files, resource limits and `/`'s propagation change in place;
+/// running sandbox (``Category``): names, lo, mounts, files, resource limits, `/`'s propagation and veths (see
+/// ``networkEntries(_:old:new:_:_:_:)``; a renamed veth replaces that pair) change in place;
 /// the namespace set, ID maps, setgroups, clock offsets and the root replace the sandbox; a mount's new source or
 /// type replaces that mount; `[process]` settings replace the main command.
 public struct TargetPlanner: Sendable {
