@@ -193,4 +193,22 @@ import Testing
     #expect(entry.apply.first?.calls.last == .rtnetlink(request: .deleteLink(name: "eth1")))
     #expect(entry.note?.hasSuffix(TargetPlanner.unrecordedLink) == true)
   }
+
+  /// A later step failing takes back a veth deleted: the pair made again first, then its inside end set up.
+  @Test func aDeletedVethIsMadeAgainThenSetUpWhenALaterStepFails() throws {
+    let spec = T.spec(["hostname = \"livebox\"": "hostname = \"newbox\""])
+    let plan = try T.target(applied: Self.spec(Self.veth()), spec: spec, host: Self.host(Self.standing))
+    let hostname = try #require(plan.applySteps.first { $0.kind == .hostname })
+    let (outcome, taken) = InPlaceApplierTests().apply(plan, RecordingKernel(), failing: [hostname.id: 0])
+    guard case .failed(let failure, _) = outcome else {
+      Issue.record("\(outcome)")
+      return
+    }
+    #expect(failure.stepID == hostname.id)
+    #expect(
+      taken == [
+        "delete veth eth0 inside (its host end goes with it)", "set hostname newbox",
+        "make veth nsb-t0 (host) ↔ eth0 (sandbox)", "set up eth0 inside",
+      ])
+  }
 }
