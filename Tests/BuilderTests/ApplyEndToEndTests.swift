@@ -168,7 +168,9 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
-  /// A mount taken off before a failed step is attached again, as the applied plan made it.
+  /// A tmpfs taken off before a failed step is attached again as it stood: the copy nsbuild kept of it
+  /// (open_tree(2) OPEN_TREE_CLONE in the sandbox's mount namespace, across its user namespace) shares its
+  /// superblock, so the file written in it by hand is there again, read through `nsbuild exec`.
   @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
   func aMountTakenOffBeforeAFailedStepIsAttachedAgain() throws {
     try withFolder { folder in
@@ -178,6 +180,12 @@ struct ApplyEndToEndTests: ScratchFolderTests {
           $0.replacingOccurrences(of: mount, with: "")
             + "[[files]]\ntype = \"file\"\npath = \"/srv/taken\"\ncontent = \"x\"\n"
         }
+        let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+        let written = try NSBuildProcess.run(
+          ["exec", "live", "--", "/bin/sh", "-c", "echo kept > /mnt/note"], environment: environment)
+        try #require(written.status == 0, "\(written.stdout)\(written.stderr)")
+        let planned = try live.plan(spec, folder)
+        #expect(planned.stdout.contains("undo: attach the mount taken off /mnt again"), "\(planned.stdout)")
         try live.inside(identity.pid, "--mount", ["mkdir", "/srv/taken"])
         let result = try apply(spec, folder)
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
@@ -186,7 +194,14 @@ struct ApplyEndToEndTests: ScratchFolderTests {
         #expect(result.stderr.contains("step 2/2"), "\(result.stderr)")
         let mounts = try String(contentsOfFile: "/proc/\(identity.pid)/mountinfo", encoding: .utf8)
         #expect(mounts.split(separator: "\n").filter { $0.contains(" /mnt ") && $0.contains("size=4096k") }.count == 1)
+        let read = try NSBuildProcess.run(["exec", "live", "--", "/bin/cat", "/mnt/note"], environment: environment)
+        #expect(read.status == 0 && read.stdout == "kept\n", "\(read.stdout)\(read.stderr)")
         #expect(try live.plan(try write(applied, to: folder), folder).status == 0)
+        // A successful apply closes the copy: the tmpfs is gone for good, and nothing else holds it.
+        try live.inside(identity.pid, "--mount", ["rmdir", "/srv/taken"])
+        let removed = try apply(spec, folder)
+        #expect(removed.status == 0, "\(removed.stdout)\(removed.stderr)")
+        #expect(!(try mountPoints(identity.pid).contains("/mnt")))
       }
     }
   }

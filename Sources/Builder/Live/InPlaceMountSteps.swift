@@ -54,16 +54,33 @@ extension InPlaceSteps {
     }
   }
 
-  /// The mount on `path` taken off inside the sandbox's mount namespace (umount2(2) MNT_DETACH).
+  /// The mount on `path` taken off inside the sandbox's mount namespace (umount2(2) MNT_DETACH), a detached copy of
+  /// it kept by nsbuild first (``Syscall/keepMount(slot:path:)``) for ``restoreKept(_:origin:)`` to attach again
+  /// should a later step fail.
   func remove(_ path: String, origin: SourceRange?) -> Step {
     let calls: [Syscall] = [
       .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
-      .unmount(slot: 1, path: path),
+      .keepMount(slot: 1, path: path), .unmount(slot: 1, path: path),
     ]
     return Step(
       kind: .unmount, actor: .joiner, subject: .mountTarget(path: path),
       operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
-      reason: "processes that still use it keep it until they let go (MNT_DETACH)", origin: origin)
+      reason: "processes that still use it keep it until they let go (MNT_DETACH); nsbuild keeps a copy until "
+        + "apply ends (a failed apply attaches it again)",
+      origin: origin)
+  }
+
+  /// The copy nsbuild kept of the mount ``remove(_:origin:)`` took off `path` attached there again (move_mount(2)):
+  /// the same superblock, so a tmpfs comes back with its files, and the mounts that were beneath it with it.
+  func restoreKept(_ path: String, origin: SourceRange?) -> Step {
+    let calls: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .restoreMount(slot: 1, path: path),
+    ]
+    return Step(
+      kind: .mount, actor: .joiner, subject: .mountTarget(path: path),
+      operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
+      origin: origin, label: "attach the mount taken off \(path) again, as it stood (its files kept)")
   }
 
   /// The standing mount changed to what `new` makes, when the difference is its attributes (mount_setattr(2)),

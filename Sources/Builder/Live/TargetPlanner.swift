@@ -116,8 +116,8 @@ public struct TargetPlanner: Sendable {
         change: .modify(before: item.live, after: "absent"), label: "\(item.live) mounted on \(path) by hand")
       var entry = TargetPlan.Entry(
         step: step, action: .remove, apply: [remove], restores: item,
-        note: "the spec does not mount it: taken off, its contents with it (a failed apply does not put it back)")
-      entry.undo = [[]]
+        note: "the spec does not mount it: taken off, its contents with it (a failed apply attaches it again)")
+      entry.undo = [[steps.restoreKept(path, origin: nil)]]
       return entry
     }
   }

@@ -2,7 +2,8 @@ import SpecParser
 
 /// The steps that take back each in-place step of a target plan (``TargetPlan/Entry/undo``), made as plan data from
 /// what stands before `apply`: the sandbox's own hostname and files and init's limits as ``LiveSandbox`` read them,
-/// and, for a mount, the applied plan's step (``SandboxRecord/plan``). A failed `apply` takes them, newest first, so
+/// for a mount changed where it stands the applied plan's step (``SandboxRecord/plan``), and for a mount taken off
+/// the copy of it nsbuild keeps (``Syscall/keepMount(slot:path:)``). A failed `apply` takes them, newest first, so
 /// the sandbox is left as it was.
 extension TargetPlanner {
   /// One list of undo steps per step of `entry.apply`, at the same index. `steps` makes steps from the new plan,
@@ -21,14 +22,10 @@ extension TargetPlanner {
         guard let old, let new, let back = undoing.change(new, to: old) else { return [] }
         return [back]
       case .unmount:
-        // A mount taken off is attached again as the applied plan made it (a tmpfs comes back empty).
-        guard let old, old.kind == .mount else { return [] }
-        var back = undoing.add(old)
-        // A tmpfs's files lived in the mount taken off (tmpfs(5)): the one attached again is empty.
-        if MountShape(old).fstype == "tmpfs", case .mountTarget(let path) = old.subject {
-          back.label = "attach tmpfs on \(path) again (empty: its files went with the one taken off)"
-        }
-        return [back]
+        // The copy nsbuild kept of it attached again: what stood there, files, flags and mounts beneath included
+        // (drift too: a mount made by hand, or one of another type).
+        guard case .mountTarget(let path) = taken.subject else { return [] }
+        return [steps.restoreKept(path, origin: taken.origin)]
       // A file removed is written back from the applied plan's step.
       case .file: return new == nil ? file(taken, new: old, undoing) : file(taken, new: new, steps)
       case .loopback:

@@ -38,7 +38,7 @@ enum PlanSchema {
     "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",
     "enter_mount_namespace", "save_mount_namespace", "return_to_mount_namespace", "send_slots", "receive_slots",
     "fsopen", "fsconfig_string", "fsconfig_fd", "fsconfig_create", "fsmount", "open_tree", "move_mount",
-    "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "change_owner",
+    "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "keep_mount", "restore_mount", "reconfigure", "change_mode", "change_owner",
     "prlimit",
     "replace_file", "remove_file",
     "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
