@@ -168,6 +168,42 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// Drift that apply brings back (a hostname set by hand, /srv's tmpfs made read-only and smaller by hand) is set
+  /// back as it stood when a later step fails: "as it was before apply" is the hand-made state, not the record's.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func driftBroughtBackBeforeAFailedStepIsSetBackAsItStood() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, _ in
+        let spec = try edited(applied, folder) {
+          $0 + "[[files]]\ntype = \"file\"\npath = \"/srv/taken/x\"\ncontent = \"x\"\n"
+        }
+        // The failing step: /srv/taken is a file, so nothing can be created beneath it (ENOTDIR).
+        try live.inside(identity.pid, "--mount", ["sh", "-c", "echo file > /srv/taken"])
+        try live.inside(identity.pid, "--uts", ["hostname", "handmade"])
+        try live.inside(identity.pid, "--mount", ["mount", "-o", "remount,size=4M", "/srv"])
+        try live.inside(identity.pid, "--mount", ["mount", "-o", "remount,bind,ro", "/srv"])
+        func srv() throws -> String {
+          try String(contentsOfFile: "/proc/\(identity.pid)/mountinfo", encoding: .utf8).split(separator: "\n")
+            .map(String.init).first { $0.split(separator: " ")[4] == "/srv" } ?? "no /srv"
+        }
+        let before = try srv()
+        #expect(before.contains(" ro,") && before.contains("size=4096k"), "\(before)")
+        let planned = try live.plan(spec, folder)
+        #expect(planned.stdout.contains("undo: set hostname back to handmade"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("undo: set the mount on /srv back as it stood"), "\(planned.stdout)")
+
+        let result = try apply(spec, folder)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("/srv/taken") && result.stderr.contains("taken back"), "\(result.stderr)")
+        #expect(try hostname(identity.pid) == "handmade")
+        let after = try srv()
+        #expect(after.contains(" ro,") && after.contains("size=4096k"), "\(after)")
+        // Still drift, as before: the next plan brings it back.
+        #expect(try live.plan(spec, folder).stdout.contains("restores drift: hostname"))
+      }
+    }
+  }
+
   /// A tmpfs taken off before a failed step is attached again as it stood: the copy nsbuild kept of it
   /// (open_tree(2) OPEN_TREE_CLONE in the sandbox's mount namespace, across its user namespace) shares its
   /// superblock, so the file written in it by hand is there again, read through `nsbuild exec`.

@@ -152,6 +152,51 @@ extension InPlaceSteps {
       change: .create, origin: step.origin, label: "bring the mount on \(path) back as applied")
   }
 
+  /// The undo of ``restore(_:standing:)``: the standing mount on `step`'s target set back to how `mount` shows it
+  /// before `apply` (the drift made by hand): its flags (mount_setattr(2)), its filesystem read-only again
+  /// (fspick(2) `ro`), a tmpfs's size, its propagation (a shared mount gets a new peer group, as `mount
+  /// --make-shared` gives); nil when nothing drifted.
+  func backToStanding(_ step: Step, standing mount: HostMount) -> Step? {
+    guard case .mountTarget(let path) = step.subject else { return nil }
+    let drift = MountDrift(shape: MountShape(step), mount: mount)
+    guard drift.shape.fstype == "bind" || drift.shape.fstype == mount.fstype else { return nil }
+    var calls: [Syscall] = []
+    if drift.attributesDrifted || drift.superblockReadOnly {
+      calls.append(
+        .setattrAt(
+          slot: 1, path: path, recursive: false, set: drift.standing,
+          clear: drift.applied.subtracting(drift.standing)))
+    }
+    if drift.superblockReadOnly { calls.append(.reconfigure(slot: 1, path: path, key: "ro", value: "")) }
+    if let size = drift.size { calls.append(.reconfigure(slot: 1, path: path, key: "size", value: size.standing)) }
+    if let propagation = drift.propagation {
+      for flags in Self.propagationFlags(propagation.standing) {
+        calls.append(.setPropagation(slot: 1, path: path, recursive: false, propagation: flags))
+      }
+    }
+    guard !calls.isEmpty else { return nil }
+    let lookup: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+    ]
+    return Step(
+      kind: .mount, actor: .joiner, subject: step.subject,
+      operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
+        + calls.map { Step.Operation($0, origin: step.origin) },
+      change: .create, origin: step.origin, label: "set the mount on \(path) back as it stood")
+  }
+
+  /// The mount_setattr(2) propagation calls that make `word` (``MountDrift/propagation``): a mount both shared and
+  /// a slave is made a slave first, then shared (mount_namespaces(7)).
+  static func propagationFlags(_ word: String) -> [MountFlags] {
+    switch word {
+    case "shared": [.shared]
+    case "slave": [.slave]
+    case "shared and slave": [.slave, .shared]
+    case "unbindable": [.unbindable]
+    default: [.private]
+    }
+  }
+
   /// A tmpfs option changed on the standing mount: `size` by a remount, `mode` and `uid`/`gid` by fchmod(2) and
   /// fchown(2) of its root (tmpfs(5)).
   fileprivate static func optionChange(_ key: String, _ value: String?, path: String) -> Syscall? {

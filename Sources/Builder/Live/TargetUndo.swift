@@ -18,6 +18,10 @@ extension TargetPlanner {
       case .mount:
         guard case .mountTarget(let path) = taken.subject else { return [] }
         if taken.calls.contains(where: Self.attaches) { return [steps.remove(path, origin: taken.origin)] }
+        // Drift brought back where it stands (flags, size, propagation changed by hand): set back as it stood.
+        if entry.restores != nil, let mount = live.mount(at: path) {
+          return steps.backToStanding(new ?? taken, standing: mount).map { [$0] } ?? []
+        }
         // Changed where it stands: changed back, from the new shape to the old.
         guard let old, let new, let back = undoing.change(new, to: old) else { return [] }
         return [back]
