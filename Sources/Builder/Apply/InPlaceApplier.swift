@@ -90,7 +90,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
     let joined = step.calls.lastIndex { if case .setns = $0 { true } else { false } } ?? -1
     let index = step.calls.indices.first { index in
       switch step.calls[index] {
-      case .moveMount, .unmount, .restoreMount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure, .changeMode,
+      case .moveMount, .unmount, .restoreMount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure,
+        .changeMode,
         .changeOwner, .replaceFile, .removeFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation,
         .sendHandoffSignal, .endProcess, .rtnetlink, .startPasta:
         return true

@@ -31,21 +31,25 @@ public enum DriftReport {
   /// Empty when nothing drifted, and when its init is gone (``ProcessIdentity/isAlive(reader:)`` tells that apart).
   public static func read<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> [Drift] {
     let live = LiveObserver(reader: reader).observe(record, files: record.plan.filePaths)
-    return compare(record.plan, live)
+    return compare(record.plan, live, baseline: record.mounts)
   }
 
   /// The drift between what `applied` made and what `live` shows; values `live` could not read are not drift.
-  public static func compare(_ applied: Plan, _ live: LiveSandbox) -> [Drift] {
+  /// `baseline`: the mounts recorded when it was applied (``SandboxRecord/mounts``), for mounts made by hand.
+  public static func compare(_ applied: Plan, _ live: LiveSandbox, baseline: [RecordedMount]? = nil) -> [Drift] {
     guard live.isAlive else { return [] }
-    return applied.steps.flatMap { drift(of: $0, live) } + handMadeMounts(applied, live)
+    return applied.steps.flatMap { drift(of: $0, live) } + handMadeMounts(applied, live, baseline: baseline)
   }
 
-  /// Mounts made by hand beneath the applied plan's mounts (`mount -t tmpfs none /srv/cache` inside): each mount
-  /// whose parent is one of them (the topmost on its target), or is such a mount itself, at a path the plan mounts
-  /// nothing on. One stacked by hand on a target is that target's drift (its type or options). Drift whose
-  /// applied value is `absent`; `apply` takes it off. A mount made by hand on a folder of the host's tree seen in the
-  /// sandbox is not told apart from the host's own mounts there (the record keeps no list of them).
-  static func handMadeMounts(_ applied: Plan, _ live: LiveSandbox) -> [Drift] {
+  /// Mounts made by hand (`mount -t tmpfs none /mnt` inside), at a path the plan mounts nothing on: each mount whose
+  /// parent is one of the plan's mounts (the topmost on its target), or is such a mount itself; and, with the mounts
+  /// recorded when the plan was applied (`baseline`), every mount not among them, wherever it stands (the host's
+  /// tree seen in the sandbox included), but one a mount of the host propagated in (a slave whose master is no peer
+  /// group of the sandbox's, under `[root] propagation = "slave"`). One stacked by hand on a target is that
+  /// target's drift (its type or options). Drift whose applied value is `absent`; `apply` takes it off, since the
+  /// spec does not have it. Without a baseline (a record that predates it), a mount made by hand on the host's tree
+  /// is not told from the host's own mounts there.
+  static func handMadeMounts(_ applied: Plan, _ live: LiveSandbox, baseline: [RecordedMount]? = nil) -> [Drift] {
     guard let mounts = live.mounts else { return [] }
     let targets = Set(
       applied.steps.compactMap { step -> String? in
@@ -62,6 +66,17 @@ public enum DriftReport {
       guard !made.contains(mount.mountPoint) else { continue }
       found.append(
         Drift(kind: .mount, subject: .mountTarget(path: mount.mountPoint), applied: "absent", live: mount.fstype))
+    }
+    guard let baseline else { return found }
+    let peers = Set(mounts.compactMap(\.peerGroup))
+    var seen = Set(found.map(\.subject))
+    for mount in mounts where !owned.contains(mount.id) && !made.contains(mount.mountPoint) {
+      guard !baseline.contains(where: { $0.names(mount) }) else { continue }
+      // Propagated from the host's mount: its master is outside the sandbox.
+      if let master = mount.masterGroup, !peers.contains(master) { continue }
+      let subject = Step.Subject.mountTarget(path: mount.mountPoint)
+      guard seen.insert(subject).inserted else { continue }
+      found.append(Drift(kind: .mount, subject: subject, applied: "absent", live: mount.fstype))
     }
     return found
   }

@@ -43,7 +43,7 @@ public struct TargetPlanner: Sendable {
     }
     let old = record.plan.steps
     // A name an apply set and then stopped (nsbuild killed) before recording it is the spec's, not drift.
-    let drift = DriftReport.compare(record.plan, live).filter { item in
+    let drift = DriftReport.compare(record.plan, live, baseline: record.mounts).filter { item in
       !new.steps.contains { step in
         step.kind == item.kind && step.subject == item.subject && (alreadyStands(step) || mountStands(step))
       }
@@ -104,9 +104,18 @@ public struct TargetPlanner: Sendable {
   private func handMade(_ drift: [Drift], _ new: Plan, _ steps: InPlaceSteps) -> [TargetPlan.Entry] {
     // Numbered after the new plan's steps: ids name a step once in the JSON.
     var next = (new.steps.map(\.id).max() ?? 0) + 1
-    return drift.compactMap { item in
+    let taken = drift.compactMap { item -> String? in
       guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
         !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject })
+      else { return nil }
+      return path
+    }
+    return drift.compactMap { item in
+      guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
+        !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject }),
+        // One made by hand beneath another goes with it (MNT_DETACH takes the mounts beneath), and comes back with
+        // it on a failure (the copy kept is recursive).
+        !taken.contains(where: { $0 != path && AbsolutePath.isWithin(path, $0) })
       else { return nil }
       let remove = steps.remove(path, origin: nil)
       // The entry's own calls are the ones that take it off: no plan made it.
