@@ -260,6 +260,59 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// The main command's limit changed by hand (`prlimit --pid`) is drift, read from its /proc/PID/limits (the
+  /// process `up` set the spec's rlimits on): `status` and `plan` show it, a failed apply leaves the hand-made
+  /// value, and apply sets the spec's back with prlimit(2), on the same process. (The undo of the limits step is
+  /// checked on plan data in ``InPlaceApplierTests``: no in-place step comes after it to fail.)
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "needs prlimit(1)"))
+  func theMainCommandsLimitsChangedByHandAreDrift() throws {
+    try withFolder { folder in
+      try withSandbox(folder, extra: "") { _, applied, identity, main in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\nrlimits = { nofile = 512 }\n")
+        }
+        // Up again with the limit in the spec: `up` sets it on the main command.
+        _ = try NSBuildProcess.run(["down", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        let up = try NSBuildProcess.run(
+          ["up", spec, "--name", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        try #require(up.status == 0, "\(up.stdout)\(up.stderr)")
+        let record = try SandboxRecord.decode(try record(folder))
+        let command = try #require(record.mainCommand)
+        func nofile() throws -> [Substring] {
+          let limits = try String(contentsOfFile: "/proc/\(command.pid)/limits", encoding: .utf8)
+          let line = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }
+          return Array(line?.split(separator: " ").dropFirst(3).prefix(2) ?? [])
+        }
+        #expect(try nofile() == ["512", "512"])
+        #expect(try live.plan(spec, folder).status == 0)
+
+        let set = try NSBuildProcess.runCommand("/usr/bin/prlimit", ["--pid", "\(command.pid)", "--nofile=256:512"])
+        try #require(set.status == 0, "\(set.stderr)")
+        let status = try NSBuildProcess.run(["status", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        #expect(
+          status.stdout.contains("drift: rlimits: applied nofile 512/512, now nofile 256/512"), "\(status.stdout)")
+        let planned = try live.plan(spec, folder)
+        #expect(planned.status == 2 && planned.stdout.contains("restores drift: rlimits"), "\(planned.stdout)")
+
+        // A failed apply (its file step, planned before the limits) leaves the hand-made limit.
+        let failing = folder + "/failing.toml"
+        try Data(
+          (try String(contentsOfFile: spec, encoding: .utf8)
+            + "[[files]]\ntype = \"file\"\npath = \"/srv/motd/x\"\ncontent = \"x\"\n").utf8
+        ).write(to: URL(fileURLWithPath: failing))
+        let failed = try apply(failing, folder)
+        #expect(failed.status == 1 && failed.stderr.contains("taken back"), "\(failed.stdout)\(failed.stderr)")
+        #expect(try nofile() == ["256", "512"])
+
+        let result = try apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try nofile() == ["512", "512"])
+        #expect(try live.plan(spec, folder).status == 0)
+        _ = (identity, main)
+      }
+    }
+  }
+
   @Test func aPlanThatReplacesTheSandboxIsRefused() throws {
     try withFolder { folder in
       try withSandbox(folder) { _, applied, identity, _ in

@@ -280,7 +280,8 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.
   private func verify(_ target: ProcessIdentity) throws(SyscallError) {
     guard target.isAlive(reader: kernel) else {
-      throw SyscallError(call: "prlimit", errno: ErrnoNames.ESRCH, path: "/proc/\(target.pid) (not the sandbox's init)")
+      throw SyscallError(
+        call: "prlimit", errno: ErrnoNames.ESRCH, path: "/proc/\(target.pid) (not the process recorded)")
     }
   }
 

@@ -113,8 +113,9 @@ public enum DriftReport {
     case .uidMap, .gidMap:
       guard case .writeProcFile(let file, let contents)? = step.calls.first else { return [] }
       return found(words(contents), live.procFiles[file].map(words), restorable: false)
+    case .rlimits: return limitsDrift(step, live)
     case .spawn, .unshare, .setgroups, .timeOffsets, .fork, .propagation, .sources, .root, .protect, .pivotRoot,
-      .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials,
+      .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
       .outlive, .endCommand, .veth, .bridge, .pasta:
       return []
@@ -136,6 +137,29 @@ public enum DriftReport {
     }
     guard let changed = MountDrift(shape: MountShape(step), mount: mount).described else { return [] }
     return [Drift(kind: .mount, subject: step.subject, applied: changed.applied, live: changed.standing)]
+  }
+
+  /// The main command's limits that differ from the ones the applied plan set on it (`prlimit --pid` by hand):
+  /// one drift for the step, the limits named as `nofile 512/512` (soft/hard). Not read without a main command.
+  private static func limitsDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
+    guard let now = live.commandLimits else { return [] }
+    var (applied, standing): ([String], [String]) = ([], [])
+    for case .setrlimit(let limit) in step.calls {
+      guard let current = now[limit.resource], current != limit else { continue }
+      applied.append(Self.text(limit))
+      standing.append(Self.text(current))
+    }
+    guard !applied.isEmpty else { return [] }
+    return [
+      Drift(
+        kind: .rlimits, subject: step.subject, applied: applied.joined(separator: ", "),
+        live: standing.joined(separator: ", "))
+    ]
+  }
+
+  /// `nofile 512/4096`: soft and hard, `unlimited` for RLIM_INFINITY.
+  static func text(_ limit: ResourceLimit) -> String {
+    "\(limit.resource.rawValue) \(limit.soft.map(String.init) ?? "unlimited")/\(limit.hard.map(String.init) ?? "unlimited")"
   }
 
   private static func fileDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {

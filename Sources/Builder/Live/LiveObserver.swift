@@ -31,6 +31,11 @@ public struct LiveObserver<Reader: SystemReader> {
       if let contents = text(proc + file) { live.procFiles[file] = contents }
     }
     live.limits = ProcLimits.parse(text(proc + "limits") ?? "")
+    if let command = record.mainCommand, command.isAlive(reader: reader) {
+      let limits = text("/proc/\(command.pid)/limits").map(ProcLimits.parse)
+      // Read from the process checked, not one that took its pid meanwhile.
+      if command.isAlive(reader: reader) { live.commandLimits = limits }
+    }
     if unshared.contains(.net) { live.loopbackUp = loopbackUp(proc) }
     // The root is held open before the check below, so the files are read beneath the root of the process checked.
     let root = files.isEmpty ? nil : try? reader.openPath(proc + "root")

@@ -48,7 +48,9 @@ public struct TargetPlanner: Sendable {
         step.kind == item.kind && step.subject == item.subject && (alreadyStands(step) || mountStands(step))
       }
     }
-    let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    var steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    // The main command's limits were read: it runs, and its limits are set with init's.
+    if live.commandLimits != nil { steps.mainCommand = record.mainCommand }
     let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
     let entries = pairs.map { pair -> TargetPlan.Entry in

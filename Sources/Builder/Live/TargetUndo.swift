@@ -118,16 +118,18 @@ extension TargetPlanner {
     return [back]
   }
 
-  /// Init's limits set back to those read from `/proc/PID/limits` before.
+  /// The limits of each process set back to those read from its `/proc/PID/limits` before (the main command's
+  /// drift included).
   private func limits(_ taken: Step) -> [Step] {
     var back = taken
     back.operations = taken.operations.compactMap { operation in
-      guard case .prlimit(let target, let limit) = operation.call, let previous = live.limits[limit.resource] else {
-        return nil
-      }
+      guard case .prlimit(let target, let limit) = operation.call else { return nil }
+      let before = target == record.initProcess ? live.limits : (live.commandLimits ?? [:])
+      guard let previous = before[limit.resource] else { return nil }
       return Step.Operation(.prlimit(target: target, limit: previous), origin: operation.origin)
     }
-    back.label = "set init's resource limits back"
+    back.label =
+      taken.label == "set init's resource limits" ? "set init's resource limits back" : "set the resource limits back"
     return back.operations.isEmpty ? [] : [back]
   }
 }

@@ -189,7 +189,8 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// fchown(2) of the root folder of the mount open in fd slot `slot` to `uid` and `gid` (nil: kept), as IDs of the
   /// process's user namespace: what a tmpfs `uid`/`gid` option sets, changed without a new tmpfs (tmpfs(5)).
   case changeOwner(slot: Int, path: String, uid: UInt32?, gid: UInt32?)
-  /// prlimit(2) of `limit` on the live sandbox's init, `target`, once `/proc/PID/stat` shows its start time.
+  /// prlimit(2) of `limit` on a live sandbox's process `target` (its init, or its main command), once
+  /// `/proc/PID/stat` shows its start time.
   case prlimit(target: ProcessIdentity, limit: ResourceLimit)
   /// A `[[files]]` file that stands in a live sandbox made anew: the folder of `path` opened beneath root slot `root`
   /// (RESOLVE_IN_ROOT), a new file holding `contents` with `mode` written there as `.NAME.nsbuild-new`, then
