@@ -177,6 +177,8 @@ struct DriftEndToEndTests: ScratchFolderTests {
         }
         let planned = try sandbox.live.plan(spec, folder)
         #expect(planned.stdout.contains("-   init     create file /srv/motd"), "\(planned.stdout)")
+        // Its line is in the spec as applied (the record's), not in this file.
+        #expect(planned.stdout.contains("note: was at line 12 of the spec as last applied"), "\(planned.stdout)")
         #expect(planned.stdout.contains("Plan: 0 to add, 0 to change, 1 to remove."), "\(planned.stdout)")
         let result = try sandbox.apply(spec, folder)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

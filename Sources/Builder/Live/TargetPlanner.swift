@@ -68,6 +68,11 @@ public struct TargetPlanner: Sendable {
         gone.origin = nil
         entry = removed(gone, steps, undoing)
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
+        // Named by its line in the spec as it was applied (the record keeps that text): this file has none.
+        if let line = old[index].origin?.start.line {
+          entry.note = (["was at line \(line) of the spec as last applied"] + (entry.note.map { [$0] } ?? []))
+            .joined(separator: "; ")
+        }
       }
       entry.step.change = change(of: entry)
       return mainCommandNoted(entry)
