@@ -132,7 +132,8 @@ public struct TargetPlanner: Sendable {
         change: .modify(before: item.live, after: "absent"), label: "\(item.live) mounted on \(path) by hand")
       var entry = TargetPlan.Entry(
         step: step, action: .remove, apply: [remove], restores: item,
-        note: "the spec does not mount it: taken off, its contents with it (a failed apply attaches it again)")
+        note: "made by hand, not in the spec, which is the truth: apply takes it off with what is mounted beneath "
+          + "it, its contents with it once apply succeeds (a failed apply attaches it again)")
       entry.undo = [[steps.restoreKept(path, origin: nil)]]
       return entry
     }
