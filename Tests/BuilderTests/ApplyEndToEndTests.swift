@@ -368,6 +368,43 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// Rootless: the tmpfs nobody's apply takes off is kept by open_tree(2) OPEN_TREE_CLONE in a mount namespace its
+  /// own user namespace owns (the joiner enters that user namespace first), and attached again, with the file
+  /// written in it, when a later step fails (a file beneath /etc/hostname, a file: ENOTDIR).
+  @Test func aRootlessSandboxGetsItsTmpfsBackWithItsFilesAfterAFailedApply() throws {
+    try withFolder { folder in
+      let (specPath, text) = try writeRootlessSleeper(in: folder)
+      try FileManager.default.createDirectory(
+        atPath: folder + "/state", withIntermediateDirectories: true,
+        attributes: [.ownerAccountID: 65534, .groupOwnerAccountID: 65534, .posixPermissions: 0o700])
+      let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+      func nsbuild(_ arguments: [String]) throws -> NSBuildProcess.Result {
+        try NSBuildProcess.run(arguments, binary: folder + "/nsbuild", asUser: 65534, environment: environment)
+      }
+      let up = try nsbuild(["up", specPath, "--name", "live"])
+      defer {
+        _ = try? nsbuild(["down", "live"])
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      try #require(up.status == 0, "\(up.stdout)\(up.stderr)")
+      let written = try nsbuild(["exec", "live", "--", "/bin/sh", "-c", "echo kept > /srv/note"])
+      try #require(written.status == 0, "\(written.stdout)\(written.stderr)")
+      let edited = folder + "/edited.toml"
+      let dropped = text.replacingOccurrences(of: "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/srv\"\n", with: "")
+      try #require(dropped != text)
+      try Data(
+        (dropped + "[[files]]\ntype = \"file\"\npath = \"/etc/hostname/x\"\ncontent = \"x\"\n").utf8
+      ).write(to: URL(fileURLWithPath: edited))
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: edited)
+      let result = try nsbuild(["apply", edited, "--target", "live"])
+      #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+      #expect(result.stderr.contains("step 2/2") && result.stderr.contains("taken back"), "\(result.stderr)")
+      let read = try nsbuild(["exec", "live", "--", "/bin/cat", "/srv/note"])
+      #expect(read.status == 0 && read.stdout == "kept\n", "\(read.stdout)\(read.stderr)")
+      #expect(try nsbuild(["plan", specPath, "--target", "live", "--detailed-exitcode"]).status == 0)
+    }
+  }
+
   /// Two applies of one spec at once serialize on the sandbox's lock: the first attaches the mount, the second, which
   /// plans under the lock against the first's record, finds nothing to do. Unserialized, both would attach it.
   @Test func twoConcurrentAppliesSerialize() throws {
