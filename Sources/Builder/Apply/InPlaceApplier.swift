@@ -122,11 +122,17 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
       return nil
     }
     var passing: (Int32, Int32)?
+    var opened: [Int32] = []
     do {
       report = try kernel.pipe()
-      if !keeps.isEmpty { passing = try kernel.socketPair() }
+      opened = [report.read, report.write]
+      if !keeps.isEmpty {
+        let pair = try kernel.socketPair()
+        (passing, opened) = (pair, opened + [pair.0, pair.1])
+      }
       pid = try kernel.fork()
     } catch {
+      for fd in opened { kernel.close(fd) }
       return StepFailure(stepID: step.id, callIndex: 0, error: error)
     }
     if pid == 0 {

@@ -118,7 +118,8 @@ struct InPlaceSteps {
       reason: mainCommand == nil
         ? "init's limits, which the processes it forks inherit; `exec` sets the spec's on its command"
         : "the main command's limits, which `up` set, and init's, which the processes it forks inherit",
-      origin: step.origin, label: mainCommand == nil ? "set init's resource limits" : "set the resource limits")
+      origin: step.origin,
+      label: mainCommand == nil ? "set init's resource limits" : "set the main command's and init's resource limits")
   }
 
   private func joined(_ step: Step, kind: Step.Kind, joining: [Namespace], calls: [Syscall]) -> Step {

@@ -128,8 +128,7 @@ extension TargetPlanner {
       guard let previous = before[limit.resource] else { return nil }
       return Step.Operation(.prlimit(target: target, limit: previous), origin: operation.origin)
     }
-    back.label =
-      taken.label == "set init's resource limits" ? "set init's resource limits back" : "set the resource limits back"
+    back.label = (taken.label ?? "set the resource limits") + " back"
     return back.operations.isEmpty ? [] : [back]
   }
 }
