@@ -33,6 +33,11 @@ public struct LiveObserver<Reader: SystemReader> {
       if let contents = text(proc + file) { live.procFiles[file] = contents }
     }
     live.limits = ProcLimits.parse(text(proc + "limits") ?? "")
+    if let command = record.mainCommand, command.isAlive(reader: reader) {
+      let limits = text("/proc/\(command.pid)/limits").map(ProcLimits.parse)
+      // Read from the process checked, not one that took its pid meanwhile.
+      if command.isAlive(reader: reader) { live.commandLimits = limits }
+    }
     if unshared.contains(.net) { live.loopbackUp = loopbackUp(proc) }
     if unshared.contains(.net), links || record.plan.steps.contains(where: { $0.kind == .veth }) {
       do {

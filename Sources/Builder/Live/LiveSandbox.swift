@@ -20,6 +20,10 @@ public struct LiveSandbox: Sendable, Hashable {
   public var procFiles: [String: String] = [:]
   /// Init's resource limits (`/proc/PID/limits`).
   public var limits: [ResourceLimit.Resource: ResourceLimit] = [:]
+  /// The main command's resource limits (`/proc/PID/limits` of ``SandboxRecord/mainCommand``, checked to be that
+  /// process by its start time): the process the spec's `[process] rlimits` are set on. Nil with no main command
+  /// running, or none recorded.
+  public var commandLimits: [ResourceLimit.Resource: ResourceLimit]?
   /// Whether `lo` is up in its network namespace (`/proc/PID/net/igmp` and `if_inet6`).
   public var loopbackUp: Bool?
   /// The links of its network namespace with their addresses and gateway routes, from rtnetlink(7) dumps made

@@ -44,12 +44,14 @@ public struct TargetPlanner: Sendable {
     }
     let old = record.plan.steps
     // A name an apply set and then stopped (nsbuild killed) before recording it is the spec's, not drift.
-    let drift = DriftReport.compare(record.plan, live).filter { item in
+    let drift = DriftReport.compare(record.plan, live, baseline: record.mounts).filter { item in
       !new.steps.contains { step in
         step.kind == item.kind && step.subject == item.subject && (alreadyStands(step) || mountStands(step))
       }
     }
-    let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    var steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    // The main command's limits were read: it runs, and its limits are set with init's.
+    if live.commandLimits != nil { steps.mainCommand = record.mainCommand }
     let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
     let veths = VethPairing(old: VethShape.all(in: record.plan), new: VethShape.all(in: new))
@@ -75,6 +77,11 @@ public struct TargetPlanner: Sendable {
         gone.origin = nil
         entry = removed(gone, steps, undoing)
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
+        // Named by its line in the spec as it was applied (the record keeps that text): this file has none.
+        if let line = old[index].origin?.start.line {
+          entry.note = (["was at line \(line) of the spec as last applied"] + (entry.note.map { [$0] } ?? []))
+            .joined(separator: "; ")
+        }
       }
       entry.step.change = change(of: entry)
       return [mainCommandNoted(entry)]
@@ -113,9 +120,18 @@ public struct TargetPlanner: Sendable {
   private func handMade(_ drift: [Drift], _ new: Plan, _ steps: InPlaceSteps) -> [TargetPlan.Entry] {
     // Numbered after the new plan's steps: ids name a step once in the JSON.
     var next = (new.steps.map(\.id).max() ?? 0) + 1
-    return drift.compactMap { item in
+    let taken = drift.compactMap { item -> String? in
       guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
         !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject })
+      else { return nil }
+      return path
+    }
+    return drift.compactMap { item in
+      guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
+        !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject }),
+        // One made by hand beneath another goes with it (MNT_DETACH takes the mounts beneath), and comes back with
+        // it on a failure (the copy kept is recursive).
+        !taken.contains(where: { $0 != path && AbsolutePath.isWithin(path, $0) })
       else { return nil }
       let remove = steps.remove(path, origin: nil)
       // The entry's own calls are the ones that take it off: no plan made it.
@@ -125,8 +141,9 @@ public struct TargetPlanner: Sendable {
         change: .modify(before: item.live, after: "absent"), label: "\(item.live) mounted on \(path) by hand")
       var entry = TargetPlan.Entry(
         step: step, action: .remove, apply: [remove], restores: item,
-        note: "the spec does not mount it: taken off, its contents with it (a failed apply does not put it back)")
-      entry.undo = [[]]
+        note: "made by hand, not in the spec, which is the truth: apply takes it off with what is mounted beneath "
+          + "it, its contents with it once apply succeeds (a failed apply attaches it again)")
+      entry.undo = [[steps.restoreKept(path, origin: nil)]]
       return entry
     }
   }
