@@ -26,13 +26,14 @@ public struct SpecLoader<Reader: SystemReader> {
     self.reader = reader
   }
 
-  /// Reads and checks the spec at `path`; relative paths inside it resolve against its folder: the canonical
+  /// Reads and checks the spec at `path`, its `${NAME}`s replaced (``SpecVariablesReader``); relative paths inside
+  /// it resolve against its folder: the canonical
   /// folder holding it (so `../proj/sandbox.toml` resolves against `proj` itself; a symlinked spec file resolves
   /// against the link's folder). The file is reached one name at a time by fd and read through the fd whose owner
   /// and mode were checked (see ``LoadedSpec/unsafePath``); what to do about an unsafe path is the caller's choice.
   ///
   /// - Parameters:
-  ///   - maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:maxDiagnostics:)``).
+  ///   - maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:variables:maxDiagnostics:)``).
   ///   - directory: the absolute folder relative paths resolve against instead of the spec's own, for a copy of a
   ///     spec kept elsewhere (`diff --base`); nil for the spec's folder.
   /// - Throws: ``SyscallError`` when the file cannot be read, naming the whole path.
@@ -40,8 +41,10 @@ public struct SpecLoader<Reader: SystemReader> {
     _ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil
   ) throws(SyscallError) -> LoadedSpec {
     let read = try SpecFileReader(reader: reader).read(path)
+    let folder = directory ?? read.folder
     let check = SpecDecoder.decode(
-      source: read.source, file: path, directory: directory ?? read.folder, maxDiagnostics: maxDiagnostics)
+      source: read.source, file: path, directory: folder,
+      variables: SpecVariablesReader(reader: reader).read(folder: folder), maxDiagnostics: maxDiagnostics)
     return LoadedSpec(path: path, source: read.source, check: check, unsafePath: read.unsafe)
   }
 }

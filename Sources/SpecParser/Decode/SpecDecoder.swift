@@ -40,13 +40,17 @@ public enum SpecDecoder {
   /// - Parameters:
   ///   - source: the file's bytes.
   ///   - file: the path to name in diagnostics, as the user gave it.
-  ///   - directory: the absolute folder that relative paths in the spec resolve against (the spec's own folder).
+  ///   - directory: the absolute folder that relative paths in the spec resolve against (the spec's own folder), and
+  ///     the value of `${SPEC_DIR}`.
+  ///   - variables: the values of the other `${NAME}`s host paths and `[process] env` values may use; a name without
+  ///     one is an error where it is used.
   ///   - maxDiagnostics: the most diagnostics returned, the first in source order (0: all); one more then says how
   ///     many were left out.
   /// - Returns: the spec (nil on any error) and all diagnostics. A TOML syntax error ends decoding, since nothing
   ///   after it can be read reliably; it is reported with code `toml-syntax`.
   public static func decode(
-    source: [UInt8], file: String, directory: String, maxDiagnostics: Int = defaultDiagnosticLimit
+    source: [UInt8], file: String, directory: String, variables: SpecVariables = SpecVariables(),
+    maxDiagnostics: Int = defaultDiagnosticLimit
   ) -> SpecCheck {
     let sink = DiagnosticSink(file: file, limit: maxDiagnostics)
     let root: TOMLTable
@@ -56,7 +60,7 @@ public enum SpecDecoder {
       sink.error("toml-syntax", error.message, at: error.range)
       return SpecCheck(spec: nil, diagnostics: sink.finish(), limit: maxDiagnostics)
     }
-    let context = DecodeContext(sink: sink, source: source, directory: directory)
+    let context = DecodeContext(sink: sink, source: source, directory: directory, variables: variables)
     // One origin per value read: room for all of them up front spares the rehashing of every key path on each
     // growth, which was a fifth of decoding a spec with thousands of mounts.
     context.origins.reserveCapacity(root.nodeCount)
@@ -64,6 +68,7 @@ public enum SpecDecoder {
     var spec = SpecSections(context: context).decodeRoot(
       TableReader(table: root, path: "", range: start, context: context))
     spec.origins = context.origins
+    spec.substitutions = context.substitutions
     CrossFieldRules(spec: spec, sink: sink).check()
     FilesystemRules(spec: spec, sink: sink, relativeInsidePaths: context.relativeInsidePaths).check()
     MappedIDRules(spec: spec, sink: sink, rejectedMapEntries: context.rejectedMapEntries).check()
