@@ -33,18 +33,22 @@ public struct SpecLoader<Reader: SystemReader> {
   /// and mode were checked (see ``LoadedSpec/unsafePath``); what to do about an unsafe path is the caller's choice.
   ///
   /// - Parameters:
-  ///   - maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:variables:maxDiagnostics:)``).
+  ///   - maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:variables:overrides:maxDiagnostics:)``).
   ///   - directory: the absolute folder relative paths resolve against instead of the spec's own, for a copy of a
   ///     spec kept elsewhere (`diff --base`); nil for the spec's folder.
+  ///   - overrides: command-line changes applied on top of the file (``SpecOverride``).
   /// - Throws: ``SyscallError`` when the file cannot be read, naming the whole path.
   public func load(
-    _ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil
+    _ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil,
+    overrides: [SpecOverride] = []
   ) throws(SyscallError) -> LoadedSpec {
     let read = try SpecFileReader(reader: reader).read(path)
     let folder = directory ?? read.folder
     let check = SpecDecoder.decode(
       source: read.source, file: path, directory: folder,
-      variables: SpecVariablesReader(reader: reader).read(folder: folder), maxDiagnostics: maxDiagnostics)
-    return LoadedSpec(path: path, source: read.source, check: check, unsafePath: read.unsafe)
+      variables: SpecVariablesReader(reader: reader).read(folder: folder), overrides: overrides,
+      maxDiagnostics: maxDiagnostics)
+    // With overrides, the source shown under a diagnostic holds their lines too.
+    return LoadedSpec(path: path, source: check.source ?? read.source, check: check, unsafePath: read.unsafe)
   }
 }

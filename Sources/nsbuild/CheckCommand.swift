@@ -40,6 +40,8 @@ struct CheckCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: .strictModesWarning)
   var strictModes: Bool?
 
+  @OptionGroup var overrideOptions: OverrideOptions
+
   @Argument(
     help: ArgumentHelp(
       "The spec files (TOML); default: ./sandbox.toml, when it exists.", valueName: "spec"),
@@ -76,7 +78,10 @@ struct CheckCommand: ParsableCommand {
   private func check(_ spec: String, terminal: Terminal) throws -> (CheckJSON.Entry, LoadedSpec?) {
     let loaded: LoadedSpec
     let modes = StrictModes.given(strictModes, default: .warn)
-    switch loadSpec(spec, terminal: terminal, strictModes: modes, maxDiagnostics: maxDiagnostics) {
+    switch loadSpec(
+      spec, terminal: terminal, strictModes: modes, maxDiagnostics: maxDiagnostics,
+      overrides: overrideOptions.overrides)
+    {
     case .success(let spec): loaded = spec
     case .failure(let unreadable):
       return (CheckJSON.Entry(spec: spec, ok: false, diagnostics: [unreadable.diagnostic]), nil)

@@ -204,7 +204,7 @@ struct DiffTextRenderer {
   }
 
   private func place(_ step: Step, _ file: String) -> String? {
-    step.origin.map { paint("\(TerminalText.printable(file)):\($0.start.line):\($0.start.column)", "36") }
+    step.origin.map { paint(TerminalText.printable($0.place(in: file)), "36") }
   }
 
   private func paint(_ text: String, _ code: String) -> String {

@@ -60,6 +60,8 @@ struct PlanCommand: ParsableCommand {
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 
+  @OptionGroup var overrideOptions: OverrideOptions
+
   @Argument(help: DefaultSpec.help, completion: .specFile)
   var specArgument: String?
 
@@ -81,7 +83,7 @@ struct PlanCommand: ParsableCommand {
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
       strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics, printWarnings: false,
-      up: try liveLaunch(terminal))
+      up: try liveLaunch(terminal), overrides: overrideOptions.overrides)
     // Every warning is on stdout with the plan, so `plan > review.txt` keeps the whole review: the spec's own
     // (--no-strict-modes' ownership one included) with their source lines, then the plan's that they do not repeat.
     let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }

@@ -14,10 +14,12 @@ func planSpec(
   _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
   strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit,
   printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil },
-  up: LiveLaunch? = nil
+  up: LiveLaunch? = nil, overrides: [SpecOverride] = []
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
-  switch loadSpec(path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics) {
+  switch loadSpec(
+    path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics, overrides: overrides)
+  {
   case .success(let spec): loaded = spec
   case .failure(let unreadable):
     if json {

@@ -155,7 +155,12 @@ extension SpecSections {
       return nil
     }
     guard let text = substituted(value, key: key, use: .hostPath) else { return nil }
-    return path((text, value.1), key: key, climbing: true)
+    let resolved = path((text, value.1), key: key, climbing: true)
+    // `plan` shows the path as it is used, `..` resolved: `${SPEC_DIR}/.. → /srv/repo`.
+    if let resolved, let last = context.substitutions.indices.last, context.substitutions[last].range == value.1 {
+      context.substitutions[last].resolved = resolved
+    }
+    return resolved
   }
 
   /// A path resolved against the spec's folder; `..` only with `climbing` (host paths).

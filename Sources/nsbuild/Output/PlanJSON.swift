@@ -8,8 +8,9 @@ struct PlanJSON: Encodable {
     var line: Int
     var column: Int
 
+    /// `file` is "command line" for a value an override gave (``SourceRange/argument``).
     init(_ range: SourceRange, file: String) {
-      self.file = file
+      self.file = range.argument == nil ? file : "command line"
       line = range.start.line
       column = range.start.column
     }

@@ -89,7 +89,7 @@ struct PlanTextRenderer {
 
   /// `FILE:LINE:COL` of a place in the spec.
   private func place(_ range: SourceRange) -> String {
-    "\(shown(file)):\(range.start.line):\(range.start.column)"
+    shown(range.place(in: file))
   }
 
   /// Spec text as it may reach a terminal (see ``TerminalText/printable(_:)``).
