@@ -119,7 +119,10 @@ enum SpecSchema {
       "items": table(
         "One map line: `count` IDs from `inside` map to IDs from `outside`.",
         [
-          "inside": id.adding(["description": "First ID inside the namespace."]),
+          "inside": [
+            "description": "First ID inside the namespace, or \"caller\" for the ID of the user (group) running nsbuild.",
+            "oneOf": [id, ["type": "string", "const": "caller"]],
+          ],
           "outside": [
             "description": "First ID outside, or \"caller\" for the user (group) running nsbuild.",
             "oneOf": [id, ["type": "string", "const": "caller"]],
