@@ -88,7 +88,13 @@ struct CheckCommand: ParsableCommand {
     }
     // The order warnings need the planner's view of the spec, which SpecParser does not have.
     let order = loaded.check.spec.map(Planner.orderWarnings) ?? []
-    let limits = loaded.check.spec.map { limitDiagnostics($0, reader: terminal.kernel, file: loaded.path) } ?? []
+    // Like a hard limit, an ID map saying "caller" is checked against whoever runs `check`, as `plan` checks it.
+    let limits =
+      loaded.check.spec.map {
+        limitDiagnostics($0, reader: terminal.kernel, file: loaded.path)
+          + CallerMapRules.check(
+            $0, uid: terminal.kernel.realUserID(), gid: terminal.kernel.realGroupID(), file: loaded.path)
+      } ?? []
     let diagnostics = loaded.check.adding(
       limits
         + order.compactMap { warning in

@@ -77,6 +77,31 @@ import Testing
     }
   }
 
+  @Test(.enabled(if: NSBuildProcess.isRoot, "the caller's uid must be 0, which the map below takes"))
+  func checkResolvesCallerAsPlanDoes() throws {
+    try withFolder { folder in
+      let spec = try write(
+        """
+        version = 1
+        [namespaces]
+        unshare = ["user"]
+        [user]
+        uid_map = [{ inside = 0, outside = 100000, count = 10 }, { inside = "caller", outside = "caller", count = 1 }]
+        """, to: folder)
+      // `plan` needs a command; `check` takes none.
+      for arguments in [["check", spec], ["plan", spec, "--", "true"]] {
+        let command = arguments[0]
+        let result = try NSBuildProcess.run(arguments)
+        #expect(result.status == 1, "\(command)")
+        #expect(
+          result.stderr.contains(
+            "s.toml:5:58: error: uid_map entry 2 overlaps entry 1 (line 5, column 12) inside the namespace once \"caller\" is 0\n"
+          ),
+          "\(command): \(result.stderr)")
+      }
+    }
+  }
+
   @Test func aBadOverrideNamesItsFlagInCheck() throws {
     try withFolder { folder in
       let (spec, home) = try makeRepository(in: folder)

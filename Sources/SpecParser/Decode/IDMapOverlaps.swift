@@ -17,11 +17,11 @@ struct IDMapOverlaps {
       for a in entries[..<j] {
         if !insideReported, let x = insideRange(a, caller), let y = insideRange(b, caller), x.overlaps(y) {
           insideReported = true
-          sink.error("map-overlap", message(a, b, side: "inside"), at: b.range)
+          sink.error("map-overlap", message(a, b, side: "inside", caller: caller), at: b.range)
         }
         if !outsideReported, let x = outsideRange(a, caller), let y = outsideRange(b, caller), x.overlaps(y) {
           outsideReported = true
-          sink.error("map-overlap", message(a, b, side: "outside"), at: b.range)
+          sink.error("map-overlap", message(a, b, side: "outside", caller: caller), at: b.range)
         }
       }
     }
@@ -37,9 +37,10 @@ struct IDMapOverlaps {
 
   /// Names the earlier entry by number and place, since several entries may share one line of the file; with the
   /// caller's ID in one of them, says which ID that was.
-  private func message(_ earlier: MapEntry, _ later: MapEntry, side: String) -> String {
+  private func message(_ earlier: MapEntry, _ later: MapEntry, side: String, caller: UInt32?) -> String {
     let place = "line \(earlier.range.start.line), column \(earlier.range.start.column)"
-    return "\(map) entry \(later.number) overlaps entry \(earlier.number) (\(place)) \(side) the namespace"
+    let resolved = caller.map { " once \"caller\" is \($0)" } ?? ""
+    return "\(map) entry \(later.number) overlaps entry \(earlier.number) (\(place)) \(side) the namespace\(resolved)"
   }
 }
 
