@@ -38,16 +38,17 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
   public func apply() -> ApplyOutcome {
     _ = try? kernel.forwardSignals(Planner.forwardedSignals, to: 0)
     kernel.deferSignals(true)
+    // Newest last; each step's own undo steps, listed in the order they are taken, kept so once all is reversed.
     var undo: [Step] = []
     for entry in plan.entries {
       for (index, step) in entry.apply.enumerated() {
         let back = entry.undo.indices.contains(index) ? entry.undo[index] : []
         trace(step)
         if let failure = take(step) {
-          if failure.callIndex > Self.changeIndex(of: step) { undo += back }
+          if failure.callIndex > Self.changeIndex(of: step) { undo += back.reversed() }
           return .failed(failure, undoFailures: takeBack(undo))
         }
-        undo += back
+        undo += back.reversed()
         if let signal = kernel.takeDeferredSignal() {
           return .interrupted(signal: signal, undoFailures: takeBack(undo))
         }

@@ -101,9 +101,27 @@ public enum DriftReport {
     case .spawn, .unshare, .setgroups, .timeOffsets, .fork, .propagation, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
-      .outlive, .endCommand, .veth, .bridge, .pasta:
+      .outlive, .endCommand, .bridge, .pasta:
+      return []
+    case .veth: return vethDrift(step, live)
+    }
+  }
+
+  /// What init's step of a veth set up that is gone from the sandbox's network namespace (read with rtnetlink(7)
+  /// dumps): the link itself (deleted by hand; its host end went with it), an address or a route removed, the link
+  /// taken down. Addresses and routes added by hand are not drift: nsbuild never made them.
+  private static func vethDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
+    guard step.actor == .initProcess, let links = live.links, case .networkInterface(let name) = step.subject else {
       return []
     }
+    func drift(_ applied: String, _ now: String) -> Drift {
+      Drift(kind: .veth, subject: step.subject, applied: applied, live: now)
+    }
+    guard let link = links.first(where: { $0.name == name }) else { return [drift("present", "absent")] }
+    let requests = VethShape.requests(step)
+    let addresses = requests.filter { $0.linkAddress.map { !link.addresses.contains($0) } ?? false }
+    let routes = requests.filter { $0.linkRoute.map { !link.routes.contains($0) } ?? false }
+    return (link.isUp ? [] : [drift("up", "down")]) + (addresses + routes).map { drift($0.shown, "absent") }
   }
 
   /// A mount the applied plan made that is no longer there, is now of another filesystem type, or has other flags,

@@ -112,7 +112,7 @@ struct InPlaceSteps {
       origin: step.origin, label: "set init's resource limits")
   }
 
-  private func joined(_ step: Step, kind: Step.Kind, joining: [Namespace], calls: [Syscall]) -> Step {
+  func joined(_ step: Step, kind: Step.Kind, joining: [Namespace], calls: [Syscall]) -> Step {
     Step(
       kind: kind, actor: .joiner, subject: step.subject,
       operations: join(joining, besides: calls) + step.operations.filter { calls.contains($0.call) },

@@ -5,7 +5,8 @@ import SpecParser
 /// The new plan's steps are matched with the applied plan's (``SandboxRecord/plan``) by kind and subject, as
 /// ``PlanDiff`` matches them. A step the spec did not change is `=`, unless the sandbox drifted from it (``Drift``)
 /// and it can be brought back in place. A changed, added or removed step is marked by what the kernel allows in a
-/// running sandbox (``Category``): names, lo, mounts, files, resource limits and `/`'s propagation change in place;
+/// running sandbox (``Category``): names, lo, mounts, files, resource limits, `/`'s propagation and veths (see
+/// ``networkEntries(_:old:new:_:_:_:)``; a renamed veth replaces that pair) change in place;
 /// the namespace set, ID maps, setgroups, clock offsets and the root replace the sandbox; a mount's new source or
 /// type replaces that mount; `[process]` settings replace the main command.
 public struct TargetPlanner: Sendable {
@@ -51,7 +52,15 @@ public struct TargetPlanner: Sendable {
     let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
     let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
-    let entries = pairs.map { pair -> TargetPlan.Entry in
+    let veths = VethPairing(old: VethShape.all(in: record.plan), new: VethShape.all(in: new))
+    let entries = pairs.flatMap { pair -> [TargetPlan.Entry] in
+      if let network = networkEntries(pair, old: old, new: new.steps, veths, steps, undoing) {
+        return network.map { entry in
+          var entry = entry
+          entry.step.change = change(of: entry)
+          return entry
+        }
+      }
       var entry: TargetPlan.Entry
       switch pair {
       case .matched(let before, let after):
@@ -68,7 +77,7 @@ public struct TargetPlanner: Sendable {
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
       }
       entry.step.change = change(of: entry)
-      return mainCommandNoted(entry)
+      return [mainCommandNoted(entry)]
     }
     // Mounts made by hand are taken off first: one may cover a path the steps after it write beneath.
     return TargetPlan(
@@ -339,7 +348,8 @@ public struct TargetPlanner: Sendable {
 
     init(_ kind: Step.Kind) {
       switch kind {
-      case .hostname, .domainname, .loopback, .mount, .file, .rlimits, .propagation: self = .inPlace
+      // A veth's and a bridge's marks are ``TargetPlanner/networkEntries(_:old:new:_:_:_:)``'s.
+      case .hostname, .domainname, .loopback, .mount, .file, .rlimits, .propagation, .veth, .bridge: self = .inPlace
       case .unshare: self = .replaces(.namespaceSet)
       case .setgroups: self = .replaces(.setgroups)
       case .uidMap, .gidMap, .namespaceRoot: self = .replaces(.idMap)
@@ -349,7 +359,7 @@ public struct TargetPlanner: Sendable {
         self = .replaces(.process)
       // Joining other sandboxes' namespaces sets the namespaces as unshare(2) does: another set is another sandbox.
       case .join: self = .replaces(.namespaceSet)
-      case .veth, .bridge, .pasta: self = .replaces(.network)
+      case .pasta: self = .replaces(.network)
       // `up`'s detach, hold and outlive steps are the holder's, taken once; an apply's ending of a main command is
       // never in a spec's plan.
       case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .unmount,
@@ -401,7 +411,8 @@ extension TargetPlanner {
     _ plan: Plan, spec: Spec?, launch: LiveLaunch, record: SandboxRecord, reader: Reader
   ) throws(TargetPlanError) -> TargetPlan {
     let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
-    let live = LiveObserver(reader: reader).observe(record, files: files)
+    let live = LiveObserver(reader: reader).observe(
+      record, files: files, links: plan.steps.contains { $0.kind == .veth })
     let marked = try TargetPlanner(record: record, live: live).plan(plan)
     guard record.hasMainCommand, marked.replacesMainCommand else { return marked }
     let chain: Plan

@@ -131,7 +131,7 @@ enum PlanSchema {
       "What forces a replacement: its cause, what it replaces, why, and the man page that says so.",
       [
         "cause": ["type": "string", "enum": .array(Replacement.Cause.allCases.map { .string($0.rawValue) })],
-        "scope": ["type": "string", "enum": ["sandbox", "mount", "main_command"]],
+        "scope": ["type": "string", "enum": ["sandbox", "mount", "main_command", "link"]],
         "reason": string, "man_page": string,
       ], required: ["cause", "scope", "reason", "man_page"])
   }
