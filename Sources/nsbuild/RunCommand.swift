@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
       Examples:
         nsbuild run specs/dev.toml -- hostname
         nsbuild run --verbose specs/rootless.toml -- id
+        nsbuild run --set uts.hostname=ci --bind ${PWD}:/src:ro specs/dev.toml -- make
       """
   )
 
@@ -30,6 +31,8 @@ struct RunCommand: ParsableCommand {
 
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
+
+  @OptionGroup var overrideOptions: OverrideOptions
 
   @Argument(help: DefaultSpec.help, completion: .specFile)
   var specArgument: String?
@@ -48,7 +51,7 @@ struct RunCommand: ParsableCommand {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
-      strictModes: strictModes ? .refuse : .warn)
+      strictModes: strictModes ? .refuse : .warn, overrides: overrideOptions.overrides)
     try launchPlan(plan, loaded: loaded, terminal: terminal, verbose: verbose)
   }
 }

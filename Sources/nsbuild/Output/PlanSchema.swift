@@ -82,7 +82,7 @@ enum PlanSchema {
 
   static var origin: JSONValue {
     object(
-      "Where in the spec the step or warning comes from.",
+      "Where in the spec the step or warning comes from; `file` is \"command line\" for a value given by --set, --env or --bind.",
       ["file": string, "line": positive, "column": positive], required: ["file", "line", "column"])
   }
 
@@ -115,6 +115,12 @@ enum PlanSchema {
             ], required: ["message"]),
         ],
         "target": target,
+        "substitutions": [
+          "type": "array",
+          "items": object(
+            "A spec value with a ${NAME} replaced: as written, and as used (a path made absolute and normalised).",
+            ["written": string, "resolved": string, "origin": origin], required: ["written", "resolved", "origin"]),
+        ],
       ], required: ["format_version", "spec", "steps", "processes", "handoffs", "summary", "warnings"])
   }
 
