@@ -79,11 +79,15 @@ struct NSBuildProcess {
       status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
   }
 
-  /// Starts `nsbuild ARGS` without waiting; its output goes to `log` (or /dev/null).
-  static func start(_ arguments: [String], log: String? = nil) throws -> Process {
+  /// Starts `nsbuild ARGS` without waiting, with `environment` added to the test's; its output goes to `log` (or
+  /// /dev/null).
+  static func start(_ arguments: [String], log: String? = nil, environment: [String: String] = [:]) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardInput = FileHandle.nullDevice
     let output: FileHandle
     if let log, FileManager.default.createFile(atPath: log, contents: nil),

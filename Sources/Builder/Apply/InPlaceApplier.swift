@@ -37,7 +37,12 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
 
   /// Takes every step. The signals nsbuild passes on in `run` are kept meanwhile (a step is never cut halfway, nor
   /// left without its undo): one that came ends the apply after the step under way, taking back what was taken.
-  public func apply() -> ApplyOutcome {
+  public func apply() -> ApplyOutcome { apply { kernel.takeDeferredSignal() } }
+
+  /// Takes every step, then calls `finish` with signals still kept: the last part of the apply (`apply`'s main
+  /// command replacement), which returns the signal that came before it made a change it cannot take back, or nil.
+  /// With a signal, every step taken is taken back and the outcome is ``ApplyOutcome/interrupted(signal:undoFailures:)``.
+  public func apply(finishing finish: () -> Int32?) -> ApplyOutcome {
     // Once apply ends, the copies go: a mount it took off for good (a tmpfs's files with it) and one it put back.
     defer { kept.closeAll(kernel) }
     _ = try? kernel.forwardSignals(Planner.forwardedSignals, to: 0)
@@ -58,6 +63,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         }
       }
     }
+    if let signal = finish() { return .interrupted(signal: signal, undoFailures: takeBack(undo)) }
     return .applied
   }
 

@@ -834,8 +834,12 @@ int nsb_take_handoff(int outside_only) {
   struct timespec now = {0, 0};
   siginfo_t info;
   int outside = 0;
+  // In the order sent (real-time signals queue): a handoff (SI_USER) sets it, a later cancel (SI_QUEUE, sent by an
+  // apply that was interrupted before the command ended) clears it. A forged cancel only keeps the default.
   while (sigtimedwait(&set, &info, &now) > 0) {
-    if (info.si_code == SI_USER && (!outside_only || info.si_pid == 0)) outside = 1;
+    if (outside_only && info.si_pid != 0) continue;
+    if (info.si_code == SI_USER) outside = 1;
+    if (info.si_code == SI_QUEUE) outside = 0;
   }
   return outside;
 }
@@ -894,8 +898,32 @@ int nsb_pidfd_send_signal(int pidfd, int signal) {
 
 int nsb_pidfd_wait(int pidfd, int milliseconds) {
   struct pollfd entry = {.fd = pidfd, .events = POLLIN};
-  int ready = poll(&entry, 1, milliseconds);
+  // Signals blocked from the check of a kept signal until ppoll(2) unblocks them atomically: one that comes in
+  // between still interrupts the wait (EINTR) rather than waiting for it to end.
+  sigset_t all, found;
+  sigfillset(&all);
+  if (sigprocmask(SIG_BLOCK, &all, &found) < 0) return -1;
+  if (nsb_defer && nsb_deferred) {
+    sigprocmask(SIG_SETMASK, &found, NULL);
+    return 2;
+  }
+  struct timespec timeout = {milliseconds / 1000, (long)(milliseconds % 1000) * 1000000L};
+  int ready = ppoll(&entry, 1, milliseconds < 0 ? NULL : &timeout, &found);
+  int saved = errno;
+  int kept = nsb_defer && nsb_deferred;
+  sigprocmask(SIG_SETMASK, &found, NULL);
+  if (ready < 0 && saved == EINTR && kept) return 2;
+  errno = saved;
   return ready < 0 ? -1 : ready > 0 ? 1 : 0;
+}
+
+int nsb_cancel_handoff(int pidfd) {
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  info.si_signo = SIGRTMIN + 6;
+  info.si_code = SI_QUEUE;
+  info.si_value.sival_int = 0;
+  return (int)syscall(SYS_pidfd_send_signal, pidfd, SIGRTMIN + 6, &info, 0);
 }
 
 int nsb_close_range(unsigned int first, unsigned int last) {

@@ -199,6 +199,9 @@ public protocol LinuxKernel: SystemReader {
   /// `outsideOnly`, from outside the caller's pid namespace (si_pid 0: what no process inside can forge; signal(7),
   /// pid_namespaces(7)); takes every pending one. Only meaningful with the signal blocked.
   func takeHandoff(outsideOnly: Bool) -> Bool
+  /// pidfd_send_signal(2) of ``handoffSignal`` as si_code SI_QUEUE: it takes back the handoff sent before it, which
+  /// ``takeHandoff(outsideOnly:)`` then does not count (an apply interrupted while the old main command still runs).
+  func cancelHandoff(_ pidfd: Int32) throws(SyscallError)
   /// flock(2) LOCK_EX on `name` in `dirfd` (created 0600 when missing, never through a symlink), waiting for any
   /// other holder; retried while the file locked is no longer the one named so (its holder removed it). The fd that
   /// holds the lock until closed. Throws ENOENT when the folder itself was removed meanwhile.
@@ -210,7 +213,8 @@ public protocol LinuxKernel: SystemReader {
   func openProcess(_ pid: Int32) throws(SyscallError) -> Int32
   /// pidfd_send_signal(2): `signal` to the process `pidfd` names (ESRCH once it ended).
   func signalProcess(_ pidfd: Int32, _ signal: Int32) throws(SyscallError)
-  /// poll(2) of `pidfd` for up to `milliseconds` (nil: no limit): whether the process ended.
+  /// poll(2) of `pidfd` for up to `milliseconds` (nil: no limit): whether the process ended. Throws EINTR when a
+  /// signal kept by ``deferSignals(_:)`` came before or during the wait: the wait is cut short for it.
   func waitForEnd(_ pidfd: Int32, milliseconds: Int32?) throws(SyscallError) -> Bool
 
   // Changing a live sandbox in place (`plan --target`).

@@ -45,6 +45,12 @@ extension RealKernel {
   }
 
   public func waitForEnd(_ pidfd: Int32, milliseconds: Int32?) throws(SyscallError) -> Bool {
-    try retry("poll") { nsb_pidfd_wait(pidfd, milliseconds ?? -1) } == 1
+    let result = try retry("poll") { nsb_pidfd_wait(pidfd, milliseconds ?? -1) }
+    if result == 2 { throw SyscallError(call: "poll", errno: EINTR, path: "a signal came while waiting") }
+    return result == 1
+  }
+
+  public func cancelHandoff(_ pidfd: Int32) throws(SyscallError) {
+    _ = try retry("pidfd_send_signal") { nsb_cancel_handoff(pidfd) }
   }
 }

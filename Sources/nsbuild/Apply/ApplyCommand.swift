@@ -22,7 +22,10 @@ struct ApplyCommand: ParsableCommand {
       steps already taken are taken back, newest first (the `undo:` lines of plan), so the sandbox is left as it \
       was; its record is not changed.
 
-      A signal (SIGTERM, SIGINT, …) is kept until the step under way ends; then the steps taken are taken back.
+      A signal (SIGTERM, SIGINT, …) is kept until the step under way ends (the wait for the old main command to end \
+      is cut short: it runs on); then the steps taken are taken back, the record is left as it was and apply exits \
+      128+N. A signal that comes once the old main command has ended cannot take that back: the new one is started \
+      and recorded, then apply exits 128+N.
 
       Exit status: 0 when the sandbox matches the spec (changed, or nothing to do); 1 on an error or a failed step; \
       128+N after signal N; with --replace, `up`'s (125) when the new sandbox cannot be started; with \
@@ -140,37 +143,54 @@ struct ApplyCommand: ParsableCommand {
       verbose
       ? { step in terminal.err("nsbuild: step \(step.id)/\(steps.count) \(TerminalText.printable(step.title))\n") }
       : { _ in }
-    switch InPlaceApplier(kernel: terminal.kernel, plan: marked, trace: trace).apply() {
-    case .applied:
-      var applied = record
-      applied.plan = plan
-      applied.appliedAt = currentTime()
-      applied.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
-      applied.specDigest = SHA256.hex(loaded.source)
-      applied.specSource = String(decoding: loaded.source, as: UTF8.self)
-      applied.mainCommandOutdated = nil
-      // What stands now is the spec's: a mount not among these later was made by hand.
-      applied.mounts = RecordedMount.read(of: record.initProcess, reader: terminal.kernel)
-      let replacing = marked.mainCommand
-      if let replacing {
+    let replacement = MainCommandReplacement(terminal: terminal, trace: trace, applySteps: steps)
+    var applied = record
+    // A signal that came once the old main command had ended (no taking back then): the new one is started, then
+    // nsbuild exits as the signal says.
+    var late: Int32?
+    var thrown: Error?
+    let outcome = InPlaceApplier(kernel: terminal.kernel, plan: marked, trace: trace).apply {
+      if let signal = terminal.kernel.takeDeferredSignal() { return signal }
+      applied = appliedRecord(record, plan: plan, loaded: loaded, terminal: terminal)
+      guard let replacing = marked.mainCommand else { return nil }
+      do {
         // Recorded first with the in-place changes and the main command marked as not yet replaced: should the
         // replacement fail or nsbuild be killed halfway, `plan --target` still marks it `-/+`.
         applied.mainCommandOutdated = true
         try save(applied, store: store, terminal: terminal)
-        let started = try MainCommandReplacement(terminal: terminal, trace: trace, applySteps: steps).replace(
-          replacing, loaded: loaded)
+        switch try replacement.end(replacing, loaded: loaded) {
+        case .ended: return nil
+        case .endedThenSignalled(let signal): late = signal
+        case .interrupted(let signal):
+          // The old command runs on, its keeper told to end the sandbox with it again: the record goes back too.
+          try save(record, store: store, terminal: terminal)
+          return signal
+        }
+      } catch { thrown = error }
+      return nil
+    }
+    switch outcome {
+    case .applied:
+      if let thrown { throw thrown }
+      if let replacing = marked.mainCommand {
+        let started = try replacement.start(replacing, loaded: loaded)
         applied.mainCommandOutdated = nil
         applied.mainCommand = started.command
         applied.mainKeeper = started.keeper
       }
       try save(applied, store: store, terminal: terminal)
       terminal.out("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
-      if replacing != nil {
+      if marked.mainCommand != nil {
         terminal.out(
           "[process] changed: the main command was replaced (pid \(applied.mainCommand?.pid ?? 0)); the next `nsbuild exec` uses it too.\n"
         )
       } else if marked.replacesMainCommand {
         terminal.out("[process] changed: the next `nsbuild exec` uses it.\n")
+      }
+      if let signal = late ?? terminal.kernel.takeDeferredSignal() {
+        terminal.err(
+          "nsbuild: apply was interrupted by signal \(signal) once nothing could be taken back: it was completed\n")
+        throw ExitCode(128 + signal)
       }
     case .failed(let failure, let undoFailures):
       FailureReport(plan: Plan(steps: steps), loaded: loaded, terminal: terminal).print(failure)
@@ -181,6 +201,22 @@ struct ApplyCommand: ParsableCommand {
       reportUndo(undoFailures, terminal)
       throw ExitCode(128 + signal)
     }
+  }
+
+  /// `record` with `plan` applied from `loaded`: the mounts as they stand now are the spec's (one not among them later
+  /// was made by hand).
+  private func appliedRecord(_ record: SandboxRecord, plan: Plan, loaded: LoadedSpec, terminal: Terminal)
+    -> SandboxRecord
+  {
+    var applied = record
+    applied.plan = plan
+    applied.appliedAt = currentTime()
+    applied.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
+    applied.specDigest = SHA256.hex(loaded.source)
+    applied.specSource = String(decoding: loaded.source, as: UTF8.self)
+    applied.mainCommandOutdated = nil
+    applied.mounts = RecordedMount.read(of: record.initProcess, reader: terminal.kernel)
+    return applied
   }
 
   /// Nothing to apply: the record names the spec file as read now (an edit that changes no step, a comment, a

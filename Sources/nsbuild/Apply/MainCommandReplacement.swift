@@ -17,17 +17,39 @@ struct MainCommandReplacement {
   /// Every step of the target plan, as `apply` numbers them: a failure is reported as `step N/TOTAL`.
   let applySteps: [Step]
 
-  /// The main command started and its keeper, as the host sees them. Throws the `ExitCode` to exit with, having
-  /// said why.
-  func replace(_ steps: MainCommandSteps, loaded: LoadedSpec) throws -> (
+  /// How the old main command's ending went.
+  enum Ending {
+    /// Every ending step was taken.
+    case ended
+    /// A signal came while the old command was ended, once it had ended: the rest was taken, and nsbuild exits with
+    /// `signal` after the new command is started.
+    case endedThenSignalled(Int32)
+    /// A signal cut the wait short while every old command still ran: the handoffs were taken back.
+    case interrupted(Int32)
+  }
+
+  /// Takes the ending steps (with signals kept). Throws the `ExitCode` to exit with, having said why.
+  func end(_ steps: MainCommandSteps, loaded: LoadedSpec) throws -> Ending {
+    let kernel = terminal.kernel
+    guard var failure = steps.end(kernel: kernel, trace: trace) else { return .ended }
+    if let signal = kernel.takeDeferredSignal() {
+      if steps.takeBackEnding(through: failure.stepID, kernel: kernel) { return .interrupted(signal) }
+      guard let again = steps.end(kernel: kernel, trace: trace, from: failure.stepID) else {
+        return .endedThenSignalled(signal)
+      }
+      failure = again
+    }
+    FailureReport(plan: Plan(steps: applySteps), loaded: loaded, terminal: terminal).print(failure)
+    terminal.err("nsbuild: the main command could not be ended to be replaced\n")
+    throw ExitCode(1)
+  }
+
+  /// Starts the new main command once the old one ended: the command and its keeper, as the host sees them. Throws
+  /// the `ExitCode` to exit with, having said why.
+  func start(_ steps: MainCommandSteps, loaded: LoadedSpec) throws -> (
     command: ProcessIdentity, keeper: ProcessIdentity?
   ) {
     let kernel = terminal.kernel
-    if let failure = steps.end(kernel: kernel, trace: trace) {
-      FailureReport(plan: Plan(steps: applySteps), loaded: loaded, terminal: terminal).print(failure)
-      terminal.err("nsbuild: the main command could not be ended to be replaced\n")
-      throw ExitCode(1)
-    }
     let ended = "the old main command was ended; the sandbox holds its namespaces with no main command"
     switch Launcher(kernel: kernel, plan: steps.chain, trace: trace).run() {
     case .started(let commandPID, let keeperPID):

@@ -263,6 +263,8 @@ int nsb_handoff_signal(void);
 /// namespace counts: it arrives with si_pid 0, which no process inside can forge (rt_sigqueueinfo(2) refuses
 /// si_code >= 0 for another process; kill(2) from inside gives the sender's pid). The signal must be blocked.
 int nsb_take_handoff(int outside_only);
+/// nsb_cancel_handoff: the handoff signal queued (SI_QUEUE) through `pidfd`: it takes back an earlier one.
+int nsb_cancel_handoff(int pidfd);
 /// flock(2) LOCK_EX (waiting) on `name` in `dirfd`, created 0600 if missing (O_NOFOLLOW); retried while the file
 /// locked is no longer the one under that name (removed with its folder by the holder before us). The fd, or -1
 /// (ENOENT when the folder itself was removed).
@@ -274,7 +276,8 @@ long nsb_list_directory(int dirfd, char *buffer, unsigned long size);
 int nsb_pidfd_open(int pid);
 /// pidfd_send_signal(2).
 int nsb_pidfd_send_signal(int pidfd, int signal);
-/// poll(2) of a pidfd for up to `milliseconds` (-1: no limit): 1 once the process ended, 0 on timeout, -1 on error.
+/// poll(2) of a pidfd for up to `milliseconds` (-1: no limit): 1 once the process ended, 0 on timeout, -1 on error,
+/// 2 when a signal kept by nsb_defer_signals came before or during the wait.
 int nsb_pidfd_wait(int pidfd, int milliseconds);
 /// close_range(2) of `first` to `last` (both included).
 int nsb_close_range(unsigned int first, unsigned int last);
