@@ -424,6 +424,7 @@ final class RecordingKernel: LinuxKernel {
   var handoffSignal: Int32 { 40 }
   func takeHandoff(outsideOnly: Bool) -> Bool { false }
   func cancelHandoff(_ pidfd: Int32) throws(SyscallError) {}
+  func takeForwardedSignal() -> Int32? { nil }
   func lockExclusiveWaiting(_ dirfd: Int32, _ name: String) throws(SyscallError) -> Int32 {
     try record("flock(\(entryPath(dirfd, name)), LOCK_EX)", call: "flock", path: name)
     if keepsFiles, !folders.contains(openedPaths[dirfd] ?? "?") {

@@ -142,6 +142,14 @@ static volatile int nsb_forward_pidfd = -1;
 static volatile sig_atomic_t nsb_forward_ended = 0;
 static volatile sig_atomic_t nsb_defer = 0;
 static volatile sig_atomic_t nsb_deferred = 0;
+// The first signal passed on to the child (not kept): `up` aborts a sandbox it passed one to before it was recorded.
+static volatile sig_atomic_t nsb_forwarded = 0;
+
+int nsb_take_forwarded_signal(void) {
+  int signal = nsb_forwarded;
+  nsb_forwarded = 0;
+  return signal;
+}
 
 void nsb_defer_signals(int on) { nsb_defer = on; }
 
@@ -193,6 +201,7 @@ static void nsb_forward(int signal) {
     errno = saved;  // the child was reaped: its pid, or its group's, may be another process's now
     return;
   }
+  if (nsb_forwarded == 0 && signal != SIGWINCH) nsb_forwarded = signal;
   if (target > 0) {
     nsb_forward_to_child(target, signal);
   } else if (kill(target, signal) < 0 && errno == ESRCH) {

@@ -64,6 +64,9 @@ public protocol LinuxKernel: SystemReader {
   func deferSignals(_ on: Bool)
   /// The signal kept by ``deferSignals(_:)`` since the last call, or nil.
   func takeDeferredSignal() -> Int32?
+  /// The first signal ``forwardSignals(_:to:)``'s handler passed on to its target since the last call, or nil (a
+  /// terminal resize, SIGWINCH, is not counted).
+  func takeForwardedSignal() -> Int32?
   /// SIGPIPE and SIGXFSZ ignored, so a write to a closed pipe or past RLIMIT_FSIZE fails (EPIPE, EFBIG) rather than
   /// ending the process halfway through setup; with false, back to what they were when nsbuild started, which the
   /// command inherits.

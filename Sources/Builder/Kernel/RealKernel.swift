@@ -203,6 +203,11 @@ public struct RealKernel: LinuxKernel {
     return signal == 0 ? nil : signal
   }
 
+  public func takeForwardedSignal() -> Int32? {
+    let signal = nsb_take_forwarded_signal()
+    return signal == 0 ? nil : signal
+  }
+
   public func loopbackUp() throws(SyscallError) {
     _ = try retry("ioctl", path: "lo") { nsb_loopback_up() }
   }

@@ -92,10 +92,20 @@ func launchSandbox(
   let launcher = Launcher(kernel: kernel, plan: plan, trace: trace)
   switch launcher.run() {
   case .ready(let initPID, let sandboxPID, let recorded):
-    // The sandbox outlives nsbuild only once its record is saved: killed before that, nsbuild takes it along.
+    // From here a signal is nsbuild's own, no longer passed on: one that came before the record is saved (or one
+    // passed on to the sandbox while it was built, which may be ending it) aborts the sandbox, as Ctrl-C aborts
+    // `docker run -d`; one that comes after leaves the recorded sandbox running.
+    kernel.deferSignals(true)
+    // The sandbox outlives nsbuild only once its record is saved: killed before that, nsbuild takes it along, and
+    // waits for init to end so nothing of it is left when `up` exits.
+    let found = ProcessIdentity.current(of: initPID, reader: kernel)
     var saved = false
-    defer { launcher.release(recorded, saved: saved) }
-    guard let identity = ProcessIdentity.current(of: initPID, reader: kernel) else {
+    defer {
+      launcher.release(recorded, saved: saved)
+      if !saved, let found { _ = try? SandboxProcesses.end(found, graceMilliseconds: 1_000, kernel: kernel) }
+    }
+    if let signal = kernel.takeForwardedSignal() ?? kernel.takeDeferredSignal() { throw interrupted(signal, terminal) }
+    guard let identity = found else {
       throw terminal.fail(
         "the sandbox ended as soon as it was ready (its main command ended)", failureCode: ExitStatus.setupFailed)
     }
@@ -116,9 +126,11 @@ func launchSandbox(
     }
     saved = true
   case .finished(let status):
+    if let signal = kernel.takeForwardedSignal() { throw interrupted(signal, terminal) }
     throw terminal.fail(
       "the sandbox ended before it was ready (status \(status.exitCode))", failureCode: ExitStatus.setupFailed)
   case .failed(let failure):
+    if let signal = kernel.takeForwardedSignal() { throw interrupted(signal, terminal) }
     FailureReport(plan: plan, loaded: loaded, terminal: terminal).print(failure)
     throw ExitCode(ExitStatus.of(failure, in: plan))
   case .refused(let problem):
@@ -126,4 +138,10 @@ func launchSandbox(
   case .started:  // never: only apply's plan of a main command starts one so
     throw ExitCode(ExitStatus.setupFailed)
   }
+}
+
+/// `up` was signalled before the sandbox was recorded: the sandbox was ended; the caller removes its state.
+private func interrupted(_ signal: Int32, _ terminal: Terminal) -> ExitCode {
+  terminal.err("nsbuild: up was interrupted by signal \(signal): the sandbox was ended before it was recorded\n")
+  return ExitCode(128 + signal)
 }

@@ -70,6 +70,8 @@ void nsb_forward_reaped(pid_t pid);
 void nsb_defer_signals(int on);
 /// The first signal kept since the last call, or 0; clears it.
 int nsb_take_deferred_signal(void);
+/// nsb_take_forwarded_signal: the first signal the handler passed on to the child since the last call, or 0.
+int nsb_take_forwarded_signal(void);
 /// SIGPIPE and SIGXFSZ ignored (`on`), so a write to a closed pipe or past RLIMIT_FSIZE fails (EPIPE, EFBIG) instead
 /// of killing the process; or back to what they were at the first call.
 int nsb_ignore_write_signals(int on);
