@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
       Examples:
         nsbuild run specs/dev.toml -- hostname
         nsbuild run --verbose specs/rootless.toml -- id
+        nsbuild run -t specs/dev.toml -- /bin/sh -i
       """
   )
 
@@ -30,6 +31,11 @@ struct RunCommand: ParsableCommand {
 
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
+
+  @Flag(
+    name: [.customShort("t"), .customLong("tty")],
+    help: "Give the command a pseudo-terminal of its own, relayed to this one (as [process] terminal = true).")
+  var tty = false
 
   @Argument(help: DefaultSpec.help, completion: .specFile)
   var specArgument: String?
@@ -48,7 +54,15 @@ struct RunCommand: ParsableCommand {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
-      strictModes: strictModes ? .refuse : .warn)
+      strictModes: strictModes ? .refuse : .warn, tty: tty)
+    try refuseTerminalWithoutTTY(plan, terminal: terminal)
     try launchPlan(plan, loaded: loaded, terminal: terminal, verbose: verbose)
   }
+}
+
+/// A pseudo-terminal is relayed to nsbuild's stdin, which must then be a terminal to make raw (as `docker run -t`).
+func refuseTerminalWithoutTTY(_ plan: Plan, terminal: Terminal) throws {
+  guard plan.steps.contains(where: { $0.kind == .terminal }), !terminal.kernel.isTerminal(0) else { return }
+  terminal.err("nsbuild: error: the input device is not a TTY (`run -t` and [process] terminal relay stdin)\n")
+  throw ExitCode(ExitStatus.setupFailed)
 }

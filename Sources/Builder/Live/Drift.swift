@@ -100,7 +100,8 @@ public enum DriftReport {
       return found(words(contents), live.procFiles[file].map(words), restorable: false)
     case .spawn, .unshare, .setgroups, .timeOffsets, .fork, .propagation, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
+      .detach, .hold,
       .outlive, .endCommand, .veth, .bridge, .pasta:
       return []
     }

@@ -2,7 +2,8 @@ import SpecParser
 
 extension OCIExporter {
   mutating func exportProcess() {
-    process.terminal = false
+    process.terminal = spec.process.terminal
+    if writes("process.terminal") { report("process.terminal", .exported, "process.terminal") }
     exportCommand()
     exportEnvironment()
     exportUser()
