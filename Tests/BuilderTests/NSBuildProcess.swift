@@ -149,13 +149,25 @@ struct HostSnapshot: Equatable {
   }
 }
 
-/// The processes whose command line mentions `marker`, other than the caller.
+/// The processes whose command line mentions `marker`, or that hold open a path that does, other than the caller.
+///
+/// Init names itself (`nsbuild-init`, nothing of nsbuild's command line), so it is also found by what it holds open:
+/// the mount points it makes and takes back, a live sandbox's log. This process's own fds do not count.
 func processes(mentioning marker: String) -> [String] {
   let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-  return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
+  let own = String(getpid())
+  return entries.filter { $0.allSatisfy(\.isNumber) && $0 != own }.compactMap { pid in
     guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
     let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-    return line.contains(marker) ? "\(pid): \(line)" : nil
+    return line.contains(marker) || holdsOpen(marker, pid: pid) ? "\(pid): \(line)" : nil
+  }
+}
+
+/// Whether an fd of process `pid` is open on a path that contains `marker`.
+private func holdsOpen(_ marker: String, pid: String) -> Bool {
+  let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+  return fds.contains { fd in
+    ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? "").contains(marker)
   }
 }
 
