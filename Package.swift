@@ -26,10 +26,19 @@ let package = Package(
     ),
     // Other formats a spec converts to and from (OCI runtime bundles, Kubernetes Pods), with their reports.
     .target(name: "Interchange", dependencies: ["Builder", "SpecParser", "YAML"]),
-    // Debian's libyaml (libyaml-dev), found by pkg-config; only export and import reach it.
-    .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    // Debian's libyaml (libyaml-dev): yaml.h in /usr/include; only export and import reach it. No `pkgConfig:`:
+    // SwiftPM puts pkg-config's `-lyaml` first on the link line, where the shared library wins over any archive named
+    // after it, and the release binary must not need libyaml-0-2 where it is installed.
+    .systemLibrary(name: "CYAML"),
     // YAML trees with positions, read and written through libyaml's event API.
-    .target(name: "YAML", dependencies: ["CYAML"]),
+    // The release binary takes libyaml's archive (ld(1) `-l:libyaml.a`), so that it runs where libyaml-0-2 is not
+    // installed; debug builds, the tests', link the shared library, whose lazy bindings show what calls into it.
+    .target(
+      name: "YAML", dependencies: ["CYAML"],
+      linkerSettings: [
+        .linkedLibrary("yaml", .when(configuration: .debug)),
+        .linkedLibrary(":libyaml.a", .when(configuration: .release)),
+      ]),
     .executableTarget(
       name: "nsbuild",
       dependencies: [

@@ -26,9 +26,9 @@ mkdir -p "$build" "$corpus" "$artifacts"
 echo "fuzz: building $binary"
 sources=()
 while IFS= read -r -d '' file; do sources+=("$file"); done < <(find Sources/YAML -name '*.swift' -print0 | sort -z)
-# Sources/CYAML holds the module map of libyaml's header; pkg-config gives the library.
+# Sources/CYAML holds the module map of libyaml's header (libyaml-dev).
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name YAMLFuzz -I Sources/CYAML \
-  "${sources[@]}" fuzz/YAMLFuzzer.swift $(pkg-config --libs yaml-0.1) -o "$binary"
+  "${sources[@]}" fuzz/YAMLFuzzer.swift -lyaml -o "$binary"
 
 for file in fuzz/yaml-seeds/*; do
   name="$(cksum < "$file" | tr ' ' '-')"
