@@ -57,7 +57,10 @@ func planLoadedSpec(
   let live = try target(loaded.check)
   do {
     let planner = Planner(spec: spec, state: state)
-    if let live { return (shown, try planner.execPlan(into: live, command: command)) }
+    if let live {
+      // `exec` gets a terminal from `exec -t` only: a spec's `terminal = true` is its main command's.
+      return (shown, try planner.execPlan(into: live, command: command, terminal: tty))
+    }
     return (shown, try planner.plan(command: command, live: up))
   } catch {
     if !printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }
