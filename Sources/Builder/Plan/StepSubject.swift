@@ -69,7 +69,5 @@ extension Step {
     case program
     /// The process's controlling terminal and its standard streams on it (credentials(7) "Sessions", pty(7)).
     case terminal
-    /// The process's name: `/proc/PID/comm` and `/proc/PID/cmdline` (proc(5)).
-    case name
   }
 }
