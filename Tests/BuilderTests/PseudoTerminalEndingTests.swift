@@ -82,3 +82,35 @@ extension PseudoTerminalTests {
     }
   }
 }
+
+/// `run -t` with a minimal /dev: the command's pseudo-terminal is bound there as `console`, where ttyname(3) finds
+/// it (the replica lies on the host's devpts, not on the sandbox's private one); with and without a user namespace
+/// (nsbuild, then init, opens it again by its path).
+extension PseudoTerminalTests {
+  @Test(arguments: [true, false])
+  func aMinimalDevShowsThePseudoTerminalAsTheConsole(userNamespace: Bool) throws {
+    try withFolder { folder in
+      let spec = try write(
+        """
+        version = 1
+        [namespaces]
+        unshare = [\(userNamespace ? "\"user\", " : "")"mount", "pid"]
+        [[mounts]]
+        type = "dev"
+        target = "/dev"
+        [process]
+        args = ["/bin/sh", "-c", "echo \\"TTY=$(tty)\\"; stat -c 'CONSOLE=%t,%T' /dev/console; stat -L -c 'FD0=%t,%T' /proc/self/fd/0"]
+        terminal = true
+
+        """, to: folder)
+      try Data(LiveSandboxTests.ptyDriver.utf8).write(to: URL(fileURLWithPath: folder + "/driver.py"))
+      let result = try NSBuildProcess.runCommand(
+        "/usr/bin/python3", [folder + "/driver.py", NSBuildProcess.binary, "run", spec])
+      let lines = result.stdout.split(whereSeparator: \.isNewline).map(String.init)
+      #expect(lines.contains("TTY=/dev/console"), "\(result.stdout) \(result.stderr)")
+      let console = lines.first { $0.hasPrefix("CONSOLE=") }?.dropFirst(8)
+      let fd0 = lines.first { $0.hasPrefix("FD0=") }?.dropFirst(4)
+      #expect(console != nil && console == fd0, "\(result.stdout)")
+    }
+  }
+}

@@ -232,6 +232,10 @@ final class RecordingKernel: LinuxKernel {
     try record("useTerminalReplica(\(replica), \(master))", call: "dup2")
   }
   func setControllingTerminal(_ fd: Int32) throws(SyscallError) { try record("TIOCSCTTY(\(fd))", call: "ioctl") }
+  func openTerminalReplica(_ replica: Int32) throws(SyscallError) -> Int32 {
+    try record("openTerminalReplica(\(replica))", call: "openat2")
+    return 42
+  }
   func relayTerminal(master: Int32, until child: Int32) throws(SyscallError) {
     try record("relayTerminal(\(master), \(child))", call: "poll")
   }

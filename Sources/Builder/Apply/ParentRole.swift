@@ -122,6 +122,7 @@ struct ParentRole<Kernel: LinuxKernel> {
     if !writes.isEmpty, pause.map({ kernel.receive(on: $0.ready) == .ready }) ?? true {
       var runner = StepRunner(kernel: kernel, sandboxPID: pid, passing: passing)
       runner.links = made
+      runner.pty = launcher.pty
       for step in writes {
         launcher.trace(step)
         do { try runner.run(step) } catch {

@@ -109,6 +109,7 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .useTerminalReplica: try useTerminalReplica()
     case .setControllingTerminal: try kernel.setControllingTerminal(0)
     case .relayTerminal: try relayTerminal()
+    case .openTerminalReplica(let slot): hold(try kernel.openTerminalReplica(pty?.replica ?? 0), in: slot)
     case .openPath(let path, let slot):
       hold(try kernel.openPath(path), in: slot)
       if path == "/" { fds.hostTree.insert(slot) }

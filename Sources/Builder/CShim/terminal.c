@@ -8,7 +8,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -75,6 +80,29 @@ int nsb_use_terminal_replica(int replica, int master) {
   if (replica > 2) close(replica);
   if (master > 2) close(master);
   return 0;
+}
+
+int nsb_open_replica_path(int replica) {
+  struct stat wanted, found;
+  if (fstat(replica, &wanted) < 0) return -1;
+  if (!S_ISCHR(wanted.st_mode) || major(wanted.st_rdev) < 136 || major(wanted.st_rdev) > 143) {
+    errno = ENOTTY;
+    return -1;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/dev/pts/%u", (major(wanted.st_rdev) - 136) * 256 + minor(wanted.st_rdev));
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS;
+  int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd < 0) return -1;
+  if (fstat(fd, &found) < 0 || found.st_rdev != wanted.st_rdev || found.st_dev != wanted.st_dev) {
+    close(fd);
+    errno = EXDEV;
+    return -1;
+  }
+  return fd;
 }
 
 int nsb_set_controlling_terminal(int fd) { return ioctl(fd, TIOCSCTTY, 0); }

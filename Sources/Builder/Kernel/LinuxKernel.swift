@@ -90,6 +90,9 @@ public protocol LinuxKernel: SystemReader {
   func useTerminalReplica(_ replica: Int32, master: Int32) throws(SyscallError)
   /// ioctl(2) TIOCSCTTY of `fd`: the terminal becomes the controlling terminal of this session leader.
   func setControllingTerminal(_ fd: Int32) throws(SyscallError)
+  /// The pseudo-terminal replica open in `replica` opened again by its path (``Syscall/openTerminalReplica(slot:)``):
+  /// an O_PATH fd, close-on-exec. Throws EXDEV when the path names another device.
+  func openTerminalReplica(_ replica: Int32) throws(SyscallError) -> Int32
   /// Relays the caller's terminal (fds 0 and 1), in raw mode, to the pseudo-terminal `master` until `child` ends;
   /// the caller's termios are put back before it returns or throws (``Syscall/relayTerminal``).
   func relayTerminal(master: Int32, until child: Int32) throws(SyscallError)

@@ -26,6 +26,10 @@ extension RealKernel {
     _ = try retry("ioctl(TIOCSCTTY)") { nsb_set_controlling_terminal(fd) }
   }
 
+  public func openTerminalReplica(_ replica: Int32) throws(SyscallError) -> Int32 {
+    try retry("openat2", path: "/dev/pts (the pseudo-terminal's replica)") { nsb_open_replica_path(replica) }
+  }
+
   public func relayTerminal(master: Int32, until child: Int32) throws(SyscallError) {
     let pidfd = try openProcess(child)
     defer { close(pidfd) }

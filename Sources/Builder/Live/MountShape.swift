@@ -51,7 +51,7 @@ struct MountShape: Hashable {
       .propagateAt, .fsconfigFD, .fsconfigCreate, .makeDirectory, .createFile, .symlink, .changeDirectoryTo,
       .pivotRoot, .detachOldRoot, .loopbackUp, .loopbackDown, .scrubEnvironment, .nameProcess, .openPseudoTerminal,
       .copyWindowSize, .useTerminalReplica,
-      .setControllingTerminal, .relayTerminal, .setsid, .setrlimit, .setgroups,
+      .setControllingTerminal, .relayTerminal, .openTerminalReplica, .setsid, .setrlimit, .setgroups,
       .setresgid,
       .setresuid, .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir,
       .closeOnExecFrom, .execve, .takeBackForeground, .enterMountNamespace, .saveMountNamespace,

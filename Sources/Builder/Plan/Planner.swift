@@ -24,12 +24,17 @@ public struct Planner: Sendable {
   ///
   /// - Throws: ``PlanError`` when there is no command to run (and no `live`).
   public func plan(command: [String]? = nil, live: LiveLaunch? = nil) throws(PlanError) -> Plan {
+    // `up`'s sandbox has no terminal: its streams go to its log.
+    if live != nil, spec.process.terminal {
+      var detached = spec
+      detached.process.terminal = false
+      return try Planner(spec: detached, state: state).plan(command: command, live: live)
+    }
     let args = (command ?? spec.process.args).flatMap { $0.isEmpty ? nil : $0 }
     if args == nil, live == nil { throw PlanError.noCommand }
     let limits = Self.limitProblems(of: spec, host: state.host)
     if !limits.isEmpty { throw PlanError.limits(limits) }
-    // `up`'s sandbox has no terminal: its streams go to its log.
-    let terminal = spec.process.terminal && live == nil
+    let terminal = spec.process.terminal
     var steps: [Step] = (terminal ? [terminalStep()] : []) + [spawnStep(live: live != nil, terminal: terminal)]
     // `up`: before anything is opened or joined, the sandbox process leaves nsbuild's session, streams and fds.
     if let live { steps.append(detachStep(live)) }

@@ -111,6 +111,9 @@ extension Syscall: CustomStringConvertible {
     case .useTerminalReplica:
       return "dup2(replica, 0), dup2(replica, 1), dup2(replica, 2); close(replica); close(master)"
     case .setControllingTerminal: return "ioctl(0, TIOCSCTTY, 0)"
+    case .openTerminalReplica(let slot):
+      return
+        "fstat(replica) = /dev/pts/N; openat2(AT_FDCWD, \"/dev/pts/N\", O_PATH, RESOLVE_NO_SYMLINKS) = fd[\(slot)], the same device"
     case .relayTerminal:
       return
         "tcsetattr(0, TCSADRAIN, cfmakeraw); poll(stdin, master, signalfd(SIGWINCH), pidfd(sandbox)) until the sandbox ends; tcsetattr(0, saved)"

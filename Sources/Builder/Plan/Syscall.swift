@@ -137,6 +137,11 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// ioctl(2) TIOCSCTTY of fd 0 (the replica) after setsid(2): the pseudo-terminal becomes the command's controlling
   /// terminal (`/dev/tty`), so a shell inside has job control, and TIOCSTI reaches only that pseudo-terminal.
   case setControllingTerminal
+  /// The pseudo-terminal's replica (nsbuild's, else fd 0) opened again by its path, for a bind onto a minimal /dev's
+  /// `console` (as bwrap binds its caller's terminal there): `/dev/pts/N`, N from its device number (fstat(2)),
+  /// opened with openat2(2) O_PATH and RESOLVE_NO_SYMLINKS into fd slot `slot` in the sandbox's mount namespace
+  /// (whose copy of the host's devpts mount(2) can bind from), and refused (EXDEV) unless it is the same device.
+  case openTerminalReplica(slot: Int)
   /// The caller's terminal (stdin) set to raw mode (cfmakeraw(3), tcsetattr(3) TCSADRAIN), then poll(2) of stdin,
   /// the master, a signalfd(2) of SIGWINCH (blocked) and a pidfd of the sandbox process: bytes copied both ways, the
   /// window size copied again on SIGWINCH, until the sandbox process ends; then what the master still holds is

@@ -35,7 +35,7 @@ enum PlanSchema {
     "mask_path", "setattr_at", "restore_writable", "propagate_at", "make_directory", "create_file", "symlink",
     "change_directory_to", "pivot_root", "detach_old_root", "loopback_up", "loopback_down", "scrub_environment",
     "name_process", "open_pseudo_terminal", "copy_window_size", "use_terminal_replica", "set_controlling_terminal",
-    "relay_terminal",
+    "relay_terminal", "open_terminal_replica",
     "setsid", "setrlimit",
     "setgroups", "setresgid", "setresuid", "keep_capabilities", "drop_bounding_set", "capset", "raise_ambient",
     "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",

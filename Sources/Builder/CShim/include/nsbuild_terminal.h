@@ -15,6 +15,10 @@ int nsb_open_pseudo_terminal(int *master, int *replica);
 int nsb_copy_window_size(int from, int to);
 /// dup2(2) of `replica` onto 0, 1 and 2, then close(2) of `replica` and `master`.
 int nsb_use_terminal_replica(int replica, int master);
+/// The replica open in `replica` opened again by its path: /dev/pts/N, N from its device number (fstat(2)), with
+/// openat2(2) O_PATH|O_CLOEXEC and RESOLVE_NO_SYMLINKS; -1 with EXDEV (and nothing open) when that is not the same
+/// device on the same file system.
+int nsb_open_replica_path(int replica);
 /// ioctl(fd, TIOCSCTTY, 0).
 int nsb_set_controlling_terminal(int fd);
 /// tcgetattr(3) of `fd` kept for nsb_restore_terminal, then tcsetattr(3) TCSADRAIN of it made raw (cfmakeraw(3)).
