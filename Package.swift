@@ -30,9 +30,9 @@ let package = Package(
     // SwiftPM puts pkg-config's `-lyaml` first on the link line, where the shared library wins over any archive named
     // after it, and the release binary must not need libyaml-0-2 where it is installed.
     .systemLibrary(name: "CYAML"),
-    // YAML trees with positions, read and written through libyaml's event API.
-    // The release binary takes libyaml's archive (ld(1) `-l:libyaml.a`), so that it runs where libyaml-0-2 is not
-    // installed; debug builds, the tests', link the shared library, whose lazy bindings show what calls into it.
+    // YAML trees with positions, read and written through libyaml's event API. The release binary takes libyaml's
+    // archive (ld(1) `-l:libyaml.a`); debug builds, the tests', link the shared library, whose lazy bindings show
+    // what calls into it.
     .target(
       name: "YAML", dependencies: ["CYAML"],
       linkerSettings: [

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks `nsbuild run` against bwrap, unshare(1) and a C floor (bench/floor.c) on the same sandbox, then the
-# parser and planner at 10 to 10,000 mounts against Python's tomllib. One command, as root, from any folder:
+# parser and planner at 10 to 100,000 mounts against toml++ and Python's tomllib. One command, as root, from any folder:
 #
 #   bash bench/run.sh
 #
@@ -39,6 +39,10 @@ command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v taskset >/dev/null || need+=(util-linux)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 command -v unshare >/dev/null || need+=(util-linux)
+# toml++ (C++) is the baseline for `check` and `plan` at scale.
+command -v g++ >/dev/null || need+=(g++)
+[ -f /usr/include/toml++/toml.h ] || need+=(libtomlplusplus-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
 python=""
 for candidate in /usr/bin/python3 python3; do
   if command -v "$candidate" >/dev/null && "$candidate" -c 'import tomllib' 2>/dev/null; then
@@ -70,6 +74,9 @@ else
 fi
 cc -O2 -Wall -o "$out/floor" "$here/floor.c"
 floor="$out/floor"
+# shellcheck disable=SC2046 # pkg-config's flags are separate words
+g++ -O2 -std=c++17 -o "$out/tomlpp" "$here/tomlpp.cpp" $(pkg-config --cflags --libs tomlplusplus)
+tomlpp="$out/tomlpp"
 spec="$here/specs/bench.toml"
 userspec="$here/specs/bench-userns.toml"
 
@@ -128,7 +135,7 @@ bench root "$runs" "$warmup" \
   true "/bin/true"
 "$python" "$here/report.py" table "$out" root nsbuild bwrap bwrap-all unshare unshare-sh floor nsbuild-version true \
   nsbuild/bwrap nsbuild/bwrap-all nsbuild/unshare nsbuild/unshare-sh nsbuild/floor bwrap/floor unshare/floor \
-  "nsbuild/bwrap<=1.0" "nsbuild/floor<=1.5" "nsbuild:rss<10"
+  "nsbuild/bwrap<=0.8" "nsbuild/floor<=1.2" "nsbuild:rss<=4"
 
 # The same with user and time namespaces (CLOCK_MONOTONIC an hour ahead). bwrap has no time namespace: its row
 # leaves it out.
@@ -138,15 +145,16 @@ bench userns "$runs" "$warmup" \
   floor "'$floor' user /bin/true" \
   bwrap-no-time "bwrap --unshare-user --uid 0 --gid 0 $ns $same /bin/true"
 "$python" "$here/report.py" table "$out" userns nsbuild unshare floor bwrap-no-time \
-  nsbuild/unshare nsbuild/floor unshare/floor nsbuild/bwrap-no-time "nsbuild/floor<=1.5" "nsbuild:rss<10"
+  nsbuild/unshare nsbuild/floor unshare/floor nsbuild/bwrap-no-time "nsbuild/bwrap-no-time<=0.8" "nsbuild/floor<=1.2" \
+  "nsbuild:rss<=4"
 
 [ -n "${SKIP_SCALING:-}" ] && exit 0
 
-# Parser and planner: `check` and `plan` at 10 to 10,000 tmpfs mounts, against tomllib on the same files, in
-# process (parse only, median of 20) and as a whole python3 process (start-up included, as nsbuild's is). Two
-# rounds, and few runs at 10,000 mounts, where one run can take seconds.
+# Parser and planner: `check` and `plan` at 10 to 100,000 tmpfs mounts, against toml++ reading the same file (a
+# whole C++ process, as nsbuild's is) and tomllib, in process (parse only, median of 20) and as a whole python3
+# process. Two rounds, and few runs from 10,000 mounts, where one run can take seconds.
 bench_rounds=2
-sizes=(10 100 1000 10000)
+sizes=(10 100 1000 10000 100000)
 for n in "${sizes[@]}"; do
   file="$out/mounts-$n.toml"
   "$python" "$here/report.py" gen "$n" "$file"
@@ -154,6 +162,7 @@ for n in "${sizes[@]}"; do
   bench "scaling-$n" "$r" "$w" \
     check "'$nsbuild' check '$file'" \
     plan "'$nsbuild' plan '$file'" \
+    tomlpp "'$tomlpp' '$file'" \
     python3-tomllib "'$python' -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], \"rb\"))' '$file'"
   "${pin[@]}" "$python" "$here/report.py" parse "$file" 20 >"$out/tomllib-$n.txt"
 done

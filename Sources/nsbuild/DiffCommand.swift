@@ -8,17 +8,21 @@ struct DiffCommand: ParsableCommand {
     commandName: "diff",
     abstract: "Show how the plan changes between two versions of a spec.",
     discussion: """
-      Both specs are planned against the same observed state, each for its own [process] args (or `true` when it \
+      Each spec is planned against what is observed for it now, for its own [process] args (or `true` when it \
       has none), and their steps are matched by kind and what they act on (a mount's target, a file's path). Each \
-      difference is a line: + a step only NEW takes, - a step only OLD takes, ~ a step both take with different \
-      calls (shown below it), with the spec lines it comes from. fd numbers are ignored.
+      difference is a line, with the spec lines it comes from: + a step only NEW takes (its calls below it), - a \
+      step only OLD takes, ~ a step both take with different calls (those that differ below it), ↕ a step both take \
+      at another place in the order ("moved from step N to M", with any calls that differ). fd numbers are \
+      ignored. Then the warnings (the spec's own, as `check` gives them, and the plan's) and what run leaves on the \
+      host, each where only one spec has it: + only NEW, - only OLD; the same ones are counted, not shown.
 
       Relative paths in a spec resolve against its folder. A copy of a spec kept elsewhere (`git show \
       HEAD:sandbox.toml > /tmp/old.toml`) gets the right answer with --base naming the folder it is a version of; \
       --git REV reads SPEC's version at REV itself (`git show REV:./SPEC` in SPEC's folder), its paths resolving \
       as SPEC's do.
 
-      Exit status: 0 when both specs plan the same steps, 2 when they differ, 1 on a spec error.
+      Exit status: 0 when both specs plan the same steps with the same warnings and host changes, 2 when they \
+      differ, 1 on a spec error.
 
       Examples:
         nsbuild diff old.toml sandbox.toml
@@ -78,10 +82,10 @@ struct DiffCommand: ParsableCommand {
       try loadOld(terminal: terminal, strictModes: modes), loadSpec(new, terminal: terminal, strictModes: modes),
     ]
     let loaded = results.map { try? $0.get() }
-    for case let spec? in loaded { terminal.printDiagnostics(spec.check.diagnostics, source: spec.source) }
     guard let oldLoaded = loaded[0], let newLoaded = loaded[1], let oldSpec = oldLoaded.check.spec,
       let newSpec = newLoaded.check.spec
     else {
+      for case let spec? in loaded { terminal.printDiagnostics(spec.check.diagnostics, source: spec.source) }
       if format == .json {
         let diagnostics = results.flatMap { result in
           switch result {
@@ -93,15 +97,17 @@ struct DiffCommand: ParsableCommand {
       }
       throw ExitCode(1)
     }
-    // One observation for both, so only the specs differ: observed for a spec holding both specs' namespaces and
-    // mounts (the observed paths only feed warnings, which are not compared).
-    var both = newSpec
-    both.namespaces += oldSpec.namespaces.filter { !newSpec.namespaces.contains($0) }
-    both.mounts += oldSpec.mounts
-    let state = Observer(reader: terminal.kernel).observe(both)
+    // The spec's own warnings are compared with the plan's, in the diff; only what is about the files themselves
+    // (who could change them) goes to stderr.
+    for spec in [oldLoaded, newLoaded] {
+      terminal.printDiagnostics(spec.check.diagnostics.filter(ReviewWarnings.isAboutTheFile), source: spec.source)
+    }
+    // Each spec observed for itself, as `plan` observes it: the same host read twice, so only the specs differ, and
+    // each plan's warnings and host changes are those `plan` gives it.
+    let observer = Observer(reader: terminal.kernel)
     let diff = PlanDiff(
-      old: try plan(oldSpec, loaded: oldLoaded, state: state, terminal: terminal),
-      new: try plan(newSpec, loaded: newLoaded, state: state, terminal: terminal))
+      old: try plan(oldSpec, loaded: oldLoaded, state: observer.observe(oldSpec), terminal: terminal),
+      new: try plan(newSpec, loaded: newLoaded, state: observer.observe(newSpec), terminal: terminal))
     switch format {
     case .text:
       terminal.out(DiffTextRenderer(color: terminal.colorEnabled(fd: 1), old: old, new: new).render(diff))
@@ -144,12 +150,14 @@ struct DiffCommand: ParsableCommand {
     return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
   }
 
-  /// The plan for the spec's own command, or for `true` when it names none, so a spec without args compares too.
+  /// The plan ``reviewPlan(_:diagnostics:state:)`` makes; a spec it cannot plan is shown as `plan` shows it.
   private func plan(_ spec: Spec, loaded: LoadedSpec, state: ObservedState, terminal: Terminal) throws -> Plan {
-    let command: [String]? = (spec.process.args?.isEmpty ?? true) ? ["true"] : nil
     do {
-      return try Planner(spec: spec, state: state).plan(command: command)
+      return try Self.reviewPlan(spec, diagnostics: loaded.check.diagnostics, state: state)
     } catch {
+      // Its warnings were not shown yet (the StrictModes one was), and may say why.
+      terminal.printDiagnostics(
+        loaded.check.diagnostics.filter { !ReviewWarnings.isAboutTheFile($0) }, source: loaded.source)
       // Limits come from spec keys: shown at their place with a caret, as `check` shows them.
       let located = limitDiagnostics(error, path: loaded.path, origins: spec.origins)
       if located.isEmpty {
@@ -160,96 +168,16 @@ struct DiffCommand: ParsableCommand {
       throw ExitCode(1)
     }
   }
-}
 
-/// Renders a plan diff for a person: one line per added, removed or changed step, the changed calls under it.
-struct DiffTextRenderer {
-  let color: Bool
-  let old: String
-  let new: String
-
-  func render(_ diff: PlanDiff) -> String {
-    guard !diff.isEmpty else { return "No changes: the two specs plan the same steps.\n" }
-    var out = ""
-    var counts = (added: 0, removed: 0, changed: 0)
-    for entry in diff.entries {
-      switch entry {
-      case .added(let step):
-        counts.added += 1
-        out += line(paint("+", "32"), step, origin: place(step, new))
-      case .removed(let step):
-        counts.removed += 1
-        out += line(paint("-", "31"), step, origin: place(step, old))
-      case .changed(let before, let after):
-        counts.changed += 1
-        let origins = [place(before, old), place(after, new)].compactMap { $0 }
-        out += line(paint("~", "33"), after, origin: origins.isEmpty ? nil : origins.joined(separator: " → "))
-        for change in PlanDiff.callChanges(old: before, new: after) {
-          switch change {
-          case .removed(let call): out += "    " + paint("- " + TerminalText.printable(call), "31") + "\n"
-          case .added(let call): out += "    " + paint("+ " + TerminalText.printable(call), "32") + "\n"
-          }
-        }
-      }
-    }
-    let summary = "Diff: \(counts.added) added, \(counts.removed) removed, \(counts.changed) changed"
-    return out + "\n" + paint(summary, "1") + "\n"
-  }
-
-  private func line(_ symbol: String, _ step: Step, origin: String?) -> String {
-    "\(symbol) step \(step.id) \(paint(TerminalText.printable(step.title), "1"))" + (origin.map { "  " + $0 } ?? "")
-      + "\n"
-  }
-
-  private func place(_ step: Step, _ file: String) -> String? {
-    step.origin.map { paint("\(TerminalText.printable(file)):\($0.start.line):\($0.start.column)", "36") }
-  }
-
-  private func paint(_ text: String, _ code: String) -> String {
-    color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
-  }
-}
-
-/// `diff --format json`: the steps each plan alone takes, the changed pairs with their differing calls, and counts.
-struct DiffJSON: Encodable {
-  struct Changed: Encodable {
-    var old: PlanJSON.StepJSON
-    var new: PlanJSON.StepJSON
-    var removed_calls: [String]
-    var added_calls: [String]
-  }
-
-  struct Summary: Encodable {
-    var added: Int
-    var removed: Int
-    var changed: Int
-  }
-
-  var format_version = Plan.formatVersion
-  var old: String
-  var new: String
-  var added: [PlanJSON.StepJSON] = []
-  var removed: [PlanJSON.StepJSON] = []
-  var changed: [Changed] = []
-  var summary = Summary(added: 0, removed: 0, changed: 0)
-
-  init(_ diff: PlanDiff, old: String, new: String) {
-    self.old = old
-    self.new = new
-    for entry in diff.entries {
-      switch entry {
-      case .added(let step): added.append(PlanJSON.step(step, file: new))
-      case .removed(let step): removed.append(PlanJSON.step(step, file: old))
-      case .changed(let before, let after):
-        let calls = PlanDiff.callChanges(old: before, new: after)
-        changed.append(
-          Changed(
-            old: PlanJSON.step(before, file: old), new: PlanJSON.step(after, file: new),
-            removed_calls: calls.compactMap { if case .removed(let call) = $0 { call } else { nil } },
-            added_calls: calls.compactMap { if case .added(let call) = $0 { call } else { nil } }))
-      }
-    }
-    summary = Summary(added: added.count, removed: removed.count, changed: changed.count)
+  /// What `diff` compares of a spec: its plan for its own command, or for `true` when it names none (so a spec
+  /// without args compares too), with the warnings a review of it shows (``ReviewWarnings/reviewed(_:diagnostics:)``).
+  ///
+  /// - Parameter diagnostics: the spec's own diagnostics, as `check` gives them.
+  /// - Throws: ``PlanError`` when the spec cannot be planned against `state`.
+  static func reviewPlan(_ spec: Spec, diagnostics: [Diagnostic], state: ObservedState) throws(PlanError) -> Plan {
+    let command: [String]? = (spec.process.args?.isEmpty ?? true) ? ["true"] : nil
+    return ReviewWarnings.reviewed(
+      try Planner(spec: spec, state: state).plan(command: command), diagnostics: diagnostics)
   }
 }
 

@@ -47,6 +47,7 @@ import Testing
       case .added(let step): "+ \(step.title)"
       case .removed(let step): "- \(step.title)"
       case .changed(let old, let new): "~ \(old.title) → \(new.title)"
+      case .moved(let old, let new): "↕ \(old.id) \(old.title) → \(new.id) \(new.title)"
       }
     }
   }
@@ -153,20 +154,29 @@ import Testing
   @Test func sameSpecsExitZero() throws {
     let result = try diff(["old.toml", "old.toml"])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stdout == "No changes: the two specs plan the same steps.\n")
+    #expect(
+      result.stdout == "No changes: the two specs plan the same steps, with the same warnings and host changes.\n")
   }
 
   @Test func differentSpecsExitTwoWithOneLinePerChange() throws {
     let result = try diff(["old.toml", "new.toml"])
     #expect(result.status == 2, "\(result.stderr)")
+    // run makes /data on the host's tree when it is not there (no root of its own): only NEW leaves it.
+    let madeOnHost = FileManager.default.fileExists(atPath: "/data") ? "" : "+ left on the host: mount point /data\n"
     #expect(
       result.stdout == """
         ~ step 4 set hostname devbox  old.toml:7:12 → new.toml:7:12
             - sethostname("box", 3)
             + sethostname("devbox", 6)
         + step 9 mount tmpfs on /data  new.toml:13:1
-
-        Diff: 1 added, 0 removed, 1 changed
+            + openat2(fd[0], "/data", O_PATH, RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS) = fd[5], made as a directory if missing (and missing parents, 0755)
+            + flock(fd[5] (/data) reopened O_RDONLY, LOCK_SH|LOCK_NB), held by the sandbox process
+            + fsopen("tmpfs", FSOPEN_CLOEXEC) = fd[6]
+            + fsconfig(fd[6], FSCONFIG_CMD_CREATE, NULL, NULL, 0)
+            + fsmount(fd[6], FSMOUNT_CLOEXEC, 0) = fd[7]
+            + move_mount(fd[7], "", fd[5] (/data), "", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH)
+        \(madeOnHost)
+        Diff: 1 added, 0 removed, 1 changed\(madeOnHost.isEmpty ? "" : "; left on the host: 1 added, 0 removed")
 
         """)
   }
@@ -184,7 +194,7 @@ import Testing
     #expect(changed?.count == 1)
     #expect(changed?.first?["removed_calls"] as? [String] == ["sethostname(\"box\", 3)"])
     #expect(changed?.first?["added_calls"] as? [String] == ["sethostname(\"devbox\", 6)"])
-    #expect(object?["summary"] as? [String: Int] == ["added": 1, "removed": 0, "changed": 1])
+    #expect(object?["summary"] as? [String: Int] == ["added": 1, "removed": 0, "changed": 1, "moved": 0])
   }
 
   @Test func aSpecErrorExitsOne() throws {

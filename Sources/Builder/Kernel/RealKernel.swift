@@ -525,9 +525,13 @@ public struct RealKernel: LinuxKernel {
     }
   }
 
-  public func userName(_ uid: UInt32) -> String? { getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
+  public func userName(_ uid: UInt32) -> String? {
+    (try? readFile(AccountFile.users)).flatMap { AccountFile.name(of: uid, in: $0) }
+  }
 
-  public func groupName(_ gid: UInt32) -> String? { getgrgid(gid).map { String(cString: $0.pointee.gr_name) } }
+  public func groupName(_ gid: UInt32) -> String? {
+    (try? readFile(AccountFile.groups)).flatMap { AccountFile.name(of: gid, in: $0) }
+  }
 
   public func kernelRelease() -> String {
     var names = utsname()

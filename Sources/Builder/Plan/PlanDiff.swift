@@ -1,11 +1,13 @@
-/// The difference between two plans, step by step: what a change to a spec changes in what `run` does.
+/// The difference between two plans: what a change to a spec changes in what `run` does, step by step, in the
+/// warnings a review shows and in what `run` leaves on the host.
 ///
 /// Steps are matched by ``key(of:)``: their kind plus what they act on, their ``Step/subject`` (a mount's target, a
-/// file's path, a clock's name; the kind alone for steps a plan holds at most once, such as unshare or exec). The two key sequences are
-/// aligned as a longest common subsequence, so a mount inserted in the middle shows as one added step rather than
-/// every later step shifting. A matched pair is changed when its actor, title or calls differ; step ids, spec
-/// positions, the state-dependent ``Step/change`` and fd slot numbers (`fd[N]`, which shift when a mount is added)
-/// are ignored.
+/// file's path, a clock's name; the kind alone for steps a plan holds at most once, such as unshare or exec). The two
+/// key sequences are aligned as a longest common subsequence, so a mount inserted in the middle shows as one added
+/// step rather than every later step shifting. A step left out of that alignment in both plans under the same key
+/// (a mount written elsewhere in the spec) is one step that moved, not one removed and one added. A matched pair is
+/// changed when its actor, title or calls differ; step ids, spec positions, the state-dependent ``Step/change`` and
+/// fd slot numbers (`fd[N]`, which shift when a mount is added) are ignored.
 public struct PlanDiff: Sendable, Hashable {
   /// One difference, in plan order.
   public enum Entry: Sendable, Hashable {
@@ -13,8 +15,11 @@ public struct PlanDiff: Sendable, Hashable {
     case added(Step)
     /// A step only the old plan takes.
     case removed(Step)
-    /// A step both plans take, with different calls.
+    /// A step both plans take, in the same order relative to the steps around it, with different calls.
     case changed(old: Step, new: Step)
+    /// A step both plans take at another place in their order (the old step's id is where it was), its calls the
+    /// same or not (``PlanDiff/differ(_:_:)``).
+    case moved(old: Step, new: Step)
   }
 
   /// One call line that differs between the two versions of a changed step.
@@ -25,26 +30,55 @@ public struct PlanDiff: Sendable, Hashable {
     case added(String)
   }
 
-  /// The differences in plan order: removals before additions where both fall between the same matched steps.
-  /// Steps that are the same in both plans are left out.
+  /// The step differences in plan order: removals before additions where both fall between the same matched steps,
+  /// a moved step at its new place. Steps that are the same in both plans, at the same place, are left out.
   public var entries: [Entry]
+  /// The warnings only one plan gives, compared by message with line and column numbers left out
+  /// (``warningKey(_:)``), so a warning whose entry moved down the file is the same warning.
+  public var warnings: ListDifference<PlanWarning>
+  /// What `run` leaves on the host (``Plan/hostChanges``) under one plan and not the other.
+  public var hostChanges: ListDifference<String>
 
-  /// True when the two plans take the same steps.
-  public var isEmpty: Bool { entries.isEmpty }
+  /// True when the two plans take the same steps in the same order, warn the same and leave the same on the host.
+  public var isEmpty: Bool { entries.isEmpty && warnings.isEmpty && hostChanges.isEmpty }
 
   /// Compares `old` with `new`.
   public init(old: Plan, new: Plan) {
-    let pairs = Alignment.align(old.steps.map(Self.key), new.steps.map(Self.key))
-    entries = pairs.compactMap { pair -> Entry? in
+    entries = Self.entries(old: old.steps, new: new.steps)
+    warnings = ListDifference(old: old.warnings, new: new.warnings, key: Self.warningKey)
+    hostChanges = ListDifference(old: old.hostChanges, new: new.hostChanges) { $0 }
+  }
+
+  /// The aligned steps, with each step removed under a key that is also added under it (in order, when a key
+  /// repeats) paired as one moved step.
+  static func entries(old: [Step], new: [Step]) -> [Entry] {
+    let pairs = Alignment.align(old.map(Self.key), new.map(Self.key))
+    var removedUnder: [String: [Int]] = [:]
+    for case .removed(let index) in pairs { removedUnder[key(of: old[index]), default: []].append(index) }
+    var movedFrom: [Int: Int] = [:]
+    for case .added(let index) in pairs {
+      let key = key(of: new[index])
+      if let from = removedUnder[key]?.first {
+        movedFrom[index] = from
+        removedUnder[key]?.removeFirst()
+      }
+    }
+    let moved = Set(movedFrom.values)
+    return pairs.compactMap { pair -> Entry? in
       switch pair {
-      case .removed(let index): return .removed(old.steps[index])
-      case .added(let index): return .added(new.steps[index])
+      case .removed(let index): return moved.contains(index) ? nil : .removed(old[index])
+      case .added(let index):
+        return movedFrom[index].map { .moved(old: old[$0], new: new[index]) } ?? .added(new[index])
       case .matched(let oldIndex, let newIndex):
-        let (before, after) = (old.steps[oldIndex], new.steps[newIndex])
-        return Self.content(before) == Self.content(after) ? nil : .changed(old: before, new: after)
+        let (before, after) = (old[oldIndex], new[newIndex])
+        return differ(before, after) ? .changed(old: before, new: after) : nil
       }
     }
   }
+
+  /// True when two steps of the same key do something different: another actor, title or calls (fd slot numbers
+  /// aside).
+  public static func differ(_ old: Step, _ new: Step) -> Bool { content(old) != content(new) }
 
   /// The calls of a changed step that differ, in order, removals before additions between calls both make. Calls
   /// that differ only in fd slot numbers count as the same.
@@ -76,15 +110,27 @@ public struct PlanDiff: Sendable, Hashable {
     }
   }
 
+  /// What identifies a warning across two plans: its message with the numbers after `line ` and `column ` written
+  /// `_` (messages name other spec entries by line, which shift when an entry above them is added).
+  public static func warningKey(_ warning: PlanWarning) -> String {
+    replacingNumbers(
+      after: "column ", in: replacingNumbers(after: "line ", in: warning.message, until: nil), until: nil)
+  }
+
   /// `text` with every `fd[N]` written `fd[_]`, so slot renumbering compares equal.
   static func normalized(_ text: String) -> String {
+    replacingNumbers(after: "fd[", in: text, until: "]")
+  }
+
+  /// `text` with each run of digits right after `prefix` (and right before `end`, when given) written `_`.
+  static func replacingNumbers(after prefix: String, in text: String, until end: Character?) -> String {
     var out = ""
     var rest = Substring(text)
-    while let range = rest.firstRange(of: "fd[") {
+    while let range = rest.firstRange(of: prefix) {
       out += rest[..<range.upperBound]
       rest = rest[range.upperBound...]
       let digits = rest.prefix { $0.isASCII && $0.isNumber }
-      if !digits.isEmpty, rest.dropFirst(digits.count).first == "]" {
+      if !digits.isEmpty, end == nil || rest.dropFirst(digits.count).first == end {
         out += "_"
         rest = rest.dropFirst(digits.count)
       }

@@ -25,6 +25,19 @@ enum ReviewWarnings {
     }
   }
 
+  /// `plan` with the warnings a review of its spec shows: the spec's own first, at their places, for any caller
+  /// (as `check` shows them: what a spec does, whoever runs it), then the plan's that they do not repeat. Not the
+  /// StrictModes one, which is about the file rather than what it says (``isAboutTheFile(_:)``).
+  static func reviewed(_ plan: Plan, diagnostics: [Diagnostic]) -> Plan {
+    let own = diagnostics.filter { $0.severity == .warning && !isAboutTheFile($0) }
+    var reviewed = plan
+    reviewed.warnings = own.map { PlanWarning($0.message, origin: $0.range) } + planOnly(plan.warnings, besides: own)
+    return reviewed
+  }
+
+  /// True for the StrictModes warning: someone else could change the spec file (its owner and mode, not its text).
+  static func isAboutTheFile(_ diagnostic: Diagnostic) -> Bool { diagnostic.code == "strict-modes" }
+
   private struct Key: Hashable {
     var message: String
     var offset: Int
