@@ -26,22 +26,29 @@ public struct SpecLoader<Reader: SystemReader> {
     self.reader = reader
   }
 
-  /// Reads and checks the spec at `path`; relative paths inside it resolve against its folder: the canonical
+  /// Reads and checks the spec at `path`, its `${NAME}`s replaced (``SpecVariablesReader``); relative paths inside
+  /// it resolve against its folder: the canonical
   /// folder holding it (so `../proj/sandbox.toml` resolves against `proj` itself; a symlinked spec file resolves
   /// against the link's folder). The file is reached one name at a time by fd and read through the fd whose owner
   /// and mode were checked (see ``LoadedSpec/unsafePath``); what to do about an unsafe path is the caller's choice.
   ///
   /// - Parameters:
-  ///   - maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:maxDiagnostics:)``).
+  ///   - maxDiagnostics: the most diagnostics kept (see ``SpecDecoder/decode(source:file:directory:variables:overrides:maxDiagnostics:)``).
   ///   - directory: the absolute folder relative paths resolve against instead of the spec's own, for a copy of a
   ///     spec kept elsewhere (`diff --base`); nil for the spec's folder.
+  ///   - overrides: command-line changes applied on top of the file (``SpecOverride``).
   /// - Throws: ``SyscallError`` when the file cannot be read, naming the whole path.
   public func load(
-    _ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil
+    _ path: String, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil,
+    overrides: [SpecOverride] = []
   ) throws(SyscallError) -> LoadedSpec {
     let read = try SpecFileReader(reader: reader).read(path)
+    let folder = directory ?? read.folder
     let check = SpecDecoder.decode(
-      source: read.source, file: path, directory: directory ?? read.folder, maxDiagnostics: maxDiagnostics)
-    return LoadedSpec(path: path, source: read.source, check: check, unsafePath: read.unsafe)
+      source: read.source, file: path, directory: folder,
+      variables: SpecVariablesReader(reader: reader).read(folder: folder), overrides: overrides,
+      maxDiagnostics: maxDiagnostics)
+    // With overrides, the source shown under a diagnostic holds their lines too.
+    return LoadedSpec(path: path, source: check.source ?? read.source, check: check, unsafePath: read.unsafe)
   }
 }

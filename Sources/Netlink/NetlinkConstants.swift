@@ -7,6 +7,10 @@ public enum NetlinkNumbers {
   public static let NLMSG_DONE: UInt16 = 3
   public static let NLM_F_REQUEST: UInt16 = 0x1
   public static let NLM_F_ACK: UInt16 = 0x4
+  /// NLM_F_ROOT | NLM_F_MATCH: every object of the type (a dump), answered by several messages and NLMSG_DONE.
+  public static let NLM_F_DUMP: UInt16 = 0x300
+  /// In a dump's messages: more follow.
+  public static let NLM_F_MULTI: UInt16 = 0x2
   public static let NLM_F_EXCL: UInt16 = 0x200
   public static let NLM_F_CREATE: UInt16 = 0x400
   /// In an NLMSG_ERROR: the original message was cut to its header (NETLINK_CAP_ACK).
@@ -22,7 +26,11 @@ public enum NetlinkNumbers {
   public static let RTM_DELLINK: UInt16 = 17
   public static let RTM_GETLINK: UInt16 = 18
   public static let RTM_NEWADDR: UInt16 = 20
+  public static let RTM_DELADDR: UInt16 = 21
+  public static let RTM_GETADDR: UInt16 = 22
   public static let RTM_NEWROUTE: UInt16 = 24
+  public static let RTM_DELROUTE: UInt16 = 25
+  public static let RTM_GETROUTE: UInt16 = 26
 
   // linux/socket.h address families.
   public static let AF_UNSPEC: UInt8 = 0
@@ -53,6 +61,7 @@ public enum NetlinkNumbers {
   public static let RTA_DST: UInt16 = 1
   public static let RTA_OIF: UInt16 = 4
   public static let RTA_GATEWAY: UInt16 = 5
+  public static let RTA_TABLE: UInt16 = 15
   public static let RT_TABLE_MAIN: UInt8 = 254
   public static let RTPROT_BOOT: UInt8 = 3
   public static let RT_SCOPE_UNIVERSE: UInt8 = 0

@@ -77,6 +77,8 @@ public struct LinkReply: Sendable, Hashable {
   public var index: Int32
   public var flags: UInt32
   public var name: String?
+  /// IFLA_MTU, when the message has it.
+  public var mtu: UInt32?
 
   /// nil when `message` is not RTM_NEWLINK or is too short for an ifinfomsg.
   public init?(_ message: NetlinkMessage) {
@@ -85,8 +87,10 @@ public struct LinkReply: Sendable, Hashable {
     guard let index = reader.i32(at: 4), let flags = reader.u32(at: 8) else { return nil }
     self.index = index
     self.flags = flags
-    name = reader.attributes(from: 16).first { $0.type == NetlinkNumbers.IFLA_IFNAME }.map {
+    let attributes = reader.attributes(from: 16)
+    name = attributes.first { $0.type == NetlinkNumbers.IFLA_IFNAME }.map {
       String(decoding: $0.payload.prefix { $0 != 0 }, as: UTF8.self)
     }
+    mtu = attributes.first { $0.type == NetlinkNumbers.IFLA_MTU }.flatMap { NetlinkReader($0.payload).u32(at: 0) }
   }
 }

@@ -100,7 +100,11 @@ public struct RouteRequest: Sendable, Hashable, Codable, CustomStringConvertible
     case NetlinkNumbers.RTM_DELLINK: "RTM_DELLINK"
     case NetlinkNumbers.RTM_GETLINK: "RTM_GETLINK"
     case NetlinkNumbers.RTM_NEWADDR: "RTM_NEWADDR"
+    case NetlinkNumbers.RTM_DELADDR: "RTM_DELADDR"
+    case NetlinkNumbers.RTM_GETADDR: "RTM_GETADDR"
     case NetlinkNumbers.RTM_NEWROUTE: "RTM_NEWROUTE"
+    case NetlinkNumbers.RTM_DELROUTE: "RTM_DELROUTE"
+    case NetlinkNumbers.RTM_GETROUTE: "RTM_GETROUTE"
     default: "message type \(type)"
     }
   }

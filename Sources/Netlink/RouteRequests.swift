@@ -99,3 +99,58 @@ extension RouteRequest {
       ])
   }
 }
+
+/// The requests that change a live sandbox's veth in place (`apply --target`), each the inverse or the update of one
+/// above, and the dumps that read what stands.
+extension RouteRequest {
+  /// RTM_DELADDR of the address ``newAddress(interface:address:text:prefixLength:)`` adds: the same header and
+  /// attributes, without NLM_F_CREATE|NLM_F_EXCL (the kernel matches IFA_LOCAL and the prefix length).
+  public static func deleteAddress(interface: String, address: [UInt8], text: String, prefixLength: UInt8)
+    -> RouteRequest
+  {
+    var request = newAddress(interface: interface, address: address, text: text, prefixLength: prefixLength)
+    (request.type, request.flags) = (N.RTM_DELADDR, 0)
+    return request
+  }
+
+  /// RTM_DELROUTE of the route ``newRoute(interface:gateway:text:destination:)`` adds: the same rtmsg (main table,
+  /// RTPROT_BOOT, universe scope) and attributes, which the kernel matches against the routes it holds.
+  public static func deleteRoute(
+    interface: String, gateway: [UInt8], text: String, destination: (bytes: [UInt8], text: String, length: UInt8)? = nil
+  ) -> RouteRequest {
+    var request = newRoute(interface: interface, gateway: gateway, text: text, destination: destination)
+    (request.type, request.flags) = (N.RTM_DELROUTE, 0)
+    return request
+  }
+
+  /// RTM_NEWLINK setting IFLA_MTU (bytes) on the link named `name`, as `ip link set NAME mtu MTU`; its flags stay.
+  public static func setMTU(name: String, mtu: UInt32) -> RouteRequest {
+    RouteRequest(
+      type: N.RTM_NEWLINK, header: .link(LinkHeader()),
+      attributes: [
+        RouteAttribute("IFLA_IFNAME", N.IFLA_IFNAME, .string(name)), RouteAttribute("IFLA_MTU", N.IFLA_MTU, .u32(mtu)),
+      ])
+  }
+
+  /// The bytes of a dump request (NLM_F_REQUEST|NLM_F_DUMP) of every link (RTM_GETLINK), address (RTM_GETADDR) or
+  /// route (RTM_GETROUTE) of the socket's network namespace: nlmsghdr, then the message type's fixed header all
+  /// zeros (ifinfomsg 16 bytes, ifaddrmsg 8, rtmsg 12: AF_UNSPEC, every family). The kernel answers with one
+  /// message per object and NLMSG_DONE (rtnetlink(7)); `type` other than those three is sent with no header.
+  public static func dump(_ type: UInt16, sequence: UInt32) -> [UInt8] {
+    let size =
+      switch type {
+      case N.RTM_GETLINK: 16
+      case N.RTM_GETADDR: 8
+      case N.RTM_GETROUTE: 12
+      default: 0
+      }
+    var writer = NetlinkWriter()
+    writer.u32(UInt32(N.headerSize + size))
+    writer.u16(type)
+    writer.u16(N.NLM_F_REQUEST | N.NLM_F_DUMP)
+    writer.u32(sequence)
+    writer.u32(0)
+    writer.append([UInt8](repeating: 0, count: size))
+    return writer.bytes
+  }
+}

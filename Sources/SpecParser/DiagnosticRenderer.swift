@@ -53,12 +53,13 @@ public struct DiagnosticRenderer: Sendable {
     let label = d.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;35")
     let message = Self.printable(d.message)
     let hint = d.hint.map(Self.printable)
-    var out =
-      paint("\(Self.printable(d.file)):\(start.line):\(start.column):", "1") + " \(label) " + paint(message, "1") + "\n"
+    // An override's line is the flag and its argument, after the file's lines: it is named, not numbered.
+    let place = d.range.argument == nil ? "\(Self.printable(d.file)):\(start.line):\(start.column):" : "command line:"
+    var out = paint(place, "1") + " \(label) " + paint(message, "1") + "\n"
     if let line {
       let (raw, range) = Self.excerpt(of: line, around: d.range)
       let text = Self.printable(raw)
-      let number = String(start.line)
+      let number = d.range.argument == nil ? String(start.line) : ""
       let gutter = String(repeating: " ", count: number.count)
       out += " \(number) | \(text)\n"
       out += " \(gutter) | " + caret(for: range, lineText: text) + "\n"

@@ -37,7 +37,9 @@ final class DiagnosticSink {
 
   /// Adds a diagnostic made elsewhere (such as the planner's), under the same limit.
   func append(_ diagnostic: Diagnostic) {
-    add(diagnostic.severity, diagnostic.code, { diagnostic.message }, diagnostic.range, { diagnostic.hint })
+    add(
+      diagnostic.severity, diagnostic.code, { diagnostic.message }, diagnostic.range, { diagnostic.hint },
+      file: diagnostic.file)
   }
 
   /// Counts diagnostics left out earlier (by another sink) as omitted here too.
@@ -48,11 +50,11 @@ final class DiagnosticSink {
 
   private func add(
     _ severity: Diagnostic.Severity, _ code: String, _ message: () -> String, _ range: SourceRange,
-    _ hint: () -> String?
+    _ hint: () -> String?, file: String? = nil
   ) {
     let make = {
       self.builtMessages += 1
-      return Diagnostic(severity, code: code, message: message(), file: self.file, range: range, hint: hint())
+      return Diagnostic(severity, code: code, message: message(), file: file ?? self.file, range: range, hint: hint())
     }
     switch severity {
     case .error:

@@ -40,6 +40,8 @@ struct CheckCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: .strictModesWarning)
   var strictModes: Bool?
 
+  @OptionGroup var overrideOptions: OverrideOptions
+
   @Argument(
     help: ArgumentHelp(
       "The spec files (TOML); default: ./sandbox.toml, when it exists.", valueName: "spec"),
@@ -76,14 +78,23 @@ struct CheckCommand: ParsableCommand {
   private func check(_ spec: String, terminal: Terminal) throws -> (CheckJSON.Entry, LoadedSpec?) {
     let loaded: LoadedSpec
     let modes = StrictModes.given(strictModes, default: .warn)
-    switch loadSpec(spec, terminal: terminal, strictModes: modes, maxDiagnostics: maxDiagnostics) {
+    switch loadSpec(
+      spec, terminal: terminal, strictModes: modes, maxDiagnostics: maxDiagnostics,
+      overrides: overrideOptions.overrides)
+    {
     case .success(let spec): loaded = spec
     case .failure(let unreadable):
       return (CheckJSON.Entry(spec: spec, ok: false, diagnostics: [unreadable.diagnostic]), nil)
     }
     // The order warnings need the planner's view of the spec, which SpecParser does not have.
     let order = loaded.check.spec.map(Planner.orderWarnings) ?? []
-    let limits = loaded.check.spec.map { limitDiagnostics($0, reader: terminal.kernel, file: loaded.path) } ?? []
+    // Like a hard limit, an ID map saying "caller" is checked against whoever runs `check`, as `plan` checks it.
+    let limits =
+      loaded.check.spec.map {
+        limitDiagnostics($0, reader: terminal.kernel, file: loaded.path)
+          + CallerMapRules.check(
+            $0, uid: terminal.kernel.realUserID(), gid: terminal.kernel.realGroupID(), file: loaded.path)
+      } ?? []
     let diagnostics = loaded.check.adding(
       limits
         + order.compactMap { warning in

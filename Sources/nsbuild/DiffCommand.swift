@@ -139,7 +139,9 @@ struct DiffCommand: ParsableCommand {
       terminal.err(TerminalText.printable("nsbuild: error: cannot read spec '\(old)': \(error)") + "\n")
       return .failure(UnreadableSpec(path: old, reason: error.description))
     }
-    let check = SpecDecoder.decode(source: source, file: old, directory: directory ?? canonical)
+    let check = SpecDecoder.decode(
+      source: source, file: old, directory: directory ?? canonical,
+      variables: SpecVariablesReader(reader: terminal.kernel).read(folder: directory ?? canonical))
     return .success(LoadedSpec(path: old, source: source, check: check))
   }
 

@@ -29,7 +29,7 @@ func refuseForeseenFailures(_ plan: Plan, loaded: LoadedSpec, terminal: Terminal
   let refusals = plan.warnings.filter(\.stopsRun)
   guard !refusals.isEmpty else { return }
   for refusal in refusals {
-    let place = refusal.origin.map { "\(loaded.path):\($0.start.line):\($0.start.column): " } ?? ""
+    let place = refusal.origin.map { "\($0.place(in: loaded.path)): " } ?? ""
     terminal.err(TerminalText.printable("\(place)error: \(refusal.message)") + "\n")
   }
   throw ExitCode(ExitStatus.setupFailed)

@@ -63,6 +63,8 @@ struct PlanCommand: ParsableCommand {
       valueName: "n"))
   var maxDiagnostics = SpecDecoder.defaultDiagnosticLimit
 
+  @OptionGroup var overrideOptions: OverrideOptions
+
   @Argument(help: DefaultSpec.help, completion: .specFile)
   var specArgument: String?
 
@@ -84,10 +86,11 @@ struct PlanCommand: ParsableCommand {
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
       strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics, printWarnings: false,
-      up: try liveLaunch(terminal), tty: tty)
+      up: try liveLaunch(terminal), overrides: overrideOptions.overrides, tty: tty)
     // Every warning is on stdout with the plan, so `plan > review.txt` keeps the whole review: the spec's own
     // (--no-strict-modes' ownership one included) with their source lines, then the plan's that they do not repeat.
     let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }
+    let substitutions = loaded.check.spec?.substitutions ?? []
     if let target {
       try planTarget(target, plan: plan, loaded: loaded, specWarnings: specWarnings, terminal: terminal)
       return
@@ -96,9 +99,11 @@ struct PlanCommand: ParsableCommand {
     case .text:
       terminal.out(
         PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(
-          plan, specWarnings: specWarnings, source: loaded.source))
+          plan, specWarnings: specWarnings, source: loaded.source, substitutions: substitutions))
     case .json:
-      terminal.out(try JSONText.encode(PlanJSON(plan, file: loaded.path, specWarnings: specWarnings)) + "\n")
+      terminal.out(
+        try JSONText.encode(
+          PlanJSON(plan, file: loaded.path, specWarnings: specWarnings, substitutions: substitutions)) + "\n")
     }
     if detailedExitcode, !plan.hostChanges.isEmpty { throw ExitCode(2) }
   }
@@ -138,7 +143,10 @@ struct PlanCommand: ParsableCommand {
       terminal.out(TargetPlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(marked))
     case .json:
       terminal.out(
-        try JSONText.encode(PlanJSON(plan, target: marked, file: loaded.path, specWarnings: specWarnings)) + "\n")
+        try JSONText.encode(
+          PlanJSON(
+            plan, target: marked, file: loaded.path, specWarnings: specWarnings,
+            substitutions: loaded.check.spec?.substitutions ?? [])) + "\n")
     }
     if detailedExitcode, marked.hasChanges { throw ExitCode(2) }
   }

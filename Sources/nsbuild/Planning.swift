@@ -14,10 +14,12 @@ func planSpec(
   _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
   strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit,
   printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil },
-  up: LiveLaunch? = nil, tty: Bool = false
+  up: LiveLaunch? = nil, overrides: [SpecOverride] = [], tty: Bool = false
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
-  switch loadSpec(path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics) {
+  switch loadSpec(
+    path, terminal: terminal, strictModes: strictModes, maxDiagnostics: maxDiagnostics, overrides: overrides)
+  {
   case .success(let spec): loaded = spec
   case .failure(let unreadable):
     if json {
@@ -81,9 +83,16 @@ func planLoadedSpec(
   }
 }
 
-/// One diagnostic per resource limit the host cannot give, at its spec key; none for other errors, or when a key
-/// has no known place.
+/// One diagnostic per resource limit the host cannot give, at its spec key, or per ID-map line that conflicts once
+/// "caller" is known; none for other errors, or when a key has no known place.
 func limitDiagnostics(_ error: PlanError, path: String, origins: [SpecKeyPath: SourceRange]) -> [Diagnostic] {
+  if case .callerMaps(let problems) = error {
+    return problems.map {
+      var diagnostic = $0
+      diagnostic.file = path
+      return diagnostic
+    }
+  }
   guard case .limits(let problems) = error else { return [] }
   let located = problems.compactMap { problem in
     origins[problem.key].map {
@@ -112,6 +121,10 @@ private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyP
     return Diagnostic(
       .error, code: "network-unavailable", message: error.description, file: path,
       range: origins["net.veth[0]"] ?? origins["net.pasta"] ?? start)
+  case .callerMaps(let problems):
+    return Diagnostic(
+      .error, code: "map-overlap", message: error.description, file: path,
+      range: problems.first?.range ?? origins["user.uid_map"] ?? start)
   case .limits(let problems):
     return Diagnostic(
       .error, code: "rlimit-too-high", message: error.description, file: path,

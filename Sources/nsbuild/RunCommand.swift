@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
       Examples:
         nsbuild run specs/dev.toml -- hostname
         nsbuild run --verbose specs/rootless.toml -- id
+        nsbuild run --set uts.hostname=ci --bind ${PWD}:/src:ro specs/dev.toml -- make
         nsbuild run -t specs/dev.toml -- /bin/sh -i
       """
   )
@@ -36,6 +37,8 @@ struct RunCommand: ParsableCommand {
     name: [.customShort("t"), .customLong("tty")],
     help: "Give the command a pseudo-terminal of its own, relayed to this one (as [process] terminal = true).")
   var tty = false
+
+  @OptionGroup var overrideOptions: OverrideOptions
 
   @Argument(help: DefaultSpec.help, completion: .specFile)
   var specArgument: String?
@@ -54,7 +57,7 @@ struct RunCommand: ParsableCommand {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
-      strictModes: strictModes ? .refuse : .warn, tty: tty)
+      strictModes: strictModes ? .refuse : .warn, overrides: overrideOptions.overrides, tty: tty)
     try refuseTerminalWithoutTTY(plan, terminal: terminal)
     try launchPlan(plan, loaded: loaded, terminal: terminal, verbose: verbose)
   }

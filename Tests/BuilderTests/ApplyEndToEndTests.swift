@@ -168,7 +168,45 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
-  /// A mount taken off before a failed step is attached again, as the applied plan made it.
+  /// Drift that apply brings back (a hostname set by hand, /srv's tmpfs made read-only and smaller by hand) is set
+  /// back as it stood when a later step fails: "as it was before apply" is the hand-made state, not the record's.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func driftBroughtBackBeforeAFailedStepIsSetBackAsItStood() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, identity, _ in
+        let spec = try edited(applied, folder) {
+          $0 + "[[files]]\ntype = \"file\"\npath = \"/srv/taken/x\"\ncontent = \"x\"\n"
+        }
+        // The failing step: /srv/taken is a file, so nothing can be created beneath it (ENOTDIR).
+        try live.inside(identity.pid, "--mount", ["sh", "-c", "echo file > /srv/taken"])
+        try live.inside(identity.pid, "--uts", ["hostname", "handmade"])
+        try live.inside(identity.pid, "--mount", ["mount", "-o", "remount,size=4M", "/srv"])
+        try live.inside(identity.pid, "--mount", ["mount", "-o", "remount,bind,ro", "/srv"])
+        func srv() throws -> String {
+          try String(contentsOfFile: "/proc/\(identity.pid)/mountinfo", encoding: .utf8).split(separator: "\n")
+            .map(String.init).first { $0.split(separator: " ")[4] == "/srv" } ?? "no /srv"
+        }
+        let before = try srv()
+        #expect(before.contains(" ro,") && before.contains("size=4096k"), "\(before)")
+        let planned = try live.plan(spec, folder)
+        #expect(planned.stdout.contains("undo: set hostname back to handmade"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("undo: set the mount on /srv back as it stood"), "\(planned.stdout)")
+
+        let result = try apply(spec, folder)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("/srv/taken") && result.stderr.contains("taken back"), "\(result.stderr)")
+        #expect(try hostname(identity.pid) == "handmade")
+        let after = try srv()
+        #expect(after.contains(" ro,") && after.contains("size=4096k"), "\(after)")
+        // Still drift, as before: the next plan brings it back.
+        #expect(try live.plan(spec, folder).stdout.contains("restores drift: hostname"))
+      }
+    }
+  }
+
+  /// A tmpfs taken off before a failed step is attached again as it stood: the copy nsbuild kept of it
+  /// (open_tree(2) OPEN_TREE_CLONE in the sandbox's mount namespace, across its user namespace) shares its
+  /// superblock, so the file written in it by hand is there again, read through `nsbuild exec`.
   @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
   func aMountTakenOffBeforeAFailedStepIsAttachedAgain() throws {
     try withFolder { folder in
@@ -178,6 +216,12 @@ struct ApplyEndToEndTests: ScratchFolderTests {
           $0.replacingOccurrences(of: mount, with: "")
             + "[[files]]\ntype = \"file\"\npath = \"/srv/taken\"\ncontent = \"x\"\n"
         }
+        let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+        let written = try NSBuildProcess.run(
+          ["exec", "live", "--", "/bin/sh", "-c", "echo kept > /mnt/note"], environment: environment)
+        try #require(written.status == 0, "\(written.stdout)\(written.stderr)")
+        let planned = try live.plan(spec, folder)
+        #expect(planned.stdout.contains("undo: attach the mount taken off /mnt again"), "\(planned.stdout)")
         try live.inside(identity.pid, "--mount", ["mkdir", "/srv/taken"])
         let result = try apply(spec, folder)
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
@@ -186,7 +230,14 @@ struct ApplyEndToEndTests: ScratchFolderTests {
         #expect(result.stderr.contains("step 2/2"), "\(result.stderr)")
         let mounts = try String(contentsOfFile: "/proc/\(identity.pid)/mountinfo", encoding: .utf8)
         #expect(mounts.split(separator: "\n").filter { $0.contains(" /mnt ") && $0.contains("size=4096k") }.count == 1)
+        let read = try NSBuildProcess.run(["exec", "live", "--", "/bin/cat", "/mnt/note"], environment: environment)
+        #expect(read.status == 0 && read.stdout == "kept\n", "\(read.stdout)\(read.stderr)")
         #expect(try live.plan(try write(applied, to: folder), folder).status == 0)
+        // A successful apply closes the copy: the tmpfs is gone for good, and nothing else holds it.
+        try live.inside(identity.pid, "--mount", ["rmdir", "/srv/taken"])
+        let removed = try apply(spec, folder)
+        #expect(removed.status == 0, "\(removed.stdout)\(removed.stderr)")
+        #expect(!(try mountPoints(identity.pid).contains("/mnt")))
       }
     }
   }
@@ -205,6 +256,59 @@ struct ApplyEndToEndTests: ScratchFolderTests {
         let line = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }
         #expect(line?.split(separator: " ").dropFirst(3).prefix(2) == ["512", "512"], "\(limits)")
         #expect(children(of: identity.pid) == [main])
+      }
+    }
+  }
+
+  /// The main command's limit changed by hand (`prlimit --pid`) is drift, read from its /proc/PID/limits (the
+  /// process `up` set the spec's rlimits on): `status` and `plan` show it, a failed apply leaves the hand-made
+  /// value, and apply sets the spec's back with prlimit(2), on the same process. (The undo of the limits step is
+  /// checked on plan data in ``InPlaceApplierTests``: no in-place step comes after it to fail.)
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "needs prlimit(1)"))
+  func theMainCommandsLimitsChangedByHandAreDrift() throws {
+    try withFolder { folder in
+      try withSandbox(folder, extra: "") { _, applied, identity, main in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "\"1000\"]\n", with: "\"1000\"]\nrlimits = { nofile = 512 }\n")
+        }
+        // Up again with the limit in the spec: `up` sets it on the main command.
+        _ = try NSBuildProcess.run(["down", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        let up = try NSBuildProcess.run(
+          ["up", spec, "--name", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        try #require(up.status == 0, "\(up.stdout)\(up.stderr)")
+        let record = try SandboxRecord.decode(try record(folder))
+        let command = try #require(record.mainCommand)
+        func nofile() throws -> [Substring] {
+          let limits = try String(contentsOfFile: "/proc/\(command.pid)/limits", encoding: .utf8)
+          let line = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }
+          return Array(line?.split(separator: " ").dropFirst(3).prefix(2) ?? [])
+        }
+        #expect(try nofile() == ["512", "512"])
+        #expect(try live.plan(spec, folder).status == 0)
+
+        let set = try NSBuildProcess.runCommand("/usr/bin/prlimit", ["--pid", "\(command.pid)", "--nofile=256:512"])
+        try #require(set.status == 0, "\(set.stderr)")
+        let status = try NSBuildProcess.run(["status", "live"], environment: ["NSBUILD_STATE_DIR": folder + "/state"])
+        #expect(
+          status.stdout.contains("drift: rlimits: applied nofile 512/512, now nofile 256/512"), "\(status.stdout)")
+        let planned = try live.plan(spec, folder)
+        #expect(planned.status == 2 && planned.stdout.contains("restores drift: rlimits"), "\(planned.stdout)")
+
+        // A failed apply (its file step, planned before the limits) leaves the hand-made limit.
+        let failing = folder + "/failing.toml"
+        try Data(
+          (try String(contentsOfFile: spec, encoding: .utf8)
+            + "[[files]]\ntype = \"file\"\npath = \"/srv/motd/x\"\ncontent = \"x\"\n").utf8
+        ).write(to: URL(fileURLWithPath: failing))
+        let failed = try apply(failing, folder)
+        #expect(failed.status == 1 && failed.stderr.contains("taken back"), "\(failed.stdout)\(failed.stderr)")
+        #expect(try nofile() == ["256", "512"])
+
+        let result = try apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try nofile() == ["512", "512"])
+        #expect(try live.plan(spec, folder).status == 0)
+        _ = (identity, main)
       }
     }
   }
@@ -261,6 +365,43 @@ struct ApplyEndToEndTests: ScratchFolderTests {
         ["plan", edited, "--target", "live", "--detailed-exitcode"], binary: folder + "/nsbuild", asUser: 65534,
         environment: ["NSBUILD_STATE_DIR": folder + "/state"])
       #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+    }
+  }
+
+  /// Rootless: the tmpfs nobody's apply takes off is kept by open_tree(2) OPEN_TREE_CLONE in a mount namespace its
+  /// own user namespace owns (the joiner enters that user namespace first), and attached again, with the file
+  /// written in it, when a later step fails (a file beneath /etc/hostname, a file: ENOTDIR).
+  @Test func aRootlessSandboxGetsItsTmpfsBackWithItsFilesAfterAFailedApply() throws {
+    try withFolder { folder in
+      let (specPath, text) = try writeRootlessSleeper(in: folder)
+      try FileManager.default.createDirectory(
+        atPath: folder + "/state", withIntermediateDirectories: true,
+        attributes: [.ownerAccountID: 65534, .groupOwnerAccountID: 65534, .posixPermissions: 0o700])
+      let environment = ["NSBUILD_STATE_DIR": folder + "/state"]
+      func nsbuild(_ arguments: [String]) throws -> NSBuildProcess.Result {
+        try NSBuildProcess.run(arguments, binary: folder + "/nsbuild", asUser: 65534, environment: environment)
+      }
+      let up = try nsbuild(["up", specPath, "--name", "live"])
+      defer {
+        _ = try? nsbuild(["down", "live"])
+        try? waitFor("every process of the sandbox to end") { processes(mentioning: folder).isEmpty }
+      }
+      try #require(up.status == 0, "\(up.stdout)\(up.stderr)")
+      let written = try nsbuild(["exec", "live", "--", "/bin/sh", "-c", "echo kept > /srv/note"])
+      try #require(written.status == 0, "\(written.stdout)\(written.stderr)")
+      let edited = folder + "/edited.toml"
+      let dropped = text.replacingOccurrences(of: "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"/srv\"\n", with: "")
+      try #require(dropped != text)
+      try Data(
+        (dropped + "[[files]]\ntype = \"file\"\npath = \"/etc/hostname/x\"\ncontent = \"x\"\n").utf8
+      ).write(to: URL(fileURLWithPath: edited))
+      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: edited)
+      let result = try nsbuild(["apply", edited, "--target", "live"])
+      #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+      #expect(result.stderr.contains("step 2/2") && result.stderr.contains("taken back"), "\(result.stderr)")
+      let read = try nsbuild(["exec", "live", "--", "/bin/cat", "/srv/note"])
+      #expect(read.status == 0 && read.stdout == "kept\n", "\(read.stdout)\(read.stderr)")
+      #expect(try nsbuild(["plan", specPath, "--target", "live", "--detailed-exitcode"]).status == 0)
     }
   }
 

@@ -95,6 +95,55 @@ struct DriftEndToEndTests: ScratchFolderTests {
     }
   }
 
+  /// A tmpfs mounted by hand on the host's tree seen in the sandbox (/mnt, beneath none of the spec's mounts), with
+  /// a file and a mount of its own: not among the mounts recorded at `up`, so it is drift (`status`, `plan`'s `-`,
+  /// one step for both, as MNT_DETACH takes the inner one along). A failed apply attaches it again with its file and
+  /// inner mount; a good one takes it off, in the sandbox only.
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
+  func aMountMadeByHandOutsideTheSpecsMountsIsDriftAndTakenOff() throws {
+    try withFolder { folder in
+      try sandbox.withSandbox(folder) { specPath, applied, identity, _ in
+        try sandbox.live.inside(
+          identity.pid, "--mount",
+          [
+            "sh", "-c",
+            "mount -t tmpfs byhand /mnt && echo mine > /mnt/note && mkdir /mnt/inner "
+              + "&& mount -t tmpfs inner /mnt/inner",
+          ])
+        let names = try jsonDrift(folder).compactMap { $0["name"] as? String }
+        #expect(names == ["mount /mnt", "mount /mnt/inner"], "\(names)")
+        #expect(try run(["status", "live"], folder).stdout.contains("drift: mount /mnt: applied absent, now tmpfs"))
+        let planned = try sandbox.live.plan(specPath, folder)
+        #expect(planned.status == 2, "\(planned.stdout)\(planned.stderr)")
+        #expect(planned.stdout.contains("-   joiner   tmpfs mounted on /mnt by hand"), "\(planned.stdout)")
+        #expect(!planned.stdout.contains("mounted on /mnt/inner by hand"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("Plan: 0 to add, 0 to change, 1 to remove."), "\(planned.stdout)")
+
+        // A later step fails (/srv/taken is a file: nothing is made beneath it): /mnt comes back as it stood.
+        try sandbox.live.inside(identity.pid, "--mount", ["sh", "-c", "echo file > /srv/taken"])
+        let failing = try sandbox.edited(applied, folder) {
+          $0 + "[[files]]\ntype = \"file\"\npath = \"/srv/taken/x\"\ncontent = \"x\"\n"
+        }
+        let failed = try sandbox.apply(failing, folder)
+        #expect(failed.status == 1 && failed.stderr.contains("taken back"), "\(failed.stdout)\(failed.stderr)")
+        let back = try run(
+          [
+            "exec", "live", "--", "/bin/sh", "-c",
+            "cat /mnt/note; grep -c ' /mnt/inner ' "
+              + "/proc/self/mountinfo",
+          ], folder)
+        #expect(back.stdout == "mine\n1\n", "\(back.stdout)\(back.stderr)")
+
+        let result = try sandbox.apply(specPath, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try mountLine(identity.pid, "/mnt") == nil && mountLine(identity.pid, "/mnt/inner") == nil)
+        #expect(!(try HostSnapshot.take().mountinfo.contains { $0.contains("byhand") }))
+        #expect(try jsonDrift(folder).isEmpty)
+        #expect(try sandbox.live.plan(specPath, folder).status == 0)
+      }
+    }
+  }
+
   @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to change the sandbox by hand"))
   func aFileDeletedByHandIsReportedAndWrittenAgain() throws {
     try withFolder { folder in
@@ -128,6 +177,8 @@ struct DriftEndToEndTests: ScratchFolderTests {
         }
         let planned = try sandbox.live.plan(spec, folder)
         #expect(planned.stdout.contains("-   init     create file /srv/motd"), "\(planned.stdout)")
+        // Its line is in the spec as applied (the record's), not in this file.
+        #expect(planned.stdout.contains("note: was at line 12 of the spec as last applied"), "\(planned.stdout)")
         #expect(planned.stdout.contains("Plan: 0 to add, 0 to change, 1 to remove."), "\(planned.stdout)")
         let result = try sandbox.apply(spec, folder)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

@@ -20,6 +20,8 @@ final class FakeHost: SystemReader {
   var missingCall: String?
   /// The UTS names inside live sandboxes, by their init's pid (what `uname` says after joining its UTS namespace).
   var utsNamesInside: [Int32: (hostname: String, domainname: String)] = [:]
+  /// The answers to the rtnetlink dumps in a process's network namespace (see ``LinkState/parse(_:)``).
+  var routeDumpsInside: [Int32: [UInt8]] = [:]
   /// Namespace files by path (`/run/netns/x`, `/proc/PID/ns/net`): what ioctl_ns(2) would say of each.
   var namespaceFiles: [String: NamespaceFileInfo] = [:]
   /// The caller's environment (`NSBUILD_STATE_DIR=…`).
@@ -111,5 +113,10 @@ final class FakeHost: SystemReader {
     log.append("uname in /proc/\(pid)/ns/uts")
     guard let names = utsNamesInside[pid] else { throw missing("open", "/proc/\(pid)/ns/uts") }
     return names
+  }
+  func routeDumps(ofProcess pid: Int32, requests: [[UInt8]]) throws(SyscallError) -> [UInt8] {
+    log.append("rtnetlink dumps in /proc/\(pid)/ns/net")
+    guard let bytes = routeDumpsInside[pid] else { throw missing("open", "/proc/\(pid)/ns/net") }
+    return bytes
   }
 }

@@ -51,6 +51,44 @@ import Testing
     #expect(undo.map(\.id) == plan.applySteps.map(\.id))
   }
 
+  /// The main command's limit changed by hand (read from its /proc/PID/limits, once its start time matches): drift
+  /// that the limits step brings back on it and on init, and whose undo sets each back to what it read, the
+  /// hand-made value included.
+  @Test func theMainCommandsLimitsDriftIsBroughtBackAndItsUndoSetsTheHandMadeOnesBack() throws {
+    let spec = TargetPlanTests.spec([
+      "args = [\"/bin/sleep\", \"1000\"]": "args = [\"/bin/sleep\", \"1000\"]\nrlimits = { nofile = 512 }"
+    ])
+    let host = TargetPlanTests.host()
+    let command = TargetPlanTests.mainCommand
+    let limits = "Limit                     Soft Limit           Hard Limit           Units\n"
+    host.files["/proc/\(TargetPlanTests.pid)/limits"] = limits + "Max open files            1024  4096  files\n"
+    host.files["/proc/\(command.pid)/limits"] = limits + "Max open files            256   512   files\n"
+    host.files["/proc/\(command.pid)/stat"] =
+      "\(command.pid) (sleep) S 1 " + Array(repeating: "0", count: 17).joined(separator: " ")
+      + " \(command.startTime) 0 0"
+    var record = try TargetPlanTests.record(try TargetPlanTests.plan(spec))
+    record.mainCommand = command
+    let live = LiveObserver(reader: host).observe(record)
+    let drift = DriftReport.compare(record.plan, live)
+    #expect(drift.map(\.description) == ["rlimits: applied nofile 512/512, now nofile 256/512"])
+    let plan = try TargetPlanner(record: record, live: live).plan(try TargetPlanTests.plan(spec))
+    let entry = try #require(plan.entries.first { !$0.apply.isEmpty })
+    #expect(entry.restores == drift.first && entry.step.kind == .rlimits)
+    let wanted = ResourceLimit(.nofile, soft: 512, hard: 512)
+    let target = InPlaceStepTests.target
+    #expect(
+      entry.apply.first?.calls == [.prlimit(target: command, limit: wanted), .prlimit(target: target, limit: wanted)])
+    #expect(
+      entry.undo.first?.first?.calls == [
+        .prlimit(target: command, limit: ResourceLimit(.nofile, soft: 256, hard: 512)),
+        .prlimit(target: target, limit: ResourceLimit(.nofile, soft: 1024, hard: 4096)),
+      ])
+    // A main command whose start time is not the recorded one is another process: nothing read, nothing set on it.
+    record.mainCommand = ProcessIdentity(pid: command.pid, startTime: 1)
+    let other = LiveObserver(reader: host).observe(record)
+    #expect(other.commandLimits == nil && DriftReport.compare(record.plan, other).isEmpty)
+  }
+
   @Test func aFailedStepTakesBackThoseBeforeItNewestFirst() throws {
     let plan = try plan()
     let kernel = RecordingKernel()

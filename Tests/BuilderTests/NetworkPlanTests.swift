@@ -116,16 +116,21 @@ import Testing
     )
   }
 
-  @Test func aLiveSandboxsNetworkIsReplacedNotChangedInPlace() {
-    for kind in [Step.Kind.veth, .bridge, .pasta] {
-      guard case .replaces(let cause) = TargetPlanner.Category(kind) else {
-        Issue.record("\(kind) is not replaced")
+  @Test func aLiveSandboxsVethsChangeInPlaceAndPastaReplacesIt() {
+    // A veth's and a bridge's marks are TargetPlanner.networkEntries' (TargetVethPlanTests).
+    for kind in [Step.Kind.veth, .bridge] {
+      guard case .inPlace = TargetPlanner.Category(kind) else {
+        Issue.record("\(kind) is not changed in place")
         continue
       }
-      #expect(cause == .network)
-      #expect(Replacement(cause).scope == .sandbox)
-      #expect(Replacement(cause).description.hasSuffix("(rtnetlink(7))"))
     }
+    guard case .replaces(let cause) = TargetPlanner.Category(.pasta) else {
+      Issue.record("pasta is not replaced")
+      return
+    }
+    #expect(cause == .network && Replacement(cause).scope == .sandbox)
+    #expect(Replacement(cause).description.hasSuffix("(pasta(1))"))
+    #expect(Replacement(.link).scope == .link && Replacement(.link).description.hasSuffix("(veth(4))"))
   }
 
   /// nsbuild, forked the sandbox (pid 4242), takes its network step once it says ready.

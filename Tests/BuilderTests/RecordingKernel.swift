@@ -409,6 +409,9 @@ final class RecordingKernel: LinuxKernel {
   func utsNames(ofProcess pid: Int32) throws(SyscallError) -> (hostname: String, domainname: String) {
     (state.hostname, state.domainname)
   }
+  func routeDumps(ofProcess pid: Int32, requests: [[UInt8]]) throws(SyscallError) -> [UInt8] {
+    throw SyscallError(call: "setns", errno: ErrnoNames.ENOENT, path: "/proc/\(pid)/ns/net")
+  }
   func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError) {
     try record("fsconfig(\(fd), \(key), \(value), RECONFIGURE)", call: "fsconfig")
   }

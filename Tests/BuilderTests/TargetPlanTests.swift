@@ -292,6 +292,49 @@ import Testing
     try Self.compareGolden(target, spec: Self.spec(), "mount-drift")
   }
 
+  /// With the mounts recorded at `up` (``SandboxRecord/mounts``), a mount on the host's tree seen in the sandbox
+  /// that is not among them is drift, taken off in one step with one made beneath it; the host's own mounts
+  /// recorded, one with a recorded id at another mount point (a reused id), and one a host mount propagated in (a
+  /// slave of no peer group inside) are told apart. Without the record's mounts only mounts beneath the spec's are.
+  @Test func aMountMadeByHandOnTheHostsTreeIsDriftOnceTheRecordKeepsTheMounts() throws {
+    let host = Self.host()
+    let standing = """
+      20 1 0:20 / / rw,relatime - ext4 /dev/sda1 rw
+      30 20 0:30 / /cache rw,relatime - tmpfs tmpfs rw
+      31 20 0:31 / /tmp rw,relatime - tmpfs tmpfs rw,size=16384k
+      25 20 0:25 / /boot rw,relatime - ext4 /dev/sda2 rw
+      40 20 0:40 / /mnt rw,relatime - tmpfs byhand rw
+      41 40 0:41 / /mnt/inner rw,relatime - tmpfs inner rw
+      42 20 0:42 / /media rw,relatime master:7 - tmpfs fromhost rw
+
+      """
+    host.files["/proc/\(Self.pid)/mountinfo"] = standing
+    var record = try Self.record(try Self.plan(Self.spec()))
+    let without = try TargetPlanner(record: record, live: LiveObserver(reader: host).observe(record))
+      .plan(try Self.plan(Self.spec()))
+    #expect(without.drift.isEmpty, "\(without.drift)")
+    // Recorded at up: /, /cache, /tmp, and /boot with id 41, which /mnt/inner now has at another path.
+    record.mounts = [
+      RecordedMount(id: 20, mountPoint: "/", fstype: "ext4"),
+      RecordedMount(id: 30, mountPoint: "/cache", fstype: "tmpfs"),
+      RecordedMount(id: 31, mountPoint: "/tmp", fstype: "tmpfs"),
+      RecordedMount(id: 25, mountPoint: "/boot", fstype: "ext4"),
+      RecordedMount(id: 41, mountPoint: "/boot/efi", fstype: "vfat"),
+    ]
+    let target = try TargetPlanner(record: record, live: LiveObserver(reader: host).observe(record))
+      .plan(try Self.plan(Self.spec()))
+    #expect(
+      target.drift.map(\.description) == [
+        "mount /mnt: applied absent, now tmpfs", "mount /mnt/inner: applied absent, now tmpfs",
+      ])
+    #expect(actions(target) == ["mount /mnt": "-"], "\(actions(target))")
+    let entry = try #require(target.entries.first)
+    #expect(entry.note?.contains("made by hand, not in the spec") == true)
+    #expect(entry.apply.first?.calls.contains(.keepMount(slot: 1, path: "/mnt")) == true)
+    #expect(entry.undo.first?.first?.calls.contains(.restoreMount(slot: 1, path: "/mnt")) == true)
+    #expect(target.summary == "0 to add, 0 to change, 1 to remove")
+  }
+
   /// mountinfo shows a bind with the type of the filesystem it came from (ext4…), never `bind`: a bind standing
   /// where it was made is no drift; one taken off is.
   @Test func aBindIsComparedByBeingMountedNotByType() throws {

@@ -9,7 +9,7 @@ import Testing
   let caller = IDMapping(inside: 0, outside: .caller, count: 1)
 
   @Test func rangesOnEachSide() {
-    #expect(subordinate.insideRange == 1..<65537)
+    #expect(subordinate.fixedInsideRange == 1..<65537)
     #expect(subordinate.outsideRange(caller: 7) == 100_000..<165_536)
     #expect(subordinate.fixedOutsideRange == 100_000..<165_536)
     #expect(caller.fixedOutsideRange == nil)

@@ -18,6 +18,13 @@ import Testing
     #expect(Paths.resolve(path, against: "/d") == .failure(.parentComponent))
   }
 
+  @Test(arguments: [
+    ("/..", "/"), ("/a/../b", "/b"), ("..", "/"), ("../x", "/x"), ("a/..", "/d"), ("/a/b/../../..", "/"),
+  ])
+  func hostPathsClimbLexically(path: String, expected: String) {
+    #expect(Paths.resolve(path, against: "/d", climbing: true) == .success(expected))
+  }
+
   @Test func emptyAndNulAreRefused() {
     #expect(Paths.resolve("", against: "/d") == .failure(.empty))
     #expect(Paths.resolve("/a\u{0}b", against: "/d") == .failure(.nulByte))

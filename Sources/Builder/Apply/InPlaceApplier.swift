@@ -26,6 +26,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
   let plan: TargetPlan
   /// Called just before each step (and undo step) is taken (`apply --verbose`).
   let trace: (Step) -> Void
+  /// The detached copies of the mounts this apply took off (``Syscall/keepMount(slot:path:)``), for their undo.
+  let kept = KeptMounts()
 
   public init(kernel: Kernel, plan: TargetPlan, trace: @escaping (Step) -> Void = { _ in }) {
     self.kernel = kernel
@@ -36,18 +38,21 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
   /// Takes every step. The signals nsbuild passes on in `run` are kept meanwhile (a step is never cut halfway, nor
   /// left without its undo): one that came ends the apply after the step under way, taking back what was taken.
   public func apply() -> ApplyOutcome {
+    // Once apply ends, the copies go: a mount it took off for good (a tmpfs's files with it) and one it put back.
+    defer { kept.closeAll(kernel) }
     _ = try? kernel.forwardSignals(Planner.forwardedSignals, to: 0)
     kernel.deferSignals(true)
+    // Newest last; each step's own undo steps, listed in the order they are taken, kept so once all is reversed.
     var undo: [Step] = []
     for entry in plan.entries {
       for (index, step) in entry.apply.enumerated() {
         let back = entry.undo.indices.contains(index) ? entry.undo[index] : []
         trace(step)
         if let failure = take(step) {
-          if failure.callIndex > Self.changeIndex(of: step) { undo += back }
+          if failure.callIndex > Self.changeIndex(of: step) { undo += back.reversed() }
           return .failed(failure, undoFailures: takeBack(undo))
         }
-        undo += back
+        undo += back.reversed()
         if let signal = kernel.takeDeferredSignal() {
           return .interrupted(signal: signal, undoFailures: takeBack(undo))
         }
@@ -86,7 +91,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
     let joined = step.calls.lastIndex { if case .setns = $0 { true } else { false } } ?? -1
     let index = step.calls.indices.first { index in
       switch step.calls[index] {
-      case .moveMount, .unmount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure, .changeMode,
+      case .moveMount, .unmount, .restoreMount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure,
+        .changeMode,
         .changeOwner, .replaceFile, .removeFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation,
         .sendHandoffSignal, .endProcess, .rtnetlink, .startPasta:
         return true
@@ -102,7 +108,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir, .closeOnExecFrom,
         .execve, .saveMountNamespace, .enterMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots,
         .openNamespace, .pidfdOpen, .setns, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-        .openSandboxNamespace, .endSandboxAfterCommand:
+        .openSandboxNamespace, .endSandboxAfterCommand, .keepMount:
         return false
       }
     }
@@ -114,18 +120,40 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
   private func joined(_ step: Step) -> StepFailure? {
     let report: (read: Int32, write: Int32)
     let pid: Int32
+    // The socket a mount's copy comes back on (``Syscall/keepMount(slot:path:)``), for a step that keeps one.
+    let keeps = step.calls.compactMap { call -> String? in
+      if case .keepMount(_, let path) = call { return path }
+      return nil
+    }
+    var passing: (Int32, Int32)?
+    var opened: [Int32] = []
     do {
       report = try kernel.pipe()
+      opened = [report.read, report.write]
+      if !keeps.isEmpty {
+        let pair = try kernel.socketPair()
+        (passing, opened) = (pair, opened + [pair.0, pair.1])
+      }
       pid = try kernel.fork()
     } catch {
+      for fd in opened { kernel.close(fd) }
       return StepFailure(stepID: step.id, callIndex: 0, error: error)
     }
     if pid == 0 {
       kernel.close(report.read)
-      kernel.exit(joiner(step, report: report.write))
+      if let passing { kernel.close(passing.0) }
+      kernel.exit(joiner(step, report: report.write, passing: passing?.1))
     }
     kernel.close(report.write)
+    if let passing { kernel.close(passing.1) }
     let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
+    if let passing {
+      // The joiner has ended: its end is closed, so this reads what it sent and stops.
+      kept.add(kernel.receiveFDsUntilClosed(passing.0), for: keeps)
+      kernel.close(passing.0)
+    }
+    // An undo that attached a kept copy again has used it.
+    for case .restoreMount(_, let path) in step.calls { kept.drop(path, kernel) }
     let message = kernel.receive(on: report.read)
     kernel.close(report.read)
     if case .failed(let failure) = message { return failure }
@@ -140,8 +168,10 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
 
   /// In the joiner: dies with nsbuild, takes the step's calls (forking again at each `fork`, the child going on),
   /// and returns the status to exit with; a failure is sent on `report` first.
-  private func joiner(_ step: Step, report: Int32) -> Int32 {
-    let runner = StepRunner(kernel: kernel, reportFD: report, parent: ParentLink(parentPID: kernel.parentProcessID()))
+  private func joiner(_ step: Step, report: Int32, passing: Int32?) -> Int32 {
+    var runner = StepRunner(
+      kernel: kernel, reportFD: report, passing: passing, parent: ParentLink(parentPID: kernel.parentProcessID()))
+    runner.keptMounts = kept.copies
     var start = 0
     _ = try? kernel.setParentDeathSignal(9)
     do throws(StepFailure) {
@@ -163,5 +193,28 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
       return ExitStatus.setupFailed
     }
     return 0
+  }
+}
+
+/// The detached copies of mounts an `apply` took off (``Syscall/keepMount(slot:path:)``), which nsbuild holds until
+/// the apply ends, by sandbox path, newest last.
+final class KeptMounts {
+  private(set) var copies: [String: [Int32]] = [:]
+
+  /// `fds`, as received, for the `paths` their step kept, in order.
+  func add(_ fds: [Int32], for paths: [String]) {
+    for (fd, path) in zip(fds, paths) { copies[path, default: []].append(fd) }
+  }
+
+  /// The newest copy of `path` closed: attached again, it no longer needs this fd.
+  func drop<Kernel: LinuxKernel>(_ path: String, _ kernel: Kernel) {
+    guard let fd = copies[path]?.popLast() else { return }
+    kernel.close(fd)
+  }
+
+  /// Every copy closed: one still detached goes with its fd (umount(2) of a detached tree on its last close).
+  func closeAll<Kernel: LinuxKernel>(_ kernel: Kernel) {
+    for fd in copies.values.joined() { kernel.close(fd) }
+    copies = [:]
   }
 }

@@ -46,6 +46,9 @@ struct StepRunner<Kernel: LinuxKernel> {
   let home = MountNamespaceHome()
   /// The links this process made (a veth's host end, a bridge), for a failed setup to delete.
   var links = MadeLinks()
+  /// In a joiner of `apply`: the detached copies of mounts taken off earlier in the apply that nsbuild keeps, by
+  /// sandbox path, newest last (``Syscall/keepMount(slot:path:)``); inherited from nsbuild across fork(2).
+  var keptMounts: [String: [Int32]] = [:]
 
   init(
     kernel: Kernel, sandboxPID: Int32 = 0, fds: FDTable = FDTable(), reportFD: Int32? = nil,
@@ -203,6 +206,9 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .rtnetlink(let request): try send(request)
     case .startPasta(let program, let arguments): try startPasta(program, arguments)
     case .unmount(let slot, let path): try naming(path) { () throws(SyscallError) in try kernel.detach(try fd(slot)) }
+    case .keepMount(let slot, let path): try naming(path) { () throws(SyscallError) in try keepMount(slot) }
+    case .restoreMount(let slot, let path):
+      try naming(path) { () throws(SyscallError) in try restoreMount(onto: slot, path: path) }
     case .reconfigure(let slot, let path, let key, let value):
       try naming(path) { () throws(SyscallError) in try kernel.reconfigure(try fd(slot), key: key, value: value) }
     case .changeMode(let slot, let path, let mode):
@@ -245,6 +251,22 @@ struct StepRunner<Kernel: LinuxKernel> {
     }
   }
 
+  /// A detached copy of the mount in `slot` (open_tree(2) OPEN_TREE_CLONE, recursive), sent to nsbuild, which keeps
+  /// it; closed here (see ``Syscall/keepMount(slot:path:)``).
+  private func keepMount(_ slot: Int) throws(SyscallError) {
+    let copy = try kernel.openTree(try fd(slot), recursive: true)
+    defer { kernel.close(copy) }
+    try kernel.sendFDs([copy], over: try passingSocket())
+  }
+
+  /// The newest copy nsbuild kept of the mount taken off `path`, attached onto `slot` (move_mount(2)).
+  private func restoreMount(onto slot: Int, path: String) throws(SyscallError) {
+    guard let copy = keptMounts[path]?.last else {
+      throw SyscallError(call: "move_mount", errno: ErrnoNames.EBADF, path: "no copy kept of \(path)")
+    }
+    try kernel.moveMount(copy, onto: try fd(slot))
+  }
+
   /// The handoff signal to `keeper` through a pidfd, sent only once its start time says the pidfd names it.
   private func signalHandoff(to keeper: ProcessIdentity) throws(SyscallError) {
     let pidfd = try kernel.openProcess(keeper.pid)
@@ -267,7 +289,8 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.
   private func verify(_ target: ProcessIdentity) throws(SyscallError) {
     guard target.isAlive(reader: kernel) else {
-      throw SyscallError(call: "prlimit", errno: ErrnoNames.ESRCH, path: "/proc/\(target.pid) (not the sandbox's init)")
+      throw SyscallError(
+        call: "prlimit", errno: ErrnoNames.ESRCH, path: "/proc/\(target.pid) (not the process recorded)")
     }
   }
 

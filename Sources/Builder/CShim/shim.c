@@ -1021,6 +1021,101 @@ long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsig
   return (long)used;
 }
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+/// Sends the message at `request` on `sock` and writes every answer to `pipe_out` until NLMSG_DONE or
+/// NLMSG_ERROR: 0, or an errno.
+static int nsb_dump_one(int sock, const unsigned char *request, unsigned int length, int pipe_out) {
+  if (send(sock, request, length, 0) != (ssize_t)length) return errno ? errno : EIO;
+  static unsigned char buffer[65536];
+  for (;;) {
+    ssize_t got = recv(sock, buffer, sizeof buffer, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return got < 0 ? errno : EIO;
+    ssize_t written = 0;
+    while (written < got) {
+      ssize_t put = write(pipe_out, buffer + written, (size_t)(got - written));
+      if (put < 0 && errno == EINTR) continue;
+      if (put <= 0) return EIO;
+      written += put;
+    }
+    /* The last message of the datagram says whether the answer is complete. */
+    ssize_t offset = 0;
+    while (offset + (ssize_t)sizeof(struct nlmsghdr) <= got) {
+      struct nlmsghdr *header = (struct nlmsghdr *)(buffer + offset);
+      if (header->nlmsg_len < sizeof(struct nlmsghdr)) return EPROTO;
+      if (header->nlmsg_type == NLMSG_DONE || header->nlmsg_type == NLMSG_ERROR) return 0;
+      offset += (ssize_t)NLMSG_ALIGN(header->nlmsg_len);
+    }
+  }
+}
+
+/// The child of nsb_route_dumps: joins, dumps, exits with 0 or an errno.
+static void nsb_dump_child(int pipe_out, const char *net_path, const char *user_path, const unsigned char *requests,
+                           unsigned long requests_size) {
+  int fd = open(net_path, O_RDONLY | O_CLOEXEC);
+  int result = fd < 0 ? -1 : nsb_setns(fd, CLONE_NEWNET);
+  if (result < 0 && errno == EPERM && user_path != NULL) {
+    int user = open(user_path, O_RDONLY | O_CLOEXEC);
+    if (user >= 0 && nsb_setns(user, CLONE_NEWUSER) == 0) result = nsb_setns(fd, CLONE_NEWNET);
+  }
+  if (result < 0) _exit(errno > 0 && errno < 126 ? errno : EIO);
+  int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (sock < 0) _exit(errno > 0 && errno < 126 ? errno : EIO);
+  unsigned long offset = 0;
+  while (offset + sizeof(struct nlmsghdr) <= requests_size) {
+    const struct nlmsghdr *header = (const struct nlmsghdr *)(requests + offset);
+    if (header->nlmsg_len < sizeof(struct nlmsghdr) || offset + header->nlmsg_len > requests_size) _exit(EINVAL);
+    int error = nsb_dump_one(sock, requests + offset, header->nlmsg_len, pipe_out);
+    if (error != 0) _exit(error > 0 && error < 126 ? error : EIO);
+    offset += NLMSG_ALIGN(header->nlmsg_len);
+  }
+  _exit(0);
+}
+
+long nsb_route_dumps(const char *net_path, const char *user_path, const unsigned char *requests,
+                     unsigned long requests_size, unsigned char *out, unsigned long size) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return -1;
+  pid_t child = fork();
+  if (child < 0) {
+    int saved = errno;
+    close(fds[0]);
+    close(fds[1]);
+    errno = saved;
+    return -1;
+  }
+  if (child == 0) {
+    close(fds[0]);
+    nsb_dump_child(fds[1], net_path, user_path, requests, requests_size);
+  }
+  close(fds[1]);
+  unsigned long used = 0;
+  int overflow = 0;
+  for (;;) {
+    unsigned char spill[4096];
+    ssize_t got = used < size ? read(fds[0], out + used, size - used) : read(fds[0], spill, sizeof spill);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    if (used < size) used += (unsigned long)got; else overflow = 1;
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    errno = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+    return -1;
+  }
+  if (overflow) {
+    errno = ENOBUFS;
+    return -1;
+  }
+  return (long)used;
+}
+
 int nsb_reconfigure(int fd, const char *key, const char *value) {
   int context = (int)syscall(SYS_fspick, fd, "", NSB_FSPICK_EMPTY_PATH | NSB_FSPICK_CLOEXEC);
   if (context < 0) return -1;

@@ -18,6 +18,16 @@ extension RealKernel {
     return (names[0], names[1])
   }
 
+  public func routeDumps(ofProcess pid: Int32, requests: [[UInt8]]) throws(SyscallError) -> [UInt8] {
+    let net = "/proc/\(pid)/ns/net"
+    fflush(nil)
+    let message = requests.flatMap { $0 }
+    var buffer = [UInt8](repeating: 0, count: 4 << 20)
+    let length = nsb_route_dumps(net, "/proc/\(pid)/ns/user", message, UInt(message.count), &buffer, UInt(buffer.count))
+    guard length >= 0 else { throw SyscallError(call: "setns", errno: Glibc.errno, path: net) }
+    return Array(buffer.prefix(Int(length)))
+  }
+
   public func reconfigure(_ fd: Int32, key: String, value: String) throws(SyscallError) {
     _ = try retry("fsconfig") { nsb_reconfigure(fd, key, value) }
   }

@@ -31,21 +31,25 @@ public enum DriftReport {
   /// Empty when nothing drifted, and when its init is gone (``ProcessIdentity/isAlive(reader:)`` tells that apart).
   public static func read<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> [Drift] {
     let live = LiveObserver(reader: reader).observe(record, files: record.plan.filePaths)
-    return compare(record.plan, live)
+    return compare(record.plan, live, baseline: record.mounts)
   }
 
   /// The drift between what `applied` made and what `live` shows; values `live` could not read are not drift.
-  public static func compare(_ applied: Plan, _ live: LiveSandbox) -> [Drift] {
+  /// `baseline`: the mounts recorded when it was applied (``SandboxRecord/mounts``), for mounts made by hand.
+  public static func compare(_ applied: Plan, _ live: LiveSandbox, baseline: [RecordedMount]? = nil) -> [Drift] {
     guard live.isAlive else { return [] }
-    return applied.steps.flatMap { drift(of: $0, live) } + handMadeMounts(applied, live)
+    return applied.steps.flatMap { drift(of: $0, live) } + handMadeMounts(applied, live, baseline: baseline)
   }
 
-  /// Mounts made by hand beneath the applied plan's mounts (`mount -t tmpfs none /srv/cache` inside): each mount
-  /// whose parent is one of them (the topmost on its target), or is such a mount itself, at a path the plan mounts
-  /// nothing on. One stacked by hand on a target is that target's drift (its type or options). Drift whose
-  /// applied value is `absent`; `apply` takes it off. A mount made by hand on a folder of the host's tree seen in the
-  /// sandbox is not told apart from the host's own mounts there (the record keeps no list of them).
-  static func handMadeMounts(_ applied: Plan, _ live: LiveSandbox) -> [Drift] {
+  /// Mounts made by hand (`mount -t tmpfs none /mnt` inside), at a path the plan mounts nothing on: each mount whose
+  /// parent is one of the plan's mounts (the topmost on its target), or is such a mount itself; and, with the mounts
+  /// recorded when the plan was applied (`baseline`), every mount not among them, wherever it stands (the host's
+  /// tree seen in the sandbox included), but one a mount of the host propagated in (a slave whose master is no peer
+  /// group of the sandbox's, under `[root] propagation = "slave"`). One stacked by hand on a target is that
+  /// target's drift (its type or options). Drift whose applied value is `absent`; `apply` takes it off, since the
+  /// spec does not have it. Without a baseline (a record that predates it), a mount made by hand on the host's tree
+  /// is not told from the host's own mounts there.
+  static func handMadeMounts(_ applied: Plan, _ live: LiveSandbox, baseline: [RecordedMount]? = nil) -> [Drift] {
     guard let mounts = live.mounts else { return [] }
     let targets = Set(
       applied.steps.compactMap { step -> String? in
@@ -62,6 +66,17 @@ public enum DriftReport {
       guard !made.contains(mount.mountPoint) else { continue }
       found.append(
         Drift(kind: .mount, subject: .mountTarget(path: mount.mountPoint), applied: "absent", live: mount.fstype))
+    }
+    guard let baseline else { return found }
+    let peers = Set(mounts.compactMap(\.peerGroup))
+    var seen = Set(found.map(\.subject))
+    for mount in mounts where !owned.contains(mount.id) && !made.contains(mount.mountPoint) {
+      guard !baseline.contains(where: { $0.names(mount) }) else { continue }
+      // Propagated from the host's mount: its master is outside the sandbox.
+      if let master = mount.masterGroup, !peers.contains(master) { continue }
+      let subject = Step.Subject.mountTarget(path: mount.mountPoint)
+      guard seen.insert(subject).inserted else { continue }
+      found.append(Drift(kind: .mount, subject: subject, applied: "absent", live: mount.fstype))
     }
     return found
   }
@@ -98,13 +113,32 @@ public enum DriftReport {
     case .uidMap, .gidMap:
       guard case .writeProcFile(let file, let contents)? = step.calls.first else { return [] }
       return found(words(contents), live.procFiles[file].map(words), restorable: false)
+    case .rlimits: return limitsDrift(step, live)
     case .spawn, .unshare, .setgroups, .timeOffsets, .fork, .propagation, .sources, .root, .protect, .pivotRoot,
-      .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials,
+      .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
       .detach, .hold,
-      .outlive, .endCommand, .veth, .bridge, .pasta:
+      .outlive, .endCommand, .bridge, .pasta:
+      return []
+    case .veth: return vethDrift(step, live)
+    }
+  }
+
+  /// What init's step of a veth set up that is gone from the sandbox's network namespace (read with rtnetlink(7)
+  /// dumps): the link itself (deleted by hand; its host end went with it), an address or a route removed, the link
+  /// taken down. Addresses and routes added by hand are not drift: nsbuild never made them.
+  private static func vethDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
+    guard step.actor == .initProcess, let links = live.links, case .networkInterface(let name) = step.subject else {
       return []
     }
+    func drift(_ applied: String, _ now: String) -> Drift {
+      Drift(kind: .veth, subject: step.subject, applied: applied, live: now)
+    }
+    guard let link = links.first(where: { $0.name == name }) else { return [drift("present", "absent")] }
+    let requests = VethShape.requests(step)
+    let addresses = requests.filter { $0.linkAddress.map { !link.addresses.contains($0) } ?? false }
+    let routes = requests.filter { $0.linkRoute.map { !link.routes.contains($0) } ?? false }
+    return (link.isUp ? [] : [drift("up", "down")]) + (addresses + routes).map { drift($0.shown, "absent") }
   }
 
   /// A mount the applied plan made that is no longer there, is now of another filesystem type, or has other flags,
@@ -122,6 +156,29 @@ public enum DriftReport {
     }
     guard let changed = MountDrift(shape: MountShape(step), mount: mount).described else { return [] }
     return [Drift(kind: .mount, subject: step.subject, applied: changed.applied, live: changed.standing)]
+  }
+
+  /// The main command's limits that differ from the ones the applied plan set on it (`prlimit --pid` by hand):
+  /// one drift for the step, the limits named as `nofile 512/512` (soft/hard). Not read without a main command.
+  private static func limitsDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {
+    guard let now = live.commandLimits else { return [] }
+    var (applied, standing): ([String], [String]) = ([], [])
+    for case .setrlimit(let limit) in step.calls {
+      guard let current = now[limit.resource], current != limit else { continue }
+      applied.append(Self.text(limit))
+      standing.append(Self.text(current))
+    }
+    guard !applied.isEmpty else { return [] }
+    return [
+      Drift(
+        kind: .rlimits, subject: step.subject, applied: applied.joined(separator: ", "),
+        live: standing.joined(separator: ", "))
+    ]
+  }
+
+  /// `nofile 512/4096`: soft and hard, `unlimited` for RLIM_INFINITY.
+  static func text(_ limit: ResourceLimit) -> String {
+    "\(limit.resource.rawValue) \(limit.soft.map(String.init) ?? "unlimited")/\(limit.hard.map(String.init) ?? "unlimited")"
   }
 
   private static func fileDrift(_ step: Step, _ live: LiveSandbox) -> [Drift] {

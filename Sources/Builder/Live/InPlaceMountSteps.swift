@@ -54,16 +54,33 @@ extension InPlaceSteps {
     }
   }
 
-  /// The mount on `path` taken off inside the sandbox's mount namespace (umount2(2) MNT_DETACH).
+  /// The mount on `path` taken off inside the sandbox's mount namespace (umount2(2) MNT_DETACH), a detached copy of
+  /// it kept by nsbuild first (``Syscall/keepMount(slot:path:)``) for ``restoreKept(_:origin:)`` to attach again
+  /// should a later step fail.
   func remove(_ path: String, origin: SourceRange?) -> Step {
     let calls: [Syscall] = [
       .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
-      .unmount(slot: 1, path: path),
+      .keepMount(slot: 1, path: path), .unmount(slot: 1, path: path),
     ]
     return Step(
       kind: .unmount, actor: .joiner, subject: .mountTarget(path: path),
       operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
-      reason: "processes that still use it keep it until they let go (MNT_DETACH)", origin: origin)
+      reason: "processes that still use it keep it until they let go (MNT_DETACH); nsbuild keeps a copy until "
+        + "apply ends (a failed apply attaches it again)",
+      origin: origin)
+  }
+
+  /// The copy nsbuild kept of the mount ``remove(_:origin:)`` took off `path` attached there again (move_mount(2)):
+  /// the same superblock, so a tmpfs comes back with its files, and the mounts that were beneath it with it.
+  func restoreKept(_ path: String, origin: SourceRange?) -> Step {
+    let calls: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .restoreMount(slot: 1, path: path),
+    ]
+    return Step(
+      kind: .mount, actor: .joiner, subject: .mountTarget(path: path),
+      operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
+      origin: origin, label: "attach the mount taken off \(path) again, as it stood (its files kept)")
   }
 
   /// The standing mount changed to what `new` makes, when the difference is its attributes (mount_setattr(2)),
@@ -133,6 +150,51 @@ extension InPlaceSteps {
       operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
         + calls.map { Step.Operation($0, origin: step.origin) },
       change: .create, origin: step.origin, label: "bring the mount on \(path) back as applied")
+  }
+
+  /// The undo of ``restore(_:standing:)``: the standing mount on `step`'s target set back to how `mount` shows it
+  /// before `apply` (the drift made by hand): its flags (mount_setattr(2)), its filesystem read-only again
+  /// (fspick(2) `ro`), a tmpfs's size, its propagation (a shared mount gets a new peer group, as `mount
+  /// --make-shared` gives); nil when nothing drifted.
+  func backToStanding(_ step: Step, standing mount: HostMount) -> Step? {
+    guard case .mountTarget(let path) = step.subject else { return nil }
+    let drift = MountDrift(shape: MountShape(step), mount: mount)
+    guard drift.shape.fstype == "bind" || drift.shape.fstype == mount.fstype else { return nil }
+    var calls: [Syscall] = []
+    if drift.attributesDrifted || drift.superblockReadOnly {
+      calls.append(
+        .setattrAt(
+          slot: 1, path: path, recursive: false, set: drift.standing,
+          clear: drift.applied.subtracting(drift.standing)))
+    }
+    if drift.superblockReadOnly { calls.append(.reconfigure(slot: 1, path: path, key: "ro", value: "")) }
+    if let size = drift.size { calls.append(.reconfigure(slot: 1, path: path, key: "size", value: size.standing)) }
+    if let propagation = drift.propagation {
+      for flags in Self.propagationFlags(propagation.standing) {
+        calls.append(.setPropagation(slot: 1, path: path, recursive: false, propagation: flags))
+      }
+    }
+    guard !calls.isEmpty else { return nil }
+    let lookup: [Syscall] = [
+      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+    ]
+    return Step(
+      kind: .mount, actor: .joiner, subject: step.subject,
+      operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
+        + calls.map { Step.Operation($0, origin: step.origin) },
+      change: .create, origin: step.origin, label: "set the mount on \(path) back as it stood")
+  }
+
+  /// The mount_setattr(2) propagation calls that make `word` (``MountDrift/propagation``): a mount both shared and
+  /// a slave is made a slave first, then shared (mount_namespaces(7)).
+  static func propagationFlags(_ word: String) -> [MountFlags] {
+    switch word {
+    case "shared": [.shared]
+    case "slave": [.slave]
+    case "shared and slave": [.slave, .shared]
+    case "unbindable": [.unbindable]
+    default: [.private]
+    }
   }
 
   /// A tmpfs option changed on the standing mount: `size` by a remount, `mode` and `uid`/`gid` by fchmod(2) and

@@ -7,6 +7,9 @@ import SpecParser
 /// resource limits are set from outside with prlimit(2). Each step is taken by its own joiner: fd slots are its own.
 struct InPlaceSteps {
   let target: ProcessIdentity
+  /// The sandbox's main command, running (checked by its start time when its limits were read), whose resource
+  /// limits `[process] rlimits` set; nil without one.
+  var mainCommand: ProcessIdentity?
   /// The namespaces the sandbox unshared.
   let unshared: [Namespace]
   /// The new plan's host-opening step (bind sources, device nodes) and protect steps, by mount target.
@@ -100,19 +103,26 @@ struct InPlaceSteps {
       label: step.title)
   }
 
-  /// prlimit(2) of each limit on the sandbox's init, from outside.
+  /// prlimit(2) of each limit, from outside, on the sandbox's main command (the process `up` set them on) when it
+  /// has one, and on its init, whose limits the processes it forks inherit (`exec` sets the spec's on its command).
   func limits(_ step: Step) -> Step {
-    let operations = step.operations.compactMap { operation -> Step.Operation? in
-      guard case .setrlimit(let limit) = operation.call else { return nil }
-      return Step.Operation(.prlimit(target: target, limit: limit), origin: operation.origin)
+    let processes = (mainCommand.map { [$0] } ?? []) + [target]
+    let operations = processes.flatMap { process in
+      step.operations.compactMap { operation -> Step.Operation? in
+        guard case .setrlimit(let limit) = operation.call else { return nil }
+        return Step.Operation(.prlimit(target: process, limit: limit), origin: operation.origin)
+      }
     }
     return Step(
       kind: .rlimits, actor: .parent, subject: step.subject, operations: operations, change: .create,
-      reason: "init's limits, which the processes it forks inherit; `exec` sets the spec's on its command",
-      origin: step.origin, label: "set init's resource limits")
+      reason: mainCommand == nil
+        ? "init's limits, which the processes it forks inherit; `exec` sets the spec's on its command"
+        : "the main command's limits, which `up` set, and init's, which the processes it forks inherit",
+      origin: step.origin,
+      label: mainCommand == nil ? "set init's resource limits" : "set the main command's and init's resource limits")
   }
 
-  private func joined(_ step: Step, kind: Step.Kind, joining: [Namespace], calls: [Syscall]) -> Step {
+  func joined(_ step: Step, kind: Step.Kind, joining: [Namespace], calls: [Syscall]) -> Step {
     Step(
       kind: kind, actor: .joiner, subject: step.subject,
       operations: join(joining, besides: calls) + step.operations.filter { calls.contains($0.call) },

@@ -1,3 +1,4 @@
+import Netlink
 import SpecParser
 
 /// Reads a live sandbox (``LiveSandbox``) through a ``SystemReader`` only, from the host's /proc: it cannot change
@@ -9,9 +10,10 @@ public struct LiveObserver<Reader: SystemReader> {
     self.reader = reader
   }
 
-  /// What stands in the sandbox of `record`; `files` are the `[[files]]` paths to read inside it. Namespaces the
-  /// applied plan did not unshare are the host's: their values are not read as the sandbox's.
-  public func observe(_ record: SandboxRecord, files: [String] = []) -> LiveSandbox {
+  /// What stands in the sandbox of `record`; `files` are the `[[files]]` paths to read inside it; its links are read
+  /// when `links` or the applied plan has a veth. Namespaces the applied plan did not unshare are the host's: their
+  /// values are not read as the sandbox's.
+  public func observe(_ record: SandboxRecord, files: [String] = [], links: Bool = false) -> LiveSandbox {
     let target = record.initProcess
     var live = LiveSandbox(isAlive: target.isAlive(reader: reader))
     guard live.isAlive else { return live }
@@ -31,7 +33,19 @@ public struct LiveObserver<Reader: SystemReader> {
       if let contents = text(proc + file) { live.procFiles[file] = contents }
     }
     live.limits = ProcLimits.parse(text(proc + "limits") ?? "")
+    if let command = record.mainCommand, command.isAlive(reader: reader) {
+      let limits = text("/proc/\(command.pid)/limits").map(ProcLimits.parse)
+      // Read from the process checked, not one that took its pid meanwhile.
+      if command.isAlive(reader: reader) { live.commandLimits = limits }
+    }
     if unshared.contains(.net) { live.loopbackUp = loopbackUp(proc) }
+    if unshared.contains(.net), links || record.plan.steps.contains(where: { $0.kind == .veth }) {
+      do {
+        let requests = [NetlinkNumbers.RTM_GETLINK, NetlinkNumbers.RTM_GETADDR, NetlinkNumbers.RTM_GETROUTE]
+          .enumerated().map { RouteRequest.dump($1, sequence: UInt32($0 + 1)) }
+        live.links = LinkState.parse(try reader.routeDumps(ofProcess: target.pid, requests: requests))
+      } catch { live.unread.append("links: \(error)") }
+    }
     // The root is held open before the check below, so the files are read beneath the root of the process checked.
     let root = files.isEmpty ? nil : try? reader.openPath(proc + "root")
     defer { if let root { reader.close(root) } }

@@ -1,3 +1,4 @@
+import Netlink
 import SpecParser
 
 /// What stands in a live sandbox now, read from the host through its init's `/proc/PID/` entries (proc(5)) and,
@@ -19,8 +20,15 @@ public struct LiveSandbox: Sendable, Hashable {
   public var procFiles: [String: String] = [:]
   /// Init's resource limits (`/proc/PID/limits`).
   public var limits: [ResourceLimit.Resource: ResourceLimit] = [:]
+  /// The main command's resource limits (`/proc/PID/limits` of ``SandboxRecord/mainCommand``, checked to be that
+  /// process by its start time): the process the spec's `[process] rlimits` are set on. Nil with no main command
+  /// running, or none recorded.
+  public var commandLimits: [ResourceLimit.Resource: ResourceLimit]?
   /// Whether `lo` is up in its network namespace (`/proc/PID/net/igmp` and `if_inet6`).
   public var loopbackUp: Bool?
+  /// The links of its network namespace with their addresses and gateway routes, from rtnetlink(7) dumps made
+  /// there (``SystemReader/routeDumps(ofProcess:requests:)``); nil when not read (no veth in either plan).
+  public var links: [LinkState]?
   /// The `[[files]]` entries as they stand, by sandbox path (reached through `/proc/PID/root` with
   /// RESOLVE_IN_ROOT, never following its symlinks out).
   public var files: [String: LiveFile] = [:]
@@ -30,6 +38,9 @@ public struct LiveSandbox: Sendable, Hashable {
   public init(isAlive: Bool) {
     self.isAlive = isAlive
   }
+
+  /// The link named `name` in its network namespace, when links were read.
+  public func link(_ name: String) -> LinkState? { links?.first { $0.name == name } }
 
   /// The topmost mount at `path`, when mounts were read.
   public func mount(at path: String) -> HostMount? {

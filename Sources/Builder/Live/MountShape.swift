@@ -55,7 +55,8 @@ struct MountShape: Hashable {
       .setresgid,
       .setresuid, .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir,
       .closeOnExecFrom, .execve, .takeBackForeground, .enterMountNamespace, .saveMountNamespace,
-      .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .reconfigure,
+      .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .keepMount,
+      .restoreMount, .reconfigure,
       .changeMode, .changeOwner,
       .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
       .endSandboxAfterCommand, .sendHandoffSignal, .endProcess, .openSandboxNamespace, .rtnetlink, .startPasta:

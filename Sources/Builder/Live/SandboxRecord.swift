@@ -45,6 +45,11 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   /// for it and ends the sandbox when it ends; `down` waits for it too. Nil while init keeps the main command (the
   /// one `up` started).
   public var mainKeeper: ProcessIdentity?
+  /// The mounts of the sandbox's mount namespace when `up` or the last `apply` ended (``RecordedMount``): a mount
+  /// standing now that is not among them, at a path the plan mounts nothing on, was made by hand
+  /// (``DriftReport/handMadeMounts(_:_:baseline:)``). Nil in a record that predates the field: only mounts made by
+  /// hand beneath the plan's mounts are found then.
+  public var mounts: [RecordedMount]?
 
   public init(
     name: SandboxName, specPath: String, specDigest: String, createdAt: Int64, appliedAt: Int64,

@@ -50,7 +50,9 @@ public enum RecordedSpec {
     let reason: String
     switch readFile(record, reader: reader) {
     case .success(let read):
-      let check = SpecDecoder.decode(source: read.source, file: record.specPath, directory: read.folder)
+      let check = SpecDecoder.decode(
+        source: read.source, file: record.specPath, directory: read.folder,
+        variables: SpecVariablesReader(reader: reader).read(folder: read.folder))
       let loaded = LoadedSpec(path: record.specPath, source: read.source, check: check, unsafePath: read.unsafe)
       if check.spec != nil, read.unsafe == nil { return .file(loaded) }
       reason =
@@ -59,18 +61,21 @@ public enum RecordedSpec {
     case .failure(let error):
       reason = isGone(error) ? "is gone" : "cannot be read (\(error))"
     }
-    guard let recorded = recordedLoad(record) else { return .none }
+    guard let recorded = recordedLoad(record, reader: reader) else { return .none }
     return .recorded(recorded, reason: reason)
   }
 
   /// The recorded text checked again; its relative paths resolve against the folder of the recorded path, as they
   /// did. Nil when the record keeps no text, or when the text no longer decodes to a spec (not expected: it did).
-  static func recordedLoad(_ record: SandboxRecord) -> LoadedSpec? {
+  static func recordedLoad<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> LoadedSpec? {
     guard let text = record.specSource else { return nil }
     let source = Array(text.utf8)
-    let folder = record.specPath.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+    let parent = record.specPath.split(separator: "/", omittingEmptySubsequences: false).dropLast()
       .joined(separator: "/")
-    let check = SpecDecoder.decode(source: source, file: record.specPath, directory: folder.isEmpty ? "/" : folder)
+    let folder = parent.isEmpty ? "/" : parent
+    let check = SpecDecoder.decode(
+      source: source, file: record.specPath, directory: folder,
+      variables: SpecVariablesReader(reader: reader).read(folder: folder))
     guard check.spec != nil else { return nil }
     return LoadedSpec(path: record.specPath, source: source, check: check)
   }

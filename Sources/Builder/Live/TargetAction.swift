@@ -54,8 +54,10 @@ public struct Replacement: Sendable, Hashable {
     case mountRemade = "mount_remade"
     /// A `[process]` setting changed: taken at fork and execve(2).
     case process
-    /// A `[[net.veth]]` entry (or the host side it makes) changed: not changed in place yet.
+    /// `[net.pasta]` changed: pasta is started with the sandbox and is not started or changed in a live one.
     case network
+    /// A veth's inside name, host name or bridge changed: that pair is deleted and made anew.
+    case link = "veth_link"
   }
 
   /// How much is made anew.
@@ -66,6 +68,8 @@ public struct Replacement: Sendable, Hashable {
     case mount
     /// The main command, when the sandbox has one; the next `exec` gets the new settings either way.
     case mainCommand = "main_command"
+    /// That one veth pair, its addresses and routes set again.
+    case link
   }
 
   public var cause: Cause
@@ -79,6 +83,7 @@ public struct Replacement: Sendable, Hashable {
     case .namespaceSet, .idMap, .setgroups, .clockOffsets, .root, .network: .sandbox
     case .mountSource, .mountRemade: .mount
     case .process: .mainCommand
+    case .link: .link
     }
   }
 
@@ -92,7 +97,8 @@ public struct Replacement: Sendable, Hashable {
     case .mountSource: "move_mount(2)"
     case .mountRemade: "mount_setattr(2)"
     case .process: "execve(2)"
-    case .network: "rtnetlink(7)"
+    case .network: "pasta(1)"
+    case .link: "veth(4)"
     }
   }
 
@@ -116,7 +122,9 @@ public struct Replacement: Sendable, Hashable {
     case .process:
       "[process] settings are taken at fork and execve(2): the next `exec` uses them, and a main command is replaced"
     case .network:
-      "nsbuild does not yet add, change or remove a live sandbox's veths, addresses or routes in place: a changed [net] makes the sandbox anew"
+      "pasta is started once with the sandbox (by `run`) and nsbuild does not start, change or end it in a live sandbox: a changed [net.pasta] makes the sandbox anew"
+    case .link:
+      "a veth pair's names and bridge are set when it is made here: the pair is deleted (RTM_DELLINK, its host end goes with it) and made anew, its addresses and routes set again"
     }
   }
 

@@ -17,7 +17,7 @@ public struct TargetPlan: Sendable, Hashable {
     public var isSetup: Bool
     /// For each step of ``apply``, at the same index, the steps that take it back, made from what stood before
     /// (the sandbox's hostname, a file's contents, init's limits; the applied plan's mount): `apply` takes them,
-    /// newest first, when a later step fails, so a failed apply leaves the sandbox as it was. Empty where nothing
+    /// the newest step's first (each step's list in its own order), when a later step fails, so a failed apply leaves the sandbox as it was. Empty where nothing
     /// can be taken back (lo brought up, a file that did not exist).
     public var undo: [[Step]] = []
 
@@ -116,7 +116,7 @@ public struct TargetPlan: Sendable, Hashable {
       case .replace(let replacement):
         switch replacement.scope {
         case .sandbox: return false
-        case .mount: return matches(.mount)
+        case .mount, .link: return matches(.mount)
         case .mainCommand: return matches(.mainCommand)
         }
       }

@@ -5,7 +5,8 @@ import SpecParser
 /// The new plan's steps are matched with the applied plan's (``SandboxRecord/plan``) by kind and subject, as
 /// ``PlanDiff`` matches them. A step the spec did not change is `=`, unless the sandbox drifted from it (``Drift``)
 /// and it can be brought back in place. A changed, added or removed step is marked by what the kernel allows in a
-/// running sandbox (``Category``): names, lo, mounts, files, resource limits and `/`'s propagation change in place;
+/// running sandbox (``Category``): names, lo, mounts, files, resource limits, `/`'s propagation and veths (see
+/// ``networkEntries(_:old:new:_:_:_:)``; a renamed veth replaces that pair) change in place;
 /// the namespace set, ID maps, setgroups, clock offsets and the root replace the sandbox; a mount's new source or
 /// type replaces that mount; `[process]` settings replace the main command.
 public struct TargetPlanner: Sendable {
@@ -43,15 +44,25 @@ public struct TargetPlanner: Sendable {
     }
     let old = record.plan.steps
     // A name an apply set and then stopped (nsbuild killed) before recording it is the spec's, not drift.
-    let drift = DriftReport.compare(record.plan, live).filter { item in
+    let drift = DriftReport.compare(record.plan, live, baseline: record.mounts).filter { item in
       !new.steps.contains { step in
         step.kind == item.kind && step.subject == item.subject && (alreadyStands(step) || mountStands(step))
       }
     }
-    let steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    var steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    // The main command's limits were read: it runs, and its limits are set with init's.
+    if live.commandLimits != nil { steps.mainCommand = record.mainCommand }
     let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
-    let entries = pairs.map { pair -> TargetPlan.Entry in
+    let veths = VethPairing(old: VethShape.all(in: record.plan), new: VethShape.all(in: new))
+    let entries = pairs.flatMap { pair -> [TargetPlan.Entry] in
+      if let network = networkEntries(pair, old: old, new: new.steps, veths, steps, undoing) {
+        return network.map { entry in
+          var entry = entry
+          entry.step.change = change(of: entry)
+          return entry
+        }
+      }
       var entry: TargetPlan.Entry
       switch pair {
       case .matched(let before, let after):
@@ -66,9 +77,14 @@ public struct TargetPlanner: Sendable {
         gone.origin = nil
         entry = removed(gone, steps, undoing)
         entry.undo = undo(entry, old: old[index], new: nil, steps, undoing)
+        // Named by its line in the spec as it was applied (the record keeps that text): this file has none.
+        if let line = old[index].origin?.start.line {
+          entry.note = (["was at line \(line) of the spec as last applied"] + (entry.note.map { [$0] } ?? []))
+            .joined(separator: "; ")
+        }
       }
       entry.step.change = change(of: entry)
-      return mainCommandNoted(entry)
+      return [mainCommandNoted(entry)]
     }
     // Mounts made by hand are taken off first: one may cover a path the steps after it write beneath.
     return TargetPlan(
@@ -104,9 +120,18 @@ public struct TargetPlanner: Sendable {
   private func handMade(_ drift: [Drift], _ new: Plan, _ steps: InPlaceSteps) -> [TargetPlan.Entry] {
     // Numbered after the new plan's steps: ids name a step once in the JSON.
     var next = (new.steps.map(\.id).max() ?? 0) + 1
-    return drift.compactMap { item in
+    let taken = drift.compactMap { item -> String? in
       guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
         !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject })
+      else { return nil }
+      return path
+    }
+    return drift.compactMap { item in
+      guard item.kind == .mount, item.applied == "absent", case .mountTarget(let path) = item.subject,
+        !new.steps.contains(where: { $0.kind == .mount && $0.subject == item.subject }),
+        // One made by hand beneath another goes with it (MNT_DETACH takes the mounts beneath), and comes back with
+        // it on a failure (the copy kept is recursive).
+        !taken.contains(where: { $0 != path && AbsolutePath.isWithin(path, $0) })
       else { return nil }
       let remove = steps.remove(path, origin: nil)
       // The entry's own calls are the ones that take it off: no plan made it.
@@ -116,8 +141,9 @@ public struct TargetPlanner: Sendable {
         change: .modify(before: item.live, after: "absent"), label: "\(item.live) mounted on \(path) by hand")
       var entry = TargetPlan.Entry(
         step: step, action: .remove, apply: [remove], restores: item,
-        note: "the spec does not mount it: taken off, its contents with it (a failed apply does not put it back)")
-      entry.undo = [[]]
+        note: "made by hand, not in the spec, which is the truth: apply takes it off with what is mounted beneath "
+          + "it, its contents with it once apply succeeds (a failed apply attaches it again)")
+      entry.undo = [[steps.restoreKept(path, origin: nil)]]
       return entry
     }
   }
@@ -341,7 +367,8 @@ public struct TargetPlanner: Sendable {
 
     init(_ kind: Step.Kind) {
       switch kind {
-      case .hostname, .domainname, .loopback, .mount, .file, .rlimits, .propagation: self = .inPlace
+      // A veth's and a bridge's marks are ``TargetPlanner/networkEntries(_:old:new:_:_:_:)``'s.
+      case .hostname, .domainname, .loopback, .mount, .file, .rlimits, .propagation, .veth, .bridge: self = .inPlace
       case .unshare: self = .replaces(.namespaceSet)
       case .setgroups: self = .replaces(.setgroups)
       case .uidMap, .gidMap, .namespaceRoot: self = .replaces(.idMap)
@@ -351,7 +378,7 @@ public struct TargetPlanner: Sendable {
         self = .replaces(.process)
       // Joining other sandboxes' namespaces sets the namespaces as unshare(2) does: another set is another sandbox.
       case .join: self = .replaces(.namespaceSet)
-      case .veth, .bridge, .pasta: self = .replaces(.network)
+      case .pasta: self = .replaces(.network)
       // `up`'s detach, hold and outlive steps are the holder's, taken once; an apply's ending of a main command is
       // never in a spec's plan.
       case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .terminal,
@@ -404,7 +431,8 @@ extension TargetPlanner {
     _ plan: Plan, spec: Spec?, launch: LiveLaunch, record: SandboxRecord, reader: Reader
   ) throws(TargetPlanError) -> TargetPlan {
     let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
-    let live = LiveObserver(reader: reader).observe(record, files: files)
+    let live = LiveObserver(reader: reader).observe(
+      record, files: files, links: plan.steps.contains { $0.kind == .veth })
     let marked = try TargetPlanner(record: record, live: live).plan(plan)
     guard record.hasMainCommand, marked.replacesMainCommand else { return marked }
     let chain: Plan

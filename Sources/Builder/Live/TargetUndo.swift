@@ -2,7 +2,8 @@ import SpecParser
 
 /// The steps that take back each in-place step of a target plan (``TargetPlan/Entry/undo``), made as plan data from
 /// what stands before `apply`: the sandbox's own hostname and files and init's limits as ``LiveSandbox`` read them,
-/// and, for a mount, the applied plan's step (``SandboxRecord/plan``). A failed `apply` takes them, newest first, so
+/// for a mount changed where it stands the applied plan's step (``SandboxRecord/plan``), and for a mount taken off
+/// the copy of it nsbuild keeps (``Syscall/keepMount(slot:path:)``). A failed `apply` takes them, newest first, so
 /// the sandbox is left as it was.
 extension TargetPlanner {
   /// One list of undo steps per step of `entry.apply`, at the same index. `steps` makes steps from the new plan,
@@ -17,18 +18,18 @@ extension TargetPlanner {
       case .mount:
         guard case .mountTarget(let path) = taken.subject else { return [] }
         if taken.calls.contains(where: Self.attaches) { return [steps.remove(path, origin: taken.origin)] }
+        // Drift brought back where it stands (flags, size, propagation changed by hand): set back as it stood.
+        if entry.restores != nil, let mount = live.mount(at: path) {
+          return steps.backToStanding(new ?? taken, standing: mount).map { [$0] } ?? []
+        }
         // Changed where it stands: changed back, from the new shape to the old.
         guard let old, let new, let back = undoing.change(new, to: old) else { return [] }
         return [back]
       case .unmount:
-        // A mount taken off is attached again as the applied plan made it (a tmpfs comes back empty).
-        guard let old, old.kind == .mount else { return [] }
-        var back = undoing.add(old)
-        // A tmpfs's files lived in the mount taken off (tmpfs(5)): the one attached again is empty.
-        if MountShape(old).fstype == "tmpfs", case .mountTarget(let path) = old.subject {
-          back.label = "attach tmpfs on \(path) again (empty: its files went with the one taken off)"
-        }
-        return [back]
+        // The copy nsbuild kept of it attached again: what stood there, files, flags and mounts beneath included
+        // (drift too: a mount made by hand, or one of another type).
+        guard case .mountTarget(let path) = taken.subject else { return [] }
+        return [steps.restoreKept(path, origin: taken.origin)]
       // A file removed is written back from the applied plan's step.
       case .file: return new == nil ? file(taken, new: old, undoing) : file(taken, new: new, steps)
       case .loopback:
@@ -118,16 +119,17 @@ extension TargetPlanner {
     return [back]
   }
 
-  /// Init's limits set back to those read from `/proc/PID/limits` before.
+  /// The limits of each process set back to those read from its `/proc/PID/limits` before (the main command's
+  /// drift included).
   private func limits(_ taken: Step) -> [Step] {
     var back = taken
     back.operations = taken.operations.compactMap { operation in
-      guard case .prlimit(let target, let limit) = operation.call, let previous = live.limits[limit.resource] else {
-        return nil
-      }
+      guard case .prlimit(let target, let limit) = operation.call else { return nil }
+      let before = target == record.initProcess ? live.limits : (live.commandLimits ?? [:])
+      guard let previous = before[limit.resource] else { return nil }
       return Step.Operation(.prlimit(target: target, limit: previous), origin: operation.origin)
     }
-    back.label = "set init's resource limits back"
+    back.label = (taken.label ?? "set the resource limits") + " back"
     return back.operations.isEmpty ? [] : [back]
   }
 }

@@ -93,6 +93,14 @@ public protocol SystemReader {
   ///
   /// - Throws: ``SyscallError`` of setns(2) (EPERM without the privilege to join, ENOENT when `pid` is gone).
   func utsNames(ofProcess pid: Int32) throws(SyscallError) -> (hostname: String, domainname: String)
+  /// The answers to rtnetlink(7) dump requests (`requests`, whole messages, such as ``RouteRequest/dump(_:sequence:)``)
+  /// in the network namespace of process `pid`, in order: read by a forked child that joins `/proc/PID/ns/net` with
+  /// setns(2) (its owning user namespace first when needed) and asks on a NETLINK_ROUTE socket made there, so
+  /// nothing of the caller changes. A dump reads; it changes nothing in the namespace.
+  ///
+  /// - Throws: ``SyscallError`` of setns(2) (EPERM without the privilege to join, ENOENT when `pid` is gone), or of
+  ///   the socket (ENOBUFS for answers larger than 4 MiB).
+  func routeDumps(ofProcess pid: Int32, requests: [[UInt8]]) throws(SyscallError) -> [UInt8]
   /// readlink(2) of /proc/self/ns/NAME (namespaces(7)), e.g. `uts:[4026531838]`; nil when it cannot be read.
   func namespaceID(_ namespace: Namespace) -> String?
   /// The owner, group and permission bits of the file open at `fd` (fstat(2)), for `plan`'s predictions of who may

@@ -213,8 +213,9 @@ extension Planner {
     return result + propagationWarnings(for: spec, planner)
   }
 
-  /// "line N" for the spec entry at `path`, as the messages name entries (their 0-based indices confuse).
+  /// "line N" for the spec entry at `path`, as the messages name entries (their 0-based indices confuse), or "the
+  /// command line" for one an override added.
   private static func line(of path: SpecKeyPath, _ planner: Planner) -> String {
-    planner.origin(path).map { "line \($0.start.line)" } ?? path.description
+    planner.origin(path).map { $0.argument == nil ? "line \($0.start.line)" : "the command line" } ?? path.description
   }
 }

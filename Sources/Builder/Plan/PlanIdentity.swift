@@ -18,8 +18,9 @@ extension Planner {
   /// The ID the sandbox acts as inside its user namespace: 0 when mapped, else the caller's own ID when mapped,
   /// else the lowest mapped one.
   static func rootID(in map: [IDMapping], caller: UInt32) -> UInt32 {
-    if map.contains(where: { $0.inside == 0 }) { return 0 }
-    return map.insideID(of: caller, caller: caller) ?? map.map(\.inside).min() ?? 0
+    let starts = map.map { $0.insideStart(caller: caller) }
+    if starts.contains(0) { return 0 }
+    return map.insideID(of: caller, caller: caller) ?? starts.min() ?? 0
   }
 
   /// The uid and gid the command gets for `[process] uid` and `gid` left out: the user namespace's root, or root

@@ -4,6 +4,10 @@ import SpecParser
 extension Planner {
   func userSteps() throws(PlanError) -> [Step] {
     guard spec.unshares(.user) else { return [] }
+    // "caller" is known now: the lines it starts must still not overlap, fit below the kernel's "no ID", and map
+    // the IDs the spec gives the command.
+    let conflicts = CallerMapRules.check(spec, uid: state.uid, gid: state.gid, file: "")
+    if !conflicts.isEmpty { throw PlanError.callerMaps(conflicts) }
     // setgroups(2) inside needs setgroups "allow", which an unprivileged caller never gets: denied by default, and
     // the kernel refuses an unprivileged gid_map without it.
     if !state.isPrivileged, spec.user.setgroups != .allow, !(spec.process.groups ?? []).isEmpty {
@@ -94,7 +98,7 @@ extension Planner {
       case .id(let id): outside = id
       case .caller: outside = caller
       }
-      return "\(line.inside) \(outside) \(line.count)\n"
+      return "\(line.insideStart(caller: caller)) \(outside) \(line.count)\n"
     }.joined()
   }
 }

@@ -213,6 +213,9 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   /// `[net]` asks for what this caller or host cannot give: a veth without root (its host end needs CAP_NET_ADMIN
   /// in the host's network namespace), pasta(1) not installed, or pasta under `up`.
   case networkUnavailable(String)
+  /// A `uid_map` or `gid_map` line that says `"caller"` conflicts once the caller's ID is written in (see
+  /// ``CallerMapRules``): each problem at its spec line, in a diagnostic whose `file` is empty (the caller names it).
+  case callerMaps([Diagnostic])
 
   public var description: String {
     switch self {
@@ -222,6 +225,7 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
       "[process] groups cannot be set: without root, setgroups is denied in the new user namespace (user_namespaces(7)), so setgroups(2) fails with EPERM; leave `groups` out or run as root"
     case .limits(let problems): problems.map(\.message).joined(separator: "\n")
     case .networkUnavailable(let reason): reason
+    case .callerMaps(let problems): problems.map(\.message).joined(separator: "\n")
     }
   }
 }

@@ -227,6 +227,10 @@ extension Syscall: CustomStringConvertible {
     case .endSandboxAfterCommand(let slot): return "waitpid(command); pidfd_send_signal(fd\(slot), SIGTERM)"
     case .closeInheritedDescriptors: return "close_range(3, ~0U) but the chain's pipes and sockets"
     case .unmount(let slot, let path): return "umount2(fd[\(slot)] (\(path)), MNT_DETACH)"
+    case .keepMount(let slot, let path):
+      return "open_tree(fd[\(slot)] (\(path)), OPEN_TREE_CLONE|AT_RECURSIVE), kept by nsbuild (sendmsg SCM_RIGHTS)"
+    case .restoreMount(let slot, let path):
+      return "move_mount(the copy nsbuild kept of \(path), fd[\(slot)] (\(path)))"
     case .reconfigure(let slot, let path, let key, let value):
       // An empty value sets a flag (`rw`, `ro`): FSCONFIG_SET_FLAG, as the shim does.
       let set =

@@ -197,6 +197,16 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// umount2(2) MNT_DETACH of the folder mount open in fd slot `slot` (`path` in the sandbox): a mount taken off a
   /// live sandbox; processes that still use it keep it until they let go (umount(2)).
   case unmount(slot: Int, path: String)
+  /// open_tree(2) OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE|AT_EMPTY_PATH of the mount open in fd slot `slot`
+  /// (`path` in the sandbox), sent to nsbuild (sendmsg(2) SCM_RIGHTS) and closed here: nsbuild keeps that detached
+  /// copy until `apply` ends. It shares the mount's superblock (open_tree(2)), so a tmpfs's files, and the mounts
+  /// beneath it, outlive the umount2(2) that follows, for ``restoreMount(slot:path:)`` to attach again when a later
+  /// step fails; closed once `apply` is done, the copy goes (and a tmpfs's files with it).
+  case keepMount(slot: Int, path: String)
+  /// move_mount(2) MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH of the copy nsbuild kept of the mount taken off
+  /// `path` (``keepMount(slot:path:)``, the newest for that path) onto the folder open in fd slot `slot`: the mount
+  /// attached again as it stood, its files and the mounts beneath it included.
+  case restoreMount(slot: Int, path: String)
   /// fspick(2) FSPICK_EMPTY_PATH of the mount open in fd slot `slot`, fsconfig(2) FSCONFIG_SET_STRING of `key` to
   /// `value`, then FSCONFIG_CMD_RECONFIGURE: a superblock option changed in place (a tmpfs `size`, tmpfs(5)).
   case reconfigure(slot: Int, path: String, key: String, value: String)
@@ -206,7 +216,8 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// fchown(2) of the root folder of the mount open in fd slot `slot` to `uid` and `gid` (nil: kept), as IDs of the
   /// process's user namespace: what a tmpfs `uid`/`gid` option sets, changed without a new tmpfs (tmpfs(5)).
   case changeOwner(slot: Int, path: String, uid: UInt32?, gid: UInt32?)
-  /// prlimit(2) of `limit` on the live sandbox's init, `target`, once `/proc/PID/stat` shows its start time.
+  /// prlimit(2) of `limit` on a live sandbox's process `target` (its init, or its main command), once
+  /// `/proc/PID/stat` shows its start time.
   case prlimit(target: ProcessIdentity, limit: ResourceLimit)
   /// A `[[files]]` file that stands in a live sandbox made anew: the folder of `path` opened beneath root slot `root`
   /// (RESOLVE_IN_ROOT), a new file holding `contents` with `mode` written there as `.NAME.nsbuild-new`, then

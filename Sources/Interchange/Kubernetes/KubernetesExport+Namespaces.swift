@@ -103,7 +103,7 @@ extension KubernetesExporter {
   mutating func exportUser() {
     for (key, map) in [(SpecKeyPath("user.uid_map"), spec.user.uidMap), ("user.gid_map", spec.user.gidMap)]
     where writes(key) {
-      let callerAsRoot = map.count == 1 && map[0].inside == 0 && map[0].outside == .caller
+      let callerAsRoot = map.count == 1 && map[0].inside == .id(0) && map[0].outside == .caller
       if callerAsRoot && pod.hostUsers == false {
         report(
           key, .approximated, "spec.hostUsers: false",

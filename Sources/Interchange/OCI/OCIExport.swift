@@ -178,14 +178,14 @@ struct OCIExporter {
       report(key, .resolved, destination, note: "the default map: \(name) \(caller), who exported, as 0 inside")
       return [OCIIDMapping(containerID: 0, hostID: caller, size: 1)]
     }
-    let usesCaller = map.contains { $0.outside == .caller }
+    let usesCaller = map.contains(where: \.usesCaller)
     if usesCaller {
-      report(key, .resolved, destination, note: "outside = \"caller\" is \(name) \(caller), who exported")
+      report(key, .resolved, destination, note: "\"caller\" is \(name) \(caller), who exported")
     } else {
       report(key, .exported, destination)
     }
     return map.map {
-      OCIIDMapping(containerID: $0.inside, hostID: $0.outsideStart(caller: caller), size: $0.count)
+      OCIIDMapping(containerID: $0.insideStart(caller: caller), hostID: $0.outsideStart(caller: caller), size: $0.count)
     }
   }
 

@@ -91,12 +91,13 @@ public enum SpecWriter {
     func map(_ name: String, _ lines: [IDMapping]) -> [String] {
       guard !lines.isEmpty else { return [] }
       let entries = lines.map { line -> String in
-        let outside: String
-        switch line.outside {
-        case .id(let id): outside = String(id)
-        case .caller: outside = "\"caller\""
+        func start(_ start: IDMapping.Start) -> String {
+          switch start {
+          case .id(let id): String(id)
+          case .caller: "\"caller\""
+          }
         }
-        return "{ inside = \(line.inside), outside = \(outside), count = \(line.count) }"
+        return "{ inside = \(start(line.inside)), outside = \(start(line.outside)), count = \(line.count) }"
       }
       return [name + " = [" + entries.joined(separator: ", ") + "]"]
     }

@@ -3,18 +3,23 @@
 final class DecodeContext {
   let sink: DiagnosticSink
   let source: [UInt8]
-  /// The absolute folder relative paths resolve against.
+  /// The absolute folder relative paths resolve against, and `${SPEC_DIR}`.
   let directory: String
+  /// The values of the other `${NAME}`s.
+  let variables: SpecVariables
+  /// The values in which a `${NAME}` was replaced, in the order read.
+  var substitutions: [SpecSubstitution] = []
   var origins: [SpecKeyPath: SourceRange] = [:]
   /// The ID maps (`uid_map`, `gid_map`) with an entry rejected, and what those entries meant to map.
   var rejectedMapEntries: [String: RejectedMapEntries] = [:]
   /// The paths inside the sandbox written relative, in the order read, dropped entries' included.
   var relativeInsidePaths: [RelativeInsidePath] = []
 
-  init(sink: DiagnosticSink, source: [UInt8], directory: String) {
+  init(sink: DiagnosticSink, source: [UInt8], directory: String, variables: SpecVariables = SpecVariables()) {
     self.sink = sink
     self.source = source
     self.directory = directory
+    self.variables = variables
   }
 
   /// The literal text of a value as written in the file.

@@ -62,7 +62,7 @@ extension SpecSections {
     table.rejectUnknownKeys(["path", "type", "readonly", "propagation"])
     var root = Root()
     let type = table.string("type")
-    let directory: String? = table.string("path").flatMap { self.path($0, key: "path") }
+    let directory: String? = table.string("path").flatMap { self.hostPath($0, key: "path") }
     switch (type?.0, directory) {
     case (nil, nil): break
     case ("tmpfs", nil): root.kind = .tmpfs

@@ -30,12 +30,21 @@ struct MappedIDRules {
     }
   }
 
-  private func insideRanges(_ map: [IDMapping], map name: String) -> [Range<UInt64>] {
-    map.isEmpty && rejectedMapEntries[name] == nil ? [0..<1] : map.map(\.insideRange)
+  /// The inside ranges of `map`; nil when a line starts at the caller's ID, unknown until the plan is made (then
+  /// ``CallerMapRules`` checks the resolved map).
+  private func insideRanges(_ map: [IDMapping], map name: String) -> [Range<UInt64>]? {
+    if map.isEmpty && rejectedMapEntries[name] == nil { return [0..<1] }
+    var ranges: [Range<UInt64>] = []
+    for line in map {
+      guard let range = line.fixedInsideRange else { return nil }
+      ranges.append(range)
+    }
+    return ranges
   }
 
-  private func require(_ id: UInt32?, in ranges: [Range<UInt64>], map: String, key: SpecKeyPath, what: String) {
-    guard let id, rejectedMapEntries[map]?.mayMap(id) != true, !ranges.contains(where: { $0.contains(UInt64(id)) }),
+  private func require(_ id: UInt32?, in ranges: [Range<UInt64>]?, map: String, key: SpecKeyPath, what: String) {
+    guard let id, let ranges, rejectedMapEntries[map]?.mayMap(id) != true,
+      !ranges.contains(where: { $0.contains(UInt64(id)) }),
       let range = spec.origins[key]
     else { return }
     let mapped = ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound - 1)" }

@@ -12,7 +12,7 @@ extension SpecSections {
     if table.table["target"] == nil {
       sink.error("missing-key", "mount needs a `target`", at: table.range, hint: "e.g. target = \"/tmp\"")
     }
-    let source = table.string("source").flatMap { path($0, key: "source") }
+    let source = table.string("source").flatMap { hostPath($0, key: "source") }
     let options = mountOptions(table)
     let size = tmpfsSize(table)
     let mode = tmpfsMode(table)
@@ -42,7 +42,7 @@ extension SpecSections {
   private func decodeOverlay(_ table: TableReader, into mount: inout Mount) {
     var seen: Set<String> = []
     for (text, range) in table.strings("lower") ?? [] {
-      guard let lower = path((text, range), key: "lower") else { continue }
+      guard let lower = hostPath((text, range), key: "lower") else { continue }
       // The kernel refuses a layer listed twice, with a misleading ELOOP.
       guard seen.insert(lower).inserted else {
         sink.error("duplicate-value", "overlay lower '\(lower)' is listed twice", at: range)
@@ -51,7 +51,7 @@ extension SpecSections {
       mount.lower.append(lower)
     }
     let upper = table.string("upper")
-    let work = table.string("work").flatMap { path($0, key: "work") }
+    let work = table.string("work").flatMap { hostPath($0, key: "work") }
     if let upper, upper.0 == "tmpfs" {
       mount.upper = .tmpfs
       if let entry = table.table["work"] {
@@ -59,7 +59,7 @@ extension SpecSections {
           "unused-key", "`work` applies to an upper directory, not to upper = \"tmpfs\"", at: entry.keyRange,
           hint: "nsbuild makes the work folder on the tmpfs itself")
       }
-    } else if let upper, let upperPath = path(upper, key: "upper") {
+    } else if let upper, let upperPath = hostPath(upper, key: "upper") {
       if let work, work == upperPath {
         sink.error(
           "invalid-overlay", "`work` must be a folder of its own, not the upper folder",
@@ -142,8 +142,30 @@ extension SpecSections {
     }
   }
 
-  func path(_ value: (String, SourceRange), key: String) -> String? {
-    switch Paths.resolve(value.0, against: context.directory) {
+  /// A path on the host (`source`, `lower`, `upper`, `work`, `[root] path`): `${NAME}` replaced (see
+  /// ``substituted(_:key:use:)``), then resolved against the spec's folder, `..` included (``Paths/resolve(_:against:climbing:)``).
+  /// A leading `~` is refused: nsbuild is no shell, and would read it as a folder named `~` in the spec's folder.
+  func hostPath(_ value: (String, SourceRange), key: String) -> String? {
+    if value.0.hasPrefix("~") {
+      let rest = value.0.drop { $0 != "/" }
+      sink.error(
+        "tilde-path", "`\(key)` starts with '~', which nsbuild does not expand", at: value.1,
+        hint: value.0 == "~" || value.0.hasPrefix("~/")
+          ? "use ${HOME}: \"${HOME}\(rest)\"" : "use ${HOME} for your own home folder, or write the absolute path")
+      return nil
+    }
+    guard let text = substituted(value, key: key, use: .hostPath) else { return nil }
+    let resolved = path((text, value.1), key: key, climbing: true)
+    // `plan` shows the path as it is used, `..` resolved: `${SPEC_DIR}/.. → /srv/repo`.
+    if let resolved, let last = context.substitutions.indices.last, context.substitutions[last].range == value.1 {
+      context.substitutions[last].resolved = resolved
+    }
+    return resolved
+  }
+
+  /// A path resolved against the spec's folder; `..` only with `climbing` (host paths).
+  func path(_ value: (String, SourceRange), key: String, climbing: Bool = false) -> String? {
+    switch Paths.resolve(value.0, against: context.directory, climbing: climbing) {
     case .success(let path):
       if let problem = Paths.lengthProblem(path) {
         sink.error("invalid-path", "`\(key)` \(problem)", at: value.1)

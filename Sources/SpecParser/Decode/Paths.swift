@@ -9,8 +9,13 @@ enum Paths {
   }
 
   /// `path` made absolute against `directory` (which must be absolute), with `//` and `.` removed.
-  /// A `..` component is refused rather than resolved: it would make a reviewer work out where a mount lands.
-  static func resolve(_ path: String, against directory: String) -> Result<String, Problem> {
+  ///
+  /// A `..` component is refused in a path inside the sandbox (it would make a reviewer work out where a mount
+  /// lands). In a host path (`climbing`), where a spec in `ci/` names the repository's root as `..`, it removes the
+  /// name before it, lexically, as realpath(3) would on a tree without symlinks (`..` of `/` is `/`, as the kernel
+  /// has it, path_resolution(7)); `plan` shows the result, and the host path is then opened as "Host paths and
+  /// symlinks" in the README says, so a symlink on the way is never followed unseen.
+  static func resolve(_ path: String, against directory: String, climbing: Bool = false) -> Result<String, Problem> {
     guard !path.isEmpty else { return .failure(.empty) }
     guard !path.utf8.contains(0) else { return .failure(.nulByte) }
     let full = path.hasPrefix("/") ? path : directory + "/" + path
@@ -18,7 +23,11 @@ enum Paths {
     var parts: [Substring] = []
     for part in full.split(separator: "/", omittingEmptySubsequences: true) {
       if part == "." { continue }
-      if part == ".." { return .failure(.parentComponent) }
+      if part == ".." {
+        guard climbing else { return .failure(.parentComponent) }
+        _ = parts.popLast()
+        continue
+      }
       parts.append(part)
     }
     return .success("/" + parts.joined(separator: "/"))

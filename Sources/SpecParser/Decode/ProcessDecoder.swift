@@ -58,7 +58,7 @@ extension SpecSections {
           at: entry.keyRange)
       } else if value.utf8.contains(0) {
         sink.error("invalid-env", "the value of \(entry.key) contains a NUL byte", at: entry.node.range)
-      } else {
+      } else if let value = substituted((value, entry.node.range), key: "env.\(entry.key)", use: .environment) {
         result.append(EnvironmentVariable(entry.key, value))
       }
     }

@@ -9,6 +9,12 @@ extension SpecSections {
   /// A path inside the sandbox, resolved as any other path; one written relative is remembered for the rule below,
   /// whether or not its entry is kept, so a problem of the entry does not hide it.
   func insidePath(_ value: (String, SourceRange), key: String) -> String? {
+    if value.0.hasPrefix("~") {
+      sink.error(
+        "tilde-path", "`\(key)` starts with '~', which nsbuild does not expand", at: value.1,
+        hint: "write the absolute path inside the sandbox")
+      return nil
+    }
     guard let resolved = path(value, key: key) else { return nil }
     if !value.0.hasPrefix("/") {
       context.relativeInsidePaths.append(RelativeInsidePath(key: key, written: value.0, range: value.1))

@@ -9,6 +9,9 @@ public struct SpecCheck: Sendable {
   public var omitted = OmittedDiagnostics()
   /// The limit ``diagnostics`` was cut to (0: none).
   public var limit = SpecDecoder.defaultDiagnosticLimit
+  /// With overrides, the text the diagnostics and origins point into: the file, then one line per override. Nil
+  /// when the file alone was read.
+  public var source: [UInt8]?
 
   public var hasErrors: Bool { omitted.errors > 0 || diagnostics.contains { $0.severity == .error } }
 
@@ -40,23 +43,36 @@ public enum SpecDecoder {
   /// - Parameters:
   ///   - source: the file's bytes.
   ///   - file: the path to name in diagnostics, as the user gave it.
-  ///   - directory: the absolute folder that relative paths in the spec resolve against (the spec's own folder).
+  ///   - directory: the absolute folder that relative paths in the spec resolve against (the spec's own folder), and
+  ///     the value of `${SPEC_DIR}`.
+  ///   - variables: the values of the other `${NAME}`s host paths and `[process] env` values may use; a name without
+  ///     one is an error where it is used.
+  ///   - overrides: changes given on the command line, applied in order on top of the file, each a line of its
+  ///     own after the file's in ``SpecCheck/source`` (see ``SpecOverride``); their diagnostics name them, with
+  ///     `file` "command line".
   ///   - maxDiagnostics: the most diagnostics returned, the first in source order (0: all); one more then says how
   ///     many were left out.
   /// - Returns: the spec (nil on any error) and all diagnostics. A TOML syntax error ends decoding, since nothing
   ///   after it can be read reliably; it is reported with code `toml-syntax`.
   public static func decode(
-    source: [UInt8], file: String, directory: String, maxDiagnostics: Int = defaultDiagnosticLimit
+    source: [UInt8], file: String, directory: String, variables: SpecVariables = SpecVariables(),
+    overrides: [SpecOverride] = [], maxDiagnostics: Int = defaultDiagnosticLimit
   ) -> SpecCheck {
     let sink = DiagnosticSink(file: file, limit: maxDiagnostics)
-    let root: TOMLTable
+    var root: TOMLTable
     do {
       root = try TOMLParser.parse(source)
     } catch {
       sink.error("toml-syntax", error.message, at: error.range)
       return SpecCheck(spec: nil, diagnostics: sink.finish(), limit: maxDiagnostics)
     }
-    let context = DecodeContext(sink: sink, source: source, directory: directory)
+    var decoded = source
+    if !overrides.isEmpty {
+      var merger = OverrideMerger(root: root, source: source, sink: sink)
+      for (index, override) in overrides.enumerated() { merger.apply(override, index: index) }
+      (root, decoded) = (merger.root, merger.source)
+    }
+    let context = DecodeContext(sink: sink, source: decoded, directory: directory, variables: variables)
     // One origin per value read: room for all of them up front spares the rehashing of every key path on each
     // growth, which was a fifth of decoding a spec with thousands of mounts.
     context.origins.reserveCapacity(root.nodeCount)
@@ -64,6 +80,7 @@ public enum SpecDecoder {
     var spec = SpecSections(context: context).decodeRoot(
       TableReader(table: root, path: "", range: start, context: context))
     spec.origins = context.origins
+    spec.substitutions = context.substitutions
     CrossFieldRules(spec: spec, sink: sink).check()
     FilesystemRules(spec: spec, sink: sink, relativeInsidePaths: context.relativeInsidePaths).check()
     MappedIDRules(spec: spec, sink: sink, rejectedMapEntries: context.rejectedMapEntries).check()
@@ -71,8 +88,17 @@ public enum SpecDecoder {
     HostTreeRules(spec: spec, sink: sink).check()
     ProcCoverRules(spec: spec, sink: sink).check()
     NetworkRules(spec: spec, sink: sink).check()
+    // A problem with an override names it, and the command line rather than the file.
+    let diagnostics = sink.finish().map { diagnostic in
+      guard let index = diagnostic.range.argument, overrides.indices.contains(index) else { return diagnostic }
+      var named = diagnostic
+      named.file = "command line"
+      named.message = "`\(overrides[index].text)`: " + diagnostic.message
+      return named
+    }
     return SpecCheck(
-      spec: sink.hasErrors ? nil : spec, diagnostics: sink.finish(), omitted: sink.omitted, limit: maxDiagnostics)
+      spec: sink.hasErrors ? nil : spec, diagnostics: diagnostics, omitted: sink.omitted, limit: maxDiagnostics,
+      source: overrides.isEmpty ? nil : decoded)
   }
 }
 

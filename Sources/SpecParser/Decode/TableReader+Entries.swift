@@ -44,7 +44,7 @@ extension DecodeContext {
   /// A context writing to the same sink, with no origins yet. Only its origins are carried back (see
   /// ``adoptOrigins(of:from:as:)``): what else a decoder records goes to ``SpecSections/context``, the spec's own.
   convenience init(scratchFor parent: DecodeContext) {
-    self.init(sink: parent.sink, source: parent.source, directory: parent.directory)
+    self.init(sink: parent.sink, source: parent.source, directory: parent.directory, variables: parent.variables)
   }
 
   /// Copies the origins recorded in `scratch` (all at or beneath `written`), moved beneath `kept`.

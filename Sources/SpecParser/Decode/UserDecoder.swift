@@ -44,25 +44,18 @@ extension SpecSections {
       entries.append(MapEntry(number: number + 1, mapping: mapping, range: line.range))
     }
     if rejected.unknown || !rejected.inside.isEmpty { context.rejectedMapEntries[key] = rejected }
-    checkOverlaps(entries, written: nodes.count, map: key)
+    if nodes.count <= Self.maximumMapLines {
+      // A map over the limit is already an error; comparing every pair of a huge one would take quadratic time.
+      IDMapOverlaps(sink: sink, map: key).check(entries, caller: nil)
+    }
     return entries.map(\.mapping)
   }
 
   private func decodeMapLine(_ line: TableReader, map: String) -> IDMapping? {
     line.rejectUnknownKeys(["inside", "outside", "count"])
-    let inside = id("inside", in: line)
+    let inside = start("inside", in: line, hint: "\"caller\" is the ID of the user (or group) that runs nsbuild")
     let count = count(in: line)
-    var outside: IDMapping.Outside?
-    if let entry = line.entry("outside") {
-      switch entry.node.value {
-      case .string("caller"): outside = .caller
-      case .integer: outside = id("outside", in: line).map(IDMapping.Outside.id)
-      default:
-        sink.error(
-          "type-mismatch", "`outside` must be an ID or \"caller\"", at: entry.node.range,
-          hint: "\"caller\" maps the user (or group) that runs nsbuild")
-      }
-    }
+    let outside = start("outside", in: line, hint: "\"caller\" maps the user (or group) that runs nsbuild")
     for key in ["inside", "outside", "count"] where line.table[key] == nil {
       sink.error("missing-key", "\(map) entry needs `\(key)`", at: line.range)
     }
@@ -88,6 +81,19 @@ extension SpecSections {
     return UInt64(inside)..<min(UInt64(inside) + UInt64(count), UInt64(UInt32.max))
   }
 
+  /// Where one side of a line starts: an ID, or "caller", the ID of whoever runs nsbuild (known when the plan is
+  /// made, so a spec used by many people maps each one's own ID).
+  private func start(_ key: String, in line: TableReader, hint: String) -> IDMapping.Start? {
+    guard let entry = line.entry(key) else { return nil }
+    switch entry.node.value {
+    case .string("caller"): return .caller
+    case .integer: return id(key, in: line).map(IDMapping.Start.id)
+    default:
+      sink.error("type-mismatch", "`\(key)` must be an ID or \"caller\"", at: entry.node.range, hint: hint)
+      return nil
+    }
+  }
+
   /// An ID from 0 to 2^32-2 (2^32-1 is the kernel's "no ID").
   private func id(_ key: String, in line: TableReader) -> UInt32? {
     guard let (value, range) = line.integer(key, expected: "an integer ID") else { return nil }
@@ -108,35 +114,6 @@ extension SpecSections {
       return nil
     }
     return UInt32(value)
-  }
-
-  /// Two lines of one map may not share an inside ID, nor an outside ID (user_namespaces(7)). Entries rejected on
-  /// their own are left out; the others are still compared, so one bad entry does not hide an overlap of two others.
-  private func checkOverlaps(_ entries: [MapEntry], written: Int, map: String) {
-    // A map over the limit is already an error; comparing every pair of a huge one would take quadratic time.
-    guard written <= Self.maximumMapLines else { return }
-    // Each entry is reported at most once per side, against the first earlier entry it overlaps, so n entries give
-    // at most 2n errors rather than one per pair.
-    for (j, b) in entries.enumerated() {
-      var insideReported = false
-      var outsideReported = false
-      for a in entries[..<j] {
-        if !insideReported, a.mapping.insideRange.overlaps(b.mapping.insideRange) {
-          insideReported = true
-          sink.error("map-overlap", overlapMessage(map, a, b, side: "inside"), at: b.range)
-        }
-        if !outsideReported, let x = a.mapping.fixedOutsideRange, let y = b.mapping.fixedOutsideRange, x.overlaps(y) {
-          outsideReported = true
-          sink.error("map-overlap", overlapMessage(map, a, b, side: "outside"), at: b.range)
-        }
-      }
-    }
-  }
-
-  /// Names the earlier entry by number and place, since several entries may share one line of the file.
-  private func overlapMessage(_ map: String, _ earlier: MapEntry, _ later: MapEntry, side: String) -> String {
-    let place = "line \(earlier.range.start.line), column \(earlier.range.start.column)"
-    return "\(map) entry \(later.number) overlaps entry \(earlier.number) (\(place)) \(side) the namespace"
   }
 }
 

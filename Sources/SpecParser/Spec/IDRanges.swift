@@ -4,13 +4,37 @@ extension IDMapping {
   /// The kernel's "no ID", (uid_t)-1: no range may reach it, so a line's start + count stays at or below it.
   public static let noID = UInt32.max
 
-  /// Whether both sides of the line stay below ``noID``, as the kernel requires (the caller's own ID always does).
+  /// Whether both fixed sides of the line stay below ``noID``, as the kernel requires; a side starting at the
+  /// caller's ID is checked when the plan is made (``resolved(caller:)``).
   public var fits: Bool {
-    insideRange.upperBound <= UInt64(Self.noID) && (fixedOutsideRange?.upperBound ?? 0) <= UInt64(Self.noID)
+    (fixedInsideRange?.upperBound ?? 0) <= UInt64(Self.noID)
+      && (fixedOutsideRange?.upperBound ?? 0) <= UInt64(Self.noID)
   }
 
-  /// The IDs inside the namespace this line maps: `inside` up to `inside + count`, exclusive.
-  public var insideRange: Range<UInt64> { Self.range(from: inside, count: count) }
+  /// The line with `caller` written in for ``Start/caller`` on both sides.
+  public func resolved(caller: UInt32) -> IDMapping {
+    IDMapping(inside: .id(insideStart(caller: caller)), outside: .id(outsideStart(caller: caller)), count: count)
+  }
+
+  /// The IDs inside the namespace this line maps: `inside` up to `inside + count`, exclusive, with `caller` for
+  /// ``Start/caller``.
+  public func insideRange(caller: UInt32) -> Range<UInt64> {
+    Self.range(from: insideStart(caller: caller), count: count)
+  }
+
+  /// The IDs inside when they are fixed; nil for ``Start/caller``, known only when the plan is made.
+  public var fixedInsideRange: Range<UInt64>? {
+    guard case .id(let start) = inside else { return nil }
+    return Self.range(from: start, count: count)
+  }
+
+  /// The first ID inside: the fixed one, or `caller`.
+  public func insideStart(caller: UInt32) -> UInt32 {
+    switch inside {
+    case .id(let id): id
+    case .caller: caller
+    }
+  }
 
   /// The IDs outside the namespace this line maps, with `caller` for ``Outside/caller``.
   public func outsideRange(caller: UInt32) -> Range<UInt64> {
@@ -33,12 +57,12 @@ extension IDMapping {
 
   /// The ID outside that `inside` maps to through this line, or nil when the line leaves it out.
   public func outsideID(of id: UInt32, caller: UInt32) -> UInt32? {
-    Self.translate(id, from: insideRange, to: outsideStart(caller: caller))
+    Self.translate(id, from: insideRange(caller: caller), to: outsideStart(caller: caller))
   }
 
   /// The ID inside that `outside` maps to through this line, or nil when the line leaves it out.
   public func insideID(of id: UInt32, caller: UInt32) -> UInt32? {
-    Self.translate(id, from: outsideRange(caller: caller), to: inside)
+    Self.translate(id, from: outsideRange(caller: caller), to: insideStart(caller: caller))
   }
 
   private static func range(from start: UInt32, count: UInt32) -> Range<UInt64> {

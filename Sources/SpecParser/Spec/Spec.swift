@@ -23,6 +23,8 @@ public struct Spec: Sendable, Hashable {
   public var process: Process
   /// Where each part of the spec is written, keyed by its key path (``SpecKeyPath``).
   public var origins: [SpecKeyPath: SourceRange]
+  /// The values in which a `${NAME}` was replaced (``SpecVariables``), in the order read, for `plan` to show.
+  public var substitutions: [SpecSubstitution] = []
 
   public init(
     version: Int = 1, namespaces: [Namespace] = [], joins: [NamespaceJoin] = [], uts: UTS = UTS(),
@@ -49,6 +51,7 @@ public struct Spec: Sendable, Hashable {
   public var withoutOrigins: Spec {
     var copy = self
     copy.origins = [:]
+    copy.substitutions = []
     return copy
   }
 

@@ -22,25 +22,38 @@ public enum Setgroups: String, Sendable, Hashable, CaseIterable {
 
 /// One line of an ID map: `count` IDs starting at `inside` map to IDs starting at `outside`.
 public struct IDMapping: Sendable, Hashable {
-  /// Where the outside range starts: a fixed ID, or the calling user's (or group's) own ID.
-  public enum Outside: Sendable, Hashable {
+  /// Where a range starts: a fixed ID, or the calling user's (or group's) own ID.
+  public enum Start: Sendable, Hashable {
     case id(UInt32)
     /// The caller's real UID (for uid_map) or real GID (for gid_map), looked up when the plan is made.
     case caller
   }
 
+  /// Where the outside range starts.
+  public typealias Outside = Start
+  /// Where the inside range starts: `caller` keeps the caller's own ID inside (`inside = "caller"`).
+  public typealias Inside = Start
+
   /// The first ID inside the namespace.
-  public var inside: UInt32
+  public var inside: Inside
   /// The first ID outside (in the parent namespace).
   public var outside: Outside
   /// How many consecutive IDs the line maps (at least 1).
   public var count: UInt32
 
-  public init(inside: UInt32, outside: Outside, count: UInt32) {
+  public init(inside: Inside, outside: Outside, count: UInt32) {
     self.inside = inside
     self.outside = outside
     self.count = count
   }
+
+  /// A line whose inside range starts at a fixed ID.
+  public init(inside: UInt32, outside: Outside, count: UInt32) {
+    self.init(inside: .id(inside), outside: outside, count: count)
+  }
+
+  /// Whether either side is the caller's ID, known only when the plan is made.
+  public var usesCaller: Bool { inside == .caller || outside == .caller }
 }
 
 /// `[time]`: clock offsets of a new time namespace (time_namespaces(7), `/proc/PID/timens_offsets`).

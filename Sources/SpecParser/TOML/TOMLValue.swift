@@ -20,6 +20,10 @@ public struct SourceLocation: Sendable, Hashable, Comparable, Codable {
 public struct SourceRange: Sendable, Hashable, Codable {
   public var start: SourceLocation
   public var end: SourceLocation
+  /// For a value given on the command line (`--set`, `--env`, `--bind`; see ``SpecOverride``), which of those
+  /// overrides, from 0; `start` and `end` then lie on its line after the spec file's own (the column counts from the
+  /// flag). Nil for the spec file.
+  public var argument: Int?
 
   public init(start: SourceLocation, end: SourceLocation) {
     self.start = start

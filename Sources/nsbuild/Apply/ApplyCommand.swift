@@ -149,6 +149,8 @@ struct ApplyCommand: ParsableCommand {
       applied.specDigest = SHA256.hex(loaded.source)
       applied.specSource = String(decoding: loaded.source, as: UTF8.self)
       applied.mainCommandOutdated = nil
+      // What stands now is the spec's: a mount not among these later was made by hand.
+      applied.mounts = RecordedMount.read(of: record.initProcess, reader: terminal.kernel)
       let replacing = marked.mainCommand
       if let replacing {
         // Recorded first with the in-place changes and the main command marked as not yet replaced: should the

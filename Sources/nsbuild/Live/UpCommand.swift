@@ -107,6 +107,8 @@ func launchSandbox(
       sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel),
       specSource: String(decoding: loaded.source, as: UTF8.self))
     record.mainCommand = SandboxProcesses.mainCommand(of: identity, in: plan, reader: kernel)
+    // The mounts it was made with: one not among them later was made by hand (drift).
+    record.mounts = RecordedMount.read(of: identity, reader: kernel)
     do { try store.save(record) } catch {
       // Not recorded, it could never be found again: it goes.
       _ = try? SandboxProcesses.end(identity, graceMilliseconds: 0, kernel: kernel)

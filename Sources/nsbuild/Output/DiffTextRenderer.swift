@@ -78,7 +78,7 @@ struct DiffTextRenderer {
   }
 
   private func warningLine(_ symbol: String, _ warning: PlanWarning, file: String) -> String {
-    let place = warning.origin.map { "  " + paint("\(shown(file)):\($0.start.line):\($0.start.column)", "36") } ?? ""
+    let place = warning.origin.map { "  " + paint(shown($0.place(in: file)), "36") } ?? ""
     return "\(symbol) \(paint("warning:", "1;35")) \(shown(warning.message))\(place)\n"
   }
 
@@ -89,7 +89,7 @@ struct DiffTextRenderer {
   }
 
   private func place(_ step: Step, _ file: String) -> String? {
-    step.origin.map { paint("\(shown(file)):\($0.start.line):\($0.start.column)", "36") }
+    step.origin.map { paint(shown($0.place(in: file)), "36") }
   }
 
   /// Spec text as it may reach a terminal (see ``TerminalText/printable(_:)``).

@@ -38,7 +38,7 @@ struct FailureReport {
   private func notes(_ step: Step, indent: String, at shown: SourceRange? = nil) -> String {
     plan.warnings.filter { $0.stepIDs.contains(step.id) }.map { warning in
       let place =
-        warning.origin.flatMap { $0 == shown ? nil : " at \(loaded.path):\($0.start.line):\($0.start.column)" } ?? ""
+        warning.origin.flatMap { $0 == shown ? nil : " at \($0.place(in: loaded.path))" } ?? ""
       return indent
         + "= note: plan warned\(TerminalText.printable(place)): \(TerminalText.printable(warning.message))\n"
     }.joined()

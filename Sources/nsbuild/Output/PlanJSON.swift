@@ -8,8 +8,9 @@ struct PlanJSON: Encodable {
     var line: Int
     var column: Int
 
+    /// `file` is "command line" for a value an override gave (``SourceRange/argument``).
     init(_ range: SourceRange, file: String) {
-      self.file = file
+      self.file = range.argument == nil ? file : "command line"
       line = range.start.line
       column = range.start.column
     }
@@ -153,6 +154,16 @@ struct PlanJSON: Encodable {
   var warnings: [WarningJSON]
   /// `plan --target` only.
   var target: TargetJSON?
+  /// The spec's values with a `${NAME}` replaced; absent when none.
+  var substitutions: [SubstitutionJSON]?
+
+  struct SubstitutionJSON: Encodable {
+    /// As written: `${HOME}/src`.
+    var written: String
+    /// As replaced, before a path is made absolute: `/root/src`.
+    var resolved: String
+    var origin: Origin
+  }
 
   struct WarningJSON: Encodable {
     var message: String
@@ -166,8 +177,14 @@ struct PlanJSON: Encodable {
   }
 
   /// - Parameter specWarnings: the spec's own warnings (from `check`, and the StrictModes one), listed first.
-  init(_ plan: Plan, file: String, specWarnings: [Diagnostic] = []) {
+  init(_ plan: Plan, file: String, specWarnings: [Diagnostic] = [], substitutions: [SpecSubstitution] = []) {
     spec = file
+    self.substitutions =
+      substitutions.isEmpty
+      ? nil
+      : substitutions.map {
+        SubstitutionJSON(written: $0.written, resolved: $0.resolved, origin: Origin($0.range, file: file))
+      }
     steps = plan.steps.map { Self.step($0, file: file) }
     processes = Self.processes(plan)
     handoffs = Self.handoffs(plan)
@@ -218,8 +235,11 @@ struct PlanJSON: Encodable {
 
   /// `plan --target`: the entries' steps (an item removed is the applied plan's step, with its id there), each with
   /// its action, and the live sandbox's section.
-  init(_ plan: Plan, target: TargetPlan, file: String, specWarnings: [Diagnostic] = []) {
-    self.init(plan, file: file, specWarnings: specWarnings)
+  init(
+    _ plan: Plan, target: TargetPlan, file: String, specWarnings: [Diagnostic] = [],
+    substitutions: [SpecSubstitution] = []
+  ) {
+    self.init(plan, file: file, specWarnings: specWarnings, substitutions: substitutions)
     steps = target.entries.map { entry in
       var json = Self.step(entry.step, file: file)
       json.action = entry.action.name

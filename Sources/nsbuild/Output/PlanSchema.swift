@@ -41,7 +41,8 @@ enum PlanSchema {
     "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",
     "enter_mount_namespace", "save_mount_namespace", "return_to_mount_namespace", "send_slots", "receive_slots",
     "fsopen", "fsconfig_string", "fsconfig_fd", "fsconfig_create", "fsmount", "open_tree", "move_mount",
-    "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "reconfigure", "change_mode", "change_owner",
+    "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "keep_mount", "restore_mount", "reconfigure",
+    "change_mode", "change_owner",
     "prlimit",
     "replace_file", "remove_file",
     "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
@@ -84,7 +85,7 @@ enum PlanSchema {
 
   static var origin: JSONValue {
     object(
-      "Where in the spec the step or warning comes from.",
+      "Where in the spec the step or warning comes from; `file` is \"command line\" for a value given by --set, --env or --bind.",
       ["file": string, "line": positive, "column": positive], required: ["file", "line", "column"])
   }
 
@@ -117,6 +118,12 @@ enum PlanSchema {
             ], required: ["message"]),
         ],
         "target": target,
+        "substitutions": [
+          "type": "array",
+          "items": object(
+            "A spec value with a ${NAME} replaced: as written, and as used (a path made absolute and normalised).",
+            ["written": string, "resolved": string, "origin": origin], required: ["written", "resolved", "origin"]),
+        ],
       ], required: ["format_version", "spec", "steps", "processes", "handoffs", "summary", "warnings"])
   }
 
@@ -128,7 +135,7 @@ enum PlanSchema {
       "What forces a replacement: its cause, what it replaces, why, and the man page that says so.",
       [
         "cause": ["type": "string", "enum": .array(Replacement.Cause.allCases.map { .string($0.rawValue) })],
-        "scope": ["type": "string", "enum": ["sandbox", "mount", "main_command"]],
+        "scope": ["type": "string", "enum": ["sandbox", "mount", "main_command", "link"]],
         "reason": string, "man_page": string,
       ], required: ["cause", "scope", "reason", "man_page"])
   }

@@ -9,10 +9,23 @@ struct PlanTextRenderer {
   /// - Parameters:
   ///   - specWarnings: the spec's own warnings, shown after the steps with their source lines (from `source`), as
   ///     `check` shows them; a plan warning saying the same at the same place is not shown again.
-  func render(_ plan: Plan, specWarnings: [Diagnostic] = [], source: [UInt8] = []) -> String {
+  ///   - substitutions: the spec's values with a `${NAME}` replaced, listed first, each with its place, so the
+  ///     review shows what this machine made of a portable spec.
+  func render(
+    _ plan: Plan, specWarnings: [Diagnostic] = [], source: [UInt8] = [], substitutions: [SpecSubstitution] = []
+  ) -> String {
     let actorWidth = plan.steps.map(\.actor.rawValue.count).max() ?? 0
     let idWidth = String(plan.steps.count).count
     var out = ""
+    if !substitutions.isEmpty {
+      out += "Substituted:\n"
+      for substitution in substitutions {
+        out +=
+          "  " + paint(place(substitution.range), "36") + "  "
+          + shown("\(substitution.written) → \(substitution.resolved)") + "\n"
+      }
+      out += "\n"
+    }
     for step in plan.steps {
       out += header(step, idWidth: idWidth, actorWidth: actorWidth)
       let indent = String(repeating: " ", count: idWidth + actorWidth + 6)
@@ -21,7 +34,7 @@ struct PlanTextRenderer {
     }
     out += DiagnosticRenderer(color: color).render(specWarnings, source: source)
     for warning in ReviewWarnings.planOnly(plan.warnings, besides: specWarnings) {
-      let place = warning.origin.map { "\(shown(file)):\($0.start.line):\($0.start.column): " } ?? ""
+      let place = warning.origin.map { self.place($0) + ": " } ?? ""
       out += place + paint("warning:", "1;35") + " \(shown(warning.message))\n"
     }
     // Which process forks which, and what they hand each other: the chain `run` starts, as data.
@@ -61,9 +74,7 @@ struct PlanTextRenderer {
       line += "  (\(shown(before)) is in the way of a \(shown(after)): run refuses to replace it)"
     case .create: break
     }
-    if let origin = step.origin {
-      line += "  " + paint("\(shown(file)):\(origin.start.line):\(origin.start.column)", "36")
-    }
+    if let origin = step.origin { line += "  " + paint(place(origin), "36") }
     return line + "\n"
   }
 
@@ -74,6 +85,11 @@ struct PlanTextRenderer {
     case .unchanged: paint("=", "2")
     case .conflict: paint("!", "31")
     }
+  }
+
+  /// `FILE:LINE:COL` of a place in the spec.
+  private func place(_ range: SourceRange) -> String {
+    shown(range.place(in: file))
   }
 
   /// Spec text as it may reach a terminal (see ``TerminalText/printable(_:)``).

@@ -119,7 +119,11 @@ enum SpecSchema {
       "items": table(
         "One map line: `count` IDs from `inside` map to IDs from `outside`.",
         [
-          "inside": id.adding(["description": "First ID inside the namespace."]),
+          "inside": [
+            "description":
+              "First ID inside the namespace, or \"caller\" for the ID of the user (group) running nsbuild.",
+            "oneOf": [id, ["type": "string", "const": "caller"]],
+          ],
           "outside": [
             "description": "First ID outside, or \"caller\" for the user (group) running nsbuild.",
             "oneOf": [id, ["type": "string", "const": "caller"]],
@@ -163,7 +167,7 @@ enum SpecSchema {
         "type": ["description": "The kind of filesystem.", "type": "string", "enum": .array(kinds)],
         "target": path("Where to mount, inside the sandbox; relative paths resolve against the spec's folder.")
           .adding(["not": ["pattern": "^/+(\\./+)*\\.?$"]]),
-        "source": path("bind only: the host path to bind; relative paths resolve against the spec's folder."),
+        "source": hostPath("bind only: the host path to bind; relative paths resolve against the spec's folder."),
         "options": [
           "description": "Mount flags, as mount(8) names them; `ro` is recursive.",
           "type": "array",
@@ -184,8 +188,8 @@ enum SpecSchema {
           "description": "overlay only: lower directories, top first (as the kernel's lowerdir).",
           "type": "array", "minItems": 1, "items": ["type": "string", "minLength": 1],
         ],
-        "upper": path("overlay only: the upper directory, or \"tmpfs\" for a throw-away upper layer."),
-        "work": path("overlay only: the work directory, on the upper directory's filesystem."),
+        "upper": hostPath("overlay only: the upper directory, or \"tmpfs\" for a throw-away upper layer."),
+        "work": hostPath("overlay only: the work directory, on the upper directory's filesystem."),
         "propagation": [
           "description": "The mount's propagation after mounting (mount_namespaces(7)).", "type": "string",
           "enum": .array(Propagation.allCases.map { .string($0.rawValue) }),
@@ -226,7 +230,7 @@ enum SpecSchema {
     table(
       "What the sandbox's / is: the host's tree (default), a directory (`path`), or an empty tmpfs.",
       [
-        "path": path("A host directory to pivot_root into."),
+        "path": hostPath("A host directory to pivot_root into."),
         "type": ["description": "\"tmpfs\" for an empty root.", "type": "string", "enum": ["tmpfs"]],
         "readonly": ["description": "Make / read-only after every mount is made.", "type": "boolean"],
         "propagation": [
@@ -394,11 +398,19 @@ enum SpecSchema {
     return schema
   }
 
-  /// A spec path: non-empty, and without a `..` component, which the decoder refuses.
+  /// A path inside the sandbox: non-empty, and without a `..` component, which the decoder refuses.
   static func path(_ description: String) -> JSONValue {
     [
       "description": .string(description), "type": "string", "minLength": 1,
       "not": ["pattern": "(^|/)\\.\\.(/|$)"],
+    ]
+  }
+
+  /// A host path: non-empty, `..` and `${NAME}` allowed, not starting with `~` (which nsbuild does not expand).
+  static func hostPath(_ description: String) -> JSONValue {
+    [
+      "description": .string(description + " `${HOME}`, `${SPEC_DIR}`, `..` and the like are allowed."),
+      "type": "string", "minLength": 1, "not": ["pattern": "^~"],
     ]
   }
 

@@ -35,7 +35,7 @@ struct TargetPlanTextRenderer {
     }
     // An item removed comes from the applied plan: its spec line is in the spec as it was then, not in this file.
     if let origin = entry.step.origin, entry.action != .remove {
-      line += "  " + paint("\(shown(file)):\(origin.start.line):\(origin.start.column)", "36")
+      line += "  " + paint(shown(origin.place(in: file)), "36")
     }
     var out = line + "\n"
     let indent = String(repeating: " ", count: 6)
@@ -72,7 +72,7 @@ struct TargetPlanTextRenderer {
   private func applied(_ step: Step, indent: String, origin: Bool = false) -> String {
     var line = indent + paint("apply \(step.id) \(step.actor.rawValue): \(shown(step.title))", "1")
     if origin, let origin = step.origin {
-      line += "  " + paint("\(shown(file)):\(origin.start.line):\(origin.start.column)", "36")
+      line += "  " + paint(shown(origin.place(in: file)), "36")
     }
     var out = line + "\n"
     for call in step.calls { out += indent + "  " + paint(shown(call.description), "2") + "\n" }

@@ -48,11 +48,12 @@ enum StrictModes {
 /// refuses that, is reported on stderr, and comes back as the diagnostic the JSON outputs carry.
 func loadSpec(
   _ path: String, terminal: Terminal, strictModes: StrictModes = .warn,
-  maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil
+  maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit, directory: String? = nil, overrides: [SpecOverride] = []
 ) -> Result<LoadedSpec, UnreadableSpec> {
   var loaded: LoadedSpec
   do {
-    loaded = try SpecLoader(reader: terminal.kernel).load(path, maxDiagnostics: maxDiagnostics, directory: directory)
+    loaded = try SpecLoader(reader: terminal.kernel).load(
+      path, maxDiagnostics: maxDiagnostics, directory: directory, overrides: overrides)
   } catch {
     let reason: String
     switch (error.call, error.errno) {

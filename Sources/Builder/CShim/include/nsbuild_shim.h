@@ -229,6 +229,14 @@ int nsb_detach_at(int dirfd, const char *name);
 /// refused with EPERM) and calls uname(2); written to `out` as "node\0domain\0". Returns the bytes written, or -1
 /// with errno (the child's errno of setns or uname). Async-signal-safe in the child: a caller may have threads.
 long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsigned long size);
+/// The answers to rtnetlink(7) dump requests in the network namespace at `net_path` (a /proc/PID/ns/net), read by a
+/// forked child that joins it with setns(2) (joining `user_path` first when the net one alone is refused with EPERM),
+/// opens a NETLINK_ROUTE socket there and sends each message of `requests` (`requests_size` bytes of whole nlmsghdr
+/// messages), reading every answer up to its NLMSG_DONE or NLMSG_ERROR. The answers are written to `out`, in order.
+/// Returns the bytes written, or -1 with errno (the child's errno; ENOBUFS when `size` is too small).
+/// Async-signal-safe in the child: a caller may have threads.
+long nsb_route_dumps(const char *net_path, const char *user_path, const unsigned char *requests,
+                     unsigned long requests_size, unsigned char *out, unsigned long size);
 /// fspick(2) FSPICK_EMPTY_PATH|FSPICK_CLOEXEC of the mount open at `fd`, fsconfig(2) SET_STRING `key` = `value`,
 /// then FSCONFIG_CMD_RECONFIGURE: a superblock option changed in place.
 int nsb_reconfigure(int fd, const char *key, const char *value);

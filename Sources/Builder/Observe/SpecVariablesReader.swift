@@ -1,0 +1,42 @@
+import SpecParser
+
+/// Reads the values a spec's `${NAME}`s stand for (``SpecVariables``) through the read-only ``SystemReader``:
+/// SpecParser reads nothing from the system itself.
+public struct SpecVariablesReader<Reader: SystemReader> {
+  let reader: Reader
+
+  public init(reader: Reader) {
+    self.reader = reader
+  }
+
+  /// The table for a spec whose relative paths resolve against `folder` (absolute).
+  ///
+  /// `HOME` is the environment variable (environ(7)), taken only when absolute: a relative one would silently name a
+  /// folder in the spec's. `USER` is the real user ID's name in the user database (getpwuid(3)), not `$USER`, which
+  /// anyone can set; `UID` and `GID` are the real IDs (getuid(2), getgid(2)), so under sudo they are root's, as
+  /// `HOME` usually is. `PROJECT_ROOT` is the nearest folder at or above `folder` holding an entry `.git` (a folder,
+  /// or the file a git worktree has).
+  public func read(folder: String) -> SpecVariables {
+    let home = reader.environment().lazy.compactMap { entry -> String? in
+      entry.hasPrefix("HOME=") ? String(entry.dropFirst(5)) : nil
+    }.first
+    let uid = reader.realUserID()
+    var variables = SpecVariables(
+      home: home.flatMap { $0.hasPrefix("/") ? $0 : nil }, user: reader.userName(uid), uid: uid,
+      gid: reader.realGroupID(), projectRoot: projectRoot(above: folder))
+    if let home, !home.hasPrefix("/") {
+      variables.missing["HOME"] = "HOME is '\(home)', not an absolute path"
+    }
+    return variables
+  }
+
+  /// The nearest folder at or above `folder` that holds `.git`.
+  private func projectRoot(above folder: String) -> String? {
+    var candidate: String? = folder
+    while let current = candidate {
+      if reader.exists(current == "/" ? "/.git" : current + "/.git") { return current }
+      candidate = AbsolutePath.parent(of: current)
+    }
+    return nil
+  }
+}
