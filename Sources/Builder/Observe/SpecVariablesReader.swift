@@ -12,7 +12,7 @@ public struct SpecVariablesReader<Reader: SystemReader> {
   /// The table for a spec whose relative paths resolve against `folder` (absolute).
   ///
   /// `HOME` is the environment variable (environ(7)), taken only when absolute: a relative one would silently name a
-  /// folder in the spec's. `USER` is the real user ID's name in the user database (getpwuid(3)), not `$USER`, which
+  /// folder in the spec's. `USER` is the real user ID's name in /etc/passwd (passwd(5), read by nsbuild), not `$USER`, which
   /// anyone can set; `UID` and `GID` are the real IDs (getuid(2), getgid(2)), so under sudo they are root's, as
   /// `HOME` usually is. `PROJECT_ROOT` is the nearest folder at or above `folder` holding an entry `.git` (a folder,
   /// or the file a git worktree has).

@@ -16,7 +16,7 @@ public struct SpecVariables: Sendable, Hashable {
 
   /// - Parameters:
   ///   - home: the `HOME` environment variable of the process reading the spec; nil when unset.
-  ///   - user: the login name of the real user ID (getpwuid(3)); nil when it has none.
+  ///   - user: the login name of the real user ID (its passwd(5) entry); nil when it has none.
   ///   - uid: the real user ID (getuid(2)).
   ///   - gid: the real group ID (getgid(2)).
   ///   - projectRoot: the nearest folder at or above the spec's folder that holds `.git`; nil when none does.
@@ -26,7 +26,7 @@ public struct SpecVariables: Sendable, Hashable {
     values = [:]
     missing = [:]
     set("HOME", home, else: "HOME is not set in nsbuild's environment")
-    set("USER", user, else: "the user running nsbuild has no name in the user database (getpwuid(3))")
+    set("USER", user, else: "the user running nsbuild has no name in /etc/passwd (passwd(5))")
     set("UID", uid.map(String.init), else: "the user ID was not read")
     set("GID", gid.map(String.init), else: "the group ID was not read")
     set("PROJECT_ROOT", projectRoot, else: "no folder at or above the spec's folder holds `.git`")
