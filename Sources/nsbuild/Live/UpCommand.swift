@@ -17,7 +17,9 @@ struct UpCommand: ParsableCommand {
       State lives in /run/nsbuild/NAME (root) or $XDG_RUNTIME_DIR/nsbuild/NAME, or $NSBUILD_STATE_DIR/NAME.
 
       Exit status: 0 once the sandbox is ready; 125 when it cannot be built (bad spec or name, a sandbox of that \
-      name running, a failed step); 126 or 127 when its main command cannot be executed or is not found.
+      name running, a failed step); 126 or 127 when its main command cannot be executed or is not found; 128+N \
+      after signal N came before the sandbox was recorded (it was ended and its state removed, as Ctrl-C aborts \
+      `docker run -d`).
 
       Examples:
         nsbuild up specs/pod.toml
