@@ -145,8 +145,10 @@ extension TargetPlanner {
         undo.append([])
         note += "; " + Self.unrecordedLink
       }
-      // A new host name another host interface holds (the old pair's own host end is deleted first).
-      if veth.hostName != old.hostName, live.link(veth.name) == nil, let blocked = Self.blocked(veth.host) {
+      // A new host name another host interface holds (the old pair's own host end is deleted first; a new pair an
+      // apply killed before its record made is deleted, as below, and its host end with it).
+      let madeUnrecorded = old.name != veth.name && live.link(veth.name) != nil
+      if veth.hostName != old.hostName, !madeUnrecorded, let blocked = Self.blocked(veth.host) {
         return blocked
       }
       var entry = TargetPlan.Entry(
