@@ -28,6 +28,11 @@ struct ExecCommand: ParsableCommand {
   @Flag(name: .shortAndLong, help: "Print each step as it is applied, numbered as in the plan.")
   var verbose = false
 
+  @Flag(
+    name: [.customShort("t"), .customLong("tty")],
+    help: "Give the command a pseudo-terminal of its own, relayed to this one ([process] terminal is `run`'s only).")
+  var tty = false
+
   @Argument(help: "The live sandbox's name, as `nsbuild up` named it.", completion: .liveSandbox)
   var name: String
 
@@ -50,6 +55,7 @@ struct ExecCommand: ParsableCommand {
       defer { store.unlock(lock) }
       planned = try plan(sandbox, store: store, terminal: terminal)
     }
+    try refuseTerminalWithoutTTY(planned.1, terminal: terminal)
     try launchPlan(planned.1, loaded: planned.0, terminal: terminal, verbose: verbose)
   }
 
@@ -73,18 +79,19 @@ struct ExecCommand: ParsableCommand {
     switch RecordedSpec.choose(record, reader: terminal.kernel) {
     case .file(let loaded):
       return try planLoadedSpec(
-        loaded, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target)
+        loaded, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target, tty: tty)
     case .recorded(let loaded, let reason):
       terminal.err(
         TerminalText.printable(
           "nsbuild: warning: spec '\(record.specPath)' \(reason): exec uses the spec as the last up or apply read it "
             + "(\(iso8601(record.appliedAt)))") + "\n")
       return try planLoadedSpec(
-        loaded, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target)
+        loaded, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target, tty: tty)
     case .none:
       // A record that keeps no spec text: the file's own error is the one to report.
       return try planSpec(
-        record.specPath, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target)
+        record.specPath, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target,
+        tty: tty)
     }
   }
 }

@@ -49,6 +49,9 @@ struct PlanCommand: ParsableCommand {
   @Flag(help: "Plan for `up` (a sandbox that outlives nsbuild; [process] args optional) rather than `run`.")
   var up = false
 
+  @Flag(name: [.customShort("t"), .customLong("tty")], help: "Plan for `run -t`: the command's own pseudo-terminal.")
+  var tty = false
+
   @Option(help: "With --up: the sandbox's name, which names its output.log (default: the spec's stem).")
   var name: String?
 
@@ -83,7 +86,7 @@ struct PlanCommand: ParsableCommand {
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: 1, json: format == .json,
       strictModes: strictModes ? .refuse : .warn, maxDiagnostics: maxDiagnostics, printWarnings: false,
-      up: try liveLaunch(terminal), overrides: overrideOptions.overrides)
+      up: try liveLaunch(terminal), overrides: overrideOptions.overrides, tty: tty)
     // Every warning is on stdout with the plan, so `plan > review.txt` keeps the whole review: the spec's own
     // (--no-strict-modes' ownership one included) with their source lines, then the plan's that they do not repeat.
     let specWarnings = loaded.check.diagnostics.filter { $0.severity == .warning }

@@ -14,7 +14,7 @@ func planSpec(
   _ path: String, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
   strictModes: StrictModes = .refuse, maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit,
   printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil },
-  up: LiveLaunch? = nil, overrides: [SpecOverride] = []
+  up: LiveLaunch? = nil, overrides: [SpecOverride] = [], tty: Bool = false
 ) throws -> (LoadedSpec, Plan) {
   let loaded: LoadedSpec
   switch loadSpec(
@@ -29,23 +29,26 @@ func planSpec(
   }
   return try planLoadedSpec(
     loaded, command: command, terminal: terminal, failureCode: failureCode, json: json,
-    printWarnings: printWarnings, into: target, up: up)
+    printWarnings: printWarnings, into: target, up: up, tty: tty)
 }
 
 /// ``planSpec(_:command:terminal:failureCode:json:strictModes:maxDiagnostics:printWarnings:into:up:)`` for a spec
 /// already loaded (`exec`'s, which may be the text its sandbox's record keeps).
 func planLoadedSpec(
   _ loaded: LoadedSpec, command: [String]?, terminal: Terminal, failureCode: Int32, json: Bool = false,
-  printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil }, up: LiveLaunch? = nil
+  printWarnings: Bool = true, into target: (SpecCheck) throws -> LiveTarget? = { _ in nil }, up: LiveLaunch? = nil,
+  tty: Bool = false
 ) throws -> (LoadedSpec, Plan) {
   let path = loaded.path
-  guard let spec = loaded.check.spec else {
+  guard var spec = loaded.check.spec else {
     terminal.printDiagnostics(loaded.check.diagnostics, source: loaded.source)
     if json {
       terminal.out(try JSONText.encode(PlanErrorJSON(spec: path, diagnostics: loaded.check.diagnostics)) + "\n")
     }
     throw ExitCode(failureCode)
   }
+  // `-t` asks for what `[process] terminal = true` does.
+  if tty { spec.process.terminal = true }
   let state = Observer(reader: terminal.kernel).observe(spec)
   var shown = loaded
   // A caller without root that holds CAP_SYS_ADMIN (ambient or file capabilities) can still run such a spec: only a
@@ -56,7 +59,10 @@ func planLoadedSpec(
   let live = try target(loaded.check)
   do {
     let planner = Planner(spec: spec, state: state)
-    if let live { return (shown, try planner.execPlan(into: live, command: command)) }
+    if let live {
+      // `exec` gets a terminal from `exec -t` only: a spec's `terminal = true` is its main command's.
+      return (shown, try planner.execPlan(into: live, command: command, terminal: tty))
+    }
     return (shown, try planner.plan(command: command, live: up))
   } catch {
     if !printWarnings { terminal.printDiagnostics(shown.check.diagnostics, source: loaded.source) }

@@ -23,6 +23,7 @@ struct RunCommand: ParsableCommand {
         nsbuild run specs/dev.toml -- hostname
         nsbuild run --verbose specs/rootless.toml -- id
         nsbuild run --set uts.hostname=ci --bind ${PWD}:/src:ro specs/dev.toml -- make
+        nsbuild run -t specs/dev.toml -- /bin/sh -i
       """
   )
 
@@ -31,6 +32,11 @@ struct RunCommand: ParsableCommand {
 
   @Flag(inversion: .prefixedNo, help: .strictModesRefusing)
   var strictModes = true
+
+  @Flag(
+    name: [.customShort("t"), .customLong("tty")],
+    help: "Give the command a pseudo-terminal of its own, relayed to this one (as [process] terminal = true).")
+  var tty = false
 
   @OptionGroup var overrideOptions: OverrideOptions
 
@@ -51,7 +57,15 @@ struct RunCommand: ParsableCommand {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
-      strictModes: strictModes ? .refuse : .warn, overrides: overrideOptions.overrides)
+      strictModes: strictModes ? .refuse : .warn, overrides: overrideOptions.overrides, tty: tty)
+    try refuseTerminalWithoutTTY(plan, terminal: terminal)
     try launchPlan(plan, loaded: loaded, terminal: terminal, verbose: verbose)
   }
+}
+
+/// A pseudo-terminal is relayed to nsbuild's stdin, which must then be a terminal to make raw (as `docker run -t`).
+func refuseTerminalWithoutTTY(_ plan: Plan, terminal: Terminal) throws {
+  guard plan.steps.contains(where: { $0.kind == .terminal }), !terminal.kernel.isTerminal(0) else { return }
+  terminal.err("nsbuild: error: the input device is not a TTY (`run -t` and [process] terminal relay stdin)\n")
+  throw ExitCode(ExitStatus.setupFailed)
 }

@@ -33,7 +33,8 @@ import Testing
         "write(/proc/4242/setgroups, \"deny\")",
         "write(/proc/4242/uid_map, \"0 1000 1\\n\")",
         "write(/proc/4242/gid_map, \"0 1001 1\\n\")",
-        "chdir(/)", "prctl(PR_SET_DUMPABLE, 0)", "prctl(PR_SET_DUMPABLE, 1)", "prctl(PR_SET_PDEATHSIG, SIGTERM)",
+        "chdir(/)", "prctl(PR_SET_DUMPABLE, 0)", "prctl(PR_SET_DUMPABLE, 1)",
+        "prctl(PR_SET_NAME, \"nsbuild-init\"); argv strings overwritten with it", "prctl(PR_SET_PDEATHSIG, SIGTERM)",
         "sethostname(\"rootless\", 8)",
         "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
         // each mount point on the host's tree locked; the host's /dev/null opened for the proc's protection

@@ -21,7 +21,7 @@ struct EndToEndTests {
     let lines = result.stdout.split(separator: "\n").map(String.init)
     #expect(
       Array(lines.prefix(8)) == [
-        "devbox", "example.internal", "pid=2", "nsbuild", "tmp=tmpfs", "tmpmode=1777", "usr=ro", "usr-readonly",
+        "devbox", "example.internal", "pid=2", "nsbuild-init", "tmp=tmpfs", "tmpmode=1777", "usr=ro", "usr-readonly",
       ])
     // init, sh, ls and grep: the pid namespace holds only the sandbox's processes.
     #expect(Int(lines.last ?? "") ?? 99 <= 4)

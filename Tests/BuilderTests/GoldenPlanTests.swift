@@ -21,11 +21,12 @@ import Testing
     return state
   }()
 
-  func rendered(_ name: String) throws -> (text: String, json: String) {
+  func rendered(_ name: String, terminal: Bool = false) throws -> (text: String, json: String) {
     // Decoded as if the specs sat in /specs, so paths relative to the spec read the same on every machine.
     let source = try Data(contentsOf: URL(fileURLWithPath: specsDirectory + "/" + name))
     let check = SpecDecoder.decode(source: [UInt8](source), file: "specs/" + name, directory: "/specs")
-    let spec = try #require(check.spec, "\(check.diagnostics.map(\.message))")
+    var spec = try #require(check.spec, "\(check.diagnostics.map(\.message))")
+    spec.process.terminal = spec.process.terminal || terminal
     let plan = try Planner(spec: spec, state: Self.state).plan(command: spec.process.args == nil ? ["true"] : nil)
     let file = "specs/" + name
     return (
@@ -48,6 +49,13 @@ import Testing
     let base = Self.golden + "/" + name.replacingOccurrences(of: ".toml", with: "")
     try compare(text, base + ".plan.txt")
     try compare(json, base + ".plan.json")
+  }
+
+  /// `run -t`: the pseudo-terminal's steps, from its opening before the first fork to the relay after the last.
+  @Test func terminalPlanMatchesGolden() throws {
+    let (text, json) = try rendered("dev.toml", terminal: true)
+    try compare(text, Self.golden + "/dev.tty.plan.txt")
+    try compare(json, Self.golden + "/dev.tty.plan.json")
   }
 
   @Test func hostValuesAreMarked() throws {

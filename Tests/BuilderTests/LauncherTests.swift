@@ -113,8 +113,10 @@ import Testing
     }
     let initCalls = after(forks: 2, log)
     #expect(
-      initCalls.prefix(4) == [
-        "forward → 0)", "prctl(PR_SET_DUMPABLE, 1)", "prctl(PR_SET_PDEATHSIG, SIGTERM)", "sethostname(\"rootless\", 8)",
+      initCalls.prefix(5) == [
+        "forward → 0)", "prctl(PR_SET_DUMPABLE, 1)",
+        "prctl(PR_SET_NAME, \"nsbuild-init\"); argv strings overwritten with it",
+        "prctl(PR_SET_PDEATHSIG, SIGTERM)", "sethostname(\"rootless\", 8)",
       ])
     #expect(
       after(forks: 3, log) == [
@@ -178,7 +180,9 @@ import Testing
     #expect(
       short.log == [
         "unshare(CLONE_NEWUTS)", "pipe() = (31, 32)", "chdir(/)", "prctl(PR_SET_DUMPABLE, 0)", "pipe() = (33, 34)",
-        "block", "fork()", "forward → 0)", "prctl(PR_SET_DUMPABLE, 1)", "prctl(PR_SET_PDEATHSIG, SIGTERM)",
+        "block", "fork()", "forward → 0)", "prctl(PR_SET_DUMPABLE, 1)",
+        "prctl(PR_SET_NAME, \"nsbuild-init\"); argv strings overwritten with it",
+        "prctl(PR_SET_PDEATHSIG, SIGTERM)",
         "sethostname(\"minimal\", 7)", "block", "pipe() = (35, 36)", "pipe() = (37, 38)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)", "block", "fork()",
         "forward → -4242)", "read(35) = end of file", "wait(-1)",

@@ -84,6 +84,7 @@ struct LifetimeTests: ScratchFolderTests {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = ["-c", script] + arguments
+    process.environment = NSBuildProcess.markedEnvironment(arguments)
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice

@@ -23,6 +23,12 @@ struct NSBuildProcess {
 
   static var isRoot: Bool { geteuid() == 0 }
 
+  /// The test's environment with the arguments of the process it starts: its init, which names itself and holds
+  /// nsbuild's environment, is then found by ``processes(mentioning:)`` for as long as it lives.
+  static func markedEnvironment(_ arguments: [String]) -> [String: String] {
+    ProcessInfo.processInfo.environment.merging(["NSBUILD_TEST_ARGUMENTS": arguments.joined(separator: " ")]) { $1 }
+  }
+
   /// Runs `nsbuild ARGS`, optionally as another user through setpriv(1), and waits for it; its stdin is `input`, or
   /// /dev/null.
   static func run(
@@ -84,6 +90,7 @@ struct NSBuildProcess {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
+    process.environment = markedEnvironment(arguments)
     process.standardInput = FileHandle.nullDevice
     let output: FileHandle
     if let log, FileManager.default.createFile(atPath: log, contents: nil),
@@ -149,13 +156,32 @@ struct HostSnapshot: Equatable {
   }
 }
 
-/// The processes whose command line mentions `marker`, other than the caller.
+/// The processes whose command line mentions `marker`, or that hold open a path that does, other than the caller.
+///
+/// Init names itself (`nsbuild-init`, nothing of nsbuild's command line), so it is also found by its environment
+/// (nsbuild's, which ``NSBuildProcess/start(_:log:)`` marks with its arguments) and by what it holds open: the mount
+/// points it makes and takes back, a live sandbox's log. This process's own do not count.
 func processes(mentioning marker: String) -> [String] {
   let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-  return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
-    guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-    let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-    return line.contains(marker) ? "\(pid): \(line)" : nil
+  let own = String(getpid())
+  return entries.filter { $0.allSatisfy(\.isNumber) && $0 != own }.compactMap { pid in
+    let line = read("/proc/\(pid)/cmdline")
+    let mentions = line.contains(marker) || read("/proc/\(pid)/environ").contains(marker) || holdsOpen(marker, pid: pid)
+    return mentions ? "\(pid): \(line)" : nil
+  }
+}
+
+/// A /proc file's bytes as text, NULs as spaces; empty when it cannot be read (the process is gone).
+private func read(_ path: String) -> String {
+  guard let data = FileManager.default.contents(atPath: path) else { return "" }
+  return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+}
+
+/// Whether an fd of process `pid` is open on a path that contains `marker`.
+private func holdsOpen(_ marker: String, pid: String) -> Bool {
+  let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+  return fds.contains { fd in
+    ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? "").contains(marker)
   }
 }
 

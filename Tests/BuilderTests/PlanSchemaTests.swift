@@ -25,9 +25,13 @@ import Testing
     }
     // The goldens too: the documents reviewers read, with their structured calls.
     let files = try FileManager.default.contentsOfDirectory(atPath: GoldenPlanTests.golden)
-    // One per example spec, and the `plan --target` transcripts (live-*), which add `action`, `forced_by` and `target`.
-    #expect(
-      files.filter { $0.hasSuffix(".plan.json") && !$0.hasPrefix("live-") }.count == (try exampleSpecNames()).count)
+    // One per example spec, `run -t`'s of one (*.tty.plan.json), and the `plan --target` transcripts (live-*), which
+    // add `action`, `forced_by` and `target`.
+    let specPlans = files.filter {
+      $0.hasSuffix(".plan.json") && !$0.hasPrefix("live-") && !$0.hasSuffix(".tty.plan.json")
+    }
+    #expect(specPlans.count == (try exampleSpecNames()).count)
+    #expect(files.contains { $0.hasSuffix(".tty.plan.json") })
     #expect(files.contains { $0.hasPrefix("live-") })
     // `exec`'s plans too (ExecGoldenTests).
     let goldens = files.filter { $0.hasSuffix(".plan.json") || $0.hasSuffix(".exec.json") }.sorted()

@@ -119,7 +119,7 @@ struct ProcessTests {
     let result = try run(
       Self.base, "grep -E '^(Pid|PPid):' /proc/$$/status | awk '{print $2}'; ps -o sid= -p $$; cat /proc/1/comm")
     let lines = result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-    #expect(lines == ["2", "1", "2", "nsbuild"], "\(result.stderr)")
+    #expect(lines == ["2", "1", "2", "nsbuild-init"], "\(result.stderr)")
   }
 
   @Test func loopbackIsUpUnlessTheSpecSaysOtherwise() throws {

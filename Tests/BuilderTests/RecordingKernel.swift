@@ -218,6 +218,27 @@ final class RecordingKernel: LinuxKernel {
   var deferredSignals: [Int32?] = []
   func takeDeferredSignal() -> Int32? { deferredSignals.isEmpty ? nil : deferredSignals.removeFirst() }
   func scrubEnvironment() { log.append(Syscall.scrubEnvironment.description) }
+  func nameProcess(_ name: String) throws(SyscallError) {
+    try record(Syscall.nameProcess(name: name).description, call: "prctl")
+  }
+  func openPseudoTerminal() throws(SyscallError) -> (master: Int32, replica: Int32) {
+    try record(Syscall.openPseudoTerminal.description, call: "posix_openpt")
+    return (40, 41)
+  }
+  func copyWindowSize(from: Int32, to: Int32) throws(SyscallError) {
+    try record("copyWindowSize(\(from), \(to))", call: "ioctl")
+  }
+  func useTerminalReplica(_ replica: Int32, master: Int32) throws(SyscallError) {
+    try record("useTerminalReplica(\(replica), \(master))", call: "dup2")
+  }
+  func setControllingTerminal(_ fd: Int32) throws(SyscallError) { try record("TIOCSCTTY(\(fd))", call: "ioctl") }
+  func openTerminalReplica(_ replica: Int32) throws(SyscallError) -> Int32 {
+    try record("openTerminalReplica(\(replica))", call: "openat2")
+    return 42
+  }
+  func relayTerminal(master: Int32, until child: Int32) throws(SyscallError) {
+    try record("relayTerminal(\(master), \(child))", call: "poll")
+  }
   func setsid() throws(SyscallError) { try record("setsid()", call: "setsid") }
   func setrlimit(_ resource: Int32, soft: UInt64?, hard: UInt64?) throws(SyscallError) {
     try record(

@@ -1,3 +1,4 @@
+import Foundation
 import Interchange
 import Testing
 
@@ -14,5 +15,17 @@ import Testing
     #expect(text.contains("s.toml:9: dropped files[0] (no field for file contents)\n"))
     #expect(text.hasSuffix("export to oci: 1 exported, 0 approximated, 1 dropped, 0 resolved\n"))
     #expect(report.droppedAny)
+  }
+
+  /// A field an import carried across reads `imported` in the text; the JSON outcome stays `exported` (format 1).
+  @Test func anImportSaysImported() throws {
+    let report = InterchangeReport(
+      format: "kubernetes", direction: .import,
+      entries: [.init(field: "spec.hostname", line: 6, column: 13, outcome: .exported, destination: "uts.hostname")])
+    let text = InterchangeReportText.render(report, file: "pod.yaml")
+    #expect(text.contains("pod.yaml:6:13: imported spec.hostname -> uts.hostname\n"))
+    #expect(text.hasSuffix("import from kubernetes: 1 imported, 0 approximated, 0 dropped, 0 resolved\n"))
+    let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+    #expect(json.contains(#""outcome":"exported""#))
   }
 }

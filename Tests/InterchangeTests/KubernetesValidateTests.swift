@@ -72,9 +72,15 @@ import Testing
     let lossy = try KubeSupport.run(KubeSupport.nsbuild, ["export", spec, "--format", "kubernetes", "--allow-lossy"])
     #expect(lossy.status == 0)
     let build = try KubeSupport.run(
-      KubeSupport.nsbuild, ["export", KubeSupport.root + "/specs/build.toml", "--format", "kubernetes"])
+      KubeSupport.nsbuild,
+      ["export", KubeSupport.root + "/specs/build.toml", "--format", "kubernetes", "--image", "debian:12"])
     #expect(build.status == 0, "\(build.stderr)")
     #expect(build.stderr.contains(", 0 dropped, "))
+    // Without an image the Pod is one Kubernetes refuses: the export says so and exits 2.
+    let noImage = try KubeSupport.run(
+      KubeSupport.nsbuild, ["export", KubeSupport.root + "/specs/build.toml", "--format", "kubernetes"])
+    #expect(noImage.status == 2)
+    #expect(noImage.stderr.contains("dropped root -> containers[0].image (no --image"))
   }
 
   @Test func jsonReportAndBadVersion() throws {
@@ -95,11 +101,12 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let out = folder + "/pod.yaml"
     let spec = KubeSupport.root + "/specs/build.toml"
-    let first = try KubeSupport.run(KubeSupport.nsbuild, ["export", spec, "--format", "kubernetes", "--out", out])
+    let arguments = ["export", spec, "--format", "kubernetes", "--image", "debian:12", "--out", out]
+    let first = try KubeSupport.run(KubeSupport.nsbuild, arguments)
     #expect(first.status == 0)
     #expect(first.stdout.isEmpty)
     #expect(try String(contentsOfFile: out, encoding: .utf8).contains("hostname: build"))
-    let second = try KubeSupport.run(KubeSupport.nsbuild, ["export", spec, "--format", "kubernetes", "--out", out])
+    let second = try KubeSupport.run(KubeSupport.nsbuild, arguments)
     #expect(second.status == 1)
     #expect(second.stderr.contains("EEXIST"))
   }

@@ -34,6 +34,21 @@ import Testing
     #expect(config.hostname == "minimal")
   }
 
+  /// A config.json holding the environment export ran in is its owner's alone; one with the spec's variables only
+  /// is world-readable, as `runc spec` writes it.
+  @Test(arguments: [("minimal.toml", 0o600), ("build.toml", 0o644)])
+  func configModeFollowsTheInheritedEnvironment(_ name: String, _ mode: Int) throws {
+    let bundle = OCIFixtures.temporaryPath("oci-cli")
+    defer { try? FileManager.default.removeItem(atPath: bundle) }
+    let result = try OCIFixtures.nsbuild([
+      "export", OCIFixtures.specs + "/" + name, "--format", "oci", "--out", bundle, "--allow-lossy",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let attributes = try FileManager.default.attributesOfItem(atPath: bundle + "/config.json")
+    #expect((attributes[.posixPermissions] as? Int) == mode)
+    #expect(result.stderr.contains("config.json mode 0600") == (mode == 0o600))
+  }
+
   @Test func aFailedExportLeavesNothingBehind() throws {
     let parent = OCIFixtures.temporaryPath("oci-cli")
     try FileManager.default.createDirectory(atPath: parent + "/taken", withIntermediateDirectories: true)

@@ -23,7 +23,9 @@ extension Launcher {
       return .failure(StepFailure(stepID: step.id, callIndex: 0, error: error))
     }
     let forkIndex = step.calls.firstIndex(of: .fork) ?? 0
-    do { try StepRunner(kernel: kernel, parent: own).run(step, calls: 0..<forkIndex) } catch {
+    var before = StepRunner(kernel: kernel, parent: own)
+    before.pty = pty
+    do { try before.run(step, calls: 0..<forkIndex) } catch {
       return .failure(error)
     }
     let parent = kernel.processID()
@@ -60,7 +62,9 @@ extension Launcher {
     if forwarded.isEmpty { kernel.unblockSignals() } else { try? kernel.forwardSignals(forwarded, to: 0) }
     let after = (forkIndex + 1)..<step.calls.count
     let link = ParentLink(lifeline: lifeline?.read, parentPID: parent)
-    do { try StepRunner(kernel: kernel, parent: link).run(step, calls: after) } catch {
+    var runner = StepRunner(kernel: kernel, parent: link)
+    runner.pty = pty
+    do { try runner.run(step, calls: after) } catch {
       return .success(.child(.exit(fail(error, channels))))
     }
     return .success(.child(.becomes(ChildStart(process: child, link: link, channels: channels))))

@@ -98,7 +98,10 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         return true
       case .setattrAt: return index > joined
       case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,
-        .writeProcFile, .idMapHelper, .mount, .mountSetattr, .scrubEnvironment, .openPath, .openDirectoryNoSymlinks,
+        .writeProcFile, .idMapHelper, .mount, .mountSetattr, .scrubEnvironment, .nameProcess, .openPseudoTerminal,
+        .copyWindowSize,
+        .useTerminalReplica, .setControllingTerminal, .relayTerminal, .openTerminalReplica, .openPath,
+        .openDirectoryNoSymlinks,
         .openNoSymlinks, .lockShared, .closeSlots, .resolve, .mountAt, .mountOverlay, .readOnlyPath, .maskPath,
         .fsopen, .fsconfigString, .fsconfigFD, .fsconfigCreate, .fsmount, .openTree, .restoreWritable, .propagateAt,
         .changeDirectoryTo, .pivotRoot, .detachOldRoot, .setsid, .setrlimit, .setgroups, .setresgid, .setresuid,

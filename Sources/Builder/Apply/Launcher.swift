@@ -34,6 +34,8 @@ public struct Launcher<Kernel: LinuxKernel> {
   let plan: Plan
   /// Called in whichever process applies a step, just before it does (`run --verbose`).
   let trace: (Step) -> Void
+  /// `run -t`: the pseudo-terminal nsbuild opens for the command (its fds, copied to the child by fork(2)).
+  let pty = PseudoTerminal()
 
   public init(kernel: Kernel, plan: Plan, trace: @escaping (Step) -> Void = { _ in }) {
     self.kernel = kernel

@@ -9,12 +9,13 @@ extension Launcher {
     process.forkedBy.flatMap { id in plan.steps.first { $0.id == id } }
   }
 
-  /// The steps `actor` takes in place (forks are taken by the process that forks; nsbuild gives the terminal back
-  /// once the command ended), those before the fork step `fork` or after it when given.
+  /// The steps `actor` takes in place (forks are taken by the process that forks; nsbuild relays the terminal while
+  /// it waits for the sandbox process, and gives the terminal back once the command ended), those before the fork
+  /// step `fork` or after it when given.
   func steps(_ actor: Step.Actor, before fork: Int? = nil, after: Int? = nil) -> [Step] {
     plan.steps.filter {
-      $0.actor == actor && !$0.calls.contains(.fork) && $0.kind != .foreground && $0.id < (fork ?? Int.max)
-        && $0.id > (after ?? Int.min)
+      $0.actor == actor && !$0.calls.contains(.fork) && $0.kind != .foreground && $0.kind != .relay
+        && $0.id < (fork ?? Int.max) && $0.id > (after ?? Int.min)
     }
   }
 

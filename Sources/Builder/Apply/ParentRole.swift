@@ -16,7 +16,8 @@ struct ParentRole<Kernel: LinuxKernel> {
     // which the kernel spares), and a [[files]] write past the caller's RLIMIT_FSIZE fails as a step (EFBIG) that
     // is taken back, rather than SIGXFSZ ending init.
     kernel.ignoreWriteSignals(true)
-    let runner = StepRunner(kernel: kernel)
+    var runner = StepRunner(kernel: kernel)
+    runner.pty = launcher.pty
     for step in launcher.steps(.parent, before: forkStep.id) {
       launcher.trace(step)
       do { try runner.run(step) } catch { return .outcome(.failed(error)) }
@@ -39,6 +40,10 @@ struct ParentRole<Kernel: LinuxKernel> {
     }
     if launcher.plan.handoff(.commandStarted) != nil { return .outcome(awaitStarted(pid, channels)) }
     launcher.holdLocks(.parent, channels)
+    if let failure = relay(to: pid) {
+      made.delete(kernel)
+      return .outcome(.failed(failure))
+    }
     let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
     made.endHelpers(kernel)
     if let report = channels.fd(.reportRead, of: .parent), case .failed(let failure) = kernel.receive(on: report) {
@@ -46,6 +51,22 @@ struct ParentRole<Kernel: LinuxKernel> {
       return .outcome(.failed(failure))
     }
     return .outcome(.finished(status))
+  }
+
+  /// `run -t`: relays the caller's terminal to the command's pseudo-terminal until the sandbox process `pid` ends.
+  /// A relay that cannot start (the caller's terminal cannot be made raw) ends the sandbox: its command would wait
+  /// for input that never comes.
+  private func relay(to pid: Int32) -> StepFailure? {
+    guard let step = launcher.step(.relay) else { return nil }
+    launcher.trace(step)
+    var runner = StepRunner(kernel: kernel, sandboxPID: pid)
+    runner.pty = launcher.pty
+    do { try runner.run(step) } catch {
+      kernel.kill(pid, 9)
+      _ = try? kernel.wait(pid)
+      return error
+    }
+    return nil
   }
 
   /// `up`: reads the report pipe to its end, which comes once every process has taken its last step (init holding,
@@ -101,6 +122,7 @@ struct ParentRole<Kernel: LinuxKernel> {
     if !writes.isEmpty, pause.map({ kernel.receive(on: $0.ready) == .ready }) ?? true {
       var runner = StepRunner(kernel: kernel, sandboxPID: pid, passing: passing)
       runner.links = made
+      runner.pty = launcher.pty
       for step in writes {
         launcher.trace(step)
         do { try runner.run(step) } catch {

@@ -40,6 +40,8 @@ struct StepRunner<Kernel: LinuxKernel> {
   var parent: ParentLink
   /// In nsbuild: the fd of the terminal whose foreground it had when it started, if any.
   var terminal: Int32?
+  /// `run -t`: the command's pseudo-terminal, in nsbuild and the sandbox process until it takes the replica.
+  var pty: PseudoTerminal?
   /// The parent's own mount namespace while it is in the sandbox's.
   let home = MountNamespaceHome()
   /// The links this process made (a veth's host end, a bridge), for a failed setup to delete.
@@ -104,6 +106,13 @@ struct StepRunner<Kernel: LinuxKernel> {
     case .loopbackUp: try kernel.loopbackUp()
     case .loopbackDown: try kernel.loopbackDown()
     case .scrubEnvironment: kernel.scrubEnvironment()
+    case .nameProcess(let name): try kernel.nameProcess(name)
+    case .openPseudoTerminal: try openPseudoTerminal()
+    case .copyWindowSize: try kernel.copyWindowSize(from: 0, to: try pseudoTerminal(\.master))
+    case .useTerminalReplica: try useTerminalReplica()
+    case .setControllingTerminal: try kernel.setControllingTerminal(0)
+    case .relayTerminal: try relayTerminal()
+    case .openTerminalReplica(let slot): hold(try kernel.openTerminalReplica(pty?.replica ?? 0), in: slot)
     case .openPath(let path, let slot):
       hold(try kernel.openPath(path), in: slot)
       if path == "/" { fds.hostTree.insert(slot) }

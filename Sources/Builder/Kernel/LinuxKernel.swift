@@ -78,6 +78,24 @@ public protocol LinuxKernel: SystemReader {
   func loopbackDown() throws(SyscallError)
   /// Zeroes the process's initial environment strings (what /proc/PID/environ shows) and empties `environ`.
   func scrubEnvironment()
+  /// prctl(2) PR_SET_NAME of `name`, and the argument strings the process was started with overwritten by it
+  /// (``Syscall/nameProcess(name:)``).
+  func nameProcess(_ name: String) throws(SyscallError)
+  /// A new pseudo-terminal pair of the host's /dev/ptmx (``Syscall/openPseudoTerminal``): the master's fd and the
+  /// replica's, both close-on-exec.
+  func openPseudoTerminal() throws(SyscallError) -> (master: Int32, replica: Int32)
+  /// ioctl(2) TIOCGWINSZ of the terminal `from`, then TIOCSWINSZ of that size on `to` (tty_ioctl(4)).
+  func copyWindowSize(from: Int32, to: Int32) throws(SyscallError)
+  /// dup2(2) of `replica` onto 0, 1 and 2, then close(2) of `replica` and `master`.
+  func useTerminalReplica(_ replica: Int32, master: Int32) throws(SyscallError)
+  /// ioctl(2) TIOCSCTTY of `fd`: the terminal becomes the controlling terminal of this session leader.
+  func setControllingTerminal(_ fd: Int32) throws(SyscallError)
+  /// The pseudo-terminal replica open in `replica` opened again by its path (``Syscall/openTerminalReplica(slot:)``):
+  /// an O_PATH fd, close-on-exec. Throws EXDEV when the path names another device.
+  func openTerminalReplica(_ replica: Int32) throws(SyscallError) -> Int32
+  /// Relays the caller's terminal (fds 0 and 1), in raw mode, to the pseudo-terminal `master` until `child` ends;
+  /// the caller's termios are put back before it returns or throws (``Syscall/relayTerminal``).
+  func relayTerminal(master: Int32, until child: Int32) throws(SyscallError)
   /// setsid(2).
   func setsid() throws(SyscallError)
   /// setrlimit(2); nil is RLIM_INFINITY.

@@ -116,7 +116,8 @@ public enum DriftReport {
     case .rlimits: return limitsDrift(step, live)
     case .spawn, .unshare, .setgroups, .timeOffsets, .fork, .propagation, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
+      .detach, .hold,
       .outlive, .endCommand, .bridge, .pasta:
       return []
     case .veth: return vethDrift(step, live)

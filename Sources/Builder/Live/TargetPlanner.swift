@@ -375,7 +375,8 @@ public struct TargetPlanner: Sendable {
     case .propagation: [steps.propagation(step)]
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .protect, .pivotRoot,
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
+      .detach, .hold,
       .outlive, .endCommand, .veth, .bridge, .pasta:
       []
     }
@@ -391,7 +392,8 @@ public struct TargetPlanner: Sendable {
     case .propagation: "the mounts keep their propagation"
     case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root, .mount, .protect,
       .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
-      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .unmount, .join, .detach, .hold,
+      .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
+      .detach, .hold,
       .outlive, .endCommand:
       "nothing to take back"
     case .veth: "the veth stays until the sandbox ends"
@@ -425,7 +427,8 @@ public struct TargetPlanner: Sendable {
       case .pasta: self = .replaces(.network)
       // `up`'s detach, hold and outlive steps are the holder's, taken once; an apply's ending of a main command is
       // never in a spec's plan.
-      case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .unmount,
+      case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .terminal,
+        .relay, .unmount,
         .detach, .hold, .outlive, .endCommand:
         self = .setup
       }

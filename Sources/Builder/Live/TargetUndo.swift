@@ -45,7 +45,8 @@ extension TargetPlanner {
         return [undoing.propagation(old)]
       case .spawn, .unshare, .setgroups, .uidMap, .gidMap, .timeOffsets, .fork, .sources, .root,
         .protect, .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet,
-        .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .join, .detach,
+        .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay,
+        .join, .detach,
         .hold, .outlive, .endCommand, .veth, .bridge, .pasta:
         return []
       }

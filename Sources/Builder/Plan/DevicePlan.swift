@@ -13,6 +13,16 @@ struct DevicePlan {
   let mount: Mount
   let sources: [String: Int]
 
+  /// Where the command's pseudo-terminal (`run -t`) is bound, as bwrap binds its caller's terminal: ttyname(3),
+  /// which finds no name for a replica of the host's devpts in the private one, finds it there.
+  static let console = "/dev/console"
+
+  /// What a node is bound from, as plans and errors name it.
+  static func source(_ node: String) -> String { node == "console" ? "the command's pseudo-terminal" : "/dev/" + node }
+
+  /// The nodes bound in, `console` last when there is a pseudo-terminal to bind.
+  private var bound: [String] { Self.nodes + (sources[Self.console] == nil ? [] : ["console"]) }
+
   /// The calls after the mount point is open in slot `target`, through the new mount API (see ``DetachedMount``):
   /// the tmpfs into fd slot `root`, each node a non-recursive copy of the host's, made nosuid and noexec before it
   /// is attached, and a devpts. `at` is how the mount point was looked up (root fd slot and path), and the nodes on
@@ -26,12 +36,12 @@ struct DevicePlan {
       slot: tmpfsSlot, path: mount.target)
     tmpfs.attach(to: target, path: mount.target)
     var calls = tmpfs.calls
-    for node in Self.nodes {
+    for node in bound {
       let (nodeSlot, path) = (slot(), base + "/" + node)
       calls.append(.resolve(root: at.root, path: lookupBase + "/" + node, create: .file, slot: nodeSlot))
       // A device node is never a program: nosuid and noexec on each (bwrap sets nosuid; crun both).
       var bind = DetachedMount.tree(
-        of: sources["/dev/" + node] ?? 0, path: "/dev/" + node, recursive: false, slot: slot(), target: path)
+        of: sources["/dev/" + node] ?? 0, path: Self.source(node), recursive: false, slot: slot(), target: path)
       bind.configure(path: path, recursive: false, set: [.nosuid, .noexec], clear: [])
       bind.attach(to: nodeSlot, path: path)
       calls += bind.calls
@@ -69,13 +79,13 @@ struct DevicePlan {
         source: .name(filesystem: "tmpfs"), target: target, path: mount.target, fstype: "tmpfs",
         flags: FilesystemPlan.flags(mount.options).union([.nosuid]), data: "mode=755")
     ]
-    for node in Self.nodes {
+    for node in bound {
       let nodeSlot = slot()
       let path = base + "/" + node
       calls.append(.resolve(root: root, path: lookupBase + "/" + node, create: .file, slot: nodeSlot))
       calls.append(
         .mountAt(
-          source: .slot(slot: sources["/dev/" + node] ?? 0, path: "/dev/" + node), target: nodeSlot, path: path,
+          source: .slot(slot: sources["/dev/" + node] ?? 0, path: Self.source(node)), target: nodeSlot, path: path,
           fstype: nil,
           flags: [.bind], data: nil))
       // A device node is never a program: nosuid and noexec on each (bwrap sets nosuid; crun both).

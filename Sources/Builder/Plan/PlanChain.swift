@@ -16,8 +16,10 @@ extension Planner {
     }
     func calls(_ matches: (Syscall) -> Bool) -> Bool { steps.contains { $0.calls.contains(where: matches) } }
     var handoffs: [Handoff] = []
-    // nsbuild's steps but its fork and the terminal's return are taken on the sandbox process, which waits.
-    if steps.contains(where: { $0.actor == .parent && !$0.calls.contains(.fork) && $0.kind != .foreground }) {
+    // nsbuild's steps but its fork, the pseudo-terminal's (opened before the fork, relayed after the command's
+    // start) and the terminal's return are taken on the sandbox process, which waits.
+    let unpaused: Set<Step.Kind> = [.foreground, .terminal, .relay]
+    if steps.contains(where: { $0.actor == .parent && !$0.calls.contains(.fork) && !unpaused.contains($0.kind) }) {
       handoffs.append(Handoff(.idMapsWritten, from: .parent, to: .sandbox))
     }
     if calls({ if case .sendSlots = $0 { true } else { false } }) {

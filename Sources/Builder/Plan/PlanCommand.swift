@@ -11,8 +11,11 @@ extension Planner {
   static let forwardedSignals: [Int32] =
     [1, 2, 3, 10, 12, 14, 15, 16, 24, 26, 27, 28, 29, 30] + Array(34...64)
 
-  func commandSteps(_ args: [String], fromCommandLine: Bool) -> [Step] {
+  /// With `terminal`, the command's session has the pseudo-terminal as its controlling terminal, and nsbuild, which
+  /// keeps the caller's terminal in its own foreground, has none to take back.
+  func commandSteps(_ args: [String], fromCommandLine: Bool, terminal: Bool = false) -> [Step] {
     let process = spec.process
+    let newSession = process.newSession || terminal
     var steps: [Step] = []
     if process.clearEnv {
       steps.append(
@@ -26,10 +29,18 @@ extension Planner {
         kind: .spawnCommand, actor: .initProcess, subject: .process(role: .command),
         calls: [
           .fork, .setParentDeathSignal(signal: 9), .checkParent,
-          .forwardSignals(signals: Self.forwardedSignals, toGroup: process.newSession),
+          .forwardSignals(signals: Self.forwardedSignals, toGroup: newSession),
         ], change: .create,
         reason: spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals" : nil))
-    if process.newSession {
+    if terminal {
+      steps.append(
+        Step(
+          kind: .session, actor: .command, subject: .processAttribute(attribute: .session),
+          calls: [.setsid, .setControllingTerminal], change: .create,
+          reason:
+            "the pseudo-terminal becomes the command's controlling terminal: job control, and TIOCSTI reaches only it",
+          origin: origin("process.terminal")))
+    } else if process.newSession {
       steps.append(
         Step(
           kind: .session, actor: .command, subject: .processAttribute(attribute: .session), calls: [.setsid],
@@ -74,7 +85,7 @@ extension Planner {
         kind: .exec, actor: .command, subject: .processAttribute(attribute: .program),
         calls: [.closeOnExecFrom(first: 3), .execve(command: command)], change: .create,
         reason: "only fds 0, 1 and 2 reach the command", origin: fromCommandLine ? nil : origin("process.args")))
-    if !process.newSession {
+    if !newSession {
       // A job-control shell inside puts itself in the foreground; killed, or unable to name nsbuild's group from
       // inside a pid namespace, it cannot hand the terminal back, and the caller's next read fails.
       steps.append(

@@ -7,35 +7,49 @@ import SpecParser
 /// only). The command then takes `run`'s own steps (session, limits, IDs, capabilities, no_new_privs, umask, cwd)
 /// and execve(2)s. Nothing of the sandbox's setup is taken again: it stands.
 extension Planner {
-  /// The plan `exec` carries out in `target` for `command` (the spec's `[process] args` when nil).
+  /// The plan `exec` carries out in `target` for `command` (the spec's `[process] args` when nil). With
+  /// `terminal` (`exec -t`), the command gets a pseudo-terminal of its own, as `run -t` gives one: opened by nsbuild,
+  /// taken as fds 0, 1 and 2 by the joiner, made the command's controlling terminal, relayed by nsbuild.
   ///
   /// - Throws: ``PlanError/noCommand`` when there is no command to run; ``PlanError/limits(_:)`` as ``plan(command:)``.
-  public func execPlan(into target: LiveTarget, command: [String]? = nil) throws(PlanError) -> Plan {
+  public func execPlan(into target: LiveTarget, command: [String]? = nil, terminal: Bool = false) throws(PlanError)
+    -> Plan
+  {
     guard let args = command ?? spec.process.args, !args.isEmpty else { throw PlanError.noCommand }
     let limits = Self.limitProblems(of: spec, host: state.host)
     if !limits.isEmpty { throw PlanError.limits(limits) }
-    var steps = [joinerSpawnStep(), execJoinStep(target), commandForkStep(target)]
+    var steps =
+      (terminal ? [terminalStep()] : []) + [
+        joinerSpawnStep(terminal: terminal), execJoinStep(target), commandForkStep(target, terminal: terminal),
+      ]
     // The command's own steps as `run` plans them; init's (its fork of the command, its environment) are the
     // joiner's fork here.
-    steps += commandSteps(args, fromCommandLine: command != nil).filter { $0.actor != .initProcess }
+    steps += commandSteps(args, fromCommandLine: command != nil, terminal: terminal).filter {
+      $0.actor != .initProcess
+    }
+    if terminal { steps.append(relayStep()) }
     for index in steps.indices { steps[index].id = index + 1 }
+    let spawn = steps.first { $0.kind == .spawn }?.id
+    let fork = steps.first { $0.kind == .spawnCommand }?.id
     let processes = [
       PlannedProcess(role: .parent),
-      PlannedProcess(role: .joiner, forkedBy: steps[0].id, parent: .parent),
+      PlannedProcess(role: .joiner, forkedBy: spawn, parent: .parent),
       // In a joined pid namespace getppid(2) reads 0: the command watches a lifeline instead.
-      PlannedProcess(role: .command, forkedBy: steps[2].id, parent: .joiner, watchesParent: .lifeline),
+      PlannedProcess(role: .command, forkedBy: fork, parent: .joiner, watchesParent: .lifeline),
     ]
     return Plan(steps: steps, warnings: [], hostChanges: [], processes: processes, handoffs: [])
   }
 
   /// With `die_with_parent`, nsbuild first ties itself to its own parent, as for `run`.
-  private func joinerSpawnStep() -> Step {
+  /// With `terminal`, SIGWINCH is not passed on and the joiner takes the replica as fds 0, 1 and 2 (as `run`'s
+  /// sandbox process does).
+  private func joinerSpawnStep(terminal: Bool) -> Step {
     let own: [Syscall] = spec.process.dieWithParent ? [.setParentDeathSignal(signal: 9), .checkParent] : []
+    let forwarded = terminal ? Self.forwardedSignals.filter { $0 != 28 } : Self.forwardedSignals
     var step = Step(
       kind: .spawn, actor: .parent, subject: .process(role: .joiner),
-      calls: own + [
-        .fork, .setParentDeathSignal(signal: 9), .checkParent, .forwardSignals(signals: Self.forwardedSignals),
-      ],
+      calls: own + [.fork, .setParentDeathSignal(signal: 9), .checkParent, .forwardSignals(signals: forwarded)]
+        + (terminal ? [.useTerminalReplica] : []),
       change: .create, reason: "the joiner dies with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command",
       origin: origin("process.die_with_parent"))
     step.label = "fork the joiner"
@@ -68,13 +82,13 @@ extension Planner {
   }
 
   /// The joiner forks the command into the joined pid (and time) namespace.
-  func commandForkStep(_ target: LiveTarget) -> Step {
+  func commandForkStep(_ target: LiveTarget, terminal: Bool = false) -> Step {
     let entering = [Namespace.pid, .time].filter(target.namespaces.contains)
     return Step(
       kind: .spawnCommand, actor: .joiner, subject: .process(role: .command),
       calls: [
         .fork, .setParentDeathSignal(signal: 9), .checkParent,
-        .forwardSignals(signals: Self.forwardedSignals, toGroup: spec.process.newSession),
+        .forwardSignals(signals: Self.forwardedSignals, toGroup: spec.process.newSession || terminal),
       ],
       change: .create,
       reason: entering.isEmpty

@@ -41,6 +41,7 @@ extension Planner {
     if case .openPath(_, let slot) = call { return slot }
     if case .openDirectoryNoSymlinks(_, let slot) = call { return slot }
     if case .openNoSymlinks(_, let slot, _) = call { return slot }
+    if case .openTerminalReplica(let slot) = call { return slot }
     return nil
   }
 }

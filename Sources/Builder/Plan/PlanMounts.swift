@@ -148,6 +148,16 @@ struct FilesystemPlan {
         : .openNoSymlinks(path: resolved.path, slot: slot, via: resolved.links)
       operations.append(Step.Operation(call, origin: origin(of: source.namedBy)))
     }
+    // `run -t` with a minimal /dev: the command's pseudo-terminal, bound there as `console`.
+    if spec.process.terminal, let dev = spec.mounts.firstIndex(where: { $0.kind == .dev }) {
+      let slot = slot()
+      sources[DevicePlan.console] = slot
+      opened.append("the command's pseudo-terminal")
+      operations.append(
+        Step.Operation(
+          .openTerminalReplica(slot: slot),
+          origin: planner.origin("process.terminal") ?? planner.origin(SpecKeyPath("mounts").index(dev))))
+    }
     return Step(
       kind: .sources, actor: .initProcess, subject: .hostPaths(paths: opened), operations: operations,
       change: .create, reason: "before any mount can hide them", label: "open the host paths the sandbox uses")

@@ -24,11 +24,18 @@ public struct Planner: Sendable {
   ///
   /// - Throws: ``PlanError`` when there is no command to run (and no `live`).
   public func plan(command: [String]? = nil, live: LiveLaunch? = nil) throws(PlanError) -> Plan {
+    // `up`'s sandbox has no terminal: its streams go to its log.
+    if live != nil, spec.process.terminal {
+      var detached = spec
+      detached.process.terminal = false
+      return try Planner(spec: detached, state: state).plan(command: command, live: live)
+    }
     let args = (command ?? spec.process.args).flatMap { $0.isEmpty ? nil : $0 }
     if args == nil, live == nil { throw PlanError.noCommand }
     let limits = Self.limitProblems(of: spec, host: state.host)
     if !limits.isEmpty { throw PlanError.limits(limits) }
-    var steps: [Step] = [spawnStep(live: live != nil)]
+    let terminal = spec.process.terminal
+    var steps: [Step] = (terminal ? [terminalStep()] : []) + [spawnStep(live: live != nil, terminal: terminal)]
     // `up`: before anything is opened or joined, the sandbox process leaves nsbuild's session, streams and fds.
     if let live { steps.append(detachStep(live)) }
     steps += joinSteps() + [unshareStep()]
@@ -45,7 +52,8 @@ public struct Planner: Sendable {
     steps += filesystem
     if let args {
       // `up`'s nsbuild is gone when the command ends: no terminal to give back.
-      steps += commandSteps(args, fromCommandLine: command != nil).filter { live == nil || $0.kind != .foreground }
+      steps += commandSteps(args, fromCommandLine: command != nil, terminal: terminal)
+        .filter { live == nil || $0.kind != .foreground }
     }
     // Init closes its setup fds once the command's own steps are done, just before its execve(2): until then a
     // failed step (a missing cwd) or a signal still finds the way back to take back what was made.
@@ -61,6 +69,7 @@ public struct Planner: Sendable {
       steps[spawn].reason = [steps[spawn].reason, "init now dies with the sandbox process by SIGKILL"]
         .compactMap { $0 }.joined(separator: "; ")
     }
+    if terminal { steps.append(relayStep()) }
     if live != nil {
       if args == nil { steps.append(holdStep()) }
       steps.insert(outliveStep(), at: args == nil ? steps.count - 1 : steps.count)
@@ -77,13 +86,15 @@ public struct Planner: Sendable {
   func origin(_ path: SpecKeyPath) -> SourceRange? { spec.origins[path] }
 
   /// With `die_with_parent`, nsbuild first ties itself to its own parent; the calls before fork(2) are its own.
-  private func spawnStep(live: Bool) -> Step {
+  /// With `terminal`, SIGWINCH is not passed on: the pseudo-terminal's size changes instead, and the kernel sends
+  /// it to the pseudo-terminal's foreground process group; the sandbox process takes the replica as fds 0, 1 and 2.
+  private func spawnStep(live: Bool, terminal: Bool) -> Step {
     let own: [Syscall] = spec.process.dieWithParent ? [.setParentDeathSignal(signal: 9), .checkParent] : []
+    let forwarded = terminal ? Self.forwardedSignals.filter { $0 != 28 } : Self.forwardedSignals
     var step = Step(
       kind: .spawn, actor: .parent, subject: .process(role: .sandbox),
-      calls: own + [
-        .fork, .setParentDeathSignal(signal: 9), .checkParent, .forwardSignals(signals: Self.forwardedSignals),
-      ],
+      calls: own + [.fork, .setParentDeathSignal(signal: 9), .checkParent, .forwardSignals(signals: forwarded)]
+        + (terminal ? [.useTerminalReplica] : []),
       change: .create,
       reason: spec.process.dieWithParent
         ? "nsbuild dies with its parent and the sandbox with nsbuild (PR_SET_PDEATHSIG); signals to nsbuild reach the command"
@@ -149,10 +160,12 @@ public struct Planner: Sendable {
       kind: .fork, actor: .sandbox, subject: .process(role: .initProcess),
       calls: [
         .chdir(path: "/"), .setDumpable(dumpable: false), .fork, .setDumpable(dumpable: true),
-        .setParentDeathSignal(signal: 15), .checkParent, .forwardSignals(signals: Self.forwardedSignals),
+        .nameProcess(name: Self.initName), .setParentDeathSignal(signal: 15), .checkParent,
+        .forwardSignals(signals: Self.forwardedSignals),
       ],
       change: .create,
       reason: reason
+        + "; init names itself, so the sandbox sees no host command line in /proc/1/cmdline"
         + "; init dies with the sandbox process, taking back what it made; the sandbox process, which stays outside the new root, moves to / and is not dumpable, so the command cannot reach the host through its /proc entries"
     )
   }

@@ -77,6 +77,11 @@ public struct Step: Sendable, Hashable, Codable {
     /// init becomes root of the new user namespace before it creates anything.
     case namespaceRoot = "userns_root"
     case umask, cwd, exec, foreground = "tcsetpgrp"
+    /// `run -t`: nsbuild opens a pseudo-terminal pair for the command (pty(7)) before it forks the sandbox process.
+    case terminal = "pty"
+    /// `run -t`: nsbuild relays between its caller's terminal, in raw mode, and the command's pseudo-terminal until
+    /// the sandbox process ends.
+    case relay
     /// `up`: the sandbox process leaves nsbuild's session and streams, so the sandbox outlives nsbuild.
     case detach
     /// `up` without a command: init holds the namespaces until a signal ends it (the pause role).

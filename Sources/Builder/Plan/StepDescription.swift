@@ -43,6 +43,8 @@ extension Step {
     case .scrubEnvironment: return "wipe nsbuild's environment from init"
     case .spawnCommand: return "fork the command"
     case .foreground: return "give the terminal back to nsbuild's caller"
+    case .terminal: return "open a pseudo-terminal for the command"
+    case .relay: return "relay the caller's terminal to the command's pseudo-terminal"
     case .detach: return "leave nsbuild's session and streams"
     case .hold: return "hold the namespaces until SIGTERM"
     case .outlive: return "outlive nsbuild"
@@ -102,6 +104,19 @@ extension Syscall: CustomStringConvertible {
     case .loopbackUp: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", IFF_UP})"
     case .loopbackDown: return "ioctl(socket, SIOCSIFFLAGS, {\"lo\", ~IFF_UP})"
     case .scrubEnvironment: return "memset(environ strings, 0)"
+    case .nameProcess(let name): return "prctl(PR_SET_NAME, \(Quoting.c(name))); argv strings overwritten with it"
+    case .openPseudoTerminal:
+      return "posix_openpt(O_RDWR|O_NOCTTY|O_CLOEXEC) = master; grantpt; unlockpt; ioctl(master, TIOCGPTPEER) = replica"
+    case .copyWindowSize: return "ioctl(0, TIOCGWINSZ) -> ioctl(master, TIOCSWINSZ)"
+    case .useTerminalReplica:
+      return "dup2(replica, 0), dup2(replica, 1), dup2(replica, 2); close(replica); close(master)"
+    case .setControllingTerminal: return "ioctl(0, TIOCSCTTY, 0)"
+    case .openTerminalReplica(let slot):
+      return
+        "fstat(replica) = /dev/pts/N; openat2(AT_FDCWD, \"/dev/pts/N\", O_PATH, RESOLVE_NO_SYMLINKS) = fd[\(slot)], the same device"
+    case .relayTerminal:
+      return
+        "tcsetattr(0, TCSADRAIN, cfmakeraw); poll(stdin, master, signalfd(SIGWINCH), pidfd(sandbox)) until the sandbox ends; tcsetattr(0, saved)"
     case .openPath(let path, let slot): return "open(\(Quoting.c(path)), O_PATH|O_CLOEXEC) = fd[\(slot)]"
     case .openDirectoryNoSymlinks(let path, let slot):
       return "openat2(AT_FDCWD, \(Quoting.c(path)), O_PATH|O_DIRECTORY, RESOLVE_NO_SYMLINKS) = fd[\(slot)]"

@@ -67,5 +67,7 @@ extension Step {
     case fileDescriptors = "fds"
     /// The program the process runs (execve(2)).
     case program
+    /// The process's controlling terminal and its standard streams on it (credentials(7) "Sessions", pty(7)).
+    case terminal
   }
 }

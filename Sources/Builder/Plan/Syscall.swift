@@ -120,6 +120,33 @@ public enum Syscall: Sendable, Hashable, Codable {
   case loopbackDown
   /// Zero nsbuild's own environment strings so `/proc/1/environ` shows none of them.
   case scrubEnvironment
+  /// prctl(2) PR_SET_NAME of `name` (`/proc/PID/comm`), and the argument strings nsbuild was started with overwritten
+  /// in place by `name` (`/proc/PID/cmdline`, proc(5)): a process of the sandbox shows no host command line (the
+  /// spec's path, the options). PR_SET_MM_ARG_START would need CAP_SYS_RESOURCE in the host's user namespace.
+  case nameProcess(name: String)
+  /// posix_openpt(3) O_RDWR|O_NOCTTY|O_CLOEXEC of the host's /dev/ptmx, grantpt(3), unlockpt(3), then ioctl(2)
+  /// TIOCGPTPEER (Linux 4.13) for the replica: opened from the master's fd, never looked up by a path in /dev/pts. Both
+  /// ends stay with nsbuild until the sandbox process takes the replica (``useTerminalReplica``).
+  case openPseudoTerminal
+  /// ioctl(2) TIOCGWINSZ of nsbuild's stdin (the caller's terminal), then TIOCSWINSZ of it on the pseudo-terminal's
+  /// master: the kernel sends SIGWINCH to the pseudo-terminal's foreground process group when the size changes (tty_ioctl(4)).
+  case copyWindowSize
+  /// dup2(2) of the pseudo-terminal's replica onto fds 0, 1 and 2, then close(2) of the replica and of the master: from
+  /// here no process of the sandbox holds an fd of the caller's terminal, nor the master.
+  case useTerminalReplica
+  /// ioctl(2) TIOCSCTTY of fd 0 (the replica) after setsid(2): the pseudo-terminal becomes the command's controlling
+  /// terminal (`/dev/tty`), so a shell inside has job control, and TIOCSTI reaches only that pseudo-terminal.
+  case setControllingTerminal
+  /// The pseudo-terminal's replica (nsbuild's, else fd 0) opened again by its path, for a bind onto a minimal /dev's
+  /// `console` (as bwrap binds its caller's terminal there): `/dev/pts/N`, N from its device number (fstat(2)),
+  /// opened with openat2(2) O_PATH and RESOLVE_NO_SYMLINKS into fd slot `slot` in the sandbox's mount namespace
+  /// (whose copy of the host's devpts mount(2) can bind from), and refused (EXDEV) unless it is the same device.
+  case openTerminalReplica(slot: Int)
+  /// The caller's terminal (stdin) set to raw mode (cfmakeraw(3), tcsetattr(3) TCSADRAIN), then poll(2) of stdin,
+  /// the master, a signalfd(2) of SIGWINCH (blocked) and a pidfd of the sandbox process: bytes copied both ways, the
+  /// window size copied again on SIGWINCH, until the sandbox process ends; then what the master still holds is
+  /// written out and the caller's termios are put back as they were, however the command ended.
+  case relayTerminal
   case setsid
   case setrlimit(limit: ResourceLimit)
   case setgroups(groups: [UInt32])

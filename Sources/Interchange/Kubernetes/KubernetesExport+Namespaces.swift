@@ -161,7 +161,11 @@ extension KubernetesExporter {
       report("root.type", .approximated, "containers[0].image", note: "the root is the image's (FROM scratch)")
     }
     if options.image == nil {
-      report("root", .approximated, "containers[0].image", note: "no --image: set the image before applying")
+      // Kubernetes refuses a container without an image: the manifest is incomplete, so `export` exits 2.
+      report(
+        "root", .dropped, "containers[0].image",
+        note: "no --image: the Pod has no image, which Kubernetes requires; pass --image IMG, or set it before applying"
+      )
     }
     if spec.root.readonly {
       pod.container.readOnlyRootFilesystem = true

@@ -36,6 +36,9 @@ extension KubernetesExporter {
     if writes("process.die_with_parent") {
       report("process.die_with_parent", .dropped, note: "a Pod lives on its own, apart from whoever made it")
     }
+    if writes("process.terminal") {
+      report("process.terminal", .dropped, note: "`kubectl run -t` or `kubectl exec -t` asks for a terminal")
+    }
   }
 
   /// The container's environment starts from the image's ENV, never from the caller's: an inherited environment

@@ -25,7 +25,8 @@ public struct OCIBundleWriter<Kernel: LinuxKernel> {
     do {
       let folder = try kernel.openInRootWithoutSymlinks(parentFD, name)
       defer { kernel.close(folder) }
-      try kernel.writeFile(folder, "config.json", contents: Array(try Self.json(bundle.config)), mode: 0o644)
+      try kernel.writeFile(
+        folder, "config.json", contents: Array(try Self.json(bundle.config)), mode: Self.configMode(bundle.config))
       made.append(("config.json", false))
       if bundle.config.root?.path == OCIExporter.bundleRoot {
         try kernel.makeDirectory(folder, OCIExporter.bundleRoot, mode: 0o755)
@@ -36,6 +37,12 @@ public struct OCIBundleWriter<Kernel: LinuxKernel> {
       removeAll(made, parent: parentFD, name: name)
       throw error
     }
+  }
+
+  /// 0600 when config.json holds the environment `export` ran in (its tokens and keys, as runc's `process.env`), so
+  /// that only its owner reads it; 0644, as `runc spec` writes it, otherwise.
+  static func configMode(_ config: OCIConfig) -> UInt32 {
+    config.annotations?[OCIAnnotation.inheritedEnv] == nil ? 0o644 : 0o600
   }
 
   /// config.json's bytes: pretty, keys sorted, a final newline.

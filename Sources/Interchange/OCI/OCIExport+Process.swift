@@ -2,7 +2,8 @@ import SpecParser
 
 extension OCIExporter {
   mutating func exportProcess() {
-    process.terminal = false
+    process.terminal = spec.process.terminal
+    if writes("process.terminal") { report("process.terminal", .exported, "process.terminal") }
     exportCommand()
     exportEnvironment()
     exportUser()
@@ -62,7 +63,7 @@ extension OCIExporter {
       }
       report(
         "process.clear_env", .resolved, "process.env",
-        note: "the environment export ran in: \(inherited.count) variables"
+        note: "the environment export ran in, config.json mode 0600: \(inherited.count) variables"
           + (inherited.isEmpty ? "" : " (\(inherited.joined(separator: ", ")))"))
     } else if writes("process.clear_env") {
       report("process.clear_env", .exported, "process.env", note: "only the spec's variables")

@@ -23,10 +23,8 @@ extension OCIImporter {
     importCapabilities(process.capabilities)
     importRlimits(process.rlimits ?? [])
     if process.terminal == true {
-      report(
-        "process.terminal", .approximated,
-        note: "nsbuild gives the command the terminal (or files) it was started with, no new pseudo-terminal",
-        section: "process")
+      spec.process.terminal = true
+      report("process.terminal", .exported, "process.terminal")
     }
     reportUncoveredProtection()
   }
@@ -114,7 +112,7 @@ extension OCIImporter {
     "process.selinuxLabel": "nsbuild sets no SELinux label",
     "linux.mountLabel": "nsbuild sets no SELinux label",
     "process.oomScoreAdj": "nsbuild leaves oom_score_adj as it is",
-    "process.consoleSize": "nsbuild makes no pseudo-terminal",
+    "process.consoleSize": "nsbuild's pseudo-terminal takes the size of the caller's terminal",
   ]
 
   /// Reports and comments every field of the config outside ``knownFields`` (hooks, seccomp, resources...), and

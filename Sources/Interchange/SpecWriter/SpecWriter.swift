@@ -210,6 +210,7 @@ public enum SpecWriter {
     if let umask = process.umask { lines.append("umask = " + TOMLText.string(FileMode.octal(umask))) }
     if !process.newSession { lines.append("new_session = false") }
     if !process.dieWithParent { lines.append("die_with_parent = false") }
+    if process.terminal { lines.append("terminal = true") }
     return lines
   }
 

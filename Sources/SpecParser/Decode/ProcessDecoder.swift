@@ -2,7 +2,7 @@
 extension SpecSections {
   static let processKeys = [
     "args", "env", "clear_env", "unset", "cwd", "uid", "gid", "groups", "no_new_privs", "capabilities", "rlimits",
-    "umask", "new_session", "die_with_parent",
+    "umask", "new_session", "die_with_parent", "terminal",
   ]
 
   func decodeProcess(_ table: TableReader) -> Process {
@@ -32,6 +32,14 @@ extension SpecSections {
     process.umask = umask(table)
     process.newSession = table.bool("new_session") ?? true
     process.dieWithParent = table.bool("die_with_parent") ?? true
+    process.terminal = table.bool("terminal") ?? false
+    // TIOCSCTTY makes a terminal controlling only for a session leader with none (tty_ioctl(4)).
+    if process.terminal, !process.newSession, let entry = table.table["new_session"] {
+      sink.error(
+        "terminal-needs-session", "`terminal = true` needs the command in a session of its own",
+        at: entry.node.range,
+        hint: "leave `new_session` out: the command's pseudo-terminal gives an interactive shell job control")
+    }
     return process
   }
 

@@ -33,6 +33,9 @@ public struct Process: Sendable, Hashable {
   /// nsbuild ends (SIGKILL, PR_SET_PDEATHSIG) when the process that started it dies, and the sandbox with it, as
   /// `bwrap --die-with-parent`. Default true; false lets a sandbox outlive a shell that started it in the background.
   public var dieWithParent = true
+  /// `run`: the command gets a pseudo-terminal of its own (pty(7)) as its controlling terminal, relayed to the
+  /// caller's terminal by nsbuild, as `docker run -t` does; nothing inside reaches the caller's terminal. Default false.
+  public var terminal = false
 
   public init(
     args: [String]? = nil, env: [EnvironmentVariable] = [], clearEnv: Bool = false, unset: [String] = [],

@@ -68,7 +68,6 @@ struct UpCommand: ParsableCommand {
   }
 
   private func build(_ sandbox: SandboxName, _ store: SandboxStore<RealKernel>, _ terminal: Terminal) throws {
-    let kernel = terminal.kernel
     store.discardOutput(sandbox)
     let (loaded, plan) = try planSpec(
       spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,

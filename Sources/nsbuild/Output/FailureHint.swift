@@ -25,7 +25,8 @@ struct FailureHint {
       return "pasta needs /dev/net/tun readable and writable by the caller, and a host interface with a default route"
     case .spawn, .setgroups, .fork, .propagation, .hostname, .domainname, .loopback, .root, .protect, .pivotRoot,
       .closeFDs, .scrubEnvironment, .spawnCommand, .session, .rlimits, .boundingSet, .credentials, .capabilities,
-      .noNewPrivs, .namespaceRoot, .umask, .cwd, .foreground, .join, .unmount, .detach, .hold, .outlive, .endCommand:
+      .noNewPrivs, .namespaceRoot, .umask, .cwd, .foreground, .terminal, .relay, .join, .unmount, .detach, .hold,
+      .outlive, .endCommand:
       return nil
     }
   }

@@ -21,7 +21,8 @@ enum PlanSchema {
     "domainname", "loopback", "sources", "root", "mount", "protect", "file", "pivot_root", "readonly_root", "close_fds",
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
-    "exec", "userns_root", "tcsetpgrp", "setns", "umount", "detach", "hold", "outlive_nsbuild", "end_command",
+    "exec", "userns_root", "tcsetpgrp", "pty", "relay", "setns", "umount", "detach", "hold", "outlive_nsbuild",
+    "end_command",
     "veth", "bridge", "pasta",
   ]
 
@@ -33,6 +34,8 @@ enum PlanSchema {
     "open_no_symlinks", "lock_shared", "close_slots", "resolve", "mount_at", "mount_overlay", "read_only_path",
     "mask_path", "setattr_at", "restore_writable", "propagate_at", "make_directory", "create_file", "symlink",
     "change_directory_to", "pivot_root", "detach_old_root", "loopback_up", "loopback_down", "scrub_environment",
+    "name_process", "open_pseudo_terminal", "copy_window_size", "use_terminal_replica", "set_controlling_terminal",
+    "relay_terminal", "open_terminal_replica",
     "setsid", "setrlimit",
     "setgroups", "setresgid", "setresuid", "keep_capabilities", "drop_bounding_set", "capset", "raise_ambient",
     "set_no_new_privs", "umask", "chdir", "close_on_exec_from", "execve", "take_back_foreground",

@@ -303,6 +303,11 @@ enum SpecSchema {
             "nsbuild, and the sandbox with it, ends when the process that started nsbuild dies; default true.",
           "type": "boolean",
         ],
+        "terminal": [
+          "description":
+            "`run`: the command gets a pseudo-terminal of its own, relayed to the caller's terminal (as `run -t`); default false.",
+          "type": "boolean",
+        ],
       ])
   }
 

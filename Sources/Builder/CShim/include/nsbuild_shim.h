@@ -278,3 +278,5 @@ int nsb_pidfd_send_signal(int pidfd, int signal);
 int nsb_pidfd_wait(int pidfd, int milliseconds);
 /// close_range(2) of `first` to `last` (both included).
 int nsb_close_range(unsigned int first, unsigned int last);
+// A process's name and the pseudo-terminal of `run -t`, in a header of their own.
+#include "nsbuild_terminal.h"
