@@ -187,7 +187,7 @@ extension HostNetworkTests {
       #expect(blocked.status == 1, "\(blocked.stderr)")
       #expect(blocked.stdout.contains("!   parent   make veth \(taken) (host) ↔ eth4 (sandbox)"), "\(blocked.stdout)")
       #expect(blocked.stdout.contains("blocked: host interface \(taken) is in the way of a veth"), "\(blocked.stdout)")
-      let plain = try NSBuildProcess.run(["plan", dir + "/taken.toml"], environment: state)
+      let plain = try NSBuildProcess.run(["plan", dir + "/taken.toml", "--", "/bin/true"], environment: state)
       #expect(plain.stdout.contains("host interface \(taken) is in the way"), "\(plain.stdout)")
       let refused = try target("apply", "taken.toml")
       #expect(refused.status == 1)
