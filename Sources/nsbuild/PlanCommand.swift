@@ -148,6 +148,8 @@ struct PlanCommand: ParsableCommand {
             plan, target: marked, file: loaded.path, specWarnings: specWarnings,
             substitutions: loaded.check.spec?.substitutions ?? [])) + "\n")
     }
+    // Something on the host in the way: apply would refuse, as it does an error.
+    if detailedExitcode, !marked.blockers.isEmpty { throw ExitCode(1) }
     if detailedExitcode, marked.hasChanges { throw ExitCode(2) }
   }
 }

@@ -25,8 +25,8 @@ extension HostNetworkTests {
     }
 
     static func spec(_ veths: [String]) -> String {
-      // `up` needs a pid namespace: `down` ends the sandbox by ending its init.
-      "version = 1\n[namespaces]\nunshare = [\"net\", \"pid\"]\n" + veths.joined(separator: "\n")
+      // `up` needs a pid namespace: `down` ends the sandbox by ending its init; a mount namespace for `[[files]]`.
+      "version = 1\n[namespaces]\nunshare = [\"net\", \"pid\", \"mount\"]\n" + veths.joined(separator: "\n")
     }
 
     /// `ip ARGS` in the network namespace of process `pid`, entered by nsenter(1).
@@ -81,10 +81,13 @@ extension HostNetworkTests {
             Self.veth("eth0", host: a, net: 212, inside: [2, 3], hostAddress: 1, extra: "mtu = 1400\n"),
             Self.veth("eth2", host: b, net: 213, inside: [2], hostAddress: 1),
           ]),
+          // A file beneath the host's /proc/sys (the sandbox sees the host's /proc): its step, after the veth's,
+          // fails with EACCES.
           "failing.toml": Self.spec([
             first, Self.veth("eth3", host: "nsbt\(Self.tag)lc", net: 214, inside: [2]),
-            Self.veth("eth4", host: taken, net: 215, inside: [2]),
+            "[[files]]\npath = \"/proc/sys/nsbt-none\"\ntype = \"file\"\ncontent = \"x\"\n",
           ]),
+          "taken.toml": Self.spec([first, Self.veth("eth4", host: taken, net: 215, inside: [2])]),
         ]
       }
       let state = ["NSBUILD_STATE_DIR": dir + "/state"]
@@ -162,20 +165,38 @@ extension HostNetworkTests {
       #expect(try Self.links(pid) == ["eth0", "eth2", "lo"])
       #expect(try Self.addresses(pid).contains("eth2 10.213.\(Self.tag).2/24"))
 
-      // A failed apply (a host name the host already has, made here) takes back what it did before: the veth it
-      // made, the veth it deleted, the address it removed.
-      _ = try NSBuildProcess.runCommand(
-        NetworkTools.ip, ["link", "add", taken, "type", "veth", "peer", "name", taken + "p"])
+      // A failed apply (a file it cannot create) takes back what it did before: the veth it made, the veth it
+      // deleted, the address it removed.
       let (linksBefore, addressesBefore, hostBefore) = (
         try Self.links(pid), try Self.addresses(pid), try Self.hostLinks()
       )
       let failed = try target("apply", "failing.toml")
       #expect(failed.status == 1)
-      #expect(failed.stderr.contains("RTM_NEWLINK \(taken): sendmsg(2): EEXIST"), "\(failed.stderr)")
+      #expect(failed.stderr.contains("/proc/sys/nsbt-none: openat(2): EACCES"), "\(failed.stderr)")
+      #expect(failed.stderr.contains("were taken back"), "\(failed.stderr)")
       #expect(try Self.links(pid) == linksBefore)
       #expect(try Self.addresses(pid) == addressesBefore)
       #expect(try Self.hostLinks() == hostBefore)
       #expect(try String(contentsOfFile: "/sys/class/net/\(a)/mtu", encoding: .utf8) == "1400\n")
+
+      // A host name another host link holds: `!` as plain `plan` marks it, and apply refuses before any step.
+      _ = try NSBuildProcess.runCommand(
+        NetworkTools.ip, ["link", "add", taken, "type", "veth", "peer", "name", taken + "p"])
+      let hostTaken = try Self.hostLinks()
+      let blocked = try target("plan", "taken.toml")
+      #expect(blocked.status == 1, "\(blocked.stderr)")
+      #expect(blocked.stdout.contains("!   parent   make veth \(taken) (host) ↔ eth4 (sandbox)"), "\(blocked.stdout)")
+      #expect(blocked.stdout.contains("blocked: host interface \(taken) is in the way of a veth"), "\(blocked.stdout)")
+      let plain = try NSBuildProcess.run(["plan", dir + "/taken.toml", "--", "/bin/true"], environment: state)
+      #expect(plain.stdout.contains("host interface \(taken) is in the way"), "\(plain.stdout)")
+      let refused = try target("apply", "taken.toml")
+      #expect(refused.status == 1)
+      #expect(
+        refused.stderr.contains("host interface \(taken) is in the way of a veth: apply refuses"), "\(refused.stderr)")
+      #expect(!refused.stderr.contains("EEXIST"), "\(refused.stderr)")
+      #expect(try Self.links(pid) == linksBefore)
+      #expect(try Self.hostLinks() == hostTaken)
+      #expect(try target("plan", "renamed.toml").status == 0)
       _ = try NSBuildProcess.runCommand(NetworkTools.ip, ["link", "del", taken])
 
       // Back to one veth: the other goes from the host and from the sandbox.

@@ -10,8 +10,12 @@ public enum TargetAction: Sendable, Hashable {
   case remove
   /// `-/+`: the kernel cannot change this in a running sandbox; what `replacement` says is made anew.
   case replace(Replacement)
+  /// `!`: something on the host stands in the way of what the step makes (a host interface that takes a new veth's
+  /// host name, a non-bridge with a new bridge's name): `apply` refuses the whole plan before it takes any step, as
+  /// the kernel would refuse this one (RTM_NEWLINK: EEXIST). `reason` says what is in the way.
+  case blocked(reason: String)
 
-  /// `=`, `~`, `+`, `-` or `-/+`.
+  /// `=`, `~`, `+`, `-`, `-/+` or `!`.
   public var symbol: String {
     switch self {
     case .unchanged: "="
@@ -19,6 +23,7 @@ public enum TargetAction: Sendable, Hashable {
     case .add: "+"
     case .remove: "-"
     case .replace: "-/+"
+    case .blocked: "!"
     }
   }
 
@@ -30,6 +35,7 @@ public enum TargetAction: Sendable, Hashable {
     case .add: "add"
     case .remove: "remove"
     case .replace: "replace"
+    case .blocked: "blocked"
     }
   }
 }

@@ -15,6 +15,9 @@ public struct TargetPlan: Sendable, Hashable {
     public var note: String?
     /// Setup steps `run` takes once (forks, opening host paths): never counted, always `=`.
     public var isSetup: Bool
+    /// A `[process]` step of a sandbox without a main command: what changed is what the next `exec` gets, nothing
+    /// running. `apply` takes no step for it and only records the spec (see ``TargetPlanner/nextExecNote``).
+    public var forNextExec = false
     /// For each step of ``apply``, at the same index, the steps that take it back, made from what stood before
     /// (the sandbox's hostname, a file's contents, init's limits; the applied plan's mount): `apply` takes them,
     /// the newest step's first (each step's list in its own order), when a later step fails, so a failed apply leaves the sandbox as it was. Empty where nothing
@@ -95,12 +98,34 @@ public struct TargetPlan: Sendable, Hashable {
   /// Whether `apply` has anything to do (`--detailed-exitcode` 2).
   public var hasChanges: Bool { toAdd + toChange + toRemove > 0 || !sandboxReplacements.isEmpty }
 
+  /// What stands in the way of the ``TargetAction/blocked(reason:)`` entries, in plan order: `apply` refuses the
+  /// plan while there is any (`plan --target --detailed-exitcode` exits 1).
+  public var blockers: [String] {
+    entries.compactMap { entry in
+      guard case .blocked(let reason) = entry.action else { return nil }
+      return reason
+    }
+  }
+
+  /// The changes counted in ``toChange`` that only the next `exec` gets (``Entry/forNextExec``).
+  public var nextExecChanges: Int { entries.filter { $0.forNextExec && $0.action == .inPlace }.count }
+
+  /// Whether every change is one only the next `exec` gets: `apply` then takes no step and only records the spec.
+  public var changesOnlyNextExec: Bool { nextExecChanges > 0 && nextExecChanges == toChange && toAdd + toRemove == 0 }
+
   /// The Terraform-like summary: `2 to add, 1 to change, 0 to remove; the sandbox must be replaced because …`.
   public var summary: String {
-    let counts = "\(toAdd) to add, \(toChange) to change, \(toRemove) to remove"
+    var parts = ["\(toAdd) to add, \(toChange) to change, \(toRemove) to remove"]
+    if nextExecChanges > 0 {
+      parts.append("\(nextExecChanges) of the changes for the next `exec` only (nothing running is changed)")
+    }
     let causes = sandboxReplacements
-    guard !causes.isEmpty else { return counts }
-    return counts + "; the sandbox must be replaced because " + causes.map(\.description).joined(separator: "; ")
+    if !causes.isEmpty {
+      parts.append("the sandbox must be replaced because " + causes.map(\.description).joined(separator: "; "))
+    }
+    let blockers = blockers
+    if !blockers.isEmpty { parts.append("apply refuses: " + blockers.joined(separator: "; ")) }
+    return parts.joined(separator: "; ")
   }
 
   private enum Counted { case add, inPlace, remove, mount, mainCommand }
@@ -109,7 +134,7 @@ public struct TargetPlan: Sendable, Hashable {
     entries.filter { entry in
       guard !entry.isSetup else { return false }
       switch entry.action {
-      case .unchanged: return false
+      case .unchanged, .blocked: return false
       case .add: return matches(.add)
       case .inPlace: return matches(.inPlace)
       case .remove: return matches(.remove)

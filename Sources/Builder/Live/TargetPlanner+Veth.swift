@@ -121,10 +121,13 @@ extension TargetPlanner {
         entry.undo = [[], [steps.deleteHostEnd(veth)]]
         return entry
       }
+      if let blocked = Self.blocked(veth.host) { return blocked }
       var entry = TargetPlan.Entry(step: veth.host, action: .add, apply: [make])
       entry.undo = [[steps.deleteHostEnd(veth)]]
       return entry
-    case .gone(_, let drift):
+    case .gone(let old, let drift):
+      // The host end went with the inside one (veth(4)): a host interface of that name now is another.
+      if old.hostName == veth.hostName, let blocked = Self.blocked(veth.host) { return blocked }
       var entry = TargetPlan.Entry(step: veth.host, action: .add, apply: [make], restores: drift)
       entry.undo = [[steps.deleteHostEnd(veth)]]
       return entry
@@ -141,6 +144,12 @@ extension TargetPlanner {
         apply.append(steps.deleteLink(veth.name, subject: veth.host.subject, origin: veth.host.origin))
         undo.append([])
         note += "; " + Self.unrecordedLink
+      }
+      // A new host name another host interface holds (the old pair's own host end is deleted first; a new pair an
+      // apply killed before its record made is deleted, as below, and its host end with it).
+      let madeUnrecorded = old.name != veth.name && live.link(veth.name) != nil
+      if veth.hostName != old.hostName, !madeUnrecorded, let blocked = Self.blocked(veth.host) {
+        return blocked
       }
       var entry = TargetPlan.Entry(
         step: veth.host, action: .replace(Replacement(.link)), apply: apply + [make], note: note)
@@ -172,6 +181,18 @@ extension TargetPlanner {
     }
   }
 
+  /// `!` for a step whose host interface `plan` found taken (``Change/conflict(before:after:)``: the spec's new host
+  /// name is another link's, or the bridge it names is no bridge), as plain `plan` marks it; nil when it is free.
+  /// Read from the host's /sys/class/net as `plan` reads it (``HostInterface``), so the sandbox's own host ends,
+  /// which stand there too, are not asked about: only a link this apply would make.
+  static func blocked(_ step: Step) -> TargetPlan.Entry? {
+    guard case .conflict(let before, let after) = step.change else { return nil }
+    return TargetPlan.Entry(
+      step: step, action: .blocked(reason: "\(before) is in the way of a \(after)"),
+      note: "apply refuses before it takes any step, as RTM_NEWLINK would (EEXIST): nsbuild never deletes or "
+        + "changes a host interface it did not make; free the name or pick another in the spec")
+  }
+
   static let unrecordedLink =
     "a link of this name stands in the sandbox though the record has none (an apply killed before writing the "
     + "record?): it is deleted (a failed apply does not bring it back) and the pair made as the spec says"
@@ -184,6 +205,7 @@ extension TargetPlanner {
     guard isNew, !step.change.isUnchanged, case .networkInterface(let name) = step.subject else {
       return TargetPlan.Entry(step: step, action: .unchanged)
     }
+    if let blocked = Self.blocked(step) { return blocked }
     var made = step
     made.change = .create
     var entry = TargetPlan.Entry(step: step, action: .add, apply: [made])

@@ -16,14 +16,19 @@ public struct TargetPlanner: Sendable {
   /// the spec's anew: with them a `[process]` change gets the steps of ``TargetPlan/mainCommand``.
   public let keepers: [MainCommandSteps.Keeper]
   public let chain: Plan?
+  /// Without a main command: the `[process]` steps of the next `exec`, as last applied and now; each that differs
+  /// is a `~` entry for the next `exec` only (``nextExecNote``).
+  public let nextExec: NextExecSteps?
 
   public init(
-    record: SandboxRecord, live: LiveSandbox, keepers: [MainCommandSteps.Keeper] = [], chain: Plan? = nil
+    record: SandboxRecord, live: LiveSandbox, keepers: [MainCommandSteps.Keeper] = [], chain: Plan? = nil,
+    nextExec: NextExecSteps? = nil
   ) {
     self.record = record
     self.live = live
     self.keepers = keepers
     self.chain = chain
+    self.nextExec = nextExec
   }
 
   /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when the sandbox's init is gone,
@@ -87,9 +92,48 @@ public struct TargetPlanner: Sendable {
       return [mainCommandNoted(entry)]
     }
     // Mounts made by hand are taken off first: one may cover a path the steps after it write beneath.
+    let taken = handMade(drift, new, steps)
+    let last = (new.steps + taken.map(\.step)).map(\.id).max() ?? 0
     return TargetPlan(
-      name: record.name, target: record.initProcess, entries: handMade(drift, new, steps) + entries, drift: drift,
-      unread: live.unread, mainCommand: mainCommand(entries))
+      name: record.name, target: record.initProcess,
+      entries: taken + entries + nextExecEntries(numberedFrom: last + 1), drift: drift, unread: live.unread,
+      mainCommand: mainCommand(entries))
+  }
+
+  /// What `apply` says of a `[process]` change in a sandbox without a main command.
+  public static let nextExecNote =
+    "applies to the next `exec`; nothing running is changed (a process takes its [process] settings at fork and "
+    + "execve(2)): apply takes no step and only records the spec"
+
+  /// A `~` for each `[process]` step of the next `exec` (``nextExec``) that differs from the one as last applied,
+  /// numbered from `first` on (ids name a step once in the JSON); none when nothing differs.
+  private func nextExecEntries(numberedFrom first: Int) -> [TargetPlan.Entry] {
+    guard let nextExec else { return [] }
+    let (old, new) = (nextExec.old, nextExec.new)
+    let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.map(PlanDiff.key))
+    var next = first
+    return pairs.compactMap { pair -> TargetPlan.Entry? in
+      var step: Step
+      switch pair {
+      case .matched(let before, let after):
+        guard PlanDiff.content(old[before]) != PlanDiff.content(new[after]) else { return nil }
+        step = new[after]
+        step.change = .modify(before: old[before].title, after: new[after].title)
+      case .added(let after):
+        step = new[after]
+        step.change = .modify(before: "absent", after: step.title)
+      case .removed(let before):
+        // The spec as last applied had it: its line is not in this file.
+        step = old[before]
+        step.origin = nil
+        step.change = .modify(before: step.title, after: "absent")
+      }
+      step.id = next
+      next += 1
+      var entry = TargetPlan.Entry(step: step, action: .inPlace, note: Self.nextExecNote)
+      entry.forNextExec = true
+      return entry
+    }
   }
 
   /// The steps that replace the main command, when an entry marks it `-/+` and the chain was planned.
@@ -232,6 +276,8 @@ public struct TargetPlanner: Sendable {
       let before = now ?? (wanted == nil ? "as applied" : "unknown (not read)")
       return .modify(before: before, after: wanted ?? "as the spec says")
     case .remove: return .modify(before: now ?? "as applied", after: "absent")
+    // What `plan` read of the host: what is in the way.
+    case .blocked: return entry.step.change
     }
   }
 
@@ -433,7 +479,8 @@ extension TargetPlanner {
     let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
     let live = LiveObserver(reader: reader).observe(
       record, files: files, links: plan.steps.contains { $0.kind == .veth })
-    let marked = try TargetPlanner(record: record, live: live).plan(plan)
+    let nextExec = NextExecSteps.read(record, plan: plan, spec: spec, reader: reader)
+    let marked = try TargetPlanner(record: record, live: live, nextExec: nextExec).plan(plan)
     guard record.hasMainCommand, marked.replacesMainCommand else { return marked }
     let chain: Plan
     do {

@@ -85,6 +85,13 @@ struct ApplyCommand: ParsableCommand {
       marked = try TargetPlanner.plan(
         plan, spec: loaded.check.spec, launch: terminal.liveLaunch(name), record: record, reader: terminal.kernel)
     } catch { throw terminal.fail(error, failureCode: 1) }
+    // Refused before any step, as plain `run` would fail on it: nsbuild never takes a host interface it did not make.
+    if !marked.blockers.isEmpty {
+      throw terminal.fail(
+        marked.blockers.joined(separator: "; ")
+          + ": apply refuses, and takes no step (sandbox '\(name)' is left as it is; nsbuild never deletes a host "
+          + "interface it did not make)", failureCode: 1)
+    }
     let causes = marked.sandboxReplacements
     if !causes.isEmpty {
       guard replace else {
@@ -179,6 +186,12 @@ struct ApplyCommand: ParsableCommand {
         applied.mainKeeper = started.keeper
       }
       try save(applied, store: store, terminal: terminal)
+      guard !marked.changesOnlyNextExec else {
+        terminal.out(
+          "Recorded for sandbox '\(marked.name)': \(marked.summary). Only its record changed: nothing running was "
+            + "changed, and the next `nsbuild exec` uses the new [process] settings.\n")
+        return
+      }
       terminal.out("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
       if marked.mainCommand != nil {
         terminal.out(

@@ -48,6 +48,9 @@ struct PlanJSON: Encodable {
     /// `plan --target` only: the drift this step brings back.
     var restores: DriftJSON?
     var note: String?
+    /// `plan --target` only, true or absent: a `[process]` change of a sandbox without a main command, which only
+    /// the next `exec` gets (``TargetPlan/Entry/forNextExec``).
+    var next_exec: Bool?
   }
 
   struct Summary: Encodable {
@@ -111,6 +114,9 @@ struct PlanJSON: Encodable {
     /// step it takes back (``TargetPlan/Entry/undo``).
     var undo: [StepJSON]
     var unread: [String]
+    /// What stands in the way of the `blocked` steps (``TargetPlan/blockers``); absent when nothing does. `apply`
+    /// refuses while it is present.
+    var blocked: [String]?
     /// The `-/+` of the main command (``TargetPlan/mainCommand``), when `[process]` changed and the sandbox has
     /// one; absent otherwise. Its steps are the last of `apply`.
     var main_command: MainCommandJSON?
@@ -249,6 +255,7 @@ struct PlanJSON: Encodable {
       json.apply = entry.apply.isEmpty ? nil : entry.apply.map(\.id)
       json.restores = entry.restores.map(DriftJSON.init)
       json.note = entry.note
+      json.next_exec = entry.forNextExec ? true : nil
       return json
     }
     // Counted against the sandbox, as the steps are marked, not against the host the plain plan is compared with.
@@ -264,6 +271,7 @@ struct PlanJSON: Encodable {
       replaced_because: target.sandboxReplacements.map(ForcedByJSON.init), summary: target.summary,
       drift: target.drift.map(DriftJSON.init), apply: target.applySteps.map { Self.step($0, file: file) },
       undo: target.entries.flatMap(\.undo).flatMap { $0 }.map { Self.step($0, file: file) }, unread: target.unread,
+      blocked: target.blockers.isEmpty ? nil : target.blockers,
       main_command: target.mainCommand.map { replaced in
         MainCommandJSON(
           ending: replaced.ending.map(\.id), chain: replaced.chain.steps.map(\.id),

@@ -128,7 +128,7 @@ enum PlanSchema {
   }
 
   /// `plan --target`'s additions: how apply treats each step, and the live sandbox's section.
-  static let actions: [String] = ["unchanged", "change", "add", "remove", "replace"]
+  static let actions: [String] = ["unchanged", "change", "add", "remove", "replace", "blocked"]
 
   static var forcedBy: JSONValue {
     object(
@@ -157,7 +157,7 @@ enum PlanSchema {
         "replaced_because": ["type": "array", "items": forcedBy], "summary": string,
         "drift": ["type": "array", "items": drift], "apply": ["type": "array", "items": step],
         "undo": ["type": "array", "items": step], "unread": ["type": "array", "items": string],
-        "main_command": mainCommand,
+        "blocked": ["type": "array", "minItems": 1, "items": string], "main_command": mainCommand,
       ],
       required: [
         "name", "pid", "start_time", "replace_sandbox", "replaced_because", "summary", "drift", "apply", "undo",
@@ -218,6 +218,7 @@ enum PlanSchema {
         "apply": ["type": "array", "items": positive],
         "restores": drift,
         "note": string,
+        "next_exec": ["type": "boolean"],
       ], required: ["id", "kind", "actor", "title", "subject", "calls", "operations", "change"])
   }
 

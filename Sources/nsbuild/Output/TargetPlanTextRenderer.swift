@@ -17,7 +17,9 @@ struct TargetPlanTextRenderer {
     if let replaced = plan.mainCommand { out += render(replaced) }
     out += "\n" + driftSection(plan.drift)
     for reason in plan.unread { out += paint("not read:", "35") + " \(shown(reason))\n" }
-    out += "\nLegend: = already so  ~ change in place  + add  - remove  -/+ replace\n"
+    out +=
+      "\nLegend: = already so  ~ change in place  + add  - remove  -/+ replace"
+      + (plan.blockers.isEmpty ? "" : "  ! in the way (apply refuses)") + "\n"
     out += paint("Plan: \(shown(plan.summary)).", "1") + "\n"
     return out
   }
@@ -43,6 +45,7 @@ struct TargetPlanTextRenderer {
       out += indent + "forced by \(replacement.cause.rawValue): \(shown(replacement.description))\n"
       if replacement.scope == .sandbox { out += indent + "replaces the whole sandbox (apply --replace)\n" }
     }
+    if case .blocked(let reason) = entry.action { out += indent + "blocked: \(shown(reason))\n" }
     if let drift = entry.restores { out += indent + "restores drift: \(shown(drift.description))\n" }
     if let note = entry.note { out += indent + "note: \(shown(note))\n" }
     for (index, step) in entry.apply.enumerated() {
@@ -100,6 +103,7 @@ struct TargetPlanTextRenderer {
     case .add: "32"
     case .remove: "31"
     case .replace: "1;31"
+    case .blocked: "31"
     }
   }
 
