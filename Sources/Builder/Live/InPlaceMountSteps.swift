@@ -108,14 +108,7 @@ extension InPlaceSteps {
       }
     }
     guard !calls.isEmpty else { return nil }
-    let lookup: [Syscall] = [
-      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
-    ]
-    return Step(
-      kind: .mount, actor: .joiner, subject: new.subject,
-      operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
-        + calls.map { Step.Operation($0, origin: new.origin) },
-      change: .create, origin: new.origin, label: "change the mount on \(path)")
+    return standingMountStep(new, path: path, calls: calls, label: "change the mount on \(path)")
   }
 
   /// The standing mount on `step`'s target brought back to what `step` made, where it drifted in place
@@ -142,14 +135,7 @@ extension InPlaceSteps {
       }
     }
     guard !calls.isEmpty else { return nil }
-    let lookup: [Syscall] = [
-      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
-    ]
-    return Step(
-      kind: .mount, actor: .joiner, subject: step.subject,
-      operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
-        + calls.map { Step.Operation($0, origin: step.origin) },
-      change: .create, origin: step.origin, label: "bring the mount on \(path) back as applied")
+    return standingMountStep(step, path: path, calls: calls, label: "bring the mount on \(path) back as applied")
   }
 
   /// The undo of ``restore(_:standing:)``: the standing mount on `step`'s target set back to how `mount` shows it
@@ -175,6 +161,12 @@ extension InPlaceSteps {
       }
     }
     guard !calls.isEmpty else { return nil }
+    return standingMountStep(step, path: path, calls: calls, label: "set the mount on \(path) back as it stood")
+  }
+
+  /// A joiner's step on the mount standing on `path` (fd slot 1, reached beneath the sandbox's `/` in slot 0): `calls`
+  /// with the spec line of `step`, which names the mount.
+  private func standingMountStep(_ step: Step, path: String, calls: [Syscall], label: String) -> Step {
     let lookup: [Syscall] = [
       .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
     ]
@@ -182,7 +174,7 @@ extension InPlaceSteps {
       kind: .mount, actor: .joiner, subject: step.subject,
       operations: join([.mount], besides: lookup + calls) + lookup.map { Step.Operation($0) }
         + calls.map { Step.Operation($0, origin: step.origin) },
-      change: .create, origin: step.origin, label: "set the mount on \(path) back as it stood")
+      change: .create, origin: step.origin, label: label)
   }
 
   /// The mount_setattr(2) propagation calls that make `word` (``MountDrift/propagation``): a mount both shared and
