@@ -49,15 +49,52 @@ import Testing
       ])
   }
 
-  @Test func withoutPastaOrUnderUpThereIsNoPlan() throws {
+  @Test func withoutPastaThereIsNoPlan() throws {
     var missing = state
     missing.pasta = nil
     let error = #expect(throws: PlanError.self) { try Planner(spec: try decodeSpec(Self.spec), state: missing).plan() }
     #expect(error?.description.contains("apt-get install passt") == true)
-    let live = #expect(throws: PlanError.self) {
-      try Planner(spec: try decodeSpec(Self.spec), state: state).plan(live: LiveLaunch(output: "/x"))
+  }
+
+  /// `up`: the same pasta, started through a keeper whose streams go to the sandbox's log, with the same hand-offs
+  /// as any `up` (the sandbox process dies with nsbuild until the record is saved, and pasta with it).
+  @Test func underUpPastaIsKeptWithTheSandboxProcess() throws {
+    let spec = Self.spec.replacingOccurrences(of: "[\"user\", \"net\"]", with: "[\"user\", \"net\", \"pid\"]")
+    let plan = try Planner(spec: try decodeSpec(spec), state: state).plan(live: LiveLaunch(output: "/state/x.log"))
+    let step = try #require(plan.steps.first { $0.kind == .pasta })
+    #expect(step.actor == .parent)
+    #expect(
+      step.calls == [
+        .startLivePasta(
+          program: "/usr/bin/pasta",
+          arguments: [
+            "--foreground", "--quiet", "--config-net", "--runas", "1000", "-t", "8080:80,8443:443", "-u", "5353:53",
+            "-T", "none", "-U", "none",
+          ], output: "/state/x.log")
+      ])
+    #expect(step.calls[0].description.contains("stdout/stderr > \"/state/x.log\""))
+    #expect(plan.handoff(.recorded) != nil)
+    #expect(try #require(plan.steps.firstIndex { $0.kind == .spawn }) < plan.steps.firstIndex(of: step) ?? 0)
+  }
+
+  /// `up` on the recording kernel: nsbuild opens a pidfd of the sandbox process (4242) and forks the keeper (5151);
+  /// pasta that says nothing fails the step, and the keeper is killed (pasta dies with it) and reaped.
+  @Test func livePastaEndingEarlyKillsItsKeeper() throws {
+    let spec = Self.spec.replacingOccurrences(of: "[\"user\", \"net\"]", with: "[\"user\", \"net\", \"pid\"]")
+    let kernel = RecordingKernel()
+    kernel.forkResults = [4242, 5151]
+    kernel.reads = [LauncherTests.ready, []]
+    let plan = try Planner(spec: try decodeSpec(spec), state: state).plan(live: LiveLaunch(output: "/x.log"))
+    let end = Launcher(kernel: kernel, plan: plan).start()
+    guard case .outcome(.failed(let failure)) = end else {
+      Issue.record("ended as \(end)")
+      return
     }
-    #expect(live?.description.contains("not supported with `up`") == true)
+    #expect(
+      failure.error.path == "/usr/bin/pasta: ended before the sandbox's network was set up (its message is in /x.log)")
+    #expect(kernel.log.contains("pidfd_open(4242)"), "\(kernel.log)")
+    #expect(kernel.log.contains("kill(5151, 9)"), "\(kernel.log)")
+    #expect(kernel.log.contains("kill(4242, 9)"), "\(kernel.log)")
   }
 
   /// nsbuild forks the sandbox process (4242), then pasta (5151); `pastaSays` is what pasta writes on its pipe.

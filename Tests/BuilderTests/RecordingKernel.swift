@@ -442,6 +442,10 @@ final class RecordingKernel: LinuxKernel {
     try record(Syscall.redirectStandardStreams(output: output).description, call: "openat2", path: output)
   }
   func holdUntilSignalled() -> Never { preconditionFailure("pause() in a recording kernel") }
+  func defaultSignalHandling() { log.append("default signal handling") }
+  func keepHelper(_ helper: Int32, until watched: Int32) -> Never {
+    preconditionFailure("keep \(helper) until \(watched) in a recording kernel")
+  }
   var handoffSignal: Int32 { 40 }
   func takeHandoff(outsideOnly: Bool) -> Bool { false }
   func cancelHandoff(_ pidfd: Int32) throws(SyscallError) {}

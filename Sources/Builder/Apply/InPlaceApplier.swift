@@ -100,7 +100,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
       case .moveMount, .unmount, .restoreMount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure,
         .changeMode,
         .changeOwner, .replaceFile, .removeFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation,
-        .sendHandoffSignal, .endProcess, .rtnetlink, .startPasta:
+        .sendHandoffSignal, .endProcess, .rtnetlink, .startPasta, .startLivePasta:
         return true
       case .setattrAt: return index > joined
       case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,

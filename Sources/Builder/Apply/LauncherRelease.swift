@@ -4,6 +4,9 @@ public struct RecordedHandoff: Sendable, Hashable {
   public let go: Int32
   /// The pipe the sandbox process says "ready" on once it no longer dies with nsbuild.
   public let outlived: Int32
+  /// `[net.pasta]`: pasta, as it was once the sandbox's network was set up (its keeper ends it when the sandbox
+  /// process ends; ``Syscall/startLivePasta(program:arguments:output:)``); nil without pasta.
+  public var pasta: ProcessIdentity? = nil
 }
 
 extension Launcher {

@@ -35,7 +35,12 @@ struct ParentRole<Kernel: LinuxKernel> {
     }
     if launcher.plan.handoff(.sandboxReady) != nil {
       let outcome = awaitReady(pid, channels)
-      if case .failed = outcome { made.delete(kernel) }
+      switch outcome {
+      case .failed: made.delete(kernel)
+      case .ready: break
+      // Ended before it was ready: pasta's keeper ends pasta with the sandbox process, and is reaped here.
+      case .finished, .refused, .started: made.endHelpers(kernel)
+      }
       return .outcome(outcome)
     }
     if launcher.plan.handoff(.commandStarted) != nil { return .outcome(awaitStarted(pid, channels)) }
@@ -89,7 +94,8 @@ struct ParentRole<Kernel: LinuxKernel> {
     guard let holder, let go = channels.fd(.goWrite, of: .parent, .recorded),
       let outlived = channels.fd(.readyRead, of: .parent, .recorded)
     else { return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)) }
-    return .ready(initPID: holder, sandboxPID: pid, recorded: RecordedHandoff(go: go, outlived: outlived))
+    let recorded = RecordedHandoff(go: go, outlived: outlived, pasta: made.releaseLivePasta(kernel))
+    return .ready(initPID: holder, sandboxPID: pid, recorded: recorded)
   }
 
   /// `apply` starting a main command anew: reads the report pipe to its end, which comes once the command passed its

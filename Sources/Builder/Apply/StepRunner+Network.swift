@@ -75,6 +75,12 @@ final class MadeLinks {
   var made: [String] = []
   /// The pids of helper processes nsbuild started (pasta), its children.
   var helpers: [Int32] = []
+  /// `up`: the keepers of pasta (nsbuild's children, see ``Syscall/startLivePasta(program:arguments:output:)``),
+  /// killed when setup fails: pasta dies with its keeper.
+  var keepers: [Int32] = []
+  /// `up`: pasta as it was once ready (its pid and start time, for the sandbox's record), and a pidfd of it opened
+  /// while its keeper had not reaped it, to wait for its end when setup fails.
+  var livePasta: (identity: ProcessIdentity, pidfd: Int32)?
 
   /// RTM_DELLINK of each link, newest first (what fails to go, already gone with its namespace, is left), and the
   /// helpers ended.
@@ -89,12 +95,32 @@ final class MadeLinks {
     endHelpers(kernel)
   }
 
-  /// SIGTERM to each helper, then wait(2) for it.
+  /// SIGTERM to each helper, then wait(2) for it; SIGKILL to each keeper, wait(2) for it, and poll(2) of pasta's
+  /// pidfd until pasta, killed by its parent-death signal, ended too (5 s at most).
   func endHelpers<Kernel: LinuxKernel>(_ kernel: Kernel) {
     for pid in helpers {
       kernel.kill(pid, 15)
       _ = try? kernel.wait(pid)
     }
     helpers = []
+    for pid in keepers {
+      kernel.kill(pid, 9)
+      _ = try? kernel.wait(pid)
+    }
+    keepers = []
+    if let pasta = livePasta {
+      _ = try? kernel.waitForEnd(pasta.pidfd, milliseconds: 5_000)
+      kernel.close(pasta.pidfd)
+    }
+    livePasta = nil
+  }
+
+  /// `up`, once the sandbox is ready: pasta as it started, its pidfd closed (its keeper ends it from here on).
+  func releaseLivePasta<Kernel: LinuxKernel>(_ kernel: Kernel) -> ProcessIdentity? {
+    guard let pasta = livePasta else { return nil }
+    kernel.close(pasta.pidfd)
+    livePasta = nil
+    keepers = []
+    return pasta.identity
   }
 }

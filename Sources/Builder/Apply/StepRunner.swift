@@ -205,6 +205,7 @@ struct StepRunner<Kernel: LinuxKernel> {
       hold(try kernel.openNamespace("/proc/\(sandboxPID)/ns/\(namespace.procName)"), in: slot)
     case .rtnetlink(let request): try send(request)
     case .startPasta(let program, let arguments): try startPasta(program, arguments)
+    case .startLivePasta(let program, let arguments, let output): try startLivePasta(program, arguments, output: output)
     case .unmount(let slot, let path): try naming(path) { () throws(SyscallError) in try kernel.detach(try fd(slot)) }
     case .keepMount(let slot, let path): try naming(path) { () throws(SyscallError) in try keepMount(slot) }
     case .restoreMount(let slot, let path):

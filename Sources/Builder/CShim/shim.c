@@ -834,6 +834,36 @@ void nsb_hold_until_signalled(void) {
   for (;;) pause();
 }
 
+void nsb_default_signal_handling(void) {
+  struct sigaction current, fallback;
+  memset(&fallback, 0, sizeof fallback);
+  fallback.sa_handler = SIG_DFL;
+  sigemptyset(&fallback.sa_mask);
+  for (int signal = 1; signal < NSIG; signal++) {
+    // Ignored stays ignored (as across execve(2)); a handler of nsbuild's would act for a process that is not nsbuild.
+    if (sigaction(signal, NULL, &current) == 0 && current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN)
+      sigaction(signal, &fallback, NULL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void nsb_keep_helper(pid_t helper, int watched) {
+  int own = (int)syscall(SYS_pidfd_open, helper, 0);
+  struct pollfd entries[2] = {{.fd = watched, .events = POLLIN}, {.fd = own, .events = POLLIN}};
+  // Either end: the watched process (the sandbox process) or the helper itself.
+  while (poll(entries, own >= 0 ? 2 : 1, -1) < 0 && errno == EINTR) {
+  }
+  // The helper is this process's unreaped child: its pid names no other process until the waitpid(2) below.
+  kill(helper, SIGTERM);
+  struct pollfd ended = {.fd = own, .events = POLLIN};
+  if (own < 0 || poll(&ended, 1, 1000) <= 0) kill(helper, SIGKILL);
+  while (waitpid(helper, NULL, 0) < 0 && errno == EINTR) {
+  }
+  _exit(0);
+}
+
 int nsb_handoff_signal(void) { return SIGRTMIN + 6; }
 
 int nsb_take_handoff(int outside_only) {

@@ -214,6 +214,13 @@ public protocol LinuxKernel: SystemReader {
   /// sigaction(2) SIGCHLD to SIG_IGN, so every child is reaped as it ends (wait(2) "NOTES"), then pause(2) for ever:
   /// only a signal whose handler ends the process, or SIGKILL, ends it.
   func holdUntilSignalled() -> Never
+  /// sigaction(2) SIG_DFL for every signal that has a handler, and an empty signal mask (sigprocmask(2)): a process
+  /// forked from nsbuild that stays without execve(2) (pasta's keeper) keeps none of nsbuild's signal handling.
+  func defaultSignalHandling()
+  /// pasta's keeper (``Syscall/startLivePasta(program:arguments:output:)``): poll(2) of `watched` (a pidfd) and of a
+  /// pidfd of `helper`, a child of the caller, until either ends; then SIGTERM to `helper`, SIGKILL after a second,
+  /// waitpid(2) of it, and _exit(2) 0.
+  func keepHelper(_ helper: Int32, until watched: Int32) -> Never
   /// The real-time signal that tells a live sandbox's init its main command is being replaced (SIGRTMIN+6).
   var handoffSignal: Int32 { get }
   /// Whether ``handoffSignal`` is pending, sent by kill(2) or pidfd_send_signal(2) (si_code SI_USER) and, with

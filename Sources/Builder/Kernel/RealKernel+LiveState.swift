@@ -10,6 +10,10 @@ extension RealKernel {
 
   public func holdUntilSignalled() -> Never { nsb_hold_until_signalled() }
 
+  public func defaultSignalHandling() { nsb_default_signal_handling() }
+
+  public func keepHelper(_ helper: Int32, until watched: Int32) -> Never { nsb_keep_helper(helper, watched) }
+
   public var handoffSignal: Int32 { nsb_handoff_signal() }
 
   public func takeHandoff(outsideOnly: Bool) -> Bool { nsb_take_handoff(outsideOnly ? 1 : 0) == 1 }

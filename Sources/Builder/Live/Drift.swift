@@ -86,7 +86,7 @@ public enum DriftReport {
     switch subject {
     case .mountTarget(let path): "mount " + path
     case .file(let path): "file " + path
-    case .networkInterface(let name): "interface " + name
+    case .networkInterface(let name): kind == .pasta ? "pasta" : "interface " + name
     case .clock(let clock): "timens_offsets " + clock.rawValue
     case .idMap(let file): file.rawValue
     case .process, .namespaces, .joinedNamespaces, .hostname, .domainname, .hostPaths, .processAttribute,
@@ -118,9 +118,11 @@ public enum DriftReport {
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
       .detach, .hold,
-      .outlive, .endCommand, .bridge, .pasta:
+      .outlive, .endCommand, .bridge:
       return []
     case .veth: return vethDrift(step, live)
+    // Ended by hand (or its keeper killed): nsbuild starts pasta with the sandbox only.
+    case .pasta: return found("running", live.pastaRunning.map { $0 ? "running" : "ended" }, restorable: false)
     }
   }
 

@@ -39,6 +39,7 @@ public struct LiveObserver<Reader: SystemReader> {
       if command.isAlive(reader: reader) { live.commandLimits = limits }
     }
     if unshared.contains(.net) { live.loopbackUp = loopbackUp(proc) }
+    live.pastaRunning = record.pasta.map { $0.isAlive(reader: reader) }
     if unshared.contains(.net), links || record.plan.steps.contains(where: { $0.kind == .veth }) {
       do {
         let requests = [NetlinkNumbers.RTM_GETLINK, NetlinkNumbers.RTM_GETADDR, NetlinkNumbers.RTM_GETROUTE]

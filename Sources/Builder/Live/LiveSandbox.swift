@@ -32,6 +32,8 @@ public struct LiveSandbox: Sendable, Hashable {
   /// The `[[files]]` entries as they stand, by sandbox path (reached through `/proc/PID/root` with
   /// RESOLVE_IN_ROOT, never following its symlinks out).
   public var files: [String: LiveFile] = [:]
+  /// Whether the pasta recorded (``SandboxRecord/pasta``) still runs, by its pid and start time; nil without one.
+  public var pastaRunning: Bool?
   /// What could not be read, and why (`hostname: setns: EPERM`), for the plan's notes.
   public var unread: [String] = []
 

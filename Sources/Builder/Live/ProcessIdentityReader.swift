@@ -34,4 +34,12 @@ extension ProcessIdentity {
     guard fields.count >= 20 else { return nil }
     return UInt64(String(decoding: fields[19], as: UTF8.self))
   }
+
+  /// Field 4 (`ppid`) of a `/proc/PID/stat` line (proc(5)), counted from the last `)` as ``startTime(fromStat:)``.
+  static func parentPID(fromStat stat: [UInt8]) -> Int32? {
+    guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+    let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+    guard fields.count >= 2 else { return nil }
+    return Int32(String(decoding: fields[1], as: UTF8.self))
+  }
 }

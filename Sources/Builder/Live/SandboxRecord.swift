@@ -50,6 +50,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   /// (``DriftReport/handMadeMounts(_:_:baseline:)``). Nil in a record that predates the field: only mounts made by
   /// hand beneath the plan's mounts are found then.
   public var mounts: [RecordedMount]?
+  /// `[net.pasta]`: pasta(1), started for the sandbox by `up` (or the apply that replaced it), which outlives
+  /// nsbuild and ends with the sandbox process; `down` ends it by this pid and start time, also when init is
+  /// already dead. Nil without pasta, or in a record that predates the field.
+  public var pasta: ProcessIdentity?
 
   public init(
     name: SandboxName, specPath: String, specDigest: String, createdAt: Int64, appliedAt: Int64,

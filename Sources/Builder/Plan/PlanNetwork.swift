@@ -107,26 +107,33 @@ extension Step {
 /// `[net.pasta]`: pasta(1) started by nsbuild on the sandbox's network namespace once the sandbox process has
 /// unshared it, for callers without root (or with it) who want the host's network without a veth.
 extension Planner {
-  /// - Throws: ``PlanError/networkUnavailable(_:)`` when pasta is not installed, or under `up` (pasta would end with
-  ///   nsbuild, which `up` leaves).
-  func pastaSteps(live: Bool) throws(PlanError) -> [Step] {
+  /// Under `up` (`live`), pasta outlives nsbuild once the sandbox does, through a keeper that ends it with the
+  /// sandbox process (``Syscall/startLivePasta(program:arguments:output:)``); under `run` it dies with nsbuild.
+  ///
+  /// - Throws: ``PlanError/networkUnavailable(_:)`` when pasta is not installed.
+  func pastaSteps(live: LiveLaunch?) throws(PlanError) -> [Step] {
     guard spec.unshares(.net), let pasta = spec.net.pasta else { return [] }
-    guard !live else {
-      throw PlanError.networkUnavailable(
-        "[net.pasta] is not supported with `up` yet: nsbuild starts pasta and ends it with the sandbox, and `up` leaves the sandbox running after nsbuild exits; use `run`"
-      )
-    }
     guard let program = state.pasta else {
       throw PlanError.networkUnavailable(
         "[net.pasta] needs pasta(1), which is not installed (Debian and Ubuntu: apt-get install passt)")
     }
+    let arguments = Self.pastaArguments(pasta, euid: state.euid)
+    let joins =
+      "pasta joins the sandbox's user and network namespaces and configures its tap interface as the host's (addresses, routes, the gateway mapped to the host)"
+    guard let live else {
+      return [
+        Step(
+          kind: .pasta, actor: .parent, subject: .networkInterface(name: "pasta"),
+          calls: [.startPasta(program: program, arguments: arguments)], change: .create,
+          reason: joins + "; it dies with nsbuild and is ended with the sandbox", origin: origin("net.pasta"))
+      ]
+    }
     return [
       Step(
         kind: .pasta, actor: .parent, subject: .networkInterface(name: "pasta"),
-        calls: [.startPasta(program: program, arguments: Self.pastaArguments(pasta, euid: state.euid))],
-        change: .create,
-        reason:
-          "pasta joins the sandbox's user and network namespaces and configures its tap interface as the host's (addresses, routes, the gateway mapped to the host); it dies with nsbuild and is ended with the sandbox",
+        calls: [.startLivePasta(program: program, arguments: arguments, output: live.output)], change: .create,
+        reason: joins
+          + "; its keeper ends it when the sandbox process ends, which dies with nsbuild until the sandbox is recorded: pasta outlives nsbuild only once its pid and start time are in the record, and `nsbuild down` ends it",
         origin: origin("net.pasta"))
     ]
   }

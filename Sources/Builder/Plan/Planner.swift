@@ -41,7 +41,7 @@ public struct Planner: Sendable {
     steps += joinSteps() + [unshareStep()]
     steps += try userSteps()
     steps += timeSteps()
-    steps += try hostNetworkSteps() + pastaSteps(live: live != nil)
+    steps += try hostNetworkSteps() + pastaSteps(live: live)
     // Host paths nsbuild opens itself (see `hostOpenSteps`) go with its other steps, before the fork.
     var filesystem = filesystemSteps()
     steps += filesystem.filter { $0.actor == .parent }

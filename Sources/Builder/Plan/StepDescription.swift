@@ -267,6 +267,10 @@ extension Syscall: CustomStringConvertible {
     case .startPasta(let program, let arguments):
       let args = ([program] + arguments + ["--pid", "/dev/fd/<ready pipe>", "<sandbox pid>"]).map(Quoting.c)
       return "fork(); execve(\(Quoting.c(program)), [\(args.joined(separator: ", "))]); read(ready pipe)"
+    case .startLivePasta(let program, let arguments, let output):
+      let args = ([program] + arguments + ["--pid", "/dev/fd/<ready pipe>", "<sandbox pid>"]).map(Quoting.c)
+      return
+        "pidfd_open(<sandbox pid>); fork() keeper: setsid(), stdout/stderr > \(Quoting.c(output)), fork(), prctl(PR_SET_PDEATHSIG, SIGKILL), execve(\(Quoting.c(program)), [\(args.joined(separator: ", "))]); read(ready pipe); keeper: poll(sandbox pidfd, pasta pidfd), kill(pasta, SIGTERM)"
     }
   }
 

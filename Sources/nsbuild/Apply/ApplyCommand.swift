@@ -128,6 +128,8 @@ struct ApplyCommand: ParsableCommand {
       if let holder = record.sandboxProcess {
         _ = try SandboxProcesses.end(holder, graceMilliseconds: 10_000, kernel: kernel)
       }
+      // The old pasta ends with the old sandbox process; the new sandbox's own is recorded by launchSandbox.
+      if let pasta = record.pasta { _ = try SandboxProcesses.end(pasta, graceMilliseconds: 10_000, kernel: kernel) }
     } catch { throw terminal.fail("the sandbox could not be ended: \(error)", failureCode: 1) }
     store.discardOutput(record.name)
     do {

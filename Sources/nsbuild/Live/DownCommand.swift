@@ -11,7 +11,8 @@ struct DownCommand: ParsableCommand {
     discussion: """
       Sends SIGTERM to the sandbox's init (through a pidfd, once its pid and start time are the recorded ones, so \
       a recycled pid is never signalled), SIGKILL after the timeout, waits until it and the sandbox process ended, \
-      then removes the state folder. A sandbox whose init is already dead, or whose recorded pid and start time name \
+      then removes the state folder. pasta ([net.pasta]) ends with the sandbox process; one still running then is \
+      ended the same way, by its recorded pid and start time, also when init is already dead. A sandbox whose init is already dead, or whose recorded pid and start time name \
       a process outside the recorded namespaces (not the sandbox: never signalled), only has its state removed. A \
       folder with no record (an `up` killed before it recorded the sandbox, whose processes die with it) is removed \
       once no process writes to its output.log any more; if some still do after the timeout, down says which and \
@@ -51,6 +52,11 @@ struct DownCommand: ParsableCommand {
           terminal.err("nsbuild: \(TerminalText.printable(problem)); signalling nothing, removing its state\n")
         } else {
           try end(record, terminal.kernel)
+        }
+        // Its keeper ends pasta with the sandbox process; one left (its keeper killed by hand) ends here, by its
+        // recorded pid and start time, also when init was already dead.
+        if let pasta = record.pasta {
+          _ = try SandboxProcesses.end(pasta, graceMilliseconds: Int32(timeout * 1000), kernel: terminal.kernel)
         }
       } else {
         let left = unrecordedProcesses(store.directory.folder(of: sandbox), terminal.kernel)

@@ -13,7 +13,9 @@ struct StatusCommand: ParsableCommand {
       running; absent when it is), pid (init's, as the host sees \
       it), sandbox_pid, main_pid (the main command's, as the host sees it: the one `up` started, or the one the \
       last apply started anew; absent without one), keeper_pid (the process outside the sandbox that waits for a \
-      main command apply started and ends the sandbox when it ends; absent while init does), namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
+      main command apply started and ends the sandbox when it ends; absent while init does), pasta ([net.pasta]: \
+      {pid, running}, pasta's pid as the host sees it and whether that process, by pid and start time, still runs; \
+      absent without pasta), namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
       sha256, file: "unchanged", "changed", "gone" or "unreadable": the file at path now, next to the sha256 of \
       the bytes the last up or apply read}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
       up or apply, each as {name, applied, live, restorable} (restorable: apply puts it back), [] when nothing; null \
@@ -41,6 +43,7 @@ struct StatusCommand: ParsableCommand {
     let state = SandboxStatus(check)
     var status = StatusJSON(record, status: state, specFile: SpecFileState.read(record, reader: terminal.kernel))
     status.problem = check.problem(sandbox, pid: record.initProcess.pid)
+    status.pasta = record.pasta.map { StatusJSON.PastaJSON(pid: $0.pid, running: $0.isAlive(reader: terminal.kernel)) }
     // Read from the live sandbox (its /proc, its UTS names); a dead one has nothing to compare.
     if state == .running {
       status.drift = DriftReport.read(record, reader: terminal.kernel).map(StatusJSON.DriftEntry.init)
@@ -69,6 +72,8 @@ struct StatusJSON: Encodable {
   var sandboxPID: Int32?
   var mainPID: Int32?
   var keeperPID: Int32?
+  /// `[net.pasta]`: pasta's pid and whether it still runs; nil without pasta.
+  var pasta: PastaJSON?
   var namespaces: [String: String]
   var spec: SpecJSON
   var createdAt: String
@@ -79,6 +84,11 @@ struct StatusJSON: Encodable {
   var specFileNote: String
   /// Nil when it could not be read (a dead sandbox).
   var drift: [DriftEntry]?
+
+  struct PastaJSON: Encodable {
+    var pid: Int32
+    var running: Bool
+  }
 
   /// One difference between the live sandbox and what was applied.
   struct DriftEntry: Encodable {
@@ -111,7 +121,7 @@ struct StatusJSON: Encodable {
 
   enum Keys: String, CodingKey {
     case formatVersion = "format_version", name, status, problem, pid, sandboxPID = "sandbox_pid", mainPID = "main_pid"
-    case keeperPID = "keeper_pid", namespaces, spec
+    case keeperPID = "keeper_pid", pasta, namespaces, spec
     case createdAt = "created_at", appliedAt = "applied_at", drift
   }
 
@@ -126,6 +136,7 @@ struct StatusJSON: Encodable {
     try container.encodeIfPresent(sandboxPID, forKey: .sandboxPID)
     try container.encodeIfPresent(mainPID, forKey: .mainPID)
     try container.encodeIfPresent(keeperPID, forKey: .keeperPID)
+    try container.encodeIfPresent(pasta, forKey: .pasta)
     try container.encode(namespaces, forKey: .namespaces)
     try container.encode(spec, forKey: .spec)
     try container.encode(createdAt, forKey: .createdAt)
@@ -144,6 +155,11 @@ struct StatusJSON: Encodable {
     if let mainPID {
       let keeper = keeperPID.map { "kept by pid \($0), started by apply" } ?? "kept by init"
       lines.insert("main:     \(mainPID) (\(keeper))", at: lines.firstIndex { $0.hasPrefix("created:") } ?? 3)
+    }
+    if let pasta {
+      lines.insert(
+        "pasta:    \(pasta.pid) (\(pasta.running ? "running" : "not running"))",
+        at: lines.firstIndex { $0.hasPrefix("created:") } ?? 3)
     }
     lines += namespaces.keys.sorted().map { "  \($0): \(namespaces[$0] ?? "")" }
     lines += (drift ?? []).map { "drift: \($0.name): applied \($0.applied), now \($0.live)" }

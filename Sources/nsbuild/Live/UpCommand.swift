@@ -118,6 +118,7 @@ func launchSandbox(
       sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel),
       specSource: String(decoding: loaded.source, as: UTF8.self))
     record.mainCommand = SandboxProcesses.mainCommand(of: identity, in: plan, reader: kernel)
+    record.pasta = recorded.pasta
     // The mounts it was made with: one not among them later was made by hand (drift).
     record.mounts = RecordedMount.read(of: identity, reader: kernel)
     do { try store.save(record) } catch {

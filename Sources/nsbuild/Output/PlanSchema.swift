@@ -47,7 +47,7 @@ enum PlanSchema {
     "replace_file", "remove_file",
     "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
     "send_handoff_signal", "end_process",
-    "open_sandbox_namespace", "rtnetlink", "start_pasta",
+    "open_sandbox_namespace", "rtnetlink", "start_pasta", "start_live_pasta",
   ]
 
   /// What a step acts on, by the snake_case name of its ``Step/Subject`` case: `subject.type`.

@@ -257,6 +257,8 @@ int nsb_redirect_standard_streams(const char *output);
 /// SIGCHLD set to SIG_IGN (children are reaped by the kernel as they end, sigaction(2) "SA_NOCLDWAIT"), then pause(2)
 /// for ever: only a signal whose handler exits (or SIGKILL) ends the process.
 void nsb_hold_until_signalled(void) __attribute__((noreturn));
+void nsb_default_signal_handling(void);
+void nsb_keep_helper(pid_t helper, int watched) __attribute__((noreturn));
 /// The real-time signal `apply` sends a live sandbox's init before it ends the main command it replaces
 /// (SIGRTMIN+6): "that command's end does not end the sandbox".
 int nsb_handoff_signal(void);
