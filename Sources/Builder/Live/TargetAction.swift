@@ -60,7 +60,7 @@ public struct Replacement: Sendable, Hashable {
     case mountRemade = "mount_remade"
     /// A `[process]` setting changed: taken at fork and execve(2).
     case process
-    /// `[net.pasta]` changed: pasta is started with the sandbox and is not started or changed in a live one.
+    /// `[net.pasta]` changed: pasta is started with the sandbox and is not restarted or changed in a live one.
     case network
     /// A veth's inside name, host name or bridge changed: that pair is deleted and made anew.
     case link = "veth_link"
@@ -128,7 +128,7 @@ public struct Replacement: Sendable, Hashable {
     case .process:
       "[process] settings are taken at fork and execve(2): the next `exec` uses them, and a main command is replaced"
     case .network:
-      "pasta is started once with the sandbox (by `run`) and nsbuild does not start, change or end it in a live sandbox: a changed [net.pasta] makes the sandbox anew"
+      "pasta is started once with the sandbox (by `up`, through a keeper that ends it with the sandbox) and nsbuild does not restart or change it in a live sandbox: a changed [net.pasta] makes the sandbox anew, the old pasta ended with it"
     case .link:
       "a veth pair's names and bridge are set when it is made here: the pair is deleted (RTM_DELLINK, its host end goes with it) and made anew, its addresses and routes set again"
     }
