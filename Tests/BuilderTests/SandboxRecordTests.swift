@@ -71,4 +71,19 @@ import Testing
     #expect(throws: SandboxRecordError.otherVersion(7)) { try SandboxRecord.decode(other) }
     #expect(throws: SandboxRecordError.self) { try SandboxRecord.decode(Array("{}".utf8)) }
   }
+
+  /// `pasta` is additive: a record with it keeps it, one written before it (no key) loads with none.
+  @Test func pastaIsKeptAndOlderRecordsLoadWithout() throws {
+    let plan = try Planner(spec: try exampleSpec("dev.toml"), state: GoldenPlanTests.state).plan()
+    var record = SandboxRecord(
+      name: try SandboxName(validating: "dev"), specPath: "/w/specs/dev.toml", specDigest: "00", createdAt: 1,
+      appliedAt: 2, initProcess: ProcessIdentity(pid: 42, startTime: 9), namespaceIDs: [:], ownerUID: 0, plan: plan)
+    let older = try record.encoded()
+    #expect(!String(decoding: older, as: UTF8.self).contains(#""pasta""#))
+    #expect(try SandboxRecord.decode(older).pasta == nil)
+    record.pasta = ProcessIdentity(pid: 77, startTime: 123)
+    let bytes = try record.encoded()
+    #expect(String(decoding: bytes, as: UTF8.self).contains(#""pasta":{"pid":77,"startTime":123}"#))
+    #expect(try SandboxRecord.decode(bytes).pasta == ProcessIdentity(pid: 77, startTime: 123))
+  }
 }

@@ -104,6 +104,10 @@ func launchSandbox(
     defer {
       launcher.release(recorded, saved: saved)
       if !saved, let found { _ = try? SandboxProcesses.end(found, graceMilliseconds: 1_000, kernel: kernel) }
+      // Its keeper ends pasta with the sandbox process; ended here too, so none is left once `up` exits.
+      if !saved, let pasta = recorded.pasta {
+        _ = try? SandboxProcesses.end(pasta, graceMilliseconds: 1_000, kernel: kernel)
+      }
     }
     if let signal = kernel.takeForwardedSignal() ?? kernel.takeDeferredSignal() { throw interrupted(signal, terminal) }
     guard let identity = found else {
