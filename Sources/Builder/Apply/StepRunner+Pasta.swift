@@ -91,6 +91,8 @@ extension StepRunner {
     kernel.defaultSignalHandling()
     // pasta starts from the default dispositions (it takes an ignored SIGPIPE for a failure to set its own).
     kernel.ignoreWriteSignals(false)
+    // Named so `ps` does not show a second `nsbuild up` once `up` has exited.
+    _ = try? kernel.nameProcess("nsbuild-pasta")
     guard (try? kernel.setsid()) != nil, (try? kernel.redirectStandardStreams(output: output)) != nil,
       (try? kernel.closeAll(from: 3, except: [ready, watched])) != nil,
       let lifeline = try? kernel.pipe()

@@ -211,7 +211,7 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
   /// `[process] rlimits` asks for hard limits the command cannot get (see ``Planner/limitProblems(of:host:)``).
   case limits([LimitProblem])
   /// `[net]` asks for what this caller or host cannot give: a veth without root (its host end needs CAP_NET_ADMIN
-  /// in the host's network namespace), pasta(1) not installed, or pasta under `up`.
+  /// in the host's network namespace), or pasta(1) not installed.
   case networkUnavailable(String)
   /// A `uid_map` or `gid_map` line that says `"caller"` conflicts once the caller's ID is written in (see
   /// ``CallerMapRules``): each problem at its spec line, in a diagnostic whose `file` is empty (the caller names it).

@@ -270,7 +270,7 @@ extension Syscall: CustomStringConvertible {
     case .startLivePasta(let program, let arguments, let output):
       let args = ([program] + arguments + ["--pid", "/dev/fd/<ready pipe>", "<sandbox pid>"]).map(Quoting.c)
       return
-        "pidfd_open(<sandbox pid>); fork() keeper: setsid(), stdout/stderr > \(Quoting.c(output)), fork(), prctl(PR_SET_PDEATHSIG, SIGKILL), execve(\(Quoting.c(program)), [\(args.joined(separator: ", "))]); read(ready pipe); keeper: poll(sandbox pidfd, pasta pidfd), kill(pasta, SIGTERM)"
+        "pidfd_open(<sandbox pid>); fork() keeper: prctl(PR_SET_NAME, \"nsbuild-pasta\"), setsid(), stdout/stderr > \(Quoting.c(output)), fork(), prctl(PR_SET_PDEATHSIG, SIGKILL), execve(\(Quoting.c(program)), [\(args.joined(separator: ", "))]); read(ready pipe); keeper: poll(sandbox pidfd, pasta pidfd), kill(pasta, SIGTERM)"
     }
   }
 

@@ -260,8 +260,8 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// goes.
   case startPasta(program: String, arguments: [String])
   /// `up`: pasta as ``startPasta(program:arguments:)`` starts it, but not nsbuild's child: nsbuild opens a pidfd
-  /// of the sandbox process (its unreaped child, so the pid names no other process) and fork(2)s a keeper, which
-  /// takes a session of its own (setsid(2)), stdin from /dev/null and stdout and stderr to `output` (the sandbox's
+  /// of the sandbox process (its unreaped child, so the pid names no other process) and fork(2)s a keeper
+  /// (`nsbuild-pasta`, prctl(2) PR_SET_NAME), which takes a session of its own (setsid(2)), stdin from /dev/null and stdout and stderr to `output` (the sandbox's
   /// log), closes every other fd, and forks pasta with PR_SET_PDEATHSIG SIGKILL tied to the keeper. The keeper
   /// poll(2)s the sandbox process's pidfd and pasta's: once the sandbox process ends it ends pasta (SIGTERM, SIGKILL
   /// after a second) and reaps it. The sandbox process dies with nsbuild until the sandbox's record is saved
