@@ -95,8 +95,10 @@ extension HostNetworkTests {
     static func pastas(pid: Int? = nil, net: String? = nil, folder: String? = nil) -> [Int] {
       let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
       return entries.compactMap(Int.init).filter { candidate in
+        // pasta's program, not its keeper (`nsbuild-pasta`).
         guard let cmdline = FileManager.default.contents(atPath: "/proc/\(candidate)/cmdline"),
-          String(decoding: cmdline.prefix { $0 != 0 }, as: UTF8.self).hasSuffix("pasta")
+          ["pasta", "pasta.avx2"].contains(
+            String(decoding: cmdline.prefix { $0 != 0 }, as: UTF8.self).split(separator: "/").last ?? "")
         else { return false }
         if candidate == pid { return true }
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(candidate)/fd")) ?? []
@@ -195,7 +197,7 @@ extension HostNetworkTests {
       for round in 0..<12 {
         let up = try NSBuildProcess.start(
           ["up", "--name", "k\(round)", scratch.folder + "/live.toml"], environment: scratch.environment)
-        usleep(UInt32.random(in: 0...400_000))
+        usleep(UInt32.random(in: 0...200_000))
         kill(up.processIdentifier, SIGKILL)
         up.waitUntilExit()
       }
@@ -213,7 +215,8 @@ extension HostNetworkTests {
         unrecorded = Set(Self.pastas(folder: scratch.folder)).subtracting(try recorded())
         return unrecorded.isEmpty
       }
-      #expect(settled, "pasta running but not recorded: \(unrecorded.sorted())")
+      let listed = try scratch.run(["ls"]).stdout
+      #expect(settled, "pasta running but not recorded: \(unrecorded.sorted()); ls:\n\(listed)")
       for name in (try? FileManager.default.contentsOfDirectory(atPath: scratch.state)) ?? [] {
         let down = try scratch.run(["down", "--timeout", "1", name])
         #expect(down.status == 0, "\(name): \(down.stderr)")
