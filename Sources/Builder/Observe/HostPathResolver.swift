@@ -68,17 +68,20 @@ public struct HostPathResolver<Reader: SystemReader> {
     var result: [String: ResolvedHostPath] = [:]
     // A [[files]] entry is the last name itself (a link there is what the entry compares with): only its folder is
     // resolved. A mount target is followed to the end, as mount(2) would follow it.
+    // Folders on the way are looked up once for all paths through them (100,000 mounts in /tmp: /tmp once).
+    var folders: [String: FileKind?] = [:]
     for file in spec.files
     where result[file.path] == nil && !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       var parts = file.path.split(separator: "/")
       guard let name = parts.popLast() else { continue }
-      var folder = resolve("/" + parts.joined(separator: "/"), stoppingAt: targets, refusingDangling: true)
+      var folder = resolve(
+        "/" + parts.joined(separator: "/"), stoppingAt: targets, refusingDangling: true, folders: &folders)
       folder.path = (folder.path == "/" ? "" : folder.path) + "/" + name
       result[file.path] = folder
     }
     for path in spec.mounts.map(\.target)
     where result[path] == nil && !AbsolutePath.isBeneath(anyOf: targets, path, orAt: false) {
-      result[path] = resolve(path, stoppingAt: targets, refusingDangling: true)
+      result[path] = resolve(path, stoppingAt: targets, refusingDangling: true, folders: &folders)
     }
     return result
   }
@@ -113,6 +116,15 @@ public struct HostPathResolver<Reader: SystemReader> {
   public func resolve(_ path: String, stoppingAt stops: Set<String> = [], refusingDangling: Bool = false)
     -> ResolvedHostPath
   {
+    var folders: [String: FileKind?] = [:]
+    return resolve(path, stoppingAt: stops, refusingDangling: refusingDangling, folders: &folders)
+  }
+
+  /// ``resolve(_:stoppingAt:refusingDangling:)`` for one of many paths: `folders` keeps what each name that was not
+  /// the last to look up turned out to be (nil: it could not be read), for the paths after it.
+  func resolve(
+    _ path: String, stoppingAt stops: Set<String>, refusingDangling: Bool, folders: inout [String: FileKind?]
+  ) -> ResolvedHostPath {
     /// A name still to look at, and the link (by its index in `followed`) whose text it came from.
     typealias Pending = (name: Substring, link: Int?)
     /// Each link followed, and the lookup as it stood just before: a dangling one is taken back to there.
@@ -130,7 +142,17 @@ public struct HostPathResolver<Reader: SystemReader> {
       }
       let candidate = "/" + (done + [name]).joined(separator: "/")
       if stops.contains("/" + done.joined(separator: "/")) { stopped = true }
-      let kind = stopped ? nil : try? reader.fileKind(Self.anyFolder, candidate)
+      let kind: FileKind?
+      if stopped {
+        kind = nil
+      } else if pending.isEmpty {
+        kind = try? reader.fileKind(Self.anyFolder, candidate)
+      } else if let known = folders[candidate] {
+        kind = known
+      } else {
+        kind = try? reader.fileKind(Self.anyFolder, candidate)
+        folders[candidate] = kind
+      }
       if refusingDangling, !stopped, kind == nil, let from {
         // Missing, and named by a link's text: that link dangles. Back to just before it, the link kept.
         let origin = followed[from]
