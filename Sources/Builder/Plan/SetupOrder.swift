@@ -69,6 +69,8 @@ struct SetupOrder {
         for mount in mountsAt[ancestor] ?? [] where position < earliest[mount] { earliest[mount] = position }
       }
     }
+    // Nothing moves (the usual case): the written order stands, without a sort of every entry.
+    guard earliest.indices.contains(where: { earliest[$0] < $0 }) else { return items }
     let depth = items.map { Self.depth(of: $0.path) }
     let order = items.indices.sorted { a, b in
       let keyA = (earliest[a], earliest[a] < a ? 0 : 1, depth[a], a)

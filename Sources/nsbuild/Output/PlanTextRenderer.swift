@@ -41,9 +41,9 @@ struct PlanTextRenderer {
       }
       out += "\n"
     }
+    let indent = String(repeating: " " as Character, count: idWidth + actorWidth + 6)
     for step in plan.steps {
       out += header(step, idWidth: idWidth, actorWidth: actorWidth)
-      let indent = String(repeating: " ", count: idWidth + actorWidth + 6)
       for call in step.calls { out += indent + paint(shown(call.description), "2") + "\n" }
       if let reason = step.reason { out += indent + "why: \(shown(reason))\n" }
       if out.utf8.count >= Self.chunkBytes {
@@ -80,8 +80,10 @@ struct PlanTextRenderer {
   }
 
   private func header(_ step: Step, idWidth: Int, actorWidth: Int) -> String {
-    let id = String(repeating: " ", count: idWidth - String(step.id).count) + String(step.id)
-    let actor = step.actor.rawValue + String(repeating: " ", count: actorWidth - step.actor.rawValue.count)
+    let number = String(step.id)
+    let id = String(repeating: " " as Character, count: idWidth - number.utf8.count) + number
+    let actor =
+      step.actor.rawValue + String(repeating: " " as Character, count: actorWidth - step.actor.rawValue.utf8.count)
     var line = "\(id) \(symbol(step.change)) \(actor)  \(paint(shown(step.title), "1"))"
     switch step.change {
     case .modify(let before, let after):
