@@ -50,7 +50,8 @@ public struct HostFolderReader<Reader: SystemReader> {
         }
         guard
           let exists = exists(
-            AbsolutePath.rest(of: sandboxPath, in: base.sandbox), in: &folders[fd, default: OpenedFolders(reader: reader, root: fd)])
+            AbsolutePath.rest(of: sandboxPath, in: base.sandbox),
+            in: &folders[fd, default: OpenedFolders(reader: reader, root: fd)])
         else { break }
         result[host] = exists
         if exists { break }
