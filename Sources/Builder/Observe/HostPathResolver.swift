@@ -140,8 +140,9 @@ public struct HostPathResolver<Reader: SystemReader> {
         _ = done.popLast()
         continue
       }
-      let candidate = "/" + (done + [name]).joined(separator: "/")
-      if stops.contains("/" + done.joined(separator: "/")) { stopped = true }
+      let folder = Self.absolute(done)
+      let candidate = Self.absolute(done, then: name)
+      if !stops.isEmpty, stops.contains(folder) { stopped = true }
       let kind: FileKind?
       if stopped {
         kind = nil
@@ -169,7 +170,7 @@ public struct HostPathResolver<Reader: SystemReader> {
         done.append(name)
         continue
       }
-      guard isTrusted(candidate, in: "/" + done.joined(separator: "/")) else {
+      guard isTrusted(candidate, in: folder) else {
         untrusted = HostLink(path: candidate, destination: destination)
         stopped = true
         done.append(name)
@@ -181,6 +182,21 @@ public struct HostPathResolver<Reader: SystemReader> {
       pending += destination.split(separator: "/").reversed().map { ($0, index) }
     }
     return ResolvedHostPath(
-      path: "/" + done.joined(separator: "/"), links: followed.map(\.link), untrusted: untrusted, dangling: dangling)
+      path: Self.absolute(done), links: followed.map(\.link), untrusted: untrusted, dangling: dangling)
+  }
+
+  /// `/` followed by `names` (and `last`) joined by `/`: `/` for none. Built in place, as a lookup makes one or two
+  /// for every name of every path.
+  private static func absolute(_ names: [Substring], then last: Substring? = nil) -> String {
+    var path = "/"
+    for (index, name) in names.enumerated() {
+      if index > 0 { path += "/" }
+      path += name
+    }
+    if let last {
+      if !names.isEmpty { path += "/" }
+      path += last
+    }
+    return path
   }
 }

@@ -43,7 +43,9 @@ struct SetupOrder {
       let item = Item.file(index, file)
       written.append((planner.origin(item.keyPath)?.start.offset ?? index, item))
     }
-    let inOrder = written.sorted { $0.offset < $1.offset }.map(\.item)
+    // Decoded in file order, mounts before files: sorted only when [[files]] entries are written among the mounts.
+    let sorted = zip(written, written.dropFirst()).allSatisfy { $0.offset < $1.offset }
+    let inOrder = (sorted ? written : written.sorted { $0.offset < $1.offset }).map(\.item)
     items = Self.parentsFirst(inOrder, moves: &moves)
   }
 

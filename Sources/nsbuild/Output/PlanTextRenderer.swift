@@ -44,7 +44,12 @@ struct PlanTextRenderer {
     let indent = String(repeating: " " as Character, count: idWidth + actorWidth + 6)
     for step in plan.steps {
       out += header(step, idWidth: idWidth, actorWidth: actorWidth)
-      for call in step.calls { out += indent + paint(shown(call.description), "2") + "\n" }
+      for operation in step.operations {
+        // Appended piece by piece: no string per line to copy again.
+        out += indent
+        out += paint(shown(operation.call.description), "2")
+        out += "\n"
+      }
       if let reason = step.reason { out += indent + "why: \(shown(reason))\n" }
       if out.utf8.count >= Self.chunkBytes {
         emit(out)
