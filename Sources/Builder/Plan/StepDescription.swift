@@ -346,7 +346,10 @@ enum Quoting {
     guard let text else { return "NULL" }
     // Most paths and values need no escape: one pass over their bytes, and the text as it is (a plan of 100,000
     // mounts quotes some 400,000 of them).
-    if !text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+    let plain = { (byte: UInt8) in
+      byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+    }
+    if text.utf8.withContiguousStorageIfAvailable({ $0.allSatisfy(plain) }) ?? text.utf8.allSatisfy(plain) {
       return "\"" + text + "\""
     }
     var out = "\""
