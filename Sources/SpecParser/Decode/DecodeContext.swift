@@ -10,6 +10,9 @@ final class DecodeContext {
   /// The values in which a `${NAME}` was replaced, in the order read.
   var substitutions: [SpecSubstitution] = []
   var origins: [SpecKeyPath: SourceRange] = [:]
+  /// While one entry of an array of tables is decoded (``TableReader/decodedEntries(_:_:)``), the key paths its
+  /// origins went in under, to take out again if the entry is dropped; nil otherwise.
+  var originLog: [SpecKeyPath]?
   /// The ID maps (`uid_map`, `gid_map`) with an entry rejected, and what those entries meant to map.
   var rejectedMapEntries: [String: RejectedMapEntries] = [:]
   /// The paths inside the sandbox written relative, in the order read, dropped entries' included.
@@ -20,6 +23,12 @@ final class DecodeContext {
     self.source = source
     self.directory = directory
     self.variables = variables
+  }
+
+  /// Records where the value at `path` is written.
+  func record(_ path: SpecKeyPath, _ range: SourceRange) {
+    origins[path] = range
+    originLog?.append(path)
   }
 
   /// The literal text of a value as written in the file.

@@ -47,17 +47,21 @@ public enum AbsolutePath {
 /// The spec's mounts by target, so that the deepest mount above a path is found by looking up the path's ancestors
 /// (as many as its depth) instead of testing every mount: `check` and `plan` stay linear in the number of mounts.
 public struct MountsByTarget: Sendable {
-  /// The mount by target; with two on one target, the last in spec order (the one on top).
-  private var mountByTarget: [String: Mount] = [:]
+  private let mounts: [Mount]
+  /// The index in `mounts` by target; with two on one target, the last in spec order (the one on top). Indices, not
+  /// copies of the mounts: a copy of each mount made this table most of `check`'s memory after decoding.
+  private var mountByTarget: [String: Int] = [:]
 
   public init(_ mounts: [Mount]) {
-    for mount in mounts { mountByTarget[mount.target] = mount }
+    self.mounts = mounts
+    mountByTarget.reserveCapacity(mounts.count)
+    for (index, mount) in mounts.enumerated() { mountByTarget[mount.target] = index }
   }
 
   /// The deepest mount whose target is a proper ancestor of `path`, if any: the mount `path` is made on.
   public func deepest(above path: String) -> (target: String, mount: Mount)? {
     for ancestor in AbsolutePath.ancestors(of: path).reversed() {
-      if let mount = mountByTarget[String(ancestor)] { return (String(ancestor), mount) }
+      if let index = mountByTarget[String(ancestor)] { return (String(ancestor), mounts[index]) }
     }
     return nil
   }

@@ -75,9 +75,16 @@ final class DraftTable {
     slots[position].keyRange = part.range
   }
 
-  /// The finished table, entries in order of first definition.
+  /// The finished table, entries in order of first definition. Called once, at the end: it empties the draft, so
+  /// each draft table is freed as its finished copy is made rather than both trees being held whole at once.
   func snapshot() -> TOMLTable {
-    TOMLTable(entries: slots.map { TOMLEntry(key: $0.key, keyRange: $0.keyRange, node: $0.content.node) })
+    let taken = slots
+    slots = []
+    index = nil
+    var entries: [TOMLEntry] = []
+    entries.reserveCapacity(taken.count)
+    for slot in taken { entries.append(TOMLEntry(key: slot.key, keyRange: slot.keyRange, node: slot.content.node)) }
+    return TOMLTable(entries: entries)
   }
 }
 
@@ -102,7 +109,10 @@ extension DraftTable.Content {
     case .table(let table):
       return TOMLNode(.table(table.snapshot()), range: table.range)
     case .tableArray(let array):
-      let elements = array.elements.map { TOMLNode(.table($0.snapshot()), range: $0.range) }
+      var elements: [TOMLNode] = []
+      elements.reserveCapacity(array.elements.count)
+      for element in array.elements { elements.append(TOMLNode(.table(element.snapshot()), range: element.range)) }
+      array.elements = []
       return TOMLNode(.array(elements), range: array.range)
     }
   }
