@@ -51,7 +51,9 @@ final class DraftTable {
 
   private func position(of part: TOMLKeyPart) -> Int? {
     if let index { return index[part.identity] }
-    return slots.firstIndex { $0.key.utf8.elementsEqual(part.name.utf8) }
+    // Lengths first: most keys of a table differ in length, and a native string knows its length.
+    let name = part.name.utf8
+    return slots.firstIndex { $0.key.utf8.count == name.count && $0.key.utf8.elementsEqual(name) }
   }
 
   func slot(named part: TOMLKeyPart) -> Slot? {
@@ -60,6 +62,8 @@ final class DraftTable {
 
   /// Adds a key that is not there yet (callers check with ``slot(named:)`` first).
   func add(_ part: TOMLKeyPart, _ content: Content) {
+    // Room for a typical table at once, rather than growing through 1, 2 and 4 slots.
+    if slots.isEmpty { slots.reserveCapacity(4) }
     slots.append(Slot(key: part.name, keyRange: part.range, content: content))
     if index != nil {
       index?[part.identity] = slots.count - 1
