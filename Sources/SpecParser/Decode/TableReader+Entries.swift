@@ -37,14 +37,14 @@ extension TableReader {
         context.originLog?.removeAll(keepingCapacity: true)
         context.record(written, node.range)
         guard let value = decode(TableReader(table: sub, path: written, range: node.range, context: context)) else {
-          for path in context.originLog ?? [] { context.origins[path] = nil }
+          for path in context.originLog ?? [] { context.originTable[path] = nil }
           continue
         }
         result.append(value)
         continue
       }
-      scratch.origins.removeAll(keepingCapacity: true)
-      scratch.origins[written] = node.range
+      scratch.originTable = SpecOrigins()
+      scratch.originTable[written] = node.range
       guard let value = decode(TableReader(table: sub, path: written, range: node.range, context: scratch)) else {
         continue
       }
@@ -64,13 +64,9 @@ extension DecodeContext {
 
   /// Copies the origins recorded in `scratch` (all at or beneath `written`), moved beneath `kept`.
   func adoptOrigins(of scratch: DecodeContext, from written: SpecKeyPath, as kept: SpecKeyPath) {
-    guard written != kept else {
-      origins.merge(scratch.origins) { _, new in new }
-      return
-    }
     let prefix = written.description.count
-    for (path, range) in scratch.origins {
-      origins[SpecKeyPath(kept.description + path.description.dropFirst(prefix))] = range
+    for (path, range) in scratch.originTable.dictionary {
+      originTable[written == kept ? path : SpecKeyPath(kept.description + path.description.dropFirst(prefix))] = range
     }
   }
 }
