@@ -38,39 +38,55 @@ public struct SpecOrigins: Sendable, Hashable, ExpressibleByDictionaryLiteral {
   /// The range where `path` is written, nil when nothing was recorded for it.
   public subscript(path: SpecKeyPath) -> SourceRange? {
     get {
-      if let (array, index, rest) = Self.split(path), let position = arrays.firstIndex(where: { $0.name == array }),
-        index < arrays[position].elements.count,
-        let entry = arrays[position].elements[index].first(where: { $0.rest == rest })
-      {
-        return entry.range
+      var text = path.description
+      let inArray = text.withUTF8 { bytes -> SourceRange? in
+        guard let place = Self.place(in: bytes),
+          let array = arrays.first(where: { Self.equal($0.name, bytes[..<place.open]) }),
+          place.index < array.elements.count
+        else { return nil }
+        return array.elements[place.index].first { Self.equal($0.rest, bytes[place.rest...]) }?.range
       }
-      return others.isEmpty ? nil : others[path]
+      return inArray ?? (others.isEmpty ? nil : others[path])
     }
     set {
-      guard let (array, index, rest) = Self.split(path) else {
-        others[path] = newValue
+      var text = path.description
+      let stored = text.withUTF8 { bytes in store(newValue, at: bytes) }
+      guard !stored else {
+        if othersHaveIndices { others[path] = nil }
         return
       }
-      let position = arrays.firstIndex { $0.name == array }
-      let count = position.map { arrays[$0].elements.count } ?? 0
-      guard index <= count else {
-        others[path] = newValue
-        othersHaveIndices = true
-        return
-      }
-      if othersHaveIndices { others[path] = nil }
-      guard let position else {
-        guard let newValue else { return }
-        arrays.append(ArrayOrigins(name: array, elements: [Self.newElement(rest, newValue)]))
-        return
-      }
-      if index == count {
-        guard let newValue else { return }
-        arrays[position].elements.append(Self.newElement(rest, newValue))
-      } else {
-        arrays[position].elements[index].set(rest, newValue)
-      }
+      others[path] = newValue
+      othersHaveIndices = othersHaveIndices || Self.place(in: path) != nil
     }
+  }
+
+  /// Sets (or with nil, removes) the origin of the path spelt by `bytes` when it has an index no further than the
+  /// end of its array; false, with nothing changed, for any other path.
+  private mutating func store(_ range: SourceRange?, at bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let place = Self.place(in: bytes) else { return false }
+    let name = bytes[..<place.open]
+    let rest = bytes[place.rest...]
+    guard let position = arrays.firstIndex(where: { Self.equal($0.name, name) }) else {
+      guard place.index == 0 else { return false }
+      if let range {
+        arrays.append(ArrayOrigins(name: Self.string(name), elements: [Self.newElement(Self.string(rest), range)]))
+      }
+      return true
+    }
+    let count = arrays[position].elements.count
+    guard place.index <= count else { return false }
+    if place.index == count {
+      if let range { arrays[position].elements.append(Self.newElement(Self.string(rest), range)) }
+      return true
+    }
+    let entry = arrays[position].elements[place.index].firstIndex { Self.equal($0.rest, rest) }
+    switch (entry, range) {
+    case (let entry?, let range?): arrays[position].elements[place.index][entry].range = range
+    case (let entry?, nil): arrays[position].elements[place.index].remove(at: entry)
+    case (nil, let range?): arrays[position].elements[place.index].append(Entry(rest: Self.string(rest), range: range))
+    case (nil, nil): break
+    }
+    return true
   }
 
   /// The origins of a new element, with room for the few an entry has (a mount: itself, its type, its target, and
@@ -102,47 +118,54 @@ public struct SpecOrigins: Sendable, Hashable, ExpressibleByDictionaryLiteral {
 
   public func hash(into hasher: inout Hasher) { hasher.combine(dictionary) }
 
-  /// `mounts[12].target` → (`mounts`, 12, `.target`): the path up to its first `[`, the index written there in
-  /// plain decimal (no sign or leading zero, so that joining the parts gives back the same path), and the rest. Nil
-  /// for a path with no such index, and for one that is not all ASCII (where comparing the parts might not be
-  /// comparing the whole path: String compares canonical equivalents as equal).
-  private static func split(_ path: SpecKeyPath) -> (String, Int, String)? {
-    var text = path.description
-    return text.withUTF8 { bytes -> (String, Int, String)? in
-      var open = -1
-      var position = 0
-      while position < bytes.count {
-        let byte = bytes[position]
-        if byte >= 0x80 { return nil }
-        if byte == UInt8(ascii: "[") && open < 0 { open = position }
-        position += 1
-      }
-      guard open >= 0 else { return nil }
-      position = open + 1
-      var index = 0
-      while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") {
-        // No leading zero, and at most 9 digits.
-        if (position > open + 1 && index == 0) || position - open > 9 { return nil }
-        index = index * 10 + Int(bytes[position] - UInt8(ascii: "0"))
-        position += 1
-      }
-      guard position > open + 1, position < bytes.count, bytes[position] == UInt8(ascii: "]") else { return nil }
-      let array = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<open]), as: UTF8.self)
-      let rest = String(decoding: UnsafeBufferPointer(rebasing: bytes[(position + 1)...]), as: UTF8.self)
-      return (array, index, rest)
+  /// Where the index of a path like `mounts[12].target` is: the offset of its `[`, the index (written in plain
+  /// decimal: no sign or leading zero, so that the parts joined give back the same path), and the offset of the rest
+  /// (`.target`). Nil for a path with no such index, and for one that is not all ASCII (where comparing the parts
+  /// might not be comparing the whole: String compares canonical equivalents as equal).
+  private static func place(in bytes: UnsafeBufferPointer<UInt8>) -> (open: Int, index: Int, rest: Int)? {
+    var open = -1
+    var any: UInt8 = 0
+    var position = 0
+    while position < bytes.count {
+      let byte = bytes[position]
+      any |= byte
+      if byte == UInt8(ascii: "[") && open < 0 { open = position }
+      position += 1
     }
+    guard open >= 0, any < 0x80 else { return nil }
+    position = open + 1
+    var index = 0
+    while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") {
+      // No leading zero, and at most 9 digits.
+      if (position > open + 1 && index == 0) || position - open > 9 { return nil }
+      index = index * 10 + Int(bytes[position] - UInt8(ascii: "0"))
+      position += 1
+    }
+    guard position > open + 1, position < bytes.count, bytes[position] == UInt8(ascii: "]") else { return nil }
+    return (open, index, position + 1)
   }
-}
 
-extension Array where Element == SpecOrigins.Entry {
-  /// Sets (or with nil, removes) the origin of the path ending in `rest`.
-  fileprivate mutating func set(_ rest: String, _ range: SourceRange?) {
-    let position = firstIndex { $0.rest == rest }
-    switch (position, range) {
-    case (let position?, let range?): self[position].range = range
-    case (let position?, nil): remove(at: position)
-    case (nil, let range?): append(SpecOrigins.Entry(rest: rest, range: range))
-    case (nil, nil): break
+  private static func place(in path: SpecKeyPath) -> (open: Int, index: Int, rest: Int)? {
+    var text = path.description
+    return text.withUTF8 { place(in: $0) }
+  }
+
+  /// Whether `string` is exactly `bytes` (both ASCII here, where that is String equality).
+  private static func equal(_ string: String, _ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+    guard string.utf8.count == bytes.count else { return false }
+    // Byte by byte over contiguous storage (a short string is copied to the stack for it), not through iterators.
+    let same = string.utf8.withContiguousStorageIfAvailable { stored in
+      var position = 0
+      while position < stored.count {
+        if stored[position] != bytes[bytes.startIndex + position] { return false }
+        position += 1
+      }
+      return true
     }
+    return same ?? string.utf8.elementsEqual(bytes)
+  }
+
+  private static func string(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
   }
 }
