@@ -21,12 +21,16 @@ public enum AbsolutePath {
   /// The folders above `path`, nearest last: `/a/b/c` gives `/`, `/a`, `/a/b`; none for `/`. Slices of `path`, so
   /// that looking up every entry's ancestors allocates no strings.
   public static func ancestors(of path: String) -> [Substring] {
-    guard path != "/", let first = path.utf8.first, first == UInt8(ascii: "/") else { return [] }
-    var result: [Substring] = [path.prefix(1)]
-    var rest = path.utf8.dropFirst()
-    while let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
-      result.append(path[..<slash])
-      rest = path.utf8[path.utf8.index(after: slash)...]
+    let bytes = path.utf8
+    guard path != "/", bytes.first == UInt8(ascii: "/") else { return [] }
+    // One pass over the bytes: a slash is ASCII, so each one's index is also a valid String index.
+    var result: [Substring] = []
+    result.reserveCapacity(4)
+    result.append(path[..<bytes.index(after: bytes.startIndex)])
+    var index = bytes.index(after: bytes.startIndex)
+    while index < bytes.endIndex {
+      if bytes[index] == UInt8(ascii: "/") { result.append(path[..<index]) }
+      index = bytes.index(after: index)
     }
     return result
   }
@@ -48,20 +52,22 @@ public enum AbsolutePath {
 /// (as many as its depth) instead of testing every mount: `check` and `plan` stay linear in the number of mounts.
 public struct MountsByTarget: Sendable {
   private let mounts: [Mount]
-  /// The index in `mounts` by target; with two on one target, the last in spec order (the one on top). Indices, not
-  /// copies of the mounts: a copy of each mount made this table most of `check`'s memory after decoding.
-  private var mountByTarget: [String: Int] = [:]
+  /// The index in `mounts` by target; with two on one target, the last in spec order (the one on top). Keyed by
+  /// slices, so that looking up a path's ancestors (slices of it) makes no strings, and holding an index rather than
+  /// a copy of each mount.
+  private var indexByTarget: [Substring: Int] = [:]
 
   public init(_ mounts: [Mount]) {
     self.mounts = mounts
-    mountByTarget.reserveCapacity(mounts.count)
-    for (index, mount) in mounts.enumerated() { mountByTarget[mount.target] = index }
+    indexByTarget.reserveCapacity(mounts.count)
+    for (index, mount) in mounts.enumerated() { indexByTarget[mount.target[...]] = index }
   }
 
   /// The deepest mount whose target is a proper ancestor of `path`, if any: the mount `path` is made on.
   public func deepest(above path: String) -> (target: String, mount: Mount)? {
+    guard !indexByTarget.isEmpty else { return nil }
     for ancestor in AbsolutePath.ancestors(of: path).reversed() {
-      if let index = mountByTarget[String(ancestor)] { return (String(ancestor), mounts[index]) }
+      if let index = indexByTarget[ancestor] { return (String(ancestor), mounts[index]) }
     }
     return nil
   }
