@@ -44,6 +44,18 @@ let package = Package(
       dependencies: [
         "Builder", "SpecParser", "Interchange",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      // The release binary is a static PIE: no shared library to load and bind at start-up, and its relative
+      // relocations packed (DT_RELR), so that `run` starts faster and touches fewer pages; ASLR is kept. The linker
+      // is lld, through tools/static-pie-ld, which drops SwiftPM's -rpath (glibc refuses to start a static PIE that
+      // has one). Debug builds, the tests', stay dynamic.
+      linkerSettings: [
+        .unsafeFlags(
+          [
+            "-static-executable", "-Xclang-linker", "-static-pie", "-use-ld=lld",
+            "-Xclang-linker", "--ld-path=\(Context.packageDirectory)/tools/static-pie-ld",
+            "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+          ], .when(configuration: .release))
       ]
     ),
     .testTarget(name: "SpecParserTests", dependencies: ["SpecParser"]),
