@@ -53,6 +53,33 @@ struct ProcessChainSecurityTests: ScratchFolderTests {
     }
   }
 
+  /// No fd of the chain reaches the command: neither its own (only 0, 1 and 2, and the one ls(1) opens to list)
+  /// nor init's, which a command holding every capability could open through /proc/1/fd: init's setup fds (host
+  /// folders), its lock fds and the failure-report pipe are all closed before the command's execve(2).
+  @Test func noFDOfTheChainReachesTheCommandOrStaysInInit() throws {
+    try withFolder { folder in
+      let spec = try write(
+        """
+        version = 1
+        [namespaces]
+        unshare = ["mount", "pid"]
+        [[mounts]]
+        type = "tmpfs"
+        target = "/mnt"
+        [[mounts]]
+        type = "proc"
+        target = "/proc"
+        [process]
+        capabilities = "ALL"
+        args = ["/bin/sh", "-c", "ls /proc/1/fd; echo -; ls /proc/self/fd"]
+
+        """, to: folder)
+      let result = try NSBuildProcess.runCommand(folder + "/nsbuild", ["run", spec])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stdout == "0\n1\n2\n-\n0\n1\n2\n3\n", "\(result.stdout)")
+    }
+  }
+
   /// nsbuild opens host paths in the sandbox's mount namespace, then goes back to its own: once init has called
   /// pivot_root(2), nsbuild's root and working directory are still the host's.
   @Test func nsbuildKeepsTheHostsRootAndWorkingDirectoryDuringARun() throws {

@@ -60,6 +60,8 @@ int nsb_cloexec_from(unsigned int first);
 /// is empty. A signal already ignored (nohup(1)'s SIGHUP) is left ignored, and so reaches nobody.
 /// The child is reached through a pidfd (pidfd_send_signal(2)) opened here, while it cannot have been reaped, so a
 /// signal never reaches a later process that reuses its pid; kill(2) where pidfd_open(2) is missing.
+/// A process that finds the handlers installed for the same set (by itself, or by its parent before fork(2)) only
+/// changes the target: no sigaction(2) call.
 int nsb_forward_signals(pid_t target, const int *signals, int count);
 /// Says that `pid` was reaped (waitpid(2)): when it is the target of nsb_forward_signals, nothing is passed on from
 /// now, since its pid (and its group's) may be reused.
