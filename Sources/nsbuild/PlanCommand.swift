@@ -97,9 +97,9 @@ struct PlanCommand: ParsableCommand {
     }
     switch format {
     case .text:
-      terminal.out(
-        PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(
-          plan, specWarnings: specWarnings, source: loaded.source, substitutions: substitutions))
+      // Written as it is rendered, a piece at a time: a large plan's text is never held whole.
+      PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(
+        plan, specWarnings: specWarnings, source: loaded.source, substitutions: substitutions, to: terminal.out)
     case .json:
       terminal.out(
         try JSONText.encode(

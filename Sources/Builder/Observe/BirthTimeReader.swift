@@ -8,11 +8,14 @@ struct BirthTimeReader<Reader: SystemReader> {
 
   /// `changes` as ``HostChanges/list()`` lists them; each is looked up at its nearest existing folder (what it
   /// would be made in), one statx(2) per folder.
-  func paths(withoutBirthTimesIn changes: [String]) -> [String] {
+  /// A path `exists` says is missing is looked up from its folder (`run` makes it there), without a statx(2) of its
+  /// own.
+  func paths(withoutBirthTimesIn changes: [String], exists: [String: Bool] = [:]) -> [String] {
     var known: [String: Bool] = [:]
     return changes.compactMap { change in
       let path = change.hasPrefix("mount point ") ? String(change.dropFirst("mount point ".count)) : change
       var folder = path
+      if exists[path] == false, let parent = AbsolutePath.parent(of: path) { folder = parent }
       while true {
         if let keeps = known[folder] { return keeps ? nil : path }
         if let keeps = reader.keepsBirthTimes(folder) {

@@ -26,18 +26,20 @@ public struct HostEntryReader<Reader: SystemReader> {
     // In a root folder, each is read where run will make it (through a symlink's destination inside the root).
     let moved = destinations(for: spec)
     var entries: [String: HostEntry] = [:]
+    var folders = OpenedFolders(reader: reader, root: root)
+    defer { folders.closeAll() }
     for file in spec.files where !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       // Contents as long as the entry's own are read in full, so an identical file of any size compares equal.
       // A symlink that leads beneath one of the spec's mounts lands there: nothing to read on the host.
       let path = resolved[file.path]?.path ?? moved[file.path] ?? file.path
       guard !AbsolutePath.isBeneath(anyOf: targets, path, orAt: true) || path == file.path else { continue }
       let limit = max(Self.comparedBytes, file.content.utf8.count)
-      entries[file.path] = entry(path, beneath: root, compare: limit)
+      entries[file.path] = entry(path, in: &folders, compare: limit)
     }
     for mount in spec.mounts where !AbsolutePath.isBeneath(anyOf: targets, mount.target, orAt: false) {
       let path = resolved[mount.target]?.path ?? moved[mount.target] ?? mount.target
       guard !AbsolutePath.isBeneath(anyOf: targets, path, orAt: false) || path == mount.target else { continue }
-      entries[mount.target] = entry(path, beneath: root, compare: Self.comparedBytes)
+      entries[mount.target] = entry(path, in: &folders, compare: Self.comparedBytes)
     }
     return entries
   }
@@ -50,14 +52,14 @@ public struct HostEntryReader<Reader: SystemReader> {
     }
   }
 
-  private func entry(_ path: String, beneath root: Int32, compare limit: Int) -> HostEntry? {
+  /// What stands at `path` beneath the root `folders` opens in (each folder opened once for every entry in it).
+  private func entry(_ path: String, in folders: inout OpenedFolders<Reader>, compare limit: Int) -> HostEntry? {
     var parts = path.split(separator: "/").map(String.init)
     // A symlink on the way could lead beneath one of the spec's mounts, where the entry is not what is read here:
     // such a path is left unread, and so counts as new.
     guard let name = parts.popLast(),
-      let parent = try? reader.openInRootWithoutSymlinks(root, "/" + parts.joined(separator: "/"))
+      case .success(let parent) = folders.open("/" + parts.joined(separator: "/"))
     else { return nil }
-    defer { reader.close(parent) }
     guard let kind = try? reader.fileKind(parent, name) else { return nil }
     switch kind {
     case .directory: return .directory

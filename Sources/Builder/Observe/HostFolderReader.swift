@@ -26,11 +26,20 @@ public struct HostFolderReader<Reader: SystemReader> {
     let placement = HostPlacement(spec: spec, sources: sources, hostTree: hostTree)
     var result: [String: Bool] = [:]
     var bases: [String: Int32] = [:]
-    defer { for fd in bases.values { reader.close(fd) } }
+    // The folders opened beneath each base, by the base's fd: many paths in one folder open it once.
+    var folders: [Int32: OpenedFolders<Reader>] = [:]
+    defer {
+      for index in folders.indices { folders.values[index].closeAll() }
+      for fd in bases.values { reader.close(fd) }
+    }
     let made = spec.files.map(\.path) + spec.mounts.map(\.target)
     for written in made {
-      let path = placement.isOnRootTree(written) ? inRoot[written] ?? placement.landing(of: written) : written
-      guard let base = placement.base(of: path), let fd = open(base.host, root: spec.root, cache: &bases) else {
+      let (writtenBase, onRootTree) = placement.locate(written)
+      let path = onRootTree ? inRoot[written] ?? placement.landing(of: written, onRootTree: true) : written
+      // Landing where it is written, it lies in the same host folder: no second look for its mount.
+      guard let base = path == written ? writtenBase : placement.base(of: path),
+        let fd = open(base.host, root: spec.root, cache: &bases)
+      else {
         continue
       }
       // The path itself, then each folder above it, deepest first, until one exists.
@@ -39,7 +48,10 @@ public struct HostFolderReader<Reader: SystemReader> {
         if let known = result[host] {
           if known { break } else { continue }
         }
-        guard let exists = exists(AbsolutePath.rest(of: sandboxPath, in: base.sandbox), in: fd)
+        guard
+          let exists = exists(
+            AbsolutePath.rest(of: sandboxPath, in: base.sandbox),
+            in: &folders[fd, default: OpenedFolders(reader: reader, root: fd)])
         else { break }
         result[host] = exists
         if exists { break }
@@ -48,7 +60,10 @@ public struct HostFolderReader<Reader: SystemReader> {
     for folder in HostPlacement.overlayWorkFolders(spec, index: true) {
       let parent = String(folder[..<(folder.lastIndex(of: "/") ?? folder.startIndex)])
       guard let fd = open(parent, root: spec.root, cache: &bases) else { continue }
-      if let exists = exists(folder[(folder.lastIndex(of: "/") ?? folder.startIndex)...], in: fd) {
+      if let exists = exists(
+        folder[(folder.lastIndex(of: "/") ?? folder.startIndex)...],
+        in: &folders[fd, default: OpenedFolders(reader: reader, root: fd)])
+      {
         result[folder] = exists
       }
     }
@@ -76,16 +91,14 @@ public struct HostFolderReader<Reader: SystemReader> {
     return fd
   }
 
-  /// true when `relative` exists beneath `fd` (a final symlink itself counts), false when it does not (ENOENT),
+  /// true when `relative` exists beneath the base `folders` opens in (a final symlink itself counts), false when it does not (ENOENT),
   /// nil when that cannot be told.
-  private func exists(_ relative: Substring, in fd: Int32) -> Bool? {
+  private func exists(_ relative: Substring, in folders: inout OpenedFolders<Reader>) -> Bool? {
     guard let slash = relative.lastIndex(of: "/") else { return nil }
     let name = String(relative[relative.index(after: slash)...])
     guard !name.isEmpty else { return true }
     do {
-      let parent = try reader.openInRootWithoutSymlinks(
-        fd, slash == relative.startIndex ? "/" : String(relative[..<slash]))
-      defer { reader.close(parent) }
+      let parent = try folders.open(slash == relative.startIndex ? "/" : String(relative[..<slash])).get()
       _ = try reader.fileKind(parent, name)
       return true
     } catch {

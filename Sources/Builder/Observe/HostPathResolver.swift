@@ -68,17 +68,20 @@ public struct HostPathResolver<Reader: SystemReader> {
     var result: [String: ResolvedHostPath] = [:]
     // A [[files]] entry is the last name itself (a link there is what the entry compares with): only its folder is
     // resolved. A mount target is followed to the end, as mount(2) would follow it.
+    // Folders on the way are looked up once for all paths through them (100,000 mounts in /tmp: /tmp once).
+    var folders: [String: FileKind?] = [:]
     for file in spec.files
     where result[file.path] == nil && !AbsolutePath.isBeneath(anyOf: targets, file.path, orAt: true) {
       var parts = file.path.split(separator: "/")
       guard let name = parts.popLast() else { continue }
-      var folder = resolve("/" + parts.joined(separator: "/"), stoppingAt: targets, refusingDangling: true)
+      var folder = resolve(
+        "/" + parts.joined(separator: "/"), stoppingAt: targets, refusingDangling: true, folders: &folders)
       folder.path = (folder.path == "/" ? "" : folder.path) + "/" + name
       result[file.path] = folder
     }
     for path in spec.mounts.map(\.target)
     where result[path] == nil && !AbsolutePath.isBeneath(anyOf: targets, path, orAt: false) {
-      result[path] = resolve(path, stoppingAt: targets, refusingDangling: true)
+      result[path] = resolve(path, stoppingAt: targets, refusingDangling: true, folders: &folders)
     }
     return result
   }
@@ -113,6 +116,15 @@ public struct HostPathResolver<Reader: SystemReader> {
   public func resolve(_ path: String, stoppingAt stops: Set<String> = [], refusingDangling: Bool = false)
     -> ResolvedHostPath
   {
+    var folders: [String: FileKind?] = [:]
+    return resolve(path, stoppingAt: stops, refusingDangling: refusingDangling, folders: &folders)
+  }
+
+  /// ``resolve(_:stoppingAt:refusingDangling:)`` for one of many paths: `folders` keeps what each name that was not
+  /// the last to look up turned out to be (nil: it could not be read), for the paths after it.
+  func resolve(
+    _ path: String, stoppingAt stops: Set<String>, refusingDangling: Bool, folders: inout [String: FileKind?]
+  ) -> ResolvedHostPath {
     /// A name still to look at, and the link (by its index in `followed`) whose text it came from.
     typealias Pending = (name: Substring, link: Int?)
     /// Each link followed, and the lookup as it stood just before: a dangling one is taken back to there.
@@ -128,9 +140,20 @@ public struct HostPathResolver<Reader: SystemReader> {
         _ = done.popLast()
         continue
       }
-      let candidate = "/" + (done + [name]).joined(separator: "/")
-      if stops.contains("/" + done.joined(separator: "/")) { stopped = true }
-      let kind = stopped ? nil : try? reader.fileKind(Self.anyFolder, candidate)
+      let folder = Self.absolute(done)
+      let candidate = Self.absolute(done, then: name)
+      if !stops.isEmpty, stops.contains(folder) { stopped = true }
+      let kind: FileKind?
+      if stopped {
+        kind = nil
+      } else if pending.isEmpty {
+        kind = try? reader.fileKind(Self.anyFolder, candidate)
+      } else if let known = folders[candidate] {
+        kind = known
+      } else {
+        kind = try? reader.fileKind(Self.anyFolder, candidate)
+        folders[candidate] = kind
+      }
       if refusingDangling, !stopped, kind == nil, let from {
         // Missing, and named by a link's text: that link dangles. Back to just before it, the link kept.
         let origin = followed[from]
@@ -147,7 +170,7 @@ public struct HostPathResolver<Reader: SystemReader> {
         done.append(name)
         continue
       }
-      guard isTrusted(candidate, in: "/" + done.joined(separator: "/")) else {
+      guard isTrusted(candidate, in: folder) else {
         untrusted = HostLink(path: candidate, destination: destination)
         stopped = true
         done.append(name)
@@ -159,6 +182,21 @@ public struct HostPathResolver<Reader: SystemReader> {
       pending += destination.split(separator: "/").reversed().map { ($0, index) }
     }
     return ResolvedHostPath(
-      path: "/" + done.joined(separator: "/"), links: followed.map(\.link), untrusted: untrusted, dangling: dangling)
+      path: Self.absolute(done), links: followed.map(\.link), untrusted: untrusted, dangling: dangling)
+  }
+
+  /// `/` followed by `names` (and `last`) joined by `/`: `/` for none. Built in place, as a lookup makes one or two
+  /// for every name of every path.
+  private static func absolute(_ names: [Substring], then last: Substring? = nil) -> String {
+    var path = "/"
+    for (index, name) in names.enumerated() {
+      if index > 0 { path += "/" }
+      path += name
+    }
+    if let last {
+      if !names.isEmpty { path += "/" }
+      path += last
+    }
+    return path
   }
 }

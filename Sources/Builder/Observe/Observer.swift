@@ -28,7 +28,7 @@ public struct Observer<Reader: SystemReader> {
     (state.obstacles, state.makingFolders) = HostObstacleReader(reader: reader).read(for: spec)
     // Last: which paths run makes on the host follows from everything read above.
     state.withoutBirthTimes = BirthTimeReader(reader: reader).paths(
-      withoutBirthTimesIn: HostChanges(spec: spec, state: state).list())
+      withoutBirthTimesIn: HostChanges(spec: spec, state: state).list(), exists: state.hostPathExists)
     // The joined ones too, and nsbuild's user namespace, which decides what setns(2) allows.
     let joined = spec.joins.map(\.namespace) + (spec.joins.isEmpty ? [] : [.user])
     for namespace in spec.namespaces + joined {

@@ -239,16 +239,19 @@ struct FilesystemPlan {
   private mutating func itemSteps(except madeEarly: Set<Int>) -> [Step] {
     let order = SetupOrder(planner: planner)
     let mountsInside = order.mountsInside()
-    return order.items.enumerated().flatMap { position, item -> [Step] in
+    // A loop, not a closure over `self`: that copied this whole plan for every item.
+    var steps: [Step] = []
+    steps.reserveCapacity(order.items.count)
+    for (position, item) in order.items.enumerated() {
       switch item {
       case .mount(let index, let mount):
         // Mount points of later mounts inside this one are made before it can turn read-only.
-        let step = mountStep(index, protectedSysfs(mount), mountPointsInside: mountsInside[position] ?? [])
-        let protection = protectionStep(index, mount, nullDevice: sources["/dev/null"])
-        return [step] + (protection.map { [$0] } ?? [])
-      case .file(let index, let file): return madeEarly.contains(index) ? [] : [fileStep(index, file)]
+        steps.append(mountStep(index, protectedSysfs(mount), mountPointsInside: mountsInside[position] ?? []))
+        if let protection = protectionStep(index, mount, nullDevice: sources["/dev/null"]) { steps.append(protection) }
+      case .file(let index, let file): if !madeEarly.contains(index) { steps.append(fileStep(index, file)) }
       }
     }
+    return steps
   }
 
   private func fileStep(_ index: Int, _ file: FileEntry) -> Step {

@@ -10,6 +10,8 @@ extension Planner {
     var result: [PlanWarning] = []
     let root = spec.root.propagation
     for (index, mount) in spec.mounts.enumerated() {
+      // Looked up only for a mount that is warned of: most mounts set no propagation.
+      guard mount.propagation != nil else { continue }
       let entry = SpecKeyPath("mounts").index(index)
       let at = planner.origin(entry.appending("propagation")) ?? planner.origin(entry)
       switch mount.propagation {

@@ -43,7 +43,9 @@ struct SetupOrder {
       let item = Item.file(index, file)
       written.append((planner.origin(item.keyPath)?.start.offset ?? index, item))
     }
-    let inOrder = written.sorted { $0.offset < $1.offset }.map(\.item)
+    // Decoded in file order, mounts before files: sorted only when [[files]] entries are written among the mounts.
+    let sorted = zip(written, written.dropFirst()).allSatisfy { $0.offset < $1.offset }
+    let inOrder = (sorted ? written : written.sorted { $0.offset < $1.offset }).map(\.item)
     items = Self.parentsFirst(inOrder, moves: &moves)
   }
 
@@ -69,6 +71,8 @@ struct SetupOrder {
         for mount in mountsAt[ancestor] ?? [] where position < earliest[mount] { earliest[mount] = position }
       }
     }
+    // Nothing moves (the usual case): the written order stands, without a sort of every entry.
+    guard earliest.indices.contains(where: { earliest[$0] < $0 }) else { return items }
     let depth = items.map { Self.depth(of: $0.path) }
     let order = items.indices.sorted { a, b in
       let keyA = (earliest[a], earliest[a] < a ? 0 : 1, depth[a], a)

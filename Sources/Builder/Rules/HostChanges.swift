@@ -45,20 +45,29 @@ struct HostChanges {
   /// What making `path` leaves on the host: the folders above it known to be missing, then the entry itself.
   private func made(_ path: String, as label: String, createdAsMountPoint: Bool) -> [String] {
     // Something in the way (a dangling symlink, a file for a folder): run refuses, and makes nothing of it.
-    guard let base = placement.base(of: path), state.obstacles[path] == nil else { return [] }
+    let (found, onRootTree) = placement.locate(path)
+    guard let base = found, state.obstacles[path] == nil else { return [] }
     // On the host's tree or in a root folder, an existing mount point is used as it is.
-    if createdAsMountPoint, placement.isOnRootTree(path), state.hostEntries[path] != nil { return [] }
+    if createdAsMountPoint, onRootTree, state.hostEntries[path] != nil { return [] }
     // In a root folder, a dangling symlink on the way leads run to make the entry at its destination inside the root;
     // on the host's tree, run makes it where plan resolved it (the symlinks it shows followed).
-    let landing = placement.isOnRootTree(path) ? state.inRootDestinations[path] ?? placement.landing(of: path) : path
+    let landing =
+      onRootTree ? state.inRootDestinations[path] ?? placement.landing(of: path, onRootTree: true) : path
     let host = base.hostPath(of: landing)
     if state.hostPathExists[host] == true { return [] }
-    return foldersMade(above: landing).map { "folder " + $0 } + [label + host]
+    // A path that lands where it is written lies in the same host folder: no second look for its mount.
+    let folders = landing == path ? foldersMade(above: landing, in: base) : foldersMade(above: landing)
+    return folders.map { "folder " + $0 } + [label + host]
   }
 
   /// The host folders above `path` that `run` makes (mkdir -p, 0755) because they are known to be missing.
   func foldersMade(above path: String) -> [String] {
     guard let base = placement.base(of: path) else { return [] }
-    return base.foldersAbove(path).map(base.hostPath(of:)).filter { state.hostPathExists[$0] == false }
+    return foldersMade(above: path, in: base)
+  }
+
+  /// ``foldersMade(above:)`` for a path known to be made in `base`.
+  private func foldersMade(above path: String, in base: HostPlacement.Base) -> [String] {
+    base.foldersAbove(path).map(base.hostPath(of:)).filter { state.hostPathExists[$0] == false }
   }
 }

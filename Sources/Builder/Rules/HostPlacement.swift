@@ -43,16 +43,16 @@ struct HostPlacement {
   private func resolved(_ source: String) -> String { sources[source]?.path ?? source }
 
   /// The host folder `path` is made in, or nil when it lands on something that goes with the sandbox.
-  func base(of path: String) -> Base? {
-    if let (target, mount) = mounts.deepest(above: path) {
-      switch (mount.kind, mount.upper) {
-      case (.bind, _): return Base(host: mount.source.map(resolved) ?? "/", sandbox: target)
-      case (.overlay, .directories(let upper, _)): return Base(host: resolved(upper), sandbox: target)
-      case (.overlay, .tmpfs), (.overlay, nil), (.tmpfs, _), (.proc, _), (.sysfs, _), (.dev, _), (.devpts, _),
-        (.mqueue, _):
-        return nil
-      }
-    }
+  func base(of path: String) -> Base? { locate(path).base }
+
+  /// ``base(of:)`` and ``isOnRootTree(_:)`` of `path` at once, from one look for the mount above it.
+  func locate(_ path: String) -> (base: Base?, onRootTree: Bool) {
+    guard let (target, mount) = mounts.deepest(above: path) else { return (rootBase, true) }
+    return (base(beneath: target, mount), false)
+  }
+
+  /// The host folder the root tree's paths are made in; nil for a tmpfs root.
+  private var rootBase: Base? {
     switch spec.root.kind {
     case .tmpfs: return nil
     case .directory(let directory): return Base(host: directory, sandbox: "/")
@@ -60,10 +60,24 @@ struct HostPlacement {
     }
   }
 
+  /// The host folder a path beneath `mount` (at `target`, the deepest mount above it) is made in.
+  private func base(beneath target: String, _ mount: Mount) -> Base? {
+    switch (mount.kind, mount.upper) {
+    case (.bind, _): return Base(host: mount.source.map(resolved) ?? "/", sandbox: target)
+    case (.overlay, .directories(let upper, _)): return Base(host: resolved(upper), sandbox: target)
+    case (.overlay, .tmpfs), (.overlay, nil), (.tmpfs, _), (.proc, _), (.sysfs, _), (.dev, _), (.devpts, _),
+      (.mqueue, _):
+      return nil
+    }
+  }
+
   /// Where `path` is made: on the host's tree, as plan resolved it (run makes it there, through no symlink); anywhere
   /// else, `path` itself.
-  func landing(of path: String) -> String {
-    guard case .host = spec.root.kind, isOnRootTree(path) else { return path }
+  func landing(of path: String) -> String { landing(of: path, onRootTree: isOnRootTree(path)) }
+
+  /// ``landing(of:)`` when whether `path` lies on the root tree is known already.
+  func landing(of path: String, onRootTree: Bool) -> String {
+    guard case .host = spec.root.kind, onRootTree else { return path }
     return hostTree[path]?.path ?? path
   }
 

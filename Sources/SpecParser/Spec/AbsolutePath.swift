@@ -21,12 +21,16 @@ public enum AbsolutePath {
   /// The folders above `path`, nearest last: `/a/b/c` gives `/`, `/a`, `/a/b`; none for `/`. Slices of `path`, so
   /// that looking up every entry's ancestors allocates no strings.
   public static func ancestors(of path: String) -> [Substring] {
-    guard path != "/", let first = path.utf8.first, first == UInt8(ascii: "/") else { return [] }
-    var result: [Substring] = [path.prefix(1)]
-    var rest = path.utf8.dropFirst()
-    while let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
-      result.append(path[..<slash])
-      rest = path.utf8[path.utf8.index(after: slash)...]
+    let bytes = path.utf8
+    guard path != "/", bytes.first == UInt8(ascii: "/") else { return [] }
+    // One pass over the bytes: a slash is ASCII, so each one's index is also a valid String index.
+    var result: [Substring] = []
+    result.reserveCapacity(4)
+    result.append(path[..<bytes.index(after: bytes.startIndex)])
+    var index = bytes.index(after: bytes.startIndex)
+    while index < bytes.endIndex {
+      if bytes[index] == UInt8(ascii: "/") { result.append(path[..<index]) }
+      index = bytes.index(after: index)
     }
     return result
   }
@@ -47,17 +51,23 @@ public enum AbsolutePath {
 /// The spec's mounts by target, so that the deepest mount above a path is found by looking up the path's ancestors
 /// (as many as its depth) instead of testing every mount: `check` and `plan` stay linear in the number of mounts.
 public struct MountsByTarget: Sendable {
-  /// The mount by target; with two on one target, the last in spec order (the one on top).
-  private var mountByTarget: [String: Mount] = [:]
+  private let mounts: [Mount]
+  /// The index in `mounts` by target; with two on one target, the last in spec order (the one on top). Keyed by
+  /// slices, so that looking up a path's ancestors (slices of it) makes no strings, and holding an index rather than
+  /// a copy of each mount.
+  private var indexByTarget: [Substring: Int] = [:]
 
   public init(_ mounts: [Mount]) {
-    for mount in mounts { mountByTarget[mount.target] = mount }
+    self.mounts = mounts
+    indexByTarget.reserveCapacity(mounts.count)
+    for (index, mount) in mounts.enumerated() { indexByTarget[mount.target[...]] = index }
   }
 
   /// The deepest mount whose target is a proper ancestor of `path`, if any: the mount `path` is made on.
   public func deepest(above path: String) -> (target: String, mount: Mount)? {
+    guard !indexByTarget.isEmpty else { return nil }
     for ancestor in AbsolutePath.ancestors(of: path).reversed() {
-      if let mount = mountByTarget[String(ancestor)] { return (String(ancestor), mount) }
+      if let index = indexByTarget[ancestor] { return (String(ancestor), mounts[index]) }
     }
     return nil
   }

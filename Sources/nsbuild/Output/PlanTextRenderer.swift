@@ -14,9 +14,24 @@ struct PlanTextRenderer {
   func render(
     _ plan: Plan, specWarnings: [Diagnostic] = [], source: [UInt8] = [], substitutions: [SpecSubstitution] = []
   ) -> String {
+    var text = ""
+    render(plan, specWarnings: specWarnings, source: source, substitutions: substitutions) { text += $0 }
+    return text
+  }
+
+  /// How much text ``render(_:specWarnings:source:substitutions:to:)`` gathers before it hands it on (bytes).
+  static let chunkBytes = 1 << 16
+
+  /// The same text as ``render(_:specWarnings:source:substitutions:)``, handed to `emit` in pieces of about
+  /// ``chunkBytes``, in order: the plan of 100,000 mounts is some 80 MB of text, never held whole.
+  func render(
+    _ plan: Plan, specWarnings: [Diagnostic] = [], source: [UInt8] = [], substitutions: [SpecSubstitution] = [],
+    to emit: (String) -> Void
+  ) {
     let actorWidth = plan.steps.map(\.actor.rawValue.count).max() ?? 0
     let idWidth = String(plan.steps.count).count
     var out = ""
+    out.reserveCapacity(Self.chunkBytes + 4096)
     if !substitutions.isEmpty {
       out += "Substituted:\n"
       for substitution in substitutions {
@@ -26,11 +41,20 @@ struct PlanTextRenderer {
       }
       out += "\n"
     }
+    let indent = String(repeating: " " as Character, count: idWidth + actorWidth + 6)
     for step in plan.steps {
       out += header(step, idWidth: idWidth, actorWidth: actorWidth)
-      let indent = String(repeating: " ", count: idWidth + actorWidth + 6)
-      for call in step.calls { out += indent + paint(shown(call.description), "2") + "\n" }
+      for operation in step.operations {
+        // Appended piece by piece: no string per line to copy again.
+        out += indent
+        out += paint(shown(operation.call.description), "2")
+        out += "\n"
+      }
       if let reason = step.reason { out += indent + "why: \(shown(reason))\n" }
+      if out.utf8.count >= Self.chunkBytes {
+        emit(out)
+        out.removeAll(keepingCapacity: true)
+      }
     }
     out += DiagnosticRenderer(color: color).render(specWarnings, source: source)
     for warning in ReviewWarnings.planOnly(plan.warnings, besides: specWarnings) {
@@ -48,7 +72,7 @@ struct PlanTextRenderer {
       plan.hostChanges.isEmpty
       ? "nothing left on the host" : "left on the host: " + shown(Self.named(plan.hostChanges))
     out += paint("Plan: \(plan.steps.count) steps, \(unchanged) unchanged; \(host)", "1") + "\n"
-    return out
+    emit(out)
   }
 
   /// How many host changes the summary line names before it counts the rest (`plan --format json` lists them all).
@@ -61,8 +85,10 @@ struct PlanTextRenderer {
   }
 
   private func header(_ step: Step, idWidth: Int, actorWidth: Int) -> String {
-    let id = String(repeating: " ", count: idWidth - String(step.id).count) + String(step.id)
-    let actor = step.actor.rawValue + String(repeating: " ", count: actorWidth - step.actor.rawValue.count)
+    let number = String(step.id)
+    let id = String(repeating: " " as Character, count: idWidth - number.utf8.count) + number
+    let actor =
+      step.actor.rawValue + String(repeating: " " as Character, count: actorWidth - step.actor.rawValue.utf8.count)
     var line = "\(id) \(symbol(step.change)) \(actor)  \(paint(shown(step.title), "1"))"
     switch step.change {
     case .modify(let before, let after):
