@@ -1,6 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Concrete generic types (Dictionary<String, String>, Set<Step.Kind>…) reached through their metadata accessors, with
+// the witness tables passed in, instead of a mangled name the runtime demangles on first use, which scans every
+// protocol conformance record in the binary to check the type's requirements: those scans were half of the
+// instructions `run` takes before its first fork (bench/PROFILE.md, 2026-12-03). It is the code the compiler emits
+// when back-deploying to runtimes without mangled-name support; in every configuration, so that the tests run what
+// the release build runs.
+let directMetadataAccess: [SwiftSetting] = [
+  .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])
+]
+
 let package = Package(
   name: "nsbuild",
   products: [
@@ -14,18 +24,20 @@ let package = Package(
   ],
   targets: [
     // TOML 1.0 with source positions, and the typed spec. Pure Swift: no Glibc, no Foundation.
-    .target(name: "SpecParser"),
+    .target(name: "SpecParser", swiftSettings: directMetadataAccess),
     // The syscalls `import Glibc` lacks (unshare, setns, pivot_root, mount_setattr, ...).
     .target(name: "CShim", path: "Sources/Builder/CShim"),
     // rtnetlink messages (rtnetlink(7)) encoded and decoded: pure Swift, no I/O.
-    .target(name: "Netlink"),
+    .target(name: "Netlink", swiftSettings: directMetadataAccess),
     .target(
       name: "Builder",
       dependencies: ["SpecParser", "CShim", "Netlink"],
-      exclude: ["CShim"]
+      exclude: ["CShim"],
+      swiftSettings: directMetadataAccess
     ),
     // Other formats a spec converts to and from (OCI runtime bundles, Kubernetes Pods), with their reports.
-    .target(name: "Interchange", dependencies: ["Builder", "SpecParser", "YAML"]),
+    .target(
+      name: "Interchange", dependencies: ["Builder", "SpecParser", "YAML"], swiftSettings: directMetadataAccess),
     // Debian's libyaml (libyaml-dev): yaml.h in /usr/include; only export and import reach it. No `pkgConfig:`:
     // SwiftPM puts pkg-config's `-lyaml` first on the link line, where the shared library wins over any archive named
     // after it, and the release binary must not need libyaml-0-2 where it is installed.
@@ -34,7 +46,7 @@ let package = Package(
     // archive (ld(1) `-l:libyaml.a`); debug builds, the tests', link the shared library, whose lazy bindings show
     // what calls into it.
     .target(
-      name: "YAML", dependencies: ["CYAML"],
+      name: "YAML", dependencies: ["CYAML"], swiftSettings: directMetadataAccess,
       linkerSettings: [
         .linkedLibrary("yaml", .when(configuration: .debug)),
         .linkedLibrary(":libyaml.a", .when(configuration: .release)),
@@ -44,6 +56,19 @@ let package = Package(
       dependencies: [
         "Builder", "SpecParser", "Interchange",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: directMetadataAccess,
+      // The release binary is a static PIE: no shared library to load and bind at start-up, and its relative
+      // relocations packed (DT_RELR), so that `run` starts faster and touches fewer pages; ASLR is kept. The linker
+      // is lld, through tools/static-pie-ld, which drops SwiftPM's -rpath (glibc refuses to start a static PIE that
+      // has one). Debug builds, the tests', stay dynamic.
+      linkerSettings: [
+        .unsafeFlags(
+          [
+            "-static-executable", "-Xclang-linker", "-static-pie", "-use-ld=lld",
+            "-Xclang-linker", "--ld-path=\(Context.packageDirectory)/tools/static-pie-ld",
+            "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+          ], .when(configuration: .release))
       ]
     ),
     .testTarget(name: "SpecParserTests", dependencies: ["SpecParser"]),

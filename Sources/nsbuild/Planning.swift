@@ -85,7 +85,7 @@ func planLoadedSpec(
 
 /// One diagnostic per resource limit the host cannot give, at its spec key, or per ID-map line that conflicts once
 /// "caller" is known; none for other errors, or when a key has no known place.
-func limitDiagnostics(_ error: PlanError, path: String, origins: [SpecKeyPath: SourceRange]) -> [Diagnostic] {
+func limitDiagnostics(_ error: PlanError, path: String, origins: SpecOrigins) -> [Diagnostic] {
   if case .callerMaps(let problems) = error {
     return problems.map {
       var diagnostic = $0
@@ -103,7 +103,7 @@ func limitDiagnostics(_ error: PlanError, path: String, origins: [SpecKeyPath: S
 }
 
 /// A planning error as a diagnostic for the JSON output, at the spec line it comes from (line 1 when none).
-private func planDiagnostic(_ error: PlanError, path: String, origins: [SpecKeyPath: SourceRange]) -> Diagnostic {
+private func planDiagnostic(_ error: PlanError, path: String, origins: SpecOrigins) -> Diagnostic {
   let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
   switch error {
   case .noCommand:

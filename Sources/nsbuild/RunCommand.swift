@@ -53,13 +53,27 @@ struct RunCommand: ParsableCommand {
     _ = try DefaultSpec.resolve(specArgument)
   }
 
+  /// The values parsed, as ``RunArguments`` reads them without ArgumentParser.
+  var arguments: RunArguments {
+    RunArguments(
+      spec: spec, command: command, verbose: verbose, strictModes: strictModes, tty: tty,
+      settings: overrideOptions.settings, variables: overrideOptions.variables, binds: overrideOptions.binds)
+  }
+
   func run() throws {
+    try Self.run(arguments)
+  }
+
+  /// Plans the spec and runs the command: `run`'s work, from either parser.
+  /// - Throws: the `ExitCode` to exit with (see ``launchPlan(_:loaded:terminal:verbose:)``).
+  static func run(_ arguments: RunArguments) throws {
     let terminal = Terminal()
     let (loaded, plan) = try planSpec(
-      spec, command: command.isEmpty ? nil : command, terminal: terminal, failureCode: ExitStatus.setupFailed,
-      strictModes: strictModes ? .refuse : .warn, overrides: overrideOptions.overrides, tty: tty)
+      arguments.spec, command: arguments.command.isEmpty ? nil : arguments.command, terminal: terminal,
+      failureCode: ExitStatus.setupFailed, strictModes: arguments.strictModes ? .refuse : .warn,
+      overrides: arguments.overrides, tty: arguments.tty)
     try refuseTerminalWithoutTTY(plan, terminal: terminal)
-    try launchPlan(plan, loaded: loaded, terminal: terminal, verbose: verbose)
+    try launchPlan(plan, loaded: loaded, terminal: terminal, verbose: arguments.verbose)
   }
 }
 

@@ -9,7 +9,12 @@ final class DecodeContext {
   let variables: SpecVariables
   /// The values in which a `${NAME}` was replaced, in the order read.
   var substitutions: [SpecSubstitution] = []
-  var origins: [SpecKeyPath: SourceRange] = [:]
+  var originTable = SpecOrigins()
+  /// The origins recorded, as a dictionary (for tests).
+  var origins: [SpecKeyPath: SourceRange] { originTable.dictionary }
+  /// While one entry of an array of tables is decoded (``TableReader/decodedEntries(_:_:)``), the key paths its
+  /// origins went in under, to take out again if the entry is dropped; nil otherwise.
+  var originLog: [SpecKeyPath]?
   /// The ID maps (`uid_map`, `gid_map`) with an entry rejected, and what those entries meant to map.
   var rejectedMapEntries: [String: RejectedMapEntries] = [:]
   /// The paths inside the sandbox written relative, in the order read, dropped entries' included.
@@ -22,29 +27,17 @@ final class DecodeContext {
     self.variables = variables
   }
 
+  /// Records where the value at `path` is written.
+  func record(_ path: SpecKeyPath, _ range: SourceRange) {
+    originTable[path] = range
+    originLog?.append(path)
+  }
+
   /// The literal text of a value as written in the file.
   func text(of range: SourceRange) -> String {
     let lower = max(0, min(range.start.offset, source.count))
     let upper = max(lower, min(range.end.offset, source.count))
     return String(decoding: source[lower..<upper], as: UTF8.self)
-  }
-}
-
-extension TOMLTable {
-  /// The number of values in the table and everything beneath it (table entries and array elements).
-  var nodeCount: Int {
-    entries.reduce(entries.count) { $0 + $1.node.value.nestedCount }
-  }
-}
-
-extension TOMLValue {
-  /// The number of values inside this one (0 for a scalar).
-  fileprivate var nestedCount: Int {
-    switch self {
-    case .table(let table): table.nodeCount
-    case .array(let nodes): nodes.reduce(nodes.count) { $0 + $1.value.nestedCount }
-    case .string, .integer, .float, .bool, .dateTime: 0
-    }
   }
 }
 

@@ -96,7 +96,7 @@ struct HostTreeRules {
   /// Entries that land on host storage: on the host's own tree (no mount of the spec above them) or in a bind's
   /// source folder. With `[root] readonly` the host's tree turns read-only only after they are written there.
   private func filesOnTheHost() {
-    guard spec.unshares(.mount) else { return }
+    guard spec.unshares(.mount), !spec.files.isEmpty else { return }
     let mounts = MountsByTarget(spec.mounts)
     var onHostTree: [(Int, String)] = []
     var inBinds: [(Int, String)] = []

@@ -106,7 +106,8 @@ extension SpecSections {
   }
 
   private func mountKind(_ table: TableReader) -> Mount.Kind? {
-    let kinds = Mount.Kind.allCases.map(\.rawValue)
+    // Named only in messages: built for each mount, the list cost more than reading the mount's type.
+    var kinds: [String] { Mount.Kind.allCases.map(\.rawValue) }
     guard let (name, range) = table.string("type") else {
       if table.table["type"] == nil {
         sink.error(
@@ -183,7 +184,6 @@ extension SpecSections {
   }
 
   private func mountOptions(_ table: TableReader) -> [MountOption] {
-    let names = MountOption.allCases.map(\.rawValue)
     var options: [MountOption] = []
     for (name, range) in table.strings("options") ?? [] {
       if let option = MountOption(rawValue: name), options.contains(option) {
@@ -191,6 +191,7 @@ extension SpecSections {
         continue
       }
       guard let option = MountOption(rawValue: name) else {
+        let names = MountOption.allCases.map(\.rawValue)
         sink.error(
           "unknown-value", "unknown mount option '\(name)'", at: range,
           hint: Suggestion.didYouMean(name, among: names) ?? "options: \(names.joined(separator: ", "))")

@@ -41,10 +41,19 @@ enum Paths {
   static func lengthProblem(_ path: String) -> String? {
     let bytes = path.utf8.count
     if bytes > maximumPathBytes { return "is \(bytes) bytes long; the kernel takes at most \(maximumPathBytes)" }
-    if let name = path.utf8.split(separator: UInt8(ascii: "/")).first(where: { $0.count > maximumNameBytes }) {
-      return "has a name of \(name.count) bytes; the kernel takes at most \(maximumNameBytes) (NAME_MAX)"
+    // The first name too long, counted in place: splitting the path made an array for every path read.
+    var name = 0
+    for byte in path.utf8 {
+      if byte != UInt8(ascii: "/") {
+        name += 1
+      } else if name > maximumNameBytes {
+        break
+      } else {
+        name = 0
+      }
     }
-    return nil
+    guard name > maximumNameBytes else { return nil }
+    return "has a name of \(name) bytes; the kernel takes at most \(maximumNameBytes) (NAME_MAX)"
   }
 
   /// Whether `path` is already as ``resolve(_:against:)`` would return it: absolute, with no empty, `.` or `..`

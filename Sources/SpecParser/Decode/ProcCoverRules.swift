@@ -23,11 +23,21 @@ struct ProcCoverRules {
 
   /// /proc itself, or a path at or beneath /proc/self, /proc/thread-self or /proc/PID.
   static func coversProcSelf(_ target: String) -> Bool {
+    // Most targets are elsewhere: say so without splitting the path.
+    guard Self.startsWithProc(target) else { return false }
     let parts = target.split(separator: "/")
     guard parts.first == "proc" else { return false }
     guard parts.count > 1 else { return true }
     let entry = parts[1]
     return entry == "self" || entry == "thread-self" || entry.allSatisfy { $0.isASCII && $0.isNumber }
+  }
+
+  /// Whether the first component of `target` (after any '/') is `proc`.
+  private static func startsWithProc(_ target: String) -> Bool {
+    let rest = target.utf8.drop { $0 == UInt8(ascii: "/") }
+    guard rest.starts(with: "proc".utf8) else { return false }
+    let after = rest.dropFirst(4).first
+    return after == nil || after == UInt8(ascii: "/")
   }
 
   private static func isProc(_ mount: Mount) -> Bool {

@@ -47,7 +47,7 @@ extension SpecSections {
     guard let env = table.table("env") else { return [] }
     var result: [EnvironmentVariable] = []
     for entry in env.table.entries {
-      context.origins[env.path.appending(entry.key)] = entry.node.range
+      context.record(env.path.appending(entry.key), entry.node.range)
       guard case .string(let value) = entry.node.value else {
         env.mismatch(entry.key, entry.node, expected: "a string")
         continue
@@ -154,9 +154,9 @@ extension SpecSections {
           hint: Suggestion.didYouMean(entry.key, among: names) ?? "one of: \(names.joined(separator: ", "))")
         continue
       }
-      context.origins[table.path.appending(entry.key)] = entry.node.range
+      context.record(table.path.appending(entry.key), entry.node.range)
       // Also under the resource's own name, however it was spelt (`RLIMIT_NOFILE`), for messages about it.
-      context.origins[table.path.appending(resource.rawValue)] = entry.node.range
+      context.record(table.path.appending(resource.rawValue), entry.node.range)
       if let limit = rlimit(resource, entry.node) { result.append(limit) }
     }
     return result

@@ -73,13 +73,10 @@ public enum SpecDecoder {
       (root, decoded) = (merger.root, merger.source)
     }
     let context = DecodeContext(sink: sink, source: decoded, directory: directory, variables: variables)
-    // One origin per value read: room for all of them up front spares the rehashing of every key path on each
-    // growth, which was a fifth of decoding a spec with thousands of mounts.
-    context.origins.reserveCapacity(root.nodeCount)
     let start = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
     var spec = SpecSections(context: context).decodeRoot(
       TableReader(table: root, path: "", range: start, context: context))
-    spec.origins = context.origins
+    spec.origins = context.originTable
     spec.substitutions = context.substitutions
     CrossFieldRules(spec: spec, sink: sink).check()
     FilesystemRules(spec: spec, sink: sink, relativeInsidePaths: context.relativeInsidePaths).check()

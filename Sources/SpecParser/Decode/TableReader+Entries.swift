@@ -17,8 +17,13 @@ extension TableReader {
     }
     let arrayPath = path.appending(key)
     var result: [T] = []
-    // Each entry's origins go to a scratch context first, so a dropped entry leaves none behind; one scratch,
-    // emptied between entries, spares an allocation per entry.
+    result.reserveCapacity(nodes.count)
+    // Until an entry is dropped, an entry's index in the file is its index in the result, and its origins go
+    // straight into the spec's, with a log of their keys to take them out again if it is dropped. After a drop, each
+    // entry's origins go to a scratch context first and are moved to the entry's new index.
+    let logging = context.originLog == nil
+    if logging { context.originLog = [] }
+    defer { if logging { context.originLog = nil } }
     let scratch = DecodeContext(scratchFor: context)
     for (index, node) in nodes.enumerated() {
       guard case .table(let sub) = node.value else {
@@ -28,8 +33,18 @@ extension TableReader {
         continue
       }
       let written = arrayPath.index(index)
-      scratch.origins.removeAll(keepingCapacity: true)
-      scratch.origins[written] = node.range
+      if logging && index == result.count {
+        context.originLog?.removeAll(keepingCapacity: true)
+        context.record(written, node.range)
+        guard let value = decode(TableReader(table: sub, path: written, range: node.range, context: context)) else {
+          for path in context.originLog ?? [] { context.originTable[path] = nil }
+          continue
+        }
+        result.append(value)
+        continue
+      }
+      scratch.originTable = SpecOrigins()
+      scratch.originTable[written] = node.range
       guard let value = decode(TableReader(table: sub, path: written, range: node.range, context: scratch)) else {
         continue
       }
@@ -49,13 +64,9 @@ extension DecodeContext {
 
   /// Copies the origins recorded in `scratch` (all at or beneath `written`), moved beneath `kept`.
   func adoptOrigins(of scratch: DecodeContext, from written: SpecKeyPath, as kept: SpecKeyPath) {
-    guard written != kept else {
-      origins.merge(scratch.origins) { _, new in new }
-      return
-    }
     let prefix = written.description.count
-    for (path, range) in scratch.origins {
-      origins[SpecKeyPath(kept.description + path.description.dropFirst(prefix))] = range
+    for (path, range) in scratch.originTable.dictionary {
+      originTable[written == kept ? path : SpecKeyPath(kept.description + path.description.dropFirst(prefix))] = range
     }
   }
 }

@@ -25,7 +25,7 @@ struct TableReader {
   /// The entry for `key`, recording its origin.
   func entry(_ key: String) -> TOMLEntry? {
     guard let entry = table[key] else { return nil }
-    context.origins[path.appending(key)] = entry.node.range
+    context.record(path.appending(key), entry.node.range)
     return entry
   }
 
@@ -70,7 +70,7 @@ struct TableReader {
     }
     var result: [(String, SourceRange)] = []
     for (index, node) in nodes.enumerated() {
-      context.origins[path.appending(key).index(index)] = node.range
+      context.record(path.appending(key).index(index), node.range)
       if case .string(let value) = node.value {
         result.append((value, node.range))
       } else {
@@ -102,7 +102,7 @@ struct TableReader {
     var result: [TableReader] = []
     for (index, node) in nodes.enumerated() {
       let elementPath = path.appending(key).index(index)
-      context.origins[elementPath] = node.range
+      context.record(elementPath, node.range)
       guard case .table(let sub) = node.value else {
         sink.error(
           "type-mismatch", "`\(key)` must be an array of tables; element \(index + 1) is \(node.value.typeName)",

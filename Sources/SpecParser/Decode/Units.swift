@@ -3,6 +3,7 @@ enum Units {
   /// A size with a unit, tmpfs(5) style: `"64M"`, `"512k"`, `"1g"` (binary units: k = 1024 bytes).
   /// Returns nil when the text is not of that form or overflows 64 bits.
   static func size(_ text: String) -> UInt64? {
+    if let bytes = plainSize(text) { return bytes }
     guard let last = text.last, let digits = UInt64(text.dropLast()) else { return nil }
     let shift: UInt64
     switch last {
@@ -13,6 +14,31 @@ enum Units {
     }
     let (value, overflow) = digits.multipliedReportingOverflow(by: 1 << shift)
     return overflow ? nil : value
+  }
+
+  /// The usual spelling, ASCII digits and a unit letter, read from the bytes: `.some(nil)` when it overflows, nil
+  /// for any other spelling (which ``size(_:)`` then reads the general way).
+  private static func plainSize(_ text: String) -> UInt64?? {
+    let utf8 = text.utf8
+    guard let unit = utf8.last, utf8.count > 1 else { return nil }
+    let digits = utf8.dropLast()
+    guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+    let shift: UInt64
+    switch unit {
+    case UInt8(ascii: "k"), UInt8(ascii: "K"): shift = 10
+    case UInt8(ascii: "m"), UInt8(ascii: "M"): shift = 20
+    case UInt8(ascii: "g"), UInt8(ascii: "G"): shift = 30
+    default: return nil
+    }
+    var value: UInt64 = 0
+    for digit in digits {
+      let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+      let (sum, carry) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+      if overflow || carry { return .some(nil) }
+      value = sum
+    }
+    let (result, overflow) = value.multipliedReportingOverflow(by: 1 << shift)
+    return .some(overflow ? nil : result)
   }
 
   /// Why a duration string was refused.

@@ -16,6 +16,12 @@ public enum FileMode {
   /// A mode or mask a spec writes as a string, `"1777"`, `"0755"` or `"0o755"`: nil unless it is octal digits up to
   /// `maximum`.
   public static func parse(_ text: String, maximum: UInt32 = maximum) -> UInt32? {
+    // The usual spelling, octal digits only, read from the bytes; anything else takes the general path below.
+    let bytes = text.utf8.starts(with: "0o".utf8) ? text.utf8.dropFirst(2) : text.utf8[...]
+    if (1...5).contains(bytes.count), bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }) {
+      let value = bytes.reduce(UInt32(0)) { $0 << 3 | UInt32($1 - UInt8(ascii: "0")) }
+      return value <= maximum ? value : nil
+    }
     var digits = Substring(text)
     if digits.hasPrefix("0o") { digits = digits.dropFirst(2) }
     guard !digits.isEmpty, digits.count <= 5, let value = UInt32(digits, radix: 8), value <= maximum else {

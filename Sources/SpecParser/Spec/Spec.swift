@@ -22,7 +22,7 @@ public struct Spec: Sendable, Hashable {
   public var files: [FileEntry]
   public var process: Process
   /// Where each part of the spec is written, keyed by its key path (``SpecKeyPath``).
-  public var origins: [SpecKeyPath: SourceRange]
+  public var origins: SpecOrigins
   /// The values in which a `${NAME}` was replaced (``SpecVariables``), in the order read, for `plan` to show.
   public var substitutions: [SpecSubstitution] = []
 
@@ -31,7 +31,7 @@ public struct Spec: Sendable, Hashable {
     user: UserMapping = UserMapping(),
     time: TimeOffsets = TimeOffsets(), net: Network = Network(), root: Root = Root(), mounts: [Mount] = [],
     files: [FileEntry] = [], process: Process = Process(),
-    origins: [SpecKeyPath: SourceRange] = [:]
+    origins: SpecOrigins = [:]
   ) {
     self.version = version
     self.namespaces = namespaces

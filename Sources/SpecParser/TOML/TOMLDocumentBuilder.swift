@@ -85,6 +85,16 @@ struct TOMLDocumentBuilder {
     target.add(last, .value(node))
   }
 
+  /// `key = value` with a plain (not dotted) key inside `table`.
+  static func assign(_ key: TOMLKeyPart, _ node: TOMLNode, in table: DraftTable) throws(TOMLError) {
+    if let slot = table.slot(named: key) {
+      throw TOMLError(
+        message: "duplicate key '\(TOMLKeyPart.display([key]))' (first defined at \(TOMLText.line(of: slot.keyRange)))",
+        range: key.range)
+    }
+    table.add(key, .value(node))
+  }
+
   /// Follows the parent parts of a header, creating implicit tables as needed. Headers may pass through any table
   /// that is not frozen, and through an array of tables into its last element.
   private static func walkHeader(_ parents: ArraySlice<TOMLKeyPart>, from root: DraftTable) throws(TOMLError)

@@ -51,7 +51,9 @@ final class DraftTable {
 
   private func position(of part: TOMLKeyPart) -> Int? {
     if let index { return index[part.identity] }
-    return slots.firstIndex { $0.key.utf8.elementsEqual(part.name.utf8) }
+    // Lengths first: most keys of a table differ in length, and a native string knows its length.
+    let name = part.name.utf8
+    return slots.firstIndex { $0.key.utf8.count == name.count && $0.key.utf8.elementsEqual(name) }
   }
 
   func slot(named part: TOMLKeyPart) -> Slot? {
@@ -60,6 +62,8 @@ final class DraftTable {
 
   /// Adds a key that is not there yet (callers check with ``slot(named:)`` first).
   func add(_ part: TOMLKeyPart, _ content: Content) {
+    // Room for a typical table at once, rather than growing through 1, 2 and 4 slots.
+    if slots.isEmpty { slots.reserveCapacity(4) }
     slots.append(Slot(key: part.name, keyRange: part.range, content: content))
     if index != nil {
       index?[part.identity] = slots.count - 1
@@ -75,9 +79,16 @@ final class DraftTable {
     slots[position].keyRange = part.range
   }
 
-  /// The finished table, entries in order of first definition.
+  /// The finished table, entries in order of first definition. Called once, at the end: it empties the draft, so
+  /// each draft table is freed as its finished copy is made rather than both trees being held whole at once.
   func snapshot() -> TOMLTable {
-    TOMLTable(entries: slots.map { TOMLEntry(key: $0.key, keyRange: $0.keyRange, node: $0.content.node) })
+    let taken = slots
+    slots = []
+    index = nil
+    var entries: [TOMLEntry] = []
+    entries.reserveCapacity(taken.count)
+    for slot in taken { entries.append(TOMLEntry(key: slot.key, keyRange: slot.keyRange, node: slot.content.node)) }
+    return TOMLTable(entries: entries)
   }
 }
 
@@ -102,7 +113,10 @@ extension DraftTable.Content {
     case .table(let table):
       return TOMLNode(.table(table.snapshot()), range: table.range)
     case .tableArray(let array):
-      let elements = array.elements.map { TOMLNode(.table($0.snapshot()), range: $0.range) }
+      var elements: [TOMLNode] = []
+      elements.reserveCapacity(array.elements.count)
+      for element in array.elements { elements.append(TOMLNode(.table(element.snapshot()), range: element.range)) }
+      array.elements = []
       return TOMLNode(.array(elements), range: array.range)
     }
   }

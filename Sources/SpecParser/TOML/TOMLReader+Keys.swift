@@ -37,16 +37,24 @@ struct TOMLKeyPart {
 extension TOMLReader {
   /// Reads `part ( ws '.' ws part )*`; stops before the whitespace that follows the last part.
   mutating func readDottedKey() throws(TOMLError) -> [TOMLKeyPart] {
-    var parts = [try readKeyPart()]
+    let first = try readKeyPart()
+    return try readDottedKey(after: first) ?? [first]
+  }
+
+  /// The whole dotted key whose first part, `first`, was just read; nil when no dot follows (a plain key, the usual
+  /// case, for which no array is made).
+  mutating func readDottedKey(after first: TOMLKeyPart) throws(TOMLError) -> [TOMLKeyPart]? {
+    var parts: [TOMLKeyPart] = []
     while true {
       let save = cursor
       skipWhitespace()
       guard cursor.peek() == TOMLASCII.dot else {
         cursor = save
-        return parts
+        return parts.isEmpty ? nil : parts
       }
       cursor.advance()
       skipWhitespace()
+      if parts.isEmpty { parts.append(first) }
       parts.append(try readKeyPart())
     }
   }

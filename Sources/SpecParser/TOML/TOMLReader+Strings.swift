@@ -21,6 +21,7 @@ extension TOMLReader {
     let start = cursor.location
     let isBasic = delimiter == TOMLASCII.quote
     cursor.advance()
+    if let plain = plainSingleLineString(delimiter: delimiter) { return plain }
     var text: [UInt8] = []
     while true {
       guard let byte = cursor.peek(), byte != TOMLASCII.lineFeed, byte != TOMLASCII.carriageReturn else {
@@ -40,6 +41,24 @@ extension TOMLReader {
         cursor.advance()
       }
     }
+  }
+
+  /// The usual string, with no escape and no byte that needs a check beyond ASCII (tab and printable ASCII, or any
+  /// non-ASCII UTF-8, which was checked up front), read as one slice of the file instead of byte by byte into a
+  /// buffer. Nil, with the cursor not moved, for anything else: the careful reader then finds the error or escape.
+  private mutating func plainSingleLineString(delimiter: UInt8) -> String? {
+    let bytes = cursor.bytes
+    let start = cursor.offset
+    var end = start
+    while end < bytes.count {
+      let byte = bytes[end]
+      if byte == delimiter { break }
+      if byte == TOMLASCII.backslash || TOMLASCII.isForbiddenControl(byte) { return nil }
+      end += 1
+    }
+    guard end < bytes.count else { return nil }
+    cursor.advance(by: end + 1 - start)
+    return String(decoding: bytes[start..<end], as: UTF8.self)
   }
 
   /// `"""..."""` or `'''...'''`. A line end right after the opening delimiter is dropped; CRLF inside is stored as

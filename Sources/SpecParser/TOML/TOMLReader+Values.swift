@@ -121,12 +121,17 @@ extension TOMLReader {
 
   /// `key = value` (the key possibly dotted), added to `table` under the define-once rules.
   mutating func readKeyValue(into table: DraftTable) throws(TOMLError) {
-    let path = try readDottedKey()
+    let first = try readKeyPart()
+    let dotted = try readDottedKey(after: first)
     skipWhitespace()
     try expect(TOMLASCII.equals, "expected '=' after key")
     skipWhitespace()
-    let node = try readValue(depth: table.depth + path.count)
-    try TOMLDocumentBuilder.assign(path, node, in: table)
+    let node = try readValue(depth: table.depth + (dotted?.count ?? 1))
+    if let dotted {
+      try TOMLDocumentBuilder.assign(dotted, node, in: table)
+    } else {
+      try TOMLDocumentBuilder.assign(first, node, in: table)
+    }
   }
 
   private func checkDepth(_ depth: Int) throws(TOMLError) {

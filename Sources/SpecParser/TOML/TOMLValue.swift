@@ -2,28 +2,65 @@
 ///
 /// `line` and `column` are 1-based; `column` counts Unicode scalars from the start of the line, so a caret drawn
 /// under the source line lines up for non-ASCII text. `offset` is the 0-based byte offset into the file.
+///
+/// Stored as three 32-bit numbers (values outside their range are clamped): a spec of 100,000 mounts holds about a
+/// million locations, and half the bytes is half the memory. Spec files are at most 64 MiB.
 public struct SourceLocation: Sendable, Hashable, Comparable, Codable {
-  public var line: Int
-  public var column: Int
-  public var offset: Int
+  private var storedLine: Int32
+  private var storedColumn: Int32
+  private var storedOffset: Int32
+
+  public var line: Int {
+    get { Int(storedLine) }
+    set { storedLine = Int32(clamping: newValue) }
+  }
+  public var column: Int {
+    get { Int(storedColumn) }
+    set { storedColumn = Int32(clamping: newValue) }
+  }
+  public var offset: Int {
+    get { Int(storedOffset) }
+    set { storedOffset = Int32(clamping: newValue) }
+  }
 
   public init(line: Int, column: Int, offset: Int) {
-    self.line = line
-    self.column = column
-    self.offset = offset
+    storedLine = Int32(clamping: line)
+    storedColumn = Int32(clamping: column)
+    storedOffset = Int32(clamping: offset)
   }
 
   public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool { lhs.offset < rhs.offset }
+
+  private enum CodingKeys: String, CodingKey { case line, column, offset }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      line: try container.decode(Int.self, forKey: .line), column: try container.decode(Int.self, forKey: .column),
+      offset: try container.decode(Int.self, forKey: .offset))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(line, forKey: .line)
+    try container.encode(column, forKey: .column)
+    try container.encode(offset, forKey: .offset)
+  }
 }
 
 /// A half-open range of source text: `start` is the first byte, `end` the byte just past the last one.
 public struct SourceRange: Sendable, Hashable, Codable {
   public var start: SourceLocation
   public var end: SourceLocation
+  /// -1 for none: an `Int?` would take 9 bytes and round the range up to 64.
+  private var storedArgument: Int32 = -1
   /// For a value given on the command line (`--set`, `--env`, `--bind`; see ``SpecOverride``), which of those
   /// overrides, from 0; `start` and `end` then lie on its line after the spec file's own (the column counts from the
   /// flag). Nil for the spec file.
-  public var argument: Int?
+  public var argument: Int? {
+    get { storedArgument < 0 ? nil : Int(storedArgument) }
+    set { storedArgument = newValue.map { Int32(clamping: max($0, 0)) } ?? -1 }
+  }
 
   public init(start: SourceLocation, end: SourceLocation) {
     self.start = start
@@ -33,6 +70,23 @@ public struct SourceRange: Sendable, Hashable, Codable {
   /// An empty range at one location.
   public init(at location: SourceLocation) {
     self.init(start: location, end: location)
+  }
+
+  private enum CodingKeys: String, CodingKey { case start, end, argument }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      start: try container.decode(SourceLocation.self, forKey: .start),
+      end: try container.decode(SourceLocation.self, forKey: .end))
+    argument = try container.decodeIfPresent(Int.self, forKey: .argument)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(start, forKey: .start)
+    try container.encode(end, forKey: .end)
+    try container.encodeIfPresent(argument, forKey: .argument)
   }
 }
 
@@ -95,12 +149,13 @@ public struct TOMLNode: Sendable, Hashable {
 }
 
 /// A decoded TOML value (TOML 1.0). Integers are 64-bit signed, floats IEEE 754 binary64.
-public indirect enum TOMLValue: Sendable, Hashable {
+public enum TOMLValue: Sendable, Hashable {
   case string(String)
   case integer(Int64)
   case float(Double)
   case bool(Bool)
-  case dateTime(TOMLDateTime)
+  /// Boxed: the only payload larger than a string, it would make every value as large as a date.
+  indirect case dateTime(TOMLDateTime)
   case array([TOMLNode])
   case table(TOMLTable)
 }
