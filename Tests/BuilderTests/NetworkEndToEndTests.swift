@@ -237,6 +237,31 @@ extension HostNetworkTests {
       #expect(try Self.network() == before)
     }
 
+    /// The kernel deletes a veth with its network namespace in a workqueue, after the last process left it: `run`
+    /// deletes the host end itself once the sandbox ended, so it is gone when `run` returns and the next run can
+    /// make it again (no EEXIST), checked at once, without waiting.
+    @Test func backToBackRunsEachFindTheHostEndGone() throws {
+      let name = "nsbt\(Self.tag)bb"
+      let veth = """
+        name = "eth0"
+        host_name = "\(name)"
+        addresses = ["10.207.\(Self.tag).2/24"]
+        host_addresses = ["10.207.\(Self.tag).1/24"]
+        """
+      let dir = try folder { _ in ["s.toml": Self.spec(veth, command: ["/bin/true"], unshare: "\"net\", \"pid\"")] }
+      defer { try? FileManager.default.removeItem(atPath: dir) }
+      defer { _ = try? NSBuildProcess.runCommand(Self.ip, ["link", "del", name]) }
+      let plan = try NSBuildProcess.run(["plan", dir + "/s.toml"])
+      #expect(plan.stdout.contains("delete veth \(name) (host)"), "\(plan.stdout)")
+      for round in 1...10 {
+        let result = try NSBuildProcess.run(["run", dir + "/s.toml"])
+        #expect(result.status == 0, "run \(round): \(result.stderr)")
+        let links = try NSBuildProcess.runCommand(Self.ip, ["-o", "-d", "link"]).stdout
+        #expect(!links.contains(name + "@") && !links.contains(name + ":"), "run \(round) left \(name): \(links)")
+        if result.status != 0 { break }
+      }
+    }
+
     @Test func aLaterFailureTakesBackTheVethAndTheBridge() throws {
       let bridge = "nsbt\(Self.tag)fb"
       let veth =

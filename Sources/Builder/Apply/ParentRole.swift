@@ -55,7 +55,19 @@ struct ParentRole<Kernel: LinuxKernel> {
       made.delete(kernel)
       return .outcome(.failed(failure))
     }
+    if let failure = deleteHostEnds() { return .outcome(.failed(failure)) }
     return .outcome(.finished(status))
+  }
+
+  /// `run`, once the sandbox process ended: the planned RTM_DELLINK of each veth's host end (``Step/Kind/deleteLink``),
+  /// so it is gone when nsbuild returns, not when the kernel's workqueue tears the sandbox's network namespace down.
+  private func deleteHostEnds() -> StepFailure? {
+    var runner = StepRunner(kernel: kernel)
+    for step in launcher.plan.steps where step.actor == .parent && step.kind == .deleteLink {
+      launcher.trace(step)
+      do { try runner.run(step) } catch { return error }
+    }
+    return nil
   }
 
   /// `run -t`: relays the caller's terminal to the command's pseudo-terminal until the sandbox process `pid` ends.

@@ -26,6 +26,8 @@ extension StepRunner {
     }
     switch NetlinkReply.parse(try kernel.rtnetlink(bytes), sequence: 1) {
     case .ack: break
+    // A link to delete that is gone already (with its network namespace) is what the request asked for.
+    case .error(ErrnoNames.ENODEV, _) where request.type == NetlinkNumbers.RTM_DELLINK: break
     case .error(let errno, let message):
       throw SyscallError(call: "sendmsg", errno: errno, path: place + (message.map { " (\($0))" } ?? ""))
     case .message, .malformed:

@@ -63,6 +63,8 @@ public enum ErrnoNames {
   public static let EACCES: Int32 = 13
   public static let EBUSY: Int32 = 16
   public static let EEXIST: Int32 = 17
+  /// No such device: rtnetlink(7)'s answer for a link that is gone.
+  public static let ENODEV: Int32 = 19
   public static let ENOTDIR: Int32 = 20
   public static let EISDIR: Int32 = 21
   public static let EINVAL: Int32 = 22

@@ -318,7 +318,7 @@ public struct TargetPlanner: Sendable {
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
       .detach, .hold,
-      .outlive, .endCommand, .veth, .bridge, .pasta:
+      .outlive, .endCommand, .veth, .bridge, .pasta, .deleteLink:
       []
     }
   }

@@ -71,6 +71,22 @@ extension Planner {
       origin: origin, label: "make veth \(veth.hostName) (host) ↔ \(veth.name) (sandbox)")
   }
 
+  /// `run`: RTM_DELLINK of each veth's host end once the sandbox process ended, newest first, so the host end is
+  /// gone when `run` returns rather than when the kernel's workqueue gets to the sandbox's network namespace
+  /// (network_namespaces(7)). ENODEV, the pair already gone with the namespace, counts as done.
+  func hostEndDeleteSteps() -> [Step] {
+    guard spec.unshares(.net), state.isPrivileged else { return [] }
+    return spec.net.veths.enumerated().reversed().map { index, veth in
+      Step(
+        kind: .deleteLink, actor: .parent, subject: .networkInterface(name: veth.hostName),
+        calls: [.rtnetlink(request: .deleteLink(name: veth.hostName))],
+        change: .modify(before: "veth \(veth.hostName)", after: "absent"),
+        reason:
+          "once the sandbox process ended: the kernel deletes the pair with the sandbox's network namespace, but later, in a workqueue; ENODEV (gone already) is fine",
+        origin: origin(SpecKeyPath("net.veth").index(index)), label: "delete veth \(veth.hostName) (host)")
+    }
+  }
+
   /// Init's steps: each veth's inside addresses, link up, then its default routes (a gateway must be reachable:
   /// the link up and its subnet's address there).
   func insideNetworkSteps() -> [Step] {

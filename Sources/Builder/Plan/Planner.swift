@@ -73,6 +73,7 @@ public struct Planner: Sendable {
         .compactMap { $0 }.joined(separator: "; ")
     }
     if terminal { steps.append(relayStep()) }
+    if live == nil { steps += hostEndDeleteSteps() }
     if live != nil {
       if args == nil { steps.append(holdStep()) }
       steps.insert(outliveStep(), at: args == nil ? steps.count - 1 : steps.count)

@@ -101,6 +101,10 @@ public struct Step: Sendable, Hashable, Codable {
     case bridge
     /// pasta(1), user-mode networking for the sandbox's network namespace, started by nsbuild.
     case pasta
+    /// `run`, once the sandbox process ended: RTM_DELLINK of a veth's host end by nsbuild (rtnetlink(7)). The kernel
+    /// deletes the pair with the sandbox's network namespace, but in a workqueue after the last process left it:
+    /// without this step the host end can outlive `run`, and an immediate second run fails with EEXIST.
+    case deleteLink = "dellink"
   }
 
   /// The processes of a sandbox: nsbuild on the host, the process that unshares, the new namespaces' init, and the

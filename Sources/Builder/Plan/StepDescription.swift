@@ -48,6 +48,7 @@ extension Step {
     case .detach: return "leave nsbuild's session and streams"
     case .hold: return "hold the namespaces until SIGTERM"
     case .outlive: return "outlive nsbuild"
+    case .deleteLink: return networkTitle
     case .session: return "start a new session"
     case .rlimits: return "set resource limits"
     case .boundingSet: return "drop capabilities from the bounding set"

@@ -20,7 +20,7 @@ struct FailureHint {
       return errno == ErrnoNames.ERANGE
         ? "an offset may not take the clock below zero or past the kernel's limit (time_namespaces(7))" : nil
     case .uidMap, .gidMap: return idMap(step, errno)
-    case .veth, .bridge: return Self.network(errno)
+    case .veth, .bridge, .deleteLink: return Self.network(errno)
     case .pasta:
       return "pasta needs /dev/net/tun readable and writable by the caller, and a host interface with a default route"
     case .spawn, .setgroups, .fork, .propagation, .hostname, .domainname, .loopback, .root, .protect, .pivotRoot,

@@ -23,7 +23,7 @@ enum PlanSchema {
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
     "exec", "userns_root", "tcsetpgrp", "pty", "relay", "setns", "umount", "detach", "hold", "outlive_nsbuild",
     "end_command",
-    "veth", "bridge", "pasta",
+    "veth", "bridge", "pasta", "dellink",
   ]
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
