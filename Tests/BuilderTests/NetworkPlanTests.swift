@@ -150,7 +150,7 @@ import Testing
     #expect(
       netlink == [
         "open(/proc/4242/ns/net)", "rtnetlink(RTM_NEWLINK nsb-t0)", "rtnetlink(RTM_GETLINK nsb-t0)",
-        "rtnetlink(RTM_NEWADDR)", "rtnetlink(RTM_NEWLINK nsb-t0)",
+        "rtnetlink(RTM_NEWADDR)", "rtnetlink(RTM_NEWLINK nsb-t0)", "rtnetlink(RTM_DELLINK nsb-t0)",
       ])
     // The namespace fd (the fake's first, 101) went in IFLA_NET_NS_FD, and the address on index 12.
     let veth = try #require(kernel.netlinkRequests.first)
@@ -172,5 +172,31 @@ import Testing
     #expect(failure.callIndex == 2)
     #expect(failure.error.description == "RTM_NEWADDR nsb-t0: sendmsg(2): EEXIST (File exists)")
     #expect(kernel.log.suffix(4).contains("rtnetlink(RTM_DELLINK nsb-t0)"))
+  }
+
+  /// The host end is deleted once the sandbox ended (the kernel frees the namespace, and with it the pair, only
+  /// later); one gone already with the namespace (ENODEV) is what was asked for.
+  @Test(arguments: [nil, ErrnoNames.ENODEV])
+  func theHostEndIsDeletedOnceTheSandboxEnded(errno: Int32?) throws {
+    let plan = try plan(Self.veth)
+    let last = try #require(plan.steps.last)
+    #expect(last.kind == .deleteLink && last.actor == .parent)
+    let (end, kernel) = launchParent(plan, failing: errno.map { ["rtnetlink(RTM_DELLINK": $0] } ?? [:])
+    guard case .outcome(.finished) = end else {
+      Issue.record("ended as \(end)")
+      return
+    }
+    #expect(kernel.log.last { $0.hasPrefix("rtnetlink(") } == "rtnetlink(RTM_DELLINK nsb-t0)")
+  }
+
+  @Test func aHostEndThatCannotBeDeletedFailsTheRunNamingIt() throws {
+    let plan = try plan(Self.veth)
+    let (end, _) = launchParent(plan, failing: ["rtnetlink(RTM_DELLINK": ErrnoNames.EPERM])
+    guard case .outcome(.failed(let failure)) = end else {
+      Issue.record("ended as \(end)")
+      return
+    }
+    #expect(failure.stepID == plan.steps.count)
+    #expect(failure.error.description.hasPrefix("RTM_DELLINK nsb-t0: sendmsg(2): EPERM"), "\(failure.error)")
   }
 }

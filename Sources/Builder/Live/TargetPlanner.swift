@@ -34,6 +34,9 @@ public struct TargetPlanner: Sendable {
   /// - Throws: ``TargetPlanError/notRunning(_:pid:)`` when the sandbox's init is gone,
   ///   ``TargetPlanError/joinTargetNotRunning(_:target:)`` when a sandbox the spec joins is not running.
   public func plan(_ new: Plan) throws(TargetPlanError) -> TargetPlan {
+    // `run`'s deletion of the host ends once its sandbox ended is no part of a live sandbox (`down` deletes them).
+    var new = new
+    new.steps.removeAll { $0.kind == .deleteLink }
     guard live.isAlive else { throw .notRunning(record.name.rawValue, pid: record.initProcess.pid) }
     // Pid and start time name the process; its namespaces must still be the ones recorded (`up` keeps them).
     for (namespace, id) in record.namespaceIDs.sorted(by: { $0.key < $1.key }) {

@@ -77,14 +77,18 @@ extension Planner {
   func hostEndDeleteSteps() -> [Step] {
     guard spec.unshares(.net), state.isPrivileged else { return [] }
     return spec.net.veths.enumerated().reversed().map { index, veth in
-      Step(
-        kind: .deleteLink, actor: .parent, subject: .networkInterface(name: veth.hostName),
-        calls: [.rtnetlink(request: .deleteLink(name: veth.hostName))],
-        change: .modify(before: "veth \(veth.hostName)", after: "absent"),
-        reason:
-          "once the sandbox process ended: the kernel deletes the pair with the sandbox's network namespace, but later, in a workqueue; ENODEV (gone already) is fine",
-        origin: origin(SpecKeyPath("net.veth").index(index)), label: "delete veth \(veth.hostName) (host)")
+      Self.hostEndDeleteStep(veth.hostName, origin: origin(SpecKeyPath("net.veth").index(index)))
     }
+  }
+
+  /// RTM_DELLINK of the host end `name`, once the sandbox process ended (`run`, `down`).
+  static func hostEndDeleteStep(_ name: String, origin: SourceRange?) -> Step {
+    Step(
+      kind: .deleteLink, actor: .parent, subject: .networkInterface(name: name),
+      calls: [.rtnetlink(request: .deleteLink(name: name))], change: .modify(before: "veth \(name)", after: "absent"),
+      reason:
+        "once the sandbox process ended: the kernel deletes the pair with the sandbox's network namespace, but later, in a workqueue; ENODEV (gone already) is fine",
+      origin: origin, label: "delete veth \(name) (host)")
   }
 
   /// Init's steps: each veth's inside addresses, link up, then its default routes (a gateway must be reachable:

@@ -52,6 +52,8 @@ struct DownCommand: ParsableCommand {
           terminal.err("nsbuild: \(TerminalText.printable(problem)); signalling nothing, removing its state\n")
         } else {
           try end(record, terminal.kernel)
+          // Ended by this `down`: the host ends are still the sandbox's, which the kernel frees a moment later.
+          try VethHostEnds.delete(madeBy: record.plan, kernel: terminal.kernel)
         }
         // Its keeper ends pasta with the sandbox process; one left (its keeper killed by hand) ends here, by its
         // recorded pid and start time, also when init was already dead.
