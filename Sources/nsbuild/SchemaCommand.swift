@@ -23,6 +23,6 @@ struct SchemaCommand: ParsableCommand {
   var plan = false
 
   func run() throws {
-    print(try plan ? PlanSchema.json() : SpecSchema.json())
+    Terminal().out(try (plan ? PlanSchema.json() : SpecSchema.json()) + "\n")
   }
 }

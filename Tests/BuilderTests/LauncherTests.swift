@@ -185,7 +185,7 @@ import Testing
         "prctl(PR_SET_PDEATHSIG, SIGTERM)",
         "sethostname(\"minimal\", 7)", "block", "pipe() = (35, 36)", "pipe() = (37, 38)",
         "prctl(PR_SET_PDEATHSIG, SIGKILL)", "block", "fork()",
-        "forward → -4242)", "read(35) = end of file", "wait(-1)",
+        "forward → -4242)", "read(35) = end of file", "wait(4242)",
       ])
   }
 

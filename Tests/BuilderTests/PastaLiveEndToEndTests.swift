@@ -190,6 +190,50 @@ extension HostNetworkTests {
       #expect(Self.eventually { Self.pastas(pid: second.pid, folder: scratch.folder).isEmpty })
     }
 
+    /// pasta killed by hand, the spec unchanged: `plan --target` marks the pasta step `-/+` (forced by `network`,
+    /// the whole sandbox replaced) and `--detailed-exitcode` exits 2; `apply` refuses without --replace and leaves
+    /// pasta ended; `apply --replace` makes the sandbox anew, its new pasta forwarding the port again; `down` leaves
+    /// no pasta.
+    @Test func pastaEndedByHandIsReplacedByApplyReplace() throws {
+      let host = Self.port + 4
+      let scratch = try Scratch(uid: nil) { ["live.toml": Self.spec($0, ports: ["\(host):8000/tcp"])] }
+      defer { scratch.cleanUp() }
+      let spec = scratch.folder + "/live.toml"
+      try #require(try scratch.run(["up", "--name", "d", spec]).status == 0)
+      #expect(try Self.fetch(host).stdout == "from-sandbox\n")
+      let old = try #require(try scratch.pasta("d"))
+      let oldInit = try #require(try scratch.status("d")["pid"] as? Int)
+      kill(pid_t(old.pid), SIGKILL)
+      try #require(try Self.eventually { try scratch.pasta("d")?.running == false })
+
+      let plan = try scratch.run(["plan", "--target", "d", "--detailed-exitcode", spec])
+      #expect(plan.status == 2, "\(plan.stderr)")
+      let marked = plan.stdout.split(separator: "\n").filter { $0.hasPrefix("-/+") }
+      #expect(marked.count == 1 && marked.first?.contains("pasta") == true, "\(plan.stdout)")
+      #expect(plan.stdout.contains("forced by network:"), "\(plan.stdout)")
+      #expect(plan.stdout.contains("restores drift: pasta: applied running, now ended"), "\(plan.stdout)")
+      #expect(plan.stdout.contains("the sandbox must be replaced because"), "\(plan.stdout)")
+
+      let refused = try scratch.run(["apply", "--target", "d", spec])
+      #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+      #expect(refused.stderr.contains("--replace") && refused.stderr.contains("pasta"), "\(refused.stderr)")
+      #expect(try scratch.status("d")["pid"] as? Int == oldInit)
+      #expect(try scratch.pasta("d")?.running == false)
+
+      let replaced = try scratch.run(["apply", "--target", "d", "--replace", "--detailed-exitcode", spec])
+      #expect(replaced.status == 2, "\(replaced.stderr)")
+      let new = try #require(try scratch.pasta("d"))
+      #expect(new.running && new.pid != old.pid)
+      #expect(try scratch.status("d")["pid"] as? Int != oldInit)
+      let fetched = try Self.fetch(host)
+      #expect(fetched.stdout == "from-sandbox\n", "\(fetched.stderr)")
+      let again = try scratch.run(["plan", "--target", "d", "--detailed-exitcode", spec])
+      #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+
+      #expect(try scratch.run(["down", "d"]).status == 0)
+      #expect(Self.eventually { Self.pastas(pid: new.pid, folder: scratch.folder).isEmpty })
+    }
+
     /// `up` killed at random moments: every pasta left is one a running sandbox recorded, and `down` ends each.
     @Test func aKilledUpLeavesNoUnrecordedPasta() throws {
       let scratch = try Scratch(uid: nil) { ["live.toml": Self.spec($0, ports: [])] }

@@ -453,6 +453,30 @@ import Testing
     }
   }
 
+  /// pasta ended by hand, the spec unchanged: drift only a replacement brings back, so the pasta step is `-/+` of the
+  /// whole sandbox (``Replacement/Cause/network``) and apply has a change; running, it is `=`.
+  @Test func pastaEndedByHandReplacesTheSandbox() throws {
+    var state = GoldenPlanTests.state
+    state.pasta = "/usr/bin/pasta"
+    let check = SpecDecoder.decode(
+      source: Array(Self.spec(extra: "[net.pasta]\nports = [\"8080:80/tcp\"]\n").utf8), file: "live.toml",
+      directory: "/specs")
+    let plan = try Planner(spec: try #require(check.spec), state: state).plan()
+    let record = try Self.record(plan)
+    var live = LiveObserver(reader: Self.host()).observe(record)
+    live.pastaRunning = true
+    let running = try TargetPlanner(record: record, live: live).plan(plan)
+    #expect(!running.hasChanges && running.drift.isEmpty && actions(running).isEmpty)
+    live.pastaRunning = false
+    let ended = try TargetPlanner(record: record, live: live).plan(plan)
+    #expect(ended.drift.map(\.description) == ["pasta: applied running, now ended"])
+    #expect(Array(actions(ended).values) == ["-/+"])
+    let entry = try #require(ended.entries.first { $0.step.kind == .pasta })
+    #expect(entry.action == .replace(Replacement(.network)) && entry.restores == ended.drift.first)
+    #expect(entry.apply.isEmpty && ended.applySteps.isEmpty)
+    #expect(ended.sandboxReplacements == [Replacement(.network)] && ended.hasChanges)
+  }
+
   @Test func driftReportReadsTheRecordsSandbox() throws {
     let record = try Self.record(try Self.plan(Self.spec()))
     #expect(DriftReport.read(record, reader: Self.host()).isEmpty)

@@ -6,14 +6,31 @@ struct CommandLauncher<Kernel: LinuxKernel> {
 
   /// The environment the command gets: nsbuild's own (unless cleared), less `unset`, with the spec's variables set
   /// on top.
+  ///
+  /// Names are compared byte for byte, as getenv(3) compares them. String's own comparison goes by Unicode canonical
+  /// equivalence and by grapheme: an inherited `ZZ=\u{301}…` does not start with `ZZ=` for it (the `=` and the
+  /// combining accent are one Character), so a caller could slip a second `ZZ` past `env` and `unset`.
   func environment(for command: Command) -> [String] {
     var result = command.clearEnv ? [] : kernel.environment()
-    for name in command.unset { result.removeAll { $0.hasPrefix(name + "=") } }
+    for name in command.unset { result.removeAll { Self.names($0, name) } }
     for variable in command.env {
-      result.removeAll { $0.hasPrefix(variable.name + "=") }
+      result.removeAll { Self.names($0, variable.name) }
       result.append("\(variable.name)=\(variable.value)")
     }
     return result
+  }
+
+  /// Whether the `NAME=value` entry sets `name`, byte for byte.
+  static func names(_ entry: String, _ name: String) -> Bool {
+    let bytes = entry.utf8
+    guard bytes.starts(with: name.utf8) else { return false }
+    return bytes.dropFirst(name.utf8.count).first == UInt8(ascii: "=")
+  }
+
+  /// The value of PATH in `env` (the last entry setting it), compared byte for byte; execvp(3)'s default without one.
+  static func searchPath(_ env: [String]) -> String {
+    guard let entry = env.last(where: { names($0, "PATH") }) else { return "/usr/local/bin:/usr/bin:/bin" }
+    return String(decoding: entry.utf8.dropFirst(5), as: UTF8.self)
   }
 
   /// The error execve(2) would stop at for want of a program to run (ENOENT, or EACCES for one found but not
@@ -24,11 +41,11 @@ struct CommandLauncher<Kernel: LinuxKernel> {
       return SyscallError(call: "execve", errno: ErrnoNames.ENOENT, path: "")
     }
     let candidates: [String]
-    if program.contains("/") {
+    if program.utf8.contains(UInt8(ascii: "/")) {
       candidates = [program]
     } else {
       let env = environment(for: command)
-      let path = env.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+      let path = Self.searchPath(env)
       candidates = path.split(separator: ":", omittingEmptySubsequences: false).map {
         ($0.isEmpty ? "." : String($0)) + "/" + program
       }
@@ -54,8 +71,8 @@ struct CommandLauncher<Kernel: LinuxKernel> {
     guard let program = command.args.first, !program.isEmpty else {
       return SyscallError(call: "execve", errno: ErrnoNames.ENOENT, path: "")
     }
-    if program.contains("/") { return kernel.execve(program, args: command.args, env: env) }
-    let path = env.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+    if program.utf8.contains(UInt8(ascii: "/")) { return kernel.execve(program, args: command.args, env: env) }
+    let path = Self.searchPath(env)
     var denied: SyscallError?
     for directory in path.split(separator: ":", omittingEmptySubsequences: false) {
       let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program

@@ -61,9 +61,11 @@ struct InitRole<Kernel: LinuxKernel> {
     -> Int32?
   {
     if let pause = channels.releasing(.initProcess), kernel.receive(on: pause.ready) != .ready {
-      // The command ended before its execve(2): a failed step (reported on its own) or a signal.
+      // The command ended before its execve(2): a failed step (reported on its own) or a signal. Init ends with it,
+      // before it could say the sandbox is ready: `up` would otherwise go on to record a sandbox whose command
+      // never ran.
       launcher.undo(setup.journal, setup.fds)
-      return nil
+      return (try? kernel.wait(command))?.status.exitCode ?? ExitStatus.setupFailed
     }
     // Until init's fds are closed a signal is kept, as during setup, not passed on: passed on, it would end the
     // command before its execve(2) while init went on to close its fds with nothing taken back.

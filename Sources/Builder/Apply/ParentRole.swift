@@ -34,7 +34,7 @@ struct ParentRole<Kernel: LinuxKernel> {
       return .outcome(.failed(failure))
     }
     if launcher.plan.handoff(.sandboxReady) != nil {
-      let outcome = awaitReady(pid, channels)
+      let outcome = awaitReady(pid, &channels)
       switch outcome {
       case .failed: made.delete(kernel)
       case .ready: break
@@ -76,24 +76,34 @@ struct ParentRole<Kernel: LinuxKernel> {
 
   /// `up`: reads the report pipe to its end, which comes once every process has taken its last step (init holding,
   /// the command past its execve(2)); nsbuild does not wait for the sandbox, which outlives it.
-  private func awaitReady(_ pid: Int32, _ channels: ChainChannels) -> RunOutcome {
+  ///
+  /// A failure can come after init said the sandbox is ready (the command's execve(2) failing once released), while
+  /// the sandbox process waits for the record's "go": nsbuild closes its ends of that hand-off before it waits for
+  /// the sandbox process, whose end of file then ends init and itself. Waiting with them open, each would wait for
+  /// the other for ever.
+  private func awaitReady(_ pid: Int32, _ channels: inout ChainChannels) -> RunOutcome {
     var holder: Int32?
+    var failed: StepFailure?
     if let report = channels.fd(.reportRead, of: .parent) {
-      while let bytes = try? kernel.read(report, count: 4096), !bytes.isEmpty {
+      reading: while let bytes = try? kernel.read(report, count: 4096), !bytes.isEmpty {
         for message in ChainMessage.all(in: bytes) {
           switch message {
           case .holder(let initPID): holder = initPID
           case .failed(let failure):
-            _ = try? kernel.wait(pid)
-            return .failed(failure)
+            failed = failure
+            break reading
           case .ready, .go: break
           }
         }
       }
     }
-    guard let holder, let go = channels.fd(.goWrite, of: .parent, .recorded),
+    guard failed == nil, let holder, let go = channels.fd(.goWrite, of: .parent, .recorded),
       let outlived = channels.fd(.readyRead, of: .parent, .recorded)
-    else { return .finished((try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)) }
+    else {
+      channels.close(kernel) { $0.handoff == .recorded }
+      let status = (try? kernel.wait(pid))?.status ?? .exited(ExitStatus.setupFailed)
+      return failed.map { .failed($0) } ?? .finished(status)
+    }
     let recorded = RecordedHandoff(go: go, outlived: outlived, pasta: made.releaseLivePasta(kernel))
     return .ready(initPID: holder, sandboxPID: pid, recorded: recorded)
   }

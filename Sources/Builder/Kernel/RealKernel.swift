@@ -531,11 +531,11 @@ public struct RealKernel: LinuxKernel {
   }
 
   public func userName(_ uid: UInt32) -> String? {
-    (try? readFile(AccountFile.users)).flatMap { AccountFile.name(of: uid, in: $0) }
+    (try? readFile(AccountFile.users)).flatMap { AccountFile.name(of: uid, in: $0, database: .passwd) }
   }
 
   public func groupName(_ gid: UInt32) -> String? {
-    (try? readFile(AccountFile.groups)).flatMap { AccountFile.name(of: gid, in: $0) }
+    (try? readFile(AccountFile.groups)).flatMap { AccountFile.name(of: gid, in: $0, database: .group) }
   }
 
   public func kernelRelease() -> String {

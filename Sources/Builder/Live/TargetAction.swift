@@ -128,7 +128,7 @@ public struct Replacement: Sendable, Hashable {
     case .process:
       "[process] settings are taken at fork and execve(2): the next `exec` uses them, and a main command is replaced"
     case .network:
-      "pasta is started once with the sandbox (by `up`, through a keeper that ends it with the sandbox) and nsbuild does not restart or change it in a live sandbox: a changed [net.pasta] makes the sandbox anew, the old pasta ended with it"
+      "pasta is started once with the sandbox (by `up`, through a keeper that ends it with the sandbox) and nsbuild does not restart or change it in a live sandbox: a changed [net.pasta], or a pasta that ended, makes the sandbox anew, the old pasta ended with it"
     case .link:
       "a veth pair's names and bridge are set when it is made here: the pair is deleted (RTM_DELLINK, its host end goes with it) and made anew, its addresses and routes set again"
     }

@@ -4,7 +4,8 @@ import SpecParser
 ///
 /// The new plan's steps are matched with the applied plan's (``SandboxRecord/plan``) by kind and subject, as
 /// ``PlanDiff`` matches them. A step the spec did not change is `=`, unless the sandbox drifted from it (``Drift``)
-/// and it can be brought back in place. A changed, added or removed step is marked by what the kernel allows in a
+/// and it can be brought back in place; drift only a replacement brings back (pasta ended, ID maps) marks it `-/+`
+/// as a change of it would. A changed, added or removed step is marked by what the kernel allows in a
 /// running sandbox (``Category``): names, lo, mounts, files, resource limits, `/`'s propagation and veths (see
 /// ``networkEntries(_:old:new:_:_:_:)``; a renamed veth replaces that pair) change in place;
 /// the namespace set, ID maps, setgroups, clock offsets and the root replace the sandbox; a mount's new source or
@@ -160,6 +161,11 @@ public struct TargetPlanner: Sendable {
     return MountDrift(shape: shape, mount: mount).described == nil
   }
 
+  /// The note of an unchanged step whose drift only a replacement brings back.
+  static let replacedForDrift =
+    "the spec did not change this, but the sandbox drifted from it and cannot be brought back in place: "
+    + "apply --replace downs the sandbox and ups it again"
+
   /// The note of a step the sandbox already stands as, though the record says otherwise.
   static let standsUnrecorded =
     "already so in the sandbox, though not recorded: an apply took this step and stopped before writing the record"
@@ -181,6 +187,13 @@ public struct TargetPlanner: Sendable {
     // A name that could not be read is not claimed to be the spec's: apply sets it again.
     if unread(new) {
       return TargetPlan.Entry(step: new, action: .inPlace, apply: inPlace(new, steps), note: Self.unreadName)
+    }
+    // Drift only something made anew brings back (pasta ended by hand): that replacement, as a changed step has.
+    if case .replaces(let cause) = category,
+      let found = drift.first(where: { $0.kind == new.kind && $0.subject == new.subject && !$0.restorable })
+    {
+      return TargetPlan.Entry(
+        step: new, action: .replace(Replacement(cause)), restores: found, note: Self.replacedForDrift)
     }
     guard case .inPlace = category,
       let found = drift.first(where: { $0.kind == new.kind && $0.subject == new.subject && $0.restorable })

@@ -10,13 +10,26 @@ public enum AccountFile {
   /// The group(5) database.
   public static let groups = "/etc/group"
 
-  /// The name of the first entry whose ID is `id` in `contents`, or nil: no such entry, or only malformed lines
-  /// (fewer than three fields, an ID that is not a decimal number, an empty name) for it. Comment lines (`#`)
-  /// and blank lines are skipped.
-  public static func name(of id: UInt32, in contents: [UInt8]) -> String? {
-    for line in contents.split(separator: UInt8(ascii: "\n")) where line.first != UInt8(ascii: "#") {
-      let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 3, omittingEmptySubsequences: false)
+  /// Which database a file is: their lines differ in what glibc's files module accepts.
+  public enum Database: Sendable {
+    /// passwd(5): `name:password:UID:GID[:gecos:home:shell]`; a line without a decimal GID is skipped.
+    case passwd
+    /// group(5): `name:password:GID[:members]`.
+    case group
+  }
+
+  /// The name of the first entry whose ID is `id` in `contents`, or nil, read as glibc's files module reads them
+  /// (compared with getent(1)): leading blanks are skipped; comment (`#`) and blank lines, NIS compat lines (`+` or
+  /// `-` first) and malformed lines (a field missing, an ID that is not a decimal number, an empty name) name
+  /// nobody.
+  public static func name(of id: UInt32, in contents: [UInt8], database: Database) -> String? {
+    for whole in contents.split(separator: UInt8(ascii: "\n")) {
+      let line = whole.drop { [0x20, 0x09, 0x0B, 0x0C, 0x0D].contains($0) }
+      guard let first = line.first, ![UInt8(ascii: "#"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(first)
+      else { continue }
+      let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 4, omittingEmptySubsequences: false)
       guard fields.count >= 3, !fields[0].isEmpty, UInt32(decimal: fields[2]) == id else { continue }
+      if database == .passwd, fields.count < 4 || UInt32(decimal: fields[3]) == nil { continue }
       return String(decoding: fields[0], as: UTF8.self)
     }
     return nil

@@ -105,7 +105,7 @@ struct ApplyCommand: ParsableCommand {
     }
     guard marked.hasChanges else {
       try recordSpecRead(record, loaded: loaded, store: store, terminal: terminal)
-      terminal.out("No changes: sandbox '\(name)' already stands as \(loaded.path) says.\n")
+      terminal.tell("No changes: sandbox '\(name)' already stands as \(loaded.path) says.\n")
       return
     }
     try take(marked, plan: plan, record: record, loaded: loaded, store: store, terminal: terminal)
@@ -139,7 +139,7 @@ struct ApplyCommand: ParsableCommand {
       terminal.err("nsbuild: sandbox '\(record.name)' was ended and could not be started again\n")
       throw error
     }
-    terminal.out("Replaced sandbox '\(record.name)': ended, and started again from \(loaded.path).\n")
+    terminal.tell("Replaced sandbox '\(record.name)': ended, and started again from \(loaded.path).\n")
   }
 
   /// Takes the target plan's steps; on success records `plan` as the one applied.
@@ -189,18 +189,18 @@ struct ApplyCommand: ParsableCommand {
       }
       try save(applied, store: store, terminal: terminal)
       guard !marked.changesOnlyNextExec else {
-        terminal.out(
+        terminal.tell(
           "Recorded for sandbox '\(marked.name)': \(marked.summary). Only its record changed: nothing running was "
             + "changed, and the next `nsbuild exec` uses the new [process] settings.\n")
         return
       }
-      terminal.out("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
+      terminal.tell("Applied to sandbox '\(marked.name)': \(marked.summary).\n")
       if marked.mainCommand != nil {
-        terminal.out(
+        terminal.tell(
           "[process] changed: the main command was replaced (pid \(applied.mainCommand?.pid ?? 0)); the next `nsbuild exec` uses it too.\n"
         )
       } else if marked.replacesMainCommand {
-        terminal.out("[process] changed: the next `nsbuild exec` uses it.\n")
+        terminal.tell("[process] changed: the next `nsbuild exec` uses it.\n")
       }
       if let signal = late ?? terminal.kernel.takeDeferredSignal() {
         terminal.err(

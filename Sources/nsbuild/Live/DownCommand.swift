@@ -74,7 +74,7 @@ struct DownCommand: ParsableCommand {
         "sandbox '\(sandbox)' belongs to another user: this user may not signal its processes (\(error)); run `nsbuild down` as the user that made it",
         failureCode: 1)
     } catch { throw terminal.fail(error, failureCode: 1) }
-    terminal.out("\(sandbox)\n")
+    terminal.tell("\(sandbox)\n")
   }
 
   /// The processes still writing to `folder`'s output.log once the timeout passed (none, as soon as none is left).

@@ -76,7 +76,7 @@ struct UpCommand: ParsableCommand {
       strictModes: strictModes ? .refuse : .warn, up: terminal.liveLaunch(sandbox))
     try refuseForeseenFailures(plan, loaded: loaded, terminal: terminal)
     try launchSandbox(sandbox, plan: plan, loaded: loaded, store: store, terminal: terminal, verbose: verbose)
-    terminal.out("\(sandbox)\n")
+    terminal.tell("\(sandbox)\n")
   }
 }
 

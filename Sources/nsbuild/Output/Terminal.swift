@@ -10,7 +10,21 @@ struct Terminal {
     kernel.isTerminal(fd) && !kernel.environment().contains { $0.hasPrefix("NO_COLOR=") && $0.count > 9 }
   }
 
+  /// Writes a command's product (a plan, a report, JSON) to stdout. A write that fails (a full disk, a closed pipe
+  /// with SIGPIPE ignored, a closed stdout) ends nsbuild with status 1 and the errno on stderr, as GNU tools do:
+  /// output cut short must not pass for whole, and the rest of a large plan is not rendered for nobody.
   func out(_ text: String) {
+    do throws(SyscallError) {
+      try kernel.write(1, Array(text.utf8))
+    } catch {
+      err("nsbuild: error: cannot write standard output: \(error.description)\n")
+      kernel.exit(1)
+    }
+  }
+
+  /// Writes a line about work already done (`up`, `apply`, `down`) to stdout. A failed write is ignored: the exit
+  /// status says how the work went, and a sandbox that was started or ended is not undone for want of a reader.
+  func tell(_ text: String) {
     try? kernel.write(1, Array(text.utf8))
   }
 
