@@ -46,7 +46,8 @@ public struct SpecLoader<Reader: SystemReader> {
     let folder = directory ?? read.folder
     let check = SpecDecoder.decode(
       source: read.source, file: path, directory: folder,
-      variables: SpecVariablesReader(reader: reader).read(folder: folder), overrides: overrides,
+      variables: SpecVariablesReader(reader: reader).read(folder: folder, ifUsedIn: read.source, overrides: overrides),
+      overrides: overrides,
       maxDiagnostics: maxDiagnostics)
     // With overrides, the source shown under a diagnostic holds their lines too.
     return LoadedSpec(path: path, source: check.source ?? read.source, check: check, unsafePath: read.unsafe)

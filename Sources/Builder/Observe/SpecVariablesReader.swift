@@ -30,6 +30,26 @@ public struct SpecVariablesReader<Reader: SystemReader> {
     return variables
   }
 
+  /// The table for `source` and `overrides`, or an empty one when neither can hold a `${NAME}`: reading the
+  /// accounts and looking for `.git` up to `/` costs more than decoding a small spec, and most specs name no
+  /// variable. A TOML escape (`\u0024{`) can also spell `${`, so text with `\u` or `\U` gets the table too.
+  public func read(folder: String, ifUsedIn source: [UInt8], overrides: [SpecOverride] = []) -> SpecVariables {
+    let used =
+      Self.mayName(source) || overrides.contains { override in Self.mayName(Array(override.argument.utf8)) }
+    return used ? read(folder: folder) : SpecVariables()
+  }
+
+  /// Whether `bytes` hold `${`, or a `\u`/`\U` escape that could spell its `$`.
+  static func mayName(_ bytes: [UInt8]) -> Bool {
+    var previous: UInt8 = 0
+    for byte in bytes {
+      if previous == UInt8(ascii: "$"), byte == UInt8(ascii: "{") { return true }
+      if previous == UInt8(ascii: "\\"), byte == UInt8(ascii: "u") || byte == UInt8(ascii: "U") { return true }
+      previous = byte
+    }
+    return false
+  }
+
   /// The nearest folder at or above `folder` that holds `.git`.
   private func projectRoot(above folder: String) -> String? {
     var candidate: String? = folder

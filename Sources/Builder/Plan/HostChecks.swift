@@ -191,13 +191,15 @@ extension Planner {
     let planner = Planner(spec: spec, state: ObservedState(uid: 0, gid: 0, euid: 0, hostname: "", domainname: ""))
     var result: [PlanWarning] = []
     var seen: [String: Int] = [:]
-    var nextOnTarget: [Int: Int] = [:]
+    seen.reserveCapacity(spec.mounts.count)
+    // The next mount on the same target, by index (-1: none); an array, as most mounts have none.
+    var nextOnTarget = [Int](repeating: -1, count: spec.mounts.count)
     for (index, mount) in spec.mounts.enumerated().reversed() {
-      if let later = seen[mount.target] { nextOnTarget[index] = later }
-      seen[mount.target] = index
+      if let later = seen.updateValue(index, forKey: mount.target) { nextOnTarget[index] = later }
     }
     for (index, mount) in spec.mounts.enumerated() {
-      if let later = nextOnTarget[index] {
+      let later = nextOnTarget[index]
+      if later >= 0 {
         result.append(
           PlanWarning(
             "the mount on \(mount.target) at \(line(of: SpecKeyPath("mounts").index(later), planner)) hides this one, mounted before it on the same target",

@@ -35,6 +35,7 @@ struct SetupOrder {
   init(planner: Planner) {
     let spec = planner.spec
     var written: [(offset: Int, item: Item)] = []
+    written.reserveCapacity(spec.mounts.count + spec.files.count)
     for (index, mount) in spec.mounts.enumerated() {
       let item = Item.mount(index, mount)
       written.append((planner.origin(item.keyPath)?.start.offset ?? index, item))
@@ -62,6 +63,7 @@ struct SetupOrder {
   /// keep their written order.
   private static func parentsFirst(_ items: [Item], moves: inout [(mount: Int, before: Item)]) -> [Item] {
     var mountsAt: [Substring: [Int]] = [:]
+    mountsAt.reserveCapacity(items.count)
     for (position, item) in items.enumerated() {
       if case .mount = item { mountsAt[item.path[...], default: []].append(position) }
     }
