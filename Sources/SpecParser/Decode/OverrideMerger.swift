@@ -97,7 +97,7 @@ struct OverrideMerger {
       TOMLEntry(key: "source", keyRange: whole, node: string(parts[0])),
       TOMLEntry(key: "target", keyRange: whole, node: string(parts[1])),
     ]
-    if let mode {
+    if mode != nil {
       let node = string(parts[2])
       entries.append(TOMLEntry(key: "options", keyRange: whole, node: TOMLNode(.array([node]), range: node.range)))
     }
