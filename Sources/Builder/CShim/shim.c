@@ -1045,61 +1045,93 @@ static int nsb_put(char *out, unsigned long size, unsigned long *used, const cha
   return 1;
 }
 
-/// The child of nsb_uts_names: joins, reads, writes the names (or its errno, as a negative int) and exits.
-static void nsb_uts_child(int pipe_out, const char *uts_path, const char *user_path) {
-  int fd = open(uts_path, O_RDONLY | O_CLOEXEC);
-  int result = fd < 0 ? -1 : nsb_setns(fd, CLONE_NEWUTS);
+/// Joins the namespace at `path` (of type `nstype`). A namespace owned by a user namespace nsbuild does not hold
+/// capabilities in refuses with EPERM: the owner at `user_path` (NULL: none) is joined first and the join tried again.
+/// 0, or -1 with errno.
+static int nsb_join_as_owner(const char *path, int nstype, const char *user_path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int result = fd < 0 ? -1 : nsb_setns(fd, nstype);
   if (result < 0 && errno == EPERM && user_path != NULL) {
     int user = open(user_path, O_RDONLY | O_CLOEXEC);
-    if (user >= 0 && nsb_setns(user, CLONE_NEWUSER) == 0) result = nsb_setns(fd, CLONE_NEWUTS);
+    if (user >= 0 && nsb_setns(user, CLONE_NEWUSER) == 0) result = nsb_setns(fd, nstype);
   }
-  struct utsname names;
-  if (result == 0 && uname(&names) == 0) {
-    char buffer[2 * sizeof names.nodename + 2];
-    unsigned long used = 0;
-    if (nsb_put(buffer, sizeof buffer, &used, names.nodename) &&
-        nsb_put(buffer, sizeof buffer, &used, names.domainname)) {
-      if (write(pipe_out, buffer, used) == (ssize_t)used) _exit(0);
-    }
-    _exit(EIO);
-  }
-  _exit(errno > 0 && errno < 126 ? errno : EIO);
+  return result;
 }
 
-long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsigned long size) {
+/// An errno as a child's exit status: 1 to 125, EIO for anything else (126 and up mean exec and signal failures).
+static int nsb_exit_status(int error) { return error > 0 && error < 126 ? error : EIO; }
+
+/// Forks a child that runs `child` (which writes to `pipe_out` and _exits with 0 or an errno) and reads what it
+/// writes into `out`, at most `size` bytes: the count, or -1 with errno (the child's exit status, or ENOBUFS when it
+/// wrote more than `size`). A child, not nsbuild, joins the namespaces: setns(2) into a user namespace needs a
+/// single-threaded process, and nsbuild must stay where it is.
+static long nsb_child_output(void (*child)(int pipe_out, const void *context), const void *context, unsigned char *out,
+                             unsigned long size) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) return -1;
-  pid_t child = fork();
-  if (child < 0) {
+  pid_t pid = fork();
+  if (pid < 0) {
     int saved = errno;
     close(fds[0]);
     close(fds[1]);
     errno = saved;
     return -1;
   }
-  if (child == 0) {
+  if (pid == 0) {
     close(fds[0]);
-    nsb_uts_child(fds[1], uts_path, user_path);
+    child(fds[1], context);
+    _exit(EIO);
   }
   close(fds[1]);
   unsigned long used = 0;
+  int overflow = 0;
   for (;;) {
-    if (used >= size) break;
-    ssize_t got = read(fds[0], out + used, size - used);
+    unsigned char spill[4096];
+    ssize_t got = used < size ? read(fds[0], out + used, size - used) : read(fds[0], spill, sizeof spill);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
-    used += (unsigned long)got;
+    if (used < size) used += (unsigned long)got; else overflow = 1;
   }
   close(fds[0]);
   int status = 0;
-  while (waitpid(child, &status, 0) < 0) {
+  while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return -1;
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     errno = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
     return -1;
   }
+  if (overflow) {
+    errno = ENOBUFS;
+    return -1;
+  }
   return (long)used;
+}
+
+/// The namespaces nsb_uts_names reads.
+struct nsb_uts_request {
+  const char *uts_path;
+  const char *user_path;
+};
+
+/// The child of nsb_uts_names: joins, writes the two names, each with its NUL, and exits with 0 or an errno.
+static void nsb_uts_child(int pipe_out, const void *context) {
+  const struct nsb_uts_request *request = context;
+  if (nsb_join_as_owner(request->uts_path, CLONE_NEWUTS, request->user_path) < 0) _exit(nsb_exit_status(errno));
+  struct utsname names;
+  if (uname(&names) < 0) _exit(nsb_exit_status(errno));
+  char buffer[2 * sizeof names.nodename + 2];
+  unsigned long used = 0;
+  if (nsb_put(buffer, sizeof buffer, &used, names.nodename) &&
+      nsb_put(buffer, sizeof buffer, &used, names.domainname)) {
+    if (write(pipe_out, buffer, used) == (ssize_t)used) _exit(0);
+  }
+  _exit(EIO);
+}
+
+long nsb_uts_names(const char *uts_path, const char *user_path, char *out, unsigned long size) {
+  struct nsb_uts_request request = {uts_path, user_path};
+  return nsb_child_output(nsb_uts_child, &request, (unsigned char *)out, size);
 }
 
 #include <linux/netlink.h>
@@ -1132,24 +1164,28 @@ static int nsb_dump_one(int sock, const unsigned char *request, unsigned int len
   }
 }
 
+/// The namespaces and requests nsb_route_dumps takes.
+struct nsb_dump_request {
+  const char *net_path;
+  const char *user_path;
+  const unsigned char *requests;
+  unsigned long requests_size;
+};
+
 /// The child of nsb_route_dumps: joins, dumps, exits with 0 or an errno.
-static void nsb_dump_child(int pipe_out, const char *net_path, const char *user_path, const unsigned char *requests,
-                           unsigned long requests_size) {
-  int fd = open(net_path, O_RDONLY | O_CLOEXEC);
-  int result = fd < 0 ? -1 : nsb_setns(fd, CLONE_NEWNET);
-  if (result < 0 && errno == EPERM && user_path != NULL) {
-    int user = open(user_path, O_RDONLY | O_CLOEXEC);
-    if (user >= 0 && nsb_setns(user, CLONE_NEWUSER) == 0) result = nsb_setns(fd, CLONE_NEWNET);
-  }
-  if (result < 0) _exit(errno > 0 && errno < 126 ? errno : EIO);
+static void nsb_dump_child(int pipe_out, const void *context) {
+  const struct nsb_dump_request *request = context;
+  if (nsb_join_as_owner(request->net_path, CLONE_NEWNET, request->user_path) < 0) _exit(nsb_exit_status(errno));
   int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (sock < 0) _exit(errno > 0 && errno < 126 ? errno : EIO);
+  if (sock < 0) _exit(nsb_exit_status(errno));
   unsigned long offset = 0;
-  while (offset + sizeof(struct nlmsghdr) <= requests_size) {
-    const struct nlmsghdr *header = (const struct nlmsghdr *)(requests + offset);
-    if (header->nlmsg_len < sizeof(struct nlmsghdr) || offset + header->nlmsg_len > requests_size) _exit(EINVAL);
-    int error = nsb_dump_one(sock, requests + offset, header->nlmsg_len, pipe_out);
-    if (error != 0) _exit(error > 0 && error < 126 ? error : EIO);
+  while (offset + sizeof(struct nlmsghdr) <= request->requests_size) {
+    const struct nlmsghdr *header = (const struct nlmsghdr *)(request->requests + offset);
+    if (header->nlmsg_len < sizeof(struct nlmsghdr) || offset + header->nlmsg_len > request->requests_size) {
+      _exit(EINVAL);
+    }
+    int error = nsb_dump_one(sock, request->requests + offset, header->nlmsg_len, pipe_out);
+    if (error != 0) _exit(nsb_exit_status(error));
     offset += NLMSG_ALIGN(header->nlmsg_len);
   }
   _exit(0);
@@ -1157,44 +1193,8 @@ static void nsb_dump_child(int pipe_out, const char *net_path, const char *user_
 
 long nsb_route_dumps(const char *net_path, const char *user_path, const unsigned char *requests,
                      unsigned long requests_size, unsigned char *out, unsigned long size) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) return -1;
-  pid_t child = fork();
-  if (child < 0) {
-    int saved = errno;
-    close(fds[0]);
-    close(fds[1]);
-    errno = saved;
-    return -1;
-  }
-  if (child == 0) {
-    close(fds[0]);
-    nsb_dump_child(fds[1], net_path, user_path, requests, requests_size);
-  }
-  close(fds[1]);
-  unsigned long used = 0;
-  int overflow = 0;
-  for (;;) {
-    unsigned char spill[4096];
-    ssize_t got = used < size ? read(fds[0], out + used, size - used) : read(fds[0], spill, sizeof spill);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    if (used < size) used += (unsigned long)got; else overflow = 1;
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    errno = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
-    return -1;
-  }
-  if (overflow) {
-    errno = ENOBUFS;
-    return -1;
-  }
-  return (long)used;
+  struct nsb_dump_request request = {net_path, user_path, requests, requests_size};
+  return nsb_child_output(nsb_dump_child, &request, out, size);
 }
 
 int nsb_reconfigure(int fd, const char *key, const char *value) {
