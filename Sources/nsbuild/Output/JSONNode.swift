@@ -1,7 +1,7 @@
 /// A JSON value as nsbuild's documents hold it, with object members in the order they were given (they are written
 /// sorted). `elements` is an array made one element at a time as it is written, so a plan's steps are never held
 /// whole as JSON.
-indirect enum JSONNode {
+enum JSONNode {
   case null
   case bool(Bool)
   case integer(Int64)
@@ -12,16 +12,22 @@ indirect enum JSONNode {
   case object([(key: String, value: JSONNode)])
   /// `count` elements, element `i` made by `element(i)` when it is written.
   case elements(count: Int, element: (Int) throws -> JSONNode)
+  /// A value as ``JSONNodeEncoder`` made it.
+  case encoded(JSONSlot)
 
-  /// The member `key` of an object, nil for anything else or a key it lacks.
-  subscript(key: String) -> JSONNode? {
-    guard case .object(let members) = self else { return nil }
-    return members.last { $0.key == key }?.value
+  /// The members of an object, in the order they were given; nil for anything else.
+  var members: [(key: String, value: JSONNode)]? {
+    switch self {
+    case .object(let members): members
+    case .encoded(let slot) where slot.content == .object || slot.content == .unset: slot.members
+    case .encoded(let slot) where slot.content == .leaf: slot.leaf.members
+    case .null, .bool, .integer, .unsigned, .string, .array, .elements, .encoded: nil
+    }
   }
 
   /// Sets (or adds) the member `key` of an object; no effect on anything else.
   mutating func set(_ key: String, _ value: JSONNode) {
-    guard case .object(var members) = self else { return }
+    guard var members else { return }
     self = .null
     if let index = members.lastIndex(where: { $0.key == key }) {
       members[index].value = value
@@ -61,8 +67,37 @@ struct PrettyJSONWriter {
     case .elements(let count, let element):
       try writeArray(count: count, level: level, element: element)
     case .object(let members): try writeObject(members, level: level)
+    case .encoded(let slot): try write(slot, level: level)
     }
     if bytes.count >= Self.chunkBytes { flush() }
+  }
+
+  private mutating func write(_ slot: JSONSlot, level: Int) throws {
+    switch slot.content {
+    case .unset: try writeObject([], level: level)
+    case .leaf: try write(slot.leaf, level: level)
+    case .array:
+      let children = slot.children
+      try writeArray(count: children.count, level: level) { .encoded(children[$0]) }
+    case .object:
+      bytes.append(UInt8(ascii: "{"))
+      bytes.append(UInt8(ascii: "\n"))
+      let keys = slot.keys
+      let order = keys.indices.sorted { keys[$0].utf8.lexicographicallyPrecedes(keys[$1].utf8) }
+      for (position, index) in order.enumerated() {
+        if position > 0 {
+          bytes.append(UInt8(ascii: ","))
+          bytes.append(UInt8(ascii: "\n"))
+        }
+        indent(level + 1)
+        appendString(keys[index])
+        append(" : ")
+        try write(slot.children[index], level: level + 1)
+      }
+      bytes.append(UInt8(ascii: "\n"))
+      indent(level)
+      bytes.append(UInt8(ascii: "}"))
+    }
   }
 
   /// Appends text as it is (a newline after the document, say).
@@ -113,8 +148,15 @@ struct PrettyJSONWriter {
     bytes.append(UInt8(ascii: "}"))
   }
 
+  private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+
   private mutating func indent(_ level: Int) {
-    for _ in 0..<(2 * level) { bytes.append(UInt8(ascii: " ")) }
+    var left = 2 * level
+    while left > 0 {
+      let some = min(left, Self.spaces.count)
+      bytes.append(contentsOf: Self.spaces[..<some])
+      left -= some
+    }
   }
 
   private mutating func appendInteger(_ negative: Bool, _ magnitude: UInt64) {
@@ -193,6 +235,18 @@ extension JSONNode: Encodable {
     case .object(let members):
       var container = encoder.container(keyedBy: JSONNodeKey.self)
       for member in members { try container.encode(member.value, forKey: JSONNodeKey(stringValue: member.key)) }
+    case .encoded(let slot):
+      switch slot.content {
+      case .leaf: try slot.leaf.encode(to: encoder)
+      case .array:
+        var container = encoder.unkeyedContainer()
+        for child in slot.children { try container.encode(JSONNode.encoded(child)) }
+      case .object, .unset:
+        var container = encoder.container(keyedBy: JSONNodeKey.self)
+        for (key, child) in zip(slot.keys, slot.children) {
+          try container.encode(JSONNode.encoded(child), forKey: JSONNodeKey(stringValue: key))
+        }
+      }
     }
   }
 }

@@ -17,7 +17,7 @@ final class JSONNodeEncoder {
   func encode(_ value: some Encodable) throws -> JSONNode {
     let slot = JSONSlot()
     try slot.encode(value, with: self)
-    return slot.node()
+    return .encoded(slot)
   }
 
   /// `key` as written: converted to snake_case when asked.
@@ -58,12 +58,12 @@ struct JSONNodeKey: CodingKey {
 }
 
 /// A `String`-keyed dictionary, whose keys no key strategy converts (as in Foundation).
-private protocol StringKeyedDictionary {
+protocol StringKeyedDictionary {
   func encodeMembers(into slot: JSONSlot, with encoder: JSONNodeEncoder) throws
 }
 
 extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodable {
-  fileprivate func encodeMembers(into slot: JSONSlot, with encoder: JSONNodeEncoder) throws {
+  func encodeMembers(into slot: JSONSlot, with encoder: JSONNodeEncoder) throws {
     slot.becomeObject()
     for (key, value) in self {
       let child = JSONSlot()
@@ -73,18 +73,20 @@ extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodabl
   }
 }
 
-/// One value being encoded: a leaf, or a container whose members may still be filled in.
-private final class JSONSlot {
+/// One value being encoded: a leaf, or a container whose members may still be filled in. Written as it is (see
+/// ``JSONNode/encoded(_:)``): no second tree is made of it.
+final class JSONSlot {
   enum Content { case unset, leaf, object, array }
   var content = Content.unset
   var leaf = JSONNode.null
   var keys: [String] = []
   var children: [JSONSlot] = []
 
-  func encode(_ value: some Encodable, with encoder: JSONNodeEncoder) throws {
-    if let node = value as? JSONNode {
+  func encode<Value: Encodable>(_ value: Value, with encoder: JSONNodeEncoder) throws {
+    // Types compared before any cast: a conformance lookup for every value costs more than the rest of its encoding.
+    if Value.self == JSONNode.self, let node = value as? JSONNode {
       set(node)
-    } else if let dictionary = value as? any StringKeyedDictionary {
+    } else if encoder.snakeCaseKeys, let dictionary = value as? any StringKeyedDictionary {
       try dictionary.encodeMembers(into: self, with: encoder)
     } else {
       try value.encode(to: SlotEncoder(slot: self, encoder: encoder, codingPath: []))
@@ -114,13 +116,9 @@ private final class JSONSlot {
     }
   }
 
-  func node() -> JSONNode {
-    switch content {
-    case .unset: .object([])
-    case .leaf: leaf
-    case .array: .array(children.map { $0.node() })
-    case .object: .object(zip(keys, children).map { ($0, $1.node()) })
-    }
+  /// The members of an object (none for anything else).
+  var members: [(key: String, value: JSONNode)] {
+    content == .object ? zip(keys, children).map { ($0, .encoded($1)) } : []
   }
 }
 

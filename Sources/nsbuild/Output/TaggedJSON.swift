@@ -14,8 +14,8 @@ struct TaggedJSON {
   /// - Throws: `EncodingError` when `value` does not encode as one key holding an object (not an enum with
   ///   associated values).
   init(_ value: some Encodable, encoder: JSONNodeEncoder = JSONNodeEncoder(snakeCaseKeys: true)) throws {
-    guard case .object(let tagged) = try encoder.encode(value), tagged.count == 1, let (name, inner) = tagged.first,
-      case .object = inner
+    guard let tagged = try encoder.encode(value).members, tagged.count == 1, let (name, inner) = tagged.first,
+      inner.members != nil
     else {
       throw EncodingError.invalidValue(
         value, EncodingError.Context(codingPath: [], debugDescription: "not an enum case with labelled values"))
@@ -67,7 +67,7 @@ struct SubjectJSON: Encodable {
     let tagged = try tagged.get()
     var container = encoder.container(keyedBy: Key.self)
     try container.encode(tagged.name, forKey: Key(stringValue: "type"))
-    guard case .object(let fields) = tagged.fields else { return }
+    guard let fields = tagged.fields.members else { return }
     for (key, value) in fields { try container.encode(value, forKey: Key(stringValue: key)) }
   }
 }
