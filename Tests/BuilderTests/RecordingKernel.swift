@@ -131,7 +131,7 @@ final class RecordingKernel: LinuxKernel {
   /// Says nothing, so the plan claims nothing about who may make entries where.
   func ownership(of fd: Int32) -> FileOwnership? { nil }
   func exists(_ path: String) -> Bool { files[path] != nil }
-  func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
+  func userName(_ uid: UInt32) throws(SyscallError) -> String? { uid == 1000 ? "me" : nil }
   var release = "6.18.0"
   func kernelRelease() -> String { release }
   func currentDirectory() throws(SyscallError) -> String { "/work" }
@@ -369,7 +369,7 @@ final class RecordingKernel: LinuxKernel {
     let status = statuses["read:" + name] ?? FileStatus(kind: .other, owner: 0, group: 0, mode: 0o600)
     return (status, files[name] ?? [])
   }
-  func groupName(_ gid: UInt32) -> String? { gid == 100 ? "users" : nil }
+  func groupName(_ gid: UInt32) throws(SyscallError) -> String? { gid == 100 ? "users" : nil }
 
   /// The new mount API: each call logged with the fds it was given; new fds count on from the others.
   func fsopen(_ fstype: String) throws(SyscallError) -> Int32 {
