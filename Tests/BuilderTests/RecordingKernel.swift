@@ -460,6 +460,7 @@ final class RecordingKernel: LinuxKernel {
     return nextFD
   }
   func unlock(_ fd: Int32) { log.append("flock(\(fd), LOCK_UN)") }
+  func isOnNoexecMount(_ fd: Int32) -> Bool { false }
   func openProcess(_ pid: Int32) throws(SyscallError) -> Int32 {
     try record("pidfd_open(\(pid))", call: "pidfd_open")
     return 90
