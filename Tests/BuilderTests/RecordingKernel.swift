@@ -16,6 +16,8 @@ final class RecordingKernel: LinuxKernel {
   var netlinkRequests: [[UInt8]] = []
   /// The index RTM_GETLINK answers for each name (7 for any other).
   var linkIndexes: [String: Int32] = [:]
+  /// The IFLA_INFO_KIND RTM_GETLINK answers per name; `veth` for the others.
+  var linkKinds: [String: String] = [:]
 
   func recordNetlink(_ entry: String) throws(SyscallError) { try record(entry, call: "sendmsg") }
 
