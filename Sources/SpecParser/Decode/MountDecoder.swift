@@ -5,6 +5,14 @@ extension SpecSections {
     "unmask",
   ]
 
+  /// The keys that apply to some mount types only, and the ones each type takes: static, as an array literal in
+  /// ``checkKeysFit(_:_:)`` was made anew for every mount.
+  private static let kindKeys = ["source", "size", "mode", "uid", "gid", "lower", "upper", "work", "unmask"]
+  private static let bindKeys = ["source"]
+  private static let tmpfsKeys = ["size", "mode", "uid", "gid"]
+  private static let overlayKeys = ["lower", "upper", "work"]
+  private static let unmaskKeys = ["unmask"]
+
   func decodeMount(_ table: TableReader) -> Mount? {
     table.rejectUnknownKeys(Self.mountKeys)
     let kind = mountKind(table)
@@ -128,14 +136,13 @@ extension SpecSections {
   private func checkKeysFit(_ kind: Mount.Kind, _ table: TableReader) {
     let allowed: [String] =
       switch kind {
-      case .bind: ["source"]
-      case .tmpfs: ["size", "mode", "uid", "gid"]
-      case .overlay: ["lower", "upper", "work"]
-      case .proc, .sysfs: ["unmask"]
+      case .bind: Self.bindKeys
+      case .tmpfs: Self.tmpfsKeys
+      case .overlay: Self.overlayKeys
+      case .proc, .sysfs: Self.unmaskKeys
       case .dev, .devpts, .mqueue: []
       }
-    for key in ["source", "size", "mode", "uid", "gid", "lower", "upper", "work", "unmask"] where !allowed.contains(key)
-    {
+    for key in Self.kindKeys where !allowed.contains(key) {
       if let entry = table.table[key] {
         let article = kind == .overlay ? "an" : "a"
         sink.error("unused-key", "`\(key)` does not apply to \(article) \(kind.rawValue) mount", at: entry.keyRange)

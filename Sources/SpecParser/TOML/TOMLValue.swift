@@ -183,9 +183,22 @@ public struct TOMLTable: Sendable, Hashable {
     self.entries = entries
   }
 
-  /// The entry named `key`, if there is one.
+  /// The entry named `key` (compared as `String ==` compares), if there is one.
   public subscript(key: String) -> TOMLEntry? {
-    entries.first { $0.key == key }
+    // By index, not `first(where:)`, which copies (retains and releases) every entry it passes.
+    let keyIsASCII = key.utf8.allSatisfy { $0 < 0x80 }
+    for index in entries.indices where Self.same(entries[index].key, key, keyIsASCII: keyIsASCII) {
+      return entries[index]
+    }
+    return nil
+  }
+
+  /// `candidate == key`, with the usual answer found by lengths: the decoder looks up many keys that an entry is
+  /// not. Strings of different lengths can still be equal (`String ==` is canonical equivalence, and some
+  /// non-ASCII characters decompose to ASCII ones), so lengths settle it only when both are ASCII.
+  static func same(_ candidate: String, _ key: String, keyIsASCII: Bool) -> Bool {
+    if candidate.utf8.count != key.utf8.count, keyIsASCII, candidate.utf8.allSatisfy({ $0 < 0x80 }) { return false }
+    return candidate == key
   }
 }
 
