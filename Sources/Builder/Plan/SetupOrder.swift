@@ -54,16 +54,22 @@ struct SetupOrder {
   }
 
   /// Calls `body` with each folder above `path`, nearest last (`/a/b/c`: `/`, `/a`, `/a/b`; none for `/`), as slices
-  /// of it: ``AbsolutePath/ancestors(of:)`` without its array, as this runs for every entry.
-  static func forEachAncestor(of path: String, _ body: (Substring) -> Void) {
+  /// of it with their length in bytes, or -1 for one that is not all ASCII: ``AbsolutePath/ancestors(of:)``
+  /// without its array, as this runs for every entry.
+  static func forEachAncestor(of path: String, _ body: (Substring, Int) -> Void) {
     let bytes = path.utf8
     guard bytes.count > 1, bytes.first == UInt8(ascii: "/") else { return }
     // A slash is ASCII, so each one's index is also a valid String index.
     var index = bytes.index(after: bytes.startIndex)
-    body(path[..<index])
+    var length = 1
+    var ascii = true
+    body(path[..<index], length)
     while index < bytes.endIndex {
-      if bytes[index] == UInt8(ascii: "/") { body(path[..<index]) }
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "/") { body(path[..<index], ascii ? length : -1) }
+      ascii = ascii && byte < 0x80
       index = bytes.index(after: index)
+      length += 1
     }
   }
 
@@ -144,9 +150,24 @@ struct SetupOrder {
       }
       var earliest = written.indices.map { Int32($0) }
       guard !first.isEmpty else { return earliest }
+      // The lengths of the targets in bytes: an ASCII folder of any other length holds no mount, and is not looked
+      // up (hashing it cost more than the rest of the walk). Two ASCII strings are `==` only byte for byte; a
+      // folder or a target that is not ASCII (where `==`, canonical equivalence, may match other lengths) is
+      // always looked up.
+      var targetLengths = [Bool](repeating: false, count: 256)
+      var anyLength = false
+      for target in first.keys {
+        let length = target.utf8.count
+        if length < targetLengths.count && target.utf8.allSatisfy({ $0 < 0x80 }) {
+          targetLengths[length] = true
+        } else {
+          anyLength = true
+        }
+      }
       for (position, number) in written.enumerated() {
         let path = number < mounts ? spec.mounts[Int(number)].target : spec.files[Int(number) - mounts].path
-        forEachAncestor(of: path) { ancestor in
+        forEachAncestor(of: path) { ancestor, length in
+          guard anyLength || length < 0 || (length < targetLengths.count && targetLengths[length]) else { return }
           var mount = first[ancestor] ?? -1
           while mount >= 0 {
             if position < earliest[Int(mount)] { earliest[Int(mount)] = Int32(position) }

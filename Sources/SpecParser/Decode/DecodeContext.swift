@@ -35,7 +35,11 @@ final class DecodeContext {
 
   /// Records where the value at `element` (a path inside an array element) is written.
   func record(_ element: ElementPath, _ range: SourceRange) {
-    originTable.setOrigin(range, element.array, element.index, element.rest)
+    if element.index < 100_000_000 {
+      originTable.setElementOrigin(range, element.array, element.index, element.rest)
+    } else {
+      originTable.setOrigin(range, element.array, element.index, element.rest)
+    }
     originLog?.append(.element(element))
   }
 
@@ -59,7 +63,8 @@ final class DecodeContext {
 /// the parts ``SpecOrigins`` keeps it by, so that reading a value makes no path string; the string is made only for
 /// messages (``keyPath``).
 struct ElementPath {
-  /// The array's path: one with no index in it (nested arrays go in `rest`).
+  /// The array's path: one with no index in it (nested arrays go in `rest`). It and `rest` are made of the decoder's
+  /// own keys, all ASCII, as ``SpecOrigins/setElementOrigin(_:_:_:_:)`` needs.
   let array: String
   let index: Int
   /// What follows `array[index]`: "" for the element itself, `.target`, `.options[0]`.

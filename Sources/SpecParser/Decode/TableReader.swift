@@ -55,14 +55,17 @@ struct TableReader {
     }
   }
 
-  /// `known.contains(key)` (known keys are ASCII), comparing lengths first.
+  /// `known.contains(key)`, comparing lengths first: known keys are the decoder's own, for which lengths decide
+  /// (see ``TOMLTable/entry(named:)``).
   private static func isKnown(_ key: String, _ known: [String]) -> Bool {
-    known.contains { TOMLTable.same(key, $0, keyIsASCII: true) }
+    let count = key.utf8.count
+    for name in known where name.utf8.count == count && name == key { return true }
+    return false
   }
 
   /// The entry for `key`, recording its origin.
   func entry(_ key: String) -> TOMLEntry? {
-    guard let entry = table[key] else { return nil }
+    guard let entry = table.entry(named: key) else { return nil }
     record(key, entry.node.range)
     return entry
   }

@@ -87,6 +87,12 @@ public struct SpecOrigins: Sendable, Hashable, ExpressibleByDictionaryLiteral {
       self[SpecKeyPath(array + "[" + String(index) + "]" + rest)] = range
       return
     }
+    setElementOrigin(range, array, index, rest)
+  }
+
+  /// ``setOrigin(_:_:_:_:)`` for parts known to be kept as such: an index below 100,000,000, and ASCII `array`
+  /// (with no `[`) and `rest`, as the decoder's keys are. Unchecked, as it runs for every value of every mount.
+  mutating func setElementOrigin(_ range: SourceRange?, _ array: String, _ index: Int, _ rest: String) {
     if store(range, array, index, rest) {
       if othersHaveIndices { others[SpecKeyPath(array + "[" + String(index) + "]" + rest)] = nil }
       return

@@ -183,22 +183,24 @@ public struct TOMLTable: Sendable, Hashable {
     self.entries = entries
   }
 
-  /// The entry named `key` (compared as `String ==` compares), if there is one.
+  /// The entry named `key`, if there is one.
   public subscript(key: String) -> TOMLEntry? {
-    // By index, not `first(where:)`, which copies (retains and releases) every entry it passes.
-    let keyIsASCII = key.utf8.allSatisfy { $0 < 0x80 }
-    for index in entries.indices where Self.same(entries[index].key, key, keyIsASCII: keyIsASCII) {
+    entries.first { $0.key == key }
+  }
+
+  /// The entry named `key`, for the decoder's own keys (`target`, `uid_map`), which it looks up many times per
+  /// table, mostly in tables without them: lengths are compared first, by index, without copying each entry.
+  ///
+  /// Lengths decide only where `key` is one that `String ==` (canonical equivalence) cannot match with a string of
+  /// another length: ASCII without `K`, `;` and `` ` ``, which U+212A KELVIN SIGN, U+037E and U+1FEF decompose to.
+  /// The decoder's keys are all lower-case ASCII names.
+  func entry(named key: String) -> TOMLEntry? {
+    assert(key.utf8.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "K") && $0 != UInt8(ascii: ";") && $0 != 0x60 })
+    let count = key.utf8.count
+    for index in entries.indices where entries[index].key.utf8.count == count && entries[index].key == key {
       return entries[index]
     }
     return nil
-  }
-
-  /// `candidate == key`, with the usual answer found by lengths: the decoder looks up many keys that an entry is
-  /// not. Strings of different lengths can still be equal (`String ==` is canonical equivalence, and some
-  /// non-ASCII characters decompose to ASCII ones), so lengths settle it only when both are ASCII.
-  static func same(_ candidate: String, _ key: String, keyIsASCII: Bool) -> Bool {
-    if candidate.utf8.count != key.utf8.count, keyIsASCII, candidate.utf8.allSatisfy({ $0 < 0x80 }) { return false }
-    return candidate == key
   }
 }
 
