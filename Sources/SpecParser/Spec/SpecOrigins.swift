@@ -62,16 +62,17 @@ public struct SpecOrigins: Sendable, Hashable, ExpressibleByDictionaryLiteral {
 
   /// The range where element `index` of the array at `array` is written (`mounts`, 3: `mounts[3]`), or with `rest`
   /// the path beneath it (`.target`: `mounts[3].target`): what the subscript gives for the path spelt out, without
-  /// spelling it, for callers that look up an origin per entry (the planner's order warnings). `array` and `rest`
-  /// are ASCII, as every path the decoder records is.
+  /// spelling it, for callers that look up an origin per entry (the planner's order warnings).
   public func origin(_ array: String, _ index: Int, _ rest: String = "") -> SourceRange? {
     if index >= 0, let elements = arrays.first(where: { $0.name == array })?.elements, index < elements.count,
       let entry = elements[index].first(where: { $0.rest == rest })
     {
       return entry.range
     }
-    // Only an index past the end of its array (or not ASCII) is kept in `others`.
-    guard othersHaveIndices else { return nil }
+    // Only an index past the end of its array, or a path that is not ASCII, is kept in `others`.
+    guard othersHaveIndices || (!others.isEmpty && (array + rest).utf8.contains(where: { $0 >= 0x80 })) else {
+      return nil
+    }
     return others[SpecKeyPath(array + "[" + String(index) + "]" + rest)]
   }
 
