@@ -11,6 +11,9 @@ import SpecParser
 public protocol LinuxKernel: SystemReader {
   /// fork(2): the child's pid in the parent, 0 in the child. Streams are flushed first.
   func fork() throws(SyscallError) -> Int32
+  /// clone(2) CLONE_VM of the command's process, which makes `spawn`'s calls and execve(2)s its program, or reports
+  /// the call that failed on the report pipe and exits (``CommandSpawn``, nsb_spawn_command). The child's pid.
+  func spawnCommand(_ spawn: CommandSpawn) throws(SyscallError) -> Int32
   /// _exit(2).
   func exit(_ status: Int32) -> Never
   /// waitpid(2) on `pid` (-1 for any child); nil when there is no child left (ECHILD). A reaped child whose signals
