@@ -124,7 +124,10 @@ import Testing
       after(forks: 3, log) == [
         "forward → -4242)", "read(41) = ready", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "sendmsg(37, [8, 8])",  // the locks, to the sandbox process
-        "close_range(3, but none)", "wait(-1)",
+        "close_range(3, but none)",
+        // Only once its end of `go` is closed (44; the command's child may wait for it) does init wait for the
+        // child to let go of the memory they share.
+        "await release (last closed: 44)", "wait(-1)",
       ])
   }
 
@@ -212,7 +215,7 @@ import Testing
     plan.handoffs.removeAll { $0.kind == .locksHeld }
     let (_, log) = launch(plan, forks: [0, 0], reads: [Self.go, Self.ready])
     #expect(!log.contains { $0.hasPrefix("socketpair") || $0.hasPrefix("hold fds") || $0.hasPrefix("sendmsg") })
-    #expect(log.suffix(2) == ["close_range(3, but none)", "wait(-1)"])
+    #expect(log.suffix(3) == ["close_range(3, but none)", "await release (last closed: 42)", "wait(-1)"])
   }
 }
 

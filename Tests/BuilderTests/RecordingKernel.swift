@@ -49,6 +49,8 @@ final class RecordingKernel: LinuxKernel {
     log += spawn.operations.map { "child: \($0.call)" }
     return 4242
   }
+  /// Logged as `await release (last closed: FD)`: the child may wait for the end of an fd closed before.
+  func awaitSpawnedRelease() { log.append("await release (last closed: \(closedFDs.last.map(String.init) ?? "none"))") }
   private func channelFD() -> Int32 {
     nextChannelFD += 1
     return nextChannelFD

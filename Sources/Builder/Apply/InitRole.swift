@@ -51,6 +51,9 @@ struct InitRole<Kernel: LinuxKernel> {
     announceReady(&channels)
     // Its ends of the pause, and the report pipe: nothing is reported from here.
     channels.close(kernel) { [.readyRead, .goWrite, .reportWrite].contains($0.use) }
+    // Dumpable again, as the fork step says, once the command's child (cloned sharing init's memory) has exec'd: it
+    // may wait for the end of `go` until just above.
+    if forkStep.calls.contains(.cloneVM) { kernel.awaitSpawnedRelease() }
     return reap(until: command, passingOn: Launcher<Kernel>.signals(passedOnBy: forkStep))
   }
 

@@ -68,7 +68,15 @@ struct nsb_spawn_context {
   const struct nsb_spawn *spawn;
   sigset_t handled;
   int pipe_action, file_size_action;
+  // Non-zero until the child no longer shares the memory: the kernel zeroes it (CLONE_CHILD_CLEARTID) and wakes its
+  // futex when the child's execve(2) or exit lets go of it.
+  volatile pid_t sharing;
+  // PR_GET_DUMPABLE before the clone.
+  int dumpable;
 };
+
+// The context of this process's last spawn, for nsb_spawn_await_release.
+static struct nsb_spawn_context *nsb_last_spawn = NULL;
 
 // struct sigaction as the kernel takes it; only the handler is ever set (SIG_DFL or SIG_IGN, no restorer needed).
 struct nsb_kernel_sigaction {
@@ -272,6 +280,8 @@ int nsb_spawn_command(const struct nsb_spawn *spawn) {
   struct nsb_spawn_context *context = malloc(sizeof *context);
   if (context == NULL) return -1;
   context->spawn = spawn;
+  context->sharing = 1;
+  context->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
   nsb_handled_signals(&context->handled, &context->pipe_action, &context->file_size_action);
   size_t guard = (size_t)sysconf(_SC_PAGESIZE);
   unsigned char *stack = mmap(NULL, NSB_SPAWN_STACK + guard, PROT_READ | PROT_WRITE,
@@ -285,7 +295,8 @@ int nsb_spawn_command(const struct nsb_spawn *spawn) {
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-  int pid = clone(nsb_spawn_child, stack + NSB_SPAWN_STACK + guard, CLONE_VM | SIGCHLD, context);
+  int pid = clone(nsb_spawn_child, stack + NSB_SPAWN_STACK + guard, CLONE_VM | CLONE_CHILD_CLEARTID | SIGCHLD, context,
+                  NULL, NULL, &context->sharing);
   int saved = errno;
   sigprocmask(SIG_SETMASK, &old, NULL);
   // The stack and the context stay: the child may run on them until its execve(2) or exit, and the parent has no
@@ -293,7 +304,23 @@ int nsb_spawn_command(const struct nsb_spawn *spawn) {
   if (pid < 0) {
     munmap(stack, NSB_SPAWN_STACK + guard);
     free(context);
+  } else {
+    nsb_last_spawn = context;
   }
   errno = saved;
   return pid;
+}
+
+#include <linux/futex.h>
+
+int nsb_spawn_await_release(void) {
+  struct nsb_spawn_context *context = nsb_last_spawn;
+  if (context == NULL) return 0;
+  pid_t sharing;
+  while ((sharing = context->sharing) != 0) syscall(SYS_futex, &context->sharing, FUTEX_WAIT, sharing, NULL, NULL, 0);
+  // A child that changed its uid or gid made the shared memory undumpable (commit_creds); alone in it again, this
+  // process is as dumpable as it was.
+  if (context->dumpable >= 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != context->dumpable)
+    return prctl(PR_SET_DUMPABLE, context->dumpable, 0, 0, 0);
+  return 0;
 }

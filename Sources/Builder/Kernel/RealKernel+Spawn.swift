@@ -21,6 +21,8 @@ extension RealKernel {
     return try retry("clone") { nsb_spawn_command(description) }
   }
 
+  public func awaitSpawnedRelease() { _ = nsb_spawn_await_release() }
+
   private static func op(_ operation: CommandSpawn.Operation) -> nsb_spawn_op {
     var op = nsb_spawn_op()
     op.fd = -1

@@ -86,4 +86,9 @@ struct nsb_spawn {
 /// until the child has exec'd or exited: the parent never frees it. The child's pid, or -1 with errno set.
 int nsb_spawn_command(const struct nsb_spawn *spawn);
 
+/// Waits until the child of this process's last nsb_spawn_command no longer shares its memory (its execve(2) or its
+/// exit), then makes this process as dumpable as it was before the clone (the child's change of uid or gid made the
+/// shared memory undumpable, as it must while the child runs as another user in it).
+int nsb_spawn_await_release(void);
+
 #endif
