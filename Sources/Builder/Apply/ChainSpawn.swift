@@ -142,7 +142,8 @@ extension Launcher {
       .saveMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots, .redirectStandardStreams,
       .holdUntilSignalled, .endSandboxAfterCommand, .closeInheritedDescriptors, .unmount, .keepMount, .restoreMount,
       .reconfigure, .changeMode, .changeOwner, .prlimit, .replaceFile, .removeFile, .openNamespace, .pidfdOpen,
-      .setns, .sendHandoffSignal, .endProcess, .openSandboxNamespace, .rtnetlink, .startPasta, .startLivePasta:
+      .setns, .sendHandoffSignal, .endProcess, .openSandboxNamespace, .rtnetlink, .startPasta, .startLivePasta,
+      .checkProgram:
       nil
     }
   }
