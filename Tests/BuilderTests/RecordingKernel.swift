@@ -42,6 +42,17 @@ final class RecordingKernel: LinuxKernel {
     if pid == 0 { (parentPID, ownPID) = (ownPID, ownPID + 1) }
     return pid
   }
+  /// The command's child lists, in order (``spawnCommand(_:)``).
+  var spawned: [CommandSpawn] = []
+  /// Logs `clone(CLONE_VM)` and the child's calls (`child: CALL`); the child makes none of them here. Its pid is 4242.
+  func spawnCommand(_ spawn: CommandSpawn) throws(SyscallError) -> Int32 {
+    try record("clone(CLONE_VM)", call: "clone")
+    spawned.append(spawn)
+    log += spawn.operations.map { "child: \($0.call)" }
+    return 4242
+  }
+  /// Logged as `await release (last closed: FD)`: the child may wait for the end of an fd closed before.
+  func awaitSpawnedRelease() { log.append("await release (last closed: \(closedFDs.last.map(String.init) ?? "none"))") }
   private func channelFD() -> Int32 {
     nextChannelFD += 1
     return nextChannelFD

@@ -115,7 +115,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         .sendHandoffSignal, .endProcess, .rtnetlink, .startPasta, .startLivePasta:
         return true
       case .setattrAt: return index > joined
-      case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,
+      case .fork, .cloneVM, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground,
+        .unshare,
         .writeProcFile, .idMapHelper, .mount, .mountSetattr, .scrubEnvironment, .nameProcess, .openPseudoTerminal,
         .copyWindowSize,
         .useTerminalReplica, .setControllingTerminal, .relayTerminal, .openTerminalReplica, .openPath,

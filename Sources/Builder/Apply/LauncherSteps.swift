@@ -14,7 +14,7 @@ extension Launcher {
   /// step `fork` or after it when given.
   func steps(_ actor: Step.Actor, before fork: Int? = nil, after: Int? = nil) -> [Step] {
     plan.steps.filter {
-      $0.actor == actor && !$0.calls.contains(.fork) && $0.kind != .foreground && $0.kind != .relay
+      $0.actor == actor && !$0.calls.contains(where: \.startsProcess) && $0.kind != .foreground && $0.kind != .relay
         && $0.kind != .deleteLink
         && $0.id < (fork ?? Int.max) && $0.id > (after ?? Int.min)
     }

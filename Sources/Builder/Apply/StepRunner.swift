@@ -86,7 +86,7 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// Makes `call`. Every case is listed: a new call does not compile until `run` says what it does.
   func perform(_ call: Syscall) throws(SyscallError) {
     switch call {
-    case .fork, .forwardSignals: break  // the Launcher's, around its fork(2)
+    case .fork, .cloneVM, .forwardSignals: break  // the Launcher's, around its fork(2) or clone(2)
     case .setParentDeathSignal(let signal): try kernel.setParentDeathSignal(signal)
     case .setDumpable(let dumpable): try kernel.setDumpable(dumpable)
     case .checkParent: if parent.parentIsGone(kernel) { endAsParentGone() }

@@ -11,6 +11,13 @@ import SpecParser
 public protocol LinuxKernel: SystemReader {
   /// fork(2): the child's pid in the parent, 0 in the child. Streams are flushed first.
   func fork() throws(SyscallError) -> Int32
+  /// clone(2) CLONE_VM of the command's process, which makes `spawn`'s calls and execve(2)s its program, or reports
+  /// the call that failed on the report pipe and exits (``CommandSpawn``, nsb_spawn_command). The child's pid.
+  func spawnCommand(_ spawn: CommandSpawn) throws(SyscallError) -> Int32
+  /// Waits until the child of ``spawnCommand(_:)`` no longer shares this process's memory (its execve(2) or exit),
+  /// then gives this process back the PR_SET_DUMPABLE it had before the clone: a command changing its uid or gid
+  /// made the shared memory undumpable (prctl(2)), which init, no longer sharing it, need not stay.
+  func awaitSpawnedRelease()
   /// _exit(2).
   func exit(_ status: Int32) -> Never
   /// waitpid(2) on `pid` (-1 for any child); nil when there is no child left (ECHILD). A reaped child whose signals

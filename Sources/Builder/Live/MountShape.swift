@@ -45,7 +45,7 @@ struct MountShape: Hashable {
         }
       }
     case .mountOverlay: if fstype == nil { fstype = "overlay" }
-    case .fork, .setParentDeathSignal, .setDumpable, .checkParent, .forwardSignals, .unshare, .writeProcFile,
+    case .fork, .cloneVM, .setParentDeathSignal, .setDumpable, .checkParent, .forwardSignals, .unshare, .writeProcFile,
       .idMapHelper, .mount, .mountSetattr, .sethostname, .setdomainname, .openPath, .openDirectoryNoSymlinks,
       .openNoSymlinks, .lockShared, .closeSlots, .resolve, .readOnlyPath, .maskPath, .restoreWritable,
       .propagateAt, .fsconfigFD, .fsconfigCreate, .makeDirectory, .createFile, .symlink, .changeDirectoryTo,

@@ -85,6 +85,9 @@ extension Syscall: CustomStringConvertible {
   public var description: String {
     switch self {
     case .fork: return "fork()"
+    case .cloneVM:
+      return "clone(CLONE_VM|SIGCHLD) on a stack of its own; the child makes the command's calls below, "
+        + "from a list made before the clone"
     case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, \(SignalNames.name(signal)))"
     case .setDumpable(let dumpable): return "prctl(PR_SET_DUMPABLE, \(dumpable ? 1 : 0))"
     case .checkParent: return "getppid() (init: poll(lifeline pipe)): exit if the parent died before that prctl"

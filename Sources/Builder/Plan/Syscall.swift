@@ -5,6 +5,11 @@ import SpecParser
 /// value has a label: the synthesized `Codable` form (`{"mountAt": {"target": 3, …}}`) is the call as data.
 public enum Syscall: Sendable, Hashable, Codable {
   case fork
+  /// clone(2) CLONE_VM|SIGCHLD of the command's process, on a stack of its own, as posix_spawn(3) starts a child: it
+  /// shares its parent's memory until its execve(2), so no page table is copied and no page copied on write. The
+  /// calls of the command's steps that follow are made in the child by C code (nsb_spawn_command), from a list its
+  /// parent built before the clone; no Swift code runs there.
+  case cloneVM
   /// prctl(2) PR_SET_PDEATHSIG in the child.
   case setParentDeathSignal(signal: Int32)
   /// prctl(2) PR_SET_DUMPABLE: while 0, /proc/PID/{cwd,root,fd,mem} of the process are closed to every process
@@ -334,4 +339,9 @@ public struct Command: Sendable, Hashable, Codable {
     self.env = env
     self.unset = unset
   }
+}
+
+extension Syscall {
+  /// Whether the call starts a process: fork(2), or the clone(2) of the command's (``cloneVM``).
+  public var startsProcess: Bool { self == .fork || self == .cloneVM }
 }

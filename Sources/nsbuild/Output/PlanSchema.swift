@@ -28,7 +28,8 @@ enum PlanSchema {
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
   static let callNames: [String] = [
-    "fork", "set_parent_death_signal", "set_dumpable", "check_parent", "forward_signals", "unshare", "write_proc_file",
+    "fork", "clone_vm", "set_parent_death_signal", "set_dumpable", "check_parent", "forward_signals", "unshare",
+    "write_proc_file",
     "id_map_helper", "mount", "mount_setattr", "sethostname", "setdomainname", "open_path",
     "open_directory_no_symlinks",
     "open_no_symlinks", "lock_shared", "close_slots", "resolve", "mount_at", "mount_overlay", "read_only_path",
