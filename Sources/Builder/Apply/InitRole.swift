@@ -64,8 +64,10 @@ struct InitRole<Kernel: LinuxKernel> {
       // The command ended before its execve(2): a failed step (reported on its own) or a signal. Init ends with it,
       // before it could say the sandbox is ready: `up` would otherwise go on to record a sandbox whose command
       // never ran.
+      // Reaped first: until it has exited it holds init's locks (see ``Launcher/end(_:)``).
+      let status = (try? kernel.wait(command))?.status.exitCode ?? ExitStatus.setupFailed
       launcher.undo(setup.journal, setup.fds)
-      return (try? kernel.wait(command))?.status.exitCode ?? ExitStatus.setupFailed
+      return status
     }
     // Until init's fds are closed a signal is kept, as during setup, not passed on: passed on, it would end the
     // command before its execve(2) while init went on to close its fds with nothing taken back.

@@ -237,6 +237,9 @@ public protocol LinuxKernel: SystemReader {
   /// flock(2) LOCK_UN: releases the lock the open file `fd` holds, even while a forked child still has a copy of
   /// the fd (flock(2): the lock belongs to the open file description all those copies share).
   func unlock(_ fd: Int32)
+  /// fstatvfs(2) of `fd` (an O_PATH one too): whether the mount holding it has MS_NOEXEC, where execve(2) of any
+  /// file fails with EACCES.
+  func isOnNoexecMount(_ fd: Int32) -> Bool
   /// pidfd_open(2): an fd that names process `pid` for as long as it is open, whatever pid is reused later.
   func openProcess(_ pid: Int32) throws(SyscallError) -> Int32
   /// pidfd_send_signal(2): `signal` to the process `pidfd` names (ESRCH once it ended).

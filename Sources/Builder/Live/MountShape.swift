@@ -59,7 +59,8 @@ struct MountShape: Hashable {
       .restoreMount, .reconfigure,
       .changeMode, .changeOwner,
       .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-      .endSandboxAfterCommand, .sendHandoffSignal, .endProcess, .openSandboxNamespace, .rtnetlink, .startPasta,
+      .endSandboxAfterCommand, .sendHandoffSignal, .checkProgram, .endProcess, .openSandboxNamespace, .rtnetlink,
+      .startPasta,
       .startLivePasta:
       break
     }

@@ -22,7 +22,7 @@ enum PlanSchema {
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
     "exec", "userns_root", "tcsetpgrp", "pty", "relay", "setns", "umount", "detach", "hold", "outlive_nsbuild",
-    "end_command",
+    "end_command", "check_program",
     "veth", "bridge", "pasta", "dellink",
   ]
 
@@ -46,7 +46,7 @@ enum PlanSchema {
     "prlimit",
     "replace_file", "remove_file",
     "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
-    "send_handoff_signal", "end_process",
+    "send_handoff_signal", "check_program", "end_process",
     "open_sandbox_namespace", "rtnetlink", "start_pasta", "start_live_pasta",
   ]
 
