@@ -7,8 +7,12 @@ import PackageDescription
 // instructions `run` takes before its first fork (bench/PROFILE.md, 2026-12-03). It is the code the compiler emits
 // when back-deploying to runtimes without mangled-name support; in every configuration, so that the tests run what
 // the release build runs.
+// Release builds also put each function in a section of its own, so that the linker can gather the functions `run`
+// executes into a few pages (tools/run-order.txt; bench/PROFILE.md, "Peak RSS of run"). The compiler keeps an object
+// whose IR has not changed, so a build folder from before this flag needs its objects removed to get it.
 let directMetadataAccess: [SwiftSetting] = [
-  .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])
+  .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
+  .unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -26,7 +30,9 @@ let package = Package(
     // TOML 1.0 with source positions, and the typed spec. Pure Swift: no Glibc, no Foundation.
     .target(name: "SpecParser", swiftSettings: directMetadataAccess),
     // The syscalls `import Glibc` lacks (unshare, setns, pivot_root, mount_setattr, ...).
-    .target(name: "CShim", path: "Sources/Builder/CShim"),
+    .target(
+      name: "CShim", path: "Sources/Builder/CShim",
+      cSettings: [.unsafeFlags(["-ffunction-sections"], .when(configuration: .release))]),
     // rtnetlink messages (rtnetlink(7)) encoded and decoded: pure Swift, no I/O.
     .target(name: "Netlink", swiftSettings: directMetadataAccess),
     .target(
@@ -61,13 +67,19 @@ let package = Package(
       // The release binary is a static PIE: no shared library to load and bind at start-up, and its relative
       // relocations packed (DT_RELR), so that `run` starts faster and touches fewer pages; ASLR is kept. The linker
       // is lld, through tools/static-pie-ld, which drops SwiftPM's -rpath (glibc refuses to start a static PIE that
-      // has one). Debug builds, the tests', stay dynamic.
+      // has one). The functions `run` executes come first in .text, in the order of tools/run-order.txt: each
+      // instruction fault maps the 64 KiB around it, in every process of run's chain, so gathering them halves run's
+      // peak RSS (bench/PROFILE.md, "Peak RSS of run"). The segments' file offsets are congruent to their addresses
+      // modulo 64 KiB (max-page-size), so that a 64 KiB folio of the page cache lies in one fault-around window, not
+      // across two that a fault then maps whole. Debug builds, the tests', stay dynamic.
       linkerSettings: [
         .unsafeFlags(
           [
             "-static-executable", "-Xclang-linker", "-static-pie", "-use-ld=lld",
             "-Xclang-linker", "--ld-path=\(Context.packageDirectory)/tools/static-pie-ld",
             "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/tools/run-order.txt",
+            "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "-z", "-Xlinker", "max-page-size=0x10000",
           ], .when(configuration: .release))
       ]
     ),
