@@ -216,10 +216,12 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
     case .changeOwner(let slot, let path, let uid, let gid):
       try naming(path) { () throws(SyscallError) in try kernel.changeOwner(of: try fd(slot), uid: uid, gid: gid) }
-    case .removeFile(let root, let path):
-      try naming(beneath: root) { () throws(SyscallError) in try removeFile(path, beneath: root) }
-    case .replaceFile(let root, let path, let contents, let mode):
-      try naming(beneath: root) { () throws(SyscallError) in try replaceFile(path, beneath: root, contents, mode) }
+    case .removeFile(let root, let path, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in try removeFile(path, beneath: root, lookup) }
+    case .replaceFile(let root, let path, let contents, let mode, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in
+        try replaceFile(path, beneath: root, contents, mode, lookup)
+      }
     case .sendHandoffSignal(let target):
       try naming("the main command's keeper, pid \(target.pid)") { () throws(SyscallError) in
         try signalHandoff(to: target)
@@ -238,10 +240,10 @@ struct StepRunner<Kernel: LinuxKernel> {
 
   /// A new file written beside `path` and renamed over it (see ``Syscall/replaceFile(root:path:contents:mode:)``); a
   /// temporary one left by an earlier, interrupted apply is removed first.
-  private func replaceFile(_ path: String, beneath root: Int, _ contents: String, _ mode: UInt32)
-    throws(SyscallError)
-  {
-    let (folder, name) = try rooted(root, .inRoot).openParent(path)
+  private func replaceFile(
+    _ path: String, beneath root: Int, _ contents: String, _ mode: UInt32, _ lookup: PathLookup
+  ) throws(SyscallError) {
+    let (folder, name) = try rooted(root, lookup).openParent(path)
     defer { kernel.close(folder) }
     let temporary = "." + name + ".nsbuild-new"
     try? kernel.removeEntry(folder, temporary, directory: false)
@@ -279,8 +281,8 @@ struct StepRunner<Kernel: LinuxKernel> {
   }
 
   /// `path`'s last name unlinked in its folder opened beneath `root` (see ``Syscall/removeFile(root:path:)``).
-  private func removeFile(_ path: String, beneath root: Int) throws(SyscallError) {
-    let (folder, name) = try rooted(root, .inRoot).openParent(path)
+  private func removeFile(_ path: String, beneath root: Int, _ lookup: PathLookup) throws(SyscallError) {
+    let (folder, name) = try rooted(root, lookup).openParent(path)
     defer { kernel.close(folder) }
     do { try kernel.removeEntry(folder, name, directory: false) } catch {
       guard error.errno == ErrnoNames.ENOENT else { throw error }

@@ -59,7 +59,7 @@ extension InPlaceSteps {
   /// should a later step fail.
   func remove(_ path: String, origin: SourceRange?) -> Step {
     let calls: [Syscall] = [
-      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .openPath(path: "/", slot: 0), lookUp(path, root: 0, slot: 1),
       .keepMount(slot: 1, path: path), .unmount(slot: 1, path: path),
     ]
     return Step(
@@ -74,7 +74,7 @@ extension InPlaceSteps {
   /// the same superblock, so a tmpfs comes back with its files, and the mounts that were beneath it with it.
   func restoreKept(_ path: String, origin: SourceRange?) -> Step {
     let calls: [Syscall] = [
-      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .openPath(path: "/", slot: 0), lookUp(path, root: 0, slot: 1),
       .restoreMount(slot: 1, path: path),
     ]
     return Step(
@@ -168,7 +168,7 @@ extension InPlaceSteps {
   /// with the spec line of `step`, which names the mount.
   private func standingMountStep(_ step: Step, path: String, calls: [Syscall], label: String) -> Step {
     let lookup: [Syscall] = [
-      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .openPath(path: "/", slot: 0), lookUp(path, root: 0, slot: 1),
     ]
     return Step(
       kind: .mount, actor: .joiner, subject: step.subject,

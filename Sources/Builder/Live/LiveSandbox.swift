@@ -32,6 +32,10 @@ public struct LiveSandbox: Sendable, Hashable {
   /// The `[[files]]` entries as they stand, by sandbox path (reached through `/proc/PID/root` with
   /// RESOLVE_IN_ROOT, never following its symlinks out).
   public var files: [String: LiveFile] = [:]
+  /// The sandbox paths in-place steps reach from its `/` (mount targets, `[[files]]` folders), each resolved beneath
+  /// its root by the rule `run` has for the host's tree (``HostPathResolver``): a symlink only root or the caller
+  /// could have made is followed, one another user (the sandbox itself) could change is named and not followed.
+  public var paths: [String: ResolvedHostPath] = [:]
   /// Whether the pasta recorded (``SandboxRecord/pasta``) still runs, by its pid and start time; nil without one.
   public var pastaRunning: Bool?
   /// What could not be read, and why (`hostname: setns: EPERM`), for the plan's notes.

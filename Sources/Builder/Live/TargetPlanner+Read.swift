@@ -15,7 +15,8 @@ extension TargetPlanner {
   ) throws(TargetPlanError) -> TargetPlan {
     let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
     let live = LiveObserver(reader: reader).observe(
-      record, files: files, links: plan.steps.contains { $0.kind == .veth })
+      record, files: files, paths: Array(Set(record.plan.inPlacePaths + plan.inPlacePaths)).sorted(),
+      links: plan.steps.contains { $0.kind == .veth })
     let nextExec = NextExecSteps.read(record, plan: plan, spec: spec, reader: reader)
     let marked = try TargetPlanner(record: record, live: live, nextExec: nextExec).plan(plan)
     guard record.hasMainCommand, marked.replacesMainCommand else { return marked }

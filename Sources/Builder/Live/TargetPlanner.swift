@@ -59,9 +59,11 @@ public struct TargetPlanner: Sendable {
       }
     }
     var steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    steps.resolved = live.paths
     // The main command's limits were read: it runs, and its limits are set with init's.
     if live.commandLimits != nil { steps.mainCommand = record.mainCommand }
-    let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
+    var undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
+    undoing.resolved = live.paths
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
     let veths = VethPairing(old: VethShape.all(in: record.plan), new: VethShape.all(in: new))
     let entries = pairs.flatMap { pair -> [TargetPlan.Entry] in
@@ -94,9 +96,9 @@ public struct TargetPlanner: Sendable {
       }
       entry.step.change = change(of: entry)
       return [mainCommandNoted(entry)]
-    }
+    }.map(refusingLinks)
     // Mounts made by hand are taken off first: one may cover a path the steps after it write beneath.
-    let taken = handMade(drift, new, steps)
+    let taken = handMade(drift, new, steps).map(refusingLinks)
     let last = (new.steps + taken.map(\.step)).map(\.id).max() ?? 0
     return TargetPlan(
       name: record.name, target: record.initProcess,
