@@ -114,4 +114,24 @@ struct ApplySymlinkEndToEndTests: ScratchFolderTests {
       }
     }
   }
+
+  @Test func aBindAddedInPlaceWhoseSourceIsALinkAnotherUserOwnsIsMarkedAsPlainPlanWarns() throws {
+    try withFolder { folder in
+      let base = "version = 1\n[namespaces]\nunshare = [\"mount\", \"pid\"]\n"
+      try withSandbox(folder, base) {
+        // uid 1000's folder: the source named in the spec is its link to /etc.
+        try FileManager.default.createDirectory(atPath: folder + "/proj", withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: folder + "/s", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/proj/sub", withDestinationPath: "/etc")
+        #expect(lchown(folder + "/proj/sub", Self.user, Self.user) == 0)
+        #expect(chown(folder + "/proj", Self.user, Self.user) == 0)
+        let spec = folder + "/bind.toml"
+        let bind = "[[mounts]]\ntype = \"bind\"\nsource = \"\(folder)/proj/sub\"\ntarget = \"\(folder)/s\"\n"
+        let applied = try String(contentsOfFile: folder + "/s.toml", encoding: .utf8)
+        try Data(applied.replacingOccurrences(of: "[process]", with: bind + "[process]").utf8).write(
+          to: URL(fileURLWithPath: spec))
+        try expectRefused(spec, folder, link: folder + "/proj/sub")
+      }
+    }
+  }
 }

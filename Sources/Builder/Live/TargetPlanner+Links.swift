@@ -1,7 +1,8 @@
 import SpecParser
 
 extension TargetPlanner {
-  /// `entry` marked `!` when a step of it would reach its path through a symlink `run`'s rule does not follow
+  /// `entry` marked `!` when a step of it would reach its path, or a mount's host source (``refusedSources``),
+  /// through a symlink `run`'s rule does not follow
   /// (``LiveSandbox/paths``: one the sandbox or another user could change, or one that dangles): each in-place step
   /// looks the path up through no symlink, so `apply` would fail there (ELOOP); it refuses the plan before any step
   /// instead, as `plan` warns of such a link on the host's tree.
@@ -17,6 +18,7 @@ extension TargetPlanner {
 
   /// Why the path of `subject` cannot be reached in place: a mount's target, a `[[files]]` entry's folder.
   private func refusedLink(_ subject: Step.Subject) -> String? {
+    if case .mountTarget(let target) = subject, let reason = refusedSources[target] { return reason }
     var path: String?
     if case .mountTarget(let target) = subject { path = target }
     if case .file(let file) = subject { path = AbsolutePath.parent(of: file) ?? "/" }

@@ -20,6 +20,10 @@ public struct TargetPlanner: Sendable {
   /// Without a main command: the `[process]` steps of the next `exec`, as last applied and now; each that differs
   /// is a `~` entry for the next `exec` only (``nextExecNote``).
   public let nextExec: NextExecSteps?
+  /// By mount target: why the host paths the mount opens on the host (a bind's source, an overlay's lower folders)
+  /// are refused, a symlink another user could change on their way (``HostPathResolver``), as `plan` warns: an
+  /// in-place step of that mount is marked `!` (see ``refusingLinks(_:)``).
+  public var refusedSources: [String: String] = [:]
 
   public init(
     record: SandboxRecord, live: LiveSandbox, keepers: [MainCommandSteps.Keeper] = [], chain: Plan? = nil,
