@@ -216,6 +216,8 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
     case .changeOwner(let slot, let path, let uid, let gid):
       try naming(path) { () throws(SyscallError) in try kernel.changeOwner(of: try fd(slot), uid: uid, gid: gid) }
+    case .removeFolder(let root, let path, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in try removeFolder(path, beneath: root, lookup) }
     case .removeFile(let root, let path, let lookup):
       try naming(beneath: root) { () throws(SyscallError) in try removeFile(path, beneath: root, lookup) }
     case .replaceFile(let root, let path, let contents, let mode, let lookup):
@@ -286,6 +288,22 @@ struct StepRunner<Kernel: LinuxKernel> {
     defer { kernel.close(folder) }
     do { try kernel.removeEntry(folder, name, directory: false) } catch {
       guard error.errno == ErrnoNames.ENOENT else { throw error }
+    }
+  }
+
+  /// `path`'s last name removed in its folder opened beneath `root` if it is an empty folder (see
+  /// ``Syscall/removeFolder(root:path:lookup:)``).
+  private func removeFolder(_ path: String, beneath root: Int, _ lookup: PathLookup) throws(SyscallError) {
+    guard let name = path.split(separator: "/").last.map(String.init) else { return }
+    let folder: Int32
+    // Looked up, never made: what is gone stays gone.
+    do { folder = try rooted(root, lookup).lookUp(AbsolutePath.parent(of: path) ?? "/") } catch {
+      guard error.errno == ErrnoNames.ENOENT else { throw error }
+      return
+    }
+    defer { kernel.close(folder) }
+    do { try kernel.removeEntry(folder, name, directory: true) } catch {
+      guard [ErrnoNames.ENOENT, ErrnoNames.ENOTEMPTY, ErrnoNames.EEXIST].contains(error.errno) else { throw error }
     }
   }
 

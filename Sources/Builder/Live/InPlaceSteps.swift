@@ -23,6 +23,8 @@ struct InPlaceSteps {
   /// (RESOLVE_NO_SYMLINKS), so a symlink the sandbox puts on the way (now or after `plan`) is refused (ELOOP),
   /// never followed to a host file.
   var resolved: [String: ResolvedHostPath] = [:]
+  /// ``LiveSandbox/missingFrom``: where the folders an in-place step makes on the way to a path begin.
+  var missingFrom: [String: String] = [:]
 
   init(target: ProcessIdentity, unshared: [Namespace], plan: Plan) {
     self.target = target
@@ -84,6 +86,27 @@ struct InPlaceSteps {
         origin: step.origin, label: "remove \(path)")
     }
     return nil
+  }
+
+  /// The folders a step made on the way to `path` (from ``missingFrom`` on, `path` included) removed again, deepest
+  /// first, each only while empty (unlinkat(2) AT_REMOVEDIR), as a failed `up` takes back the folders it made; nil
+  /// when the whole path stood before `apply`.
+  func removeMadeFolders(_ path: String, origin: SourceRange?) -> Step? {
+    guard let first = missingFrom[path] else { return nil }
+    var folders: [String] = []
+    var at: String? = inSandbox(path)
+    while let folder = at, AbsolutePath.isWithin(folder, first) {
+      folders.append(folder)
+      at = AbsolutePath.parent(of: folder)
+    }
+    guard !folders.isEmpty else { return nil }
+    let calls =
+      [Syscall.openPath(path: "/", slot: 0)]
+      + folders.map { Syscall.removeFolder(root: 0, path: $0, lookup: .noSymlinks) }
+    return Step(
+      kind: .file, actor: .joiner, subject: .file(path: path),
+      operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
+      origin: origin, label: "remove the folders made on the way to \(path) (\(first) on), if empty")
   }
 
   /// The propagation of the sandbox's `/`, set again inside its mount namespace.

@@ -60,11 +60,30 @@ public struct LiveObserver<Reader: SystemReader> {
         reader: reader, caller: [reader.realUserID(), reader.effectiveUserID()], root: root)
       var folders: [String: FileKind?] = [:]
       for path in Set(paths + files.map(Self.folder)) where live.paths[path] == nil {
-        live.paths[path] = resolver.resolve(path, stoppingAt: [], refusingDangling: true, folders: &folders)
+        let place = resolver.resolve(path, stoppingAt: [], refusingDangling: true, folders: &folders)
+        live.paths[path] = place
+        if place.untrusted == nil, place.dangling == nil, let missing = firstMissing(place.path, root: root) {
+          live.missingFrom[path] = missing
+        }
       }
       live.files = readFiles(files, root: root, paths: live.paths)
     }
     return live
+  }
+
+  /// The shallowest of `path` and its folders (no symlink on the way) that does not exist beneath `root`; nil when
+  /// it stands whole, or one cannot be read.
+  private func firstMissing(_ path: String, root: Int32) -> String? {
+    var at = ""
+    for name in path.split(separator: "/") {
+      at += "/" + name
+      do {
+        reader.close(try reader.openInRootWithoutSymlinks(root, at))
+      } catch {
+        return error.errno == ErrnoNames.ENOENT ? at : nil
+      }
+    }
+    return nil
   }
 
   /// The folder holding `path` (absolute): `/` for a name in `/`.

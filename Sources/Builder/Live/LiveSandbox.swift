@@ -36,6 +36,9 @@ public struct LiveSandbox: Sendable, Hashable {
   /// its root by the rule `run` has for the host's tree (``HostPathResolver``): a symlink only root or the caller
   /// could have made is followed, one another user (the sandbox itself) could change is named and not followed.
   public var paths: [String: ResolvedHostPath] = [:]
+  /// For a path of ``paths`` that does not stand whole: the first folder on its resolved way that is missing, from
+  /// which on an in-place step makes every folder (and so a failed `apply` removes them again).
+  public var missingFrom: [String: String] = [:]
   /// Whether the pasta recorded (``SandboxRecord/pasta``) still runs, by its pid and start time; nil without one.
   public var pastaRunning: Bool?
   /// What could not be read, and why (`hostname: setns: EPERM`), for the plan's notes.

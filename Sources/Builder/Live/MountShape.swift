@@ -58,7 +58,8 @@ struct MountShape: Hashable {
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .keepMount,
       .restoreMount, .reconfigure,
       .changeMode, .changeOwner,
-      .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
+      .prlimit, .replaceFile, .removeFile, .removeFolder, .redirectStandardStreams, .holdUntilSignalled,
+      .closeInheritedDescriptors,
       .endSandboxAfterCommand, .sendHandoffSignal, .endProcess, .openSandboxNamespace, .rtnetlink, .startPasta,
       .startLivePasta:
       break

@@ -15,7 +15,7 @@ extension TargetPlanner {
   ) throws(TargetPlanError) -> TargetPlan {
     let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
     let live = LiveObserver(reader: reader).observe(
-      record, files: files, paths: Array(Set(record.plan.inPlacePaths + plan.inPlacePaths)).sorted(),
+      record, files: files, paths: Array(Set(record.plan.inPlacePaths + plan.inPlacePaths + files)).sorted(),
       links: plan.steps.contains { $0.kind == .veth })
     let nextExec = NextExecSteps.read(record, plan: plan, spec: spec, reader: reader)
     var planner = TargetPlanner(record: record, live: live, nextExec: nextExec)

@@ -64,6 +64,7 @@ public struct TargetPlanner: Sendable {
     }
     var steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
     steps.resolved = live.paths
+    steps.missingFrom = live.missingFrom
     // The main command's limits were read: it runs, and its limits are set with init's.
     if live.commandLimits != nil { steps.mainCommand = record.mainCommand }
     var undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)

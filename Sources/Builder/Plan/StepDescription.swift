@@ -242,6 +242,9 @@ extension Syscall: CustomStringConvertible {
     case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
     case .changeOwner(let slot, let path, let uid, let gid):
       return "fchown(fd[\(slot)] (\(path)), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))"
+    case .removeFolder(let root, let path, let lookup):
+      return
+        "openat2(fd[\(root)], parent of \(Quoting.c(path)), RESOLVE_IN_ROOT)\(lookup.note) = it; unlinkat(it, last name, AT_REMOVEDIR) (left unless empty)"
     case .removeFile(let root, let path, let lookup):
       return
         "openat2(fd[\(root)], parent of \(Quoting.c(path)), RESOLVE_IN_ROOT)\(lookup.note) = it; unlinkat(it, last name, 0)"
