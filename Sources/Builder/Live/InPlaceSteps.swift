@@ -246,6 +246,17 @@ struct InPlaceSteps {
     return roots
   }
 
+  /// The slots `calls` fill with a lookup or a mount of their own (openat2(2), fsmount(2), open_tree(2)).
+  static func filled(_ calls: [Syscall]) -> Set<Int> {
+    var slots = Set<Int>()
+    for call in calls {
+      if case .resolve(_, _, _, let slot, _) = call { slots.insert(slot) }
+      if case .fsmount(_, _, let slot, _) = call { slots.insert(slot) }
+      if case .openTree(_, _, _, let slot, _) = call { slots.insert(slot) }
+    }
+    return slots
+  }
+
   /// Whether `call` copies a host tree or sets up that detached copy (`detached`: a bind's slot): made before
   /// joining, since open_tree(2) clones only mounts of the caller's own mount namespace (EINVAL otherwise).
   static func copiesHostTree(_ call: Syscall, detached: Int?) -> Bool {

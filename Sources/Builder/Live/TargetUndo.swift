@@ -19,7 +19,7 @@ extension TargetPlanner {
         guard case .mountTarget(let path) = taken.subject else { return [] }
         if taken.calls.contains(where: Self.attaches) {
           // Detached first: the folders made for it are then empty again.
-          return [steps.remove(path, origin: taken.origin)]
+          return [steps.remove(path, origin: taken.origin, keeping: false)]
             + (steps.removeMadeFolders(path, origin: taken.origin).map { [$0] } ?? [])
         }
         // Drift brought back where it stands (flags, size, propagation changed by hand): set back as it stood.
