@@ -74,4 +74,29 @@ struct ApplyMountKindsEndToEndTests: ScratchFolderTests {
       }
     }
   }
+
+  @Test(.enabled(if: TargetPlanEndToEndTests.nsenter != nil, "needs nsenter(1) to mount by hand"))
+  func aMountMadeByHandOnTopOfTheSpecsIsTheOnlyOneTakenOff() throws {
+    try withFolder { folder in
+      try FileManager.default.createDirectory(atPath: folder + "/top", withIntermediateDirectories: false)
+      let tmpfs = "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/top\"\n"
+      try live.withSandbox(folder, Self.base + tmpfs) {
+        let pid = try initPID(folder)
+        let nsenter = try #require(TargetPlanEndToEndTests.nsenter)
+        let byHand = try NSBuildProcess.runCommand(
+          nsenter,
+          [
+            "-t", "\(pid)", "-m", "--", "/bin/sh", "-c",
+            "echo precious > \(folder)/top/data && mount --bind /etc \(folder)/top",
+          ])
+        try #require(byHand.status == 0, "\(byHand.stderr)")
+        let result = try live.nsbuild(["apply", folder + "/s.toml", "--target", "live"], folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let stacked = try mounts(pid, at: folder + "/top").filter { $0.contains(" \(folder)/top ") }
+        #expect(stacked.count == 1 && stacked.first?.contains(" - tmpfs ") == true, "\(stacked)")
+        let data = try NSBuildProcess.runCommand(nsenter, ["-t", "\(pid)", "-m", "--", "cat", folder + "/top/data"])
+        #expect(data.stdout == "precious\n", "\(data.stderr)")
+      }
+    }
+  }
 }

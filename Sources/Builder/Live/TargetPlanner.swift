@@ -171,6 +171,21 @@ public struct TargetPlanner: Sendable {
     return MountDrift(shape: shape, mount: mount).described == nil
   }
 
+  /// Whether the topmost mount on `path` was made by hand on top of the one `step` made, which stands right beneath
+  /// it (its parent in mountinfo, on the same mount point) as the step makes it (``MountDrift``).
+  private func coveredByHand(_ step: Step, at path: String) -> Bool {
+    guard let mounts = live.mounts, let top = live.mount(at: path),
+      let beneath = mounts.first(where: { $0.id == top.parentID && $0.mountPoint == path })
+    else { return false }
+    let shape = MountShape(step)
+    guard shape.fstype == "bind" || shape.fstype == beneath.fstype else { return false }
+    return MountDrift(shape: shape, mount: beneath).described == nil
+  }
+
+  static let coveredByHandNote =
+    "a mount made by hand stands on top of the spec's, which is still there beneath it: apply takes off only the "
+    + "one on top (umount2 MNT_DETACH), the spec's mount and its files stay"
+
   /// The note of an unchanged step whose drift only a replacement brings back.
   static let replacedForDrift =
     "the spec did not change this, but the sandbox drifted from it and cannot be brought back in place: "
@@ -218,6 +233,12 @@ public struct TargetPlanner: Sendable {
         let back = steps.restore(new, standing: mount)
       {
         return TargetPlan.Entry(step: new, action: .inPlace, apply: [back], restores: found)
+      }
+      // A mount made by hand on top of the applied one, which still stands beneath it: only that one is taken off.
+      if case .mountTarget(let path) = new.subject, coveredByHand(new, at: path) {
+        return TargetPlan.Entry(
+          step: new, action: .inPlace, apply: [steps.remove(path, origin: new.origin)], restores: found,
+          note: Self.coveredByHandNote)
       }
       return replacedMount(old, new, .mountSource, steps, restores: found)
     }
