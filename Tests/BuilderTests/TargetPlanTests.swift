@@ -422,7 +422,7 @@ import Testing
     let back = try #require(entry.undo.first?.first)
     #expect(
       back.calls.contains { call in
-        if case .replaceFile(_, _, "by hand", _) = call { true } else { false }
+        if case .replaceFile(_, _, "by hand", _, _) = call { true } else { false }
       }, "\(back.calls)")
   }
 

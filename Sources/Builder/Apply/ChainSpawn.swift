@@ -141,7 +141,8 @@ extension Launcher {
       .useTerminalReplica, .relayTerminal, .openTerminalReplica, .execve, .takeBackForeground, .enterMountNamespace,
       .saveMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots, .redirectStandardStreams,
       .holdUntilSignalled, .endSandboxAfterCommand, .closeInheritedDescriptors, .unmount, .keepMount, .restoreMount,
-      .reconfigure, .changeMode, .changeOwner, .prlimit, .replaceFile, .removeFile, .openNamespace, .pidfdOpen,
+      .reconfigure, .changeMode, .changeOwner, .prlimit, .replaceFile, .removeFile, .removeFolder, .openNamespace,
+      .pidfdOpen,
       .setns, .sendHandoffSignal, .endProcess, .openSandboxNamespace, .rtnetlink, .startPasta, .startLivePasta,
       .checkProgram:
       nil

@@ -111,7 +111,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
       switch step.calls[index] {
       case .moveMount, .unmount, .restoreMount, .sethostname, .setdomainname, .loopbackUp, .loopbackDown, .reconfigure,
         .changeMode,
-        .changeOwner, .replaceFile, .removeFile, .createFile, .makeDirectory, .symlink, .prlimit, .setPropagation,
+        .changeOwner, .replaceFile, .removeFile, .removeFolder, .createFile, .makeDirectory, .symlink, .prlimit,
+        .setPropagation,
         .sendHandoffSignal, .endProcess, .rtnetlink, .startPasta, .startLivePasta:
         return true
       case .setattrAt: return index > joined

@@ -216,10 +216,14 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming(path) { () throws(SyscallError) in try kernel.changeMode(of: try fd(slot), mode: mode) }
     case .changeOwner(let slot, let path, let uid, let gid):
       try naming(path) { () throws(SyscallError) in try kernel.changeOwner(of: try fd(slot), uid: uid, gid: gid) }
-    case .removeFile(let root, let path):
-      try naming(beneath: root) { () throws(SyscallError) in try removeFile(path, beneath: root) }
-    case .replaceFile(let root, let path, let contents, let mode):
-      try naming(beneath: root) { () throws(SyscallError) in try replaceFile(path, beneath: root, contents, mode) }
+    case .removeFolder(let root, let path, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in try removeFolder(path, beneath: root, lookup) }
+    case .removeFile(let root, let path, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in try removeFile(path, beneath: root, lookup) }
+    case .replaceFile(let root, let path, let contents, let mode, let lookup):
+      try naming(beneath: root) { () throws(SyscallError) in
+        try replaceFile(path, beneath: root, contents, mode, lookup)
+      }
     case .sendHandoffSignal(let target):
       try naming("the main command's keeper, pid \(target.pid)") { () throws(SyscallError) in
         try signalHandoff(to: target)
@@ -240,10 +244,10 @@ struct StepRunner<Kernel: LinuxKernel> {
 
   /// A new file written beside `path` and renamed over it (see ``Syscall/replaceFile(root:path:contents:mode:)``); a
   /// temporary one left by an earlier, interrupted apply is removed first.
-  private func replaceFile(_ path: String, beneath root: Int, _ contents: String, _ mode: UInt32)
-    throws(SyscallError)
-  {
-    let (folder, name) = try rooted(root, .inRoot).openParent(path)
+  private func replaceFile(
+    _ path: String, beneath root: Int, _ contents: String, _ mode: UInt32, _ lookup: PathLookup
+  ) throws(SyscallError) {
+    let (folder, name) = try rooted(root, lookup).openParent(path)
     defer { kernel.close(folder) }
     let temporary = "." + name + ".nsbuild-new"
     try? kernel.removeEntry(folder, temporary, directory: false)
@@ -281,11 +285,27 @@ struct StepRunner<Kernel: LinuxKernel> {
   }
 
   /// `path`'s last name unlinked in its folder opened beneath `root` (see ``Syscall/removeFile(root:path:)``).
-  private func removeFile(_ path: String, beneath root: Int) throws(SyscallError) {
-    let (folder, name) = try rooted(root, .inRoot).openParent(path)
+  private func removeFile(_ path: String, beneath root: Int, _ lookup: PathLookup) throws(SyscallError) {
+    let (folder, name) = try rooted(root, lookup).openParent(path)
     defer { kernel.close(folder) }
     do { try kernel.removeEntry(folder, name, directory: false) } catch {
       guard error.errno == ErrnoNames.ENOENT else { throw error }
+    }
+  }
+
+  /// `path`'s last name removed in its folder opened beneath `root` if it is an empty folder (see
+  /// ``Syscall/removeFolder(root:path:lookup:)``).
+  private func removeFolder(_ path: String, beneath root: Int, _ lookup: PathLookup) throws(SyscallError) {
+    guard let name = path.split(separator: "/").last.map(String.init) else { return }
+    let folder: Int32
+    // Looked up, never made: what is gone stays gone.
+    do { folder = try rooted(root, lookup).lookUp(AbsolutePath.parent(of: path) ?? "/") } catch {
+      guard error.errno == ErrnoNames.ENOENT else { throw error }
+      return
+    }
+    defer { kernel.close(folder) }
+    do { try kernel.removeEntry(folder, name, directory: true) } catch {
+      guard [ErrnoNames.ENOENT, ErrnoNames.ENOTEMPTY, ErrnoNames.EEXIST].contains(error.errno) else { throw error }
     }
   }
 

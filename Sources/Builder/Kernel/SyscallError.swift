@@ -71,6 +71,7 @@ public enum ErrnoNames {
   public static let EFBIG: Int32 = 27
   public static let EROFS: Int32 = 30
   public static let ERANGE: Int32 = 34
+  public static let ENOTEMPTY: Int32 = 39
   public static let ELOOP: Int32 = 40
   public static let EPROTO: Int32 = 71
 }

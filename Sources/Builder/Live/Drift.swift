@@ -215,6 +215,16 @@ public enum DriftReport {
 }
 
 extension Plan {
+  /// The sandbox paths an in-place step reaches from the sandbox's `/`: every mount's target and each folder a step
+  /// of the plan looks up (``InPlaceSteps/slotPaths(_:)``).
+  public var inPlacePaths: [String] {
+    let targets = steps.compactMap { step -> String? in
+      guard case .mountTarget(let path) = step.subject else { return nil }
+      return path
+    }
+    return targets + InPlaceSteps.slotPaths(steps.flatMap(\.calls)).values
+  }
+
   /// The sandbox paths of the plan's `[[files]]` steps.
   public var filePaths: [String] {
     steps.compactMap { step in

@@ -9,13 +9,24 @@ extension InPlaceSteps {
     guard case .mountTarget(let path) = step.subject else { return step }
     let shape = MountShape(step)
     let operations = step.operations + (protects[path]?.operations ?? [])
-    let roots = Self.rootSlots(operations.map(\.call))
+    // A root the step fills itself (an overlay's upper tmpfs, fsmount(2) before it is attached) is not looked up
+    // again: its path does not stand yet.
+    let roots = Self.rootSlots(operations.map(\.call)).subtracting(Self.filled(operations.map(\.call)))
     let used = Self.slots(in: operations.map(\.call))
-    var before = (sources?.operations ?? []).filter { operation in
+    let sourceOpens = (sources?.operations ?? []).filter { operation in
       guard let slot = Self.opened(operation.call) else { return false }
       return used.contains(slot) && !roots.contains(slot)
     }
-    var after: [Step.Operation] = []
+    // Only a host path that is copied (a bind's source: open_tree(2) clones only mounts of the caller's mount
+    // namespace) is opened before joining. The others are opened once joined, where they are used: overlayfs and
+    // open_tree(2) of the null device (a mask) refuse (EINVAL) a mount of another mount namespace.
+    let copied = Set(
+      operations.compactMap { operation -> Int? in
+        if case .openTree(let source, _, _, _, _) = operation.call { return source }
+        return nil
+      })
+    var before = sourceOpens.filter { Self.opened($0.call).map(copied.contains) ?? false }
+    var after = sourceOpens.filter { !(Self.opened($0.call).map(copied.contains) ?? false) }
     for operation in operations {
       if Self.copiesHostTree(operation.call, detached: shape.fstype == "bind" ? shape.detachedSlot : nil) {
         before.append(operation)
@@ -56,17 +67,19 @@ extension InPlaceSteps {
 
   /// The mount on `path` taken off inside the sandbox's mount namespace (umount2(2) MNT_DETACH), a detached copy of
   /// it kept by nsbuild first (``Syscall/keepMount(slot:path:)``) for ``restoreKept(_:origin:)`` to attach again
-  /// should a later step fail.
-  func remove(_ path: String, origin: SourceRange?) -> Step {
-    let calls: [Syscall] = [
-      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
-      .keepMount(slot: 1, path: path), .unmount(slot: 1, path: path),
-    ]
+  /// should a later step fail. Without `keeping` (the undo of a mount this apply attached), no copy is kept: the
+  /// copies are attached again newest first, and the one an undo kept would stand in for the mount it took off.
+  func remove(_ path: String, origin: SourceRange?, keeping: Bool = true) -> Step {
+    let calls: [Syscall] =
+      [.openPath(path: "/", slot: 0), lookUp(path, root: 0, slot: 1)]
+      + (keeping ? [.keepMount(slot: 1, path: path)] : []) + [.unmount(slot: 1, path: path)]
     return Step(
       kind: .unmount, actor: .joiner, subject: .mountTarget(path: path),
       operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
-      reason: "processes that still use it keep it until they let go (MNT_DETACH); nsbuild keeps a copy until "
-        + "apply ends (a failed apply attaches it again)",
+      reason: keeping
+        ? "processes that still use it keep it until they let go (MNT_DETACH); nsbuild keeps a copy until "
+          + "apply ends (a failed apply attaches it again)"
+        : "processes that still use it keep it until they let go (MNT_DETACH)",
       origin: origin)
   }
 
@@ -74,7 +87,7 @@ extension InPlaceSteps {
   /// the same superblock, so a tmpfs comes back with its files, and the mounts that were beneath it with it.
   func restoreKept(_ path: String, origin: SourceRange?) -> Step {
     let calls: [Syscall] = [
-      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .openPath(path: "/", slot: 0), lookUp(path, root: 0, slot: 1),
       .restoreMount(slot: 1, path: path),
     ]
     return Step(
@@ -168,7 +181,7 @@ extension InPlaceSteps {
   /// with the spec line of `step`, which names the mount.
   private func standingMountStep(_ step: Step, path: String, calls: [Syscall], label: String) -> Step {
     let lookup: [Syscall] = [
-      .openPath(path: "/", slot: 0), .resolve(root: 0, path: path, create: nil, slot: 1, lookup: .inRoot),
+      .openPath(path: "/", slot: 0), lookUp(path, root: 0, slot: 1),
     ]
     return Step(
       kind: .mount, actor: .joiner, subject: step.subject,

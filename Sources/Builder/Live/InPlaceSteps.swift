@@ -18,6 +18,13 @@ struct InPlaceSteps {
   /// What each fd slot of the new plan stands for inside the sandbox: a path looked up (`.resolve`), or the root of
   /// the mount made for a target (fsmount(2), open_tree(2)). A slot not listed is the sandbox's `/`.
   let slotPaths: [Int: String]
+  /// The sandbox paths as ``LiveSandbox/paths`` resolved them beneath its root: a step reaches a path from the
+  /// sandbox's `/` by the resolved one (the symlinks `run`'s rule follows replaced), following no symlink
+  /// (RESOLVE_NO_SYMLINKS), so a symlink the sandbox puts on the way (now or after `plan`) is refused (ELOOP),
+  /// never followed to a host file.
+  var resolved: [String: ResolvedHostPath] = [:]
+  /// ``LiveSandbox/missingFrom``: where the folders an in-place step makes on the way to a path begin.
+  var missingFrom: [String: String] = [:]
 
   init(target: ProcessIdentity, unshared: [Namespace], plan: Plan) {
     self.target = target
@@ -68,8 +75,10 @@ struct InPlaceSteps {
   /// no file.
   func removeFile(_ step: Step) -> Step? {
     guard case .file(let path) = step.subject else { return nil }
-    for case .createFile(let root, let relative, _, _, _) in step.calls {
-      let remove = Step.Operation(.removeFile(root: root, path: relative), origin: step.origin)
+    for case .createFile(let root, let relative, _, _, let lookup) in step.calls {
+      let remove = Step.Operation(
+        .removeFile(root: root, path: onHostTree(relative, root: root, lookup: lookup), lookup: lookup),
+        origin: step.origin)
       let opens = reopen([root], besides: [remove.call])
       return Step(
         kind: .file, actor: .joiner, subject: step.subject,
@@ -77,6 +86,27 @@ struct InPlaceSteps {
         origin: step.origin, label: "remove \(path)")
     }
     return nil
+  }
+
+  /// The folders a step made on the way to `path` (from ``missingFrom`` on, `path` included) removed again, deepest
+  /// first, each only while empty (unlinkat(2) AT_REMOVEDIR), as a failed `up` takes back the folders it made; nil
+  /// when the whole path stood before `apply`.
+  func removeMadeFolders(_ path: String, origin: SourceRange?) -> Step? {
+    guard let first = missingFrom[path] else { return nil }
+    var folders: [String] = []
+    var at: String? = inSandbox(path)
+    while let folder = at, AbsolutePath.isWithin(folder, first) {
+      folders.append(folder)
+      at = AbsolutePath.parent(of: folder)
+    }
+    guard !folders.isEmpty else { return nil }
+    let calls =
+      [Syscall.openPath(path: "/", slot: 0)]
+      + folders.map { Syscall.removeFolder(root: 0, path: $0, lookup: .noSymlinks) }
+    return Step(
+      kind: .file, actor: .joiner, subject: .file(path: path),
+      operations: join([.mount], besides: calls) + calls.map { Step.Operation($0) }, change: .create,
+      origin: origin, label: "remove the folders made on the way to \(path) (\(first) on), if empty")
   }
 
   /// The propagation of the sandbox's `/`, set again inside its mount namespace.
@@ -90,11 +120,14 @@ struct InPlaceSteps {
   func file(_ step: Step, replacing: Bool) -> Step {
     let opens = reopen(Self.rootSlots(step.calls), besides: step.calls)
     let operations = step.operations.map { operation -> Step.Operation in
-      guard replacing, case .createFile(let root, let path, let contents, let mode, _) = operation.call else {
+      guard replacing, case .createFile(let root, let path, let contents, let mode, let lookup) = operation.call else {
         return operation
       }
       return Step.Operation(
-        .replaceFile(root: root, path: path, contents: contents, mode: mode), origin: operation.origin)
+        .replaceFile(
+          root: root, path: onHostTree(path, root: root, lookup: lookup), contents: contents, mode: mode,
+          lookup: lookup),
+        origin: operation.origin)
     }
     return Step(
       kind: .file, actor: .joiner, subject: step.subject,
@@ -139,9 +172,31 @@ struct InPlaceSteps {
     var operations = [Step.Operation(.openPath(path: "/", slot: base))]
     operations += top.dropFirst().map { Step.Operation(.openPath(path: "/", slot: $0)) }
     operations += beneath.map { slot, path in
-      Step.Operation(.resolve(root: base, path: path, create: nil, slot: slot, lookup: .inRoot))
+      Step.Operation(.resolve(root: base, path: inSandbox(path), create: nil, slot: slot, lookup: .noSymlinks))
     }
     return operations
+  }
+
+  /// The lookup of the sandbox path `path` from its `/` (slot `root`), as ``resolved`` says it (see there).
+  func lookUp(_ path: String, root: Int, slot: Int) -> Syscall {
+    .resolve(root: root, path: inSandbox(path), create: nil, slot: slot, lookup: .noSymlinks)
+  }
+
+  /// A `[[files]]` path looked up from the sandbox's `/` through no symlink (the host's tree): its folder as
+  /// ``resolved`` has it in the sandbox; beneath a mount's root, `path` as it is.
+  func onHostTree(_ path: String, root: Int, lookup: PathLookup) -> String {
+    guard lookup == .noSymlinks, slotPaths[root] == nil, let name = path.split(separator: "/").last else {
+      return path
+    }
+    let folder = inSandbox(AbsolutePath.parent(of: path) ?? "/")
+    return (folder == "/" ? "" : folder) + "/" + name
+  }
+
+  /// `path` with the symlinks on its way that `run`'s rule follows replaced (``resolved``); as written when it was
+  /// not resolved, or when a link on it is not followed (a step that meets one fails: ELOOP).
+  func inSandbox(_ path: String) -> String {
+    guard let place = resolved[path], place.untrusted == nil, place.dangling == nil else { return path }
+    return place.path
   }
 
   /// What each slot stands for (see ``slotPaths``), from the calls of a whole plan in order.
@@ -189,6 +244,17 @@ struct InPlaceSteps {
       if case .symlink(let root, _, _, _) = call { roots.insert(root) }
     }
     return roots
+  }
+
+  /// The slots `calls` fill with a lookup or a mount of their own (openat2(2), fsmount(2), open_tree(2)).
+  static func filled(_ calls: [Syscall]) -> Set<Int> {
+    var slots = Set<Int>()
+    for call in calls {
+      if case .resolve(_, _, _, let slot, _) = call { slots.insert(slot) }
+      if case .fsmount(_, _, let slot, _) = call { slots.insert(slot) }
+      if case .openTree(_, _, _, let slot, _) = call { slots.insert(slot) }
+    }
+    return slots
   }
 
   /// Whether `call` copies a host tree or sets up that detached copy (`detached`: a bind's slot): made before

@@ -10,10 +10,12 @@ public struct LiveObserver<Reader: SystemReader> {
     self.reader = reader
   }
 
-  /// What stands in the sandbox of `record`; `files` are the `[[files]]` paths to read inside it; its links are read
-  /// when `links` or the applied plan has a veth. Namespaces the applied plan did not unshare are the host's: their
-  /// values are not read as the sandbox's.
-  public func observe(_ record: SandboxRecord, files: [String] = [], links: Bool = false) -> LiveSandbox {
+  /// What stands in the sandbox of `record`; `files` are the `[[files]]` paths to read inside it, `paths` the
+  /// sandbox paths to resolve there (``LiveSandbox/paths``); its links are read when `links` or the applied plan has
+  /// a veth. Namespaces the applied plan did not unshare are the host's: their values are not read as the sandbox's.
+  public func observe(
+    _ record: SandboxRecord, files: [String] = [], paths: [String] = [], links: Bool = false
+  ) -> LiveSandbox {
     let target = record.initProcess
     var live = LiveSandbox(isAlive: target.isAlive(reader: reader))
     guard live.isAlive else { return live }
@@ -48,13 +50,44 @@ public struct LiveObserver<Reader: SystemReader> {
       } catch { live.unread.append("links: \(error)") }
     }
     // The root is held open before the check below, so the files are read beneath the root of the process checked.
-    let root = files.isEmpty ? nil : try? reader.openPath(proc + "root")
+    let root = files.isEmpty && paths.isEmpty ? nil : try? reader.openPath(proc + "root")
     defer { if let root { reader.close(root) } }
     // Every /proc read above names the same pid: a recycled one since the check would be another process.
     guard target.isAlive(reader: reader) else { return LiveSandbox(isAlive: false) }
-    if let root { live.files = readFiles(files, root: root) }
+    if let root {
+      // Judged as `run` judges the host's tree: root and the caller are trusted, the sandbox's own ids are not.
+      let resolver = HostPathResolver(
+        reader: reader, caller: [reader.realUserID(), reader.effectiveUserID()], root: root)
+      var folders: [String: FileKind?] = [:]
+      for path in Set(paths + files.map(Self.folder)) where live.paths[path] == nil {
+        let place = resolver.resolve(path, stoppingAt: [], refusingDangling: true, folders: &folders)
+        live.paths[path] = place
+        if place.untrusted == nil, place.dangling == nil, let missing = firstMissing(place.path, root: root) {
+          live.missingFrom[path] = missing
+        }
+      }
+      live.files = readFiles(files, root: root, paths: live.paths)
+    }
     return live
   }
+
+  /// The shallowest of `path` and its folders (no symlink on the way) that does not exist beneath `root`; nil when
+  /// it stands whole, or one cannot be read.
+  private func firstMissing(_ path: String, root: Int32) -> String? {
+    var at = ""
+    for name in path.split(separator: "/") {
+      at += "/" + name
+      do {
+        reader.close(try reader.openInRootWithoutSymlinks(root, at))
+      } catch {
+        return error.errno == ErrnoNames.ENOENT ? at : nil
+      }
+    }
+    return nil
+  }
+
+  /// The folder holding `path` (absolute): `/` for a name in `/`.
+  static func folder(_ path: String) -> String { AbsolutePath.parent(of: path) ?? "/" }
 
   private func text(_ path: String) -> String? {
     (try? reader.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
@@ -86,15 +119,24 @@ public struct LiveObserver<Reader: SystemReader> {
   }
 
   /// Each path beneath the sandbox's root, `rootFD`: opened through the host's /proc (the magic link
-  /// `/proc/PID/root` resolves to the process's root); every lookup stays beneath it (RESOLVE_IN_ROOT) and the
-  /// last name is opened without following a symlink.
-  private func readFiles(_ paths: [String], root rootFD: Int32) -> [String: LiveFile] {
+  /// `/proc/PID/root` resolves to the process's root); its folder is the one `resolved` gives (the symlinks `run`
+  /// would follow replaced), opened beneath the root following no symlink (RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS),
+  /// and the last name is opened without following one. A folder behind a link another user could change is not
+  /// read: `.other`, which apply refuses to touch.
+  private func readFiles(
+    _ paths: [String], root rootFD: Int32, paths resolved: [String: ResolvedHostPath]
+  ) -> [String: LiveFile] {
     var files: [String: LiveFile] = [:]
     for path in paths {
       let parts = path.split(separator: "/")
       guard let name = parts.last.map(String.init) else { continue }
-      let parent = "/" + parts.dropLast().joined(separator: "/")
-      guard let folder = try? reader.openInRoot(rootFD, parent) else {
+      let place = resolved[Self.folder(path)]
+      if let place, place.untrusted != nil || place.dangling != nil {
+        files[path] = .other
+        continue
+      }
+      let parent = place?.path ?? Self.folder(path)
+      guard let folder = try? reader.openInRootWithoutSymlinks(rootFD, parent) else {
         files[path] = .missing
         continue
       }

@@ -32,6 +32,13 @@ public struct LiveSandbox: Sendable, Hashable {
   /// The `[[files]]` entries as they stand, by sandbox path (reached through `/proc/PID/root` with
   /// RESOLVE_IN_ROOT, never following its symlinks out).
   public var files: [String: LiveFile] = [:]
+  /// The sandbox paths in-place steps reach from its `/` (mount targets, `[[files]]` folders), each resolved beneath
+  /// its root by the rule `run` has for the host's tree (``HostPathResolver``): a symlink only root or the caller
+  /// could have made is followed, one another user (the sandbox itself) could change is named and not followed.
+  public var paths: [String: ResolvedHostPath] = [:]
+  /// For a path of ``paths`` that does not stand whole: the first folder on its resolved way that is missing, from
+  /// which on an in-place step makes every folder (and so a failed `apply` removes them again).
+  public var missingFrom: [String: String] = [:]
   /// Whether the pasta recorded (``SandboxRecord/pasta``) still runs, by its pid and start time; nil without one.
   public var pastaRunning: Bool?
   /// What could not be read, and why (`hostname: setns: EPERM`), for the plan's notes.

@@ -58,9 +58,9 @@ struct MountShape: Hashable {
       .returnToMountNamespace, .sendSlots, .receiveSlots, .openNamespace, .pidfdOpen, .setns, .unmount, .keepMount,
       .restoreMount, .reconfigure,
       .changeMode, .changeOwner,
-      .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-      .endSandboxAfterCommand, .sendHandoffSignal, .checkProgram, .endProcess, .openSandboxNamespace, .rtnetlink,
-      .startPasta,
+      .prlimit, .replaceFile, .removeFile, .removeFolder, .redirectStandardStreams, .holdUntilSignalled,
+      .closeInheritedDescriptors, .endSandboxAfterCommand, .sendHandoffSignal, .checkProgram, .endProcess,
+      .openSandboxNamespace, .rtnetlink, .startPasta,
       .startLivePasta:
       break
     }

@@ -15,9 +15,12 @@ extension TargetPlanner {
   ) throws(TargetPlanError) -> TargetPlan {
     let files = Array(Set(record.plan.filePaths + plan.filePaths)).sorted()
     let live = LiveObserver(reader: reader).observe(
-      record, files: files, links: plan.steps.contains { $0.kind == .veth })
+      record, files: files, paths: Array(Set(record.plan.inPlacePaths + plan.inPlacePaths + files)).sorted(),
+      links: plan.steps.contains { $0.kind == .veth })
     let nextExec = NextExecSteps.read(record, plan: plan, spec: spec, reader: reader)
-    let marked = try TargetPlanner(record: record, live: live, nextExec: nextExec).plan(plan)
+    var planner = TargetPlanner(record: record, live: live, nextExec: nextExec)
+    planner.refusedSources = refusedSources(spec, reader: reader)
+    let marked = try planner.plan(plan)
     guard record.hasMainCommand, marked.replacesMainCommand else { return marked }
     let chain: Plan
     do {
@@ -27,6 +30,24 @@ extension TargetPlanner {
       chain = try Planner(spec: spec, state: state).mainCommandPlan(into: target, live: launch)
     } catch { throw .mainCommand(record.name.rawValue, "\(error)") }
     let keepers = MainCommandSteps.keepers(of: record, log: launch.output, reader: reader)
-    return try TargetPlanner(record: record, live: live, keepers: keepers, chain: chain).plan(plan)
+    var replacing = TargetPlanner(record: record, live: live, keepers: keepers, chain: chain)
+    replacing.refusedSources = planner.refusedSources
+    return try replacing.plan(plan)
+  }
+
+  /// The mounts of `spec` whose host paths `run` (and an in-place step) would refuse, by target, with why: each
+  /// bind source and overlay lower folder resolved on the host as `plan` resolves them.
+  static func refusedSources<Reader: SystemReader>(_ spec: Spec?, reader: Reader) -> [String: String] {
+    guard let spec else { return [:] }
+    let sources = HostPathResolver(reader: reader, caller: [reader.realUserID(), reader.effectiveUserID()])
+      .readSources(for: spec)
+    var refused: [String: String] = [:]
+    for mount in spec.mounts {
+      for path in [mount.source].compactMap({ $0 }) + mount.lower {
+        guard refused[mount.target] == nil, let link = sources[path]?.untrusted else { continue }
+        refused[mount.target] = Planner.untrusted(path, link) + ": apply will refuse to follow it (ELOOP)"
+      }
+    }
+    return refused
   }
 }

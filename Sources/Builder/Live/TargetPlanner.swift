@@ -20,6 +20,10 @@ public struct TargetPlanner: Sendable {
   /// Without a main command: the `[process]` steps of the next `exec`, as last applied and now; each that differs
   /// is a `~` entry for the next `exec` only (``nextExecNote``).
   public let nextExec: NextExecSteps?
+  /// By mount target: why the host paths the mount opens on the host (a bind's source, an overlay's lower folders)
+  /// are refused, a symlink another user could change on their way (``HostPathResolver``), as `plan` warns: an
+  /// in-place step of that mount is marked `!` (see ``refusingLinks(_:)``).
+  public var refusedSources: [String: String] = [:]
 
   public init(
     record: SandboxRecord, live: LiveSandbox, keepers: [MainCommandSteps.Keeper] = [], chain: Plan? = nil,
@@ -59,9 +63,12 @@ public struct TargetPlanner: Sendable {
       }
     }
     var steps = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: new)
+    steps.resolved = live.paths
+    steps.missingFrom = live.missingFrom
     // The main command's limits were read: it runs, and its limits are set with init's.
     if live.commandLimits != nil { steps.mainCommand = record.mainCommand }
-    let undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
+    var undoing = InPlaceSteps(target: record.initProcess, unshared: record.plan.unsharedNamespaces, plan: record.plan)
+    undoing.resolved = live.paths
     let pairs = PlanDiff.Alignment.align(old.map(PlanDiff.key), new.steps.map(PlanDiff.key))
     let veths = VethPairing(old: VethShape.all(in: record.plan), new: VethShape.all(in: new))
     let entries = pairs.flatMap { pair -> [TargetPlan.Entry] in
@@ -94,9 +101,9 @@ public struct TargetPlanner: Sendable {
       }
       entry.step.change = change(of: entry)
       return [mainCommandNoted(entry)]
-    }
+    }.map(refusingLinks)
     // Mounts made by hand are taken off first: one may cover a path the steps after it write beneath.
-    let taken = handMade(drift, new, steps)
+    let taken = handMade(drift, new, steps).map(refusingLinks)
     let last = (new.steps + taken.map(\.step)).map(\.id).max() ?? 0
     return TargetPlan(
       name: record.name, target: record.initProcess,
@@ -164,6 +171,21 @@ public struct TargetPlanner: Sendable {
     return MountDrift(shape: shape, mount: mount).described == nil
   }
 
+  /// Whether the topmost mount on `path` was made by hand on top of the one `step` made, which stands right beneath
+  /// it (its parent in mountinfo, on the same mount point) as the step makes it (``MountDrift``).
+  private func coveredByHand(_ step: Step, at path: String) -> Bool {
+    guard let mounts = live.mounts, let top = live.mount(at: path),
+      let beneath = mounts.first(where: { $0.id == top.parentID && $0.mountPoint == path })
+    else { return false }
+    let shape = MountShape(step)
+    guard shape.fstype == "bind" || shape.fstype == beneath.fstype else { return false }
+    return MountDrift(shape: shape, mount: beneath).described == nil
+  }
+
+  static let coveredByHandNote =
+    "a mount made by hand stands on top of the spec's, which is still there beneath it: apply takes off only the "
+    + "one on top (umount2 MNT_DETACH), the spec's mount and its files stay"
+
   /// The note of an unchanged step whose drift only a replacement brings back.
   static let replacedForDrift =
     "the spec did not change this, but the sandbox drifted from it and cannot be brought back in place: "
@@ -211,6 +233,12 @@ public struct TargetPlanner: Sendable {
         let back = steps.restore(new, standing: mount)
       {
         return TargetPlan.Entry(step: new, action: .inPlace, apply: [back], restores: found)
+      }
+      // A mount made by hand on top of the applied one, which still stands beneath it: only that one is taken off.
+      if case .mountTarget(let path) = new.subject, coveredByHand(new, at: path) {
+        return TargetPlan.Entry(
+          step: new, action: .inPlace, apply: [steps.remove(path, origin: new.origin)], restores: found,
+          note: Self.coveredByHandNote)
       }
       return replacedMount(old, new, .mountSource, steps, restores: found)
     }

@@ -17,7 +17,11 @@ extension TargetPlanner {
       case .domainname: return names(taken, now: live.domainname, old: old)
       case .mount:
         guard case .mountTarget(let path) = taken.subject else { return [] }
-        if taken.calls.contains(where: Self.attaches) { return [steps.remove(path, origin: taken.origin)] }
+        if taken.calls.contains(where: Self.attaches) {
+          // Detached first: the folders made for it are then empty again.
+          return [steps.remove(path, origin: taken.origin, keeping: false)]
+            + (steps.removeMadeFolders(path, origin: taken.origin).map { [$0] } ?? [])
+        }
         // Drift brought back where it stands (flags, size, propagation changed by hand): set back as it stood.
         if entry.restores != nil, let mount = live.mount(at: path) {
           return steps.backToStanding(new ?? taken, standing: mount).map { [$0] } ?? []
@@ -31,7 +35,11 @@ extension TargetPlanner {
         guard case .mountTarget(let path) = taken.subject else { return [] }
         return [steps.restoreKept(path, origin: taken.origin)]
       // A file removed is written back from the applied plan's step.
-      case .file: return new == nil ? file(taken, new: old, undoing) : file(taken, new: new, steps)
+      case .file:
+        guard new != nil, case .file(let path) = taken.subject else { return file(taken, new: old, undoing) }
+        // The file removed first: the folders made for it (a `dir` entry's own too) are then empty again.
+        let folder = taken.calls.contains(where: Self.makesFolder) ? path : AbsolutePath.parent(of: path) ?? "/"
+        return file(taken, new: new, steps) + (steps.removeMadeFolders(folder, origin: taken.origin).map { [$0] } ?? [])
       case .loopback:
         // lo set back as it stood: down again when this apply brought it up, up again when it took it down.
         if taken.calls.contains(.loopbackDown) { return [steps.loopback(Self.loUp(taken))] }
@@ -56,6 +64,12 @@ extension TargetPlanner {
   /// Whether `call` removes a file.
   static func removes(_ call: Syscall) -> Bool {
     if case .removeFile = call { return true }
+    return false
+  }
+
+  /// Whether `call` makes a `[[files]]` `dir` entry.
+  static func makesFolder(_ call: Syscall) -> Bool {
+    if case .makeDirectory = call { return true }
     return false
   }
 

@@ -33,19 +33,46 @@ public struct HostPathResolver<Reader: SystemReader> {
   let reader: Reader
   /// Root and the caller (real and effective user IDs).
   let trustedOwners: Set<UInt32>
+  /// The folder paths are looked up beneath (a live sandbox's root, `/proc/PID/root` held open), each folder on the
+  /// way opened with RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS, so no symlink the lookup did not judge is followed; nil:
+  /// the host's own tree, by absolute path.
+  let root: Int32?
   /// AT_FDCWD: the names given are absolute, so the folder fd is ignored.
   private static var anyFolder: Int32 { -100 }
 
-  public init(reader: Reader, caller: [UInt32] = []) {
+  /// - Parameter root: an fd of the folder `/` stands for (see ``root``); the caller keeps it open meanwhile.
+  public init(reader: Reader, caller: [UInt32] = [], root: Int32? = nil) {
     self.reader = reader
     self.trustedOwners = Set([0] + caller)
+    self.root = root
+  }
+
+  /// `body` on the entry at absolute `path` (fstatat(2)/readlinkat(2) style: a folder fd and a last name): by its
+  /// absolute path on the host's tree; beneath ``root``, its folder opened there first, following no symlink.
+  private func at<T>(_ path: String, _ body: (Int32, String) throws(SyscallError) -> T) throws(SyscallError) -> T {
+    guard let root else { return try body(Self.anyFolder, path) }
+    var parts = path.split(separator: "/")
+    let name = parts.popLast().map(String.init) ?? "."
+    let folder = try reader.openInRootWithoutSymlinks(root, "/" + parts.joined(separator: "/"))
+    defer { reader.close(folder) }
+    return try body(folder, name)
+  }
+
+  private func kind(_ path: String) -> FileKind? {
+    try? at(path) { (folder, name) throws(SyscallError) in try reader.fileKind(folder, name) }
+  }
+
+  private func link(_ path: String) -> String? {
+    try? at(path) { (folder, name) throws(SyscallError) in try reader.readLink(folder, name) }
+  }
+
+  private func owner(_ path: String) -> (uid: UInt32, mode: UInt32)? {
+    try? at(path) { (folder, name) throws(SyscallError) in try reader.ownerAndMode(folder, name) }
   }
 
   /// Whether only root and the caller could have made, or could change, the link `name` in `folder`.
   private func isTrusted(_ name: String, in folder: String) -> Bool {
-    guard let link = try? reader.ownerAndMode(Self.anyFolder, name),
-      let parent = try? reader.ownerAndMode(Self.anyFolder, folder)
-    else { return false }
+    guard let link = owner(name), let parent = owner(folder) else { return false }
     let othersWrite = parent.mode & 0o022 != 0
     let sticky = parent.mode & 0o1000 != 0
     return trustedOwners.contains(link.uid) && trustedOwners.contains(parent.uid) && (!othersWrite || sticky)
@@ -100,9 +127,9 @@ public struct HostPathResolver<Reader: SystemReader> {
       var at = folder == "/" ? "" : folder
       for name in AbsolutePath.rest(of: path, in: target).split(separator: "/") {
         at += "/" + name
-        guard let kind = try? reader.fileKind(Self.anyFolder, at) else { break }
+        guard let kind = kind(at) else { break }
         if kind == .symlink {
-          result[path] = HostLink(path: at, destination: (try? reader.readLink(Self.anyFolder, at)) ?? "?")
+          result[path] = HostLink(path: at, destination: link(at) ?? "?")
           break
         }
       }
@@ -147,11 +174,11 @@ public struct HostPathResolver<Reader: SystemReader> {
       if stopped {
         kind = nil
       } else if pending.isEmpty {
-        kind = try? reader.fileKind(Self.anyFolder, candidate)
+        kind = self.kind(candidate)
       } else if let known = folders[candidate] {
         kind = known
       } else {
-        kind = try? reader.fileKind(Self.anyFolder, candidate)
+        kind = self.kind(candidate)
         folders[candidate] = kind
       }
       if refusingDangling, !stopped, kind == nil, let from {
@@ -165,7 +192,7 @@ public struct HostPathResolver<Reader: SystemReader> {
         continue
       }
       guard !stopped, followed.count < PathResolution.maximumSymlinks, kind == .symlink,
-        let destination = try? reader.readLink(Self.anyFolder, candidate)
+        let destination = link(candidate)
       else {
         done.append(name)
         continue

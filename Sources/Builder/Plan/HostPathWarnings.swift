@@ -31,9 +31,13 @@ extension Planner {
 
   private func warning(_ path: String, _ link: HostLink, _ at: SourceRange?) -> PlanWarning {
     PlanWarning(
-      "\(Self.naming(path, link)) is a symlink another user could change (it or its folder is not owned by root or you, or "
-        + "the folder is writable by others): run will refuse to follow it (ELOOP); name the real path instead",
-      origin: at)
+      Self.untrusted(path, link) + ": run will refuse to follow it (ELOOP); name the real path instead", origin: at)
+  }
+
+  /// What is wrong with a symlink ``HostPathResolver`` did not follow: `plan` and `plan --target` say it alike.
+  static func untrusted(_ path: String, _ link: HostLink) -> String {
+    "\(naming(path, link)) is a symlink another user could change (it or its folder is not owned by root or you, or "
+      + "the folder is writable by others)"
   }
 
   /// `path: link -> destination`, or only `link -> destination` when the link is the path itself.

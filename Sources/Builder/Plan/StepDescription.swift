@@ -246,12 +246,16 @@ extension Syscall: CustomStringConvertible {
     case .changeMode(let slot, let path, let mode): return "fchmod(fd[\(slot)] (\(path)), \(FileMode.octal(mode)))"
     case .changeOwner(let slot, let path, let uid, let gid):
       return "fchown(fd[\(slot)] (\(path)), \(uid.map(String.init) ?? "-1"), \(gid.map(String.init) ?? "-1"))"
-    case .removeFile(let root, let path):
-      return "openat2(fd[\(root)], parent of \(Quoting.c(path)), RESOLVE_IN_ROOT) = it; unlinkat(it, last name, 0)"
-    case .replaceFile(let root, let path, let contents, let mode):
+    case .removeFolder(let root, let path, let lookup):
+      return
+        "openat2(fd[\(root)], parent of \(Quoting.c(path)), RESOLVE_IN_ROOT)\(lookup.note) = it; unlinkat(it, last name, AT_REMOVEDIR) (left unless empty)"
+    case .removeFile(let root, let path, let lookup):
+      return
+        "openat2(fd[\(root)], parent of \(Quoting.c(path)), RESOLVE_IN_ROOT)\(lookup.note) = it; unlinkat(it, last name, 0)"
+    case .replaceFile(let root, let path, let contents, let mode, let lookup):
       let name = path.split(separator: "/").last.map(String.init) ?? path
       return
-        "openat2(fd[\(root)], folder of \(Quoting.c(path)), RESOLVE_IN_ROOT); a new \(Quoting.c("." + name + ".nsbuild-new")), \(FileMode.octal(mode)), holding \(Quoting.excerpt(contents)); renameat(2) over \(Quoting.c(name))"
+        "openat2(fd[\(root)], folder of \(Quoting.c(path)), RESOLVE_IN_ROOT)\(lookup.note); a new \(Quoting.c("." + name + ".nsbuild-new")), \(FileMode.octal(mode)), holding \(Quoting.excerpt(contents)); renameat(2) over \(Quoting.c(name))"
     case .sendHandoffSignal(let target):
       return "pidfd_send_signal(pidfd_open(\(target.pid)) (start time \(target.startTime)), SIGRTMIN+6)"
     case .checkProgram(let target, let command, let directory):

@@ -225,13 +225,18 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// `/proc/PID/stat` shows its start time.
   case prlimit(target: ProcessIdentity, limit: ResourceLimit)
   /// A `[[files]]` file that stands in a live sandbox made anew: the folder of `path` opened beneath root slot `root`
-  /// (RESOLVE_IN_ROOT), a new file holding `contents` with `mode` written there as `.NAME.nsbuild-new`, then
+  /// as `lookup` says (the lookup `run` made the file with: through no symlink on the host's tree), a new file holding `contents` with `mode` written there as `.NAME.nsbuild-new`, then
   /// renameat(2) over `NAME`: no reader sees it half-written, and a symlink at `NAME` is replaced, never followed.
-  case replaceFile(root: Int, path: String, contents: String, mode: UInt32)
-  /// A `[[files]]` file removed from a live sandbox: the folder of `path` opened beneath root slot `root`
-  /// (RESOLVE_IN_ROOT), then unlinkat(2) of its last name, never following it (a folder there fails with EISDIR);
+  case replaceFile(root: Int, path: String, contents: String, mode: UInt32, lookup: PathLookup = .inRoot)
+  /// A `[[files]]` file removed from a live sandbox: the folder of `path` opened beneath root slot `root` as `lookup`
+  /// says (as for ``replaceFile(root:path:contents:mode:lookup:)``), then unlinkat(2) of its last name, never following it (a folder there fails with EISDIR);
   /// one already gone is not an error.
-  case removeFile(root: Int, path: String)
+  case removeFile(root: Int, path: String, lookup: PathLookup = .inRoot)
+  /// A folder an in-place step made (a mount point, a `[[files]]` entry's parent) removed when a failed `apply` takes
+  /// that step back: the folder of `path` opened beneath root slot `root` as `lookup` says, then unlinkat(2)
+  /// AT_REMOVEDIR of its last name, which removes an empty folder only; one gone or not empty (something else was
+  /// made in it since) is left, as `run`'s failed setup leaves it.
+  case removeFolder(root: Int, path: String, lookup: PathLookup)
   /// open(2) O_RDONLY|O_CLOEXEC of the `namespace` file `file` into fd slot `slot`. For a process's
   /// `/proc/PID/ns/TYPE`, its start time is read again once the file is open: a different one (the pid was
   /// recycled) fails with ESRCH, and the fd is closed.

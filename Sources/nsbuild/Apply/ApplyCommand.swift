@@ -85,12 +85,14 @@ struct ApplyCommand: ParsableCommand {
       marked = try TargetPlanner.plan(
         plan, spec: loaded.check.spec, launch: terminal.liveLaunch(name), record: record, reader: terminal.kernel)
     } catch { throw terminal.fail(error, failureCode: 1) }
-    // Refused before any step, as plain `run` would fail on it: nsbuild never takes a host interface it did not make.
+    // Refused before any step, as plain `run` would fail on it: nsbuild never takes a host interface it did not make,
+    // nor follows a symlink another user could change.
     if !marked.blockers.isEmpty {
+      var reasons: [String] = []
+      for reason in marked.blockers where !reasons.contains(reason) { reasons.append(reason) }
       throw terminal.fail(
-        marked.blockers.joined(separator: "; ")
-          + ": apply refuses, and takes no step (sandbox '\(name)' is left as it is; nsbuild never deletes a host "
-          + "interface it did not make)", failureCode: 1)
+        reasons.joined(separator: "; ") + ": apply refuses, and takes no step (sandbox '\(name)' is left as it is)",
+        failureCode: 1)
     }
     let causes = marked.sandboxReplacements
     if !causes.isEmpty {

@@ -45,7 +45,7 @@ enum PlanSchema {
     "set_propagation", "open_namespace", "pidfd_open", "setns", "unmount", "keep_mount", "restore_mount", "reconfigure",
     "change_mode", "change_owner",
     "prlimit",
-    "replace_file", "remove_file",
+    "replace_file", "remove_file", "remove_folder",
     "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
     "send_handoff_signal", "check_program", "end_process",
     "open_sandbox_namespace", "rtnetlink", "start_pasta", "start_live_pasta",
