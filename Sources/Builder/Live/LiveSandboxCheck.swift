@@ -28,7 +28,7 @@ public enum LiveSandboxCheck: Sendable, Hashable {
   public static func checkInit<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> LiveSandboxCheck {
     let holder = record.initProcess
     guard holder.isAlive(reader: reader) else {
-      return .dead(now: ProcessIdentity.current(of: holder.pid, reader: reader))
+      return .dead(now: successor(of: holder, reader: reader))
     }
     let now = SandboxProcesses.namespaceIDs(of: holder.pid, reader: reader)
     var mismatches: [String] = []
@@ -43,9 +43,16 @@ public enum LiveSandboxCheck: Sendable, Hashable {
     }
     // The links were read by pid: the process must still be the one checked, not one given its pid since.
     guard holder.isAlive(reader: reader) else {
-      return .dead(now: ProcessIdentity.current(of: holder.pid, reader: reader))
+      return .dead(now: successor(of: holder, reader: reader))
     }
     return mismatches.isEmpty ? .running : .stranger(mismatches: mismatches)
+  }
+
+  /// The process that holds `holder`'s pid now, if it is another one; nil when none does, or when it is `holder`
+  /// itself, ended (a zombie its parent has not reaped yet: same pid and start time, state `Z`).
+  static func successor<Reader: SystemReader>(of holder: ProcessIdentity, reader: Reader) -> ProcessIdentity? {
+    guard let now = ProcessIdentity.current(of: holder.pid, reader: reader), now != holder else { return nil }
+    return now
   }
 
   /// Why sandbox `name` is not running, in a sentence; nil when it is.
