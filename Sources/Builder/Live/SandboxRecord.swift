@@ -11,6 +11,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   public var name: SandboxName
   /// The spec file `up` or the last `apply` read, as an absolute path.
   public var specPath: String
+  /// When the spec came through a pipe (`nsbuild up /dev/stdin`, `<(…)`): the folder its relative paths resolve in
+  /// (the current directory then). ``specPath`` then names no file to read again (reading `/dev/stdin` would read
+  /// the caller's own input), and ``specSource`` is the spec. Nil for a spec file.
+  public var specFolder: String?
   /// The SHA-256 of that file's bytes when it was applied, in lower-case hex (`sha256sum`'s form).
   public var specDigest: String
   /// The spec file's text as `up` or the last `apply` read it (the bytes ``specDigest`` names, as UTF-8): what `exec`

@@ -16,7 +16,8 @@ struct StatusCommand: ParsableCommand {
       main command apply started and ends the sandbox when it ends; absent while init does), pasta ([net.pasta]: \
       {pid, running}, pasta's pid as the host sees it and whether that process, by pid and start time, still runs; \
       absent without pasta), namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
-      sha256, file: "unchanged", "changed", "gone" or "unreadable": the file at path now, next to the sha256 of \
+      sha256, file: "unchanged", "changed", "gone", "unreadable" or "pipe" (a spec that came through a pipe, kept \
+      in the record): the file at path now, next to the sha256 of \
       the bytes the last up or apply read}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
       up or apply, each as {name, applied, live, restorable} (restorable: apply puts it back), [] when nothing; null \
       when the sandbox is dead and nothing can be read.
