@@ -89,8 +89,7 @@ struct ApplyCommand: ParsableCommand {
     if !marked.blockers.isEmpty {
       throw terminal.fail(
         marked.blockers.joined(separator: "; ")
-          + ": apply refuses, and takes no step (sandbox '\(name)' is left as it is; nsbuild never deletes a host "
-          + "interface it did not make)", failureCode: 1)
+          + ": apply refuses, and takes no step (sandbox '\(name)' is left as it is)", failureCode: 1)
     }
     let causes = marked.sandboxReplacements
     if !causes.isEmpty {
