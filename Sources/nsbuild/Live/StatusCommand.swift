@@ -47,6 +47,8 @@ struct StatusCommand: ParsableCommand {
     status.pasta = record.pasta.map { StatusJSON.PastaJSON(pid: $0.pid, running: $0.isAlive(reader: terminal.kernel)) }
     // Read from the live sandbox (its /proc, its UTS names); a dead one has nothing to compare.
     if state == .running {
+      // A keeper killed: the sandbox runs on, its main command's end no longer ending it.
+      status.problem = LiveSandboxCheck.mainKeeperProblem(record, reader: terminal.kernel)
       status.drift = DriftReport.read(record, reader: terminal.kernel).map(StatusJSON.DriftEntry.init)
     }
     switch format {
