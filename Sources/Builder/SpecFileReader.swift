@@ -235,7 +235,7 @@ public struct UnsafeSpecPath: Sendable, Hashable, CustomStringConvertible {
       return nil
     }
     return UnsafeSpecPath(
-      path: path, kind: kind, status: status, ownerName: reader.userName(status.owner),
-      groupName: reason == .groupWritable ? reader.groupName(status.group) : nil, reason: reason)
+      path: path, kind: kind, status: status, ownerName: try? reader.userName(status.owner),
+      groupName: reason == .groupWritable ? try? reader.groupName(status.group) : nil, reason: reason)
   }
 }

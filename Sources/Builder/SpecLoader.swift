@@ -46,15 +46,26 @@ public struct SpecLoader<Reader: SystemReader> {
     overrides: [SpecOverride] = []
   ) throws(SyscallError) -> LoadedSpec {
     let read = try SpecFileReader(reader: reader).read(path)
-    let folder = directory ?? read.folder
-    let check = SpecDecoder.decode(
-      source: read.source, file: path, directory: folder,
-      variables: SpecVariablesReader(reader: reader).read(folder: folder, ifUsedIn: read.source, overrides: overrides),
-      overrides: overrides,
+    let check = self.check(
+      read.source, file: path, directory: directory ?? read.folder, overrides: overrides,
       maxDiagnostics: maxDiagnostics)
     // With overrides, the source shown under a diagnostic holds their lines too.
     var loaded = LoadedSpec(path: path, source: check.source ?? read.source, check: check, unsafePath: read.unsafe)
-    if read.throughPipe { loaded.pipeFolder = folder }
+    if read.throughPipe { loaded.pipeFolder = directory ?? read.folder }
     return loaded
+  }
+
+  /// Checks spec text `source` (from `file`, its relative paths resolving against the absolute folder `directory`)
+  /// with `overrides` on top. The ``SpecVariables`` table is read only when the text or an override can name a
+  /// `${NAME}` (``SpecVariablesReader/read(folder:ifUsedIn:overrides:)``): every spec text nsbuild checks (a file, a
+  /// sandbox's recorded text, `diff`'s old side) comes through here, so none reads the accounts for nothing.
+  public func check(
+    _ source: [UInt8], file: String, directory: String, overrides: [SpecOverride] = [],
+    maxDiagnostics: Int = SpecDecoder.defaultDiagnosticLimit
+  ) -> SpecCheck {
+    SpecDecoder.decode(
+      source: source, file: file, directory: directory,
+      variables: SpecVariablesReader(reader: reader).read(folder: directory, ifUsedIn: source, overrides: overrides),
+      overrides: overrides, maxDiagnostics: maxDiagnostics)
   }
 }

@@ -43,6 +43,8 @@ public enum NetlinkNumbers {
   public static let IFLA_MASTER: UInt16 = 10
   public static let IFLA_LINKINFO: UInt16 = 18
   public static let IFLA_NET_NS_FD: UInt16 = 28
+  /// The peer's network namespace id, on a link whose peer is in another namespace (a veth end).
+  public static let IFLA_LINK_NETNSID: UInt16 = 37
   public static let IFLA_INFO_KIND: UInt16 = 1
   public static let IFLA_INFO_DATA: UInt16 = 2
   // linux/veth.h.

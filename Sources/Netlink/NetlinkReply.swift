@@ -79,6 +79,13 @@ public struct LinkReply: Sendable, Hashable {
   public var name: String?
   /// IFLA_MTU, when the message has it.
   public var mtu: UInt32?
+  /// IFLA_INFO_KIND inside IFLA_LINKINFO (`veth`, `bridge`), when the message has it.
+  public var kind: String?
+  /// IFLA_LINK_NETNSID: the id of the peer's network namespace, for a veth end whose peer is in another one.
+  public var peerNamespaceID: Int32?
+
+  /// A veth end whose peer lies in another network namespace (a sandbox's host end), not a pair on one host.
+  public var isVethWithPeerElsewhere: Bool { kind == "veth" && peerNamespaceID != nil }
 
   /// nil when `message` is not RTM_NEWLINK or is too short for an ifinfomsg.
   public init?(_ message: NetlinkMessage) {
@@ -92,5 +99,14 @@ public struct LinkReply: Sendable, Hashable {
       String(decoding: $0.payload.prefix { $0 != 0 }, as: UTF8.self)
     }
     mtu = attributes.first { $0.type == NetlinkNumbers.IFLA_MTU }.flatMap { NetlinkReader($0.payload).u32(at: 0) }
+    let info = attributes.first { $0.type == NetlinkNumbers.IFLA_LINKINFO }.map {
+      NetlinkReader($0.payload).attributes(from: 0)
+    }
+    peerNamespaceID = attributes.first { $0.type == NetlinkNumbers.IFLA_LINK_NETNSID }.flatMap {
+      NetlinkReader($0.payload).i32(at: 0)
+    }
+    kind = info?.first { $0.type == NetlinkNumbers.IFLA_INFO_KIND }.map {
+      String(decoding: $0.payload.prefix { $0 != 0 }, as: UTF8.self)
+    }
   }
 }

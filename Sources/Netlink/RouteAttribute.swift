@@ -54,18 +54,25 @@ public struct LinkHeader: Sendable, Hashable, Codable, CustomStringConvertible {
   public var family: UInt8 = NetlinkNumbers.AF_UNSPEC
   /// ifi_index: 0 to name the link by IFLA_IFNAME instead.
   public var index: Int32 = 0
+  /// When set, ifi_index is instead the index the kernel gave the link of this name that the sender made (read back
+  /// as it made it), given when the request is encoded: the link is named by its index, never by its name, which
+  /// someone else's link may take once the sender's is gone.
+  public var madeLink: String?
   public var flags: UInt32 = 0
   /// Which bits of `flags` to change.
   public var change: UInt32 = 0
 
-  public init(index: Int32 = 0, flags: UInt32 = 0, change: UInt32 = 0) {
+  public init(index: Int32 = 0, flags: UInt32 = 0, change: UInt32 = 0, madeLink: String? = nil) {
     self.index = index
     self.flags = flags
     self.change = change
+    self.madeLink = madeLink
   }
 
   public var description: String {
-    change & NetlinkNumbers.IFF_UP != 0 ? (flags & NetlinkNumbers.IFF_UP != 0 ? "IFF_UP" : "~IFF_UP") : "ifinfomsg"
+    if let madeLink { return "ifi_index=index of the \(madeLink) nsbuild made" }
+    return change & NetlinkNumbers.IFF_UP != 0
+      ? (flags & NetlinkNumbers.IFF_UP != 0 ? "IFF_UP" : "~IFF_UP") : "ifinfomsg"
   }
 }
 

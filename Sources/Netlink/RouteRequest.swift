@@ -25,6 +25,8 @@ public struct RouteRequest: Sendable, Hashable, Codable, CustomStringConvertible
   public enum Unresolved: Sendable, Hashable {
     case interfaceIndex(name: String)
     case fdSlot(Int)
+    /// The index of the link named so that the sender made (``LinkHeader/madeLink``).
+    case madeLinkIndex(name: String)
   }
 
   /// The message bytes: nlmsghdr (length, type, flags | NLM_F_REQUEST | NLM_F_ACK, `sequence`, port 0), the fixed
@@ -39,7 +41,7 @@ public struct RouteRequest: Sendable, Hashable, Codable, CustomStringConvertible
     writer.u32(sequence)
     writer.u32(0)
     switch header {
-    case .link(let link): Self.write(link, &writer)
+    case .link(let link): try Self.write(link, &writer, resolve)
     case .address(let address):
       writer.u8(address.family)
       writer.u8(address.prefixLength)
@@ -57,11 +59,17 @@ public struct RouteRequest: Sendable, Hashable, Codable, CustomStringConvertible
     return writer.bytes
   }
 
-  private static func write(_ link: LinkHeader, _ writer: inout NetlinkWriter) {
+  private static func write<E: Error>(
+    _ link: LinkHeader, _ writer: inout NetlinkWriter, _ resolve: (Unresolved) throws(E) -> UInt32
+  ) throws(E) {
     writer.u8(link.family)
     writer.u8(0)
     writer.u16(0)
-    writer.i32(link.index)
+    if let made = link.madeLink {
+      writer.u32(try resolve(.madeLinkIndex(name: made)))
+    } else {
+      writer.i32(link.index)
+    }
     writer.u32(link.flags)
     writer.u32(link.change)
   }
@@ -83,7 +91,7 @@ public struct RouteRequest: Sendable, Hashable, Codable, CustomStringConvertible
     case .address(let bytes, _): writer.append(bytes)
     case .nested(let inner): for each in inner { try write(each, &writer, resolve) }
     case .headed(let header, let inner):
-      write(header, &writer)
+      try write(header, &writer, resolve)
       for each in inner { try write(each, &writer, resolve) }
     case .interfaceIndex(let name): writer.u32(try resolve(.interfaceIndex(name: name)))
     case .fdSlot(let slot): writer.u32(try resolve(.fdSlot(slot)))
@@ -117,7 +125,7 @@ public struct RouteRequest: Sendable, Hashable, Codable, CustomStringConvertible
     if !set.isEmpty { parts.append(set.joined(separator: "|")) }
     switch header {
     case .link(let link):
-      if link.change != 0 { parts.append(link.description) }
+      if link.change != 0 || link.madeLink != nil { parts.append(link.description) }
     case .address(let address):
       parts.append("ifa_index=index of \(address.interface) ifa_prefixlen=\(address.prefixLength)")
     case .route(let route):

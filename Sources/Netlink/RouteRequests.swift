@@ -57,6 +57,12 @@ extension RouteRequest {
       attributes: [RouteAttribute("IFLA_IFNAME", N.IFLA_IFNAME, .string(name))])
   }
 
+  /// RTM_DELLINK of the link named `name` that the sender made, by the index the kernel gave it then
+  /// (``LinkHeader/madeLink``): a link someone else made under that name since is never the one deleted.
+  public static func deleteMadeLink(name: String) -> RouteRequest {
+    RouteRequest(type: N.RTM_DELLINK, header: .link(LinkHeader(madeLink: name)), attributes: [])
+  }
+
   /// RTM_GETLINK of the link named `name`: the reply is an RTM_NEWLINK message with its index (``LinkReply``).
   public static func getLink(name: String) -> RouteRequest {
     RouteRequest(

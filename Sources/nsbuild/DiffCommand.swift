@@ -139,9 +139,7 @@ struct DiffCommand: ParsableCommand {
       terminal.err(TerminalText.printable("nsbuild: error: cannot read spec '\(old)': \(error)") + "\n")
       return .failure(UnreadableSpec(path: old, reason: error.description))
     }
-    let check = SpecDecoder.decode(
-      source: source, file: old, directory: directory ?? canonical,
-      variables: SpecVariablesReader(reader: terminal.kernel).read(folder: directory ?? canonical))
+    let check = SpecLoader(reader: terminal.kernel).check(source, file: old, directory: directory ?? canonical)
     return .success(LoadedSpec(path: old, source: source, check: check))
   }
 

@@ -101,9 +101,9 @@ struct PlanCommand: ParsableCommand {
       PlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(
         plan, specWarnings: specWarnings, source: loaded.source, substitutions: substitutions, to: terminal.out)
     case .json:
-      terminal.out(
-        try JSONText.encode(
-          PlanJSON(plan, file: loaded.path, specWarnings: specWarnings, substitutions: substitutions)) + "\n")
+      // Written a step at a time too.
+      try PlanJSON.write(
+        plan, file: loaded.path, specWarnings: specWarnings, substitutions: substitutions, to: terminal.out(bytes:))
     }
     if detailedExitcode, !plan.hostChanges.isEmpty { throw ExitCode(2) }
   }
@@ -142,11 +142,10 @@ struct PlanCommand: ParsableCommand {
     case .text:
       terminal.out(TargetPlanTextRenderer(color: terminal.colorEnabled(fd: 1), file: loaded.path).render(marked))
     case .json:
-      terminal.out(
-        try JSONText.encode(
-          PlanJSON(
-            plan, target: marked, file: loaded.path, specWarnings: specWarnings,
-            substitutions: loaded.check.spec?.substitutions ?? [])) + "\n")
+      try PlanJSON.write(
+        PlanJSON(
+          plan, target: marked, file: loaded.path, specWarnings: specWarnings,
+          substitutions: loaded.check.spec?.substitutions ?? []), to: terminal.out(bytes:))
     }
     // Something on the host in the way: apply would refuse, as it does an error.
     if detailedExitcode, !marked.blockers.isEmpty { throw ExitCode(1) }

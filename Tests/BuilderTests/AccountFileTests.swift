@@ -66,3 +66,35 @@ import Testing
     }
   }
 }
+
+/// An account file nsbuild cannot read is reported as such, with its path and errno, not as a name it lacks.
+@Suite struct UnreadableAccountFileTests: ScratchFolderTests {
+  @Test(
+    .enabled(if: NSBuildProcess.isRoot, "binds over /etc/passwd in a mount namespace of its own, which needs root"),
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), "needs unshare(1)"))
+  func anUnreadablePasswdFileIsReportedWithItsErrno() throws {
+    try withFolder { folder in
+      let spec = try write(
+        """
+        version = 1
+        [process]
+        args = ["/bin/true"]
+        env = { WHO = "${USER}" }
+        """, to: folder)
+      // Mode 0: uid 65534, without CAP_DAC_OVERRIDE, gets EACCES from open(2); only this mount namespace sees it.
+      let closed = folder + "/passwd"
+      try Data("nobody:x:65534:65534::/:/bin/sh\n".utf8).write(to: URL(fileURLWithPath: closed))
+      try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: closed)
+      let result = try NSBuildProcess.runCommand(
+        "/usr/bin/unshare",
+        [
+          "--mount", "--propagation", "private", "/bin/sh", "-c",
+          "mount --bind \"$1\" /etc/passwd && exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$2\" check \"$3\"",
+          "sh", closed, folder + "/nsbuild", spec,
+        ])
+      #expect(result.status == 1, "\(result.stderr)")
+      #expect(result.stderr.contains("/etc/passwd: open(2): EACCES"), "\(result.stderr)")
+      #expect(!result.stderr.contains("has no name"), "\(result.stderr)")
+    }
+  }
+}

@@ -700,20 +700,24 @@ struct ApplyEndToEndTests: ScratchFolderTests {
     }
   }
 
-  /// A new main command that cannot be started: apply exits 1 naming the failed step and saying what became of the
-  /// old one; the sandbox ends with the failed command, as with any main command's end, and down leaves nothing.
+  /// A new main command that cannot be started though its program is there, executable (a file of no format the
+  /// kernel runs: the check before the old one is ended does not read it): apply exits 1 naming the failed step and
+  /// saying what became of the old one; the sandbox ends with the failed command, as with any main command's end,
+  /// and down leaves nothing.
   @Test func aNewMainCommandThatCannotStartIsReported() throws {
     try withFolder { folder in
       try withSandbox(folder) { _, applied, identity, main in
+        try Data("not a program\n".utf8).write(to: URL(fileURLWithPath: folder + "/garbage"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/garbage")
         let spec = try edited(applied, folder) {
-          $0.replacingOccurrences(of: "args = [\"\(folder)/sleep\"", with: "args = [\"\(folder)/missing\"")
+          $0.replacingOccurrences(of: "args = [\"\(folder)/sleep\"", with: "args = [\"\(folder)/garbage\"")
         }
         let old = try #require(ProcessIdentity.current(of: main, reader: RealKernel()))
         let printed = try plannedSteps(spec, folder)
         let exec = try #require(printed.first { $0.value.hasPrefix("exec ") }?.key, "\(printed)")
         let result = try apply(spec, folder)
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
-        #expect(result.stderr.contains("ENOENT"), "\(result.stderr)")
+        #expect(result.stderr.contains("ENOEXEC"), "\(result.stderr)")
         // Numbered as plan --target numbered it.
         #expect(result.stderr.contains("step \(exec)/\(printed.count) exec"), "\(result.stderr)")
         #expect(result.stderr.contains("the old main command was ended"), "\(result.stderr)")
@@ -723,6 +727,64 @@ struct ApplyEndToEndTests: ScratchFolderTests {
         #expect(record.mainCommandOutdated == true)
       }
       #expect(processes(mentioning: folder).isEmpty)
+    }
+  }
+
+  /// A new main command whose program the sandbox does not have, or cannot execute: the planned check (before the
+  /// old command is ended, as `plan --target` lists it) stops apply with execve(2)'s errno. The old command keeps
+  /// running, the hostname changed by the same apply is taken back, the record stays as it was. The program is
+  /// looked up inside the sandbox: one the host has under a folder a tmpfs covers inside is not found.
+  @Test(arguments: [
+    ("/hidden/prog", "ENOENT"), ("/plain", "EACCES"), ("/folder", "EACCES"), ("nsbuild-no-such-program", "ENOENT"),
+  ])
+  func aNewProgramTheSandboxCannotExecuteLeavesTheOldCommandRunning(program: String, errno: String) throws {
+    try withFolder { folder in
+      let manager = FileManager.default
+      try manager.createDirectory(atPath: folder + "/hidden", withIntermediateDirectories: true)
+      try manager.createDirectory(atPath: folder + "/folder", withIntermediateDirectories: true)
+      try NSBuildProcess.placeExecutable("/bin/sleep", at: folder + "/hidden/prog")
+      try Data("not executable\n".utf8).write(to: URL(fileURLWithPath: folder + "/plain"))
+      let hidden = "[[mounts]]\ntype = \"tmpfs\"\ntarget = \"\(folder)/hidden\"\n"
+      try withSandbox(folder, extra: hidden) { _, applied, identity, main in
+        // A leading `/`: a path in the scratch folder; else a name searched in PATH.
+        let named = program.hasPrefix("/") ? folder + program : program
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "args = [\"\(folder)/sleep\"", with: "args = [\"\(named)\"")
+            .replacingOccurrences(of: "hostname = \"livebox\"", with: "hostname = \"changed\"")
+        }
+        let old = try #require(ProcessIdentity.current(of: main, reader: RealKernel()))
+        let before = try record(folder)
+        let printed = try plannedSteps(spec, folder)
+        let check = try #require(printed.first { $0.value.hasPrefix("find ") }?.key, "\(printed)")
+        let end = try #require(printed.first { $0.value.hasPrefix("end main command") }?.key, "\(printed)")
+        #expect(check < end)
+        let result = try apply(spec, folder)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("step \(check)/\(printed.count) find"), "\(result.stderr)")
+        #expect(result.stderr.contains("execve(2): \(errno)"), "\(result.stderr)")
+        #expect(result.stderr.contains("the old one still runs"), "\(result.stderr)")
+        #expect(old.isAlive(reader: RealKernel()))
+        #expect(identity.isAlive(reader: RealKernel()))
+        #expect(try hostname(identity.pid) == "livebox")
+        #expect(try record(folder) == before)
+      }
+    }
+  }
+
+  /// The check passes for a program found in the sandbox's PATH: apply replaces the command with it.
+  @Test func aNewProgramFoundInPathReplacesTheOldCommand() throws {
+    try withFolder { folder in
+      try withSandbox(folder) { _, applied, _, main in
+        let spec = try edited(applied, folder) {
+          $0.replacingOccurrences(of: "args = [\"\(folder)/sleep\", \"1000\"]", with: "args = [\"sleep\", \"2000\"]")
+        }
+        let old = try #require(ProcessIdentity.current(of: main, reader: RealKernel()))
+        let result = try apply(spec, folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(!old.isAlive(reader: RealKernel()))
+        let replaced = try SandboxRecord.decode(try record(folder)).mainCommand
+        #expect(replaced.map { procStrings($0.pid, "cmdline") } == ["sleep", "2000"])
+      }
     }
   }
 

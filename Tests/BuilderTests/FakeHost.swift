@@ -45,8 +45,11 @@ final class FakeHost: SystemReader {
   func kernelRelease() -> String { names.release }
   func clockSeconds(_ clock: ClockID) -> Int64 { clocks[clock] ?? 0 }
   func namespaceID(_ namespace: Namespace) -> String? { namespaces[namespace] }
-  func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
-  func groupName(_ gid: UInt32) -> String? { nil }
+  func userName(_ uid: UInt32) throws(SyscallError) -> String? {
+    log.append("read \(AccountFile.users)")
+    return uid == 1000 ? "me" : nil
+  }
+  func groupName(_ gid: UInt32) throws(SyscallError) -> String? { nil }
   func environment() -> [String] { env }
   func isTerminal(_ fd: Int32) -> Bool { false }
   func currentDirectory() throws(SyscallError) -> String { "/work" }

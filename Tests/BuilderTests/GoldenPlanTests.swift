@@ -29,9 +29,18 @@ import Testing
     spec.process.terminal = spec.process.terminal || terminal
     let plan = try Planner(spec: spec, state: Self.state).plan(command: spec.process.args == nil ? ["true"] : nil)
     let file = "specs/" + name
-    return (
-      PlanTextRenderer(color: false, file: file).render(plan), try JSONText.encode(PlanJSON(plan, file: file)) + "\n"
-    )
+    // What `plan --format json` writes a step at a time: the same bytes as Foundation's encoding of the document.
+    let json = try Self.written { try PlanJSON.write(plan, file: file, to: $0) }
+    #expect(json == (try JSONText.encode(PlanJSON(plan, file: file)) + "\n"), "\(name): streamed JSON differs")
+    return (PlanTextRenderer(color: false, file: file).render(plan), json)
+  }
+
+  /// The pieces `write` hands on, joined.
+  static func written(_ write: (@escaping ([UInt8]) -> Void) throws -> Void) throws -> String {
+    final class Gathered { var bytes: [UInt8] = [] }
+    let gathered = Gathered()
+    try write { gathered.bytes += $0 }
+    return String(decoding: gathered.bytes, as: UTF8.self)
   }
 
   func compare(_ actual: String, _ path: String) throws {

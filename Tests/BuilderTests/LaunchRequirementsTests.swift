@@ -60,7 +60,7 @@ import Testing
     let index = try #require(plan.steps.firstIndex { $0.kind == kind })
     plan.steps[index].operations.removeAll { operation in
       if case .execve = operation.call { return true }
-      return operation.call == .fork
+      return operation.call.startsProcess
     }
     let (outcome, forked) = launch(plan)
     guard case .refused(.missingCall(kind, _)) = outcome else {

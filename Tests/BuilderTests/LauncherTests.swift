@@ -29,14 +29,16 @@ import Testing
     try Planner(spec: try exampleSpec("rootless.toml"), state: PlannerTests.user).plan(command: ["true"])
   }
 
-  /// The calls after the `count`th fork(2).
+  /// The calls after the `count`th fork(2) (or clone(2) of the command), but the command's child's.
   func after(forks count: Int, _ log: [String]) -> [String] {
     var seen = 0
+    func forks(_ line: String) -> Bool { line == "fork()" || line == "clone(CLONE_VM)" }
     return Array(
       log.drop { line in
-        if line == "fork()" { seen += 1 }
-        return seen < count || line == "fork()"
-      })
+        if forks(line) { seen += 1 }
+        return seen < count || forks(line)
+      }
+    ).filter { !$0.hasPrefix("child: ") }
   }
 
   @Test func theChainIsThePlans() throws {
@@ -122,7 +124,10 @@ import Testing
       after(forks: 3, log) == [
         "forward → -4242)", "read(41) = ready", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
         "sendmsg(37, [8, 8])",  // the locks, to the sandbox process
-        "close_range(3, but none)", "wait(-1)",
+        "close_range(3, but none)",
+        // Only once its end of `go` is closed (44; the command's child may wait for it) does init wait for the
+        // child to let go of the memory they share.
+        "await release (last closed: 44)", "wait(-1)",
       ])
   }
 
@@ -138,25 +143,39 @@ import Testing
     #expect(!tail.contains { $0.hasPrefix("close_range") || $0.hasPrefix("sendmsg") })
   }
 
-  @Test func theCommandSaysReadyThenExecsAndReportsWhatStoppedIt() throws {
+  /// The command's child makes the command's steps from its list: it closes what init's side of the chain holds
+  /// (the pause's other ends, the locks' socket, init's locks), then the calls of the clone step and of each command
+  /// step, the program's check, the pause, and the exec step's calls; each failure is the one a step would throw.
+  @Test func theCommandsChildSaysReadyThenExecsAndReportsWhatStoppedIt() throws {
     let plan = try rootless()
-    let (end, log) = launch(plan, forks: [0, 0, 0], reads: [Self.go])
-    guard case .exit(127) = end else {
-      Issue.record("ended as \(end): \(after(forks: 3, log))")
-      return
-    }
-    let exec = try #require(plan.steps.last)
-    let failure = StepFailure(
-      stepID: exec.id, callIndex: 1,
-      error: SyscallError(call: "execve", errno: ErrnoNames.ENOENT, path: "true"))
+    let kernel = RecordingKernel()
+    kernel.logsChain = true
+    kernel.forkResults = [0, 0]
+    kernel.reads = [Self.go, Self.ready]
+    _ = Launcher(kernel: kernel, plan: plan).start()
+    let spawn = try #require(kernel.spawned.first)
     #expect(
-      after(forks: 3, log) == [
-        "forward → 0)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
-        "setsid()", "capbset_drop(keep: 0)", "setresgid(0)", "setresuid(0)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
-        "capset(0)", "no_new_privs", "chdir(/)",
-        "write(42, ready)", "read(43) = end of file",  // init closed its setup fds
-        "cloexec(3)", "execve(/usr/bin/true)", "write(32, \(ChainMessage.failed(failure)))",
+      kernel.log.filter { $0.hasPrefix("child: ") } == [
+        "child: close(fd: 37)", "child: close(fd: 41)", "child: close(fd: 44)",  // init's ends of the chain
+        "child: close(fd: 8)", "child: close(fd: 8)",  // init's locks (the fake's flock(2) gives each the same fd)
+        "child: setParentDeathSignal(signal: 9)", "child: checkParentPID(pid: 102)",
+        "child: setsid", "child: dropBoundingSet(keep: 0)", "child: setresgid(gid: 0)", "child: setresuid(uid: 0)",
+        "child: setParentDeathSignal(signal: 9)", "child: checkParentPID(pid: 102)", "child: capset(capabilities: 0)",
+        "child: setNoNewPrivs", "child: chdir(path: \"/\")", "child: checkProgram",
+        "child: pause(ready: 42, go: 43)", "child: closeOnExec(from: 3)", "child: execve",
       ])
+    #expect(spawn.report == 32)
+    let exec = try #require(plan.steps.last)
+    #expect(spawn.program.candidates == ["/usr/bin/true"] && spawn.program.search)
+    #expect(spawn.program.args == ["true"] && spawn.program.env == kernel.env)
+    let notFound = try #require(spawn.program.failures.last)
+    #expect(
+      notFound.failure
+        == StepFailure(stepID: exec.id, callIndex: 1, error: SyscallError(call: "execve", errno: 0, path: "true")))
+    #expect(notFound.statusIfNotFound == 127 && notFound.status == 126)
+    let chdir = try #require(spawn.operations.first { $0.call == .chdir(path: "/") }?.failure)
+    #expect(chdir.failure.error == SyscallError(call: "chdir", errno: 0, path: "/"))
+    #expect(chdir.status == ExitStatus.setupFailed && chdir.statusIfNotFound == ExitStatus.setupFailed)
   }
 
   /// Issue 12's shorter chain as data only: nsbuild unshares and forks init itself, with no sandbox process.
@@ -176,15 +195,15 @@ import Testing
     }
     #expect(plan.chainSummary == "parent → init → command; command_ready (command → init)")
     let short = launch(plan, forks: [0, 4242])
-    #expect(standard.log.filter { $0 == "fork()" }.count == 3)
+    #expect(standard.log.filter { $0 == "fork()" || $0 == "clone(CLONE_VM)" }.count == 3)
     #expect(
-      short.log == [
+      short.log.filter { !$0.hasPrefix("child: ") } == [
         "unshare(CLONE_NEWUTS)", "pipe() = (31, 32)", "chdir(/)", "prctl(PR_SET_DUMPABLE, 0)", "pipe() = (33, 34)",
         "block", "fork()", "forward → 0)", "prctl(PR_SET_DUMPABLE, 1)",
         "prctl(PR_SET_NAME, \"nsbuild-init\"); argv strings overwritten with it",
         "prctl(PR_SET_PDEATHSIG, SIGTERM)",
         "sethostname(\"minimal\", 7)", "block", "pipe() = (35, 36)", "pipe() = (37, 38)",
-        "prctl(PR_SET_PDEATHSIG, SIGKILL)", "block", "fork()",
+        "prctl(PR_SET_PDEATHSIG, SIGKILL)", "block", "clone(CLONE_VM)",
         "forward → -4242)", "read(35) = end of file", "wait(4242)",
       ])
   }
@@ -196,7 +215,7 @@ import Testing
     plan.handoffs.removeAll { $0.kind == .locksHeld }
     let (_, log) = launch(plan, forks: [0, 0], reads: [Self.go, Self.ready])
     #expect(!log.contains { $0.hasPrefix("socketpair") || $0.hasPrefix("hold fds") || $0.hasPrefix("sendmsg") })
-    #expect(log.suffix(2) == ["close_range(3, but none)", "wait(-1)"])
+    #expect(log.suffix(3) == ["close_range(3, but none)", "await release (last closed: 42)", "wait(-1)"])
   }
 }
 

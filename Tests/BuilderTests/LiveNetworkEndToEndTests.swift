@@ -216,6 +216,38 @@ extension HostNetworkTests {
   }
 }
 
+extension HostNetworkTests.LiveNetworkEndToEndTests {
+  /// `down` deletes a host end by the index it read while the sandbox held it, never by its name: a link of that
+  /// name that is not the sandbox's veth end (its pair deleted by hand, then a bridge, or a veth pair with both ends
+  /// on the host, made under the name) stays.
+  @Test(arguments: [["type", "bridge"], ["type", "veth", "peer", "name"]])
+  func downLeavesAnotherLinkOfTheHostEndsName(other: [String]) throws {
+    let host = "nsbt\(Self.tag)ld"
+    let dir = try Net().folder { _ in
+      ["live.toml": Self.spec([Self.veth("eth0", host: host, net: 216, inside: [2], hostAddress: 1)])]
+    }
+    let state = ["NSBUILD_STATE_DIR": dir + "/state"]
+    let sandbox = "netd\(Self.tag)"
+    defer {
+      _ = try? NSBuildProcess.run(["down", sandbox], environment: state)
+      _ = try? NSBuildProcess.runCommand(NetworkTools.ip, ["link", "del", host])
+      try? FileManager.default.removeItem(atPath: dir)
+    }
+    let up = try NSBuildProcess.run(["up", dir + "/live.toml", "--name", sandbox], environment: state)
+    try #require(up.status == 0, "\(up.stderr)")
+    #expect(Net.linkExists(host))
+    // The sandbox's pair goes; someone else's link takes the name while the sandbox still runs.
+    _ = try NSBuildProcess.runCommand(NetworkTools.ip, ["link", "del", host])
+    try #require(Net.waitForLink(host, present: false))
+    let peer = other.last == "name" ? ["nsbt\(Self.tag)lp"] : []
+    let made = try NSBuildProcess.runCommand(NetworkTools.ip, ["link", "add", host] + other + peer)
+    try #require(made.status == 0, "\(made.stderr)")
+    let down = try NSBuildProcess.run(["down", sandbox], environment: state)
+    #expect(down.status == 0, "\(down.stderr)")
+    #expect(Net.linkExists(host), "down deleted a link it did not make")
+  }
+}
+
 extension NetworkTools {
   /// nsenter(1), to look into a sandbox's network namespace.
   static let nsenter = "/usr/bin/nsenter"

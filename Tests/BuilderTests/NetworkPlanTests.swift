@@ -150,14 +150,15 @@ import Testing
     #expect(
       netlink == [
         "open(/proc/4242/ns/net)", "rtnetlink(RTM_NEWLINK nsb-t0)", "rtnetlink(RTM_GETLINK nsb-t0)",
-        "rtnetlink(RTM_NEWADDR)", "rtnetlink(RTM_NEWLINK nsb-t0)", "rtnetlink(RTM_DELLINK nsb-t0)",
+        "rtnetlink(RTM_GETLINK nsb-t0)", "rtnetlink(RTM_NEWADDR)", "rtnetlink(RTM_NEWLINK nsb-t0)",
+        "rtnetlink(RTM_DELLINK nsb-t0 by index)",
       ])
     // The namespace fd (the fake's first, 101) went in IFLA_NET_NS_FD, and the address on index 12.
     let veth = try #require(kernel.netlinkRequests.first)
     let expected = try RouteRequest.newVeth(name: "nsb-t0", peer: "eth0", peerNamespace: 0, mtu: nil, master: nil)
       .encoded(sequence: 1) { (_) throws(SyscallError) -> UInt32 in UInt32(kernel.lastNamespaceFD) }
     #expect(veth == expected)
-    let address = kernel.netlinkRequests[2]
+    let address = kernel.netlinkRequests[3]
     #expect(Array(address[20..<24]) == [12, 0, 0, 0])
     #expect(kernel.closedFDs.contains(kernel.lastNamespaceFD))
   }
@@ -171,7 +172,7 @@ import Testing
     #expect(failure.stepID == 3)
     #expect(failure.callIndex == 2)
     #expect(failure.error.description == "RTM_NEWADDR nsb-t0: sendmsg(2): EEXIST (File exists)")
-    #expect(kernel.log.suffix(4).contains("rtnetlink(RTM_DELLINK nsb-t0)"))
+    #expect(kernel.log.suffix(4).contains("rtnetlink(RTM_DELLINK nsb-t0 by index)"))
   }
 
   /// The host end is deleted once the sandbox ended (the kernel frees the namespace, and with it the pair, only
@@ -186,7 +187,25 @@ import Testing
       Issue.record("ended as \(end)")
       return
     }
-    #expect(kernel.log.last { $0.hasPrefix("rtnetlink(") } == "rtnetlink(RTM_DELLINK nsb-t0)")
+    #expect(kernel.log.last { $0.hasPrefix("rtnetlink(") } == "rtnetlink(RTM_DELLINK nsb-t0 by index)")
+    // By the index read back when the veth was made (12), with no name the kernel would look up anew.
+    let delete = try #require(kernel.netlinkRequests.last)
+    #expect(Array(delete[20..<24]) == [12, 0, 0, 0] && delete.count == 32)
+  }
+
+  /// A link of that name read back as something else than the veth made (someone else's, made in between) gets
+  /// no index, and nothing is deleted, by name or otherwise.
+  @Test func aHostEndNotReadBackAsTheVethMadeIsNeverDeleted() throws {
+    let kernel = RecordingKernel()
+    kernel.forkResults = []
+    kernel.reads = [LauncherTests.ready]
+    kernel.linkIndexes = ["nsb-t0": 12]
+    kernel.linkKinds = ["nsb-t0": "dummy"]
+    guard case .outcome(.finished) = Launcher(kernel: kernel, plan: try plan(Self.veth)).start() else {
+      Issue.record("the run did not finish")
+      return
+    }
+    #expect(!kernel.log.contains { $0.hasPrefix("rtnetlink(RTM_DELLINK") }, "\(kernel.log)")
   }
 
   @Test func aHostEndThatCannotBeDeletedFailsTheRunNamingIt() throws {

@@ -10,7 +10,7 @@ extension RecordingKernel {
     guard let request = NetlinkMessage.all(in: message).first else {
       throw SyscallError(call: "send", errno: ErrnoNames.EINVAL, path: "NETLINK_ROUTE")
     }
-    let name = Self.ifname(request)
+    let name = Self.ifname(request) ?? deletedByIndex(request)
     let entry = "rtnetlink(\(Self.typeName(request.type))\(name.map { " " + $0 } ?? ""))"
     netlinkRequests.append(message)
     do { try recordNetlink(entry) } catch { return Self.errorReply(-error.errno, sequence: request.sequence) }
@@ -19,9 +19,23 @@ extension RecordingKernel {
       var body: [UInt8] = [0, 0, 1, 0]
       withUnsafeBytes(of: index) { body += $0 }
       body += [UInt8](repeating: 0, count: 8)
+      // IFLA_LINKINFO { IFLA_INFO_KIND "veth" }, or the kind `linkKinds` gives.
+      let kind = Array((linkKinds[name ?? ""] ?? "veth").utf8) + [0]
+      let padded = kind + [UInt8](repeating: 0, count: (4 - kind.count % 4) % 4)
+      body += [UInt8(8 + padded.count), 0, 18, 0, UInt8(4 + kind.count), 0, 1, 0] + padded
+      // IFLA_LINK_NETNSID 0: a veth end whose peer is in another namespace.
+      body += [8, 0, 37, 0, 0, 0, 0, 0]
       return Self.header(length: 16 + body.count, type: NetlinkNumbers.RTM_NEWLINK, sequence: request.sequence) + body
     }
     return Self.errorReply(0, sequence: request.sequence)
+  }
+
+  /// The name `linkIndexes` gives the ifi_index of an RTM_DELLINK that names no IFLA_IFNAME.
+  private func deletedByIndex(_ message: NetlinkMessage) -> String? {
+    guard message.type == NetlinkNumbers.RTM_DELLINK, message.payload.count >= 8 else { return nil }
+    let bytes = Array(message.payload.prefix(8))
+    let index = Int32(bytes[4]) | Int32(bytes[5]) << 8 | Int32(bytes[6]) << 16 | Int32(bytes[7]) << 24
+    return linkIndexes.first { $0.value == index }?.key.appending(" by index")
   }
 
   static func typeName(_ type: UInt16) -> String {

@@ -16,6 +16,8 @@ final class RecordingKernel: LinuxKernel {
   var netlinkRequests: [[UInt8]] = []
   /// The index RTM_GETLINK answers for each name (7 for any other).
   var linkIndexes: [String: Int32] = [:]
+  /// The IFLA_INFO_KIND RTM_GETLINK answers per name; `veth` for the others.
+  var linkKinds: [String: String] = [:]
 
   func recordNetlink(_ entry: String) throws(SyscallError) { try record(entry, call: "sendmsg") }
 
@@ -40,6 +42,17 @@ final class RecordingKernel: LinuxKernel {
     if pid == 0 { (parentPID, ownPID) = (ownPID, ownPID + 1) }
     return pid
   }
+  /// The command's child lists, in order (``spawnCommand(_:)``).
+  var spawned: [CommandSpawn] = []
+  /// Logs `clone(CLONE_VM)` and the child's calls (`child: CALL`); the child makes none of them here. Its pid is 4242.
+  func spawnCommand(_ spawn: CommandSpawn) throws(SyscallError) -> Int32 {
+    try record("clone(CLONE_VM)", call: "clone")
+    spawned.append(spawn)
+    log += spawn.operations.map { "child: \($0.call)" }
+    return 4242
+  }
+  /// Logged as `await release (last closed: FD)`: the child may wait for the end of an fd closed before.
+  func awaitSpawnedRelease() { log.append("await release (last closed: \(closedFDs.last.map(String.init) ?? "none"))") }
   private func channelFD() -> Int32 {
     nextChannelFD += 1
     return nextChannelFD
@@ -131,7 +144,7 @@ final class RecordingKernel: LinuxKernel {
   /// Says nothing, so the plan claims nothing about who may make entries where.
   func ownership(of fd: Int32) -> FileOwnership? { nil }
   func exists(_ path: String) -> Bool { files[path] != nil }
-  func userName(_ uid: UInt32) -> String? { uid == 1000 ? "me" : nil }
+  func userName(_ uid: UInt32) throws(SyscallError) -> String? { uid == 1000 ? "me" : nil }
   var release = "6.18.0"
   func kernelRelease() -> String { release }
   func currentDirectory() throws(SyscallError) -> String { "/work" }
@@ -371,7 +384,7 @@ final class RecordingKernel: LinuxKernel {
     let status = statuses["read:" + name] ?? FileStatus(kind: .other, owner: 0, group: 0, mode: 0o600)
     return (status, files[name] ?? [])
   }
-  func groupName(_ gid: UInt32) -> String? { gid == 100 ? "users" : nil }
+  func groupName(_ gid: UInt32) throws(SyscallError) -> String? { gid == 100 ? "users" : nil }
 
   /// The new mount API: each call logged with the fds it was given; new fds count on from the others.
   func fsopen(_ fstype: String) throws(SyscallError) -> Int32 {
@@ -462,6 +475,7 @@ final class RecordingKernel: LinuxKernel {
     return nextFD
   }
   func unlock(_ fd: Int32) { log.append("flock(\(fd), LOCK_UN)") }
+  func isOnNoexecMount(_ fd: Int32) -> Bool { false }
   func openProcess(_ pid: Int32) throws(SyscallError) -> Int32 {
     try record("pidfd_open(\(pid))", call: "pidfd_open")
     return 90

@@ -53,3 +53,23 @@ import Testing
     #expect(kernel.log.isEmpty)
   }
 }
+
+/// A signal while init waits for the command it forked (its last setup steps): the command, forked with init's
+/// shared locks on the host mount points, is killed and reaped before the undo tries to lock them exclusively.
+@Suite struct SignalledSetupUndoTests {
+  @Test func theCommandIsReapedBeforeAnythingIsTakenBack() {
+    let kernel = RecordingKernel()
+    kernel.logsChain = true
+    kernel.deferredSignals = [15]
+    let journal = SetupJournal()
+    journal.noteMade(7, "/srv", isDirectory: true, identity: SetupJournalTests.same)
+    let launcher = Launcher(kernel: kernel, plan: Plan(steps: []))
+    let status: Int32? = launcher.endIfSignalled(journal, FDTable(), stopping: 77)
+    #expect(status == Int32(128 + 15))
+    let kill = kernel.log.firstIndex(of: "kill(77, 9)")
+    let wait = kernel.log.firstIndex(of: "wait(77)")
+    let lock = kernel.log.firstIndex(of: "flock(srv, LOCK_EX)")
+    #expect(kill != nil && wait != nil && lock != nil, "\(kernel.log)")
+    if let kill, let wait, let lock { #expect(kill < wait && wait < lock, "\(kernel.log)") }
+  }
+}

@@ -107,7 +107,9 @@ import Testing
   static func compareGolden(_ target: TargetPlan, spec: String, _ name: String) throws {
     let plan = try plan(spec)
     let text = TargetPlanTextRenderer(color: false, file: "live.toml").render(target)
-    let json = try JSONText.encode(PlanJSON(plan, target: target, file: "live.toml")) + "\n"
+    let document = PlanJSON(plan, target: target, file: "live.toml")
+    let json = try GoldenPlanTests.written { try PlanJSON.write(document, to: $0) }
+    #expect(json == (try JSONText.encode(document) + "\n"), "live-\(name): streamed JSON differs")
     let base = GoldenPlanTests.golden + "/live-" + name
     try GoldenPlanTests().compare(text, base + ".plan.txt")
     try GoldenPlanTests().compare(json, base + ".plan.json")

@@ -31,10 +31,22 @@ import Testing
       switch value {
       case .interfaceIndex(let name): guard let index = indexes[name] else { throw LookupFailure() }; return index
       case .fdSlot(let slot): guard let fd = fds[slot] else { throw LookupFailure() }; return fd
+      case .madeLinkIndex(let name): guard let index = indexes[name] else { throw LookupFailure() }; return index
       }
     }
   }
   struct LookupFailure: Error {}
+
+  /// The host end nsbuild made, deleted by the index it had then: ifi_index set, no IFLA_IFNAME (the kernel would
+  /// look a name up anew), nothing else.
+  @Test func aMadeLinkIsDeletedByItsIndexNotItsName() throws {
+    let bytes = try encode(RouteRequest.deleteMadeLink(name: "nsb0"), indexes: ["nsb0": 42])
+    #expect(bytes.count == 16 + 16)
+    #expect(bytes[4..<6] == [17, 0])  // RTM_DELLINK
+    #expect(Array(bytes[20..<24]) == [42, 0, 0, 0])  // ifi_index
+    #expect(
+      RouteRequest.deleteMadeLink(name: "nsb0").description == "RTM_DELLINK ifi_index=index of the nsb0 nsbuild made")
+  }
 
   @Test func vethWithItsPeerInANamespace() throws {
     let bytes = try encode(

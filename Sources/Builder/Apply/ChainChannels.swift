@@ -106,10 +106,19 @@ struct ChainChannels {
   mutating func closeAfterFork<Kernel: LinuxKernel>(
     by role: Step.Actor, toward below: Set<Step.Actor>, inChild: Bool, _ kernel: Kernel
   ) {
-    close(kernel) { end in
-      guard let owner = end.owner else { return !inChild && role == .parent }
-      return inChild ? !below.contains(owner) : below.contains(owner)
-    }
+    close(kernel) { Self.closesAfterFork($0, by: role, toward: below, inChild: inChild) }
+  }
+
+  /// The ends ``closeAfterFork(by:toward:inChild:_:)`` would close, left open.
+  func closedAfterFork(by role: Step.Actor, toward below: Set<Step.Actor>, inChild: Bool) -> [Int32] {
+    ends.filter { Self.closesAfterFork($0, by: role, toward: below, inChild: inChild) }.map(\.fd)
+  }
+
+  private static func closesAfterFork(_ end: End, by role: Step.Actor, toward below: Set<Step.Actor>, inChild: Bool)
+    -> Bool
+  {
+    guard let owner = end.owner else { return !inChild && role == .parent }
+    return inChild ? !below.contains(owner) : below.contains(owner)
   }
 
   /// Closes the ends `fds` of this process.

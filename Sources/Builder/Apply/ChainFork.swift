@@ -13,16 +13,22 @@ extension Launcher {
   /// The calls written before fork(2) are the forking process's own (nsbuild's PR_SET_PDEATHSIG, init's switch of
   /// its own to SIGKILL), checked against `own`; the parent then passes signals on to the child, and the child makes
   /// the calls after fork(2): PR_SET_PDEATHSIG, then the check that the parent did not die before it took effect.
+  ///
+  /// A step that clones the command instead (``Syscall/cloneVM``) is taken by ``spawn(_:making:from:channels:link:closing:)``,
+  /// whose child closes `closing` first; a forked child is left them to close.
   func fork(
     _ step: Step, making child: PlannedProcess, from role: Step.Actor, channels: inout ChainChannels,
-    link own: ParentLink
+    link own: ParentLink, closing: [Int32] = []
   ) -> Result<Forked, StepFailure> {
+    if step.calls.contains(.cloneVM) {
+      return spawn(step, making: child, from: role, channels: &channels, link: own, closing: closing)
+    }
     trace(step)
     let below = subtree(child.role)
     do { try channels.make(for: role, toward: below, handoffs: plan.handoffs, kernel) } catch {
       return .failure(StepFailure(stepID: step.id, callIndex: 0, error: error))
     }
-    let forkIndex = step.calls.firstIndex(of: .fork) ?? 0
+    let forkIndex = step.calls.firstIndex(where: \.startsProcess) ?? 0
     var before = StepRunner(kernel: kernel, parent: own)
     before.pty = pty
     do { try before.run(step, calls: 0..<forkIndex) } catch {

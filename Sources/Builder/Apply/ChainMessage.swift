@@ -13,6 +13,9 @@ enum ChainMessage: Sendable, Hashable {
   /// longer dies with nsbuild.
   case holder(pid: Int32)
 
+  /// Where the errno lies in an encoded ``failed(_:)``: after the tag (``CommandSpawn``'s child fills it in).
+  static let failedErrnoOffset = 1 + FailureRecord.errnoOffset
+
   private enum Tag: UInt8 {
     case ready = 1, go, failed, holder
   }

@@ -37,6 +37,17 @@ struct CommandLauncher<Kernel: LinuxKernel> {
   /// executable), found by the same search as ``exec(_:)`` without running anything; nil when there is one. The
   /// command checks this before init closes its setup fds, so that such a failure is still taken back.
   func missingProgram(_ command: Command) -> SyscallError? {
+    guard let error = programError(command, probe: kernel.executionError) else { return nil }
+    // An error execve(2) itself would stop the search with (ELOOP…): it reports that one.
+    return [ErrnoNames.ENOENT, ErrnoNames.EACCES, ErrnoNames.ENOTDIR].contains(error.errno) ? error : nil
+  }
+
+  /// The error execve(2) would fail with for `command`'s program, found by the search ``exec(_:)`` makes, without
+  /// running anything; nil when a candidate would run. `probe` gives each candidate's errno (0: it would run); a
+  /// relative candidate is given to it after `directory`, the folder the command starts in. As execvp(3), ENOENT
+  /// and ENOTDIR go on to the next PATH folder, EACCES too but is reported if nothing runs, and any other errno
+  /// stops the search.
+  func programError(_ command: Command, from directory: String? = nil, probe: (String) -> Int32) -> SyscallError? {
     guard let program = command.args.first, !program.isEmpty else {
       return SyscallError(call: "execve", errno: ErrnoNames.ENOENT, path: "")
     }
@@ -52,11 +63,13 @@ struct CommandLauncher<Kernel: LinuxKernel> {
     }
     var denied: SyscallError?
     for candidate in candidates {
-      let errno = kernel.executionError(candidate)
-      // Found, or an error execve(2) itself would stop the search with (ELOOP…): it reports that one.
-      if errno == 0 || ![ErrnoNames.ENOENT, ErrnoNames.EACCES, ErrnoNames.ENOTDIR].contains(errno) { return nil }
-      if errno == ErrnoNames.EACCES, denied == nil {
-        denied = SyscallError(call: "execve", errno: errno, path: candidate)
+      let probed = candidate.hasPrefix("/") ? candidate : directory.map { $0 + "/" + candidate } ?? candidate
+      let errno = probe(probed)
+      if errno == 0 { return nil }
+      if errno == ErrnoNames.EACCES {
+        if denied == nil { denied = SyscallError(call: "execve", errno: errno, path: candidate) }
+      } else if errno != ErrnoNames.ENOENT, errno != ErrnoNames.ENOTDIR {
+        return SyscallError(call: "execve", errno: errno, path: candidate)
       }
     }
     return denied ?? SyscallError(call: "execve", errno: ErrnoNames.ENOENT, path: program)

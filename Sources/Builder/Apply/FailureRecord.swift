@@ -3,6 +3,8 @@
 enum FailureRecord {
   /// Kept under PIPE_BUF (4096) so one write(2) is atomic.
   static let maximumPath = 3000
+  /// Where the errno lies in a record: after the step's id and the call's index (``CommandSpawn`` fills it in).
+  static let errnoOffset = 8
 
   static func encode(_ failure: StepFailure) -> [UInt8] {
     var bytes: [UInt8] = []

@@ -37,12 +37,21 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
 
   /// Takes every step. The signals nsbuild passes on in `run` are kept meanwhile (a step is never cut halfway, nor
   /// left without its undo): one that came ends the apply after the step under way, taking back what was taken.
-  public func apply() -> ApplyOutcome { apply { kernel.takeDeferredSignal() } }
+  public func apply() -> ApplyOutcome { apply { kernel.takeDeferredSignal().map(Stop.signal) } }
+
+  /// Why the last part of an apply (``apply(finishing:)``) stopped before it made a change it cannot take back.
+  public enum Stop: Sendable, Hashable {
+    /// A signal came.
+    case signal(Int32)
+    /// One of its steps failed (the new main command's program is not there).
+    case failed(StepFailure)
+  }
 
   /// Takes every step, then calls `finish` with signals still kept: the last part of the apply (`apply`'s main
-  /// command replacement), which returns the signal that came before it made a change it cannot take back, or nil.
-  /// With a signal, every step taken is taken back and the outcome is ``ApplyOutcome/interrupted(signal:undoFailures:)``.
-  public func apply(finishing finish: () -> Int32?) -> ApplyOutcome {
+  /// command replacement), which returns why it stopped before it made a change it cannot take back, or nil.
+  /// When it stopped, every step taken is taken back and the outcome is
+  /// ``ApplyOutcome/interrupted(signal:undoFailures:)`` or ``ApplyOutcome/failed(_:undoFailures:)``.
+  public func apply(finishing finish: () -> Stop?) -> ApplyOutcome {
     // Once apply ends, the copies go: a mount it took off for good (a tmpfs's files with it) and one it put back.
     defer { kept.closeAll(kernel) }
     _ = try? kernel.forwardSignals(Planner.forwardedSignals, to: 0)
@@ -63,8 +72,11 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         }
       }
     }
-    if let signal = finish() { return .interrupted(signal: signal, undoFailures: takeBack(undo)) }
-    return .applied
+    switch finish() {
+    case .signal(let signal): return .interrupted(signal: signal, undoFailures: takeBack(undo))
+    case .failed(let failure): return .failed(failure, undoFailures: takeBack(undo))
+    case nil: return .applied
+    }
   }
 
   /// Takes `undo` newest first; the failures, each after trying the rest.
@@ -103,7 +115,8 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         .sendHandoffSignal, .endProcess, .rtnetlink, .startPasta, .startLivePasta:
         return true
       case .setattrAt: return index > joined
-      case .fork, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground, .unshare,
+      case .fork, .cloneVM, .forwardSignals, .setParentDeathSignal, .setDumpable, .checkParent, .takeBackForeground,
+        .unshare,
         .writeProcFile, .idMapHelper, .mount, .mountSetattr, .scrubEnvironment, .nameProcess, .openPseudoTerminal,
         .copyWindowSize,
         .useTerminalReplica, .setControllingTerminal, .relayTerminal, .openTerminalReplica, .openPath,
@@ -114,7 +127,7 @@ public struct InPlaceApplier<Kernel: LinuxKernel> {
         .keepCapabilities, .dropBoundingSet, .capset, .raiseAmbient, .setNoNewPrivs, .umask, .chdir, .closeOnExecFrom,
         .execve, .saveMountNamespace, .enterMountNamespace, .returnToMountNamespace, .sendSlots, .receiveSlots,
         .openNamespace, .pidfdOpen, .setns, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-        .openSandboxNamespace, .endSandboxAfterCommand, .keepMount:
+        .openSandboxNamespace, .endSandboxAfterCommand, .keepMount, .checkProgram:
         return false
       }
     }

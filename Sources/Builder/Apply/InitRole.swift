@@ -31,13 +31,16 @@ struct InitRole<Kernel: LinuxKernel> {
       return .exit(128 + signal)
     }
     let command: Int32
-    switch launcher.fork(forkStep, making: child, from: .initProcess, channels: &channels, link: start.link) {
+    // Init's locks stay out of the command's reach (their socket closed with the fork too), and only init's end keeps
+    // the sandbox process waiting for them.
+    let locks = setup.fds.locks
+    switch launcher.fork(
+      forkStep, making: child, from: .initProcess, channels: &channels, link: start.link, closing: locks)
+    {
     case .failure(let failure):
       launcher.undo(setup.journal, setup.fds)
       return .exit(launcher.fail(failure, channels))
     case .success(.child(let end)):
-      // Init's locks stay out of the command's reach (their socket closed with the fork), and only init's end
-      // keeps the sandbox process waiting for them.
       setup.fds.releaseLocks(kernel)
       return end
     case .success(.parent(let pid)): command = pid
@@ -48,6 +51,9 @@ struct InitRole<Kernel: LinuxKernel> {
     announceReady(&channels)
     // Its ends of the pause, and the report pipe: nothing is reported from here.
     channels.close(kernel) { [.readyRead, .goWrite, .reportWrite].contains($0.use) }
+    // Dumpable again, as the fork step says, once the command's child (cloned sharing init's memory) has exec'd: it
+    // may wait for the end of `go` until just above.
+    if forkStep.calls.contains(.cloneVM) { kernel.awaitSpawnedRelease() }
     return reap(until: command, passingOn: Launcher<Kernel>.signals(passedOnBy: forkStep))
   }
 
@@ -64,8 +70,10 @@ struct InitRole<Kernel: LinuxKernel> {
       // The command ended before its execve(2): a failed step (reported on its own) or a signal. Init ends with it,
       // before it could say the sandbox is ready: `up` would otherwise go on to record a sandbox whose command
       // never ran.
+      // Reaped first: until it has exited it holds init's locks (see ``Launcher/end(_:)``).
+      let status = (try? kernel.wait(command))?.status.exitCode ?? ExitStatus.setupFailed
       launcher.undo(setup.journal, setup.fds)
-      return (try? kernel.wait(command))?.status.exitCode ?? ExitStatus.setupFailed
+      return status
     }
     // Until init's fds are closed a signal is kept, as during setup, not passed on: passed on, it would end the
     // command before its execve(2) while init went on to close its fds with nothing taken back.
@@ -74,7 +82,19 @@ struct InitRole<Kernel: LinuxKernel> {
       kernel: kernel, fds: setup.fds, journal: setup.journal, lockSocket: setup.lockSocket, parent: start.link,
       readyFD: setup.readyFD)
     let steps = launcher.steps(.initProcess, after: fork)
-    if let status = launcher.run(steps, with: late, channels, stopping: command) { return status }
+    // A cloned command (``Syscall/cloneVM``) traces no step of its own: its exec step is traced here, once the
+    // steps before it released it.
+    let exec = launcher.step(.exec)?.id ?? Int.max
+    let spawned =
+      launcher.plan.handoff(.commandReady) != nil
+      && launcher.plan.steps.contains { $0.actor == .initProcess && $0.calls.contains(.cloneVM) }
+    if let status = launcher.run(steps.filter { $0.id < exec }, with: late, channels, stopping: command) {
+      return status
+    }
+    if spawned { launcher.traceExec() }
+    if let status = launcher.run(steps.filter { $0.id > exec }, with: late, channels, stopping: command) {
+      return status
+    }
     kernel.deferSignals(false)
     // One kept after the last step's check goes on to the command, which is released now.
     if let signal = kernel.takeDeferredSignal() { kernel.kill(command, signal) }

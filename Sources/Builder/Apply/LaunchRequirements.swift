@@ -42,7 +42,7 @@ enum LaunchRequirements {
       else { return .missingFork(process.role) }
       let step = plan.steps[index]
       if step.actor != parent { return .missingStep(step.kind, actor: parent) }
-      if !step.calls.contains(.fork) { return .missingCall(step.kind, call: Syscall.fork.description) }
+      if !step.calls.contains(where: \.startsProcess) { return .missingCall(step.kind, call: Syscall.fork.description) }
       if let above = forkedAt[parent], index < above { return .outOfOrder(step.kind, after: plan.steps[above].kind) }
       forkedAt[process.role] = index
     }

@@ -23,7 +23,8 @@ public enum RunOutcome: Sendable, Hashable {
 /// the step the plan names, each taking exactly the calls of the steps whose actor it is, in plan order, and giving
 /// the others what ``Plan/handoffs`` says. The plan is the only input; each role's code is a file of its own
 /// (``ParentRole``, ``SandboxRole``, ``InitRole``, ``CommandRole``, and ``JoinerRole`` for `exec`), and this driver follows a process from one
-/// role to the next across fork(2).
+/// role to the next across fork(2). A command cloned with ``Syscall/cloneVM`` runs no role's code: its parent builds
+/// the list of calls its child makes (``CommandSpawn``, ``spawn(_:making:from:channels:link:closing:)``).
 ///
 /// The processes talk over close-on-exec pipes (``ChainMessage``, ``ChainChannels``): any process that fails
 /// sends the failure and exits, and nsbuild reports it. Each process passes the signals in

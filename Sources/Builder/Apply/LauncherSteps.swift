@@ -14,7 +14,7 @@ extension Launcher {
   /// step `fork` or after it when given.
   func steps(_ actor: Step.Actor, before fork: Int? = nil, after: Int? = nil) -> [Step] {
     plan.steps.filter {
-      $0.actor == actor && !$0.calls.contains(.fork) && $0.kind != .foreground && $0.kind != .relay
+      $0.actor == actor && !$0.calls.contains(where: \.startsProcess) && $0.kind != .foreground && $0.kind != .relay
         && $0.kind != .deleteLink
         && $0.id < (fork ?? Int.max) && $0.id > (after ?? Int.min)
     }
@@ -48,7 +48,7 @@ extension Launcher {
     for step in steps {
       trace(step)
       do { try runner.run(step) } catch {
-        if let waiting { kernel.kill(waiting, 9) }
+        if let waiting { end(waiting) }
         undo(runner.journal, runner.fds)
         return fail(error, channels)
       }
@@ -70,9 +70,18 @@ extension Launcher {
   /// would have.
   func endIfSignalled(_ journal: SetupJournal, _ fds: FDTable, stopping waiting: Int32? = nil) -> Int32? {
     guard let signal = kernel.takeDeferredSignal() else { return nil }
-    if let waiting { kernel.kill(waiting, 9) }
+    if let waiting { end(waiting) }
     undo(journal, fds)
     return 128 + signal
+  }
+
+  /// SIGKILL to the command init forked, then wait(2) for it, before anything is taken back: forked with init's
+  /// fds, it holds init's shared locks on the host mount points until it has exited (flock(2) locks belong to the
+  /// open file, which its copies keep open), and the undo removes only a mount point it can lock exclusively. Not
+  /// waited for, a command still exiting left the mount points, and their folders, on the host.
+  func end(_ command: Int32) {
+    kernel.kill(command, 9)
+    _ = try? kernel.wait(command)
   }
 
   /// Holds, until the sender closes its end, the fds `role` is handed to keep (init's locks on host mount points,

@@ -63,6 +63,8 @@ struct ParentRole<Kernel: LinuxKernel> {
   /// so it is gone when nsbuild returns, not when the kernel's workqueue tears the sandbox's network namespace down.
   private func deleteHostEnds() -> StepFailure? {
     var runner = StepRunner(kernel: kernel)
+    // The indexes the host ends had when this nsbuild made them.
+    runner.links = made
     for step in launcher.plan.steps where step.actor == .parent && step.kind == .deleteLink {
       launcher.trace(step)
       do { try runner.run(step) } catch { return error }

@@ -8,6 +8,9 @@ extension StepRunner {
   /// - Throws: ``SyscallError`` `sendmsg` with the kernel's errno, its path the message type and the link, with the
   ///   kernel's extended-ack text when it gave one.
   func send(_ request: RouteRequest) throws(SyscallError) {
+    // A link named by the index it had when made here: when none was recorded, nothing of this name was made by
+    // this process, and none is deleted by its name.
+    if case .link(let header) = request.header, let made = header.madeLink, links.indexes[made] == nil { return }
     let place = Self.place(of: request)
     var slots: [Int] = []
     defer {
@@ -22,6 +25,7 @@ extension StepRunner {
       case .fdSlot(let slot):
         slots.append(slot)
         return UInt32(bitPattern: try fd(slot))
+      case .madeLinkIndex(let name): return UInt32(bitPattern: links.indexes[name] ?? 0)
       }
     }
     switch NetlinkReply.parse(try kernel.rtnetlink(bytes), sequence: 1) {
@@ -37,7 +41,32 @@ extension StepRunner {
       let name = Self.linkName(of: request)
     {
       links.made.append(name)
+      links.indexes[name] = madeIndex(name, kind: Self.linkKind(of: request))
     }
+  }
+
+  /// The index of the link `name` just made (RTM_GETLINK), when it is of `kind` (`veth`, `bridge`): what deletes it
+  /// later names (``RouteRequest/deleteMadeLink(name:)``). Nil when it cannot be read or is of another kind.
+  private func madeIndex(_ name: String, kind: String?) -> Int32? {
+    guard
+      let bytes = try? RouteRequest.getLink(name: name).encoded(
+        sequence: 4, resolve: { (_) throws(SyscallError) in 0 }),
+      let answer = try? kernel.rtnetlink(bytes), case .message(let message) = NetlinkReply.parse(answer, sequence: 4),
+      let link = LinkReply(message), link.index > 0, link.kind == kind,
+      kind != "veth" || link.isVethWithPeerElsewhere
+    else { return nil }
+    return link.index
+  }
+
+  /// The IFLA_INFO_KIND a link request makes.
+  static func linkKind(of request: RouteRequest) -> String? {
+    for attribute in request.attributes where attribute.type == NetlinkNumbers.IFLA_LINKINFO {
+      guard case .nested(let inner) = attribute.value else { continue }
+      for each in inner where each.type == NetlinkNumbers.IFLA_INFO_KIND {
+        if case .string(let kind) = each.value { return kind }
+      }
+    }
+    return nil
   }
 
   /// The index of the link named `name` (RTM_GETLINK; rtnetlink(7)).
@@ -62,8 +91,9 @@ extension StepRunner {
     return request.typeName + (name.map { " " + $0 } ?? "")
   }
 
-  /// The IFLA_IFNAME a link request names.
+  /// The IFLA_IFNAME a link request names, or the link made here it names by index.
   static func linkName(of request: RouteRequest) -> String? {
+    if case .link(let header) = request.header, let made = header.madeLink { return made }
     for attribute in request.attributes where attribute.type == NetlinkNumbers.IFLA_IFNAME {
       if case .string(let name) = attribute.value { return name }
     }
@@ -75,6 +105,8 @@ extension StepRunner {
 /// bridge), deleted when setup fails, and helper processes (pasta), ended when the sandbox ends.
 final class MadeLinks {
   var made: [String] = []
+  /// The index each link of ``made`` had when it was made (read back at once, and of the kind made): deleted by it.
+  var indexes: [String: Int32] = [:]
   /// The pids of helper processes nsbuild started (pasta), its children.
   var helpers: [Int32] = []
   /// `up`: the keepers of pasta (nsbuild's children, see ``Syscall/startLivePasta(program:arguments:output:)``),
@@ -88,12 +120,16 @@ final class MadeLinks {
   /// helpers ended.
   func delete<Kernel: LinuxKernel>(_ kernel: Kernel) {
     for name in made.reversed() {
-      let request = RouteRequest.deleteLink(name: name)
-      if let bytes = try? request.encoded(sequence: 3, resolve: { (_) throws(SyscallError) in 0 }) {
+      guard let index = indexes[name] else { continue }
+      let request = RouteRequest.deleteMadeLink(name: name)
+      if let bytes = try? request.encoded(
+        sequence: 3, resolve: { (_) throws(SyscallError) in UInt32(bitPattern: index) })
+      {
         _ = try? kernel.rtnetlink(bytes)
       }
     }
     made = []
+    indexes = [:]
     endHelpers(kernel)
   }
 

@@ -86,7 +86,7 @@ struct StepRunner<Kernel: LinuxKernel> {
   /// Makes `call`. Every case is listed: a new call does not compile until `run` says what it does.
   func perform(_ call: Syscall) throws(SyscallError) {
     switch call {
-    case .fork, .forwardSignals: break  // the Launcher's, around its fork(2)
+    case .fork, .cloneVM, .forwardSignals: break  // the Launcher's, around its fork(2) or clone(2)
     case .setParentDeathSignal(let signal): try kernel.setParentDeathSignal(signal)
     case .setDumpable(let dumpable): try kernel.setDumpable(dumpable)
     case .checkParent: if parent.parentIsGone(kernel) { endAsParentGone() }
@@ -224,6 +224,8 @@ struct StepRunner<Kernel: LinuxKernel> {
       try naming("the main command's keeper, pid \(target.pid)") { () throws(SyscallError) in
         try signalHandoff(to: target)
       }
+    case .checkProgram(let target, let command, let directory):
+      try checkProgram(command, inside: target, from: directory)
     case .endProcess(let target, let grace):
       try naming("pid \(target.pid)") { () throws(SyscallError) in
         _ = try SandboxProcesses.end(target, graceMilliseconds: grace, kernel: kernel)
@@ -285,6 +287,28 @@ struct StepRunner<Kernel: LinuxKernel> {
     do { try kernel.removeEntry(folder, name, directory: false) } catch {
       guard error.errno == ErrnoNames.ENOENT else { throw error }
     }
+  }
+
+  /// `command`'s program looked up beneath the root of `target` as execve(2) would look it up there (see
+  /// ``Syscall/checkProgram(target:command:directory:)``); throws the errno execve(2) would fail with.
+  private func checkProgram(_ command: Command, inside target: ProcessIdentity, from directory: String)
+    throws(SyscallError)
+  {
+    // nsbuild's own /proc, which no mount of the sandbox covers; the start time read once the fd is open, so a pid
+    // reused meanwhile is refused.
+    let root = try kernel.openPath("/proc/\(target.pid)/root")
+    defer { kernel.close(root) }
+    try verify(target)
+    let found = CommandLauncher(kernel: kernel).programError(command, from: directory) { path in
+      let fd: Int32
+      do throws(SyscallError) { fd = try kernel.openInRoot(root, path) } catch { return error.errno }
+      defer { kernel.close(fd) }
+      guard let status = try? kernel.status(of: fd), status.kind == .regular, status.mode & 0o111 != 0,
+        !kernel.isOnNoexecMount(fd)
+      else { return ErrnoNames.EACCES }
+      return 0
+    }
+    if let found { throw found }
   }
 
   /// ESRCH unless `target` still runs (its pid with its start time): a recycled pid is never acted on.

@@ -147,6 +147,8 @@ static volatile sig_atomic_t nsb_forwarded = 0;
 // The signals whose handler nsb_forward_signals installed (or left ignored, as found), once it did: nothing else in
 // nsbuild changes their disposition, and only execve(2), which ends the Swift code, resets them.
 static sigset_t nsb_forward_set;
+// Those of them the caller left ignored, which stay so.
+static sigset_t nsb_forward_ignored;
 static int nsb_forward_installed = 0;
 
 int nsb_take_forwarded_signal(void) {
@@ -171,6 +173,23 @@ int nsb_ignore_write_signals(int on) {
   memset(&ignore, 0, sizeof ignore);
   ignore.sa_handler = SIG_IGN;
   return sigaction(SIGPIPE, &ignore, NULL) | sigaction(SIGXFSZ, &ignore, NULL);
+}
+
+void nsb_handled_signals(sigset_t *handled, int *pipe_action, int *file_size_action) {
+  sigemptyset(handled);
+  for (int signal = 1; signal < NSIG; signal++) {
+    if (nsb_forward_installed && sigismember(&nsb_forward_set, signal) && !sigismember(&nsb_forward_ignored, signal))
+      sigaddset(handled, signal);
+  }
+  // The faults a process causes itself, which the Swift runtime may catch to print a backtrace.
+  static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGSYS};
+  for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+    struct sigaction current;
+    if (sigaction(faults[i], NULL, &current) == 0 && current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN)
+      sigaddset(handled, faults[i]);
+  }
+  *pipe_action = nsb_found_saved ? (nsb_found_pipe.sa_handler == SIG_IGN ? 1 : 0) : -1;
+  *file_size_action = nsb_found_saved ? (nsb_found_file_size.sa_handler == SIG_IGN ? 1 : 0) : -1;
 }
 
 int nsb_take_deferred_signal(void) {
@@ -241,11 +260,15 @@ int nsb_forward_signals(pid_t target, const int *signals, int count) {
   // Installed with one sigaction(2) a signal, the old action read back by the same call; blocked meanwhile, so that
   // a signal ignored until then and arriving in between waits, and is dropped when SIG_IGN goes back.
   if (sigprocmask(SIG_BLOCK, &action.sa_mask, NULL) < 0) return -1;
+  sigemptyset(&nsb_forward_ignored);
   for (int i = 0; i < count; i++) {
     struct sigaction found;
     if (sigaction(signals[i], &action, &found) < 0) return -1;
     // A signal the caller left ignored stays ignored, down to the command (nohup(1) ignores SIGHUP so).
-    if (found.sa_handler == SIG_IGN && sigaction(signals[i], &found, NULL) < 0) return -1;
+    if (found.sa_handler == SIG_IGN) {
+      if (sigaction(signals[i], &found, NULL) < 0) return -1;
+      sigaddset(&nsb_forward_ignored, signals[i]);
+    }
   }
   nsb_forward_set = action.sa_mask;
   nsb_forward_installed = 1;

@@ -11,6 +11,13 @@ import SpecParser
 public protocol LinuxKernel: SystemReader {
   /// fork(2): the child's pid in the parent, 0 in the child. Streams are flushed first.
   func fork() throws(SyscallError) -> Int32
+  /// clone(2) CLONE_VM of the command's process, which makes `spawn`'s calls and execve(2)s its program, or reports
+  /// the call that failed on the report pipe and exits (``CommandSpawn``, nsb_spawn_command). The child's pid.
+  func spawnCommand(_ spawn: CommandSpawn) throws(SyscallError) -> Int32
+  /// Waits until the child of ``spawnCommand(_:)`` no longer shares this process's memory (its execve(2) or exit),
+  /// then gives this process back the PR_SET_DUMPABLE it had before the clone: a command changing its uid or gid
+  /// made the shared memory undumpable (prctl(2)), which init, no longer sharing it, need not stay.
+  func awaitSpawnedRelease()
   /// _exit(2).
   func exit(_ status: Int32) -> Never
   /// waitpid(2) on `pid` (-1 for any child); nil when there is no child left (ECHILD). A reaped child whose signals
@@ -237,6 +244,9 @@ public protocol LinuxKernel: SystemReader {
   /// flock(2) LOCK_UN: releases the lock the open file `fd` holds, even while a forked child still has a copy of
   /// the fd (flock(2): the lock belongs to the open file description all those copies share).
   func unlock(_ fd: Int32)
+  /// fstatvfs(2) of `fd` (an O_PATH one too): whether the mount holding it has MS_NOEXEC, where execve(2) of any
+  /// file fails with EACCES.
+  func isOnNoexecMount(_ fd: Int32) -> Bool
   /// pidfd_open(2): an fd that names process `pid` for as long as it is open, whatever pid is reused later.
   func openProcess(_ pid: Int32) throws(SyscallError) -> Int32
   /// pidfd_send_signal(2): `signal` to the process `pidfd` names (ESRCH once it ended).

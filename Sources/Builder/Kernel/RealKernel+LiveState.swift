@@ -40,6 +40,12 @@ extension RealKernel {
     }
   }
 
+  public func isOnNoexecMount(_ fd: Int32) -> Bool {
+    var info = statvfs()
+    guard fstatvfs(fd, &info) == 0 else { return false }
+    return info.f_flag & 8 != 0  // ST_NOEXEC, an enum constant Glibc does not export to Swift
+  }
+
   public func openProcess(_ pid: Int32) throws(SyscallError) -> Int32 {
     try retry("pidfd_open", path: "pid \(pid)") { nsb_pidfd_open(pid) }
   }

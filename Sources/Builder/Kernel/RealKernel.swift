@@ -530,12 +530,12 @@ public struct RealKernel: LinuxKernel {
     }
   }
 
-  public func userName(_ uid: UInt32) -> String? {
-    (try? readFile(AccountFile.users)).flatMap { AccountFile.name(of: uid, in: $0, database: .passwd) }
+  public func userName(_ uid: UInt32) throws(SyscallError) -> String? {
+    AccountFile.name(of: uid, in: try readFile(AccountFile.users), database: .passwd)
   }
 
-  public func groupName(_ gid: UInt32) -> String? {
-    (try? readFile(AccountFile.groups)).flatMap { AccountFile.name(of: gid, in: $0, database: .group) }
+  public func groupName(_ gid: UInt32) throws(SyscallError) -> String? {
+    AccountFile.name(of: gid, in: try readFile(AccountFile.groups), database: .group)
   }
 
   public func kernelRelease() -> String {

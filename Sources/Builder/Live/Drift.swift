@@ -118,7 +118,7 @@ public enum DriftReport {
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
       .detach, .hold,
-      .outlive, .endCommand, .bridge, .deleteLink:
+      .outlive, .endCommand, .checkProgram, .bridge, .deleteLink:
       return []
     case .veth: return vethDrift(step, live)
     // Ended by hand (or its keeper killed): nsbuild starts pasta with the sandbox only.

@@ -62,6 +62,34 @@ public struct MainCommandSteps: Sendable, Hashable {
     }
   }
 
+  /// nsbuild's look, before anything is ended, for the program of `chain`'s command inside the sandbox whose init is
+  /// `initProcess` (its root, as the command sees it once it joined the mount namespace), from the folder the command
+  /// starts in (its `chdir`, else `/`, where setns(2) of a mount namespace leaves a process): a program that is not
+  /// there or cannot be executed stops `apply` with the old command still running, rather than after it was ended.
+  /// Nil when `chain` has no execve(2).
+  static func programCheck(_ chain: Plan, inside initProcess: ProcessIdentity) -> Step? {
+    guard let exec = chain.steps.last(where: { $0.kind == .exec }),
+      case .execve(let command)? = exec.calls.last(where: { if case .execve = $0 { true } else { false } })
+    else { return nil }
+    let directory =
+      chain.steps.lazy.flatMap(\.calls).compactMap { call -> String? in
+        if case .chdir(let path) = call { return path }
+        return nil
+      }.last ?? "/"
+    return Step(
+      kind: .checkProgram, actor: .parent, subject: .process(role: .command),
+      operations: [
+        Step.Operation(
+          .checkProgram(target: initProcess, command: command, directory: directory),
+          origin: exec.origin(ofCall: exec.calls.count - 1))
+      ],
+      change: .create,
+      reason:
+        "before the old command is ended: a program the new one cannot execve(2) stops apply with the old one still running",
+      origin: exec.origin,
+      label: "find \(command.args.first ?? "") inside the sandbox, as execve(2) would")
+  }
+
   /// The steps that end each of `keepers`' main commands, each step from spec position `origin` (the first
   /// `[process]` key changed): the keeper told first that this end is not the sandbox's, then its command ended,
   /// then a keeper other than init waited for (it exits once its command ended).

@@ -45,7 +45,7 @@ struct MountShape: Hashable {
         }
       }
     case .mountOverlay: if fstype == nil { fstype = "overlay" }
-    case .fork, .setParentDeathSignal, .setDumpable, .checkParent, .forwardSignals, .unshare, .writeProcFile,
+    case .fork, .cloneVM, .setParentDeathSignal, .setDumpable, .checkParent, .forwardSignals, .unshare, .writeProcFile,
       .idMapHelper, .mount, .mountSetattr, .sethostname, .setdomainname, .openPath, .openDirectoryNoSymlinks,
       .openNoSymlinks, .lockShared, .closeSlots, .resolve, .readOnlyPath, .maskPath, .restoreWritable,
       .propagateAt, .fsconfigFD, .fsconfigCreate, .makeDirectory, .createFile, .symlink, .changeDirectoryTo,
@@ -59,7 +59,8 @@ struct MountShape: Hashable {
       .restoreMount, .reconfigure,
       .changeMode, .changeOwner,
       .prlimit, .replaceFile, .removeFile, .redirectStandardStreams, .holdUntilSignalled, .closeInheritedDescriptors,
-      .endSandboxAfterCommand, .sendHandoffSignal, .endProcess, .openSandboxNamespace, .rtnetlink, .startPasta,
+      .endSandboxAfterCommand, .sendHandoffSignal, .checkProgram, .endProcess, .openSandboxNamespace, .rtnetlink,
+      .startPasta,
       .startLivePasta:
       break
     }

@@ -61,9 +61,7 @@ public enum RecordedSpec {
     let reason: String
     switch readFile(record, reader: reader) {
     case .success(let read):
-      let check = SpecDecoder.decode(
-        source: read.source, file: record.specPath, directory: read.folder,
-        variables: SpecVariablesReader(reader: reader).read(folder: read.folder))
+      let check = SpecLoader(reader: reader).check(read.source, file: record.specPath, directory: read.folder)
       let loaded = LoadedSpec(path: record.specPath, source: read.source, check: check, unsafePath: read.unsafe)
       if check.spec != nil, read.unsafe == nil { return .file(loaded) }
       reason =
@@ -84,9 +82,7 @@ public enum RecordedSpec {
     let parent = record.specPath.split(separator: "/", omittingEmptySubsequences: false).dropLast()
       .joined(separator: "/")
     let folder = record.specFolder ?? (parent.isEmpty ? "/" : parent)
-    let check = SpecDecoder.decode(
-      source: source, file: record.specPath, directory: folder,
-      variables: SpecVariablesReader(reader: reader).read(folder: folder))
+    let check = SpecLoader(reader: reader).check(source, file: record.specPath, directory: folder)
     guard check.spec != nil else { return nil }
     return LoadedSpec(path: record.specPath, source: source, check: check)
   }

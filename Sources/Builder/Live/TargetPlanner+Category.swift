@@ -14,7 +14,7 @@ extension TargetPlanner {
       .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
       .detach, .hold,
-      .outlive, .endCommand, .deleteLink:
+      .outlive, .endCommand, .checkProgram, .deleteLink:
       "nothing to take back"
     case .veth: "the veth stays until the sandbox ends"
     case .bridge: "the bridge stays on the host"
@@ -49,7 +49,7 @@ extension TargetPlanner {
       // never in a spec's plan.
       case .spawn, .fork, .sources, .protect, .closeFDs, .scrubEnvironment, .spawnCommand, .foreground, .terminal,
         .relay, .unmount,
-        .detach, .hold, .outlive, .endCommand, .deleteLink:
+        .detach, .hold, .outlive, .endCommand, .checkProgram, .deleteLink:
         self = .setup
       }
     }

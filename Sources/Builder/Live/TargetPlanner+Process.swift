@@ -44,7 +44,9 @@ extension TargetPlanner {
     guard let chain, let first = entries.first(where: { $0.action == .replace(Replacement(.process)) }) else {
       return nil
     }
-    return MainCommandSteps(ending: MainCommandSteps.ending(keepers, origin: first.step.origin), chain: chain)
+    let check = MainCommandSteps.programCheck(chain, inside: record.initProcess)
+    return MainCommandSteps(
+      ending: (check.map { [$0] } ?? []) + MainCommandSteps.ending(keepers, origin: first.step.origin), chain: chain)
   }
 
   /// A `[process]` change with a main command running: the entry says how `apply` replaces that process. The `exec`

@@ -362,7 +362,7 @@ public struct TargetPlanner: Sendable {
       .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet, .credentials,
       .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay, .unmount, .join,
       .detach, .hold,
-      .outlive, .endCommand, .veth, .bridge, .pasta, .deleteLink:
+      .outlive, .endCommand, .checkProgram, .veth, .bridge, .pasta, .deleteLink:
       []
     }
   }

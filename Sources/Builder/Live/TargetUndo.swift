@@ -47,7 +47,7 @@ extension TargetPlanner {
         .protect, .pivotRoot, .readonlyRoot, .closeFDs, .scrubEnvironment, .spawnCommand, .session, .boundingSet,
         .credentials, .capabilities, .noNewPrivs, .namespaceRoot, .umask, .cwd, .exec, .foreground, .terminal, .relay,
         .join, .detach,
-        .hold, .outlive, .endCommand, .veth, .bridge, .pasta, .deleteLink:
+        .hold, .outlive, .endCommand, .checkProgram, .veth, .bridge, .pasta, .deleteLink:
         return []
       }
     }

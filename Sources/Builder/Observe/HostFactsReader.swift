@@ -74,7 +74,8 @@ public struct HostFactsReader<Reader: SystemReader> {
       facts.realPaths[folder] = real
     }
     if user, spec == nil || unprivileged {
-      let name = reader.userName(uid)
+      // An unreadable /etc/passwd: the numeric entry still counts.
+      let name = try? reader.userName(uid)
       facts.hasSubordinateIDs = (text("/etc/subuid") ?? "").split(separator: "\n").contains { line in
         let owner = line.split(separator: ":").first.map(String.init)
         return owner == String(uid) || (name != nil && owner == name)

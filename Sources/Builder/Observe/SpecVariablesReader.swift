@@ -21,9 +21,13 @@ public struct SpecVariablesReader<Reader: SystemReader> {
       entry.hasPrefix("HOME=") ? String(entry.dropFirst(5)) : nil
     }.first
     let uid = reader.realUserID()
+    let user: Result<String?, SyscallError>
+    do { user = .success(try reader.userName(uid)) } catch { user = .failure(error) }
     var variables = SpecVariables(
-      home: home.flatMap { $0.hasPrefix("/") ? $0 : nil }, user: reader.userName(uid), uid: uid,
+      home: home.flatMap { $0.hasPrefix("/") ? $0 : nil }, user: try? user.get(), uid: uid,
       gid: reader.realGroupID(), projectRoot: projectRoot(above: folder))
+    // Not "has no name": the file could not be read, and its error says why.
+    if case .failure(let error) = user { variables.missing["USER"] = "the user database cannot be read: \(error)" }
     if let home, !home.hasPrefix("/") {
       variables.missing["HOME"] = "HOME is '\(home)', not an absolute path"
     }

@@ -53,8 +53,12 @@ public protocol SystemReader {
   /// Whether the file system holding `path` keeps birth times (statx(2) reports STATX_BTIME); nil when `path` does
   /// not exist.
   func keepsBirthTimes(_ path: String) -> Bool?
-  /// The login name of `uid` in /etc/passwd (``AccountFile``; not getpwuid(3), which a static binary cannot use).
-  func userName(_ uid: UInt32) -> String?
+  /// The login name of `uid` in /etc/passwd (``AccountFile``; not getpwuid(3), which a static binary cannot use);
+  /// nil when no entry there has that ID.
+  ///
+  /// - Throws: ``SyscallError`` when /etc/passwd cannot be opened or read (its path and errno), which is not the
+  ///   same as having no name there.
+  func userName(_ uid: UInt32) throws(SyscallError) -> String?
   /// uname(2)'s release, e.g. `6.18.44`.
   func kernelRelease() -> String
   /// realpath(3); nil when the path cannot be resolved.
@@ -77,8 +81,10 @@ public protocol SystemReader {
   /// The pipe (or regular file) that the magic link `name` in a /proc/PID/fd folder `dirfd` stands for, opened
   /// through the link (proc(5)) and read to its end: its status and its contents. EINVAL for anything else.
   func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8])
-  /// The name of group `gid` in /etc/group (``AccountFile``; not getgrgid(3)).
-  func groupName(_ gid: UInt32) -> String?
+  /// The name of group `gid` in /etc/group (``AccountFile``; not getgrgid(3)); nil when no entry there has that ID.
+  ///
+  /// - Throws: ``SyscallError`` when /etc/group cannot be opened or read (its path and errno).
+  func groupName(_ gid: UInt32) throws(SyscallError) -> String?
   /// getuid(2) and getgid(2).
   func realUserID() -> UInt32
   func realGroupID() -> UInt32

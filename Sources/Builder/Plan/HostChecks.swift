@@ -186,38 +186,42 @@ extension Planner {
 
   /// Warnings that follow from the spec alone, so `check` reports them too: a mount hidden by a later one on the
   /// same target, a mount moved before entries written earlier beneath it, and propagation that cannot work as
-  /// written.
+  /// written. Entries and their origins are found by index: nothing is built per mount but for the ones warned of.
   public static func orderWarnings(for spec: Spec) -> [PlanWarning] {
-    let planner = Planner(spec: spec, state: ObservedState(uid: 0, gid: 0, euid: 0, hostname: "", domainname: ""))
     var result: [PlanWarning] = []
-    var seen: [String: Int] = [:]
+    var seen: [Substring: Int] = [:]
     seen.reserveCapacity(spec.mounts.count)
     // The next mount on the same target, by index (-1: none); an array, as most mounts have none.
-    var nextOnTarget = [Int](repeating: -1, count: spec.mounts.count)
-    for (index, mount) in spec.mounts.enumerated().reversed() {
-      if let later = seen.updateValue(index, forKey: mount.target) { nextOnTarget[index] = later }
-    }
-    for (index, mount) in spec.mounts.enumerated() {
-      let later = nextOnTarget[index]
-      if later >= 0 {
-        result.append(
-          PlanWarning(
-            "the mount on \(mount.target) at \(line(of: SpecKeyPath("mounts").index(later), planner)) hides this one, mounted before it on the same target",
-            origin: planner.origin(SpecKeyPath("mounts").index(index))))
+    var nextOnTarget = [Int32](repeating: -1, count: spec.mounts.count)
+    for index in spec.mounts.indices.reversed() {
+      if let later = seen.updateValue(index, forKey: spec.mounts[index].target[...]) {
+        nextOnTarget[index] = Int32(later)
       }
     }
-    for move in SetupOrder(planner: planner).moves {
+    for (index, later) in nextOnTarget.enumerated() where later >= 0 {
       result.append(
         PlanWarning(
-          "this mount on \(spec.mounts[move.mount].target) is mounted before \(move.before.path), written earlier (\(line(of: move.before.keyPath, planner))): parents go first, or it would hide what is beneath it",
-          origin: planner.origin(SpecKeyPath("mounts").index(move.mount))))
+          "the mount on \(spec.mounts[index].target) at \(line(of: "mounts", Int(later), in: spec)) hides this one, mounted before it on the same target",
+          origin: spec.origins.origin("mounts", index)))
     }
-    return result + propagationWarnings(for: spec, planner)
+    for move in SetupOrder.moves(of: spec) {
+      let before: (array: String, index: Int) =
+        switch move.before {
+        case .mount(let index, _): ("mounts", index)
+        case .file(let index, _): ("files", index)
+        }
+      result.append(
+        PlanWarning(
+          "this mount on \(spec.mounts[move.mount].target) is mounted before \(move.before.path), written earlier (\(line(of: before.array, before.index, in: spec))): parents go first, or it would hide what is beneath it",
+          origin: spec.origins.origin("mounts", move.mount)))
+    }
+    return result + propagationWarnings(for: spec)
   }
 
-  /// "line N" for the spec entry at `path`, as the messages name entries (their 0-based indices confuse), or "the
-  /// command line" for one an override added.
-  private static func line(of path: SpecKeyPath, _ planner: Planner) -> String {
-    planner.origin(path).map { $0.argument == nil ? "line \($0.start.line)" : "the command line" } ?? path.description
+  /// "line N" for element `index` of the spec's `array`, as the messages name entries (their 0-based indices
+  /// confuse), or "the command line" for one an override added.
+  private static func line(of array: String, _ index: Int, in spec: Spec) -> String {
+    spec.origins.origin(array, index).map { $0.argument == nil ? "line \($0.start.line)" : "the command line" }
+      ?? SpecKeyPath(array).index(index).description
   }
 }

@@ -19,7 +19,9 @@ extension Planner {
     // nsbuild's steps but its fork, the pseudo-terminal's (opened before the fork, relayed after the command's
     // start) and the terminal's return are taken on the sandbox process, which waits.
     let unpaused: Set<Step.Kind> = [.foreground, .terminal, .relay, .deleteLink]
-    if steps.contains(where: { $0.actor == .parent && !$0.calls.contains(.fork) && !unpaused.contains($0.kind) }) {
+    if steps.contains(where: {
+      $0.actor == .parent && !$0.calls.contains(where: \.startsProcess) && !unpaused.contains($0.kind)
+    }) {
       handoffs.append(Handoff(.idMapsWritten, from: .parent, to: .sandbox))
     }
     if calls({ if case .sendSlots = $0 { true } else { false } }) {

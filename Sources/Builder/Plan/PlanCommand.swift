@@ -28,7 +28,7 @@ extension Planner {
       Step(
         kind: .spawnCommand, actor: .initProcess, subject: .process(role: .command),
         calls: [
-          .fork, .setParentDeathSignal(signal: 9), .checkParent,
+          .cloneVM, .setParentDeathSignal(signal: 9), .checkParent,
           .forwardSignals(signals: Self.forwardedSignals, toGroup: newSession),
         ], change: .create,
         reason: spec.unshares(.pid) ? "the command runs as PID 2; init stays PID 1 to reap and forward signals" : nil))

@@ -87,7 +87,7 @@ extension Planner {
     return Step(
       kind: .spawnCommand, actor: .joiner, subject: .process(role: .command),
       calls: [
-        .fork, .setParentDeathSignal(signal: 9), .checkParent,
+        .cloneVM, .setParentDeathSignal(signal: 9), .checkParent,
         .forwardSignals(signals: Self.forwardedSignals, toGroup: spec.process.newSession || terminal),
       ],
       change: .create,

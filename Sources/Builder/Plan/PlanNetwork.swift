@@ -81,13 +81,15 @@ extension Planner {
     }
   }
 
-  /// RTM_DELLINK of the host end `name`, once the sandbox process ended (`run`, `down`).
+  /// RTM_DELLINK of the host end `name`, once the sandbox process ended (`run`, `down`), by the index it had when
+  /// nsbuild made it (`down`: read while the sandbox still held it), never by its name.
   static func hostEndDeleteStep(_ name: String, origin: SourceRange?) -> Step {
     Step(
       kind: .deleteLink, actor: .parent, subject: .networkInterface(name: name),
-      calls: [.rtnetlink(request: .deleteLink(name: name))], change: .modify(before: "veth \(name)", after: "absent"),
+      calls: [.rtnetlink(request: .deleteMadeLink(name: name))],
+      change: .modify(before: "veth \(name)", after: "absent"),
       reason:
-        "once the sandbox process ended: the kernel deletes the pair with the sandbox's network namespace, but later, in a workqueue; ENODEV (gone already) is fine",
+        "once the sandbox process ended: the kernel deletes the pair with the sandbox's network namespace, but later, in a workqueue; by the index the veth had when made, since a link someone makes under its name afterwards is not ours; ENODEV (gone already) is fine",
       origin: origin, label: "delete veth \(name) (host)")
   }
 

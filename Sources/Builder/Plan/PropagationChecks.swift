@@ -6,14 +6,13 @@ import SpecParser
 /// source appears in the sandbox (measured in every combination; see the README).
 extension Planner {
   /// What follows from the spec alone, so `check` says it too.
-  static func propagationWarnings(for spec: Spec, _ planner: Planner) -> [PlanWarning] {
+  static func propagationWarnings(for spec: Spec) -> [PlanWarning] {
     var result: [PlanWarning] = []
     let root = spec.root.propagation
     for (index, mount) in spec.mounts.enumerated() {
       // Looked up only for a mount that is warned of: most mounts set no propagation.
       guard mount.propagation != nil else { continue }
-      let entry = SpecKeyPath("mounts").index(index)
-      let at = planner.origin(entry.appending("propagation")) ?? planner.origin(entry)
+      let at = spec.origins.origin("mounts", index, ".propagation") ?? spec.origins.origin("mounts", index)
       switch mount.propagation {
       case .shared:
         result.append(

@@ -94,6 +94,9 @@ public struct Step: Sendable, Hashable, Codable {
     case join = "setns"
     /// `apply`: a live sandbox's main command ended so that a new one replaces it (its keeper told first).
     case endCommand = "end_command"
+    /// `apply`: the new main command's program looked up inside the live sandbox, before the old one is ended, so a
+    /// program that is not there (or cannot be executed) stops `apply` with the old command still running.
+    case checkProgram = "check_program"
     /// A veth(4) pair: its host end made by nsbuild with the peer directly in the sandbox's network namespace, or the
     /// inside end's addresses, link state and routes set by init (rtnetlink(7)).
     case veth

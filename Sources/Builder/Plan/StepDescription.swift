@@ -7,6 +7,7 @@ extension Step {
     switch kind {
     case .spawn: return "fork the sandbox process"
     case .endCommand: return "end the main command"
+    case .checkProgram: return "find the new main command's program inside the sandbox"
     case .veth, .bridge: return networkTitle
     case .pasta: return "start pasta for the sandbox's network"
     case .join:
@@ -84,6 +85,9 @@ extension Syscall: CustomStringConvertible {
   public var description: String {
     switch self {
     case .fork: return "fork()"
+    case .cloneVM:
+      return "clone(CLONE_VM|SIGCHLD) on a stack of its own; the child makes the command's calls below, "
+        + "from a list made before the clone"
     case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, \(SignalNames.name(signal)))"
     case .setDumpable(let dumpable): return "prctl(PR_SET_DUMPABLE, \(dumpable ? 1 : 0))"
     case .checkParent: return "getppid() (init: poll(lifeline pipe)): exit if the parent died before that prctl"
@@ -250,6 +254,16 @@ extension Syscall: CustomStringConvertible {
         "openat2(fd[\(root)], folder of \(Quoting.c(path)), RESOLVE_IN_ROOT); a new \(Quoting.c("." + name + ".nsbuild-new")), \(FileMode.octal(mode)), holding \(Quoting.excerpt(contents)); renameat(2) over \(Quoting.c(name))"
     case .sendHandoffSignal(let target):
       return "pidfd_send_signal(pidfd_open(\(target.pid)) (start time \(target.startTime)), SIGRTMIN+6)"
+    case .checkProgram(let target, let command, let directory):
+      let program = command.args.first ?? ""
+      let looked =
+        program.hasPrefix("/")
+        ? Quoting.c(program)
+        : program.contains("/")
+          ? Quoting.c((directory.hasSuffix("/") ? directory : directory + "/") + program)
+          : "each PATH folder + \(Quoting.c("/" + program))"
+      return
+        "open(\"/proc/\(target.pid)/root\", O_PATH) = root; /proc/\(target.pid)/stat starttime == \(target.startTime); openat2(root, \(looked), O_PATH, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS): a regular file with an execute bit (fstat) on a mount without MS_NOEXEC (fstatvfs)"
     case .endProcess(let target, let grace):
       return
         "pidfd_send_signal(pidfd_open(\(target.pid)) (start time \(target.startTime)), SIGTERM); SIGKILL after \(Self.seconds(grace)); poll(pidfd) until it ended"

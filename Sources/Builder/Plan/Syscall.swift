@@ -5,6 +5,11 @@ import SpecParser
 /// value has a label: the synthesized `Codable` form (`{"mountAt": {"target": 3, …}}`) is the call as data.
 public enum Syscall: Sendable, Hashable, Codable {
   case fork
+  /// clone(2) CLONE_VM|SIGCHLD of the command's process, on a stack of its own, as posix_spawn(3) starts a child: it
+  /// shares its parent's memory until its execve(2), so no page table is copied and no page copied on write. The
+  /// calls of the command's steps that follow are made in the child by C code (nsb_spawn_command), from a list its
+  /// parent built before the clone; no Swift code runs there.
+  case cloneVM
   /// prctl(2) PR_SET_PDEATHSIG in the child.
   case setParentDeathSignal(signal: Int32)
   /// prctl(2) PR_SET_DUMPABLE: while 0, /proc/PID/{cwd,root,fd,mem} of the process are closed to every process
@@ -242,6 +247,17 @@ public enum Syscall: Sendable, Hashable, Codable {
   /// (init, or the keeper an earlier `apply` left) then takes the end of its command as not the sandbox's. Init takes
   /// it only from outside its pid namespace (its si_pid is 0 there), so only `apply` can send it.
   case sendHandoffSignal(target: ProcessIdentity)
+  /// `apply`, before it ends a main command to replace it: the new command's program found as execve(2) would find it
+  /// inside the sandbox, without running it. nsbuild opens `/proc/<target pid>/root` (the root of `target`, the
+  /// sandbox's init: its own /proc, which the sandbox cannot change) with O_PATH and reads `target`'s start time
+  /// again (ESRCH for another process), then looks the program up beneath that fd with openat2(2)
+  /// RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS (a symlink resolves inside the sandbox's root): a name without `/` in each
+  /// folder of the command's PATH in turn, as execvp(3) searches it, a relative path from `directory` (the command's
+  /// working folder). Each must be a regular file with an execute bit on a mount without MS_NOEXEC (fstat(2),
+  /// fstatvfs(3)). Fails with the errno execve(2) would give (ENOENT, EACCES, ENOTDIR, ELOOP): the old command is
+  /// then still running. The execute bit is not checked against the command's own IDs and capabilities, nor a
+  /// script's interpreter: those failures still come at execve(2).
+  case checkProgram(target: ProcessIdentity, command: Command, directory: String)
   /// pidfd_open(2) of `target` (nothing to do when it ended, or its pid now names another process), then
   /// pidfd_send_signal(2) of SIGTERM, poll(2) on the pidfd for `graceMilliseconds`, SIGKILL when it still runs, and
   /// poll(2) until it ended (pidfd_open(2), pidfd_send_signal(2)).
@@ -323,4 +339,9 @@ public struct Command: Sendable, Hashable, Codable {
     self.env = env
     self.unset = unset
   }
+}
+
+extension Syscall {
+  /// Whether the call starts a process: fork(2), or the clone(2) of the command's (``cloneVM``).
+  public var startsProcess: Bool { self == .fork || self == .cloneVM }
 }

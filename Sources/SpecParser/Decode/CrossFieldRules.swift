@@ -27,13 +27,13 @@ struct CrossFieldRules {
       requireAt(.mount, path: SpecKeyPath("files").index(index), what: "a files entry")
     }
     for (index, mount) in spec.mounts.enumerated() {
-      let path = SpecKeyPath("mounts").index(index)
+      // The key path is spelt out only for a mount that breaks a rule.
       if !spec.unshares(.mount) {
-        requireAt(.mount, path: path, what: "a mount")
+        requireAt(.mount, path: SpecKeyPath("mounts").index(index), what: "a mount")
       } else if mount.kind == .proc, !spec.unshares(.pid), spec.join(of: .pid) == nil {
         sink.warning(
           "proc-without-pid", "this proc mount shows the host's processes: `pid` is not unshared",
-          at: spec.origins[path] ?? start, hint: "add \"pid\" to [namespaces] unshare")
+          at: spec.origins.origin("mounts", index) ?? start, hint: "add \"pid\" to [namespaces] unshare")
       }
     }
   }

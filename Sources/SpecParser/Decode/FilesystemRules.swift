@@ -8,9 +8,10 @@ struct FilesystemRules {
 
   func check() {
     duplicateFiles()
+    // Origins by index, looked up only for a mount that breaks a rule: no key path string per mount.
     for (index, mount) in spec.mounts.enumerated() {
-      kernelRefusals(mount, at: SpecKeyPath("mounts").index(index))
-      readOnlyUpper(mount, at: SpecKeyPath("mounts").index(index))
+      kernelRefusals(mount, at: index)
+      readOnlyUpper(mount, at: index)
     }
     filesOnReadOnlyBinds()
     relativePathsInANewRoot()
@@ -46,9 +47,9 @@ struct FilesystemRules {
 
   /// An overlay's upper folder is a host path, so on a host tree that `[root] readonly` makes read-only it is
   /// read-only too, and overlayfs refuses a read-only upper (EINVAL).
-  private func readOnlyUpper(_ mount: Mount, at path: SpecKeyPath) {
+  private func readOnlyUpper(_ mount: Mount, at index: Int) {
     guard spec.root.kind == .host, spec.root.readonly, case .directories = mount.upper,
-      let range = spec.origins[path.appending("upper")]
+      let range = spec.origins.origin("mounts", index, ".upper")
     else { return }
     sink.error(
       "read-only-upper",
@@ -57,15 +58,15 @@ struct FilesystemRules {
   }
 
   /// Mounts the kernel refuses inside a user namespace unless their own namespace is unshared too.
-  private func kernelRefusals(_ mount: Mount, at path: SpecKeyPath) {
-    guard spec.unshares(.user), let range = spec.origins[path] else { return }
+  private func kernelRefusals(_ mount: Mount, at index: Int) {
+    guard spec.unshares(.user) else { return }
     let needs: Namespace? =
       switch mount.kind {
       case .mqueue: .ipc
       case .sysfs: .net
       case .bind, .tmpfs, .proc, .dev, .devpts, .overlay: nil
       }
-    guard let needs, !spec.unshares(needs) else { return }
+    guard let needs, !spec.unshares(needs), let range = spec.origins.origin("mounts", index) else { return }
     sink.error(
       "namespace-required",
       "a \(mount.kind.rawValue) mount in a user namespace needs the \(needs.rawValue) namespace (the kernel refuses it otherwise)",

@@ -23,10 +23,14 @@ struct MappedIDRules {
         "groups-denied", "`groups` cannot be set with setgroups = \"deny\": setgroups(2) fails (EPERM)", at: range,
         hint: "set [user] setgroups = \"allow\" (needs a privileged caller), or leave `groups` out")
     }
+    // The key paths are spelt out only for an ID that breaks the rule.
     for (index, mount) in spec.mounts.enumerated() {
-      let path = SpecKeyPath("mounts").index(index)
-      require(mount.uid, in: uids, map: "uid_map", key: path.appending("uid"), what: "tmpfs owner `uid`")
-      require(mount.gid, in: gids, map: "gid_map", key: path.appending("gid"), what: "tmpfs owner `gid`")
+      require(
+        mount.uid, in: uids, map: "uid_map", key: SpecKeyPath("mounts").index(index).appending("uid"),
+        what: "tmpfs owner `uid`")
+      require(
+        mount.gid, in: gids, map: "gid_map", key: SpecKeyPath("mounts").index(index).appending("gid"),
+        what: "tmpfs owner `gid`")
     }
   }
 
@@ -42,10 +46,12 @@ struct MappedIDRules {
     return ranges
   }
 
-  private func require(_ id: UInt32?, in ranges: [Range<UInt64>]?, map: String, key: SpecKeyPath, what: String) {
+  private func require(
+    _ id: UInt32?, in ranges: [Range<UInt64>]?, map: String, key: @autoclosure () -> SpecKeyPath, what: String
+  ) {
     guard let id, let ranges, rejectedMapEntries[map]?.mayMap(id) != true,
       !ranges.contains(where: { $0.contains(UInt64(id)) }),
-      let range = spec.origins[key]
+      let range = spec.origins[key()]
     else { return }
     let mapped = ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound - 1)" }
     let maps = mapped.isEmpty ? "no entry of \(map) is valid" : "\(map) maps \(mapped.joined(separator: ", ")) inside"

@@ -5,11 +5,19 @@ extension SpecSections {
     "unmask",
   ]
 
+  /// The keys that apply to some mount types only, and the ones each type takes: static, as an array literal in
+  /// ``checkKeysFit(_:_:)`` was made anew for every mount.
+  private static let kindKeys = ["source", "size", "mode", "uid", "gid", "lower", "upper", "work", "unmask"]
+  private static let bindKeys = ["source"]
+  private static let tmpfsKeys = ["size", "mode", "uid", "gid"]
+  private static let overlayKeys = ["lower", "upper", "work"]
+  private static let unmaskKeys = ["unmask"]
+
   func decodeMount(_ table: TableReader) -> Mount? {
     table.rejectUnknownKeys(Self.mountKeys)
     let kind = mountKind(table)
     let target = table.string("target").flatMap { insidePath($0, key: "target") }
-    if table.table["target"] == nil {
+    if table.table.entry(named: "target") == nil {
       sink.error("missing-key", "mount needs a `target`", at: table.range, hint: "e.g. target = \"/tmp\"")
     }
     let source = table.string("source").flatMap { hostPath($0, key: "source") }
@@ -21,7 +29,7 @@ extension SpecSections {
     let unmask = table.bool("unmask") ?? false
     guard let kind else { return nil }
     checkKeysFit(kind, table)
-    if kind == .bind, table.table["source"] == nil {
+    if kind == .bind, table.table.entry(named: "source") == nil {
       sink.error("missing-key", "a bind mount needs a `source`", at: table.range, hint: "the host path to bind")
     }
     var mount = Mount(
@@ -30,7 +38,8 @@ extension SpecSections {
     if kind == .overlay { decodeOverlay(table, into: &mount) }
     if target == "/" {
       sink.error(
-        "invalid-target", "a mount cannot replace '/'", at: table.table["target"]?.node.range ?? table.range,
+        "invalid-target", "a mount cannot replace '/'",
+        at: table.table.entry(named: "target")?.node.range ?? table.range,
         hint: "a new root comes from a [root] section, not from a mount entry")
     }
     guard target != nil else { return nil }
@@ -54,7 +63,7 @@ extension SpecSections {
     let work = table.string("work").flatMap { hostPath($0, key: "work") }
     if let upper, upper.0 == "tmpfs" {
       mount.upper = .tmpfs
-      if let entry = table.table["work"] {
+      if let entry = table.table.entry(named: "work") {
         sink.error(
           "unused-key", "`work` applies to an upper directory, not to upper = \"tmpfs\"", at: entry.keyRange,
           hint: "nsbuild makes the work folder on the tmpfs itself")
@@ -63,7 +72,7 @@ extension SpecSections {
       if let work, work == upperPath {
         sink.error(
           "invalid-overlay", "`work` must be a folder of its own, not the upper folder",
-          at: table.table["work"]?.node.range ?? upper.1,
+          at: table.table.entry(named: "work")?.node.range ?? upper.1,
           hint: "an empty folder next to the upper one, on its filesystem")
       } else if let work {
         mount.upper = .directories(upper: upperPath, work: work)
@@ -76,11 +85,12 @@ extension SpecSections {
     if mount.lower.isEmpty, seen.isEmpty {
       sink.error(
         "missing-key", "an overlay needs at least one `lower` directory",
-        at: table.table["lower"]?.node.range ?? table.range)
+        at: table.table.entry(named: "lower")?.node.range ?? table.range)
     } else if mount.upper == nil, mount.lower.count < 2, upper == nil {
       sink.error(
         "invalid-overlay", "a read-only overlay (no `upper`) needs at least two `lower` directories",
-        at: table.table["lower"]?.node.range ?? table.range, hint: "add upper = \"tmpfs\" for a writable overlay")
+        at: table.table.entry(named: "lower")?.node.range ?? table.range,
+        hint: "add upper = \"tmpfs\" for a writable overlay")
     }
   }
 
@@ -109,7 +119,7 @@ extension SpecSections {
     // Named only in messages: built for each mount, the list cost more than reading the mount's type.
     var kinds: [String] { Mount.Kind.allCases.map(\.rawValue) }
     guard let (name, range) = table.string("type") else {
-      if table.table["type"] == nil {
+      if table.table.entry(named: "type") == nil {
         sink.error(
           "missing-key", "mount needs a `type`", at: table.range, hint: "one of: \(kinds.joined(separator: ", "))")
       }
@@ -128,15 +138,14 @@ extension SpecSections {
   private func checkKeysFit(_ kind: Mount.Kind, _ table: TableReader) {
     let allowed: [String] =
       switch kind {
-      case .bind: ["source"]
-      case .tmpfs: ["size", "mode", "uid", "gid"]
-      case .overlay: ["lower", "upper", "work"]
-      case .proc, .sysfs: ["unmask"]
+      case .bind: Self.bindKeys
+      case .tmpfs: Self.tmpfsKeys
+      case .overlay: Self.overlayKeys
+      case .proc, .sysfs: Self.unmaskKeys
       case .dev, .devpts, .mqueue: []
       }
-    for key in ["source", "size", "mode", "uid", "gid", "lower", "upper", "work", "unmask"] where !allowed.contains(key)
-    {
-      if let entry = table.table[key] {
+    for key in Self.kindKeys where !allowed.contains(key) {
+      if let entry = table.table.entry(named: key) {
         let article = kind == .overlay ? "an" : "a"
         sink.error("unused-key", "`\(key)` does not apply to \(article) \(kind.rawValue) mount", at: entry.keyRange)
       }
@@ -199,11 +208,11 @@ extension SpecSections {
       }
       options.append(option)
     }
-    if options.contains(.ro), options.contains(.rw), let entry = table.table["options"] {
+    if options.contains(.ro), options.contains(.rw), let entry = table.table.entry(named: "options") {
       sink.error("conflicting-options", "a mount cannot be both `ro` and `rw`", at: entry.node.range)
     }
     let atimes = options.filter { [.relatime, .noatime, .strictatime].contains($0) }
-    if atimes.count > 1, let entry = table.table["options"] {
+    if atimes.count > 1, let entry = table.table.entry(named: "options") {
       sink.error(
         "conflicting-options",
         "a mount takes one atime mode, not \(atimes.map { "`\($0.rawValue)`" }.joined(separator: " and "))",

@@ -15,7 +15,6 @@ extension TableReader {
       mismatch(key, entry.node, expected: "an array of tables")
       return nil
     }
-    let arrayPath = path.appending(key)
     var result: [T] = []
     result.reserveCapacity(nodes.count)
     // Until an entry is dropped, an entry's index in the file is its index in the result, and its origins go
@@ -32,23 +31,24 @@ extension TableReader {
           at: node.range)
         continue
       }
-      let written = arrayPath.index(index)
+      let written = elementPath(key, index)
       if logging && index == result.count {
         context.originLog?.removeAll(keepingCapacity: true)
         context.record(written, node.range)
-        guard let value = decode(TableReader(table: sub, path: written, range: node.range, context: context)) else {
-          for path in context.originLog ?? [] { context.originTable[path] = nil }
+        guard let value = decode(TableReader(table: sub, element: written, range: node.range, context: context))
+        else {
+          for recorded in context.originLog ?? [] { context.forget(recorded) }
           continue
         }
         result.append(value)
         continue
       }
       scratch.originTable = SpecOrigins()
-      scratch.originTable[written] = node.range
-      guard let value = decode(TableReader(table: sub, path: written, range: node.range, context: scratch)) else {
+      scratch.originTable[written.keyPath] = node.range
+      guard let value = decode(TableReader(table: sub, element: written, range: node.range, context: scratch)) else {
         continue
       }
-      context.adoptOrigins(of: scratch, from: written, as: arrayPath.index(result.count))
+      context.adoptOrigins(of: scratch, from: written.keyPath, as: elementPath(key, result.count).keyPath)
       result.append(value)
     }
     return result

@@ -2,16 +2,49 @@
 /// goes on and every problem in the file is found in one pass.
 struct TableReader {
   let table: TOMLTable
-  let path: SpecKeyPath
+  /// The table's path when it lies in no array of tables.
+  private let base: SpecKeyPath
+  /// The table's path when it is an element of an array of tables or lies beneath one, in parts: its values'
+  /// origins are recorded by array, index and key, with no path string made for each.
+  let element: ElementPath?
   /// Where the table itself is written (its header, or the key that made it).
   let range: SourceRange
   let context: DecodeContext
+
+  init(table: TOMLTable, path: SpecKeyPath, range: SourceRange, context: DecodeContext) {
+    self.table = table
+    self.base = path
+    self.element = nil
+    self.range = range
+    self.context = context
+  }
+
+  init(table: TOMLTable, element: ElementPath, range: SourceRange, context: DecodeContext) {
+    self.table = table
+    self.base = ""
+    self.element = element
+    self.range = range
+    self.context = context
+  }
+
+  /// The table's path (`process`, `mounts[3]`), spelt out: for messages.
+  var path: SpecKeyPath { element?.keyPath ?? base }
+
+  /// Records where the value at `key` in this table is written.
+  private func record(_ key: String, _ range: SourceRange) {
+    if let element { context.record(element.appending(key), range) } else { context.record(base.appending(key), range) }
+  }
+
+  /// The path of element `index` of the array of tables at `key`, in parts.
+  func elementPath(_ key: String, _ index: Int) -> ElementPath {
+    element?.appending(key).index(index) ?? ElementPath(array: base.appending(key).description, index: index, rest: "")
+  }
 
   var sink: DiagnosticSink { context.sink }
 
   /// Reports every key not in `known`, with a "did you mean" when one is close.
   func rejectUnknownKeys(_ known: [String]) {
-    for entry in table.entries where !known.contains(entry.key) {
+    for entry in table.entries where !Self.isKnown(entry.key, known) {
       let place =
         path.description.isEmpty
         ? "at the top level" : path.description.hasSuffix("]") ? "in \(path)" : "in [\(path)]"
@@ -22,10 +55,18 @@ struct TableReader {
     }
   }
 
+  /// `known.contains(key)`, comparing lengths first: known keys are the decoder's own, for which lengths decide
+  /// (see ``TOMLTable/entry(named:)``).
+  private static func isKnown(_ key: String, _ known: [String]) -> Bool {
+    let count = key.utf8.count
+    for name in known where name.utf8.count == count && name == key { return true }
+    return false
+  }
+
   /// The entry for `key`, recording its origin.
   func entry(_ key: String) -> TOMLEntry? {
-    guard let entry = table[key] else { return nil }
-    context.record(path.appending(key), entry.node.range)
+    guard let entry = table.entry(named: key) else { return nil }
+    record(key, entry.node.range)
     return entry
   }
 
@@ -70,7 +111,11 @@ struct TableReader {
     }
     var result: [(String, SourceRange)] = []
     for (index, node) in nodes.enumerated() {
-      context.record(path.appending(key).index(index), node.range)
+      if let element {
+        context.record(element.appending(key).index(index), node.range)
+      } else {
+        context.record(base.appending(key).index(index), node.range)
+      }
       if case .string(let value) = node.value {
         result.append((value, node.range))
       } else {
@@ -89,7 +134,10 @@ struct TableReader {
       mismatch(key, entry.node, expected: "a table")
       return nil
     }
-    return TableReader(table: sub, path: path.appending(key), range: entry.node.range, context: context)
+    if let element {
+      return TableReader(table: sub, element: element.appending(key), range: entry.node.range, context: context)
+    }
+    return TableReader(table: sub, path: base.appending(key), range: entry.node.range, context: context)
   }
 
   /// An array of tables (`[[path.key]]` or `key = [{ ... }, ...]`).
@@ -101,7 +149,7 @@ struct TableReader {
     }
     var result: [TableReader] = []
     for (index, node) in nodes.enumerated() {
-      let elementPath = path.appending(key).index(index)
+      let elementPath = elementPath(key, index)
       context.record(elementPath, node.range)
       guard case .table(let sub) = node.value else {
         sink.error(
@@ -109,7 +157,7 @@ struct TableReader {
           at: node.range)
         continue
       }
-      result.append(TableReader(table: sub, path: elementPath, range: node.range, context: context))
+      result.append(TableReader(table: sub, element: elementPath, range: node.range, context: context))
     }
     return result
   }

@@ -60,6 +60,71 @@ public struct SpecOrigins: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     }
   }
 
+  /// The range where element `index` of the array at `array` is written (`mounts`, 3: `mounts[3]`), or with `rest`
+  /// the path beneath it (`.target`: `mounts[3].target`): what the subscript gives for the path spelt out, without
+  /// spelling it, for callers that look up an origin per entry (the planner's order warnings).
+  public func origin(_ array: String, _ index: Int, _ rest: String = "") -> SourceRange? {
+    if index >= 0, let elements = arrays.first(where: { $0.name == array })?.elements, index < elements.count,
+      let entry = elements[index].first(where: { $0.rest == rest })
+    {
+      return entry.range
+    }
+    // Only an index past the end of its array, or a path that is not ASCII, is kept in `others`.
+    guard othersHaveIndices || (!others.isEmpty && (array + rest).utf8.contains(where: { $0 >= 0x80 })) else {
+      return nil
+    }
+    return others[SpecKeyPath(array + "[" + String(index) + "]" + rest)]
+  }
+
+  /// Sets (or with nil, removes) the origin of element `index` of the array at `array`, or with `rest` of the path
+  /// beneath it: what the subscript does with the path spelt out (`mounts[3].target`), without spelling it, for the
+  /// decoder, which records several origins per `[[mounts]]` entry.
+  public mutating func setOrigin(_ range: SourceRange?, _ array: String, _ index: Int, _ rest: String = "") {
+    // The parts are kept as the subscript would split the path only where it would split it there: plain decimal
+    // index, no `[` in the array's path, all ASCII. Anything else goes through the subscript.
+    guard index >= 0, index < 100_000_000, !array.utf8.contains(where: { $0 == UInt8(ascii: "[") || $0 >= 0x80 }),
+      !rest.utf8.contains(where: { $0 >= 0x80 })
+    else {
+      self[SpecKeyPath(array + "[" + String(index) + "]" + rest)] = range
+      return
+    }
+    setElementOrigin(range, array, index, rest)
+  }
+
+  /// ``setOrigin(_:_:_:_:)`` for parts known to be kept as such: an index below 100,000,000, and ASCII `array`
+  /// (with no `[`) and `rest`, as the decoder's keys are. Unchecked, as it runs for every value of every mount.
+  mutating func setElementOrigin(_ range: SourceRange?, _ array: String, _ index: Int, _ rest: String) {
+    if store(range, array, index, rest) {
+      if othersHaveIndices { others[SpecKeyPath(array + "[" + String(index) + "]" + rest)] = nil }
+      return
+    }
+    others[SpecKeyPath(array + "[" + String(index) + "]" + rest)] = range
+    othersHaveIndices = true
+  }
+
+  /// ``store(_:at:)`` with the path in parts: the same cases, compared as strings (ASCII, so as bytes).
+  private mutating func store(_ range: SourceRange?, _ name: String, _ index: Int, _ rest: String) -> Bool {
+    guard let position = arrays.firstIndex(where: { $0.name == name }) else {
+      guard index == 0 else { return false }
+      if let range { arrays.append(ArrayOrigins(name: name, elements: [Self.newElement(rest, range)])) }
+      return true
+    }
+    let count = arrays[position].elements.count
+    guard index <= count else { return false }
+    if index == count {
+      if let range { arrays[position].elements.append(Self.newElement(rest, range)) }
+      return true
+    }
+    let entry = arrays[position].elements[index].firstIndex { $0.rest == rest }
+    switch (entry, range) {
+    case (let entry?, let range?): arrays[position].elements[index][entry].range = range
+    case (let entry?, nil): arrays[position].elements[index].remove(at: entry)
+    case (nil, let range?): arrays[position].elements[index].append(Entry(rest: rest, range: range))
+    case (nil, nil): break
+    }
+    return true
+  }
+
   /// Sets (or with nil, removes) the origin of the path spelt by `bytes` when it has an index no further than the
   /// end of its array; false, with nothing changed, for any other path.
   private mutating func store(_ range: SourceRange?, at bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -187,6 +187,21 @@ public struct TOMLTable: Sendable, Hashable {
   public subscript(key: String) -> TOMLEntry? {
     entries.first { $0.key == key }
   }
+
+  /// The entry named `key`, for the decoder's own keys (`target`, `uid_map`), which it looks up many times per
+  /// table, mostly in tables without them: lengths are compared first, by index, without copying each entry.
+  ///
+  /// Lengths decide only where `key` is one that `String ==` (canonical equivalence) cannot match with a string of
+  /// another length: ASCII without `K`, `;` and `` ` ``, which U+212A KELVIN SIGN, U+037E and U+1FEF decompose to.
+  /// The decoder's keys are all lower-case ASCII names.
+  func entry(named key: String) -> TOMLEntry? {
+    assert(key.utf8.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "K") && $0 != UInt8(ascii: ";") && $0 != 0x60 })
+    let count = key.utf8.count
+    for index in entries.indices where entries[index].key.utf8.count == count && entries[index].key == key {
+      return entries[index]
+    }
+    return nil
+  }
 }
 
 /// Why a document is not valid TOML 1.0, and where.

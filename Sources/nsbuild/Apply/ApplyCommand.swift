@@ -158,9 +158,11 @@ struct ApplyCommand: ParsableCommand {
     var late: Int32?
     var thrown: Error?
     let outcome = InPlaceApplier(kernel: terminal.kernel, plan: marked, trace: trace).apply {
-      if let signal = terminal.kernel.takeDeferredSignal() { return signal }
+      if let signal = terminal.kernel.takeDeferredSignal() { return .signal(signal) }
       applied = appliedRecord(record, plan: plan, loaded: loaded, terminal: terminal)
       guard let replacing = marked.mainCommand else { return nil }
+      // Nothing is ended while the new program cannot be started: the in-place steps are taken back instead.
+      if let failure = replacing.checkProgram(kernel: terminal.kernel, trace: trace) { return .failed(failure) }
       do {
         // Recorded first with the in-place changes and the main command marked as not yet replaced: should the
         // replacement fail or nsbuild be killed halfway, `plan --target` still marks it `-/+`.
@@ -172,7 +174,7 @@ struct ApplyCommand: ParsableCommand {
         case .interrupted(let signal):
           // The old command runs on, its keeper told to end the sandbox with it again: the record goes back too.
           try save(record, store: store, terminal: terminal)
-          return signal
+          return .signal(signal)
         }
       } catch { thrown = error }
       return nil
@@ -208,6 +210,9 @@ struct ApplyCommand: ParsableCommand {
       }
     case .failed(let failure, let undoFailures):
       FailureReport(plan: Plan(steps: steps), loaded: loaded, terminal: terminal).print(failure)
+      if steps.contains(where: { $0.id == failure.stepID && $0.kind == .checkProgram }) {
+        terminal.err("nsbuild: the main command was not replaced: the old one still runs\n")
+      }
       reportUndo(undoFailures, terminal)
       throw ExitCode(1)
     case .interrupted(let signal, let undoFailures):

@@ -51,9 +51,10 @@ struct DownCommand: ParsableCommand {
           // Dead, or a process that is not the sandbox's init: nothing of the sandbox to signal.
           terminal.err("nsbuild: \(TerminalText.printable(problem)); signalling nothing, removing its state\n")
         } else {
+          // Read while the sandbox holds them: deleted by index once it ended (the kernel frees them a moment later).
+          let hostEnds = VethHostEnds.read(madeBy: record.plan, kernel: terminal.kernel)
           try end(record, terminal)
-          // Ended by this `down`: the host ends are still the sandbox's, which the kernel frees a moment later.
-          try VethHostEnds.delete(madeBy: record.plan, kernel: terminal.kernel)
+          try hostEnds.delete(kernel: terminal.kernel)
         }
         // Its keeper ends pasta with the sandbox process; one left (its keeper killed by hand) ends here, by its
         // recorded pid and start time, also when init was already dead.

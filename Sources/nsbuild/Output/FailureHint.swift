@@ -10,7 +10,7 @@ struct FailureHint {
   func text(_ step: Step, _ failure: StepFailure) -> String? {
     let errno = failure.error.errno
     switch step.kind {
-    case .exec: return Self.exec(errno)
+    case .exec, .checkProgram: return Self.exec(errno)
     case .unshare: return unshare(errno)
     case .mount: return beneathRoot(errno, failure) ?? Self.mount(step, errno)
     case .file: return beneathRoot(errno, failure)

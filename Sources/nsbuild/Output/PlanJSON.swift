@@ -183,7 +183,12 @@ struct PlanJSON: Encodable {
   }
 
   /// - Parameter specWarnings: the spec's own warnings (from `check`, and the StrictModes one), listed first.
-  init(_ plan: Plan, file: String, specWarnings: [Diagnostic] = [], substitutions: [SpecSubstitution] = []) {
+  /// - Parameter withSteps: false to leave `steps` empty, for ``write(_:file:specWarnings:substitutions:to:)``,
+  ///   which writes them one at a time.
+  init(
+    _ plan: Plan, file: String, specWarnings: [Diagnostic] = [], substitutions: [SpecSubstitution] = [],
+    withSteps: Bool = true
+  ) {
     spec = file
     self.substitutions =
       substitutions.isEmpty
@@ -191,7 +196,8 @@ struct PlanJSON: Encodable {
       : substitutions.map {
         SubstitutionJSON(written: $0.written, resolved: $0.resolved, origin: Origin($0.range, file: file))
       }
-    steps = plan.steps.map { Self.step($0, file: file) }
+    let encoder = JSONNodeEncoder(snakeCaseKeys: true)
+    steps = withSteps ? plan.steps.map { Self.step($0, file: file, encoder: encoder) } : []
     processes = Self.processes(plan)
     handoffs = Self.handoffs(plan)
     let unchanged = plan.steps.filter(\.change.isUnchanged).count
@@ -219,11 +225,14 @@ struct PlanJSON: Encodable {
   }
 
   /// One step as `plan --format json` writes it, its origin in `file`.
-  static func step(_ step: Step, file: String) -> StepJSON {
+  /// - Parameter encoder: converts the calls' and subject's keys to snake_case (see ``TaggedJSON``).
+  static func step(
+    _ step: Step, file: String, encoder: JSONNodeEncoder = JSONNodeEncoder(snakeCaseKeys: true)
+  ) -> StepJSON {
     StepJSON(
       id: step.id, kind: step.kind.rawValue, actor: step.actor.rawValue, title: step.title,
-      subject: SubjectJSON(subject: step.subject), calls: step.calls.map(\.description),
-      operations: step.operations.map { CallJSON(operation: $0, file: file) }, change: change(step),
+      subject: SubjectJSON(subject: step.subject, encoder: encoder), calls: step.calls.map(\.description),
+      operations: step.operations.map { CallJSON(operation: $0, file: file, encoder: encoder) }, change: change(step),
       reason: step.reason, origin: step.origin.map { Origin($0, file: file) })
   }
 
@@ -245,9 +254,10 @@ struct PlanJSON: Encodable {
     _ plan: Plan, target: TargetPlan, file: String, specWarnings: [Diagnostic] = [],
     substitutions: [SpecSubstitution] = []
   ) {
-    self.init(plan, file: file, specWarnings: specWarnings, substitutions: substitutions)
+    self.init(plan, file: file, specWarnings: specWarnings, substitutions: substitutions, withSteps: false)
+    let encoder = JSONNodeEncoder(snakeCaseKeys: true)
     steps = target.entries.map { entry in
-      var json = Self.step(entry.step, file: file)
+      var json = Self.step(entry.step, file: file, encoder: encoder)
       json.action = entry.action.name
       // An item removed is the applied plan's step: its line was in the spec as it was then, not in this file.
       if entry.action == .remove { json.origin = nil }
@@ -269,8 +279,10 @@ struct PlanJSON: Encodable {
       name: target.name.rawValue, pid: target.target.pid, start_time: target.target.startTime,
       replace_sandbox: !target.sandboxReplacements.isEmpty,
       replaced_because: target.sandboxReplacements.map(ForcedByJSON.init), summary: target.summary,
-      drift: target.drift.map(DriftJSON.init), apply: target.applySteps.map { Self.step($0, file: file) },
-      undo: target.entries.flatMap(\.undo).flatMap { $0 }.map { Self.step($0, file: file) }, unread: target.unread,
+      drift: target.drift.map(DriftJSON.init),
+      apply: target.applySteps.map { Self.step($0, file: file, encoder: encoder) },
+      undo: target.entries.flatMap(\.undo).flatMap { $0 }.map { Self.step($0, file: file, encoder: encoder) },
+      unread: target.unread,
       blocked: target.blockers.isEmpty ? nil : target.blockers,
       main_command: target.mainCommand.map { replaced in
         MainCommandJSON(

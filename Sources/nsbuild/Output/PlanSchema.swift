@@ -22,13 +22,14 @@ enum PlanSchema {
     "environ",
     "fork_command", "session", "rlimits", "bounding_set", "credentials", "capabilities", "no_new_privs", "umask", "cwd",
     "exec", "userns_root", "tcsetpgrp", "pty", "relay", "setns", "umount", "detach", "hold", "outlive_nsbuild",
-    "end_command",
+    "end_command", "check_program",
     "veth", "bridge", "pasta", "dellink",
   ]
 
   /// The calls a step makes, by the snake_case name of their ``Syscall`` case: `operations[].name`.
   static let callNames: [String] = [
-    "fork", "set_parent_death_signal", "set_dumpable", "check_parent", "forward_signals", "unshare", "write_proc_file",
+    "fork", "clone_vm", "set_parent_death_signal", "set_dumpable", "check_parent", "forward_signals", "unshare",
+    "write_proc_file",
     "id_map_helper", "mount", "mount_setattr", "sethostname", "setdomainname", "open_path",
     "open_directory_no_symlinks",
     "open_no_symlinks", "lock_shared", "close_slots", "resolve", "mount_at", "mount_overlay", "read_only_path",
@@ -46,7 +47,7 @@ enum PlanSchema {
     "prlimit",
     "replace_file", "remove_file",
     "redirect_standard_streams", "hold_until_signalled", "end_sandbox_after_command", "close_inherited_descriptors",
-    "send_handoff_signal", "end_process",
+    "send_handoff_signal", "check_program", "end_process",
     "open_sandbox_namespace", "rtnetlink", "start_pasta", "start_live_pasta",
   ]
 

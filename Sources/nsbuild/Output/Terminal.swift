@@ -14,8 +14,13 @@ struct Terminal {
   /// with SIGPIPE ignored, a closed stdout) ends nsbuild with status 1 and the errno on stderr, as GNU tools do:
   /// output cut short must not pass for whole, and the rest of a large plan is not rendered for nobody.
   func out(_ text: String) {
+    out(bytes: Array(text.utf8))
+  }
+
+  /// ``out(_:)`` of bytes (a piece of a JSON document).
+  func out(bytes: [UInt8]) {
     do throws(SyscallError) {
-      try kernel.write(1, Array(text.utf8))
+      try kernel.write(1, bytes)
     } catch {
       err("nsbuild: error: cannot write standard output: \(error.description)\n")
       kernel.exit(1)
