@@ -214,11 +214,13 @@ public struct UnsafeSpecPath: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The problem with one entry, or nil when only root and `trusted` users can change it. A sticky folder may be
-  /// writable by others (as /tmp is): each entry in it is checked on its own, its owner included.
+  /// writable by others (as /tmp is): each entry in it is checked on its own, its owner included; with
+  /// `stickyExempts` false (the live state, ``StateTrust``), it may not.
   static func check<Reader: SystemReader>(
-    _ path: String, _ status: FileStatus, _ kind: Kind, trusted: Set<UInt32>, reader: Reader
+    _ path: String, _ status: FileStatus, _ kind: Kind, trusted: Set<UInt32>, reader: Reader,
+    stickyExempts: Bool = true
   ) -> UnsafeSpecPath? {
-    let sticky = kind == .folder && status.mode & 0o1000 != 0
+    let sticky = stickyExempts && kind == .folder && status.mode & 0o1000 != 0
     // A symlink's mode means nothing, nor does an anonymous pipe's or socket's (a socket's is 0777): no path leads
     // to them, so only their owner counts.
     let modeCounts = kind != .symlink && kind != .pipe

@@ -9,6 +9,9 @@ public struct LoadedSpec: Sendable {
   public var check: SpecCheck
   /// The first file or folder on the way to the spec that another user could change (sshd's StrictModes), if any.
   public var unsafePath: UnsafeSpecPath?
+  /// The folder the spec's relative paths resolve in (the current directory) when it came through a pipe, a socket
+  /// or a deleted file (`/dev/stdin`, `<(…)`): its path names nothing that can be read again. Nil for a file.
+  public var pipeFolder: String?
 
   public init(path: String, source: [UInt8], check: SpecCheck, unsafePath: UnsafeSpecPath? = nil) {
     self.path = path
@@ -47,7 +50,9 @@ public struct SpecLoader<Reader: SystemReader> {
       read.source, file: path, directory: directory ?? read.folder, overrides: overrides,
       maxDiagnostics: maxDiagnostics)
     // With overrides, the source shown under a diagnostic holds their lines too.
-    return LoadedSpec(path: path, source: check.source ?? read.source, check: check, unsafePath: read.unsafe)
+    var loaded = LoadedSpec(path: path, source: check.source ?? read.source, check: check, unsafePath: read.unsafe)
+    if read.throughPipe { loaded.pipeFolder = directory ?? read.folder }
+    return loaded
   }
 
   /// Checks spec text `source` (from `file`, its relative paths resolving against the absolute folder `directory`)

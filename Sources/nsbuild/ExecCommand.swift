@@ -87,6 +87,15 @@ struct ExecCommand: ParsableCommand {
             + "(\(iso8601(record.appliedAt)))") + "\n")
       return try planLoadedSpec(
         loaded, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target, tty: tty)
+    case .pipe(let loaded):
+      // The spec came through a pipe: exec's own stdin is the command's, never read for a spec.
+      guard let loaded else {
+        throw terminal.fail(
+          "sandbox '\(record.name)': its spec came through a pipe and the record keeps no valid copy of it; "
+            + "`nsbuild apply --target \(record.name) FILE` records one", failureCode: ExitStatus.setupFailed)
+      }
+      return try planLoadedSpec(
+        loaded, command: command, terminal: terminal, failureCode: ExitStatus.setupFailed, into: target, tty: tty)
     case .none:
       // A record that keeps no spec text: the file's own error is the one to report.
       return try planSpec(

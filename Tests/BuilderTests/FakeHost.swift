@@ -84,7 +84,10 @@ final class FakeHost: SystemReader {
   func openDirectoryWithoutSymlinks(_ path: String) throws(SyscallError) -> Int32 {
     log.append("open \(path)")
     if symlinks.contains(path) { throw SyscallError(call: "openat2", errno: ErrnoNames.ELOOP, path: path) }
-    guard files[path + "/state.json"] != nil else { throw missing("openat2", path) }
+    // A sandbox's folder, or the state folder holding them.
+    guard files.keys.contains(where: { $0.hasPrefix(path + "/") && $0.hasSuffix("/state.json") }) else {
+      throw missing("openat2", path)
+    }
     folders.append(path)
     return Int32(1000 + folders.count - 1)
   }
@@ -104,9 +107,16 @@ final class FakeHost: SystemReader {
   func fileKind(_ dirfd: Int32, _ name: String) throws(SyscallError) -> FileKind { throw missing("fstatat", name) }
   func fileKind(of fd: Int32) throws(SyscallError) -> FileKind { throw missing("fstat", "fd \(fd)") }
   func isOnReadOnlyMount(_ fd: Int32) -> Bool { false }
-  func status(of fd: Int32) throws(SyscallError) -> FileStatus { throw missing("fstat", "fd \(fd)") }
+  /// A folder opened: the caller's, mode 0700 (as nsbuild makes its state folders).
+  func status(of fd: Int32) throws(SyscallError) -> FileStatus {
+    guard folders.indices.contains(Int(fd) - 1000) else { throw missing("fstat", "fd \(fd)") }
+    return FileStatus(kind: .directory, owner: euid, group: gid, mode: 0o40700)
+  }
+  /// A file in a folder opened: the caller's, mode 0600 (as nsbuild writes its state).
   func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
-    throw missing("openat", name)
+    guard folders.indices.contains(Int(dirfd) - 1000) else { throw missing("openat", name) }
+    let bytes = try readFile(folders[Int(dirfd) - 1000] + "/" + name)
+    return (FileStatus(kind: .regular, owner: euid, group: gid, mode: 0o100600), bytes)
   }
   func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
     throw missing("openat", name)

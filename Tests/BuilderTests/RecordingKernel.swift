@@ -375,7 +375,9 @@ final class RecordingKernel: LinuxKernel {
   func readRegularFile(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
     try record("openat(\(dirfd), \(name), O_RDONLY)", call: "openat", path: name)
     let status = statuses["read:" + name] ?? FileStatus(kind: .regular, owner: 0, group: 0, mode: 0o644)
-    return (status, files[name] ?? [])
+    guard keepsFiles else { return (status, files[name] ?? []) }
+    guard let bytes = files[entryPath(dirfd, name)] else { throw SyscallError(call: "openat", errno: 2, path: name) }
+    return (status, bytes)
   }
   func readDescriptorLink(_ dirfd: Int32, _ name: String) throws(SyscallError) -> (FileStatus, [UInt8]) {
     try record("openat(\(dirfd), \(name), O_RDONLY)", call: "openat", path: name)

@@ -19,6 +19,8 @@ import Testing
     let kernel = RecordingKernel()
     kernel.keepsFiles = true
     kernel.folders = ["/", "/run"]
+    // The state is root's: the recording kernel's folders and files are root's, 0755 and 0644.
+    kernel.state.euid = 0
     return (SandboxStore(directory: StateDirectory(path: "/run/nsbuild"), kernel: kernel), kernel)
   }
 

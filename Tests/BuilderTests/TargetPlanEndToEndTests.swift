@@ -221,6 +221,8 @@ struct TargetPlanEndToEndTests: ScratchFolderTests {
       try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/state")
       try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/state/live")
       try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder + "/state/live/state.json")
+      // nobody's state is nobody's own: nsbuild trusts no state another user could change (StrictModes).
+      for path in ["/state", "/state/live", "/state/live/state.json"] { chown(folder + path, 65534, 65534) }
 
       try inside(identity.pid, "--uts", ["hostname", "byhand"])
       let edited = text.replacingOccurrences(of: "rootlessbox", with: "newbox")

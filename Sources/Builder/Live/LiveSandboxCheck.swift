@@ -14,11 +14,21 @@ public enum LiveSandboxCheck: Sendable, Hashable {
   /// `net: recorded net:[4026532210], now net:[4026531840]`.
   case stranger(mismatches: [String])
 
-  /// Checks `record`'s init through `reader` (read-only).
+  /// Checks `record`'s init through `reader` (read-only), then the main command and keeper it names
+  /// (``processMismatches(_:reader:)``): a record naming a process outside the sandbox is no sandbox's.
   public static func check<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> LiveSandboxCheck {
+    let initCheck = checkInit(record, reader: reader)
+    guard initCheck == .running else { return initCheck }
+    let mismatches = processMismatches(record, reader: reader)
+    return mismatches.isEmpty ? .running : .stranger(mismatches: mismatches)
+  }
+
+  /// Checks `record`'s init only: `down` ends a running init, and leaves a stranger main command or keeper alone
+  /// (``processMismatches(_:reader:)``).
+  public static func checkInit<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> LiveSandboxCheck {
     let holder = record.initProcess
     guard holder.isAlive(reader: reader) else {
-      return .dead(now: ProcessIdentity.current(of: holder.pid, reader: reader))
+      return .dead(now: successor(of: holder, reader: reader))
     }
     let now = SandboxProcesses.namespaceIDs(of: holder.pid, reader: reader)
     var mismatches: [String] = []
@@ -33,9 +43,16 @@ public enum LiveSandboxCheck: Sendable, Hashable {
     }
     // The links were read by pid: the process must still be the one checked, not one given its pid since.
     guard holder.isAlive(reader: reader) else {
-      return .dead(now: ProcessIdentity.current(of: holder.pid, reader: reader))
+      return .dead(now: successor(of: holder, reader: reader))
     }
     return mismatches.isEmpty ? .running : .stranger(mismatches: mismatches)
+  }
+
+  /// The process that holds `holder`'s pid now, if it is another one; nil when none does, or when it is `holder`
+  /// itself, ended (a zombie its parent has not reaped yet: same pid and start time, state `Z`).
+  static func successor<Reader: SystemReader>(of holder: ProcessIdentity, reader: Reader) -> ProcessIdentity? {
+    guard let now = ProcessIdentity.current(of: holder.pid, reader: reader), now != holder else { return nil }
+    return now
   }
 
   /// Why sandbox `name` is not running, in a sentence; nil when it is.
@@ -50,5 +67,35 @@ public enum LiveSandboxCheck: Sendable, Hashable {
       return
         "sandbox '\(name)': pid \(pid) is not its init: its namespaces are not the recorded ones (\(mismatches.joined(separator: "; ")))"
     }
+  }
+
+  /// Why the running main command and keeper `record` names are not the sandbox's, empty when they are (or are
+  /// not running: a dead one is signalled by no one); see ``mismatch(of:_:link:in:reader:)``.
+  public static func processMismatches<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> [String] {
+    [
+      record.mainCommand.flatMap { mismatch(of: $0, "main command", link: "pid", in: record, reader: reader) },
+      record.mainKeeper.flatMap {
+        mismatch(of: $0, "main command's keeper", link: "pid_for_children", in: record, reader: reader)
+      },
+    ].compactMap { $0 }
+  }
+
+  /// Why running `process` (its `role` in a sentence) is not in `record`'s sandbox; nil when it is, or does not
+  /// run. The main command must be in the sandbox's pid namespace (`link` `pid`), and the keeper, which stays
+  /// outside it, must fork into it (`pid_for_children`, set by setns(2); pid_namespaces(7)); when the sandbox made
+  /// its own pid namespace, neither may be nsbuild's. So a record naming a host process never gets it signalled or
+  /// prlimit-ed.
+  public static func mismatch<Reader: SystemReader>(
+    of process: ProcessIdentity, _ role: String, link: String, in record: SandboxRecord, reader: Reader
+  ) -> String? {
+    guard process.isAlive(reader: reader) else { return nil }
+    let recorded = record.namespaceIDs["pid"]
+    let own = record.plan.unsharedNamespaces.contains(.pid) ? reader.namespaceID(.pid) : nil
+    let now = SandboxProcesses.namespaceIDs(of: process.pid, reader: reader)[link]
+    // Read by pid: a process that ended meanwhile is no longer this one, and is signalled by no one.
+    guard process.isAlive(reader: reader) else { return nil }
+    guard recorded == nil || now != recorded || (own != nil && now == own) else { return nil }
+    return "\(role) pid \(process.pid) is not in the sandbox: its \(link) namespace is \(now ?? "unreadable"), the "
+      + "sandbox's is \(recorded ?? "not recorded")"
   }
 }

@@ -11,6 +11,10 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
   public var name: SandboxName
   /// The spec file `up` or the last `apply` read, as an absolute path.
   public var specPath: String
+  /// When the spec came through a pipe (`nsbuild up /dev/stdin`, `<(…)`): the folder its relative paths resolve in
+  /// (the current directory then). ``specPath`` then names no file to read again (reading `/dev/stdin` would read
+  /// the caller's own input), and ``specSource`` is the spec. Nil for a spec file.
+  public var specFolder: String?
   /// The SHA-256 of that file's bytes when it was applied, in lower-case hex (`sha256sum`'s form).
   public var specDigest: String
   /// The spec file's text as `up` or the last `apply` read it (the bytes ``specDigest`` names, as UTF-8): what `exec`
@@ -95,9 +99,57 @@ public struct SandboxRecord: Sendable, Hashable, Codable {
       throw .unreadable("it is not valid JSON (an empty, truncated or garbled file)")
     } catch { throw .unreadable("not a sandbox record (no formatVersion)") }
     guard version.formatVersion == formatVersion else { throw .otherVersion(version.formatVersion) }
-    do { return try JSONDecoder().decode(SandboxRecord.self, from: data) } catch {
-      throw .unreadable("\(error)")
+    let record: SandboxRecord
+    do { record = try JSONDecoder().decode(SandboxRecord.self, from: data) } catch let error as DecodingError {
+      throw .unreadable(Self.describe(error))
+    } catch { throw .unreadable("\(error)") }
+    if let problem = record.problem { throw .unreadable(problem) }
+    return record
+  }
+
+  /// The latest time a record may hold: 9999-12-31T23:59:59Z, the last second ISO 8601's four-digit years name.
+  public static let latestTime: Int64 = 253_402_300_799
+
+  /// What no nsbuild writes and no command may act on, in a sentence naming the key; nil for a sound record: a
+  /// time before the epoch or after ``latestTime`` (printed as a date by `ls` and `status`), a pid that is not a
+  /// process's (0 and negative pids name process groups to kill(2); pid 0 is no process in /proc).
+  var problem: String? {
+    for (key, time) in [("createdAt", createdAt), ("appliedAt", appliedAt)] where !(0...Self.latestTime).contains(time)
+    {
+      return "`\(key)` is \(time), not a time from 1970 to 9999 (seconds since the epoch)"
     }
+    let processes: [(String, ProcessIdentity?)] = [
+      ("initProcess", initProcess), ("sandboxProcess", sandboxProcess), ("mainCommand", mainCommand),
+      ("mainKeeper", mainKeeper), ("pasta", pasta),
+    ]
+    for case (let key, .some(let process)) in processes where process.pid <= 0 {
+      return "`\(key).pid` is \(process.pid), not a process id (1 or more)"
+    }
+    return nil
+  }
+
+  /// A decoding error as a sentence naming the key path (`initProcess.pid`) and what is wrong there.
+  static func describe(_ error: DecodingError) -> String {
+    let context: DecodingError.Context
+    let what: String
+    switch error {
+    case .typeMismatch(let type, let given):
+      context = given
+      what = "is not of type \(type)"
+    case .valueNotFound(let type, let given):
+      context = given
+      what = "has no value of type \(type)"
+    case .keyNotFound(let key, let given):
+      context = given
+      what = "lacks key `\(key.stringValue)`"
+    case .dataCorrupted(let given):
+      context = given
+      what = "cannot be read"
+    @unknown default:
+      return "\(error)"
+    }
+    let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    return (path.isEmpty ? "the record" : "`\(path)`") + " \(what): \(context.debugDescription)"
   }
 }
 
@@ -110,6 +162,23 @@ public struct ProcessIdentity: Sendable, Hashable, Codable {
   public init(pid: Int32, startTime: UInt64) {
     self.pid = pid
     self.startTime = startTime
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case pid, startTime
+  }
+
+  /// Decodes a pid out of `Int32`'s range as an error at its key (`initProcess.pid`), not as JSON that cannot be
+  /// read at all.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let pid = try container.decode(Int64.self, forKey: .pid)
+    guard let valid = Int32(exactly: pid) else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .pid, in: container, debugDescription: "\(pid) is not a process id (1 to \(Int32.max))")
+    }
+    self.pid = valid
+    self.startTime = try container.decode(UInt64.self, forKey: .startTime)
   }
 }
 

@@ -24,8 +24,10 @@ public struct SandboxStore<Kernel: LinuxKernel> {
 
   /// The record of sandbox `name`; nil when there is none (no folder, or a folder whose `up` never finished).
   /// `state.json` is read beneath the folder's fd, opened with openat2(2) RESOLVE_NO_SYMLINKS, and with O_NOFOLLOW:
-  /// a symlink anywhere on the way is refused, never followed to another sandbox's record.
-  /// - Throws: ``SandboxStoreError/unreadable(_:path:)`` for a record that cannot be decoded,
+  /// a symlink anywhere on the way is refused, never followed to another sandbox's record. The state folder, the
+  /// sandbox's folder and `state.json` must be nsbuild's effective user's alone (``StateTrust``).
+  /// - Throws: ``SandboxStoreError/untrusted(_:euid:)`` for one another user could change,
+  ///   ``SandboxStoreError/unreadable(_:path:)`` for a record that cannot be decoded,
   ///   ``SandboxStoreError/notRegular(path:)`` for a `state.json` that is a symlink or not a regular file,
   ///   ``SandboxStoreError/otherName(_:path:)`` for a record of another sandbox, ``SandboxStoreError/system(_:path:)``
   ///   otherwise.
@@ -53,11 +55,7 @@ public struct SandboxStore<Kernel: LinuxKernel> {
   /// The names of the sandboxes that have a folder, sorted; a folder whose name is not a valid ``SandboxName`` is
   /// not nsbuild's and is left out. Empty when the state folder does not exist yet.
   public func list() throws(SandboxStoreError) -> [SandboxName] {
-    let fd: Int32
-    do { fd = try kernel.openDirectoryWithoutSymlinks(directory.path) } catch {
-      if error.errno == ErrnoNames.ENOENT { return [] }
-      throw .system(error, path: directory.path)
-    }
+    guard let fd = try SandboxRecordReader.openIfPresent(directory.path, kernel) else { return [] }
     defer { kernel.close(fd) }
     do {
       return try kernel.directoryEntries(fd).compactMap { try? SandboxName(validating: $0) }
@@ -96,11 +94,15 @@ public struct SandboxStore<Kernel: LinuxKernel> {
     let folder = directory.folder(of: name)
     while true {
       if creating { try makeFolders(name) }
-      let fd: Int32
-      do { fd = try kernel.openDirectoryWithoutSymlinks(folder) } catch {
-        if error.errno == ErrnoNames.ENOENT, !creating { throw .noSuchSandbox(name) }
-        if error.errno == ErrnoNames.ENOENT { continue }  // removed by a `down` between mkdir and open
-        throw .system(error, path: folder)
+      // The state folder is checked first: a sandbox's folder is trusted only in a trusted state folder.
+      if let state = try SandboxRecordReader.openIfPresent(directory.path, kernel) {
+        kernel.close(state)
+      } else if !creating {
+        throw .noSuchSandbox(name)
+      }
+      guard let fd = try SandboxRecordReader.openIfPresent(folder, kernel) else {
+        if !creating { throw .noSuchSandbox(name) }
+        continue  // removed by a `down` between mkdir and open
       }
       defer { kernel.close(fd) }
       do { return SandboxLock(fd: try kernel.lockExclusiveWaiting(fd, Self.lockFile), name: name) } catch {
@@ -122,9 +124,11 @@ public struct SandboxStore<Kernel: LinuxKernel> {
     let parent = directory.path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
       .joined(separator: "/")
     let base = directory.path.split(separator: "/").last.map(String.init) ?? ""
-    for (place, entry) in [(parent.isEmpty ? "/" : parent, base), (directory.path, name.rawValue)] {
-      try within(place) { (fd) throws(SyscallError) in try makeIfMissing(fd, entry) }
+    // The state folder's parent (`/run`, a runtime folder) is not nsbuild's to check; the state folder is.
+    try within(parent.isEmpty ? "/" : parent, checked: false) { (fd) throws(SyscallError) in
+      try makeIfMissing(fd, base)
     }
+    try within(directory.path) { (fd) throws(SyscallError) in try makeIfMissing(fd, name.rawValue) }
   }
 
   private func removeIfPresent(_ fd: Int32, _ name: String) throws(SyscallError) {
@@ -139,10 +143,17 @@ public struct SandboxStore<Kernel: LinuxKernel> {
     }
   }
 
-  /// Runs `body` with `path` opened as a folder without following symlinks; closes it after.
-  private func within(_ path: String, _ body: (Int32) throws(SyscallError) -> Void) throws(SandboxStoreError) {
+  /// Runs `body` with `path` opened as a folder without following symlinks, and (when `checked`) refused unless
+  /// nsbuild's own (``StateTrust``); closes it after.
+  private func within(_ path: String, checked: Bool = true, _ body: (Int32) throws(SyscallError) -> Void)
+    throws(SandboxStoreError)
+  {
     let fd: Int32
-    do { fd = try kernel.openDirectoryWithoutSymlinks(path) } catch { throw .system(error, path: path) }
+    if checked {
+      fd = try StateTrust.openFolder(path, reader: kernel)
+    } else {
+      do { fd = try kernel.openDirectoryWithoutSymlinks(path) } catch { throw .system(error, path: path) }
+    }
     defer { kernel.close(fd) }
     do { try body(fd) } catch { throw .system(error, path: path) }
   }
@@ -166,6 +177,9 @@ public enum SandboxStoreError: Error, Sendable, Hashable, CustomStringConvertibl
   case notRegular(path: String)
   /// The record at `path` is the record of sandbox `recorded`, not of the folder it lies in.
   case otherName(SandboxName, path: String)
+  /// The state folder, a sandbox's folder or its `state.json` could be changed by another user than nsbuild's
+  /// effective one (``StateTrust``): never trusted.
+  case untrusted(UnsafeSpecPath, euid: UInt32)
 
   public var description: String {
     switch self {
@@ -176,6 +190,8 @@ public enum SandboxStoreError: Error, Sendable, Hashable, CustomStringConvertibl
       "\(path) is a symlink or not a regular file; nsbuild reads only a regular file it wrote there (remove the folder by hand)"
     case .otherName(let recorded, let path):
       "\(path) is the record of sandbox '\(recorded)', not of the folder it lies in; refusing it (remove the folder by hand)"
+    case .untrusted(let unsafe, let euid):
+      "refusing the live state: \(unsafe); nsbuild trusts only state its own user (uid \(euid)) alone can change, as sshd's StrictModes (fix the owner or mode, or use another NSBUILD_STATE_DIR)"
     }
   }
 }

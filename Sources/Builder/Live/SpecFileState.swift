@@ -11,12 +11,17 @@ public enum SpecFileState: String, Sendable, Hashable, CaseIterable {
   case gone
   /// The file is there but cannot be read (EACCES, not a regular file, larger than nsbuild reads).
   case unreadable
+  /// The spec came through a pipe (``SandboxRecord/specFolder``): there is no file to read again, the record keeps
+  /// its text.
+  case pipe
 
   /// The state of `record`'s spec file, read through `reader` as `up` reads a spec (one name at a time by fd).
   public static func read<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> SpecFileState {
+    // Never read again: `/dev/stdin` would be the reader's own input.
+    if record.specFolder != nil { return .pipe }
     switch RecordedSpec.readFile(record, reader: reader) {
-    case .success(let read): SHA256.hex(read.source) == record.specDigest ? .unchanged : .changed
-    case .failure(let error): RecordedSpec.isGone(error) ? .gone : .unreadable
+    case .success(let read): return SHA256.hex(read.source) == record.specDigest ? .unchanged : .changed
+    case .failure(let error): return RecordedSpec.isGone(error) ? .gone : .unreadable
     }
   }
 
@@ -27,6 +32,7 @@ public enum SpecFileState: String, Sendable, Hashable, CaseIterable {
     case .changed: "changed since the last up or apply (`nsbuild plan --target` shows what it would change)"
     case .gone: "gone since the last up or apply"
     case .unreadable: "cannot be read now"
+    case .pipe: "came through a pipe: the record keeps its text"
     }
   }
 }
@@ -40,6 +46,10 @@ public enum RecordedSpec {
     case file(LoadedSpec)
     /// The recorded text, checked again; `reason` says what is wrong with the file ("is gone", …).
     case recorded(LoadedSpec, reason: String)
+    /// The spec came through a pipe (``SandboxRecord/specFolder``): the recorded text, checked again, which is all
+    /// there is of it; nil when the record keeps none that is a valid spec. The path is never read: `/dev/stdin`
+    /// would be `exec`'s own input, the command's.
+    case pipe(LoadedSpec?)
     /// Neither: the file cannot be used and the record keeps no text (written before it kept one). The caller
     /// loads the file as it would any spec, so its error is reported.
     case none
@@ -47,6 +57,7 @@ public enum RecordedSpec {
 
   /// The spec for `exec` into the sandbox `record` describes.
   public static func choose<Reader: SystemReader>(_ record: SandboxRecord, reader: Reader) -> Choice {
+    if record.specFolder != nil { return .pipe(recordedLoad(record, reader: reader)) }
     let reason: String
     switch readFile(record, reader: reader) {
     case .success(let read):
@@ -70,7 +81,7 @@ public enum RecordedSpec {
     let source = Array(text.utf8)
     let parent = record.specPath.split(separator: "/", omittingEmptySubsequences: false).dropLast()
       .joined(separator: "/")
-    let folder = parent.isEmpty ? "/" : parent
+    let folder = record.specFolder ?? (parent.isEmpty ? "/" : parent)
     let check = SpecLoader(reader: reader).check(source, file: record.specPath, directory: folder)
     guard check.spec != nil else { return nil }
     return LoadedSpec(path: record.specPath, source: source, check: check)

@@ -102,13 +102,41 @@ public struct TargetPlanner: Sendable {
       entry.step.change = change(of: entry)
       return [mainCommandNoted(entry)]
     }.map(refusingLinks)
+    let marked = blockingSelfJoins(entries)
     // Mounts made by hand are taken off first: one may cover a path the steps after it write beneath.
     let taken = handMade(drift, new, steps).map(refusingLinks)
     let last = (new.steps + taken.map(\.step)).map(\.id).max() ?? 0
     return TargetPlan(
       name: record.name, target: record.initProcess,
-      entries: taken + entries + nextExecEntries(numberedFrom: last + 1), drift: drift, unread: live.unread,
+      entries: taken + marked + nextExecEntries(numberedFrom: last + 1), drift: drift, unread: live.unread,
       mainCommand: mainCommand(entries))
+  }
+
+  /// With the sandbox to be replaced, a join of its own init's namespaces (a spec joining the very sandbox it
+  /// replaces) marked blocked: `--replace` ends that init first, and the join would then find nothing (ENOENT),
+  /// with the sandbox already gone. Refused at plan time instead, as `run` refuses a join of a sandbox not running.
+  private func blockingSelfJoins(_ entries: [TargetPlan.Entry]) -> [TargetPlan.Entry] {
+    let replacing = entries.contains { entry in
+      if case .replace(let replacement) = entry.action { return replacement.scope == .sandbox }
+      return false
+    }
+    guard replacing else { return entries }
+    let holder = record.initProcess
+    return entries.map { entry in
+      guard entry.step.kind == .join else { return entry }
+      let joined = entry.step.calls.compactMap { call -> String? in
+        guard case .openNamespace(let namespace, .process(holder.pid, holder.startTime), _) = call else { return nil }
+        return namespace.procName
+      }
+      guard !joined.isEmpty else { return entry }
+      var blocked = entry
+      blocked.action = .blocked(
+        reason: "the spec joins the \(joined.joined(separator: ", ")) namespace of sandbox '\(record.name)' itself, "
+          + "which --replace would end before the join (join another sandbox, or unshare it)")
+      blocked.apply = []
+      blocked.undo = []
+      return blocked
+    }
   }
 
   /// A `-` entry for each mount made by hand beneath the plan's mounts (``DriftReport/handMadeMounts(_:_:)``) that

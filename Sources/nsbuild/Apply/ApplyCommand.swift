@@ -233,7 +233,8 @@ struct ApplyCommand: ParsableCommand {
     var applied = record
     applied.plan = plan
     applied.appliedAt = currentTime()
-    applied.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
+    applied.specPath = loaded.recordedPath(terminal.kernel)
+    applied.specFolder = loaded.pipeFolder
     applied.specDigest = SHA256.hex(loaded.source)
     applied.specSource = String(decoding: loaded.source, as: UTF8.self)
     applied.mainCommandOutdated = nil
@@ -247,7 +248,8 @@ struct ApplyCommand: ParsableCommand {
     _ record: SandboxRecord, loaded: LoadedSpec, store: SandboxStore<RealKernel>, terminal: Terminal
   ) throws {
     var read = record
-    read.specPath = terminal.kernel.realPath(loaded.path) ?? loaded.path
+    read.specPath = loaded.recordedPath(terminal.kernel)
+    read.specFolder = loaded.pipeFolder
     read.specDigest = SHA256.hex(loaded.source)
     read.specSource = String(decoding: loaded.source, as: UTF8.self)
     guard read != record else { return }

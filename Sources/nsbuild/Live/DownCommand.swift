@@ -46,14 +46,14 @@ struct DownCommand: ParsableCommand {
     do {
       // No record: an `up` that never finished (nsbuild killed); its processes die with it, as they may be doing.
       if let record = try store.load(sandbox) {
-        let check = LiveSandboxCheck.check(record, reader: terminal.kernel)
+        let check = LiveSandboxCheck.checkInit(record, reader: terminal.kernel)
         if let problem = check.problem(sandbox, pid: record.initProcess.pid) {
           // Dead, or a process that is not the sandbox's init: nothing of the sandbox to signal.
           terminal.err("nsbuild: \(TerminalText.printable(problem)); signalling nothing, removing its state\n")
         } else {
           // Read while the sandbox holds them: deleted by index once it ended (the kernel frees them a moment later).
           let hostEnds = VethHostEnds.read(madeBy: record.plan, kernel: terminal.kernel)
-          try end(record, terminal.kernel)
+          try end(record, terminal)
           try hostEnds.delete(kernel: terminal.kernel)
         }
         // Its keeper ends pasta with the sandbox process; one left (its keeper killed by hand) ends here, by its
@@ -93,11 +93,19 @@ struct DownCommand: ParsableCommand {
 
   /// Ends init, then waits for the sandbox process, which exits once it has reaped init, and for the keeper of a
   /// main command `apply` started anew, which exits once its command ended with the pid namespace.
-  private func end(_ record: SandboxRecord, _ kernel: RealKernel) throws {
+  private func end(_ record: SandboxRecord, _ terminal: Terminal) throws {
+    let kernel = terminal.kernel
     let grace = Int32(timeout * 1000)
     _ = try SandboxProcesses.end(record.initProcess, graceMilliseconds: grace, kernel: kernel)
     if let keeper = record.mainKeeper {
-      _ = try SandboxProcesses.end(keeper, graceMilliseconds: grace, kernel: kernel)
+      // A process outside the sandbox's pid namespace is not its keeper, whatever the record says: never signalled.
+      if let stranger = LiveSandboxCheck.mismatch(
+        of: keeper, "main command's keeper", link: "pid_for_children", in: record, reader: kernel)
+      {
+        terminal.err("nsbuild: \(TerminalText.printable(stranger)); not signalling it\n")
+      } else {
+        _ = try SandboxProcesses.end(keeper, graceMilliseconds: grace, kernel: kernel)
+      }
     }
     if let holder = record.sandboxProcess {
       _ = try SandboxProcesses.end(holder, graceMilliseconds: grace, kernel: kernel)

@@ -40,6 +40,14 @@ extension Terminal {
   }
 }
 
+extension LoadedSpec {
+  /// The spec's path as a record keeps it: the canonical path of a file; the path as given for a pipe (whose
+  /// canonical path, `pipe:[…]`, names nothing).
+  func recordedPath(_ reader: some SystemReader) -> String {
+    pipeFolder == nil ? reader.realPath(path) ?? path : path
+  }
+}
+
 /// Seconds since the Unix epoch (time(2)): a record's created and applied times.
 func currentTime() -> Int64 { Int64(time(nil)) }
 

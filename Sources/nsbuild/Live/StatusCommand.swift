@@ -16,7 +16,8 @@ struct StatusCommand: ParsableCommand {
       main command apply started and ends the sandbox when it ends; absent while init does), pasta ([net.pasta]: \
       {pid, running}, pasta's pid as the host sees it and whether that process, by pid and start time, still runs; \
       absent without pasta), namespaces (by name, readlink(2) of /proc/PID/ns/NAME as recorded at `up`), spec {path, \
-      sha256, file: "unchanged", "changed", "gone" or "unreadable": the file at path now, next to the sha256 of \
+      sha256, file: "unchanged", "changed", "gone", "unreadable" or "pipe" (a spec that came through a pipe, kept \
+      in the record): the file at path now, next to the sha256 of \
       the bytes the last up or apply read}, created_at and applied_at (ISO 8601, UTC), and drift: what was changed inside by hand since the last \
       up or apply, each as {name, applied, live, restorable} (restorable: apply puts it back), [] when nothing; null \
       when the sandbox is dead and nothing can be read.
@@ -46,6 +47,8 @@ struct StatusCommand: ParsableCommand {
     status.pasta = record.pasta.map { StatusJSON.PastaJSON(pid: $0.pid, running: $0.isAlive(reader: terminal.kernel)) }
     // Read from the live sandbox (its /proc, its UTS names); a dead one has nothing to compare.
     if state == .running {
+      // A keeper killed: the sandbox runs on, its main command's end no longer ending it.
+      status.problem = LiveSandboxCheck.mainKeeperProblem(record, reader: terminal.kernel)
       status.drift = DriftReport.read(record, reader: terminal.kernel).map(StatusJSON.DriftEntry.init)
     }
     switch format {

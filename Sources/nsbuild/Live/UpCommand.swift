@@ -115,12 +115,13 @@ func launchSandbox(
         "the sandbox ended as soon as it was ready (its main command ended)", failureCode: ExitStatus.setupFailed)
     }
     var record = SandboxRecord(
-      name: sandbox, specPath: kernel.realPath(loaded.path) ?? loaded.path, specDigest: SHA256.hex(loaded.source),
+      name: sandbox, specPath: loaded.recordedPath(kernel), specDigest: SHA256.hex(loaded.source),
       createdAt: created, appliedAt: currentTime(), initProcess: identity,
       namespaceIDs: SandboxProcesses.namespaceIDs(of: initPID, reader: kernel),
       ownerUID: kernel.effectiveUserID(), plan: plan,
       sandboxProcess: ProcessIdentity.current(of: sandboxPID, reader: kernel),
       specSource: String(decoding: loaded.source, as: UTF8.self))
+    record.specFolder = loaded.pipeFolder
     record.mainCommand = SandboxProcesses.mainCommand(of: identity, in: plan, reader: kernel)
     record.pasta = recorded.pasta
     // The mounts it was made with: one not among them later was made by hand (drift).
