@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "nsbuild_shim.h"
+#include "kernel_fallbacks.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -64,16 +65,6 @@ int nsb_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-#ifndef PR_CAP_AMBIENT
-#define PR_CAP_AMBIENT 47
-#define PR_CAP_AMBIENT_RAISE 2
-#endif
 
 int nsb_setrlimit(int resource, uint64_t soft, uint64_t hard) {
   struct rlimit limit = {soft == UINT64_MAX ? RLIM_INFINITY : soft, hard == UINT64_MAX ? RLIM_INFINITY : hard};
@@ -127,12 +118,6 @@ int nsb_raise_ambient(uint64_t caps) {
 
 int nsb_cloexec_from(unsigned int first) { return (int)syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC); }
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 static volatile pid_t nsb_forward_target = 0;
 // A pidfd of the target's process (|target|), opened while it is a child not yet reaped, so the one forked: a signal
@@ -827,12 +812,6 @@ const char *nsb_missing_mount_call(void) {
 #include <sys/stat.h>
 #include <linux/openat2.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "nsbuild_spawn.h"
+#include "kernel_fallbacks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,18 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-#ifndef PR_CAP_AMBIENT
-#define PR_CAP_AMBIENT 47
-#endif
-#ifndef PR_CAP_AMBIENT_RAISE
-#define PR_CAP_AMBIENT_RAISE 2
-#endif
 
 // shim.c: the signals this process handles (and SIGPIPE's and SIGXFSZ's disposition as nsbuild found them: 1
 // ignored, 0 default, -1 not changed).
